@@ -61,6 +61,7 @@ func run() throws {
     var stubFiles: [String: String] = [:]
     var allMessages: [String] = []
     var allServices: [String] = []
+    var oneofNames: [(message: String, fields: [(String, String)])] = []
 
     for protoFile in options.protoFiles {
         let source = try String(contentsOfFile: options.protoRoot + "/" + protoFile, encoding: .utf8)
@@ -84,6 +85,9 @@ func run() throws {
                 out()
                 try MessageEmitter(message: info, scanned: scannedMessage, model: model).emit(into: &out)
                 allMessages.append(info.shortName)
+                if !scannedMessage.oneofOfField.isEmpty {
+                    oneofNames.append((info.fullName, scannedMessage.oneofOfField.sorted { $0.key < $1.key }))
+                }
             }
             messageFiles[baseName(protoFile) + ".pb.swift"] = out.text
         }
@@ -109,6 +113,15 @@ func run() throws {
     registry("    /// Every generated message type, in the order of the .proto files.")
     registry("    public static let allMessageTypes: [any ProtoMessage.Type] = [")
     for name in allMessages { registry("        \(name).self,") }
+    registry("    ]")
+    registry()
+    registry("    /// Message full name → field name → the oneof the field belongs to (protobuf-c")
+    registry("    /// descriptors do not carry oneof names).")
+    registry("    public static let oneofNames: [String: [String: String]] = [")
+    for entry in oneofNames {
+        let fields = entry.fields.map { "\"\($0.0)\": \"\($0.1)\"" }.joined(separator: ", ")
+        registry("        \"\(entry.message)\": [\(fields)],")
+    }
     registry("    ]")
     registry("}")
     messageFiles["SFAMessageRegistry.swift"] = registry.text

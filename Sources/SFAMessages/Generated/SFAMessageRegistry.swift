@@ -215,4 +215,10 @@ public enum SFAMessageRegistry {
         CreateTeamRequest.self,
         UpdateTeamRequest.self,
     ]
+
+    /// Message full name → field name → the oneof the field belongs to (protobuf-c
+    /// descriptors do not carry oneof names).
+    public static let oneofNames: [String: [String: String]] = [
+        "sfa.v1.Opportunity": ["probability_override_percent": "probability_override"],
+    ]
 }

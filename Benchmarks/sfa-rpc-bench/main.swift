@@ -1,0 +1,1 @@
+print("sfa-rpc-bench: being written")

@@ -1,0 +1,32 @@
+/// How an `RPCClient` reaches its server.
+public struct ClientConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The API key sent with every call as `authorization: Bearer <key>`.
+    public var apiKey: String?
+    /// Connections in the pool; calls are spread over them round-robin.
+    public var connections: Int
+    /// The deadline of calls that do not set their own; `nil` for none.
+    public var defaultTimeout: Duration?
+    public var retry: RetryPolicy
+    /// The largest response frame accepted.
+    public var maximumFrameSize: Int
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 7411,
+        apiKey: String? = nil,
+        connections: Int = 1,
+        defaultTimeout: Duration? = .seconds(30),
+        retry: RetryPolicy = RetryPolicy(),
+        maximumFrameSize: Int = 4 * 1024 * 1024
+    ) {
+        self.host = host
+        self.port = port
+        self.apiKey = apiKey
+        self.connections = max(1, connections)
+        self.defaultTimeout = defaultTimeout
+        self.retry = retry
+        self.maximumFrameSize = maximumFrameSize
+    }
+}

@@ -1,0 +1,128 @@
+public import SFAStubs
+public import SFATransport
+import Synchronization
+
+/// A client for a SalesWire server: a pool of multiplexed connections, opened on
+/// first use and reopened when one closes or drains; deadlines; safe retries.
+///
+/// Pass it to any generated stub: `LeadServiceClient(client)`.
+public final class RPCClient: RPCCaller, Sendable {
+    public let configuration: ClientConfiguration
+    private let slots: Mutex<[Slot]>
+    private let slotCount: Int
+    private let nextSlot = Atomic<Int>(0)
+
+    private enum Slot {
+        case empty
+        case connecting(Task<RPCConnection, any Error>)
+        case ready(RPCConnection)
+    }
+
+    public init(configuration: ClientConfiguration) {
+        self.configuration = configuration
+        self.slotCount = configuration.connections
+        self.slots = Mutex(Array(repeating: Slot.empty, count: configuration.connections))
+    }
+
+    public func unary<Request: ProtoMessage, Response: ProtoMessage>(
+        _ method: MethodDescriptor,
+        request: Request,
+        responseType: Response.Type,
+        options: CallOptions
+    ) async throws -> Response {
+        var options = options
+        if options.timeout == nil { options.timeout = configuration.defaultTimeout }
+        let deadline = options.timeout.map { ContinuousClock.now + $0 }
+        let retryable = method.isIdempotent || options.idempotencyKey != nil
+        let attempts = retryable ? max(1, configuration.retry.maximumAttempts) : 1
+        var generator = SystemRandomNumberGenerator()
+        var attempt = 1
+        while true {
+            if let deadline { options.timeout = deadline - ContinuousClock.now }
+            do {
+                if let timeout = options.timeout, timeout <= .zero {
+                    throw RPCError(code: .deadlineExceeded, message: "the deadline passed before a response arrived")
+                }
+                let connection = try await connection()
+                return try await connection.unary(method, request: request, responseType: responseType, options: options)
+            } catch let error as RPCError where error.code == .unavailable && attempt < attempts {
+                let backoff = configuration.retry.backoff(beforeRetry: attempt, using: &generator)
+                if let deadline, ContinuousClock.now + backoff >= deadline { throw error }
+                try await Task.sleep(for: backoff)
+                attempt += 1
+            }
+        }
+    }
+
+    /// A usable connection from the pool, opening one where needed.
+    /// - Throws: ``RPCError`` `UNAVAILABLE` when no usable connection can be opened.
+    public func connection() async throws -> RPCConnection {
+        try await connection(reopenIfUnusable: true)
+    }
+
+    private func connection(reopenIfUnusable: Bool) async throws -> RPCConnection {
+        let index = Int(UInt(bitPattern: nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue) % UInt(slotCount))
+        let configuration = self.configuration
+        let task: Task<RPCConnection, any Error> = slots.withLock { slots in
+            switch slots[index] {
+            case .connecting(let task):
+                return task
+            case .ready(let connection):
+                return Task { connection }
+            case .empty:
+                let task = Task {
+                    try await RPCConnection.connect(
+                        host: configuration.host,
+                        port: configuration.port,
+                        apiKey: configuration.apiKey,
+                        maximumFrameSize: configuration.maximumFrameSize
+                    )
+                }
+                slots[index] = .connecting(task)
+                return task
+            }
+        }
+        let connection: RPCConnection
+        do {
+            connection = try await task.value
+        } catch {
+            slots.withLock { slots in
+                if case .connecting = slots[index] { slots[index] = .empty }
+            }
+            throw error
+        }
+        if connection.isUsable {
+            slots.withLock { slots in
+                if case .connecting = slots[index] { slots[index] = .ready(connection) }
+            }
+            return connection
+        }
+        // Closed or draining: forget it and open a fresh one.
+        slots.withLock { slots in
+            switch slots[index] {
+            case .ready(let current) where current === connection: slots[index] = .empty
+            case .connecting: slots[index] = .empty
+            default: break
+            }
+        }
+        guard reopenIfUnusable else {
+            throw RPCError(code: .unavailable, message: "the server closed or drained a new connection at once")
+        }
+        return try await self.connection(reopenIfUnusable: false)
+    }
+
+    /// Closes every connection of the pool.
+    public func close() async {
+        let states = slots.withLock { slots in
+            defer { slots = Array(repeating: .empty, count: slots.count) }
+            return slots
+        }
+        for state in states {
+            switch state {
+            case .ready(let connection): await connection.close()
+            case .connecting(let task): await (try? task.value)?.close()
+            case .empty: break
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+public import Logging
+public import NIOCore
+public import NIOPosix
+public import SFARPC
+import SFAStubs
+import SFATransport
+public import ServiceLifecycle
+
+/// The SalesWire server: listens on TCP, serves the given services (plus health and
+/// reflection) over the framed protocol, and shuts down gracefully.
+///
+/// Run it in a `ServiceGroup` (or call ``run()`` directly): on graceful shutdown or
+/// task cancellation it stops accepting connections, reports NOT_SERVING, sends
+/// GOAWAY on every connection, lets calls in flight finish within the grace period,
+/// then closes.
+public final class RPCServer: Service, Sendable {
+    public let configuration: ServerConfiguration
+    /// Serving or draining; read by the health service.
+    public let servingState = ServingState()
+
+    private let dispatcher: RPCDispatcher
+    private let logger: Logger
+    private let group: any EventLoopGroup
+    private let registry = ConnectionRegistry()
+    private let address: EventLoopPromise<SocketAddress>
+
+    /// - Parameters:
+    ///   - services: the services to host; `HealthService` and `ReflectionService` are added.
+    ///   - interceptors: run around every call, first outermost. Defaults to logging and metrics.
+    public init(
+        configuration: ServerConfiguration,
+        services: [any RPCService],
+        interceptors: [any ServerInterceptor]? = nil,
+        logger: Logger,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.group = group
+        self.address = group.next().makePromise(of: SocketAddress.self)
+        let servingState = self.servingState
+        let hosted = services.flatMap { $0.methodHandlers.map(\.method) }
+        let builtIn: [any RPCService] = [
+            HealthService(servingState: servingState, hostedMethods: hosted + HealthServiceMethods.all),
+            ReflectionService(hostedMethods: hosted + HealthServiceMethods.all + ReflectionServiceMethods.all),
+        ]
+        self.dispatcher = RPCDispatcher(
+            services: services + builtIn,
+            interceptors: interceptors ?? [LoggingInterceptor(logger: logger), MetricsInterceptor()],
+            logger: logger
+        )
+    }
+
+    /// The address the server listens on, once it does (useful with port 0).
+    /// - Throws: if binding failed.
+    public var listeningAddress: SocketAddress {
+        get async throws { try await address.futureResult.get() }
+    }
+
+    public func run() async throws {
+        let serverChannel: any Channel
+        do {
+            serverChannel = try await bind()
+        } catch {
+            address.fail(error)
+            throw error
+        }
+        address.succeed(serverChannel.localAddress!)
+        logger.info("listening", metadata: ["address": "\(serverChannel.localAddress!)"])
+        try await withTaskCancellationOrGracefulShutdownHandler {
+            try await serverChannel.closeFuture.get()
+        } onCancelOrGracefulShutdown: {
+            self.beginShutdown(serverChannel)
+        }
+        for channel in registry.all {
+            try? await channel.closeFuture.get()
+        }
+        logger.info("stopped")
+    }
+
+    private func bind() async throws -> any Channel {
+        let dispatcher = self.dispatcher
+        let limits = configuration.connection
+        let maximumConnections = configuration.maximumConnections
+        let registry = self.registry
+        let servingState = self.servingState
+        let logger = self.logger
+        return try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                guard !servingState.isDraining, registry.add(channel, limit: maximumConnections) else {
+                    return Self.refuse(channel, reason: servingState.isDraining ? "server shutting down" : "too many connections")
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        IdleStateHandler(readTimeout: limits.idleTimeout),
+                        ByteToMessageHandler(FrameDecoder(maximumFrameSize: limits.maximumFrameSize)),
+                        ServerConnectionHandler(dispatcher: dispatcher, limits: limits, logger: logger)
+                    )
+                }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+    }
+
+    /// Tells a connection the server cannot take it (GOAWAY with last call id 0), then closes it.
+    private static func refuse(_ channel: any Channel, reason: String) -> EventLoopFuture<Void> {
+        var buffer = channel.allocator.buffer(capacity: 64)
+        buffer.writeFrame(type: .goAway, callID: 0, header: GoAway(lastCallId: 0, reason: reason), payload: Optional<GoAway>.none)
+        return channel.writeAndFlush(buffer).flatMap { channel.close() }.recover { _ in }
+    }
+
+    private func beginShutdown(_ serverChannel: any Channel) {
+        logger.info("draining", metadata: ["connections": "\(registry.count)"])
+        servingState.beginDraining()
+        serverChannel.close(promise: nil)
+        for channel in registry.all {
+            channel.pipeline.fireUserInboundEventTriggered(ServerDrainEvent())
+        }
+        let registry = self.registry
+        group.next().scheduleTask(in: configuration.drainGracePeriod) {
+            for channel in registry.all { channel.close(promise: nil) }
+        }
+    }
+}

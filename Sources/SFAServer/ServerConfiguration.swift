@@ -1,0 +1,32 @@
+public import NIOCore
+public import SFATransport
+
+/// Where and how the server listens. Every field has a default; `sfad` fills them
+/// from flags, environment variables and a config file (docs/operations.md).
+public struct ServerConfiguration: Sendable {
+    /// The address to bind: loopback by default.
+    public var host: String
+    /// The TCP port; 0 lets the system choose (see `RPCServer.listeningAddress`).
+    public var port: Int
+    /// Connections open at once; past it a new connection gets GOAWAY and is closed.
+    public var maximumConnections: Int
+    /// Limits and timeouts of each connection.
+    public var connection: ConnectionLimits
+    /// How long calls in flight may take to finish after shutdown begins; then they
+    /// are cancelled and the connections closed.
+    public var drainGracePeriod: TimeAmount
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 7411,
+        maximumConnections: Int = 4096,
+        connection: ConnectionLimits = ConnectionLimits(),
+        drainGracePeriod: TimeAmount = .seconds(10)
+    ) {
+        self.host = host
+        self.port = port
+        self.maximumConnections = maximumConnections
+        self.connection = connection
+        self.drainGracePeriod = drainGracePeriod
+    }
+}

@@ -1,0 +1,316 @@
+public import Logging
+public import NIOCore
+import SFACodec
+import SFAMessages
+import SFARPC
+
+/// Asks a connection to drain: send GOAWAY, finish the calls in flight, refuse new
+/// ones with UNAVAILABLE, then close. Fire it with
+/// `channel.pipeline.fireUserInboundEventTriggered(ServerDrainEvent())`.
+public struct ServerDrainEvent: Sendable {
+    public init() {}
+}
+
+/// Serves the calls of one connection (SPEC §3): dispatches REQUEST frames to their
+/// handlers, many at once, answered in the order they finish; enforces deadlines,
+/// CANCEL, the in-flight limit, idle and slow-frame timeouts; answers PING; drains on
+/// `ServerDrainEvent`; and stops reading while the peer does not read its responses.
+///
+/// All state is confined to the channel's event loop; handlers run in their own
+/// tasks and hand their response frames back to the loop.
+public final class ServerConnectionHandler: ChannelDuplexHandler {
+    public typealias InboundIn = FrameDecoderOutput
+    public typealias OutboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
+
+    private struct InflightCall {
+        var task: Task<Void, Never>
+        var deadline: Scheduled<Void>?
+    }
+
+    private let dispatcher: RPCDispatcher
+    private let limits: ConnectionLimits
+    private var logger: Logger
+
+    private var context: ChannelHandlerContext?
+    private var inflight: [UInt32: InflightCall] = [:]
+    private var highestCallID: UInt32 = 0
+    private var draining = false
+    private var slowFrameTimer: Scheduled<Void>?
+    private var flushScheduled = false
+    private var readPending = false
+
+    public init(dispatcher: RPCDispatcher, limits: ConnectionLimits, logger: Logger) {
+        self.dispatcher = dispatcher
+        self.limits = limits
+        self.logger = logger
+    }
+
+    public func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if let remote = context.channel.remoteAddress {
+            logger[metadataKey: "peer"] = "\(remote)"
+        }
+    }
+
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Inbound
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let output = unwrapInboundIn(data)
+        if output != .partialFrameStarted {
+            slowFrameTimer?.cancel()
+            slowFrameTimer = nil
+        }
+        switch output {
+        case .frame(let frame):
+            handle(frame, context: context)
+        case .oversized(let type, let callID, let length):
+            if type == .request {
+                respond(
+                    callID,
+                    RPCError(
+                        code: .resourceExhausted,
+                        message: "frame of \(length) bytes exceeds the maximum of \(limits.maximumFrameSize)",
+                        details: ErrorDetails(reason: "FRAME_TOO_LARGE")
+                    )
+                )
+            }
+        case .invalidHeaderLength(let type, let callID):
+            if type == .request {
+                respond(callID, RPCError(code: .invalidArgument, message: "the header length runs past the end of the frame"))
+            }
+        case .partialFrameStarted:
+            startSlowFrameTimer(context: context)
+        }
+    }
+
+    private func handle(_ frame: Frame, context: ChannelHandlerContext) {
+        switch frame.type {
+        case .request:
+            startCall(frame, context: context)
+        case .cancel:
+            if let call = inflight.removeValue(forKey: frame.callID) {
+                call.deadline?.cancel()
+                call.task.cancel()
+                closeIfDrained()
+            }
+        case .ping:
+            var pong = context.channel.allocator.buffer(capacity: Frame.prefixBytes + frame.payload.readableBytes)
+            pong.writeFrame(
+                Frame(type: .pong, callID: frame.callID, header: ByteBuffer(), payload: frame.payload)
+            )
+            write(pong)
+        default:
+            // RESPONSE, PONG and GOAWAY from a client, and reserved types, mean nothing here.
+            logger.debug("ignoring frame", metadata: ["frame.type": "\(frame.type)"])
+        }
+    }
+
+    private func startCall(_ frame: Frame, context: ChannelHandlerContext) {
+        let callID = frame.callID
+        guard !draining else {
+            respond(
+                callID,
+                RPCError(
+                    code: .unavailable,
+                    message: "the server is shutting down; retry on another connection",
+                    details: ErrorDetails(reason: "DRAINING")
+                )
+            )
+            return
+        }
+        guard inflight[callID] == nil else {
+            protocolError("call id \(callID) is already in flight", context: context)
+            return
+        }
+        let header: RequestHeader
+        do {
+            header = try RequestHeader(buffer: frame.header)
+        } catch {
+            respond(callID, RPCError(code: .invalidArgument, message: "the request header is not a valid RequestHeader"))
+            return
+        }
+        guard inflight.count < limits.maximumConcurrentCalls else {
+            respond(
+                callID,
+                RPCError(
+                    code: .resourceExhausted,
+                    message: "more than \(limits.maximumConcurrentCalls) calls in flight on this connection",
+                    details: ErrorDetails(reason: "TOO_MANY_CALLS_IN_FLIGHT", retryAfterMs: 50)
+                )
+            )
+            return
+        }
+        guard let handler = dispatcher.handler(for: header.method) else {
+            respond(callID, RPCError(code: .unimplemented, message: "unknown method \(header.method)"))
+            return
+        }
+        highestCallID = max(highestCallID, callID)
+
+        let timeout = header.timeoutMs > 0 ? TimeAmount.milliseconds(Int64(header.timeoutMs)) : nil
+        let serverContext = ServerContext(
+            method: handler.method,
+            callID: callID,
+            deadline: header.timeoutMs > 0 ? .now + .milliseconds(header.timeoutMs) : nil,
+            idempotencyKey: header.idempotencyKey.isEmpty ? nil : header.idempotencyKey,
+            metadata: header.metadata,
+            authorization: header.authorization.isEmpty ? nil : header.authorization
+        )
+        let dispatcher = self.dispatcher
+        let payload = frame.payload
+        let allocator = context.channel.allocator
+        let eventLoop = context.eventLoop
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        let task = Task {
+            let response = await dispatcher.execute(handler, payload: payload, context: serverContext, allocator: allocator)
+            eventLoop.execute { loopBound.value.finish(callID, response: response) }
+        }
+        let deadline = timeout.map { timeout in
+            eventLoop.scheduleTask(in: timeout) { loopBound.value.deadlineExceeded(callID) }
+        }
+        inflight[callID] = InflightCall(task: task, deadline: deadline)
+    }
+
+    /// A handler finished: send its response, unless the call already ended.
+    private func finish(_ callID: UInt32, response: ByteBuffer) {
+        guard let call = inflight.removeValue(forKey: callID) else { return }
+        call.deadline?.cancel()
+        write(response)
+        closeIfDrained()
+    }
+
+    private func deadlineExceeded(_ callID: UInt32) {
+        guard let call = inflight.removeValue(forKey: callID) else { return }
+        call.task.cancel()
+        respond(callID, RPCError(code: .deadlineExceeded, message: "the deadline passed before the call finished"))
+        closeIfDrained()
+    }
+
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case is ServerDrainEvent:
+            startDraining(reason: "server shutting down")
+        case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
+            if inflight.isEmpty {
+                logger.debug("closing idle connection")
+                goAwayAndClose(reason: "idle timeout")
+            }
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? FrameDecodingError {
+            protocolError("\(error)", context: context)
+        } else {
+            logger.debug("connection error", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    public func channelInactive(context: ChannelHandlerContext) {
+        for call in inflight.values {
+            call.deadline?.cancel()
+            call.task.cancel()
+        }
+        inflight.removeAll()
+        slowFrameTimer?.cancel()
+        context.fireChannelInactive()
+    }
+
+    // MARK: Backpressure: no reading while the peer is not reading
+
+    public func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            readPending = true
+        }
+    }
+
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, readPending {
+            readPending = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: Draining, timeouts, protocol errors
+
+    private func startDraining(reason: String) {
+        guard !draining else { return }
+        draining = true
+        sendGoAway(reason: reason)
+        closeIfDrained()
+    }
+
+    private func closeIfDrained() {
+        if draining, inflight.isEmpty {
+            context?.close(promise: nil)
+        }
+    }
+
+    private func startSlowFrameTimer(context: ChannelHandlerContext) {
+        guard slowFrameTimer == nil else { return }
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        slowFrameTimer = context.eventLoop.scheduleTask(in: limits.slowFrameTimeout) {
+            let handler = loopBound.value
+            handler.logger.info("closing connection: a frame did not arrive in time")
+            handler.goAwayAndClose(reason: "slow frame")
+        }
+    }
+
+    private func protocolError(_ message: String, context: ChannelHandlerContext) {
+        logger.info("closing connection: protocol error", metadata: ["error": "\(message)"])
+        goAwayAndClose(reason: "protocol error: \(message)")
+    }
+
+    private func goAwayAndClose(reason: String) {
+        draining = true
+        sendGoAway(reason: reason)
+        context?.close(promise: nil)
+    }
+
+    private func sendGoAway(reason: String) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 64)
+        buffer.writeFrame(
+            type: .goAway,
+            callID: 0,
+            header: GoAway(lastCallId: highestCallID, reason: reason),
+            payload: Optional<GoAway>.none
+        )
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    // MARK: Writing
+
+    private func respond(_ callID: UInt32, _ error: RPCError) {
+        guard let context else { return }
+        write(RPCDispatcher.errorFrame(callID: callID, error, allocator: context.channel.allocator))
+    }
+
+    /// Writes now and flushes once per event-loop tick, so that responses finishing
+    /// together leave in one system call.
+    private func write(_ buffer: ByteBuffer) {
+        guard let context else { return }
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let handler = loopBound.value
+            handler.flushScheduled = false
+            handler.context?.flush()
+        }
+    }
+}
+
+@available(*, unavailable)
+extension ServerConnectionHandler: Sendable {}

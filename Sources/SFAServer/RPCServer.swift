@@ -91,7 +91,10 @@ public final class RPCServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 guard !servingState.isDraining, registry.add(channel, limit: maximumConnections) else {
-                    return Self.refuse(channel, reason: servingState.isDraining ? "server shutting down" : "too many connections")
+                    let reason = servingState.isDraining ? "server shutting down" : "too many connections"
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(RefusingConnectionHandler(reason: reason))
+                    }
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(
@@ -103,13 +106,6 @@ public final class RPCServer: Service, Sendable {
             }
             .bind(host: configuration.host, port: configuration.port)
             .get()
-    }
-
-    /// Tells a connection the server cannot take it (GOAWAY with last call id 0), then closes it.
-    private static func refuse(_ channel: any Channel, reason: String) -> EventLoopFuture<Void> {
-        var buffer = channel.allocator.buffer(capacity: 64)
-        buffer.writeFrame(type: .goAway, callID: 0, header: GoAway(lastCallId: 0, reason: reason), payload: Optional<GoAway>.none)
-        return channel.writeAndFlush(buffer).flatMap { channel.close() }.recover { _ in }
     }
 
     private func beginShutdown(_ serverChannel: any Channel) {

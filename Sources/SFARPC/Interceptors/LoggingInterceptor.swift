@@ -1,8 +1,9 @@
 public import Logging
 public import SFACodec
 
-/// Logs every call once it ends: method, call id, status and duration. Requests,
-/// responses and the `authorization` header are never logged.
+/// Logs every call once it ends: method, call id, status and duration (refusals at
+/// `info`, server faults at `warning`, successes at `debug`). Requests, responses and
+/// the `authorization` header are never logged.
 public struct LoggingInterceptor: ServerInterceptor {
     private let logger: Logger
 
@@ -32,8 +33,8 @@ public struct LoggingInterceptor: ServerInterceptor {
             metadata["rpc.status"] = "\(rpcError.code)"
             metadata["rpc.duration_ms"] = "\(milliseconds(since: start))"
             if rpcError.isServerFault {
-                metadata["error"] = "\(String(reflecting: error))"
-                logger.error("call failed", metadata: metadata)
+                // The transport logs the underlying error itself.
+                logger.warning("call failed", metadata: metadata)
             } else {
                 metadata["rpc.message"] = "\(rpcError.message)"
                 logger.info("call refused", metadata: metadata)

@@ -251,8 +251,9 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     }
 
     private func closeIfDrained() {
-        if draining, inflight.isEmpty {
-            context?.close(promise: nil)
+        if draining, inflight.isEmpty, let context {
+            context.flush()  // the last responses, before the close drops unflushed writes
+            context.close(promise: nil)
         }
     }
 

@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import NIOCore
+import SFAServer
+import SFATransport
+
+/// The server's settings, resolved from (highest first) command-line flags,
+/// environment variables (`SFAD_*`), a JSON config file, and built-in defaults.
+/// docs/operations.md lists every setting.
+struct Settings: Codable, Equatable {
+    var host: String?
+    var port: Int?
+    var maximumConnections: Int?
+    var maximumConcurrentCalls: Int?
+    var maximumFrameSize: Int?
+    var idleTimeoutSeconds: Int?
+    var slowFrameTimeoutSeconds: Int?
+    var drainGraceSeconds: Int?
+    var logLevel: String?
+
+    /// The environment variable of each numeric setting (key paths are immutable values).
+    nonisolated(unsafe) static let environmentNames: [(name: String, keyPath: WritableKeyPath<Settings, Int?>)] = [
+        ("SFAD_PORT", \.port),
+        ("SFAD_MAX_CONNECTIONS", \.maximumConnections),
+        ("SFAD_MAX_CALLS_PER_CONNECTION", \.maximumConcurrentCalls),
+        ("SFAD_MAX_FRAME_BYTES", \.maximumFrameSize),
+        ("SFAD_IDLE_TIMEOUT_SECONDS", \.idleTimeoutSeconds),
+        ("SFAD_SLOW_FRAME_TIMEOUT_SECONDS", \.slowFrameTimeoutSeconds),
+        ("SFAD_DRAIN_GRACE_SECONDS", \.drainGraceSeconds),
+    ]
+
+    /// Settings read from `SFAD_*` variables.
+    /// - Throws: `ValidationError` for a number that does not parse.
+    static func fromEnvironment(_ environment: [String: String]) throws -> Settings {
+        var settings = Settings()
+        settings.host = environment["SFAD_HOST"]
+        settings.logLevel = environment["SFAD_LOG_LEVEL"]
+        for (name, keyPath) in environmentNames {
+            guard let text = environment[name] else { continue }
+            guard let value = Int(text) else { throw SettingsError("\(name)=\(text) is not a whole number") }
+            settings[keyPath: keyPath] = value
+        }
+        return settings
+    }
+
+    /// Settings read from a JSON file with the same keys as this type.
+    static func fromFile(_ path: String) throws -> Settings {
+        do {
+            return try JSONDecoder().decode(Settings.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw SettingsError("cannot read config file \(path): \(error)")
+        }
+    }
+
+    /// `self`, with every unset setting taken from `fallback`.
+    func overriding(_ fallback: Settings) -> Settings {
+        Settings(
+            host: host ?? fallback.host,
+            port: port ?? fallback.port,
+            maximumConnections: maximumConnections ?? fallback.maximumConnections,
+            maximumConcurrentCalls: maximumConcurrentCalls ?? fallback.maximumConcurrentCalls,
+            maximumFrameSize: maximumFrameSize ?? fallback.maximumFrameSize,
+            idleTimeoutSeconds: idleTimeoutSeconds ?? fallback.idleTimeoutSeconds,
+            slowFrameTimeoutSeconds: slowFrameTimeoutSeconds ?? fallback.slowFrameTimeoutSeconds,
+            drainGraceSeconds: drainGraceSeconds ?? fallback.drainGraceSeconds,
+            logLevel: logLevel ?? fallback.logLevel
+        )
+    }
+
+    /// The server configuration, defaults filled in.
+    /// - Throws: `SettingsError` for values out of range.
+    func serverConfiguration() throws -> ServerConfiguration {
+        let defaults = ServerConfiguration()
+        let limits = defaults.connection
+        func positive(_ value: Int?, _ name: String, _ fallback: Int) throws -> Int {
+            guard let value else { return fallback }
+            guard value > 0 else { throw SettingsError("\(name) must be greater than 0, not \(value)") }
+            return value
+        }
+        if let port, !(0...65535).contains(port) { throw SettingsError("port \(port) is not a TCP port") }
+        return ServerConfiguration(
+            host: host ?? defaults.host,
+            port: port ?? defaults.port,
+            maximumConnections: try positive(maximumConnections, "maximumConnections", defaults.maximumConnections),
+            connection: ConnectionLimits(
+                maximumFrameSize: try positive(maximumFrameSize, "maximumFrameSize", limits.maximumFrameSize),
+                maximumConcurrentCalls: try positive(maximumConcurrentCalls, "maximumConcurrentCalls", limits.maximumConcurrentCalls),
+                idleTimeout: idleTimeoutSeconds.map { .seconds(Int64($0)) } ?? limits.idleTimeout,
+                slowFrameTimeout: slowFrameTimeoutSeconds.map { .seconds(Int64($0)) } ?? limits.slowFrameTimeout
+            ),
+            drainGracePeriod: drainGraceSeconds.map { .seconds(Int64($0)) } ?? defaults.drainGracePeriod
+        )
+    }
+
+    /// The log level; `info` unless set.
+    func loggerLevel() throws -> Logger.Level {
+        guard let logLevel else { return .info }
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw SettingsError("log level \(logLevel) is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        return level
+    }
+}
+
+/// A setting that cannot be used, with the reason.
+struct SettingsError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,171 @@
+import NIOCore
+import SFAClient
+import SFAServer
+import SFAStubs
+import SFATransport
+import Synchronization
+import Testing
+
+/// Calls over real loopback sockets with the real client.
+@Suite struct CallTests {
+    @Test func thousandConcurrentCallsOnOneConnectionAnsweredOutOfOrder() async throws {
+        let service = TestService()
+        try await withTestServer(services: [service]) { _, port in
+            let connection = try await RPCConnection.connect(host: "127.0.0.1", port: port)
+            let leads = LeadServiceClient(connection)
+            let order = Recorder()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<1000 {
+                    group.addTask {
+                        // Earlier calls sleep longer, so answers come back in another order.
+                        let id = "sleep:\((999 - index) / 20)"
+                        let lead = try await leads.getLead(GetLeadRequest(id: id))
+                        #expect(lead.id == id)
+                        order.append(index)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let completed = order.values
+            #expect(completed.count == 1000)
+            #expect(completed != completed.sorted(), "responses came back in request order")
+            #expect(service.started.load(ordering: .relaxed) == 1000)
+            await connection.close()
+        }
+    }
+
+    @Test func aDeadlineGivesDeadlineExceededAndCancelsTheHandler() async throws {
+        let service = TestService()
+        try await withTestServer(services: [service]) { _, port in
+            let connection = try await RPCConnection.connect(host: "127.0.0.1", port: port)
+            let start = ContinuousClock.now
+            let error = await #expect(throws: RPCError.self) {
+                _ = try await LeadServiceClient(connection).getLead(
+                    GetLeadRequest(id: "sleep:10000"),
+                    options: CallOptions(timeout: .milliseconds(200))
+                )
+            }
+            #expect(error?.code == .deadlineExceeded)
+            #expect(ContinuousClock.now - start < .seconds(5))
+            try await waitUntil { service.cancellations.load(ordering: .relaxed) == 1 }
+            await connection.close()
+        }
+    }
+
+    @Test func cancellingTheCallerTaskCancelsTheHandler() async throws {
+        let service = TestService()
+        try await withTestServer(services: [service]) { _, port in
+            let connection = try await RPCConnection.connect(host: "127.0.0.1", port: port)
+            let call = Task { try await LeadServiceClient(connection).getLead(GetLeadRequest(id: "sleep:10000")) }
+            try await waitUntil { service.started.load(ordering: .relaxed) == 1 }
+            call.cancel()
+            let error = await #expect(throws: RPCError.self) { _ = try await call.value }
+            #expect(error?.code == .cancelled)
+            try await waitUntil { service.cancellations.load(ordering: .relaxed) == 1 }
+            // The connection is still good.
+            #expect(try await LeadServiceClient(connection).getLead(GetLeadRequest(id: "ok")).id == "ok")
+            await connection.close()
+        }
+    }
+
+    @Test func anUnknownMethodIsUnimplemented() async throws {
+        try await withTestServer(services: [TestService()]) { _, port in
+            let connection = try await RPCConnection.connect(host: "127.0.0.1", port: port)
+            let error = await #expect(throws: RPCError.self) {
+                _ = try await AccountServiceClient(connection).getAccount(GetAccountRequest(id: "acct_1"))
+            }
+            #expect(error?.code == .unimplemented)
+            #expect(error?.message.contains("/sfa.v1.AccountService/GetAccount") == true)
+            await connection.close()
+        }
+    }
+
+    @Test func anUnexpectedHandlerErrorIsInternalWithoutDetails() async throws {
+        try await withTestServer(services: [TestService()]) { _, port in
+            let connection = try await RPCConnection.connect(host: "127.0.0.1", port: port)
+            let error = await #expect(throws: RPCError.self) {
+                _ = try await LeadServiceClient(connection).updateLead(UpdateLeadRequest())
+            }
+            #expect(error?.code == .internalError)
+            #expect(error?.message == "internal error")
+            await connection.close()
+        }
+    }
+
+    @Test func idempotentCallsAreRetriedOnUnavailableAndOthersAreNot() async throws {
+        let service = TestService()
+        try await withTestServer(services: [service]) { _, port in
+            let client = RPCClient(
+                configuration: ClientConfiguration(
+                    port: port,
+                    retry: RetryPolicy(maximumAttempts: 4, initialBackoff: .milliseconds(5))
+                )
+            )
+            let leads = LeadServiceClient(client)
+            // CreateLead has side effects: one attempt only.
+            service.failuresLeft.store(2, ordering: .relaxed)
+            let error = await #expect(throws: RPCError.self) { _ = try await leads.createLead(CreateLeadRequest()) }
+            #expect(error?.code == .unavailable)
+            #expect(service.createCalls.load(ordering: .relaxed) == 1)
+            // With an idempotency key it is safe to retry: the third attempt succeeds.
+            service.failuresLeft.store(2, ordering: .relaxed)
+            service.createCalls.store(0, ordering: .relaxed)
+            let response = try await leads.createLead(
+                CreateLeadRequest(lead: Lead(id: "x")),
+                options: CallOptions(idempotencyKey: "key-1")
+            )
+            #expect(response.lead?.id == "x")
+            #expect(service.createCalls.load(ordering: .relaxed) == 3)
+            await client.close()
+        }
+    }
+
+    @Test func theClientReconnectsAfterTheServerRestarts() async throws {
+        let port = try await withTestServer(services: [TestService()]) { _, port in port }
+        var configuration = ServerConfiguration()
+        configuration.port = port
+        let client = RPCClient(configuration: ClientConfiguration(port: port, retry: RetryPolicy(initialBackoff: .milliseconds(20))))
+        let server = RPCServer(configuration: configuration, services: [TestService()], logger: .init(label: "test"))
+        let first = Task { try await server.run() }
+        _ = try await server.listeningAddress
+        #expect(try await LeadServiceClient(client).getLead(GetLeadRequest(id: "a")).id == "a")
+        first.cancel()
+        try await first.value
+        // Same port, new server: the pooled connection is dead, the client opens a new one.
+        let second = RPCServer(configuration: configuration, services: [TestService()], logger: .init(label: "test"))
+        let secondRun = Task { try await second.run() }
+        _ = try await second.listeningAddress
+        #expect(try await LeadServiceClient(client).getLead(GetLeadRequest(id: "b")).id == "b")
+        await client.close()
+        secondRun.cancel()
+        try await secondRun.value
+    }
+
+    @Test func pingIsAnsweredWithPong() async throws {
+        try await withTestServer(services: []) { _, port in
+            let connection = try await RPCConnection.connect(host: "127.0.0.1", port: port)
+            let roundTrip = try await connection.ping()
+            #expect(roundTrip < .seconds(5))
+            await connection.close()
+        }
+    }
+}
+
+/// Polls `condition` every 10 ms for at most `timeout`.
+func waitUntil(timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("condition not met within \(timeout)")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
+
+/// Collects integers from concurrent tasks.
+final class Recorder: Sendable {
+    private let storage = Mutex<[Int]>([])
+    func append(_ value: Int) { storage.withLock { $0.append(value) } }
+    var values: [Int] { storage.withLock { $0 } }
+}

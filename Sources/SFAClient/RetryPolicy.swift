@@ -29,7 +29,7 @@ public struct RetryPolicy: Sendable {
     public static let none = RetryPolicy(maximumAttempts: 1)
 
     /// The wait before retry number `retry` (1 for the first retry), with full jitter.
-    func backoff(beforeRetry retry: Int, using generator: inout some RandomNumberGenerator) -> Duration {
+    public func backoff(beforeRetry retry: Int, using generator: inout some RandomNumberGenerator) -> Duration {
         var ceiling = initialBackoff
         for _ in 1..<max(retry, 1) {
             ceiling = min(ceiling * multiplier, maximumBackoff)

@@ -107,6 +107,24 @@ import Testing
         }
     }
 
+    @Test func aCallIDReusedAfterCancelGetsItsOwnAnswer() async throws {
+        let service = TestService()
+        try await withTestServer(services: [service]) { _, port in
+            let client = try await RawClient(port: port)
+            try await client.sendRequest(callID: 1, method: getLead, payload: GetLeadRequest(id: "sleep:300").serializedBytes())
+            try await waitUntil { service.started.load(ordering: .relaxed) == 1 }
+            var cancel = ByteBuffer()
+            cancel.writeFrame(Frame(type: .cancel, callID: 1, header: ByteBuffer(), payload: ByteBuffer()))
+            try await client.send(Array(cancel.readableBytesView))
+            try await client.sendRequest(callID: 1, method: getLead, payload: GetLeadRequest(id: "second").serializedBytes())
+            let answer = try #require(try await client.next())
+            #expect(answer.callID == 1)
+            #expect(try status(answer) == .ok)
+            #expect(try Lead(buffer: answer.payload).id == "second")
+            await client.close()
+        }
+    }
+
     @Test func gracefulShutdownSendsGoAwayFinishesCallsAndRefusesNewOnes() async throws {
         let service = TestService()
         var configuration = ServerConfiguration()

@@ -92,15 +92,30 @@ import Testing
         prefix.writeInteger(UInt32(0))
         try channel.writeInbound(prefix)
         #expect(try outputs(channel) == [.oversized(type: .request, callID: 42, length: 3000)])
-        // The rest of the body (3000 - 10 fixed bytes) arrives in chunks that are discarded, not buffered.
+        // The rest of the body (3000 - 10 fixed bytes) arrives in chunks that are discarded, not
+        // buffered; the slow-frame timer is started once.
+        var during: [FrameDecoderOutput] = []
         for count in [1000, 1000, 990] {
             try channel.writeInbound(ByteBuffer(repeating: 0, count: count))
-            #expect(try outputs(channel).isEmpty)
+            during += try outputs(channel)
         }
+        #expect(during == [.partialFrameStarted])
         try channel.writeInbound(ByteBuffer(bytes: frameBytes(callID: 43, header: [], payload: [])))
         let output = try outputs(channel)
         #expect(output.count == 1)
         if case .frame(let frame) = output.first { #expect(frame.callID == 43) } else { Issue.record("no frame after skip") }
+        #expect(try channel.finish().isClean)
+    }
+
+    @Test func aFrameRightAfterAnOversizedOneInTheSameReadDecodes() throws {
+        let channel = try makeChannel(maximumFrameSize: 64)
+        var bytes = frameBytes(callID: 1, header: [], payload: Array(repeating: 7, count: 100))
+        bytes += frameBytes(callID: 2, header: [], payload: [])
+        try channel.writeInbound(ByteBuffer(bytes: bytes))
+        let output = try outputs(channel)
+        #expect(output.first == .oversized(type: .request, callID: 1, length: 110))
+        #expect(output.count == 2)
+        if case .frame(let frame) = output.last { #expect(frame.callID == 2) } else { Issue.record("second frame stalled") }
         #expect(try channel.finish().isClean)
     }
 

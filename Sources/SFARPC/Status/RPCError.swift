@@ -34,7 +34,7 @@ public struct RPCError: Error, Equatable, Sendable, CustomStringConvertible {
         RPCError(
             code: .invalidArgument,
             message: message,
-            details: ErrorDetails(reason: "INVALID_ARGUMENT", fieldViolations: violations)
+            details: ErrorDetails(reason: "INVALID_FIELDS", fieldViolations: violations)
         )
     }
 

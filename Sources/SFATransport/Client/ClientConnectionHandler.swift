@@ -83,7 +83,19 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .frame(let frame) = unwrapInboundIn(data) else { return }
+        let frame: Frame
+        switch unwrapInboundIn(data) {
+        case .frame(let complete):
+            frame = complete
+        case .oversized(.response, let callID, let length):
+            fail(callID, RPCError(code: .resourceExhausted, message: "the response of \(length) bytes exceeds the client's maximum"))
+            return
+        case .invalidHeaderLength(.response, let callID):
+            fail(callID, RPCError(code: .internalError, message: "the server sent a malformed response frame"))
+            return
+        default:
+            return
+        }
         switch frame.type {
         case .response:
             guard let call = pending.removeValue(forKey: frame.callID) else { return }  // abandoned already
@@ -97,6 +109,12 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         default:
             break
         }
+    }
+
+    private func fail(_ callID: UInt32, _ error: RPCError) {
+        guard let call = pending.removeValue(forKey: callID) else { return }
+        call.deadline?.cancel()
+        call.promise.fail(error)
     }
 
     private func receivedGoAway(_ goAway: GoAway) {

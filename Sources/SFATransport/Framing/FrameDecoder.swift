@@ -44,7 +44,8 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
             let skipped = min(bytesToSkip, buffer.readableBytes)
             buffer.moveReaderIndex(forwardBy: skipped)
             bytesToSkip -= skipped
-            return nil
+            // Discarding is subject to the slow-frame timeout like any partial frame.
+            if bytesToSkip > 0 { return reportPartial(buffer, skipping: true) }
         }
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self).map(Int.init) else {
             return reportPartial(buffer)
@@ -86,8 +87,8 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
         return output
     }
 
-    private mutating func reportPartial(_ buffer: ByteBuffer) -> FrameDecoderOutput? {
-        guard buffer.readableBytes > 0, !reportedPartialFrame else { return nil }
+    private mutating func reportPartial(_ buffer: ByteBuffer, skipping: Bool = false) -> FrameDecoderOutput? {
+        guard buffer.readableBytes > 0 || skipping, !reportedPartialFrame else { return nil }
         reportedPartialFrame = true
         return .partialFrameStarted
     }

@@ -38,13 +38,14 @@ public struct RPCDispatcher: Sendable {
     func execute(
         _ handler: RPCMethodHandler,
         payload: ByteBuffer,
+        maximumSize: Int,
         context: ServerContext,
         allocator: ByteBufferAllocator
     ) async -> ByteBuffer {
         let request: any ProtoMessage
         do {
             request = try payload.withUnsafeReadableBytes { bytes throws(ProtoCodecError) in
-                try handler.decodeRequest(bytes)
+                try handler.decodeRequest(bytes, maximumSize: maximumSize)
             }
         } catch {
             return Self.errorFrame(
@@ -77,12 +78,9 @@ public struct RPCDispatcher: Sendable {
     /// A RESPONSE frame carrying `error` and no payload.
     static func errorFrame(callID: UInt32, _ error: RPCError, allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: 64 + error.message.utf8.count)
-        let header = ResponseHeader(
-            status: error.code.rawValue,
-            message: error.message,
-            details: error.details == ErrorDetails() ? nil : error.details,
-            metadata: error.metadata
-        )
+        var details = error.details
+        if details.domain.isEmpty { details.domain = "saleswire.sfa" }
+        let header = ResponseHeader(status: error.code.rawValue, message: error.message, details: details, metadata: error.metadata)
         buffer.writeFrame(type: .response, callID: callID, header: header, payload: Optional<ResponseHeader>.none)
         return buffer
     }

@@ -24,6 +24,8 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     public typealias OutboundOut = ByteBuffer
 
     private struct InflightCall {
+        /// Tells this call from an earlier one that reused its call id.
+        var sequence: UInt64
         var task: Task<Void, Never>
         var deadline: Scheduled<Void>?
     }
@@ -35,6 +37,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     private var inflight: [UInt32: InflightCall] = [:]
     private var highestCallID: UInt32 = 0
+    private var callSequence: UInt64 = 0
     private var draining = false
     private var slowFrameTimer: Scheduled<Void>?
     private var flushScheduled = false
@@ -69,7 +72,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         case .frame(let frame):
             handle(frame, context: context)
         case .oversized(let type, let callID, let length):
-            if type == .request {
+            if type == .request, !isInFlight(callID, context: context) {
                 respond(
                     callID,
                     RPCError(
@@ -80,12 +83,20 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
                 )
             }
         case .invalidHeaderLength(let type, let callID):
-            if type == .request {
+            if type == .request, !isInFlight(callID, context: context) {
                 respond(callID, RPCError(code: .invalidArgument, message: "the header length runs past the end of the frame"))
             }
         case .partialFrameStarted:
             startSlowFrameTimer(context: context)
         }
+    }
+
+    /// A REQUEST reusing the id of a call in flight is a protocol error: its answer
+    /// could not be told from the other call's.
+    private func isInFlight(_ callID: UInt32, context: ChannelHandlerContext) -> Bool {
+        guard inflight[callID] != nil else { return false }
+        protocolError("call id \(callID) is already in flight", context: context)
+        return true
     }
 
     private func handle(_ frame: Frame, context: ChannelHandlerContext) {
@@ -123,15 +134,19 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             )
             return
         }
-        guard inflight[callID] == nil else {
-            protocolError("call id \(callID) is already in flight", context: context)
-            return
-        }
+        guard !isInFlight(callID, context: context) else { return }
         let header: RequestHeader
         do {
             header = try RequestHeader(buffer: frame.header)
         } catch {
-            respond(callID, RPCError(code: .invalidArgument, message: "the request header is not a valid RequestHeader"))
+            respond(
+                callID,
+                RPCError(
+                    code: .invalidArgument,
+                    message: "the request header is not a valid RequestHeader",
+                    details: ErrorDetails(reason: "MALFORMED_HEADER")
+                )
+            )
             return
         }
         guard inflight.count < limits.maximumConcurrentCalls else {
@@ -139,14 +154,21 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
                 callID,
                 RPCError(
                     code: .resourceExhausted,
-                    message: "more than \(limits.maximumConcurrentCalls) calls in flight on this connection",
+                    message: "\(limits.maximumConcurrentCalls) calls are in flight on this connection already",
                     details: ErrorDetails(reason: "TOO_MANY_CALLS_IN_FLIGHT", retryAfterMs: 50)
                 )
             )
             return
         }
         guard let handler = dispatcher.handler(for: header.method) else {
-            respond(callID, RPCError(code: .unimplemented, message: "unknown method \(header.method)"))
+            respond(
+                callID,
+                RPCError(
+                    code: .unimplemented,
+                    message: "unknown method \(header.method)",
+                    details: ErrorDetails(reason: "UNKNOWN_METHOD")
+                )
+            )
             return
         }
         highestCallID = max(highestCallID, callID)
@@ -165,28 +187,44 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         let allocator = context.channel.allocator
         let eventLoop = context.eventLoop
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        callSequence += 1
+        let sequence = callSequence
+        let maximumSize = limits.maximumFrameSize
         let task = Task {
-            let response = await dispatcher.execute(handler, payload: payload, context: serverContext, allocator: allocator)
-            eventLoop.execute { loopBound.value.finish(callID, response: response) }
+            let response = await dispatcher.execute(
+                handler,
+                payload: payload,
+                maximumSize: maximumSize,
+                context: serverContext,
+                allocator: allocator
+            )
+            eventLoop.execute { loopBound.value.finish(callID, sequence: sequence, response: response) }
         }
         let deadline = timeout.map { timeout in
-            eventLoop.scheduleTask(in: timeout) { loopBound.value.deadlineExceeded(callID) }
+            eventLoop.scheduleTask(in: timeout) { loopBound.value.deadlineExceeded(callID, sequence: sequence) }
         }
-        inflight[callID] = InflightCall(task: task, deadline: deadline)
+        inflight[callID] = InflightCall(sequence: sequence, task: task, deadline: deadline)
     }
 
     /// A handler finished: send its response, unless the call already ended.
-    private func finish(_ callID: UInt32, response: ByteBuffer) {
-        guard let call = inflight.removeValue(forKey: callID) else { return }
+    private func finish(_ callID: UInt32, sequence: UInt64, response: ByteBuffer) {
+        guard inflight[callID]?.sequence == sequence, let call = inflight.removeValue(forKey: callID) else { return }
         call.deadline?.cancel()
         write(response)
         closeIfDrained()
     }
 
-    private func deadlineExceeded(_ callID: UInt32) {
-        guard let call = inflight.removeValue(forKey: callID) else { return }
+    private func deadlineExceeded(_ callID: UInt32, sequence: UInt64) {
+        guard inflight[callID]?.sequence == sequence, let call = inflight.removeValue(forKey: callID) else { return }
         call.task.cancel()
-        respond(callID, RPCError(code: .deadlineExceeded, message: "the deadline passed before the call finished"))
+        respond(
+            callID,
+            RPCError(
+                code: .deadlineExceeded,
+                message: "the deadline passed before the call finished",
+                details: ErrorDetails(reason: "DEADLINE_EXCEEDED")
+            )
+        )
         closeIfDrained()
     }
 
@@ -272,19 +310,21 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         goAwayAndClose(reason: "protocol error: \(message)")
     }
 
+    /// Closes at once: the GOAWAY promises no call (last call id 0), since the calls
+    /// in flight are cancelled by the close.
     private func goAwayAndClose(reason: String) {
         draining = true
-        sendGoAway(reason: reason)
+        sendGoAway(reason: reason, lastCallID: 0)
         context?.close(promise: nil)
     }
 
-    private func sendGoAway(reason: String) {
+    private func sendGoAway(reason: String, lastCallID: UInt32? = nil) {
         guard let context else { return }
         var buffer = context.channel.allocator.buffer(capacity: 64)
         buffer.writeFrame(
             type: .goAway,
             callID: 0,
-            header: GoAway(lastCallId: highestCallID, reason: reason),
+            header: GoAway(lastCallId: lastCallID ?? highestCallID, reason: reason),
             payload: Optional<GoAway>.none
         )
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)

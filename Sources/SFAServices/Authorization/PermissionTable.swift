@@ -1,0 +1,411 @@
+// The role-based permission table (SPEC §4): which roles may call each RPC method,
+// and how far each grant reaches within the caller's tenant.
+//
+// `public import`: the package enables `InternalImportsByDefault`, and `Role` (from
+// SFAMessages, re-exported by SFAStubs) appears in this file's public API.
+public import SFAStubs
+
+/// How far a grant reaches within the caller's tenant.
+public enum RecordScope: Sendable, Hashable, Comparable {
+    /// Records the caller owns (owner_user_id) — for partners: records the partner key created.
+    case own
+    /// Records owned by the caller or by users of the caller's team (manager_user_id/team).
+    case team
+    /// Every record of the tenant.
+    case all
+}
+
+/// Which roles may call each RPC method, and with which record scope.
+/// Deny by default: a method missing from `grants`, or a role missing from a method's
+/// entry, is refused with PERMISSION_DENIED.
+///
+/// Reading the table:
+/// - On a read or list the scope bounds what is returned (records outside it are
+///   NOT_FOUND / left out); on a create it bounds the owner the caller may set (the
+///   owner defaults to the caller); on an update or state transition it bounds the
+///   records the caller may change.
+/// - For records without an owner (pipelines, settings, teams, tenants, backups) only
+///   `.all` is meaningful. For users, `.own` is the caller's own user record and
+///   `.team` the users of the caller's team.
+/// - `operator` keys have no tenant: they get the control-plane methods of
+///   AdminService (scope `.all` = the tenant named in the request) plus Health and
+///   Reflection, and no business service at all ("no reading of tenant business data").
+/// - `.unspecified` and `.unrecognized` never appear: a key with such a role can call
+///   nothing.
+public enum PermissionTable {
+    /// Full method name (`/sfa.v1.LeadService/GetLead`) → role → scope.
+    public static let grants: [String: [Role: RecordScope]] = {
+        var g: [String: [Role: RecordScope]] = [:]
+
+        /// Built-in, tenant-independent services: every known role, including
+        /// `operator` and `partner` (load balancers, monitoring and `sfactl call`
+        /// need them with any key).
+        let everyone: [Role: RecordScope] = [
+            .admin: .all, .manager: .all, .rep: .all, .marketing: .all, .insideSales: .all,
+            .partner: .all, .viewer: .all, .`operator`: .all,
+        ]
+        /// Tenant configuration every member of the tenant reads (pipelines, settings,
+        /// teams): all tenant roles except `partner`, which reads only its own leads and
+        /// opportunities (SPEC §4).
+        let tenantMembersRead: [Role: RecordScope] = [
+            .admin: .all, .manager: .all, .rep: .all, .marketing: .all, .insideSales: .all,
+            .viewer: .all,
+        ]
+        /// Tenant configuration only the tenant admin changes (SPEC §4: "admin (users,
+        /// keys, pipelines, settings, audit)").
+        let tenantAdminOnly: [Role: RecordScope] = [.admin: .all]
+        /// Control-plane methods that only the operator may call (admin.proto:
+        /// "Tenant lifecycle, migrations, backups, restores, exports and server stats
+        /// are operator-only").
+        let operatorOnly: [Role: RecordScope] = [.`operator`: .all]
+
+        // MARK: AccountService
+        // Accounts and contacts are shared master data of the tenant: every internal
+        // role reads all of them. Marketing reads them too (duplicate checks, campaign
+        // targeting) but never writes. Writes follow ownership (the "public read only"
+        // model of commercial CRMs): reps and inside sales create accounts (owned by
+        // themselves) and edit the ones they own; managers edit their team's; admins
+        // all. Archiving shared master data other people's deals point at is kept to
+        // managers (team) and admins.
+        g[AccountServiceMethods.createAccount.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[AccountServiceMethods.getAccount.fullName] = [
+            .admin: .all, .manager: .all, .rep: .all, .marketing: .all, .insideSales: .all, .viewer: .all,
+        ]
+        g[AccountServiceMethods.updateAccount.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[AccountServiceMethods.listAccounts.fullName] = [
+            .admin: .all, .manager: .all, .rep: .all, .marketing: .all, .insideSales: .all, .viewer: .all,
+        ]
+        g[AccountServiceMethods.archiveAccount.fullName] = [.admin: .all, .manager: .team]
+        g[AccountServiceMethods.listAccountContacts.fullName] = [
+            .admin: .all, .manager: .all, .rep: .all, .marketing: .all, .insideSales: .all, .viewer: .all,
+        ]
+
+        // MARK: ActivityService
+        // Reps and inside sales log and work their own activities; managers their team's.
+        // Marketing does not log sales activities (SPEC §4 gives it leads and the funnel).
+        g[ActivityServiceMethods.createActivity.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[ActivityServiceMethods.getActivity.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+        g[ActivityServiceMethods.updateActivity.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[ActivityServiceMethods.listActivities.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+        g[ActivityServiceMethods.completeActivity.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[ActivityServiceMethods.cancelActivity.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+
+        // MARK: AdminService
+        // Tenant lifecycle, migrations, backups/restore/export and server stats: operator only.
+        g[AdminServiceMethods.createTenant.fullName] = operatorOnly
+        // Tenant admins do not read the tenant record either: it is lifecycle data
+        // (status, schema version) owned by the operator.
+        g[AdminServiceMethods.getTenant.fullName] = operatorOnly
+        g[AdminServiceMethods.listTenants.fullName] = operatorOnly
+        g[AdminServiceMethods.suspendTenant.fullName] = operatorOnly
+        g[AdminServiceMethods.resumeTenant.fullName] = operatorOnly
+        g[AdminServiceMethods.deleteTenant.fullName] = operatorOnly
+        // Users: the tenant admin manages its own tenant's users. The operator may
+        // create users (and read them) to bootstrap a new tenant's first admin, but
+        // day-to-day changes (update, deactivate) are the tenant admin's.
+        g[AdminServiceMethods.createUser.fullName] = [.admin: .all, .`operator`: .all]
+        // Reading users: managers see their team (to assign leads, approve reports,
+        // filter analytics by owner); other tenant roles read only their own user
+        // record (a "who am I" for clients). Viewers are kept out of AdminService
+        // entirely ("no admin"), partner keys too (SPEC §4: leads and opportunities only).
+        g[AdminServiceMethods.getUser.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .marketing: .own, .insideSales: .own,
+            .`operator`: .all,
+        ]
+        // ListUsers with `.own` returns only the caller: the way a client holding only
+        // a key finds its own user id.
+        g[AdminServiceMethods.listUsers.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .marketing: .own, .insideSales: .own,
+            .`operator`: .all,
+        ]
+        g[AdminServiceMethods.updateUser.fullName] = tenantAdminOnly
+        g[AdminServiceMethods.deactivateUser.fullName] = tenantAdminOnly
+        // Keys: tenant admin for its tenant; operator to bootstrap a tenant and to
+        // revoke a leaked key in an incident. Users do not issue or list their own keys.
+        g[AdminServiceMethods.issueApiKey.fullName] = [.admin: .all, .`operator`: .all]
+        g[AdminServiceMethods.listApiKeys.fullName] = [.admin: .all, .`operator`: .all]
+        g[AdminServiceMethods.revokeApiKey.fullName] = [.admin: .all, .`operator`: .all]
+        g[AdminServiceMethods.migrateTenants.fullName] = operatorOnly
+        g[AdminServiceMethods.backupTenant.fullName] = operatorOnly
+        g[AdminServiceMethods.listTenantBackups.fullName] = operatorOnly
+        g[AdminServiceMethods.restoreTenant.fullName] = operatorOnly
+        g[AdminServiceMethods.exportTenant.fullName] = operatorOnly
+        g[AdminServiceMethods.getServerStats.fullName] = operatorOnly
+        // Record counts and database size of one tenant: the operator for any tenant,
+        // a tenant admin for its own (the handler ignores/refuses another tenant_id).
+        g[AdminServiceMethods.getTenantStats.fullName] = [.admin: .all, .`operator`: .all]
+
+        // MARK: AnalyticsService
+        // Every figure is computed over the records the scope allows (SPEC §4:
+        // record-level rules apply to analytics queries). Managers: their team; reps:
+        // their own records; viewers: the whole tenant. Marketing reads only the funnel
+        // (SPEC §4), over all leads. Inside sales reads the funnel over all leads (it
+        // works the MQL → SQL step for the whole tenant) and the other figures over its
+        // own records.
+        g[AnalyticsServiceMethods.getPipelineSummary.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+        g[AnalyticsServiceMethods.getFunnel.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .marketing: .all, .insideSales: .all, .viewer: .all,
+        ]
+        g[AnalyticsServiceMethods.getStageConversion.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+        g[AnalyticsServiceMethods.getSalesMetrics.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+        g[AnalyticsServiceMethods.getForecast.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+        g[AnalyticsServiceMethods.listStalledDeals.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+        g[AnalyticsServiceMethods.getActivityCounts.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+
+        // MARK: AuditService
+        // SPEC §2: "readable by tenant admins" — not managers, not viewers, not the operator.
+        g[AuditServiceMethods.listAuditEvents.fullName] = tenantAdminOnly
+
+        // MARK: ConsultationService
+        // Reps record their own sales meetings, managers their team's. Inside sales
+        // holds phone/online consultations (상담/商談) while qualifying, so it records
+        // its own too (SPEC silent).
+        g[ConsultationServiceMethods.createConsultation.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[ConsultationServiceMethods.getConsultation.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+        g[ConsultationServiceMethods.updateConsultation.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[ConsultationServiceMethods.listConsultations.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+        g[ConsultationServiceMethods.archiveConsultation.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+
+        // MARK: ContactService
+        // Same model as accounts: everyone internal reads all contacts; writes follow
+        // ownership; archiving is for managers (team) and admins.
+        g[ContactServiceMethods.createContact.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[ContactServiceMethods.getContact.fullName] = [
+            .admin: .all, .manager: .all, .rep: .all, .marketing: .all, .insideSales: .all, .viewer: .all,
+        ]
+        g[ContactServiceMethods.updateContact.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[ContactServiceMethods.listContacts.fullName] = [
+            .admin: .all, .manager: .all, .rep: .all, .marketing: .all, .insideSales: .all, .viewer: .all,
+        ]
+        // Moving a contact between accounts is an edit of the contact.
+        g[ContactServiceMethods.moveContact.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[ContactServiceMethods.archiveContact.fullName] = [.admin: .all, .manager: .team]
+
+        // MARK: DailyReportService
+        // Every field seller writes a daily report (日報/일일 보고서): reps and inside sales
+        // work their own; managers approve or return their team's (SPEC §4); the tenant
+        // admin can do everything. Reps and inside sales never approve or return, not
+        // even their own. "Anyone allowed to read it can comment" (SPEC §2) — except
+        // viewers, who change nothing.
+        g[DailyReportServiceMethods.createDailyReport.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[DailyReportServiceMethods.getDailyReport.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+        g[DailyReportServiceMethods.updateDailyReport.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[DailyReportServiceMethods.listDailyReports.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+        g[DailyReportServiceMethods.submitDailyReport.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[DailyReportServiceMethods.approveDailyReport.fullName] = [.admin: .all, .manager: .team]
+        g[DailyReportServiceMethods.returnDailyReport.fullName] = [.admin: .all, .manager: .team]
+        g[DailyReportServiceMethods.addDailyReportComment.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[DailyReportServiceMethods.listDailyReportComments.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+
+        // MARK: HealthService
+        g[HealthServiceMethods.check.fullName] = everyone
+
+        // MARK: LeadService
+        // Marketing and inside sales work the whole tenant's lead pool (.all); reps their
+        // own leads, managers their team's. Partner keys push leads and read back only
+        // the leads they created (.own = partner_source_id / created by the key's user).
+        g[LeadServiceMethods.createLead.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .marketing: .all, .insideSales: .all, .partner: .own,
+        ]
+        g[LeadServiceMethods.getLead.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .marketing: .all, .insideSales: .all, .partner: .own,
+            .viewer: .all,
+        ]
+        // Partners cannot edit leads after pushing them (SPEC §4 grants create + read
+        // back only); a re-push is a new CreateLead, caught by duplicate detection.
+        g[LeadServiceMethods.updateLead.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .marketing: .all, .insideSales: .all,
+        ]
+        g[LeadServiceMethods.listLeads.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .marketing: .all, .insideSales: .all, .partner: .own,
+            .viewer: .all,
+        ]
+        // MQL is marketing's acceptance of a lead (SPEC §2): not reps, not inside sales.
+        g[LeadServiceMethods.markLeadMql.fullName] = [.admin: .all, .manager: .team, .marketing: .all]
+        // MQL → SQL is inside sales' step (SPEC §4); marketing stays out. Reps
+        // qualify and convert the leads they own ("creates and works their own leads";
+        // self-sourced leads have no inside-sales step), as lead owners can in
+        // commercial CRMs.
+        g[LeadServiceMethods.qualifyLead.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .all,
+        ]
+        // Disqualifying moves a lead to nurture or archive: marketing owns nurture, so it
+        // may disqualify too (SPEC silent).
+        g[LeadServiceMethods.disqualifyLead.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .marketing: .all, .insideSales: .all,
+        ]
+        // Lead routing is done by marketing ops, inside sales (handing an SQL to a rep)
+        // and managers within their team. Reps do not give their leads away (SPEC silent).
+        g[LeadServiceMethods.assignLead.fullName] = [
+            .admin: .all, .manager: .team, .marketing: .all, .insideSales: .all,
+        ]
+        // Conversion also creates/merges the account, contact and opportunity; the
+        // handler does that under this grant, not under the Create* grants.
+        g[LeadServiceMethods.convertLead.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .all,
+        ]
+        // Bulk import is a marketing task (lists from events, webinars) and a partner
+        // one (SPEC §1: partner systems push leads); reps and inside sales create leads
+        // one at a time.
+        g[LeadServiceMethods.importLeads.fullName] = [
+            .admin: .all, .manager: .team, .marketing: .all, .partner: .own,
+        ]
+
+        // MARK: OpportunityService
+        // Reps work their own opportunities end to end; managers their team's. Inside
+        // sales creates opportunities (on or after conversion) and reads/edits those it
+        // still owns, but moving stages and closing is the account executive's job.
+        // Partners read back the opportunities created from their leads (.own).
+        // Marketing has no direct access (it sees conversions through GetFunnel).
+        g[OpportunityServiceMethods.createOpportunity.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[OpportunityServiceMethods.getOpportunity.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .partner: .own, .viewer: .all,
+        ]
+        g[OpportunityServiceMethods.updateOpportunity.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        g[OpportunityServiceMethods.listOpportunities.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .partner: .own, .viewer: .all,
+        ]
+        g[OpportunityServiceMethods.moveOpportunityStage.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own,
+        ]
+        g[OpportunityServiceMethods.closeOpportunity.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own,
+        ]
+        g[OpportunityServiceMethods.archiveOpportunity.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own,
+        ]
+        g[OpportunityServiceMethods.getOpportunityHistory.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+
+        // MARK: PipelineService
+        // Every tenant member reads the pipelines (needed to create and move
+        // opportunities); only the tenant admin changes them (SPEC §4).
+        g[PipelineServiceMethods.listPipelines.fullName] = tenantMembersRead
+        g[PipelineServiceMethods.getPipeline.fullName] = tenantMembersRead
+        g[PipelineServiceMethods.createPipeline.fullName] = tenantAdminOnly
+        g[PipelineServiceMethods.updatePipeline.fullName] = tenantAdminOnly
+        g[PipelineServiceMethods.archivePipeline.fullName] = tenantAdminOnly
+
+        // MARK: ProposalService
+        // Reps own their proposals end to end (the customer's answer is recorded by the
+        // seller); managers their team's.
+        g[ProposalServiceMethods.createProposal.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+        g[ProposalServiceMethods.getProposal.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .viewer: .all,
+        ]
+        g[ProposalServiceMethods.updateProposal.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+        g[ProposalServiceMethods.listProposals.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .viewer: .all,
+        ]
+        g[ProposalServiceMethods.submitProposal.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+        g[ProposalServiceMethods.markProposalUnderReview.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own,
+        ]
+        g[ProposalServiceMethods.acceptProposal.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+        g[ProposalServiceMethods.rejectProposal.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+        g[ProposalServiceMethods.withdrawProposal.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+
+        // MARK: QuoteService
+        // Reps create and work their own quotes, including presenting and recording the
+        // customer's answer. Approval of a quote over the discount threshold is the
+        // manager's (team) or the tenant admin's: reps never approve or reject, not even
+        // their own. (Refusing a manager's approval of a quote they own is a record
+        // rule of the handler, not of this table.)
+        g[QuoteServiceMethods.createQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+        g[QuoteServiceMethods.getQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own, .viewer: .all]
+        g[QuoteServiceMethods.updateQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+        g[QuoteServiceMethods.listQuotes.fullName] = [.admin: .all, .manager: .team, .rep: .own, .viewer: .all]
+        g[QuoteServiceMethods.submitQuoteForApproval.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+        g[QuoteServiceMethods.approveQuote.fullName] = [.admin: .all, .manager: .team]
+        g[QuoteServiceMethods.rejectQuote.fullName] = [.admin: .all, .manager: .team]
+        g[QuoteServiceMethods.presentQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+        g[QuoteServiceMethods.acceptQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+        g[QuoteServiceMethods.declineQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+        g[QuoteServiceMethods.reviseQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+        g[QuoteServiceMethods.setPrimaryQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+
+        // MARK: ReflectionService
+        // Describes the API only, never tenant data.
+        g[ReflectionServiceMethods.listServices.fullName] = everyone
+        g[ReflectionServiceMethods.describeMessage.fullName] = everyone
+        g[ReflectionServiceMethods.describeEnum.fullName] = everyone
+
+        // MARK: SettingsService
+        // Settings (time zone, currency, lead statuses, discount threshold, …) and teams
+        // are read by every tenant member, viewers included; only the tenant admin
+        // changes them. Managers do not create or re-staff teams (SPEC silent).
+        g[SettingsServiceMethods.getTenantSettings.fullName] = tenantMembersRead
+        g[SettingsServiceMethods.updateTenantSettings.fullName] = tenantAdminOnly
+        g[SettingsServiceMethods.listTeams.fullName] = tenantMembersRead
+        g[SettingsServiceMethods.createTeam.fullName] = tenantAdminOnly
+        g[SettingsServiceMethods.updateTeam.fullName] = tenantAdminOnly
+
+        return g
+    }()
+
+    /// The scope `role` has on `method`, or nil when the role may not call it.
+    public static func scope(of role: Role, for method: String) -> RecordScope? { grants[method]?[role] }
+}

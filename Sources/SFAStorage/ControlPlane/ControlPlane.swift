@@ -1,0 +1,218 @@
+import Foundation
+public import GRDB
+public import SFAMessages
+
+/// The control plane: `control.sqlite`, holding tenants, users and API keys, and the
+/// schema version of each tenant database. Business data never lives here.
+public final class ControlPlane: Sendable {
+    /// The database; exposed for stats and tests, not for business code.
+    public let database: DatabaseQueue
+
+    /// Opens (creating if needed) and migrates the control plane of `storage`.
+    public init(storage: StorageConfiguration) throws {
+        try DatabaseOpening.createDirectory(storage.dataDirectory)
+        database = try DatabaseOpening.open(path: storage.controlPlanePath, storage: storage)
+        try ControlPlaneSchema.migrator.migrate(database)
+    }
+
+    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    // MARK: Tenants
+
+    public func createTenant(name: String, createdBy: String, schemaVersion: Int32) async throws -> TenantRow {
+        let now = Self.nowMs()
+        let row = TenantRow(
+            id: RecordID.make("ten"),
+            version: 1,
+            name: name,
+            status: TenantStatus.active.rawValue,
+            statusReason: "",
+            schemaVersion: schemaVersion,
+            createdByUserID: createdBy,
+            createTimeMs: now,
+            updateTimeMs: now
+        )
+        try await database.writeImmediate { db in try row.insert(db) }
+        return row
+    }
+
+    /// The tenant, deleted ones included.
+    public func tenant(_ id: String) async throws -> TenantRow {
+        guard let row = try await database.read({ db in try TenantRow.fetchOne(db, key: id) }) else {
+            throw StorageError.notFound(kind: "tenant", id: id)
+        }
+        return row
+    }
+
+    public func listTenants(
+        page: PageRequest,
+        statuses: [Int32],
+        query: String
+    ) async throws -> [TenantRow] {
+        try await database.read { db in
+            var request = TenantRow.order(Column("id")).limit(page.size)
+            if let after = page.after { request = request.filter(Column("id") > after) }
+            if !statuses.isEmpty { request = request.filter(statuses.contains(Column("status"))) }
+            if !query.isEmpty { request = request.filter(Column("name").like("%\(query)%")) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    /// Ids of every tenant that is not deleted.
+    public func liveTenantIDs() async throws -> [String] {
+        try await database.read { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT id FROM tenant WHERE status != ? ORDER BY id",
+                arguments: [TenantStatus.deleted.rawValue]
+            )
+        }
+    }
+
+    /// Changes a tenant's status if `expectedVersion` is current (0 skips the check).
+    public func setTenantStatus(
+        _ id: String,
+        expectedVersion: Int64,
+        status: TenantStatus,
+        reason: String
+    ) async throws -> TenantRow {
+        try await database.writeImmediate { db in
+            guard var row = try TenantRow.fetchOne(db, key: id), row.status != TenantStatus.deleted.rawValue else {
+                throw StorageError.notFound(kind: "tenant", id: id)
+            }
+            if expectedVersion != 0, expectedVersion != row.version {
+                throw StorageError.staleVersion(kind: "tenant", id: id, current: row.version)
+            }
+            row.status = status.rawValue
+            row.statusReason = reason
+            row.version += 1
+            row.updateTimeMs = Self.nowMs()
+            try row.update(db)
+            return row
+        }
+    }
+
+    public func setTenantSchemaVersion(_ id: String, _ version: Int32) async throws {
+        try await database.writeImmediate { db in
+            try db.execute(sql: "UPDATE tenant SET schema_version = ? WHERE id = ?", arguments: [version, id])
+        }
+    }
+
+    // MARK: Users
+
+    /// Inserts a user. - Throws: `alreadyExists` when the email is taken in the tenant.
+    public func createUser(_ row: UserRow) async throws {
+        do {
+            try await database.writeImmediate { db in try row.insert(db) }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw StorageError.alreadyExists(kind: "user", field: "email")
+        }
+    }
+
+    /// The user, only if it belongs to `tenantID` (nil: an operator).
+    public func user(_ id: String, tenantID: String?) async throws -> UserRow {
+        let row = try await database.read { db in try UserRow.fetchOne(db, key: id) }
+        guard let row, row.tenantID == tenantID else { throw StorageError.notFound(kind: "user", id: id) }
+        return row
+    }
+
+    public func listUsers(
+        tenantID: String,
+        page: PageRequest,
+        roles: [Int32],
+        teamID: String,
+        includeDeactivated: Bool,
+        query: String
+    ) async throws -> [UserRow] {
+        try await database.read { db in
+            var request = UserRow.filter(Column("tenant_id") == tenantID).order(Column("id")).limit(page.size)
+            if let after = page.after { request = request.filter(Column("id") > after) }
+            if !roles.isEmpty { request = request.filter(roles.contains(Column("role"))) }
+            if !teamID.isEmpty { request = request.filter(Column("team_id") == teamID) }
+            if !includeDeactivated { request = request.filter(Column("status") == UserStatus.active.rawValue) }
+            if !query.isEmpty {
+                request = request.filter(Column("display_name").like("%\(query)%") || Column("email").like("%\(query)%"))
+            }
+            return try request.fetchAll(db)
+        }
+    }
+
+    /// Replaces a user if `expectedVersion` is current; returns the stored row.
+    public func updateUser(
+        _ id: String,
+        tenantID: String,
+        expectedVersion: Int64,
+        change: @escaping @Sendable (inout UserRow) throws -> Void
+    ) async throws -> UserRow {
+        do {
+            return try await database.writeImmediate { db in
+                guard var row = try UserRow.fetchOne(db, key: id), row.tenantID == tenantID else {
+                    throw StorageError.notFound(kind: "user", id: id)
+                }
+                guard expectedVersion == row.version else {
+                    throw StorageError.staleVersion(kind: "user", id: id, current: row.version)
+                }
+                try change(&row)
+                row.version += 1
+                row.updateTimeMs = Self.nowMs()
+                try row.update(db)
+                return row
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw StorageError.alreadyExists(kind: "user", field: "email")
+        }
+    }
+
+    /// Whether any operator exists (false on a new data directory).
+    public func hasOperator() async throws -> Bool {
+        try await database.read { db in
+            try UserRow.filter(Column("role") == Role.operator.rawValue).fetchCount(db) > 0
+        }
+    }
+
+    // MARK: API keys
+
+    public func insertKey(_ row: APIKeyRow) async throws {
+        try await database.writeImmediate { db in try row.insert(db) }
+    }
+
+    /// The key with `id`, whatever its state (the caller checks expiry and revocation).
+    public func key(_ id: String) async throws -> APIKeyRow? {
+        try await database.read { db in try APIKeyRow.fetchOne(db, key: id) }
+    }
+
+    public func listKeys(
+        tenantID: String?,
+        userID: String,
+        includeRevoked: Bool,
+        page: PageRequest
+    ) async throws -> [APIKeyRow] {
+        try await database.read { db in
+            var request = APIKeyRow.filter(Column("tenant_id") == tenantID).order(Column("id")).limit(page.size)
+            if let after = page.after { request = request.filter(Column("id") > after) }
+            if !userID.isEmpty { request = request.filter(Column("user_id") == userID) }
+            if !includeRevoked { request = request.filter(Column("revoke_time_ms") == 0) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    /// Revokes a key of `tenantID`; revoking twice is not an error (the first time stays).
+    public func revokeKey(_ id: String, tenantID: String?) async throws -> APIKeyRow {
+        try await database.writeImmediate { db in
+            guard var row = try APIKeyRow.fetchOne(db, key: id), row.tenantID == tenantID else {
+                throw StorageError.notFound(kind: "api_key", id: id)
+            }
+            if row.revokeTimeMs == 0 {
+                row.revokeTimeMs = Self.nowMs()
+                try row.update(db)
+            }
+            return row
+        }
+    }
+
+    public func touchKey(_ id: String, at timeMs: Int64) async throws {
+        try await database.writeImmediate { db in
+            try db.execute(sql: "UPDATE api_key SET last_used_time_ms = ? WHERE id = ?", arguments: [timeMs, id])
+        }
+    }
+}

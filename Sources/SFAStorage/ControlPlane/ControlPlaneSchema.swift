@@ -1,0 +1,57 @@
+import GRDB
+
+/// The versioned schema of `control.sqlite`.
+enum ControlPlaneSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 tenants, users, api keys") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tenant (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        version INTEGER NOT NULL,
+                        name TEXT NOT NULL,
+                        status INTEGER NOT NULL,
+                        status_reason TEXT NOT NULL,
+                        schema_version INTEGER NOT NULL,
+                        created_by_user_id TEXT NOT NULL,
+                        create_time_ms INTEGER NOT NULL,
+                        update_time_ms INTEGER NOT NULL
+                    );
+                    CREATE TABLE user (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        version INTEGER NOT NULL,
+                        tenant_id TEXT REFERENCES tenant(id) ON DELETE CASCADE,
+                        display_name TEXT NOT NULL,
+                        email TEXT NOT NULL,
+                        role INTEGER NOT NULL,
+                        team_id TEXT NOT NULL,
+                        manager_user_id TEXT NOT NULL,
+                        status INTEGER NOT NULL,
+                        created_by_user_id TEXT NOT NULL,
+                        create_time_ms INTEGER NOT NULL,
+                        update_time_ms INTEGER NOT NULL
+                    );
+                    CREATE UNIQUE INDEX user_email ON user(ifnull(tenant_id, ''), email);
+                    CREATE INDEX user_tenant ON user(tenant_id, id);
+                    CREATE TABLE api_key (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        tenant_id TEXT REFERENCES tenant(id) ON DELETE CASCADE,
+                        user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                        role INTEGER NOT NULL,
+                        display_name TEXT NOT NULL,
+                        key_prefix TEXT NOT NULL,
+                        secret_hash BLOB NOT NULL,
+                        expire_time_ms INTEGER NOT NULL,
+                        last_used_time_ms INTEGER NOT NULL,
+                        revoke_time_ms INTEGER NOT NULL,
+                        created_by_user_id TEXT NOT NULL,
+                        create_time_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX api_key_tenant ON api_key(tenant_id, id);
+                    """
+            )
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,37 @@
+/// Where and how SalesWire keeps its data.
+public struct StorageConfiguration: Sendable {
+    /// How much an acknowledged write is protected.
+    public enum Durability: Sendable {
+        /// `synchronous = FULL`: the WAL is synced at every commit, so an acknowledged
+        /// write survives a crash of the process and a power loss or OS crash.
+        case powerLoss
+        /// `synchronous = NORMAL`: an acknowledged write survives a crash of the
+        /// process; a power loss or OS crash may lose the last commits (never corrupts).
+        case processCrash
+    }
+
+    /// The data directory: `control.sqlite`, `tenants/`, `backups/`, `exports/`.
+    public var dataDirectory: String
+    /// Tenant databases kept open at once (least recently used ones are closed).
+    public var maximumOpenTenantDatabases: Int
+    /// How long a writer waits for a lock before giving up with BUSY.
+    public var busyTimeout: Duration
+    public var durability: Durability
+
+    public init(
+        dataDirectory: String = "sfa-data",
+        maximumOpenTenantDatabases: Int = 64,
+        busyTimeout: Duration = .seconds(5),
+        durability: Durability = .powerLoss
+    ) {
+        self.dataDirectory = dataDirectory
+        self.maximumOpenTenantDatabases = max(1, maximumOpenTenantDatabases)
+        self.busyTimeout = busyTimeout
+        self.durability = durability
+    }
+
+    var controlPlanePath: String { dataDirectory + "/control.sqlite" }
+    var tenantsDirectory: String { dataDirectory + "/tenants" }
+    var backupsDirectory: String { dataDirectory + "/backups" }
+    var exportsDirectory: String { dataDirectory + "/exports" }
+}

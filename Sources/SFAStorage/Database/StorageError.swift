@@ -1,0 +1,16 @@
+/// Why a storage operation did not happen. The service layer maps each case to an
+/// RPC status (NOT_FOUND, ABORTED, ALREADY_EXISTS, FAILED_PRECONDITION, INVALID_ARGUMENT).
+public enum StorageError: Error, Equatable, Sendable {
+    /// No such record (or not one the caller may see).
+    case notFound(kind: String, id: String)
+    /// The record changed since the caller read it.
+    case staleVersion(kind: String, id: String, current: Int64)
+    /// A record with the same identity exists.
+    case alreadyExists(kind: String, field: String)
+    /// The record is not in a state that allows the change.
+    case failedPrecondition(reason: String, message: String)
+    /// The tenant database was written by a newer SalesWire and is left untouched.
+    case schemaNewerThanCode(tenantID: String)
+    /// A page token that this list did not issue.
+    case invalidPageToken
+}

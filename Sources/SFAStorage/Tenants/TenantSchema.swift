@@ -1,0 +1,65 @@
+import GRDB
+
+/// The versioned schema of every tenant database. Version N means the first N
+/// migrations are applied; a database with a migration this code does not know was
+/// written by a newer SalesWire and is refused, not touched.
+public enum TenantSchema {
+    /// The migrations, in order. Later issues append; never edit or reorder one.
+    static let migrations: [(identifier: String, migrate: @Sendable (Database) throws -> Void)] = [
+        ("v1 audit log and idempotency keys", migrateV1)
+    ]
+
+    /// The schema version this code writes.
+    public static var currentVersion: Int32 { Int32(migrations.count) }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for migration in migrations {
+            migrator.registerMigration(migration.identifier, migrate: migration.migrate)
+        }
+        return migrator
+    }
+
+    /// The version of an open database: the number of known migrations applied.
+    /// - Throws: `StorageError.schemaNewerThanCode` if it has migrations this code does not know.
+    static func version(of db: Database, tenantID: String) throws -> Int32 {
+        let migrator = self.migrator
+        if try migrator.hasBeenSuperseded(db) {
+            throw StorageError.schemaNewerThanCode(tenantID: tenantID)
+        }
+        return Int32(try migrator.appliedIdentifiers(db).count)
+    }
+
+    private static func migrateV1(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE audit_event (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    event_time_ms INTEGER NOT NULL,
+                    actor_user_id TEXT NOT NULL,
+                    actor_role INTEGER NOT NULL,
+                    method TEXT NOT NULL,
+                    record_kind INTEGER NOT NULL,
+                    record_id TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    changes TEXT NOT NULL
+                );
+                CREATE INDEX audit_event_record ON audit_event(record_kind, record_id, id);
+                CREATE INDEX audit_event_actor ON audit_event(actor_user_id, id);
+                CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TABLE idempotency_key (
+                    key TEXT NOT NULL,
+                    method TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    request_sha256 BLOB NOT NULL,
+                    response BLOB NOT NULL,
+                    create_time_ms INTEGER NOT NULL,
+                    PRIMARY KEY (key, method, user_id)
+                );
+                """
+        )
+    }
+}

@@ -26,10 +26,12 @@ public final class RPCServer: Service, Sendable {
 
     /// - Parameters:
     ///   - services: the services to host; `HealthService` and `ReflectionService` are added.
+    ///   - gate: authenticates and authorizes every call before dispatch; `nil` admits all.
     ///   - interceptors: run around every call, first outermost. Defaults to logging and metrics.
     public init(
         configuration: ServerConfiguration,
         services: [any RPCService],
+        gate: (any CallGate)? = nil,
         interceptors: [any ServerInterceptor]? = nil,
         logger: Logger,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
@@ -46,6 +48,7 @@ public final class RPCServer: Service, Sendable {
         ]
         self.dispatcher = RPCDispatcher(
             services: services + builtIn,
+            gate: gate,
             interceptors: interceptors ?? [LoggingInterceptor(logger: logger), MetricsInterceptor()],
             logger: logger
         )

@@ -10,8 +10,10 @@ public struct ServerContext: Sendable {
     public var idempotencyKey: String?
     /// The request metadata (e.g. `traceparent`).
     public var metadata: [String: String]
-    /// The `authorization` header; read by the authentication interceptor, never logged.
+    /// The `authorization` header; read by the server's `CallGate`, never logged.
     public var authorization: String?
+    /// The caller, once the server's `CallGate` admitted the call; `nil` on servers without one.
+    public var principal: Principal?
 
     public init(
         method: MethodDescriptor,
@@ -19,7 +21,8 @@ public struct ServerContext: Sendable {
         deadline: ContinuousClock.Instant? = nil,
         idempotencyKey: String? = nil,
         metadata: [String: String] = [:],
-        authorization: String? = nil
+        authorization: String? = nil,
+        principal: Principal? = nil
     ) {
         self.method = method
         self.callID = callID
@@ -27,5 +30,6 @@ public struct ServerContext: Sendable {
         self.idempotencyKey = idempotencyKey
         self.metadata = metadata
         self.authorization = authorization
+        self.principal = principal
     }
 }

@@ -5,16 +5,6 @@
 // SFAMessages, re-exported by SFAStubs) appears in this file's public API.
 public import SFAStubs
 
-/// How far a grant reaches within the caller's tenant.
-public enum RecordScope: Sendable, Hashable, Comparable {
-    /// Records the caller owns (owner_user_id) — for partners: records the partner key created.
-    case own
-    /// Records owned by the caller or by users of the caller's team (manager_user_id/team).
-    case team
-    /// Every record of the tenant.
-    case all
-}
-
 /// Which roles may call each RPC method, and with which record scope.
 /// Deny by default: a method missing from `grants`, or a role missing from a method's
 /// entry, is refused with PERMISSION_DENIED.

@@ -4,15 +4,33 @@ import SFACodec
 import SFAMessages
 public import SFARPC
 
-/// The services a server hosts, by method name, with the interceptors every call
-/// goes through. Shared by all connections.
+/// A REQUEST as the connection read it, before it is admitted and dispatched.
+struct IncomingCall: Sendable {
+    var callID: UInt32
+    var method: String
+    var deadline: ContinuousClock.Instant?
+    var idempotencyKey: String?
+    var metadata: [String: String]
+    var authorization: String?
+}
+
+/// The services a server hosts, by method name, with the gate and interceptors
+/// every call goes through. Shared by all connections.
 public struct RPCDispatcher: Sendable {
     private let handlers: [String: RPCMethodHandler]
+    private let gate: (any CallGate)?
     private let interceptors: [any ServerInterceptor]
     private let logger: Logger
 
+    /// - Parameters:
+    ///   - gate: admits calls before their method is looked up; `nil` admits every call.
     /// - Precondition: no method is served twice.
-    public init(services: [any RPCService], interceptors: [any ServerInterceptor], logger: Logger) {
+    public init(
+        services: [any RPCService],
+        gate: (any CallGate)?,
+        interceptors: [any ServerInterceptor],
+        logger: Logger
+    ) {
         var handlers: [String: RPCMethodHandler] = [:]
         for service in services {
             for handler in service.methodHandlers {
@@ -21,6 +39,7 @@ public struct RPCDispatcher: Sendable {
             }
         }
         self.handlers = handlers
+        self.gate = gate
         self.interceptors = interceptors
         self.logger = logger
     }
@@ -28,20 +47,40 @@ public struct RPCDispatcher: Sendable {
     /// Every method served.
     public var methods: [MethodDescriptor] { handlers.values.map(\.method) }
 
-    /// The handler for a full method name (`/sfa.v1.LeadService/GetLead`).
-    public func handler(for method: String) -> RPCMethodHandler? {
-        handlers[method]
-    }
-
-    /// Decodes the request, runs the interceptors and the handler, and returns the
-    /// whole RESPONSE frame: the response, or the error the call ended with.
+    /// Admits the call, finds its method, decodes the request, runs the interceptors
+    /// and the handler, and returns the whole RESPONSE frame: the response, or the
+    /// error the call ended with.
     func execute(
-        _ handler: RPCMethodHandler,
+        _ call: IncomingCall,
         payload: ByteBuffer,
         maximumSize: Int,
-        context: ServerContext,
         allocator: ByteBufferAllocator
     ) async -> ByteBuffer {
+        var principal: Principal?
+        if let gate {
+            do {
+                principal = try await gate.admit(method: call.method, authorization: call.authorization)
+            } catch {
+                return Self.errorFrame(callID: call.callID, RPCError(mapping: error), allocator: allocator)
+            }
+        }
+        guard let handler = handlers[call.method] else {
+            let error = RPCError(
+                code: .unimplemented,
+                message: "unknown method \(call.method)",
+                details: ErrorDetails(reason: "UNKNOWN_METHOD")
+            )
+            return Self.errorFrame(callID: call.callID, error, allocator: allocator)
+        }
+        let context = ServerContext(
+            method: handler.method,
+            callID: call.callID,
+            deadline: call.deadline,
+            idempotencyKey: call.idempotencyKey,
+            metadata: call.metadata,
+            authorization: call.authorization,
+            principal: principal
+        )
         let request: any ProtoMessage
         do {
             request = try payload.withUnsafeReadableBytes { bytes throws(ProtoCodecError) in

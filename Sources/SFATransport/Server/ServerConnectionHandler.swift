@@ -160,23 +160,12 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             )
             return
         }
-        guard let handler = dispatcher.handler(for: header.method) else {
-            respond(
-                callID,
-                RPCError(
-                    code: .unimplemented,
-                    message: "unknown method \(header.method)",
-                    details: ErrorDetails(reason: "UNKNOWN_METHOD")
-                )
-            )
-            return
-        }
         highestCallID = max(highestCallID, callID)
 
         let timeout = header.timeoutMs > 0 ? TimeAmount.milliseconds(Int64(header.timeoutMs)) : nil
-        let serverContext = ServerContext(
-            method: handler.method,
+        let call = IncomingCall(
             callID: callID,
+            method: header.method,
             deadline: header.timeoutMs > 0 ? .now + .milliseconds(header.timeoutMs) : nil,
             idempotencyKey: header.idempotencyKey.isEmpty ? nil : header.idempotencyKey,
             metadata: header.metadata,
@@ -191,13 +180,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         let sequence = callSequence
         let maximumSize = limits.maximumFrameSize
         let task = Task {
-            let response = await dispatcher.execute(
-                handler,
-                payload: payload,
-                maximumSize: maximumSize,
-                context: serverContext,
-                allocator: allocator
-            )
+            let response = await dispatcher.execute(call, payload: payload, maximumSize: maximumSize, allocator: allocator)
             eventLoop.execute { loopBound.value.finish(callID, sequence: sequence, response: response) }
         }
         let deadline = timeout.map { timeout in

@@ -1,0 +1,35 @@
+public import SFAMessages
+
+/// How far a caller's grant on a method reaches within its tenant.
+public enum RecordScope: Sendable, Hashable, Comparable {
+    /// Records the caller owns (`owner_user_id`); for partners, records its key created.
+    case own
+    /// Records owned by the caller or by users of the caller's team.
+    case team
+    /// Every record of the tenant.
+    case all
+}
+
+/// Who is calling, as established from the API key by the server's `CallGate`.
+/// The tenant of a call comes from here, never from a request field.
+public struct Principal: Sendable, Hashable {
+    /// The caller's tenant; `nil` for operators, who act across tenants.
+    public var tenantID: String?
+    public var userID: String
+    public var role: Role
+    /// The caller's team; empty when it has none.
+    public var teamID: String
+    /// The API key the call was made with.
+    public var keyID: String
+    /// How far the caller's grant on the method being called reaches.
+    public var scope: RecordScope
+
+    public init(tenantID: String?, userID: String, role: Role, teamID: String, keyID: String, scope: RecordScope) {
+        self.tenantID = tenantID
+        self.userID = userID
+        self.role = role
+        self.teamID = teamID
+        self.keyID = keyID
+        self.scope = scope
+    }
+}

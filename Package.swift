@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SFAStubs", targets: ["SFAStubs"]),
         .library(name: "SFAClient", targets: ["SFAClient"]),
         .executable(name: "sfad", targets: ["sfad"]),
+        .executable(name: "sfactl", targets: ["sfactl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -23,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // MARK: C layer: libprotobuf-c and the protoc-c output.
@@ -99,14 +102,45 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Storage: the control plane and one SQLite file per tenant, through GRDB.
+        .target(
+            name: "SFAStorage",
+            dependencies: [
+                "SFAMessages",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // MARK: Services: authentication, authorization and the RPC services.
+        .target(
+            name: "SFAServices",
+            dependencies: [
+                "SFAStorage", "SFAStubs",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Executables.
         .executableTarget(
             name: "sfad",
             dependencies: [
-                "SFAServer",
+                "SFAServer", "SFAServices", "SFAStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "sfactl",
+            dependencies: [
+                "SFAClient", "SFAStubs", "CSFAProto", "CProtobufC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -145,6 +179,14 @@ let package = Package(
         .testTarget(
             name: "SFACodecTests",
             dependencies: ["SFAMessages", "SFACodec", "CSFAProto", "CProtobufC"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SFAServicesTests",
+            dependencies: [
+                "SFAServices", "SFAStorage", "SFAServer", "SFAClient", "SFAStubs", "SFATransport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -15,7 +15,7 @@ public final class ControlPlane: Sendable {
         try ControlPlaneSchema.migrator.migrate(database)
     }
 
-    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    public static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     // MARK: Tenants
 
@@ -116,8 +116,10 @@ public final class ControlPlane: Sendable {
         return row
     }
 
+    /// Users of a tenant within `scope`, filtered; the scope is part of the query.
     public func listUsers(
         tenantID: String,
+        scope: UserScope,
         page: PageRequest,
         roles: [Int32],
         teamID: String,
@@ -126,6 +128,15 @@ public final class ControlPlane: Sendable {
     ) async throws -> [UserRow] {
         try await database.read { db in
             var request = UserRow.filter(Column("tenant_id") == tenantID).order(Column("id")).limit(page.size)
+            switch scope {
+            case .all:
+                break
+            case .team(let userID, let teamID):
+                let mine = Column("id") == userID || Column("manager_user_id") == userID
+                request = request.filter(teamID.isEmpty ? mine : mine || Column("team_id") == teamID)
+            case .own(let userID):
+                request = request.filter(Column("id") == userID)
+            }
             if let after = page.after { request = request.filter(Column("id") > after) }
             if !roles.isEmpty { request = request.filter(roles.contains(Column("role"))) }
             if !teamID.isEmpty { request = request.filter(Column("team_id") == teamID) }
@@ -207,6 +218,24 @@ public final class ControlPlane: Sendable {
                 try row.update(db)
             }
             return row
+        }
+    }
+
+    /// A key with the states of its user and tenant, in one read: what authentication needs.
+    public func credential(keyID: String) async throws -> Credential? {
+        try await database.read { db in
+            try Credential.fetchOne(
+                db,
+                sql: """
+                    SELECT api_key.*, user.status AS user_status, user.team_id AS user_team_id,
+                           tenant.status AS tenant_status, tenant.status_reason AS tenant_status_reason
+                    FROM api_key
+                    JOIN user ON user.id = api_key.user_id
+                    LEFT JOIN tenant ON tenant.id = api_key.tenant_id
+                    WHERE api_key.id = ?
+                    """,
+                arguments: [keyID]
+            )
         }
     }
 

@@ -1,4 +1,6 @@
+public import Foundation
 public import GRDB
+public import SFAMessages
 
 /// A tenant row of the control plane.
 public struct TenantRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
@@ -22,6 +24,24 @@ public struct TenantRow: Codable, Sendable, Equatable, FetchableRecord, Persista
         case createdByUserID = "created_by_user_id"
         case createTimeMs = "create_time_ms"
         case updateTimeMs = "update_time_ms"
+    }
+}
+
+extension TenantRow {
+    /// A new active tenant.
+    public static func make(name: String, createdBy: String, schemaVersion: Int32) -> TenantRow {
+        let now = ControlPlane.nowMs()
+        return TenantRow(
+            id: RecordID.make("ten"),
+            version: 1,
+            name: name,
+            status: TenantStatus.active.rawValue,
+            statusReason: "",
+            schemaVersion: schemaVersion,
+            createdByUserID: createdBy,
+            createTimeMs: now,
+            updateTimeMs: now
+        )
     }
 }
 
@@ -56,6 +76,35 @@ public struct UserRow: Codable, Sendable, Equatable, FetchableRecord, Persistabl
     }
 }
 
+extension UserRow {
+    /// A new active user.
+    public static func make(
+        tenantID: String?,
+        displayName: String,
+        email: String,
+        role: Role,
+        teamID: String,
+        managerUserID: String,
+        createdBy: String
+    ) -> UserRow {
+        let now = ControlPlane.nowMs()
+        return UserRow(
+            id: RecordID.make("user"),
+            version: 1,
+            tenantID: tenantID,
+            displayName: displayName,
+            email: email,
+            role: role.rawValue,
+            teamID: teamID,
+            managerUserID: managerUserID,
+            status: UserStatus.active.rawValue,
+            createdByUserID: createdBy,
+            createTimeMs: now,
+            updateTimeMs: now
+        )
+    }
+}
+
 /// An API key row. The secret itself is never stored: only its SHA-256.
 public struct APIKeyRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "api_key"
@@ -67,7 +116,7 @@ public struct APIKeyRow: Codable, Sendable, Equatable, FetchableRecord, Persista
     public var displayName: String
     /// The first characters of the key, to recognise it in lists.
     public var keyPrefix: String
-    public var secretHash: [UInt8]
+    public var secretHash: Data
     /// 0 = never expires.
     public var expireTimeMs: Int64
     public var lastUsedTimeMs: Int64
@@ -87,6 +136,105 @@ public struct APIKeyRow: Codable, Sendable, Equatable, FetchableRecord, Persista
         case lastUsedTimeMs = "last_used_time_ms"
         case revokeTimeMs = "revoke_time_ms"
         case createdByUserID = "created_by_user_id"
+        case createTimeMs = "create_time_ms"
+    }
+}
+
+extension APIKeyRow {
+    /// A new key; `secretHash` is the SHA-256 of its secret.
+    public static func make(
+        id: String,
+        tenantID: String?,
+        userID: String,
+        role: Role,
+        displayName: String,
+        keyPrefix: String,
+        secretHash: [UInt8],
+        expireTimeMs: Int64,
+        createdBy: String
+    ) -> APIKeyRow {
+        APIKeyRow(
+            id: id,
+            tenantID: tenantID,
+            userID: userID,
+            role: role.rawValue,
+            displayName: displayName,
+            keyPrefix: keyPrefix,
+            secretHash: Data(secretHash),
+            expireTimeMs: expireTimeMs,
+            lastUsedTimeMs: 0,
+            revokeTimeMs: 0,
+            createdByUserID: createdBy,
+            createTimeMs: ControlPlane.nowMs()
+        )
+    }
+}
+
+/// An API key joined with the state of its user and tenant.
+public struct Credential: Sendable, FetchableRecord {
+    public var key: APIKeyRow
+    /// `UserStatus` raw value.
+    public var userStatus: Int32
+    public var userTeamID: String
+    /// `TenantStatus` raw value; nil for operator keys.
+    public var tenantStatus: Int32?
+    public var tenantStatusReason: String?
+
+    public init(row: Row) throws {
+        key = try APIKeyRow(row: row)
+        userStatus = row["user_status"]
+        userTeamID = row["user_team_id"]
+        tenantStatus = row["tenant_status"]
+        tenantStatusReason = row["tenant_status_reason"]
+    }
+}
+
+/// Which users of a tenant a caller may see.
+public enum UserScope: Sendable, Equatable {
+    case all
+    /// The caller, the users it manages and the users of its team.
+    case team(userID: String, teamID: String)
+    /// The caller only.
+    case own(userID: String)
+
+    /// Whether `user` is within this scope.
+    public func contains(_ user: UserRow) -> Bool {
+        switch self {
+        case .all: true
+        case .team(let userID, let teamID):
+            user.id == userID || user.managerUserID == userID || (!teamID.isEmpty && user.teamID == teamID)
+        case .own(let userID): user.id == userID
+        }
+    }
+}
+
+/// A backup of a tenant database, kept under the data directory.
+public struct TenantBackupRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "tenant_backup"
+    public var id: String
+    public var tenantID: String
+    public var fileName: String
+    public var sizeBytes: Int64
+    public var sha256: String
+    public var schemaVersion: Int32
+    public var createTimeMs: Int64
+
+    public init(id: String, tenantID: String, fileName: String, sizeBytes: Int64, sha256: String, schemaVersion: Int32) {
+        self.id = id
+        self.tenantID = tenantID
+        self.fileName = fileName
+        self.sizeBytes = sizeBytes
+        self.sha256 = sha256
+        self.schemaVersion = schemaVersion
+        self.createTimeMs = ControlPlane.nowMs()
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, sha256
+        case tenantID = "tenant_id"
+        case fileName = "file_name"
+        case sizeBytes = "size_bytes"
+        case schemaVersion = "schema_version"
         case createTimeMs = "create_time_ms"
     }
 }

@@ -52,6 +52,23 @@ enum ControlPlaneSchema {
                     """
             )
         }
+        migrator.registerMigration("v2 idempotency keys and tenant backups") { db in
+            try Idempotency.createTable(db)
+            try db.execute(
+                sql: """
+                    CREATE TABLE tenant_backup (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        tenant_id TEXT NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                        file_name TEXT NOT NULL,
+                        size_bytes INTEGER NOT NULL,
+                        sha256 TEXT NOT NULL,
+                        schema_version INTEGER NOT NULL,
+                        create_time_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX tenant_backup_tenant ON tenant_backup(tenant_id, id);
+                    """
+            )
+        }
         return migrator
     }
 }

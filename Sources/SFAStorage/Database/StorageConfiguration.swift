@@ -30,8 +30,8 @@ public struct StorageConfiguration: Sendable {
         self.durability = durability
     }
 
-    var controlPlanePath: String { dataDirectory + "/control.sqlite" }
-    var tenantsDirectory: String { dataDirectory + "/tenants" }
-    var backupsDirectory: String { dataDirectory + "/backups" }
-    var exportsDirectory: String { dataDirectory + "/exports" }
+    public var controlPlanePath: String { dataDirectory + "/control.sqlite" }
+    public var tenantsDirectory: String { dataDirectory + "/tenants" }
+    public var backupsDirectory: String { dataDirectory + "/backups" }
+    public var exportsDirectory: String { dataDirectory + "/exports" }
 }

@@ -37,12 +37,10 @@ public enum TenantSchema {
                     id TEXT PRIMARY KEY NOT NULL,
                     event_time_ms INTEGER NOT NULL,
                     actor_user_id TEXT NOT NULL,
-                    actor_role INTEGER NOT NULL,
                     method TEXT NOT NULL,
                     record_kind INTEGER NOT NULL,
                     record_id TEXT NOT NULL,
-                    action TEXT NOT NULL,
-                    changes TEXT NOT NULL
+                    event BLOB NOT NULL
                 );
                 CREATE INDEX audit_event_record ON audit_event(record_kind, record_id, id);
                 CREATE INDEX audit_event_actor ON audit_event(actor_user_id, id);
@@ -50,16 +48,8 @@ public enum TenantSchema {
                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                CREATE TABLE idempotency_key (
-                    key TEXT NOT NULL,
-                    method TEXT NOT NULL,
-                    user_id TEXT NOT NULL,
-                    request_sha256 BLOB NOT NULL,
-                    response BLOB NOT NULL,
-                    create_time_ms INTEGER NOT NULL,
-                    PRIMARY KEY (key, method, user_id)
-                );
                 """
         )
+        try Idempotency.createTable(db)
     }
 }

@@ -1,0 +1,261 @@
+import Crypto
+import Foundation
+import GRDB
+import SFAStorage
+public import SFAStubs
+
+extension AdminService {
+    /// Migrates the named tenants (all live ones when none is named) to this code's
+    /// schema, or with `dry_run` reports what would happen. A database written by a
+    /// newer SalesWire is reported and left untouched.
+    public func migrateTenants(_ request: MigrateTenantsRequest, context: ServerContext) async throws -> MigrateTenantsResponse {
+        let ids = request.tenantIds.isEmpty ? try await controlPlane.liveTenantIDs() : request.tenantIds
+        var results: [TenantMigrationResult] = []
+        for tenantID in ids {
+            let start = ContinuousClock.now
+            var result = TenantMigrationResult(tenantId: tenantID, toVersion: TenantSchema.currentVersion)
+            do {
+                _ = try await targetTenant(tenantID, context)
+                let from = try await tenants.schemaVersion(tenantID) ?? 0
+                result.fromVersion = from
+                if from == TenantSchema.currentVersion {
+                    result.outcome = .upToDate
+                } else if request.dryRun {
+                    result.outcome = .wouldMigrate
+                } else {
+                    try await tenants.withDatabase(tenantID) { _ in }  // opening migrates
+                    try await controlPlane.setTenantSchemaVersion(tenantID, TenantSchema.currentVersion)
+                    result.outcome = .migrated
+                }
+            } catch StorageError.schemaNewerThanCode {
+                result.outcome = .newerThanCode
+                result.errorMessage = "written by a newer SalesWire; left untouched"
+            } catch {
+                result.outcome = .failed
+                result.errorMessage = RPCError(mapping: error).message
+            }
+            let elapsed = ContinuousClock.now - start
+            result.durationMs = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+            results.append(result)
+        }
+        return MigrateTenantsResponse(codeSchemaVersion: TenantSchema.currentVersion, results: results)
+    }
+
+    /// A consistent copy of the live tenant database (`VACUUM INTO`, which reads one
+    /// snapshot while writers wait), kept under `backups/<tenant>/`.
+    public func backupTenant(_ request: BackupTenantRequest, context: ServerContext) async throws -> BackupTenantResponse {
+        let tenantID = try await targetTenant(request.tenantId, context)
+        let backupID = RecordID.make("bak")
+        let directory = storage.backupsDirectory + "/" + tenantID
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let fileName = backupID + ".sqlite"
+        let path = directory + "/" + fileName
+        let version = try await tenants.withDatabase(tenantID) { queue in
+            try await queue.writeWithoutTransaction { db in
+                try db.execute(sql: "VACUUM INTO ?", arguments: [path])
+                return try Int32.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations") ?? 0
+            }
+        }
+        let (size, digest) = try Self.fileDigest(path)
+        let row = TenantBackupRow(id: backupID, tenantID: tenantID, fileName: fileName, sizeBytes: size, sha256: digest, schemaVersion: version)
+        try await controlPlane.insertBackup(row)
+        return BackupTenantResponse(backup: row.message)
+    }
+
+    public func listTenantBackups(_ request: ListTenantBackupsRequest, context: ServerContext) async throws -> ListTenantBackupsResponse {
+        let tenantID = try await targetTenant(request.tenantId, context)
+        let filter = "backups|\(tenantID)"
+        let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken, filter: filter)
+        let rows = try await controlPlane.backups(tenantID: tenantID, page: page)
+        return ListTenantBackupsResponse(
+            backups: rows.map(\.message),
+            nextPageToken: page.nextToken(lastID: rows.last?.id, count: rows.count, filter: filter)
+        )
+    }
+
+    /// Replaces the tenant database with a backup, after checking the backup's
+    /// checksum and `PRAGMA integrity_check`. Calls of the tenant in flight finish
+    /// first; calls during the swap get FAILED_PRECONDITION (TENANT_BUSY).
+    public func restoreTenant(_ request: RestoreTenantRequest, context: ServerContext) async throws -> RestoreTenantResponse {
+        let tenantID = try await targetTenant(request.tenantId, context)
+        let backup = try await controlPlane.backup(request.backupId, tenantID: tenantID)
+        let source = storage.backupsDirectory + "/" + tenantID + "/" + backup.fileName
+        let (_, digest) = try Self.fileDigest(source)
+        guard digest == backup.sha256 else {
+            throw RPCError(code: .dataLoss, message: "the backup file does not match its checksum", details: ErrorDetails(reason: "BACKUP_CORRUPT"))
+        }
+        guard backup.schemaVersion <= TenantSchema.currentVersion else {
+            throw StorageError.schemaNewerThanCode(tenantID: tenantID)
+        }
+        try await tenants.withExclusiveFile(tenantID) { path in
+            let staging = path + ".restoring"
+            let manager = FileManager.default
+            if manager.fileExists(atPath: staging) { try manager.removeItem(atPath: staging) }
+            try manager.copyItem(atPath: source, toPath: staging)
+            let check = try DatabaseQueue(path: staging)
+            let verdict = try await check.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
+            try check.close()
+            guard verdict == "ok" else {
+                try? manager.removeItem(atPath: staging)
+                throw RPCError(code: .dataLoss, message: "the backup fails integrity_check", details: ErrorDetails(reason: "BACKUP_CORRUPT"))
+            }
+            for suffix in ["-wal", "-shm"] where manager.fileExists(atPath: path + suffix) {
+                try manager.removeItem(atPath: path + suffix)
+            }
+            if manager.fileExists(atPath: path) { try manager.removeItem(atPath: path) }
+            try manager.moveItem(atPath: staging, toPath: path)
+        }
+        let tenant = try await controlPlane.tenant(tenantID)
+        await audit(tenantID, context, kind: .tenant, recordID: tenantID, action: .stateChange, version: tenant.version, changes: [
+            AuditLog.change("restored_from_backup", before: nil, after: backup.id)
+        ])
+        return RestoreTenantResponse(tenant: tenant.message, restoredFrom: backup.message)
+    }
+
+    /// Writes the tenant's data to a file under `exports/<tenant>/`: a SQLite copy, or
+    /// JSON lines (one `{"table": …, "row": {…}}` object per row; blobs in base64).
+    public func exportTenant(_ request: ExportTenantRequest, context: ServerContext) async throws -> ExportTenantResponse {
+        let tenantID = try await targetTenant(request.tenantId, context)
+        let format = request.format == .unspecified ? .jsonLines : request.format
+        guard format == .jsonLines || format == .sqlite else {
+            throw RPCError.invalidArgument("unknown export format", violations: [FieldViolation(field: "format", description: "JSON_LINES or SQLITE")])
+        }
+        let exportID = RecordID.make("exp")
+        let directory = storage.exportsDirectory + "/" + tenantID
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let fileName = exportID + (format == .sqlite ? ".sqlite" : ".jsonl")
+        let path = directory + "/" + fileName
+        let records = try await tenants.withDatabase(tenantID) { queue in
+            try await queue.writeWithoutTransaction { db -> Int64 in
+                if format == .sqlite {
+                    try db.execute(sql: "VACUUM INTO ?", arguments: [path])
+                    return try Self.dataTables(db).reduce(0) { $0 + (try Int64.fetchOne(db, sql: "SELECT count(*) FROM \($1)") ?? 0) }
+                }
+                // One read transaction: every table from the same snapshot.
+                var count: Int64 = 0
+                try db.inTransaction(.deferred) {
+                    count = try Self.writeJSONLines(db, to: path)
+                    return .commit
+                }
+                return count
+            }
+        }
+        let (size, digest) = try Self.fileDigest(path)
+        return ExportTenantResponse(
+            exportId: exportID,
+            tenantId: tenantID,
+            format: format,
+            fileName: fileName,
+            sizeBytes: size,
+            sha256: digest,
+            recordCount: records,
+            createTimeMs: nowMs()
+        )
+    }
+
+    public func getServerStats(_ request: GetServerStatsRequest, context: ServerContext) async throws -> GetServerStatsResponse {
+        let snapshot = serverSnapshot()
+        let now = nowMs()
+        return GetServerStatsResponse(
+            serverVersion: SalesWireVersion.current,
+            startTimeMs: startTimeMs,
+            uptimeMs: now - startTimeMs,
+            draining: snapshot.draining,
+            openConnections: Int32(clamping: snapshot.openConnections),
+            maxConnections: Int32(clamping: snapshot.maximumConnections),
+            openTenantDatabases: Int32(clamping: await tenants.openCount),
+            tenantDatabaseCacheCapacity: Int32(clamping: tenants.capacity),
+            tenantCount: Int32(clamping: try await controlPlane.liveTenantIDs().count)
+        )
+    }
+
+    public func getTenantStats(_ request: GetTenantStatsRequest, context: ServerContext) async throws -> GetTenantStatsResponse {
+        let tenantID = try await targetTenant(request.tenantId, context)
+        let tenant = try await controlPlane.tenant(tenantID)
+        let counts = try await controlPlane.counts(tenantID: tenantID)
+        let path = storage.tenantsDirectory + "/" + tenantID + ".sqlite"
+        let attributes = { (suffix: String) -> Int64 in
+            ((try? FileManager.default.attributesOfItem(atPath: path + suffix))?[.size] as? NSNumber)?.int64Value ?? 0
+        }
+        return GetTenantStatsResponse(
+            tenantId: tenantID,
+            databaseSizeBytes: attributes(""),
+            walSizeBytes: attributes("-wal"),
+            schemaVersion: tenant.schemaVersion,
+            userCount: Int32(clamping: counts.users),
+            activeApiKeyCount: Int32(clamping: counts.activeKeys)
+        )
+    }
+
+    // MARK: Files
+
+    /// Size and hex SHA-256 of a file, read in 1 MiB pieces.
+    static func fileDigest(_ path: String) throws -> (size: Int64, sha256: String) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw StorageError.notFound(kind: "file", id: (path as NSString).lastPathComponent)
+        }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+            size += Int64(chunk.count)
+        }
+        return (size, hasher.finalize().map { String(format: "%02x", $0) }.joined())
+    }
+
+    /// The tables holding tenant data (not SQLite's or the migrator's own).
+    static func dataTables(_ db: Database) throws -> [String] {
+        try String.fetchAll(
+            db,
+            sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'grdb_migrations' ORDER BY name"
+        )
+    }
+
+    private static func writeJSONLines(_ db: Database, to path: String) throws -> Int64 {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw StorageError.notFound(kind: "file", id: path)
+        }
+        defer { try? handle.close() }
+        var count: Int64 = 0
+        for table in try dataTables(db) {
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM \(table)")
+            while let row = try rows.next() {
+                var object: [String: Any] = [:]
+                for (column, value) in row {
+                    switch value.storage {
+                    case .null: object[column] = NSNull()
+                    case .int64(let number): object[column] = number
+                    case .double(let number): object[column] = number
+                    case .string(let text): object[column] = text
+                    case .blob(let data): object[column] = data.base64EncodedString()
+                    }
+                }
+                var line = try JSONSerialization.data(withJSONObject: ["table": table, "row": object], options: [.sortedKeys])
+                line.append(0x0A)
+                try handle.write(contentsOf: line)
+                count += 1
+            }
+        }
+        return count
+    }
+}
+
+extension TenantBackupRow {
+    var message: TenantBackup {
+        TenantBackup(
+            backupId: id,
+            tenantId: tenantID,
+            fileName: fileName,
+            sizeBytes: sizeBytes,
+            sha256: sha256,
+            schemaVersion: schemaVersion,
+            createTimeMs: createTimeMs
+        )
+    }
+}
+
+/// The version of this build, reported by GetServerStats.
+public enum SalesWireVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,95 @@
+import GRDB
+import SFAStorage
+public import SFAStubs
+
+extension AdminService {
+    public func createTenant(_ request: CreateTenantRequest, context: ServerContext) async throws -> Tenant {
+        let principal = try context.requirePrincipal()
+        let name = request.tenant?.name ?? ""
+        var validation = Validation()
+        validation.text(name, "tenant.name")
+        try validation.throwIfInvalid()
+        let digest = requestDigest(request)
+        let method = context.method.fullName
+        let (tenant, replayed) = try await controlPlane.database.writeImmediate { db in
+            try Idempotency.run(db, key: context.idempotencyKey, method: method, userID: principal.userID, requestDigest: digest) {
+                let row = TenantRow.make(name: name, createdBy: principal.userID, schemaVersion: TenantSchema.currentVersion)
+                try row.insert(db)
+                return row.message
+            }
+        }
+        if !replayed {
+            // Creates the tenant's file and migrates it now, not on its first call.
+            await audit(tenant.id, context, kind: .tenant, recordID: tenant.id, action: .create, version: 1, changes: [
+                AuditLog.change("name", before: nil, after: name)
+            ])
+        }
+        return tenant
+    }
+
+    public func getTenant(_ request: GetTenantRequest, context: ServerContext) async throws -> Tenant {
+        try await controlPlane.tenant(try await targetTenant(request.tenantId, context)).message
+    }
+
+    public func listTenants(_ request: ListTenantsRequest, context: ServerContext) async throws -> ListTenantsResponse {
+        let filter = "tenants|\(request.statuses.map(\.rawValue))|\(request.query)"
+        let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken, filter: filter)
+        let rows = try await controlPlane.listTenants(page: page, statuses: request.statuses.map(\.rawValue), query: request.query)
+        return ListTenantsResponse(
+            tenants: rows.map(\.message),
+            nextPageToken: page.nextToken(lastID: rows.last?.id, count: rows.count, filter: filter)
+        )
+    }
+
+    public func suspendTenant(_ request: SuspendTenantRequest, context: ServerContext) async throws -> Tenant {
+        var validation = Validation()
+        validation.text(request.reason, "reason", required: false, maximumLength: 500)
+        try validation.throwIfInvalid()
+        return try await changeStatus(request.tenantId, request.version, to: .suspended, reason: request.reason, context)
+    }
+
+    public func resumeTenant(_ request: ResumeTenantRequest, context: ServerContext) async throws -> Tenant {
+        try await changeStatus(request.tenantId, request.version, to: .active, reason: "", context)
+    }
+
+    /// Marks the tenant deleted (its keys stop working on their next call) and removes its database files.
+    public func deleteTenant(_ request: DeleteTenantRequest, context: ServerContext) async throws -> Tenant {
+        let tenant = try await changeStatus(request.tenantId, request.version, to: .deleted, reason: "deleted", context)
+        try await tenants.deleteFiles(tenant.id)
+        return tenant
+    }
+
+    private func changeStatus(
+        _ tenantID: String,
+        _ version: Int64,
+        to status: TenantStatus,
+        reason: String,
+        _ context: ServerContext
+    ) async throws -> Tenant {
+        let target = try await targetTenant(tenantID, context)
+        let before = try await controlPlane.tenant(target)
+        let row = try await controlPlane.setTenantStatus(target, expectedVersion: version, status: status, reason: reason)
+        if status != .deleted {
+            await audit(target, context, kind: .tenant, recordID: target, action: .stateChange, version: row.version, changes: [
+                AuditLog.change("status", before: "\(TenantStatus(rawValue: before.status))", after: "\(status)")
+            ])
+        }
+        return row.message
+    }
+}
+
+extension TenantRow {
+    var message: Tenant {
+        Tenant(
+            id: id,
+            version: version,
+            name: name,
+            status: TenantStatus(rawValue: status),
+            statusReason: statusReason,
+            schemaVersion: schemaVersion,
+            createdByUserId: createdByUserID,
+            createTimeMs: createTimeMs,
+            updateTimeMs: updateTimeMs
+        )
+    }
+}

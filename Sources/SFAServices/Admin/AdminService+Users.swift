@@ -1,0 +1,162 @@
+import GRDB
+import SFAStorage
+public import SFAStubs
+
+extension AdminService {
+    /// Roles a tenant's users may have.
+    static let tenantRoles: Set<Role> = [.admin, .manager, .rep, .marketing, .insideSales, .partner, .viewer]
+
+    public func createUser(_ request: CreateUserRequest, context: ServerContext) async throws -> User {
+        let principal = try context.requirePrincipal()
+        let tenantID = try await targetTenant(request.tenantId, context)
+        let user = request.user ?? User()
+        var validation = Validation()
+        validation.text(user.displayName, "user.display_name")
+        validation.email(user.email, "user.email")
+        validation.check(Self.tenantRoles.contains(user.role), "user.role", "must be a tenant role (admin … viewer)")
+        validation.text(user.teamId, "user.team_id", required: false, maximumLength: 100)
+        try validation.throwIfInvalid()
+        if !user.managerUserId.isEmpty { _ = try await controlPlane.user(user.managerUserId, tenantID: tenantID) }
+
+        let digest = requestDigest(request)
+        let method = context.method.fullName
+        let (created, replayed): (User, Bool)
+        do {
+            (created, replayed) = try await controlPlane.database.writeImmediate { db in
+                try Idempotency.run(db, key: context.idempotencyKey, method: method, userID: principal.userID, requestDigest: digest) {
+                    let row = UserRow.make(
+                        tenantID: tenantID,
+                        displayName: user.displayName,
+                        email: user.email.lowercased(),
+                        role: user.role,
+                        teamID: user.teamId,
+                        managerUserID: user.managerUserId,
+                        createdBy: principal.userID
+                    )
+                    try row.insert(db)
+                    return row.message
+                }
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw StorageError.alreadyExists(kind: "user", field: "user.email")
+        }
+        if !replayed {
+            await audit(tenantID, context, kind: .user, recordID: created.id, action: .create, version: 1, changes: [
+                AuditLog.change("display_name", before: nil, after: created.displayName),
+                AuditLog.change("email", before: nil, after: created.email),
+                AuditLog.change("role", before: nil, after: "\(created.role)"),
+            ])
+        }
+        return created
+    }
+
+    public func getUser(_ request: GetUserRequest, context: ServerContext) async throws -> User {
+        let tenantID = try await targetTenant(request.tenantId, context)
+        let row = try await controlPlane.user(request.id, tenantID: tenantID)
+        guard try userScope(context).contains(row) else { throw StorageError.notFound(kind: "user", id: request.id) }
+        return row.message
+    }
+
+    public func listUsers(_ request: ListUsersRequest, context: ServerContext) async throws -> ListUsersResponse {
+        let tenantID = try await targetTenant(request.tenantId, context)
+        let filter = "users|\(tenantID)|\(request.roles.map(\.rawValue))|\(request.teamId)|\(request.includeDeactivated)|\(request.query)"
+        let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken, filter: filter)
+        let rows = try await controlPlane.listUsers(
+            tenantID: tenantID,
+            scope: try userScope(context),
+            page: page,
+            roles: request.roles.map(\.rawValue),
+            teamID: request.teamId,
+            includeDeactivated: request.includeDeactivated,
+            query: request.query
+        )
+        return ListUsersResponse(
+            users: rows.map(\.message),
+            nextPageToken: page.nextToken(lastID: rows.last?.id, count: rows.count, filter: filter)
+        )
+    }
+
+    public func updateUser(_ request: UpdateUserRequest, context: ServerContext) async throws -> User {
+        let tenantID = try await targetTenant(request.tenantId, context)
+        let user = request.user ?? User()
+        let mask = Set(request.updateMask)
+        var validation = Validation()
+        validation.check(!mask.isEmpty, "update_mask", "lists no field to change")
+        let updatable: Set<String> = ["display_name", "email", "role", "team_id", "manager_user_id"]
+        for field in mask.subtracting(updatable).sorted() {
+            validation.check(false, "update_mask", "\(field) cannot be changed (changeable: \(updatable.sorted().joined(separator: ", ")))")
+        }
+        if mask.contains("display_name") { validation.text(user.displayName, "user.display_name") }
+        if mask.contains("email") { validation.email(user.email, "user.email") }
+        if mask.contains("role") { validation.check(Self.tenantRoles.contains(user.role), "user.role", "must be a tenant role") }
+        if mask.contains("team_id") { validation.text(user.teamId, "user.team_id", required: false, maximumLength: 100) }
+        if mask.contains("manager_user_id") {
+            validation.check(user.managerUserId != user.id, "user.manager_user_id", "a user cannot manage itself")
+        }
+        try validation.throwIfInvalid()
+        if mask.contains("manager_user_id"), !user.managerUserId.isEmpty {
+            _ = try await controlPlane.user(user.managerUserId, tenantID: tenantID)
+        }
+        let before = try await controlPlane.user(user.id, tenantID: tenantID)
+        guard try userScope(context).contains(before) else { throw StorageError.notFound(kind: "user", id: user.id) }
+        let after = try await controlPlane.updateUser(user.id, tenantID: tenantID, expectedVersion: user.version) { row in
+            if mask.contains("display_name") { row.displayName = user.displayName }
+            if mask.contains("email") { row.email = user.email.lowercased() }
+            if mask.contains("role") { row.role = user.role.rawValue }
+            if mask.contains("team_id") { row.teamID = user.teamId }
+            if mask.contains("manager_user_id") { row.managerUserID = user.managerUserId }
+        }
+        let changes = [
+            ("display_name", before.displayName, after.displayName), ("email", before.email, after.email),
+            ("role", "\(Role(rawValue: before.role))", "\(Role(rawValue: after.role))"), ("team_id", before.teamID, after.teamID),
+            ("manager_user_id", before.managerUserID, after.managerUserID),
+        ].filter { $0.1 != $0.2 }.map { AuditLog.change($0.0, before: $0.1, after: $0.2) }
+        await audit(tenantID, context, kind: .user, recordID: after.id, action: .update, version: after.version, changes: changes)
+        return after.message
+    }
+
+    /// Deactivates a user: its keys stop working on their next call.
+    public func deactivateUser(_ request: DeactivateUserRequest, context: ServerContext) async throws -> User {
+        let tenantID = try await targetTenant(request.tenantId, context)
+        let principal = try context.requirePrincipal()
+        guard request.id != principal.userID else {
+            throw StorageError.failedPrecondition(reason: "SELF_DEACTIVATION", message: "a user cannot deactivate itself")
+        }
+        let after = try await controlPlane.updateUser(request.id, tenantID: tenantID, expectedVersion: request.version) { row in
+            row.status = UserStatus.deactivated.rawValue
+        }
+        await audit(tenantID, context, kind: .user, recordID: after.id, action: .stateChange, version: after.version, changes: [
+            AuditLog.change("status", before: "\(UserStatus.active)", after: "\(UserStatus.deactivated)")
+        ])
+        return after.message
+    }
+
+    /// Which users the caller may see, from its grant on the method.
+    func userScope(_ context: ServerContext) throws -> UserScope {
+        let principal = try context.requirePrincipal()
+        switch principal.scope {
+        case .all: return .all
+        case .team: return .team(userID: principal.userID, teamID: principal.teamID)
+        case .own: return .own(userID: principal.userID)
+        }
+    }
+}
+
+extension UserRow {
+    var message: User {
+        User(
+            id: id,
+            version: version,
+            tenantId: tenantID ?? "",
+            displayName: displayName,
+            email: email,
+            role: Role(rawValue: role),
+            teamId: teamID,
+            managerUserId: managerUserID,
+            status: UserStatus(rawValue: status),
+            createdByUserId: createdByUserID,
+            createTimeMs: createTimeMs,
+            updateTimeMs: updateTimeMs
+        )
+    }
+}

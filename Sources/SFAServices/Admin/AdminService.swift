@@ -1,0 +1,106 @@
+public import Logging
+public import SFAStorage
+public import SFAStubs
+
+/// What `GetServerStats` reports about the transport, supplied by the server.
+public struct ServerSnapshot: Sendable {
+    public var openConnections: Int
+    public var maximumConnections: Int
+    public var draining: Bool
+
+    public init(openConnections: Int, maximumConnections: Int, draining: Bool) {
+        self.openConnections = openConnections
+        self.maximumConnections = maximumConnections
+        self.draining = draining
+    }
+}
+
+/// `sfa.v1.AdminService`: tenants, users, API keys, migrations, backups, exports and
+/// stats. Operators act across tenants (and name the tenant in the request); every
+/// other caller acts on its own tenant only, whatever the request says. Operators
+/// never read tenant business data: these methods touch the control plane, whole
+/// database files and counts only.
+public struct AdminService: AdminServiceHandler {
+    let controlPlane: ControlPlane
+    let tenants: TenantDatabases
+    let storage: StorageConfiguration
+    let logger: Logger
+    let startTimeMs: Int64
+    let serverSnapshot: @Sendable () -> ServerSnapshot
+
+    public init(
+        controlPlane: ControlPlane,
+        tenants: TenantDatabases,
+        storage: StorageConfiguration,
+        logger: Logger,
+        serverSnapshot: @escaping @Sendable () -> ServerSnapshot
+    ) {
+        self.controlPlane = controlPlane
+        self.tenants = tenants
+        self.storage = storage
+        self.logger = logger
+        self.startTimeMs = nowMs()
+        self.serverSnapshot = serverSnapshot
+    }
+
+    /// The tenant a call acts on: the caller's own, or for operators the one named
+    /// in the request, which must exist and not be deleted.
+    func targetTenant(_ requested: String, _ context: ServerContext) async throws -> String {
+        let principal = try context.requirePrincipal()
+        if let own = principal.tenantID {
+            // Another tenant's id gets the same answer as an id that does not exist.
+            guard requested.isEmpty || requested == own else { throw StorageError.notFound(kind: "tenant", id: requested) }
+            return own
+        }
+        guard !requested.isEmpty else {
+            throw RPCError.invalidArgument(
+                "operators must name the tenant",
+                violations: [FieldViolation(field: "tenant_id", description: "is required")]
+            )
+        }
+        let tenant = try await controlPlane.tenant(requested)
+        guard tenant.status != TenantStatus.deleted.rawValue else { throw StorageError.notFound(kind: "tenant", id: requested) }
+        return requested
+    }
+
+    /// Appends to the tenant's audit log; a failure is logged, the change stands.
+    func audit(
+        _ tenantID: String,
+        _ context: ServerContext,
+        kind: RecordKind,
+        recordID: String,
+        action: AuditAction,
+        version: Int64,
+        changes: [FieldChange]
+    ) async {
+        guard let principal = context.principal else { return }
+        let event = AuditEvent(
+            actorUserId: principal.userID,
+            actorRole: principal.role,
+            actorApiKeyId: principal.keyID,
+            method: context.method.fullName,
+            recordKind: kind,
+            recordId: recordID,
+            action: action,
+            changes: changes,
+            recordVersion: version
+        )
+        do {
+            try await tenants.withDatabase(tenantID) { queue in
+                try await queue.writeImmediate { db in try AuditLog.append(db, event) }
+            }
+        } catch {
+            logger.error("could not write an audit event", metadata: ["tenant": "\(tenantID)", "error": "\(error)"])
+        }
+    }
+}
+
+extension ServerContext {
+    /// The caller; every method behind the API-key gate has one.
+    func requirePrincipal() throws -> Principal {
+        guard let principal else {
+            throw RPCError(code: .unauthenticated, message: "the call carries no credentials")
+        }
+        return principal
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+public import Logging
+public import SFAStorage
+public import SFAStubs
+
+/// Authentication and authorization of every call (SPEC §4): the principal comes
+/// from the API key in the `authorization` header, never from a request field; the
+/// permission table decides whether its role may call the method and with which
+/// scope. Revocation, expiry, deactivation and suspension take effect on the very
+/// next call: nothing is cached.
+public struct APIKeyGate: CallGate {
+    private let controlPlane: ControlPlane
+    private let logger: Logger
+    /// `last_used_time_ms` is written at most this often per key.
+    private static let lastUsedResolutionMs: Int64 = 60_000
+
+    public init(controlPlane: ControlPlane, logger: Logger) {
+        self.controlPlane = controlPlane
+        self.logger = logger
+    }
+
+    public func admit(method: String, authorization: String?) async throws -> Principal {
+        guard let authorization, let (keyID, secret) = APIKey.parse(authorization: authorization) else {
+            throw RPCError(
+                code: .unauthenticated,
+                message: "missing or malformed API key: send `authorization: Bearer sfa_…`",
+                details: ErrorDetails(reason: "API_KEY_MISSING")
+            )
+        }
+        let invalid = RPCError(code: .unauthenticated, message: "the API key is not valid", details: ErrorDetails(reason: "API_KEY_INVALID"))
+        guard let credential = try await controlPlane.credential(keyID: keyID),
+            APIKey.constantTimeEqual(APIKey.hash(secret), Array(credential.key.secretHash))
+        else { throw invalid }
+        let key = credential.key
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        if key.revokeTimeMs != 0 {
+            throw RPCError(code: .unauthenticated, message: "the API key was revoked", details: ErrorDetails(reason: "API_KEY_REVOKED"))
+        }
+        if key.expireTimeMs != 0, key.expireTimeMs <= now {
+            throw RPCError(code: .unauthenticated, message: "the API key expired", details: ErrorDetails(reason: "API_KEY_EXPIRED"))
+        }
+        guard credential.userStatus == UserStatus.active.rawValue else { throw invalid }
+        if let tenantStatus = credential.tenantStatus {
+            if tenantStatus == TenantStatus.deleted.rawValue { throw invalid }
+            if tenantStatus == TenantStatus.suspended.rawValue {
+                let reason = credential.tenantStatusReason ?? ""
+                throw RPCError(
+                    code: .permissionDenied,
+                    message: "the tenant is suspended" + (reason.isEmpty ? "" : ": \(reason)"),
+                    details: ErrorDetails(reason: "TENANT_SUSPENDED")
+                )
+            }
+        }
+        let role = Role(rawValue: key.role)
+        guard let scope = PermissionTable.scope(of: role, for: method) else {
+            throw RPCError(
+                code: .permissionDenied,
+                message: "the \(role) role may not call \(method)",
+                details: ErrorDetails(reason: "METHOD_NOT_ALLOWED")
+            )
+        }
+        if now - key.lastUsedTimeMs > Self.lastUsedResolutionMs {
+            do {
+                try await controlPlane.touchKey(key.id, at: now)
+            } catch {
+                logger.warning("could not record the last use of an API key", metadata: ["key_id": "\(key.id)", "error": "\(error)"])
+            }
+        }
+        return Principal(
+            tenantID: key.tenantID,
+            userID: key.userID,
+            role: role,
+            teamID: credential.userTeamID,
+            keyID: key.id,
+            scope: scope
+        )
+    }
+}

@@ -1,0 +1,37 @@
+public import SFAStorage
+public import SFAStubs
+
+extension StorageError: RPCErrorConvertible {
+    /// The status a caller sees for each storage refusal (SPEC §4, §5).
+    public var rpcError: RPCError {
+        switch self {
+        case .notFound(let kind, let id):
+            RPCError(code: .notFound, message: "no \(kind) \(id)", details: ErrorDetails(reason: "NOT_FOUND"))
+        case .staleVersion(let kind, let id, let current):
+            RPCError(
+                code: .aborted,
+                message: "the \(kind) \(id) changed since it was read (current version \(current)); read it again",
+                details: ErrorDetails(reason: "STALE_VERSION", metadata: ["current_version": "\(current)"])
+            )
+        case .alreadyExists(let kind, let field):
+            RPCError(
+                code: .alreadyExists,
+                message: "a \(kind) with this \(field) exists",
+                details: ErrorDetails(reason: "ALREADY_EXISTS", fieldViolations: [FieldViolation(field: field, description: "already in use")])
+            )
+        case .failedPrecondition(let reason, let message):
+            RPCError(code: .failedPrecondition, message: message, details: ErrorDetails(reason: reason))
+        case .schemaNewerThanCode(let tenantID):
+            RPCError(
+                code: .failedPrecondition,
+                message: "the database of tenant \(tenantID) was written by a newer SalesWire; it is left untouched",
+                details: ErrorDetails(reason: "SCHEMA_NEWER_THAN_CODE")
+            )
+        case .invalidPageToken:
+            RPCError.invalidArgument(
+                "the page token is not valid for this list",
+                violations: [FieldViolation(field: "page_token", description: "not issued by this list with these filters")]
+            )
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+public import GRDB
+public import SFAMessages
+
+/// Idempotency keys (SPEC §5): a write carrying a key runs once; a retry with the
+/// same key, method and caller gets the first result back; the same key with a
+/// different request is refused. The record lives in the same database, and is
+/// written in the same transaction, as the write it protects.
+public enum Idempotency {
+    static func createTable(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE idempotency_key (
+                    key TEXT NOT NULL,
+                    method TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    request_digest BLOB NOT NULL,
+                    response BLOB NOT NULL,
+                    create_time_ms INTEGER NOT NULL,
+                    PRIMARY KEY (key, method, user_id)
+                ) WITHOUT ROWID;
+                """
+        )
+    }
+
+    /// Runs `body` once per key. Call it inside the write transaction.
+    ///
+    /// - Parameters:
+    ///   - key: the `idempotency_key` header; nil runs `body` with no record.
+    ///   - requestDigest: a digest of the encoded request, to detect a reused key.
+    /// - Returns: the response, and whether it is a replay of an earlier call.
+    /// - Throws: `StorageError.failedPrecondition` (`IDEMPOTENCY_KEY_REUSED`) when the
+    ///   key was used for a different request.
+    public static func run<Response: ProtoMessage>(
+        _ db: Database,
+        key: String?,
+        method: String,
+        userID: String,
+        requestDigest: [UInt8],
+        body: () throws -> Response
+    ) throws -> (response: Response, replayed: Bool) {
+        guard let key else { return (try body(), false) }
+        if let row = try Row.fetchOne(
+            db,
+            sql: "SELECT request_digest, response FROM idempotency_key WHERE key = ? AND method = ? AND user_id = ?",
+            arguments: [key, method, userID]
+        ) {
+            let digest: Data = row["request_digest"]
+            guard digest == Data(requestDigest) else {
+                throw StorageError.failedPrecondition(
+                    reason: "IDEMPOTENCY_KEY_REUSED",
+                    message: "the idempotency key was already used with a different request"
+                )
+            }
+            let stored: Data = row["response"]
+            return (try Response(serializedBytes: Array(stored)), true)
+        }
+        let response = try body()
+        try db.execute(
+            sql: "INSERT INTO idempotency_key VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [
+                key, method, userID, Data(requestDigest), Data(response.serializedBytes()),
+                Int64(Date().timeIntervalSince1970 * 1000),
+            ]
+        )
+        return (response, false)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+public import GRDB
+public import SFAMessages
+
+/// The append-only audit log of a tenant (SPEC §2): every change, who, when, what.
+/// Triggers in the schema refuse any UPDATE or DELETE of it.
+public enum AuditLog {
+    /// Appends `event` (its id and time are filled in); call it in the write's transaction.
+    public static func append(_ db: Database, _ event: AuditEvent) throws {
+        var event = event
+        event.id = RecordID.make("aud")
+        event.eventTimeMs = Int64(Date().timeIntervalSince1970 * 1000)
+        try db.execute(
+            sql: "INSERT INTO audit_event VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [
+                event.id, event.eventTimeMs, event.actorUserId, event.method, event.recordKind.rawValue, event.recordId,
+                Data(event.serializedBytes()),
+            ]
+        )
+    }
+
+    /// Events, oldest first, after `page.after`, optionally for one record or actor.
+    public static func list(
+        _ db: Database,
+        page: PageRequest,
+        recordKind: RecordKind?,
+        recordID: String,
+        actorUserID: String,
+        fromTimeMs: Int64,
+        toTimeMs: Int64
+    ) throws -> [AuditEvent] {
+        var conditions = ["1"]
+        var arguments: StatementArguments = []
+        if let after = page.after {
+            conditions.append("id > ?")
+            _ = arguments.append(contentsOf: [after])
+        }
+        if let recordKind {
+            conditions.append("record_kind = ?")
+            _ = arguments.append(contentsOf: [recordKind.rawValue])
+        }
+        if !recordID.isEmpty {
+            conditions.append("record_id = ?")
+            _ = arguments.append(contentsOf: [recordID])
+        }
+        if !actorUserID.isEmpty {
+            conditions.append("actor_user_id = ?")
+            _ = arguments.append(contentsOf: [actorUserID])
+        }
+        if fromTimeMs > 0 {
+            conditions.append("event_time_ms >= ?")
+            _ = arguments.append(contentsOf: [fromTimeMs])
+        }
+        if toTimeMs > 0 {
+            conditions.append("event_time_ms < ?")
+            _ = arguments.append(contentsOf: [toTimeMs])
+        }
+        _ = arguments.append(contentsOf: [page.size])
+        let sql = "SELECT event FROM audit_event WHERE \(conditions.joined(separator: " AND ")) ORDER BY id LIMIT ?"
+        return try Data.fetchAll(db, sql: sql, arguments: arguments).map { try AuditEvent(serializedBytes: Array($0)) }
+    }
+
+    /// A field change for the log, values as JSON text.
+    public static func change(_ field: String, before: String?, after: String?) -> FieldChange {
+        FieldChange(field: field, beforeJson: before.map(json) ?? "null", afterJson: after.map(json) ?? "null")
+    }
+
+    private static func json(_ string: String) -> String {
+        let data = try? JSONSerialization.data(withJSONObject: [string], options: [.fragmentsAllowed])
+        let array = data.flatMap { String(data: $0, encoding: .utf8) } ?? "[\"\"]"
+        return String(array.dropFirst().dropLast())
+    }
+}

@@ -1,0 +1,1 @@
+print("sfactl: being written")

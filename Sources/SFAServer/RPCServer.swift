@@ -54,6 +54,9 @@ public final class RPCServer: Service, Sendable {
         )
     }
 
+    /// Connections open right now.
+    public var openConnections: Int { registry.count }
+
     /// The address the server listens on, once it does (useful with port 0).
     /// - Throws: if binding failed.
     public var listeningAddress: SocketAddress {

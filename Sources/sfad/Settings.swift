@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import SFAServer
+import SFAStorage
 import SFATransport
 
 /// The server's settings, resolved from (highest first) command-line flags,
@@ -17,6 +18,10 @@ struct Settings: Codable, Equatable {
     var slowFrameTimeoutSeconds: Int?
     var drainGraceSeconds: Int?
     var logLevel: String?
+    var dataDirectory: String?
+    var maximumOpenTenantDatabases: Int?
+    /// `full` (survives power loss) or `normal` (survives a process crash).
+    var durability: String?
 
     /// The environment variable of each numeric setting (key paths are immutable values).
     nonisolated(unsafe) static let environmentNames: [(name: String, keyPath: WritableKeyPath<Settings, Int?>)] = [
@@ -27,6 +32,7 @@ struct Settings: Codable, Equatable {
         ("SFAD_IDLE_TIMEOUT_SECONDS", \.idleTimeoutSeconds),
         ("SFAD_SLOW_FRAME_TIMEOUT_SECONDS", \.slowFrameTimeoutSeconds),
         ("SFAD_DRAIN_GRACE_SECONDS", \.drainGraceSeconds),
+        ("SFAD_MAX_OPEN_TENANT_DATABASES", \.maximumOpenTenantDatabases),
     ]
 
     /// Settings read from `SFAD_*` variables.
@@ -35,6 +41,8 @@ struct Settings: Codable, Equatable {
         var settings = Settings()
         settings.host = environment["SFAD_HOST"]
         settings.logLevel = environment["SFAD_LOG_LEVEL"]
+        settings.dataDirectory = environment["SFAD_DATA_DIR"]
+        settings.durability = environment["SFAD_DURABILITY"]
         for (name, keyPath) in environmentNames {
             guard let text = environment[name] else { continue }
             guard let value = Int(text) else { throw SettingsError("\(name)=\(text) is not a whole number") }
@@ -63,7 +71,10 @@ struct Settings: Codable, Equatable {
             idleTimeoutSeconds: idleTimeoutSeconds ?? fallback.idleTimeoutSeconds,
             slowFrameTimeoutSeconds: slowFrameTimeoutSeconds ?? fallback.slowFrameTimeoutSeconds,
             drainGraceSeconds: drainGraceSeconds ?? fallback.drainGraceSeconds,
-            logLevel: logLevel ?? fallback.logLevel
+            logLevel: logLevel ?? fallback.logLevel,
+            dataDirectory: dataDirectory ?? fallback.dataDirectory,
+            maximumOpenTenantDatabases: maximumOpenTenantDatabases ?? fallback.maximumOpenTenantDatabases,
+            durability: durability ?? fallback.durability
         )
     }
 
@@ -89,6 +100,25 @@ struct Settings: Codable, Equatable {
                 slowFrameTimeout: slowFrameTimeoutSeconds.map { .seconds(Int64($0)) } ?? limits.slowFrameTimeout
             ),
             drainGracePeriod: drainGraceSeconds.map { .seconds(Int64($0)) } ?? defaults.drainGracePeriod
+        )
+    }
+
+    /// Where and how data is kept; `./sfa-data` unless set.
+    func storageConfiguration() throws -> StorageConfiguration {
+        let defaults = StorageConfiguration()
+        let mode: StorageConfiguration.Durability
+        switch durability ?? "full" {
+        case "full": mode = .powerLoss
+        case "normal": mode = .processCrash
+        case let other: throw SettingsError("durability \(other) is neither full nor normal")
+        }
+        if let maximumOpenTenantDatabases, maximumOpenTenantDatabases <= 0 {
+            throw SettingsError("maximumOpenTenantDatabases must be greater than 0")
+        }
+        return StorageConfiguration(
+            dataDirectory: dataDirectory ?? defaults.dataDirectory,
+            maximumOpenTenantDatabases: maximumOpenTenantDatabases ?? defaults.maximumOpenTenantDatabases,
+            durability: mode
         )
     }
 

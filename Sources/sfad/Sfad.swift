@@ -2,7 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import SFAServer
+import SFAServices
+import SFAStorage
 import ServiceLifecycle
+import Synchronization
 
 /// `sfad`, the SalesWire server.
 @main
@@ -48,6 +51,21 @@ struct Sfad: AsyncParsableCommand {
     @Option(name: .customLong("drain-grace"), help: "Seconds calls may take to finish on shutdown (env SFAD_DRAIN_GRACE_SECONDS; default 10).")
     var drainGraceSeconds: Int?
 
+    @Option(name: .customLong("data-dir"), help: "The data directory (env SFAD_DATA_DIR; default ./sfa-data).")
+    var dataDirectory: String?
+
+    @Option(
+        name: .customLong("max-open-tenant-databases"),
+        help: "Tenant databases kept open at once (env SFAD_MAX_OPEN_TENANT_DATABASES; default 64)."
+    )
+    var maximumOpenTenantDatabases: Int?
+
+    @Option(help: "full: writes survive power loss; normal: writes survive a process crash (env SFAD_DURABILITY; default full).")
+    var durability: String?
+
+    @Flag(help: "Create a demo tenant with one user and API key per role (printed, and written to demo-keys.txt in the data directory).")
+    var demo = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env SFAD_LOG_LEVEL; default info).")
     var logLevel: String?
 
@@ -61,7 +79,10 @@ struct Sfad: AsyncParsableCommand {
             idleTimeoutSeconds: idleTimeoutSeconds,
             slowFrameTimeoutSeconds: slowFrameTimeoutSeconds,
             drainGraceSeconds: drainGraceSeconds,
-            logLevel: logLevel
+            logLevel: logLevel,
+            dataDirectory: dataDirectory,
+            maximumOpenTenantDatabases: maximumOpenTenantDatabases,
+            durability: durability
         )
         var settings = flags.overriding(try Settings.fromEnvironment(ProcessInfo.processInfo.environment))
         if let config { settings = settings.overriding(try Settings.fromFile(config)) }
@@ -74,7 +95,22 @@ struct Sfad: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "sfad")
-        let server = RPCServer(configuration: serverConfiguration, services: [], logger: logger)
+        let storage = try settings.storageConfiguration()
+        let controlPlane = try ControlPlane(storage: storage)
+        let tenants = try TenantDatabases(storage: storage, logger: logger)
+        try await announceCredentials(controlPlane: controlPlane, tenants: tenants, storage: storage)
+
+        let serverReference = ServerReference()
+        let admin = AdminService(controlPlane: controlPlane, tenants: tenants, storage: storage, logger: logger) {
+            serverReference.snapshot()
+        }
+        let server = RPCServer(
+            configuration: serverConfiguration,
+            services: [admin],
+            gate: APIKeyGate(controlPlane: controlPlane, logger: logger),
+            logger: logger
+        )
+        serverReference.set(server)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: server)],
@@ -83,5 +119,55 @@ struct Sfad: AsyncParsableCommand {
             )
         )
         try await group.run()
+    }
+}
+
+extension Sfad {
+    /// Prints, once, the keys a new data directory starts with. Keys go to standard
+    /// output for the person starting the server, never to the logs.
+    private func announceCredentials(
+        controlPlane: ControlPlane,
+        tenants: TenantDatabases,
+        storage: StorageConfiguration
+    ) async throws {
+        if let operatorKey = try await Bootstrap.ensureOperator(controlPlane) {
+            print("New data directory \(storage.dataDirectory). Operator API key (shown once, keep it safe):")
+            print("  \(operatorKey.apiKey)")
+        }
+        guard demo else { return }
+        guard let (tenantID, credentials) = try await Bootstrap.createDemoTenant(controlPlane, tenants: tenants) else {
+            print("The demo tenant exists already; its keys are in \(storage.dataDirectory)/demo-keys.txt.")
+            return
+        }
+        let path = storage.dataDirectory + "/demo-keys.txt"
+        try Bootstrap.writeCredentials(credentials, tenantID: tenantID, to: path)
+        print("Demo tenant \(tenantID), one API key per role (also in \(path), mode 0600):")
+        for credential in credentials {
+            print("  \(String(describing: credential.role).padding(12))\(credential.email.padding(26))\(credential.apiKey)")
+        }
+    }
+}
+
+/// The server, for the admin service's stats, which exist before the server does.
+final class ServerReference: Sendable {
+    private let server = Mutex<RPCServer?>(nil)
+
+    func set(_ server: RPCServer) { self.server.withLock { $0 = server } }
+
+    func snapshot() -> ServerSnapshot {
+        guard let server = server.withLock({ $0 }) else {
+            return ServerSnapshot(openConnections: 0, maximumConnections: 0, draining: false)
+        }
+        return ServerSnapshot(
+            openConnections: server.openConnections,
+            maximumConnections: server.configuration.maximumConnections,
+            draining: server.servingState.isDraining
+        )
+    }
+}
+
+extension String {
+    fileprivate func padding(_ width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
     }
 }

@@ -3,7 +3,8 @@ public import Logging
 public import SFAStorage
 public import SFAStubs
 
-/// Authentication and authorization of every call (SPEC §4): the principal comes
+/// Authentication and authorization of every call (SPEC §4) — except a health check
+/// without credentials, which load balancers make. The principal comes
 /// from the API key in the `authorization` header, never from a request field; the
 /// permission table decides whether its role may call the method and with which
 /// scope. Revocation, expiry, deactivation and suspension take effect on the very
@@ -20,6 +21,10 @@ public struct APIKeyGate: CallGate {
     }
 
     public func admit(method: String, authorization: String?) async throws -> Principal {
+        // Load balancers check health without a key; everything else needs one.
+        if authorization == nil, method == HealthServiceMethods.check.fullName {
+            return Principal(tenantID: nil, userID: "", role: .unspecified, teamID: "", keyID: "", scope: .all)
+        }
         guard let authorization, let (keyID, secret) = APIKey.parse(authorization: authorization) else {
             throw RPCError(
                 code: .unauthenticated,

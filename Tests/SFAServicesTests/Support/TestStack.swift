@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import SFAClient
+import SFAServer
+import SFAServices
+import SFAStorage
+import SFAStubs
+import SFATransport
+
+/// A whole server for tests: a fresh data directory under /tmp, the control plane,
+/// tenant databases, the API-key gate and the admin service, on 127.0.0.1 and a port
+/// the system picks; an operator key from the first start.
+final class TestStack: Sendable {
+    let directory: String
+    let storage: StorageConfiguration
+    let controlPlane: ControlPlane
+    let tenants: TenantDatabases
+    let server: RPCServer
+    let port: Int
+    let operatorKey: String
+    private let running: Task<Void, any Error>
+
+    private init(
+        directory: String,
+        storage: StorageConfiguration,
+        controlPlane: ControlPlane,
+        tenants: TenantDatabases,
+        server: RPCServer,
+        port: Int,
+        operatorKey: String,
+        running: Task<Void, any Error>
+    ) {
+        self.directory = directory
+        self.storage = storage
+        self.controlPlane = controlPlane
+        self.tenants = tenants
+        self.server = server
+        self.port = port
+        self.operatorKey = operatorKey
+        self.running = running
+    }
+
+    static func start(maximumOpenTenantDatabases: Int = 64) async throws -> TestStack {
+        let directory = NSTemporaryDirectory() + "sfa-test-" + UUID().uuidString
+        let storage = StorageConfiguration(dataDirectory: directory, maximumOpenTenantDatabases: maximumOpenTenantDatabases)
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let controlPlane = try ControlPlane(storage: storage)
+        let tenants = try TenantDatabases(storage: storage, logger: logger)
+        let operatorKey = try await Bootstrap.ensureOperator(controlPlane)!.apiKey
+        let admin = AdminService(controlPlane: controlPlane, tenants: tenants, storage: storage, logger: logger) {
+            ServerSnapshot(openConnections: 0, maximumConnections: 0, draining: false)
+        }
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        let server = RPCServer(
+            configuration: configuration,
+            services: [admin],
+            gate: APIKeyGate(controlPlane: controlPlane, logger: logger),
+            logger: logger
+        )
+        let running = Task { try await server.run() }
+        let port = try await server.listeningAddress.port!
+        return TestStack(
+            directory: directory,
+            storage: storage,
+            controlPlane: controlPlane,
+            tenants: tenants,
+            server: server,
+            port: port,
+            operatorKey: operatorKey,
+            running: running
+        )
+    }
+
+    /// A client calling with `key` (none when nil), without retries.
+    func client(_ key: String?) -> RPCClient {
+        RPCClient(configuration: ClientConfiguration(port: port, apiKey: key, retry: .none))
+    }
+
+    func admin(_ key: String?) -> AdminServiceClient { AdminServiceClient(client(key)) }
+
+    /// A tenant with one user and key per role, made through the API as an operator would.
+    func makeTenant(_ name: String) async throws -> TestTenant {
+        let operatorAdmin = admin(operatorKey)
+        let tenant = try await operatorAdmin.createTenant(CreateTenantRequest(tenant: Tenant(name: name)))
+        var keys: [Role: String] = [:]
+        var users: [Role: User] = [:]
+        let slug = name.lowercased().filter(\.isLetter)
+        for role in [Role.admin, .manager, .rep, .marketing, .insideSales, .partner, .viewer] {
+            let user = try await operatorAdmin.createUser(
+                CreateUserRequest(
+                    tenantId: tenant.id,
+                    user: User(displayName: "\(role) of \(name)", email: "\(role)@\(slug).example", role: role, teamId: "t1")
+                )
+            )
+            users[role] = user
+            keys[role] = try await operatorAdmin.issueApiKey(IssueApiKeyRequest(tenantId: tenant.id, userId: user.id)).secret
+        }
+        return TestTenant(tenant: tenant, users: users, keys: keys)
+    }
+
+    func stop() async {
+        running.cancel()
+        _ = try? await running.value
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+struct TestTenant: Sendable {
+    var tenant: Tenant
+    var users: [Role: User]
+    var keys: [Role: String]
+}
+
+/// Runs `body` with a started stack and always stops it.
+func withStack<T: Sendable>(
+    maximumOpenTenantDatabases: Int = 64,
+    _ body: (TestStack) async throws -> T
+) async throws -> T {
+    let stack = try await TestStack.start(maximumOpenTenantDatabases: maximumOpenTenantDatabases)
+    do {
+        let result = try await body(stack)
+        await stack.stop()
+        return result
+    } catch {
+        await stack.stop()
+        throw error
+    }
+}
+
+/// The status code a call fails with, or nil when it succeeds.
+func statusOf(_ call: () async throws -> some Any) async -> StatusCode? {
+    do {
+        _ = try await call()
+        return nil
+    } catch let error as RPCError {
+        return error.code
+    } catch {
+        return .unknown
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+import SFAServices
+import SFAStorage
+import SFAStubs
+import Testing
+
+/// Tenant isolation, keys and tenant status, over the real server and client.
+@Suite struct TenancyTests {
+    @Test func anotherTenantsIDsAreNotFoundAndChangeNothing() async throws {
+        try await withStack { stack in
+            let a = try await stack.makeTenant("Alpha")
+            let b = try await stack.makeTenant("Bravo")
+            let adminA = stack.admin(a.keys[.admin])
+            let bUser = b.users[.rep]!
+            let bKeys = try await stack.admin(b.keys[.admin]).listApiKeys(ListApiKeysRequest())
+            let bKeyID = bKeys.apiKeys.first!.id
+
+            // Tenant A's admin names tenant B, or B's record ids: NOT_FOUND every time.
+            let calls: [(String, () async throws -> Any)] = [
+                ("GetUser", { try await adminA.getUser(GetUserRequest(id: bUser.id)) }),
+                ("GetUser with B's tenant id", { try await adminA.getUser(GetUserRequest(tenantId: b.tenant.id, id: bUser.id)) }),
+                ("UpdateUser", {
+                    try await adminA.updateUser(
+                        UpdateUserRequest(user: User(id: bUser.id, version: bUser.version, displayName: "x"), updateMask: ["display_name"])
+                    )
+                }),
+                ("DeactivateUser", { try await adminA.deactivateUser(DeactivateUserRequest(id: bUser.id, version: bUser.version)) }),
+                ("RevokeApiKey", { try await adminA.revokeApiKey(RevokeApiKeyRequest(id: bKeyID)) }),
+                ("IssueApiKey", { try await adminA.issueApiKey(IssueApiKeyRequest(userId: bUser.id)) }),
+                ("ListUsers of B", { try await adminA.listUsers(ListUsersRequest(tenantId: b.tenant.id)) }),
+                ("ListApiKeys of B", { try await adminA.listApiKeys(ListApiKeysRequest(tenantId: b.tenant.id)) }),
+                ("GetTenantStats of B", { try await adminA.getTenantStats(GetTenantStatsRequest(tenantId: b.tenant.id)) }),
+            ]
+            for (name, call) in calls {
+                #expect(await statusOf(call) == .notFound, "\(name)")
+            }
+            // B is unchanged: its user, its keys.
+            let after = try await stack.admin(b.keys[.admin]).getUser(GetUserRequest(id: bUser.id))
+            #expect(after == bUser)
+            let keysAfter = try await stack.admin(b.keys[.admin]).listApiKeys(ListApiKeysRequest())
+            #expect(keysAfter == bKeys)
+            // A's own lists hold only A's records.
+            let aUsers = try await adminA.listUsers(ListUsersRequest()).users
+            #expect(aUsers.count == 7)
+            #expect(aUsers.allSatisfy { $0.tenantId == a.tenant.id })
+        }
+    }
+
+    @Test func hostileTenantIDsNeverReachTheFilesystem() async throws {
+        try await withStack { stack in
+            let operatorAdmin = stack.admin(stack.operatorKey)
+            let hostile = ["../control", "ten_../../etc", "a/b", "ten_\u{0}x", String(repeating: "x", count: 10_000), "ten_", "/tmp/x", ".."]
+            for id in hostile {
+                #expect(await statusOf { try await operatorAdmin.backupTenant(BackupTenantRequest(tenantId: id)) } == .notFound, "\(id.prefix(20))")
+                #expect(await statusOf { try await operatorAdmin.getTenantStats(GetTenantStatsRequest(tenantId: id)) } == .notFound)
+                await #expect(throws: StorageError.self) { try await stack.tenants.withDatabase(id) { _ in } }
+            }
+            let files = try FileManager.default.contentsOfDirectory(atPath: stack.storage.tenantsDirectory)
+            #expect(files.isEmpty, "files appeared: \(files)")
+            #expect(!FileManager.default.fileExists(atPath: stack.directory + "/control.sqlite.sqlite"))
+        }
+    }
+
+    @Test func missingBadRevokedAndExpiredKeysAreRefused() async throws {
+        try await withStack { stack in
+            let a = try await stack.makeTenant("Alpha")
+            #expect(await statusOf { try await stack.admin(nil).listUsers(ListUsersRequest()) } == .unauthenticated)
+            #expect(await statusOf { try await stack.admin("Bearer nonsense").listUsers(ListUsersRequest()) } == .unauthenticated)
+            var forged = a.keys[.admin]!
+            forged.replaceSubrange(forged.index(forged.endIndex, offsetBy: -4)..., with: "0000")
+            #expect(await statusOf { try await stack.admin(forged).listUsers(ListUsersRequest()) } == .unauthenticated)
+
+            let admin = stack.admin(a.keys[.admin])
+            let rep = a.users[.rep]!
+            let issued = try await admin.issueApiKey(IssueApiKeyRequest(userId: rep.id))
+            #expect(issued.apiKey?.role == .rep)
+            let repAdmin = stack.admin(issued.secret)
+            #expect(try await repAdmin.getUser(GetUserRequest(id: rep.id)).id == rep.id)
+            _ = try await admin.revokeApiKey(RevokeApiKeyRequest(id: issued.apiKey!.id))
+            #expect(await statusOf { try await repAdmin.getUser(GetUserRequest(id: rep.id)) } == .unauthenticated)
+
+            let shortLived = try await admin.issueApiKey(
+                IssueApiKeyRequest(userId: rep.id, expireTimeMs: Int64(Date().timeIntervalSince1970 * 1000) + 300)
+            )
+            let expiring = stack.admin(shortLived.secret)
+            _ = try await expiring.getUser(GetUserRequest(id: rep.id))
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(await statusOf { try await expiring.getUser(GetUserRequest(id: rep.id)) } == .unauthenticated)
+
+            // A key may narrow its user's role to viewer, never widen it.
+            #expect(await statusOf { try await admin.issueApiKey(IssueApiKeyRequest(userId: rep.id, role: .admin)) } == .invalidArgument)
+
+            // Keys are stored as hashes only.
+            let stored = try await stack.controlPlane.key(issued.apiKey!.id)!
+            #expect(stored.secretHash.count == 32)
+            let secretPart = String(issued.secret.split(separator: "_").last!)
+            #expect(!String(decoding: stored.secretHash, as: UTF8.self).contains(secretPart))
+        }
+    }
+
+    @Test func aSuspendedTenantIsRefusedUntilResumed() async throws {
+        try await withStack { stack in
+            let a = try await stack.makeTenant("Alpha")
+            let operatorAdmin = stack.admin(stack.operatorKey)
+            let admin = stack.admin(a.keys[.admin])
+            _ = try await admin.listUsers(ListUsersRequest())
+            let suspended = try await operatorAdmin.suspendTenant(
+                SuspendTenantRequest(tenantId: a.tenant.id, version: a.tenant.version, reason: "unpaid invoice")
+            )
+            do {
+                _ = try await admin.listUsers(ListUsersRequest())
+                Issue.record("a suspended tenant's call went through")
+            } catch let error as RPCError {
+                #expect(error.code == .permissionDenied)
+                #expect(error.details.reason == "TENANT_SUSPENDED")
+                #expect(error.message.contains("unpaid invoice"))
+            }
+            // A stale version is refused.
+            #expect(await statusOf {
+                try await operatorAdmin.resumeTenant(ResumeTenantRequest(tenantId: a.tenant.id, version: a.tenant.version))
+            } == .aborted)
+            _ = try await operatorAdmin.resumeTenant(ResumeTenantRequest(tenantId: a.tenant.id, version: suspended.version))
+            #expect(try await admin.listUsers(ListUsersRequest()).users.count == 7)
+        }
+    }
+
+    @Test func theOperatorCannotReadTenantBusinessData() async throws {
+        try await withStack { stack in
+            _ = try await stack.makeTenant("Alpha")
+            let client = stack.client(stack.operatorKey)
+            #expect(await statusOf { try await LeadServiceClient(client).listLeads(ListLeadsRequest()) } == .permissionDenied)
+            #expect(await statusOf { try await AuditServiceClient(client).listAuditEvents(ListAuditEventsRequest()) } == .permissionDenied)
+        }
+    }
+
+    @Test func everyChangeIsInTheTenantsAppendOnlyAuditLog() async throws {
+        try await withStack { stack in
+            let a = try await stack.makeTenant("Alpha")
+            let events = try await stack.tenants.withDatabase(a.tenant.id) { queue in
+                try await queue.read { db in
+                    try AuditLog.list(db, page: try PageRequest(pageSize: 100, pageToken: "", filter: ""), recordKind: nil, recordID: "", actorUserID: "", fromTimeMs: 0, toTimeMs: 0)
+                }
+            }
+            // The tenant, 7 users and 7 keys.
+            #expect(events.count == 15)
+            #expect(events.filter { $0.recordKind == .user && $0.action == .create }.count == 7)
+            let created = events.first { $0.recordKind == .user }!
+            #expect(created.changes.contains { $0.field == "email" && $0.beforeJson == "null" })
+            await #expect(throws: (any Error).self) {
+                try await stack.tenants.withDatabase(a.tenant.id) { queue in
+                    try await queue.write { db in try db.execute(sql: "DELETE FROM audit_event") }
+                }
+            }
+        }
+    }
+}

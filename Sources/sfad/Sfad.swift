@@ -131,20 +131,26 @@ extension Sfad {
         storage: StorageConfiguration
     ) async throws {
         if let operatorKey = try await Bootstrap.ensureOperator(controlPlane) {
-            print("New data directory \(storage.dataDirectory). Operator API key (shown once, keep it safe):")
-            print("  \(operatorKey.apiKey)")
+            say("New data directory \(storage.dataDirectory). Operator API key (shown once, keep it safe):")
+            say("  \(operatorKey.apiKey)")
         }
         guard demo else { return }
         guard let (tenantID, credentials) = try await Bootstrap.createDemoTenant(controlPlane, tenants: tenants) else {
-            print("The demo tenant exists already; its keys are in \(storage.dataDirectory)/demo-keys.txt.")
+            say("The demo tenant exists already; its keys are in \(storage.dataDirectory)/demo-keys.txt.")
             return
         }
         let path = storage.dataDirectory + "/demo-keys.txt"
         try Bootstrap.writeCredentials(credentials, tenantID: tenantID, to: path)
-        print("Demo tenant \(tenantID), one API key per role (also in \(path), mode 0600):")
+        say("Demo tenant \(tenantID), one API key per role (also in \(path), mode 0600):")
         for credential in credentials {
-            print("  \(String(describing: credential.role).padding(12))\(credential.email.padding(26))\(credential.apiKey)")
+            say("  \(String(describing: credential.role).padding(12))\(credential.email.padding(26))\(credential.apiKey)")
         }
+    }
+
+    /// Writes a line to standard output unbuffered: keys must reach a file or pipe
+    /// now, not when the process exits.
+    private func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
 

@@ -1,0 +1,178 @@
+import Foundation
+import GRDB
+import SFAClient
+import SFAStubs
+import Synchronization
+import Testing
+
+/// `sfad` as a child process, killed with SIGKILL in the middle of a write load:
+/// after a restart every acknowledged write is there and every database passes
+/// `PRAGMA integrity_check`.
+@Suite struct CrashSafetyTests {
+    /// The built `sfad` next to the test bundle (`swift build --build-tests` builds it).
+    private static var sfadPath: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/sfad").path
+    }
+
+    @Test(.timeLimit(.minutes(5))) func acknowledgedWritesSurviveSIGKILL() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.sfadPath), "build sfad first: swift build")
+        let directory = NSTemporaryDirectory() + "sfa-crash-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+
+        var server = try SfadProcess(path: Self.sfadPath, dataDirectory: directory)
+        let operatorKey = try #require(server.operatorKey)
+        let operatorClient = RPCClient(configuration: ClientConfiguration(port: server.port, apiKey: operatorKey, retry: .none))
+        let admin = AdminServiceClient(operatorClient)
+        var tenantIDs: [String] = []
+        for index in 0..<4 {
+            tenantIDs.append(try await admin.createTenant(CreateTenantRequest(tenant: Tenant(name: "Crash \(index)"))).id)
+        }
+
+        // 8 clients write users (control plane + the tenant's audit log) until 2,000 are acknowledged,
+        // then the server is killed while they are still writing.
+        let acknowledged = Acknowledged()
+        let target = 2000
+        let port = server.port
+        let running = server
+        let tenantList = tenantIDs
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    let client = RPCClient(configuration: ClientConfiguration(port: port, apiKey: operatorKey, retry: .none))
+                    let workerAdmin = AdminServiceClient(client)
+                    var index = 0
+                    while true {
+                        let tenantID = tenantList[(worker + index) % tenantList.count]
+                        let request = CreateUserRequest(
+                            tenantId: tenantID,
+                            user: User(displayName: "User \(worker)-\(index)", email: "u\(worker)-\(index)@crash.example", role: .rep)
+                        )
+                        index += 1
+                        guard let user = try? await workerAdmin.createUser(request) else { break }  // killed
+                        let count = acknowledged.append(tenant: tenantID, user: user.id)
+                        if count >= target + 200 { break }
+                    }
+                    await client.close()
+                }
+            }
+            group.addTask {
+                while acknowledged.count < target { try await Task.sleep(for: .milliseconds(5)) }
+                running.kill()
+            }
+            try await group.waitForAll()
+        }
+        await operatorClient.close()
+        let writes = acknowledged.all
+        #expect(writes.count >= target)
+
+        // Restart on the same data directory: every acknowledged user is there.
+        server = try SfadProcess(path: Self.sfadPath, dataDirectory: directory)
+        #expect(server.operatorKey == nil, "a restart must not create another operator")
+        let client = RPCClient(configuration: ClientConfiguration(port: server.port, apiKey: operatorKey, retry: .none))
+        let restarted = AdminServiceClient(client)
+        for tenantID in tenantIDs {
+            var present: Set<String> = []
+            var token = ""
+            repeat {
+                let page = try await restarted.listUsers(ListUsersRequest(tenantId: tenantID, pageSize: 500, pageToken: token))
+                present.formUnion(page.users.map(\.id))
+                token = page.nextPageToken
+            } while !token.isEmpty
+            let expected = writes.filter { $0.tenant == tenantID }.map(\.user)
+            let lost = expected.filter { !present.contains($0) }
+            #expect(lost.isEmpty, "tenant \(tenantID) lost \(lost.count) acknowledged users")
+        }
+        await client.close()
+        server.stop()
+
+        // Every database file passes integrity_check.
+        var files = [directory + "/control.sqlite"]
+        files += try FileManager.default.contentsOfDirectory(atPath: directory + "/tenants")
+            .filter { $0.hasSuffix(".sqlite") }.map { directory + "/tenants/" + $0 }
+        #expect(files.count == 5)
+        for file in files {
+            let queue = try DatabaseQueue(path: file)
+            let verdict = try await queue.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
+            #expect(verdict == "ok", "\(file)")
+            try queue.close()
+        }
+    }
+}
+
+/// Users whose creation the server acknowledged, from many tasks.
+final class Acknowledged: Sendable {
+    private let writes = Mutex<[(tenant: String, user: String)]>([])
+
+    /// Records one; returns how many there are.
+    func append(tenant: String, user: String) -> Int {
+        writes.withLock { list in
+            list.append((tenant, user))
+            return list.count
+        }
+    }
+
+    var count: Int { writes.withLock { $0.count } }
+    var all: [(tenant: String, user: String)] { writes.withLock { $0 } }
+}
+
+/// A running `sfad` on a free loopback port. `Process` is used from one task at a
+/// time, and `kill` only sends a signal.
+struct SfadProcess: @unchecked Sendable {
+    let process: Process
+    let port: Int
+    /// The operator key printed on first start; nil on later starts.
+    let operatorKey: String?
+
+    init(path: String, dataDirectory: String) throws {
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        // Output goes to files that are polled, so that nothing blocks on a pipe.
+        let stdoutPath = dataDirectory + "/../" + UUID().uuidString + ".out"
+        let stderrPath = dataDirectory + "/../" + UUID().uuidString + ".err"
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: stdoutPath)
+            try? FileManager.default.removeItem(atPath: stderrPath)
+        }
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["--port", "0", "--data-dir", dataDirectory, "--log-level", "info"]
+        process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
+        process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        try process.run()
+        var port: Int?
+        var stderrText = ""
+        let deadline = Date().addingTimeInterval(60)
+        // sfad prints keys on stdout before it listens, and logs "listening address=…:PORT" on stderr.
+        while port == nil, Date() < deadline, process.isRunning {
+            stderrText = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+            if let line = stderrText.split(separator: "\n").first(where: { $0.contains("listening") }),
+                let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") }),
+                let portText = address.split(separator: ":").last
+            {
+                port = Int(portText)
+            } else {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+        guard let port else { throw SfadError(message: "sfad did not start: \(stderrText)") }
+        self.port = port
+        let stdoutText = (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
+        operatorKey = stdoutText.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix("sfa_key_") }
+    }
+
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+struct SfadError: Error {
+    var message: String
+}

@@ -99,6 +99,26 @@ import Testing
         }
     }
 
+    @Test func deactivatingAUserRevokesItsKeys() async throws {
+        try await withStack { stack in
+            let a = try await stack.makeTenant("Alpha")
+            let admin = stack.admin(a.keys[.admin])
+            let rep = a.users[.rep]!
+            let repClient = stack.admin(a.keys[.rep])
+            _ = try await repClient.getUser(GetUserRequest(id: rep.id))
+            _ = try await admin.deactivateUser(DeactivateUserRequest(id: rep.id, version: rep.version))
+            #expect(await statusOf { try await repClient.getUser(GetUserRequest(id: rep.id)) } == .unauthenticated)
+            let keys = try await admin.listApiKeys(ListApiKeysRequest(userId: rep.id, includeRevoked: true)).apiKeys
+            #expect(!keys.isEmpty && keys.allSatisfy(\.revoked))
+            // A stale version and self-deactivation are refused.
+            let manager = a.users[.manager]!
+            #expect(await statusOf { try await admin.deactivateUser(DeactivateUserRequest(id: manager.id, version: 99)) } == .aborted)
+            #expect(await statusOf {
+                try await admin.deactivateUser(DeactivateUserRequest(id: a.users[.admin]!.id, version: 1))
+            } == .failedPrecondition)
+        }
+    }
+
     @Test func aSuspendedTenantIsRefusedUntilResumed() async throws {
         try await withStack { stack in
             let a = try await stack.makeTenant("Alpha")

@@ -174,7 +174,7 @@ public struct Tenant: ProtoMessage {
     public static var protoName: String { "sfa.v1.Tenant" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__tenant__descriptor_ref() }
 
-    /// Server-generated id, "tnt_..."; the only thing that names its database file
+    /// Server-generated id, "ten_..."; the only thing that names its database file
     public var id: String = ""
 
     public var version: Int64 = 0
@@ -251,7 +251,7 @@ public struct User: ProtoMessage {
     public static var protoName: String { "sfa.v1.User" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__user__descriptor_ref() }
 
-    /// Server-generated id, "usr_..."
+    /// Server-generated id, "user_..."
     public var id: String = ""
 
     public var version: Int64 = 0

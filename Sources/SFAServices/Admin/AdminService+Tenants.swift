@@ -27,8 +27,12 @@ extension AdminService {
         return tenant
     }
 
+    /// The tenant; for operators deleted tenants too (the record stays as a tombstone).
     public func getTenant(_ request: GetTenantRequest, context: ServerContext) async throws -> Tenant {
-        try await controlPlane.tenant(try await targetTenant(request.tenantId, context)).message
+        if try context.requirePrincipal().tenantID == nil, !request.tenantId.isEmpty {
+            return try await controlPlane.tenant(request.tenantId).message
+        }
+        return try await controlPlane.tenant(try await targetTenant(request.tenantId, context)).message
     }
 
     public func listTenants(_ request: ListTenantsRequest, context: ServerContext) async throws -> ListTenantsResponse {

@@ -115,7 +115,7 @@ extension AdminService {
         return after.message
     }
 
-    /// Deactivates a user: its keys stop working on their next call.
+    /// Deactivates a user and revokes its keys: they stop working on their next call.
     public func deactivateUser(_ request: DeactivateUserRequest, context: ServerContext) async throws -> User {
         let tenantID = try await targetTenant(request.tenantId, context)
         let principal = try context.requirePrincipal()
@@ -125,6 +125,7 @@ extension AdminService {
         let after = try await controlPlane.updateUser(request.id, tenantID: tenantID, expectedVersion: request.version) { row in
             row.status = UserStatus.deactivated.rawValue
         }
+        try await controlPlane.revokeKeys(ofUser: after.id)
         await audit(tenantID, context, kind: .user, recordID: after.id, action: .stateChange, version: after.version, changes: [
             AuditLog.change("status", before: "\(UserStatus.active)", after: "\(UserStatus.deactivated)")
         ])

@@ -25,11 +25,18 @@ public struct APIKeyGate: CallGate {
         if authorization == nil, method == HealthServiceMethods.check.fullName {
             return Principal(tenantID: nil, userID: "", role: .unspecified, teamID: "", keyID: "", scope: .all)
         }
-        guard let authorization, let (keyID, secret) = APIKey.parse(authorization: authorization) else {
+        guard let authorization else {
             throw RPCError(
                 code: .unauthenticated,
-                message: "missing or malformed API key: send `authorization: Bearer sfa_…`",
+                message: "no API key: send `authorization: Bearer sfa_…`",
                 details: ErrorDetails(reason: "API_KEY_MISSING")
+            )
+        }
+        guard let (keyID, secret) = APIKey.parse(authorization: authorization) else {
+            throw RPCError(
+                code: .unauthenticated,
+                message: "malformed API key: send `authorization: Bearer sfa_…`",
+                details: ErrorDetails(reason: "API_KEY_MALFORMED")
             )
         }
         let invalid = RPCError(code: .unauthenticated, message: "the API key is not valid", details: ErrorDetails(reason: "API_KEY_INVALID"))

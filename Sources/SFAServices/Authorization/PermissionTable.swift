@@ -107,8 +107,9 @@ public enum PermissionTable {
         g[AdminServiceMethods.resumeTenant.fullName] = operatorOnly
         g[AdminServiceMethods.deleteTenant.fullName] = operatorOnly
         // Users: the tenant admin manages its own tenant's users. The operator may
-        // create users (and read them) to bootstrap a new tenant's first admin, but
-        // day-to-day changes (update, deactivate) are the tenant admin's.
+        // create users (and read them) to bootstrap a new tenant's first admin, and
+        // deactivate one in an incident (a leaked admin account); day-to-day changes
+        // (update) are the tenant admin's.
         g[AdminServiceMethods.createUser.fullName] = [.admin: .all, .`operator`: .all]
         // Reading users: managers see their team (to assign leads, approve reports,
         // filter analytics by owner); other tenant roles read only their own user
@@ -125,7 +126,7 @@ public enum PermissionTable {
             .`operator`: .all,
         ]
         g[AdminServiceMethods.updateUser.fullName] = tenantAdminOnly
-        g[AdminServiceMethods.deactivateUser.fullName] = tenantAdminOnly
+        g[AdminServiceMethods.deactivateUser.fullName] = [.admin: .all, .`operator`: .all]
         // Keys: tenant admin for its tenant; operator to bootstrap a tenant and to
         // revoke a leaked key in an incident. Users do not issue or list their own keys.
         g[AdminServiceMethods.issueApiKey.fullName] = [.admin: .all, .`operator`: .all]

@@ -239,6 +239,16 @@ public final class ControlPlane: Sendable {
         }
     }
 
+    /// Revokes every live key of a user (when it is deactivated).
+    public func revokeKeys(ofUser userID: String) async throws {
+        try await database.writeImmediate { db in
+            try db.execute(
+                sql: "UPDATE api_key SET revoke_time_ms = ? WHERE user_id = ? AND revoke_time_ms = 0",
+                arguments: [Self.nowMs(), userID]
+            )
+        }
+    }
+
     public func touchKey(_ id: String, at timeMs: Int64) async throws {
         try await database.writeImmediate { db in
             try db.execute(sql: "UPDATE api_key SET last_used_time_ms = ? WHERE id = ?", arguments: [timeMs, id])

@@ -123,7 +123,7 @@ struct  Sfa__V1__Tenant
 {
   ProtobufCMessage base;
   /*
-   * Server-generated id, "tnt_..."; the only thing that names its database file
+   * Server-generated id, "ten_..."; the only thing that names its database file
    */
   char *id;
   int64_t version;
@@ -150,7 +150,7 @@ struct  Sfa__V1__User
 {
   ProtobufCMessage base;
   /*
-   * Server-generated id, "usr_..."
+   * Server-generated id, "user_..."
    */
   char *id;
   int64_t version;

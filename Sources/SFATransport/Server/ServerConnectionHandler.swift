@@ -134,6 +134,10 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             )
             return
         }
+        guard callID != 0 else {
+            respond(callID, RPCError(code: .invalidArgument, message: "call id 0 is reserved for connection frames"))
+            return
+        }
         guard !isInFlight(callID, context: context) else { return }
         let header: RequestHeader
         do {

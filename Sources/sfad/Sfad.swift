@@ -106,7 +106,12 @@ struct Sfad: AsyncParsableCommand {
         }
         let server = RPCServer(
             configuration: serverConfiguration,
-            services: [admin],
+            services: [
+                admin,
+                LeadService(controlPlane: controlPlane, tenants: tenants),
+                AccountService(controlPlane: controlPlane, tenants: tenants),
+                ContactService(controlPlane: controlPlane, tenants: tenants),
+            ],
             gate: APIKeyGate(controlPlane: controlPlane, logger: logger),
             logger: logger
         )

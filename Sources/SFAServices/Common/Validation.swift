@@ -29,6 +29,32 @@ struct Validation {
         check(valid, field, "is not an email address")
     }
 
+    /// A phone number: digits with optional `+ - ( ) .` and spaces, 5 to 20 digits.
+    mutating func phone(_ value: String, _ field: String) {
+        guard !value.isEmpty else { return }
+        let allowed = Set("0123456789+-(). ")
+        let digits = value.filter(\.isNumber).count
+        check(value.count <= 40 && value.allSatisfy(allowed.contains) && (5...20).contains(digits), field, "is not a phone number")
+    }
+
+    /// Custom fields: at most 50, keys of 1–64 characters, values of at most 1,000.
+    mutating func customFields(_ fields: [String: String], _ field: String) {
+        check(fields.count <= 50, field, "has more than 50 entries")
+        for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
+            text(key, "\(field).key", maximumLength: 64)
+            text(value, "\(field)[\(key)]", required: false, maximumLength: 1000)
+        }
+    }
+
+    /// An enum value that is set and known.
+    mutating func known<E: ProtoEnum>(_ value: E, _ field: String, required: Bool = true) {
+        if value.rawValue == 0 {
+            check(!required, field, "is required")
+        } else {
+            check(E.allCases.contains(value), field, "is not a known value")
+        }
+    }
+
     /// Throws INVALID_ARGUMENT listing every violation, if there is any.
     func throwIfInvalid(_ message: String = "the request is not valid") throws {
         guard violations.isEmpty else { throw RPCError.invalidArgument(message, violations: violations) }

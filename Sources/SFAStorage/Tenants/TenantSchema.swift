@@ -6,7 +6,8 @@ import GRDB
 public enum TenantSchema {
     /// The migrations, in order. Later issues append; never edit or reorder one.
     static let migrations: [(identifier: String, migrate: @Sendable (Database) throws -> Void)] = [
-        ("v1 audit log and idempotency keys", migrateV1)
+        ("v1 audit log and idempotency keys", migrateV1),
+        ("v2 leads, accounts, contacts, opportunities", migrateV2),
     ]
 
     /// The schema version this code writes.
@@ -51,5 +52,78 @@ public enum TenantSchema {
                 """
         )
         try Idempotency.createTable(db)
+    }
+
+    /// Business records are stored whole (the protobuf message, `data`) with the
+    /// columns that filters, scope checks and duplicate detection query.
+    private static func migrateV2(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE account (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    version INTEGER NOT NULL,
+                    owner_user_id TEXT NOT NULL,
+                    created_by_user_id TEXT NOT NULL,
+                    archived INTEGER NOT NULL,
+                    kind INTEGER NOT NULL,
+                    industry TEXT NOT NULL,
+                    name_key TEXT NOT NULL,
+                    search TEXT NOT NULL,
+                    update_time_ms INTEGER NOT NULL,
+                    data BLOB NOT NULL
+                );
+                CREATE INDEX account_owner ON account(owner_user_id, id);
+                CREATE INDEX account_name ON account(name_key);
+                CREATE TABLE contact (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    version INTEGER NOT NULL,
+                    account_id TEXT REFERENCES account(id),
+                    owner_user_id TEXT NOT NULL,
+                    created_by_user_id TEXT NOT NULL,
+                    archived INTEGER NOT NULL,
+                    email_key TEXT NOT NULL,
+                    person_key TEXT NOT NULL,
+                    search TEXT NOT NULL,
+                    update_time_ms INTEGER NOT NULL,
+                    data BLOB NOT NULL
+                );
+                CREATE INDEX contact_account ON contact(account_id, id);
+                CREATE INDEX contact_owner ON contact(owner_user_id, id);
+                CREATE INDEX contact_email ON contact(email_key);
+                CREATE INDEX contact_person ON contact(person_key);
+                CREATE TABLE lead (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    version INTEGER NOT NULL,
+                    owner_user_id TEXT NOT NULL,
+                    created_by_user_id TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    custom_status TEXT NOT NULL,
+                    lifecycle INTEGER NOT NULL,
+                    source INTEGER NOT NULL,
+                    email_key TEXT NOT NULL,
+                    person_key TEXT NOT NULL,
+                    search TEXT NOT NULL,
+                    create_time_ms INTEGER NOT NULL,
+                    update_time_ms INTEGER NOT NULL,
+                    data BLOB NOT NULL
+                );
+                CREATE INDEX lead_owner ON lead(owner_user_id, id);
+                CREATE INDEX lead_creator ON lead(created_by_user_id, id);
+                CREATE INDEX lead_email ON lead(email_key);
+                CREATE INDEX lead_person ON lead(person_key);
+                CREATE TABLE opportunity (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    version INTEGER NOT NULL,
+                    account_id TEXT NOT NULL REFERENCES account(id),
+                    owner_user_id TEXT NOT NULL,
+                    created_by_user_id TEXT NOT NULL,
+                    source_lead_id TEXT NOT NULL,
+                    update_time_ms INTEGER NOT NULL,
+                    data BLOB NOT NULL
+                );
+                CREATE INDEX opportunity_owner ON opportunity(owner_user_id, id);
+                CREATE INDEX opportunity_account ON opportunity(account_id, id);
+                """
+        )
     }
 }

@@ -54,7 +54,12 @@ final class TestStack: Sendable {
         configuration.port = 0
         let server = RPCServer(
             configuration: configuration,
-            services: [admin],
+            services: [
+                admin,
+                LeadService(controlPlane: controlPlane, tenants: tenants),
+                AccountService(controlPlane: controlPlane, tenants: tenants),
+                ContactService(controlPlane: controlPlane, tenants: tenants),
+            ],
             gate: APIKeyGate(controlPlane: controlPlane, logger: logger),
             logger: logger
         )
@@ -78,6 +83,9 @@ final class TestStack: Sendable {
     }
 
     func admin(_ key: String?) -> AdminServiceClient { AdminServiceClient(client(key)) }
+    func leads(_ key: String?) -> LeadServiceClient { LeadServiceClient(client(key)) }
+    func accounts(_ key: String?) -> AccountServiceClient { AccountServiceClient(client(key)) }
+    func contacts(_ key: String?) -> ContactServiceClient { ContactServiceClient(client(key)) }
 
     /// A tenant with one user and key per role, made through the API as an operator would.
     func makeTenant(_ name: String) async throws -> TestTenant {

@@ -1,0 +1,29 @@
+import SFAStubs
+
+extension Validation {
+    /// Money: an ISO 4217 code (three capital letters) and a non-negative amount.
+    mutating func money(_ money: Money, _ field: String, allowNegative: Bool = false) {
+        check(money.currencyCode.count == 3 && money.currencyCode.allSatisfy { $0.isASCII && $0.isUppercase }, "\(field).currency_code", "is not an ISO 4217 code")
+        check(allowNegative || money.amountMinor >= 0, "\(field).amount_minor", "is negative")
+    }
+}
+
+extension Validation {
+    /// A calendar date, `YYYY-MM-DD`, that exists.
+    mutating func date(_ value: String, _ field: String, required: Bool) {
+        guard !value.isEmpty else {
+            check(!required, field, "is required")
+            return
+        }
+        let parts = value.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month)
+        else {
+            check(false, field, "is not a date (YYYY-MM-DD)")
+            return
+        }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        check((1...days).contains(day), field, "is not a date (YYYY-MM-DD)")
+    }
+}

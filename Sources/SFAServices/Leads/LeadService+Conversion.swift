@@ -1,0 +1,196 @@
+import Foundation
+import GRDB
+import SFAStorage
+public import SFAStubs
+
+extension LeadService {
+    /// Converts a lead in one transaction: creates (or merges into) an account and a
+    /// contact, optionally creates an opportunity, links them to the lead and marks it
+    /// CONVERTED. Merging only fills fields the existing record leaves empty (as
+    /// Salesforce's LeadConvert does). Any failure leaves nothing behind; converting
+    /// twice is refused (FAILED_PRECONDITION, ALREADY_CONVERTED).
+    public func convertLead(_ request: ConvertLeadRequest, context: ServerContext) async throws -> ConvertLeadResponse {
+        let access = try await store.access(context)
+        var validation = Validation()
+        validation.text(request.accountName, "account_name", required: false)
+        if let opportunity = request.opportunity {
+            validation.text(opportunity.name, "opportunity.name")
+            if let amount = opportunity.amount { validation.money(amount, "opportunity.amount") }
+            validation.date(opportunity.expectedCloseDate, "opportunity.expected_close_date", required: false)
+        }
+        try validation.throwIfInvalid()
+        let requestedOwner = request.ownerUserId
+        let owner = requestedOwner.isEmpty ? "" : try await store.owner(requestedOwner, access: access, field: "owner_user_id")
+        let caller = access.principal.userID
+
+        return try await store.write(access, context: context, request: request) { db, trail in
+            var lead = try LeadRecords.fetch(db, id: request.id, access: access)
+            try LeadRecords.requireWorkable(lead)
+            guard lead.version == request.version else {
+                throw StorageError.staleVersion(kind: "lead", id: lead.id, current: lead.version)
+            }
+            let recordOwner = !owner.isEmpty ? owner : (lead.ownerUserId.isEmpty ? caller : lead.ownerUserId)
+            let now = nowMs()
+
+            let (account, accountCreated) = try Self.convertAccount(db, lead: lead, request: request, owner: recordOwner, caller: caller, now: now, trail: &trail)
+            let (contact, contactCreated) = try Self.convertContact(db, lead: lead, accountID: account.id, request: request, owner: recordOwner, caller: caller, now: now, trail: &trail)
+            var opportunityID = ""
+            if let proposed = request.opportunity {
+                let opportunity = Opportunity(
+                    id: RecordID.make("opp"),
+                    version: 1,
+                    name: proposed.name,
+                    accountId: account.id,
+                    primaryContactId: contact.id,
+                    amount: proposed.amount,
+                    expectedCloseDate: proposed.expectedCloseDate,
+                    pipelineId: proposed.pipelineId,
+                    stageId: proposed.stageId,
+                    state: .open,
+                    sourceLeadId: lead.id,
+                    ownerUserId: recordOwner,
+                    createdByUserId: caller,
+                    createTimeMs: now,
+                    updateTimeMs: now
+                )
+                try RecordRows.insert(db, table: "opportunity", columns: [
+                    "id": opportunity.id, "version": 1, "account_id": account.id, "owner_user_id": recordOwner,
+                    "created_by_user_id": caller, "source_lead_id": lead.id, "update_time_ms": now,
+                    "data": Data(opportunity.serializedBytes()),
+                ])
+                trail.record(.opportunity, opportunity.id, .create, version: 1, changes: [
+                    AuditLog.change("name", before: nil, after: opportunity.name),
+                    AuditLog.change("source_lead_id", before: nil, after: lead.id),
+                ])
+                opportunityID = opportunity.id
+            }
+
+            let before = lead
+            lead.status = .converted
+            lead.convertedAccountId = account.id
+            lead.convertedContactId = contact.id
+            lead.convertedOpportunityId = opportunityID
+            lead.convertedTimeMs = now
+            lead.version += 1
+            lead.updateTimeMs = now
+            try RecordRows.update(db, table: LeadRecords.table, id: lead.id, expectedVersion: before.version, columns: LeadRecords.columns(lead))
+            trail.record(.lead, lead.id, .stateChange, version: lead.version, changes: FieldDiff.changes(before, lead, fields: [
+                "status", "converted_account_id", "converted_contact_id", "converted_opportunity_id",
+            ]))
+            return ConvertLeadResponse(
+                lead: lead,
+                accountId: account.id,
+                contactId: contact.id,
+                opportunityId: opportunityID,
+                accountCreated: accountCreated,
+                contactCreated: contactCreated
+            )
+        }
+    }
+
+    private static func convertAccount(
+        _ db: Database,
+        lead: Lead,
+        request: ConvertLeadRequest,
+        owner: String,
+        caller: String,
+        now: Int64,
+        trail: inout AuditTrail
+    ) throws -> (Account, created: Bool) {
+        if !request.existingAccountId.isEmpty {
+            try AccountRecords.requireLinkable(db, id: request.existingAccountId, field: "existing_account_id")
+            let existing = try RecordRows.fetch(db, Account.self, table: AccountRecords.table, id: request.existingAccountId, condition: true.sqlExpression)!
+            var merged = existing
+            if merged.website.isEmpty { merged.website = lead.website }
+            if merged.phone.isEmpty { merged.phone = lead.phone }
+            if merged != existing {
+                merged.version += 1
+                merged.updateTimeMs = now
+                try RecordRows.update(db, table: AccountRecords.table, id: merged.id, expectedVersion: existing.version, columns: AccountRecords.columns(merged))
+                trail.record(.account, merged.id, .merge, version: merged.version, changes: FieldDiff.changes(existing, merged, fields: ["website", "phone"]))
+            }
+            return (merged, false)
+        }
+        let account = Account(
+            id: RecordID.make("acct"),
+            version: 1,
+            name: request.accountName.isEmpty ? lead.companyName : request.accountName,
+            kind: .prospect,
+            website: lead.website,
+            phone: lead.phone,
+            sourceLeadId: lead.id,
+            ownerUserId: owner,
+            createdByUserId: caller,
+            createTimeMs: now,
+            updateTimeMs: now
+        )
+        try RecordRows.insert(db, table: AccountRecords.table, columns: AccountRecords.columns(account))
+        trail.record(.account, account.id, .create, version: 1, changes: [
+            AuditLog.change("name", before: nil, after: account.name), AuditLog.change("source_lead_id", before: nil, after: lead.id),
+        ])
+        return (account, true)
+    }
+
+    private static func convertContact(
+        _ db: Database,
+        lead: Lead,
+        accountID: String,
+        request: ConvertLeadRequest,
+        owner: String,
+        caller: String,
+        now: Int64,
+        trail: inout AuditTrail
+    ) throws -> (Contact, created: Bool) {
+        if !request.existingContactId.isEmpty {
+            guard let existing = try RecordRows.fetch(db, Contact.self, table: ContactRecords.table, id: request.existingContactId, condition: true.sqlExpression),
+                !existing.archived
+            else {
+                throw RPCError.invalidArgument(
+                    "unknown contact",
+                    violations: [FieldViolation(field: "existing_contact_id", description: "no live contact \(request.existingContactId)")]
+                )
+            }
+            guard existing.accountId.isEmpty || existing.accountId == accountID else {
+                throw RPCError.invalidArgument(
+                    "the contact belongs to another account",
+                    violations: [FieldViolation(field: "existing_contact_id", description: "belongs to account \(existing.accountId)")]
+                )
+            }
+            var merged = existing
+            merged.accountId = accountID
+            if merged.email.isEmpty { merged.email = lead.email }
+            if merged.phone.isEmpty { merged.phone = lead.phone }
+            if merged.jobTitle.isEmpty { merged.jobTitle = lead.jobTitle }
+            if merged != existing {
+                merged.version += 1
+                merged.updateTimeMs = now
+                try RecordRows.update(db, table: ContactRecords.table, id: merged.id, expectedVersion: existing.version, columns: ContactRecords.columns(merged))
+                trail.record(.contact, merged.id, .merge, version: merged.version, changes: FieldDiff.changes(existing, merged, fields: [
+                    "account_id", "email", "phone", "job_title",
+                ]))
+            }
+            return (merged, false)
+        }
+        let contact = Contact(
+            id: RecordID.make("cont"),
+            version: 1,
+            accountId: accountID,
+            firstName: lead.firstName,
+            lastName: lead.lastName,
+            email: lead.email,
+            phone: lead.phone,
+            jobTitle: lead.jobTitle,
+            sourceLeadId: lead.id,
+            ownerUserId: owner,
+            createdByUserId: caller,
+            createTimeMs: now,
+            updateTimeMs: now
+        )
+        try RecordRows.insert(db, table: ContactRecords.table, columns: ContactRecords.columns(contact))
+        trail.record(.contact, contact.id, .create, version: 1, changes: [
+            AuditLog.change("name", before: nil, after: contact.firstName + " " + contact.lastName),
+            AuditLog.change("source_lead_id", before: nil, after: lead.id),
+        ])
+        return (contact, true)
+    }
+}

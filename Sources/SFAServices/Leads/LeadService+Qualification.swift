@@ -1,0 +1,70 @@
+import SFAStorage
+public import SFAStubs
+
+extension LeadService {
+    /// Marketing accepts the lead: lifecycle MQL. A nurtured lead comes back as OPEN.
+    public func markLeadMql(_ request: MarkLeadMqlRequest, context: ServerContext) async throws -> Lead {
+        let access = try await store.access(context)
+        var validation = Validation()
+        validation.text(request.note, "note", required: false, maximumLength: 2000)
+        try validation.throwIfInvalid()
+        return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead in
+            guard lead.lifecycle == .unclassified || lead.lifecycle == .unspecified else {
+                throw StorageError.failedPrecondition(reason: "INVALID_TRANSITION", message: "the lead is \(lead.lifecycle) already")
+            }
+            lead.lifecycle = .mql
+            lead.mqlTimeMs = nowMs()
+            if lead.status == .nurture { lead.status = .open }
+            if !request.note.isEmpty { lead.notes = lead.notes.isEmpty ? request.note : lead.notes + "\n" + request.note }
+            return (.stateChange, ["lifecycle", "mql_time_ms", "status", "notes"])
+        }
+    }
+
+    /// Inside sales accepts an MQL: lifecycle SQL, status QUALIFIED, with the criteria
+    /// (need, authority, budget) and who decided. A lead without an identified need
+    /// is disqualified, not qualified.
+    public func qualifyLead(_ request: QualifyLeadRequest, context: ServerContext) async throws -> Lead {
+        let access = try await store.access(context)
+        var validation = Validation()
+        validation.check(request.needIdentified, "need_identified", "a lead is qualified only with an identified need")
+        validation.text(request.notes, "notes", required: false, maximumLength: 2000)
+        try validation.throwIfInvalid()
+        let decidedBy = access.principal.userID
+        return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead in
+            guard lead.lifecycle == .mql else {
+                throw StorageError.failedPrecondition(
+                    reason: "INVALID_TRANSITION",
+                    message: "only an MQL can be qualified; the lead is \(lead.lifecycle)"
+                )
+            }
+            let now = nowMs()
+            lead.lifecycle = .sql
+            lead.status = .qualified
+            lead.sqlTimeMs = now
+            lead.qualification = LeadQualification(
+                needIdentified: request.needIdentified,
+                authorityConfirmed: request.authorityConfirmed,
+                budgetConfirmed: request.budgetConfirmed,
+                notes: request.notes,
+                decidedByUserId: decidedBy,
+                decidedTimeMs: now
+            )
+            return (.stateChange, ["lifecycle", "status", "qualification", "sql_time_ms"])
+        }
+    }
+
+    /// Takes a lead out of the pipeline with a reason: to NURTURE (marketing keeps
+    /// warming it) or ARCHIVED (read-only from then on).
+    public func disqualifyLead(_ request: DisqualifyLeadRequest, context: ServerContext) async throws -> Lead {
+        let access = try await store.access(context)
+        var validation = Validation()
+        validation.text(request.reason, "reason", maximumLength: 500)
+        validation.known(request.target, "target")
+        try validation.throwIfInvalid()
+        return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead in
+            lead.status = request.target == .archived ? .archived : .nurture
+            lead.disqualificationReason = request.reason
+            return (request.target == .archived ? .archive : .stateChange, ["status", "disqualification_reason"])
+        }
+    }
+}

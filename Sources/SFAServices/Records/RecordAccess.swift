@@ -1,0 +1,69 @@
+import GRDB
+import SFAStorage
+import SFAStubs
+
+/// What one call may see and change in its tenant: the caller, its scope on the
+/// method, and for `.team` the users of its team. Turned into a WHERE condition, so
+/// that scope is enforced by the query itself — lists included — never by filtering
+/// afterwards.
+struct RecordAccess: Sendable {
+    let principal: Principal
+    let tenantID: String
+    /// For `.team`: the caller, the users it manages and the users of its team.
+    let teamUserIDs: [String]
+
+    /// The access of the call in `context`.
+    /// - Throws: UNAUTHENTICATED without a principal, PERMISSION_DENIED for callers
+    ///   without a tenant (operators never reach business data).
+    static func of(_ context: ServerContext, controlPlane: ControlPlane) async throws -> RecordAccess {
+        let principal = try context.requirePrincipal()
+        guard let tenantID = principal.tenantID else {
+            throw RPCError(code: .permissionDenied, message: "operators have no access to tenant business data")
+        }
+        var team: [String] = []
+        if principal.scope == .team {
+            team = try await controlPlane.listUsers(
+                tenantID: tenantID,
+                scope: .team(userID: principal.userID, teamID: principal.teamID),
+                page: try PageRequest(pageSize: Int32(PageRequest.maximumSize), pageToken: "", filter: ""),
+                roles: [],
+                teamID: "",
+                includeDeactivated: true,
+                query: ""
+            ).map(\.id)
+        }
+        return RecordAccess(principal: principal, tenantID: tenantID, teamUserIDs: team)
+    }
+
+    /// The condition on a table with `owner_user_id` and `created_by_user_id` columns.
+    /// Partners' `.own` means the records their key created.
+    var condition: SQLExpression {
+        switch principal.scope {
+        case .all:
+            return true.sqlExpression
+        case .team:
+            return teamUserIDs.contains(Column("owner_user_id"))
+        case .own:
+            let column = principal.role == .partner ? Column("created_by_user_id") : Column("owner_user_id")
+            return column == principal.userID
+        }
+    }
+
+    /// Whether a record with this owner and creator is within scope.
+    func contains(ownerUserID: String, createdByUserID: String) -> Bool {
+        switch principal.scope {
+        case .all: true
+        case .team: teamUserIDs.contains(ownerUserID)
+        case .own: principal.role == .partner ? createdByUserID == principal.userID : ownerUserID == principal.userID
+        }
+    }
+
+    /// Whether the caller may make `userID` the owner of a record.
+    func mayAssign(to userID: String) -> Bool {
+        switch principal.scope {
+        case .all: true
+        case .team: teamUserIDs.contains(userID)
+        case .own: userID == principal.userID
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// Normalised text for matching and searching records.
+enum RecordText {
+    /// Lower case, trimmed, inner whitespace collapsed.
+    static func key(_ text: String) -> String {
+        text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// A company name without punctuation and legal-form words, so that "Acme, Inc."
+    /// and "ACME Inc" (or "株式会社アクメ" and "アクメ株式会社") match.
+    static func companyKey(_ name: String) -> String {
+        let legalForms: Set<String> = [
+            "inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc", "gmbh", "ag",
+            "kk", "plc", "sa", "sas", "bv", "株式会社", "有限会社", "合同会社", "주식회사", "(주)",
+        ]
+        var text = name.lowercased()
+        for form in ["株式会社", "有限会社", "合同会社", "주식회사", "(주)"] {
+            text = text.replacingOccurrences(of: form, with: " ")
+        }
+        let words = text.split { !$0.isLetter && !$0.isNumber }.map(String.init)
+        return words.filter { !legalForms.contains($0) }.joined(separator: " ")
+    }
+
+    /// The company-and-person key of a lead or contact; empty when either is missing.
+    static func personKey(company: String, firstName: String, lastName: String) -> String {
+        let company = companyKey(company)
+        let person = key(firstName + " " + lastName)
+        guard !company.isEmpty, !person.isEmpty else { return "" }
+        return company + "|" + person
+    }
+
+    /// The searchable text of a record (LIKE '%query%' on it).
+    static func search(_ parts: String...) -> String {
+        parts.filter { !$0.isEmpty }.map(key).joined(separator: " ")
+    }
+
+    /// A LIKE pattern matching `query` anywhere; LIKE's wildcards in the query are
+    /// escaped with `\\` (use `ESCAPE '\\'`).
+    static func likePattern(_ query: String) -> String {
+        let escaped = key(query).replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        return "%" + escaped + "%"
+    }
+}

@@ -111,6 +111,7 @@ struct Sfad: AsyncParsableCommand {
                 LeadService(controlPlane: controlPlane, tenants: tenants),
                 AccountService(controlPlane: controlPlane, tenants: tenants),
                 ContactService(controlPlane: controlPlane, tenants: tenants),
+                SettingsService(controlPlane: controlPlane, tenants: tenants),
             ],
             gate: APIKeyGate(controlPlane: controlPlane, logger: logger),
             logger: logger

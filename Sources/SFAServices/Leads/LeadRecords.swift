@@ -55,6 +55,30 @@ enum LeadRecords {
         }
     }
 
+    /// Applies the tenant's custom statuses: a named custom status must exist, not be
+    /// retired, and mean OPEN or CONTACTED (the statuses set directly); it sets the
+    /// built-in status to its meaning. Without one, the tenant's default custom status
+    /// for the lead's status is used, if any.
+    static func applyCustomStatus(_ lead: inout Lead, settings: TenantSettings, field: String) throws {
+        guard !lead.customStatus.isEmpty else {
+            lead.customStatus = SettingsRecords.defaultCustomStatus(for: lead.status, in: settings)
+            return
+        }
+        guard let definition = SettingsRecords.customStatus(lead.customStatus, in: settings) else {
+            throw RPCError.invalidArgument(
+                "unknown custom status",
+                violations: [FieldViolation(field: field, description: "\(lead.customStatus) is not a status of this tenant")]
+            )
+        }
+        guard freelySettable.contains(definition.meaning) else {
+            throw RPCError.invalidArgument(
+                "this custom status is set by a transition",
+                violations: [FieldViolation(field: field, description: "\(lead.customStatus) means \(definition.meaning); use its transition")]
+            )
+        }
+        lead.status = definition.meaning
+    }
+
     static func fetch(_ db: Database, id: String, access: RecordAccess) throws -> Lead {
         guard let lead = try RecordRows.fetch(db, Lead.self, table: table, id: id, condition: access.condition) else {
             throw StorageError.notFound(kind: "lead", id: id)

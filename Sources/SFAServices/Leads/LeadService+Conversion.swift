@@ -67,6 +67,7 @@ extension LeadService {
 
             let before = lead
             lead.status = .converted
+            lead.customStatus = SettingsRecords.defaultCustomStatus(for: .converted, in: try SettingsRecords.load(db))
             lead.convertedAccountId = account.id
             lead.convertedContactId = contact.id
             lead.convertedOpportunityId = opportunityID
@@ -75,7 +76,7 @@ extension LeadService {
             lead.updateTimeMs = now
             try RecordRows.update(db, table: LeadRecords.table, id: lead.id, expectedVersion: before.version, columns: LeadRecords.columns(lead))
             trail.record(.lead, lead.id, .stateChange, version: lead.version, changes: FieldDiff.changes(before, lead, fields: [
-                "status", "converted_account_id", "converted_contact_id", "converted_opportunity_id",
+                "status", "custom_status", "converted_account_id", "converted_contact_id", "converted_opportunity_id",
             ]))
             return ConvertLeadResponse(
                 lead: lead,

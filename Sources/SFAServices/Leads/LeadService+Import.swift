@@ -33,6 +33,7 @@ extension LeadService {
         let partnerID = access.principal.role == .partner ? access.principal.userID : nil
         let caller = access.principal.userID
         return try await store.write(access, context: context, request: request) { db, trail in
+            let settings = try SettingsRecords.load(db)
             var response = ImportLeadsResponse()
             for (index, row) in request.leads.enumerated() {
                 var result = ImportLeadRowResult(rowIndex: Int32(index))
@@ -50,6 +51,11 @@ extension LeadService {
                     }
                 }
                 result.fieldViolations += validation.violations
+                do {
+                    try LeadRecords.applyCustomStatus(&lead, settings: settings, field: "custom_status")
+                } catch let error as RPCError {
+                    result.fieldViolations += error.details.fieldViolations
+                }
                 guard result.fieldViolations.isEmpty else {
                     result.outcome = .invalid
                     response.invalidCount += 1

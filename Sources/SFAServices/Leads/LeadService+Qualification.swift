@@ -8,7 +8,7 @@ extension LeadService {
         var validation = Validation()
         validation.text(request.note, "note", required: false, maximumLength: 2000)
         try validation.throwIfInvalid()
-        return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead in
+        return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead, _ in
             guard lead.lifecycle == .unclassified || lead.lifecycle == .unspecified else {
                 throw StorageError.failedPrecondition(reason: "INVALID_TRANSITION", message: "the lead is \(lead.lifecycle) already")
             }
@@ -30,7 +30,7 @@ extension LeadService {
         validation.text(request.notes, "notes", required: false, maximumLength: 2000)
         try validation.throwIfInvalid()
         let decidedBy = access.principal.userID
-        return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead in
+        return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead, _ in
             guard lead.lifecycle == .mql else {
                 throw StorageError.failedPrecondition(
                     reason: "INVALID_TRANSITION",
@@ -61,7 +61,7 @@ extension LeadService {
         validation.text(request.reason, "reason", maximumLength: 500)
         validation.known(request.target, "target")
         try validation.throwIfInvalid()
-        return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead in
+        return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead, _ in
             lead.status = request.target == .archived ? .archived : .nurture
             lead.disqualificationReason = request.reason
             return (request.target == .archived ? .archive : .stateChange, ["status", "disqualification_reason"])

@@ -27,6 +27,8 @@ public struct LeadService: LeadServiceHandler {
         let lead = try await newLead(request.lead ?? Lead(), access: access, ownerField: "lead.owner_user_id")
         let allowDuplicate = request.allowDuplicate
         return try await store.write(access, context: context, request: request) { db, trail in
+            var lead = lead
+            try LeadRecords.applyCustomStatus(&lead, settings: try SettingsRecords.load(db), field: "lead.custom_status")
             let duplicates = try LeadRecords.duplicates(db, of: lead, access: access)
             guard duplicates.isEmpty || allowDuplicate else {
                 return CreateLeadResponse(duplicates: duplicates, created: false)
@@ -50,7 +52,7 @@ public struct LeadService: LeadServiceHandler {
         LeadRecords.validate(changes, fields: mask.fields, prefix: "lead.", into: &validation)
         validation.check(!mask.contains("status") || changes.status != .unspecified, "lead.status", "is required when in the mask")
         try validation.throwIfInvalid()
-        return try await transition(request.lead?.id ?? "", version: changes.version, access: access, context: context, request: request) { lead in
+        return try await transition(request.lead?.id ?? "", version: changes.version, access: access, context: context, request: request) { lead, settings in
             if mask.contains("status") {
                 guard [.open, .contacted, .nurture].contains(lead.status) else {
                     throw StorageError.failedPrecondition(
@@ -69,7 +71,10 @@ public struct LeadService: LeadServiceHandler {
             if mask.contains("website") { lead.website = changes.website }
             if mask.contains("source") { lead.source = changes.source }
             if mask.contains("source_detail") { lead.sourceDetail = changes.sourceDetail }
-            if mask.contains("custom_status") { lead.customStatus = changes.customStatus }
+            if mask.contains("custom_status") {
+                lead.customStatus = changes.customStatus
+                try LeadRecords.applyCustomStatus(&lead, settings: settings, field: "lead.custom_status")
+            }
             if mask.contains("external_id") { lead.externalId = changes.externalId }
             if mask.contains("notes") { lead.notes = changes.notes }
             if mask.contains("custom_fields") { lead.customFields = changes.customFields }
@@ -119,7 +124,7 @@ public struct LeadService: LeadServiceHandler {
     public func assignLead(_ request: AssignLeadRequest, context: ServerContext) async throws -> Lead {
         let access = try await store.access(context)
         let owner = try await store.owner(request.ownerUserId, access: access, field: "owner_user_id")
-        return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead in
+        return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead, _ in
             lead.ownerUserId = owner
             return (.update, ["owner_user_id"])
         }
@@ -174,14 +179,16 @@ public struct LeadService: LeadServiceHandler {
     }
 
     /// Reads a lead within scope, checks its version, lets `change` modify it (and
-    /// name the fields it changed), then stores it and its audit event.
+    /// name the fields it changed), then stores it and its audit event. When the
+    /// built-in status changes and the custom status was not set explicitly, the lead
+    /// takes the tenant's default custom status for its new status.
     func transition(
         _ id: String,
         version: Int64,
         access: RecordAccess,
         context: ServerContext,
         request: some ProtoMessage,
-        _ change: @escaping @Sendable (inout Lead) throws -> (AuditAction, Set<String>)
+        _ change: @escaping @Sendable (inout Lead, TenantSettings) throws -> (AuditAction, Set<String>)
     ) async throws -> Lead {
         try await store.write(access, context: context, request: request) { db, trail in
             let before = try LeadRecords.fetch(db, id: id, access: access)
@@ -190,7 +197,12 @@ public struct LeadService: LeadServiceHandler {
                 throw StorageError.staleVersion(kind: "lead", id: id, current: before.version)
             }
             var after = before
-            let (action, fields) = try change(&after)
+            let settings = try SettingsRecords.load(db)
+            var (action, fields) = try change(&after, settings)
+            if after.status != before.status, after.customStatus == before.customStatus {
+                after.customStatus = SettingsRecords.defaultCustomStatus(for: after.status, in: settings)
+                fields.insert("custom_status")
+            }
             after.version = before.version + 1
             after.updateTimeMs = nowMs()
             try RecordRows.update(db, table: LeadRecords.table, id: id, expectedVersion: version, columns: LeadRecords.columns(after))

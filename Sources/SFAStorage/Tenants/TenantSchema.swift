@@ -8,6 +8,7 @@ public enum TenantSchema {
     static let migrations: [(identifier: String, migrate: @Sendable (Database) throws -> Void)] = [
         ("v1 audit log and idempotency keys", migrateV1),
         ("v2 leads, accounts, contacts, opportunities", migrateV2),
+        ("v3 tenant settings and teams", migrateV3),
     ]
 
     /// The schema version this code writes.
@@ -123,6 +124,24 @@ public enum TenantSchema {
                 );
                 CREATE INDEX opportunity_owner ON opportunity(owner_user_id, id);
                 CREATE INDEX opportunity_account ON opportunity(account_id, id);
+                """
+        )
+    }
+
+    private static func migrateV3(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE tenant_settings (
+                    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+                    version INTEGER NOT NULL,
+                    data BLOB NOT NULL
+                );
+                CREATE TABLE team (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    version INTEGER NOT NULL,
+                    archived INTEGER NOT NULL,
+                    data BLOB NOT NULL
+                );
                 """
         )
     }

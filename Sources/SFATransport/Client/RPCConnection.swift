@@ -16,6 +16,7 @@ public final class RPCConnection: RPCCaller, Sendable {
     private let nextCallID = Atomic<UInt32>(0)
     private let authorization: String?
     private let usable: UsableFlag
+    private let maximumFrameSize: Int
 
     /// Cleared by the connection handler when the connection closes or drains.
     private final class UsableFlag: Sendable {
@@ -26,8 +27,10 @@ public final class RPCConnection: RPCCaller, Sendable {
         channel: any Channel,
         handler: NIOLoopBound<ClientConnectionHandler>,
         usable: UsableFlag,
-        apiKey: String?
+        apiKey: String?,
+        maximumFrameSize: Int
     ) {
+        self.maximumFrameSize = maximumFrameSize
         self.channel = channel
         self.handler = handler
         self.usable = usable
@@ -65,7 +68,7 @@ public final class RPCConnection: RPCCaller, Sendable {
             let handler = try await channel.eventLoop.submit {
                 NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self), eventLoop: channel.eventLoop)
             }.get()
-            return RPCConnection(channel: channel, handler: handler, usable: usable, apiKey: apiKey)
+            return RPCConnection(channel: channel, handler: handler, usable: usable, apiKey: apiKey, maximumFrameSize: maximumFrameSize)
         } catch {
             throw RPCError(code: .unavailable, message: "cannot connect to \(host):\(port): \(error)")
         }
@@ -122,7 +125,7 @@ public final class RPCConnection: RPCCaller, Sendable {
                 handler.value.abandon(callID: callID, with: RPCError(code: .cancelled, message: "the call was cancelled"))
             }
         }
-        return try Self.decode(response, as: Response.self)
+        return try Self.decode(response, as: Response.self, maximumSize: maximumFrameSize)
     }
 
     /// Sends PING and waits for PONG; returns the round-trip time.
@@ -141,10 +144,10 @@ public final class RPCConnection: RPCCaller, Sendable {
         try? await channel.close()
     }
 
-    private static func decode<Response: ProtoMessage>(_ frame: Frame, as _: Response.Type) throws -> Response {
+    private static func decode<Response: ProtoMessage>(_ frame: Frame, as _: Response.Type, maximumSize: Int) throws -> Response {
         let header: ResponseHeader
         do {
-            header = try ResponseHeader(buffer: frame.header)
+            header = try ResponseHeader(buffer: frame.header, maximumSize: maximumSize)
         } catch {
             throw RPCError(code: .internalError, message: "the server sent an undecodable response header")
         }
@@ -157,7 +160,7 @@ public final class RPCConnection: RPCCaller, Sendable {
             )
         }
         do {
-            return try Response(buffer: frame.payload)
+            return try Response(buffer: frame.payload, maximumSize: maximumSize)
         } catch {
             throw RPCError(code: .internalError, message: "the server sent an undecodable \(Response.protoName)")
         }

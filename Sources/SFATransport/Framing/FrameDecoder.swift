@@ -4,9 +4,8 @@ public import NIOCore
 public enum FrameDecoderOutput: Sendable, Equatable {
     /// A whole, well-formed frame.
     case frame(Frame)
-    /// A frame longer than the limit. Only its first bytes were read: the rest is
-    /// being discarded as it arrives, never buffered. Answer the call with
-    /// RESOURCE_EXHAUSTED.
+    /// A frame longer than the limit, reported once all its bytes were discarded as
+    /// they arrived (never buffered). Answer the call with RESOURCE_EXHAUSTED.
     case oversized(type: FrameType, callID: UInt32, length: Int)
     /// A frame whose header length runs past its end; it was discarded whole.
     /// Answer the call with INVALID_ARGUMENT.
@@ -30,8 +29,9 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
     public typealias InboundOut = FrameDecoderOutput
 
     private let maximumFrameSize: Int
-    /// Bytes of an oversized frame still to be discarded.
+    /// Bytes of an oversized frame still to be discarded, and that frame.
     private var bytesToSkip = 0
+    private var skippedFrame: (type: FrameType, callID: UInt32, length: Int)?
     private var reportedPartialFrame = false
 
     /// - Parameter maximumFrameSize: the largest value the length prefix may have.
@@ -46,6 +46,10 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
             bytesToSkip -= skipped
             // Discarding is subject to the slow-frame timeout like any partial frame.
             if bytesToSkip > 0 { return reportPartial(buffer, skipping: true) }
+            reportedPartialFrame = false
+            let frame = skippedFrame!
+            skippedFrame = nil
+            return .oversized(type: frame.type, callID: frame.callID, length: frame.length)
         }
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self).map(Int.init) else {
             return reportPartial(buffer)
@@ -60,9 +64,10 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
             _ = buffer.readInteger(as: UInt8.self)
             let callID = buffer.readInteger(as: UInt32.self)!
             buffer.moveReaderIndex(forwardBy: 4)
+            // Reported once its bytes are discarded, so that the answer follows the whole frame.
             bytesToSkip = length - Frame.fixedBytesAfterLength
-            reportedPartialFrame = false
-            return .oversized(type: type, callID: callID, length: length)
+            skippedFrame = (type, callID, length)
+            return try decode(buffer: &buffer)
         }
         guard buffer.readableBytes >= 4 + length else { return reportPartial(buffer) }
         reportedPartialFrame = false

@@ -141,7 +141,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         guard !isInFlight(callID, context: context) else { return }
         let header: RequestHeader
         do {
-            header = try RequestHeader(buffer: frame.header)
+            header = try RequestHeader(buffer: frame.header, maximumSize: limits.maximumFrameSize)
         } catch {
             respond(
                 callID,

@@ -59,6 +59,7 @@ final class TestStack: Sendable {
                 LeadService(controlPlane: controlPlane, tenants: tenants),
                 AccountService(controlPlane: controlPlane, tenants: tenants),
                 ContactService(controlPlane: controlPlane, tenants: tenants),
+                SettingsService(controlPlane: controlPlane, tenants: tenants),
             ],
             gate: APIKeyGate(controlPlane: controlPlane, logger: logger),
             logger: logger
@@ -86,6 +87,7 @@ final class TestStack: Sendable {
     func leads(_ key: String?) -> LeadServiceClient { LeadServiceClient(client(key)) }
     func accounts(_ key: String?) -> AccountServiceClient { AccountServiceClient(client(key)) }
     func contacts(_ key: String?) -> ContactServiceClient { ContactServiceClient(client(key)) }
+    func settings(_ key: String?) -> SettingsServiceClient { SettingsServiceClient(client(key)) }
 
     /// A tenant with one user and key per role, made through the API as an operator would.
     func makeTenant(_ name: String) async throws -> TestTenant {

@@ -112,6 +112,7 @@ struct Sfad: AsyncParsableCommand {
                 AccountService(controlPlane: controlPlane, tenants: tenants),
                 ContactService(controlPlane: controlPlane, tenants: tenants),
                 SettingsService(controlPlane: controlPlane, tenants: tenants),
+                AuditService(controlPlane: controlPlane, tenants: tenants),
             ],
             gate: APIKeyGate(controlPlane: controlPlane, logger: logger),
             logger: logger

@@ -68,6 +68,15 @@ import Testing
             #expect(update.changes.map(\.field) == ["name", "phone"])
             #expect(update.changes.first?.beforeJson == "\"Acme\"")
             #expect(update.changes.first?.afterJson == "\"Acme Holdings\"")
+            // Tenant admins read the log through the API; others may not.
+            let audit = AuditServiceClient(stack.client(tenant.keys[.admin]))
+            let listed = try await audit.listAuditEvents(ListAuditEventsRequest(recordKind: .account, recordId: acme.id))
+            #expect(listed.events == events)
+            let updates = try await audit.listAuditEvents(ListAuditEventsRequest(actions: [.update]))
+            #expect(updates.events.map(\.recordId) == [acme.id])
+            #expect(await statusOf {
+                try await AuditServiceClient(stack.client(tenant.keys[.manager])).listAuditEvents(ListAuditEventsRequest())
+            } == .permissionDenied)
         }
     }
 

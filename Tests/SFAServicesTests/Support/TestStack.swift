@@ -60,6 +60,7 @@ final class TestStack: Sendable {
                 AccountService(controlPlane: controlPlane, tenants: tenants),
                 ContactService(controlPlane: controlPlane, tenants: tenants),
                 SettingsService(controlPlane: controlPlane, tenants: tenants),
+                AuditService(controlPlane: controlPlane, tenants: tenants),
             ],
             gate: APIKeyGate(controlPlane: controlPlane, logger: logger),
             logger: logger

@@ -101,19 +101,11 @@ struct Sfad: AsyncParsableCommand {
         try await announceCredentials(controlPlane: controlPlane, tenants: tenants, storage: storage)
 
         let serverReference = ServerReference()
-        let admin = AdminService(controlPlane: controlPlane, tenants: tenants, storage: storage, logger: logger) {
-            serverReference.snapshot()
-        }
         let server = RPCServer(
             configuration: serverConfiguration,
-            services: [
-                admin,
-                LeadService(controlPlane: controlPlane, tenants: tenants),
-                AccountService(controlPlane: controlPlane, tenants: tenants),
-                ContactService(controlPlane: controlPlane, tenants: tenants),
-                SettingsService(controlPlane: controlPlane, tenants: tenants),
-                AuditService(controlPlane: controlPlane, tenants: tenants),
-            ],
+            services: SalesWireServices.all(controlPlane: controlPlane, tenants: tenants, storage: storage, logger: logger) {
+                serverReference.snapshot()
+            },
             gate: APIKeyGate(controlPlane: controlPlane, logger: logger),
             logger: logger
         )

@@ -104,18 +104,17 @@ public struct AccountService: AccountServiceHandler {
 
     /// Archives an account; its contacts and opportunities keep their links.
     public func archiveAccount(_ request: ArchiveAccountRequest, context: ServerContext) async throws -> Account {
-        let access = try await store.access(context)
-        return try await store.write(access, context: context, request: request) { db, trail in
-            let before = try AccountRecords.fetch(db, id: request.id, access: access)
-            guard !before.archived else { return before }
-            var after = before
-            after.archived = true
-            after.version += 1
-            after.updateTimeMs = nowMs()
-            try RecordRows.update(db, table: AccountRecords.table, id: after.id, expectedVersion: request.version, columns: AccountRecords.columns(after))
-            trail.record(.account, after.id, .archive, version: after.version, changes: [AuditLog.change("archived", before: "false", after: "true")])
-            return after
-        }
+        try await store.archive(
+            Account.self,
+            id: request.id,
+            version: request.version,
+            kind: .account,
+            table: AccountRecords.table,
+            columns: AccountRecords.columns,
+            access: try await store.access(context),
+            context: context,
+            request: request
+        )
     }
 
     public func listAccountContacts(_ request: ListAccountContactsRequest, context: ServerContext) async throws -> ListAccountContactsResponse {

@@ -112,17 +112,16 @@ public struct ContactService: ContactServiceHandler {
     }
 
     public func archiveContact(_ request: ArchiveContactRequest, context: ServerContext) async throws -> Contact {
-        let access = try await store.access(context)
-        return try await store.write(access, context: context, request: request) { db, trail in
-            let before = try ContactRecords.fetch(db, id: request.id, access: access)
-            guard !before.archived else { return before }
-            var after = before
-            after.archived = true
-            after.version += 1
-            after.updateTimeMs = nowMs()
-            try RecordRows.update(db, table: ContactRecords.table, id: after.id, expectedVersion: request.version, columns: ContactRecords.columns(after))
-            trail.record(.contact, after.id, .archive, version: after.version, changes: [AuditLog.change("archived", before: "false", after: "true")])
-            return after
-        }
+        try await store.archive(
+            Contact.self,
+            id: request.id,
+            version: request.version,
+            kind: .contact,
+            table: ContactRecords.table,
+            columns: ContactRecords.columns,
+            access: try await store.access(context),
+            context: context,
+            request: request
+        )
     }
 }

@@ -20,18 +20,7 @@ public final class ControlPlane: Sendable {
     // MARK: Tenants
 
     public func createTenant(name: String, createdBy: String, schemaVersion: Int32) async throws -> TenantRow {
-        let now = Self.nowMs()
-        let row = TenantRow(
-            id: RecordID.make("ten"),
-            version: 1,
-            name: name,
-            status: TenantStatus.active.rawValue,
-            statusReason: "",
-            schemaVersion: schemaVersion,
-            createdByUserID: createdBy,
-            createTimeMs: now,
-            updateTimeMs: now
-        )
+        let row = TenantRow.make(name: name, createdBy: createdBy, schemaVersion: schemaVersion)
         try await database.writeImmediate { db in try row.insert(db) }
         return row
     }

@@ -47,21 +47,13 @@ final class TestStack: Sendable {
         let controlPlane = try ControlPlane(storage: storage)
         let tenants = try TenantDatabases(storage: storage, logger: logger)
         let operatorKey = try await Bootstrap.ensureOperator(controlPlane)!.apiKey
-        let admin = AdminService(controlPlane: controlPlane, tenants: tenants, storage: storage, logger: logger) {
-            ServerSnapshot(openConnections: 0, maximumConnections: 0, draining: false)
-        }
         var configuration = ServerConfiguration()
         configuration.port = 0
         let server = RPCServer(
             configuration: configuration,
-            services: [
-                admin,
-                LeadService(controlPlane: controlPlane, tenants: tenants),
-                AccountService(controlPlane: controlPlane, tenants: tenants),
-                ContactService(controlPlane: controlPlane, tenants: tenants),
-                SettingsService(controlPlane: controlPlane, tenants: tenants),
-                AuditService(controlPlane: controlPlane, tenants: tenants),
-            ],
+            services: SalesWireServices.all(controlPlane: controlPlane, tenants: tenants, storage: storage, logger: logger) {
+                ServerSnapshot(openConnections: 0, maximumConnections: 0, draining: false)
+            },
             gate: APIKeyGate(controlPlane: controlPlane, logger: logger),
             logger: logger
         )

@@ -1,0 +1,24 @@
+public import Logging
+public import SFAStorage
+public import SFAStubs
+
+/// Every service the server hosts, built on one control plane and one set of tenant
+/// databases; `sfad` and the tests both use this list.
+public enum SalesWireServices {
+    public static func all(
+        controlPlane: ControlPlane,
+        tenants: TenantDatabases,
+        storage: StorageConfiguration,
+        logger: Logger,
+        serverSnapshot: @escaping @Sendable () -> ServerSnapshot
+    ) -> [any RPCService] {
+        [
+            AdminService(controlPlane: controlPlane, tenants: tenants, storage: storage, logger: logger, serverSnapshot: serverSnapshot),
+            LeadService(controlPlane: controlPlane, tenants: tenants),
+            AccountService(controlPlane: controlPlane, tenants: tenants),
+            ContactService(controlPlane: controlPlane, tenants: tenants),
+            SettingsService(controlPlane: controlPlane, tenants: tenants),
+            AuditService(controlPlane: controlPlane, tenants: tenants),
+        ]
+    }
+}

@@ -48,7 +48,7 @@ import Testing
                 try await settings.updateTenantSettings(
                     UpdateTenantSettingsRequest(settings: TenantSettings(version: 1, leadStatuses: [statuses[0], statuses[1]]), updateMask: ["lead_statuses"])
                 )
-            } == .invalidArgument)
+            } == .failedPrecondition)
             var retired = statuses[2]
             retired.retired = true
             #expect(try await settings.updateTenantSettings(

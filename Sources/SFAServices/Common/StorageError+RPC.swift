@@ -25,7 +25,7 @@ extension StorageError: RPCErrorConvertible {
             RPCError(
                 code: .failedPrecondition,
                 message: "the database of tenant \(tenantID) was written by a newer SalesWire; it is left untouched",
-                details: ErrorDetails(reason: "SCHEMA_NEWER_THAN_CODE")
+                details: ErrorDetails(reason: "DATABASE_TOO_NEW")
             )
         case .invalidPageToken:
             RPCError.invalidArgument(

@@ -10,7 +10,7 @@ extension LeadService {
         try validation.throwIfInvalid()
         return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead, _ in
             guard lead.lifecycle == .unclassified || lead.lifecycle == .unspecified else {
-                throw StorageError.failedPrecondition(reason: "INVALID_TRANSITION", message: "the lead is \(lead.lifecycle) already")
+                throw StorageError.failedPrecondition(reason: "INVALID_STATE_TRANSITION", message: "the lead is \(lead.lifecycle) already")
             }
             lead.lifecycle = .mql
             lead.mqlTimeMs = nowMs()
@@ -33,7 +33,7 @@ extension LeadService {
         return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead, _ in
             guard lead.lifecycle == .mql else {
                 throw StorageError.failedPrecondition(
-                    reason: "INVALID_TRANSITION",
+                    reason: "INVALID_STATE_TRANSITION",
                     message: "only an MQL can be qualified; the lead is \(lead.lifecycle)"
                 )
             }

@@ -56,7 +56,7 @@ public struct LeadService: LeadServiceHandler {
             if mask.contains("status") {
                 guard [.open, .contacted, .nurture].contains(lead.status) else {
                     throw StorageError.failedPrecondition(
-                        reason: "INVALID_TRANSITION",
+                        reason: "INVALID_STATE_TRANSITION",
                         message: "a \(lead.status) lead cannot go back to \(changes.status)"
                     )
                 }

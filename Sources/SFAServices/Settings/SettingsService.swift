@@ -45,9 +45,9 @@ public struct SettingsService: SettingsServiceHandler {
                 for removed in before.leadStatuses.map(\.key) where !kept.contains(removed) {
                     let uses = try Int.fetchOne(db, sql: "SELECT count(*) FROM lead WHERE custom_status = ?", arguments: [removed]) ?? 0
                     guard uses == 0 else {
-                        throw RPCError.invalidArgument(
-                            "a custom status in use cannot be removed",
-                            violations: [FieldViolation(field: "settings.lead_statuses", description: "\(removed) is used by \(uses) leads; retire it instead")]
+                        throw StorageError.failedPrecondition(
+                            reason: "IN_USE",
+                            message: "the custom status \(removed) is used by \(uses) leads; retire it instead"
                         )
                     }
                 }

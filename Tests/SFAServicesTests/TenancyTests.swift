@@ -81,11 +81,11 @@ import Testing
             #expect(await statusOf { try await repAdmin.getUser(GetUserRequest(id: rep.id)) } == .unauthenticated)
 
             let shortLived = try await admin.issueApiKey(
-                IssueApiKeyRequest(userId: rep.id, expireTimeMs: Int64(Date().timeIntervalSince1970 * 1000) + 300)
+                IssueApiKeyRequest(userId: rep.id, expireTimeMs: Int64(Date().timeIntervalSince1970 * 1000) + 1500)
             )
             let expiring = stack.admin(shortLived.secret)
             _ = try await expiring.getUser(GetUserRequest(id: rep.id))
-            try await Task.sleep(for: .milliseconds(400))
+            try await Task.sleep(for: .milliseconds(1600))
             #expect(await statusOf { try await expiring.getUser(GetUserRequest(id: rep.id)) } == .unauthenticated)
 
             // A key may narrow its user's role to viewer, never widen it.

@@ -59,7 +59,7 @@ import Testing
                 try await client.sendRequest(
                     callID: UInt32(callID),
                     method: getLead,
-                    payload: GetLeadRequest(id: "sleep:300").serializedBytes()
+                    payload: GetLeadRequest(id: "sleep:2000").serializedBytes()  // long enough to outlast six sends on a busy machine
                 )
             }
             var statuses: [UInt32: StatusCode] = [:]
@@ -97,7 +97,7 @@ import Testing
     @Test func aDuplicateCallIDInFlightIsAProtocolError() async throws {
         try await withTestServer(services: [TestService()]) { _, port in
             let client = try await RawClient(port: port)
-            let payload = GetLeadRequest(id: "sleep:500").serializedBytes()
+            let payload = GetLeadRequest(id: "sleep:3000").serializedBytes()
             try await client.sendRequest(callID: 1, method: getLead, payload: payload)
             try await client.sendRequest(callID: 1, method: getLead, payload: payload)
             let goAway = try #require(try await client.next())
@@ -111,7 +111,7 @@ import Testing
         let service = TestService()
         try await withTestServer(services: [service]) { _, port in
             let client = try await RawClient(port: port)
-            try await client.sendRequest(callID: 1, method: getLead, payload: GetLeadRequest(id: "sleep:300").serializedBytes())
+            try await client.sendRequest(callID: 1, method: getLead, payload: GetLeadRequest(id: "sleep:5000").serializedBytes())
             try await waitUntil { service.started.load(ordering: .relaxed) == 1 }
             var cancel = ByteBuffer()
             cancel.writeFrame(Frame(type: .cancel, callID: 1, header: ByteBuffer(), payload: ByteBuffer()))
@@ -134,7 +134,8 @@ import Testing
         let running = Task { try await server.run() }
         let port = try await server.listeningAddress.port!
         let client = try await RawClient(port: port)
-        try await client.sendRequest(callID: 7, method: getLead, payload: GetLeadRequest(id: "sleep:400").serializedBytes())
+        // Long enough that the connection is still draining when call 8 is sent on a busy machine.
+        try await client.sendRequest(callID: 7, method: getLead, payload: GetLeadRequest(id: "sleep:2500").serializedBytes())
         try await waitUntil { service.started.load(ordering: .relaxed) == 1 }
 
         running.cancel()  // what SIGTERM does through the service group

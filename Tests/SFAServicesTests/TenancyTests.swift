@@ -154,6 +154,25 @@ import Testing
         }
     }
 
+    @Test func theDemoTenantHasAWorkingKeyPerRoleAndSampleRecords() async throws {
+        try await withStack { stack in
+            let demo = try #require(try await Bootstrap.createDemoTenant(stack.controlPlane, tenants: stack.tenants))
+            #expect(try await Bootstrap.createDemoTenant(stack.controlPlane, tenants: stack.tenants) == nil, "created twice")
+            #expect(Set(demo.credentials.map(\.role)) == [.admin, .manager, .rep, .marketing, .insideSales, .partner, .viewer])
+            let admin = demo.credentials.first { $0.role == .admin }!.apiKey
+            #expect(try await stack.admin(admin).listUsers(ListUsersRequest()).users.count == 7)
+            let viewer = demo.credentials.first { $0.role == .viewer }!.apiKey
+            let leads = try await stack.leads(viewer).listLeads(ListLeadsRequest()).leads
+            #expect(leads.count == 8)
+            #expect(leads.contains { $0.status == .converted && !$0.convertedOpportunityId.isEmpty })
+            #expect(try await stack.accounts(viewer).listAccounts(ListAccountsRequest()).accounts.count == 4)
+            let path = stack.directory + "/demo-keys.txt"
+            try Bootstrap.writeCredentials(demo.credentials, tenantID: demo.tenantID, to: path)
+            let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
+            #expect(permissions?.intValue == 0o600)
+        }
+    }
+
     @Test func everyChangeIsInTheTenantsAppendOnlyAuditLog() async throws {
         try await withStack { stack in
             let a = try await stack.makeTenant("Alpha")

@@ -31,7 +31,8 @@ public enum Bootstrap {
     }
 
     /// Creates a demo tenant with one user and key per tenant role (a manager leading
-    /// the sales team), unless a tenant with `name` exists already.
+    /// the sales team) and sample accounts, contacts and leads at several stages of
+    /// the funnel, unless a tenant with `name` exists already.
     /// - Returns: the tenant id and the credentials, or nil when the tenant existed.
     public static func createDemoTenant(
         _ controlPlane: ControlPlane,
@@ -52,6 +53,7 @@ public enum Bootstrap {
             (.partner, "Partner Web Forms", "partner"), (.viewer, "Vera Viewer", "viewer"),
         ]
         var credentials: [IssuedCredential] = []
+        var userIDs: [Role: String] = [:]
         var managerID = ""
         for (role, displayName, local) in people {
             let inSalesTeam = [.rep, .insideSales].contains(role)
@@ -66,9 +68,11 @@ public enum Bootstrap {
             )
             try await controlPlane.createUser(user)
             if role == .manager { managerID = user.id }
+            userIDs[role] = user.id
             let token = try await issueKey(controlPlane, user: user, name: "demo \(role) key")
             credentials.append(IssuedCredential(role: role, email: user.email, userID: user.id, apiKey: token))
         }
+        try await DemoData(controlPlane: controlPlane, tenants: tenants, tenantID: tenant.id, users: userIDs).create()
         return (tenant.id, credentials)
     }
 

@@ -1,0 +1,119 @@
+import SFAStorage
+import SFAStubs
+
+/// Realistic sample records for the demo tenant, made through the services
+/// themselves (validation, audit log and all), as the demo users would make them.
+struct DemoData {
+    let controlPlane: ControlPlane
+    let tenants: TenantDatabases
+    let tenantID: String
+    let users: [Role: String]
+
+    private func context(_ method: MethodDescriptor, as role: Role) -> ServerContext {
+        ServerContext(
+            method: method,
+            callID: 0,
+            principal: Principal(tenantID: tenantID, userID: users[role]!, role: role, teamID: "team-sales", keyID: "", scope: .all)
+        )
+    }
+
+    func create() async throws {
+        let leads = LeadService(controlPlane: controlPlane, tenants: tenants)
+        let accounts = AccountService(controlPlane: controlPlane, tenants: tenants)
+        let contacts = ContactService(controlPlane: controlPlane, tenants: tenants)
+
+        for (name, industry, city) in [
+            ("Hanbit Logistics", "Logistics", "Busan"), ("Kitsune Foods K.K.", "Food & beverage", "Osaka"),
+            ("Northwind Traders", "Wholesale", "Seattle"),
+        ] {
+            let account = try await accounts.createAccount(
+                CreateAccountRequest(
+                    account: Account(
+                        name: name,
+                        kind: .customer,
+                        industry: industry,
+                        billingAddress: PostalAddress(city: city),
+                        ownerUserId: users[.rep]!
+                    )
+                ),
+                context: context(AccountServiceMethods.createAccount, as: .manager)
+            )
+            _ = try await contacts.createContact(
+                CreateContactRequest(
+                    contact: Contact(
+                        accountId: account.id,
+                        firstName: "Purchasing",
+                        lastName: "Lead",
+                        email: "purchasing@\(name.lowercased().filter(\.isLetter)).example",
+                        jobTitle: "Head of Purchasing",
+                        ownerUserId: users[.rep]!
+                    )
+                ),
+                context: context(ContactServiceMethods.createContact, as: .manager)
+            )
+        }
+
+        let people: [(String, String, String, LeadSource)] = [
+            ("Haruka", "Tanaka", "Tanaka Precision K.K.", .webinar), ("Ji-woo", "Kim", "Seoul Smart Factory", .landingPageForm),
+            ("Emma", "Schulz", "Schulz Maschinenbau GmbH", .tradeShow), ("Liam", "Walsh", "Walsh & Sons Ltd", .referral),
+            ("Yuki", "Sato", "Sato Retail", .adClick), ("Min-seo", "Park", "Park Medical", .leadMagnetDownload),
+            ("Noah", "Martin", "Martin Construction", .website), ("Aiko", "Suzuki", "Suzuki Textiles", .social),
+        ]
+        var created: [Lead] = []
+        for (first, last, company, source) in people {
+            let response = try await leads.createLead(
+                CreateLeadRequest(
+                    lead: Lead(
+                        firstName: first,
+                        lastName: last,
+                        email: "\(first.lowercased().filter(\.isLetter)).\(last.lowercased())@\(company.lowercased().filter(\.isLetter)).example",
+                        companyName: company,
+                        jobTitle: "Operations Manager",
+                        source: source,
+                        ownerUserId: users[.insideSales]!
+                    )
+                ),
+                context: context(LeadServiceMethods.createLead, as: .marketing)
+            )
+            if let lead = response.lead { created.append(lead) }
+        }
+        // Move some along the funnel: three MQLs, two of them qualified, one converted,
+        // one sent to nurture.
+        for index in 0..<3 {
+            created[index] = try await leads.markLeadMql(
+                MarkLeadMqlRequest(id: created[index].id, version: created[index].version),
+                context: context(LeadServiceMethods.markLeadMql, as: .marketing)
+            )
+        }
+        for index in 0..<2 {
+            created[index] = try await leads.qualifyLead(
+                QualifyLeadRequest(
+                    id: created[index].id,
+                    version: created[index].version,
+                    needIdentified: true,
+                    authorityConfirmed: true,
+                    budgetConfirmed: index == 0,
+                    notes: "Budget approved for next quarter"
+                ),
+                context: context(LeadServiceMethods.qualifyLead, as: .insideSales)
+            )
+        }
+        _ = try await leads.convertLead(
+            ConvertLeadRequest(
+                id: created[0].id,
+                version: created[0].version,
+                opportunity: ConvertLeadOpportunity(
+                    name: "Line 3 retrofit",
+                    amount: Money(currencyCode: "JPY", amountMinor: 4_800_000),
+                    expectedCloseDate: "2027-03-31"
+                ),
+                ownerUserId: users[.rep]!
+            ),
+            context: context(LeadServiceMethods.convertLead, as: .insideSales)
+        )
+        _ = try await leads.disqualifyLead(
+            DisqualifyLeadRequest(id: created[7].id, version: created[7].version, reason: "No budget this year", target: .nurture),
+            context: context(LeadServiceMethods.disqualifyLead, as: .marketing)
+        )
+    }
+}

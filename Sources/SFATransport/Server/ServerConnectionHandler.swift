@@ -41,6 +41,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     private var draining = false
     private var slowFrameTimer: Scheduled<Void>?
     private var flushScheduled = false
+    private let completed = CompletedCalls()
     private var readPending = false
 
     public init(dispatcher: RPCDispatcher, limits: ConnectionLimits, logger: Logger) {
@@ -183,14 +184,23 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         callSequence += 1
         let sequence = callSequence
         let maximumSize = limits.maximumFrameSize
+        let completed = self.completed
         let task = Task {
             let response = await dispatcher.execute(call, payload: payload, maximumSize: maximumSize, allocator: allocator)
-            eventLoop.execute { loopBound.value.finish(callID, sequence: sequence, response: response) }
+            if completed.add(CompletedCalls.Completion(callID: callID, sequence: sequence, response: response)) {
+                eventLoop.execute { loopBound.value.finishCompletedCalls() }
+            }
         }
         let deadline = timeout.map { timeout in
             eventLoop.scheduleTask(in: timeout) { loopBound.value.deadlineExceeded(callID, sequence: sequence) }
         }
         inflight[callID] = InflightCall(sequence: sequence, task: task, deadline: deadline)
+    }
+
+    private func finishCompletedCalls() {
+        for completion in completed.drain() {
+            finish(completion.callID, sequence: completion.sequence, response: completion.response)
+        }
     }
 
     /// A handler finished: send its response, unless the call already ended.

@@ -17,6 +17,9 @@ public final class RPCServer: Service, Sendable {
     public let configuration: ServerConfiguration
     /// Serving or draining; read by the health service.
     public let servingState = ServingState()
+    /// Calls by method and status, with latencies (recorded when the default
+    /// interceptors are used).
+    public let statistics = CallStatistics()
 
     private let dispatcher: RPCDispatcher
     private let logger: Logger
@@ -27,7 +30,8 @@ public final class RPCServer: Service, Sendable {
     /// - Parameters:
     ///   - services: the services to host; `HealthService` and `ReflectionService` are added.
     ///   - gate: authenticates and authorizes every call before dispatch; `nil` admits all.
-    ///   - interceptors: run around every call, first outermost. Defaults to logging and metrics.
+    ///   - interceptors: run around every call, first outermost. Defaults to `statistics`,
+    ///     logging and metrics.
     public init(
         configuration: ServerConfiguration,
         services: [any RPCService],
@@ -49,7 +53,7 @@ public final class RPCServer: Service, Sendable {
         self.dispatcher = RPCDispatcher(
             services: services + builtIn,
             gate: gate,
-            interceptors: interceptors ?? [LoggingInterceptor(logger: logger), MetricsInterceptor()],
+            interceptors: interceptors ?? [statistics, LoggingInterceptor(logger: logger), MetricsInterceptor()],
             logger: logger
         )
     }

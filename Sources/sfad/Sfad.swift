@@ -166,7 +166,9 @@ final class ServerReference: Sendable {
         return ServerSnapshot(
             openConnections: server.openConnections,
             maximumConnections: server.configuration.maximumConnections,
-            draining: server.servingState.isDraining
+            draining: server.servingState.isDraining,
+            callsInFlight: server.statistics.callsInFlight,
+            methods: server.statistics.snapshot()
         )
     }
 }

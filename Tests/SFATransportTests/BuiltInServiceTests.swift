@@ -20,6 +20,25 @@ import Testing
         }
     }
 
+    @Test func callStatisticsCountCallsByMethodAndStatus() async throws {
+        try await withTestServer(services: [TestService()]) { server, port in
+            let connection = try await RPCConnection.connect(host: "127.0.0.1", port: port)
+            let leads = LeadServiceClient(connection)
+            for index in 0..<5 { _ = try await leads.getLead(GetLeadRequest(id: "sleep:\(index)")) }
+            _ = try? await leads.updateLead(UpdateLeadRequest())
+            _ = try? await leads.updateLead(UpdateLeadRequest())
+            let stats = server.statistics.snapshot()
+            let getLead = try #require(stats.first { $0.method == "/sfa.v1.LeadService/GetLead" })
+            #expect(getLead.callCount == 5 && getLead.errorCount == 0)
+            #expect(getLead.p50LatencyUs > 0 && getLead.p99LatencyUs >= getLead.p50LatencyUs && getLead.maxLatencyUs >= getLead.p99LatencyUs)
+            let update = try #require(stats.first { $0.method == "/sfa.v1.LeadService/UpdateLead" })
+            #expect(update.errorCount == 2)
+            #expect(update.statusCounts == [StatusCount(code: .internal, callCount: 2)])
+            #expect(server.statistics.callsInFlight == 0)
+            await connection.close()
+        }
+    }
+
     @Test func healthIsNotServingWhileDraining() async throws {
         let state = ServingState()
         let service = HealthService(servingState: state, hostedMethods: HealthServiceMethods.all)

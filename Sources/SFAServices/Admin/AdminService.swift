@@ -7,11 +7,16 @@ public struct ServerSnapshot: Sendable {
     public var openConnections: Int
     public var maximumConnections: Int
     public var draining: Bool
+    public var callsInFlight: Int
+    /// Per method: calls, errors, statuses, latency percentiles.
+    public var methods: [MethodStats]
 
-    public init(openConnections: Int, maximumConnections: Int, draining: Bool) {
+    public init(openConnections: Int, maximumConnections: Int, draining: Bool, callsInFlight: Int = 0, methods: [MethodStats] = []) {
         self.openConnections = openConnections
         self.maximumConnections = maximumConnections
         self.draining = draining
+        self.callsInFlight = callsInFlight
+        self.methods = methods
     }
 }
 

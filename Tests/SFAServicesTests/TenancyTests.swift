@@ -147,10 +147,45 @@ import Testing
 
     @Test func theOperatorCannotReadTenantBusinessData() async throws {
         try await withStack { stack in
-            _ = try await stack.makeTenant("Alpha")
+            let tenant = try await stack.makeTenant("Alpha")
             let client = stack.client(stack.operatorKey)
             #expect(await statusOf { try await LeadServiceClient(client).listLeads(ListLeadsRequest()) } == .permissionDenied)
             #expect(await statusOf { try await AuditServiceClient(client).listAuditEvents(ListAuditEventsRequest()) } == .permissionDenied)
+            // Not through a key it issues either: operator-issued keys only manage users and keys.
+            let bootstrap = stack.client(tenant.bootstrapKey)
+            do {
+                _ = try await LeadServiceClient(bootstrap).listLeads(ListLeadsRequest())
+                Issue.record("an operator-issued key read leads")
+            } catch let error as RPCError {
+                #expect(error.code == .permissionDenied && error.details.reason == "BOOTSTRAP_KEY")
+            }
+            #expect(try await stack.admin(tenant.bootstrapKey).listUsers(ListUsersRequest()).users.count == 7)
+        }
+    }
+
+    @Test func aRoleChangeAppliesToTheUsersKeysAtOnce() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Demotion")
+            let manager = tenant.users[.manager]!
+            let managerLeads = stack.leads(tenant.keys[.manager])
+            _ = try await managerLeads.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead()))
+            _ = try await stack.admin(tenant.keys[.admin]).updateUser(
+                UpdateUserRequest(user: User(id: manager.id, version: manager.version, role: .viewer), updateMask: ["role"])
+            )
+            #expect(await statusOf { try await managerLeads.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("2"))) } == .permissionDenied)
+            #expect(try await managerLeads.listLeads(ListLeadsRequest()).leads.count == 1)  // viewers read
+        }
+    }
+
+    @Test func anUnknownMethodIsUnimplementedOnceAuthenticated() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Unknown")
+            let method = MethodDescriptor(service: "sfa.v1.LeadService", method: "NoSuchMethod", inputType: "", outputType: "", isIdempotent: false)
+            let client = stack.client(tenant.keys[.admin])
+            #expect(await statusOf { try await client.unary(method, request: GetLeadRequest(), responseType: Lead.self, options: CallOptions()) } == .unimplemented)
+            #expect(await statusOf {
+                try await stack.client(nil).unary(method, request: GetLeadRequest(), responseType: Lead.self, options: CallOptions())
+            } == .unauthenticated)
         }
     }
 
@@ -181,8 +216,8 @@ import Testing
                     try AuditLog.list(db, page: try PageRequest(pageSize: 100, pageToken: "", filter: ""), recordKind: nil, recordID: "", actorUserID: "", fromTimeMs: 0, toTimeMs: 0)
                 }
             }
-            // The tenant, 7 users and 7 keys.
-            #expect(events.count == 15)
+            // The tenant, 7 users, the bootstrap key and 7 working keys.
+            #expect(events.count == 16)
             #expect(events.filter { $0.recordKind == .user && $0.action == .create }.count == 7)
             let created = events.first { $0.recordKind == .user }!
             #expect(created.changes.contains { $0.field == "email" && $0.beforeJson == "null" })

@@ -63,7 +63,24 @@ public struct APIKeyGate: CallGate {
                 )
             }
         }
-        let role = Role(rawValue: key.role)
+        // The user's current role applies (a demoted user's keys are demoted too);
+        // a key issued as a viewer key stays one.
+        let role = Role(rawValue: key.role) == .viewer ? Role.viewer : Role(rawValue: credential.userRole)
+        guard PermissionTable.grants[method] != nil else {
+            throw RPCError(code: .unimplemented, message: "unknown method \(method)", details: ErrorDetails(reason: "UNKNOWN_METHOD"))
+        }
+        // Keys an operator issued bootstrap a tenant (its admin creates the real users and
+        // keys with them); they never reach business data (SPEC §4).
+        if credential.creatorRole == Role.operator.rawValue, key.tenantID != nil,
+            !method.hasPrefix("/sfa.v1.AdminService/"), !method.hasPrefix("/sfa.v1.HealthService/"),
+            !method.hasPrefix("/sfa.v1.ReflectionService/")
+        {
+            throw RPCError(
+                code: .permissionDenied,
+                message: "a key issued by an operator only manages users and keys; let the tenant admin issue working keys",
+                details: ErrorDetails(reason: "BOOTSTRAP_KEY")
+            )
+        }
         guard let scope = PermissionTable.scope(of: role, for: method) else {
             throw RPCError(
                 code: .permissionDenied,

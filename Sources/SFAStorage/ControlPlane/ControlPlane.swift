@@ -216,10 +216,12 @@ public final class ControlPlane: Sendable {
             try Credential.fetchOne(
                 db,
                 sql: """
-                    SELECT api_key.*, user.status AS user_status, user.team_id AS user_team_id,
+                    SELECT api_key.*, user.status AS user_status, user.team_id AS user_team_id, user.role AS user_role,
+                           creator.role AS creator_role,
                            tenant.status AS tenant_status, tenant.status_reason AS tenant_status_reason
                     FROM api_key
                     JOIN user ON user.id = api_key.user_id
+                    LEFT JOIN user AS creator ON creator.id = api_key.created_by_user_id
                     LEFT JOIN tenant ON tenant.id = api_key.tenant_id
                     WHERE api_key.id = ?
                     """,

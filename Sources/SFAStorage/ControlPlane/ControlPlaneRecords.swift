@@ -176,6 +176,10 @@ public struct Credential: Sendable, FetchableRecord {
     /// `UserStatus` raw value.
     public var userStatus: Int32
     public var userTeamID: String
+    /// The user's current `Role` raw value.
+    public var userRole: Int32
+    /// The `Role` raw value of whoever issued the key; nil when it was not a user (first start, demo).
+    public var creatorRole: Int32?
     /// `TenantStatus` raw value; nil for operator keys.
     public var tenantStatus: Int32?
     public var tenantStatusReason: String?
@@ -184,6 +188,8 @@ public struct Credential: Sendable, FetchableRecord {
         key = try APIKeyRow(row: row)
         userStatus = row["user_status"]
         userTeamID = row["user_team_id"]
+        userRole = row["user_role"]
+        creatorRole = row["creator_role"]
         tenantStatus = row["tenant_status"]
         tenantStatusReason = row["tenant_status_reason"]
     }

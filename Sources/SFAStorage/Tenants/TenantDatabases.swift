@@ -75,10 +75,16 @@ public actor TenantDatabases {
         do {
             queue = try await task.value
         } catch {
-            opening[tenantID] = nil
+            if opening[tenantID] == task { opening[tenantID] = nil }
             throw error
         }
-        opening[tenantID] = nil
+        if opening[tenantID] == task { opening[tenantID] = nil }
+        // The file may have been claimed for a restore or delete while it opened:
+        // this connection must be neither used nor cached.
+        guard !blocked.contains(tenantID) else {
+            if open[tenantID]?.queue !== queue { try? queue.close() }
+            throw StorageError.failedPrecondition(reason: "TENANT_BUSY", message: "the tenant database is being replaced")
+        }
         if open[tenantID] == nil {
             open[tenantID] = Entry(queue: queue, lastUse: clock)
         }
@@ -136,7 +142,7 @@ public actor TenantDatabases {
         }
         defer { blocked.remove(tenantID) }
         let deadline = ContinuousClock.now + .seconds(5)
-        while let entry = open[tenantID], entry.leases > 0 || opening[tenantID] != nil {
+        while (open[tenantID]?.leases ?? 0) > 0 || opening[tenantID] != nil {
             guard ContinuousClock.now < deadline else {
                 throw StorageError.failedPrecondition(reason: "TENANT_BUSY", message: "the tenant database stayed in use")
             }

@@ -82,24 +82,29 @@ final class TestStack: Sendable {
     func contacts(_ key: String?) -> ContactServiceClient { ContactServiceClient(client(key)) }
     func settings(_ key: String?) -> SettingsServiceClient { SettingsServiceClient(client(key)) }
 
-    /// A tenant with one user and key per role, made through the API as an operator would.
+    /// A tenant with one user and key per role, made through the API as in production:
+    /// the operator creates the first admin and a bootstrap key; that admin creates the
+    /// users and issues the working keys.
     func makeTenant(_ name: String) async throws -> TestTenant {
         let operatorAdmin = admin(operatorKey)
         let tenant = try await operatorAdmin.createTenant(CreateTenantRequest(tenant: Tenant(name: name)))
-        var keys: [Role: String] = [:]
-        var users: [Role: User] = [:]
         let slug = name.lowercased().filter(\.isLetter)
-        for role in [Role.admin, .manager, .rep, .marketing, .insideSales, .partner, .viewer] {
-            let user = try await operatorAdmin.createUser(
-                CreateUserRequest(
-                    tenantId: tenant.id,
-                    user: User(displayName: "\(role) of \(name)", email: "\(role)@\(slug).example", role: role, teamId: "t1")
-                )
+        let firstAdmin = try await operatorAdmin.createUser(
+            CreateUserRequest(tenantId: tenant.id, user: User(displayName: "admin of \(name)", email: "admin@\(slug).example", role: .admin, teamId: "t1"))
+        )
+        let bootstrapKey = try await operatorAdmin.issueApiKey(IssueApiKeyRequest(tenantId: tenant.id, userId: firstAdmin.id)).secret
+        let tenantAdmin = admin(bootstrapKey)
+        var keys: [Role: String] = [:]
+        var users: [Role: User] = [.admin: firstAdmin]
+        for role in [Role.manager, .rep, .marketing, .insideSales, .partner, .viewer] {
+            users[role] = try await tenantAdmin.createUser(
+                CreateUserRequest(user: User(displayName: "\(role) of \(name)", email: "\(role)@\(slug).example", role: role, teamId: "t1"))
             )
-            users[role] = user
-            keys[role] = try await operatorAdmin.issueApiKey(IssueApiKeyRequest(tenantId: tenant.id, userId: user.id)).secret
         }
-        return TestTenant(tenant: tenant, users: users, keys: keys)
+        for role in [Role.admin, .manager, .rep, .marketing, .insideSales, .partner, .viewer] {
+            keys[role] = try await tenantAdmin.issueApiKey(IssueApiKeyRequest(userId: users[role]!.id)).secret
+        }
+        return TestTenant(tenant: tenant, users: users, keys: keys, bootstrapKey: bootstrapKey)
     }
 
     func stop() async {
@@ -113,6 +118,8 @@ struct TestTenant: Sendable {
     var tenant: Tenant
     var users: [Role: User]
     var keys: [Role: String]
+    /// The admin key the operator issued: user and key management only.
+    var bootstrapKey: String
 }
 
 /// Runs `body` with a started stack and always stops it.

@@ -33,6 +33,8 @@ enum AccountRecords {
         if fields.contains("annual_revenue"), let revenue = account.annualRevenue { validation.money(revenue, "account.annual_revenue") }
         if fields.contains("notes") { validation.text(account.notes, "account.notes", required: false, maximumLength: 10_000) }
         if fields.contains("custom_fields") { validation.customFields(account.customFields, "account.custom_fields") }
+        if fields.contains("billing_address") { validation.address(account.billingAddress, "account.billing_address") }
+        if fields.contains("parent_account_id") { validation.reference(account.parentAccountId, "account.parent_account_id") }
     }
 
     /// The account, if it exists and the caller may see it.

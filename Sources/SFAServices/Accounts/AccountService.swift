@@ -50,9 +50,11 @@ public struct AccountService: AccountServiceHandler {
         AccountRecords.validate(changes, fields: mask.fields, into: &validation)
         validation.check(changes.parentAccountId != changes.id || !mask.contains("parent_account_id"), "account.parent_account_id", "an account cannot be its own parent")
         try validation.throwIfInvalid()
+        var newOwner = ""
         if mask.contains("owner_user_id") {
-            _ = try await store.owner(changes.ownerUserId, access: access, field: "account.owner_user_id")
+            newOwner = try await store.owner(changes.ownerUserId, access: access, field: "account.owner_user_id")
         }
+        let owner = newOwner
         return try await store.write(access, context: context, request: request) { db, trail in
             let before = try AccountRecords.fetch(db, id: changes.id, access: access)
             guard !before.archived else {
@@ -75,7 +77,7 @@ public struct AccountService: AccountServiceHandler {
             }
             if mask.contains("notes") { after.notes = changes.notes }
             if mask.contains("custom_fields") { after.customFields = changes.customFields }
-            if mask.contains("owner_user_id") { after.ownerUserId = changes.ownerUserId }
+            if mask.contains("owner_user_id") { after.ownerUserId = owner }
             after.version = before.version + 1
             after.updateTimeMs = nowMs()
             try RecordRows.update(db, table: AccountRecords.table, id: after.id, expectedVersion: changes.version, columns: AccountRecords.columns(after))
@@ -87,14 +89,20 @@ public struct AccountService: AccountServiceHandler {
     public func listAccounts(_ request: ListAccountsRequest, context: ServerContext) async throws -> ListAccountsResponse {
         let access = try await store.access(context)
         let order = try ListOrder(request.orderBy)
+        var validation = Validation()
+        validation.text(request.query, "query", required: false, maximumLength: 200)
+        validation.bounded(request.kinds.count, "kinds")
+        try validation.throwIfInvalid()
         let filter = "accounts|\(request.orderBy)|\(request.query)|\(request.kinds.map(\.rawValue))|\(request.industry)|\(request.ownerUserId)|\(request.teamId)|\(request.includeArchived)|\(request.updateTime.map { "\($0.startTimeMs)-\($0.endTimeMs)" } ?? "")"
         let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken, filter: filter)
+        let members = request.teamId.isEmpty ? nil : try await store.controlPlane.teamMemberIDs(tenantID: access.tenantID, teamID: request.teamId)
         let accounts = try await store.read(access) { db in
             var query = Table(AccountRecords.table).all().filter(access.condition)
             if !request.query.isEmpty { query = query.filter(Column("search").like(RecordText.likePattern(request.query), escape: "\\")) }
             if !request.kinds.isEmpty { query = query.filter(request.kinds.map(\.rawValue).contains(Column("kind"))) }
             if !request.industry.isEmpty { query = query.filter(Column("industry") == RecordText.key(request.industry)) }
             if !request.ownerUserId.isEmpty { query = query.filter(Column("owner_user_id") == request.ownerUserId) }
+            if let members { query = query.filter(members.contains(Column("owner_user_id"))) }
             if !request.includeArchived { query = query.filter(Column("archived") == false) }
             if let range = request.updateTime { query = query.filter(range: range, column: "update_time_ms") }
             return try RecordRows.fetchAll(db, Account.self, query.page(page, order: order))

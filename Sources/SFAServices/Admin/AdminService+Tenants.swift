@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import SFAStorage
 public import SFAStubs
@@ -56,11 +57,21 @@ extension AdminService {
         try await changeStatus(request.tenantId, request.version, to: .active, reason: "", context)
     }
 
-    /// Marks the tenant deleted (its keys stop working on their next call) and removes its database files.
+    /// Removes the tenant's database files, backups and exports, then marks it deleted
+    /// (its keys stop working on their next call; the record stays as a tombstone).
+    /// If the files cannot be removed (calls still running), nothing changes.
     public func deleteTenant(_ request: DeleteTenantRequest, context: ServerContext) async throws -> Tenant {
-        let tenant = try await changeStatus(request.tenantId, request.version, to: .deleted, reason: "deleted", context)
-        try await tenants.deleteFiles(tenant.id)
-        return tenant
+        let target = try await targetTenant(request.tenantId, context)
+        let current = try await controlPlane.tenant(target)
+        guard current.version == request.version else {
+            throw StorageError.staleVersion(kind: "tenant", id: target, current: current.version)
+        }
+        try await tenants.deleteFiles(target)
+        for directory in [storage.backupsDirectory, storage.exportsDirectory] {
+            let path = directory + "/" + target
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        }
+        return try await changeStatus(target, request.version, to: .deleted, reason: "deleted", context)
     }
 
     private func changeStatus(

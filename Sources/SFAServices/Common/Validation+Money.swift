@@ -27,3 +27,26 @@ extension Validation {
         check((1...days).contains(day), field, "is not a date (YYYY-MM-DD)")
     }
 }
+
+extension Validation {
+    /// Every part of a postal address: bounded text, no control characters.
+    mutating func address(_ address: PostalAddress?, _ field: String) {
+        guard let address else { return }
+        text(address.street, field + ".street", required: false, maximumLength: 500)
+        text(address.city, field + ".city", required: false)
+        text(address.region, field + ".region", required: false)
+        text(address.postalCode, field + ".postal_code", required: false, maximumLength: 20)
+        check(address.countryCode.isEmpty || (address.countryCode.count == 2 && address.countryCode.allSatisfy { $0.isASCII && $0.isUppercase }), field + ".country_code", "is not an ISO 3166 code")
+    }
+
+    /// An id a client passes to refer to a record: bounded, letters, digits and `_`.
+    mutating func reference(_ id: String, _ field: String) {
+        guard !id.isEmpty else { return }
+        check(id.count <= 64 && id.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "_" }, field, "is not an id")
+    }
+
+    /// A list filter: at most `maximum` values.
+    mutating func bounded(_ count: Int, _ field: String, maximum: Int = 50) {
+        check(count <= maximum, field, "lists more than \(maximum) values")
+    }
+}

@@ -34,6 +34,7 @@ enum ContactRecords {
         if fields.contains("department") { validation.text(contact.department, "contact.department", required: false) }
         if fields.contains("notes") { validation.text(contact.notes, "contact.notes", required: false, maximumLength: 10_000) }
         if fields.contains("custom_fields") { validation.customFields(contact.customFields, "contact.custom_fields") }
+        if fields.contains("mailing_address") { validation.address(contact.mailingAddress, "contact.mailing_address") }
     }
 
     static func fetch(_ db: Database, id: String, access: RecordAccess) throws -> Contact {

@@ -49,7 +49,11 @@ public struct ContactService: ContactServiceHandler {
         var validation = Validation()
         ContactRecords.validate(changes, fields: mask.fields, into: &validation)
         try validation.throwIfInvalid()
-        if mask.contains("owner_user_id") { _ = try await store.owner(changes.ownerUserId, access: access, field: "contact.owner_user_id") }
+        var newOwner = ""
+        if mask.contains("owner_user_id") {
+            newOwner = try await store.owner(changes.ownerUserId, access: access, field: "contact.owner_user_id")
+        }
+        let owner = newOwner
         return try await store.write(access, context: context, request: request) { db, trail in
             let before = try ContactRecords.fetch(db, id: changes.id, access: access)
             guard !before.archived else { throw StorageError.failedPrecondition(reason: "ARCHIVED", message: "the contact is archived") }
@@ -65,7 +69,7 @@ public struct ContactService: ContactServiceHandler {
             if mask.contains("email_opt_out") { after.emailOptOut = changes.emailOptOut }
             if mask.contains("notes") { after.notes = changes.notes }
             if mask.contains("custom_fields") { after.customFields = changes.customFields }
-            if mask.contains("owner_user_id") { after.ownerUserId = changes.ownerUserId }
+            if mask.contains("owner_user_id") { after.ownerUserId = owner }
             after.version = before.version + 1
             after.updateTimeMs = nowMs()
             try RecordRows.update(db, table: ContactRecords.table, id: after.id, expectedVersion: changes.version, columns: ContactRecords.columns(after))
@@ -77,14 +81,19 @@ public struct ContactService: ContactServiceHandler {
     public func listContacts(_ request: ListContactsRequest, context: ServerContext) async throws -> ListContactsResponse {
         let access = try await store.access(context)
         let order = try ListOrder(request.orderBy)
-        let filter = "contacts|\(request.orderBy)|\(request.query)|\(request.accountId)|\(request.withoutAccount)|\(request.ownerUserId)|\(request.includeArchived)|\(request.updateTime.map { "\($0.startTimeMs)-\($0.endTimeMs)" } ?? "")"
+        var validation = Validation()
+        validation.text(request.query, "query", required: false, maximumLength: 200)
+        try validation.throwIfInvalid()
+        let filter = "contacts|\(request.orderBy)|\(request.query)|\(request.accountId)|\(request.withoutAccount)|\(request.ownerUserId)|\(request.teamId)|\(request.includeArchived)|\(request.updateTime.map { "\($0.startTimeMs)-\($0.endTimeMs)" } ?? "")"
         let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken, filter: filter)
+        let members = request.teamId.isEmpty ? nil : try await store.controlPlane.teamMemberIDs(tenantID: access.tenantID, teamID: request.teamId)
         let contacts = try await store.read(access) { db in
             var query = Table(ContactRecords.table).all().filter(access.condition)
             if !request.query.isEmpty { query = query.filter(Column("search").like(RecordText.likePattern(request.query), escape: "\\")) }
             if !request.accountId.isEmpty { query = query.filter(Column("account_id") == request.accountId) }
             if request.withoutAccount { query = query.filter(Column("account_id") == nil) }
             if !request.ownerUserId.isEmpty { query = query.filter(Column("owner_user_id") == request.ownerUserId) }
+            if let members { query = query.filter(members.contains(Column("owner_user_id"))) }
             if !request.includeArchived { query = query.filter(Column("archived") == false) }
             if let range = request.updateTime { query = query.filter(range: range, column: "update_time_ms") }
             return try RecordRows.fetchAll(db, Contact.self, query.page(page, order: order))

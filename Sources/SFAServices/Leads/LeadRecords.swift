@@ -50,7 +50,8 @@ enum LeadRecords {
                 "only OPEN or CONTACTED may be set directly; use MarkLeadMql, QualifyLead, DisqualifyLead or ConvertLead"
             )
         }
-        if fields.contains("email") || fields.contains("phone") {
+        // On create both are present; an update checks the lead as merged instead.
+        if fields.contains("email") && fields.contains("phone") {
             validation.check(!lead.email.isEmpty || !lead.phone.isEmpty, prefix + "email", "a lead needs an email or a phone number")
         }
     }

@@ -13,10 +13,14 @@ extension LeadService {
         let access = try await store.access(context)
         var validation = Validation()
         validation.text(request.accountName, "account_name", required: false)
+        validation.reference(request.existingAccountId, "existing_account_id")
+        validation.reference(request.existingContactId, "existing_contact_id")
         if let opportunity = request.opportunity {
             validation.text(opportunity.name, "opportunity.name")
             if let amount = opportunity.amount { validation.money(amount, "opportunity.amount") }
             validation.date(opportunity.expectedCloseDate, "opportunity.expected_close_date", required: false)
+            validation.reference(opportunity.pipelineId, "opportunity.pipeline_id")
+            validation.reference(opportunity.stageId, "opportunity.stage_id")
         }
         try validation.throwIfInvalid()
         let requestedOwner = request.ownerUserId
@@ -32,8 +36,10 @@ extension LeadService {
             let recordOwner = !owner.isEmpty ? owner : (lead.ownerUserId.isEmpty ? caller : lead.ownerUserId)
             let now = nowMs()
 
-            let (account, accountCreated) = try Self.convertAccount(db, lead: lead, request: request, owner: recordOwner, caller: caller, now: now, trail: &trail)
-            let (contact, contactCreated) = try Self.convertContact(db, lead: lead, accountID: account.id, request: request, owner: recordOwner, caller: caller, now: now, trail: &trail)
+            let (account, accountCreated) = try Self.convertAccount(
+                db, lead: lead, request: request, owner: recordOwner, caller: caller, now: now, access: access, trail: &trail)
+            let (contact, contactCreated) = try Self.convertContact(
+                db, lead: lead, accountID: account.id, request: request, owner: recordOwner, caller: caller, now: now, access: access, trail: &trail)
             var opportunityID = ""
             if let proposed = request.opportunity {
                 let opportunity = Opportunity(
@@ -96,11 +102,15 @@ extension LeadService {
         owner: String,
         caller: String,
         now: Int64,
+        access: RecordAccess,
         trail: inout AuditTrail
     ) throws -> (Account, created: Bool) {
         if !request.existingAccountId.isEmpty {
+            // Merging writes to the account: it must be one the caller may change.
             try AccountRecords.requireLinkable(db, id: request.existingAccountId, field: "existing_account_id")
-            let existing = try RecordRows.fetch(db, Account.self, table: AccountRecords.table, id: request.existingAccountId, condition: true.sqlExpression)!
+            guard let existing = try RecordRows.fetch(db, Account.self, table: AccountRecords.table, id: request.existingAccountId, condition: access.condition) else {
+                throw StorageError.notFound(kind: "account", id: request.existingAccountId)
+            }
             var merged = existing
             if merged.website.isEmpty { merged.website = lead.website }
             if merged.phone.isEmpty { merged.phone = lead.phone }
@@ -140,10 +150,11 @@ extension LeadService {
         owner: String,
         caller: String,
         now: Int64,
+        access: RecordAccess,
         trail: inout AuditTrail
     ) throws -> (Contact, created: Bool) {
         if !request.existingContactId.isEmpty {
-            guard let existing = try RecordRows.fetch(db, Contact.self, table: ContactRecords.table, id: request.existingContactId, condition: true.sqlExpression),
+            guard let existing = try RecordRows.fetch(db, Contact.self, table: ContactRecords.table, id: request.existingContactId, condition: access.condition),
                 !existing.archived
             else {
                 throw RPCError.invalidArgument(

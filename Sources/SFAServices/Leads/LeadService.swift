@@ -72,12 +72,25 @@ public struct LeadService: LeadServiceHandler {
             if mask.contains("source") { lead.source = changes.source }
             if mask.contains("source_detail") { lead.sourceDetail = changes.sourceDetail }
             if mask.contains("custom_status") {
+                let statusBefore = lead.status
                 lead.customStatus = changes.customStatus
                 try LeadRecords.applyCustomStatus(&lead, settings: settings, field: "lead.custom_status")
+                guard lead.status == statusBefore || [.open, .contacted, .nurture].contains(statusBefore) else {
+                    throw StorageError.failedPrecondition(
+                        reason: "INVALID_STATE_TRANSITION",
+                        message: "a \(statusBefore) lead cannot go back to \(lead.status)"
+                    )
+                }
             }
             if mask.contains("external_id") { lead.externalId = changes.externalId }
             if mask.contains("notes") { lead.notes = changes.notes }
             if mask.contains("custom_fields") { lead.customFields = changes.customFields }
+            guard !lead.email.isEmpty || !lead.phone.isEmpty else {
+                throw RPCError.invalidArgument(
+                    "a lead needs an email or a phone number",
+                    violations: [FieldViolation(field: "lead.email", description: "the lead would have neither email nor phone")]
+                )
+            }
             return (.update, mask.fields)
         }
     }
@@ -85,6 +98,13 @@ public struct LeadService: LeadServiceHandler {
     public func listLeads(_ request: ListLeadsRequest, context: ServerContext) async throws -> ListLeadsResponse {
         let access = try await store.access(context)
         let order = try ListOrder(request.orderBy)
+        var validation = Validation()
+        validation.text(request.query, "query", required: false, maximumLength: 200)
+        validation.bounded(request.statuses.count, "statuses")
+        validation.bounded(request.customStatuses.count, "custom_statuses")
+        validation.bounded(request.lifecycles.count, "lifecycles")
+        validation.bounded(request.sources.count, "sources")
+        try validation.throwIfInvalid()
         let filter = [
             "leads", request.orderBy, request.query, "\(request.statuses.map(\.rawValue))", "\(request.customStatuses)",
             "\(request.lifecycles.map(\.rawValue))", "\(request.sources.map(\.rawValue))", request.ownerUserId, request.teamId,
@@ -92,18 +112,7 @@ public struct LeadService: LeadServiceHandler {
             request.updateTime.map { "\($0.startTimeMs)-\($0.endTimeMs)" } ?? "",
         ].joined(separator: "|")
         let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken, filter: filter)
-        var teamMembers: [String]?
-        if !request.teamId.isEmpty {
-            teamMembers = try await store.controlPlane.listUsers(
-                tenantID: access.tenantID,
-                scope: .all,
-                page: try PageRequest(pageSize: Int32(PageRequest.maximumSize), pageToken: "", filter: ""),
-                roles: [],
-                teamID: request.teamId,
-                includeDeactivated: true,
-                query: ""
-            ).map(\.id)
-        }
+        let teamMembers = request.teamId.isEmpty ? nil : try await store.controlPlane.teamMemberIDs(tenantID: access.tenantID, teamID: request.teamId)
         let members = teamMembers
         let leads = try await store.read(access) { db in
             var query = Table(LeadRecords.table).all().filter(access.condition)

@@ -22,15 +22,7 @@ struct RecordAccess: Sendable {
         }
         var team: [String] = []
         if principal.scope == .team {
-            team = try await controlPlane.listUsers(
-                tenantID: tenantID,
-                scope: .team(userID: principal.userID, teamID: principal.teamID),
-                page: try PageRequest(pageSize: Int32(PageRequest.maximumSize), pageToken: "", filter: ""),
-                roles: [],
-                teamID: "",
-                includeDeactivated: true,
-                query: ""
-            ).map(\.id)
+            team = try await controlPlane.userIDs(tenantID: tenantID, scope: .team(userID: principal.userID, teamID: principal.teamID))
         }
         return RecordAccess(principal: principal, tenantID: tenantID, teamUserIDs: team)
     }

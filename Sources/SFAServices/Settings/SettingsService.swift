@@ -25,7 +25,7 @@ public struct SettingsService: SettingsServiceHandler {
     }
 
     /// Replaces the fields in the mask; lists are replaced whole. A custom status key
-    /// that leads use cannot be removed, only retired.
+    /// that leads use cannot be removed or given another meaning, only retired.
     public func updateTenantSettings(_ request: UpdateTenantSettingsRequest, context: ServerContext) async throws -> TenantSettings {
         let access = try await store.access(context)
         let changes = request.settings ?? TenantSettings()
@@ -41,13 +41,14 @@ public struct SettingsService: SettingsServiceHandler {
             }
             var after = before
             if mask.contains("lead_statuses") {
-                let kept = Set(changes.leadStatuses.map(\.key))
-                for removed in before.leadStatuses.map(\.key) where !kept.contains(removed) {
+                let kept = Dictionary(changes.leadStatuses.map { ($0.key, $0.meaning) }, uniquingKeysWith: { first, _ in first })
+                for status in before.leadStatuses where kept[status.key] != status.meaning {
+                    let removed = status.key
                     let uses = try Int.fetchOne(db, sql: "SELECT count(*) FROM lead WHERE custom_status = ?", arguments: [removed]) ?? 0
                     guard uses == 0 else {
                         throw StorageError.failedPrecondition(
                             reason: "IN_USE",
-                            message: "the custom status \(removed) is used by \(uses) leads; retire it instead"
+                            message: "the custom status \(removed) is used by \(uses) leads; retire it instead of removing it or changing its meaning"
                         )
                     }
                 }
@@ -88,6 +89,7 @@ public struct SettingsService: SettingsServiceHandler {
             validation.check(settings.leadStatuses.count <= 100, "settings.lead_statuses", "has more than 100 entries")
         }
         if mask.contains("lost_reasons") {
+            validation.check(settings.lostReasons.count <= 100, "settings.lost_reasons", "has more than 100 entries")
             var keys: Set<String> = []
             for (index, reason) in settings.lostReasons.enumerated() {
                 validation.check(Self.isKey(reason.key), "settings.lost_reasons[\(index)].key", "use 1–40 characters a–z, 0–9 and _")

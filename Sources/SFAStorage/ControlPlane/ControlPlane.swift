@@ -58,7 +58,7 @@ public final class ControlPlane: Sendable {
         }
     }
 
-    /// Changes a tenant's status if `expectedVersion` is current (0 skips the check).
+    /// Changes a tenant's status if `expectedVersion` is current.
     public func setTenantStatus(
         _ id: String,
         expectedVersion: Int64,
@@ -69,7 +69,7 @@ public final class ControlPlane: Sendable {
             guard var row = try TenantRow.fetchOne(db, key: id), row.status != TenantStatus.deleted.rawValue else {
                 throw StorageError.notFound(kind: "tenant", id: id)
             }
-            if expectedVersion != 0, expectedVersion != row.version {
+            if expectedVersion != row.version {
                 throw StorageError.staleVersion(kind: "tenant", id: id, current: row.version)
             }
             row.status = status.rawValue
@@ -134,6 +134,32 @@ public final class ControlPlane: Sendable {
                 request = request.filter(Column("display_name").like("%\(query)%") || Column("email").like("%\(query)%"))
             }
             return try request.fetchAll(db)
+        }
+    }
+
+    /// Ids of every user of a tenant within `scope` (deactivated ones too, as they may
+    /// still own records).
+    public func userIDs(tenantID: String, scope: UserScope) async throws -> [String] {
+        try await database.read { db in
+            var request = UserRow.select(Column("id"), as: String.self).filter(Column("tenant_id") == tenantID)
+            switch scope {
+            case .all:
+                break
+            case .team(let userID, let teamID):
+                let mine = Column("id") == userID || Column("manager_user_id") == userID
+                request = request.filter(teamID.isEmpty ? mine : mine || Column("team_id") == teamID)
+            case .own(let userID):
+                request = request.filter(Column("id") == userID)
+            }
+            return try request.fetchAll(db)
+        }
+    }
+
+    /// Ids of the users of a team of a tenant.
+    public func teamMemberIDs(tenantID: String, teamID: String) async throws -> [String] {
+        try await database.read { db in
+            try UserRow.select(Column("id"), as: String.self)
+                .filter(Column("tenant_id") == tenantID && Column("team_id") == teamID).fetchAll(db)
         }
     }
 

@@ -157,7 +157,7 @@ public actor TenantDatabases {
     /// Removes a tenant's database files.
     public func deleteFiles(_ tenantID: String) async throws {
         try await withExclusiveFile(tenantID) { path in
-            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            for suffix in ["", "-wal", "-shm", ".restoring"] where FileManager.default.fileExists(atPath: path + suffix) {
                 try FileManager.default.removeItem(atPath: path + suffix)
             }
         }

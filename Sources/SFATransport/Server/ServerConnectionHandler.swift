@@ -154,6 +154,16 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             )
             return
         }
+        guard header.idempotencyKey.utf8.count <= 128, header.idempotencyKey.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            respond(
+                callID,
+                RPCError.invalidArgument(
+                    "the idempotency key is not valid",
+                    violations: [FieldViolation(field: "idempotency_key", description: "use at most 128 printable ASCII characters, no spaces")]
+                )
+            )
+            return
+        }
         guard inflight.count < limits.maximumConcurrentCalls else {
             respond(
                 callID,

@@ -1,0 +1,110 @@
+import Foundation
+import SFAStubs
+import Testing
+
+/// Paths a careless or hostile caller might take around the rules.
+@Suite struct HardeningTests {
+    @Test func conversionCannotMergeIntoRecordsOutsideTheCallersScope() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Merge")
+            let admin = stack.admin(tenant.keys[.admin])
+            let otherRep = try await admin.createUser(CreateUserRequest(user: User(displayName: "Rep Two", email: "rep2@merge.example", role: .rep)))
+            let otherKey = try await admin.issueApiKey(IssueApiKeyRequest(userId: otherRep.id)).secret
+            let theirAccount = try await stack.accounts(otherKey).createAccount(CreateAccountRequest(account: Account(name: "Theirs")))
+            let rep = stack.leads(tenant.keys[.rep])
+            let lead = try #require(try await rep.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead())).lead)
+            #expect(await statusOf {
+                try await rep.convertLead(ConvertLeadRequest(id: lead.id, version: lead.version, existingAccountId: theirAccount.id))
+            } == .notFound)
+            #expect(try await stack.accounts(otherKey).getAccount(GetAccountRequest(id: theirAccount.id)) == theirAccount)
+        }
+    }
+
+    @Test func customStatusesAndUpdatesCannotSidestepTheLifecycle() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Sidestep")
+            let settings = stack.settings(tenant.keys[.admin])
+            _ = try await settings.updateTenantSettings(
+                UpdateTenantSettingsRequest(
+                    settings: TenantSettings(leadStatuses: [LeadStatusDefinition(key: "fresh", label: "Fresh", meaning: .open)]),
+                    updateMask: ["lead_statuses"]
+                )
+            )
+            let marketing = stack.leads(tenant.keys[.marketing])
+            var lead = try #require(try await marketing.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead())).lead)
+            lead = try await marketing.markLeadMql(MarkLeadMqlRequest(id: lead.id, version: lead.version))
+            lead = try await stack.leads(tenant.keys[.insideSales]).qualifyLead(QualifyLeadRequest(id: lead.id, version: lead.version, needIdentified: true))
+            // A QUALIFIED lead cannot go back to OPEN through a custom status either.
+            #expect(await statusOf {
+                try await marketing.updateLead(UpdateLeadRequest(lead: Lead(id: lead.id, version: lead.version, customStatus: "fresh"), updateMask: ["custom_status"]))
+            } == .failedPrecondition)
+            // A lead keeps an email or a phone, whatever the order of updates.
+            let other = try #require(try await marketing.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("2"))).lead)
+            let noPhone = try await marketing.updateLead(UpdateLeadRequest(lead: Lead(id: other.id, version: other.version, phone: ""), updateMask: ["phone"]))
+            #expect(await statusOf {
+                try await marketing.updateLead(UpdateLeadRequest(lead: Lead(id: other.id, version: noPhone.version, email: ""), updateMask: ["email"]))
+            } == .invalidArgument)
+            // A custom status in use keeps its meaning.
+            _ = try await marketing.updateLead(UpdateLeadRequest(lead: Lead(id: other.id, version: noPhone.version, customStatus: "fresh"), updateMask: ["custom_status"]))
+            let current = try await settings.getTenantSettings(GetTenantSettingsRequest())
+            #expect(await statusOf {
+                try await settings.updateTenantSettings(
+                    UpdateTenantSettingsRequest(
+                        settings: TenantSettings(version: current.version, leadStatuses: [LeadStatusDefinition(key: "fresh", label: "Fresh", meaning: .contacted)]),
+                        updateMask: ["lead_statuses"]
+                    )
+                )
+            } == .failedPrecondition)
+        }
+    }
+
+    @Test func anEmptyOwnerMeansTheCallerNeverNobody() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Owners")
+            let accounts = stack.accounts(tenant.keys[.rep])
+            let account = try await accounts.createAccount(CreateAccountRequest(account: Account(name: "Mine")))
+            let updated = try await accounts.updateAccount(
+                UpdateAccountRequest(account: Account(id: account.id, version: account.version), updateMask: ["owner_user_id"])
+            )
+            #expect(updated.ownerUserId == tenant.users[.rep]!.id)
+            #expect(try await accounts.getAccount(GetAccountRequest(id: account.id)).version == 2)
+        }
+    }
+
+    @Test func oversizedKeysAndFiltersAreRefused() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Bounds")
+            let marketing = stack.leads(tenant.keys[.marketing])
+            #expect(await statusOf {
+                try await marketing.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead()), options: CallOptions(idempotencyKey: String(repeating: "k", count: 129)))
+            } == .invalidArgument)
+            #expect(await statusOf {
+                try await marketing.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead()), options: CallOptions(idempotencyKey: "has space"))
+            } == .invalidArgument)
+            #expect(await statusOf { try await marketing.listLeads(ListLeadsRequest(query: String(repeating: "q", count: 201))) } == .invalidArgument)
+            #expect(await statusOf { try await marketing.listLeads(ListLeadsRequest(statuses: Array(repeating: .open, count: 51))) } == .invalidArgument)
+            #expect(await statusOf {
+                try await stack.accounts(tenant.keys[.admin]).createAccount(
+                    CreateAccountRequest(account: Account(name: "Big", billingAddress: PostalAddress(city: String(repeating: "c", count: 1000))))
+                )
+            } == .invalidArgument)
+            #expect(try await marketing.listLeads(ListLeadsRequest()).leads.isEmpty)
+        }
+    }
+
+    @Test func deletingATenantNeedsItsVersionAndRemovesItsFilesAndBackups() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Gone")
+            let operatorAdmin = stack.admin(stack.operatorKey)
+            _ = try await operatorAdmin.backupTenant(BackupTenantRequest(tenantId: tenant.tenant.id))
+            #expect(await statusOf { try await operatorAdmin.deleteTenant(DeleteTenantRequest(tenantId: tenant.tenant.id, version: 0)) } == .aborted)
+            let deleted = try await operatorAdmin.deleteTenant(DeleteTenantRequest(tenantId: tenant.tenant.id, version: tenant.tenant.version))
+            #expect(deleted.status == .deleted)
+            let manager = FileManager.default
+            #expect(!manager.fileExists(atPath: stack.storage.tenantsDirectory + "/\(tenant.tenant.id).sqlite"))
+            #expect(!manager.fileExists(atPath: stack.storage.backupsDirectory + "/\(tenant.tenant.id)"))
+            #expect(await statusOf { try await stack.leads(tenant.keys[.admin]).listLeads(ListLeadsRequest()) } == .unauthenticated)
+            #expect(try await operatorAdmin.getTenant(GetTenantRequest(tenantId: tenant.tenant.id)).status == .deleted)
+        }
+    }
+}

@@ -69,6 +69,7 @@ enum ControlPlaneSchema {
                     """
             )
         }
+        migrator.registerMigration("v3 idempotency key expiry", migrate: Idempotency.createExpiryIndex)
         return migrator
     }
 }

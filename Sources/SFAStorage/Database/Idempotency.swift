@@ -3,10 +3,18 @@ public import GRDB
 public import SFAMessages
 
 /// Idempotency keys (SPEC §5): a write carrying a key runs once; a retry with the
-/// same key, method and caller gets the first result back; the same key with a
-/// different request is refused. The record lives in the same database, and is
-/// written in the same transaction, as the write it protects.
+/// same key, method and caller within 24 hours gets the first result back; the same
+/// key with a different request is refused. The record lives in the same database,
+/// and is written in the same transaction, as the write it protects. Expired records
+/// are swept now and then by later writes.
 public enum Idempotency {
+    /// How long a key is honoured.
+    public static let retentionMs: Int64 = 24 * 60 * 60 * 1000
+
+    static func createExpiryIndex(_ db: Database) throws {
+        try db.execute(sql: "CREATE INDEX idempotency_key_expiry ON idempotency_key(create_time_ms)")
+    }
+
     static func createTable(_ db: Database) throws {
         try db.execute(
             sql: """
@@ -40,10 +48,11 @@ public enum Idempotency {
         body: () throws -> Response
     ) throws -> (response: Response, replayed: Bool) {
         guard let key else { return (try body(), false) }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
         if let row = try Row.fetchOne(
             db,
-            sql: "SELECT request_digest, response FROM idempotency_key WHERE key = ? AND method = ? AND user_id = ?",
-            arguments: [key, method, userID]
+            sql: "SELECT request_digest, response FROM idempotency_key WHERE key = ? AND method = ? AND user_id = ? AND create_time_ms >= ?",
+            arguments: [key, method, userID, now - retentionMs]
         ) {
             let digest: Data = row["request_digest"]
             guard digest == Data(requestDigest) else {
@@ -57,12 +66,12 @@ public enum Idempotency {
         }
         let response = try body()
         try db.execute(
-            sql: "INSERT INTO idempotency_key VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [
-                key, method, userID, Data(requestDigest), Data(response.serializedBytes()),
-                Int64(Date().timeIntervalSince1970 * 1000),
-            ]
+            sql: "INSERT OR REPLACE INTO idempotency_key VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [key, method, userID, Data(requestDigest), Data(response.serializedBytes()), now]
         )
+        if Int.random(in: 0..<64) == 0 {
+            try db.execute(sql: "DELETE FROM idempotency_key WHERE create_time_ms < ?", arguments: [now - retentionMs])
+        }
         return (response, false)
     }
 }

@@ -9,6 +9,7 @@ public enum TenantSchema {
         ("v1 audit log and idempotency keys", migrateV1),
         ("v2 leads, accounts, contacts, opportunities", migrateV2),
         ("v3 tenant settings and teams", migrateV3),
+        ("v4 idempotency key expiry", Idempotency.createExpiryIndex),
     ]
 
     /// The schema version this code writes.

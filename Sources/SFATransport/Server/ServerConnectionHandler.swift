@@ -85,7 +85,14 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             }
         case .invalidHeaderLength(let type, let callID):
             if type == .request, !isInFlight(callID, context: context) {
-                respond(callID, RPCError(code: .invalidArgument, message: "the header length runs past the end of the frame"))
+                respond(
+                    callID,
+                    RPCError(
+                        code: .invalidArgument,
+                        message: "the header length runs past the end of the frame",
+                        details: ErrorDetails(reason: "MALFORMED_HEADER")
+                    )
+                )
             }
         case .partialFrameStarted:
             startSlowFrameTimer(context: context)

@@ -34,7 +34,7 @@ enum RecordText {
     }
 
     /// A LIKE pattern matching `query` anywhere; LIKE's wildcards in the query are
-    /// escaped with `\\` (use `ESCAPE '\\'`).
+    /// escaped with a backslash (use `ESCAPE '\\'`).
     static func likePattern(_ query: String) -> String {
         let escaped = key(query).replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")

@@ -122,10 +122,7 @@ extension AdminService {
         guard request.id != principal.userID else {
             throw StorageError.failedPrecondition(reason: "SELF_DEACTIVATION", message: "a user cannot deactivate itself")
         }
-        let after = try await controlPlane.updateUser(request.id, tenantID: tenantID, expectedVersion: request.version) { row in
-            row.status = UserStatus.deactivated.rawValue
-        }
-        try await controlPlane.revokeKeys(ofUser: after.id)
+        let after = try await controlPlane.deactivateUser(request.id, tenantID: tenantID, expectedVersion: request.version)
         await audit(tenantID, context, kind: .user, recordID: after.id, action: .stateChange, version: after.version, changes: [
             AuditLog.change("status", before: "\(UserStatus.active)", after: "\(UserStatus.deactivated)")
         ])

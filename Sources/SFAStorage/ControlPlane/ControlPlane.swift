@@ -256,13 +256,25 @@ public final class ControlPlane: Sendable {
         }
     }
 
-    /// Revokes every live key of a user (when it is deactivated).
-    public func revokeKeys(ofUser userID: String) async throws {
+    /// Deactivates a user and revokes its live keys, in one transaction.
+    public func deactivateUser(_ id: String, tenantID: String, expectedVersion: Int64) async throws -> UserRow {
         try await database.writeImmediate { db in
+            guard var row = try UserRow.fetchOne(db, key: id), row.tenantID == tenantID else {
+                throw StorageError.notFound(kind: "user", id: id)
+            }
+            guard expectedVersion == row.version else {
+                throw StorageError.staleVersion(kind: "user", id: id, current: row.version)
+            }
+            let now = Self.nowMs()
+            row.status = UserStatus.deactivated.rawValue
+            row.version += 1
+            row.updateTimeMs = now
+            try row.update(db)
             try db.execute(
                 sql: "UPDATE api_key SET revoke_time_ms = ? WHERE user_id = ? AND revoke_time_ms = 0",
-                arguments: [Self.nowMs(), userID]
+                arguments: [now, id]
             )
+            return row
         }
     }
 

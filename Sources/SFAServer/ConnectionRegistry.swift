@@ -2,26 +2,42 @@ import NIOCore
 import Synchronization
 
 /// The open connections of a server, to enforce the connection limit and to drain
-/// and close them all on shutdown.
+/// and close them all on shutdown. Admission and the start of draining share one
+/// lock, so every connection is either refused or in the set that gets GOAWAY.
 final class ConnectionRegistry: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
-
-    /// Adds `channel` unless `limit` connections are open already; removes it again when it closes.
-    func add(_ channel: any Channel, limit: Int) -> Bool {
-        let added = channels.withLock { channels in
-            guard channels.count < limit else { return false }
-            channels[ObjectIdentifier(channel)] = channel
-            return true
-        }
-        if added {
-            channel.closeFuture.whenComplete { _ in
-                _ = self.channels.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
-            }
-        }
-        return added
+    /// Why a connection was not admitted.
+    enum Refusal {
+        case full, draining
     }
 
-    var all: [any Channel] { channels.withLock { Array($0.values) } }
+    private let state = Mutex<(channels: [ObjectIdentifier: any Channel], draining: Bool)>(([:], false))
 
-    var count: Int { channels.withLock { $0.count } }
+    /// Adds `channel` unless the server drains or `limit` connections are open; it is
+    /// removed again when it closes.
+    func add(_ channel: any Channel, limit: Int) -> Refusal? {
+        let refusal: Refusal? = state.withLock { state in
+            if state.draining { return .draining }
+            guard state.channels.count < limit else { return .full }
+            state.channels[ObjectIdentifier(channel)] = channel
+            return nil
+        }
+        if refusal == nil {
+            channel.closeFuture.whenComplete { _ in
+                _ = self.state.withLock { $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
+            }
+        }
+        return refusal
+    }
+
+    /// Stops admitting connections; returns the ones to drain.
+    func beginDraining() -> [any Channel] {
+        state.withLock { state in
+            state.draining = true
+            return Array(state.channels.values)
+        }
+    }
+
+    var all: [any Channel] { state.withLock { Array($0.channels.values) } }
+
+    var count: Int { state.withLock { $0.channels.count } }
 }

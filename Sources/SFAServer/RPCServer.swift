@@ -93,15 +93,14 @@ public final class RPCServer: Service, Sendable {
         let limits = configuration.connection
         let maximumConnections = configuration.maximumConnections
         let registry = self.registry
-        let servingState = self.servingState
         let logger = self.logger
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                guard !servingState.isDraining, registry.add(channel, limit: maximumConnections) else {
-                    let reason = servingState.isDraining ? "server shutting down" : "too many connections"
+                if let refusal = registry.add(channel, limit: maximumConnections) {
+                    let reason = refusal == .draining ? "server shutting down" : "too many connections"
                     return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(RefusingConnectionHandler(reason: reason))
                     }
@@ -122,7 +121,7 @@ public final class RPCServer: Service, Sendable {
         logger.info("draining", metadata: ["connections": "\(registry.count)"])
         servingState.beginDraining()
         serverChannel.close(promise: nil)
-        for channel in registry.all {
+        for channel in registry.beginDraining() {
             channel.pipeline.fireUserInboundEventTriggered(ServerDrainEvent())
         }
         let registry = self.registry

@@ -160,7 +160,7 @@ struct Tenants: AsyncParsableCommand {
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete a tenant and its database files (AdminService.DeleteTenant).",
-            discussion: "Irreversible: its files are removed and its keys revoked; the record stays as a tombstone."
+            discussion: "Irreversible: its files, backups and exports are removed and its keys stop working; the record stays as a tombstone."
         )
 
         @OptionGroup var global: GlobalOptions

@@ -116,16 +116,7 @@ public final class ControlPlane: Sendable {
         query: String
     ) async throws -> [UserRow] {
         try await database.read { db in
-            var request = UserRow.filter(Column("tenant_id") == tenantID).order(Column("id")).limit(page.size)
-            switch scope {
-            case .all:
-                break
-            case .team(let userID, let teamID):
-                let mine = Column("id") == userID || Column("manager_user_id") == userID
-                request = request.filter(teamID.isEmpty ? mine : mine || Column("team_id") == teamID)
-            case .own(let userID):
-                request = request.filter(Column("id") == userID)
-            }
+            var request = UserRow.filter(Column("tenant_id") == tenantID && scope.condition).order(Column("id")).limit(page.size)
             if let after = page.after { request = request.filter(Column("id") > after) }
             if !roles.isEmpty { request = request.filter(roles.contains(Column("role"))) }
             if !teamID.isEmpty { request = request.filter(Column("team_id") == teamID) }
@@ -141,16 +132,7 @@ public final class ControlPlane: Sendable {
     /// still own records).
     public func userIDs(tenantID: String, scope: UserScope) async throws -> [String] {
         try await database.read { db in
-            var request = UserRow.select(Column("id"), as: String.self).filter(Column("tenant_id") == tenantID)
-            switch scope {
-            case .all:
-                break
-            case .team(let userID, let teamID):
-                let mine = Column("id") == userID || Column("manager_user_id") == userID
-                request = request.filter(teamID.isEmpty ? mine : mine || Column("team_id") == teamID)
-            case .own(let userID):
-                request = request.filter(Column("id") == userID)
-            }
+            let request = UserRow.select(Column("id"), as: String.self).filter(Column("tenant_id") == tenantID && scope.condition)
             return try request.fetchAll(db)
         }
     }

@@ -203,6 +203,19 @@ public enum UserScope: Sendable, Equatable {
     /// The caller only.
     case own(userID: String)
 
+    /// The scope as a condition on the `user` table.
+    var condition: SQLExpression {
+        switch self {
+        case .all:
+            return true.sqlExpression
+        case .team(let userID, let teamID):
+            let mine = Column("id") == userID || Column("manager_user_id") == userID
+            return teamID.isEmpty ? mine : mine || Column("team_id") == teamID
+        case .own(let userID):
+            return Column("id") == userID
+        }
+    }
+
     /// Whether `user` is within this scope.
     public func contains(_ user: UserRow) -> Bool {
         switch self {

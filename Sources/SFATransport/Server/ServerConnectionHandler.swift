@@ -143,7 +143,14 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             return
         }
         guard callID != 0 else {
-            respond(callID, RPCError(code: .invalidArgument, message: "call id 0 is reserved for connection frames"))
+            respond(
+                callID,
+                RPCError(
+                    code: .invalidArgument,
+                    message: "call id 0 is reserved for connection frames",
+                    details: ErrorDetails(reason: "RESERVED_CALL_ID")
+                )
+            )
             return
         }
         guard !isInFlight(callID, context: context) else { return }

@@ -208,6 +208,23 @@ import Testing
         }
     }
 
+    @Test func auditEventsThatCannotReachTheTenantLogWaitAndArriveLater() async throws {
+        try await withStack { stack in
+            let a = try await stack.makeTenant("Outbox")
+            let admin = stack.admin(a.keys[.admin])
+            // Hold the tenant file as a restore would while a user is created.
+            let held = try await stack.tenants.withExclusiveFile(a.tenant.id) { _ in
+                try await admin.createUser(CreateUserRequest(user: User(displayName: "Held", email: "held@outbox.example", role: .rep)))
+            }
+            #expect(try await stack.controlPlane.pendingAudit(tenantID: a.tenant.id).map(\.recordId) == [held.id])
+            let later = try await admin.createUser(CreateUserRequest(user: User(displayName: "Later", email: "later@outbox.example", role: .rep)))
+            #expect(try await stack.controlPlane.pendingAudit(tenantID: a.tenant.id).isEmpty)
+            let logged = try await AuditServiceClient(stack.client(a.keys[.admin]))
+                .listAuditEvents(ListAuditEventsRequest(pageSize: 500, recordKind: .user)).events.map(\.recordId)
+            #expect(logged.contains(held.id) && logged.contains(later.id))
+        }
+    }
+
     @Test func everyChangeIsInTheTenantsAppendOnlyAuditLog() async throws {
         try await withStack { stack in
             let a = try await stack.makeTenant("Alpha")

@@ -68,7 +68,9 @@ public struct AdminService: AdminServiceHandler {
         return requested
     }
 
-    /// Appends to the tenant's audit log; a failure is logged, the change stands.
+    /// Appends to the tenant's audit log, with any events that earlier could not reach
+    /// it. An event the log cannot take now (the tenant file is busy or unavailable)
+    /// waits in the control plane's outbox and is delivered with the next one.
     func audit(
         _ tenantID: String,
         _ context: ServerContext,
@@ -79,23 +81,35 @@ public struct AdminService: AdminServiceHandler {
         changes: [FieldChange]
     ) async {
         guard let principal = context.principal else { return }
-        let event = AuditEvent(
-            actorUserId: principal.userID,
-            actorRole: principal.role,
-            actorApiKeyId: principal.keyID,
-            method: context.method.fullName,
-            recordKind: kind,
-            recordId: recordID,
-            action: action,
-            changes: changes,
-            recordVersion: version
+        let event = AuditLog.stamped(
+            AuditEvent(
+                actorUserId: principal.userID,
+                actorRole: principal.role,
+                actorApiKeyId: principal.keyID,
+                method: context.method.fullName,
+                recordKind: kind,
+                recordId: recordID,
+                action: action,
+                changes: changes,
+                recordVersion: version
+            )
         )
         do {
+            let pending = try await controlPlane.pendingAudit(tenantID: tenantID)
             try await tenants.withDatabase(tenantID) { queue in
-                try await queue.writeImmediate { db in try AuditLog.append(db, event) }
+                try await queue.writeImmediate { db in
+                    for earlier in pending { try AuditLog.insert(db, earlier) }
+                    try AuditLog.insert(db, event)
+                }
             }
+            try await controlPlane.removeAudit(ids: pending.map(\.id))
         } catch {
-            logger.error("could not write an audit event", metadata: ["tenant": "\(tenantID)", "error": "\(error)"])
+            logger.warning("audit event kept for later delivery", metadata: ["tenant": "\(tenantID)", "error": "\(error)"])
+            do {
+                try await controlPlane.enqueueAudit(event, tenantID: tenantID)
+            } catch {
+                logger.error("could not keep an audit event", metadata: ["tenant": "\(tenantID)", "error": "\(error)"])
+            }
         }
     }
 }

@@ -70,6 +70,18 @@ enum ControlPlaneSchema {
             )
         }
         migrator.registerMigration("v3 idempotency key expiry", migrate: Idempotency.createExpiryIndex)
+        migrator.registerMigration("v4 audit outbox") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE audit_outbox (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        tenant_id TEXT NOT NULL,
+                        event BLOB NOT NULL
+                    );
+                    CREATE INDEX audit_outbox_tenant ON audit_outbox(tenant_id, id);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -7,11 +7,21 @@ public import SFAMessages
 public enum AuditLog {
     /// Appends `event` (its id and time are filled in); call it in the write's transaction.
     public static func append(_ db: Database, _ event: AuditEvent) throws {
+        try insert(db, stamped(event))
+    }
+
+    /// `event` with a new id and the current time.
+    public static func stamped(_ event: AuditEvent) -> AuditEvent {
         var event = event
         event.id = RecordID.make("aud")
         event.eventTimeMs = Int64(Date().timeIntervalSince1970 * 1000)
+        return event
+    }
+
+    /// Inserts an event that already has its id and time; inserting it twice keeps one.
+    public static func insert(_ db: Database, _ event: AuditEvent) throws {
         try db.execute(
-            sql: "INSERT INTO audit_event VALUES (?, ?, ?, ?, ?, ?, ?)",
+            sql: "INSERT OR IGNORE INTO audit_event VALUES (?, ?, ?, ?, ?, ?, ?)",
             arguments: [
                 event.id, event.eventTimeMs, event.actorUserId, event.method, event.recordKind.rawValue, event.recordId,
                 Data(event.serializedBytes()),

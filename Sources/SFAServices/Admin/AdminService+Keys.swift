@@ -38,10 +38,11 @@ extension AdminService {
             expireTimeMs: request.expireTimeMs,
             createdBy: principal.userID
         )
-        try await controlPlane.insertKey(row)
-        await audit(tenantID, context, kind: .apiKey, recordID: keyID, action: .create, version: 1, changes: [
+        let event = auditEvent(context, kind: .apiKey, recordID: keyID, action: .create, version: 1, changes: [
             AuditLog.change("user_id", before: nil, after: user.id), AuditLog.change("role", before: nil, after: "\(role)"),
         ])
+        try await controlPlane.insertKey(row, audit: event)
+        await deliverAudit(tenantID)
         return IssueApiKeyResponse(apiKey: row.message, secret: issued.token)
     }
 
@@ -64,10 +65,12 @@ extension AdminService {
     /// Revokes a key; its next call is refused. Revoking a revoked key changes nothing.
     public func revokeApiKey(_ request: RevokeApiKeyRequest, context: ServerContext) async throws -> ApiKey {
         let tenantID = try await targetTenant(request.tenantId, context)
-        let row = try await controlPlane.revokeKey(request.id, tenantID: tenantID)
-        await audit(tenantID, context, kind: .apiKey, recordID: row.id, action: .stateChange, version: 1, changes: [
-            AuditLog.change("revoked", before: "false", after: "true")
-        ])
+        let row = try await controlPlane.revokeKey(request.id, tenantID: tenantID) { _, after in
+            self.auditEvent(context, kind: .apiKey, recordID: after.id, action: .stateChange, version: 1, changes: [
+                AuditLog.change("revoked", before: "false", after: "true")
+            ])
+        }
+        await deliverAudit(tenantID)
         return row.message
     }
 }

@@ -106,9 +106,12 @@ extension AdminService {
             try manager.moveItem(atPath: staging, toPath: path)
         }
         let tenant = try await controlPlane.tenant(tenantID)
-        await audit(tenantID, context, kind: .tenant, recordID: tenantID, action: .stateChange, version: tenant.version, changes: [
+        if let event = auditEvent(context, kind: .tenant, recordID: tenantID, action: .stateChange, version: tenant.version, changes: [
             AuditLog.change("restored_from_backup", before: nil, after: backup.id)
-        ])
+        ]) {
+            try await controlPlane.enqueueAudit(event, tenantID: tenantID)
+        }
+        await deliverAudit(tenantID)
         return RestoreTenantResponse(tenant: tenant.message, restoredFrom: backup.message)
     }
 

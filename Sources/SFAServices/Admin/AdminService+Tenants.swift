@@ -16,15 +16,15 @@ extension AdminService {
             try Idempotency.run(db, key: context.idempotencyKey, method: method, userID: principal.userID, requestDigest: digest) {
                 let row = TenantRow.make(name: name, createdBy: principal.userID, schemaVersion: TenantSchema.currentVersion)
                 try row.insert(db)
+                let event = self.auditEvent(context, kind: .tenant, recordID: row.id, action: .create, version: 1, changes: [
+                    AuditLog.change("name", before: nil, after: name)
+                ])
+                try ControlPlane.enqueueAudit(db, event, tenantID: row.id)
                 return row.message
             }
         }
-        if !replayed {
-            // Creates the tenant's file and migrates it now, not on its first call.
-            await audit(tenant.id, context, kind: .tenant, recordID: tenant.id, action: .create, version: 1, changes: [
-                AuditLog.change("name", before: nil, after: name)
-            ])
-        }
+        // Delivering also creates the tenant's file and migrates it now, not on its first call.
+        if !replayed { await deliverAudit(tenant.id) }
         return tenant
     }
 
@@ -82,13 +82,15 @@ extension AdminService {
         _ context: ServerContext
     ) async throws -> Tenant {
         let target = try await targetTenant(tenantID, context)
-        let before = try await controlPlane.tenant(target)
-        let row = try await controlPlane.setTenantStatus(target, expectedVersion: version, status: status, reason: reason)
-        if status != .deleted {
-            await audit(target, context, kind: .tenant, recordID: target, action: .stateChange, version: row.version, changes: [
+        let audit: AuditRecorder<TenantRow> = { before, after in
+            // A deleted tenant has no log left to write to.
+            guard status != .deleted else { return nil }
+            return self.auditEvent(context, kind: .tenant, recordID: target, action: .stateChange, version: after.version, changes: [
                 AuditLog.change("status", before: "\(TenantStatus(rawValue: before.status))", after: "\(status)")
             ])
         }
+        let row = try await controlPlane.setTenantStatus(target, expectedVersion: version, status: status, reason: reason, audit: audit)
+        if status != .deleted { await deliverAudit(target) }
         return row.message
     }
 }

@@ -34,19 +34,19 @@ extension AdminService {
                         createdBy: principal.userID
                     )
                     try row.insert(db)
+                    let event = self.auditEvent(context, kind: .user, recordID: row.id, action: .create, version: 1, changes: [
+                        AuditLog.change("display_name", before: nil, after: row.displayName),
+                        AuditLog.change("email", before: nil, after: row.email),
+                        AuditLog.change("role", before: nil, after: "\(user.role)"),
+                    ])
+                    try ControlPlane.enqueueAudit(db, event, tenantID: tenantID)
                     return row.message
                 }
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw StorageError.alreadyExists(kind: "user", field: "user.email")
         }
-        if !replayed {
-            await audit(tenantID, context, kind: .user, recordID: created.id, action: .create, version: 1, changes: [
-                AuditLog.change("display_name", before: nil, after: created.displayName),
-                AuditLog.change("email", before: nil, after: created.email),
-                AuditLog.change("role", before: nil, after: "\(created.role)"),
-            ])
-        }
+        if !replayed { await deliverAudit(tenantID) }
         return created
     }
 
@@ -99,19 +99,22 @@ extension AdminService {
         }
         let before = try await controlPlane.user(user.id, tenantID: tenantID)
         guard try userScope(context).contains(before) else { throw StorageError.notFound(kind: "user", id: user.id) }
-        let after = try await controlPlane.updateUser(user.id, tenantID: tenantID, expectedVersion: user.version) { row in
+        let audit: AuditRecorder<UserRow> = { before, after in
+            let changes = [
+                ("display_name", before.displayName, after.displayName), ("email", before.email, after.email),
+                ("role", "\(Role(rawValue: before.role))", "\(Role(rawValue: after.role))"), ("team_id", before.teamID, after.teamID),
+                ("manager_user_id", before.managerUserID, after.managerUserID),
+            ].filter { $0.1 != $0.2 }.map { AuditLog.change($0.0, before: $0.1, after: $0.2) }
+            return self.auditEvent(context, kind: .user, recordID: after.id, action: .update, version: after.version, changes: changes)
+        }
+        let after = try await controlPlane.updateUser(user.id, tenantID: tenantID, expectedVersion: user.version, audit: audit) { row in
             if mask.contains("display_name") { row.displayName = user.displayName }
             if mask.contains("email") { row.email = user.email.lowercased() }
             if mask.contains("role") { row.role = user.role.rawValue }
             if mask.contains("team_id") { row.teamID = user.teamId }
             if mask.contains("manager_user_id") { row.managerUserID = user.managerUserId }
         }
-        let changes = [
-            ("display_name", before.displayName, after.displayName), ("email", before.email, after.email),
-            ("role", "\(Role(rawValue: before.role))", "\(Role(rawValue: after.role))"), ("team_id", before.teamID, after.teamID),
-            ("manager_user_id", before.managerUserID, after.managerUserID),
-        ].filter { $0.1 != $0.2 }.map { AuditLog.change($0.0, before: $0.1, after: $0.2) }
-        await audit(tenantID, context, kind: .user, recordID: after.id, action: .update, version: after.version, changes: changes)
+        await deliverAudit(tenantID)
         return after.message
     }
 
@@ -122,10 +125,12 @@ extension AdminService {
         guard request.id != principal.userID else {
             throw StorageError.failedPrecondition(reason: "SELF_DEACTIVATION", message: "a user cannot deactivate itself")
         }
-        let after = try await controlPlane.deactivateUser(request.id, tenantID: tenantID, expectedVersion: request.version)
-        await audit(tenantID, context, kind: .user, recordID: after.id, action: .stateChange, version: after.version, changes: [
-            AuditLog.change("status", before: "\(UserStatus.active)", after: "\(UserStatus.deactivated)")
-        ])
+        let after = try await controlPlane.deactivateUser(request.id, tenantID: tenantID, expectedVersion: request.version) { _, after in
+            self.auditEvent(context, kind: .user, recordID: after.id, action: .stateChange, version: after.version, changes: [
+                AuditLog.change("status", before: "\(UserStatus.active)", after: "\(UserStatus.deactivated)")
+            ])
+        }
+        await deliverAudit(tenantID)
         return after.message
     }
 

@@ -68,20 +68,18 @@ public struct AdminService: AdminServiceHandler {
         return requested
     }
 
-    /// Appends to the tenant's audit log, with any events that earlier could not reach
-    /// it. An event the log cannot take now (the tenant file is busy or unavailable)
-    /// waits in the control plane's outbox and is delivered with the next one.
-    func audit(
-        _ tenantID: String,
+    /// The audit event of a change made by the caller in `context`, stamped with its id
+    /// and time; nil for calls without a principal.
+    func auditEvent(
         _ context: ServerContext,
         kind: RecordKind,
         recordID: String,
         action: AuditAction,
         version: Int64,
         changes: [FieldChange]
-    ) async {
-        guard let principal = context.principal else { return }
-        let event = AuditLog.stamped(
+    ) -> AuditEvent? {
+        guard let principal = context.principal else { return nil }
+        return AuditLog.stamped(
             AuditEvent(
                 actorUserId: principal.userID,
                 actorRole: principal.role,
@@ -94,22 +92,23 @@ public struct AdminService: AdminServiceHandler {
                 recordVersion: version
             )
         )
+    }
+
+    /// Moves the tenant's events from the control plane's outbox (where changes put
+    /// them in their own transaction) into the tenant's log. What cannot be delivered
+    /// now (the file busy or unavailable) stays for the next delivery.
+    func deliverAudit(_ tenantID: String) async {
         do {
             let pending = try await controlPlane.pendingAudit(tenantID: tenantID)
+            guard !pending.isEmpty else { return }
             try await tenants.withDatabase(tenantID) { queue in
                 try await queue.writeImmediate { db in
-                    for earlier in pending { try AuditLog.insert(db, earlier) }
-                    try AuditLog.insert(db, event)
+                    for event in pending { try AuditLog.insert(db, event) }
                 }
             }
             try await controlPlane.removeAudit(ids: pending.map(\.id))
         } catch {
-            logger.warning("audit event kept for later delivery", metadata: ["tenant": "\(tenantID)", "error": "\(error)"])
-            do {
-                try await controlPlane.enqueueAudit(event, tenantID: tenantID)
-            } catch {
-                logger.error("could not keep an audit event", metadata: ["tenant": "\(tenantID)", "error": "\(error)"])
-            }
+            logger.warning("audit events kept for later delivery", metadata: ["tenant": "\(tenantID)", "error": "\(error)"])
         }
     }
 }

@@ -63,7 +63,8 @@ public final class ControlPlane: Sendable {
         _ id: String,
         expectedVersion: Int64,
         status: TenantStatus,
-        reason: String
+        reason: String,
+        audit: AuditRecorder<TenantRow>? = nil
     ) async throws -> TenantRow {
         try await database.writeImmediate { db in
             guard var row = try TenantRow.fetchOne(db, key: id), row.status != TenantStatus.deleted.rawValue else {
@@ -72,11 +73,13 @@ public final class ControlPlane: Sendable {
             if expectedVersion != row.version {
                 throw StorageError.staleVersion(kind: "tenant", id: id, current: row.version)
             }
+            let before = row
             row.status = status.rawValue
             row.statusReason = reason
             row.version += 1
             row.updateTimeMs = Self.nowMs()
             try row.update(db)
+            try Self.enqueueAudit(db, audit?(before, row), tenantID: id)
             return row
         }
     }
@@ -150,6 +153,7 @@ public final class ControlPlane: Sendable {
         _ id: String,
         tenantID: String,
         expectedVersion: Int64,
+        audit: AuditRecorder<UserRow>? = nil,
         change: @escaping @Sendable (inout UserRow) throws -> Void
     ) async throws -> UserRow {
         do {
@@ -160,10 +164,12 @@ public final class ControlPlane: Sendable {
                 guard expectedVersion == row.version else {
                     throw StorageError.staleVersion(kind: "user", id: id, current: row.version)
                 }
+                let before = row
                 try change(&row)
                 row.version += 1
                 row.updateTimeMs = Self.nowMs()
                 try row.update(db)
+                try Self.enqueueAudit(db, audit?(before, row), tenantID: tenantID)
                 return row
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
@@ -180,8 +186,11 @@ public final class ControlPlane: Sendable {
 
     // MARK: API keys
 
-    public func insertKey(_ row: APIKeyRow) async throws {
-        try await database.writeImmediate { db in try row.insert(db) }
+    public func insertKey(_ row: APIKeyRow, audit: AuditEvent? = nil) async throws {
+        try await database.writeImmediate { db in
+            try row.insert(db)
+            if let tenantID = row.tenantID { try Self.enqueueAudit(db, audit, tenantID: tenantID) }
+        }
     }
 
     /// The key with `id`, whatever its state (the caller checks expiry and revocation).
@@ -205,14 +214,16 @@ public final class ControlPlane: Sendable {
     }
 
     /// Revokes a key of `tenantID`; revoking twice is not an error (the first time stays).
-    public func revokeKey(_ id: String, tenantID: String?) async throws -> APIKeyRow {
+    public func revokeKey(_ id: String, tenantID: String?, audit: AuditRecorder<APIKeyRow>? = nil) async throws -> APIKeyRow {
         try await database.writeImmediate { db in
             guard var row = try APIKeyRow.fetchOne(db, key: id), row.tenantID == tenantID else {
                 throw StorageError.notFound(kind: "api_key", id: id)
             }
             if row.revokeTimeMs == 0 {
+                let before = row
                 row.revokeTimeMs = Self.nowMs()
                 try row.update(db)
+                if let tenantID { try Self.enqueueAudit(db, audit?(before, row), tenantID: tenantID) }
             }
             return row
         }
@@ -239,7 +250,12 @@ public final class ControlPlane: Sendable {
     }
 
     /// Deactivates a user and revokes its live keys, in one transaction.
-    public func deactivateUser(_ id: String, tenantID: String, expectedVersion: Int64) async throws -> UserRow {
+    public func deactivateUser(
+        _ id: String,
+        tenantID: String,
+        expectedVersion: Int64,
+        audit: AuditRecorder<UserRow>? = nil
+    ) async throws -> UserRow {
         try await database.writeImmediate { db in
             guard var row = try UserRow.fetchOne(db, key: id), row.tenantID == tenantID else {
                 throw StorageError.notFound(kind: "user", id: id)
@@ -248,10 +264,12 @@ public final class ControlPlane: Sendable {
                 throw StorageError.staleVersion(kind: "user", id: id, current: row.version)
             }
             let now = Self.nowMs()
+            let before = row
             row.status = UserStatus.deactivated.rawValue
             row.version += 1
             row.updateTimeMs = now
             try row.update(db)
+            try Self.enqueueAudit(db, audit?(before, row), tenantID: tenantID)
             try db.execute(
                 sql: "UPDATE api_key SET revoke_time_ms = ? WHERE user_id = ? AND revoke_time_ms = 0",
                 arguments: [now, id]

@@ -26,6 +26,22 @@ public protocol ProtoMessage: Sendable, Equatable {
     /// Stores this value into `cMessage`, already set to its defaults, taking every
     /// pointer it needs from `arena`.
     func fill(_ cMessage: UnsafeMutablePointer<CMessage>, arena: inout ProtoArena)
+
+    /// The proto names of the message's fields (oneof members included), as update
+    /// masks name them.
+    static var fieldNames: Set<String> { get }
+
+    /// Copies the fields named in `fields` (proto names) from `other`; the others keep
+    /// their values. A oneof member named takes `other`'s value of the oneof when that
+    /// member is the one set there, and clears the oneof when it was set here.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field.
+    mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError)
+}
+
+/// An update mask named something that is not a field of the message.
+public enum FieldMaskError: Error, Equatable {
+    /// `field` is not a field of the message `message` (its full proto name).
+    case unknownField(String, message: String)
 }
 
 /// A protobuf enum as a Swift enum. Proto3 enums are open: a number this code does

@@ -44,6 +44,7 @@ struct MessageEmitter {
         emitMemberwiseInit(properties, into: &out)
         emitDecoder(properties, into: &out)
         emitEncoder(properties, into: &out)
+        emitFieldMask(properties, into: &out)
         out("}")
     }
 
@@ -234,6 +235,48 @@ struct MessageEmitter {
                 out("        }")
             }
         }
+        out("    }")
+    }
+
+    // MARK: Field masks
+
+    /// `fieldNames` and `merge(from:fields:)`: what an update mask names, and copying
+    /// exactly those fields, so no service retypes a field list by hand.
+    private func emitFieldMask(_ properties: [Property], into out: inout CodeWriter) {
+        let names = message.fields.map(\.name)
+        out()
+        out("    /// The proto names of this message's fields, as update masks name them.")
+        out("    public static let fieldNames: Set<String> = [\(names.map { "\"\($0)\"" }.joined(separator: ", "))]")
+        out()
+        out("    /// Copies the fields named in `fields` (proto names) from `other`.")
+        out("    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.")
+        let otherName = properties.isEmpty ? "_" : "other"
+        out("    public mutating func merge(from \(otherName): Self, fields: some Sequence<String>) throws(FieldMaskError) {")
+        out("        for field in fields {")
+        out("            switch field {")
+        for property in properties {
+            switch property {
+            case .plain(let field), .message(let field), .repeated(let field), .map(let field, _, _, _), .optional(let field, _):
+                let name = SwiftNaming.escaped(field.swiftName)
+                out("            case \"\(field.info.name)\": self.\(name) = other.\(name)")
+            case .oneof(let name, let members):
+                // A member named in the mask takes the other's value when the other has
+                // that member set, and clears the oneof when this value had it set.
+                let property = SwiftNaming.escaped(SwiftNaming.lowerCamel(name))
+                for member in members {
+                    let memberCase = SwiftNaming.escaped(member.swiftName)
+                    out("            case \"\(member.info.name)\":")
+                    out("                if case .\(memberCase)? = other.\(property) {")
+                    out("                    self.\(property) = other.\(property)")
+                    out("                } else if case .\(memberCase)? = self.\(property) {")
+                    out("                    self.\(property) = nil")
+                    out("                }")
+                }
+            }
+        }
+        out("            default: throw FieldMaskError.unknownField(field, message: Self.protoName)")
+        out("            }")
+        out("        }")
         out("    }")
     }
 }

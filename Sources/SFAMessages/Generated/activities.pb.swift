@@ -298,6 +298,42 @@ public struct Activity: ProtoMessage {
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "kind", "state", "priority", "subject", "notes", "scheduled_time_ms", "due_date", "done_time_ms", "duration_ms", "location", "outcome", "cancel_reason", "lead_id", "contact_id", "account_id", "opportunity_id", "daily_report_id", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "kind": self.kind = other.kind
+            case "state": self.state = other.state
+            case "priority": self.priority = other.priority
+            case "subject": self.subject = other.subject
+            case "notes": self.notes = other.notes
+            case "scheduled_time_ms": self.scheduledTimeMs = other.scheduledTimeMs
+            case "due_date": self.dueDate = other.dueDate
+            case "done_time_ms": self.doneTimeMs = other.doneTimeMs
+            case "duration_ms": self.durationMs = other.durationMs
+            case "location": self.location = other.location
+            case "outcome": self.outcome = other.outcome
+            case "cancel_reason": self.cancelReason = other.cancelReason
+            case "lead_id": self.leadId = other.leadId
+            case "contact_id": self.contactId = other.contactId
+            case "account_id": self.accountId = other.accountId
+            case "opportunity_id": self.opportunityId = other.opportunityId
+            case "daily_report_id": self.dailyReportId = other.dailyReportId
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "created_by_user_id": self.createdByUserId = other.createdByUserId
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct CreateActivityRequest: ProtoMessage {
@@ -324,6 +360,20 @@ public struct CreateActivityRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CreateActivityRequest>, arena: inout ProtoArena) {
         if let value = self.activity { c.pointee.activity = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["activity"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "activity": self.activity = other.activity
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetActivityRequest: ProtoMessage {
@@ -349,6 +399,20 @@ public struct GetActivityRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetActivityRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -384,6 +448,21 @@ public struct UpdateActivityRequest: ProtoMessage {
         if !self.updateMask.isEmpty {
             c.pointee.n_update_mask = self.updateMask.count
             c.pointee.update_mask = arena.stringArray(self.updateMask)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["activity", "update_mask"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "activity": self.activity = other.activity
+            case "update_mask": self.updateMask = other.updateMask
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
         }
     }
 }
@@ -498,6 +577,33 @@ public struct ListActivitiesRequest: ProtoMessage {
         if let value = self.scheduledTime { c.pointee.scheduled_time = arena.message(value) }
         if let value = self.doneTime { c.pointee.done_time = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "query", "kinds", "states", "owner_user_id", "team_id", "lead_id", "contact_id", "account_id", "opportunity_id", "scheduled_time", "done_time"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            case "order_by": self.orderBy = other.orderBy
+            case "query": self.query = other.query
+            case "kinds": self.kinds = other.kinds
+            case "states": self.states = other.states
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "team_id": self.teamId = other.teamId
+            case "lead_id": self.leadId = other.leadId
+            case "contact_id": self.contactId = other.contactId
+            case "account_id": self.accountId = other.accountId
+            case "opportunity_id": self.opportunityId = other.opportunityId
+            case "scheduled_time": self.scheduledTime = other.scheduledTime
+            case "done_time": self.doneTime = other.doneTime
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListActivitiesResponse: ProtoMessage {
@@ -532,6 +638,21 @@ public struct ListActivitiesResponse: ProtoMessage {
             c.pointee.activities = arena.messageArray(self.activities)
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["activities", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "activities": self.activities = other.activities
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -586,6 +707,24 @@ public struct CompleteActivityRequest: ProtoMessage {
         c.pointee.done_time_ms = self.doneTimeMs
         c.pointee.duration_ms = self.durationMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "outcome", "done_time_ms", "duration_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "outcome": self.outcome = other.outcome
+            case "done_time_ms": self.doneTimeMs = other.doneTimeMs
+            case "duration_ms": self.durationMs = other.durationMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// PLANNED -> CANCELLED.
@@ -624,5 +763,21 @@ public struct CancelActivityRequest: ProtoMessage {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
         if !self.reason.isEmpty { c.pointee.reason = arena.cString(self.reason) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "reason"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "reason": self.reason = other.reason
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }

@@ -244,6 +244,28 @@ public struct Tenant: ProtoMessage {
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "name", "status", "status_reason", "schema_version", "created_by_user_id", "create_time_ms", "update_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "name": self.name = other.name
+            case "status": self.status = other.status
+            case "status_reason": self.statusReason = other.statusReason
+            case "schema_version": self.schemaVersion = other.schemaVersion
+            case "created_by_user_id": self.createdByUserId = other.createdByUserId
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct User: ProtoMessage {
@@ -340,6 +362,31 @@ public struct User: ProtoMessage {
         if !self.createdByUserId.isEmpty { c.pointee.created_by_user_id = arena.cString(self.createdByUserId) }
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "tenant_id", "display_name", "email", "role", "team_id", "manager_user_id", "status", "created_by_user_id", "create_time_ms", "update_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "tenant_id": self.tenantId = other.tenantId
+            case "display_name": self.displayName = other.displayName
+            case "email": self.email = other.email
+            case "role": self.role = other.role
+            case "team_id": self.teamId = other.teamId
+            case "manager_user_id": self.managerUserId = other.managerUserId
+            case "status": self.status = other.status
+            case "created_by_user_id": self.createdByUserId = other.createdByUserId
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -440,6 +487,31 @@ public struct ApiKey: ProtoMessage {
         if !self.createdByUserId.isEmpty { c.pointee.created_by_user_id = arena.cString(self.createdByUserId) }
         c.pointee.create_time_ms = self.createTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "tenant_id", "user_id", "role", "display_name", "key_prefix", "expire_time_ms", "last_used_time_ms", "revoked", "revoke_time_ms", "created_by_user_id", "create_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "tenant_id": self.tenantId = other.tenantId
+            case "user_id": self.userId = other.userId
+            case "role": self.role = other.role
+            case "display_name": self.displayName = other.displayName
+            case "key_prefix": self.keyPrefix = other.keyPrefix
+            case "expire_time_ms": self.expireTimeMs = other.expireTimeMs
+            case "last_used_time_ms": self.lastUsedTimeMs = other.lastUsedTimeMs
+            case "revoked": self.revoked = other.revoked
+            case "revoke_time_ms": self.revokeTimeMs = other.revokeTimeMs
+            case "created_by_user_id": self.createdByUserId = other.createdByUserId
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct CreateTenantRequest: ProtoMessage {
@@ -467,6 +539,20 @@ public struct CreateTenantRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CreateTenantRequest>, arena: inout ProtoArena) {
         if let value = self.tenant { c.pointee.tenant = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant": self.tenant = other.tenant
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetTenantRequest: ProtoMessage {
@@ -492,6 +578,20 @@ public struct GetTenantRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetTenantRequest>, arena: inout ProtoArena) {
         if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -541,6 +641,23 @@ public struct ListTenantsRequest: ProtoMessage {
         }
         if !self.query.isEmpty { c.pointee.query = arena.cString(self.query) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "statuses", "query"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            case "statuses": self.statuses = other.statuses
+            case "query": self.query = other.query
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListTenantsResponse: ProtoMessage {
@@ -575,6 +692,21 @@ public struct ListTenantsResponse: ProtoMessage {
             c.pointee.tenants = arena.messageArray(self.tenants)
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenants", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenants": self.tenants = other.tenants
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -614,6 +746,22 @@ public struct SuspendTenantRequest: ProtoMessage {
         c.pointee.version = self.version
         if !self.reason.isEmpty { c.pointee.reason = arena.cString(self.reason) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "version", "reason"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "version": self.version = other.version
+            case "reason": self.reason = other.reason
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ResumeTenantRequest: ProtoMessage {
@@ -645,6 +793,21 @@ public struct ResumeTenantRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ResumeTenantRequest>, arena: inout ProtoArena) {
         if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
         c.pointee.version = self.version
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "version": self.version = other.version
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -679,6 +842,21 @@ public struct DeleteTenantRequest: ProtoMessage {
         if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
         c.pointee.version = self.version
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "version": self.version = other.version
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct CreateUserRequest: ProtoMessage {
@@ -711,6 +889,21 @@ public struct CreateUserRequest: ProtoMessage {
         if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
         if let value = self.user { c.pointee.user = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "user"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "user": self.user = other.user
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetUserRequest: ProtoMessage {
@@ -742,6 +935,21 @@ public struct GetUserRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetUserRequest>, arena: inout ProtoArena) {
         if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "id": self.id = other.id
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -809,6 +1017,26 @@ public struct ListUsersRequest: ProtoMessage {
         c.pointee.include_deactivated = self.includeDeactivated ? 1 : 0
         if !self.query.isEmpty { c.pointee.query = arena.cString(self.query) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "page_size", "page_token", "roles", "team_id", "include_deactivated", "query"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            case "roles": self.roles = other.roles
+            case "team_id": self.teamId = other.teamId
+            case "include_deactivated": self.includeDeactivated = other.includeDeactivated
+            case "query": self.query = other.query
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListUsersResponse: ProtoMessage {
@@ -843,6 +1071,21 @@ public struct ListUsersResponse: ProtoMessage {
             c.pointee.users = arena.messageArray(self.users)
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["users", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "users": self.users = other.users
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -885,6 +1128,22 @@ public struct UpdateUserRequest: ProtoMessage {
             c.pointee.update_mask = arena.stringArray(self.updateMask)
         }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "user", "update_mask"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "user": self.user = other.user
+            case "update_mask": self.updateMask = other.updateMask
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Deactivates the user and revokes all their keys, effective immediately.
@@ -923,6 +1182,22 @@ public struct DeactivateUserRequest: ProtoMessage {
         if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -976,6 +1251,24 @@ public struct IssueApiKeyRequest: ProtoMessage {
         c.pointee.role = Sfa__V1__Role(rawValue: .init(truncatingIfNeeded: self.role.rawValue))
         c.pointee.expire_time_ms = self.expireTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "user_id", "display_name", "role", "expire_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "user_id": self.userId = other.userId
+            case "display_name": self.displayName = other.displayName
+            case "role": self.role = other.role
+            case "expire_time_ms": self.expireTimeMs = other.expireTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct IssueApiKeyResponse: ProtoMessage {
@@ -1008,6 +1301,21 @@ public struct IssueApiKeyResponse: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__IssueApiKeyResponse>, arena: inout ProtoArena) {
         if let value = self.apiKey { c.pointee.api_key = arena.message(value) }
         if !self.secret.isEmpty { c.pointee.secret = arena.cString(self.secret) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["api_key", "secret"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "api_key": self.apiKey = other.apiKey
+            case "secret": self.secret = other.secret
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1059,6 +1367,24 @@ public struct ListApiKeysRequest: ProtoMessage {
         c.pointee.page_size = self.pageSize
         if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "user_id", "include_revoked", "page_size", "page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "user_id": self.userId = other.userId
+            case "include_revoked": self.includeRevoked = other.includeRevoked
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListApiKeysResponse: ProtoMessage {
@@ -1094,6 +1420,21 @@ public struct ListApiKeysResponse: ProtoMessage {
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["api_keys", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "api_keys": self.apiKeys = other.apiKeys
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Effective immediately; revoking a revoked key is a no-op.
@@ -1126,6 +1467,21 @@ public struct RevokeApiKeyRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__RevokeApiKeyRequest>, arena: inout ProtoArena) {
         if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "id": self.id = other.id
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1162,6 +1518,21 @@ public struct MigrateTenantsRequest: ProtoMessage {
             c.pointee.tenant_ids = arena.stringArray(self.tenantIds)
         }
         c.pointee.dry_run = self.dryRun ? 1 : 0
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_ids", "dry_run"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_ids": self.tenantIds = other.tenantIds
+            case "dry_run": self.dryRun = other.dryRun
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1219,6 +1590,25 @@ public struct TenantMigrationResult: ProtoMessage {
         if !self.errorMessage.isEmpty { c.pointee.error_message = arena.cString(self.errorMessage) }
         c.pointee.duration_ms = self.durationMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "from_version", "to_version", "outcome", "error_message", "duration_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "from_version": self.fromVersion = other.fromVersion
+            case "to_version": self.toVersion = other.toVersion
+            case "outcome": self.outcome = other.outcome
+            case "error_message": self.errorMessage = other.errorMessage
+            case "duration_ms": self.durationMs = other.durationMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct MigrateTenantsResponse: ProtoMessage {
@@ -1253,6 +1643,21 @@ public struct MigrateTenantsResponse: ProtoMessage {
         if !self.results.isEmpty {
             c.pointee.n_results = self.results.count
             c.pointee.results = arena.messageArray(self.results)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["code_schema_version", "results"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "code_schema_version": self.codeSchemaVersion = other.codeSchemaVersion
+            case "results": self.results = other.results
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
         }
     }
 }
@@ -1322,6 +1727,26 @@ public struct TenantBackup: ProtoMessage {
         c.pointee.schema_version = self.schemaVersion
         c.pointee.create_time_ms = self.createTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["backup_id", "tenant_id", "file_name", "size_bytes", "sha256", "schema_version", "create_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "backup_id": self.backupId = other.backupId
+            case "tenant_id": self.tenantId = other.tenantId
+            case "file_name": self.fileName = other.fileName
+            case "size_bytes": self.sizeBytes = other.sizeBytes
+            case "sha256": self.sha256 = other.sha256
+            case "schema_version": self.schemaVersion = other.schemaVersion
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Online backup of a live tenant database.
@@ -1349,6 +1774,20 @@ public struct BackupTenantRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__BackupTenantRequest>, arena: inout ProtoArena) {
         if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct BackupTenantResponse: ProtoMessage {
@@ -1374,6 +1813,20 @@ public struct BackupTenantResponse: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__BackupTenantResponse>, arena: inout ProtoArena) {
         if let value = self.backup { c.pointee.backup = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["backup"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "backup": self.backup = other.backup
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1414,6 +1867,22 @@ public struct ListTenantBackupsRequest: ProtoMessage {
         c.pointee.page_size = self.pageSize
         if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "page_size", "page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListTenantBackupsResponse: ProtoMessage {
@@ -1449,6 +1918,21 @@ public struct ListTenantBackupsResponse: ProtoMessage {
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["backups", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "backups": self.backups = other.backups
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Replaces the tenant's database with a backup of the same tenant; calls to
@@ -1483,6 +1967,21 @@ public struct RestoreTenantRequest: ProtoMessage {
         if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
         if !self.backupId.isEmpty { c.pointee.backup_id = arena.cString(self.backupId) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "backup_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "backup_id": self.backupId = other.backupId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct RestoreTenantResponse: ProtoMessage {
@@ -1514,6 +2013,21 @@ public struct RestoreTenantResponse: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__RestoreTenantResponse>, arena: inout ProtoArena) {
         if let value = self.tenant { c.pointee.tenant = arena.message(value) }
         if let value = self.restoredFrom { c.pointee.restored_from = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant", "restored_from"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant": self.tenant = other.tenant
+            case "restored_from": self.restoredFrom = other.restoredFrom
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1547,6 +2061,21 @@ public struct ExportTenantRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ExportTenantRequest>, arena: inout ProtoArena) {
         if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
         c.pointee.format = Sfa__V1__ExportFormat(rawValue: .init(truncatingIfNeeded: self.format.rawValue))
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "format"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "format": self.format = other.format
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1618,6 +2147,27 @@ public struct ExportTenantResponse: ProtoMessage {
         c.pointee.record_count = self.recordCount
         c.pointee.create_time_ms = self.createTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["export_id", "tenant_id", "format", "file_name", "size_bytes", "sha256", "record_count", "create_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "export_id": self.exportId = other.exportId
+            case "tenant_id": self.tenantId = other.tenantId
+            case "format": self.format = other.format
+            case "file_name": self.fileName = other.fileName
+            case "size_bytes": self.sizeBytes = other.sizeBytes
+            case "sha256": self.sha256 = other.sha256
+            case "record_count": self.recordCount = other.recordCount
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetServerStatsRequest: ProtoMessage {
@@ -1632,6 +2182,19 @@ public struct GetServerStatsRequest: ProtoMessage {
     }
 
     public func fill(_ _: UnsafeMutablePointer<Sfa__V1__GetServerStatsRequest>, arena _: inout ProtoArena) {
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = []
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from _: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1664,6 +2227,21 @@ public struct StatusCount: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__StatusCount>, arena _: inout ProtoArena) {
         c.pointee.code = Sfa__V1__RpcCode(rawValue: .init(truncatingIfNeeded: self.code.rawValue))
         c.pointee.call_count = self.callCount
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["code", "call_count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "code": self.code = other.code
+            case "call_count": self.callCount = other.callCount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1732,6 +2310,26 @@ public struct MethodStats: ProtoMessage {
         c.pointee.p50_latency_us = self.p50LatencyUs
         c.pointee.p99_latency_us = self.p99LatencyUs
         c.pointee.max_latency_us = self.maxLatencyUs
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["method", "call_count", "error_count", "status_counts", "p50_latency_us", "p99_latency_us", "max_latency_us"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "method": self.method = other.method
+            case "call_count": self.callCount = other.callCount
+            case "error_count": self.errorCount = other.errorCount
+            case "status_counts": self.statusCounts = other.statusCounts
+            case "p50_latency_us": self.p50LatencyUs = other.p50LatencyUs
+            case "p99_latency_us": self.p99LatencyUs = other.p99LatencyUs
+            case "max_latency_us": self.maxLatencyUs = other.maxLatencyUs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1828,6 +2426,31 @@ public struct GetServerStatsResponse: ProtoMessage {
             c.pointee.methods = arena.messageArray(self.methods)
         }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["server_version", "start_time_ms", "uptime_ms", "draining", "open_connections", "max_connections", "calls_in_flight", "total_calls", "open_tenant_databases", "tenant_database_cache_capacity", "tenant_count", "methods"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "server_version": self.serverVersion = other.serverVersion
+            case "start_time_ms": self.startTimeMs = other.startTimeMs
+            case "uptime_ms": self.uptimeMs = other.uptimeMs
+            case "draining": self.draining = other.draining
+            case "open_connections": self.openConnections = other.openConnections
+            case "max_connections": self.maxConnections = other.maxConnections
+            case "calls_in_flight": self.callsInFlight = other.callsInFlight
+            case "total_calls": self.totalCalls = other.totalCalls
+            case "open_tenant_databases": self.openTenantDatabases = other.openTenantDatabases
+            case "tenant_database_cache_capacity": self.tenantDatabaseCacheCapacity = other.tenantDatabaseCacheCapacity
+            case "tenant_count": self.tenantCount = other.tenantCount
+            case "methods": self.methods = other.methods
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetTenantStatsRequest: ProtoMessage {
@@ -1853,6 +2476,20 @@ public struct GetTenantStatsRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetTenantStatsRequest>, arena: inout ProtoArena) {
         if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1885,6 +2522,21 @@ public struct RecordCount: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__RecordCount>, arena _: inout ProtoArena) {
         c.pointee.record_kind = Sfa__V1__RecordKind(rawValue: .init(truncatingIfNeeded: self.recordKind.rawValue))
         c.pointee.record_count = self.recordCount
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["record_kind", "record_count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "record_kind": self.recordKind = other.recordKind
+            case "record_count": self.recordCount = other.recordCount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1963,5 +2615,27 @@ public struct GetTenantStatsResponse: ProtoMessage {
         c.pointee.user_count = self.userCount
         c.pointee.active_api_key_count = self.activeApiKeyCount
         c.pointee.last_write_time_ms = self.lastWriteTimeMs
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "record_counts", "database_size_bytes", "wal_size_bytes", "schema_version", "database_open", "user_count", "active_api_key_count", "last_write_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "record_counts": self.recordCounts = other.recordCounts
+            case "database_size_bytes": self.databaseSizeBytes = other.databaseSizeBytes
+            case "wal_size_bytes": self.walSizeBytes = other.walSizeBytes
+            case "schema_version": self.schemaVersion = other.schemaVersion
+            case "database_open": self.databaseOpen = other.databaseOpen
+            case "user_count": self.userCount = other.userCount
+            case "active_api_key_count": self.activeApiKeyCount = other.activeApiKeyCount
+            case "last_write_time_ms": self.lastWriteTimeMs = other.lastWriteTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }

@@ -191,6 +191,25 @@ public struct AnalyticsFilter: ProtoMessage {
         if !self.toDate.isEmpty { c.pointee.to_date = arena.cString(self.toDate) }
         if !self.currencyCode.isEmpty { c.pointee.currency_code = arena.cString(self.currencyCode) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["owner_user_id", "team_id", "pipeline_id", "from_date", "to_date", "currency_code"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "team_id": self.teamId = other.teamId
+            case "pipeline_id": self.pipelineId = other.pipelineId
+            case "from_date": self.fromDate = other.fromDate
+            case "to_date": self.toDate = other.toDate
+            case "currency_code": self.currencyCode = other.currencyCode
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Open opportunities per stage.
@@ -218,6 +237,20 @@ public struct GetPipelineSummaryRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetPipelineSummaryRequest>, arena: inout ProtoArena) {
         if let value = self.filter { c.pointee.filter = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["filter"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "filter": self.filter = other.filter
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -295,6 +328,28 @@ public struct PipelineStageSummary: ProtoMessage {
         if let value = self.amount { c.pointee.amount = arena.message(value) }
         if let value = self.weightedAmount { c.pointee.weighted_amount = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["pipeline_id", "stage_id", "stage_name", "stage_position", "forecast_category", "default_probability_percent", "opportunity_count", "amount", "weighted_amount"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "pipeline_id": self.pipelineId = other.pipelineId
+            case "stage_id": self.stageId = other.stageId
+            case "stage_name": self.stageName = other.stageName
+            case "stage_position": self.stagePosition = other.stagePosition
+            case "forecast_category": self.forecastCategory = other.forecastCategory
+            case "default_probability_percent": self.defaultProbabilityPercent = other.defaultProbabilityPercent
+            case "opportunity_count": self.opportunityCount = other.opportunityCount
+            case "amount": self.amount = other.amount
+            case "weighted_amount": self.weightedAmount = other.weightedAmount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetPipelineSummaryResponse: ProtoMessage {
@@ -349,6 +404,24 @@ public struct GetPipelineSummaryResponse: ProtoMessage {
         if let value = self.weightedAmount { c.pointee.weighted_amount = arena.message(value) }
         c.pointee.excluded_other_currency_count = self.excludedOtherCurrencyCount
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["stages", "opportunity_count", "amount", "weighted_amount", "excluded_other_currency_count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "stages": self.stages = other.stages
+            case "opportunity_count": self.opportunityCount = other.opportunityCount
+            case "amount": self.amount = other.amount
+            case "weighted_amount": self.weightedAmount = other.weightedAmount
+            case "excluded_other_currency_count": self.excludedOtherCurrencyCount = other.excludedOtherCurrencyCount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Cohort funnel: leads created in the period, and how many of them reached
@@ -377,6 +450,20 @@ public struct GetFunnelRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetFunnelRequest>, arena: inout ProtoArena) {
         if let value = self.filter { c.pointee.filter = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["filter"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "filter": self.filter = other.filter
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -424,6 +511,23 @@ public struct FunnelStepCount: ProtoMessage {
         c.pointee.conversion_from_previous_bps = self.conversionFromPreviousBps
         c.pointee.conversion_from_first_bps = self.conversionFromFirstBps
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["step", "lead_count", "conversion_from_previous_bps", "conversion_from_first_bps"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "step": self.step = other.step
+            case "lead_count": self.leadCount = other.leadCount
+            case "conversion_from_previous_bps": self.conversionFromPreviousBps = other.conversionFromPreviousBps
+            case "conversion_from_first_bps": self.conversionFromFirstBps = other.conversionFromFirstBps
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetFunnelResponse: ProtoMessage {
@@ -454,6 +558,20 @@ public struct GetFunnelResponse: ProtoMessage {
             c.pointee.steps = arena.messageArray(self.steps)
         }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["steps"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "steps": self.steps = other.steps
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Stage-to-stage conversion and time in stage, from the stage history.
@@ -481,6 +599,20 @@ public struct GetStageConversionRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetStageConversionRequest>, arena: inout ProtoArena) {
         if let value = self.filter { c.pointee.filter = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["filter"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "filter": self.filter = other.filter
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -575,6 +707,30 @@ public struct StageConversion: ProtoMessage {
         c.pointee.win_rate_bps = self.winRateBps
         c.pointee.average_time_in_stage_ms = self.averageTimeInStageMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["pipeline_id", "stage_id", "stage_name", "stage_position", "entered_count", "advanced_count", "won_count", "lost_count", "advance_rate_bps", "win_rate_bps", "average_time_in_stage_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "pipeline_id": self.pipelineId = other.pipelineId
+            case "stage_id": self.stageId = other.stageId
+            case "stage_name": self.stageName = other.stageName
+            case "stage_position": self.stagePosition = other.stagePosition
+            case "entered_count": self.enteredCount = other.enteredCount
+            case "advanced_count": self.advancedCount = other.advancedCount
+            case "won_count": self.wonCount = other.wonCount
+            case "lost_count": self.lostCount = other.lostCount
+            case "advance_rate_bps": self.advanceRateBps = other.advanceRateBps
+            case "win_rate_bps": self.winRateBps = other.winRateBps
+            case "average_time_in_stage_ms": self.averageTimeInStageMs = other.averageTimeInStageMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetStageConversionResponse: ProtoMessage {
@@ -604,6 +760,20 @@ public struct GetStageConversionResponse: ProtoMessage {
             c.pointee.stages = arena.messageArray(self.stages)
         }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["stages"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "stages": self.stages = other.stages
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Win rate, deal size, sales cycle and velocity (FIELD-NOTES formulas).
@@ -631,6 +801,20 @@ public struct GetSalesMetricsRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetSalesMetricsRequest>, arena: inout ProtoArena) {
         if let value = self.filter { c.pointee.filter = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["filter"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "filter": self.filter = other.filter
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -718,6 +902,29 @@ public struct GetSalesMetricsResponse: ProtoMessage {
         if let value = self.salesVelocityPerDay { c.pointee.sales_velocity_per_day = arena.message(value) }
         c.pointee.excluded_other_currency_count = self.excludedOtherCurrencyCount
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["won_count", "lost_count", "open_count", "win_rate_bps", "won_amount", "average_deal_size", "average_sales_cycle_days", "average_sales_cycle_ms", "sales_velocity_per_day", "excluded_other_currency_count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "won_count": self.wonCount = other.wonCount
+            case "lost_count": self.lostCount = other.lostCount
+            case "open_count": self.openCount = other.openCount
+            case "win_rate_bps": self.winRateBps = other.winRateBps
+            case "won_amount": self.wonAmount = other.wonAmount
+            case "average_deal_size": self.averageDealSize = other.averageDealSize
+            case "average_sales_cycle_days": self.averageSalesCycleDays = other.averageSalesCycleDays
+            case "average_sales_cycle_ms": self.averageSalesCycleMs = other.averageSalesCycleMs
+            case "sales_velocity_per_day": self.salesVelocityPerDay = other.salesVelocityPerDay
+            case "excluded_other_currency_count": self.excludedOtherCurrencyCount = other.excludedOtherCurrencyCount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Forecast roll-ups by category for opportunities closing in the period.
@@ -751,6 +958,21 @@ public struct GetForecastRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetForecastRequest>, arena: inout ProtoArena) {
         if let value = self.filter { c.pointee.filter = arena.message(value) }
         c.pointee.interval = Sfa__V1__ForecastInterval(rawValue: .init(truncatingIfNeeded: self.interval.rawValue))
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["filter", "interval"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "filter": self.filter = other.filter
+            case "interval": self.interval = other.interval
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -795,6 +1017,23 @@ public struct ForecastCategoryTotal: ProtoMessage {
         c.pointee.opportunity_count = self.opportunityCount
         if let value = self.amount { c.pointee.amount = arena.message(value) }
         if let value = self.weightedAmount { c.pointee.weighted_amount = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["category", "opportunity_count", "amount", "weighted_amount"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "category": self.category = other.category
+            case "opportunity_count": self.opportunityCount = other.opportunityCount
+            case "amount": self.amount = other.amount
+            case "weighted_amount": self.weightedAmount = other.weightedAmount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -866,6 +1105,26 @@ public struct ForecastPeriod: ProtoMessage {
         if let value = self.commitAmount { c.pointee.commit_amount = arena.message(value) }
         if let value = self.closedAmount { c.pointee.closed_amount = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["from_date", "to_date", "categories", "open_pipeline_amount", "best_case_amount", "commit_amount", "closed_amount"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "from_date": self.fromDate = other.fromDate
+            case "to_date": self.toDate = other.toDate
+            case "categories": self.categories = other.categories
+            case "open_pipeline_amount": self.openPipelineAmount = other.openPipelineAmount
+            case "best_case_amount": self.bestCaseAmount = other.bestCaseAmount
+            case "commit_amount": self.commitAmount = other.commitAmount
+            case "closed_amount": self.closedAmount = other.closedAmount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetForecastResponse: ProtoMessage {
@@ -908,6 +1167,22 @@ public struct GetForecastResponse: ProtoMessage {
         }
         if let value = self.total { c.pointee.total = arena.message(value) }
         c.pointee.excluded_other_currency_count = self.excludedOtherCurrencyCount
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["periods", "total", "excluded_other_currency_count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "periods": self.periods = other.periods
+            case "total": self.total = other.total
+            case "excluded_other_currency_count": self.excludedOtherCurrencyCount = other.excludedOtherCurrencyCount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -957,6 +1232,23 @@ public struct ListStalledDealsRequest: ProtoMessage {
         c.pointee.inactive_days = self.inactiveDays
         c.pointee.page_size = self.pageSize
         if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["filter", "inactive_days", "page_size", "page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "filter": self.filter = other.filter
+            case "inactive_days": self.inactiveDays = other.inactiveDays
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1065,6 +1357,33 @@ public struct StalledDeal: ProtoMessage {
         c.pointee.recency = Sfa__V1__ActivityRecency(rawValue: .init(truncatingIfNeeded: self.recency.rawValue))
         c.pointee.rotting = self.rotting ? 1 : 0
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["opportunity_id", "name", "account_id", "owner_user_id", "pipeline_id", "stage_id", "stage_name", "amount", "expected_close_date", "last_activity_time_ms", "days_since_last_activity", "days_in_stage", "recency", "rotting"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "opportunity_id": self.opportunityId = other.opportunityId
+            case "name": self.name = other.name
+            case "account_id": self.accountId = other.accountId
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "pipeline_id": self.pipelineId = other.pipelineId
+            case "stage_id": self.stageId = other.stageId
+            case "stage_name": self.stageName = other.stageName
+            case "amount": self.amount = other.amount
+            case "expected_close_date": self.expectedCloseDate = other.expectedCloseDate
+            case "last_activity_time_ms": self.lastActivityTimeMs = other.lastActivityTimeMs
+            case "days_since_last_activity": self.daysSinceLastActivity = other.daysSinceLastActivity
+            case "days_in_stage": self.daysInStage = other.daysInStage
+            case "recency": self.recency = other.recency
+            case "rotting": self.rotting = other.rotting
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListStalledDealsResponse: ProtoMessage {
@@ -1099,6 +1418,21 @@ public struct ListStalledDealsResponse: ProtoMessage {
             c.pointee.deals = arena.messageArray(self.deals)
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["deals", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "deals": self.deals = other.deals
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1150,6 +1484,23 @@ public struct GetActivityCountsRequest: ProtoMessage {
         }
         c.pointee.page_size = self.pageSize
         if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["filter", "kinds", "page_size", "page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "filter": self.filter = other.filter
+            case "kinds": self.kinds = other.kinds
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1208,6 +1559,25 @@ public struct ActivityCountRow: ProtoMessage {
         c.pointee.planned_count = self.plannedCount
         c.pointee.cancelled_count = self.cancelledCount
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["owner_user_id", "activity_date", "kind", "done_count", "planned_count", "cancelled_count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "activity_date": self.activityDate = other.activityDate
+            case "kind": self.kind = other.kind
+            case "done_count": self.doneCount = other.doneCount
+            case "planned_count": self.plannedCount = other.plannedCount
+            case "cancelled_count": self.cancelledCount = other.cancelledCount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetActivityCountsResponse: ProtoMessage {
@@ -1243,5 +1613,20 @@ public struct GetActivityCountsResponse: ProtoMessage {
             c.pointee.rows = arena.messageArray(self.rows)
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["rows", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "rows": self.rows = other.rows
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }

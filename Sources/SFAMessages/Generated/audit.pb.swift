@@ -99,6 +99,22 @@ public struct FieldChange: ProtoMessage {
         if !self.beforeJson.isEmpty { c.pointee.before_json = arena.cString(self.beforeJson) }
         if !self.afterJson.isEmpty { c.pointee.after_json = arena.cString(self.afterJson) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["field", "before_json", "after_json"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "field": self.field = other.field
+            case "before_json": self.beforeJson = other.beforeJson
+            case "after_json": self.afterJson = other.afterJson
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct AuditEvent: ProtoMessage {
@@ -191,6 +207,30 @@ public struct AuditEvent: ProtoMessage {
         }
         c.pointee.record_version = self.recordVersion
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "event_time_ms", "actor_user_id", "actor_role", "actor_api_key_id", "method", "record_kind", "record_id", "action", "changes", "record_version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "event_time_ms": self.eventTimeMs = other.eventTimeMs
+            case "actor_user_id": self.actorUserId = other.actorUserId
+            case "actor_role": self.actorRole = other.actorRole
+            case "actor_api_key_id": self.actorApiKeyId = other.actorApiKeyId
+            case "method": self.method = other.method
+            case "record_kind": self.recordKind = other.recordKind
+            case "record_id": self.recordId = other.recordId
+            case "action": self.action = other.action
+            case "changes": self.changes = other.changes
+            case "record_version": self.recordVersion = other.recordVersion
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListAuditEventsRequest: ProtoMessage {
@@ -264,6 +304,27 @@ public struct ListAuditEventsRequest: ProtoMessage {
             c.pointee.actions = arena.array(self.actions) { Sfa__V1__AuditAction(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
         }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "record_kind", "record_id", "actor_user_id", "event_time", "actions"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            case "order_by": self.orderBy = other.orderBy
+            case "record_kind": self.recordKind = other.recordKind
+            case "record_id": self.recordId = other.recordId
+            case "actor_user_id": self.actorUserId = other.actorUserId
+            case "event_time": self.eventTime = other.eventTime
+            case "actions": self.actions = other.actions
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListAuditEventsResponse: ProtoMessage {
@@ -298,5 +359,20 @@ public struct ListAuditEventsResponse: ProtoMessage {
             c.pointee.events = arena.messageArray(self.events)
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["events", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "events": self.events = other.events
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }

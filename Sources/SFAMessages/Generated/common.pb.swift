@@ -199,6 +199,21 @@ public struct Money: ProtoMessage {
         if !self.currencyCode.isEmpty { c.pointee.currency_code = arena.cString(self.currencyCode) }
         c.pointee.amount_minor = self.amountMinor
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["currency_code", "amount_minor"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "currency_code": self.currencyCode = other.currencyCode
+            case "amount_minor": self.amountMinor = other.amountMinor
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// One problem with one field of a request (google.rpc.BadRequest style).
@@ -240,6 +255,22 @@ public struct FieldViolation: ProtoMessage {
         if !self.field.isEmpty { c.pointee.field = arena.cString(self.field) }
         if !self.description.isEmpty { c.pointee.description = arena.cString(self.description) }
         if !self.reason.isEmpty { c.pointee.reason = arena.cString(self.reason) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["field", "description", "reason"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "field": self.field = other.field
+            case "description": self.description = other.description
+            case "reason": self.reason = other.reason
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -311,6 +342,24 @@ public struct ErrorDetails: ProtoMessage {
         }
         c.pointee.retry_after_ms = self.retryAfterMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["reason", "domain", "metadata", "field_violations", "retry_after_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "reason": self.reason = other.reason
+            case "domain": self.domain = other.domain
+            case "metadata": self.metadata = other.metadata
+            case "field_violations": self.fieldViolations = other.fieldViolations
+            case "retry_after_ms": self.retryAfterMs = other.retryAfterMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// A half-open interval of instants [start_time_ms, end_time_ms).
@@ -345,6 +394,21 @@ public struct TimeRange: ProtoMessage {
         c.pointee.start_time_ms = self.startTimeMs
         c.pointee.end_time_ms = self.endTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["start_time_ms", "end_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "start_time_ms": self.startTimeMs = other.startTimeMs
+            case "end_time_ms": self.endTimeMs = other.endTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// An inclusive interval of calendar days [start_date, end_date], "YYYY-MM-DD".
@@ -378,6 +442,21 @@ public struct DateRange: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__DateRange>, arena: inout ProtoArena) {
         if !self.startDate.isEmpty { c.pointee.start_date = arena.cString(self.startDate) }
         if !self.endDate.isEmpty { c.pointee.end_date = arena.cString(self.endDate) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["start_date", "end_date"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "start_date": self.startDate = other.startDate
+            case "end_date": self.endDate = other.endDate
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -432,5 +511,23 @@ public struct PostalAddress: ProtoMessage {
         if !self.region.isEmpty { c.pointee.region = arena.cString(self.region) }
         if !self.postalCode.isEmpty { c.pointee.postal_code = arena.cString(self.postalCode) }
         if !self.countryCode.isEmpty { c.pointee.country_code = arena.cString(self.countryCode) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["street", "city", "region", "postal_code", "country_code"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "street": self.street = other.street
+            case "city": self.city = other.city
+            case "region": self.region = other.region
+            case "postal_code": self.postalCode = other.postalCode
+            case "country_code": self.countryCode = other.countryCode
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }

@@ -220,6 +220,42 @@ public struct Consultation: ProtoMessage {
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "title", "start_time_ms", "duration_ms", "channel", "location", "account_id", "contact_ids", "attendee_user_ids", "opportunity_id", "lead_id", "customer_needs", "proposed", "summary", "next_steps", "next_contact_date", "activity_id", "archived", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "title": self.title = other.title
+            case "start_time_ms": self.startTimeMs = other.startTimeMs
+            case "duration_ms": self.durationMs = other.durationMs
+            case "channel": self.channel = other.channel
+            case "location": self.location = other.location
+            case "account_id": self.accountId = other.accountId
+            case "contact_ids": self.contactIds = other.contactIds
+            case "attendee_user_ids": self.attendeeUserIds = other.attendeeUserIds
+            case "opportunity_id": self.opportunityId = other.opportunityId
+            case "lead_id": self.leadId = other.leadId
+            case "customer_needs": self.customerNeeds = other.customerNeeds
+            case "proposed": self.proposed = other.proposed
+            case "summary": self.summary = other.summary
+            case "next_steps": self.nextSteps = other.nextSteps
+            case "next_contact_date": self.nextContactDate = other.nextContactDate
+            case "activity_id": self.activityId = other.activityId
+            case "archived": self.archived = other.archived
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "created_by_user_id": self.createdByUserId = other.createdByUserId
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct CreateConsultationRequest: ProtoMessage {
@@ -246,6 +282,20 @@ public struct CreateConsultationRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CreateConsultationRequest>, arena: inout ProtoArena) {
         if let value = self.consultation { c.pointee.consultation = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["consultation"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "consultation": self.consultation = other.consultation
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetConsultationRequest: ProtoMessage {
@@ -271,6 +321,20 @@ public struct GetConsultationRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetConsultationRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -305,6 +369,21 @@ public struct UpdateConsultationRequest: ProtoMessage {
         if !self.updateMask.isEmpty {
             c.pointee.n_update_mask = self.updateMask.count
             c.pointee.update_mask = arena.stringArray(self.updateMask)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["consultation", "update_mask"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "consultation": self.consultation = other.consultation
+            case "update_mask": self.updateMask = other.updateMask
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
         }
     }
 }
@@ -411,6 +490,32 @@ public struct ListConsultationsRequest: ProtoMessage {
         if let value = self.nextContactDateRange { c.pointee.next_contact_date_range = arena.message(value) }
         c.pointee.include_archived = self.includeArchived ? 1 : 0
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "query", "owner_user_id", "team_id", "account_id", "contact_id", "opportunity_id", "channels", "start_time", "next_contact_date_range", "include_archived"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            case "order_by": self.orderBy = other.orderBy
+            case "query": self.query = other.query
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "team_id": self.teamId = other.teamId
+            case "account_id": self.accountId = other.accountId
+            case "contact_id": self.contactId = other.contactId
+            case "opportunity_id": self.opportunityId = other.opportunityId
+            case "channels": self.channels = other.channels
+            case "start_time": self.startTime = other.startTime
+            case "next_contact_date_range": self.nextContactDateRange = other.nextContactDateRange
+            case "include_archived": self.includeArchived = other.includeArchived
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListConsultationsResponse: ProtoMessage {
@@ -446,6 +551,21 @@ public struct ListConsultationsResponse: ProtoMessage {
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["consultations", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "consultations": self.consultations = other.consultations
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ArchiveConsultationRequest: ProtoMessage {
@@ -477,5 +597,20 @@ public struct ArchiveConsultationRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ArchiveConsultationRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }

@@ -155,6 +155,39 @@ public struct Contact: ProtoMessage {
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "account_id", "first_name", "last_name", "email", "phone", "mobile_phone", "job_title", "department", "mailing_address", "email_opt_out", "notes", "source_lead_id", "archived", "custom_fields", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "account_id": self.accountId = other.accountId
+            case "first_name": self.firstName = other.firstName
+            case "last_name": self.lastName = other.lastName
+            case "email": self.email = other.email
+            case "phone": self.phone = other.phone
+            case "mobile_phone": self.mobilePhone = other.mobilePhone
+            case "job_title": self.jobTitle = other.jobTitle
+            case "department": self.department = other.department
+            case "mailing_address": self.mailingAddress = other.mailingAddress
+            case "email_opt_out": self.emailOptOut = other.emailOptOut
+            case "notes": self.notes = other.notes
+            case "source_lead_id": self.sourceLeadId = other.sourceLeadId
+            case "archived": self.archived = other.archived
+            case "custom_fields": self.customFields = other.customFields
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "created_by_user_id": self.createdByUserId = other.createdByUserId
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct CreateContactRequest: ProtoMessage {
@@ -181,6 +214,20 @@ public struct CreateContactRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CreateContactRequest>, arena: inout ProtoArena) {
         if let value = self.contact { c.pointee.contact = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["contact"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "contact": self.contact = other.contact
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetContactRequest: ProtoMessage {
@@ -206,6 +253,20 @@ public struct GetContactRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetContactRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -241,6 +302,21 @@ public struct UpdateContactRequest: ProtoMessage {
         if !self.updateMask.isEmpty {
             c.pointee.n_update_mask = self.updateMask.count
             c.pointee.update_mask = arena.stringArray(self.updateMask)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["contact", "update_mask"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "contact": self.contact = other.contact
+            case "update_mask": self.updateMask = other.updateMask
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
         }
     }
 }
@@ -327,6 +403,29 @@ public struct ListContactsRequest: ProtoMessage {
         c.pointee.include_archived = self.includeArchived ? 1 : 0
         if let value = self.updateTime { c.pointee.update_time = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "query", "account_id", "without_account", "owner_user_id", "team_id", "include_archived", "update_time"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            case "order_by": self.orderBy = other.orderBy
+            case "query": self.query = other.query
+            case "account_id": self.accountId = other.accountId
+            case "without_account": self.withoutAccount = other.withoutAccount
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "team_id": self.teamId = other.teamId
+            case "include_archived": self.includeArchived = other.includeArchived
+            case "update_time": self.updateTime = other.updateTime
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListContactsResponse: ProtoMessage {
@@ -361,6 +460,21 @@ public struct ListContactsResponse: ProtoMessage {
             c.pointee.contacts = arena.messageArray(self.contacts)
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["contacts", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "contacts": self.contacts = other.contacts
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -401,6 +515,22 @@ public struct MoveContactRequest: ProtoMessage {
         c.pointee.version = self.version
         if !self.accountId.isEmpty { c.pointee.account_id = arena.cString(self.accountId) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "account_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "account_id": self.accountId = other.accountId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ArchiveContactRequest: ProtoMessage {
@@ -432,5 +562,20 @@ public struct ArchiveContactRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ArchiveContactRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }

@@ -179,6 +179,36 @@ public struct DailyReport: ProtoMessage {
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "report_date", "status", "summary", "problems", "tomorrow_plan", "activity_ids", "submit_time_ms", "reviewer_user_id", "review_time_ms", "review_comment", "comment_count", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "report_date": self.reportDate = other.reportDate
+            case "status": self.status = other.status
+            case "summary": self.summary = other.summary
+            case "problems": self.problems = other.problems
+            case "tomorrow_plan": self.tomorrowPlan = other.tomorrowPlan
+            case "activity_ids": self.activityIds = other.activityIds
+            case "submit_time_ms": self.submitTimeMs = other.submitTimeMs
+            case "reviewer_user_id": self.reviewerUserId = other.reviewerUserId
+            case "review_time_ms": self.reviewTimeMs = other.reviewTimeMs
+            case "review_comment": self.reviewComment = other.reviewComment
+            case "comment_count": self.commentCount = other.commentCount
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "created_by_user_id": self.createdByUserId = other.createdByUserId
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// A comment on a daily report; immutable once added.
@@ -231,6 +261,24 @@ public struct DailyReportComment: ProtoMessage {
         if !self.body.isEmpty { c.pointee.body = arena.cString(self.body) }
         c.pointee.create_time_ms = self.createTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "daily_report_id", "author_user_id", "body", "create_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "daily_report_id": self.dailyReportId = other.dailyReportId
+            case "author_user_id": self.authorUserId = other.authorUserId
+            case "body": self.body = other.body
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Create a draft for a date (ALREADY_EXISTS if the owner already has one).
@@ -258,6 +306,20 @@ public struct CreateDailyReportRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CreateDailyReportRequest>, arena: inout ProtoArena) {
         if let value = self.dailyReport { c.pointee.daily_report = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["daily_report"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "daily_report": self.dailyReport = other.dailyReport
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetDailyReportRequest: ProtoMessage {
@@ -283,6 +345,20 @@ public struct GetDailyReportRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetDailyReportRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -318,6 +394,21 @@ public struct UpdateDailyReportRequest: ProtoMessage {
         if !self.updateMask.isEmpty {
             c.pointee.n_update_mask = self.updateMask.count
             c.pointee.update_mask = arena.stringArray(self.updateMask)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["daily_report", "update_mask"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "daily_report": self.dailyReport = other.dailyReport
+            case "update_mask": self.updateMask = other.updateMask
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
         }
     }
 }
@@ -386,6 +477,26 @@ public struct ListDailyReportsRequest: ProtoMessage {
         }
         if let value = self.reportDateRange { c.pointee.report_date_range = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "owner_user_id", "team_id", "statuses", "report_date_range"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            case "order_by": self.orderBy = other.orderBy
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "team_id": self.teamId = other.teamId
+            case "statuses": self.statuses = other.statuses
+            case "report_date_range": self.reportDateRange = other.reportDateRange
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListDailyReportsResponse: ProtoMessage {
@@ -421,6 +532,21 @@ public struct ListDailyReportsResponse: ProtoMessage {
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["daily_reports", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "daily_reports": self.dailyReports = other.dailyReports
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// DRAFT/RETURNED -> SUBMITTED; links that day's activities and locks the report.
@@ -453,6 +579,21 @@ public struct SubmitDailyReportRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__SubmitDailyReportRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -493,6 +634,22 @@ public struct ApproveDailyReportRequest: ProtoMessage {
         c.pointee.version = self.version
         if !self.comment.isEmpty { c.pointee.comment = arena.cString(self.comment) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "comment"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "comment": self.comment = other.comment
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// SUBMITTED -> RETURNED with a required comment.
@@ -532,6 +689,22 @@ public struct ReturnDailyReportRequest: ProtoMessage {
         c.pointee.version = self.version
         if !self.comment.isEmpty { c.pointee.comment = arena.cString(self.comment) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "comment"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "comment": self.comment = other.comment
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Anyone who may read the report may comment, in any status.
@@ -564,6 +737,21 @@ public struct AddDailyReportCommentRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__AddDailyReportCommentRequest>, arena: inout ProtoArena) {
         if !self.dailyReportId.isEmpty { c.pointee.daily_report_id = arena.cString(self.dailyReportId) }
         if !self.body.isEmpty { c.pointee.body = arena.cString(self.body) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["daily_report_id", "body"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "daily_report_id": self.dailyReportId = other.dailyReportId
+            case "body": self.body = other.body
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -604,6 +792,22 @@ public struct ListDailyReportCommentsRequest: ProtoMessage {
         c.pointee.page_size = self.pageSize
         if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["daily_report_id", "page_size", "page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "daily_report_id": self.dailyReportId = other.dailyReportId
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListDailyReportCommentsResponse: ProtoMessage {
@@ -638,5 +842,20 @@ public struct ListDailyReportCommentsResponse: ProtoMessage {
             c.pointee.comments = arena.messageArray(self.comments)
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["comments", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "comments": self.comments = other.comments
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }

@@ -72,6 +72,20 @@ public struct HealthCheckRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__HealthCheckRequest>, arena: inout ProtoArena) {
         if !self.service.isEmpty { c.pointee.service = arena.cString(self.service) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["service"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "service": self.service = other.service
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct HealthCheckResponse: ProtoMessage {
@@ -97,5 +111,19 @@ public struct HealthCheckResponse: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__HealthCheckResponse>, arena _: inout ProtoArena) {
         c.pointee.status = Sfa__V1__ServingStatus(rawValue: .init(truncatingIfNeeded: self.status.rawValue))
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["status"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "status": self.status = other.status
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }

@@ -355,6 +355,25 @@ public struct LeadQualification: ProtoMessage {
         if !self.decidedByUserId.isEmpty { c.pointee.decided_by_user_id = arena.cString(self.decidedByUserId) }
         c.pointee.decided_time_ms = self.decidedTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["need_identified", "authority_confirmed", "budget_confirmed", "notes", "decided_by_user_id", "decided_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "need_identified": self.needIdentified = other.needIdentified
+            case "authority_confirmed": self.authorityConfirmed = other.authorityConfirmed
+            case "budget_confirmed": self.budgetConfirmed = other.budgetConfirmed
+            case "notes": self.notes = other.notes
+            case "decided_by_user_id": self.decidedByUserId = other.decidedByUserId
+            case "decided_time_ms": self.decidedTimeMs = other.decidedTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// A lead.
@@ -579,6 +598,49 @@ public struct Lead: ProtoMessage {
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "first_name", "last_name", "email", "phone", "company_name", "job_title", "website", "source", "source_detail", "lifecycle", "status", "custom_status", "qualification", "disqualification_reason", "converted_account_id", "converted_contact_id", "converted_opportunity_id", "converted_time_ms", "mql_time_ms", "sql_time_ms", "owner_user_id", "partner_source_id", "external_id", "notes", "custom_fields", "created_by_user_id", "create_time_ms", "update_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "first_name": self.firstName = other.firstName
+            case "last_name": self.lastName = other.lastName
+            case "email": self.email = other.email
+            case "phone": self.phone = other.phone
+            case "company_name": self.companyName = other.companyName
+            case "job_title": self.jobTitle = other.jobTitle
+            case "website": self.website = other.website
+            case "source": self.source = other.source
+            case "source_detail": self.sourceDetail = other.sourceDetail
+            case "lifecycle": self.lifecycle = other.lifecycle
+            case "status": self.status = other.status
+            case "custom_status": self.customStatus = other.customStatus
+            case "qualification": self.qualification = other.qualification
+            case "disqualification_reason": self.disqualificationReason = other.disqualificationReason
+            case "converted_account_id": self.convertedAccountId = other.convertedAccountId
+            case "converted_contact_id": self.convertedContactId = other.convertedContactId
+            case "converted_opportunity_id": self.convertedOpportunityId = other.convertedOpportunityId
+            case "converted_time_ms": self.convertedTimeMs = other.convertedTimeMs
+            case "mql_time_ms": self.mqlTimeMs = other.mqlTimeMs
+            case "sql_time_ms": self.sqlTimeMs = other.sqlTimeMs
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "partner_source_id": self.partnerSourceId = other.partnerSourceId
+            case "external_id": self.externalId = other.externalId
+            case "notes": self.notes = other.notes
+            case "custom_fields": self.customFields = other.customFields
+            case "created_by_user_id": self.createdByUserId = other.createdByUserId
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// A possible duplicate found for a lead being created or imported.
@@ -645,6 +707,26 @@ public struct DuplicateMatch: ProtoMessage {
         if !self.companyName.isEmpty { c.pointee.company_name = arena.cString(self.companyName) }
         if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["record_kind", "record_id", "match_kind", "display_name", "email", "company_name", "owner_user_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "record_kind": self.recordKind = other.recordKind
+            case "record_id": self.recordId = other.recordId
+            case "match_kind": self.matchKind = other.matchKind
+            case "display_name": self.displayName = other.displayName
+            case "email": self.email = other.email
+            case "company_name": self.companyName = other.companyName
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct CreateLeadRequest: ProtoMessage {
@@ -677,6 +759,21 @@ public struct CreateLeadRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CreateLeadRequest>, arena: inout ProtoArena) {
         if let value = self.lead { c.pointee.lead = arena.message(value) }
         c.pointee.allow_duplicate = self.allowDuplicate ? 1 : 0
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["lead", "allow_duplicate"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "lead": self.lead = other.lead
+            case "allow_duplicate": self.allowDuplicate = other.allowDuplicate
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -721,6 +818,22 @@ public struct CreateLeadResponse: ProtoMessage {
         }
         c.pointee.created = self.created ? 1 : 0
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["lead", "duplicates", "created"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "lead": self.lead = other.lead
+            case "duplicates": self.duplicates = other.duplicates
+            case "created": self.created = other.created
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetLeadRequest: ProtoMessage {
@@ -746,6 +859,20 @@ public struct GetLeadRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetLeadRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -782,6 +909,21 @@ public struct UpdateLeadRequest: ProtoMessage {
         if !self.updateMask.isEmpty {
             c.pointee.n_update_mask = self.updateMask.count
             c.pointee.update_mask = arena.stringArray(self.updateMask)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["lead", "update_mask"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "lead": self.lead = other.lead
+            case "update_mask": self.updateMask = other.updateMask
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
         }
     }
 }
@@ -890,6 +1032,31 @@ public struct ListLeadsRequest: ProtoMessage {
         if let value = self.createTime { c.pointee.create_time = arena.message(value) }
         if let value = self.updateTime { c.pointee.update_time = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "query", "statuses", "custom_statuses", "lifecycles", "sources", "owner_user_id", "team_id", "create_time", "update_time"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            case "order_by": self.orderBy = other.orderBy
+            case "query": self.query = other.query
+            case "statuses": self.statuses = other.statuses
+            case "custom_statuses": self.customStatuses = other.customStatuses
+            case "lifecycles": self.lifecycles = other.lifecycles
+            case "sources": self.sources = other.sources
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "team_id": self.teamId = other.teamId
+            case "create_time": self.createTime = other.createTime
+            case "update_time": self.updateTime = other.updateTime
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListLeadsResponse: ProtoMessage {
@@ -925,6 +1092,21 @@ public struct ListLeadsResponse: ProtoMessage {
             c.pointee.leads = arena.messageArray(self.leads)
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["leads", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "leads": self.leads = other.leads
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -964,6 +1146,22 @@ public struct MarkLeadMqlRequest: ProtoMessage {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
         if !self.note.isEmpty { c.pointee.note = arena.cString(self.note) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "note"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "note": self.note = other.note
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1022,6 +1220,25 @@ public struct QualifyLeadRequest: ProtoMessage {
         c.pointee.budget_confirmed = self.budgetConfirmed ? 1 : 0
         if !self.notes.isEmpty { c.pointee.notes = arena.cString(self.notes) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "need_identified", "authority_confirmed", "budget_confirmed", "notes"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "need_identified": self.needIdentified = other.needIdentified
+            case "authority_confirmed": self.authorityConfirmed = other.authorityConfirmed
+            case "budget_confirmed": self.budgetConfirmed = other.budgetConfirmed
+            case "notes": self.notes = other.notes
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// The lead is not a fit: it goes to nurture or is archived.
@@ -1069,6 +1286,23 @@ public struct DisqualifyLeadRequest: ProtoMessage {
         if !self.reason.isEmpty { c.pointee.reason = arena.cString(self.reason) }
         c.pointee.target = Sfa__V1__DisqualifyTarget(rawValue: .init(truncatingIfNeeded: self.target.rawValue))
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "reason", "target"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "reason": self.reason = other.reason
+            case "target": self.target = other.target
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct AssignLeadRequest: ProtoMessage {
@@ -1106,6 +1340,22 @@ public struct AssignLeadRequest: ProtoMessage {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
         if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "owner_user_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1159,6 +1409,24 @@ public struct ConvertLeadOpportunity: ProtoMessage {
         if !self.expectedCloseDate.isEmpty { c.pointee.expected_close_date = arena.cString(self.expectedCloseDate) }
         if !self.pipelineId.isEmpty { c.pointee.pipeline_id = arena.cString(self.pipelineId) }
         if !self.stageId.isEmpty { c.pointee.stage_id = arena.cString(self.stageId) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["name", "amount", "expected_close_date", "pipeline_id", "stage_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "name": self.name = other.name
+            case "amount": self.amount = other.amount
+            case "expected_close_date": self.expectedCloseDate = other.expectedCloseDate
+            case "pipeline_id": self.pipelineId = other.pipelineId
+            case "stage_id": self.stageId = other.stageId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1230,6 +1498,26 @@ public struct ConvertLeadRequest: ProtoMessage {
         if let value = self.opportunity { c.pointee.opportunity = arena.message(value) }
         if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "existing_account_id", "account_name", "existing_contact_id", "opportunity", "owner_user_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "existing_account_id": self.existingAccountId = other.existingAccountId
+            case "account_name": self.accountName = other.accountName
+            case "existing_contact_id": self.existingContactId = other.existingContactId
+            case "opportunity": self.opportunity = other.opportunity
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ConvertLeadResponse: ProtoMessage {
@@ -1289,6 +1577,25 @@ public struct ConvertLeadResponse: ProtoMessage {
         c.pointee.account_created = self.accountCreated ? 1 : 0
         c.pointee.contact_created = self.contactCreated ? 1 : 0
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["lead", "account_id", "contact_id", "opportunity_id", "account_created", "contact_created"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "lead": self.lead = other.lead
+            case "account_id": self.accountId = other.accountId
+            case "contact_id": self.contactId = other.contactId
+            case "opportunity_id": self.opportunityId = other.opportunityId
+            case "account_created": self.accountCreated = other.accountCreated
+            case "contact_created": self.contactCreated = other.contactCreated
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Bulk import, up to 10,000 leads per call (and within the frame size limit).
@@ -1332,6 +1639,22 @@ public struct ImportLeadsRequest: ProtoMessage {
         }
         c.pointee.allow_duplicate = self.allowDuplicate ? 1 : 0
         c.pointee.dry_run = self.dryRun ? 1 : 0
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["leads", "allow_duplicate", "dry_run"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "leads": self.leads = other.leads
+            case "allow_duplicate": self.allowDuplicate = other.allowDuplicate
+            case "dry_run": self.dryRun = other.dryRun
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -1393,6 +1716,24 @@ public struct ImportLeadRowResult: ProtoMessage {
             c.pointee.duplicates = arena.messageArray(self.duplicates)
         }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["row_index", "outcome", "lead_id", "field_violations", "duplicates"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "row_index": self.rowIndex = other.rowIndex
+            case "outcome": self.outcome = other.outcome
+            case "lead_id": self.leadId = other.leadId
+            case "field_violations": self.fieldViolations = other.fieldViolations
+            case "duplicates": self.duplicates = other.duplicates
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ImportLeadsResponse: ProtoMessage {
@@ -1440,5 +1781,22 @@ public struct ImportLeadsResponse: ProtoMessage {
         c.pointee.created_count = self.createdCount
         c.pointee.duplicate_count = self.duplicateCount
         c.pointee.invalid_count = self.invalidCount
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["results", "created_count", "duplicate_count", "invalid_count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "results": self.results = other.results
+            case "created_count": self.createdCount = other.createdCount
+            case "duplicate_count": self.duplicateCount = other.duplicateCount
+            case "invalid_count": self.invalidCount = other.invalidCount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }

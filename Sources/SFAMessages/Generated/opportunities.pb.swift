@@ -304,6 +304,49 @@ public struct Opportunity: ProtoMessage {
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "name", "account_id", "primary_contact_id", "amount", "expected_close_date", "pipeline_id", "stage_id", "probability_override_percent", "probability_percent", "forecast_category_override", "forecast_category", "state", "lost_reason", "close_note", "closed_date", "closed_time_ms", "next_step", "description", "source_lead_id", "primary_quote_id", "stage_enter_time_ms", "last_activity_time_ms", "archived", "custom_fields", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "name": self.name = other.name
+            case "account_id": self.accountId = other.accountId
+            case "primary_contact_id": self.primaryContactId = other.primaryContactId
+            case "amount": self.amount = other.amount
+            case "expected_close_date": self.expectedCloseDate = other.expectedCloseDate
+            case "pipeline_id": self.pipelineId = other.pipelineId
+            case "stage_id": self.stageId = other.stageId
+            case "probability_override_percent": self.probabilityOverridePercent = other.probabilityOverridePercent
+            case "probability_percent": self.probabilityPercent = other.probabilityPercent
+            case "forecast_category_override": self.forecastCategoryOverride = other.forecastCategoryOverride
+            case "forecast_category": self.forecastCategory = other.forecastCategory
+            case "state": self.state = other.state
+            case "lost_reason": self.lostReason = other.lostReason
+            case "close_note": self.closeNote = other.closeNote
+            case "closed_date": self.closedDate = other.closedDate
+            case "closed_time_ms": self.closedTimeMs = other.closedTimeMs
+            case "next_step": self.nextStep = other.nextStep
+            case "description": self.description = other.description
+            case "source_lead_id": self.sourceLeadId = other.sourceLeadId
+            case "primary_quote_id": self.primaryQuoteId = other.primaryQuoteId
+            case "stage_enter_time_ms": self.stageEnterTimeMs = other.stageEnterTimeMs
+            case "last_activity_time_ms": self.lastActivityTimeMs = other.lastActivityTimeMs
+            case "archived": self.archived = other.archived
+            case "custom_fields": self.customFields = other.customFields
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "created_by_user_id": self.createdByUserId = other.createdByUserId
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct CreateOpportunityRequest: ProtoMessage {
@@ -330,6 +373,20 @@ public struct CreateOpportunityRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CreateOpportunityRequest>, arena: inout ProtoArena) {
         if let value = self.opportunity { c.pointee.opportunity = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["opportunity"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "opportunity": self.opportunity = other.opportunity
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetOpportunityRequest: ProtoMessage {
@@ -355,6 +412,20 @@ public struct GetOpportunityRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetOpportunityRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -391,6 +462,21 @@ public struct UpdateOpportunityRequest: ProtoMessage {
         if !self.updateMask.isEmpty {
             c.pointee.n_update_mask = self.updateMask.count
             c.pointee.update_mask = arena.stringArray(self.updateMask)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["opportunity", "update_mask"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "opportunity": self.opportunity = other.opportunity
+            case "update_mask": self.updateMask = other.updateMask
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
         }
     }
 }
@@ -510,6 +596,33 @@ public struct ListOpportunitiesRequest: ProtoMessage {
         c.pointee.include_archived = self.includeArchived ? 1 : 0
         if let value = self.updateTime { c.pointee.update_time = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "query", "owner_user_id", "team_id", "pipeline_id", "stage_ids", "forecast_categories", "states", "close_date_range", "account_id", "include_archived", "update_time"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            case "order_by": self.orderBy = other.orderBy
+            case "query": self.query = other.query
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "team_id": self.teamId = other.teamId
+            case "pipeline_id": self.pipelineId = other.pipelineId
+            case "stage_ids": self.stageIds = other.stageIds
+            case "forecast_categories": self.forecastCategories = other.forecastCategories
+            case "states": self.states = other.states
+            case "close_date_range": self.closeDateRange = other.closeDateRange
+            case "account_id": self.accountId = other.accountId
+            case "include_archived": self.includeArchived = other.includeArchived
+            case "update_time": self.updateTime = other.updateTime
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListOpportunitiesResponse: ProtoMessage {
@@ -544,6 +657,21 @@ public struct ListOpportunitiesResponse: ProtoMessage {
             c.pointee.opportunities = arena.messageArray(self.opportunities)
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["opportunities", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "opportunities": self.opportunities = other.opportunities
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -596,6 +724,24 @@ public struct MoveOpportunityStageRequest: ProtoMessage {
         if !self.stageId.isEmpty { c.pointee.stage_id = arena.cString(self.stageId) }
         if !self.lostReason.isEmpty { c.pointee.lost_reason = arena.cString(self.lostReason) }
         if !self.closeNote.isEmpty { c.pointee.close_note = arena.cString(self.closeNote) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "stage_id", "lost_reason", "close_note"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "stage_id": self.stageId = other.stageId
+            case "lost_reason": self.lostReason = other.lostReason
+            case "close_note": self.closeNote = other.closeNote
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -664,6 +810,26 @@ public struct CloseOpportunityRequest: ProtoMessage {
         if !self.closedDate.isEmpty { c.pointee.closed_date = arena.cString(self.closedDate) }
         if !self.stageId.isEmpty { c.pointee.stage_id = arena.cString(self.stageId) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "outcome", "lost_reason", "close_note", "closed_date", "stage_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "outcome": self.outcome = other.outcome
+            case "lost_reason": self.lostReason = other.lostReason
+            case "close_note": self.closeNote = other.closeNote
+            case "closed_date": self.closedDate = other.closedDate
+            case "stage_id": self.stageId = other.stageId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ArchiveOpportunityRequest: ProtoMessage {
@@ -695,6 +861,21 @@ public struct ArchiveOpportunityRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ArchiveOpportunityRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -821,6 +1002,36 @@ public struct OpportunityHistoryEntry: ProtoMessage {
         c.pointee.previous_forecast_category = Sfa__V1__ForecastCategory(rawValue: .init(truncatingIfNeeded: self.previousForecastCategory.rawValue))
         c.pointee.state = Sfa__V1__OpportunityState(rawValue: .init(truncatingIfNeeded: self.state.rawValue))
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "opportunity_id", "change_time_ms", "changed_by_user_id", "stage_id", "stage_name", "previous_stage_id", "previous_stage_name", "amount", "previous_amount", "expected_close_date", "previous_expected_close_date", "probability_percent", "previous_probability_percent", "forecast_category", "previous_forecast_category", "state"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "opportunity_id": self.opportunityId = other.opportunityId
+            case "change_time_ms": self.changeTimeMs = other.changeTimeMs
+            case "changed_by_user_id": self.changedByUserId = other.changedByUserId
+            case "stage_id": self.stageId = other.stageId
+            case "stage_name": self.stageName = other.stageName
+            case "previous_stage_id": self.previousStageId = other.previousStageId
+            case "previous_stage_name": self.previousStageName = other.previousStageName
+            case "amount": self.amount = other.amount
+            case "previous_amount": self.previousAmount = other.previousAmount
+            case "expected_close_date": self.expectedCloseDate = other.expectedCloseDate
+            case "previous_expected_close_date": self.previousExpectedCloseDate = other.previousExpectedCloseDate
+            case "probability_percent": self.probabilityPercent = other.probabilityPercent
+            case "previous_probability_percent": self.previousProbabilityPercent = other.previousProbabilityPercent
+            case "forecast_category": self.forecastCategory = other.forecastCategory
+            case "previous_forecast_category": self.previousForecastCategory = other.previousForecastCategory
+            case "state": self.state = other.state
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetOpportunityHistoryRequest: ProtoMessage {
@@ -860,6 +1071,22 @@ public struct GetOpportunityHistoryRequest: ProtoMessage {
         c.pointee.page_size = self.pageSize
         if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["opportunity_id", "page_size", "page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "opportunity_id": self.opportunityId = other.opportunityId
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetOpportunityHistoryResponse: ProtoMessage {
@@ -894,5 +1121,20 @@ public struct GetOpportunityHistoryResponse: ProtoMessage {
             c.pointee.entries = arena.messageArray(self.entries)
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["entries", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "entries": self.entries = other.entries
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }

@@ -124,6 +124,26 @@ public struct PipelineStage: ProtoMessage {
         c.pointee.is_won = self.isWon ? 1 : 0
         c.pointee.rotting_days = self.rottingDays
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "name", "default_probability_percent", "forecast_category", "is_closed", "is_won", "rotting_days"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "name": self.name = other.name
+            case "default_probability_percent": self.defaultProbabilityPercent = other.defaultProbabilityPercent
+            case "forecast_category": self.forecastCategory = other.forecastCategory
+            case "is_closed": self.isClosed = other.isClosed
+            case "is_won": self.isWon = other.isWon
+            case "rotting_days": self.rottingDays = other.rottingDays
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct Pipeline: ProtoMessage {
@@ -211,6 +231,29 @@ public struct Pipeline: ProtoMessage {
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "name", "description", "stages", "is_default", "archived", "created_by_user_id", "create_time_ms", "update_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "name": self.name = other.name
+            case "description": self.description = other.description
+            case "stages": self.stages = other.stages
+            case "is_default": self.isDefault = other.isDefault
+            case "archived": self.archived = other.archived
+            case "created_by_user_id": self.createdByUserId = other.createdByUserId
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListPipelinesRequest: ProtoMessage {
@@ -249,6 +292,22 @@ public struct ListPipelinesRequest: ProtoMessage {
         if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
         c.pointee.include_archived = self.includeArchived ? 1 : 0
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "include_archived"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            case "include_archived": self.includeArchived = other.includeArchived
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListPipelinesResponse: ProtoMessage {
@@ -284,6 +343,21 @@ public struct ListPipelinesResponse: ProtoMessage {
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["pipelines", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "pipelines": self.pipelines = other.pipelines
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetPipelineRequest: ProtoMessage {
@@ -310,6 +384,20 @@ public struct GetPipelineRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetPipelineRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct CreatePipelineRequest: ProtoMessage {
@@ -335,6 +423,20 @@ public struct CreatePipelineRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CreatePipelineRequest>, arena: inout ProtoArena) {
         if let value = self.pipeline { c.pointee.pipeline = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["pipeline"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "pipeline": self.pipeline = other.pipeline
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -374,6 +476,21 @@ public struct UpdatePipelineRequest: ProtoMessage {
             c.pointee.update_mask = arena.stringArray(self.updateMask)
         }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["pipeline", "update_mask"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "pipeline": self.pipeline = other.pipeline
+            case "update_mask": self.updateMask = other.updateMask
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Archiving the default pipeline, or one with open opportunities, fails
@@ -407,5 +524,20 @@ public struct ArchivePipelineRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ArchivePipelineRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }

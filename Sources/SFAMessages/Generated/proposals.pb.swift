@@ -197,6 +197,38 @@ public struct Proposal: ProtoMessage {
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "opportunity_id", "account_id", "title", "summary", "document_uri", "document_sha256", "proposed_value", "due_date", "status", "submit_time_ms", "review_start_time_ms", "decision_time_ms", "decision_note", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "opportunity_id": self.opportunityId = other.opportunityId
+            case "account_id": self.accountId = other.accountId
+            case "title": self.title = other.title
+            case "summary": self.summary = other.summary
+            case "document_uri": self.documentUri = other.documentUri
+            case "document_sha256": self.documentSha256 = other.documentSha256
+            case "proposed_value": self.proposedValue = other.proposedValue
+            case "due_date": self.dueDate = other.dueDate
+            case "status": self.status = other.status
+            case "submit_time_ms": self.submitTimeMs = other.submitTimeMs
+            case "review_start_time_ms": self.reviewStartTimeMs = other.reviewStartTimeMs
+            case "decision_time_ms": self.decisionTimeMs = other.decisionTimeMs
+            case "decision_note": self.decisionNote = other.decisionNote
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "created_by_user_id": self.createdByUserId = other.createdByUserId
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct CreateProposalRequest: ProtoMessage {
@@ -223,6 +255,20 @@ public struct CreateProposalRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CreateProposalRequest>, arena: inout ProtoArena) {
         if let value = self.proposal { c.pointee.proposal = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["proposal"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "proposal": self.proposal = other.proposal
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetProposalRequest: ProtoMessage {
@@ -248,6 +294,20 @@ public struct GetProposalRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetProposalRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -283,6 +343,21 @@ public struct UpdateProposalRequest: ProtoMessage {
         if !self.updateMask.isEmpty {
             c.pointee.n_update_mask = self.updateMask.count
             c.pointee.update_mask = arena.stringArray(self.updateMask)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["proposal", "update_mask"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "proposal": self.proposal = other.proposal
+            case "update_mask": self.updateMask = other.updateMask
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
         }
     }
 }
@@ -370,6 +445,29 @@ public struct ListProposalsRequest: ProtoMessage {
         }
         if let value = self.dueDateRange { c.pointee.due_date_range = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "query", "opportunity_id", "account_id", "owner_user_id", "team_id", "statuses", "due_date_range"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            case "order_by": self.orderBy = other.orderBy
+            case "query": self.query = other.query
+            case "opportunity_id": self.opportunityId = other.opportunityId
+            case "account_id": self.accountId = other.accountId
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "team_id": self.teamId = other.teamId
+            case "statuses": self.statuses = other.statuses
+            case "due_date_range": self.dueDateRange = other.dueDateRange
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListProposalsResponse: ProtoMessage {
@@ -405,6 +503,21 @@ public struct ListProposalsResponse: ProtoMessage {
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["proposals", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "proposals": self.proposals = other.proposals
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// DRAFT -> SUBMITTED.
@@ -438,6 +551,21 @@ public struct SubmitProposalRequest: ProtoMessage {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// SUBMITTED -> UNDER_REVIEW.
@@ -470,6 +598,21 @@ public struct MarkProposalUnderReviewRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__MarkProposalUnderReviewRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -510,6 +653,22 @@ public struct AcceptProposalRequest: ProtoMessage {
         c.pointee.version = self.version
         if !self.note.isEmpty { c.pointee.note = arena.cString(self.note) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "note"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "note": self.note = other.note
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// SUBMITTED / UNDER_REVIEW -> REJECTED.
@@ -549,6 +708,22 @@ public struct RejectProposalRequest: ProtoMessage {
         c.pointee.version = self.version
         if !self.reason.isEmpty { c.pointee.reason = arena.cString(self.reason) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "reason"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "reason": self.reason = other.reason
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// DRAFT / SUBMITTED / UNDER_REVIEW -> WITHDRAWN.
@@ -587,5 +762,21 @@ public struct WithdrawProposalRequest: ProtoMessage {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
         if !self.reason.isEmpty { c.pointee.reason = arena.cString(self.reason) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "reason"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "reason": self.reason = other.reason
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }

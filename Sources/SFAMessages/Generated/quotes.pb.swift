@@ -166,6 +166,31 @@ public struct QuoteLine: ProtoMessage {
         if let value = self.taxAmount { c.pointee.tax_amount = arena.message(value) }
         if let value = self.totalAmount { c.pointee.total_amount = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "product_code", "description", "quantity_milli", "unit_price", "discount_bps", "tax_rate_bps", "gross_amount", "discount_amount", "net_amount", "tax_amount", "total_amount"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "product_code": self.productCode = other.productCode
+            case "description": self.description = other.description
+            case "quantity_milli": self.quantityMilli = other.quantityMilli
+            case "unit_price": self.unitPrice = other.unitPrice
+            case "discount_bps": self.discountBps = other.discountBps
+            case "tax_rate_bps": self.taxRateBps = other.taxRateBps
+            case "gross_amount": self.grossAmount = other.grossAmount
+            case "discount_amount": self.discountAmount = other.discountAmount
+            case "net_amount": self.netAmount = other.netAmount
+            case "tax_amount": self.taxAmount = other.taxAmount
+            case "total_amount": self.totalAmount = other.totalAmount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct Quote: ProtoMessage {
@@ -407,6 +432,52 @@ public struct Quote: ProtoMessage {
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "opportunity_id", "account_id", "contact_id", "quote_number", "revision", "name", "status", "currency_code", "lines", "valid_until_date", "terms", "subtotal", "discount_total", "tax_total", "grand_total", "max_line_discount_bps", "requires_approval", "is_primary", "previous_revision_quote_id", "superseded_by_quote_id", "submit_time_ms", "approval_decided_by_user_id", "approval_decision_time_ms", "approval_comment", "present_time_ms", "customer_response_time_ms", "customer_response_note", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "opportunity_id": self.opportunityId = other.opportunityId
+            case "account_id": self.accountId = other.accountId
+            case "contact_id": self.contactId = other.contactId
+            case "quote_number": self.quoteNumber = other.quoteNumber
+            case "revision": self.revision = other.revision
+            case "name": self.name = other.name
+            case "status": self.status = other.status
+            case "currency_code": self.currencyCode = other.currencyCode
+            case "lines": self.lines = other.lines
+            case "valid_until_date": self.validUntilDate = other.validUntilDate
+            case "terms": self.terms = other.terms
+            case "subtotal": self.subtotal = other.subtotal
+            case "discount_total": self.discountTotal = other.discountTotal
+            case "tax_total": self.taxTotal = other.taxTotal
+            case "grand_total": self.grandTotal = other.grandTotal
+            case "max_line_discount_bps": self.maxLineDiscountBps = other.maxLineDiscountBps
+            case "requires_approval": self.requiresApproval = other.requiresApproval
+            case "is_primary": self.isPrimary = other.isPrimary
+            case "previous_revision_quote_id": self.previousRevisionQuoteId = other.previousRevisionQuoteId
+            case "superseded_by_quote_id": self.supersededByQuoteId = other.supersededByQuoteId
+            case "submit_time_ms": self.submitTimeMs = other.submitTimeMs
+            case "approval_decided_by_user_id": self.approvalDecidedByUserId = other.approvalDecidedByUserId
+            case "approval_decision_time_ms": self.approvalDecisionTimeMs = other.approvalDecisionTimeMs
+            case "approval_comment": self.approvalComment = other.approvalComment
+            case "present_time_ms": self.presentTimeMs = other.presentTimeMs
+            case "customer_response_time_ms": self.customerResponseTimeMs = other.customerResponseTimeMs
+            case "customer_response_note": self.customerResponseNote = other.customerResponseNote
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "created_by_user_id": self.createdByUserId = other.createdByUserId
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct CreateQuoteRequest: ProtoMessage {
@@ -433,6 +504,20 @@ public struct CreateQuoteRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CreateQuoteRequest>, arena: inout ProtoArena) {
         if let value = self.quote { c.pointee.quote = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["quote"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "quote": self.quote = other.quote
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetQuoteRequest: ProtoMessage {
@@ -458,6 +543,20 @@ public struct GetQuoteRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetQuoteRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -493,6 +592,21 @@ public struct UpdateQuoteRequest: ProtoMessage {
         if !self.updateMask.isEmpty {
             c.pointee.n_update_mask = self.updateMask.count
             c.pointee.update_mask = arena.stringArray(self.updateMask)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["quote", "update_mask"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "quote": self.quote = other.quote
+            case "update_mask": self.updateMask = other.updateMask
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
         }
     }
 }
@@ -593,6 +707,31 @@ public struct ListQuotesRequest: ProtoMessage {
         c.pointee.primary_only = self.primaryOnly ? 1 : 0
         if let value = self.validUntilDateRange { c.pointee.valid_until_date_range = arena.message(value) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "query", "opportunity_id", "account_id", "owner_user_id", "team_id", "statuses", "latest_revisions_only", "primary_only", "valid_until_date_range"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            case "order_by": self.orderBy = other.orderBy
+            case "query": self.query = other.query
+            case "opportunity_id": self.opportunityId = other.opportunityId
+            case "account_id": self.accountId = other.accountId
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "team_id": self.teamId = other.teamId
+            case "statuses": self.statuses = other.statuses
+            case "latest_revisions_only": self.latestRevisionsOnly = other.latestRevisionsOnly
+            case "primary_only": self.primaryOnly = other.primaryOnly
+            case "valid_until_date_range": self.validUntilDateRange = other.validUntilDateRange
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListQuotesResponse: ProtoMessage {
@@ -627,6 +766,21 @@ public struct ListQuotesResponse: ProtoMessage {
             c.pointee.quotes = arena.messageArray(self.quotes)
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["quotes", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "quotes": self.quotes = other.quotes
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -668,6 +822,22 @@ public struct SubmitQuoteForApprovalRequest: ProtoMessage {
         c.pointee.version = self.version
         if !self.comment.isEmpty { c.pointee.comment = arena.cString(self.comment) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "comment"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "comment": self.comment = other.comment
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// NEEDS_APPROVAL -> APPROVED (a manager of the owner's team, or an admin).
@@ -706,6 +876,22 @@ public struct ApproveQuoteRequest: ProtoMessage {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
         if !self.comment.isEmpty { c.pointee.comment = arena.cString(self.comment) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "comment"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "comment": self.comment = other.comment
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -747,6 +933,22 @@ public struct RejectQuoteRequest: ProtoMessage {
         c.pointee.version = self.version
         if !self.comment.isEmpty { c.pointee.comment = arena.cString(self.comment) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "comment"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "comment": self.comment = other.comment
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// APPROVED (or DRAFT not requiring approval) -> PRESENTED.
@@ -779,6 +981,21 @@ public struct PresentQuoteRequest: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__PresentQuoteRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -819,6 +1036,22 @@ public struct AcceptQuoteRequest: ProtoMessage {
         c.pointee.version = self.version
         if !self.note.isEmpty { c.pointee.note = arena.cString(self.note) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "note"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "note": self.note = other.note
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// PRESENTED -> DECLINED.
@@ -858,6 +1091,22 @@ public struct DeclineQuoteRequest: ProtoMessage {
         c.pointee.version = self.version
         if !self.reason.isEmpty { c.pointee.reason = arena.cString(self.reason) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "reason"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "reason": self.reason = other.reason
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Creates a new DRAFT quote copying the lines, with the same quote_number and
@@ -894,6 +1143,21 @@ public struct ReviseQuoteRequest: ProtoMessage {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Makes this quote the opportunity's only primary quote; its grand_total
@@ -928,6 +1192,21 @@ public struct SetPrimaryQuoteRequest: ProtoMessage {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct SetPrimaryQuoteResponse: ProtoMessage {
@@ -960,5 +1239,20 @@ public struct SetPrimaryQuoteResponse: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__SetPrimaryQuoteResponse>, arena: inout ProtoArena) {
         if let value = self.quote { c.pointee.quote = arena.message(value) }
         if let value = self.opportunity { c.pointee.opportunity = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["quote", "opportunity"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "quote": self.quote = other.quote
+            case "opportunity": self.opportunity = other.opportunity
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }

@@ -151,6 +151,19 @@ public struct ListServicesRequest: ProtoMessage {
 
     public func fill(_ _: UnsafeMutablePointer<Sfa__V1__ListServicesRequest>, arena _: inout ProtoArena) {
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = []
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from _: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct MethodInfo: ProtoMessage {
@@ -199,6 +212,23 @@ public struct MethodInfo: ProtoMessage {
         if !self.inputType.isEmpty { c.pointee.input_type = arena.cString(self.inputType) }
         if !self.outputType.isEmpty { c.pointee.output_type = arena.cString(self.outputType) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["name", "full_method", "input_type", "output_type"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "name": self.name = other.name
+            case "full_method": self.fullMethod = other.fullMethod
+            case "input_type": self.inputType = other.inputType
+            case "output_type": self.outputType = other.outputType
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ServiceInfo: ProtoMessage {
@@ -235,6 +265,21 @@ public struct ServiceInfo: ProtoMessage {
             c.pointee.methods = arena.messageArray(self.methods)
         }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["name", "methods"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "name": self.name = other.name
+            case "methods": self.methods = other.methods
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListServicesResponse: ProtoMessage {
@@ -262,6 +307,20 @@ public struct ListServicesResponse: ProtoMessage {
         if !self.services.isEmpty {
             c.pointee.n_services = self.services.count
             c.pointee.services = arena.messageArray(self.services)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["services"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "services": self.services = other.services
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
         }
     }
 }
@@ -330,6 +389,26 @@ public struct FieldInfo: ProtoMessage {
         if !self.oneofName.isEmpty { c.pointee.oneof_name = arena.cString(self.oneofName) }
         c.pointee.is_map = self.isMap ? 1 : 0
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["name", "number", "kind", "type_name", "label", "oneof_name", "is_map"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "name": self.name = other.name
+            case "number": self.number = other.number
+            case "kind": self.kind = other.kind
+            case "type_name": self.typeName = other.typeName
+            case "label": self.label = other.label
+            case "oneof_name": self.oneofName = other.oneofName
+            case "is_map": self.isMap = other.isMap
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct DescribeMessageRequest: ProtoMessage {
@@ -356,6 +435,20 @@ public struct DescribeMessageRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__DescribeMessageRequest>, arena: inout ProtoArena) {
         if !self.messageType.isEmpty { c.pointee.message_type = arena.cString(self.messageType) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["message_type"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "message_type": self.messageType = other.messageType
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -394,6 +487,21 @@ public struct DescribeMessageResponse: ProtoMessage {
             c.pointee.fields = arena.messageArray(self.fields)
         }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["name", "fields"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "name": self.name = other.name
+            case "fields": self.fields = other.fields
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct DescribeEnumRequest: ProtoMessage {
@@ -420,6 +528,20 @@ public struct DescribeEnumRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__DescribeEnumRequest>, arena: inout ProtoArena) {
         if !self.enumType.isEmpty { c.pointee.enum_type = arena.cString(self.enumType) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["enum_type"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "enum_type": self.enumType = other.enumType
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -454,6 +576,21 @@ public struct EnumValueInfo: ProtoMessage {
         if !self.name.isEmpty { c.pointee.name = arena.cString(self.name) }
         c.pointee.number = self.number
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["name", "number"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "name": self.name = other.name
+            case "number": self.number = other.number
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct DescribeEnumResponse: ProtoMessage {
@@ -487,6 +624,21 @@ public struct DescribeEnumResponse: ProtoMessage {
         if !self.values.isEmpty {
             c.pointee.n_values = self.values.count
             c.pointee.values = arena.messageArray(self.values)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["name", "values"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "name": self.name = other.name
+            case "values": self.values = other.values
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
         }
     }
 }

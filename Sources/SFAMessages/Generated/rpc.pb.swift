@@ -159,6 +159,24 @@ public struct RequestHeader: ProtoMessage {
             }
         }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["method", "timeout_ms", "authorization", "idempotency_key", "metadata"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "method": self.method = other.method
+            case "timeout_ms": self.timeoutMs = other.timeoutMs
+            case "authorization": self.authorization = other.authorization
+            case "idempotency_key": self.idempotencyKey = other.idempotencyKey
+            case "metadata": self.metadata = other.metadata
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Header of a RESPONSE frame. On errors the payload is empty.
@@ -216,6 +234,23 @@ public struct ResponseHeader: ProtoMessage {
             }
         }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["status", "message", "details", "metadata"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "status": self.status = other.status
+            case "message": self.message = other.message
+            case "details": self.details = other.details
+            case "metadata": self.metadata = other.metadata
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// Body of a GOAWAY frame (graceful shutdown / drain).
@@ -250,5 +285,20 @@ public struct GoAway: ProtoMessage {
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GoAway>, arena: inout ProtoArena) {
         c.pointee.last_call_id = self.lastCallId
         if !self.reason.isEmpty { c.pointee.reason = arena.cString(self.reason) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["last_call_id", "reason"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "last_call_id": self.lastCallId = other.lastCallId
+            case "reason": self.reason = other.reason
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }

@@ -120,6 +120,25 @@ public struct LeadStatusDefinition: ProtoMessage {
         c.pointee.is_default = self.isDefault ? 1 : 0
         c.pointee.retired = self.retired ? 1 : 0
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["key", "label", "meaning", "sort_order", "is_default", "retired"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "key": self.key = other.key
+            case "label": self.label = other.label
+            case "meaning": self.meaning = other.meaning
+            case "sort_order": self.sortOrder = other.sortOrder
+            case "is_default": self.isDefault = other.isDefault
+            case "retired": self.retired = other.retired
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 /// A reason an opportunity was lost (Odoo lost reasons).
@@ -165,6 +184,23 @@ public struct LostReason: ProtoMessage {
         if !self.label.isEmpty { c.pointee.label = arena.cString(self.label) }
         c.pointee.sort_order = self.sortOrder
         c.pointee.retired = self.retired ? 1 : 0
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["key", "label", "sort_order", "retired"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "key": self.key = other.key
+            case "label": self.label = other.label
+            case "sort_order": self.sortOrder = other.sortOrder
+            case "retired": self.retired = other.retired
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -268,6 +304,30 @@ public struct TenantSettings: ProtoMessage {
         if !self.updatedByUserId.isEmpty { c.pointee.updated_by_user_id = arena.cString(self.updatedByUserId) }
         c.pointee.update_time_ms = self.updateTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["version", "lead_statuses", "lost_reasons", "require_lost_reason", "quote_discount_approval_threshold_bps", "default_currency_code", "time_zone", "working_days", "stalled_deal_days", "updated_by_user_id", "update_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "version": self.version = other.version
+            case "lead_statuses": self.leadStatuses = other.leadStatuses
+            case "lost_reasons": self.lostReasons = other.lostReasons
+            case "require_lost_reason": self.requireLostReason = other.requireLostReason
+            case "quote_discount_approval_threshold_bps": self.quoteDiscountApprovalThresholdBps = other.quoteDiscountApprovalThresholdBps
+            case "default_currency_code": self.defaultCurrencyCode = other.defaultCurrencyCode
+            case "time_zone": self.timeZone = other.timeZone
+            case "working_days": self.workingDays = other.workingDays
+            case "stalled_deal_days": self.stalledDealDays = other.stalledDealDays
+            case "updated_by_user_id": self.updatedByUserId = other.updatedByUserId
+            case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct GetTenantSettingsRequest: ProtoMessage {
@@ -282,6 +342,19 @@ public struct GetTenantSettingsRequest: ProtoMessage {
     }
 
     public func fill(_ _: UnsafeMutablePointer<Sfa__V1__GetTenantSettingsRequest>, arena _: inout ProtoArena) {
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = []
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from _: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -319,6 +392,21 @@ public struct UpdateTenantSettingsRequest: ProtoMessage {
         if !self.updateMask.isEmpty {
             c.pointee.n_update_mask = self.updateMask.count
             c.pointee.update_mask = arena.stringArray(self.updateMask)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["settings", "update_mask"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "settings": self.settings = other.settings
+            case "update_mask": self.updateMask = other.updateMask
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
         }
     }
 }
@@ -391,6 +479,27 @@ public struct Team: ProtoMessage {
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "name", "manager_user_id", "archived", "created_by_user_id", "create_time_ms", "update_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "name": self.name = other.name
+            case "manager_user_id": self.managerUserId = other.managerUserId
+            case "archived": self.archived = other.archived
+            case "created_by_user_id": self.createdByUserId = other.createdByUserId
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListTeamsRequest: ProtoMessage {
@@ -429,6 +538,22 @@ public struct ListTeamsRequest: ProtoMessage {
         if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
         c.pointee.include_archived = self.includeArchived ? 1 : 0
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "include_archived"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            case "include_archived": self.includeArchived = other.includeArchived
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct ListTeamsResponse: ProtoMessage {
@@ -464,6 +589,21 @@ public struct ListTeamsResponse: ProtoMessage {
         }
         if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
     }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["teams", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "teams": self.teams = other.teams
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
 }
 
 public struct CreateTeamRequest: ProtoMessage {
@@ -489,6 +629,20 @@ public struct CreateTeamRequest: ProtoMessage {
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CreateTeamRequest>, arena: inout ProtoArena) {
         if let value = self.team { c.pointee.team = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["team"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "team": self.team = other.team
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
     }
 }
 
@@ -524,6 +678,21 @@ public struct UpdateTeamRequest: ProtoMessage {
         if !self.updateMask.isEmpty {
             c.pointee.n_update_mask = self.updateMask.count
             c.pointee.update_mask = arena.stringArray(self.updateMask)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["team", "update_mask"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "team": self.team = other.team
+            case "update_mask": self.updateMask = other.updateMask
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
         }
     }
 }

@@ -168,7 +168,7 @@ extension AdminService {
             maxConnections: Int32(clamping: snapshot.maximumConnections),
             callsInFlight: Int32(clamping: snapshot.callsInFlight),
             totalCalls: snapshot.methods.reduce(0) { $0 + $1.callCount },
-            openTenantDatabases: Int32(clamping: await tenants.openCount),
+            openTenantDatabases: Int32(clamping: tenants.openCount),
             tenantDatabaseCacheCapacity: Int32(clamping: tenants.capacity),
             tenantCount: Int32(clamping: try await controlPlane.liveTenantIDs().count),
             methods: snapshot.methods

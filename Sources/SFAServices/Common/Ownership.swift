@@ -19,25 +19,12 @@ extension TenantStore {
         }
         return owner
     }
-}
 
-/// An update mask checked against the fields a method lets callers change.
-struct UpdateMask {
-    let fields: Set<String>
-
-    /// - Throws: INVALID_ARGUMENT for an empty mask or fields that cannot change.
-    init(_ paths: [String], updatable: Set<String>, prefix: String) throws {
-        var validation = Validation()
-        validation.check(!paths.isEmpty, "update_mask", "lists no field to change")
-        let fields = Set(paths.map { $0.hasPrefix(prefix + ".") ? String($0.dropFirst(prefix.count + 1)) : $0 })
-        for field in fields.subtracting(updatable).sorted() {
-            validation.check(false, "update_mask", "\(field) cannot be changed here")
-        }
-        try validation.throwIfInvalid()
-        self.fields = fields
+    /// The users of team `teamID` of the caller's tenant, for a list's team filter;
+    /// nil when no team is asked for.
+    func teamMembers(_ teamID: String, access: RecordAccess) async throws -> [String]? {
+        teamID.isEmpty ? nil : try await controlPlane.teamMemberIDs(tenantID: access.tenantID, teamID: teamID)
     }
-
-    func contains(_ field: String) -> Bool { fields.contains(field) }
 }
 
 /// The list order a request asks for: by creation (ids sort by creation time),

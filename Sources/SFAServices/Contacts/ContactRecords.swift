@@ -4,43 +4,40 @@ import SFAStorage
 import SFAStubs
 
 /// How contacts are stored and checked.
-enum ContactRecords {
-    static let table = "contact"
-
-    static func columns(_ contact: Contact) -> [String: (any DatabaseValueConvertible)?] {
-        [
-            "id": contact.id, "version": contact.version,
-            "account_id": contact.accountId.isEmpty ? nil : contact.accountId,
-            "owner_user_id": contact.ownerUserId, "created_by_user_id": contact.createdByUserId, "archived": contact.archived,
-            "email_key": RecordText.key(contact.email),
-            "person_key": "",
-            "search": RecordText.search(contact.firstName, contact.lastName, contact.email, contact.jobTitle),
-            "update_time_ms": contact.updateTimeMs, "data": Data(contact.serializedBytes()),
-        ]
-    }
+extension Contact: OwnedRecord, ArchivableRecord {
+    static var table: String { "contact" }
+    static var recordKind: RecordKind { .contact }
+    static var idPrefix: String { "cont" }
+    static var fieldPath: String { "contact" }
 
     static let updatable: Set<String> = [
         "first_name", "last_name", "email", "phone", "mobile_phone", "job_title", "department", "mailing_address",
         "email_opt_out", "notes", "custom_fields", "owner_user_id",
     ]
 
-    static func validate(_ contact: Contact, fields: Set<String>, into validation: inout Validation) {
-        if fields.contains("first_name") { validation.text(contact.firstName, "contact.first_name", required: false) }
-        if fields.contains("last_name") { validation.text(contact.lastName, "contact.last_name") }
-        if fields.contains("email") { validation.email(contact.email, "contact.email", required: false) }
-        if fields.contains("phone") { validation.phone(contact.phone, "contact.phone") }
-        if fields.contains("mobile_phone") { validation.phone(contact.mobilePhone, "contact.mobile_phone") }
-        if fields.contains("job_title") { validation.text(contact.jobTitle, "contact.job_title", required: false) }
-        if fields.contains("department") { validation.text(contact.department, "contact.department", required: false) }
-        if fields.contains("notes") { validation.text(contact.notes, "contact.notes", required: false, maximumLength: 10_000) }
-        if fields.contains("custom_fields") { validation.customFields(contact.customFields, "contact.custom_fields") }
-        if fields.contains("mailing_address") { validation.address(contact.mailingAddress, "contact.mailing_address") }
+    /// A contact is created in an account; MoveContact moves it later.
+    static var creatable: Set<String> { updatable.union(["account_id"]) }
+
+    var columns: [String: (any DatabaseValueConvertible)?] {
+        [
+            "account_id": accountId.isEmpty ? nil : accountId,
+            "owner_user_id": ownerUserId, "created_by_user_id": createdByUserId, "archived": archived,
+            "email_key": RecordText.key(email), "person_key": "",
+            "search": RecordText.search(firstName, lastName, email, jobTitle), "update_time_ms": updateTimeMs,
+        ]
     }
 
-    static func fetch(_ db: Database, id: String, access: RecordAccess) throws -> Contact {
-        guard let contact = try RecordRows.fetch(db, Contact.self, table: table, id: id, condition: access.condition) else {
-            throw StorageError.notFound(kind: "contact", id: id)
-        }
-        return contact
+    func validate(prefix: String, into validation: inout Validation) {
+        validation.text(firstName, prefix + "first_name", required: false)
+        validation.text(lastName, prefix + "last_name")
+        validation.email(email, prefix + "email", required: false)
+        validation.phone(phone, prefix + "phone")
+        validation.phone(mobilePhone, prefix + "mobile_phone")
+        validation.text(jobTitle, prefix + "job_title", required: false)
+        validation.text(department, prefix + "department", required: false)
+        validation.text(notes, prefix + "notes", required: false, maximumLength: 10_000)
+        validation.customFields(customFields, prefix + "custom_fields")
+        validation.address(mailingAddress, prefix + "mailing_address")
+        validation.reference(accountId, prefix + "account_id")
     }
 }

@@ -3,57 +3,76 @@ import GRDB
 import SFAStorage
 import SFAStubs
 
-/// How leads are stored, checked and matched for duplicates.
-enum LeadRecords {
-    static let table = "lead"
-
-    static func columns(_ lead: Lead) -> [String: (any DatabaseValueConvertible)?] {
-        [
-            "id": lead.id, "version": lead.version, "owner_user_id": lead.ownerUserId,
-            "created_by_user_id": lead.createdByUserId, "status": lead.status.rawValue, "custom_status": lead.customStatus,
-            "lifecycle": lead.lifecycle.rawValue, "source": lead.source.rawValue, "email_key": RecordText.key(lead.email),
-            "person_key": RecordText.personKey(company: lead.companyName, firstName: lead.firstName, lastName: lead.lastName),
-            "search": RecordText.search(lead.firstName, lead.lastName, lead.companyName, lead.email),
-            "create_time_ms": lead.createTimeMs, "update_time_ms": lead.updateTimeMs, "data": Data(lead.serializedBytes()),
-        ]
-    }
+/// How leads are stored and checked.
+extension Lead: OwnedRecord {
+    static var table: String { "lead" }
+    static var recordKind: RecordKind { .lead }
+    static var idPrefix: String { "lead" }
+    static var fieldPath: String { "lead" }
 
     /// Fields a caller sets on create and may change with UpdateLead. Status, lifecycle,
     /// qualification, conversion and owner change through their own methods.
-    static let editable: Set<String> = [
+    static let updatable: Set<String> = [
         "first_name", "last_name", "email", "phone", "company_name", "job_title", "website", "source",
         "source_detail", "custom_status", "external_id", "notes", "custom_fields", "status",
     ]
 
-    /// Statuses UpdateLead may set: the others have their own transitions.
+    static var creatable: Set<String> { updatable.union(["owner_user_id"]) }
+
+    var columns: [String: (any DatabaseValueConvertible)?] {
+        [
+            "owner_user_id": ownerUserId, "created_by_user_id": createdByUserId, "status": status.rawValue,
+            "custom_status": customStatus, "lifecycle": lifecycle.rawValue, "source": source.rawValue,
+            "email_key": RecordText.key(email),
+            "person_key": RecordText.personKey(company: companyName, firstName: firstName, lastName: lastName),
+            "search": RecordText.search(firstName, lastName, companyName, email),
+            "create_time_ms": createTimeMs, "update_time_ms": updateTimeMs,
+        ]
+    }
+
+    /// A lead needs a last name and a company (as in Salesforce), a source, and a way
+    /// to reach it.
+    func validate(prefix: String, into validation: inout Validation) {
+        validation.text(firstName, prefix + "first_name", required: false, maximumLength: 100)
+        validation.text(lastName, prefix + "last_name", maximumLength: 100)
+        validation.email(email, prefix + "email", required: false)
+        validation.phone(phone, prefix + "phone")
+        validation.text(companyName, prefix + "company_name")
+        validation.text(jobTitle, prefix + "job_title", required: false)
+        validation.text(website, prefix + "website", required: false, maximumLength: 2048)
+        validation.known(source, prefix + "source")
+        validation.text(sourceDetail, prefix + "source_detail", required: false)
+        validation.text(externalId, prefix + "external_id", required: false, maximumLength: 100)
+        validation.text(notes, prefix + "notes", required: false, maximumLength: 10_000)
+        validation.customFields(customFields, prefix + "custom_fields")
+        validation.check(!email.isEmpty || !phone.isEmpty, prefix + "email", "a lead needs an email or a phone number")
+    }
+
+    /// Leads that can still change: not converted, not archived.
+    func requireWritable() throws {
+        switch status {
+        case .converted:
+            throw StorageError.failedPrecondition(reason: "ALREADY_CONVERTED", message: "the lead was converted; it is read-only")
+        case .archived:
+            throw StorageError.failedPrecondition(reason: "ARCHIVED", message: "the lead is archived")
+        default:
+            break
+        }
+    }
+}
+
+/// Lead rules beyond the record's own fields: statuses and duplicates.
+enum LeadRecords {
+    /// Statuses a caller may set directly (create, UpdateLead): the others have their own transitions.
     static let freelySettable: Set<LeadStatus> = [.open, .contacted]
 
-    /// Checks the fields of a lead; `fields` limits it to an update's mask. A lead
-    /// needs a last name and a company (as in Salesforce), and a way to reach it.
-    static func validate(_ lead: Lead, fields: Set<String>, prefix: String, into validation: inout Validation) {
-        if fields.contains("first_name") { validation.text(lead.firstName, prefix + "first_name", required: false, maximumLength: 100) }
-        if fields.contains("last_name") { validation.text(lead.lastName, prefix + "last_name", maximumLength: 100) }
-        if fields.contains("email") { validation.email(lead.email, prefix + "email", required: false) }
-        if fields.contains("phone") { validation.phone(lead.phone, prefix + "phone") }
-        if fields.contains("company_name") { validation.text(lead.companyName, prefix + "company_name") }
-        if fields.contains("job_title") { validation.text(lead.jobTitle, prefix + "job_title", required: false) }
-        if fields.contains("website") { validation.text(lead.website, prefix + "website", required: false, maximumLength: 2048) }
-        if fields.contains("source") { validation.known(lead.source, prefix + "source") }
-        if fields.contains("source_detail") { validation.text(lead.sourceDetail, prefix + "source_detail", required: false) }
-        if fields.contains("external_id") { validation.text(lead.externalId, prefix + "external_id", required: false, maximumLength: 100) }
-        if fields.contains("notes") { validation.text(lead.notes, prefix + "notes", required: false, maximumLength: 10_000) }
-        if fields.contains("custom_fields") { validation.customFields(lead.customFields, prefix + "custom_fields") }
-        if fields.contains("status") {
-            validation.check(
-                lead.status == .unspecified || freelySettable.contains(lead.status),
-                prefix + "status",
-                "only OPEN or CONTACTED may be set directly; use MarkLeadMql, QualifyLead, DisqualifyLead or ConvertLead"
-            )
-        }
-        // On create both are present; an update checks the lead as merged instead.
-        if fields.contains("email") && fields.contains("phone") {
-            validation.check(!lead.email.isEmpty || !lead.phone.isEmpty, prefix + "email", "a lead needs an email or a phone number")
-        }
+    /// Checks a status sent by a caller.
+    static func validateStatus(_ status: LeadStatus, _ field: String, into validation: inout Validation) {
+        validation.check(
+            status == .unspecified || freelySettable.contains(status),
+            field,
+            "only OPEN or CONTACTED may be set directly; use MarkLeadMql, QualifyLead, DisqualifyLead or ConvertLead"
+        )
     }
 
     /// Applies the tenant's custom statuses: a named custom status must exist, not be
@@ -78,25 +97,6 @@ enum LeadRecords {
             )
         }
         lead.status = definition.meaning
-    }
-
-    static func fetch(_ db: Database, id: String, access: RecordAccess) throws -> Lead {
-        guard let lead = try RecordRows.fetch(db, Lead.self, table: table, id: id, condition: access.condition) else {
-            throw StorageError.notFound(kind: "lead", id: id)
-        }
-        return lead
-    }
-
-    /// Leads that can still change: not converted, not archived.
-    static func requireWorkable(_ lead: Lead) throws {
-        switch lead.status {
-        case .converted:
-            throw StorageError.failedPrecondition(reason: "ALREADY_CONVERTED", message: "the lead was converted; it is read-only")
-        case .archived:
-            throw StorageError.failedPrecondition(reason: "ARCHIVED", message: "the lead is archived")
-        default:
-            break
-        }
     }
 
     /// Existing leads and contacts that look like `lead`: same email, or same company

@@ -28,8 +28,8 @@ extension LeadService {
         let caller = access.principal.userID
 
         return try await store.write(access, context: context, request: request) { db, trail in
-            var lead = try LeadRecords.fetch(db, id: request.id, access: access)
-            try LeadRecords.requireWorkable(lead)
+            var lead = try RecordRows.fetch(db, Lead.self, id: request.id, access: access)
+            try lead.requireWritable()
             guard lead.version == request.version else {
                 throw StorageError.staleVersion(kind: "lead", id: lead.id, current: lead.version)
             }
@@ -59,11 +59,7 @@ extension LeadService {
                     createTimeMs: now,
                     updateTimeMs: now
                 )
-                try RecordRows.insert(db, table: "opportunity", columns: [
-                    "id": opportunity.id, "version": 1, "account_id": account.id, "owner_user_id": recordOwner,
-                    "created_by_user_id": caller, "source_lead_id": lead.id, "update_time_ms": now,
-                    "data": Data(opportunity.serializedBytes()),
-                ])
+                try RecordRows.insert(db, opportunity)
                 trail.record(.opportunity, opportunity.id, .create, version: 1, changes: [
                     AuditLog.change("name", before: nil, after: opportunity.name),
                     AuditLog.change("source_lead_id", before: nil, after: lead.id),
@@ -80,7 +76,7 @@ extension LeadService {
             lead.convertedTimeMs = now
             lead.version += 1
             lead.updateTimeMs = now
-            try RecordRows.update(db, table: LeadRecords.table, id: lead.id, expectedVersion: before.version, columns: LeadRecords.columns(lead))
+            try RecordRows.update(db, lead, expectedVersion: before.version)
             trail.record(.lead, lead.id, .stateChange, version: lead.version, changes: FieldDiff.changes(before, lead, fields: [
                 "status", "custom_status", "converted_account_id", "converted_contact_id", "converted_opportunity_id",
             ]))
@@ -108,16 +104,14 @@ extension LeadService {
         if !request.existingAccountId.isEmpty {
             // Merging writes to the account: it must be one the caller may change.
             try AccountRecords.requireLinkable(db, id: request.existingAccountId, field: "existing_account_id")
-            guard let existing = try RecordRows.fetch(db, Account.self, table: AccountRecords.table, id: request.existingAccountId, condition: access.condition) else {
-                throw StorageError.notFound(kind: "account", id: request.existingAccountId)
-            }
+            let existing = try RecordRows.fetch(db, Account.self, id: request.existingAccountId, access: access)
             var merged = existing
             if merged.website.isEmpty { merged.website = lead.website }
             if merged.phone.isEmpty { merged.phone = lead.phone }
             if merged != existing {
                 merged.version += 1
                 merged.updateTimeMs = now
-                try RecordRows.update(db, table: AccountRecords.table, id: merged.id, expectedVersion: existing.version, columns: AccountRecords.columns(merged))
+                try RecordRows.update(db, merged, expectedVersion: existing.version)
                 trail.record(.account, merged.id, .merge, version: merged.version, changes: FieldDiff.changes(existing, merged, fields: ["website", "phone"]))
             }
             return (merged, false)
@@ -135,7 +129,7 @@ extension LeadService {
             createTimeMs: now,
             updateTimeMs: now
         )
-        try RecordRows.insert(db, table: AccountRecords.table, columns: AccountRecords.columns(account))
+        try RecordRows.insert(db, account)
         trail.record(.account, account.id, .create, version: 1, changes: [
             AuditLog.change("name", before: nil, after: account.name), AuditLog.change("source_lead_id", before: nil, after: lead.id),
         ])
@@ -154,7 +148,7 @@ extension LeadService {
         trail: inout AuditTrail
     ) throws -> (Contact, created: Bool) {
         if !request.existingContactId.isEmpty {
-            guard let existing = try RecordRows.fetch(db, Contact.self, table: ContactRecords.table, id: request.existingContactId, condition: access.condition),
+            guard let existing = try RecordRows.find(db, Contact.self, id: request.existingContactId, access: access),
                 !existing.archived
             else {
                 throw RPCError.invalidArgument(
@@ -176,7 +170,7 @@ extension LeadService {
             if merged != existing {
                 merged.version += 1
                 merged.updateTimeMs = now
-                try RecordRows.update(db, table: ContactRecords.table, id: merged.id, expectedVersion: existing.version, columns: ContactRecords.columns(merged))
+                try RecordRows.update(db, merged, expectedVersion: existing.version)
                 trail.record(.contact, merged.id, .merge, version: merged.version, changes: FieldDiff.changes(existing, merged, fields: [
                     "account_id", "email", "phone", "job_title",
                 ]))
@@ -198,7 +192,7 @@ extension LeadService {
             createTimeMs: now,
             updateTimeMs: now
         )
-        try RecordRows.insert(db, table: ContactRecords.table, columns: ContactRecords.columns(contact))
+        try RecordRows.insert(db, contact)
         trail.record(.contact, contact.id, .create, version: 1, changes: [
             AuditLog.change("name", before: nil, after: contact.firstName + " " + contact.lastName),
             AuditLog.change("source_lead_id", before: nil, after: lead.id),

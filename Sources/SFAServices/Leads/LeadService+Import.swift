@@ -38,8 +38,9 @@ extension LeadService {
             for (index, row) in request.leads.enumerated() {
                 var result = ImportLeadRowResult(rowIndex: Int32(index))
                 var validation = Validation()
-                LeadRecords.validate(row, fields: LeadRecords.editable, prefix: "", into: &validation)
-                var lead = LeadService.stamp(row, createdBy: caller)
+                LeadRecords.validateStatus(row.status, "status", into: &validation)
+                var lead = try LeadService.stamp(row, createdBy: caller)
+                lead.validate(prefix: "", into: &validation)
                 if let partnerID {
                     lead.ownerUserId = ""
                     lead.partnerSourceId = partnerID
@@ -69,7 +70,7 @@ extension LeadService {
                     response.duplicateCount += 1
                 } else {
                     if !request.dryRun {
-                        try RecordRows.insert(db, table: LeadRecords.table, columns: LeadRecords.columns(lead))
+                        try RecordRows.insert(db, lead)
                         trail.record(.lead, lead.id, .create, version: 1, changes: LeadService.creationChanges(lead))
                     }
                     result.outcome = .created

@@ -8,7 +8,7 @@ extension LeadService {
         var validation = Validation()
         validation.text(request.note, "note", required: false, maximumLength: 2000)
         try validation.throwIfInvalid()
-        return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead, _ in
+        return try await transition(request.id, version: request.version, action: .stateChange, access: access, context: context, request: request) { lead, _ in
             guard lead.lifecycle == .unclassified || lead.lifecycle == .unspecified else {
                 throw StorageError.failedPrecondition(reason: "INVALID_STATE_TRANSITION", message: "the lead is \(lead.lifecycle) already")
             }
@@ -16,7 +16,6 @@ extension LeadService {
             lead.mqlTimeMs = nowMs()
             if lead.status == .nurture { lead.status = .open }
             if !request.note.isEmpty { lead.notes = lead.notes.isEmpty ? request.note : lead.notes + "\n" + request.note }
-            return (.stateChange, ["lifecycle", "mql_time_ms", "status", "notes"])
         }
     }
 
@@ -30,7 +29,7 @@ extension LeadService {
         validation.text(request.notes, "notes", required: false, maximumLength: 2000)
         try validation.throwIfInvalid()
         let decidedBy = access.principal.userID
-        return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead, _ in
+        return try await transition(request.id, version: request.version, action: .stateChange, access: access, context: context, request: request) { lead, _ in
             guard lead.lifecycle == .mql else {
                 throw StorageError.failedPrecondition(
                     reason: "INVALID_STATE_TRANSITION",
@@ -49,7 +48,6 @@ extension LeadService {
                 decidedByUserId: decidedBy,
                 decidedTimeMs: now
             )
-            return (.stateChange, ["lifecycle", "status", "qualification", "sql_time_ms"])
         }
     }
 
@@ -61,10 +59,9 @@ extension LeadService {
         validation.text(request.reason, "reason", maximumLength: 500)
         validation.known(request.target, "target")
         try validation.throwIfInvalid()
-        return try await transition(request.id, version: request.version, access: access, context: context, request: request) { lead, _ in
+        return try await transition(request.id, version: request.version, action: request.target == .archived ? .archive : .stateChange, access: access, context: context, request: request) { lead, _ in
             lead.status = request.target == .archived ? .archived : .nurture
             lead.disqualificationReason = request.reason
-            return (request.target == .archived ? .archive : .stateChange, ["status", "disqualification_reason"])
         }
     }
 }

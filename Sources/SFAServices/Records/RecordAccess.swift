@@ -41,6 +41,21 @@ struct RecordAccess: Sendable {
         }
     }
 
+    /// The scope condition on the rows of `Record`'s table, as SQL text with its
+    /// arguments. The text depends only on the kind of scope, so statements that
+    /// embed it are prepared once and reused; a team's users are one JSON argument.
+    func scope<Record: TenantRecord>(_: Record.Type) -> (sql: String, arguments: StatementArguments) {
+        guard Record.ownership == .owned else { return ("1", []) }
+        switch principal.scope {
+        case .all:
+            return ("1", [])
+        case .team:
+            return ("owner_user_id IN (SELECT value FROM json_each(?))", [SQLJSON.array(teamUserIDs)])
+        case .own:
+            return (principal.role == .partner ? "created_by_user_id = ?" : "owner_user_id = ?", [principal.userID])
+        }
+    }
+
     /// Whether a record with this owner and creator is within scope.
     func contains(ownerUserID: String, createdByUserID: String) -> Bool {
         switch principal.scope {

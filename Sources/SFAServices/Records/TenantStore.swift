@@ -3,8 +3,8 @@ import GRDB
 import SFAStorage
 import SFAStubs
 
-/// How business services read and write a tenant's database: reads in a read
-/// transaction; writes in one immediate transaction that also records the
+/// How business services read and write a tenant's database: short reads on the
+/// calling thread; writes in one immediate transaction that also records the
 /// idempotency key (a retry gets the first response) and appends the audit events
 /// the write produced — all or nothing.
 struct TenantStore: Sendable {
@@ -15,8 +15,11 @@ struct TenantStore: Sendable {
         try await RecordAccess.of(context, controlPlane: controlPlane)
     }
 
-    func read<T: Sendable>(_ access: RecordAccess, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await tenants.withDatabase(access.tenantID) { queue in try await queue.read(body) }
+    /// Runs a short read synchronously on the calling thread, outside a transaction
+    /// (see `TenantDatabases.read`): one statement, or statements that tolerate
+    /// commits between them.
+    func read<T>(_ access: RecordAccess, _ body: (Database) throws -> T) async throws -> T {
+        try await tenants.read(access.tenantID, body)
     }
 
     func write<Response: ProtoMessage>(
@@ -67,48 +70,5 @@ struct AuditTrail {
                 recordVersion: version
             )
         )
-    }
-}
-
-/// Rows of business tables: the whole message in `data`, plus queryable columns.
-enum RecordRows {
-    /// The message with `id` in `table`, if it exists and is within `condition`.
-    static func fetch<M: ProtoMessage>(_ db: Database, _: M.Type, table: String, id: String, condition: SQLExpression) throws -> M? {
-        let request = Table(table).select(Column("data")).filter(Column("id") == id).filter(condition)
-        guard let data = try Data.fetchOne(db, request) else { return nil }
-        return try M(serializedBytes: Array(data))
-    }
-
-    /// Messages of `request` (which selects `data`), decoded.
-    static func fetchAll<M: ProtoMessage>(_ db: Database, _: M.Type, _ request: QueryInterfaceRequest<Row>) throws -> [M] {
-        try Data.fetchAll(db, request.select(Column("data"))).map { try M(serializedBytes: Array($0)) }
-    }
-
-    static func insert(_ db: Database, table: String, columns: [String: (any DatabaseValueConvertible)?]) throws {
-        let names = columns.keys.sorted()
-        try db.execute(
-            sql: "INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))",
-            arguments: StatementArguments(names.map { columns[$0]! })
-        )
-    }
-
-    /// Updates the row if its version is still `expectedVersion`.
-    /// - Throws: `StorageError.staleVersion` otherwise.
-    static func update(
-        _ db: Database,
-        table: String,
-        id: String,
-        expectedVersion: Int64,
-        columns: [String: (any DatabaseValueConvertible)?]
-    ) throws {
-        let names = columns.keys.sorted()
-        try db.execute(
-            sql: "UPDATE \(table) SET \(names.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ? AND version = ?",
-            arguments: StatementArguments(names.map { columns[$0]! }) + [id, expectedVersion]
-        )
-        guard db.changesCount == 1 else {
-            let current = try Int64.fetchOne(db, sql: "SELECT version FROM \(table) WHERE id = ?", arguments: [id]) ?? 0
-            throw StorageError.staleVersion(kind: table, id: id, current: current)
-        }
     }
 }

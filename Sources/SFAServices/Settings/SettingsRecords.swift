@@ -51,3 +51,24 @@ enum SettingsRecords {
         settings.leadStatuses.first { $0.meaning == meaning && $0.isDefault && !$0.retired }?.key ?? ""
     }
 }
+
+/// Teams: shared by the tenant, changed by its admins; archived ones can be restored.
+extension Team: TenantRecord {
+    static var table: String { "team" }
+    static var recordKind: RecordKind { .team }
+    static var idPrefix: String { "team" }
+    static var fieldPath: String { "team" }
+    static var ownership: RecordOwnership { .tenantWide }
+    static let updatable: Set<String> = ["name", "manager_user_id", "archived"]
+    static var creatable: Set<String> { ["name", "manager_user_id"] }
+
+    var columns: [String: (any DatabaseValueConvertible)?] { ["archived": archived] }
+
+    func validate(prefix: String, into validation: inout Validation) {
+        validation.text(name, prefix + "name", maximumLength: 100)
+        validation.reference(managerUserId, prefix + "manager_user_id")
+    }
+
+    /// An archived team can still be changed: restoring it is an update of `archived`.
+    func requireWritable() throws {}
+}

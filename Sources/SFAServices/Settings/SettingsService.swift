@@ -29,7 +29,7 @@ public struct SettingsService: SettingsServiceHandler {
     public func updateTenantSettings(_ request: UpdateTenantSettingsRequest, context: ServerContext) async throws -> TenantSettings {
         let access = try await store.access(context)
         let changes = request.settings ?? TenantSettings()
-        let mask = try UpdateMask(request.updateMask, updatable: Self.updatable, prefix: "settings")
+        let mask = try UpdateMask<TenantSettings>(request.updateMask, updatable: Self.updatable, prefix: "settings")
         var validation = Validation()
         Self.validate(changes, mask: mask, into: &validation)
         try validation.throwIfInvalid()
@@ -39,30 +39,9 @@ public struct SettingsService: SettingsServiceHandler {
             guard before.version == changes.version else {
                 throw StorageError.staleVersion(kind: "tenant_settings", id: "settings", current: before.version)
             }
+            if mask.contains("lead_statuses") { try Self.requireUnusedStatusesKept(db, before: before.leadStatuses, after: changes.leadStatuses) }
             var after = before
-            if mask.contains("lead_statuses") {
-                let kept = Dictionary(changes.leadStatuses.map { ($0.key, $0.meaning) }, uniquingKeysWith: { first, _ in first })
-                for status in before.leadStatuses where kept[status.key] != status.meaning {
-                    let removed = status.key
-                    let uses = try Int.fetchOne(db, sql: "SELECT count(*) FROM lead WHERE custom_status = ?", arguments: [removed]) ?? 0
-                    guard uses == 0 else {
-                        throw StorageError.failedPrecondition(
-                            reason: "IN_USE",
-                            message: "the custom status \(removed) is used by \(uses) leads; retire it instead of removing it or changing its meaning"
-                        )
-                    }
-                }
-                after.leadStatuses = changes.leadStatuses
-            }
-            if mask.contains("lost_reasons") { after.lostReasons = changes.lostReasons }
-            if mask.contains("require_lost_reason") { after.requireLostReason = changes.requireLostReason }
-            if mask.contains("quote_discount_approval_threshold_bps") {
-                after.quoteDiscountApprovalThresholdBps = changes.quoteDiscountApprovalThresholdBps
-            }
-            if mask.contains("default_currency_code") { after.defaultCurrencyCode = changes.defaultCurrencyCode }
-            if mask.contains("time_zone") { after.timeZone = changes.timeZone }
-            if mask.contains("working_days") { after.workingDays = changes.workingDays }
-            if mask.contains("stalled_deal_days") { after.stalledDealDays = changes.stalledDealDays }
+            try mask.apply(changes, to: &after)
             after.version = before.version + 1
             after.updatedByUserId = userID
             after.updateTimeMs = nowMs()
@@ -72,7 +51,21 @@ public struct SettingsService: SettingsServiceHandler {
         }
     }
 
-    private static func validate(_ settings: TenantSettings, mask: UpdateMask, into validation: inout Validation) {
+    /// A custom status key that leads use cannot be removed or given another meaning.
+    private static func requireUnusedStatusesKept(_ db: Database, before: [LeadStatusDefinition], after: [LeadStatusDefinition]) throws {
+        let kept = Dictionary(after.map { ($0.key, $0.meaning) }, uniquingKeysWith: { first, _ in first })
+        for status in before where kept[status.key] != status.meaning {
+            let uses = try Int.fetchOne(db, sql: "SELECT count(*) FROM lead WHERE custom_status = ?", arguments: [status.key]) ?? 0
+            guard uses == 0 else {
+                throw StorageError.failedPrecondition(
+                    reason: "IN_USE",
+                    message: "the custom status \(status.key) is used by \(uses) leads; retire it instead of removing it or changing its meaning"
+                )
+            }
+        }
+    }
+
+    private static func validate(_ settings: TenantSettings, mask: UpdateMask<TenantSettings>, into validation: inout Validation) {
         if mask.contains("lead_statuses") {
             var keys: Set<String> = []
             var defaults: Set<Int32> = []
@@ -123,65 +116,29 @@ public struct SettingsService: SettingsServiceHandler {
 
     public func listTeams(_ request: ListTeamsRequest, context: ServerContext) async throws -> ListTeamsResponse {
         let access = try await store.access(context)
-        let filter = "teams|\(request.includeArchived)"
-        let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken, filter: filter)
-        let teams = try await store.read(access) { db in
-            var query = Table("team").all()
-            if !request.includeArchived { query = query.filter(Column("archived") == false) }
-            return try RecordRows.fetchAll(db, Team.self, query.page(page, order: .oldestFirst))
-        }
-        return ListTeamsResponse(teams: teams, nextPageToken: page.nextToken(lastID: teams.last?.id, count: teams.count, filter: filter))
+        let page = try ListPage(request, pageSize: request.pageSize, pageToken: request.pageToken, orderBy: "")
+        var query = RecordQuery<Team>()
+        query.archived(included: request.includeArchived)
+        let (teams, next) = try await store.list(Team.self, query, page: page, access: access)
+        return ListTeamsResponse(teams: teams, nextPageToken: next)
     }
 
     public func createTeam(_ request: CreateTeamRequest, context: ServerContext) async throws -> Team {
         let access = try await store.access(context)
-        var team = request.team ?? Team()
-        var validation = Validation()
-        validation.text(team.name, "team.name", maximumLength: 100)
-        try validation.throwIfInvalid()
+        var team = try Team.proposed(request.team)
         if !team.managerUserId.isEmpty { _ = try await store.controlPlane.user(team.managerUserId, tenantID: access.tenantID) }
-        let now = nowMs()
-        team.id = RecordID.make("team")
-        team.version = 1
         team.archived = false
         team.createdByUserId = access.principal.userID
-        team.createTimeMs = now
-        team.updateTimeMs = now
-        let created = team
-        return try await store.write(access, context: context, request: request) { db, trail in
-            try RecordRows.insert(db, table: "team", columns: [
-                "id": created.id, "version": 1, "archived": false, "data": Data(created.serializedBytes()),
-            ])
-            trail.record(.team, created.id, .create, version: 1, changes: [AuditLog.change("name", before: nil, after: created.name)])
-            return created
-        }
+        return try await store.create(team, access: access, context: context, request: request)
     }
 
     public func updateTeam(_ request: UpdateTeamRequest, context: ServerContext) async throws -> Team {
         let access = try await store.access(context)
         let changes = request.team ?? Team()
-        let mask = try UpdateMask(request.updateMask, updatable: ["name", "manager_user_id", "archived"], prefix: "team")
-        var validation = Validation()
-        if mask.contains("name") { validation.text(changes.name, "team.name", maximumLength: 100) }
-        try validation.throwIfInvalid()
+        let mask = try UpdateMask<Team>(request.updateMask, updatable: Team.updatable, prefix: "team")
         if mask.contains("manager_user_id"), !changes.managerUserId.isEmpty {
             _ = try await store.controlPlane.user(changes.managerUserId, tenantID: access.tenantID)
         }
-        return try await store.write(access, context: context, request: request) { db, trail in
-            guard let before = try RecordRows.fetch(db, Team.self, table: "team", id: changes.id, condition: true.sqlExpression) else {
-                throw StorageError.notFound(kind: "team", id: changes.id)
-            }
-            var after = before
-            if mask.contains("name") { after.name = changes.name }
-            if mask.contains("manager_user_id") { after.managerUserId = changes.managerUserId }
-            if mask.contains("archived") { after.archived = changes.archived }
-            after.version = before.version + 1
-            after.updateTimeMs = nowMs()
-            try RecordRows.update(db, table: "team", id: after.id, expectedVersion: changes.version, columns: [
-                "version": after.version, "archived": after.archived, "data": Data(after.serializedBytes()),
-            ])
-            trail.record(.team, after.id, .update, version: after.version, changes: FieldDiff.changes(before, after, fields: mask.fields))
-            return after
-        }
+        return try await store.update(changes, mask: mask, access: access, context: context, request: request)
     }
 }

@@ -23,6 +23,13 @@ enum DatabaseOpening {
         try DatabaseQueue(path: path, configuration: configuration(storage))
     }
 
+    /// A pool of one writer and a few readers (WAL lets readers run beside the writer).
+    static func openPool(path: String, storage: StorageConfiguration) throws -> DatabasePool {
+        var configuration = configuration(storage)
+        configuration.maximumReaderCount = storage.maximumReadersPerTenant
+        return try DatabasePool(path: path, configuration: configuration)
+    }
+
     static func createDirectory(_ path: String) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }

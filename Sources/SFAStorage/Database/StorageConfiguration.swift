@@ -17,14 +17,21 @@ public struct StorageConfiguration: Sendable {
     /// How long a writer waits for a lock before giving up with BUSY.
     public var busyTimeout: Duration
     public var durability: Durability
+    /// Reader connections per open tenant database, opened on demand. Reads run
+    /// synchronously on the calling thread, so more readers than the cooperative
+    /// pool has threads seldom help; each costs file descriptors (the default keeps
+    /// 64 open tenants well inside a 1024-descriptor limit).
+    public var maximumReadersPerTenant: Int
 
     public init(
         dataDirectory: String = "sfa-data",
         maximumOpenTenantDatabases: Int = 64,
         busyTimeout: Duration = .seconds(5),
-        durability: Durability = .powerLoss
+        durability: Durability = .powerLoss,
+        maximumReadersPerTenant: Int = 2
     ) {
         self.dataDirectory = dataDirectory
+        self.maximumReadersPerTenant = max(1, maximumReadersPerTenant)
         self.maximumOpenTenantDatabases = max(1, maximumOpenTenantDatabases)
         self.busyTimeout = busyTimeout
         self.durability = durability

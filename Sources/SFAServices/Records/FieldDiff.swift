@@ -1,35 +1,18 @@
-import GRDB
 import SFAStorage
 import SFAStubs
 
-extension QueryInterfaceRequest<Row> {
-    /// One page in id order (ids sort by creation time), after the page token's id.
-    func page(_ page: PageRequest, order: ListOrder) -> QueryInterfaceRequest<Row> {
-        var request = self
-        switch order {
-        case .oldestFirst:
-            if let after = page.after { request = request.filter(Column("id") > after) }
-            request = request.order(Column("id"))
-        case .newestFirst:
-            if let after = page.after { request = request.filter(Column("id") < after) }
-            request = request.order(Column("id").desc)
-        }
-        return request.limit(page.size)
-    }
-
-    /// Records whose `column` (milliseconds) lies in `range`: start inclusive, end exclusive, 0 = open.
-    func filter(range: TimeRange, column: String) -> QueryInterfaceRequest<Row> {
-        var request = self
-        if range.startTimeMs > 0 { request = request.filter(Column(column) >= range.startTimeMs) }
-        if range.endTimeMs > 0 { request = request.filter(Column(column) < range.endTimeMs) }
-        return request
-    }
-}
-
-/// The audit changes between two versions of a record: for each field an update
-/// named (proto field names), its value before and after, when it changed. Values
-/// are read by reflection from the generated types, so this works for every record.
+/// The audit changes between two versions of a record: for each field (proto names)
+/// its value before and after, when it changed. Values are read by reflection from
+/// the generated types, so this works for every record.
 enum FieldDiff {
+    /// Fields every write changes; the audit event carries the new version itself.
+    private static let bookkeeping: Set<String> = ["version", "update_time_ms"]
+
+    /// Changes of every field but the bookkeeping ones.
+    static func changes<M: ProtoMessage>(_ before: M, _ after: M) -> [FieldChange] {
+        changes(before, after, fields: M.fieldNames.subtracting(bookkeeping))
+    }
+
     static func changes<M: ProtoMessage>(_ before: M, _ after: M, fields: Set<String>) -> [FieldChange] {
         let beforeValues = values(before)
         let afterValues = values(after)

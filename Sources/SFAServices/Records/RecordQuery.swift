@@ -1,0 +1,109 @@
+import GRDB
+import SFAStorage
+import SFAStubs
+
+/// The filters of one list over a record table, as SQL conditions with their
+/// arguments. The text depends only on which filters are present (lists of values
+/// are one JSON argument), so the statement of each combination is prepared once
+/// per connection and reused.
+struct RecordQuery<R: TenantRecord> {
+    private(set) var conditions: [String] = []
+    private(set) var arguments = StatementArguments()
+
+    /// Adds a condition written in SQL with its arguments.
+    mutating func filter(_ sql: String, _ arguments: StatementArguments = []) {
+        conditions.append(sql)
+        self.arguments += arguments
+    }
+
+    /// `column = value`, unless `value` is empty (no filter).
+    mutating func equals(_ column: String, _ value: String) {
+        if !value.isEmpty { filter("\(column) = ?", [value]) }
+    }
+
+    /// `column` is one of `values`, unless there are none (no filter).
+    mutating func anyOf(_ column: String, _ values: [String]) {
+        if !values.isEmpty { filter("\(column) IN (SELECT value FROM json_each(?))", [SQLJSON.array(values)]) }
+    }
+
+    /// `column` holds one of the enum `values`, unless there are none (no filter).
+    mutating func anyOf<E: ProtoEnum>(_ column: String, _ values: [E]) {
+        if !values.isEmpty { filter("\(column) IN (SELECT value FROM json_each(?))", [SQLJSON.array(values.map(\.rawValue))]) }
+    }
+
+    /// `column` (milliseconds) in `range`: start inclusive, end exclusive, 0 = open.
+    mutating func within(_ column: String, _ range: TimeRange?) {
+        guard let range else { return }
+        if range.startTimeMs > 0 { filter("\(column) >= ?", [range.startTimeMs]) }
+        if range.endTimeMs > 0 { filter("\(column) < ?", [range.endTimeMs]) }
+    }
+
+    /// The record's `search` column contains `query` (normalised, wildcards escaped).
+    mutating func search(_ query: String) {
+        if !query.isEmpty { filter("search LIKE ? ESCAPE '\\'", [RecordText.likePattern(query)]) }
+    }
+
+    /// Owned by a member of a team (`members` nil: no team filter).
+    mutating func ownedBy(_ members: [String]?) {
+        if let members { filter("owner_user_id IN (SELECT value FROM json_each(?))", [SQLJSON.array(members)]) }
+    }
+
+    /// Archived records only when asked for.
+    mutating func archived(included: Bool) {
+        if !included { filter("archived = 0") }
+    }
+}
+
+/// A list request's page: its size, its order, and where the page token says it
+/// resumes. The token is bound to the request itself with its page fields cleared,
+/// so a token replayed with any other filter, order or query is refused.
+struct ListPage<Request: ProtoMessage> {
+    let request: PageRequest
+    let order: ListOrder
+    private let binding: String
+
+    /// - Throws: INVALID_ARGUMENT for an unsupported order or a token this list did not issue.
+    init(_ listRequest: Request, pageSize: Int32, pageToken: String, orderBy: String) throws {
+        var bound = listRequest
+        try bound.merge(from: Request(), fields: ["page_size", "page_token"])
+        binding = Request.protoName + "|" + requestDigest(bound).map { String($0, radix: 16) }.joined()
+        order = try ListOrder(orderBy)
+        request = try PageRequest(pageSize: pageSize, pageToken: pageToken, filter: binding)
+    }
+
+    /// The SQL of this page over `query`, in the caller's scope.
+    func sql<R: TenantRecord>(_ query: RecordQuery<R>, scope: (sql: String, arguments: StatementArguments)) -> (sql: String, arguments: StatementArguments) {
+        var conditions = [scope.sql] + query.conditions
+        var arguments = scope.arguments + query.arguments
+        if let after = request.after {
+            conditions.append(order == .oldestFirst ? "id > ?" : "id < ?")
+            arguments += [after]
+        }
+        let direction = order == .oldestFirst ? "" : " DESC"
+        let sql = "SELECT data FROM \(R.table) WHERE \(conditions.joined(separator: " AND ")) ORDER BY id\(direction) LIMIT ?"
+        return (sql, arguments + [request.size])
+    }
+
+    /// The token of the page after one that returned `records`.
+    func nextToken<R: TenantRecord>(after records: [R]) -> String {
+        request.nextToken(lastID: records.last?.id, count: records.count, filter: binding)
+    }
+}
+
+extension TenantStore {
+    /// One page of `R` matching `query` within the caller's scope, and the token of
+    /// the next page ("" after the last). `withinScope` false is for records whose
+    /// visibility a parent record already decided (the contacts of an account the
+    /// caller may see).
+    func list<R: TenantRecord, Request: ProtoMessage>(
+        _: R.Type,
+        _ query: RecordQuery<R>,
+        page: ListPage<Request>,
+        access: RecordAccess,
+        withinScope: Bool = true
+    ) async throws -> (records: [R], nextPageToken: String) {
+        let (sql, arguments) = page.sql(query, scope: withinScope ? access.scope(R.self) : ("1", []))
+        let records = try await read(access) { db in try RecordRows.fetchAll(db, R.self, sql: sql, arguments: arguments) }
+        return (records, page.nextToken(after: records))
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import GRDB
+import SFAStorage
+import SFAStubs
+
+/// Rows of record tables, through statements prepared once per connection and
+/// reused (`cachedStatement`): no SQL is generated, authorized or analysed per call.
+enum RecordRows {
+    /// The record with `id` if it exists and is within the caller's scope.
+    /// - Throws: NOT_FOUND otherwise (a record out of scope does not exist for the caller).
+    static func fetch<R: TenantRecord>(_ db: Database, _: R.Type, id: String, access: RecordAccess) throws -> R {
+        guard let record = try find(db, R.self, id: id, access: access) else {
+            throw StorageError.notFound(kind: R.table, id: id)
+        }
+        return record
+    }
+
+    /// The record with `id` if it exists and is within the caller's scope.
+    static func find<R: TenantRecord>(_ db: Database, _: R.Type, id: String, access: RecordAccess) throws -> R? {
+        let scope = access.scope(R.self)
+        let statement = try db.cachedStatement(sql: "SELECT data FROM \(R.table) WHERE id = ? AND \(scope.sql)")
+        guard let data = try Data.fetchOne(statement, arguments: [id] + scope.arguments) else { return nil }
+        return try R(serializedBytes: Array(data))
+    }
+
+    /// Records of a statement that selects `data`.
+    static func fetchAll<R: TenantRecord>(_ db: Database, _: R.Type, sql: String, arguments: StatementArguments) throws -> [R] {
+        let statement = try db.cachedStatement(sql: sql)
+        return try Data.fetchAll(statement, arguments: arguments).map { try R(serializedBytes: Array($0)) }
+    }
+
+    static func insert<R: TenantRecord>(_ db: Database, _ record: R) throws {
+        let row = self.row(record)
+        let names = row.keys.sorted()
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO \(R.table) (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))"
+        )
+        let values: [(any DatabaseValueConvertible)?] = names.map { row[$0] ?? nil }
+        try statement.execute(arguments: StatementArguments(values))
+    }
+
+    /// Stores `record` over the row if that row's version is still `expectedVersion`.
+    /// - Throws: `StorageError.staleVersion` otherwise.
+    static func update<R: TenantRecord>(_ db: Database, _ record: R, expectedVersion: Int64) throws {
+        var row = self.row(record)
+        row["id"] = nil
+        let names = row.keys.sorted()
+        let statement = try db.cachedStatement(
+            sql: "UPDATE \(R.table) SET \(names.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ? AND version = ?"
+        )
+        let values: [(any DatabaseValueConvertible)?] = names.map { row[$0] ?? nil }
+        try statement.execute(arguments: StatementArguments(values) + [record.id, expectedVersion])
+        guard db.changesCount == 1 else {
+            let current = try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM \(R.table) WHERE id = ?"), arguments: [record.id]) ?? 0
+            throw StorageError.staleVersion(kind: R.table, id: record.id, current: current)
+        }
+    }
+
+    private static func row<R: TenantRecord>(_ record: R) -> [String: (any DatabaseValueConvertible)?] {
+        var row = record.columns
+        row["id"] = record.id
+        row["version"] = record.version
+        row["data"] = Data(record.serializedBytes())
+        return row
+    }
+}

@@ -1,0 +1,88 @@
+import GRDB
+import SFAStorage
+import SFAStubs
+
+/// A business record of a tenant, stored whole (`data`: the encoded message) in its
+/// own table beside `id`, `version` and the columns its filters, scope checks and
+/// duplicate checks query.
+///
+/// Declaring a conformance is what a new record type needs for `TenantStore`'s
+/// generic get, create, update, transition, archive and list, which apply scope,
+/// version, writability, validation, idempotency and audit in one place.
+protocol TenantRecord: ProtoMessage {
+    /// The table, e.g. "account".
+    static var table: String { get }
+    /// The kind audit events name.
+    static var recordKind: RecordKind { get }
+    /// The prefix of server-made ids, e.g. "acct".
+    static var idPrefix: String { get }
+    /// The request field holding the record, which prefixes violation paths ("account").
+    static var fieldPath: String { get }
+    /// Fields callers set on create and may change with the record's update method.
+    static var updatable: Set<String> { get }
+    /// Fields callers set on create: `updatable` unless the record says otherwise.
+    static var creatable: Set<String> { get }
+    /// Whether the caller's scope (own, team) narrows which rows it sees.
+    static var ownership: RecordOwnership { get }
+
+    var id: String { get set }
+    var version: Int64 { get set }
+    var createTimeMs: Int64 { get set }
+    var updateTimeMs: Int64 { get set }
+
+    /// The row's queryable columns besides `id`, `version` and `data`; for owned
+    /// records they include `owner_user_id` and `created_by_user_id`.
+    var columns: [String: (any DatabaseValueConvertible)?] { get }
+
+    /// Adds a violation for every field that breaks the record's rules; `prefix` is
+    /// the path of the record in the request ("account.", "leads[3].").
+    func validate(prefix: String, into validation: inout Validation)
+
+    /// Throws FAILED_PRECONDITION when the record may no longer change (archived,
+    /// converted).
+    func requireWritable() throws
+}
+
+extension TenantRecord {
+    static var creatable: Set<String> { updatable }
+
+    /// A new record holding only the creatable fields of `proposed`: whatever the
+    /// server sets (id, version, times, creator, derived state) starts at its default.
+    static func proposed(_ proposed: Self?) throws -> Self {
+        var record = Self()
+        try record.merge(from: proposed ?? Self(), fields: creatable)
+        return record
+    }
+}
+
+/// How the caller's scope applies to a record type.
+enum RecordOwnership {
+    /// Rows carry `owner_user_id` and `created_by_user_id`; `.own` and `.team` scopes
+    /// narrow what a caller sees (see `RecordAccess`).
+    case owned
+    /// Shared by the tenant (teams): the permission table alone decides.
+    case tenantWide
+}
+
+/// A record with an owner, which owned-record scopes apply to.
+protocol OwnedRecord: TenantRecord {
+    var ownerUserId: String { get set }
+    var createdByUserId: String { get set }
+}
+
+extension OwnedRecord {
+    static var ownership: RecordOwnership { .owned }
+}
+
+/// A record that is archived rather than deleted; archived records are read-only.
+protocol ArchivableRecord: TenantRecord {
+    var archived: Bool { get set }
+}
+
+extension ArchivableRecord {
+    func requireWritable() throws {
+        guard !archived else {
+            throw StorageError.failedPrecondition(reason: "ARCHIVED", message: "the \(Self.table) is archived")
+        }
+    }
+}

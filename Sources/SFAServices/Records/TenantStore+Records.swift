@@ -1,0 +1,141 @@
+import GRDB
+import SFAStorage
+import SFAStubs
+
+/// The lifecycle every record type shares: services declare records and write their
+/// rules; scope, version, writability, validation, idempotency and audit are applied
+/// here, once.
+extension TenantStore {
+    /// The record with `id`, if the caller may see it (NOT_FOUND otherwise).
+    func get<R: TenantRecord>(_: R.Type, id: String, access: RecordAccess) async throws -> R {
+        try await read(access) { db in try RecordRows.fetch(db, R.self, id: id, access: access) }
+    }
+
+    /// Stamps a new record (id, version 1, times; creator and owner for owned
+    /// records), validates it whole, and inserts it with its audit event. `link`
+    /// runs in the transaction first, for checks against other records.
+    func create<R: TenantRecord>(
+        _ proposed: R,
+        access: RecordAccess,
+        context: ServerContext,
+        request: some ProtoMessage,
+        link: @escaping @Sendable (Database, R) throws -> Void = { _, _ in }
+    ) async throws -> R {
+        var record = proposed
+        let now = nowMs()
+        record.id = RecordID.make(R.idPrefix)
+        record.version = 1
+        record.createTimeMs = now
+        record.updateTimeMs = now
+        var validation = Validation()
+        record.validate(prefix: R.fieldPath + ".", into: &validation)
+        try validation.throwIfInvalid()
+        let created = record
+        return try await write(access, context: context, request: request) { db, trail in
+            try link(db, created)
+            try RecordRows.insert(db, created)
+            trail.record(R.recordKind, created.id, .create, version: 1, changes: FieldDiff.changes(R(), created))
+            return created
+        }
+    }
+
+    /// Applies the fields of `changes` named in `mask` to the stored record (the
+    /// one with `changes.id`, at `changes.version`), then `rules` for what the record
+    /// type checks or derives beyond its fields.
+    func update<R: TenantRecord>(
+        _ changes: R,
+        mask: UpdateMask<R>,
+        access: RecordAccess,
+        context: ServerContext,
+        request: some ProtoMessage,
+        rules: @escaping @Sendable (Database, R, inout R) throws -> Void = { _, _, _ in }
+    ) async throws -> R {
+        try await modify(R.self, id: changes.id, version: changes.version, action: .update, access: access, context: context, request: request) {
+            db, before, after in
+            try mask.apply(changes, to: &after)
+            try rules(db, before, &after)
+        }
+    }
+
+    /// An update of an owned record; a new owner in the mask must be an active user
+    /// the caller may assign records to (empty means the caller).
+    func update<R: OwnedRecord>(
+        _ changes: R,
+        mask: UpdateMask<R>,
+        access: RecordAccess,
+        context: ServerContext,
+        request: some ProtoMessage,
+        rules: @escaping @Sendable (Database, R, inout R) throws -> Void = { _, _, _ in }
+    ) async throws -> R {
+        var changes = changes
+        if mask.contains("owner_user_id") {
+            changes.ownerUserId = try await owner(changes.ownerUserId, access: access, field: R.fieldPath + ".owner_user_id")
+        }
+        let checked = changes
+        return try await modify(R.self, id: checked.id, version: checked.version, action: .update, access: access, context: context, request: request) {
+            db, before, after in
+            try mask.apply(checked, to: &after)
+            try rules(db, before, &after)
+        }
+    }
+
+    /// Reads the record within scope, refuses it when read-only or when `version` is
+    /// not its current version, lets `change` modify it, validates the result whole,
+    /// and stores it with a new version and an audit event listing every field that
+    /// changed.
+    func modify<R: TenantRecord>(
+        _: R.Type,
+        id: String,
+        version: Int64,
+        action: AuditAction,
+        access: RecordAccess,
+        context: ServerContext,
+        request: some ProtoMessage,
+        change: @escaping @Sendable (Database, R, inout R) throws -> Void
+    ) async throws -> R {
+        try await write(access, context: context, request: request) { db, trail in
+            let before = try RecordRows.fetch(db, R.self, id: id, access: access)
+            try before.requireWritable()
+            guard before.version == version else {
+                throw StorageError.staleVersion(kind: R.table, id: id, current: before.version)
+            }
+            var after = before
+            try change(db, before, &after)
+            var validation = Validation()
+            after.validate(prefix: R.fieldPath + ".", into: &validation)
+            try validation.throwIfInvalid()
+            after.id = before.id
+            after.version = before.version + 1
+            after.updateTimeMs = nowMs()
+            try RecordRows.update(db, after, expectedVersion: before.version)
+            trail.record(R.recordKind, id, action, version: after.version, changes: FieldDiff.changes(before, after))
+            return after
+        }
+    }
+
+    /// Archives a record the caller may see; archiving an archived record changes
+    /// nothing (and so does not need the current version).
+    func archive<R: ArchivableRecord>(
+        _: R.Type,
+        id: String,
+        version: Int64,
+        access: RecordAccess,
+        context: ServerContext,
+        request: some ProtoMessage
+    ) async throws -> R {
+        try await write(access, context: context, request: request) { db, trail in
+            let before = try RecordRows.fetch(db, R.self, id: id, access: access)
+            guard !before.archived else { return before }
+            guard before.version == version else {
+                throw StorageError.staleVersion(kind: R.table, id: id, current: before.version)
+            }
+            var after = before
+            after.archived = true
+            after.version += 1
+            after.updateTimeMs = nowMs()
+            try RecordRows.update(db, after, expectedVersion: before.version)
+            trail.record(R.recordKind, id, .archive, version: after.version, changes: FieldDiff.changes(before, after))
+            return after
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import SFAClient
+import SFAServices
+import SFAStubs
+import Testing
+
+/// The generic record lifecycle (`TenantStore`'s get, update, archive, list), each
+/// rule shown through two different record types over the real server.
+@Suite struct RecordEngineTests {
+    /// The violations of a call that must fail with INVALID_ARGUMENT.
+    private func violations(_ call: () async throws -> some Any) async -> [FieldViolation] {
+        do {
+            _ = try await call()
+            Issue.record("the call succeeded")
+            return []
+        } catch let error as RPCError {
+            #expect(error.code == .invalidArgument)
+            return error.details.fieldViolations
+        } catch {
+            Issue.record("unexpected error \(error)")
+            return []
+        }
+    }
+
+    @Test func aMisspeltMaskFieldIsRefusedAndChangesNothing() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Masks")
+            let accounts = stack.accounts(tenant.keys[.admin])
+            let contacts = stack.contacts(tenant.keys[.admin])
+            let acme = try await accounts.createAccount(CreateAccountRequest(account: Account(name: "Acme")))
+            let mina = try await contacts.createContact(CreateContactRequest(contact: Contact(lastName: "Park")))
+
+            let accountViolations = await violations {
+                try await accounts.updateAccount(UpdateAccountRequest(account: Account(id: acme.id, version: 1, name: "X"), updateMask: ["nmae"]))
+            }
+            #expect(accountViolations.map(\.field) == ["update_mask"])
+            #expect(accountViolations.first?.description.contains("nmae is not a field of sfa.v1.Account") == true)
+            let contactViolations = await violations {
+                try await contacts.updateContact(UpdateContactRequest(contact: Contact(id: mina.id, version: 1, lastName: "Lee"), updateMask: ["last_name", "contact.emial"]))
+            }
+            #expect(contactViolations.count == 1)
+            #expect(contactViolations.first?.description.contains("emial is not a field of sfa.v1.Contact") == true)
+            // A real field the method does not let callers change is refused differently.
+            let serverSet = await violations {
+                try await contacts.updateContact(UpdateContactRequest(contact: Contact(id: mina.id, version: 1), updateMask: ["created_by_user_id"]))
+            }
+            #expect(serverSet.first?.description.contains("cannot be changed here") == true)
+
+            #expect(try await accounts.getAccount(GetAccountRequest(id: acme.id)) == acme)
+            #expect(try await contacts.getContact(GetContactRequest(id: mina.id)) == mina)
+        }
+    }
+
+    @Test func aStaleVersionIsAbortedAndChangesNothing() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Versions")
+            let accounts = stack.accounts(tenant.keys[.admin])
+            let leads = stack.leads(tenant.keys[.admin])
+            let acme = try await accounts.createAccount(CreateAccountRequest(account: Account(name: "Acme")))
+            let renamed = try await accounts.updateAccount(UpdateAccountRequest(account: Account(id: acme.id, version: 1, name: "Acme KK"), updateMask: ["name"]))
+            #expect(renamed.version == 2 && renamed.name == "Acme KK")
+            #expect(await statusOf {
+                try await accounts.updateAccount(UpdateAccountRequest(account: Account(id: acme.id, version: 1, name: "Lost"), updateMask: ["name"]))
+            } == .aborted)
+            #expect(try await accounts.getAccount(GetAccountRequest(id: acme.id)) == renamed)
+
+            let lead = try #require(try await leads.createLead(CreateLeadRequest(lead: Lead(lastName: "Sato", email: "sato@example.jp", companyName: "Sato KK", source: .website))).lead)
+            let called = try await leads.updateLead(UpdateLeadRequest(lead: Lead(id: lead.id, version: 1, status: .contacted), updateMask: ["status"]))
+            #expect(called.version == 2 && called.status == .contacted)
+            #expect(await statusOf {
+                try await leads.updateLead(UpdateLeadRequest(lead: Lead(id: lead.id, version: 1, phone: "+81 3 0000 0000"), updateMask: ["phone"]))
+            } == .aborted)
+            #expect(try await leads.getLead(GetLeadRequest(id: lead.id)) == called)
+        }
+    }
+
+    @Test func anArchivedRecordIsReadOnly() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Archived")
+            let accounts = stack.accounts(tenant.keys[.admin])
+            let leads = stack.leads(tenant.keys[.admin])
+            let acme = try await accounts.createAccount(CreateAccountRequest(account: Account(name: "Acme")))
+            let archived = try await accounts.archiveAccount(ArchiveAccountRequest(id: acme.id, version: 1))
+            #expect(archived.archived && archived.version == 2)
+            // Archiving again changes nothing.
+            #expect(try await accounts.archiveAccount(ArchiveAccountRequest(id: acme.id, version: 2)) == archived)
+            #expect(await statusOf {
+                try await accounts.updateAccount(UpdateAccountRequest(account: Account(id: acme.id, version: 2, name: "Back"), updateMask: ["name"]))
+            } == .failedPrecondition)
+
+            let lead = try #require(try await leads.createLead(CreateLeadRequest(lead: Lead(lastName: "Ito", phone: "+81 3 1111 1111", companyName: "Ito", source: .referral))).lead)
+            let gone = try await leads.disqualifyLead(DisqualifyLeadRequest(id: lead.id, version: 1, reason: "no budget", target: .archived))
+            #expect(gone.status == .archived)
+            #expect(await statusOf {
+                try await leads.updateLead(UpdateLeadRequest(lead: Lead(id: lead.id, version: gone.version, notes: "x"), updateMask: ["notes"]))
+            } == .failedPrecondition)
+            #expect(try await accounts.getAccount(GetAccountRequest(id: acme.id)) == archived)
+            #expect(try await leads.getLead(GetLeadRequest(id: lead.id)) == gone)
+        }
+    }
+
+    @Test func aPageTokenWorksOnlyWithTheListItCameFrom() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Pages")
+            let accounts = stack.accounts(tenant.keys[.admin])
+            let leads = stack.leads(tenant.keys[.admin])
+            var accountIDs: [String] = []
+            for index in 0..<5 {
+                accountIDs.append(try await accounts.createAccount(CreateAccountRequest(account: Account(name: "Company \(index)", industry: "Retail"))).id)
+                _ = try await leads.createLead(
+                    CreateLeadRequest(lead: Lead(lastName: "L\(index)", email: "l\(index)@example.com", companyName: "C\(index)", source: .website))
+                )
+            }
+            let first = try await accounts.listAccounts(ListAccountsRequest(pageSize: 2, industry: "retail"))
+            #expect(first.accounts.map(\.id) == Array(accountIDs.prefix(2)))
+            #expect(!first.nextPageToken.isEmpty)
+            // The same list with a page size of its own continues; another filter is refused.
+            let second = try await accounts.listAccounts(ListAccountsRequest(pageSize: 3, pageToken: first.nextPageToken, industry: "retail"))
+            #expect(second.accounts.map(\.id) == Array(accountIDs.suffix(3)))
+            #expect(await statusOf {
+                try await accounts.listAccounts(ListAccountsRequest(pageSize: 2, pageToken: first.nextPageToken, industry: "retail", includeArchived: true))
+            } == .invalidArgument)
+
+            let leadPage = try await leads.listLeads(ListLeadsRequest(pageSize: 2, sources: [.website]))
+            #expect(leadPage.leads.count == 2)
+            #expect(await statusOf {
+                try await leads.listLeads(ListLeadsRequest(pageSize: 2, pageToken: leadPage.nextPageToken, sources: [.website, .referral]))
+            } == .invalidArgument)
+            #expect(await statusOf {
+                try await leads.listLeads(ListLeadsRequest(pageSize: 2, pageToken: leadPage.nextPageToken, orderBy: "create_time_ms desc", sources: [.website]))
+            } == .invalidArgument)
+            // A token of one record type is not a token of another.
+            #expect(await statusOf { try await accounts.listAccounts(ListAccountsRequest(pageToken: leadPage.nextPageToken)) } == .invalidArgument)
+            let rest = try await leads.listLeads(ListLeadsRequest(pageSize: 10, pageToken: leadPage.nextPageToken, sources: [.website]))
+            #expect(Set(rest.leads.map(\.id)).isDisjoint(with: leadPage.leads.map(\.id)) && rest.leads.count == 3)
+        }
+    }
+}

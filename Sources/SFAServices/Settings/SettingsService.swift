@@ -30,18 +30,18 @@ public struct SettingsService: SettingsServiceHandler {
         let access = try await store.access(context)
         let changes = request.settings ?? TenantSettings()
         let mask = try UpdateMask<TenantSettings>(request.updateMask, updatable: Self.updatable, prefix: "settings")
-        var validation = Validation()
-        Self.validate(changes, mask: mask, into: &validation)
-        try validation.throwIfInvalid()
         let userID = access.principal.userID
         return try await store.write(access, context: context, request: request) { db, trail in
             let before = try SettingsRecords.load(db)
             guard before.version == changes.version else {
                 throw StorageError.staleVersion(kind: "tenant_settings", id: "settings", current: before.version)
             }
-            if mask.contains("lead_statuses") { try Self.requireUnusedStatusesKept(db, before: before.leadStatuses, after: changes.leadStatuses) }
             var after = before
             try mask.apply(changes, to: &after)
+            var validation = Validation()
+            Self.validate(after, into: &validation)
+            try validation.throwIfInvalid()
+            try Self.requireUsedStatusesKept(db, before: before.leadStatuses, after: after.leadStatuses)
             after.version = before.version + 1
             after.updatedByUserId = userID
             after.updateTimeMs = nowMs()
@@ -52,7 +52,7 @@ public struct SettingsService: SettingsServiceHandler {
     }
 
     /// A custom status key that leads use cannot be removed or given another meaning.
-    private static func requireUnusedStatusesKept(_ db: Database, before: [LeadStatusDefinition], after: [LeadStatusDefinition]) throws {
+    private static func requireUsedStatusesKept(_ db: Database, before: [LeadStatusDefinition], after: [LeadStatusDefinition]) throws {
         let kept = Dictionary(after.map { ($0.key, $0.meaning) }, uniquingKeysWith: { first, _ in first })
         for status in before where kept[status.key] != status.meaning {
             let uses = try Int.fetchOne(db, sql: "SELECT count(*) FROM lead WHERE custom_status = ?", arguments: [status.key]) ?? 0
@@ -65,47 +65,34 @@ public struct SettingsService: SettingsServiceHandler {
         }
     }
 
-    private static func validate(_ settings: TenantSettings, mask: UpdateMask<TenantSettings>, into validation: inout Validation) {
-        if mask.contains("lead_statuses") {
-            var keys: Set<String> = []
-            var defaults: Set<Int32> = []
-            for (index, status) in settings.leadStatuses.enumerated() {
-                let field = "settings.lead_statuses[\(index)]"
-                validation.check(Self.isKey(status.key), field + ".key", "use 1–40 characters a–z, 0–9 and _")
-                validation.check(keys.insert(status.key).inserted, field + ".key", "\(status.key) appears twice")
-                validation.text(status.label, field + ".label", maximumLength: 100)
-                validation.known(status.meaning, field + ".meaning")
-                if status.isDefault, !status.retired {
-                    validation.check(defaults.insert(status.meaning.rawValue).inserted, field + ".is_default", "one default per meaning")
-                }
-            }
-            validation.check(settings.leadStatuses.count <= 100, "settings.lead_statuses", "has more than 100 entries")
-        }
-        if mask.contains("lost_reasons") {
-            validation.check(settings.lostReasons.count <= 100, "settings.lost_reasons", "has more than 100 entries")
-            var keys: Set<String> = []
-            for (index, reason) in settings.lostReasons.enumerated() {
-                validation.check(Self.isKey(reason.key), "settings.lost_reasons[\(index)].key", "use 1–40 characters a–z, 0–9 and _")
-                validation.check(keys.insert(reason.key).inserted, "settings.lost_reasons[\(index)].key", "\(reason.key) appears twice")
-                validation.text(reason.label, "settings.lost_reasons[\(index)].label", maximumLength: 100)
+    /// Checks the settings as a whole (the stored ones merged with the update).
+    private static func validate(_ settings: TenantSettings, into validation: inout Validation) {
+        var keys: Set<String> = []
+        var defaults: Set<Int32> = []
+        for (index, status) in settings.leadStatuses.enumerated() {
+            let field = "settings.lead_statuses[\(index)]"
+            validation.check(Self.isKey(status.key), field + ".key", "use 1–40 characters a–z, 0–9 and _")
+            validation.check(keys.insert(status.key).inserted, field + ".key", "\(status.key) appears twice")
+            validation.text(status.label, field + ".label", maximumLength: 100)
+            validation.known(status.meaning, field + ".meaning")
+            if status.isDefault, !status.retired {
+                validation.check(defaults.insert(status.meaning.rawValue).inserted, field + ".is_default", "one default per meaning")
             }
         }
-        if mask.contains("quote_discount_approval_threshold_bps") {
-            validation.check((0...10_000).contains(settings.quoteDiscountApprovalThresholdBps), "settings.quote_discount_approval_threshold_bps", "must be 0…10000")
+        validation.check(settings.leadStatuses.count <= 100, "settings.lead_statuses", "has more than 100 entries")
+        validation.check(settings.lostReasons.count <= 100, "settings.lost_reasons", "has more than 100 entries")
+        var reasonKeys: Set<String> = []
+        for (index, reason) in settings.lostReasons.enumerated() {
+            validation.check(Self.isKey(reason.key), "settings.lost_reasons[\(index)].key", "use 1–40 characters a–z, 0–9 and _")
+            validation.check(reasonKeys.insert(reason.key).inserted, "settings.lost_reasons[\(index)].key", "\(reason.key) appears twice")
+            validation.text(reason.label, "settings.lost_reasons[\(index)].label", maximumLength: 100)
         }
-        if mask.contains("default_currency_code") {
-            validation.money(Money(currencyCode: settings.defaultCurrencyCode), "settings.default_currency")
-        }
-        if mask.contains("time_zone") {
-            validation.check(TimeZone(identifier: settings.timeZone) != nil, "settings.time_zone", "is not an IANA time zone")
-        }
-        if mask.contains("working_days") {
-            validation.check(Set(settings.workingDays).count == settings.workingDays.count, "settings.working_days", "lists a day twice")
-            for day in settings.workingDays { validation.known(day, "settings.working_days") }
-        }
-        if mask.contains("stalled_deal_days") {
-            validation.check((1...365).contains(settings.stalledDealDays), "settings.stalled_deal_days", "must be 1…365")
-        }
+        validation.check((0...10_000).contains(settings.quoteDiscountApprovalThresholdBps), "settings.quote_discount_approval_threshold_bps", "must be 0…10000")
+        validation.money(Money(currencyCode: settings.defaultCurrencyCode), "settings.default_currency")
+        validation.check(TimeZone(identifier: settings.timeZone) != nil, "settings.time_zone", "is not an IANA time zone")
+        validation.check(Set(settings.workingDays).count == settings.workingDays.count, "settings.working_days", "lists a day twice")
+        for day in settings.workingDays { validation.known(day, "settings.working_days") }
+        validation.check((1...365).contains(settings.stalledDealDays), "settings.stalled_deal_days", "must be 1…365")
     }
 
     private static func isKey(_ key: String) -> Bool {

@@ -126,16 +126,16 @@ enum LeadRecords {
         }
         let emailKey = RecordText.key(lead.email)
         if !emailKey.isEmpty {
-            for row in try Row.fetchAll(db, sql: "SELECT id, owner_user_id, created_by_user_id, data FROM lead WHERE email_key = ? LIMIT 10", arguments: [emailKey]) {
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, owner_user_id, created_by_user_id, data FROM lead WHERE email_key = ? LIMIT 10"), arguments: [emailKey]) {
                 try add(.lead, row, .email)
             }
-            for row in try Row.fetchAll(db, sql: "SELECT id, owner_user_id, created_by_user_id, data FROM contact WHERE email_key = ? AND archived = 0 LIMIT 10", arguments: [emailKey]) {
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, owner_user_id, created_by_user_id, data FROM contact WHERE email_key = ? AND archived = 0 LIMIT 10"), arguments: [emailKey]) {
                 try add(.contact, row, .email)
             }
         }
         let personKey = RecordText.personKey(company: lead.companyName, firstName: lead.firstName, lastName: lead.lastName)
         if !personKey.isEmpty {
-            for row in try Row.fetchAll(db, sql: "SELECT id, owner_user_id, created_by_user_id, data FROM lead WHERE person_key = ? LIMIT 10", arguments: [personKey]) {
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, owner_user_id, created_by_user_id, data FROM lead WHERE person_key = ? LIMIT 10"), arguments: [personKey]) {
                 try add(.lead, row, .companyAndName)
             }
         }

@@ -27,20 +27,6 @@ struct RecordAccess: Sendable {
         return RecordAccess(principal: principal, tenantID: tenantID, teamUserIDs: team)
     }
 
-    /// The condition on a table with `owner_user_id` and `created_by_user_id` columns.
-    /// Partners' `.own` means the records their key created.
-    var condition: SQLExpression {
-        switch principal.scope {
-        case .all:
-            return true.sqlExpression
-        case .team:
-            return teamUserIDs.contains(Column("owner_user_id"))
-        case .own:
-            let column = principal.role == .partner ? Column("created_by_user_id") : Column("owner_user_id")
-            return column == principal.userID
-        }
-    }
-
     /// The scope condition on the rows of `Record`'s table, as SQL text with its
     /// arguments. The text depends only on the kind of scope, so statements that
     /// embed it are prepared once and reused; a team's users are one JSON argument.

@@ -17,7 +17,7 @@ enum SettingsRecords {
     )
 
     static func load(_ db: Database) throws -> TenantSettings {
-        guard let data = try Data.fetchOne(db, sql: "SELECT data FROM tenant_settings WHERE singleton = 1") else { return defaults }
+        guard let data = try Data.fetchOne(db.cachedStatement(sql: "SELECT data FROM tenant_settings WHERE singleton = 1")) else { return defaults }
         return try TenantSettings(serializedBytes: Array(data))
     }
 

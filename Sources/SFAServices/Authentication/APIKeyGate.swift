@@ -83,9 +83,12 @@ public struct APIKeyGate: CallGate {
                 )
             }
         }
-        // The user's current role applies (a demoted user's keys are demoted too);
-        // a key issued as a viewer key stays one.
-        let role = Role(rawValue: key.role) == .viewer ? Role.viewer : Role(rawValue: credential.userRole)
+        // The user's current role applies (a demoted user's keys are demoted too) and
+        // stays the principal's role, which decides what `.own` means (a partner's own
+        // records are those it created). A key issued as a viewer key stays one: it is
+        // held to what both its user and a viewer may call, with the narrower scope.
+        let role = Role(rawValue: credential.userRole)
+        let narrowed = Role(rawValue: key.role) == .viewer && role != .viewer
         guard PermissionTable.grants[method] != nil else {
             throw RPCError(code: .unimplemented, message: "unknown method \(method)", details: ErrorDetails(reason: "UNKNOWN_METHOD"))
         }
@@ -101,10 +104,15 @@ public struct APIKeyGate: CallGate {
                 details: ErrorDetails(reason: "BOOTSTRAP_KEY")
             )
         }
-        guard let scope = PermissionTable.scope(of: role, for: method) else {
+        let scope =
+            narrowed
+            ? PermissionTable.scope(of: role, narrowedTo: .viewer, for: method)
+            : PermissionTable.scope(of: role, for: method)
+        guard let scope else {
+            let caller = narrowed ? "a viewer key of the \(role) role" : "the \(role) role"
             throw RPCError(
                 code: .permissionDenied,
-                message: "the \(role) role may not call \(method)",
+                message: "\(caller) may not call \(method)",
                 details: ErrorDetails(reason: "METHOD_NOT_ALLOWED")
             )
         }
@@ -139,8 +147,13 @@ public struct APIKeyGate: CallGate {
 
     /// Writes the key's `last_used_time_ms` when it is due, without making the call wait.
     private func recordUse(of key: APIKeyRow, at now: Int64) {
-        guard credentials.claimTouch(keyID: key.id, recordedMs: key.lastUsedTimeMs, nowMs: now, intervalMs: Self.lastUsedResolutionMs)
-        else { return }
+        let due = credentials.claimTouch(
+            keyID: key.id,
+            recordedMs: key.lastUsedTimeMs,
+            nowMs: now,
+            intervalMs: Self.lastUsedResolutionMs
+        )
+        guard due else { return }
         let controlPlane = controlPlane
         let logger = logger
         let keyID = key.id
@@ -148,7 +161,10 @@ public struct APIKeyGate: CallGate {
             do {
                 try await controlPlane.touchKey(keyID, at: now)
             } catch {
-                logger.warning("could not record the last use of an API key", metadata: ["key_id": "\(keyID)", "error": "\(error)"])
+                logger.warning(
+                    "could not record the last use of an API key",
+                    metadata: ["key_id": "\(keyID)", "error": "\(error)"]
+                )
             }
         }
     }

@@ -13,7 +13,9 @@ import Testing
             let tenant = try await stack.makeTenant("Revoke")
             let rep = try await usedAndCached(tenant.keys[.rep]!, stack)
             let manager = try await usedAndCached(tenant.keys[.manager]!, stack)
-            _ = try await stack.admin(tenant.keys[.admin]).revokeApiKey(RevokeApiKeyRequest(id: keyID(tenant.keys[.rep]!)))
+            _ = try await stack.admin(tenant.keys[.admin]).revokeApiKey(
+                RevokeApiKeyRequest(id: keyID(tenant.keys[.rep]!))
+            )
             #expect(await statusOf { try await rep.listLeads(ListLeadsRequest()) } == .unauthenticated)
             _ = try await manager.listLeads(ListLeadsRequest())
         }
@@ -25,7 +27,9 @@ import Testing
             let rep = try await usedAndCached(tenant.keys[.rep]!, stack)
             let manager = try await usedAndCached(tenant.keys[.manager]!, stack)
             let user = tenant.users[.rep]!
-            _ = try await stack.admin(tenant.keys[.admin]).deactivateUser(DeactivateUserRequest(id: user.id, version: user.version))
+            _ = try await stack.admin(tenant.keys[.admin]).deactivateUser(
+                DeactivateUserRequest(id: user.id, version: user.version)
+            )
             #expect(await statusOf { try await rep.listLeads(ListLeadsRequest()) } == .unauthenticated)
             _ = try await manager.listLeads(ListLeadsRequest())
         }
@@ -39,8 +43,14 @@ import Testing
             _ = try await rep.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("before")))
             var user = tenant.users[.rep]!
             user.role = .viewer
-            _ = try await stack.admin(tenant.keys[.admin]).updateUser(UpdateUserRequest(user: user, updateMask: ["role"]))
-            #expect(await statusOf { try await rep.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("after"))) } == .permissionDenied)
+            _ = try await stack.admin(tenant.keys[.admin]).updateUser(
+                UpdateUserRequest(user: user, updateMask: ["role"])
+            )
+            #expect(
+                await statusOf {
+                    try await rep.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("after")))
+                } == .permissionDenied
+            )
             _ = try await manager.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("manager")))
         }
     }
@@ -57,7 +67,9 @@ import Testing
             )
             #expect(await statusOf { try await alphaRep.listLeads(ListLeadsRequest()) } == .permissionDenied)
             _ = try await betaRep.listLeads(ListLeadsRequest())
-            _ = try await operatorAdmin.resumeTenant(ResumeTenantRequest(tenantId: alpha.tenant.id, version: suspended.version))
+            _ = try await operatorAdmin.resumeTenant(
+                ResumeTenantRequest(tenantId: alpha.tenant.id, version: suspended.version)
+            )
             _ = try await alphaRep.listLeads(ListLeadsRequest())
         }
     }

@@ -19,21 +19,43 @@ import Testing
             let user = try await makeUser(controlPlane, tenantID: tenant.id, email: "rep@gen.example")
             let keyID = try await makeKey(controlPlane, user: user)
             try await expectMoves("updateUser", controlPlane) {
-                _ = try await controlPlane.updateUser(user.id, tenantID: tenant.id, expectedVersion: user.version) { $0.teamID = "t2" }
+                _ = try await controlPlane.updateUser(user.id, tenantID: tenant.id, expectedVersion: user.version) {
+                    $0.teamID = "t2"
+                }
             }
-            try await expectStays("touchKey", controlPlane) { try await controlPlane.touchKey(keyID, at: ControlPlane.nowMs()) }
+            try await expectStays("touchKey", controlPlane) {
+                try await controlPlane.touchKey(keyID, at: ControlPlane.nowMs())
+            }
             try await expectStays("insertBackup", controlPlane) {
                 try await controlPlane.insertBackup(
-                    TenantBackupRow(id: RecordID.make("bak"), tenantID: tenant.id, fileName: "b.sqlite", sizeBytes: 1, sha256: "", schemaVersion: 1)
+                    TenantBackupRow(
+                        id: RecordID.make("bak"),
+                        tenantID: tenant.id,
+                        fileName: "b.sqlite",
+                        sizeBytes: 1,
+                        sha256: "",
+                        schemaVersion: 1
+                    )
                 )
             }
-            try await expectMoves("revokeKey", controlPlane) { _ = try await controlPlane.revokeKey(keyID, tenantID: tenant.id) }
+            try await expectMoves("revokeKey", controlPlane) {
+                _ = try await controlPlane.revokeKey(keyID, tenantID: tenant.id)
+            }
             let current = try await controlPlane.user(user.id, tenantID: tenant.id)
             try await expectMoves("deactivateUser", controlPlane) {
-                _ = try await controlPlane.deactivateUser(user.id, tenantID: tenant.id, expectedVersion: current.version)
+                _ = try await controlPlane.deactivateUser(
+                    user.id,
+                    tenantID: tenant.id,
+                    expectedVersion: current.version
+                )
             }
             try await expectMoves("setTenantStatus", controlPlane) {
-                _ = try await controlPlane.setTenantStatus(tenant.id, expectedVersion: tenant.version, status: .suspended, reason: "test")
+                _ = try await controlPlane.setTenantStatus(
+                    tenant.id,
+                    expectedVersion: tenant.version,
+                    status: .suspended,
+                    reason: "test"
+                )
             }
         }
     }
@@ -55,7 +77,11 @@ import Testing
 
             // The next call reads again, and what it stores is current.
             let reloaded = controlPlane.accessGeneration
-            cache.store(try #require(try await controlPlane.credential(keyID: keyID)), keyID: keyID, generation: reloaded)
+            cache.store(
+                try #require(try await controlPlane.credential(keyID: keyID)),
+                keyID: keyID,
+                generation: reloaded
+            )
             #expect(cache.credential(keyID: keyID, generation: controlPlane.accessGeneration)?.key.revokeTimeMs != 0)
 
             // A slow call storing its read from before the change does not replace it.
@@ -68,7 +94,9 @@ import Testing
         try await withControlPlane { controlPlane in
             let tenant = try await controlPlane.createTenant(name: "Cap", createdBy: "test", schemaVersion: 1)
             let user = try await makeUser(controlPlane, tenantID: tenant.id, email: "rep@cap.example")
-            let credential = try #require(try await controlPlane.credential(keyID: try await makeKey(controlPlane, user: user)))
+            let credential = try #require(
+                try await controlPlane.credential(keyID: try await makeKey(controlPlane, user: user))
+            )
             let cache = CredentialCache(capacity: 3)
             cache.store(credential, keyID: "old-a", generation: 1)
             cache.store(credential, keyID: "old-b", generation: 1)
@@ -92,7 +120,10 @@ import Testing
             cache.store(try #require(try await controlPlane.credential(keyID: keyID)), keyID: keyID, generation: 0)
             let now = ControlPlane.nowMs()
             #expect(cache.claimTouch(keyID: keyID, recordedMs: 0, nowMs: now, intervalMs: 60_000))
-            #expect(!cache.claimTouch(keyID: keyID, recordedMs: 0, nowMs: now + 1, intervalMs: 60_000), "claimed already")
+            #expect(
+                !cache.claimTouch(keyID: keyID, recordedMs: 0, nowMs: now + 1, intervalMs: 60_000),
+                "claimed already"
+            )
             #expect(cache.claimTouch(keyID: keyID, recordedMs: 0, nowMs: now + 60_001, intervalMs: 60_000))
             // A key without an entry goes by the stored time.
             #expect(!cache.claimTouch(keyID: "key_other", recordedMs: now, nowMs: now + 1, intervalMs: 60_000))
@@ -106,11 +137,15 @@ import Testing
             let before = stack.gate.credentials.count
             for _ in 0..<200 {
                 let token = "sfa_\(RecordID.make("key"))_" + String(repeating: "0", count: 64)
-                await #expect(throws: RPCError.self) { try await stack.gate.admit(method: method, authorization: "Bearer " + token) }
+                await #expect(throws: RPCError.self) {
+                    try await stack.gate.admit(method: method, authorization: "Bearer " + token)
+                }
             }
             var forged = tenant.keys[.rep]!
             forged.replaceSubrange(forged.index(forged.endIndex, offsetBy: -4)..., with: "0000")
-            await #expect(throws: RPCError.self) { try await stack.gate.admit(method: method, authorization: "Bearer " + forged) }
+            await #expect(throws: RPCError.self) {
+                try await stack.gate.admit(method: method, authorization: "Bearer " + forged)
+            }
             #expect(stack.gate.credentials.count == before)
             let principal = try await stack.gate.admit(method: method, authorization: "Bearer " + tenant.keys[.rep]!)
             #expect(principal.role == .rep)
@@ -127,7 +162,15 @@ import Testing
     }
 
     private func makeUser(_ controlPlane: ControlPlane, tenantID: String, email: String) async throws -> UserRow {
-        let user = UserRow.make(tenantID: tenantID, displayName: "Rep", email: email, role: .rep, teamID: "", managerUserID: "", createdBy: "test")
+        let user = UserRow.make(
+            tenantID: tenantID,
+            displayName: "Rep",
+            email: email,
+            role: .rep,
+            teamID: "",
+            managerUserID: "",
+            createdBy: "test"
+        )
         try await controlPlane.createUser(user)
         return user
     }
@@ -138,8 +181,15 @@ import Testing
         let issued = APIKey.issue(keyID: keyID)
         try await controlPlane.insertKey(
             APIKeyRow.make(
-                id: keyID, tenantID: user.tenantID, userID: user.id, role: .rep, displayName: "k",
-                keyPrefix: issued.prefix, secretHash: issued.hash, expireTimeMs: 0, createdBy: "test"
+                id: keyID,
+                tenantID: user.tenantID,
+                userID: user.id,
+                role: .rep,
+                displayName: "k",
+                keyPrefix: issued.prefix,
+                secretHash: issued.hash,
+                expireTimeMs: 0,
+                createdBy: "test"
             )
         )
         return keyID
@@ -157,7 +207,9 @@ import Testing
         return result
     }
 
-    private func expectStays(_ change: String, _ controlPlane: ControlPlane, _ body: () async throws -> Void) async throws {
+    private func expectStays(_ change: String, _ controlPlane: ControlPlane, _ body: () async throws -> Void)
+        async throws
+    {
         let before = controlPlane.accessGeneration
         try await body()
         #expect(controlPlane.accessGeneration == before, "\(change) moved the access generation")

@@ -3,8 +3,8 @@ import SFAServices
 import SFAStubs
 import Testing
 
-/// Every method of the API × every role, over the real server: the permission table
-/// says allow or deny, and the server must agree.
+/// Every method of the API × every role, and × keys narrowed to viewer, over the real
+/// server: the permission table says allow or deny, and the server must agree.
 @Suite struct RoleMatrixTests {
     static let roles: [Role] = [.admin, .manager, .rep, .marketing, .insideSales, .partner, .viewer, .operator]
 
@@ -28,19 +28,64 @@ import Testing
             var mismatches: [String] = []
             for role in Self.roles {
                 let key = role == .operator ? stack.operatorKey : tenant.keys[role]!
-                let client = stack.client(key)
-                for method in SFAServiceRegistry.allMethods {
-                    let status = await call(method, on: client)
-                    let allowed = PermissionTable.scope(of: role, for: method.fullName) != nil
-                    let refused = status == .permissionDenied || status == .unauthenticated
-                    if allowed == refused {
-                        mismatches.append("\(role) \(method.fullName): \(status.map { "\($0)" } ?? "OK")")
-                    }
-                }
-                await client.close()
+                mismatches += await self.mismatches(key, "\(role)", stack) { PermissionTable.scope(of: role, for: $0) }
             }
             #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.joined(separator: "\n"))")
         }
+    }
+
+    /// Users whose keys may be narrowed to viewer, one of each kind of scope the
+    /// narrowing meets: own (rep), own as records created (partner), team (manager).
+    static let narrowedUserRoles: [Role] = [.rep, .partner, .manager]
+
+    @Test func aNarrowedKeyMayCallOnlyWhatBothRolesMayWithTheNarrowerScope() {
+        for method in PermissionTable.grants.keys {
+            for role in Self.roles {
+                let narrowed = PermissionTable.scope(of: role, narrowedTo: .viewer, for: method)
+                switch (PermissionTable.scope(of: role, for: method), PermissionTable.scope(of: .viewer, for: method)) {
+                case (let user?, let viewer?): #expect(narrowed == min(user, viewer), "\(role) \(method)")
+                default: #expect(narrowed == nil, "\(role) \(method)")
+                }
+            }
+        }
+    }
+
+    @Test func theServerAllowsAndDeniesNarrowedKeysExactlyAsTheTableSays() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Narrowed Matrix")
+            let admin = stack.admin(tenant.keys[.admin])
+            var mismatches: [String] = []
+            for role in Self.narrowedUserRoles {
+                let issued = try await admin.issueApiKey(IssueApiKeyRequest(userId: tenant.users[role]!.id, role: .viewer))
+                let key = issued.secret
+                mismatches += await self.mismatches(key, "viewer key of \(role)", stack) {
+                    PermissionTable.scope(of: role, narrowedTo: .viewer, for: $0)
+                }
+            }
+            #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.joined(separator: "\n"))")
+        }
+    }
+
+    /// Calls every method of the API with `key`; returns the calls where the server
+    /// and `scope` (nil: denied) disagree on allow or deny.
+    private func mismatches(
+        _ key: String,
+        _ label: String,
+        _ stack: TestStack,
+        scope: (String) -> RecordScope?
+    ) async -> [String] {
+        let client = stack.client(key)
+        var mismatches: [String] = []
+        for method in SFAServiceRegistry.allMethods {
+            let status = await call(method, on: client)
+            let allowed = scope(method.fullName) != nil
+            let refused = status == .permissionDenied || status == .unauthenticated
+            if allowed == refused {
+                mismatches.append("\(label) \(method.fullName): \(status.map { "\($0)" } ?? "OK")")
+            }
+        }
+        await client.close()
+        return mismatches
     }
 
     /// Calls `method` with an empty request of its input type; returns the status.

@@ -16,6 +16,9 @@ public struct Principal: Sendable, Hashable {
     /// The caller's tenant; `nil` for operators, who act across tenants.
     public var tenantID: String?
     public var userID: String
+    /// The user's current role: whose grants apply, and what `.own` means (for a
+    /// partner, the records it created). A key narrowed to the viewer role keeps its
+    /// user's role here; its narrowing shows in `scope` and in which methods it reaches.
     public var role: Role
     /// The caller's team; empty when it has none.
     public var teamID: String

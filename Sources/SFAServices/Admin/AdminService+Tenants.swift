@@ -12,7 +12,7 @@ extension AdminService {
         try validation.throwIfInvalid()
         let digest = requestDigest(request)
         let method = context.method.fullName
-        let (tenant, replayed) = try await controlPlane.database.writeImmediate { db in
+        let (tenant, replayed) = try await controlPlane.writeAccess { db in
             try Idempotency.run(db, key: context.idempotencyKey, method: method, userID: principal.userID, requestDigest: digest) {
                 let row = TenantRow.make(name: name, createdBy: principal.userID, schemaVersion: TenantSchema.currentVersion)
                 try row.insert(db)

@@ -22,7 +22,7 @@ extension AdminService {
         let method = context.method.fullName
         let (created, replayed): (User, Bool)
         do {
-            (created, replayed) = try await controlPlane.database.writeImmediate { db in
+            (created, replayed) = try await controlPlane.writeAccess { db in
                 try Idempotency.run(db, key: context.idempotencyKey, method: method, userID: principal.userID, requestDigest: digest) {
                     let row = UserRow.make(
                         tenantID: tenantID,

@@ -35,10 +35,10 @@ enum APIKey {
     }
 
     /// Compares two hashes in time that does not depend on where they differ.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    static func constantTimeEqual(_ a: [UInt8], _ b: some Collection<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
+        for (x, y) in zip(a, b) { difference |= x ^ y }
         return difference == 0
     }
 }

@@ -7,17 +7,39 @@ public import SFAStubs
 /// without credentials, which load balancers make. The principal comes
 /// from the API key in the `authorization` header, never from a request field; the
 /// permission table decides whether its role may call the method and with which
-/// scope. Revocation, expiry, deactivation and suspension take effect on the very
-/// next call: nothing is cached.
+/// scope.
+///
+/// Credentials are cached, and revocation, expiry, deactivation, role changes and
+/// suspension still take effect on the very next call:
+/// - A key's credential (key, user status/role/team, issuer's role, tenant status) is
+///   read from the control plane once and kept in memory, keyed by key id, together
+///   with the control plane's `accessGeneration` loaded before the read. Every change
+///   to tenants, users or keys moves that generation on once it has committed (before
+///   the call that made it returns), and an entry is used only while the generation is
+///   unchanged; so an admitted call on a current entry costs a lookup under a lock and
+///   no suspension, and a read that raced a change is never taken for current.
+/// - Per call, whatever the source: the presented secret's SHA-256 is compared with the
+///   stored hash in constant time, and expiry, revocation, user and tenant status and
+///   the permission table are checked against the clock and the credential.
+/// - Only verified keys are kept (an unknown key id or a wrong secret is read from the
+///   control plane each time, so random ids cannot grow the cache), at most
+///   `credentialCacheCapacity` of them.
+/// - `last_used_time_ms` is written at most once a minute per key, in a detached task
+///   the call does not wait for; it does not move the generation.
 public struct APIKeyGate: CallGate {
     private let controlPlane: ControlPlane
     private let logger: Logger
+    /// Verified credentials; internal so that tests can look at it.
+    let credentials: CredentialCache
     /// `last_used_time_ms` is written at most this often per key.
     private static let lastUsedResolutionMs: Int64 = 60_000
 
-    public init(controlPlane: ControlPlane, logger: Logger) {
+    /// - Parameter credentialCacheCapacity: the most verified keys kept in memory;
+    ///   beyond it, stale entries and then all are dropped.
+    public init(controlPlane: ControlPlane, logger: Logger, credentialCacheCapacity: Int = 100_000) {
         self.controlPlane = controlPlane
         self.logger = logger
+        self.credentials = CredentialCache(capacity: credentialCacheCapacity)
     }
 
     public func admit(method: String, authorization: String?) async throws -> Principal {
@@ -40,9 +62,7 @@ public struct APIKeyGate: CallGate {
             )
         }
         let invalid = RPCError(code: .unauthenticated, message: "the API key is not valid", details: ErrorDetails(reason: "API_KEY_INVALID"))
-        guard let credential = try await controlPlane.credential(keyID: keyID),
-            APIKey.constantTimeEqual(APIKey.hash(secret), Array(credential.key.secretHash))
-        else { throw invalid }
+        guard let credential = try await verifiedCredential(keyID: keyID, secret: secret) else { throw invalid }
         let key = credential.key
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if key.revokeTimeMs != 0 {
@@ -63,9 +83,12 @@ public struct APIKeyGate: CallGate {
                 )
             }
         }
-        // The user's current role applies (a demoted user's keys are demoted too);
-        // a key issued as a viewer key stays one.
-        let role = Role(rawValue: key.role) == .viewer ? Role.viewer : Role(rawValue: credential.userRole)
+        // The user's current role applies (a demoted user's keys are demoted too) and
+        // stays the principal's role, which decides what `.own` means (a partner's own
+        // records are those it created). A key issued as a viewer key stays one: it is
+        // held to what both its user and a viewer may call, with the narrower scope.
+        let role = Role(rawValue: credential.userRole)
+        let narrowed = Role(rawValue: key.role) == .viewer && role != .viewer
         guard PermissionTable.grants[method] != nil else {
             throw RPCError(code: .unimplemented, message: "unknown method \(method)", details: ErrorDetails(reason: "UNKNOWN_METHOD"))
         }
@@ -81,20 +104,19 @@ public struct APIKeyGate: CallGate {
                 details: ErrorDetails(reason: "BOOTSTRAP_KEY")
             )
         }
-        guard let scope = PermissionTable.scope(of: role, for: method) else {
+        let scope =
+            narrowed
+            ? PermissionTable.scope(of: role, narrowedTo: .viewer, for: method)
+            : PermissionTable.scope(of: role, for: method)
+        guard let scope else {
+            let caller = narrowed ? "a viewer key of the \(role) role" : "the \(role) role"
             throw RPCError(
                 code: .permissionDenied,
-                message: "the \(role) role may not call \(method)",
+                message: "\(caller) may not call \(method)",
                 details: ErrorDetails(reason: "METHOD_NOT_ALLOWED")
             )
         }
-        if now - key.lastUsedTimeMs > Self.lastUsedResolutionMs {
-            do {
-                try await controlPlane.touchKey(key.id, at: now)
-            } catch {
-                logger.warning("could not record the last use of an API key", metadata: ["key_id": "\(key.id)", "error": "\(error)"])
-            }
-        }
+        recordUse(of: key, at: now)
         return Principal(
             tenantID: key.tenantID,
             userID: key.userID,
@@ -103,5 +125,47 @@ public struct APIKeyGate: CallGate {
             keyID: key.id,
             scope: scope
         )
+    }
+
+    /// The credential of `keyID` if `secret` is its secret: the cached one while no
+    /// access change has committed since it was read, else read from the control plane
+    /// (and cached). Nil for an unknown key or a wrong secret, which are not cached.
+    private func verifiedCredential(keyID: String, secret: String) async throws -> Credential? {
+        let presented = APIKey.hash(secret)
+        // Loaded before the read: a change committing after this point moves the
+        // generation past the one the entry is stored under.
+        let generation = controlPlane.accessGeneration
+        if let cached = credentials.credential(keyID: keyID, generation: generation) {
+            return APIKey.constantTimeEqual(presented, cached.key.secretHash) ? cached : nil
+        }
+        guard let stored = try await controlPlane.credential(keyID: keyID),
+            APIKey.constantTimeEqual(presented, stored.key.secretHash)
+        else { return nil }
+        credentials.store(stored, keyID: keyID, generation: generation)
+        return stored
+    }
+
+    /// Writes the key's `last_used_time_ms` when it is due, without making the call wait.
+    private func recordUse(of key: APIKeyRow, at now: Int64) {
+        let due = credentials.claimTouch(
+            keyID: key.id,
+            recordedMs: key.lastUsedTimeMs,
+            nowMs: now,
+            intervalMs: Self.lastUsedResolutionMs
+        )
+        guard due else { return }
+        let controlPlane = controlPlane
+        let logger = logger
+        let keyID = key.id
+        Task.detached(priority: .background) {
+            do {
+                try await controlPlane.touchKey(keyID, at: now)
+            } catch {
+                logger.warning(
+                    "could not record the last use of an API key",
+                    metadata: ["key_id": "\(keyID)", "error": "\(error)"]
+                )
+            }
+        }
     }
 }

@@ -399,4 +399,16 @@ public enum PermissionTable {
 
     /// The scope `role` has on `method`, or nil when the role may not call it.
     public static func scope(of role: Role, for method: String) -> RecordScope? { grants[method]?[role] }
+
+    /// The scope a key narrowed to `narrower` (a viewer key) has on `method` when its
+    /// user has `role`: the narrower of the two roles' scopes, or nil when either role
+    /// may not call the method. So a narrowed key calls only what both roles may call
+    /// (for a viewer key: read methods), and never sees more than its user would: a
+    /// rep's viewer key reads the rep's own leads, not the whole tenant's, and a
+    /// partner's reads only what the partner created (the caller's role stays the
+    /// user's, which decides what `.own` means).
+    public static func scope(of role: Role, narrowedTo narrower: Role, for method: String) -> RecordScope? {
+        guard let entry = grants[method], let own = entry[role], let narrowed = entry[narrower] else { return nil }
+        return min(own, narrowed)
+    }
 }

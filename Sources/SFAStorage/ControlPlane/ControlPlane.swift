@@ -1,12 +1,16 @@
 import Foundation
 public import GRDB
 public import SFAMessages
+import Synchronization
 
 /// The control plane: `control.sqlite`, holding tenants, users and API keys, and the
 /// schema version of each tenant database. Business data never lives here.
 public final class ControlPlane: Sendable {
-    /// The database; exposed for stats and tests, not for business code.
+    /// The database; exposed for stats and tests, not for business code. Writes to
+    /// the tenant, user and api_key tables go through ``writeAccess(_:)``.
     public let database: DatabaseQueue
+    /// Counts committed changes to what authenticating a key reads; see ``accessGeneration``.
+    private let accessChanges = Atomic<UInt64>(0)
 
     /// Opens (creating if needed) and migrates the control plane of `storage`.
     public init(storage: StorageConfiguration) throws {
@@ -17,11 +21,31 @@ public final class ControlPlane: Sendable {
 
     public static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
+    // MARK: Access generation
+
+    /// Changes whenever a change to the tenant, user or api_key tables has committed:
+    /// everything ``credential(keyID:)`` reads, so everything that decides whether a key
+    /// is admitted and as whom. A copy of a credential read after loading generation G
+    /// is current as long as the generation is still G; a change racing the read moves
+    /// the generation on, so a stale copy is never taken for current. Recording a key's
+    /// last use (``touchKey(_:at:)``) does not change it.
+    public var accessGeneration: UInt64 { accessChanges.load(ordering: .acquiring) }
+
+    /// Runs `updates` in one `BEGIN IMMEDIATE` transaction, then moves
+    /// ``accessGeneration`` on, before returning: every write to the tenant, user or
+    /// api_key tables goes through here, so that a change is seen by the very next
+    /// call that authenticates. The generation also moves when the transaction fails
+    /// (nothing changed; a copy of a credential is merely read again).
+    public func writeAccess<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        defer { accessChanges.wrappingAdd(1, ordering: .sequentiallyConsistent) }
+        return try await database.writeImmediate(updates)
+    }
+
     // MARK: Tenants
 
     public func createTenant(name: String, createdBy: String, schemaVersion: Int32) async throws -> TenantRow {
         let row = TenantRow.make(name: name, createdBy: createdBy, schemaVersion: schemaVersion)
-        try await database.writeImmediate { db in try row.insert(db) }
+        try await writeAccess { db in try row.insert(db) }
         return row
     }
 
@@ -66,7 +90,7 @@ public final class ControlPlane: Sendable {
         reason: String,
         audit: AuditRecorder<TenantRow>? = nil
     ) async throws -> TenantRow {
-        try await database.writeImmediate { db in
+        try await writeAccess { db in
             guard var row = try TenantRow.fetchOne(db, key: id), row.status != TenantStatus.deleted.rawValue else {
                 throw StorageError.notFound(kind: "tenant", id: id)
             }
@@ -85,7 +109,7 @@ public final class ControlPlane: Sendable {
     }
 
     public func setTenantSchemaVersion(_ id: String, _ version: Int32) async throws {
-        try await database.writeImmediate { db in
+        try await writeAccess { db in
             try db.execute(sql: "UPDATE tenant SET schema_version = ? WHERE id = ?", arguments: [version, id])
         }
     }
@@ -95,7 +119,7 @@ public final class ControlPlane: Sendable {
     /// Inserts a user. - Throws: `alreadyExists` when the email is taken in the tenant.
     public func createUser(_ row: UserRow) async throws {
         do {
-            try await database.writeImmediate { db in try row.insert(db) }
+            try await writeAccess { db in try row.insert(db) }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw StorageError.alreadyExists(kind: "user", field: "email")
         }
@@ -157,7 +181,7 @@ public final class ControlPlane: Sendable {
         change: @escaping @Sendable (inout UserRow) throws -> Void
     ) async throws -> UserRow {
         do {
-            return try await database.writeImmediate { db in
+            return try await writeAccess { db in
                 guard var row = try UserRow.fetchOne(db, key: id), row.tenantID == tenantID else {
                     throw StorageError.notFound(kind: "user", id: id)
                 }
@@ -187,7 +211,7 @@ public final class ControlPlane: Sendable {
     // MARK: API keys
 
     public func insertKey(_ row: APIKeyRow, audit: AuditEvent? = nil) async throws {
-        try await database.writeImmediate { db in
+        try await writeAccess { db in
             try row.insert(db)
             if let tenantID = row.tenantID { try Self.enqueueAudit(db, audit, tenantID: tenantID) }
         }
@@ -215,7 +239,7 @@ public final class ControlPlane: Sendable {
 
     /// Revokes a key of `tenantID`; revoking twice is not an error (the first time stays).
     public func revokeKey(_ id: String, tenantID: String?, audit: AuditRecorder<APIKeyRow>? = nil) async throws -> APIKeyRow {
-        try await database.writeImmediate { db in
+        try await writeAccess { db in
             guard var row = try APIKeyRow.fetchOne(db, key: id), row.tenantID == tenantID else {
                 throw StorageError.notFound(kind: "api_key", id: id)
             }
@@ -256,7 +280,7 @@ public final class ControlPlane: Sendable {
         expectedVersion: Int64,
         audit: AuditRecorder<UserRow>? = nil
     ) async throws -> UserRow {
-        try await database.writeImmediate { db in
+        try await writeAccess { db in
             guard var row = try UserRow.fetchOne(db, key: id), row.tenantID == tenantID else {
                 throw StorageError.notFound(kind: "user", id: id)
             }
@@ -278,6 +302,9 @@ public final class ControlPlane: Sendable {
         }
     }
 
+    /// Records a key's last use. Not a change of access: admitting a key never depends
+    /// on it, and it is written once a minute per key in use, so it leaves
+    /// ``accessGeneration`` alone.
     public func touchKey(_ id: String, at timeMs: Int64) async throws {
         try await database.writeImmediate { db in
             try db.execute(sql: "UPDATE api_key SET last_used_time_ms = ? WHERE id = ?", arguments: [timeMs, id])

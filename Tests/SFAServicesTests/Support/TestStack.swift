@@ -15,6 +15,8 @@ final class TestStack: Sendable {
     let storage: StorageConfiguration
     let controlPlane: ControlPlane
     let tenants: TenantDatabases
+    /// The server's gate, to look at its cache of credentials.
+    let gate: APIKeyGate
     let server: RPCServer
     let port: Int
     let operatorKey: String
@@ -25,6 +27,7 @@ final class TestStack: Sendable {
         storage: StorageConfiguration,
         controlPlane: ControlPlane,
         tenants: TenantDatabases,
+        gate: APIKeyGate,
         server: RPCServer,
         port: Int,
         operatorKey: String,
@@ -34,6 +37,7 @@ final class TestStack: Sendable {
         self.storage = storage
         self.controlPlane = controlPlane
         self.tenants = tenants
+        self.gate = gate
         self.server = server
         self.port = port
         self.operatorKey = operatorKey
@@ -49,12 +53,13 @@ final class TestStack: Sendable {
         let operatorKey = try await Bootstrap.ensureOperator(controlPlane)!.apiKey
         var configuration = ServerConfiguration()
         configuration.port = 0
+        let gate = APIKeyGate(controlPlane: controlPlane, logger: logger)
         let server = RPCServer(
             configuration: configuration,
             services: SalesWireServices.all(controlPlane: controlPlane, tenants: tenants, storage: storage, logger: logger) {
                 ServerSnapshot(openConnections: 0, maximumConnections: 0, draining: false)
             },
-            gate: APIKeyGate(controlPlane: controlPlane, logger: logger),
+            gate: gate,
             logger: logger
         )
         let running = Task { try await server.run() }
@@ -64,6 +69,7 @@ final class TestStack: Sendable {
             storage: storage,
             controlPlane: controlPlane,
             tenants: tenants,
+            gate: gate,
             server: server,
             port: port,
             operatorKey: operatorKey,

@@ -107,3 +107,29 @@ import Testing
 
     private func keyID(_ token: String) -> String { APIKey.parse(authorization: "Bearer " + token)?.keyID ?? "" }
 }
+
+/// A manager's team scope is kept between calls, and follows team changes at once.
+@Suite struct TeamScopeChangeTests {
+    @Test func aRepLeavingAndRejoiningTheTeamChangesWhatTheManagerSeesOnTheNextCall() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Teams")
+            let rep = stack.leads(tenant.keys[.rep])
+            let manager = stack.leads(tenant.keys[.manager])
+            let admin = stack.admin(tenant.keys[.admin])
+            let lead = try #require(try await rep.createLead(
+                CreateLeadRequest(lead: Lead(lastName: "Mori", email: "mori@example.jp", companyName: "Mori KK", source: .referral))
+            ).lead)
+            // Twice, so the second answer comes from the kept scope.
+            #expect(try await manager.listLeads(ListLeadsRequest()).leads.map(\.id) == [lead.id])
+            #expect(try await manager.getLead(GetLeadRequest(id: lead.id)).id == lead.id)
+
+            let repUser = tenant.users[.rep]!
+            let moved = try await admin.updateUser(UpdateUserRequest(user: User(id: repUser.id, version: repUser.version, teamId: "t2"), updateMask: ["team_id"]))
+            #expect(try await manager.listLeads(ListLeadsRequest()).leads.isEmpty)
+            #expect(await statusOf { try await manager.getLead(GetLeadRequest(id: lead.id)) } == .notFound)
+
+            _ = try await admin.updateUser(UpdateUserRequest(user: User(id: repUser.id, version: moved.version, teamId: "t1"), updateMask: ["team_id"]))
+            #expect(try await manager.getLead(GetLeadRequest(id: lead.id)).id == lead.id)
+        }
+    }
+}

@@ -11,6 +11,11 @@ public final class ControlPlane: Sendable {
     public let database: DatabaseQueue
     /// Counts committed changes to what authenticating a key reads; see ``accessGeneration``.
     private let accessChanges = Atomic<UInt64>(0)
+    /// The users each scope reaches (for a manager: itself, its reports, its team),
+    /// valid while the access generation stands, so a team-scoped call reads nothing
+    /// from the control plane for its scope, and a change of team or manager applies
+    /// on the next call.
+    private let teamScopes = GenerationCache<ScopeKey, [String]>(capacity: 10_000)
 
     /// Opens (creating if needed) and migrates the control plane of `storage`.
     public init(storage: StorageConfiguration) throws {
@@ -158,10 +163,21 @@ public final class ControlPlane: Sendable {
     /// Ids of every user of a tenant within `scope` (deactivated ones too, as they may
     /// still own records).
     public func userIDs(tenantID: String, scope: UserScope) async throws -> [String] {
-        try await database.read { db in
+        let generation = accessGeneration
+        let key = ScopeKey(tenantID: tenantID, scope: scope)
+        if let cached = teamScopes.value(key, generation: generation) { return cached }
+        let ids = try await database.read { db in
             let request = UserRow.select(Column("id"), as: String.self).filter(Column("tenant_id") == tenantID && scope.condition)
             return try request.fetchAll(db)
         }
+        teamScopes.store(ids, for: key, generation: generation)
+        return ids
+    }
+
+    /// A scope within one tenant, as the scope cache keys it.
+    private struct ScopeKey: Hashable, Sendable {
+        var tenantID: String
+        var scope: UserScope
     }
 
     /// Ids of the users of a team of a tenant.

@@ -196,7 +196,7 @@ public struct Credential: Sendable, FetchableRecord {
 }
 
 /// Which users of a tenant a caller may see.
-public enum UserScope: Sendable, Equatable {
+public enum UserScope: Sendable, Hashable {
     case all
     /// The caller, the users it manages and the users of its team.
     case team(userID: String, teamID: String)

@@ -11,10 +11,7 @@ extension AdminService {
         let tenantID = try await targetTenant(request.tenantId, context)
         let user = request.user ?? User()
         var validation = Validation()
-        validation.text(user.displayName, "user.display_name")
-        validation.email(user.email, "user.email")
-        validation.check(Self.tenantRoles.contains(user.role), "user.role", "must be a tenant role (admin … viewer)")
-        validation.text(user.teamId, "user.team_id", required: false, maximumLength: 100)
+        Self.validate(user, into: &validation)
         try validation.throwIfInvalid()
         if !user.managerUserId.isEmpty { _ = try await controlPlane.user(user.managerUserId, tenantID: tenantID) }
 
@@ -76,46 +73,40 @@ extension AdminService {
         )
     }
 
+    /// Fields UpdateUser changes; status changes through DeactivateUser.
+    static let updatableUserFields: Set<String> = ["display_name", "email", "role", "team_id", "manager_user_id"]
+
     public func updateUser(_ request: UpdateUserRequest, context: ServerContext) async throws -> User {
         let tenantID = try await targetTenant(request.tenantId, context)
-        let user = request.user ?? User()
-        let mask = Set(request.updateMask)
-        var validation = Validation()
-        validation.check(!mask.isEmpty, "update_mask", "lists no field to change")
-        let updatable: Set<String> = ["display_name", "email", "role", "team_id", "manager_user_id"]
-        for field in mask.subtracting(updatable).sorted() {
-            validation.check(false, "update_mask", "\(field) cannot be changed (changeable: \(updatable.sorted().joined(separator: ", ")))")
+        let changes = request.user ?? User()
+        let mask = try UpdateMask<User>(request.updateMask, updatable: Self.updatableUserFields, prefix: "user")
+        if mask.contains("manager_user_id"), !changes.managerUserId.isEmpty {
+            _ = try await controlPlane.user(changes.managerUserId, tenantID: tenantID)
         }
-        if mask.contains("display_name") { validation.text(user.displayName, "user.display_name") }
-        if mask.contains("email") { validation.email(user.email, "user.email") }
-        if mask.contains("role") { validation.check(Self.tenantRoles.contains(user.role), "user.role", "must be a tenant role") }
-        if mask.contains("team_id") { validation.text(user.teamId, "user.team_id", required: false, maximumLength: 100) }
-        if mask.contains("manager_user_id") {
-            validation.check(user.managerUserId != user.id, "user.manager_user_id", "a user cannot manage itself")
-        }
-        try validation.throwIfInvalid()
-        if mask.contains("manager_user_id"), !user.managerUserId.isEmpty {
-            _ = try await controlPlane.user(user.managerUserId, tenantID: tenantID)
-        }
-        let before = try await controlPlane.user(user.id, tenantID: tenantID)
-        guard try userScope(context).contains(before) else { throw StorageError.notFound(kind: "user", id: user.id) }
+        let before = try await controlPlane.user(changes.id, tenantID: tenantID)
+        guard try userScope(context).contains(before) else { throw StorageError.notFound(kind: "user", id: changes.id) }
         let audit: AuditRecorder<UserRow> = { before, after in
-            let changes = [
-                ("display_name", before.displayName, after.displayName), ("email", before.email, after.email),
-                ("role", "\(Role(rawValue: before.role))", "\(Role(rawValue: after.role))"), ("team_id", before.teamID, after.teamID),
-                ("manager_user_id", before.managerUserID, after.managerUserID),
-            ].filter { $0.1 != $0.2 }.map { AuditLog.change($0.0, before: $0.1, after: $0.2) }
-            return self.auditEvent(context, kind: .user, recordID: after.id, action: .update, version: after.version, changes: changes)
+            self.auditEvent(context, kind: .user, recordID: after.id, action: .update, version: after.version, changes: FieldDiff.changes(before.message, after.message))
         }
-        let after = try await controlPlane.updateUser(user.id, tenantID: tenantID, expectedVersion: user.version, audit: audit) { row in
-            if mask.contains("display_name") { row.displayName = user.displayName }
-            if mask.contains("email") { row.email = user.email.lowercased() }
-            if mask.contains("role") { row.role = user.role.rawValue }
-            if mask.contains("team_id") { row.teamID = user.teamId }
-            if mask.contains("manager_user_id") { row.managerUserID = user.managerUserId }
+        let after = try await controlPlane.updateUser(changes.id, tenantID: tenantID, expectedVersion: changes.version, audit: audit) { row in
+            var user = row.message
+            try mask.apply(changes, to: &user)
+            var validation = Validation()
+            Self.validate(user, into: &validation)
+            try validation.throwIfInvalid()
+            row.apply(user)
         }
         await deliverAudit(tenantID)
         return after.message
+    }
+
+    /// Checks the fields a tenant user is made of.
+    static func validate(_ user: User, into validation: inout Validation) {
+        validation.text(user.displayName, "user.display_name")
+        validation.email(user.email, "user.email")
+        validation.check(tenantRoles.contains(user.role), "user.role", "must be a tenant role (admin … viewer)")
+        validation.text(user.teamId, "user.team_id", required: false, maximumLength: 100)
+        validation.check(user.managerUserId.isEmpty || user.managerUserId != user.id, "user.manager_user_id", "a user cannot manage itself")
     }
 
     /// Deactivates a user and revokes its keys: they stop working on their next call.
@@ -161,5 +152,14 @@ extension UserRow {
             createTimeMs: createTimeMs,
             updateTimeMs: updateTimeMs
         )
+    }
+
+    /// Takes the fields UpdateUser may change from `user` (emails compare lower-cased).
+    mutating func apply(_ user: User) {
+        displayName = user.displayName
+        email = user.email.lowercased()
+        role = user.role.rawValue
+        teamID = user.teamId
+        managerUserID = user.managerUserId
     }
 }

@@ -67,11 +67,9 @@ final class Child {
         return URL(fileURLWithPath: "/proc/self/exe")  // found through PATH
     }
 
-    var isRunning: Bool { process.isRunning }
-
-    /// User plus system CPU time the child used so far, in seconds (Linux /proc).
-    var cpuSeconds: Double? {
-        processCPUSeconds(statPath: "/proc/\(process.processIdentifier)/stat")
+    /// The child as something to measure.
+    var target: Target {
+        Target(name: role.rawValue, port: port, pid: process.processIdentifier)
     }
 
     /// Closes the child's stdin (it exits on its own), then makes sure it is gone.
@@ -90,15 +88,4 @@ final class Child {
 
 private final class Flag: Sendable {
     let value = Atomic<Bool>(false)
-}
-
-/// utime + stime from a `/proc/<pid>/stat` file, in seconds.
-func processCPUSeconds(statPath: String) -> Double? {
-    guard let text = try? String(contentsOfFile: statPath, encoding: .utf8),
-        let afterName = text.lastIndex(of: ")")
-    else { return nil }
-    // Fields after "(comm)": state is field 3; utime and stime are fields 14 and 15.
-    let fields = text[text.index(after: afterName)...].split(separator: " ")
-    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }

@@ -1,29 +1,27 @@
-import SFAMessages
 import SFARPC
-import SFAStubs
 import SFATransport
 
-/// One measurement of one target at one concurrency.
+/// One measurement of one workload on one target at one concurrency.
 struct Sample: Sendable {
     /// Calls completed per second of the measured window.
     var callsPerSecond: Double
     /// Latency percentiles, in microseconds.
     var p50: Double
     var p99: Double
+    var p999: Double
     var calls: Int
-    /// Calls that failed in the measured window, by reason.
+    /// Calls that failed or answered wrongly in the measured window, by reason.
     var errors: [String: Int]
-    /// CPU time of the target process and of this process per call (warm-up
-    /// included), in microseconds; nil where it could not be read.
+    /// CPU time of the target process and of this process in the measured window,
+    /// per call, in microseconds; nil where it could not be read.
     var targetCPUPerCall: Double?
     var clientCPUPerCall: Double?
 }
 
-/// What one of the concurrent loops saw.
+/// What one of the concurrent loops saw in the measured window.
 private struct WorkerResult: Sendable {
-    var latencies: [Int64] = []  // nanoseconds, measured window only
+    var latencies: [Int64] = []  // nanoseconds
     var errors: [String: Int] = [:]
-    var totalCalls = 0  // warm-up included
 }
 
 /// The benchmark cannot go on: a child died, hung or answered wrongly.
@@ -31,36 +29,26 @@ struct BenchError: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Opens one connection to `port` and runs `concurrency` closed loops of
-/// `HealthService.Check` on it for `warmup + duration`; only calls started after the
-/// warm-up are counted.
+/// Opens one connection to `target` and runs `concurrency` closed loops of `workload`
+/// on it for `warmup + duration`; only calls started after the warm-up are counted.
 func measure(
-    target: Child,
+    target: Target,
+    workload: Workload,
     concurrency: Int,
     warmup: Duration,
-    duration: Duration,
-    expectedStatus: ServingStatus
+    duration: Duration
 ) async throws -> Sample {
-    let connection = try await RPCConnection.connect(host: "127.0.0.1", port: target.port)
-    let targetCPUBefore = target.cpuSeconds
-    let clientCPUBefore = processCPUSeconds(statPath: "/proc/self/stat")
-
-    let role = target.role
+    let connection = try await RPCConnection.connect(host: "127.0.0.1", port: target.port, apiKey: workload.apiKey)
     let start = ContinuousClock.now
     let measureFrom = start + warmup
     let end = measureFrom + duration
+    let cpu = Task { await cpuUsed(by: target, from: measureFrom, until: end) }
     let results: [WorkerResult]
     do {
         results = try await withThrowingTaskGroup(of: WorkerResult?.self) { group in
             for _ in 0..<concurrency {
                 group.addTask {
-                    await callLoop(
-                        connection,
-                        from: measureFrom,
-                        until: end,
-                        expectedStatus: expectedStatus,
-                        capacity: 1 << 14
-                    )
+                    await callLoop(connection, workload: workload, from: measureFrom, until: end, capacity: 1 << 14)
                 }
             }
             // A watchdog: a call that never returns must not hang the benchmark.
@@ -71,8 +59,8 @@ func measure(
                     return nil  // cancelled: every loop finished
                 }
                 throw BenchError(
-                    description:
-                        "calls to the \(role) still unanswered 10 s after the end of the measurement (concurrency \(concurrency))"
+                    description: "\(workload.method) calls to the \(target.name) still unanswered 10 s after "
+                        + "the end of the measurement (concurrency \(concurrency))"
                 )
             }
             var results: [WorkerResult] = []
@@ -84,12 +72,13 @@ func measure(
             return results
         }
     } catch {
+        cpu.cancel()
         await connection.close()
         throw error
     }
     await connection.close()
+    let (targetCPU, clientCPU) = await cpu.value
 
-    let totalCalls = results.reduce(0) { $0 + $1.totalCalls }
     var latencies: [Int64] = []
     latencies.reserveCapacity(results.reduce(0) { $0 + $1.latencies.count })
     var errors: [String: Int] = [:]
@@ -103,66 +92,95 @@ func measure(
         let rank = Int((fraction * Double(latencies.count)).rounded(.up))
         return Double(latencies[min(max(rank, 1), latencies.count) - 1]) / 1000
     }
-    func perCall(_ before: Double?, _ after: Double?) -> Double? {
-        guard let before, let after, totalCalls > 0 else { return nil }
-        return (after - before) * 1e6 / Double(totalCalls)
+    let calls = latencies.count + errors.values.reduce(0, +)
+    func perCall(_ seconds: Double?) -> Double? {
+        guard let seconds, calls > 0 else { return nil }
+        return seconds * 1e6 / Double(calls)
     }
     return Sample(
         callsPerSecond: Double(latencies.count) / duration.seconds,
         p50: percentile(0.50),
         p99: percentile(0.99),
+        p999: percentile(0.999),
         calls: latencies.count,
         errors: errors,
-        targetCPUPerCall: perCall(targetCPUBefore, target.cpuSeconds),
-        clientCPUPerCall: perCall(clientCPUBefore, processCPUSeconds(statPath: "/proc/self/stat"))
+        targetCPUPerCall: perCall(targetCPU),
+        clientCPUPerCall: perCall(clientCPU)
     )
+}
+
+/// The CPU seconds `target` and this process use between `start` and `end`: the
+/// measured window, without the warm-up and the closing of the connection.
+private func cpuUsed(
+    by target: Target,
+    from start: ContinuousClock.Instant,
+    until end: ContinuousClock.Instant
+) async -> (target: Double?, client: Double?) {
+    do {
+        try await Task.sleep(until: start, clock: .continuous)
+        let before = (target.cpuSeconds, processCPUSeconds())
+        try await Task.sleep(until: end, clock: .continuous)
+        let after = (target.cpuSeconds, processCPUSeconds())
+        func delta(_ before: Double?, _ after: Double?) -> Double? {
+            guard let before, let after else { return nil }
+            return after - before
+        }
+        return (delta(before.0, after.0), delta(before.1, after.1))
+    } catch {
+        return (nil, nil)  // cancelled: the measurement failed
+    }
 }
 
 /// One closed loop: the next call starts when the previous one returns.
 private func callLoop(
     _ connection: RPCConnection,
+    workload: Workload,
     from measureFrom: ContinuousClock.Instant,
     until end: ContinuousClock.Instant,
-    expectedStatus: ServingStatus,
     capacity: Int
 ) async -> WorkerResult {
-    let client = HealthServiceClient(connection)
-    let request = HealthCheckRequest()
     var result = WorkerResult()
     result.latencies.reserveCapacity(capacity)
     while !Task.isCancelled {
         let callStart = ContinuousClock.now
         if callStart >= end { break }
-        result.totalCalls += 1
         do {
-            let response = try await client.check(request)
+            let wrong = try await workload.call(connection)
             let callEnd = ContinuousClock.now
             guard callStart >= measureFrom else { continue }
-            if response.status == expectedStatus {
-                result.latencies.append((callEnd - callStart).nanoseconds)
+            if let wrong {
+                result.errors["unexpected answer: \(wrong)", default: 0] += 1
             } else {
-                result.errors["unexpected health status \(response.status)", default: 0] += 1
+                result.latencies.append((callEnd - callStart).nanoseconds)
             }
         } catch {
             guard callStart >= measureFrom else { continue }
-            let reason = (error as? RPCError).map { "\($0.code): \($0.message)" } ?? "\(error)"
-            result.errors[reason, default: 0] += 1
+            result.errors[describe(error), default: 0] += 1
         }
     }
     return result
 }
 
-/// One call, to check a target answers as expected before timing it.
-func probe(_ target: Child) async throws -> ServingStatus {
-    let connection = try await RPCConnection.connect(host: "127.0.0.1", port: target.port)
+/// One call of `workload`, to check that `target` answers as expected before timing it.
+/// - Throws: `BenchError` when it does not.
+func probe(_ target: Target, with workload: Workload) async throws {
+    let connection = try await RPCConnection.connect(host: "127.0.0.1", port: target.port, apiKey: workload.apiKey)
+    let wrong: String?
     do {
-        let response = try await HealthServiceClient(connection).check(HealthCheckRequest())
-        await connection.close()
-        return response.status
+        wrong = try await workload.call(connection)
     } catch {
         await connection.close()
-        throw error
+        throw BenchError(description: "the \(target.name) failed a \(workload.method) call: \(describe(error))")
     }
+    await connection.close()
+    if let wrong {
+        throw BenchError(description: "the \(target.name) answered a \(workload.method) call with \(wrong)")
+    }
+}
+
+/// An error as one line: the status and message of an `RPCError`.
+func describe(_ error: any Error) -> String {
+    (error as? RPCError).map { "\($0.code): \($0.message)" } ?? "\(error)"
 }
 
 extension Duration {

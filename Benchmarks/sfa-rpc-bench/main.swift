@@ -1,7 +1,9 @@
-// sfa-rpc-bench: what the RPC stack costs over a raw length-prefixed echo (issue #3).
+// sfa-rpc-bench: what the RPC stack costs over a raw length-prefixed echo (issue #3),
+// and, run by scripts/bench, what the real call path of `sfad` costs (issue #8).
 //
 //   swift run -c release sfa-rpc-bench                  # the whole benchmark, about 40 s
 //   swift run -c release sfa-rpc-bench --seconds 3 --rounds 5
+//   scripts/bench                                       # the call path, about 2 min
 //
 // The driver (this process) starts two children from its own executable, each on
 // 127.0.0.1 with a system-chosen port:
@@ -20,6 +22,11 @@
 // round with the best throughput is kept. Printed: calls/s, p50 and p99 of each side
 // and the ratio server ÷ echo. Goal: at 64 concurrent calls the server reaches at
 // least 60% of the echo's throughput.
+//
+// With `--role call-path` (what scripts/bench runs) the targets are not children:
+// the script starts a real `sfad --demo` and the C echo of Benchmarks/c-echo, and
+// this driver measures LeadService.GetLead and ListLeads (admin key of the demo
+// tenant) and HealthService.Check on both, the same way (CallPath.swift).
 //
 // Absolute figures on these shared machines are noise; the ratios are what matter.
 // Only the ratio of a run is meaningful, not a comparison across runs or machines.
@@ -46,6 +53,8 @@ do {
         try await runServerRole(port: options.port)
     case .echo:
         try await runEchoRole(port: options.port)
+    case .callPath:
+        try await runCallPath(options)
     }
 } catch {
     printError("sfa-rpc-bench (\(options.role)): \(error)")

@@ -18,14 +18,16 @@ enum APIKey {
 
     /// The key id and secret of an `authorization` header (`Bearer <token>`), or nil
     /// when it is not shaped like a key.
+    ///
+    /// Every call parses one, so it works on the UTF-8 bytes: Character-based String
+    /// operations (grapheme breaking) cost more than the rest of admitting a key.
     static func parse(authorization: String) -> (keyID: String, secret: String)? {
-        guard authorization.hasPrefix("Bearer "), authorization.utf8.count < 256 else { return nil }
-        let token = authorization.dropFirst("Bearer ".count)
-        guard token.hasPrefix("sfa_") else { return nil }
-        let rest = token.dropFirst(4)
-        guard let separator = rest.lastIndex(of: "_") else { return nil }
-        let keyID = String(rest[..<separator])
-        let secret = String(rest[rest.index(after: separator)...])
+        let bytes = authorization.utf8
+        let prefix = "Bearer sfa_".utf8
+        guard bytes.count < 256, bytes.starts(with: prefix) else { return nil }
+        let token = bytes.dropFirst(prefix.count)
+        guard let separator = token.lastIndex(of: UInt8(ascii: "_")) else { return nil }
+        guard let keyID = String(token[..<separator]), let secret = String(token[token.index(after: separator)...]) else { return nil }
         guard RecordID.isValid(keyID, prefix: "key"), secret.utf8.count == 64 else { return nil }
         return (keyID, secret)
     }

@@ -30,6 +30,13 @@ enum DatabaseOpening {
         return try DatabasePool(path: path, configuration: configuration)
     }
 
+    /// A read-only connection to a database in WAL mode (its writer set the mode).
+    static func openReader(path: String, storage: StorageConfiguration) throws -> DatabaseQueue {
+        var configuration = configuration(storage)
+        configuration.readonly = true
+        return try DatabaseQueue(path: path, configuration: configuration)
+    }
+
     static func createDirectory(_ path: String) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }

@@ -24,8 +24,13 @@ public enum RecordID {
     /// Whether `id` has the shape of a generated id with `prefix`. Only ids that pass
     /// this check ever become part of a file path.
     public static func isValid(_ id: String, prefix: String) -> Bool {
-        let body = id.utf8.dropFirst(prefix.utf8.count + 1)
-        return id.hasPrefix(prefix + "_") && body.count == 26
-            && body.allSatisfy { (48...57).contains($0) || (97...122).contains($0) }
+        // On UTF-8 bytes: ids are checked on every call, and Character-based
+        // comparisons (grapheme breaking) would cost more than the rest.
+        let bytes = id.utf8
+        let head = prefix.utf8
+        guard bytes.count == head.count + 27, bytes.starts(with: head), bytes[bytes.index(bytes.startIndex, offsetBy: head.count)] == UInt8(ascii: "_") else {
+            return false
+        }
+        return bytes.dropFirst(head.count + 1).allSatisfy { (48...57).contains($0) || (97...122).contains($0) }
     }
 }

@@ -17,10 +17,11 @@ public struct StorageConfiguration: Sendable {
     /// How long a writer waits for a lock before giving up with BUSY.
     public var busyTimeout: Duration
     public var durability: Durability
-    /// Reader connections per open tenant database, opened on demand. Reads run
-    /// synchronously on the calling thread, so more readers than the cooperative
-    /// pool has threads seldom help; each costs file descriptors (the default keeps
-    /// 64 open tenants well inside a 1024-descriptor limit).
+    /// Read-only connections kept per open tenant database, opened on demand. Reads
+    /// run synchronously on the calling thread and never suspend, so more readers
+    /// than threads running them do not help; each costs file descriptors (the
+    /// default keeps 64 open tenants well inside a 1024-descriptor limit). A read
+    /// finding all of them busy opens a transient one.
     public var maximumReadersPerTenant: Int
 
     public init(

@@ -7,9 +7,12 @@ import Synchronization
 /// a file only once), at most `maximumOpenTenantDatabases` kept open, the least
 /// recently used idle one closed (after a WAL checkpoint) when another must open.
 ///
-/// A pool, not a queue: in WAL mode its readers never wait for the writer, so a
-/// short read can run synchronously on the calling thread (``read(_:_:)``) without
-/// queueing behind a write's fsync or hopping to another thread and back.
+/// Besides the pool, each open file has a few read-only connections of its own for
+/// ``read(_:_:)``: an idle one is taken from a list under the lock and used with
+/// `inDatabase`, which runs on the calling thread. In WAL mode a reader never waits
+/// for the writer, so a short read neither queues behind a write's fsync nor hops to
+/// another thread and back (GRDB's own pool reads go through a barrier queue and a
+/// semaphore, which under load costs a thread switch per read).
 ///
 /// The table of open files is a `Mutex`-protected dictionary, not an actor: leasing an
 /// open file is a few instructions under a lock with no suspension. Only opening a file
@@ -21,8 +24,19 @@ import Synchronization
 public final class TenantDatabases: Sendable {
     private struct Entry {
         var pool: DatabasePool
+        /// Read-only connections not in use, and how many exist.
+        var idleReaders: [DatabaseQueue] = []
+        var readers = 0
         var leases = 0
         var lastUse: UInt64
+
+        init(pool: DatabasePool, lastUse: UInt64) {
+            self.pool = pool
+            self.lastUse = lastUse
+        }
+
+        /// Every connection of the file, for closing it.
+        var connections: [any DatabaseWriter] { [pool] + idleReaders }
     }
 
     private struct State {
@@ -72,7 +86,40 @@ public final class TenantDatabases: Sendable {
     public func read<T>(_ tenantID: String, _ body: (Database) throws -> T) async throws -> T {
         let pool = try await lease(tenantID)
         defer { release(tenantID) }
-        return try pool.unsafeReentrantRead(body)
+        let reader = try takeReader(tenantID, pool: pool)
+        defer { returnReader(reader, tenantID: tenantID, pool: pool) }
+        return try reader.connection.inDatabase(body)
+    }
+
+    /// A read-only connection of a leased file: an idle one, a new one while fewer
+    /// than `maximumReadersPerTenant` exist, else a transient one (closed after use).
+    /// Sync reads never suspend while holding one, so as many as there are threads
+    /// running them suffice and the transient case is rare.
+    private func takeReader(_ tenantID: String, pool: DatabasePool) throws -> (connection: DatabaseQueue, kept: Bool) {
+        let maximum = storage.maximumReadersPerTenant
+        let taken = state.withLock { state -> (DatabaseQueue?, kept: Bool) in
+            guard state.open[tenantID]?.pool === pool else { return (nil, false) }
+            if let idle = state.open[tenantID]!.idleReaders.popLast() { return (idle, true) }
+            guard state.open[tenantID]!.readers < maximum else { return (nil, false) }
+            state.open[tenantID]!.readers += 1
+            return (nil, true)
+        }
+        if let connection = taken.0 { return (connection, true) }
+        do {
+            return (try DatabaseOpening.openReader(path: pool.path, storage: storage), taken.kept)
+        } catch {
+            if taken.kept { state.withLock { $0.open[tenantID]?.readers -= 1 } }
+            throw error
+        }
+    }
+
+    private func returnReader(_ reader: (connection: DatabaseQueue, kept: Bool), tenantID: String, pool: DatabasePool) {
+        let kept = reader.kept && state.withLock { state in
+            guard state.open[tenantID]?.pool === pool else { return false }
+            state.open[tenantID]!.idleReaders.append(reader.connection)
+            return true
+        }
+        if !kept { try? reader.connection.close() }
     }
 
     private enum Lease {
@@ -81,7 +128,6 @@ public final class TenantDatabases: Sendable {
     }
 
     private func lease(_ tenantID: String) async throws -> DatabasePool {
-        let path = try path(of: tenantID)
         let storage = self.storage
         let lease = try state.withLock { state throws -> Lease in
             guard !state.blocked.contains(tenantID) else { throw Self.busy("the tenant database is being replaced") }
@@ -92,6 +138,7 @@ public final class TenantDatabases: Sendable {
                 return .ready(state.open[tenantID]!.pool)
             }
             if let pending = state.opening[tenantID] { return .wait(pending) }
+            let path = try path(of: tenantID)
             let task = Task { try Self.openAndMigrate(path: path, tenantID: tenantID, storage: storage) }
             state.opening[tenantID] = task
             return .wait(task)
@@ -101,7 +148,7 @@ public final class TenantDatabases: Sendable {
             fatalError("unreachable")
         }
         let opened: Result<DatabasePool, any Error> = await task.result
-        let (pool, victims) = try state.withLock { state throws -> (DatabasePool, [(String, DatabasePool)]) in
+        let (pool, victims) = try state.withLock { state throws -> (DatabasePool, [(String, [any DatabaseWriter])]) in
             if state.opening[tenantID] == task { state.opening[tenantID] = nil }
             let pool = try opened.get()
             // The file may have been claimed for a restore or delete while it opened:
@@ -131,20 +178,24 @@ public final class TenantDatabases: Sendable {
 
     /// Removes idle entries beyond `capacity` from the table; the caller closes them
     /// after leaving the lock (a checkpoint is file I/O).
-    private static func evictIdleBeyondCapacity(_ state: inout State, capacity: Int) -> [(String, DatabasePool)] {
-        var victims: [(String, DatabasePool)] = []
+    private static func evictIdleBeyondCapacity(_ state: inout State, capacity: Int) -> [(String, [any DatabaseWriter])] {
+        var victims: [(String, [any DatabaseWriter])] = []
         while state.open.count > capacity {
             guard let victim = state.open.filter({ $0.value.leases == 0 }).min(by: { $0.value.lastUse < $1.value.lastUse })
             else { break }
             state.open[victim.key] = nil
-            victims.append((victim.key, victim.value.pool))
+            victims.append((victim.key, victim.value.connections))
         }
         return victims
     }
 
-    private func close(_ victims: [(String, DatabasePool)]) {
-        for (tenantID, pool) in victims {
+    /// Closes the connections of each file: its readers first, then the pool after a
+    /// checkpoint that empties the WAL (no reader may hold a snapshot by then).
+    private func close(_ victims: [(String, [any DatabaseWriter])]) {
+        for (tenantID, connections) in victims {
             do {
+                for reader in connections.dropFirst() { try reader.close() }
+                guard let pool = connections.first else { continue }
                 try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
                 try pool.close()
             } catch {
@@ -184,12 +235,12 @@ public final class TenantDatabases: Sendable {
         defer { _ = state.withLock { $0.blocked.remove(tenantID) } }
         let deadline = ContinuousClock.now + .seconds(5)
         while true {
-            let idle = state.withLock { state -> DatabasePool?? in
-                guard (state.open[tenantID]?.leases ?? 0) == 0, state.opening[tenantID] == nil else { return .none }
-                return .some(state.open.removeValue(forKey: tenantID)?.pool)
+            let idle = state.withLock { state -> [any DatabaseWriter]? in
+                guard (state.open[tenantID]?.leases ?? 0) == 0, state.opening[tenantID] == nil else { return nil }
+                return state.open.removeValue(forKey: tenantID)?.connections ?? []
             }
-            if case .some(let pool) = idle {
-                if let pool { close([(tenantID, pool)]) }
+            if let idle {
+                close([(tenantID, idle)])
                 break
             }
             guard ContinuousClock.now < deadline else { throw Self.busy("the tenant database stayed in use") }

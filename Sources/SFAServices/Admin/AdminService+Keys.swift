@@ -58,7 +58,7 @@ extension AdminService {
         )
         return ListApiKeysResponse(
             apiKeys: rows.map(\.message),
-            nextPageToken: page.nextToken(lastID: rows.last?.id, count: rows.count, filter: filter)
+            nextPageToken: page.nextToken(lastID: rows.last?.id, count: rows.count)
         )
     }
 

@@ -69,7 +69,7 @@ extension AdminService {
         let rows = try await controlPlane.backups(tenantID: tenantID, page: page)
         return ListTenantBackupsResponse(
             backups: rows.map(\.message),
-            nextPageToken: page.nextToken(lastID: rows.last?.id, count: rows.count, filter: filter)
+            nextPageToken: page.nextToken(lastID: rows.last?.id, count: rows.count)
         )
     }
 

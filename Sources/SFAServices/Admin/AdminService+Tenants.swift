@@ -42,7 +42,7 @@ extension AdminService {
         let rows = try await controlPlane.listTenants(page: page, statuses: request.statuses.map(\.rawValue), query: request.query)
         return ListTenantsResponse(
             tenants: rows.map(\.message),
-            nextPageToken: page.nextToken(lastID: rows.last?.id, count: rows.count, filter: filter)
+            nextPageToken: page.nextToken(lastID: rows.last?.id, count: rows.count)
         )
     }
 

@@ -69,7 +69,7 @@ extension AdminService {
         )
         return ListUsersResponse(
             users: rows.map(\.message),
-            nextPageToken: page.nextToken(lastID: rows.last?.id, count: rows.count, filter: filter)
+            nextPageToken: page.nextToken(lastID: rows.last?.id, count: rows.count)
         )
     }
 

@@ -36,7 +36,7 @@ public struct AuditService: AuditServiceHandler {
         }
         // The action filter applies to the page read; the token still moves by the last id read.
         let kept = actions.isEmpty ? events : events.filter { actions.contains($0.action) }
-        return ListAuditEventsResponse(events: kept, nextPageToken: page.nextToken(lastID: events.last?.id, count: events.count, filter: filter))
+        return ListAuditEventsResponse(events: kept, nextPageToken: page.nextToken(lastID: events.last?.id, count: events.count))
     }
 
     private func isOldestFirst(_ orderBy: String) -> Bool {

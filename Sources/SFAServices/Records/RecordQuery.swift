@@ -60,15 +60,13 @@ struct RecordQuery<R: TenantRecord> {
 struct ListPage<Request: ProtoMessage> {
     let request: PageRequest
     let order: ListOrder
-    private let binding: String
 
     /// - Throws: INVALID_ARGUMENT for an unsupported order or a token this list did not issue.
     init(_ listRequest: Request, pageSize: Int32, pageToken: String, orderBy: String) throws {
         var bound = listRequest
         try bound.merge(from: Request(), fields: ["page_size", "page_token"])
-        binding = Request.protoName + "|" + requestDigest(bound).map { String($0, radix: 16) }.joined()
         order = try ListOrder(orderBy)
-        request = try PageRequest(pageSize: pageSize, pageToken: pageToken, filter: binding)
+        request = try PageRequest(pageSize: pageSize, pageToken: pageToken, binding: Array(Request.protoName.utf8) + [0] + bound.serializedBytes())
     }
 
     /// The SQL of this page over `query`, in the caller's scope.
@@ -86,7 +84,7 @@ struct ListPage<Request: ProtoMessage> {
 
     /// The token of the page after one that returned `records`.
     func nextToken<R: TenantRecord>(after records: [R]) -> String {
-        request.nextToken(lastID: records.last?.id, count: records.count, filter: binding)
+        request.nextToken(lastID: records.last?.id, count: records.count)
     }
 }
 

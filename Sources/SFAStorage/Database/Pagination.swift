@@ -14,6 +14,8 @@ public struct PageRequest: Sendable, Equatable {
     public let size: Int
     /// Return records with ids greater than this one.
     public let after: String?
+    /// The digest of the filter the token is bound to.
+    private let fingerprint: String
 
     /// - Parameters:
     ///   - pageSize: as sent; 0 means the default, more than the maximum is capped.
@@ -21,12 +23,19 @@ public struct PageRequest: Sendable, Equatable {
     ///   - filter: a description of the list's filters; a token is valid only with the same filter.
     /// - Throws: `StorageError.invalidPageToken` for a token this list did not issue.
     public init(pageSize: Int32, pageToken: String, filter: String) throws(StorageError) {
+        try self.init(pageSize: pageSize, pageToken: pageToken, binding: filter.utf8)
+    }
+
+    /// - Parameter binding: the bytes the token is bound to, e.g. the encoded request
+    ///   without its page fields.
+    public init(pageSize: Int32, pageToken: String, binding: some Sequence<UInt8>) throws(StorageError) {
         size = pageSize <= 0 ? Self.defaultSize : min(Int(pageSize), Self.maximumSize)
+        fingerprint = Self.fingerprint(binding)
         guard !pageToken.isEmpty else {
             after = nil
             return
         }
-        guard let decoded = Self.decode(pageToken), decoded.filter == Self.fingerprint(filter) else {
+        guard let decoded = Self.decode(pageToken), decoded.filter == fingerprint else {
             throw .invalidPageToken
         }
         after = decoded.after
@@ -34,13 +43,19 @@ public struct PageRequest: Sendable, Equatable {
 
     /// The token for the page after one that ended with `lastID`, or "" when `count`
     /// shows this page was the last.
-    public func nextToken(lastID: String?, count: Int, filter: String) -> String {
+    public func nextToken(lastID: String?, count: Int) -> String {
         guard count >= size, let lastID else { return "" }
-        let text = "v1\n\(Self.fingerprint(filter))\n\(lastID)"
-        return Data(text.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        // base64url without padding.
+        return Data("v1\n\(fingerprint)\n\(lastID)".utf8).base64EncodedString().utf8.reduce(into: "") { token, byte in
+            switch byte {
+            case UInt8(ascii: "+"): token.append("-")
+            case UInt8(ascii: "/"): token.append("_")
+            case UInt8(ascii: "="): break
+            default: token.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
     }
+
 
     private static func decode(_ token: String) -> (filter: String, after: String)? {
         var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
@@ -53,9 +68,9 @@ public struct PageRequest: Sendable, Equatable {
     }
 
     /// A short stable digest of the filter (FNV-1a), so tokens stay small.
-    private static func fingerprint(_ filter: String) -> String {
+    private static func fingerprint(_ binding: some Sequence<UInt8>) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in filter.utf8 {
+        for byte in binding {
             hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
         }
         return String(hash, radix: 36)

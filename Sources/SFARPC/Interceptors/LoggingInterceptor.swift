@@ -17,21 +17,16 @@ public struct LoggingInterceptor: ServerInterceptor {
         next: @Sendable (any ProtoMessage, ServerContext) async throws -> any ProtoMessage
     ) async throws -> any ProtoMessage {
         let start = ContinuousClock.now
-        var metadata: Logger.Metadata = [
-            "rpc.method": "\(context.method.fullName)",
-            "rpc.call_id": "\(context.callID)",
-        ]
-        if let traceparent = context.metadata["traceparent"] { metadata["traceparent"] = "\(traceparent)" }
         do {
             let response = try await next(request, context)
-            metadata["rpc.status"] = "OK"
-            metadata["rpc.duration_ms"] = "\(milliseconds(since: start))"
-            logger.debug("call finished", metadata: metadata)
+            // Successes are logged at debug: the metadata is built only when it is shown.
+            if logger.logLevel <= .debug {
+                logger.debug("call finished", metadata: metadata(context, status: "OK", since: start))
+            }
             return response
         } catch {
             let rpcError = RPCError(mapping: error)
-            metadata["rpc.status"] = "\(rpcError.code)"
-            metadata["rpc.duration_ms"] = "\(milliseconds(since: start))"
+            var metadata = metadata(context, status: "\(rpcError.code)", since: start)
             if rpcError.isServerFault {
                 // The transport logs the underlying error itself.
                 logger.warning("call failed", metadata: metadata)
@@ -41,6 +36,17 @@ public struct LoggingInterceptor: ServerInterceptor {
             }
             throw error
         }
+    }
+
+    private func metadata(_ context: ServerContext, status: String, since start: ContinuousClock.Instant) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "rpc.method": "\(context.method.fullName)",
+            "rpc.call_id": "\(context.callID)",
+            "rpc.status": "\(status)",
+            "rpc.duration_ms": "\(milliseconds(since: start))",
+        ]
+        if let traceparent = context.metadata["traceparent"] { metadata["traceparent"] = "\(traceparent)" }
+        return metadata
     }
 
     private func milliseconds(since start: ContinuousClock.Instant) -> Double {

@@ -84,68 +84,108 @@ public final class TenantDatabases: Sendable {
     /// one statement (SQLite makes each statement see one snapshot) or which tolerate
     /// writes committing between their statements. Suspends only to open the file.
     public func read<T>(_ tenantID: String, _ body: (Database) throws -> T) async throws -> T {
-        let pool = try await lease(tenantID)
-        defer { release(tenantID) }
-        let reader = try takeReader(tenantID, pool: pool)
-        defer { returnReader(reader, tenantID: tenantID, pool: pool) }
+        let (pool, reader) = try await leaseReader(tenantID)
+        defer { release(tenantID, reader: reader, pool: pool) }
         return try reader.connection.inDatabase(body)
     }
 
-    /// A read-only connection of a leased file: an idle one, a new one while fewer
-    /// than `maximumReadersPerTenant` exist, else a transient one (closed after use).
-    /// Sync reads never suspend while holding one, so as many as there are threads
-    /// running them suffice and the transient case is rare.
-    private func takeReader(_ tenantID: String, pool: DatabasePool) throws -> (connection: DatabaseQueue, kept: Bool) {
+    /// A read-only connection of a file and its lease: an idle connection, a new one
+    /// while fewer than `maximumReadersPerTenant` exist, else a transient one (closed
+    /// after use). Sync reads never suspend while holding one, so as many as there are
+    /// threads running them suffice and the transient case is rare. An open file is
+    /// leased with its connection under one lock, with one lookup.
+    private func leaseReader(_ tenantID: String) async throws -> (DatabasePool, Reader) {
         let maximum = storage.maximumReadersPerTenant
-        let taken = state.withLock { state -> (DatabaseQueue?, kept: Bool) in
-            guard state.open[tenantID]?.pool === pool else { return (nil, false) }
-            if let idle = state.open[tenantID]!.idleReaders.popLast() { return (idle, true) }
-            guard state.open[tenantID]!.readers < maximum else { return (nil, false) }
-            state.open[tenantID]!.readers += 1
-            return (nil, true)
+        let fast = try state.withLock { state throws -> (DatabasePool, DatabaseQueue?, kept: Bool)? in
+            guard let index = state.open.index(forKey: tenantID) else { return nil }
+            guard !state.blocked.contains(tenantID) else { throw Self.busy("the tenant database is being replaced") }
+            state.clock += 1
+            state.open.values[index].leases += 1
+            state.open.values[index].lastUse = state.clock
+            return Self.takeReader(&state.open.values[index], maximum: maximum)
         }
-        if let connection = taken.0 { return (connection, true) }
+        let (pool, idle, kept): (DatabasePool, DatabaseQueue?, kept: Bool)
+        if let fast {
+            (pool, idle, kept) = fast
+        } else {
+            let leased = try await lease(tenantID)
+            (pool, idle, kept) = state.withLock { state in
+                // The file stays open while leased: its entry is there.
+                guard let index = state.open.index(forKey: tenantID), state.open.values[index].pool === leased else { return (leased, nil, false) }
+                return Self.takeReader(&state.open.values[index], maximum: maximum)
+            }
+        }
+        if let idle { return (pool, Reader(connection: idle, kept: true)) }
         do {
-            return (try DatabaseOpening.openReader(path: pool.path, storage: storage), taken.kept)
+            return (pool, Reader(connection: try DatabaseOpening.openReader(path: pool.path, storage: storage), kept: kept))
         } catch {
-            if taken.kept { state.withLock { $0.open[tenantID]?.readers -= 1 } }
+            release(tenantID, reader: nil, pool: pool, readerSlot: kept)
             throw error
         }
     }
 
-    private func returnReader(_ reader: (connection: DatabaseQueue, kept: Bool), tenantID: String, pool: DatabasePool) {
-        let kept = reader.kept && state.withLock { state in
-            guard state.open[tenantID]?.pool === pool else { return false }
-            state.open[tenantID]!.idleReaders.append(reader.connection)
-            return true
-        }
-        if !kept { try? reader.connection.close() }
+    /// A read-only connection in use, and whether it goes back to its file's list.
+    private struct Reader {
+        var connection: DatabaseQueue
+        var kept: Bool
     }
 
+    /// Takes an idle reader of a leased `entry`, or reserves a slot for a new one
+    /// (`kept`), or neither (a transient reader).
+    private static func takeReader(_ entry: inout Entry, maximum: Int) -> (DatabasePool, DatabaseQueue?, kept: Bool) {
+        if let idle = entry.idleReaders.popLast() { return (entry.pool, idle, true) }
+        guard entry.readers < maximum else { return (entry.pool, nil, false) }
+        entry.readers += 1
+        return (entry.pool, nil, true)
+    }
+
+    /// Ends a lease taken with a reader: the reader goes back to its file's list (or
+    /// is closed when transient or when its file was closed meanwhile).
+    private func release(_ tenantID: String, reader: Reader?, pool: DatabasePool, readerSlot: Bool = false) {
+        let (returned, victims) = state.withLock { state -> (Bool, [(String, [any DatabaseWriter])]) in
+            var returned = false
+            if let index = state.open.index(forKey: tenantID), state.open.values[index].pool === pool {
+                state.open.values[index].leases -= 1
+                if let reader, reader.kept {
+                    state.open.values[index].idleReaders.append(reader.connection)
+                    returned = true
+                } else if readerSlot {
+                    state.open.values[index].readers -= 1
+                }
+            }
+            return (returned, Self.evictIdleBeyondCapacity(&state, capacity: storage.maximumOpenTenantDatabases))
+        }
+        if let reader, !returned { try? reader.connection.close() }
+        close(victims)
+    }
+
+    /// A file already open, or the task opening it.
     private enum Lease {
-        case ready(DatabasePool)
-        case wait(Task<DatabasePool, any Error>)
+        case open(DatabasePool)
+        case opening(Task<DatabasePool, any Error>)
     }
 
     private func lease(_ tenantID: String) async throws -> DatabasePool {
         let storage = self.storage
-        let lease = try state.withLock { state throws -> Lease in
+        let leased = try state.withLock { state throws -> Lease in
             guard !state.blocked.contains(tenantID) else { throw Self.busy("the tenant database is being replaced") }
             state.clock += 1
-            if state.open[tenantID] != nil {
-                state.open[tenantID]!.leases += 1
-                state.open[tenantID]!.lastUse = state.clock
-                return .ready(state.open[tenantID]!.pool)
+            if let index = state.open.index(forKey: tenantID) {
+                state.open.values[index].leases += 1
+                state.open.values[index].lastUse = state.clock
+                return .open(state.open.values[index].pool)
             }
-            if let pending = state.opening[tenantID] { return .wait(pending) }
+            if let pending = state.opening[tenantID] { return .opening(pending) }
             let path = try path(of: tenantID)
             let task = Task { try Self.openAndMigrate(path: path, tenantID: tenantID, storage: storage) }
             state.opening[tenantID] = task
-            return .wait(task)
+            return .opening(task)
         }
-        guard case .wait(let task) = lease else {
-            if case .ready(let pool) = lease { return pool }
-            fatalError("unreachable")
+        // An open file is leased at once; otherwise wait for the task opening it.
+        let task: Task<DatabasePool, any Error>
+        switch leased {
+        case .open(let pool): return pool
+        case .opening(let opening): task = opening
         }
         let opened: Result<DatabasePool, any Error> = await task.result
         let (pool, victims) = try state.withLock { state throws -> (DatabasePool, [(String, [any DatabaseWriter])]) in

@@ -40,8 +40,9 @@ extension ProtoMessage {
         }
     }
 
-    /// Encodes through `writer`, which is told the exact encoded size and given a
-    /// function that packs the message into memory of at least that size.
+    /// Packs the message's C struct with protobuf-c through `writer`, which is told
+    /// the exact encoded size and given a function that packs into memory of at least
+    /// that size.
     ///
     /// This lets a transport pack straight into its own buffer, without a copy.
     @inlinable
@@ -68,7 +69,7 @@ extension ProtoMessage {
 
     /// The size in bytes of ``serializedBytes()``.
     public var serializedSize: Int {
-        withCMessage { protobuf_c_message_get_packed_size($0) }
+        encode { size, _ in size }
     }
 
     // MARK: Decoding

@@ -27,6 +27,12 @@ public protocol ProtoMessage: Sendable, Equatable {
     /// pointer it needs from `arena`.
     func fill(_ cMessage: UnsafeMutablePointer<CMessage>, arena: inout ProtoArena)
 
+    /// Encodes through `writer`, which is told the exact encoded size and given a
+    /// function that writes the encoding into memory of at least that size. Generated
+    /// messages pack their C struct with protobuf-c (the default implementation);
+    /// ``EncodedMessage`` copies bytes it already holds.
+    func encode<Result>(_ writer: (_ size: Int, _ pack: (UnsafeMutableRawPointer) -> Int) throws -> Result) rethrows -> Result
+
     /// The proto names of the message's fields (oneof members included), as update
     /// masks name them.
     static var fieldNames: Set<String> { get }

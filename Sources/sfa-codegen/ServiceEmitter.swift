@@ -50,7 +50,12 @@ struct ServiceEmitter {
         out("}")
         out()
         out("extension \(name)Handler {")
-        out("    public var methodHandlers: [RPCMethodHandler] {")
+        out("    /// Every method, served by the typed functions above.")
+        out("    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }")
+        out()
+        out("    /// Every method served by the typed functions above; a service that answers")
+        out("    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.")
+        out("    public var typedMethodHandlers: [RPCMethodHandler] {")
         out("        [")
         for method in methods {
             out("            RPCMethodHandler(method: \(name)Methods.\(method.swift)) { (request: \(method.input), context) in")

@@ -14,6 +14,7 @@ public struct RPCMethodHandler: Sendable {
         method: MethodDescriptor,
         handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
     ) {
+        precondition(Response.protoName == method.outputType, "\(method) answers \(method.outputType), not \(Response.protoName)")
         self.method = method
         self.decode = { bytes, maximumSize throws(ProtoCodecError) in
             try Request(serializedBytes: bytes, maximumSize: maximumSize)
@@ -43,4 +44,12 @@ public struct RPCMethodHandler: Sendable {
 public protocol RPCService: Sendable {
     /// One handler per method of the service.
     var methodHandlers: [RPCMethodHandler] { get }
+}
+
+extension [RPCMethodHandler] {
+    /// These handlers, with each of `replacements` in place of the one for its method.
+    public func replacing(_ replacements: [RPCMethodHandler]) -> [RPCMethodHandler] {
+        let replaced = Dictionary(replacements.map { ($0.method.fullName, $0) }, uniquingKeysWith: { _, last in last })
+        return map { replaced[$0.method.fullName] ?? $0 }
+    }
 }

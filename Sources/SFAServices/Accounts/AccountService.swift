@@ -21,8 +21,28 @@ public struct AccountService: AccountServiceHandler {
         }
     }
 
+    /// Reads answer with the stored records' bytes (the server sends them without
+    /// decoding); the typed functions decode the same answers.
+    public var methodHandlers: [RPCMethodHandler] {
+        typedMethodHandlers.replacing([
+            RPCMethodHandler(method: AccountServiceMethods.getAccount) { (request: GetAccountRequest, context) in
+                try await self.encodedAccount(request, context: context)
+            },
+            RPCMethodHandler(method: AccountServiceMethods.listAccounts) { (request: ListAccountsRequest, context) in
+                try await self.encodedAccounts(request, context: context)
+            },
+            RPCMethodHandler(method: AccountServiceMethods.listAccountContacts) { (request: ListAccountContactsRequest, context) in
+                try await self.encodedAccountContacts(request, context: context)
+            },
+        ])
+    }
+
     public func getAccount(_ request: GetAccountRequest, context: ServerContext) async throws -> Account {
-        try await store.get(Account.self, id: request.id, access: try await store.access(context))
+        try await encodedAccount(request, context: context).decoded()
+    }
+
+    func encodedAccount(_ request: GetAccountRequest, context: ServerContext) async throws -> EncodedMessage<Account> {
+        try await store.getEncoded(Account.self, id: request.id, access: try await store.access(context))
     }
 
     public func updateAccount(_ request: UpdateAccountRequest, context: ServerContext) async throws -> Account {
@@ -34,6 +54,10 @@ public struct AccountService: AccountServiceHandler {
     }
 
     public func listAccounts(_ request: ListAccountsRequest, context: ServerContext) async throws -> ListAccountsResponse {
+        try await encodedAccounts(request, context: context).decoded()
+    }
+
+    func encodedAccounts(_ request: ListAccountsRequest, context: ServerContext) async throws -> EncodedMessage<ListAccountsResponse> {
         let access = try await store.access(context)
         var validation = Validation()
         validation.text(request.query, "query", required: false, maximumLength: 200)
@@ -48,8 +72,8 @@ public struct AccountService: AccountServiceHandler {
         query.ownedBy(try await store.teamMembers(request.teamId, access: access))
         query.archived(included: request.includeArchived)
         query.within("update_time_ms", request.updateTime)
-        let (accounts, next) = try await store.list(Account.self, query, page: page, access: access)
-        return ListAccountsResponse(accounts: accounts, nextPageToken: next)
+        let (accounts, next) = try await store.listEncoded(Account.self, query, page: page, access: access)
+        return try store.listResponse(ListAccountsResponse.self, recordsField: "accounts", records: accounts, nextPageToken: next)
     }
 
     /// Archives an account; its contacts and opportunities keep their links.
@@ -59,14 +83,18 @@ public struct AccountService: AccountServiceHandler {
 
     /// The contacts of an account the caller may see (the account decides visibility).
     public func listAccountContacts(_ request: ListAccountContactsRequest, context: ServerContext) async throws -> ListAccountContactsResponse {
+        try await encodedAccountContacts(request, context: context).decoded()
+    }
+
+    func encodedAccountContacts(_ request: ListAccountContactsRequest, context: ServerContext) async throws -> EncodedMessage<ListAccountContactsResponse> {
         let access = try await store.access(context)
         let page = try ListPage(request, pageSize: request.pageSize, pageToken: request.pageToken, orderBy: request.orderBy)
-        _ = try await store.get(Account.self, id: request.accountId, access: access)
+        _ = try await store.getEncoded(Account.self, id: request.accountId, access: access)
         var query = RecordQuery<Contact>()
         query.filter("account_id = ?", [request.accountId])
         query.archived(included: request.includeArchived)
-        let (contacts, next) = try await store.list(Contact.self, query, page: page, access: access, withinScope: false)
-        return ListAccountContactsResponse(contacts: contacts, nextPageToken: next)
+        let (contacts, next) = try await store.listEncoded(Contact.self, query, page: page, access: access, withinScope: false)
+        return try store.listResponse(ListAccountContactsResponse.self, recordsField: "contacts", records: contacts, nextPageToken: next)
     }
 
     private static func checkLinks(_ db: Database, _ account: Account) throws {

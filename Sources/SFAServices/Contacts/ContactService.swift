@@ -20,8 +20,25 @@ public struct ContactService: ContactServiceHandler {
         }
     }
 
+    /// Reads answer with the stored records' bytes (the server sends them without
+    /// decoding); the typed functions decode the same answers.
+    public var methodHandlers: [RPCMethodHandler] {
+        typedMethodHandlers.replacing([
+            RPCMethodHandler(method: ContactServiceMethods.getContact) { (request: GetContactRequest, context) in
+                try await self.encodedContact(request, context: context)
+            },
+            RPCMethodHandler(method: ContactServiceMethods.listContacts) { (request: ListContactsRequest, context) in
+                try await self.encodedContacts(request, context: context)
+            },
+        ])
+    }
+
     public func getContact(_ request: GetContactRequest, context: ServerContext) async throws -> Contact {
-        try await store.get(Contact.self, id: request.id, access: try await store.access(context))
+        try await encodedContact(request, context: context).decoded()
+    }
+
+    func encodedContact(_ request: GetContactRequest, context: ServerContext) async throws -> EncodedMessage<Contact> {
+        try await store.getEncoded(Contact.self, id: request.id, access: try await store.access(context))
     }
 
     public func updateContact(_ request: UpdateContactRequest, context: ServerContext) async throws -> Contact {
@@ -30,6 +47,10 @@ public struct ContactService: ContactServiceHandler {
     }
 
     public func listContacts(_ request: ListContactsRequest, context: ServerContext) async throws -> ListContactsResponse {
+        try await encodedContacts(request, context: context).decoded()
+    }
+
+    func encodedContacts(_ request: ListContactsRequest, context: ServerContext) async throws -> EncodedMessage<ListContactsResponse> {
         let access = try await store.access(context)
         var validation = Validation()
         validation.text(request.query, "query", required: false, maximumLength: 200)
@@ -43,8 +64,8 @@ public struct ContactService: ContactServiceHandler {
         query.ownedBy(try await store.teamMembers(request.teamId, access: access))
         query.archived(included: request.includeArchived)
         query.within("update_time_ms", request.updateTime)
-        let (contacts, next) = try await store.list(Contact.self, query, page: page, access: access)
-        return ListContactsResponse(contacts: contacts, nextPageToken: next)
+        let (contacts, next) = try await store.listEncoded(Contact.self, query, page: page, access: access)
+        return try store.listResponse(ListContactsResponse.self, recordsField: "contacts", records: contacts, nextPageToken: next)
     }
 
     /// Moves a contact to another account, or out of any account (empty `account_id`).

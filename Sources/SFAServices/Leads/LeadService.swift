@@ -40,8 +40,25 @@ public struct LeadService: LeadServiceHandler {
         }
     }
 
+    /// GetLead and ListLeads answer with the stored leads' bytes (the server sends them
+    /// without decoding); the typed functions decode the same answers.
+    public var methodHandlers: [RPCMethodHandler] {
+        typedMethodHandlers.replacing([
+            RPCMethodHandler(method: LeadServiceMethods.getLead) { (request: GetLeadRequest, context) in
+                try await self.encodedLead(request, context: context)
+            },
+            RPCMethodHandler(method: LeadServiceMethods.listLeads) { (request: ListLeadsRequest, context) in
+                try await self.encodedLeads(request, context: context)
+            },
+        ])
+    }
+
     public func getLead(_ request: GetLeadRequest, context: ServerContext) async throws -> Lead {
-        try await store.get(Lead.self, id: request.id, access: try await store.access(context))
+        try await encodedLead(request, context: context).decoded()
+    }
+
+    func encodedLead(_ request: GetLeadRequest, context: ServerContext) async throws -> EncodedMessage<Lead> {
+        try await store.getEncoded(Lead.self, id: request.id, access: try await store.access(context))
     }
 
     /// Changes the fields in the mask. A status in the mask must be one a caller sets
@@ -73,6 +90,10 @@ public struct LeadService: LeadServiceHandler {
     }
 
     public func listLeads(_ request: ListLeadsRequest, context: ServerContext) async throws -> ListLeadsResponse {
+        try await encodedLeads(request, context: context).decoded()
+    }
+
+    func encodedLeads(_ request: ListLeadsRequest, context: ServerContext) async throws -> EncodedMessage<ListLeadsResponse> {
         let access = try await store.access(context)
         var validation = Validation()
         validation.text(request.query, "query", required: false, maximumLength: 200)
@@ -92,8 +113,8 @@ public struct LeadService: LeadServiceHandler {
         query.ownedBy(try await store.teamMembers(request.teamId, access: access))
         query.within("create_time_ms", request.createTime)
         query.within("update_time_ms", request.updateTime)
-        let (leads, next) = try await store.list(Lead.self, query, page: page, access: access)
-        return ListLeadsResponse(leads: leads, nextPageToken: next)
+        let (leads, next) = try await store.listEncoded(Lead.self, query, page: page, access: access)
+        return try store.listResponse(ListLeadsResponse.self, recordsField: "leads", records: leads, nextPageToken: next)
     }
 
     public func assignLead(_ request: AssignLeadRequest, context: ServerContext) async throws -> Lead {

@@ -78,14 +78,10 @@ struct ListPage<Request: ProtoMessage> {
             arguments += [after]
         }
         let direction = order == .oldestFirst ? "" : " DESC"
-        let sql = "SELECT data FROM \(R.table) WHERE \(conditions.joined(separator: " AND ")) ORDER BY id\(direction) LIMIT ?"
+        let sql = "SELECT id, data FROM \(R.table) WHERE \(conditions.joined(separator: " AND ")) ORDER BY id\(direction) LIMIT ?"
         return (sql, arguments + [request.size])
     }
 
-    /// The token of the page after one that returned `records`.
-    func nextToken<R: TenantRecord>(after records: [R]) -> String {
-        request.nextToken(lastID: records.last?.id, count: records.count)
-    }
 }
 
 extension TenantStore {
@@ -100,8 +96,34 @@ extension TenantStore {
         access: RecordAccess,
         withinScope: Bool = true
     ) async throws -> (records: [R], nextPageToken: String) {
+        let (records, next) = try await listEncoded(R.self, query, page: page, access: access, withinScope: withinScope)
+        return (try records.map { try $0.decoded() }, next)
+    }
+
+    /// ``list(_:_:page:access:withinScope:)`` as the records' stored encodings.
+    func listEncoded<R: TenantRecord, Request: ProtoMessage>(
+        _: R.Type,
+        _ query: RecordQuery<R>,
+        page: ListPage<Request>,
+        access: RecordAccess,
+        withinScope: Bool = true
+    ) async throws -> (records: [EncodedMessage<R>], nextPageToken: String) {
         let (sql, arguments) = page.sql(query, scope: withinScope ? access.scope(R.self) : ("1", []))
-        let records = try await read(access) { db in try RecordRows.fetchAll(db, R.self, sql: sql, arguments: arguments) }
-        return (records, page.nextToken(after: records))
+        let rows = try await read(access) { db in try RecordRows.fetchAllEncoded(db, R.self, sql: sql, arguments: arguments) }
+        return (rows.map(\.record), page.request.nextToken(lastID: rows.last?.id, count: rows.count))
+    }
+
+    /// A list response (`recordsField` holding the records, `next_page_token`) written
+    /// from the records' stored encodings.
+    func listResponse<Response: ProtoMessage, R: TenantRecord>(
+        _: Response.Type,
+        recordsField: String,
+        records: [EncodedMessage<R>],
+        nextPageToken: String
+    ) throws -> EncodedMessage<Response> {
+        var writer = ProtoFieldWriter<Response>()
+        for record in records { try writer.append(recordsField, encoded: record.bytes) }
+        try writer.append("next_page_token", string: nextPageToken)
+        return writer.message
     }
 }

@@ -17,16 +17,22 @@ enum RecordRows {
 
     /// The record with `id` if it exists and is within the caller's scope.
     static func find<R: TenantRecord>(_ db: Database, _: R.Type, id: String, access: RecordAccess) throws -> R? {
-        let scope = access.scope(R.self)
-        let statement = try db.cachedStatement(sql: "SELECT data FROM \(R.table) WHERE id = ? AND \(scope.sql)")
-        guard let data = try Data.fetchOne(statement, arguments: [id] + scope.arguments) else { return nil }
-        return try R(serializedBytes: Array(data))
+        try findEncoded(db, R.self, id: id, access: access).map { try $0.decoded() }
     }
 
-    /// Records of a statement that selects `data`.
-    static func fetchAll<R: TenantRecord>(_ db: Database, _: R.Type, sql: String, arguments: StatementArguments) throws -> [R] {
+    /// The stored encoding of the record with `id`, if it exists and is within the caller's scope.
+    static func findEncoded<R: TenantRecord>(_ db: Database, _: R.Type, id: String, access: RecordAccess) throws -> EncodedMessage<R>? {
+        let scope = access.scope(R.self)
+        let statement = try db.cachedStatement(sql: "SELECT data FROM \(R.table) WHERE id = ? AND \(scope.sql)")
+        return try Data.fetchOne(statement, arguments: [id] + scope.arguments).map { EncodedMessage(bytes: Array($0)) }
+    }
+
+    /// The ids and stored encodings of a statement that selects `id, data`.
+    static func fetchAllEncoded<R: TenantRecord>(_ db: Database, _: R.Type, sql: String, arguments: StatementArguments) throws -> [(id: String, record: EncodedMessage<R>)] {
         let statement = try db.cachedStatement(sql: sql)
-        return try Data.fetchAll(statement, arguments: arguments).map { try R(serializedBytes: Array($0)) }
+        return try Row.fetchAll(statement, arguments: arguments).map { row in
+            (row[0], EncodedMessage(bytes: Array(row[1] as Data)))
+        }
     }
 
     static func insert<R: TenantRecord>(_ db: Database, _ record: R) throws {

@@ -8,7 +8,18 @@ import SFAStubs
 extension TenantStore {
     /// The record with `id`, if the caller may see it (NOT_FOUND otherwise).
     func get<R: TenantRecord>(_: R.Type, id: String, access: RecordAccess) async throws -> R {
-        try await read(access) { db in try RecordRows.fetch(db, R.self, id: id, access: access) }
+        try await getEncoded(R.self, id: id, access: access).decoded()
+    }
+
+    /// The stored encoding of the record with `id`, if the caller may see it (NOT_FOUND
+    /// otherwise): a read that answers with the record sends these bytes as they are.
+    func getEncoded<R: TenantRecord>(_: R.Type, id: String, access: RecordAccess) async throws -> EncodedMessage<R> {
+        try await read(access) { db in
+            guard let record = try RecordRows.findEncoded(db, R.self, id: id, access: access) else {
+                throw StorageError.notFound(kind: R.table, id: id)
+            }
+            return record
+        }
     }
 
     /// Stamps a new record (id, version 1, times; creator and owner for owned

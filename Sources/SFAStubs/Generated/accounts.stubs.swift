@@ -81,7 +81,12 @@ public protocol AccountServiceHandler: RPCService {
 }
 
 extension AccountServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: AccountServiceMethods.createAccount) { (request: CreateAccountRequest, context) in
                 try await self.createAccount(request, context: context)

@@ -81,7 +81,12 @@ public protocol ActivityServiceHandler: RPCService {
 }
 
 extension ActivityServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: ActivityServiceMethods.createActivity) { (request: CreateActivityRequest, context) in
                 try await self.createActivity(request, context: context)

@@ -246,7 +246,12 @@ public protocol AdminServiceHandler: RPCService {
 }
 
 extension AdminServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: AdminServiceMethods.createTenant) { (request: CreateTenantRequest, context) in
                 try await self.createTenant(request, context: context)

@@ -92,7 +92,12 @@ public protocol AnalyticsServiceHandler: RPCService {
 }
 
 extension AnalyticsServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: AnalyticsServiceMethods.getPipelineSummary) { (request: GetPipelineSummaryRequest, context) in
                 try await self.getPipelineSummary(request, context: context)

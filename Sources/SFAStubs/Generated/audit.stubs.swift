@@ -26,7 +26,12 @@ public protocol AuditServiceHandler: RPCService {
 }
 
 extension AuditServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: AuditServiceMethods.listAuditEvents) { (request: ListAuditEventsRequest, context) in
                 try await self.listAuditEvents(request, context: context)

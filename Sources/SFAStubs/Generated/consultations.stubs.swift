@@ -70,7 +70,12 @@ public protocol ConsultationServiceHandler: RPCService {
 }
 
 extension ConsultationServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: ConsultationServiceMethods.createConsultation) { (request: CreateConsultationRequest, context) in
                 try await self.createConsultation(request, context: context)

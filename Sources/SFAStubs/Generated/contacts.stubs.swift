@@ -81,7 +81,12 @@ public protocol ContactServiceHandler: RPCService {
 }
 
 extension ContactServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: ContactServiceMethods.createContact) { (request: CreateContactRequest, context) in
                 try await self.createContact(request, context: context)

@@ -114,7 +114,12 @@ public protocol DailyReportServiceHandler: RPCService {
 }
 
 extension DailyReportServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: DailyReportServiceMethods.createDailyReport) { (request: CreateDailyReportRequest, context) in
                 try await self.createDailyReport(request, context: context)

@@ -27,7 +27,12 @@ public protocol HealthServiceHandler: RPCService {
 }
 
 extension HealthServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: HealthServiceMethods.check) { (request: HealthCheckRequest, context) in
                 try await self.check(request, context: context)

@@ -125,7 +125,12 @@ public protocol LeadServiceHandler: RPCService {
 }
 
 extension LeadServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: LeadServiceMethods.createLead) { (request: CreateLeadRequest, context) in
                 try await self.createLead(request, context: context)

@@ -103,7 +103,12 @@ public protocol OpportunityServiceHandler: RPCService {
 }
 
 extension OpportunityServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: OpportunityServiceMethods.createOpportunity) { (request: CreateOpportunityRequest, context) in
                 try await self.createOpportunity(request, context: context)

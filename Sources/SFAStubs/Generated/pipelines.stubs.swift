@@ -70,7 +70,12 @@ public protocol PipelineServiceHandler: RPCService {
 }
 
 extension PipelineServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: PipelineServiceMethods.listPipelines) { (request: ListPipelinesRequest, context) in
                 try await self.listPipelines(request, context: context)

@@ -114,7 +114,12 @@ public protocol ProposalServiceHandler: RPCService {
 }
 
 extension ProposalServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: ProposalServiceMethods.createProposal) { (request: CreateProposalRequest, context) in
                 try await self.createProposal(request, context: context)

@@ -147,7 +147,12 @@ public protocol QuoteServiceHandler: RPCService {
 }
 
 extension QuoteServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: QuoteServiceMethods.createQuote) { (request: CreateQuoteRequest, context) in
                 try await self.createQuote(request, context: context)

@@ -49,7 +49,12 @@ public protocol ReflectionServiceHandler: RPCService {
 }
 
 extension ReflectionServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: ReflectionServiceMethods.listServices) { (request: ListServicesRequest, context) in
                 try await self.listServices(request, context: context)

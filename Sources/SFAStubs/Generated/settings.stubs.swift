@@ -70,7 +70,12 @@ public protocol SettingsServiceHandler: RPCService {
 }
 
 extension SettingsServiceHandler {
-    public var methodHandlers: [RPCMethodHandler] {
+    /// Every method, served by the typed functions above.
+    public var methodHandlers: [RPCMethodHandler] { typedMethodHandlers }
+
+    /// Every method served by the typed functions above; a service that answers
+    /// some methods otherwise (stored bytes) replaces those in `methodHandlers`.
+    public var typedMethodHandlers: [RPCMethodHandler] {
         [
             RPCMethodHandler(method: SettingsServiceMethods.getTenantSettings) { (request: GetTenantSettingsRequest, context) in
                 try await self.getTenantSettings(request, context: context)

@@ -1,5 +1,5 @@
+@testable import SFAServices
 import SFAClient
-import SFAServices
 import SFAStubs
 import Testing
 
@@ -132,6 +132,52 @@ import Testing
             #expect(await statusOf { try await accounts.listAccounts(ListAccountsRequest(pageToken: leadPage.nextPageToken)) } == .invalidArgument)
             let rest = try await leads.listLeads(ListLeadsRequest(pageSize: 10, pageToken: leadPage.nextPageToken, sources: [.website]))
             #expect(Set(rest.leads.map(\.id)).isDisjoint(with: leadPage.leads.map(\.id)) && rest.leads.count == 3)
+        }
+    }
+}
+
+/// Ownership through the generic create and update, for two owned record types.
+@Suite struct RecordOwnershipTests {
+    @Test func aRepCannotGiveItsAccountsOrContactsToSomeoneElse() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Owners")
+            let rep = tenant.users[.rep]!
+            let other = tenant.users[.insideSales]!
+            let accounts = stack.accounts(tenant.keys[.rep])
+            let contacts = stack.contacts(tenant.keys[.rep])
+            let acme = try await accounts.createAccount(CreateAccountRequest(account: Account(name: "Acme")))
+            let mina = try await contacts.createContact(CreateContactRequest(contact: Contact(lastName: "Park")))
+            #expect(acme.ownerUserId == rep.id && acme.createdByUserId == rep.id)
+            #expect(mina.ownerUserId == rep.id && mina.createdByUserId == rep.id)
+
+            #expect(await statusOf {
+                try await accounts.updateAccount(UpdateAccountRequest(account: Account(id: acme.id, version: 1, ownerUserId: other.id), updateMask: ["owner_user_id"]))
+            } == .invalidArgument)
+            #expect(await statusOf {
+                try await contacts.updateContact(UpdateContactRequest(contact: Contact(id: mina.id, version: 1, ownerUserId: other.id), updateMask: ["owner_user_id"]))
+            } == .invalidArgument)
+            #expect(await statusOf {
+                try await accounts.createAccount(CreateAccountRequest(account: Account(name: "Globex", ownerUserId: other.id)))
+            } == .invalidArgument)
+            #expect(try await accounts.getAccount(GetAccountRequest(id: acme.id)) == acme)
+            #expect(try await contacts.getContact(GetContactRequest(id: mina.id)) == mina)
+
+            // The manager of their team may hand the account over.
+            let manager = stack.accounts(tenant.keys[.manager])
+            let handed = try await manager.updateAccount(UpdateAccountRequest(account: Account(id: acme.id, version: 1, ownerUserId: other.id), updateMask: ["owner_user_id"]))
+            #expect(handed.ownerUserId == other.id && handed.createdByUserId == rep.id)
+            // And then it is no longer the rep's to change.
+            #expect(await statusOf {
+                try await accounts.updateAccount(UpdateAccountRequest(account: Account(id: acme.id, version: 2, name: "Mine"), updateMask: ["name"]))
+            } == .notFound)
+        }
+    }
+
+    @Test func everyRecordTypeNamesOnlyRealFieldsAsCreatableAndUpdatable() {
+        let types: [any TenantRecord.Type] = [Lead.self, Account.self, Contact.self, Team.self, Opportunity.self]
+        for type in types {
+            #expect(type.updatable.isSubset(of: type.fieldNames), "\(type.protoName): \(type.updatable.subtracting(type.fieldNames))")
+            #expect(type.creatable.isSubset(of: type.fieldNames), "\(type.protoName): \(type.creatable.subtracting(type.fieldNames))")
         }
     }
 }

@@ -13,10 +13,7 @@ public struct AccountService: AccountServiceHandler {
 
     public func createAccount(_ request: CreateAccountRequest, context: ServerContext) async throws -> Account {
         let access = try await store.access(context)
-        var account = try Account.proposed(request.account)
-        account.ownerUserId = try await store.owner(account.ownerUserId, access: access, field: "account.owner_user_id")
-        account.createdByUserId = access.principal.userID
-        return try await store.create(account, access: access, context: context, request: request) { db, account in
+        return try await store.create(try Account.proposed(request.account), access: access, context: context, request: request) { db, account in
             try Self.checkLinks(db, account)
         }
     }

@@ -12,10 +12,7 @@ public struct ContactService: ContactServiceHandler {
 
     public func createContact(_ request: CreateContactRequest, context: ServerContext) async throws -> Contact {
         let access = try await store.access(context)
-        var contact = try Contact.proposed(request.contact)
-        contact.ownerUserId = try await store.owner(contact.ownerUserId, access: access, field: "contact.owner_user_id")
-        contact.createdByUserId = access.principal.userID
-        return try await store.create(contact, access: access, context: context, request: request) { db, contact in
+        return try await store.create(try Contact.proposed(request.contact), access: access, context: context, request: request) { db, contact in
             if !contact.accountId.isEmpty { try AccountRecords.requireLinkable(db, id: contact.accountId, field: "contact.account_id") }
         }
     }

@@ -33,13 +33,23 @@ enum FieldDiff {
         return values
     }
 
-    /// Optionals print as their value or "null"; everything else as Swift prints it.
+    /// Optionals print as their value or "null"; maps with their entries sorted (a
+    /// dictionary's own order differs between equal values); everything else as
+    /// Swift prints it.
     private static func describe(_ value: Any) -> String {
         let mirror = Mirror(reflecting: value)
-        if mirror.displayStyle == .optional {
+        switch mirror.displayStyle {
+        case .optional:
             return mirror.children.first.map { describe($0.value) } ?? "null"
+        case .dictionary:
+            let entries = mirror.children.map { entry -> String in
+                let pair = Array(Mirror(reflecting: entry.value).children)
+                return pair.count == 2 ? "\(describe(pair[0].value)): \(describe(pair[1].value))" : describe(entry.value)
+            }
+            return "[" + entries.sorted().joined(separator: ", ") + "]"
+        default:
+            return String(describing: value)
         }
-        return String(describing: value)
     }
 
     private static func camelCase(_ snake: String) -> String {

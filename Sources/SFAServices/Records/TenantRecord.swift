@@ -41,10 +41,26 @@ protocol TenantRecord: ProtoMessage {
     /// Throws FAILED_PRECONDITION when the record may no longer change (archived,
     /// converted).
     func requireWritable() throws
+
+    /// The owner and creator of an owned record (nil for tenant-wide ones, where
+    /// setting them does nothing): what the engine stamps on create and checks when
+    /// the owner changes.
+    var recordOwner: String? { get set }
+    var recordCreator: String? { get set }
 }
 
 extension TenantRecord {
     static var creatable: Set<String> { updatable }
+
+    var recordOwner: String? {
+        get { nil }
+        set {}
+    }
+
+    var recordCreator: String? {
+        get { nil }
+        set {}
+    }
 
     /// A new record holding only the creatable fields of `proposed`: whatever the
     /// server sets (id, version, times, creator, derived state) starts at its default.
@@ -72,6 +88,16 @@ protocol OwnedRecord: TenantRecord {
 
 extension OwnedRecord {
     static var ownership: RecordOwnership { .owned }
+
+    var recordOwner: String? {
+        get { ownerUserId }
+        set { ownerUserId = newValue ?? "" }
+    }
+
+    var recordCreator: String? {
+        get { createdByUserId }
+        set { createdByUserId = newValue ?? "" }
+    }
 }
 
 /// A record that is archived rather than deleted; archived records are read-only.

@@ -22,9 +22,10 @@ extension TenantStore {
         }
     }
 
-    /// Stamps a new record (id, version 1, times; creator and owner for owned
-    /// records), validates it whole, and inserts it with its audit event. `link`
-    /// runs in the transaction first, for checks against other records.
+    /// Stamps a new record (id, version 1, times; for owned records the caller as
+    /// creator and the owner, checked as `owner` does), validates it whole, and
+    /// inserts it with its audit event. `link` runs in the transaction first, for
+    /// checks against other records.
     func create<R: TenantRecord>(
         _ proposed: R,
         access: RecordAccess,
@@ -33,6 +34,10 @@ extension TenantStore {
         link: @escaping @Sendable (Database, R) throws -> Void = { _, _ in }
     ) async throws -> R {
         var record = proposed
+        if R.ownership == .owned {
+            record.recordOwner = try await owner(proposed.recordOwner ?? "", access: access, field: R.fieldPath + ".owner_user_id")
+            record.recordCreator = access.principal.userID
+        }
         let now = nowMs()
         record.id = RecordID.make(R.idPrefix)
         record.version = 1
@@ -52,7 +57,8 @@ extension TenantStore {
 
     /// Applies the fields of `changes` named in `mask` to the stored record (the
     /// one with `changes.id`, at `changes.version`), then `rules` for what the record
-    /// type checks or derives beyond its fields.
+    /// type checks or derives beyond its fields. A new owner in the mask must be an
+    /// active user the caller may assign records to (empty means the caller).
     func update<R: TenantRecord>(
         _ changes: R,
         mask: UpdateMask<R>,
@@ -61,26 +67,9 @@ extension TenantStore {
         request: some ProtoMessage,
         rules: @escaping @Sendable (Database, R, inout R) throws -> Void = { _, _, _ in }
     ) async throws -> R {
-        try await modify(R.self, id: changes.id, version: changes.version, action: .update, access: access, context: context, request: request) {
-            db, before, after in
-            try mask.apply(changes, to: &after)
-            try rules(db, before, &after)
-        }
-    }
-
-    /// An update of an owned record; a new owner in the mask must be an active user
-    /// the caller may assign records to (empty means the caller).
-    func update<R: OwnedRecord>(
-        _ changes: R,
-        mask: UpdateMask<R>,
-        access: RecordAccess,
-        context: ServerContext,
-        request: some ProtoMessage,
-        rules: @escaping @Sendable (Database, R, inout R) throws -> Void = { _, _, _ in }
-    ) async throws -> R {
         var changes = changes
-        if mask.contains("owner_user_id") {
-            changes.ownerUserId = try await owner(changes.ownerUserId, access: access, field: R.fieldPath + ".owner_user_id")
+        if R.ownership == .owned, mask.contains("owner_user_id") {
+            changes.recordOwner = try await owner(changes.recordOwner ?? "", access: access, field: R.fieldPath + ".owner_user_id")
         }
         let checked = changes
         return try await modify(R.self, id: checked.id, version: checked.version, action: .update, access: access, context: context, request: request) {
@@ -112,6 +101,13 @@ extension TenantStore {
             }
             var after = before
             try change(db, before, &after)
+            // Whatever changed the owner, the new one must be within the caller's reach.
+            if let owner = after.recordOwner, owner != before.recordOwner, !access.mayAssign(to: owner) {
+                throw RPCError.invalidArgument(
+                    "the owner is outside the caller's scope",
+                    violations: [FieldViolation(field: R.fieldPath + ".owner_user_id", description: "you may not assign records to \(owner)")]
+                )
+            }
             var validation = Validation()
             after.validate(prefix: R.fieldPath + ".", into: &validation)
             try validation.throwIfInvalid()

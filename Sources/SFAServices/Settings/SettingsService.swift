@@ -114,7 +114,6 @@ public struct SettingsService: SettingsServiceHandler {
         let access = try await store.access(context)
         var team = try Team.proposed(request.team)
         if !team.managerUserId.isEmpty { _ = try await store.controlPlane.user(team.managerUserId, tenantID: access.tenantID) }
-        team.archived = false
         team.createdByUserId = access.principal.userID
         return try await store.create(team, access: access, context: context, request: request)
     }

@@ -23,10 +23,12 @@ enum DatabaseOpening {
         try DatabaseQueue(path: path, configuration: configuration(storage))
     }
 
-    /// A pool of one writer and a few readers (WAL lets readers run beside the writer).
+    /// A pool of one writer and one reader: business reads use connections of their
+    /// own (`TenantDatabases.read`); the pool's reader serves migrations, backups and
+    /// maintenance.
     static func openPool(path: String, storage: StorageConfiguration) throws -> DatabasePool {
         var configuration = configuration(storage)
-        configuration.maximumReaderCount = storage.maximumReadersPerTenant
+        configuration.maximumReaderCount = 1
         return try DatabasePool(path: path, configuration: configuration)
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where and how SalesWire keeps its data.
 public struct StorageConfiguration: Sendable {
     /// How much an acknowledged write is protected.
@@ -18,10 +20,9 @@ public struct StorageConfiguration: Sendable {
     public var busyTimeout: Duration
     public var durability: Durability
     /// Read-only connections kept per open tenant database, opened on demand. Reads
-    /// run synchronously on the calling thread and never suspend, so more readers
-    /// than threads running them do not help; each costs file descriptors (the
-    /// default keeps 64 open tenants well inside a 1024-descriptor limit). A read
-    /// finding all of them busy opens a transient one.
+    /// run synchronously on the calling thread and never suspend, so as many as there
+    /// are threads running them (the cooperative pool: one per core) suffice; each
+    /// costs two file descriptors. A read finding all of them busy opens a transient one.
     public var maximumReadersPerTenant: Int
 
     public init(
@@ -29,7 +30,7 @@ public struct StorageConfiguration: Sendable {
         maximumOpenTenantDatabases: Int = 64,
         busyTimeout: Duration = .seconds(5),
         durability: Durability = .powerLoss,
-        maximumReadersPerTenant: Int = 2
+        maximumReadersPerTenant: Int = StorageConfiguration.coreCount
     ) {
         self.dataDirectory = dataDirectory
         self.maximumReadersPerTenant = max(1, maximumReadersPerTenant)
@@ -37,6 +38,9 @@ public struct StorageConfiguration: Sendable {
         self.busyTimeout = busyTimeout
         self.durability = durability
     }
+
+    /// The cores this process may run on: the default reader count.
+    public static var coreCount: Int { ProcessInfo.processInfo.activeProcessorCount }
 
     public var controlPlanePath: String { dataDirectory + "/control.sqlite" }
     public var tenantsDirectory: String { dataDirectory + "/tenants" }

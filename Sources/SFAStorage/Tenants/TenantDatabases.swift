@@ -166,6 +166,15 @@ public final class TenantDatabases: Sendable {
     }
 
     private func lease(_ tenantID: String) async throws -> DatabasePool {
+        while true {
+            if let pool = try await leaseOnce(tenantID) { return pool }
+        }
+    }
+
+    /// Leases the open file, or waits for it to open and leases it; nil when another
+    /// caller's opening of it finished and the file was closed again before this one
+    /// resumed (evicted): the caller tries again rather than use a closed pool.
+    private func leaseOnce(_ tenantID: String) async throws -> DatabasePool? {
         let storage = self.storage
         let leased = try state.withLock { state throws -> Lease in
             guard !state.blocked.contains(tenantID) else { throw Self.busy("the tenant database is being replaced") }
@@ -188,21 +197,28 @@ public final class TenantDatabases: Sendable {
         case .opening(let opening): task = opening
         }
         let opened: Result<DatabasePool, any Error> = await task.result
-        let (pool, victims) = try state.withLock { state throws -> (DatabasePool, [(String, [any DatabaseWriter])]) in
-            if state.opening[tenantID] == task { state.opening[tenantID] = nil }
+        let (pool, victims) = try state.withLock { state throws -> (DatabasePool?, [(String, [any DatabaseWriter])]) in
+            // The first waiter to resume installs the file; the others lease it.
+            let installs = state.opening[tenantID] == task
+            if installs { state.opening[tenantID] = nil }
             let pool = try opened.get()
             // The file may have been claimed for a restore or delete while it opened:
             // this connection must be neither used nor cached.
             guard !state.blocked.contains(tenantID) else {
-                if state.open[tenantID]?.pool !== pool { try? pool.close() }
+                if installs { try? pool.close() }
                 throw Self.busy("the tenant database is being replaced")
             }
             state.clock += 1
-            if state.open[tenantID] == nil {
-                state.open[tenantID] = Entry(pool: pool, lastUse: state.clock)
+            if let index = state.open.index(forKey: tenantID) {
+                state.open.values[index].leases += 1
+                state.open.values[index].lastUse = state.clock
+                return (state.open.values[index].pool, [])
             }
-            state.open[tenantID]!.leases += 1
-            return (state.open[tenantID]!.pool, Self.evictIdleBeyondCapacity(&state, capacity: storage.maximumOpenTenantDatabases))
+            guard installs else { return (nil, []) }
+            var entry = Entry(pool: pool, lastUse: state.clock)
+            entry.leases = 1
+            state.open[tenantID] = entry
+            return (pool, Self.evictIdleBeyondCapacity(&state, capacity: storage.maximumOpenTenantDatabases))
         }
         close(victims)
         return pool
@@ -303,8 +319,11 @@ public final class TenantDatabases: Sendable {
     public func schemaVersion(_ tenantID: String) async throws -> Int32? {
         let path = try path(of: tenantID)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        if let pool = state.withLock({ $0.open[tenantID]?.pool }) {
-            return try await pool.read { db in try TenantSchema.version(of: db, tenantID: tenantID) }
+        if state.withLock({ $0.open[tenantID] != nil }) {
+            // Under a lease, so that it is not closed or replaced meanwhile.
+            return try await withDatabase(tenantID) { pool in
+                try await pool.read { db in try TenantSchema.version(of: db, tenantID: tenantID) }
+            }
         }
         var configuration = DatabaseOpening.configuration(storage)
         configuration.readonly = true

@@ -50,8 +50,8 @@ extension AdminService {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let fileName = backupID + ".sqlite"
         let path = directory + "/" + fileName
-        let version = try await tenants.withDatabase(tenantID) { queue in
-            try await queue.writeWithoutTransaction { db in
+        let version = try await tenants.withDatabase(tenantID) { pool in
+            try await pool.writeWithoutTransaction { db in
                 try db.execute(sql: "VACUUM INTO ?", arguments: [path])
                 return try Int32.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations") ?? 0
             }
@@ -128,8 +128,8 @@ extension AdminService {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let fileName = exportID + (format == .sqlite ? ".sqlite" : ".jsonl")
         let path = directory + "/" + fileName
-        let records = try await tenants.withDatabase(tenantID) { queue in
-            try await queue.writeWithoutTransaction { db -> Int64 in
+        let records = try await tenants.withDatabase(tenantID) { pool in
+            try await pool.writeWithoutTransaction { db -> Int64 in
                 if format == .sqlite {
                     try db.execute(sql: "VACUUM INTO ?", arguments: [path])
                     return try Self.dataTables(db).reduce(0) { $0 + (try Int64.fetchOne(db, sql: "SELECT count(*) FROM \($1)") ?? 0) }

@@ -101,8 +101,8 @@ public struct AdminService: AdminServiceHandler {
         do {
             let pending = try await controlPlane.pendingAudit(tenantID: tenantID)
             guard !pending.isEmpty else { return }
-            try await tenants.withDatabase(tenantID) { queue in
-                try await queue.writeImmediate { db in
+            try await tenants.withDatabase(tenantID) { pool in
+                try await pool.writeImmediate { db in
                     for event in pending { try AuditLog.insert(db, event) }
                 }
             }

@@ -56,7 +56,6 @@ public struct PageRequest: Sendable, Equatable {
         }
     }
 
-
     private static func decode(_ token: String) -> (filter: String, after: String)? {
         var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)

@@ -77,21 +77,38 @@ public struct ProtoFieldWriter<M: ProtoMessage> {
     /// bytes; one element of a repeated one) holding `value`, already encoded.
     /// - Throws: `FieldMaskError.unknownField` when `M` has no field `name` or it is
     ///   not length-delimited.
-    public mutating func append(_ name: String, encoded value: some Collection<UInt8>) throws(FieldMaskError) {
+    public mutating func append(_ name: String, encoded value: [UInt8]) throws(FieldMaskError) {
+        try append(name, encodedElements: [value])
+    }
+
+    /// Appends each of `values`, already encoded, as one element of the repeated
+    /// length-delimited field `name` of `M`.
+    /// - Throws: `FieldMaskError.unknownField` when `M` has no field `name` or it is
+    ///   not length-delimited.
+    public mutating func append(_ name: String, encodedElements values: [[UInt8]]) throws(FieldMaskError) {
+        let tag = try Self.lengthDelimitedTag(name)
+        bytes.reserveCapacity(bytes.count + values.reduce(0) { $0 + $1.count + 12 })
+        for value in values {
+            appendVarint(tag)
+            appendVarint(UInt64(value.count))
+            bytes.append(contentsOf: value)
+        }
+    }
+
+    /// The tag (number and wire type 2) of the length-delimited field `name` of `M`.
+    private static func lengthDelimitedTag(_ name: String) throws(FieldMaskError) -> UInt64 {
         guard let field = protobuf_c_message_descriptor_get_field_by_name(M.cDescriptor, name),
             [PROTOBUF_C_TYPE_MESSAGE, PROTOBUF_C_TYPE_STRING, PROTOBUF_C_TYPE_BYTES].contains(field.pointee.type)
         else {
             throw FieldMaskError.unknownField(name, message: M.protoName)
         }
-        appendVarint(UInt64(field.pointee.id) << 3 | 2)
-        appendVarint(UInt64(value.count))
-        bytes.append(contentsOf: value)
+        return UInt64(field.pointee.id) << 3 | 2
     }
 
     /// Appends the string field `name` of `M`, unless `value` is empty (proto3's default).
     public mutating func append(_ name: String, string value: String) throws(FieldMaskError) {
         guard !value.isEmpty else { return }
-        try append(name, encoded: value.utf8)
+        try append(name, encoded: Array(value.utf8))
     }
 
     private mutating func appendVarint(_ value: UInt64) {

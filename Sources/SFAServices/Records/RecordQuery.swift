@@ -122,7 +122,7 @@ extension TenantStore {
         nextPageToken: String
     ) throws -> EncodedMessage<Response> {
         var writer = ProtoFieldWriter<Response>()
-        for record in records { try writer.append(recordsField, encoded: record.bytes) }
+        try writer.append(recordsField, encodedElements: records.map(\.bytes))
         try writer.append("next_page_token", string: nextPageToken)
         return writer.message
     }

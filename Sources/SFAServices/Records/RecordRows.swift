@@ -24,14 +24,27 @@ enum RecordRows {
     static func findEncoded<R: TenantRecord>(_ db: Database, _: R.Type, id: String, access: RecordAccess) throws -> EncodedMessage<R>? {
         let scope = access.scope(R.self)
         let statement = try db.cachedStatement(sql: "SELECT data FROM \(R.table) WHERE id = ? AND \(scope.sql)")
-        return try Data.fetchOne(statement, arguments: [id] + scope.arguments).map { EncodedMessage(bytes: Array($0)) }
+        guard let row = try Row.fetchOne(statement, arguments: [id] + scope.arguments) else { return nil }
+        return EncodedMessage(bytes: try storedBytes(row, atIndex: 0))
     }
 
     /// The ids and stored encodings of a statement that selects `id, data`.
     static func fetchAllEncoded<R: TenantRecord>(_ db: Database, _: R.Type, sql: String, arguments: StatementArguments) throws -> [(id: String, record: EncodedMessage<R>)] {
         let statement = try db.cachedStatement(sql: sql)
-        return try Row.fetchAll(statement, arguments: arguments).map { row in
-            (row[0], EncodedMessage(bytes: Array(row[1] as Data)))
+        // A cursor's rows point into the statement: each blob is copied once, straight
+        // from SQLite's buffer into the bytes kept.
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        var records: [(id: String, record: EncodedMessage<R>)] = []
+        while let row = try rows.next() {
+            records.append((row[0], EncodedMessage(bytes: try storedBytes(row, atIndex: 1))))
+        }
+        return records
+    }
+
+    /// The blob in column `index` of a row, copied once into the bytes kept.
+    private static func storedBytes(_ row: Row, atIndex index: Int) throws -> [UInt8] {
+        try row.withUnsafeData(atIndex: index) { data in
+            data?.withUnsafeBytes { [UInt8]($0.bindMemory(to: UInt8.self)) } ?? []
         }
     }
 

@@ -20,6 +20,30 @@ import Testing
         }
     }
 
+    /// Inside sales converts any lead (ConvertLead: all) but changes only the accounts
+    /// and contacts it owns (UpdateAccount, UpdateContact: own): a merge is a change.
+    @Test func conversionMergesOnlyIntoRecordsTheCallerMayUpdate() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("MergeScope")
+            let repAccount = try await stack.accounts(tenant.keys[.rep]).createAccount(CreateAccountRequest(account: Account(name: "Rep's")))
+            let repContact = try await stack.contacts(tenant.keys[.rep]).createContact(CreateContactRequest(contact: Contact(lastName: "Rep's")))
+            let insideSales = stack.leads(tenant.keys[.insideSales])
+            let ownAccount = try await stack.accounts(tenant.keys[.insideSales]).createAccount(CreateAccountRequest(account: Account(name: "Own")))
+            var lead = try #require(try await insideSales.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead())).lead)
+            #expect(await statusOf {
+                try await insideSales.convertLead(ConvertLeadRequest(id: lead.id, version: lead.version, existingAccountId: repAccount.id))
+            } == .notFound)
+            #expect(await statusOf {
+                try await insideSales.convertLead(ConvertLeadRequest(id: lead.id, version: lead.version, existingAccountId: ownAccount.id, existingContactId: repContact.id))
+            } == .invalidArgument)
+            #expect(try await stack.accounts(tenant.keys[.rep]).getAccount(GetAccountRequest(id: repAccount.id)) == repAccount)
+            #expect(try await stack.contacts(tenant.keys[.rep]).getContact(GetContactRequest(id: repContact.id)) == repContact)
+            lead = try await insideSales.getLead(GetLeadRequest(id: lead.id))
+            let converted = try await insideSales.convertLead(ConvertLeadRequest(id: lead.id, version: lead.version, existingAccountId: ownAccount.id))
+            #expect(converted.accountId == ownAccount.id && !converted.accountCreated)
+        }
+    }
+
     @Test func customStatusesAndUpdatesCannotSidestepTheLifecycle() async throws {
         try await withStack { stack in
             let tenant = try await stack.makeTenant("Sidestep")

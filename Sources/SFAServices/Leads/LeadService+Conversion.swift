@@ -26,6 +26,12 @@ extension LeadService {
         let requestedOwner = request.ownerUserId
         let owner = requestedOwner.isEmpty ? "" : try await store.owner(requestedOwner, access: access, field: "owner_user_id")
         let caller = access.principal.userID
+        // Merging writes to the existing account and contact: only as far as the
+        // caller's own update of them would reach.
+        let accountMerge = request.existingAccountId.isEmpty
+            ? access : try await RecordAccess.of(context, actingAs: AccountServiceMethods.updateAccount, controlPlane: store.controlPlane)
+        let contactMerge = request.existingContactId.isEmpty
+            ? access : try await RecordAccess.of(context, actingAs: ContactServiceMethods.updateContact, controlPlane: store.controlPlane)
 
         return try await store.write(access, context: context, request: request) { db, trail in
             var lead = try RecordRows.fetch(db, Lead.self, id: request.id, access: access)
@@ -37,9 +43,9 @@ extension LeadService {
             let now = nowMs()
 
             let (account, accountCreated) = try Self.convertAccount(
-                db, lead: lead, request: request, owner: recordOwner, caller: caller, now: now, access: access, trail: &trail)
+                db, lead: lead, request: request, owner: recordOwner, caller: caller, now: now, access: accountMerge, trail: &trail)
             let (contact, contactCreated) = try Self.convertContact(
-                db, lead: lead, accountID: account.id, request: request, owner: recordOwner, caller: caller, now: now, access: access, trail: &trail)
+                db, lead: lead, accountID: account.id, request: request, owner: recordOwner, caller: caller, now: now, access: contactMerge, trail: &trail)
             var opportunityID = ""
             if let proposed = request.opportunity {
                 let opportunity = Opportunity(

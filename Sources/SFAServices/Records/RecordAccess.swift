@@ -16,7 +16,27 @@ struct RecordAccess: Sendable {
     /// - Throws: UNAUTHENTICATED without a principal, PERMISSION_DENIED for callers
     ///   without a tenant (operators never reach business data).
     static func of(_ context: ServerContext, controlPlane: ControlPlane) async throws -> RecordAccess {
-        let principal = try context.requirePrincipal()
+        try await of(context.requirePrincipal(), controlPlane: controlPlane)
+    }
+
+    /// The access of the call in `context` to records it changes as a side effect, as
+    /// `method` (their own update method) would allow it: a merge into an existing
+    /// account never reaches further than UpdateAccount would.
+    /// - Throws: PERMISSION_DENIED when the caller's role may not call `method`.
+    static func of(_ context: ServerContext, actingAs method: MethodDescriptor, controlPlane: ControlPlane) async throws -> RecordAccess {
+        var principal = try context.requirePrincipal()
+        guard let scope = PermissionTable.scope(of: principal.role, for: method.fullName) else {
+            throw RPCError(
+                code: .permissionDenied,
+                message: "the \(principal.role) role may not change these records (\(method.fullName))",
+                details: ErrorDetails(reason: "METHOD_NOT_ALLOWED")
+            )
+        }
+        principal.scope = min(principal.scope, scope)
+        return try await of(principal, controlPlane: controlPlane)
+    }
+
+    private static func of(_ principal: Principal, controlPlane: ControlPlane) async throws -> RecordAccess {
         guard let tenantID = principal.tenantID else {
             throw RPCError(code: .permissionDenied, message: "operators have no access to tenant business data")
         }

@@ -120,6 +120,8 @@ let package = Package(
             dependencies: [
                 "SFAStorage", "SFAStubs",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // libsqlite3's C API, for copying stored records straight out of SQLite's buffers.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -37,10 +37,14 @@ enum APIKey {
     }
 
     /// Compares two hashes in time that does not depend on where they differ.
-    static func constantTimeEqual(_ a: [UInt8], _ b: some Collection<UInt8>) -> Bool {
+    /// Works on the stored hash's contiguous bytes: iterating `Data` element by
+    /// element costs more than the comparison itself.
+    static func constantTimeEqual(_ a: [UInt8], _ b: Data) -> Bool {
         guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
+        return b.withUnsafeBytes { (stored: UnsafeRawBufferPointer) in
+            var difference: UInt8 = 0
+            for index in a.indices { difference |= a[index] ^ stored[index] }
+            return difference == 0
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import SFAStorage
 import SFAStubs
 
@@ -24,8 +25,12 @@ enum RecordRows {
     static func findEncoded<R: TenantRecord>(_ db: Database, _: R.Type, id: String, access: RecordAccess) throws -> EncodedMessage<R>? {
         let scope = access.scope(R.self)
         let statement = try db.cachedStatement(sql: "SELECT data FROM \(R.table) WHERE id = ? AND \(scope.sql)")
-        guard let row = try Row.fetchOne(statement, arguments: [id] + scope.arguments) else { return nil }
-        return EncodedMessage(bytes: try storedBytes(row, atIndex: 0))
+        let rows = try Row.fetchCursor(statement, arguments: [id] + scope.arguments)
+        guard try rows.next() != nil else { return nil }
+        let record = EncodedMessage<R>(bytes: storedBytes(statement, column: 0))
+        // Run the statement to its end (ids are unique), so it does not stay active.
+        while try rows.next() != nil {}
+        return record
     }
 
     /// The ids and stored encodings of a statement that selects `id, data`.
@@ -36,16 +41,17 @@ enum RecordRows {
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         var records: [(id: String, record: EncodedMessage<R>)] = []
         while let row = try rows.next() {
-            records.append((row[0], EncodedMessage(bytes: try storedBytes(row, atIndex: 1))))
+            records.append((row[0], EncodedMessage(bytes: storedBytes(statement, column: 1))))
         }
         return records
     }
 
-    /// The blob in column `index` of a row, copied once into the bytes kept.
-    private static func storedBytes(_ row: Row, atIndex index: Int) throws -> [UInt8] {
-        try row.withUnsafeData(atIndex: index) { data in
-            data?.withUnsafeBytes { [UInt8]($0.bindMemory(to: UInt8.self)) } ?? []
-        }
+    /// The blob in `column` of the row `statement` is on, copied once from SQLite's
+    /// buffer (no `Data` in between: this runs for every record a read returns).
+    private static func storedBytes(_ statement: Statement, column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(statement.sqliteStatement, column))
+        guard count > 0, let blob = sqlite3_column_blob(statement.sqliteStatement, column) else { return [] }
+        return [UInt8](UnsafeRawBufferPointer(start: blob, count: count))
     }
 
     static func insert<R: TenantRecord>(_ db: Database, _ record: R) throws {

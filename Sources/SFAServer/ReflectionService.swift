@@ -38,7 +38,7 @@ struct ReflectionService: ReflectionServiceHandler {
         guard let descriptor = DescriptorIndex.message(named: request.messageType)?.pointee else {
             throw RPCError.invalidArgument(
                 "unknown message type",
-                violations: [FieldViolation(field: "message_type", description: "no message named \(request.messageType)")]
+                violations: [FieldViolation("message_type", .notFound, "no message named \(request.messageType)")]
             )
         }
         let name = String(cString: descriptor.name)
@@ -69,7 +69,7 @@ struct ReflectionService: ReflectionServiceHandler {
         guard let descriptor = DescriptorIndex.enumeration(named: request.enumType)?.pointee else {
             throw RPCError.invalidArgument(
                 "unknown enum type",
-                violations: [FieldViolation(field: "enum_type", description: "no enum named \(request.enumType)")]
+                violations: [FieldViolation("enum_type", .notFound, "no enum named \(request.enumType)")]
             )
         }
         let values = (0..<Int(descriptor.n_values)).map { index in

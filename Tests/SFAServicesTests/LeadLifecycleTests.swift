@@ -144,6 +144,7 @@ import Testing
                 _ = try await marketing.updateLead(UpdateLeadRequest(lead: Lead(id: lead.id, version: lead.version, notes: "second"), updateMask: ["notes"]))
                 Issue.record("a stale update went through")
             } catch let error as RPCError {
+                expectReasons(error)
                 #expect(error.code == .aborted)
                 #expect(error.details.reason == "STALE_VERSION")
             }
@@ -197,6 +198,7 @@ import Testing
                 _ = try await marketing.createLead(CreateLeadRequest(lead: Lead(email: "not-an-email", phone: "12", companyName: "", source: .unspecified)))
                 Issue.record("an invalid lead was created")
             } catch let error as RPCError {
+                expectReasons(error)
                 #expect(error.code == .invalidArgument)
                 let fields = Set(error.details.fieldViolations.map(\.field))
                 #expect(fields.isSuperset(of: ["lead.last_name", "lead.email", "lead.phone", "lead.company_name", "lead.source"]))

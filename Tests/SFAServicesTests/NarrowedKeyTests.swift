@@ -191,6 +191,7 @@ private struct Seeded {
         do {
             return try await call().sorted().joined(separator: ",")
         } catch let error as RPCError {
+            expectReasons(error)
             return "\(error.code)"
         } catch {
             return "\(error)"

@@ -13,6 +13,7 @@ import Testing
             Issue.record("the call succeeded")
             return []
         } catch let error as RPCError {
+            expectReasons(error)
             #expect(error.code == .invalidArgument)
             return error.details.fieldViolations
         } catch {
@@ -178,6 +179,55 @@ import Testing
         for type in types {
             #expect(type.updatable.isSubset(of: type.fieldNames), "\(type.protoName): \(type.updatable.subtracting(type.fieldNames))")
             #expect(type.creatable.isSubset(of: type.fieldNames), "\(type.protoName): \(type.creatable.subtracting(type.fieldNames))")
+        }
+    }
+}
+
+/// The machine-readable reasons of field violations, as docs/protocol.md §3.4 lists them.
+@Suite struct ViolationReasonTests {
+    @Test func eachKindOfBadInputNamesItsReason() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Reasons")
+            let accounts = stack.accounts(tenant.keys[.admin])
+            let leads = stack.leads(tenant.keys[.admin])
+            func reasons(_ call: () async throws -> some Any) async -> [String: String] {
+                do {
+                    _ = try await call()
+                } catch let error as RPCError {
+                    expectReasons(error)
+                    return Dictionary(error.details.fieldViolations.map { ($0.field, $0.reason) }, uniquingKeysWith: { first, _ in first })
+                } catch {}
+                Issue.record("the call did not fail with an RPCError")
+                return [:]
+            }
+            let created = await reasons {
+                try await leads.createLead(CreateLeadRequest(lead: Lead(
+                    firstName: String(repeating: "x", count: 101), email: "not-an-email", companyName: "", source: .unrecognized(99), customFields: [:]
+                )))
+            }
+            #expect(created["lead.first_name"] == "TOO_LONG")
+            #expect(created["lead.last_name"] == "REQUIRED")
+            #expect(created["lead.email"] == "INVALID_FORMAT")
+            #expect(created["lead.company_name"] == "REQUIRED")
+            #expect(created["lead.source"] == "UNKNOWN_VALUE")
+
+            let acme = try await accounts.createAccount(CreateAccountRequest(account: Account(name: "Acme")))
+            let masked = await reasons {
+                try await accounts.updateAccount(UpdateAccountRequest(account: Account(id: acme.id, version: 1), updateMask: ["nmae"]))
+            }
+            #expect(masked["update_mask"] == "UNKNOWN_FIELD")
+            let serverSet = await reasons {
+                try await accounts.updateAccount(UpdateAccountRequest(account: Account(id: acme.id, version: 1), updateMask: ["created_by_user_id"]))
+            }
+            #expect(serverSet["update_mask"] == "NOT_ALLOWED")
+            let ownParent = await reasons {
+                try await accounts.updateAccount(UpdateAccountRequest(account: Account(id: acme.id, version: 1, parentAccountId: acme.id), updateMask: ["parent_account_id"]))
+            }
+            #expect(ownParent["account.parent_account_id"] == "INCONSISTENT")
+            let tooMany = await reasons { try await leads.listLeads(ListLeadsRequest(statuses: Array(repeating: .open, count: 51))) }
+            #expect(tooMany["statuses"] == "TOO_MANY")
+            let order = await reasons { try await leads.listLeads(ListLeadsRequest(orderBy: "name")) }
+            #expect(order["order_by"] == "UNKNOWN_VALUE")
         }
     }
 }

@@ -134,6 +134,7 @@ import Testing
                 _ = try await admin.listUsers(ListUsersRequest())
                 Issue.record("a suspended tenant's call went through")
             } catch let error as RPCError {
+                expectReasons(error)
                 #expect(error.code == .permissionDenied)
                 #expect(error.details.reason == "TENANT_SUSPENDED")
                 #expect(error.message.contains("unpaid invoice"))
@@ -159,6 +160,7 @@ import Testing
                 _ = try await LeadServiceClient(bootstrap).listLeads(ListLeadsRequest())
                 Issue.record("an operator-issued key read leads")
             } catch let error as RPCError {
+                expectReasons(error)
                 #expect(error.code == .permissionDenied && error.details.reason == "BOOTSTRAP_KEY")
             }
             #expect(try await stack.admin(tenant.bootstrapKey).listUsers(ListUsersRequest()).users.count == 7)

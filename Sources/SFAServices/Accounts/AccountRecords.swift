@@ -30,13 +30,13 @@ extension Account: OwnedRecord, ArchivableRecord {
         validation.text(website, prefix + "website", required: false, maximumLength: 2048)
         validation.phone(phone, prefix + "phone")
         validation.text(industry, prefix + "industry", required: false, maximumLength: 100)
-        validation.check(employeeCount >= 0, prefix + "employee_count", "is negative")
+        validation.check(employeeCount >= 0, prefix + "employee_count", .outOfRange, "is negative")
         if let annualRevenue { validation.money(annualRevenue, prefix + "annual_revenue") }
         validation.text(notes, prefix + "notes", required: false, maximumLength: 10_000)
         validation.customFields(customFields, prefix + "custom_fields")
         validation.address(billingAddress, prefix + "billing_address")
         validation.reference(parentAccountId, prefix + "parent_account_id")
-        validation.check(parentAccountId.isEmpty || parentAccountId != id, prefix + "parent_account_id", "an account cannot be its own parent")
+        validation.check(parentAccountId.isEmpty || parentAccountId != id, prefix + "parent_account_id", .inconsistent, "an account cannot be its own parent")
     }
 }
 
@@ -45,10 +45,10 @@ enum AccountRecords {
     static func requireLinkable(_ db: Database, id: String, field: String) throws {
         let archived = try Bool.fetchOne(db.cachedStatement(sql: "SELECT archived FROM account WHERE id = ?"), arguments: [id])
         guard let archived else {
-            throw RPCError.invalidArgument("unknown account", violations: [FieldViolation(field: field, description: "no account \(id)")])
+            throw RPCError.invalidArgument("unknown account", violations: [FieldViolation(field, .notFound, "no account \(id)")])
         }
         guard !archived else {
-            throw RPCError.invalidArgument("archived account", violations: [FieldViolation(field: field, description: "account \(id) is archived")])
+            throw RPCError.invalidArgument("archived account", violations: [FieldViolation(field, .archived, "account \(id) is archived")])
         }
     }
 }

@@ -9,9 +9,9 @@ extension AdminService {
         let principal = try context.requirePrincipal()
         let tenantID = try await targetTenant(request.tenantId, context)
         var validation = Validation()
-        validation.check(!request.userId.isEmpty, "user_id", "is required")
+        validation.check(!request.userId.isEmpty, "user_id", .required, "is required")
         validation.text(request.displayName, "display_name", required: false, maximumLength: 100)
-        validation.check(request.expireTimeMs == 0 || request.expireTimeMs > nowMs(), "expire_time_ms", "is in the past")
+        validation.check(request.expireTimeMs == 0 || request.expireTimeMs > nowMs(), "expire_time_ms", .outOfRange, "is in the past")
         try validation.throwIfInvalid()
         let user = try await controlPlane.user(request.userId, tenantID: tenantID)
         guard user.status == UserStatus.active.rawValue else {
@@ -22,7 +22,7 @@ extension AdminService {
         guard role == userRole || role == .viewer else {
             throw RPCError.invalidArgument(
                 "a key has its user's role or the narrower viewer role",
-                violations: [FieldViolation(field: "role", description: "must be \(userRole) or viewer")]
+                violations: [FieldViolation("role", .notAllowed, "must be \(userRole) or viewer")]
             )
         }
         let keyID = RecordID.make("key")

@@ -121,7 +121,7 @@ extension AdminService {
         let tenantID = try await targetTenant(request.tenantId, context)
         let format = request.format == .unspecified ? .jsonLines : request.format
         guard format == .jsonLines || format == .sqlite else {
-            throw RPCError.invalidArgument("unknown export format", violations: [FieldViolation(field: "format", description: "JSON_LINES or SQLITE")])
+            throw RPCError.invalidArgument("unknown export format", violations: [FieldViolation("format", .unknownValue, "JSON_LINES or SQLITE")])
         }
         let exportID = RecordID.make("exp")
         let directory = storage.exportsDirectory + "/" + tenantID

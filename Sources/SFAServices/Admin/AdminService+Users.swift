@@ -104,9 +104,9 @@ extension AdminService {
     static func validate(_ user: User, into validation: inout Validation) {
         validation.text(user.displayName, "user.display_name")
         validation.email(user.email, "user.email")
-        validation.check(tenantRoles.contains(user.role), "user.role", "must be a tenant role (admin … viewer)")
+        validation.check(tenantRoles.contains(user.role), "user.role", .notAllowed, "must be a tenant role (admin … viewer)")
         validation.text(user.teamId, "user.team_id", required: false, maximumLength: 100)
-        validation.check(user.managerUserId.isEmpty || user.managerUserId != user.id, "user.manager_user_id", "a user cannot manage itself")
+        validation.check(user.managerUserId.isEmpty || user.managerUserId != user.id, "user.manager_user_id", .inconsistent, "a user cannot manage itself")
     }
 
     /// Deactivates a user and revokes its keys: they stop working on their next call.

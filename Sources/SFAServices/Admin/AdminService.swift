@@ -60,7 +60,7 @@ public struct AdminService: AdminServiceHandler {
         guard !requested.isEmpty else {
             throw RPCError.invalidArgument(
                 "operators must name the tenant",
-                violations: [FieldViolation(field: "tenant_id", description: "is required")]
+                violations: [FieldViolation("tenant_id", .required, "is required")]
             )
         }
         let tenant = try await controlPlane.tenant(requested)

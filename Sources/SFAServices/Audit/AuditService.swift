@@ -16,7 +16,7 @@ public struct AuditService: AuditServiceHandler {
         guard isOldestFirst(request.orderBy) else {
             throw RPCError.invalidArgument(
                 "unsupported order",
-                violations: [FieldViolation(field: "order_by", description: "audit events are listed oldest first")]
+                violations: [FieldViolation("order_by", .unknownValue, "audit events are listed oldest first")]
             )
         }
         let range = request.eventTime ?? TimeRange()

@@ -9,13 +9,13 @@ extension TenantStore {
         guard access.mayAssign(to: owner) else {
             throw RPCError.invalidArgument(
                 "the owner is outside the caller's scope",
-                violations: [FieldViolation(field: field, description: "you may not assign records to \(owner)")]
+                violations: [FieldViolation(field, .notAllowed, "you may not assign records to \(owner)")]
             )
         }
         guard owner != access.principal.userID else { return owner }
         let user = try? await controlPlane.user(owner, tenantID: access.tenantID)
         guard let user, user.status == UserStatus.active.rawValue else {
-            throw RPCError.invalidArgument("unknown owner", violations: [FieldViolation(field: field, description: "no active user \(owner)")])
+            throw RPCError.invalidArgument("unknown owner", violations: [FieldViolation(field, .notFound, "no active user \(owner)")])
         }
         return owner
     }

@@ -17,7 +17,7 @@ extension StorageError: RPCErrorConvertible {
             RPCError(
                 code: .alreadyExists,
                 message: "a \(kind) with this \(field) exists",
-                details: ErrorDetails(reason: "ALREADY_EXISTS", fieldViolations: [FieldViolation(field: field, description: "already in use")])
+                details: ErrorDetails(reason: "ALREADY_EXISTS", fieldViolations: [FieldViolation(field, .duplicate, "already in use")])
             )
         case .failedPrecondition(let reason, let message):
             RPCError(code: .failedPrecondition, message: message, details: ErrorDetails(reason: reason))
@@ -30,7 +30,7 @@ extension StorageError: RPCErrorConvertible {
         case .invalidPageToken:
             RPCError.invalidArgument(
                 "the page token is not valid for this list",
-                violations: [FieldViolation(field: "page_token", description: "not issued by this list with these filters")]
+                violations: [FieldViolation("page_token", .invalidFormat, "not issued by this list with these filters")]
             )
         }
     }

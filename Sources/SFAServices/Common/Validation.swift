@@ -6,18 +6,18 @@ import SFAStubs
 struct Validation {
     private(set) var violations: [FieldViolation] = []
 
-    mutating func check(_ condition: Bool, _ field: String, _ description: String) {
-        if !condition { violations.append(FieldViolation(field: field, description: description)) }
+    mutating func check(_ condition: Bool, _ field: String, _ reason: ViolationReason, _ description: String) {
+        if !condition { violations.append(FieldViolation(field, reason, description)) }
     }
 
     /// A required, bounded text without control characters (protobuf-c cuts strings at NUL).
     mutating func text(_ value: String, _ field: String, required: Bool = true, maximumLength: Int = 200) {
         if value.isEmpty {
-            check(!required, field, "is required")
+            check(!required, field, .required, "is required")
             return
         }
-        check(value.count <= maximumLength, field, "is longer than \(maximumLength) characters")
-        check(!value.unicodeScalars.contains { $0.properties.generalCategory == .control }, field, "contains control characters")
+        check(value.count <= maximumLength, field, .tooLong, "is longer than \(maximumLength) characters")
+        check(!value.unicodeScalars.contains { $0.properties.generalCategory == .control }, field, .invalidFormat, "contains control characters")
     }
 
     mutating func email(_ value: String, _ field: String, required: Bool = true) {
@@ -26,7 +26,7 @@ struct Validation {
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
         let valid = parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
             && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".") && !value.contains(" ")
-        check(valid, field, "is not an email address")
+        check(valid, field, .invalidFormat, "is not an email address")
     }
 
     /// A phone number: digits with optional `+ - ( ) .` and spaces, 5 to 20 digits.
@@ -34,12 +34,12 @@ struct Validation {
         guard !value.isEmpty else { return }
         let allowed = Set("0123456789+-(). ")
         let digits = value.filter(\.isNumber).count
-        check(value.count <= 40 && value.allSatisfy(allowed.contains) && (5...20).contains(digits), field, "is not a phone number")
+        check(value.count <= 40 && value.allSatisfy(allowed.contains) && (5...20).contains(digits), field, .invalidFormat, "is not a phone number")
     }
 
     /// Custom fields: at most 50, keys of 1–64 characters, values of at most 1,000.
     mutating func customFields(_ fields: [String: String], _ field: String) {
-        check(fields.count <= 50, field, "has more than 50 entries")
+        check(fields.count <= 50, field, .tooMany, "has more than 50 entries")
         for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
             text(key, "\(field).key", maximumLength: 64)
             text(value, "\(field)[\(key)]", required: false, maximumLength: 1000)
@@ -49,9 +49,9 @@ struct Validation {
     /// An enum value that is set and known.
     mutating func known<E: ProtoEnum>(_ value: E, _ field: String, required: Bool = true) {
         if value.rawValue == 0 {
-            check(!required, field, "is required")
+            check(!required, field, .unknownValue, "is required")
         } else {
-            check(E.allCases.contains(value), field, "is not a known value")
+            check(E.allCases.contains(value), field, .unknownValue, "is not a known value")
         }
     }
 

@@ -45,7 +45,7 @@ extension Lead: OwnedRecord {
         validation.text(externalId, prefix + "external_id", required: false, maximumLength: 100)
         validation.text(notes, prefix + "notes", required: false, maximumLength: 10_000)
         validation.customFields(customFields, prefix + "custom_fields")
-        validation.check(!email.isEmpty || !phone.isEmpty, prefix + "email", "a lead needs an email or a phone number")
+        validation.check(!email.isEmpty || !phone.isEmpty, prefix + "email", .required, "a lead needs an email or a phone number")
     }
 
     /// Leads that can still change: not converted, not archived.
@@ -71,6 +71,7 @@ enum LeadRecords {
         validation.check(
             status == .unspecified || freelySettable.contains(status),
             field,
+            .notAllowed,
             "only OPEN or CONTACTED may be set directly; use MarkLeadMql, QualifyLead, DisqualifyLead or ConvertLead"
         )
     }
@@ -87,13 +88,13 @@ enum LeadRecords {
         guard let definition = SettingsRecords.customStatus(lead.customStatus, in: settings) else {
             throw RPCError.invalidArgument(
                 "unknown custom status",
-                violations: [FieldViolation(field: field, description: "\(lead.customStatus) is not a status of this tenant")]
+                violations: [FieldViolation(field, .notFound, "\(lead.customStatus) is not a status of this tenant")]
             )
         }
         guard freelySettable.contains(definition.meaning) else {
             throw RPCError.invalidArgument(
                 "this custom status is set by a transition",
-                violations: [FieldViolation(field: field, description: "\(lead.customStatus) means \(definition.meaning); use its transition")]
+                violations: [FieldViolation(field, .notAllowed, "\(lead.customStatus) means \(definition.meaning); use its transition")]
             )
         }
         lead.status = definition.meaning

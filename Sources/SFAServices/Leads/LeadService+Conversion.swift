@@ -159,13 +159,13 @@ extension LeadService {
             else {
                 throw RPCError.invalidArgument(
                     "unknown contact",
-                    violations: [FieldViolation(field: "existing_contact_id", description: "no live contact \(request.existingContactId)")]
+                    violations: [FieldViolation("existing_contact_id", .notFound, "no live contact \(request.existingContactId)")]
                 )
             }
             guard existing.accountId.isEmpty || existing.accountId == accountID else {
                 throw RPCError.invalidArgument(
                     "the contact belongs to another account",
-                    violations: [FieldViolation(field: "existing_contact_id", description: "belongs to account \(existing.accountId)")]
+                    violations: [FieldViolation("existing_contact_id", .inconsistent, "belongs to account \(existing.accountId)")]
                 )
             }
             var merged = existing

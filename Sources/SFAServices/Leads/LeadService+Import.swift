@@ -15,7 +15,7 @@ extension LeadService {
         guard request.leads.count <= Self.maximumImportRows else {
             throw RPCError.invalidArgument(
                 "too many rows",
-                violations: [FieldViolation(field: "leads", description: "at most \(Self.maximumImportRows) rows per call, got \(request.leads.count)")]
+                violations: [FieldViolation("leads", .tooMany, "at most \(Self.maximumImportRows) rows per call, got \(request.leads.count)")]
             )
         }
         // Owners are checked once each, before the transaction.

@@ -25,7 +25,7 @@ extension LeadService {
     public func qualifyLead(_ request: QualifyLeadRequest, context: ServerContext) async throws -> Lead {
         let access = try await store.access(context)
         var validation = Validation()
-        validation.check(request.needIdentified, "need_identified", "a lead is qualified only with an identified need")
+        validation.check(request.needIdentified, "need_identified", .required, "a lead is qualified only with an identified need")
         validation.text(request.notes, "notes", required: false, maximumLength: 2000)
         try validation.throwIfInvalid()
         let decidedBy = access.principal.userID

@@ -71,7 +71,7 @@ public struct LeadService: LeadServiceHandler {
         var validation = Validation()
         if mask.contains("status") {
             LeadRecords.validateStatus(changes.status, "lead.status", into: &validation)
-            validation.check(changes.status != .unspecified, "lead.status", "is required when in the mask")
+            validation.check(changes.status != .unspecified, "lead.status", .required, "is required when in the mask")
         }
         try validation.throwIfInvalid()
         return try await transition(changes.id, version: changes.version, action: .update, access: access, context: context, request: request) { lead, settings in

@@ -13,7 +13,7 @@ enum ListOrder {
         default:
             throw RPCError.invalidArgument(
                 "unsupported order",
-                violations: [FieldViolation(field: "order_by", description: "use \"create_time_ms\" or \"create_time_ms desc\"")]
+                violations: [FieldViolation("order_by", .unknownValue, "use \"create_time_ms\" or \"create_time_ms desc\"")]
             )
         }
     }

@@ -105,7 +105,7 @@ extension TenantStore {
             if let owner = after.recordOwner, owner != before.recordOwner, !access.mayAssign(to: owner) {
                 throw RPCError.invalidArgument(
                     "the owner is outside the caller's scope",
-                    violations: [FieldViolation(field: R.fieldPath + ".owner_user_id", description: "you may not assign records to \(owner)")]
+                    violations: [FieldViolation(R.fieldPath + ".owner_user_id", .notAllowed, "you may not assign records to \(owner)")]
                 )
             }
             var validation = Validation()

@@ -14,12 +14,12 @@ struct UpdateMask<Record: ProtoMessage> {
     /// - Throws: INVALID_ARGUMENT for an empty mask, unknown fields and fields that cannot change.
     init(_ paths: [String], updatable: Set<String>, prefix: String) throws {
         var validation = Validation()
-        validation.check(!paths.isEmpty, "update_mask", "lists no field to change")
+        validation.check(!paths.isEmpty, "update_mask", .required, "lists no field to change")
         validation.bounded(paths.count, "update_mask")
         let fields = Set(paths.map { $0.hasPrefix(prefix + ".") ? String($0.dropFirst(prefix.count + 1)) : $0 })
         for field in fields.sorted() where !updatable.contains(field) {
             let known = Record.fieldNames.contains(field)
-            validation.check(false, "update_mask", known ? "\(field) cannot be changed here" : "\(field) is not a field of \(Record.protoName)")
+            validation.check(false, "update_mask", known ? .notAllowed : .unknownField, known ? "\(field) cannot be changed here" : "\(field) is not a field of \(Record.protoName)")
         }
         try validation.throwIfInvalid()
         self.fields = fields

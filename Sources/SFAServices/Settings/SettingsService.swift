@@ -71,28 +71,28 @@ public struct SettingsService: SettingsServiceHandler {
         var defaults: Set<Int32> = []
         for (index, status) in settings.leadStatuses.enumerated() {
             let field = "settings.lead_statuses[\(index)]"
-            validation.check(Self.isKey(status.key), field + ".key", "use 1–40 characters a–z, 0–9 and _")
-            validation.check(keys.insert(status.key).inserted, field + ".key", "\(status.key) appears twice")
+            validation.check(Self.isKey(status.key), field + ".key", .invalidFormat, "use 1–40 characters a–z, 0–9 and _")
+            validation.check(keys.insert(status.key).inserted, field + ".key", .duplicate, "\(status.key) appears twice")
             validation.text(status.label, field + ".label", maximumLength: 100)
             validation.known(status.meaning, field + ".meaning")
             if status.isDefault, !status.retired {
-                validation.check(defaults.insert(status.meaning.rawValue).inserted, field + ".is_default", "one default per meaning")
+                validation.check(defaults.insert(status.meaning.rawValue).inserted, field + ".is_default", .duplicate, "one default per meaning")
             }
         }
-        validation.check(settings.leadStatuses.count <= 100, "settings.lead_statuses", "has more than 100 entries")
-        validation.check(settings.lostReasons.count <= 100, "settings.lost_reasons", "has more than 100 entries")
+        validation.check(settings.leadStatuses.count <= 100, "settings.lead_statuses", .tooMany, "has more than 100 entries")
+        validation.check(settings.lostReasons.count <= 100, "settings.lost_reasons", .tooMany, "has more than 100 entries")
         var reasonKeys: Set<String> = []
         for (index, reason) in settings.lostReasons.enumerated() {
-            validation.check(Self.isKey(reason.key), "settings.lost_reasons[\(index)].key", "use 1–40 characters a–z, 0–9 and _")
-            validation.check(reasonKeys.insert(reason.key).inserted, "settings.lost_reasons[\(index)].key", "\(reason.key) appears twice")
+            validation.check(Self.isKey(reason.key), "settings.lost_reasons[\(index)].key", .invalidFormat, "use 1–40 characters a–z, 0–9 and _")
+            validation.check(reasonKeys.insert(reason.key).inserted, "settings.lost_reasons[\(index)].key", .duplicate, "\(reason.key) appears twice")
             validation.text(reason.label, "settings.lost_reasons[\(index)].label", maximumLength: 100)
         }
-        validation.check((0...10_000).contains(settings.quoteDiscountApprovalThresholdBps), "settings.quote_discount_approval_threshold_bps", "must be 0…10000")
+        validation.check((0...10_000).contains(settings.quoteDiscountApprovalThresholdBps), "settings.quote_discount_approval_threshold_bps", .outOfRange, "must be 0…10000")
         validation.money(Money(currencyCode: settings.defaultCurrencyCode), "settings.default_currency")
-        validation.check(TimeZone(identifier: settings.timeZone) != nil, "settings.time_zone", "is not an IANA time zone")
-        validation.check(Set(settings.workingDays).count == settings.workingDays.count, "settings.working_days", "lists a day twice")
+        validation.check(TimeZone(identifier: settings.timeZone) != nil, "settings.time_zone", .invalidFormat, "is not an IANA time zone")
+        validation.check(Set(settings.workingDays).count == settings.workingDays.count, "settings.working_days", .duplicate, "lists a day twice")
         for day in settings.workingDays { validation.known(day, "settings.working_days") }
-        validation.check((1...365).contains(settings.stalledDealDays), "settings.stalled_deal_days", "must be 1…365")
+        validation.check((1...365).contains(settings.stalledDealDays), "settings.stalled_deal_days", .outOfRange, "must be 1…365")
     }
 
     private static func isKey(_ key: String) -> Bool {

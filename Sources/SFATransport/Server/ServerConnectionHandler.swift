@@ -173,7 +173,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
                 callID,
                 RPCError.invalidArgument(
                     "the idempotency key is not valid",
-                    violations: [FieldViolation(field: "idempotency_key", description: "use at most 128 printable ASCII characters, no spaces")]
+                    violations: [FieldViolation("idempotency_key", .invalidFormat, "use at most 128 printable ASCII characters, no spaces")]
                 )
             )
             return

@@ -6,6 +6,7 @@ import SFAServices
 import SFAStorage
 import SFAStubs
 import SFATransport
+import Testing
 
 /// A whole server for tests: a fresh data directory under /tmp, the control plane,
 /// tenant databases, the API-key gate and the admin service, on 127.0.0.1 and a port
@@ -150,8 +151,22 @@ func statusOf(_ call: () async throws -> some Any) async -> StatusCode? {
         _ = try await call()
         return nil
     } catch let error as RPCError {
+        expectReasons(error)
         return error.code
     } catch {
         return .unknown
+    }
+}
+
+/// Every field violation the server sends names its reason from the documented list
+/// (`ViolationReason`, docs/protocol.md §3.4). Every failed call of the suite passes
+/// through here (`statusOf`), so each bad-input case checks it.
+func expectReasons(_ error: RPCError, sourceLocation: SourceLocation = #_sourceLocation) {
+    for violation in error.details.fieldViolations {
+        #expect(
+            ViolationReason(rawValue: violation.reason) != nil,
+            "violation of \(violation.field) (\(violation.description)) has reason \"\(violation.reason)\"",
+            sourceLocation: sourceLocation
+        )
     }
 }

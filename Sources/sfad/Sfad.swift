@@ -110,6 +110,14 @@ struct Sfad: AsyncParsableCommand {
             logger: logger
         )
         serverReference.set(server)
+        // The address on standard output too, for whoever started sfad (with
+        // `--port 0` the only way to learn the port without reading the log).
+        let announcement = Task {
+            guard let address = try? await server.listeningAddress else { return }
+            // Written straight to the descriptor: `print` buffers when stdout is a pipe.
+            FileHandle.standardOutput.write(Data("listening on \(address.ipAddress ?? "?"):\(address.port ?? 0)\n".utf8))
+        }
+        defer { announcement.cancel() }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: server)],

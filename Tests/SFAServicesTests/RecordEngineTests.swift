@@ -228,6 +228,8 @@ import Testing
             #expect(tooMany["statuses"] == "TOO_MANY")
             let order = await reasons { try await leads.listLeads(ListLeadsRequest(orderBy: "name")) }
             #expect(order["order_by"] == "UNKNOWN_VALUE")
+            let negative = await reasons { try await accounts.listAccounts(ListAccountsRequest(pageSize: -1)) }
+            #expect(negative["page_size"] == "OUT_OF_RANGE")
         }
     }
 }

@@ -32,6 +32,11 @@ extension StorageError: RPCErrorConvertible {
                 "the page token is not valid for this list",
                 violations: [FieldViolation("page_token", .invalidFormat, "not issued by this list with these filters")]
             )
+        case .invalidPageSize:
+            RPCError.invalidArgument(
+                "the page size is negative",
+                violations: [FieldViolation("page_size", .outOfRange, "use 0 for the default (\(PageRequest.defaultSize)) or 1…\(PageRequest.maximumSize)")]
+            )
         }
     }
 }

@@ -21,7 +21,8 @@ public struct PageRequest: Sendable, Equatable {
     ///   - pageSize: as sent; 0 means the default, more than the maximum is capped.
     ///   - pageToken: as sent; empty for the first page.
     ///   - filter: a description of the list's filters; a token is valid only with the same filter.
-    /// - Throws: `StorageError.invalidPageToken` for a token this list did not issue.
+    /// - Throws: `StorageError.invalidPageToken` for a token this list did not issue,
+    ///   `.invalidPageSize` for a negative size.
     public init(pageSize: Int32, pageToken: String, filter: String) throws(StorageError) {
         try self.init(pageSize: pageSize, pageToken: pageToken, binding: filter.utf8)
     }
@@ -29,7 +30,8 @@ public struct PageRequest: Sendable, Equatable {
     /// - Parameter binding: the bytes the token is bound to, e.g. the encoded request
     ///   without its page fields.
     public init(pageSize: Int32, pageToken: String, binding: some Sequence<UInt8>) throws(StorageError) {
-        size = pageSize <= 0 ? Self.defaultSize : min(Int(pageSize), Self.maximumSize)
+        guard pageSize >= 0 else { throw .invalidPageSize }
+        size = pageSize == 0 ? Self.defaultSize : min(Int(pageSize), Self.maximumSize)
         fingerprint = Self.fingerprint(binding)
         guard !pageToken.isEmpty else {
             after = nil

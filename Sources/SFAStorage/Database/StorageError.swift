@@ -13,4 +13,6 @@ public enum StorageError: Error, Equatable, Sendable {
     case schemaNewerThanCode(tenantID: String)
     /// A page token that this list did not issue.
     case invalidPageToken
+    /// A negative page size.
+    case invalidPageSize
 }

@@ -21,26 +21,36 @@ import Testing
     }
 
     /// Inside sales converts any lead (ConvertLead: all) but changes only the accounts
-    /// and contacts it owns (UpdateAccount, UpdateContact: own): a merge is a change.
-    @Test func conversionMergesOnlyIntoRecordsTheCallerMayUpdate() async throws {
+    /// and contacts it owns (UpdateAccount, UpdateContact: own): linking a lead to a
+    /// rep's account is a hand-off, filling the account's empty fields is a change.
+    @Test func conversionChangesOnlyRecordsTheCallerMayUpdate() async throws {
         try await withStack { stack in
             let tenant = try await stack.makeTenant("MergeScope")
-            let repAccount = try await stack.accounts(tenant.keys[.rep]).createAccount(CreateAccountRequest(account: Account(name: "Rep's")))
+            let repAccounts = stack.accounts(tenant.keys[.rep])
+            let bare = try await repAccounts.createAccount(CreateAccountRequest(account: Account(name: "Bare")))
+            let complete = try await repAccounts.createAccount(CreateAccountRequest(account: Account(name: "Complete", website: "https://x.example", phone: "+1 555 0100")))
             let repContact = try await stack.contacts(tenant.keys[.rep]).createContact(CreateContactRequest(contact: Contact(lastName: "Rep's")))
             let insideSales = stack.leads(tenant.keys[.insideSales])
-            let ownAccount = try await stack.accounts(tenant.keys[.insideSales]).createAccount(CreateAccountRequest(account: Account(name: "Own")))
-            var lead = try #require(try await insideSales.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead())).lead)
+            let lead = try #require(try await insideSales.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead())).lead)
+            var refusal: RPCError?
+            do {
+                _ = try await insideSales.convertLead(ConvertLeadRequest(id: lead.id, version: lead.version, existingAccountId: bare.id))
+            } catch let error as RPCError {
+                refusal = error
+            }
+            #expect(refusal?.code == .permissionDenied && refusal?.details.reason == "MERGE_NOT_ALLOWED")
             #expect(await statusOf {
-                try await insideSales.convertLead(ConvertLeadRequest(id: lead.id, version: lead.version, existingAccountId: repAccount.id))
-            } == .notFound)
-            #expect(await statusOf {
-                try await insideSales.convertLead(ConvertLeadRequest(id: lead.id, version: lead.version, existingAccountId: ownAccount.id, existingContactId: repContact.id))
-            } == .invalidArgument)
-            #expect(try await stack.accounts(tenant.keys[.rep]).getAccount(GetAccountRequest(id: repAccount.id)) == repAccount)
+                try await insideSales.convertLead(ConvertLeadRequest(id: lead.id, version: lead.version, existingAccountId: complete.id, existingContactId: repContact.id))
+            } == .permissionDenied)
+            // Nothing was written by the refused conversions.
+            #expect(try await repAccounts.getAccount(GetAccountRequest(id: bare.id)) == bare)
             #expect(try await stack.contacts(tenant.keys[.rep]).getContact(GetContactRequest(id: repContact.id)) == repContact)
-            lead = try await insideSales.getLead(GetLeadRequest(id: lead.id))
-            let converted = try await insideSales.convertLead(ConvertLeadRequest(id: lead.id, version: lead.version, existingAccountId: ownAccount.id))
-            #expect(converted.accountId == ownAccount.id && !converted.accountCreated)
+            #expect(try await insideSales.getLead(GetLeadRequest(id: lead.id)) == lead)
+
+            // Linking to the rep's complete account changes nothing in it: allowed.
+            let converted = try await insideSales.convertLead(ConvertLeadRequest(id: lead.id, version: lead.version, existingAccountId: complete.id))
+            #expect(converted.accountId == complete.id && !converted.accountCreated)
+            #expect(try await repAccounts.getAccount(GetAccountRequest(id: complete.id)) == complete)
         }
     }
 

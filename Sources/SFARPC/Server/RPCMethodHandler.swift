@@ -14,6 +14,8 @@ public struct RPCMethodHandler: Sendable {
         method: MethodDescriptor,
         handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
     ) {
+        // Checked when a server is built, so a mistyped handler fails at start-up.
+        precondition(Request.protoName == method.inputType, "\(method) takes \(method.inputType), not \(Request.protoName)")
         precondition(Response.protoName == method.outputType, "\(method) answers \(method.outputType), not \(Response.protoName)")
         self.method = method
         self.decode = { bytes, maximumSize throws(ProtoCodecError) in
@@ -48,8 +50,11 @@ public protocol RPCService: Sendable {
 
 extension [RPCMethodHandler] {
     /// These handlers, with each of `replacements` in place of the one for its method.
+    /// Every replacement must be for a method of these handlers (checked at start-up).
     public func replacing(_ replacements: [RPCMethodHandler]) -> [RPCMethodHandler] {
         let replaced = Dictionary(replacements.map { ($0.method.fullName, $0) }, uniquingKeysWith: { _, last in last })
+        let unmatched = Set(replaced.keys).subtracting(map(\.method.fullName))
+        precondition(unmatched.isEmpty, "replacements for methods not served here: \(unmatched.sorted())")
         return map { replaced[$0.method.fullName] ?? $0 }
     }
 }

@@ -288,8 +288,10 @@ public enum PermissionTable {
         g[LeadServiceMethods.assignLead.fullName] = [
             .admin: .all, .manager: .team, .marketing: .all, .insideSales: .all,
         ]
-        // Conversion also creates/merges the account, contact and opportunity; the
-        // handler does that under this grant, not under the Create* grants.
+        // Conversion also creates the account, contact and opportunity under this grant,
+        // not the Create* grants; merging into an existing account or contact links it
+        // under this grant, but filling its empty fields is a change of it and needs the
+        // caller's UpdateAccount / UpdateContact scope (MERGE_NOT_ALLOWED otherwise).
         g[LeadServiceMethods.convertLead.fullName] = [
             .admin: .all, .manager: .team, .rep: .own, .insideSales: .all,
         ]

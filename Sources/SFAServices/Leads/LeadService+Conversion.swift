@@ -26,12 +26,12 @@ extension LeadService {
         let requestedOwner = request.ownerUserId
         let owner = requestedOwner.isEmpty ? "" : try await store.owner(requestedOwner, access: access, field: "owner_user_id")
         let caller = access.principal.userID
-        // Merging writes to the existing account and contact: only as far as the
-        // caller's own update of them would reach.
+        // Merging that changes the existing account or contact is a change of it: only
+        // as far as the caller's own UpdateAccount / UpdateContact would reach.
         let accountMerge = request.existingAccountId.isEmpty
-            ? access : try await RecordAccess.of(context, actingAs: AccountServiceMethods.updateAccount, controlPlane: store.controlPlane)
+            ? nil : try await RecordAccess.of(context, actingAs: AccountServiceMethods.updateAccount, controlPlane: store.controlPlane)
         let contactMerge = request.existingContactId.isEmpty
-            ? access : try await RecordAccess.of(context, actingAs: ContactServiceMethods.updateContact, controlPlane: store.controlPlane)
+            ? nil : try await RecordAccess.of(context, actingAs: ContactServiceMethods.updateContact, controlPlane: store.controlPlane)
 
         return try await store.write(access, context: context, request: request) { db, trail in
             var lead = try RecordRows.fetch(db, Lead.self, id: request.id, access: access)
@@ -43,9 +43,10 @@ extension LeadService {
             let now = nowMs()
 
             let (account, accountCreated) = try Self.convertAccount(
-                db, lead: lead, request: request, owner: recordOwner, caller: caller, now: now, access: accountMerge, trail: &trail)
+                db, lead: lead, request: request, owner: recordOwner, caller: caller, now: now, access: access, merge: accountMerge, trail: &trail)
             let (contact, contactCreated) = try Self.convertContact(
-                db, lead: lead, accountID: account.id, request: request, owner: recordOwner, caller: caller, now: now, access: contactMerge, trail: &trail)
+                db, lead: lead, accountID: account.id, request: request, owner: recordOwner, caller: caller, now: now, access: access,
+                merge: contactMerge, trail: &trail)
             var opportunityID = ""
             if let proposed = request.opportunity {
                 let opportunity = Opportunity(
@@ -105,16 +106,18 @@ extension LeadService {
         caller: String,
         now: Int64,
         access: RecordAccess,
+        merge: RecordAccess?,
         trail: inout AuditTrail
     ) throws -> (Account, created: Bool) {
         if !request.existingAccountId.isEmpty {
-            // Merging writes to the account: it must be one the caller may change.
+            // Linking needs the account visible; filling its empty fields needs the right to change it.
             try AccountRecords.requireLinkable(db, id: request.existingAccountId, field: "existing_account_id")
             let existing = try RecordRows.fetch(db, Account.self, id: request.existingAccountId, access: access)
             var merged = existing
             if merged.website.isEmpty { merged.website = lead.website }
             if merged.phone.isEmpty { merged.phone = lead.phone }
             if merged != existing {
+                try RecordAccess.requireChangeable(merge, ownerUserID: existing.ownerUserId, createdByUserID: existing.createdByUserId, what: "account")
                 merged.version += 1
                 merged.updateTimeMs = now
                 try RecordRows.update(db, merged, expectedVersion: existing.version)
@@ -151,6 +154,7 @@ extension LeadService {
         caller: String,
         now: Int64,
         access: RecordAccess,
+        merge: RecordAccess?,
         trail: inout AuditTrail
     ) throws -> (Contact, created: Bool) {
         if !request.existingContactId.isEmpty {
@@ -174,6 +178,7 @@ extension LeadService {
             if merged.phone.isEmpty { merged.phone = lead.phone }
             if merged.jobTitle.isEmpty { merged.jobTitle = lead.jobTitle }
             if merged != existing {
+                try RecordAccess.requireChangeable(merge, ownerUserID: existing.ownerUserId, createdByUserID: existing.createdByUserId, what: "contact")
                 merged.version += 1
                 merged.updateTimeMs = now
                 try RecordRows.update(db, merged, expectedVersion: existing.version)

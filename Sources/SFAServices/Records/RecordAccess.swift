@@ -21,19 +21,25 @@ struct RecordAccess: Sendable {
 
     /// The access of the call in `context` to records it changes as a side effect, as
     /// `method` (their own update method) would allow it: a merge into an existing
-    /// account never reaches further than UpdateAccount would.
-    /// - Throws: PERMISSION_DENIED when the caller's role may not call `method`.
-    static func of(_ context: ServerContext, actingAs method: MethodDescriptor, controlPlane: ControlPlane) async throws -> RecordAccess {
+    /// account never reaches further than UpdateAccount would. Nil when the caller's
+    /// role may not call `method` at all.
+    static func of(_ context: ServerContext, actingAs method: MethodDescriptor, controlPlane: ControlPlane) async throws -> RecordAccess? {
         var principal = try context.requirePrincipal()
-        guard let scope = PermissionTable.scope(of: principal.role, for: method.fullName) else {
-            throw RPCError(
-                code: .permissionDenied,
-                message: "the \(principal.role) role may not change these records (\(method.fullName))",
-                details: ErrorDetails(reason: "METHOD_NOT_ALLOWED")
-            )
-        }
+        guard let scope = PermissionTable.scope(of: principal.role, for: method.fullName) else { return nil }
         principal.scope = min(principal.scope, scope)
         return try await of(principal, controlPlane: controlPlane)
+    }
+
+    /// Refuses a side-effect change of a record (owned by `ownerUserID`, created by
+    /// `createdByUserID`) that `access`, from ``of(_:actingAs:controlPlane:)``, does not reach.
+    static func requireChangeable(_ access: RecordAccess?, ownerUserID: String, createdByUserID: String, what: String) throws {
+        guard let access, access.contains(ownerUserID: ownerUserID, createdByUserID: createdByUserID) else {
+            throw RPCError(
+                code: .permissionDenied,
+                message: "converting would change the \(what), which you may not change; convert without merging into it",
+                details: ErrorDetails(reason: "MERGE_NOT_ALLOWED")
+            )
+        }
     }
 
     private static func of(_ principal: Principal, controlPlane: ControlPlane) async throws -> RecordAccess {

@@ -22,7 +22,8 @@ public struct StorageConfiguration: Sendable {
     /// Read-only connections kept per open tenant database, opened on demand. Reads
     /// run synchronously on the calling thread and never suspend, so as many as there
     /// are threads running them (the cooperative pool: one per core) suffice; each
-    /// costs two file descriptors. A read finding all of them busy opens a transient one.
+    /// costs two file descriptors, so the default is capped at 4 (an open file then
+    /// holds at most 5 + 2 × 4 = 13). A read finding all of them busy opens a transient one.
     public var maximumReadersPerTenant: Int
 
     public init(
@@ -30,7 +31,7 @@ public struct StorageConfiguration: Sendable {
         maximumOpenTenantDatabases: Int = 64,
         busyTimeout: Duration = .seconds(5),
         durability: Durability = .powerLoss,
-        maximumReadersPerTenant: Int = StorageConfiguration.coreCount
+        maximumReadersPerTenant: Int = StorageConfiguration.defaultReadersPerTenant
     ) {
         self.dataDirectory = dataDirectory
         self.maximumReadersPerTenant = max(1, maximumReadersPerTenant)
@@ -39,8 +40,8 @@ public struct StorageConfiguration: Sendable {
         self.durability = durability
     }
 
-    /// The cores this process may run on: the default reader count.
-    public static var coreCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+    /// The default reader count: the cores this process may run on, at most 4.
+    public static var defaultReadersPerTenant: Int { min(4, ProcessInfo.processInfo.activeProcessorCount) }
 
     public var controlPlanePath: String { dataDirectory + "/control.sqlite" }
     public var tenantsDirectory: String { dataDirectory + "/tenants" }

@@ -7,7 +7,7 @@ import Synchronization
 /// a file only once), at most `maximumOpenTenantDatabases` kept open, the least
 /// recently used idle one closed (after a WAL checkpoint) when another must open.
 ///
-/// Besides the pool, each open file has a few read-only connections of its own for
+/// Besides the pool (one writer, one reader for maintenance), each open file has a few read-only connections of its own for
 /// ``read(_:_:)``: an idle one is taken from a list under the lock and used with
 /// `inDatabase`, which runs on the calling thread. In WAL mode a reader never waits
 /// for the writer, so a short read neither queues behind a write's fsync nor hops to
@@ -210,6 +210,8 @@ public final class TenantDatabases: Sendable {
             }
             state.clock += 1
             if let index = state.open.index(forKey: tenantID) {
+                // Cannot happen while this task was the opener; never leak its pool.
+                if installs, state.open.values[index].pool !== pool { try? pool.close() }
                 state.open.values[index].leases += 1
                 state.open.values[index].lastUse = state.clock
                 return (state.open.values[index].pool, [])
@@ -319,11 +321,16 @@ public final class TenantDatabases: Sendable {
     public func schemaVersion(_ tenantID: String) async throws -> Int32? {
         let path = try path(of: tenantID)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        if state.withLock({ $0.open[tenantID] != nil }) {
-            // Under a lease, so that it is not closed or replaced meanwhile.
-            return try await withDatabase(tenantID) { pool in
-                try await pool.read { db in try TenantSchema.version(of: db, tenantID: tenantID) }
-            }
+        // An open file is read under a lease taken only if it is open (so it is
+        // neither closed nor replaced meanwhile, and never opened and migrated here).
+        let leased = state.withLock { state -> DatabasePool? in
+            guard let index = state.open.index(forKey: tenantID) else { return nil }
+            state.open.values[index].leases += 1
+            return state.open.values[index].pool
+        }
+        if let leased {
+            defer { release(tenantID) }
+            return try await leased.read { db in try TenantSchema.version(of: db, tenantID: tenantID) }
         }
         var configuration = DatabaseOpening.configuration(storage)
         configuration.readonly = true

@@ -151,6 +151,11 @@ let package = Package(
 
         // MARK: Tools.
         .executableTarget(
+            name: "sfa-roles",
+            dependencies: ["SFAServices"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "sfa-codegen",
             dependencies: ["CSFAProto", "CProtobufC"],
             swiftSettings: swiftSettings

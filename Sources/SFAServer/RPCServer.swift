@@ -48,7 +48,7 @@ public final class RPCServer: Service, Sendable {
         let hosted = services.flatMap { $0.methodHandlers.map(\.method) }
         let builtIn: [any RPCService] = [
             HealthService(servingState: servingState, hostedMethods: hosted + HealthServiceMethods.all),
-            ReflectionService(hostedMethods: hosted + HealthServiceMethods.all + ReflectionServiceMethods.all),
+            ReflectionService(hostedMethods: hosted + HealthServiceMethods.all + ReflectionServiceMethods.all, gate: gate),
         ]
         self.dispatcher = RPCDispatcher(
             services: services + builtIn,

@@ -7,9 +7,22 @@ import SFAStubs
 /// into the server, so that generic clients (`sfactl call`) can build requests.
 struct ReflectionService: ReflectionServiceHandler {
     let hostedMethods: Set<String>
+    /// The server's gate, which alone knows what a key may call; nil admits every call.
+    let gate: (any CallGate)?
 
-    init(hostedMethods: [MethodDescriptor]) {
+    init(hostedMethods: [MethodDescriptor], gate: (any CallGate)?) {
         self.hostedMethods = Set(hostedMethods.map(\.fullName))
+        self.gate = gate
+    }
+
+    /// What the calling key may call, as the gate decides it for every method: the
+    /// same decision that admits or refuses the call itself.
+    func listAllowedMethods(_ request: ListAllowedMethodsRequest, context: ServerContext) async throws -> ListAllowedMethodsResponse {
+        let grants = try await gate?.allowedMethods(authorization: context.authorization)
+            ?? hostedMethods.sorted().map { MethodGrant(method: $0, scope: .all) }
+        return ListAllowedMethodsResponse(methods: grants.map { grant in
+            AllowedMethod(fullMethod: grant.method, scope: AccessScope(grant.scope), hosted: hostedMethods.contains(grant.method))
+        })
     }
 
     func listServices(_ request: ListServicesRequest, context: ServerContext) async throws -> ListServicesResponse {
@@ -132,6 +145,17 @@ extension FieldKind {
         case PROTOBUF_C_TYPE_BYTES: self = .bytes
         case PROTOBUF_C_TYPE_MESSAGE: self = .message
         default: self = .unspecified
+        }
+    }
+}
+
+extension AccessScope {
+    /// The wire form of a scope.
+    init(_ scope: RecordScope) {
+        switch scope {
+        case .own: self = .own
+        case .team: self = .team
+        case .all: self = .all
         }
     }
 }

@@ -66,8 +66,20 @@ import Testing
         }
     }
 
-    /// Calls every method of the API with `key`; returns the calls where the server
-    /// and `scope` (nil: denied) disagree on allow or deny.
+    @Test func aBootstrapKeyReachesOnlyUserAndKeyManagement() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Bootstrap Matrix")
+            let mismatches = await self.mismatches(tenant.bootstrapKey, "bootstrap key", stack) { method in
+                let managing = ["/sfa.v1.AdminService/", "/sfa.v1.HealthService/", "/sfa.v1.ReflectionService/"].contains { method.hasPrefix($0) }
+                return managing ? PermissionTable.scope(of: .admin, for: method) : nil
+            }
+            #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.joined(separator: "\n"))")
+        }
+    }
+
+    /// Asks the server what `key` may call (ListAllowedMethods), then calls every
+    /// method of the API with it; returns where the answer, the calls and `scope`
+    /// (nil: denied) disagree.
     private func mismatches(
         _ key: String,
         _ label: String,
@@ -76,6 +88,20 @@ import Testing
     ) async -> [String] {
         let client = stack.client(key)
         var mismatches: [String] = []
+        do {
+            let listed = try await ReflectionServiceClient(client).listAllowedMethods(ListAllowedMethodsRequest()).methods
+            let told = Dictionary(listed.map { ($0.fullMethod, $0.scope) }, uniquingKeysWith: { first, _ in first })
+            for method in SFAServiceRegistry.allMethods {
+                let expected = scope(method.fullName).map(AccessScope.init)
+                if told[method.fullName] != expected {
+                    mismatches.append("\(label) \(method.fullName): listed as \(told[method.fullName].map { "\($0)" } ?? "absent")")
+                }
+            }
+            let unknown = Set(told.keys).subtracting(SFAServiceRegistry.allMethods.map(\.fullName))
+            if !unknown.isEmpty { mismatches.append("\(label): listed methods not in the API: \(unknown.sorted())") }
+        } catch {
+            mismatches.append("\(label): ListAllowedMethods failed: \(error)")
+        }
         for method in SFAServiceRegistry.allMethods {
             let status = await call(method, on: client)
             let allowed = scope(method.fullName) != nil
@@ -107,5 +133,16 @@ import Testing
         on client: RPCClient
     ) async -> StatusCode? {
         await statusOf { try await client.unary(method, request: Request(), responseType: Response.self, options: CallOptions()) }
+    }
+}
+
+extension AccessScope {
+    /// What the server lists for a scope of the permission table.
+    init(_ scope: RecordScope) {
+        switch scope {
+        case .own: self = .own
+        case .team: self = .team
+        case .all: self = .all
+        }
     }
 }

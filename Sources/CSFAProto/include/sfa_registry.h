@@ -29,8 +29,8 @@ typedef struct { const char *symbol; const ProtobufCServiceDescriptor *descripto
 extern const SFAMessageEntry *const sfa_registry_messages;
 extern const SFAEnumEntry *const sfa_registry_enums;
 extern const SFAServiceEntry *const sfa_registry_services;
-static const unsigned sfa_registry_message_count = 215;
-static const unsigned sfa_registry_enum_count = 32;
+static const unsigned sfa_registry_message_count = 218;
+static const unsigned sfa_registry_enum_count = 33;
 static const unsigned sfa_registry_service_count = 16;
 
 static inline const ProtobufCMessageDescriptor *sfa__v1__accept_proposal_request__descriptor_ref(void) { return &sfa__v1__accept_proposal_request__descriptor; }
@@ -40,6 +40,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__account__custom_fields_
 static inline const ProtobufCMessageDescriptor *sfa__v1__activity__descriptor_ref(void) { return &sfa__v1__activity__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__activity_count_row__descriptor_ref(void) { return &sfa__v1__activity_count_row__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__add_daily_report_comment_request__descriptor_ref(void) { return &sfa__v1__add_daily_report_comment_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__allowed_method__descriptor_ref(void) { return &sfa__v1__allowed_method__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__analytics_filter__descriptor_ref(void) { return &sfa__v1__analytics_filter__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__api_key__descriptor_ref(void) { return &sfa__v1__api_key__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__approve_daily_report_request__descriptor_ref(void) { return &sfa__v1__approve_daily_report_request__descriptor; }
@@ -148,6 +149,8 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__list_accounts_request__
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_accounts_response__descriptor_ref(void) { return &sfa__v1__list_accounts_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_activities_request__descriptor_ref(void) { return &sfa__v1__list_activities_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_activities_response__descriptor_ref(void) { return &sfa__v1__list_activities_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__list_allowed_methods_request__descriptor_ref(void) { return &sfa__v1__list_allowed_methods_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__list_allowed_methods_response__descriptor_ref(void) { return &sfa__v1__list_allowed_methods_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_api_keys_request__descriptor_ref(void) { return &sfa__v1__list_api_keys_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_api_keys_response__descriptor_ref(void) { return &sfa__v1__list_api_keys_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_audit_events_request__descriptor_ref(void) { return &sfa__v1__list_audit_events_request__descriptor; }

@@ -138,6 +138,49 @@ public enum FieldLabel: ProtoEnum {
     public static let allCases: [FieldLabel] = [.unspecified, .singular, .repeated]
 }
 
+/// The records a grant reaches on a method.
+public enum AccessScope: ProtoEnum {
+    /// `ACCESS_SCOPE_UNSPECIFIED` = 0
+    case unspecified
+    /// Records the caller owns (for partner keys: records the key's user created)
+    /// `ACCESS_SCOPE_OWN` = 1
+    case own
+    /// Records owned by the caller, the users it manages or the users of its team
+    /// `ACCESS_SCOPE_TEAM` = 2
+    case team
+    /// Every record of the tenant (or, for operators, every tenant)
+    /// `ACCESS_SCOPE_ALL` = 3
+    case all
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .own
+        case 2: self = .team
+        case 3: self = .all
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .own: 1
+        case .team: 2
+        case .all: 3
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [AccessScope] = [.unspecified, .own, .team, .all]
+}
+
 public struct ListServicesRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__ListServicesRequest
     public static var protoName: String { "sfa.v1.ListServicesRequest" }
@@ -637,6 +680,136 @@ public struct DescribeEnumResponse: ProtoMessage {
             switch field {
             case "name": self.name = other.name
             case "values": self.values = other.values
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct ListAllowedMethodsRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ListAllowedMethodsRequest
+    public static var protoName: String { "sfa.v1.ListAllowedMethodsRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__list_allowed_methods_request__descriptor_ref() }
+
+    /// A message with every field at its default.
+    public init() {}
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ListAllowedMethodsRequest>) {
+    }
+
+    public func fill(_ _: UnsafeMutablePointer<Sfa__V1__ListAllowedMethodsRequest>, arena _: inout ProtoArena) {
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = []
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from _: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct AllowedMethod: ProtoMessage {
+    public typealias CMessage = Sfa__V1__AllowedMethod
+    public static var protoName: String { "sfa.v1.AllowedMethod" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__allowed_method__descriptor_ref() }
+
+    /// "/sfa.v1.LeadService/GetLead"
+    public var fullMethod: String = ""
+
+    public var scope: AccessScope = AccessScope()
+
+    /// False for a method of the API this server does not serve yet: calling it is
+    /// UNIMPLEMENTED, not PERMISSION_DENIED
+    public var hosted: Bool = false
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        fullMethod: String = "",
+        scope: AccessScope = AccessScope(),
+        hosted: Bool = false
+    ) {
+        self.fullMethod = fullMethod
+        self.scope = scope
+        self.hosted = hosted
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__AllowedMethod>) {
+        self.fullMethod = ProtoDecoding.string(c.pointee.full_method)
+        self.scope = AccessScope(rawValue: .init(truncatingIfNeeded: c.pointee.scope.rawValue))
+        self.hosted = c.pointee.hosted != 0
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__AllowedMethod>, arena: inout ProtoArena) {
+        if !self.fullMethod.isEmpty { c.pointee.full_method = arena.cString(self.fullMethod) }
+        c.pointee.scope = Sfa__V1__AccessScope(rawValue: .init(truncatingIfNeeded: self.scope.rawValue))
+        c.pointee.hosted = self.hosted ? 1 : 0
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["full_method", "scope", "hosted"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "full_method": self.fullMethod = other.fullMethod
+            case "scope": self.scope = other.scope
+            case "hosted": self.hosted = other.hosted
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct ListAllowedMethodsResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ListAllowedMethodsResponse
+    public static var protoName: String { "sfa.v1.ListAllowedMethodsResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__list_allowed_methods_response__descriptor_ref() }
+
+    /// Every method of the API the calling key may call, by full name; any other
+    /// method is PERMISSION_DENIED for this key
+    public var methods: [AllowedMethod] = []
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        methods: [AllowedMethod] = []
+    ) {
+        self.methods = methods
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ListAllowedMethodsResponse>) {
+        self.methods = ProtoDecoding.messages(c.pointee.n_methods, c.pointee.methods)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ListAllowedMethodsResponse>, arena: inout ProtoArena) {
+        if !self.methods.isEmpty {
+            c.pointee.n_methods = self.methods.count
+            c.pointee.methods = arena.messageArray(self.methods)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["methods"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "methods": self.methods = other.methods
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

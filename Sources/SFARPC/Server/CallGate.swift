@@ -9,4 +9,21 @@ public protocol CallGate: Sendable {
     ///   - method: the full method name from the request header.
     ///   - authorization: the `authorization` header, e.g. `Bearer <key>`.
     func admit(method: String, authorization: String?) async throws -> Principal
+
+    /// Every method the key in `authorization` may call, with its scope there: the
+    /// calls ``admit(method:authorization:)`` would let through.
+    /// - Throws: what `admit` throws for a missing or bad key.
+    func allowedMethods(authorization: String?) async throws -> [MethodGrant]
+}
+
+/// A method a caller may call, and the records it reaches there.
+public struct MethodGrant: Sendable, Equatable {
+    /// The full method name, e.g. `/sfa.v1.LeadService/GetLead`.
+    public var method: String
+    public var scope: RecordScope
+
+    public init(method: String, scope: RecordScope) {
+        self.method = method
+        self.scope = scope
+    }
 }

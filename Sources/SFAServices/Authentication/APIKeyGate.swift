@@ -47,6 +47,34 @@ public struct APIKeyGate: CallGate {
         if authorization == nil, method == HealthServiceMethods.check.fullName {
             return Principal(tenantID: nil, userID: "", role: .unspecified, teamID: "", keyID: "", scope: .all)
         }
+        let (credential, now) = try await authenticate(authorization)
+        guard PermissionTable.grants[method] != nil else {
+            throw RPCError(code: .unimplemented, message: "unknown method \(method)", details: ErrorDetails(reason: "UNKNOWN_METHOD"))
+        }
+        let scope = try authorize(credential, method: method)
+        recordUse(of: credential.key, at: now)
+        return Principal(
+            tenantID: credential.key.tenantID,
+            userID: credential.key.userID,
+            role: Role(rawValue: credential.userRole),
+            teamID: credential.userTeamID,
+            keyID: credential.key.id,
+            scope: scope
+        )
+    }
+
+    /// Every method of the API `admit` would let this key call, in name order.
+    public func allowedMethods(authorization: String?) async throws -> [MethodGrant] {
+        let (credential, _) = try await authenticate(authorization)
+        return PermissionTable.grants.keys.sorted().compactMap { method in
+            (try? authorize(credential, method: method)).map { MethodGrant(method: method, scope: $0) }
+        }
+    }
+
+    /// The credential of a key that may be used now, and the time it was checked at.
+    /// - Throws: UNAUTHENTICATED for a missing, malformed, unknown, revoked or expired
+    ///   key or a deactivated user; PERMISSION_DENIED when the tenant is suspended.
+    private func authenticate(_ authorization: String?) async throws -> (Credential, now: Int64) {
         guard let authorization else {
             throw RPCError(
                 code: .unauthenticated,
@@ -83,15 +111,19 @@ public struct APIKeyGate: CallGate {
                 )
             }
         }
+        return (credential, now)
+    }
+
+    /// The scope of an authenticated key on `method` (a method of the API).
+    /// - Throws: PERMISSION_DENIED when the key may not call it.
+    private func authorize(_ credential: Credential, method: String) throws -> RecordScope {
+        let key = credential.key
         // The user's current role applies (a demoted user's keys are demoted too) and
         // stays the principal's role, which decides what `.own` means (a partner's own
         // records are those it created). A key issued as a viewer key stays one: it is
         // held to what both its user and a viewer may call, with the narrower scope.
         let role = Role(rawValue: credential.userRole)
         let narrowed = Role(rawValue: key.role) == .viewer && role != .viewer
-        guard PermissionTable.grants[method] != nil else {
-            throw RPCError(code: .unimplemented, message: "unknown method \(method)", details: ErrorDetails(reason: "UNKNOWN_METHOD"))
-        }
         // Keys an operator issued bootstrap a tenant (its admin creates the real users and
         // keys with them); they never reach business data (SPEC §4).
         if credential.creatorRole == Role.operator.rawValue, key.tenantID != nil,
@@ -116,15 +148,7 @@ public struct APIKeyGate: CallGate {
                 details: ErrorDetails(reason: "METHOD_NOT_ALLOWED")
             )
         }
-        recordUse(of: key, at: now)
-        return Principal(
-            tenantID: key.tenantID,
-            userID: key.userID,
-            role: role,
-            teamID: credential.userTeamID,
-            keyID: key.id,
-            scope: scope
-        )
+        return scope
     }
 
     /// The credential of `keyID` if `secret` is its secret: the cached one while no

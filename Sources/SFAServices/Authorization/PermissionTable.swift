@@ -385,6 +385,7 @@ public enum PermissionTable {
         g[ReflectionServiceMethods.listServices.fullName] = everyone
         g[ReflectionServiceMethods.describeMessage.fullName] = everyone
         g[ReflectionServiceMethods.describeEnum.fullName] = everyone
+        g[ReflectionServiceMethods.listAllowedMethods.fullName] = everyone
 
         // MARK: SettingsService
         // Settings (time zone, currency, lead statuses, discount threshold, …) and teams

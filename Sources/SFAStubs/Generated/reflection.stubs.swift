@@ -29,9 +29,17 @@ public enum ReflectionServiceMethods {
         outputType: "sfa.v1.DescribeEnumResponse",
         isIdempotent: true
     )
+    /// `/sfa.v1.ReflectionService/ListAllowedMethods`
+    public static let listAllowedMethods = MethodDescriptor(
+        service: "sfa.v1.ReflectionService",
+        method: "ListAllowedMethods",
+        inputType: "sfa.v1.ListAllowedMethodsRequest",
+        outputType: "sfa.v1.ListAllowedMethodsResponse",
+        isIdempotent: true
+    )
 
     /// Every method of the service, in declaration order.
-    public static let all: [MethodDescriptor] = [listServices, describeMessage, describeEnum]
+    public static let all: [MethodDescriptor] = [listServices, describeMessage, describeEnum, listAllowedMethods]
 }
 
 /// Needs a valid API key of any role.
@@ -46,6 +54,10 @@ public protocol ReflectionServiceHandler: RPCService {
 
     /// Describes an enum's values.
     func describeEnum(_ request: DescribeEnumRequest, context: ServerContext) async throws -> DescribeEnumResponse
+
+    /// The methods the calling key may call, each with the scope it has there
+    /// (docs/roles.md lists every role's).
+    func listAllowedMethods(_ request: ListAllowedMethodsRequest, context: ServerContext) async throws -> ListAllowedMethodsResponse
 }
 
 extension ReflectionServiceHandler {
@@ -64,6 +76,9 @@ extension ReflectionServiceHandler {
             },
             RPCMethodHandler(method: ReflectionServiceMethods.describeEnum) { (request: DescribeEnumRequest, context) in
                 try await self.describeEnum(request, context: context)
+            },
+            RPCMethodHandler(method: ReflectionServiceMethods.listAllowedMethods) { (request: ListAllowedMethodsRequest, context) in
+                try await self.listAllowedMethods(request, context: context)
             },
         ]
     }
@@ -91,5 +106,11 @@ public struct ReflectionServiceClient: Sendable {
     /// Describes an enum's values.
     public func describeEnum(_ request: DescribeEnumRequest, options: CallOptions = CallOptions()) async throws -> DescribeEnumResponse {
         try await caller.unary(ReflectionServiceMethods.describeEnum, request: request, responseType: DescribeEnumResponse.self, options: options)
+    }
+
+    /// The methods the calling key may call, each with the scope it has there
+    /// (docs/roles.md lists every role's).
+    public func listAllowedMethods(_ request: ListAllowedMethodsRequest, options: CallOptions = CallOptions()) async throws -> ListAllowedMethodsResponse {
+        try await caller.unary(ReflectionServiceMethods.listAllowedMethods, request: request, responseType: ListAllowedMethodsResponse.self, options: options)
     }
 }

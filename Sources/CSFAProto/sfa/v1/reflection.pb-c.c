@@ -457,6 +457,141 @@ void   sfa__v1__describe_enum_response__free_unpacked
   assert(message->base.descriptor == &sfa__v1__describe_enum_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__list_allowed_methods_request__init
+                     (Sfa__V1__ListAllowedMethodsRequest         *message)
+{
+  static const Sfa__V1__ListAllowedMethodsRequest init_value = SFA__V1__LIST_ALLOWED_METHODS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__list_allowed_methods_request__get_packed_size
+                     (const Sfa__V1__ListAllowedMethodsRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__list_allowed_methods_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__list_allowed_methods_request__pack
+                     (const Sfa__V1__ListAllowedMethodsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__list_allowed_methods_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__list_allowed_methods_request__pack_to_buffer
+                     (const Sfa__V1__ListAllowedMethodsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__list_allowed_methods_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ListAllowedMethodsRequest *
+       sfa__v1__list_allowed_methods_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ListAllowedMethodsRequest *)
+     protobuf_c_message_unpack (&sfa__v1__list_allowed_methods_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__list_allowed_methods_request__free_unpacked
+                     (Sfa__V1__ListAllowedMethodsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__list_allowed_methods_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__allowed_method__init
+                     (Sfa__V1__AllowedMethod         *message)
+{
+  static const Sfa__V1__AllowedMethod init_value = SFA__V1__ALLOWED_METHOD__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__allowed_method__get_packed_size
+                     (const Sfa__V1__AllowedMethod *message)
+{
+  assert(message->base.descriptor == &sfa__v1__allowed_method__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__allowed_method__pack
+                     (const Sfa__V1__AllowedMethod *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__allowed_method__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__allowed_method__pack_to_buffer
+                     (const Sfa__V1__AllowedMethod *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__allowed_method__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__AllowedMethod *
+       sfa__v1__allowed_method__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__AllowedMethod *)
+     protobuf_c_message_unpack (&sfa__v1__allowed_method__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__allowed_method__free_unpacked
+                     (Sfa__V1__AllowedMethod *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__allowed_method__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__list_allowed_methods_response__init
+                     (Sfa__V1__ListAllowedMethodsResponse         *message)
+{
+  static const Sfa__V1__ListAllowedMethodsResponse init_value = SFA__V1__LIST_ALLOWED_METHODS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__list_allowed_methods_response__get_packed_size
+                     (const Sfa__V1__ListAllowedMethodsResponse *message)
+{
+  assert(message->base.descriptor == &sfa__v1__list_allowed_methods_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__list_allowed_methods_response__pack
+                     (const Sfa__V1__ListAllowedMethodsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__list_allowed_methods_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__list_allowed_methods_response__pack_to_buffer
+                     (const Sfa__V1__ListAllowedMethodsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__list_allowed_methods_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ListAllowedMethodsResponse *
+       sfa__v1__list_allowed_methods_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ListAllowedMethodsResponse *)
+     protobuf_c_message_unpack (&sfa__v1__list_allowed_methods_response__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__list_allowed_methods_response__free_unpacked
+                     (Sfa__V1__ListAllowedMethodsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__list_allowed_methods_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 #define sfa__v1__list_services_request__field_descriptors NULL
 #define sfa__v1__list_services_request__field_indices_by_name NULL
 #define sfa__v1__list_services_request__number_ranges NULL
@@ -986,6 +1121,126 @@ const ProtobufCMessageDescriptor sfa__v1__describe_enum_response__descriptor =
   (ProtobufCMessageInit) sfa__v1__describe_enum_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+#define sfa__v1__list_allowed_methods_request__field_descriptors NULL
+#define sfa__v1__list_allowed_methods_request__field_indices_by_name NULL
+#define sfa__v1__list_allowed_methods_request__number_ranges NULL
+const ProtobufCMessageDescriptor sfa__v1__list_allowed_methods_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ListAllowedMethodsRequest",
+  "ListAllowedMethodsRequest",
+  "Sfa__V1__ListAllowedMethodsRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__ListAllowedMethodsRequest),
+  0,
+  sfa__v1__list_allowed_methods_request__field_descriptors,
+  sfa__v1__list_allowed_methods_request__field_indices_by_name,
+  0,  sfa__v1__list_allowed_methods_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__list_allowed_methods_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__allowed_method__field_descriptors[3] =
+{
+  {
+    "full_method",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AllowedMethod, full_method),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "scope",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AllowedMethod, scope),
+    &sfa__v1__access_scope__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "hosted",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AllowedMethod, hosted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__allowed_method__field_indices_by_name[] = {
+  0,   /* field[0] = full_method */
+  2,   /* field[2] = hosted */
+  1,   /* field[1] = scope */
+};
+static const ProtobufCIntRange sfa__v1__allowed_method__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sfa__v1__allowed_method__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.AllowedMethod",
+  "AllowedMethod",
+  "Sfa__V1__AllowedMethod",
+  "sfa.v1",
+  sizeof(Sfa__V1__AllowedMethod),
+  3,
+  sfa__v1__allowed_method__field_descriptors,
+  sfa__v1__allowed_method__field_indices_by_name,
+  1,  sfa__v1__allowed_method__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__allowed_method__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__list_allowed_methods_response__field_descriptors[1] =
+{
+  {
+    "methods",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__ListAllowedMethodsResponse, n_methods),
+    offsetof(Sfa__V1__ListAllowedMethodsResponse, methods),
+    &sfa__v1__allowed_method__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__list_allowed_methods_response__field_indices_by_name[] = {
+  0,   /* field[0] = methods */
+};
+static const ProtobufCIntRange sfa__v1__list_allowed_methods_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sfa__v1__list_allowed_methods_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ListAllowedMethodsResponse",
+  "ListAllowedMethodsResponse",
+  "Sfa__V1__ListAllowedMethodsResponse",
+  "sfa.v1",
+  sizeof(Sfa__V1__ListAllowedMethodsResponse),
+  1,
+  sfa__v1__list_allowed_methods_response__field_descriptors,
+  sfa__v1__list_allowed_methods_response__field_indices_by_name,
+  1,  sfa__v1__list_allowed_methods_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__list_allowed_methods_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue sfa__v1__field_kind__enum_values_by_number[18] =
 {
   { "FIELD_KIND_UNSPECIFIED", "SFA__V1__FIELD_KIND__FIELD_KIND_UNSPECIFIED", 0 },
@@ -1076,15 +1331,49 @@ const ProtobufCEnumDescriptor sfa__v1__field_label__descriptor =
   sfa__v1__field_label__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor sfa__v1__reflection_service__method_descriptors[3] =
+static const ProtobufCEnumValue sfa__v1__access_scope__enum_values_by_number[4] =
+{
+  { "ACCESS_SCOPE_UNSPECIFIED", "SFA__V1__ACCESS_SCOPE__ACCESS_SCOPE_UNSPECIFIED", 0 },
+  { "ACCESS_SCOPE_OWN", "SFA__V1__ACCESS_SCOPE__ACCESS_SCOPE_OWN", 1 },
+  { "ACCESS_SCOPE_TEAM", "SFA__V1__ACCESS_SCOPE__ACCESS_SCOPE_TEAM", 2 },
+  { "ACCESS_SCOPE_ALL", "SFA__V1__ACCESS_SCOPE__ACCESS_SCOPE_ALL", 3 },
+};
+static const ProtobufCIntRange sfa__v1__access_scope__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex sfa__v1__access_scope__enum_values_by_name[4] =
+{
+  { "ACCESS_SCOPE_ALL", 3 },
+  { "ACCESS_SCOPE_OWN", 1 },
+  { "ACCESS_SCOPE_TEAM", 2 },
+  { "ACCESS_SCOPE_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sfa__v1__access_scope__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.AccessScope",
+  "AccessScope",
+  "Sfa__V1__AccessScope",
+  "sfa.v1",
+  4,
+  sfa__v1__access_scope__enum_values_by_number,
+  4,
+  sfa__v1__access_scope__enum_values_by_name,
+  1,
+  sfa__v1__access_scope__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor sfa__v1__reflection_service__method_descriptors[4] =
 {
   { "ListServices", &sfa__v1__list_services_request__descriptor, &sfa__v1__list_services_response__descriptor },
   { "DescribeMessage", &sfa__v1__describe_message_request__descriptor, &sfa__v1__describe_message_response__descriptor },
   { "DescribeEnum", &sfa__v1__describe_enum_request__descriptor, &sfa__v1__describe_enum_response__descriptor },
+  { "ListAllowedMethods", &sfa__v1__list_allowed_methods_request__descriptor, &sfa__v1__list_allowed_methods_response__descriptor },
 };
 const unsigned sfa__v1__reflection_service__method_indices_by_name[] = {
   2,        /* DescribeEnum */
   1,        /* DescribeMessage */
+  3,        /* ListAllowedMethods */
   0         /* ListServices */
 };
 const ProtobufCServiceDescriptor sfa__v1__reflection_service__descriptor =
@@ -1094,7 +1383,7 @@ const ProtobufCServiceDescriptor sfa__v1__reflection_service__descriptor =
   "ReflectionService",
   "Sfa__V1__ReflectionService",
   "sfa.v1",
-  3,
+  4,
   sfa__v1__reflection_service__method_descriptors,
   sfa__v1__reflection_service__method_indices_by_name
 };
@@ -1121,6 +1410,14 @@ void sfa__v1__reflection_service__describe_enum(ProtobufCService *service,
 {
   assert(service->descriptor == &sfa__v1__reflection_service__descriptor);
   service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__reflection_service__list_allowed_methods(ProtobufCService *service,
+                                                       const Sfa__V1__ListAllowedMethodsRequest *input,
+                                                       Sfa__V1__ListAllowedMethodsResponse_Closure closure,
+                                                       void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__reflection_service__descriptor);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__reflection_service__init (Sfa__V1__ReflectionService_Service *service,
                                         Sfa__V1__ReflectionService_ServiceDestroy destroy)

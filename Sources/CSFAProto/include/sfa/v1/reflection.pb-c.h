@@ -25,6 +25,9 @@ typedef struct Sfa__V1__DescribeMessageResponse Sfa__V1__DescribeMessageResponse
 typedef struct Sfa__V1__DescribeEnumRequest Sfa__V1__DescribeEnumRequest;
 typedef struct Sfa__V1__EnumValueInfo Sfa__V1__EnumValueInfo;
 typedef struct Sfa__V1__DescribeEnumResponse Sfa__V1__DescribeEnumResponse;
+typedef struct Sfa__V1__ListAllowedMethodsRequest Sfa__V1__ListAllowedMethodsRequest;
+typedef struct Sfa__V1__AllowedMethod Sfa__V1__AllowedMethod;
+typedef struct Sfa__V1__ListAllowedMethodsResponse Sfa__V1__ListAllowedMethodsResponse;
 
 
 /* --- enums --- */
@@ -68,6 +71,25 @@ typedef enum _Sfa__V1__FieldLabel {
   SFA__V1__FIELD_LABEL__FIELD_LABEL_REPEATED = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__FIELD_LABEL)
 } Sfa__V1__FieldLabel;
+/*
+ * The records a grant reaches on a method.
+ */
+typedef enum _Sfa__V1__AccessScope {
+  SFA__V1__ACCESS_SCOPE__ACCESS_SCOPE_UNSPECIFIED = 0,
+  /*
+   * Records the caller owns (for partner keys: records the key's user created)
+   */
+  SFA__V1__ACCESS_SCOPE__ACCESS_SCOPE_OWN = 1,
+  /*
+   * Records owned by the caller, the users it manages or the users of its team
+   */
+  SFA__V1__ACCESS_SCOPE__ACCESS_SCOPE_TEAM = 2,
+  /*
+   * Every record of the tenant (or, for operators, every tenant)
+   */
+  SFA__V1__ACCESS_SCOPE__ACCESS_SCOPE_ALL = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__ACCESS_SCOPE)
+} Sfa__V1__AccessScope;
 
 /* --- messages --- */
 
@@ -227,6 +249,49 @@ struct  Sfa__V1__DescribeEnumResponse
 #define SFA__V1__DESCRIBE_ENUM_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__describe_enum_response__descriptor) \
     , (char *)protobuf_c_empty_string, 0,NULL }
+
+
+struct  Sfa__V1__ListAllowedMethodsRequest
+{
+  ProtobufCMessage base;
+};
+#define SFA__V1__LIST_ALLOWED_METHODS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__list_allowed_methods_request__descriptor) \
+     }
+
+
+struct  Sfa__V1__AllowedMethod
+{
+  ProtobufCMessage base;
+  /*
+   * "/sfa.v1.LeadService/GetLead"
+   */
+  char *full_method;
+  Sfa__V1__AccessScope scope;
+  /*
+   * False for a method of the API this server does not serve yet: calling it is
+   * UNIMPLEMENTED, not PERMISSION_DENIED
+   */
+  protobuf_c_boolean hosted;
+};
+#define SFA__V1__ALLOWED_METHOD__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__allowed_method__descriptor) \
+    , (char *)protobuf_c_empty_string, SFA__V1__ACCESS_SCOPE__ACCESS_SCOPE_UNSPECIFIED, 0 }
+
+
+struct  Sfa__V1__ListAllowedMethodsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Every method of the API the calling key may call, by full name; any other
+   * method is PERMISSION_DENIED for this key
+   */
+  size_t n_methods;
+  Sfa__V1__AllowedMethod **methods;
+};
+#define SFA__V1__LIST_ALLOWED_METHODS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__list_allowed_methods_response__descriptor) \
+    , 0,NULL }
 
 
 /* Sfa__V1__ListServicesRequest methods */
@@ -419,6 +484,63 @@ Sfa__V1__DescribeEnumResponse *
 void   sfa__v1__describe_enum_response__free_unpacked
                      (Sfa__V1__DescribeEnumResponse *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__ListAllowedMethodsRequest methods */
+void   sfa__v1__list_allowed_methods_request__init
+                     (Sfa__V1__ListAllowedMethodsRequest         *message);
+size_t sfa__v1__list_allowed_methods_request__get_packed_size
+                     (const Sfa__V1__ListAllowedMethodsRequest   *message);
+size_t sfa__v1__list_allowed_methods_request__pack
+                     (const Sfa__V1__ListAllowedMethodsRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__list_allowed_methods_request__pack_to_buffer
+                     (const Sfa__V1__ListAllowedMethodsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__ListAllowedMethodsRequest *
+       sfa__v1__list_allowed_methods_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__list_allowed_methods_request__free_unpacked
+                     (Sfa__V1__ListAllowedMethodsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__AllowedMethod methods */
+void   sfa__v1__allowed_method__init
+                     (Sfa__V1__AllowedMethod         *message);
+size_t sfa__v1__allowed_method__get_packed_size
+                     (const Sfa__V1__AllowedMethod   *message);
+size_t sfa__v1__allowed_method__pack
+                     (const Sfa__V1__AllowedMethod   *message,
+                      uint8_t             *out);
+size_t sfa__v1__allowed_method__pack_to_buffer
+                     (const Sfa__V1__AllowedMethod   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__AllowedMethod *
+       sfa__v1__allowed_method__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__allowed_method__free_unpacked
+                     (Sfa__V1__AllowedMethod *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__ListAllowedMethodsResponse methods */
+void   sfa__v1__list_allowed_methods_response__init
+                     (Sfa__V1__ListAllowedMethodsResponse         *message);
+size_t sfa__v1__list_allowed_methods_response__get_packed_size
+                     (const Sfa__V1__ListAllowedMethodsResponse   *message);
+size_t sfa__v1__list_allowed_methods_response__pack
+                     (const Sfa__V1__ListAllowedMethodsResponse   *message,
+                      uint8_t             *out);
+size_t sfa__v1__list_allowed_methods_response__pack_to_buffer
+                     (const Sfa__V1__ListAllowedMethodsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__ListAllowedMethodsResponse *
+       sfa__v1__list_allowed_methods_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__list_allowed_methods_response__free_unpacked
+                     (Sfa__V1__ListAllowedMethodsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sfa__V1__ListServicesRequest_Closure)
@@ -451,6 +573,15 @@ typedef void (*Sfa__V1__EnumValueInfo_Closure)
 typedef void (*Sfa__V1__DescribeEnumResponse_Closure)
                  (const Sfa__V1__DescribeEnumResponse *message,
                   void *closure_data);
+typedef void (*Sfa__V1__ListAllowedMethodsRequest_Closure)
+                 (const Sfa__V1__ListAllowedMethodsRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__AllowedMethod_Closure)
+                 (const Sfa__V1__AllowedMethod *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__ListAllowedMethodsResponse_Closure)
+                 (const Sfa__V1__ListAllowedMethodsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -470,6 +601,10 @@ struct Sfa__V1__ReflectionService_Service
                         const Sfa__V1__DescribeEnumRequest *input,
                         Sfa__V1__DescribeEnumResponse_Closure closure,
                         void *closure_data);
+  void (*list_allowed_methods)(Sfa__V1__ReflectionService_Service *service,
+                               const Sfa__V1__ListAllowedMethodsRequest *input,
+                               Sfa__V1__ListAllowedMethodsResponse_Closure closure,
+                               void *closure_data);
 };
 typedef void (*Sfa__V1__ReflectionService_ServiceDestroy)(Sfa__V1__ReflectionService_Service *);
 void sfa__v1__reflection_service__init (Sfa__V1__ReflectionService_Service *service,
@@ -480,7 +615,8 @@ void sfa__v1__reflection_service__init (Sfa__V1__ReflectionService_Service *serv
     { SFA__V1__REFLECTION_SERVICE__BASE_INIT,\
       function_prefix__ ## list_services,\
       function_prefix__ ## describe_message,\
-      function_prefix__ ## describe_enum  }
+      function_prefix__ ## describe_enum,\
+      function_prefix__ ## list_allowed_methods  }
 void sfa__v1__reflection_service__list_services(ProtobufCService *service,
                                                 const Sfa__V1__ListServicesRequest *input,
                                                 Sfa__V1__ListServicesResponse_Closure closure,
@@ -493,11 +629,16 @@ void sfa__v1__reflection_service__describe_enum(ProtobufCService *service,
                                                 const Sfa__V1__DescribeEnumRequest *input,
                                                 Sfa__V1__DescribeEnumResponse_Closure closure,
                                                 void *closure_data);
+void sfa__v1__reflection_service__list_allowed_methods(ProtobufCService *service,
+                                                       const Sfa__V1__ListAllowedMethodsRequest *input,
+                                                       Sfa__V1__ListAllowedMethodsResponse_Closure closure,
+                                                       void *closure_data);
 
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    sfa__v1__field_kind__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__field_label__descriptor;
+extern const ProtobufCEnumDescriptor    sfa__v1__access_scope__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__list_services_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__method_info__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__service_info__descriptor;
@@ -508,6 +649,9 @@ extern const ProtobufCMessageDescriptor sfa__v1__describe_message_response__desc
 extern const ProtobufCMessageDescriptor sfa__v1__describe_enum_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__enum_value_info__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__describe_enum_response__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__list_allowed_methods_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__allowed_method__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__list_allowed_methods_response__descriptor;
 extern const ProtobufCServiceDescriptor sfa__v1__reflection_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -233,3 +233,31 @@ import Testing
         }
     }
 }
+
+/// What the protos promise about lists holds.
+@Suite struct ListContractTests {
+    /// The `order_by` values the list requests' comments name: each is accepted and
+    /// orders as it says; anything else is refused.
+    @Test func everyOrderTheProtosNameIsAcceptedAndNothingElse() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Orders")
+            let accounts = stack.accounts(tenant.keys[.admin])
+            let contacts = stack.contacts(tenant.keys[.admin])
+            let leads = stack.leads(tenant.keys[.admin])
+            let first = try await accounts.createAccount(CreateAccountRequest(account: Account(name: "First")))
+            let second = try await accounts.createAccount(CreateAccountRequest(account: Account(name: "Second")))
+            for orderBy in ["", "create_time_ms", "create_time_ms desc"] {
+                let expected = orderBy.hasSuffix("desc") ? [second.id, first.id] : [first.id, second.id]
+                #expect(try await accounts.listAccounts(ListAccountsRequest(orderBy: orderBy)).accounts.map(\.id) == expected)
+                _ = try await leads.listLeads(ListLeadsRequest(orderBy: orderBy))
+                _ = try await contacts.listContacts(ListContactsRequest(orderBy: orderBy))
+                _ = try await accounts.listAccountContacts(ListAccountContactsRequest(accountId: first.id, orderBy: orderBy))
+            }
+            for orderBy in ["name asc", "update_time_ms desc", "last_name asc"] {
+                #expect(await statusOf { try await accounts.listAccounts(ListAccountsRequest(orderBy: orderBy)) } == .invalidArgument)
+                #expect(await statusOf { try await leads.listLeads(ListLeadsRequest(orderBy: orderBy)) } == .invalidArgument)
+                #expect(await statusOf { try await contacts.listContacts(ListContactsRequest(orderBy: orderBy)) } == .invalidArgument)
+            }
+        }
+    }
+}

@@ -368,10 +368,11 @@ public struct ListAccountsRequest: ProtoMessage {
 
     public var pageToken: String = ""
 
-    /// Default "name asc"
+    /// "" or "create_time_ms" (oldest first, the default) or "create_time_ms desc";
+    /// anything else is INVALID_ARGUMENT
     public var orderBy: String = ""
 
-    /// Text search over name, website, phone
+    /// Text search over name, website, industry
     public var query: String = ""
 
     public var kinds: [AccountKind] = []
@@ -576,6 +577,8 @@ public struct ListAccountContactsRequest: ProtoMessage {
 
     public var pageToken: String = ""
 
+    /// "" or "create_time_ms" (oldest first, the default) or "create_time_ms desc";
+    /// anything else is INVALID_ARGUMENT
     public var orderBy: String = ""
 
     public var includeArchived: Bool = false

@@ -330,10 +330,11 @@ public struct ListContactsRequest: ProtoMessage {
 
     public var pageToken: String = ""
 
-    /// Default "last_name asc"
+    /// "" or "create_time_ms" (oldest first, the default) or "create_time_ms desc";
+    /// anything else is INVALID_ARGUMENT
     public var orderBy: String = ""
 
-    /// Text search over names, email, phone
+    /// Text search over names, email, job title
     public var query: String = ""
 
     /// Only contacts of this account

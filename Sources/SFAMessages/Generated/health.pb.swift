@@ -14,7 +14,8 @@ public enum ServingStatus: ProtoEnum {
     /// Also while draining (after GOAWAY)
     /// `SERVING_STATUS_NOT_SERVING` = 2
     case notServing
-    /// The named service does not exist
+    /// Kept for parity with grpc.health.v1 and never returned: a Check of a service
+    /// this server does not host is NOT_FOUND with reason SERVICE_UNKNOWN
     /// `SERVING_STATUS_SERVICE_UNKNOWN` = 3
     case serviceUnknown
     /// A number this code does not know, kept as it is.

@@ -937,7 +937,8 @@ public struct ListLeadsRequest: ProtoMessage {
 
     public var pageToken: String = ""
 
-    /// E.g. "update_time_ms desc"; default "create_time_ms desc"
+    /// "" or "create_time_ms" (oldest first, the default) or "create_time_ms desc";
+    /// anything else is INVALID_ARGUMENT
     public var orderBy: String = ""
 
     /// Text search over names, email, company

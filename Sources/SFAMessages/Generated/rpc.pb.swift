@@ -194,7 +194,8 @@ public struct ResponseHeader: ProtoMessage {
     /// Machine-readable details; absent on OK
     public var details: ErrorDetails? = nil
 
-    /// E.g. {"idempotent-replay": "true"}
+    /// Set by a method that documents it; the server sets none of its own today
+    /// (an error's machine-readable metadata is details.metadata)
     public var metadata: [String: String] = [:]
 
     /// A message with every field at its default.
@@ -262,7 +263,8 @@ public struct GoAway: ProtoMessage {
     /// Highest call id the server will still process
     public var lastCallId: UInt32 = 0
 
-    /// E.g. "shutdown", "max connection age"
+    /// For logs, not for branching: "server shutting down", "too many connections",
+    /// "idle timeout", "slow frame", "protocol error: ..." (docs/protocol.md)
     public var reason: String = ""
 
     /// A message with every field at its default.

@@ -66,7 +66,7 @@ public struct LeadStatusDefinition: ProtoMessage {
     public static var protoName: String { "sfa.v1.LeadStatusDefinition" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__lead_status_definition__descriptor_ref() }
 
-    /// Stable key stored in Lead.custom_status, [a-z0-9_]{1,64}
+    /// Stable key stored in Lead.custom_status, [a-z0-9_]{1,40}
     public var key: String = ""
 
     /// Display label
@@ -147,7 +147,7 @@ public struct LostReason: ProtoMessage {
     public static var protoName: String { "sfa.v1.LostReason" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__lost_reason__descriptor_ref() }
 
-    /// Stable key stored in Opportunity.lost_reason
+    /// Stable key stored in Opportunity.lost_reason, [a-z0-9_]{1,40}
     public var key: String = ""
 
     public var label: String = ""

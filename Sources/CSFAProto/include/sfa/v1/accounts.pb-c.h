@@ -133,11 +133,12 @@ struct  Sfa__V1__ListAccountsRequest
   int32_t page_size;
   char *page_token;
   /*
-   * Default "name asc"
+   * "" or "create_time_ms" (oldest first, the default) or "create_time_ms desc";
+   * anything else is INVALID_ARGUMENT
    */
   char *order_by;
   /*
-   * Text search over name, website, phone
+   * Text search over name, website, industry
    */
   char *query;
   size_t n_kinds;
@@ -185,6 +186,10 @@ struct  Sfa__V1__ListAccountContactsRequest
   char *account_id;
   int32_t page_size;
   char *page_token;
+  /*
+   * "" or "create_time_ms" (oldest first, the default) or "create_time_ms desc";
+   * anything else is INVALID_ARGUMENT
+   */
   char *order_by;
   protobuf_c_boolean include_archived;
 };

@@ -129,11 +129,12 @@ struct  Sfa__V1__ListContactsRequest
   int32_t page_size;
   char *page_token;
   /*
-   * Default "last_name asc"
+   * "" or "create_time_ms" (oldest first, the default) or "create_time_ms desc";
+   * anything else is INVALID_ARGUMENT
    */
   char *order_by;
   /*
-   * Text search over names, email, phone
+   * Text search over names, email, job title
    */
   char *query;
   /*

@@ -33,7 +33,8 @@ typedef enum _Sfa__V1__ServingStatus {
    */
   SFA__V1__SERVING_STATUS__SERVING_STATUS_NOT_SERVING = 2,
   /*
-   * The named service does not exist
+   * Kept for parity with grpc.health.v1 and never returned: a Check of a service
+   * this server does not host is NOT_FOUND with reason SERVICE_UNKNOWN
    */
   SFA__V1__SERVING_STATUS__SERVING_STATUS_SERVICE_UNKNOWN = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__SERVING_STATUS)

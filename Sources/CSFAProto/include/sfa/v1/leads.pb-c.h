@@ -363,7 +363,8 @@ struct  Sfa__V1__ListLeadsRequest
   int32_t page_size;
   char *page_token;
   /*
-   * E.g. "update_time_ms desc"; default "create_time_ms desc"
+   * "" or "create_time_ms" (oldest first, the default) or "create_time_ms desc";
+   * anything else is INVALID_ARGUMENT
    */
   char *order_by;
   /*

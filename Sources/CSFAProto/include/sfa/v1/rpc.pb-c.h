@@ -126,7 +126,8 @@ struct  Sfa__V1__ResponseHeader
    */
   Sfa__V1__ErrorDetails *details;
   /*
-   * E.g. {"idempotent-replay": "true"}
+   * Set by a method that documents it; the server sets none of its own today
+   * (an error's machine-readable metadata is details.metadata)
    */
   size_t n_metadata;
   Sfa__V1__ResponseHeader__MetadataEntry **metadata;
@@ -147,7 +148,8 @@ struct  Sfa__V1__GoAway
    */
   uint32_t last_call_id;
   /*
-   * E.g. "shutdown", "max connection age"
+   * For logs, not for branching: "server shutting down", "too many connections",
+   * "idle timeout", "slow frame", "protocol error: ..." (docs/protocol.md)
    */
   char *reason;
 };

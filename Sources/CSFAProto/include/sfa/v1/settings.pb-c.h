@@ -52,7 +52,7 @@ struct  Sfa__V1__LeadStatusDefinition
 {
   ProtobufCMessage base;
   /*
-   * Stable key stored in Lead.custom_status, [a-z0-9_]{1,64}
+   * Stable key stored in Lead.custom_status, [a-z0-9_]{1,40}
    */
   char *key;
   /*
@@ -85,7 +85,7 @@ struct  Sfa__V1__LostReason
 {
   ProtobufCMessage base;
   /*
-   * Stable key stored in Opportunity.lost_reason
+   * Stable key stored in Opportunity.lost_reason, [a-z0-9_]{1,40}
    */
   char *key;
   char *label;

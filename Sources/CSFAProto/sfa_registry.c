@@ -220,7 +220,7 @@ static const SFAMessageEntry message_entries[218] = {
     { "sfa__v1__user", &sfa__v1__user__descriptor },
     { "sfa__v1__withdraw_proposal_request", &sfa__v1__withdraw_proposal_request__descriptor },
 };
-static const SFAEnumEntry enum_entries[33] = {
+static const SFAEnumEntry enum_entries[34] = {
     { "sfa__v1__access_scope", &sfa__v1__access_scope__descriptor },
     { "sfa__v1__account_kind", &sfa__v1__account_kind__descriptor },
     { "sfa__v1__activity_kind", &sfa__v1__activity_kind__descriptor },
@@ -239,6 +239,7 @@ static const SFAEnumEntry enum_entries[33] = {
     { "sfa__v1__forecast_category", &sfa__v1__forecast_category__descriptor },
     { "sfa__v1__forecast_interval", &sfa__v1__forecast_interval__descriptor },
     { "sfa__v1__funnel_step", &sfa__v1__funnel_step__descriptor },
+    { "sfa__v1__go_away_kind", &sfa__v1__go_away_kind__descriptor },
     { "sfa__v1__import_row_outcome", &sfa__v1__import_row_outcome__descriptor },
     { "sfa__v1__lead_lifecycle", &sfa__v1__lead_lifecycle__descriptor },
     { "sfa__v1__lead_source", &sfa__v1__lead_source__descriptor },

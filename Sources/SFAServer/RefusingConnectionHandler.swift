@@ -19,7 +19,8 @@ final class RefusingConnectionHandler: ChannelInboundHandler, Sendable {
         buffer.writeFrame(
             type: .goAway,
             callID: 0,
-            header: GoAway(lastCallId: 0, reason: reason),
+            // Nothing on this connection was processed.
+            header: GoAway(lastCallId: 0, reason: reason, kind: .drain),
             payload: Optional<GoAway>.none
         )
         let channel = context.channel

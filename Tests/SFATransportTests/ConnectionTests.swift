@@ -103,6 +103,7 @@ import Testing
             let goAway = try #require(try await client.next())
             #expect(goAway.type == .goAway)
             #expect(try GoAway(buffer: goAway.header).reason.contains("already in flight"))
+            #expect(try GoAway(buffer: goAway.header).kind == .abort)
             #expect(try await client.next() == nil)  // closed
         }
     }
@@ -142,6 +143,7 @@ import Testing
         let goAwayFrame = try #require(try await client.next())
         #expect(goAwayFrame.type == .goAway)
         #expect(try GoAway(buffer: goAwayFrame.header).lastCallId == 7)
+        #expect(try GoAway(buffer: goAwayFrame.header).kind == .drain)
         #expect(server.servingState.isDraining)
 
         try await client.sendRequest(callID: 8, method: getLead, payload: GetLeadRequest(id: "late").serializedBytes())
@@ -181,6 +183,7 @@ import Testing
             let goAway = try #require(try await client.next())
             #expect(goAway.type == .goAway)
             #expect(try GoAway(buffer: goAway.header).reason == "idle timeout")
+            #expect(try GoAway(buffer: goAway.header).kind == .drain)
             #expect(try await client.next() == nil)
         }
     }
@@ -193,6 +196,7 @@ import Testing
             try await client.send([0, 0, 0, 100, 1, 0])  // 6 of 104 bytes
             let goAway = try #require(try await client.next())
             #expect(try GoAway(buffer: goAway.header).reason == "slow frame")
+            #expect(try GoAway(buffer: goAway.header).kind == .abort)
             #expect(try await client.next() == nil)
         }
     }
@@ -208,6 +212,7 @@ import Testing
             let third = try await RawClient(port: port)
             let goAway = try #require(try await third.next())
             #expect(try GoAway(buffer: goAway.header).reason == "too many connections")
+            #expect(try GoAway(buffer: goAway.header).kind == .drain)
             #expect(try await third.next() == nil)
             _ = try await first.ping()  // the others are unaffected
             await first.close()

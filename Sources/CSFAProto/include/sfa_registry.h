@@ -30,7 +30,7 @@ extern const SFAMessageEntry *const sfa_registry_messages;
 extern const SFAEnumEntry *const sfa_registry_enums;
 extern const SFAServiceEntry *const sfa_registry_services;
 static const unsigned sfa_registry_message_count = 218;
-static const unsigned sfa_registry_enum_count = 33;
+static const unsigned sfa_registry_enum_count = 34;
 static const unsigned sfa_registry_service_count = 16;
 
 static inline const ProtobufCMessageDescriptor *sfa__v1__accept_proposal_request__descriptor_ref(void) { return &sfa__v1__accept_proposal_request__descriptor; }

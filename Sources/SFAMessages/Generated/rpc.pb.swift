@@ -4,6 +4,48 @@ public import CProtobufC
 public import CSFAProto
 public import SFACodec
 
+/// Body of a GOAWAY frame (graceful shutdown / drain).
+/// What a GOAWAY means for the calls of its connection.
+public enum GoAwayKind: ProtoEnum {
+    /// Sent by servers older than this field; read it as ABORT when last_call_id is 0
+    /// `GO_AWAY_KIND_UNSPECIFIED` = 0
+    case unspecified
+    /// Calls up to last_call_id are answered; calls above it were not processed and
+    /// may be retried elsewhere (shutdown, connection limit, idle connection)
+    /// `GO_AWAY_KIND_DRAIN` = 1
+    case drain
+    /// The connection closes now: calls in flight were cancelled and their effects
+    /// are unknown (protocol error, slow frame)
+    /// `GO_AWAY_KIND_ABORT` = 2
+    case abort
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .drain
+        case 2: self = .abort
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .drain: 1
+        case .abort: 2
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [GoAwayKind] = [.unspecified, .drain, .abort]
+}
+
 /// The 17 gRPC status codes with gRPC's numbers. Documentation only:
 /// ResponseHeader.status stays a uint32.
 public enum RpcCode: ProtoEnum {
@@ -254,7 +296,6 @@ public struct ResponseHeader: ProtoMessage {
     }
 }
 
-/// Body of a GOAWAY frame (graceful shutdown / drain).
 public struct GoAway: ProtoMessage {
     public typealias CMessage = Sfa__V1__GoAway
     public static var protoName: String { "sfa.v1.GoAway" }
@@ -267,30 +308,36 @@ public struct GoAway: ProtoMessage {
     /// "idle timeout", "slow frame", "protocol error: ..." (docs/protocol.md)
     public var reason: String = ""
 
+    public var kind: GoAwayKind = GoAwayKind()
+
     /// A message with every field at its default.
     public init() {}
 
     /// A message with the given fields; the others keep their defaults.
     public init(
         lastCallId: UInt32 = 0,
-        reason: String = ""
+        reason: String = "",
+        kind: GoAwayKind = GoAwayKind()
     ) {
         self.lastCallId = lastCallId
         self.reason = reason
+        self.kind = kind
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__GoAway>) {
         self.lastCallId = c.pointee.last_call_id
         self.reason = ProtoDecoding.string(c.pointee.reason)
+        self.kind = GoAwayKind(rawValue: .init(truncatingIfNeeded: c.pointee.kind.rawValue))
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GoAway>, arena: inout ProtoArena) {
         c.pointee.last_call_id = self.lastCallId
         if !self.reason.isEmpty { c.pointee.reason = arena.cString(self.reason) }
+        c.pointee.kind = Sfa__V1__GoAwayKind(rawValue: .init(truncatingIfNeeded: self.kind.rawValue))
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["last_call_id", "reason"]
+    public static let fieldNames: Set<String> = ["last_call_id", "reason", "kind"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -299,6 +346,7 @@ public struct GoAway: ProtoMessage {
             switch field {
             case "last_call_id": self.lastCallId = other.lastCallId
             case "reason": self.reason = other.reason
+            case "kind": self.kind = other.kind
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

@@ -120,18 +120,26 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private func receivedGoAway(_ goAway: GoAway) {
         goAwayLastCallID = goAway.lastCallId
         onUnusable()
-        // Calls the server will not process may be retried anywhere: fail them as UNAVAILABLE.
-        let unprocessed = pending.keys.filter { $0 > goAway.lastCallId }
-        for callID in unprocessed {
+        // After a drain, calls above last_call_id were not processed and may be retried
+        // anywhere. After an abort (or a GOAWAY of an older server closing with last
+        // call id 0), the calls in flight were cut short: their effects are unknown.
+        let aborted = goAway.kind == .abort || (goAway.kind == .unspecified && goAway.lastCallId == 0)
+        let error =
+            aborted
+            ? RPCError(
+                code: .unavailable,
+                message: "the server aborted the connection (\(goAway.reason)); the call's effect is unknown",
+                details: ErrorDetails(reason: "CONNECTION_ABORTED")
+            )
+            : RPCError(
+                code: .unavailable,
+                message: "the server is draining (\(goAway.reason)) and did not process the call",
+                details: ErrorDetails(reason: "DRAINING")
+            )
+        for callID in pending.keys.filter({ $0 > goAway.lastCallId }) {
             let call = pending.removeValue(forKey: callID)!
             call.deadline?.cancel()
-            call.promise.fail(
-                RPCError(
-                    code: .unavailable,
-                    message: "the server is draining (\(goAway.reason)) and did not process the call",
-                    details: ErrorDetails(reason: "DRAINING")
-                )
-            )
+            call.promise.fail(error)
         }
     }
 

@@ -256,7 +256,8 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
             if inflight.isEmpty {
                 logger.debug("closing idle connection")
-                goAwayAndClose(reason: "idle timeout")
+                // Nothing is in flight: nothing was cut short.
+                goAwayAndClose(reason: "idle timeout", kind: .drain)
             }
         default:
             context.fireUserInboundEventTriggered(event)
@@ -322,30 +323,30 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         slowFrameTimer = context.eventLoop.scheduleTask(in: limits.slowFrameTimeout) {
             let handler = loopBound.value
             handler.logger.info("closing connection: a frame did not arrive in time")
-            handler.goAwayAndClose(reason: "slow frame")
+            handler.goAwayAndClose(reason: "slow frame", kind: .abort)
         }
     }
 
     private func protocolError(_ message: String, context: ChannelHandlerContext) {
         logger.info("closing connection: protocol error", metadata: ["error": "\(message)"])
-        goAwayAndClose(reason: "protocol error: \(message)")
+        goAwayAndClose(reason: "protocol error: \(message)", kind: .abort)
     }
 
     /// Closes at once: the GOAWAY promises no call (last call id 0), since the calls
-    /// in flight are cancelled by the close.
-    private func goAwayAndClose(reason: String) {
+    /// in flight are cancelled by the close (`kind` says whether there were any).
+    private func goAwayAndClose(reason: String, kind: GoAwayKind) {
         draining = true
-        sendGoAway(reason: reason, lastCallID: 0)
+        sendGoAway(reason: reason, kind: kind, lastCallID: 0)
         context?.close(promise: nil)
     }
 
-    private func sendGoAway(reason: String, lastCallID: UInt32? = nil) {
+    private func sendGoAway(reason: String, kind: GoAwayKind = .drain, lastCallID: UInt32? = nil) {
         guard let context else { return }
         var buffer = context.channel.allocator.buffer(capacity: 64)
         buffer.writeFrame(
             type: .goAway,
             callID: 0,
-            header: GoAway(lastCallId: lastCallID ?? highestCallID, reason: reason),
+            header: GoAway(lastCallId: lastCallID ?? highestCallID, reason: reason, kind: kind),
             payload: Optional<GoAway>.none
         )
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)

@@ -423,7 +423,7 @@ const ProtobufCMessageDescriptor sfa__v1__response_header__descriptor =
   (ProtobufCMessageInit) sfa__v1__response_header__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__go_away__field_descriptors[2] =
+static const ProtobufCFieldDescriptor sfa__v1__go_away__field_descriptors[3] =
 {
   {
     "last_call_id",
@@ -449,15 +449,28 @@ static const ProtobufCFieldDescriptor sfa__v1__go_away__field_descriptors[2] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "kind",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GoAway, kind),
+    &sfa__v1__go_away_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__go_away__field_indices_by_name[] = {
+  2,   /* field[2] = kind */
   0,   /* field[0] = last_call_id */
   1,   /* field[1] = reason */
 };
 static const ProtobufCIntRange sfa__v1__go_away__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor sfa__v1__go_away__descriptor =
 {
@@ -467,12 +480,42 @@ const ProtobufCMessageDescriptor sfa__v1__go_away__descriptor =
   "Sfa__V1__GoAway",
   "sfa.v1",
   sizeof(Sfa__V1__GoAway),
-  2,
+  3,
   sfa__v1__go_away__field_descriptors,
   sfa__v1__go_away__field_indices_by_name,
   1,  sfa__v1__go_away__number_ranges,
   (ProtobufCMessageInit) sfa__v1__go_away__init,
   NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue sfa__v1__go_away_kind__enum_values_by_number[3] =
+{
+  { "GO_AWAY_KIND_UNSPECIFIED", "SFA__V1__GO_AWAY_KIND__GO_AWAY_KIND_UNSPECIFIED", 0 },
+  { "GO_AWAY_KIND_DRAIN", "SFA__V1__GO_AWAY_KIND__GO_AWAY_KIND_DRAIN", 1 },
+  { "GO_AWAY_KIND_ABORT", "SFA__V1__GO_AWAY_KIND__GO_AWAY_KIND_ABORT", 2 },
+};
+static const ProtobufCIntRange sfa__v1__go_away_kind__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex sfa__v1__go_away_kind__enum_values_by_name[3] =
+{
+  { "GO_AWAY_KIND_ABORT", 2 },
+  { "GO_AWAY_KIND_DRAIN", 1 },
+  { "GO_AWAY_KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sfa__v1__go_away_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.GoAwayKind",
+  "GoAwayKind",
+  "Sfa__V1__GoAwayKind",
+  "sfa.v1",
+  3,
+  sfa__v1__go_away_kind__enum_values_by_number,
+  3,
+  sfa__v1__go_away_kind__enum_values_by_name,
+  1,
+  sfa__v1__go_away_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCEnumValue sfa__v1__rpc_code__enum_values_by_number[17] =
 {

@@ -26,6 +26,27 @@ typedef struct Sfa__V1__GoAway Sfa__V1__GoAway;
 /* --- enums --- */
 
 /*
+ * Body of a GOAWAY frame (graceful shutdown / drain).
+ * What a GOAWAY means for the calls of its connection.
+ */
+typedef enum _Sfa__V1__GoAwayKind {
+  /*
+   * Sent by servers older than this field; read it as ABORT when last_call_id is 0
+   */
+  SFA__V1__GO_AWAY_KIND__GO_AWAY_KIND_UNSPECIFIED = 0,
+  /*
+   * Calls up to last_call_id are answered; calls above it were not processed and
+   * may be retried elsewhere (shutdown, connection limit, idle connection)
+   */
+  SFA__V1__GO_AWAY_KIND__GO_AWAY_KIND_DRAIN = 1,
+  /*
+   * The connection closes now: calls in flight were cancelled and their effects
+   * are unknown (protocol error, slow frame)
+   */
+  SFA__V1__GO_AWAY_KIND__GO_AWAY_KIND_ABORT = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__GO_AWAY_KIND)
+} Sfa__V1__GoAwayKind;
+/*
  * The 17 gRPC status codes with gRPC's numbers. Documentation only:
  * ResponseHeader.status stays a uint32.
  */
@@ -137,9 +158,6 @@ struct  Sfa__V1__ResponseHeader
     , 0, (char *)protobuf_c_empty_string, NULL, 0,NULL }
 
 
-/*
- * Body of a GOAWAY frame (graceful shutdown / drain).
- */
 struct  Sfa__V1__GoAway
 {
   ProtobufCMessage base;
@@ -152,10 +170,11 @@ struct  Sfa__V1__GoAway
    * "idle timeout", "slow frame", "protocol error: ..." (docs/protocol.md)
    */
   char *reason;
+  Sfa__V1__GoAwayKind kind;
 };
 #define SFA__V1__GO_AWAY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__go_away__descriptor) \
-    , 0, (char *)protobuf_c_empty_string }
+    , 0, (char *)protobuf_c_empty_string, SFA__V1__GO_AWAY_KIND__GO_AWAY_KIND_UNSPECIFIED }
 
 
 /* Sfa__V1__RequestHeader__MetadataEntry methods */
@@ -244,6 +263,7 @@ typedef void (*Sfa__V1__GoAway_Closure)
 
 /* --- descriptors --- */
 
+extern const ProtobufCEnumDescriptor    sfa__v1__go_away_kind__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__rpc_code__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__request_header__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__request_header__metadata_entry__descriptor;

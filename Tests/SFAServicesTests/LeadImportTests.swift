@@ -55,7 +55,7 @@ import Testing
             #expect(mismatches.isEmpty, "\(mismatches.count) rows with another outcome, first at \(mismatches.first ?? -1)")
             #expect(report.results.enumerated().allSatisfy { Int($1.rowIndex) == $0 })
             let invalid = report.results.first { $0.outcome == .invalid }!
-            #expect(Set(invalid.fieldViolations.map(\.field)).isSuperset(of: ["email", "company_name"]))
+            #expect(Set(invalid.fieldViolations.map(\.field)).isSuperset(of: ["lead.email", "lead.company_name"]))
             #expect(report.results.filter { $0.outcome == .duplicate }.allSatisfy { !$0.duplicates.isEmpty })
             #expect(report.results.filter { $0.outcome == .created }.allSatisfy { $0.leadId.hasPrefix("lead_") })
 

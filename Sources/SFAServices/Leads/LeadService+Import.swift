@@ -23,7 +23,7 @@ extension LeadService {
         if access.principal.role != .partner {
             for requested in Set(request.leads.map(\.ownerUserId)) {
                 do {
-                    owners[requested] = .success(try await store.owner(requested, access: access, field: "owner_user_id"))
+                    owners[requested] = .success(try await store.owner(requested, access: access, field: "lead.owner_user_id"))
                 } catch let error as RPCError {
                     owners[requested] = .failure(error)
                 }
@@ -38,9 +38,9 @@ extension LeadService {
             for (index, row) in request.leads.enumerated() {
                 var result = ImportLeadRowResult(rowIndex: Int32(index))
                 var validation = Validation()
-                LeadRecords.validateStatus(row.status, "status", into: &validation)
+                LeadRecords.validateStatus(row.status, "lead.status", into: &validation)
                 var lead = try LeadService.stamp(row, createdBy: caller)
-                lead.validate(prefix: "", into: &validation)
+                lead.validate(prefix: "lead.", into: &validation)
                 if let partnerID {
                     lead.ownerUserId = ""
                     lead.partnerSourceId = partnerID
@@ -53,7 +53,7 @@ extension LeadService {
                 }
                 result.fieldViolations += validation.violations
                 do {
-                    try LeadRecords.applyCustomStatus(&lead, settings: settings, field: "custom_status")
+                    try LeadRecords.applyCustomStatus(&lead, settings: settings, field: "lead.custom_status")
                 } catch let error as RPCError {
                     result.fieldViolations += error.details.fieldViolations
                 }

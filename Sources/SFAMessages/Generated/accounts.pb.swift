@@ -51,6 +51,9 @@ public enum AccountKind: ProtoEnum {
     public static let allCases: [AccountKind] = [.unspecified, .prospect, .customer, .partner, .competitor, .other]
 }
 
+/// Required on create: name. Texts never contain control characters; lengths count
+/// characters. The owner on create: empty = the caller, else an active user the
+/// caller may assign records to.
 public struct Account: ProtoMessage {
     public typealias CMessage = Sfa__V1__Account
     public static var protoName: String { "sfa.v1.Account" }
@@ -61,25 +64,34 @@ public struct Account: ProtoMessage {
 
     public var version: Int64 = 0
 
+    /// Required, at most 200 characters
     public var name: String = ""
 
+    /// Optional; a known value when set
     public var kind: AccountKind = AccountKind()
 
+    /// Optional, at most 2048 characters
     public var website: String = ""
 
+    /// 5 to 20 digits with optional + - ( ) . and spaces, at most 40 characters
     public var phone: String = ""
 
+    /// Optional, at most 100 characters; ListAccounts filters on it ignoring case
     public var industry: String = ""
 
+    /// Not negative
     public var employeeCount: Int32 = 0
 
+    /// An ISO 4217 currency code, a non-negative amount
     public var annualRevenue: Money? = nil
 
+    /// Street at most 500 characters, city and region 200, postal code 20, country ISO 3166-1 alpha-2
     public var billingAddress: PostalAddress? = nil
 
-    /// Empty = none
+    /// Empty = none; else a live (not archived) account other than this one
     public var parentAccountId: String = ""
 
+    /// At most 10,000 characters
     public var notes: String = ""
 
     /// Server-set when created by ConvertLead
@@ -88,6 +100,7 @@ public struct Account: ProtoMessage {
     /// Server-managed: ArchiveAccount
     public var archived: Bool = false
 
+    /// At most 50, keys of 1 to 64 characters, values of at most 1,000
     public var customFields: [String: String] = [:]
 
     public var ownerUserId: String = ""

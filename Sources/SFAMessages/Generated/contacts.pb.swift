@@ -4,6 +4,9 @@ public import CProtobufC
 public import CSFAProto
 public import SFACodec
 
+/// Required on create: last_name. Texts never contain control characters; lengths
+/// count characters. The owner on create: empty = the caller, else an active user
+/// the caller may assign records to.
 public struct Contact: ProtoMessage {
     public typealias CMessage = Sfa__V1__Contact
     public static var protoName: String { "sfa.v1.Contact" }
@@ -14,28 +17,37 @@ public struct Contact: ProtoMessage {
 
     public var version: Int64 = 0
 
-    /// Empty = no account; change it with MoveContact
+    /// Empty = no account; on create a live (not archived) account; change it with MoveContact
     public var accountId: String = ""
 
+    /// Optional, at most 200 characters
     public var firstName: String = ""
 
+    /// Required, at most 200 characters
     public var lastName: String = ""
 
+    /// Optional; an email address of at most 254 characters
     public var email: String = ""
 
+    /// 5 to 20 digits with optional + - ( ) . and spaces, at most 40 characters
     public var phone: String = ""
 
+    /// As phone
     public var mobilePhone: String = ""
 
+    /// Optional, at most 200 characters
     public var jobTitle: String = ""
 
+    /// Optional, at most 200 characters
     public var department: String = ""
 
+    /// Street at most 500 characters, city and region 200, postal code 20, country ISO 3166-1 alpha-2
     public var mailingAddress: PostalAddress? = nil
 
     /// Do not send marketing email
     public var emailOptOut: Bool = false
 
+    /// At most 10,000 characters
     public var notes: String = ""
 
     /// Server-set when created by ConvertLead
@@ -44,6 +56,7 @@ public struct Contact: ProtoMessage {
     /// Server-managed: ArchiveContact
     public var archived: Bool = false
 
+    /// At most 50, keys of 1 to 64 characters, values of at most 1,000
     public var customFields: [String: String] = [:]
 
     public var ownerUserId: String = ""

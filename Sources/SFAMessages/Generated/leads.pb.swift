@@ -377,6 +377,9 @@ public struct LeadQualification: ProtoMessage {
 }
 
 /// A lead.
+/// Required on create: last_name, company_name, source, and an email or a phone.
+/// Texts never contain control characters; lengths count characters. A violation
+/// is INVALID_ARGUMENT with a field violation per field (docs/protocol.md §3.4).
 public struct Lead: ProtoMessage {
     public typealias CMessage = Sfa__V1__Lead
     public static var protoName: String { "sfa.v1.Lead" }
@@ -388,23 +391,31 @@ public struct Lead: ProtoMessage {
     /// Optimistic concurrency
     public var version: Int64 = 0
 
+    /// Optional, at most 100 characters
     public var firstName: String = ""
 
+    /// Required, at most 100 characters
     public var lastName: String = ""
 
+    /// An email address, at most 254 characters; a lead needs an email or a phone
     public var email: String = ""
 
+    /// 5 to 20 digits with optional + - ( ) . and spaces, at most 40 characters
     public var phone: String = ""
 
+    /// Required, at most 200 characters
     public var companyName: String = ""
 
+    /// Optional, at most 200 characters
     public var jobTitle: String = ""
 
+    /// Optional, at most 2048 characters
     public var website: String = ""
 
+    /// Required (not UNSPECIFIED)
     public var source: LeadSource = LeadSource()
 
-    /// Campaign / form / webinar name, free text
+    /// Campaign / form / webinar name, free text, at most 200 characters
     public var sourceDetail: String = ""
 
     /// Server-managed: MarkLeadMql, QualifyLead
@@ -438,17 +449,22 @@ public struct Lead: ProtoMessage {
     /// When it became SQL (0 = never)
     public var sqlTimeMs: Int64 = 0
 
+    /// On create: empty = the caller, else an active user the caller may assign
+    /// records to. Leads pushed by partner keys start unassigned (empty) and wait for
+    /// routing (AssignLead). Changed only by AssignLead.
     public var ownerUserId: String = ""
 
     /// Server-set: user id of the partner key that pushed the lead
     public var partnerSourceId: String = ""
 
-    /// The lead's id in the source system (MA tool, web form), free text
+    /// The lead's id in the source system (MA tool, web form), free text, at most 100 characters
     public var externalId: String = ""
 
+    /// At most 10,000 characters
     public var notes: String = ""
 
-    /// Tenant-specific fields, e.g. UTM parameters
+    /// Tenant-specific fields, e.g. UTM parameters: at most 50, keys of 1 to 64
+    /// characters, values of at most 1,000
     public var customFields: [String: String] = [:]
 
     public var createdByUserId: String = ""

@@ -54,6 +54,11 @@ struct  Sfa__V1__Account__CustomFieldsEntry
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
+/*
+ * Required on create: name. Texts never contain control characters; lengths count
+ * characters. The owner on create: empty = the caller, else an active user the
+ * caller may assign records to.
+ */
 struct  Sfa__V1__Account
 {
   ProtobufCMessage base;
@@ -62,18 +67,45 @@ struct  Sfa__V1__Account
    */
   char *id;
   int64_t version;
+  /*
+   * Required, at most 200 characters
+   */
   char *name;
+  /*
+   * Optional; a known value when set
+   */
   Sfa__V1__AccountKind kind;
+  /*
+   * Optional, at most 2048 characters
+   */
   char *website;
+  /*
+   * 5 to 20 digits with optional + - ( ) . and spaces, at most 40 characters
+   */
   char *phone;
+  /*
+   * Optional, at most 100 characters; ListAccounts filters on it ignoring case
+   */
   char *industry;
+  /*
+   * Not negative
+   */
   int32_t employee_count;
+  /*
+   * An ISO 4217 currency code, a non-negative amount
+   */
   Sfa__V1__Money *annual_revenue;
+  /*
+   * Street at most 500 characters, city and region 200, postal code 20, country ISO 3166-1 alpha-2
+   */
   Sfa__V1__PostalAddress *billing_address;
   /*
-   * Empty = none
+   * Empty = none; else a live (not archived) account other than this one
    */
   char *parent_account_id;
+  /*
+   * At most 10,000 characters
+   */
   char *notes;
   /*
    * Server-set when created by ConvertLead
@@ -83,6 +115,9 @@ struct  Sfa__V1__Account
    * Server-managed: ArchiveAccount
    */
   protobuf_c_boolean archived;
+  /*
+   * At most 50, keys of 1 to 64 characters, values of at most 1,000
+   */
   size_t n_custom_fields;
   Sfa__V1__Account__CustomFieldsEntry **custom_fields;
   char *owner_user_id;

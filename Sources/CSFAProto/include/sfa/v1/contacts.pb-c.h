@@ -43,6 +43,11 @@ struct  Sfa__V1__Contact__CustomFieldsEntry
     , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
+/*
+ * Required on create: last_name. Texts never contain control characters; lengths
+ * count characters. The owner on create: empty = the caller, else an active user
+ * the caller may assign records to.
+ */
 struct  Sfa__V1__Contact
 {
   ProtobufCMessage base;
@@ -52,21 +57,48 @@ struct  Sfa__V1__Contact
   char *id;
   int64_t version;
   /*
-   * Empty = no account; change it with MoveContact
+   * Empty = no account; on create a live (not archived) account; change it with MoveContact
    */
   char *account_id;
+  /*
+   * Optional, at most 200 characters
+   */
   char *first_name;
+  /*
+   * Required, at most 200 characters
+   */
   char *last_name;
+  /*
+   * Optional; an email address of at most 254 characters
+   */
   char *email;
+  /*
+   * 5 to 20 digits with optional + - ( ) . and spaces, at most 40 characters
+   */
   char *phone;
+  /*
+   * As phone
+   */
   char *mobile_phone;
+  /*
+   * Optional, at most 200 characters
+   */
   char *job_title;
+  /*
+   * Optional, at most 200 characters
+   */
   char *department;
+  /*
+   * Street at most 500 characters, city and region 200, postal code 20, country ISO 3166-1 alpha-2
+   */
   Sfa__V1__PostalAddress *mailing_address;
   /*
    * Do not send marketing email
    */
   protobuf_c_boolean email_opt_out;
+  /*
+   * At most 10,000 characters
+   */
   char *notes;
   /*
    * Server-set when created by ConvertLead
@@ -76,6 +108,9 @@ struct  Sfa__V1__Contact
    * Server-managed: ArchiveContact
    */
   protobuf_c_boolean archived;
+  /*
+   * At most 50, keys of 1 to 64 characters, values of at most 1,000
+   */
   size_t n_custom_fields;
   Sfa__V1__Contact__CustomFieldsEntry **custom_fields;
   char *owner_user_id;

@@ -188,6 +188,9 @@ struct  Sfa__V1__Lead__CustomFieldsEntry
 
 /*
  * A lead.
+ * Required on create: last_name, company_name, source, and an email or a phone.
+ * Texts never contain control characters; lengths count characters. A violation
+ * is INVALID_ARGUMENT with a field violation per field (docs/protocol.md §3.4).
  */
 struct  Sfa__V1__Lead
 {
@@ -200,16 +203,40 @@ struct  Sfa__V1__Lead
    * Optimistic concurrency
    */
   int64_t version;
+  /*
+   * Optional, at most 100 characters
+   */
   char *first_name;
+  /*
+   * Required, at most 100 characters
+   */
   char *last_name;
+  /*
+   * An email address, at most 254 characters; a lead needs an email or a phone
+   */
   char *email;
+  /*
+   * 5 to 20 digits with optional + - ( ) . and spaces, at most 40 characters
+   */
   char *phone;
+  /*
+   * Required, at most 200 characters
+   */
   char *company_name;
+  /*
+   * Optional, at most 200 characters
+   */
   char *job_title;
+  /*
+   * Optional, at most 2048 characters
+   */
   char *website;
+  /*
+   * Required (not UNSPECIFIED)
+   */
   Sfa__V1__LeadSource source;
   /*
-   * Campaign / form / webinar name, free text
+   * Campaign / form / webinar name, free text, at most 200 characters
    */
   char *source_detail;
   /*
@@ -250,18 +277,27 @@ struct  Sfa__V1__Lead
    * When it became SQL (0 = never)
    */
   int64_t sql_time_ms;
+  /*
+   * On create: empty = the caller, else an active user the caller may assign
+   * records to. Leads pushed by partner keys start unassigned (empty) and wait for
+   * routing (AssignLead). Changed only by AssignLead.
+   */
   char *owner_user_id;
   /*
    * Server-set: user id of the partner key that pushed the lead
    */
   char *partner_source_id;
   /*
-   * The lead's id in the source system (MA tool, web form), free text
+   * The lead's id in the source system (MA tool, web form), free text, at most 100 characters
    */
   char *external_id;
+  /*
+   * At most 10,000 characters
+   */
   char *notes;
   /*
-   * Tenant-specific fields, e.g. UTM parameters
+   * Tenant-specific fields, e.g. UTM parameters: at most 50, keys of 1 to 64
+   * characters, values of at most 1,000
    */
   size_t n_custom_fields;
   Sfa__V1__Lead__CustomFieldsEntry **custom_fields;

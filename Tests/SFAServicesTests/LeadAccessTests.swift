@@ -85,3 +85,31 @@ import Testing
         }
     }
 }
+
+/// Leads pushed by partner keys start unassigned and wait in a routing queue.
+@Suite struct LeadRoutingTests {
+    @Test func aPartnerLeadWaitsUnassignedUntilAManagerRoutesIt() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Routing")
+            let partner = stack.leads(tenant.keys[.partner])
+            let manager = stack.leads(tenant.keys[.manager])
+            let rep = stack.leads(tenant.keys[.rep])
+            let pushed = try #require(try await partner.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("p"))).lead)
+            #expect(pushed.ownerUserId.isEmpty && pushed.partnerSourceId == tenant.users[.partner]!.id)
+            let ownByRep = try #require(try await rep.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("r"))).lead)
+
+            // The manager sees the queue, and only it when asking for it; a rep does not.
+            #expect(try await manager.listLeads(ListLeadsRequest(unassigned: true)).leads.map(\.id) == [pushed.id])
+            #expect(Set(try await manager.listLeads(ListLeadsRequest()).leads.map(\.id)) == [pushed.id, ownByRep.id])
+            #expect(try await rep.listLeads(ListLeadsRequest()).leads.map(\.id) == [ownByRep.id])
+            #expect(await statusOf { try await rep.getLead(GetLeadRequest(id: pushed.id)) } == .notFound)
+
+            let routed = try await manager.assignLead(AssignLeadRequest(id: pushed.id, version: pushed.version, ownerUserId: tenant.users[.rep]!.id))
+            #expect(routed.ownerUserId == tenant.users[.rep]!.id)
+            #expect(try await manager.listLeads(ListLeadsRequest(unassigned: true)).leads.isEmpty)
+            #expect(try await rep.getLead(GetLeadRequest(id: pushed.id)).id == pushed.id)
+            // The partner still sees what it pushed.
+            #expect(try await partner.getLead(GetLeadRequest(id: pushed.id)).ownerUserId == tenant.users[.rep]!.id)
+        }
+    }
+}

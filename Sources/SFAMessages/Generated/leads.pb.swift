@@ -976,6 +976,10 @@ public struct ListLeadsRequest: ProtoMessage {
 
     public var updateTime: TimeRange? = nil
 
+    /// Only leads without an owner: the routing queue (partner-pushed leads start
+    /// there). Managers see it besides their team's leads.
+    public var unassigned: Bool = false
+
     /// A message with every field at its default.
     public init() {}
 
@@ -992,7 +996,8 @@ public struct ListLeadsRequest: ProtoMessage {
         ownerUserId: String = "",
         teamId: String = "",
         createTime: TimeRange? = nil,
-        updateTime: TimeRange? = nil
+        updateTime: TimeRange? = nil,
+        unassigned: Bool = false
     ) {
         self.pageSize = pageSize
         self.pageToken = pageToken
@@ -1006,6 +1011,7 @@ public struct ListLeadsRequest: ProtoMessage {
         self.teamId = teamId
         self.createTime = createTime
         self.updateTime = updateTime
+        self.unassigned = unassigned
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__ListLeadsRequest>) {
@@ -1021,6 +1027,7 @@ public struct ListLeadsRequest: ProtoMessage {
         self.teamId = ProtoDecoding.string(c.pointee.team_id)
         self.createTime = c.pointee.create_time.map { TimeRange(cMessage: $0) }
         self.updateTime = c.pointee.update_time.map { TimeRange(cMessage: $0) }
+        self.unassigned = c.pointee.unassigned != 0
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ListLeadsRequest>, arena: inout ProtoArena) {
@@ -1048,10 +1055,11 @@ public struct ListLeadsRequest: ProtoMessage {
         if !self.teamId.isEmpty { c.pointee.team_id = arena.cString(self.teamId) }
         if let value = self.createTime { c.pointee.create_time = arena.message(value) }
         if let value = self.updateTime { c.pointee.update_time = arena.message(value) }
+        c.pointee.unassigned = self.unassigned ? 1 : 0
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "query", "statuses", "custom_statuses", "lifecycles", "sources", "owner_user_id", "team_id", "create_time", "update_time"]
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "query", "statuses", "custom_statuses", "lifecycles", "sources", "owner_user_id", "team_id", "create_time", "update_time", "unassigned"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -1070,6 +1078,7 @@ public struct ListLeadsRequest: ProtoMessage {
             case "team_id": self.teamId = other.teamId
             case "create_time": self.createTime = other.createTime
             case "update_time": self.updateTime = other.updateTime
+            case "unassigned": self.unassigned = other.unassigned
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

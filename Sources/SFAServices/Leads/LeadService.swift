@@ -110,6 +110,7 @@ public struct LeadService: LeadServiceHandler {
         query.anyOf("lifecycle", request.lifecycles)
         query.anyOf("source", request.sources)
         query.equals("owner_user_id", request.ownerUserId)
+        if request.unassigned { query.filter("owner_user_id = ''") }
         query.ownedBy(try await store.teamMembers(request.teamId, access: access))
         query.within("create_time_ms", request.createTime)
         query.within("update_time_ms", request.updateTime)

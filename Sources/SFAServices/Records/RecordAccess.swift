@@ -62,7 +62,9 @@ struct RecordAccess: Sendable {
         case .all:
             return ("1", [])
         case .team:
-            return ("owner_user_id IN (SELECT value FROM json_each(?))", [SQLJSON.array(teamUserIDs)])
+            // Unassigned records (leads waiting for routing) are the team's too: a
+            // manager sees the queue it routes from.
+            return ("(owner_user_id IN (SELECT value FROM json_each(?)) OR owner_user_id = '')", [SQLJSON.array(teamUserIDs)])
         case .own:
             return (principal.role == .partner ? "created_by_user_id = ?" : "owner_user_id = ?", [principal.userID])
         }
@@ -72,7 +74,7 @@ struct RecordAccess: Sendable {
     func contains(ownerUserID: String, createdByUserID: String) -> Bool {
         switch principal.scope {
         case .all: true
-        case .team: teamUserIDs.contains(ownerUserID)
+        case .team: ownerUserID.isEmpty || teamUserIDs.contains(ownerUserID)
         case .own: principal.role == .partner ? createdByUserID == principal.userID : ownerUserID == principal.userID
         }
     }

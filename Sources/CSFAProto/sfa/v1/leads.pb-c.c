@@ -1757,7 +1757,7 @@ const ProtobufCMessageDescriptor sfa__v1__update_lead_request__descriptor =
   (ProtobufCMessageInit) sfa__v1__update_lead_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__list_leads_request__field_descriptors[12] =
+static const ProtobufCFieldDescriptor sfa__v1__list_leads_request__field_descriptors[13] =
 {
   {
     "page_size",
@@ -1903,6 +1903,18 @@ static const ProtobufCFieldDescriptor sfa__v1__list_leads_request__field_descrip
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "unassigned",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListLeadsRequest, unassigned),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__list_leads_request__field_indices_by_name[] = {
   10,   /* field[10] = create_time */
@@ -1916,12 +1928,13 @@ static const unsigned sfa__v1__list_leads_request__field_indices_by_name[] = {
   7,   /* field[7] = sources */
   4,   /* field[4] = statuses */
   9,   /* field[9] = team_id */
+  12,   /* field[12] = unassigned */
   11,   /* field[11] = update_time */
 };
 static const ProtobufCIntRange sfa__v1__list_leads_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor sfa__v1__list_leads_request__descriptor =
 {
@@ -1931,7 +1944,7 @@ const ProtobufCMessageDescriptor sfa__v1__list_leads_request__descriptor =
   "Sfa__V1__ListLeadsRequest",
   "sfa.v1",
   sizeof(Sfa__V1__ListLeadsRequest),
-  12,
+  13,
   sfa__v1__list_leads_request__field_descriptors,
   sfa__v1__list_leads_request__field_indices_by_name,
   1,  sfa__v1__list_leads_request__number_ranges,

@@ -419,10 +419,15 @@ struct  Sfa__V1__ListLeadsRequest
   char *team_id;
   Sfa__V1__TimeRange *create_time;
   Sfa__V1__TimeRange *update_time;
+  /*
+   * Only leads without an owner: the routing queue (partner-pushed leads start
+   * there). Managers see it besides their team's leads.
+   */
+  protobuf_c_boolean unassigned;
 };
 #define SFA__V1__LIST_LEADS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__list_leads_request__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, 0 }
 
 
 struct  Sfa__V1__ListLeadsResponse

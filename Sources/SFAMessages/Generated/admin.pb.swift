@@ -179,6 +179,7 @@ public struct Tenant: ProtoMessage {
 
     public var version: Int64 = 0
 
+    /// Required, at most 200 characters, no control characters
     public var name: String = ""
 
     public var status: TenantStatus = TenantStatus()
@@ -281,16 +282,21 @@ public struct User: ProtoMessage {
     /// Server-set; empty for operators
     public var tenantId: String = ""
 
+    /// Required, at most 200 characters
     public var displayName: String = ""
 
-    /// Unique within the tenant
+    /// Required; an email address of at most 254 characters, unique within the tenant
+    /// (compared lower-cased)
     public var email: String = ""
 
+    /// Required: a tenant role, ADMIN to VIEWER (never OPERATOR)
     public var role: Role = Role()
 
+    /// Optional, at most 100 characters
     public var teamId: String = ""
 
-    /// Approves this user's daily reports; empty = the team's manager
+    /// Approves this user's daily reports; empty = the team's manager; else an
+    /// existing user of the tenant other than this one
     public var managerUserId: String = ""
 
     /// Server-managed: DeactivateUser
@@ -1208,14 +1214,17 @@ public struct IssueApiKeyRequest: ProtoMessage {
 
     public var tenantId: String = ""
 
+    /// Required: an active user of the tenant
     public var userId: String = ""
 
+    /// Optional, at most 100 characters
     public var displayName: String = ""
 
-    /// UNSPECIFIED = the user's role; otherwise the user's role or VIEWER
+    /// UNSPECIFIED = the user's role; otherwise the user's role or VIEWER (a
+    /// narrowed key: only what both roles may call, with the narrower scope)
     public var role: Role = Role()
 
-    /// 0 = never
+    /// 0 = never; else in the future
     public var expireTimeMs: Int64 = 0
 
     /// A message with every field at its default.

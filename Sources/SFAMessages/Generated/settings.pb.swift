@@ -69,15 +69,15 @@ public struct LeadStatusDefinition: ProtoMessage {
     /// Stable key stored in Lead.custom_status, [a-z0-9_]{1,40}
     public var key: String = ""
 
-    /// Display label
+    /// Display label: required, at most 100 characters
     public var label: String = ""
 
-    /// The built-in status it stands for
+    /// The built-in status it stands for: required, a known value
     public var meaning: LeadStatus = LeadStatus()
 
     public var sortOrder: Int32 = 0
 
-    /// Status of new leads; at most one
+    /// The custom status a lead takes when it gets this meaning; at most one per meaning
     public var isDefault: Bool = false
 
     /// No longer selectable; existing leads keep it
@@ -150,6 +150,7 @@ public struct LostReason: ProtoMessage {
     /// Stable key stored in Opportunity.lost_reason, [a-z0-9_]{1,40}
     public var key: String = ""
 
+    /// Required, at most 100 characters
     public var label: String = ""
 
     public var sortOrder: Int32 = 0
@@ -205,6 +206,7 @@ public struct LostReason: ProtoMessage {
 }
 
 /// The tenant's settings: a single record.
+/// Validated whole after an update: every constraint below holds for the result.
 public struct TenantSettings: ProtoMessage {
     public typealias CMessage = Sfa__V1__TenantSettings
     public static var protoName: String { "sfa.v1.TenantSettings" }
@@ -212,26 +214,28 @@ public struct TenantSettings: ProtoMessage {
 
     public var version: Int64 = 0
 
+    /// At most 100; unique keys; at most one default per meaning among the live ones
     public var leadStatuses: [LeadStatusDefinition] = []
 
+    /// At most 100; unique keys
     public var lostReasons: [LostReason] = []
 
     /// Closing lost needs a lost_reason key
     public var requireLostReason: Bool = false
 
-    /// A quote line discount above this needs approval; 10000 = never
+    /// A quote line discount above this needs approval; 0 to 10000, 10000 = never
     public var quoteDiscountApprovalThresholdBps: Int32 = 0
 
-    /// ISO 4217
+    /// ISO 4217: three upper-case letters
     public var defaultCurrencyCode: String = ""
 
     /// IANA, e.g. "Asia/Tokyo"; defines "today" and report dates
     public var timeZone: String = ""
 
-    /// Days a daily report is expected
+    /// Days a daily report is expected; each known, none twice
     public var workingDays: [Weekday] = []
 
-    /// Default N for ListStalledDeals
+    /// Default N for ListStalledDeals: 1 to 365
     public var stalledDealDays: Int32 = 0
 
     public var updatedByUserId: String = ""
@@ -422,10 +426,13 @@ public struct Team: ProtoMessage {
 
     public var version: Int64 = 0
 
+    /// Required, at most 100 characters
     public var name: String = ""
 
+    /// Empty, or an existing user of the tenant
     public var managerUserId: String = ""
 
+    /// Set through UpdateTeam (an archived team can be restored the same way)
     public var archived: Bool = false
 
     public var createdByUserId: String = ""

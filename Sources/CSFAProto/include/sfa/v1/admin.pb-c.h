@@ -127,6 +127,9 @@ struct  Sfa__V1__Tenant
    */
   char *id;
   int64_t version;
+  /*
+   * Required, at most 200 characters, no control characters
+   */
   char *name;
   Sfa__V1__TenantStatus status;
   /*
@@ -158,15 +161,26 @@ struct  Sfa__V1__User
    * Server-set; empty for operators
    */
   char *tenant_id;
+  /*
+   * Required, at most 200 characters
+   */
   char *display_name;
   /*
-   * Unique within the tenant
+   * Required; an email address of at most 254 characters, unique within the tenant
+   * (compared lower-cased)
    */
   char *email;
+  /*
+   * Required: a tenant role, ADMIN to VIEWER (never OPERATOR)
+   */
   Sfa__V1__Role role;
+  /*
+   * Optional, at most 100 characters
+   */
   char *team_id;
   /*
-   * Approves this user's daily reports; empty = the team's manager
+   * Approves this user's daily reports; empty = the team's manager; else an
+   * existing user of the tenant other than this one
    */
   char *manager_user_id;
   /*
@@ -399,14 +413,21 @@ struct  Sfa__V1__IssueApiKeyRequest
 {
   ProtobufCMessage base;
   char *tenant_id;
+  /*
+   * Required: an active user of the tenant
+   */
   char *user_id;
+  /*
+   * Optional, at most 100 characters
+   */
   char *display_name;
   /*
-   * UNSPECIFIED = the user's role; otherwise the user's role or VIEWER
+   * UNSPECIFIED = the user's role; otherwise the user's role or VIEWER (a
+   * narrowed key: only what both roles may call, with the narrower scope)
    */
   Sfa__V1__Role role;
   /*
-   * 0 = never
+   * 0 = never; else in the future
    */
   int64_t expire_time_ms;
 };

@@ -56,16 +56,16 @@ struct  Sfa__V1__LeadStatusDefinition
    */
   char *key;
   /*
-   * Display label
+   * Display label: required, at most 100 characters
    */
   char *label;
   /*
-   * The built-in status it stands for
+   * The built-in status it stands for: required, a known value
    */
   Sfa__V1__LeadStatus meaning;
   int32_t sort_order;
   /*
-   * Status of new leads; at most one
+   * The custom status a lead takes when it gets this meaning; at most one per meaning
    */
   protobuf_c_boolean is_default;
   /*
@@ -88,6 +88,9 @@ struct  Sfa__V1__LostReason
    * Stable key stored in Opportunity.lost_reason, [a-z0-9_]{1,40}
    */
   char *key;
+  /*
+   * Required, at most 100 characters
+   */
   char *label;
   int32_t sort_order;
   protobuf_c_boolean retired;
@@ -99,13 +102,20 @@ struct  Sfa__V1__LostReason
 
 /*
  * The tenant's settings: a single record.
+ * Validated whole after an update: every constraint below holds for the result.
  */
 struct  Sfa__V1__TenantSettings
 {
   ProtobufCMessage base;
   int64_t version;
+  /*
+   * At most 100; unique keys; at most one default per meaning among the live ones
+   */
   size_t n_lead_statuses;
   Sfa__V1__LeadStatusDefinition **lead_statuses;
+  /*
+   * At most 100; unique keys
+   */
   size_t n_lost_reasons;
   Sfa__V1__LostReason **lost_reasons;
   /*
@@ -113,11 +123,11 @@ struct  Sfa__V1__TenantSettings
    */
   protobuf_c_boolean require_lost_reason;
   /*
-   * A quote line discount above this needs approval; 10000 = never
+   * A quote line discount above this needs approval; 0 to 10000, 10000 = never
    */
   int32_t quote_discount_approval_threshold_bps;
   /*
-   * ISO 4217
+   * ISO 4217: three upper-case letters
    */
   char *default_currency_code;
   /*
@@ -125,12 +135,12 @@ struct  Sfa__V1__TenantSettings
    */
   char *time_zone;
   /*
-   * Days a daily report is expected
+   * Days a daily report is expected; each known, none twice
    */
   size_t n_working_days;
   Sfa__V1__Weekday *working_days;
   /*
-   * Default N for ListStalledDeals
+   * Default N for ListStalledDeals: 1 to 365
    */
   int32_t stalled_deal_days;
   char *updated_by_user_id;
@@ -180,8 +190,17 @@ struct  Sfa__V1__Team
    */
   char *id;
   int64_t version;
+  /*
+   * Required, at most 100 characters
+   */
   char *name;
+  /*
+   * Empty, or an existing user of the tenant
+   */
   char *manager_user_id;
+  /*
+   * Set through UpdateTeam (an archived team can be restored the same way)
+   */
   protobuf_c_boolean archived;
   char *created_by_user_id;
   int64_t create_time_ms;

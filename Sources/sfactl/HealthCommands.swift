@@ -12,7 +12,8 @@ struct Health: AsyncParsableCommand {
         abstract: "Ask whether the server (or one service) is serving.",
         discussion: """
             Calls sfa.v1.HealthService/Check, which needs no API key. Prints SERVING, \
-            NOT_SERVING (also while the server drains), SERVICE_UNKNOWN or UNKNOWN. \
+            NOT_SERVING (also while the server drains) or UNKNOWN; a service the server does not host \
+            is an RPC error (NOT_FOUND). \
             Exits with 0 when SERVING, 3 when the server answered with another status, 1 on an RPC error.
             """
     )

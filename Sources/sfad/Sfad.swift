@@ -70,6 +70,9 @@ struct Sfad: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
+        // A write to a standard output whose reader went away must fail, not kill the
+        // server (sockets never raise it: NIO sends with MSG_NOSIGNAL).
+        signal(SIGPIPE, SIG_IGN)
         let flags = Settings(
             host: host,
             port: port,
@@ -114,8 +117,10 @@ struct Sfad: AsyncParsableCommand {
         // `--port 0` the only way to learn the port without reading the log).
         let announcement = Task {
             guard let address = try? await server.listeningAddress else { return }
-            // Written straight to the descriptor: `print` buffers when stdout is a pipe.
-            FileHandle.standardOutput.write(Data("listening on \(address.ipAddress ?? "?"):\(address.port ?? 0)\n".utf8))
+            let host = address.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "?"
+            // Written straight to the descriptor (`print` buffers when stdout is a pipe);
+            // a closed or broken stdout must not stop the server.
+            try? FileHandle.standardOutput.write(contentsOf: Data("listening on \(host):\(address.port ?? 0)\n".utf8))
         }
         defer { announcement.cancel() }
         let group = ServiceGroup(

@@ -230,6 +230,18 @@ import Testing
             #expect(order["order_by"] == "UNKNOWN_VALUE")
             let negative = await reasons { try await accounts.listAccounts(ListAccountsRequest(pageSize: -1)) }
             #expect(negative["page_size"] == "OUT_OF_RANGE")
+            let settings = stack.settings(tenant.keys[.admin])
+            let currency = await reasons {
+                try await settings.updateTenantSettings(UpdateTenantSettingsRequest(settings: TenantSettings(defaultCurrencyCode: "yen"), updateMask: ["default_currency_code"]))
+            }
+            #expect(currency["settings.default_currency_code"] == "INVALID_FORMAT")
+            let admin = stack.admin(tenant.keys[.admin])
+            let roleless = await reasons { try await admin.createUser(CreateUserRequest(user: User(displayName: "No Role", email: "norole@reasons.example"))) }
+            #expect(roleless["user.role"] == "UNKNOWN_VALUE")
+            let operatorRole = await reasons {
+                try await admin.createUser(CreateUserRequest(user: User(displayName: "Op", email: "op@reasons.example", role: .operator)))
+            }
+            #expect(operatorRole["user.role"] == "NOT_ALLOWED")
         }
     }
 }
@@ -253,6 +265,11 @@ import Testing
                 _ = try await contacts.listContacts(ListContactsRequest(orderBy: orderBy))
                 _ = try await accounts.listAccountContacts(ListAccountContactsRequest(accountId: first.id, orderBy: orderBy))
             }
+            let audit = AuditServiceClient(stack.client(tenant.keys[.admin]))
+            for orderBy in ["", "create_time_ms"] {
+                _ = try await audit.listAuditEvents(ListAuditEventsRequest(orderBy: orderBy))
+            }
+            #expect(await statusOf { try await audit.listAuditEvents(ListAuditEventsRequest(orderBy: "event_time_ms desc")) } == .invalidArgument)
             for orderBy in ["name asc", "update_time_ms desc", "last_name asc"] {
                 #expect(await statusOf { try await accounts.listAccounts(ListAccountsRequest(orderBy: orderBy)) } == .invalidArgument)
                 #expect(await statusOf { try await leads.listLeads(ListLeadsRequest(orderBy: orderBy)) } == .invalidArgument)

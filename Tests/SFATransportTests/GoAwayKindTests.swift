@@ -42,6 +42,11 @@ import Testing
         #expect(error.details.reason == "CONNECTION_ABORTED")
     }
 
+    @Test func aKindThisClientDoesNotKnowIsReadAsAnAbort() throws {
+        let error = try #require(try failure(after: GoAway(lastCallId: 2, reason: "future", kind: .unrecognized(7))))
+        #expect(error.details.reason == "CONNECTION_ABORTED")
+    }
+
     @Test func callsUpToTheLastIDOfADrainKeepWaiting() throws {
         #expect(try failure(after: GoAway(lastCallId: 3, reason: "server shutting down", kind: .drain)) == nil)
     }

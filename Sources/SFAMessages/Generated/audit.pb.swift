@@ -242,7 +242,8 @@ public struct ListAuditEventsRequest: ProtoMessage {
 
     public var pageToken: String = ""
 
-    /// "event_time_ms desc" (default) or "event_time_ms asc"
+    /// "" or "create_time_ms" (oldest first, the default); anything else is
+    /// INVALID_ARGUMENT (events are listed in the order they were written)
     public var orderBy: String = ""
 
     /// UNSPECIFIED = all

@@ -145,7 +145,8 @@ public enum AccessScope: ProtoEnum {
     /// Records the caller owns (for partner keys: records the key's user created)
     /// `ACCESS_SCOPE_OWN` = 1
     case own
-    /// Records owned by the caller, the users it manages or the users of its team
+    /// Records owned by the caller, the users it manages or the users of its team,
+    /// and records with no owner (the lead routing queue)
     /// `ACCESS_SCOPE_TEAM` = 2
     case team
     /// Every record of the tenant (or, for operators, every tenant)
@@ -777,7 +778,8 @@ public struct ListAllowedMethodsResponse: ProtoMessage {
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__list_allowed_methods_response__descriptor_ref() }
 
     /// Every method of the API the calling key may call, by full name; any other
-    /// method is PERMISSION_DENIED for this key
+    /// method of the API is PERMISSION_DENIED for this key (a name outside the API is
+    /// UNIMPLEMENTED)
     public var methods: [AllowedMethod] = []
 
     /// A message with every field at its default.

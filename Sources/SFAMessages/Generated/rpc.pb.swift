@@ -4,8 +4,8 @@ public import CProtobufC
 public import CSFAProto
 public import SFACodec
 
-/// Body of a GOAWAY frame (graceful shutdown / drain).
-/// What a GOAWAY means for the calls of its connection.
+/// What a GOAWAY means for the calls of its connection. A client reads a value it
+/// does not know as ABORT.
 public enum GoAwayKind: ProtoEnum {
     /// Sent by servers older than this field; read it as ABORT when last_call_id is 0
     /// `GO_AWAY_KIND_UNSPECIFIED` = 0
@@ -296,6 +296,8 @@ public struct ResponseHeader: ProtoMessage {
     }
 }
 
+/// Body of a GOAWAY frame: the server stops taking calls on this connection (a
+/// drain) or closes it now (an abort); `kind` says which.
 public struct GoAway: ProtoMessage {
     public typealias CMessage = Sfa__V1__GoAway
     public static var protoName: String { "sfa.v1.GoAway" }
@@ -308,6 +310,7 @@ public struct GoAway: ProtoMessage {
     /// "idle timeout", "slow frame", "protocol error: ..." (docs/protocol.md)
     public var reason: String = ""
 
+    /// DRAIN or ABORT; branch on this, not on reason
     public var kind: GoAwayKind = GoAwayKind()
 
     /// A message with every field at its default.

@@ -104,7 +104,10 @@ extension AdminService {
     static func validate(_ user: User, into validation: inout Validation) {
         validation.text(user.displayName, "user.display_name")
         validation.email(user.email, "user.email")
-        validation.check(tenantRoles.contains(user.role), "user.role", .notAllowed, "must be a tenant role (admin … viewer)")
+        validation.known(user.role, "user.role")
+        if user.role != .unspecified, Role.allCases.contains(user.role) {
+            validation.check(tenantRoles.contains(user.role), "user.role", .notAllowed, "must be a tenant role (admin … viewer)")
+        }
         validation.text(user.teamId, "user.team_id", required: false, maximumLength: 100)
         validation.check(user.managerUserId.isEmpty || user.managerUserId != user.id, "user.manager_user_id", .inconsistent, "a user cannot manage itself")
     }

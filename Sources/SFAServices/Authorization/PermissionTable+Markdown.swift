@@ -20,7 +20,8 @@ extension PermissionTable {
 
             Each cell is the role's scope on the method: **all** (every record of the tenant;
             for operators every tenant), **team** (records owned by the caller, the users it
-            manages or the users of its team), **own** (records the caller owns; for partners,
+            manages or the users of its team, and records with no owner: the lead routing
+            queue), **own** (records the caller owns; for partners,
             records its key's user created), or — (PERMISSION_DENIED). Besides the table:
 
             - a key issued with the viewer role for a user of another role (a *narrowed* key)

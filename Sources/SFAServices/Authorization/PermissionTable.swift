@@ -13,7 +13,8 @@ public import SFAStubs
 /// - On a read or list the scope bounds what is returned (records outside it are
 ///   NOT_FOUND / left out); on a create it bounds the owner the caller may set (the
 ///   owner defaults to the caller); on an update or state transition it bounds the
-///   records the caller may change.
+///   records the caller may change. `.team` includes records with no owner (leads
+///   waiting for routing), so managers can route them.
 /// - For records without an owner (pipelines, settings, teams, tenants, backups) only
 ///   `.all` is meaningful. For users, `.own` is the caller's own user record and
 ///   `.team` the users of the caller's team.

@@ -9,7 +9,8 @@ import SFAStubs
 struct RecordAccess: Sendable {
     let principal: Principal
     let tenantID: String
-    /// For `.team`: the caller, the users it manages and the users of its team.
+    /// For `.team`: the caller, the users it manages and the users of its team (records
+    /// with no owner are in a team scope too: the lead routing queue).
     let teamUserIDs: [String]
 
     /// The access of the call in `context`.

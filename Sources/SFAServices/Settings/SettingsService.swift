@@ -88,7 +88,10 @@ public struct SettingsService: SettingsServiceHandler {
             validation.text(reason.label, "settings.lost_reasons[\(index)].label", maximumLength: 100)
         }
         validation.check((0...10_000).contains(settings.quoteDiscountApprovalThresholdBps), "settings.quote_discount_approval_threshold_bps", .outOfRange, "must be 0…10000")
-        validation.money(Money(currencyCode: settings.defaultCurrencyCode), "settings.default_currency")
+        validation.check(
+            settings.defaultCurrencyCode.count == 3 && settings.defaultCurrencyCode.allSatisfy { $0.isASCII && $0.isUppercase },
+            "settings.default_currency_code", .invalidFormat, "is not an ISO 4217 code"
+        )
         validation.check(TimeZone(identifier: settings.timeZone) != nil, "settings.time_zone", .invalidFormat, "is not an IANA time zone")
         validation.check(Set(settings.workingDays).count == settings.workingDays.count, "settings.working_days", .duplicate, "lists a day twice")
         for day in settings.workingDays { validation.known(day, "settings.working_days") }

@@ -123,7 +123,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         // After a drain, calls above last_call_id were not processed and may be retried
         // anywhere. After an abort (or a GOAWAY of an older server closing with last
         // call id 0), the calls in flight were cut short: their effects are unknown.
-        let aborted = goAway.kind == .abort || (goAway.kind == .unspecified && goAway.lastCallId == 0)
+        // A kind this client does not know is read as the unsafe one.
+        let aborted = goAway.kind == .unspecified ? goAway.lastCallId == 0 : goAway.kind != .drain
         let error =
             aborted
             ? RPCError(

@@ -306,7 +306,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     private func startDraining(reason: String) {
         guard !draining else { return }
         draining = true
-        sendGoAway(reason: reason)
+        sendGoAway(reason: reason, kind: .drain)
         closeIfDrained()
     }
 
@@ -340,7 +340,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         context?.close(promise: nil)
     }
 
-    private func sendGoAway(reason: String, kind: GoAwayKind = .drain, lastCallID: UInt32? = nil) {
+    private func sendGoAway(reason: String, kind: GoAwayKind, lastCallID: UInt32? = nil) {
         guard let context else { return }
         var buffer = context.channel.allocator.buffer(capacity: 64)
         buffer.writeFrame(

@@ -109,7 +109,8 @@ struct  Sfa__V1__ListAuditEventsRequest
   int32_t page_size;
   char *page_token;
   /*
-   * "event_time_ms desc" (default) or "event_time_ms asc"
+   * "" or "create_time_ms" (oldest first, the default); anything else is
+   * INVALID_ARGUMENT (events are listed in the order they were written)
    */
   char *order_by;
   /*

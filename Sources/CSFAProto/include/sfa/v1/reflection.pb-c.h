@@ -81,7 +81,8 @@ typedef enum _Sfa__V1__AccessScope {
    */
   SFA__V1__ACCESS_SCOPE__ACCESS_SCOPE_OWN = 1,
   /*
-   * Records owned by the caller, the users it manages or the users of its team
+   * Records owned by the caller, the users it manages or the users of its team,
+   * and records with no owner (the lead routing queue)
    */
   SFA__V1__ACCESS_SCOPE__ACCESS_SCOPE_TEAM = 2,
   /*
@@ -284,7 +285,8 @@ struct  Sfa__V1__ListAllowedMethodsResponse
   ProtobufCMessage base;
   /*
    * Every method of the API the calling key may call, by full name; any other
-   * method is PERMISSION_DENIED for this key
+   * method of the API is PERMISSION_DENIED for this key (a name outside the API is
+   * UNIMPLEMENTED)
    */
   size_t n_methods;
   Sfa__V1__AllowedMethod **methods;

@@ -26,8 +26,8 @@ typedef struct Sfa__V1__GoAway Sfa__V1__GoAway;
 /* --- enums --- */
 
 /*
- * Body of a GOAWAY frame (graceful shutdown / drain).
- * What a GOAWAY means for the calls of its connection.
+ * What a GOAWAY means for the calls of its connection. A client reads a value it
+ * does not know as ABORT.
  */
 typedef enum _Sfa__V1__GoAwayKind {
   /*
@@ -158,6 +158,10 @@ struct  Sfa__V1__ResponseHeader
     , 0, (char *)protobuf_c_empty_string, NULL, 0,NULL }
 
 
+/*
+ * Body of a GOAWAY frame: the server stops taking calls on this connection (a
+ * drain) or closes it now (an abort); `kind` says which.
+ */
 struct  Sfa__V1__GoAway
 {
   ProtobufCMessage base;
@@ -170,6 +174,9 @@ struct  Sfa__V1__GoAway
    * "idle timeout", "slow frame", "protocol error: ..." (docs/protocol.md)
    */
   char *reason;
+  /*
+   * DRAIN or ABORT; branch on this, not on reason
+   */
   Sfa__V1__GoAwayKind kind;
 };
 #define SFA__V1__GO_AWAY__INIT \

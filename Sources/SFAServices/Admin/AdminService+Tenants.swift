@@ -37,9 +37,15 @@ extension AdminService {
     }
 
     public func listTenants(_ request: ListTenantsRequest, context: ServerContext) async throws -> ListTenantsResponse {
+        // Bounded before any SQL: a list of values is one SQL variable each, and a long
+        // LIKE pattern is refused by SQLite.
+        var validation = Validation()
+        validation.bounded(request.statuses.count, "statuses")
+        validation.text(request.query, "query", required: false, maximumLength: 200)
+        try validation.throwIfInvalid()
         let filter = "tenants|\(request.statuses.map(\.rawValue))|\(request.query)"
         let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken, filter: filter)
-        let rows = try await controlPlane.listTenants(page: page, statuses: request.statuses.map(\.rawValue), query: request.query)
+        let rows = try await controlPlane.listTenants(page: page, statuses: Array(Set(request.statuses.map(\.rawValue))), query: request.query)
         return ListTenantsResponse(
             tenants: rows.map(\.message),
             nextPageToken: page.nextToken(lastID: rows.last?.id, count: rows.count)

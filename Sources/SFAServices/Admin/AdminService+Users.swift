@@ -56,13 +56,19 @@ extension AdminService {
 
     public func listUsers(_ request: ListUsersRequest, context: ServerContext) async throws -> ListUsersResponse {
         let tenantID = try await targetTenant(request.tenantId, context)
+        // Bounded before any SQL: a list of values is one SQL variable each.
+        var validation = Validation()
+        validation.bounded(request.roles.count, "roles")
+        validation.text(request.query, "query", required: false, maximumLength: 200)
+        validation.text(request.teamId, "team_id", required: false, maximumLength: 100)
+        try validation.throwIfInvalid()
         let filter = "users|\(tenantID)|\(request.roles.map(\.rawValue))|\(request.teamId)|\(request.includeDeactivated)|\(request.query)"
         let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken, filter: filter)
         let rows = try await controlPlane.listUsers(
             tenantID: tenantID,
             scope: try userScope(context),
             page: page,
-            roles: request.roles.map(\.rawValue),
+            roles: Array(Set(request.roles.map(\.rawValue))),
             teamID: request.teamId,
             includeDeactivated: request.includeDeactivated,
             query: request.query

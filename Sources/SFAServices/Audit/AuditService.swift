@@ -19,6 +19,11 @@ public struct AuditService: AuditServiceHandler {
                 violations: [FieldViolation("order_by", .unknownValue, "audit events are listed oldest first")]
             )
         }
+        var validation = Validation()
+        validation.bounded(request.actions.count, "actions")
+        validation.reference(request.recordId, "record_id")
+        validation.reference(request.actorUserId, "actor_user_id")
+        try validation.throwIfInvalid()
         let range = request.eventTime ?? TimeRange()
         let actions = Set(request.actions)
         let filter = "audit|\(request.recordKind.rawValue)|\(request.recordId)|\(request.actorUserId)|\(range.startTimeMs)-\(range.endTimeMs)|\(request.actions.map(\.rawValue))"

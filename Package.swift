@@ -132,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "sfad",
             dependencies: [
-                "SFAServer", "SFAServices", "SFAStorage",
+                "SFARPC", "SFAServer", "SFAServices", "SFAStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SFARPC
 import SFAServer
 import SFAServices
 import SFAStorage
@@ -93,7 +94,8 @@ struct Sfad: AsyncParsableCommand {
         let serverConfiguration = try settings.serverConfiguration()
 
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            // Every line escaped and bounded, whatever client text reaches it.
+            var handler = EscapingLogHandler(wrapping: StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
         }

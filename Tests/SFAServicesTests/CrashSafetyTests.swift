@@ -9,10 +9,11 @@ import Testing
 /// after a restart every acknowledged write is there and every database passes
 /// `PRAGMA integrity_check`.
 @Suite struct CrashSafetyTests {
-    /// The built `sfad` next to the test bundle (`swift build --build-tests` builds it).
+    /// The built `sfad` next to the running test executable, wherever the build put
+    /// both (`--scratch-path`, `-c release`); `swift build --build-tests` builds it.
     private static var sfadPath: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".build/debug/sfad").path
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+            .appendingPathComponent("sfad").path
     }
 
     @Test(.timeLimit(.minutes(5))) func acknowledgedWritesSurviveSIGKILL() async throws {

@@ -96,27 +96,9 @@ extension TenantStore {
         try await write(access, context: context, request: request) { db, trail in
             let before = try RecordRows.fetch(db, R.self, id: id, access: access)
             try before.requireWritable()
-            guard before.version == version else {
-                throw StorageError.staleVersion(kind: R.table, id: id, current: before.version)
+            return try Self.commit(db, &trail, before: before, version: version, action: action, access: access) { after in
+                try change(db, before, &after)
             }
-            var after = before
-            try change(db, before, &after)
-            // Whatever changed the owner, the new one must be within the caller's reach.
-            if let owner = after.recordOwner, owner != before.recordOwner, !access.mayAssign(to: owner) {
-                throw RPCError.invalidArgument(
-                    "the owner is outside the caller's scope",
-                    violations: [FieldViolation(R.fieldPath + ".owner_user_id", .notAllowed, "you may not assign records to \(owner)")]
-                )
-            }
-            var validation = Validation()
-            after.validate(prefix: R.fieldPath + ".", into: &validation)
-            try validation.throwIfInvalid()
-            after.id = before.id
-            after.version = before.version + 1
-            after.updateTimeMs = nowMs()
-            try RecordRows.update(db, after, expectedVersion: before.version)
-            trail.record(R.recordKind, id, action, version: after.version, changes: FieldDiff.changes(before, after))
-            return after
         }
     }
 
@@ -133,16 +115,45 @@ extension TenantStore {
         try await write(access, context: context, request: request) { db, trail in
             let before = try RecordRows.fetch(db, R.self, id: id, access: access)
             guard !before.archived else { return before }
-            guard before.version == version else {
-                throw StorageError.staleVersion(kind: R.table, id: id, current: before.version)
+            return try Self.commit(db, &trail, before: before, version: version, action: .archive, access: access) { after in
+                after.archived = true
             }
-            var after = before
-            after.archived = true
-            after.version += 1
-            after.updateTimeMs = nowMs()
-            try RecordRows.update(db, after, expectedVersion: before.version)
-            trail.record(R.recordKind, id, .archive, version: after.version, changes: FieldDiff.changes(before, after))
-            return after
         }
+    }
+
+    /// The one way a stored record changes, inside a write transaction: refuses
+    /// `before` at another version than `version`, lets `change` modify a copy,
+    /// refuses a new owner outside the caller's reach, validates the result whole,
+    /// and stores it with a new version and an audit event listing every field that
+    /// changed.
+    private static func commit<R: TenantRecord>(
+        _ db: Database,
+        _ trail: inout AuditTrail,
+        before: R,
+        version: Int64,
+        action: AuditAction,
+        access: RecordAccess,
+        change: (inout R) throws -> Void
+    ) throws -> R {
+        guard before.version == version else {
+            throw StorageError.staleVersion(kind: R.table, id: before.id, current: before.version)
+        }
+        var after = before
+        try change(&after)
+        if let owner = after.recordOwner, owner != before.recordOwner, !access.mayAssign(to: owner) {
+            throw RPCError.invalidArgument(
+                "the owner is outside the caller's scope",
+                violations: [FieldViolation(R.fieldPath + ".owner_user_id", .notAllowed, "you may not assign records to \(owner)")]
+            )
+        }
+        var validation = Validation()
+        after.validate(prefix: R.fieldPath + ".", into: &validation)
+        try validation.throwIfInvalid()
+        after.id = before.id
+        after.version = before.version + 1
+        after.updateTimeMs = nowMs()
+        try RecordRows.update(db, after, expectedVersion: before.version)
+        trail.record(R.recordKind, before.id, action, version: after.version, changes: FieldDiff.changes(before, after))
+        return after
     }
 }

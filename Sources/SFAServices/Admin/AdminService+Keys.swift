@@ -48,8 +48,7 @@ extension AdminService {
 
     public func listApiKeys(_ request: ListApiKeysRequest, context: ServerContext) async throws -> ListApiKeysResponse {
         let tenantID = try await targetTenant(request.tenantId, context)
-        let filter = "keys|\(tenantID)|\(request.userId)|\(request.includeRevoked)"
-        let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken, filter: filter)
+        let page = try ListPage(request, pageSize: request.pageSize, pageToken: request.pageToken, orderBy: "").request
         let rows = try await controlPlane.listKeys(
             tenantID: tenantID,
             userID: request.userId,

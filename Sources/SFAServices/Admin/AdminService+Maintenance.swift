@@ -64,8 +64,7 @@ extension AdminService {
 
     public func listTenantBackups(_ request: ListTenantBackupsRequest, context: ServerContext) async throws -> ListTenantBackupsResponse {
         let tenantID = try await targetTenant(request.tenantId, context)
-        let filter = "backups|\(tenantID)"
-        let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken, filter: filter)
+        let page = try ListPage(request, pageSize: request.pageSize, pageToken: request.pageToken, orderBy: "").request
         let rows = try await controlPlane.backups(tenantID: tenantID, page: page)
         return ListTenantBackupsResponse(
             backups: rows.map(\.message),

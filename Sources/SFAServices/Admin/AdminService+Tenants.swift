@@ -43,8 +43,7 @@ extension AdminService {
         validation.bounded(request.statuses.count, "statuses")
         validation.text(request.query, "query", required: false, maximumLength: 200)
         try validation.throwIfInvalid()
-        let filter = "tenants|\(request.statuses.map(\.rawValue))|\(request.query)"
-        let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken, filter: filter)
+        let page = try ListPage(request, pageSize: request.pageSize, pageToken: request.pageToken, orderBy: "").request
         let rows = try await controlPlane.listTenants(page: page, statuses: Array(Set(request.statuses.map(\.rawValue))), query: request.query)
         return ListTenantsResponse(
             tenants: rows.map(\.message),

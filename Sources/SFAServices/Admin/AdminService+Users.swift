@@ -62,8 +62,7 @@ extension AdminService {
         validation.text(request.query, "query", required: false, maximumLength: 200)
         validation.text(request.teamId, "team_id", required: false, maximumLength: 100)
         try validation.throwIfInvalid()
-        let filter = "users|\(tenantID)|\(request.roles.map(\.rawValue))|\(request.teamId)|\(request.includeDeactivated)|\(request.query)"
-        let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken, filter: filter)
+        let page = try ListPage(request, pageSize: request.pageSize, pageToken: request.pageToken, orderBy: "").request
         let rows = try await controlPlane.listUsers(
             tenantID: tenantID,
             scope: try userScope(context),

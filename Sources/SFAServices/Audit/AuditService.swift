@@ -26,8 +26,7 @@ public struct AuditService: AuditServiceHandler {
         try validation.throwIfInvalid()
         let range = request.eventTime ?? TimeRange()
         let actions = Set(request.actions)
-        let filter = "audit|\(request.recordKind.rawValue)|\(request.recordId)|\(request.actorUserId)|\(range.startTimeMs)-\(range.endTimeMs)|\(request.actions.map(\.rawValue))"
-        let page = try PageRequest(pageSize: request.pageSize, pageToken: request.pageToken, filter: filter)
+        let page = try ListPage(request, pageSize: request.pageSize, pageToken: request.pageToken, orderBy: "").request
         let events = try await store.read(access) { db in
             try AuditLog.list(
                 db,

@@ -18,6 +18,8 @@ public enum SalesWireServices {
             AccountService(controlPlane: controlPlane, tenants: tenants),
             ContactService(controlPlane: controlPlane, tenants: tenants),
             SettingsService(controlPlane: controlPlane, tenants: tenants),
+            PipelineService(controlPlane: controlPlane, tenants: tenants),
+            OpportunityService(controlPlane: controlPlane, tenants: tenants),
             AuditService(controlPlane: controlPlane, tenants: tenants),
         ]
     }

@@ -83,11 +83,11 @@ import Testing
             #expect(await statusOf { try await repAdmin.getUser(GetUserRequest(id: rep.id)) } == .unauthenticated)
 
             let shortLived = try await admin.issueApiKey(
-                IssueApiKeyRequest(userId: rep.id, expireTimeMs: Int64(Date().timeIntervalSince1970 * 1000) + 1500)
+                IssueApiKeyRequest(userId: rep.id, expireTimeMs: Int64(Date().timeIntervalSince1970 * 1000) + 3000)
             )
             let expiring = stack.admin(shortLived.secret)
             _ = try await expiring.getUser(GetUserRequest(id: rep.id))
-            try await Task.sleep(for: .milliseconds(1600))
+            try await Task.sleep(for: .milliseconds(3100))
             #expect(await statusOf { try await expiring.getUser(GetUserRequest(id: rep.id)) } == .unauthenticated)
 
             // A key may narrow its user's role to viewer, never widen it.

@@ -29,8 +29,8 @@ typedef struct { const char *symbol; const ProtobufCServiceDescriptor *descripto
 extern const SFAMessageEntry *const sfa_registry_messages;
 extern const SFAEnumEntry *const sfa_registry_enums;
 extern const SFAServiceEntry *const sfa_registry_services;
-static const unsigned sfa_registry_message_count = 218;
-static const unsigned sfa_registry_enum_count = 34;
+static const unsigned sfa_registry_message_count = 222;
+static const unsigned sfa_registry_enum_count = 36;
 static const unsigned sfa_registry_service_count = 16;
 
 static inline const ProtobufCMessageDescriptor *sfa__v1__accept_proposal_request__descriptor_ref(void) { return &sfa__v1__accept_proposal_request__descriptor; }
@@ -51,6 +51,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__archive_contact_request
 static inline const ProtobufCMessageDescriptor *sfa__v1__archive_opportunity_request__descriptor_ref(void) { return &sfa__v1__archive_opportunity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__archive_pipeline_request__descriptor_ref(void) { return &sfa__v1__archive_pipeline_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__assign_lead_request__descriptor_ref(void) { return &sfa__v1__assign_lead_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__assign_opportunity_request__descriptor_ref(void) { return &sfa__v1__assign_opportunity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__audit_event__descriptor_ref(void) { return &sfa__v1__audit_event__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__backup_tenant_request__descriptor_ref(void) { return &sfa__v1__backup_tenant_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__backup_tenant_response__descriptor_ref(void) { return &sfa__v1__backup_tenant_response__descriptor; }
@@ -197,6 +198,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__move_contact_request__d
 static inline const ProtobufCMessageDescriptor *sfa__v1__move_opportunity_stage_request__descriptor_ref(void) { return &sfa__v1__move_opportunity_stage_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__opportunity__descriptor_ref(void) { return &sfa__v1__opportunity__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__opportunity__custom_fields_entry__descriptor_ref(void) { return &sfa__v1__opportunity__custom_fields_entry__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__opportunity_contact_role__descriptor_ref(void) { return &sfa__v1__opportunity_contact_role__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__opportunity_history_entry__descriptor_ref(void) { return &sfa__v1__opportunity_history_entry__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__pipeline__descriptor_ref(void) { return &sfa__v1__pipeline__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__pipeline_stage__descriptor_ref(void) { return &sfa__v1__pipeline_stage__descriptor; }
@@ -210,6 +212,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__quote_line__descriptor_
 static inline const ProtobufCMessageDescriptor *sfa__v1__record_count__descriptor_ref(void) { return &sfa__v1__record_count__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__reject_proposal_request__descriptor_ref(void) { return &sfa__v1__reject_proposal_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__reject_quote_request__descriptor_ref(void) { return &sfa__v1__reject_quote_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__reopen_opportunity_request__descriptor_ref(void) { return &sfa__v1__reopen_opportunity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__request_header__descriptor_ref(void) { return &sfa__v1__request_header__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__request_header__metadata_entry__descriptor_ref(void) { return &sfa__v1__request_header__metadata_entry__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__response_header__descriptor_ref(void) { return &sfa__v1__response_header__descriptor; }
@@ -244,6 +247,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__update_daily_report_req
 static inline const ProtobufCMessageDescriptor *sfa__v1__update_lead_request__descriptor_ref(void) { return &sfa__v1__update_lead_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__update_opportunity_request__descriptor_ref(void) { return &sfa__v1__update_opportunity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__update_pipeline_request__descriptor_ref(void) { return &sfa__v1__update_pipeline_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__update_pipeline_request__stage_remap_entry__descriptor_ref(void) { return &sfa__v1__update_pipeline_request__stage_remap_entry__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__update_proposal_request__descriptor_ref(void) { return &sfa__v1__update_proposal_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__update_quote_request__descriptor_ref(void) { return &sfa__v1__update_quote_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__update_team_request__descriptor_ref(void) { return &sfa__v1__update_team_request__descriptor; }

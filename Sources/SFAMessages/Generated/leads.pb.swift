@@ -443,10 +443,12 @@ public struct Lead: ProtoMessage {
 
     public var convertedTimeMs: Int64 = 0
 
-    /// When it became MQL (0 = never); feeds the funnel
+    /// When it first became MQL (0 = never); kept when the lead is recycled
+    /// (nurture -> MQL again); feeds the funnel
     public var mqlTimeMs: Int64 = 0
 
-    /// When it became SQL (0 = never)
+    /// When it became SQL (0 = never); a converted lead has one (conversion
+    /// counts as reaching SQL)
     public var sqlTimeMs: Int64 = 0
 
     /// On create: empty = the caller, else an active user the caller may assign
@@ -472,6 +474,12 @@ public struct Lead: ProtoMessage {
     public var createTimeMs: Int64 = 0
 
     public var updateTimeMs: Int64 = 0
+
+    /// Server-set: how often the lead came back from nurture as MQL
+    public var reMqlCount: Int32 = 0
+
+    /// Server-set: the latest time it became MQL (= mql_time_ms until recycled)
+    public var lastMqlTimeMs: Int64 = 0
 
     /// A message with every field at its default.
     public init() {}
@@ -507,7 +515,9 @@ public struct Lead: ProtoMessage {
         customFields: [String: String] = [:],
         createdByUserId: String = "",
         createTimeMs: Int64 = 0,
-        updateTimeMs: Int64 = 0
+        updateTimeMs: Int64 = 0,
+        reMqlCount: Int32 = 0,
+        lastMqlTimeMs: Int64 = 0
     ) {
         self.id = id
         self.version = version
@@ -539,6 +549,8 @@ public struct Lead: ProtoMessage {
         self.createdByUserId = createdByUserId
         self.createTimeMs = createTimeMs
         self.updateTimeMs = updateTimeMs
+        self.reMqlCount = reMqlCount
+        self.lastMqlTimeMs = lastMqlTimeMs
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__Lead>) {
@@ -574,6 +586,8 @@ public struct Lead: ProtoMessage {
         self.createdByUserId = ProtoDecoding.string(c.pointee.created_by_user_id)
         self.createTimeMs = c.pointee.create_time_ms
         self.updateTimeMs = c.pointee.update_time_ms
+        self.reMqlCount = c.pointee.re_mql_count
+        self.lastMqlTimeMs = c.pointee.last_mql_time_ms
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__Lead>, arena: inout ProtoArena) {
@@ -613,10 +627,12 @@ public struct Lead: ProtoMessage {
         if !self.createdByUserId.isEmpty { c.pointee.created_by_user_id = arena.cString(self.createdByUserId) }
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
+        c.pointee.re_mql_count = self.reMqlCount
+        c.pointee.last_mql_time_ms = self.lastMqlTimeMs
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "first_name", "last_name", "email", "phone", "company_name", "job_title", "website", "source", "source_detail", "lifecycle", "status", "custom_status", "qualification", "disqualification_reason", "converted_account_id", "converted_contact_id", "converted_opportunity_id", "converted_time_ms", "mql_time_ms", "sql_time_ms", "owner_user_id", "partner_source_id", "external_id", "notes", "custom_fields", "created_by_user_id", "create_time_ms", "update_time_ms"]
+    public static let fieldNames: Set<String> = ["id", "version", "first_name", "last_name", "email", "phone", "company_name", "job_title", "website", "source", "source_detail", "lifecycle", "status", "custom_status", "qualification", "disqualification_reason", "converted_account_id", "converted_contact_id", "converted_opportunity_id", "converted_time_ms", "mql_time_ms", "sql_time_ms", "owner_user_id", "partner_source_id", "external_id", "notes", "custom_fields", "created_by_user_id", "create_time_ms", "update_time_ms", "re_mql_count", "last_mql_time_ms"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -653,13 +669,15 @@ public struct Lead: ProtoMessage {
             case "created_by_user_id": self.createdByUserId = other.createdByUserId
             case "create_time_ms": self.createTimeMs = other.createTimeMs
             case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            case "re_mql_count": self.reMqlCount = other.reMqlCount
+            case "last_mql_time_ms": self.lastMqlTimeMs = other.lastMqlTimeMs
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
     }
 }
 
-/// A possible duplicate found for a lead being created or imported.
+/// A possible duplicate found for a lead being created, imported or converted.
 /// Matches the caller may not read are reported with record_id and the
 /// descriptive fields empty (their existence is all that is revealed).
 public struct DuplicateMatch: ProtoMessage {
@@ -667,7 +685,7 @@ public struct DuplicateMatch: ProtoMessage {
     public static var protoName: String { "sfa.v1.DuplicateMatch" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__duplicate_match__descriptor_ref() }
 
-    /// LEAD or CONTACT
+    /// LEAD, CONTACT or ACCOUNT
     public var recordKind: RecordKind = RecordKind()
 
     public var recordId: String = ""
@@ -1136,7 +1154,8 @@ public struct ListLeadsResponse: ProtoMessage {
     }
 }
 
-/// Marketing accepts the lead: lifecycle -> MQL.
+/// Marketing accepts the lead: lifecycle -> MQL. An unclassified lead, or a
+/// lead in NURTURE (recycling: the first MQL time is kept, re_mql_count grows).
 public struct MarkLeadMqlRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__MarkLeadMqlRequest
     public static var protoName: String { "sfa.v1.MarkLeadMqlRequest" }
@@ -1192,6 +1211,8 @@ public struct MarkLeadMqlRequest: ProtoMessage {
 }
 
 /// Inside sales qualifies the lead: lifecycle -> SQL, status -> QUALIFIED.
+/// An MQL, or an unclassified lead its owner created (sales-sourced: it never
+/// passes through marketing).
 public struct QualifyLeadRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__QualifyLeadRequest
     public static var protoName: String { "sfa.v1.QualifyLeadRequest" }
@@ -1483,6 +1504,10 @@ public struct ConvertLeadRequest: ProtoMessage {
     /// Owner of created records; empty = the lead's owner
     public var ownerUserId: String = ""
 
+    /// Create the account and contact even when likely duplicates exist (same
+    /// normalised company name; same contact email)
+    public var allowDuplicate: Bool = false
+
     /// A message with every field at its default.
     public init() {}
 
@@ -1494,7 +1519,8 @@ public struct ConvertLeadRequest: ProtoMessage {
         accountName: String = "",
         existingContactId: String = "",
         opportunity: ConvertLeadOpportunity? = nil,
-        ownerUserId: String = ""
+        ownerUserId: String = "",
+        allowDuplicate: Bool = false
     ) {
         self.id = id
         self.version = version
@@ -1503,6 +1529,7 @@ public struct ConvertLeadRequest: ProtoMessage {
         self.existingContactId = existingContactId
         self.opportunity = opportunity
         self.ownerUserId = ownerUserId
+        self.allowDuplicate = allowDuplicate
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__ConvertLeadRequest>) {
@@ -1513,6 +1540,7 @@ public struct ConvertLeadRequest: ProtoMessage {
         self.existingContactId = ProtoDecoding.string(c.pointee.existing_contact_id)
         self.opportunity = c.pointee.opportunity.map { ConvertLeadOpportunity(cMessage: $0) }
         self.ownerUserId = ProtoDecoding.string(c.pointee.owner_user_id)
+        self.allowDuplicate = c.pointee.allow_duplicate != 0
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ConvertLeadRequest>, arena: inout ProtoArena) {
@@ -1523,10 +1551,11 @@ public struct ConvertLeadRequest: ProtoMessage {
         if !self.existingContactId.isEmpty { c.pointee.existing_contact_id = arena.cString(self.existingContactId) }
         if let value = self.opportunity { c.pointee.opportunity = arena.message(value) }
         if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
+        c.pointee.allow_duplicate = self.allowDuplicate ? 1 : 0
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "existing_account_id", "account_name", "existing_contact_id", "opportunity", "owner_user_id"]
+    public static let fieldNames: Set<String> = ["id", "version", "existing_account_id", "account_name", "existing_contact_id", "opportunity", "owner_user_id", "allow_duplicate"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -1540,6 +1569,7 @@ public struct ConvertLeadRequest: ProtoMessage {
             case "existing_contact_id": self.existingContactId = other.existingContactId
             case "opportunity": self.opportunity = other.opportunity
             case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "allow_duplicate": self.allowDuplicate = other.allowDuplicate
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -1566,6 +1596,13 @@ public struct ConvertLeadResponse: ProtoMessage {
 
     public var contactCreated: Bool = false
 
+    /// False: nothing was converted because the account or contact to be created
+    /// looks like an existing one (listed in duplicates); convert into it with
+    /// existing_account_id / existing_contact_id, or again with allow_duplicate
+    public var converted: Bool = false
+
+    public var duplicates: [DuplicateMatch] = []
+
     /// A message with every field at its default.
     public init() {}
 
@@ -1576,7 +1613,9 @@ public struct ConvertLeadResponse: ProtoMessage {
         contactId: String = "",
         opportunityId: String = "",
         accountCreated: Bool = false,
-        contactCreated: Bool = false
+        contactCreated: Bool = false,
+        converted: Bool = false,
+        duplicates: [DuplicateMatch] = []
     ) {
         self.lead = lead
         self.accountId = accountId
@@ -1584,6 +1623,8 @@ public struct ConvertLeadResponse: ProtoMessage {
         self.opportunityId = opportunityId
         self.accountCreated = accountCreated
         self.contactCreated = contactCreated
+        self.converted = converted
+        self.duplicates = duplicates
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__ConvertLeadResponse>) {
@@ -1593,6 +1634,8 @@ public struct ConvertLeadResponse: ProtoMessage {
         self.opportunityId = ProtoDecoding.string(c.pointee.opportunity_id)
         self.accountCreated = c.pointee.account_created != 0
         self.contactCreated = c.pointee.contact_created != 0
+        self.converted = c.pointee.converted != 0
+        self.duplicates = ProtoDecoding.messages(c.pointee.n_duplicates, c.pointee.duplicates)
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ConvertLeadResponse>, arena: inout ProtoArena) {
@@ -1602,10 +1645,15 @@ public struct ConvertLeadResponse: ProtoMessage {
         if !self.opportunityId.isEmpty { c.pointee.opportunity_id = arena.cString(self.opportunityId) }
         c.pointee.account_created = self.accountCreated ? 1 : 0
         c.pointee.contact_created = self.contactCreated ? 1 : 0
+        c.pointee.converted = self.converted ? 1 : 0
+        if !self.duplicates.isEmpty {
+            c.pointee.n_duplicates = self.duplicates.count
+            c.pointee.duplicates = arena.messageArray(self.duplicates)
+        }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["lead", "account_id", "contact_id", "opportunity_id", "account_created", "contact_created"]
+    public static let fieldNames: Set<String> = ["lead", "account_id", "contact_id", "opportunity_id", "account_created", "contact_created", "converted", "duplicates"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -1618,6 +1666,8 @@ public struct ConvertLeadResponse: ProtoMessage {
             case "opportunity_id": self.opportunityId = other.opportunityId
             case "account_created": self.accountCreated = other.accountCreated
             case "contact_created": self.contactCreated = other.contactCreated
+            case "converted": self.converted = other.converted
+            case "duplicates": self.duplicates = other.duplicates
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

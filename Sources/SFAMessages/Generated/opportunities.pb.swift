@@ -79,6 +79,180 @@ public enum CloseOutcome: ProtoEnum {
     public static let allCases: [CloseOutcome] = [.unspecified, .won, .lost]
 }
 
+/// How a contact takes part in a deal (Salesforce OpportunityContactRole).
+public enum ContactRole: ProtoEnum {
+    /// `CONTACT_ROLE_UNSPECIFIED` = 0
+    case unspecified
+    /// `CONTACT_ROLE_DECISION_MAKER` = 1
+    case decisionMaker
+    /// `CONTACT_ROLE_ECONOMIC_BUYER` = 2
+    case economicBuyer
+    /// `CONTACT_ROLE_INFLUENCER` = 3
+    case influencer
+    /// `CONTACT_ROLE_EVALUATOR` = 4
+    case evaluator
+    /// `CONTACT_ROLE_USER` = 5
+    case user
+    /// `CONTACT_ROLE_OTHER` = 6
+    case other
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .decisionMaker
+        case 2: self = .economicBuyer
+        case 3: self = .influencer
+        case 4: self = .evaluator
+        case 5: self = .user
+        case 6: self = .other
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .decisionMaker: 1
+        case .economicBuyer: 2
+        case .influencer: 3
+        case .evaluator: 4
+        case .user: 5
+        case .other: 6
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [ContactRole] = [.unspecified, .decisionMaker, .economicBuyer, .influencer, .evaluator, .user, .other]
+}
+
+/// What one history entry records.
+public enum OpportunityChangeKind: ProtoEnum {
+    /// `OPPORTUNITY_CHANGE_KIND_UNSPECIFIED` = 0
+    case unspecified
+    /// `OPPORTUNITY_CHANGE_KIND_CREATED` = 1
+    case created
+    /// Another stage of the same pipeline
+    /// `OPPORTUNITY_CHANGE_KIND_STAGE_CHANGED` = 2
+    case stageChanged
+    /// A stage of another pipeline
+    /// `OPPORTUNITY_CHANGE_KIND_PIPELINE_CHANGED` = 3
+    case pipelineChanged
+    /// `OPPORTUNITY_CHANGE_KIND_CLOSED_WON` = 4
+    case closedWon
+    /// `OPPORTUNITY_CHANGE_KIND_CLOSED_LOST` = 5
+    case closedLost
+    /// `OPPORTUNITY_CHANGE_KIND_REOPENED` = 6
+    case reopened
+    /// `OPPORTUNITY_CHANGE_KIND_OWNER_CHANGED` = 7
+    case ownerChanged
+    /// Amount, close date, probability or forecast category
+    /// `OPPORTUNITY_CHANGE_KIND_UPDATED` = 8
+    case updated
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .created
+        case 2: self = .stageChanged
+        case 3: self = .pipelineChanged
+        case 4: self = .closedWon
+        case 5: self = .closedLost
+        case 6: self = .reopened
+        case 7: self = .ownerChanged
+        case 8: self = .updated
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .created: 1
+        case .stageChanged: 2
+        case .pipelineChanged: 3
+        case .closedWon: 4
+        case .closedLost: 5
+        case .reopened: 6
+        case .ownerChanged: 7
+        case .updated: 8
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [OpportunityChangeKind] = [.unspecified, .created, .stageChanged, .pipelineChanged, .closedWon, .closedLost, .reopened, .ownerChanged, .updated]
+}
+
+/// A contact of the deal's account and its role; at most one is primary.
+public struct OpportunityContactRole: ProtoMessage {
+    public typealias CMessage = Sfa__V1__OpportunityContactRole
+    public static var protoName: String { "sfa.v1.OpportunityContactRole" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__opportunity_contact_role__descriptor_ref() }
+
+    /// A live contact of the opportunity's account
+    public var contactId: String = ""
+
+    /// Required
+    public var role: ContactRole = ContactRole()
+
+    public var isPrimary: Bool = false
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        contactId: String = "",
+        role: ContactRole = ContactRole(),
+        isPrimary: Bool = false
+    ) {
+        self.contactId = contactId
+        self.role = role
+        self.isPrimary = isPrimary
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__OpportunityContactRole>) {
+        self.contactId = ProtoDecoding.string(c.pointee.contact_id)
+        self.role = ContactRole(rawValue: .init(truncatingIfNeeded: c.pointee.role.rawValue))
+        self.isPrimary = c.pointee.is_primary != 0
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__OpportunityContactRole>, arena: inout ProtoArena) {
+        if !self.contactId.isEmpty { c.pointee.contact_id = arena.cString(self.contactId) }
+        c.pointee.role = Sfa__V1__ContactRole(rawValue: .init(truncatingIfNeeded: self.role.rawValue))
+        c.pointee.is_primary = self.isPrimary ? 1 : 0
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["contact_id", "role", "is_primary"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "contact_id": self.contactId = other.contactId
+            case "role": self.role = other.role
+            case "is_primary": self.isPrimary = other.isPrimary
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// A deal on an account, in one stage of one pipeline.
+/// Required on create: name, account_id, amount, expected_close_date.
 public struct Opportunity: ProtoMessage {
     public typealias CMessage = Sfa__V1__Opportunity
     public static var protoName: String { "sfa.v1.Opportunity" }
@@ -89,33 +263,39 @@ public struct Opportunity: ProtoMessage {
 
     public var version: Int64 = 0
 
+    /// Required, at most 200 characters
     public var name: String = ""
 
+    /// Required: a live account; cannot change
     public var accountId: String = ""
 
+    /// Server-set: the contact of the primary contact role ("" when none)
     public var primaryContactId: String = ""
 
-    /// Synced from the primary quote's grand total when one is set
+    /// Required: a known ISO 4217 currency, amount_minor in its minor unit
+    /// (JPY has none, USD 2 decimals, KWD 3), not negative
     public var amount: Money? = nil
 
+    /// Required, YYYY-MM-DD
     public var expectedCloseDate: String = ""
 
-    /// Empty on create = the default pipeline
+    /// On create: empty = the default pipeline. Changes with MoveOpportunityStage
     public var pipelineId: String = ""
 
-    /// Empty on create = the pipeline's first stage; change it with MoveOpportunityStage
+    /// On create: empty = the pipeline's first open stage; must be an open, live
+    /// stage. Changes with MoveOpportunityStage / CloseOpportunity / ReopenOpportunity
     public var stageId: String = ""
 
-    /// 0..100
+    /// 0..100; ignored in closed stages
     public var probabilityOverridePercent: Int32? = nil
 
     /// Server-computed effective probability (closed stages: always the stage's)
     public var probabilityPercent: Int32 = 0
 
-    /// UNSPECIFIED = the stage's category applies
+    /// UNSPECIFIED = the stage's category applies; never CLOSED on an open deal
     public var forecastCategoryOverride: ForecastCategory = ForecastCategory()
 
-    /// Server-computed effective category
+    /// Server-computed effective category (closed stages: always the stage's)
     public var forecastCategory: ForecastCategory = ForecastCategory()
 
     /// Server-computed from the stage
@@ -124,6 +304,7 @@ public struct Opportunity: ProtoMessage {
     /// Tenant lost-reason key, set when closed lost
     public var lostReason: String = ""
 
+    /// At most 2,000 characters, set when closed
     public var closeNote: String = ""
 
     /// Actual close date, set when closed
@@ -131,11 +312,14 @@ public struct Opportunity: ProtoMessage {
 
     public var closedTimeMs: Int64 = 0
 
+    /// At most 500 characters
     public var nextStep: String = ""
 
+    /// At most 10,000 characters
     public var description: String = ""
 
-    /// Server-set when created by ConvertLead
+    /// Server-set: the lead this deal came from (ConvertLead, or the primary
+    /// contact's source lead when created later)
     public var sourceLeadId: String = ""
 
     /// Server-managed: QuoteService.SetPrimaryQuote
@@ -144,14 +328,17 @@ public struct Opportunity: ProtoMessage {
     /// Server-set: when it entered the current stage
     public var stageEnterTimeMs: Int64 = 0
 
-    /// Server-set: last completed activity on it (0 = none)
+    /// Derived from activities and consultations, not part of the versioned
+    /// record: logging an activity never changes the deal's version (0 = none)
     public var lastActivityTimeMs: Int64 = 0
 
     /// Server-managed: ArchiveOpportunity
     public var archived: Bool = false
 
+    /// As Lead.custom_fields
     public var customFields: [String: String] = [:]
 
+    /// On create: empty = the caller. Changes with AssignOpportunity
     public var ownerUserId: String = ""
 
     public var createdByUserId: String = ""
@@ -159,6 +346,29 @@ public struct Opportunity: ProtoMessage {
     public var createTimeMs: Int64 = 0
 
     public var updateTimeMs: Int64 = 0
+
+    /// Server-set from the owner at create and assign: roll-ups keep the team
+    /// that owned the deal when a rep later changes team
+    public var teamId: String = ""
+
+    /// Server-computed: amount x probability / 100, rounded half away from zero
+    /// to the currency's minor unit
+    public var weightedAmount: Money? = nil
+
+    /// Server-set, copied from the source lead
+    public var source: LeadSource = LeadSource()
+
+    public var sourceDetail: String = ""
+
+    /// Server-set: the partner user whose lead this deal came from; that partner
+    /// reads the deal
+    public var partnerSourceId: String = ""
+
+    /// Contacts and their roles; at most 50
+    public var contactRoles: [OpportunityContactRole] = []
+
+    /// Derived like last_activity_time_ms: the next planned activity (0 = none)
+    public var nextActivityTimeMs: Int64 = 0
 
     /// A message with every field at its default.
     public init() {}
@@ -194,7 +404,14 @@ public struct Opportunity: ProtoMessage {
         ownerUserId: String = "",
         createdByUserId: String = "",
         createTimeMs: Int64 = 0,
-        updateTimeMs: Int64 = 0
+        updateTimeMs: Int64 = 0,
+        teamId: String = "",
+        weightedAmount: Money? = nil,
+        source: LeadSource = LeadSource(),
+        sourceDetail: String = "",
+        partnerSourceId: String = "",
+        contactRoles: [OpportunityContactRole] = [],
+        nextActivityTimeMs: Int64 = 0
     ) {
         self.id = id
         self.version = version
@@ -226,6 +443,13 @@ public struct Opportunity: ProtoMessage {
         self.createdByUserId = createdByUserId
         self.createTimeMs = createTimeMs
         self.updateTimeMs = updateTimeMs
+        self.teamId = teamId
+        self.weightedAmount = weightedAmount
+        self.source = source
+        self.sourceDetail = sourceDetail
+        self.partnerSourceId = partnerSourceId
+        self.contactRoles = contactRoles
+        self.nextActivityTimeMs = nextActivityTimeMs
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__Opportunity>) {
@@ -261,6 +485,13 @@ public struct Opportunity: ProtoMessage {
         self.createdByUserId = ProtoDecoding.string(c.pointee.created_by_user_id)
         self.createTimeMs = c.pointee.create_time_ms
         self.updateTimeMs = c.pointee.update_time_ms
+        self.teamId = ProtoDecoding.string(c.pointee.team_id)
+        self.weightedAmount = c.pointee.weighted_amount.map { Money(cMessage: $0) }
+        self.source = LeadSource(rawValue: .init(truncatingIfNeeded: c.pointee.source.rawValue))
+        self.sourceDetail = ProtoDecoding.string(c.pointee.source_detail)
+        self.partnerSourceId = ProtoDecoding.string(c.pointee.partner_source_id)
+        self.contactRoles = ProtoDecoding.messages(c.pointee.n_contact_roles, c.pointee.contact_roles)
+        self.nextActivityTimeMs = c.pointee.next_activity_time_ms
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__Opportunity>, arena: inout ProtoArena) {
@@ -303,10 +534,20 @@ public struct Opportunity: ProtoMessage {
         if !self.createdByUserId.isEmpty { c.pointee.created_by_user_id = arena.cString(self.createdByUserId) }
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
+        if !self.teamId.isEmpty { c.pointee.team_id = arena.cString(self.teamId) }
+        if let value = self.weightedAmount { c.pointee.weighted_amount = arena.message(value) }
+        c.pointee.source = Sfa__V1__LeadSource(rawValue: .init(truncatingIfNeeded: self.source.rawValue))
+        if !self.sourceDetail.isEmpty { c.pointee.source_detail = arena.cString(self.sourceDetail) }
+        if !self.partnerSourceId.isEmpty { c.pointee.partner_source_id = arena.cString(self.partnerSourceId) }
+        if !self.contactRoles.isEmpty {
+            c.pointee.n_contact_roles = self.contactRoles.count
+            c.pointee.contact_roles = arena.messageArray(self.contactRoles)
+        }
+        c.pointee.next_activity_time_ms = self.nextActivityTimeMs
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "name", "account_id", "primary_contact_id", "amount", "expected_close_date", "pipeline_id", "stage_id", "probability_override_percent", "probability_percent", "forecast_category_override", "forecast_category", "state", "lost_reason", "close_note", "closed_date", "closed_time_ms", "next_step", "description", "source_lead_id", "primary_quote_id", "stage_enter_time_ms", "last_activity_time_ms", "archived", "custom_fields", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms"]
+    public static let fieldNames: Set<String> = ["id", "version", "name", "account_id", "primary_contact_id", "amount", "expected_close_date", "pipeline_id", "stage_id", "probability_override_percent", "probability_percent", "forecast_category_override", "forecast_category", "state", "lost_reason", "close_note", "closed_date", "closed_time_ms", "next_step", "description", "source_lead_id", "primary_quote_id", "stage_enter_time_ms", "last_activity_time_ms", "archived", "custom_fields", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms", "team_id", "weighted_amount", "source", "source_detail", "partner_source_id", "contact_roles", "next_activity_time_ms"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -343,6 +584,13 @@ public struct Opportunity: ProtoMessage {
             case "created_by_user_id": self.createdByUserId = other.createdByUserId
             case "create_time_ms": self.createTimeMs = other.createTimeMs
             case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            case "team_id": self.teamId = other.teamId
+            case "weighted_amount": self.weightedAmount = other.weightedAmount
+            case "source": self.source = other.source
+            case "source_detail": self.sourceDetail = other.sourceDetail
+            case "partner_source_id": self.partnerSourceId = other.partnerSourceId
+            case "contact_roles": self.contactRoles = other.contactRoles
+            case "next_activity_time_ms": self.nextActivityTimeMs = other.nextActivityTimeMs
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -429,8 +677,10 @@ public struct GetOpportunityRequest: ProtoMessage {
     }
 }
 
-/// The stage_id, state and other server-managed fields are not updatable here
-/// (use MoveOpportunityStage / CloseOpportunity).
+/// Mask fields: name, amount, expected_close_date, probability_override_percent,
+/// forecast_category_override, next_step, description, custom_fields,
+/// contact_roles. Stage, pipeline, owner and state change through their own
+/// methods; the rest is server-set.
 public struct UpdateOpportunityRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__UpdateOpportunityRequest
     public static var protoName: String { "sfa.v1.UpdateOpportunityRequest" }
@@ -490,10 +740,12 @@ public struct ListOpportunitiesRequest: ProtoMessage {
 
     public var pageToken: String = ""
 
-    /// E.g. "expected_close_date asc", "amount desc"
+    /// "" or "create_time_ms" (oldest first), "create_time_ms desc",
+    /// "expected_close_date [asc|desc]", "amount [asc|desc]"; ties by id. Amount
+    /// orders compare values across currencies without exchange rates.
     public var orderBy: String = ""
 
-    /// Text search over name and account name
+    /// Text search over the name
     public var query: String = ""
 
     public var ownerUserId: String = ""
@@ -518,6 +770,17 @@ public struct ListOpportunitiesRequest: ProtoMessage {
 
     public var updateTime: TimeRange? = nil
 
+    /// Inclusive bounds on the amount; both in one currency, which the filter
+    /// then also requires
+    public var minAmount: Money? = nil
+
+    public var maxAmount: Money? = nil
+
+    public var sourceLeadId: String = ""
+
+    /// Deals with this contact in their contact roles
+    public var contactId: String = ""
+
     /// A message with every field at its default.
     public init() {}
 
@@ -536,7 +799,11 @@ public struct ListOpportunitiesRequest: ProtoMessage {
         closeDateRange: DateRange? = nil,
         accountId: String = "",
         includeArchived: Bool = false,
-        updateTime: TimeRange? = nil
+        updateTime: TimeRange? = nil,
+        minAmount: Money? = nil,
+        maxAmount: Money? = nil,
+        sourceLeadId: String = "",
+        contactId: String = ""
     ) {
         self.pageSize = pageSize
         self.pageToken = pageToken
@@ -552,6 +819,10 @@ public struct ListOpportunitiesRequest: ProtoMessage {
         self.accountId = accountId
         self.includeArchived = includeArchived
         self.updateTime = updateTime
+        self.minAmount = minAmount
+        self.maxAmount = maxAmount
+        self.sourceLeadId = sourceLeadId
+        self.contactId = contactId
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__ListOpportunitiesRequest>) {
@@ -569,6 +840,10 @@ public struct ListOpportunitiesRequest: ProtoMessage {
         self.accountId = ProtoDecoding.string(c.pointee.account_id)
         self.includeArchived = c.pointee.include_archived != 0
         self.updateTime = c.pointee.update_time.map { TimeRange(cMessage: $0) }
+        self.minAmount = c.pointee.min_amount.map { Money(cMessage: $0) }
+        self.maxAmount = c.pointee.max_amount.map { Money(cMessage: $0) }
+        self.sourceLeadId = ProtoDecoding.string(c.pointee.source_lead_id)
+        self.contactId = ProtoDecoding.string(c.pointee.contact_id)
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ListOpportunitiesRequest>, arena: inout ProtoArena) {
@@ -595,10 +870,14 @@ public struct ListOpportunitiesRequest: ProtoMessage {
         if !self.accountId.isEmpty { c.pointee.account_id = arena.cString(self.accountId) }
         c.pointee.include_archived = self.includeArchived ? 1 : 0
         if let value = self.updateTime { c.pointee.update_time = arena.message(value) }
+        if let value = self.minAmount { c.pointee.min_amount = arena.message(value) }
+        if let value = self.maxAmount { c.pointee.max_amount = arena.message(value) }
+        if !self.sourceLeadId.isEmpty { c.pointee.source_lead_id = arena.cString(self.sourceLeadId) }
+        if !self.contactId.isEmpty { c.pointee.contact_id = arena.cString(self.contactId) }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "query", "owner_user_id", "team_id", "pipeline_id", "stage_ids", "forecast_categories", "states", "close_date_range", "account_id", "include_archived", "update_time"]
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "query", "owner_user_id", "team_id", "pipeline_id", "stage_ids", "forecast_categories", "states", "close_date_range", "account_id", "include_archived", "update_time", "min_amount", "max_amount", "source_lead_id", "contact_id"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -619,6 +898,10 @@ public struct ListOpportunitiesRequest: ProtoMessage {
             case "account_id": self.accountId = other.accountId
             case "include_archived": self.includeArchived = other.includeArchived
             case "update_time": self.updateTime = other.updateTime
+            case "min_amount": self.minAmount = other.minAmount
+            case "max_amount": self.maxAmount = other.maxAmount
+            case "source_lead_id": self.sourceLeadId = other.sourceLeadId
+            case "contact_id": self.contactId = other.contactId
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -675,8 +958,9 @@ public struct ListOpportunitiesResponse: ProtoMessage {
     }
 }
 
-/// Move to any stage of the same pipeline. Moving to a closed-lost stage
-/// requires lost_reason when the tenant requires one.
+/// Moves an open deal to a live open stage of its pipeline, or of pipeline_id
+/// (moving across pipelines). Closing is CloseOpportunity's, reopening
+/// ReopenOpportunity's: a closed deal or a closed stage is FAILED_PRECONDITION.
 public struct MoveOpportunityStageRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__MoveOpportunityStageRequest
     public static var protoName: String { "sfa.v1.MoveOpportunityStageRequest" }
@@ -688,9 +972,8 @@ public struct MoveOpportunityStageRequest: ProtoMessage {
 
     public var stageId: String = ""
 
-    public var lostReason: String = ""
-
-    public var closeNote: String = ""
+    /// Empty = the deal's pipeline
+    public var pipelineId: String = ""
 
     /// A message with every field at its default.
     public init() {}
@@ -700,34 +983,30 @@ public struct MoveOpportunityStageRequest: ProtoMessage {
         id: String = "",
         version: Int64 = 0,
         stageId: String = "",
-        lostReason: String = "",
-        closeNote: String = ""
+        pipelineId: String = ""
     ) {
         self.id = id
         self.version = version
         self.stageId = stageId
-        self.lostReason = lostReason
-        self.closeNote = closeNote
+        self.pipelineId = pipelineId
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__MoveOpportunityStageRequest>) {
         self.id = ProtoDecoding.string(c.pointee.id)
         self.version = c.pointee.version
         self.stageId = ProtoDecoding.string(c.pointee.stage_id)
-        self.lostReason = ProtoDecoding.string(c.pointee.lost_reason)
-        self.closeNote = ProtoDecoding.string(c.pointee.close_note)
+        self.pipelineId = ProtoDecoding.string(c.pointee.pipeline_id)
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__MoveOpportunityStageRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
         if !self.stageId.isEmpty { c.pointee.stage_id = arena.cString(self.stageId) }
-        if !self.lostReason.isEmpty { c.pointee.lost_reason = arena.cString(self.lostReason) }
-        if !self.closeNote.isEmpty { c.pointee.close_note = arena.cString(self.closeNote) }
+        if !self.pipelineId.isEmpty { c.pointee.pipeline_id = arena.cString(self.pipelineId) }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "stage_id", "lost_reason", "close_note"]
+    public static let fieldNames: Set<String> = ["id", "version", "stage_id", "pipeline_id"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -737,8 +1016,7 @@ public struct MoveOpportunityStageRequest: ProtoMessage {
             case "id": self.id = other.id
             case "version": self.version = other.version
             case "stage_id": self.stageId = other.stageId
-            case "lost_reason": self.lostReason = other.lostReason
-            case "close_note": self.closeNote = other.closeNote
+            case "pipeline_id": self.pipelineId = other.pipelineId
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -746,7 +1024,9 @@ public struct MoveOpportunityStageRequest: ProtoMessage {
 }
 
 /// Close won or lost, moving to the pipeline's first closed stage with the
-/// matching is_won (or to stage_id when given).
+/// matching is_won (or to stage_id when given). LOST needs lost_reason when the
+/// tenant requires one (TenantSettings.require_lost_reason); a given reason must
+/// be a live key of the tenant's list.
 public struct CloseOpportunityRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__CloseOpportunityRequest
     public static var protoName: String { "sfa.v1.CloseOpportunityRequest" }
@@ -832,6 +1112,120 @@ public struct CloseOpportunityRequest: ProtoMessage {
     }
 }
 
+/// Reopens a closed deal into a live open stage: stage_id, or (empty) the open
+/// stage it was closed from. Clears the close fields; history kind REOPENED.
+public struct ReopenOpportunityRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ReopenOpportunityRequest
+    public static var protoName: String { "sfa.v1.ReopenOpportunityRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__reopen_opportunity_request__descriptor_ref() }
+
+    public var id: String = ""
+
+    public var version: Int64 = 0
+
+    public var stageId: String = ""
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        id: String = "",
+        version: Int64 = 0,
+        stageId: String = ""
+    ) {
+        self.id = id
+        self.version = version
+        self.stageId = stageId
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ReopenOpportunityRequest>) {
+        self.id = ProtoDecoding.string(c.pointee.id)
+        self.version = c.pointee.version
+        self.stageId = ProtoDecoding.string(c.pointee.stage_id)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ReopenOpportunityRequest>, arena: inout ProtoArena) {
+        if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+        c.pointee.version = self.version
+        if !self.stageId.isEmpty { c.pointee.stage_id = arena.cString(self.stageId) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "stage_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "stage_id": self.stageId = other.stageId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Gives the deal to another owner; its team_id follows the new owner.
+public struct AssignOpportunityRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__AssignOpportunityRequest
+    public static var protoName: String { "sfa.v1.AssignOpportunityRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__assign_opportunity_request__descriptor_ref() }
+
+    public var id: String = ""
+
+    public var version: Int64 = 0
+
+    /// An active user the caller may assign records to
+    public var ownerUserId: String = ""
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        id: String = "",
+        version: Int64 = 0,
+        ownerUserId: String = ""
+    ) {
+        self.id = id
+        self.version = version
+        self.ownerUserId = ownerUserId
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__AssignOpportunityRequest>) {
+        self.id = ProtoDecoding.string(c.pointee.id)
+        self.version = c.pointee.version
+        self.ownerUserId = ProtoDecoding.string(c.pointee.owner_user_id)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__AssignOpportunityRequest>, arena: inout ProtoArena) {
+        if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+        c.pointee.version = self.version
+        if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "owner_user_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Archiving is for managers (their team's deals) and admins: reps cannot remove
+/// lost deals from the figures.
 public struct ArchiveOpportunityRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__ArchiveOpportunityRequest
     public static var protoName: String { "sfa.v1.ArchiveOpportunityRequest" }
@@ -879,8 +1273,10 @@ public struct ArchiveOpportunityRequest: ProtoMessage {
     }
 }
 
-/// One change of stage, amount, close date, probability or forecast category
-/// (Salesforce OpportunityHistory), with the previous values.
+/// One change of stage, pipeline, amount, close date, probability, forecast
+/// category, owner, or a close / reopen (Salesforce OpportunityHistory), with
+/// the values after it and the previous values. Every opportunity's history
+/// starts with its CREATED entry.
 public struct OpportunityHistoryEntry: ProtoMessage {
     public typealias CMessage = Sfa__V1__OpportunityHistoryEntry
     public static var protoName: String { "sfa.v1.OpportunityHistoryEntry" }
@@ -921,6 +1317,24 @@ public struct OpportunityHistoryEntry: ProtoMessage {
 
     public var state: OpportunityState = OpportunityState()
 
+    public var kind: OpportunityChangeKind = OpportunityChangeKind()
+
+    public var pipelineId: String = ""
+
+    public var previousPipelineId: String = ""
+
+    public var ownerUserId: String = ""
+
+    public var previousOwnerUserId: String = ""
+
+    public var previousState: OpportunityState = OpportunityState()
+
+    /// Set on CLOSED_LOST
+    public var lostReason: String = ""
+
+    /// The opportunity's version after the change
+    public var version: Int64 = 0
+
     /// A message with every field at its default.
     public init() {}
 
@@ -942,7 +1356,15 @@ public struct OpportunityHistoryEntry: ProtoMessage {
         previousProbabilityPercent: Int32 = 0,
         forecastCategory: ForecastCategory = ForecastCategory(),
         previousForecastCategory: ForecastCategory = ForecastCategory(),
-        state: OpportunityState = OpportunityState()
+        state: OpportunityState = OpportunityState(),
+        kind: OpportunityChangeKind = OpportunityChangeKind(),
+        pipelineId: String = "",
+        previousPipelineId: String = "",
+        ownerUserId: String = "",
+        previousOwnerUserId: String = "",
+        previousState: OpportunityState = OpportunityState(),
+        lostReason: String = "",
+        version: Int64 = 0
     ) {
         self.id = id
         self.opportunityId = opportunityId
@@ -961,6 +1383,14 @@ public struct OpportunityHistoryEntry: ProtoMessage {
         self.forecastCategory = forecastCategory
         self.previousForecastCategory = previousForecastCategory
         self.state = state
+        self.kind = kind
+        self.pipelineId = pipelineId
+        self.previousPipelineId = previousPipelineId
+        self.ownerUserId = ownerUserId
+        self.previousOwnerUserId = previousOwnerUserId
+        self.previousState = previousState
+        self.lostReason = lostReason
+        self.version = version
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__OpportunityHistoryEntry>) {
@@ -981,6 +1411,14 @@ public struct OpportunityHistoryEntry: ProtoMessage {
         self.forecastCategory = ForecastCategory(rawValue: .init(truncatingIfNeeded: c.pointee.forecast_category.rawValue))
         self.previousForecastCategory = ForecastCategory(rawValue: .init(truncatingIfNeeded: c.pointee.previous_forecast_category.rawValue))
         self.state = OpportunityState(rawValue: .init(truncatingIfNeeded: c.pointee.state.rawValue))
+        self.kind = OpportunityChangeKind(rawValue: .init(truncatingIfNeeded: c.pointee.kind.rawValue))
+        self.pipelineId = ProtoDecoding.string(c.pointee.pipeline_id)
+        self.previousPipelineId = ProtoDecoding.string(c.pointee.previous_pipeline_id)
+        self.ownerUserId = ProtoDecoding.string(c.pointee.owner_user_id)
+        self.previousOwnerUserId = ProtoDecoding.string(c.pointee.previous_owner_user_id)
+        self.previousState = OpportunityState(rawValue: .init(truncatingIfNeeded: c.pointee.previous_state.rawValue))
+        self.lostReason = ProtoDecoding.string(c.pointee.lost_reason)
+        self.version = c.pointee.version
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__OpportunityHistoryEntry>, arena: inout ProtoArena) {
@@ -1001,10 +1439,18 @@ public struct OpportunityHistoryEntry: ProtoMessage {
         c.pointee.forecast_category = Sfa__V1__ForecastCategory(rawValue: .init(truncatingIfNeeded: self.forecastCategory.rawValue))
         c.pointee.previous_forecast_category = Sfa__V1__ForecastCategory(rawValue: .init(truncatingIfNeeded: self.previousForecastCategory.rawValue))
         c.pointee.state = Sfa__V1__OpportunityState(rawValue: .init(truncatingIfNeeded: self.state.rawValue))
+        c.pointee.kind = Sfa__V1__OpportunityChangeKind(rawValue: .init(truncatingIfNeeded: self.kind.rawValue))
+        if !self.pipelineId.isEmpty { c.pointee.pipeline_id = arena.cString(self.pipelineId) }
+        if !self.previousPipelineId.isEmpty { c.pointee.previous_pipeline_id = arena.cString(self.previousPipelineId) }
+        if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
+        if !self.previousOwnerUserId.isEmpty { c.pointee.previous_owner_user_id = arena.cString(self.previousOwnerUserId) }
+        c.pointee.previous_state = Sfa__V1__OpportunityState(rawValue: .init(truncatingIfNeeded: self.previousState.rawValue))
+        if !self.lostReason.isEmpty { c.pointee.lost_reason = arena.cString(self.lostReason) }
+        c.pointee.version = self.version
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "opportunity_id", "change_time_ms", "changed_by_user_id", "stage_id", "stage_name", "previous_stage_id", "previous_stage_name", "amount", "previous_amount", "expected_close_date", "previous_expected_close_date", "probability_percent", "previous_probability_percent", "forecast_category", "previous_forecast_category", "state"]
+    public static let fieldNames: Set<String> = ["id", "opportunity_id", "change_time_ms", "changed_by_user_id", "stage_id", "stage_name", "previous_stage_id", "previous_stage_name", "amount", "previous_amount", "expected_close_date", "previous_expected_close_date", "probability_percent", "previous_probability_percent", "forecast_category", "previous_forecast_category", "state", "kind", "pipeline_id", "previous_pipeline_id", "owner_user_id", "previous_owner_user_id", "previous_state", "lost_reason", "version"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -1028,6 +1474,14 @@ public struct OpportunityHistoryEntry: ProtoMessage {
             case "forecast_category": self.forecastCategory = other.forecastCategory
             case "previous_forecast_category": self.previousForecastCategory = other.previousForecastCategory
             case "state": self.state = other.state
+            case "kind": self.kind = other.kind
+            case "pipeline_id": self.pipelineId = other.pipelineId
+            case "previous_pipeline_id": self.previousPipelineId = other.previousPipelineId
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "previous_owner_user_id": self.previousOwnerUserId = other.previousOwnerUserId
+            case "previous_state": self.previousState = other.previousState
+            case "lost_reason": self.lostReason = other.lostReason
+            case "version": self.version = other.version
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

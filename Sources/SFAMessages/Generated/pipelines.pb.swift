@@ -60,28 +60,40 @@ public enum ForecastCategory: ProtoEnum {
 }
 
 /// One stage of a pipeline. Its position is its index in Pipeline.stages.
+/// Rules (docs/domain.md): a won stage is closed, 100% and CLOSED; a lost stage
+/// (closed, not won) is 0% and OMITTED; an open stage is never CLOSED; names are
+/// unique within a pipeline (case-insensitive).
 public struct PipelineStage: ProtoMessage {
     public typealias CMessage = Sfa__V1__PipelineStage
     public static var protoName: String { "sfa.v1.PipelineStage" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__pipeline_stage__descriptor_ref() }
 
-    /// Server-generated id, "stg_..."; keep it on update to keep the stage
+    /// Server-generated id, "stg_..."; empty on create; keep it on update to keep the stage
     public var id: String = ""
 
+    /// Required, at most 100 characters
     public var name: String = ""
 
-    /// 0..100
+    /// 0..100: the probability of deals in this stage unless overridden
     public var defaultProbabilityPercent: Int32 = 0
 
+    /// Required: the category of deals in this stage unless overridden
     public var forecastCategory: ForecastCategory = ForecastCategory()
 
     public var isClosed: Bool = false
 
-    /// Only meaningful when is_closed
+    /// Only with is_closed
     public var isWon: Bool = false
 
-    /// A deal in this stage longer than this is stalled; 0 = never
+    /// A deal in this stage longer than this is stalled; 0 = never, at most 3650
     public var rottingDays: Int32 = 0
+
+    /// Exit criteria: what must be true to leave the stage, at most 2,000 characters
+    public var description: String = ""
+
+    /// Server-managed: a stage removed from the list while opportunity history
+    /// refers to it stays, retired, after the live stages. No deal can enter it.
+    public var retired: Bool = false
 
     /// A message with every field at its default.
     public init() {}
@@ -94,7 +106,9 @@ public struct PipelineStage: ProtoMessage {
         forecastCategory: ForecastCategory = ForecastCategory(),
         isClosed: Bool = false,
         isWon: Bool = false,
-        rottingDays: Int32 = 0
+        rottingDays: Int32 = 0,
+        description: String = "",
+        retired: Bool = false
     ) {
         self.id = id
         self.name = name
@@ -103,6 +117,8 @@ public struct PipelineStage: ProtoMessage {
         self.isClosed = isClosed
         self.isWon = isWon
         self.rottingDays = rottingDays
+        self.description = description
+        self.retired = retired
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__PipelineStage>) {
@@ -113,6 +129,8 @@ public struct PipelineStage: ProtoMessage {
         self.isClosed = c.pointee.is_closed != 0
         self.isWon = c.pointee.is_won != 0
         self.rottingDays = c.pointee.rotting_days
+        self.description = ProtoDecoding.string(c.pointee.description)
+        self.retired = c.pointee.retired != 0
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__PipelineStage>, arena: inout ProtoArena) {
@@ -123,10 +141,12 @@ public struct PipelineStage: ProtoMessage {
         c.pointee.is_closed = self.isClosed ? 1 : 0
         c.pointee.is_won = self.isWon ? 1 : 0
         c.pointee.rotting_days = self.rottingDays
+        if !self.description.isEmpty { c.pointee.description = arena.cString(self.description) }
+        c.pointee.retired = self.retired ? 1 : 0
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "name", "default_probability_percent", "forecast_category", "is_closed", "is_won", "rotting_days"]
+    public static let fieldNames: Set<String> = ["id", "name", "default_probability_percent", "forecast_category", "is_closed", "is_won", "rotting_days", "description", "retired"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -140,6 +160,8 @@ public struct PipelineStage: ProtoMessage {
             case "is_closed": self.isClosed = other.isClosed
             case "is_won": self.isWon = other.isWon
             case "rotting_days": self.rottingDays = other.rottingDays
+            case "description": self.description = other.description
+            case "retired": self.retired = other.retired
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -163,7 +185,9 @@ public struct Pipeline: ProtoMessage {
     /// Ordered; at least one open, one closed-won and one closed-lost stage
     public var stages: [PipelineStage] = []
 
-    /// Exactly one active pipeline per tenant is the default
+    /// Exactly one active pipeline per tenant is the default. Setting it on another
+    /// pipeline clears it here in the same transaction; clearing it is refused
+    /// (make another pipeline the default instead).
     public var isDefault: Bool = false
 
     /// Server-managed: ArchivePipeline
@@ -441,8 +465,14 @@ public struct CreatePipelineRequest: ProtoMessage {
 }
 
 /// "stages" in update_mask replaces the whole ordered list: stages with an id
-/// are kept (renamed/reordered), stages without one are created, and removing
-/// a stage that still holds opportunities fails with FAILED_PRECONDITION.
+/// are kept (renamed, reordered, changed), stages without one are created. A
+/// stage left out is retired (kept after the live stages) when opportunity
+/// history refers to it, and dropped otherwise. Removing a stage that holds open
+/// opportunities needs stage_remap[removed id] = a live open stage of this
+/// pipeline: its deals move there (with history rows) in the same transaction;
+/// without it the update fails with FAILED_PRECONDITION / STAGE_IN_USE. A
+/// stage's is_closed / is_won cannot change while deals are in it.
+/// Mask fields: name, description, stages, is_default.
 public struct UpdatePipelineRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__UpdatePipelineRequest
     public static var protoName: String { "sfa.v1.UpdatePipelineRequest" }
@@ -452,21 +482,29 @@ public struct UpdatePipelineRequest: ProtoMessage {
 
     public var updateMask: [String] = []
 
+    /// Removed stage id -> stage id of the new list that takes its open deals
+    public var stageRemap: [String: String] = [:]
+
     /// A message with every field at its default.
     public init() {}
 
     /// A message with the given fields; the others keep their defaults.
     public init(
         pipeline: Pipeline? = nil,
-        updateMask: [String] = []
+        updateMask: [String] = [],
+        stageRemap: [String: String] = [:]
     ) {
         self.pipeline = pipeline
         self.updateMask = updateMask
+        self.stageRemap = stageRemap
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__UpdatePipelineRequest>) {
         self.pipeline = c.pointee.pipeline.map { Pipeline(cMessage: $0) }
         self.updateMask = ProtoDecoding.array(c.pointee.n_update_mask, c.pointee.update_mask) { ProtoDecoding.string($0) }
+        self.stageRemap = ProtoDecoding.map(c.pointee.n_stage_remap, c.pointee.stage_remap) { entry in
+            (ProtoDecoding.string(entry.pointee.key), ProtoDecoding.string(entry.pointee.value))
+        }
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__UpdatePipelineRequest>, arena: inout ProtoArena) {
@@ -475,10 +513,17 @@ public struct UpdatePipelineRequest: ProtoMessage {
             c.pointee.n_update_mask = self.updateMask.count
             c.pointee.update_mask = arena.stringArray(self.updateMask)
         }
+        if !self.stageRemap.isEmpty {
+            c.pointee.n_stage_remap = self.stageRemap.count
+            c.pointee.stage_remap = arena.mapEntries(self.stageRemap, initialize: sfa__v1__update_pipeline_request__stage_remap_entry__init) { entry, key, value, arena in
+                entry.pointee.key = arena.cString(key)
+                entry.pointee.value = arena.cString(value)
+            }
+        }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["pipeline", "update_mask"]
+    public static let fieldNames: Set<String> = ["pipeline", "update_mask", "stage_remap"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -487,6 +532,7 @@ public struct UpdatePipelineRequest: ProtoMessage {
             switch field {
             case "pipeline": self.pipeline = other.pipeline
             case "update_mask": self.updateMask = other.updateMask
+            case "stage_remap": self.stageRemap = other.stageRemap
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

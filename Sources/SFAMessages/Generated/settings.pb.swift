@@ -242,6 +242,9 @@ public struct TenantSettings: ProtoMessage {
 
     public var updateTimeMs: Int64 = 0
 
+    /// ConvertLead needs a qualified (SQL) lead
+    public var requireQualificationToConvert: Bool = false
+
     /// A message with every field at its default.
     public init() {}
 
@@ -257,7 +260,8 @@ public struct TenantSettings: ProtoMessage {
         workingDays: [Weekday] = [],
         stalledDealDays: Int32 = 0,
         updatedByUserId: String = "",
-        updateTimeMs: Int64 = 0
+        updateTimeMs: Int64 = 0,
+        requireQualificationToConvert: Bool = false
     ) {
         self.version = version
         self.leadStatuses = leadStatuses
@@ -270,6 +274,7 @@ public struct TenantSettings: ProtoMessage {
         self.stalledDealDays = stalledDealDays
         self.updatedByUserId = updatedByUserId
         self.updateTimeMs = updateTimeMs
+        self.requireQualificationToConvert = requireQualificationToConvert
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__TenantSettings>) {
@@ -284,6 +289,7 @@ public struct TenantSettings: ProtoMessage {
         self.stalledDealDays = c.pointee.stalled_deal_days
         self.updatedByUserId = ProtoDecoding.string(c.pointee.updated_by_user_id)
         self.updateTimeMs = c.pointee.update_time_ms
+        self.requireQualificationToConvert = c.pointee.require_qualification_to_convert != 0
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__TenantSettings>, arena: inout ProtoArena) {
@@ -307,10 +313,11 @@ public struct TenantSettings: ProtoMessage {
         c.pointee.stalled_deal_days = self.stalledDealDays
         if !self.updatedByUserId.isEmpty { c.pointee.updated_by_user_id = arena.cString(self.updatedByUserId) }
         c.pointee.update_time_ms = self.updateTimeMs
+        c.pointee.require_qualification_to_convert = self.requireQualificationToConvert ? 1 : 0
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["version", "lead_statuses", "lost_reasons", "require_lost_reason", "quote_discount_approval_threshold_bps", "default_currency_code", "time_zone", "working_days", "stalled_deal_days", "updated_by_user_id", "update_time_ms"]
+    public static let fieldNames: Set<String> = ["version", "lead_statuses", "lost_reasons", "require_lost_reason", "quote_discount_approval_threshold_bps", "default_currency_code", "time_zone", "working_days", "stalled_deal_days", "updated_by_user_id", "update_time_ms", "require_qualification_to_convert"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -328,6 +335,7 @@ public struct TenantSettings: ProtoMessage {
             case "stalled_deal_days": self.stalledDealDays = other.stalledDealDays
             case "updated_by_user_id": self.updatedByUserId = other.updatedByUserId
             case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            case "require_qualification_to_convert": self.requireQualificationToConvert = other.requireQualificationToConvert
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

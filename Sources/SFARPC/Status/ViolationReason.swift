@@ -22,6 +22,9 @@ public enum ViolationReason: String, CaseIterable, Sendable {
     case notFound = "NOT_FOUND"
     /// The record the field refers to is archived.
     case archived = "ARCHIVED"
+    /// The pipeline stage (or tenant list entry) the field names is retired: kept for
+    /// history, no longer usable.
+    case retired = "RETIRED"
     /// A valid value the caller may not use here (a status set by its own
     /// transition, an owner outside the caller's scope, a field a method does not change).
     case notAllowed = "NOT_ALLOWED"

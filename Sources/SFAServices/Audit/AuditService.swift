@@ -44,6 +44,6 @@ public struct AuditService: AuditServiceHandler {
     }
 
     private func isOldestFirst(_ orderBy: String) -> Bool {
-        (try? ListOrder(orderBy)) == .oldestFirst
+        (try? ListOrder(orderBy)) == ListOrder.creation
     }
 }

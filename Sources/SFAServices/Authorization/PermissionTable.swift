@@ -307,8 +307,10 @@ public enum PermissionTable {
         // Reps work their own opportunities end to end; managers their team's. Inside
         // sales creates opportunities (on or after conversion) and reads/edits those it
         // still owns, but moving stages and closing is the account executive's job.
-        // Partners read back the opportunities created from their leads (.own).
-        // Marketing has no direct access (it sees conversions through GetFunnel).
+        // Partners read back the opportunities that came from their leads (.own: the
+        // deal's partner_source_id). Marketing has no direct access (it sees
+        // conversions through GetFunnel). Archiving removes a deal from the figures, so
+        // it is kept to managers and admins: a rep cannot make a lost deal disappear.
         g[OpportunityServiceMethods.createOpportunity.fullName] = [
             .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
         ]
@@ -327,18 +329,23 @@ public enum PermissionTable {
         g[OpportunityServiceMethods.closeOpportunity.fullName] = [
             .admin: .all, .manager: .team, .rep: .own,
         ]
-        g[OpportunityServiceMethods.archiveOpportunity.fullName] = [
+        g[OpportunityServiceMethods.reopenOpportunity.fullName] = [
             .admin: .all, .manager: .team, .rep: .own,
         ]
+        // Deals are reassigned by managers within their team (territory changes, a rep
+        // leaving); reps do not give their deals away, as with leads.
+        g[OpportunityServiceMethods.assignOpportunity.fullName] = [.admin: .all, .manager: .team]
+        g[OpportunityServiceMethods.archiveOpportunity.fullName] = [.admin: .all, .manager: .team]
         g[OpportunityServiceMethods.getOpportunityHistory.fullName] = [
             .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
         ]
 
         // MARK: PipelineService
         // Every tenant member reads the pipelines (needed to create and move
-        // opportunities); only the tenant admin changes them (SPEC §4).
-        g[PipelineServiceMethods.listPipelines.fullName] = tenantMembersRead
-        g[PipelineServiceMethods.getPipeline.fullName] = tenantMembersRead
+        // opportunities), and so do partners: they must interpret the stage ids of the
+        // deals they read. Only the tenant admin changes them (SPEC §4).
+        g[PipelineServiceMethods.listPipelines.fullName] = tenantMembersRead.merging([.partner: .all]) { $1 }
+        g[PipelineServiceMethods.getPipeline.fullName] = tenantMembersRead.merging([.partner: .all]) { $1 }
         g[PipelineServiceMethods.createPipeline.fullName] = tenantAdminOnly
         g[PipelineServiceMethods.updatePipeline.fullName] = tenantAdminOnly
         g[PipelineServiceMethods.archivePipeline.fullName] = tenantAdminOnly

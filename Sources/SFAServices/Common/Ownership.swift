@@ -20,6 +20,13 @@ extension TenantStore {
         return owner
     }
 
+    /// The team of `owner` (an active user `owner` returned): the caller's own from its
+    /// key, anyone else's from the control plane.
+    func ownerTeam(_ owner: String, access: RecordAccess) async throws -> String {
+        guard owner != access.principal.userID else { return access.principal.teamID }
+        return try await controlPlane.user(owner, tenantID: access.tenantID).teamID
+    }
+
     /// The users of team `teamID` of the caller's tenant, for a list's team filter;
     /// nil when no team is asked for.
     func teamMembers(_ teamID: String, access: RecordAccess) async throws -> [String]? {

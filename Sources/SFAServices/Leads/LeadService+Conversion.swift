@@ -16,22 +16,28 @@ extension LeadService {
         validation.reference(request.existingAccountId, "existing_account_id")
         validation.reference(request.existingContactId, "existing_contact_id")
         if let opportunity = request.opportunity {
-            validation.text(opportunity.name, "opportunity.name")
-            if let amount = opportunity.amount { validation.money(amount, "opportunity.amount") }
-            validation.date(opportunity.expectedCloseDate, "opportunity.expected_close_date", required: false)
             validation.reference(opportunity.pipelineId, "opportunity.pipeline_id")
             validation.reference(opportunity.stageId, "opportunity.stage_id")
         }
         try validation.throwIfInvalid()
-        let requestedOwner = request.ownerUserId
-        let owner = requestedOwner.isEmpty ? "" : try await store.owner(requestedOwner, access: access, field: "owner_user_id")
-        let caller = access.principal.userID
-        // Merging that changes the existing account or contact is a change of it: only
-        // as far as the caller's own UpdateAccount / UpdateContact would reach.
-        let accountMerge = request.existingAccountId.isEmpty
-            ? nil : try await RecordAccess.of(context, actingAs: AccountServiceMethods.updateAccount, controlPlane: store.controlPlane)
-        let contactMerge = request.existingContactId.isEmpty
-            ? nil : try await RecordAccess.of(context, actingAs: ContactServiceMethods.updateContact, controlPlane: store.controlPlane)
+        // The records are owned by the requested owner, else the lead's, else the caller;
+        // the lead's owner is read first (its version, checked in the transaction, pins it).
+        let lead = try await store.get(Lead.self, id: request.id, access: access)
+        let requested = !request.ownerUserId.isEmpty ? request.ownerUserId : lead.ownerUserId
+        let owner = try await store.owner(requested, access: access, field: "owner_user_id")
+        let team = try await store.ownerTeam(owner, access: access)
+        // Existing records are found as the caller reads them (reps read every account);
+        // filling their empty fields is a change of them, only as far as the caller's own
+        // UpdateAccount / UpdateContact would reach.
+        let links = ConversionLinks(
+            accountRead: try await RecordAccess.of(context, actingAs: AccountServiceMethods.getAccount, controlPlane: store.controlPlane) ?? access,
+            contactRead: try await RecordAccess.of(context, actingAs: ContactServiceMethods.getContact, controlPlane: store.controlPlane) ?? access,
+            accountMerge: try await RecordAccess.of(context, actingAs: AccountServiceMethods.updateAccount, controlPlane: store.controlPlane),
+            contactMerge: try await RecordAccess.of(context, actingAs: ContactServiceMethods.updateContact, controlPlane: store.controlPlane),
+            owner: owner,
+            team: team,
+            caller: access.principal.userID
+        )
 
         return try await store.write(access, context: context, request: request) { db, trail in
             var lead = try RecordRows.fetch(db, Lead.self, id: request.id, access: access)
@@ -39,44 +45,42 @@ extension LeadService {
             guard lead.version == request.version else {
                 throw StorageError.staleVersion(kind: "lead", id: lead.id, current: lead.version)
             }
-            let recordOwner = !owner.isEmpty ? owner : (lead.ownerUserId.isEmpty ? caller : lead.ownerUserId)
-            let now = nowMs()
-
-            let (account, accountCreated) = try Self.convertAccount(
-                db, lead: lead, request: request, owner: recordOwner, caller: caller, now: now, access: access, merge: accountMerge, trail: &trail)
-            let (contact, contactCreated) = try Self.convertContact(
-                db, lead: lead, accountID: account.id, request: request, owner: recordOwner, caller: caller, now: now, access: access,
-                merge: contactMerge, trail: &trail)
+            let settings = try SettingsRecords.load(db)
+            guard lead.lifecycle == .sql || !settings.requireQualificationToConvert else {
+                throw StorageError.failedPrecondition(reason: "QUALIFICATION_REQUIRED", message: "this tenant converts only qualified (SQL) leads")
+            }
+            if !request.allowDuplicate {
+                let duplicates = try Self.conversionDuplicates(db, lead: lead, request: request, links: links)
+                if !duplicates.isEmpty { return ConvertLeadResponse(converted: false, duplicates: duplicates) }
+            }
+            let (account, accountCreated) = try Self.convertAccount(db, lead: lead, request: request, links: links, trail: &trail)
+            let (contact, contactCreated) = try Self.convertContact(db, lead: lead, accountID: account.id, request: request, links: links, trail: &trail)
             var opportunityID = ""
             if let proposed = request.opportunity {
-                let opportunity = Opportunity(
-                    id: RecordID.make("opp"),
-                    version: 1,
+                var opportunity = Opportunity(
                     name: proposed.name,
                     accountId: account.id,
-                    primaryContactId: contact.id,
                     amount: proposed.amount,
                     expectedCloseDate: proposed.expectedCloseDate,
                     pipelineId: proposed.pipelineId,
                     stageId: proposed.stageId,
-                    state: .open,
                     sourceLeadId: lead.id,
-                    ownerUserId: recordOwner,
-                    createdByUserId: caller,
-                    createTimeMs: now,
-                    updateTimeMs: now
+                    ownerUserId: links.owner,
+                    createdByUserId: links.caller,
+                    teamId: links.team,
+                    contactRoles: [OpportunityContactRole(contactId: contact.id, isPrimary: true)]
                 )
-                try RecordRows.insert(db, opportunity)
-                trail.record(.opportunity, opportunity.id, .create, version: 1, changes: [
-                    AuditLog.change("name", before: nil, after: opportunity.name),
-                    AuditLog.change("source_lead_id", before: nil, after: lead.id),
-                ])
+                opportunity = try TenantStore.insert(db, &trail, opportunity, link: OpportunityRecords.place)
                 opportunityID = opportunity.id
             }
 
             let before = lead
+            let now = nowMs()
             lead.status = .converted
-            lead.customStatus = SettingsRecords.defaultCustomStatus(for: .converted, in: try SettingsRecords.load(db))
+            lead.customStatus = SettingsRecords.defaultCustomStatus(for: .converted, in: settings)
+            // Conversion is a step past SQL: funnel counts are "reached this step or a later one".
+            lead.lifecycle = .sql
+            if lead.sqlTimeMs == 0 { lead.sqlTimeMs = now }
             lead.convertedAccountId = account.id
             lead.convertedContactId = contact.id
             lead.convertedOpportunityId = opportunityID
@@ -85,7 +89,7 @@ extension LeadService {
             lead.updateTimeMs = now
             try RecordRows.update(db, lead, expectedVersion: before.version)
             trail.record(.lead, lead.id, .stateChange, version: lead.version, changes: FieldDiff.changes(before, lead, fields: [
-                "status", "custom_status", "converted_account_id", "converted_contact_id", "converted_opportunity_id",
+                "status", "custom_status", "lifecycle", "sql_time_ms", "converted_account_id", "converted_contact_id", "converted_opportunity_id",
             ]))
             return ConvertLeadResponse(
                 lead: lead,
@@ -93,56 +97,77 @@ extension LeadService {
                 contactId: contact.id,
                 opportunityId: opportunityID,
                 accountCreated: accountCreated,
-                contactCreated: contactCreated
+                contactCreated: contactCreated,
+                converted: true
             )
         }
+    }
+
+    /// Accounts and contacts conversion would create that look like existing ones:
+    /// live accounts with the same normalised company name, live contacts with the same
+    /// email. Those the caller may not read are reported without their id.
+    private static func conversionDuplicates(_ db: Database, lead: Lead, request: ConvertLeadRequest, links: ConversionLinks) throws -> [DuplicateMatch] {
+        var matches: [DuplicateMatch] = []
+        if request.existingAccountId.isEmpty {
+            let nameKey = RecordText.companyKey(request.accountName.isEmpty ? lead.companyName : request.accountName)
+            let statement = try db.cachedStatement(sql: "SELECT data FROM account WHERE name_key = ? AND archived = 0 ORDER BY id LIMIT 10")
+            for data in try Data.fetchAll(statement, arguments: [nameKey]) where !nameKey.isEmpty {
+                let account = try Account(serializedBytes: Array(data))
+                var match = DuplicateMatch(recordKind: .account, matchKind: .companyAndName)
+                if links.accountRead.contains(ownerUserID: account.ownerUserId, createdByUserID: account.createdByUserId) {
+                    match.recordId = account.id
+                    match.displayName = account.name
+                    match.companyName = account.name
+                    match.ownerUserId = account.ownerUserId
+                }
+                matches.append(match)
+            }
+        }
+        let emailKey = RecordText.key(lead.email)
+        if request.existingContactId.isEmpty, !emailKey.isEmpty {
+            let statement = try db.cachedStatement(sql: "SELECT data FROM contact WHERE email_key = ? AND archived = 0 ORDER BY id LIMIT 10")
+            for data in try Data.fetchAll(statement, arguments: [emailKey]) {
+                let contact = try Contact(serializedBytes: Array(data))
+                var match = DuplicateMatch(recordKind: .contact, matchKind: .email)
+                if links.contactRead.contains(ownerUserID: contact.ownerUserId, createdByUserID: contact.createdByUserId) {
+                    match.recordId = contact.id
+                    match.displayName = contact.firstName + " " + contact.lastName
+                    match.email = contact.email
+                    match.ownerUserId = contact.ownerUserId
+                }
+                matches.append(match)
+            }
+        }
+        return matches
     }
 
     private static func convertAccount(
         _ db: Database,
         lead: Lead,
         request: ConvertLeadRequest,
-        owner: String,
-        caller: String,
-        now: Int64,
-        access: RecordAccess,
-        merge: RecordAccess?,
+        links: ConversionLinks,
         trail: inout AuditTrail
     ) throws -> (Account, created: Bool) {
         if !request.existingAccountId.isEmpty {
             // Linking needs the account visible; filling its empty fields needs the right to change it.
             try AccountRecords.requireLinkable(db, id: request.existingAccountId, field: "existing_account_id")
-            let existing = try RecordRows.fetch(db, Account.self, id: request.existingAccountId, access: access)
-            var merged = existing
-            if merged.website.isEmpty { merged.website = lead.website }
-            if merged.phone.isEmpty { merged.phone = lead.phone }
-            if merged != existing {
-                try RecordAccess.requireChangeable(merge, ownerUserID: existing.ownerUserId, createdByUserID: existing.createdByUserId, what: "account")
-                merged.version += 1
-                merged.updateTimeMs = now
-                try RecordRows.update(db, merged, expectedVersion: existing.version)
-                trail.record(.account, merged.id, .merge, version: merged.version, changes: FieldDiff.changes(existing, merged, fields: ["website", "phone"]))
+            let existing = try RecordRows.fetch(db, Account.self, id: request.existingAccountId, access: links.accountRead)
+            let merged = try mergeEmpty(db, &trail, existing, access: links.accountMerge, what: "account") { account in
+                if account.website.isEmpty { account.website = lead.website }
+                if account.phone.isEmpty { account.phone = lead.phone }
             }
             return (merged, false)
         }
         let account = Account(
-            id: RecordID.make("acct"),
-            version: 1,
             name: request.accountName.isEmpty ? lead.companyName : request.accountName,
             kind: .prospect,
             website: lead.website,
             phone: lead.phone,
             sourceLeadId: lead.id,
-            ownerUserId: owner,
-            createdByUserId: caller,
-            createTimeMs: now,
-            updateTimeMs: now
+            ownerUserId: links.owner,
+            createdByUserId: links.caller
         )
-        try RecordRows.insert(db, account)
-        trail.record(.account, account.id, .create, version: 1, changes: [
-            AuditLog.change("name", before: nil, after: account.name), AuditLog.change("source_lead_id", before: nil, after: lead.id),
-        ])
-        return (account, true)
+        return (try TenantStore.insert(db, &trail, account), true)
     }
 
     private static func convertContact(
@@ -150,15 +175,11 @@ extension LeadService {
         lead: Lead,
         accountID: String,
         request: ConvertLeadRequest,
-        owner: String,
-        caller: String,
-        now: Int64,
-        access: RecordAccess,
-        merge: RecordAccess?,
+        links: ConversionLinks,
         trail: inout AuditTrail
     ) throws -> (Contact, created: Bool) {
         if !request.existingContactId.isEmpty {
-            guard let existing = try RecordRows.find(db, Contact.self, id: request.existingContactId, access: access),
+            guard let existing = try RecordRows.find(db, Contact.self, id: request.existingContactId, access: links.contactRead),
                 !existing.archived
             else {
                 throw RPCError.invalidArgument(
@@ -172,25 +193,15 @@ extension LeadService {
                     violations: [FieldViolation("existing_contact_id", .inconsistent, "belongs to account \(existing.accountId)")]
                 )
             }
-            var merged = existing
-            merged.accountId = accountID
-            if merged.email.isEmpty { merged.email = lead.email }
-            if merged.phone.isEmpty { merged.phone = lead.phone }
-            if merged.jobTitle.isEmpty { merged.jobTitle = lead.jobTitle }
-            if merged != existing {
-                try RecordAccess.requireChangeable(merge, ownerUserID: existing.ownerUserId, createdByUserID: existing.createdByUserId, what: "contact")
-                merged.version += 1
-                merged.updateTimeMs = now
-                try RecordRows.update(db, merged, expectedVersion: existing.version)
-                trail.record(.contact, merged.id, .merge, version: merged.version, changes: FieldDiff.changes(existing, merged, fields: [
-                    "account_id", "email", "phone", "job_title",
-                ]))
+            let merged = try mergeEmpty(db, &trail, existing, access: links.contactMerge, what: "contact") { contact in
+                contact.accountId = accountID
+                if contact.email.isEmpty { contact.email = lead.email }
+                if contact.phone.isEmpty { contact.phone = lead.phone }
+                if contact.jobTitle.isEmpty { contact.jobTitle = lead.jobTitle }
             }
             return (merged, false)
         }
         let contact = Contact(
-            id: RecordID.make("cont"),
-            version: 1,
             accountId: accountID,
             firstName: lead.firstName,
             lastName: lead.lastName,
@@ -198,16 +209,40 @@ extension LeadService {
             phone: lead.phone,
             jobTitle: lead.jobTitle,
             sourceLeadId: lead.id,
-            ownerUserId: owner,
-            createdByUserId: caller,
-            createTimeMs: now,
-            updateTimeMs: now
+            ownerUserId: links.owner,
+            createdByUserId: links.caller
         )
-        try RecordRows.insert(db, contact)
-        trail.record(.contact, contact.id, .create, version: 1, changes: [
-            AuditLog.change("name", before: nil, after: contact.firstName + " " + contact.lastName),
-            AuditLog.change("source_lead_id", before: nil, after: lead.id),
-        ])
-        return (contact, true)
+        return (try TenantStore.insert(db, &trail, contact), true)
     }
+
+    /// Fills empty fields of an existing record from the lead (Salesforce-style merge):
+    /// a change of it, so only within `access` (MERGE_NOT_ALLOWED otherwise), audited as
+    /// a merge.
+    private static func mergeEmpty<R: OwnedRecord>(
+        _ db: Database,
+        _ trail: inout AuditTrail,
+        _ existing: R,
+        access: RecordAccess?,
+        what: String,
+        fill: (inout R) -> Void
+    ) throws -> R {
+        var merged = existing
+        fill(&merged)
+        guard merged != existing else { return existing }
+        try RecordAccess.requireChangeable(access, ownerUserID: existing.ownerUserId, createdByUserID: existing.createdByUserId, what: what)
+        guard let access else { return existing }
+        return try TenantStore.commit(db, &trail, before: existing, version: existing.version, action: .merge, access: access) { $0 = merged }
+    }
+}
+
+/// Who conversion acts for, resolved before its transaction: how the caller reads and
+/// may change existing accounts and contacts, and the owner (with team) of what it creates.
+struct ConversionLinks: Sendable {
+    let accountRead: RecordAccess
+    let contactRead: RecordAccess
+    let accountMerge: RecordAccess?
+    let contactMerge: RecordAccess?
+    let owner: String
+    let team: String
+    let caller: String
 }

@@ -2,26 +2,35 @@ import SFAStorage
 public import SFAStubs
 
 extension LeadService {
-    /// Marketing accepts the lead: lifecycle MQL. A nurtured lead comes back as OPEN.
+    /// Marketing accepts the lead: lifecycle MQL. A nurtured lead is recycled: it
+    /// comes back as an OPEN MQL, keeps its first MQL time and counts the return.
     public func markLeadMql(_ request: MarkLeadMqlRequest, context: ServerContext) async throws -> Lead {
         let access = try await store.access(context)
         var validation = Validation()
         validation.text(request.note, "note", required: false, maximumLength: 2000)
         try validation.throwIfInvalid()
         return try await transition(request.id, version: request.version, action: .stateChange, access: access, context: context, request: request) { lead, _ in
-            guard lead.lifecycle == .unclassified || lead.lifecycle == .unspecified else {
+            let recycled = lead.status == .nurture
+            guard lead.lifecycle == .unclassified || lead.lifecycle == .unspecified || recycled else {
                 throw StorageError.failedPrecondition(reason: "INVALID_STATE_TRANSITION", message: "the lead is \(lead.lifecycle) already")
             }
+            let now = nowMs()
             lead.lifecycle = .mql
-            lead.mqlTimeMs = nowMs()
+            if lead.mqlTimeMs == 0 {
+                lead.mqlTimeMs = now
+            } else if recycled {
+                lead.reMqlCount += 1
+            }
+            lead.lastMqlTimeMs = now
             if lead.status == .nurture { lead.status = .open }
             if !request.note.isEmpty { lead.notes = lead.notes.isEmpty ? request.note : lead.notes + "\n" + request.note }
         }
     }
 
     /// Inside sales accepts an MQL: lifecycle SQL, status QUALIFIED, with the criteria
-    /// (need, authority, budget) and who decided. A lead without an identified need
-    /// is disqualified, not qualified.
+    /// (need, authority, budget) and who decided. A lead its owner created and never
+    /// sent to marketing (sales-sourced) is qualified from UNCLASSIFIED. A lead without
+    /// an identified need is disqualified, not qualified.
     public func qualifyLead(_ request: QualifyLeadRequest, context: ServerContext) async throws -> Lead {
         let access = try await store.access(context)
         var validation = Validation()
@@ -30,10 +39,11 @@ extension LeadService {
         try validation.throwIfInvalid()
         let decidedBy = access.principal.userID
         return try await transition(request.id, version: request.version, action: .stateChange, access: access, context: context, request: request) { lead, _ in
-            guard lead.lifecycle == .mql else {
+            let salesSourced = lead.lifecycle == .unclassified && !lead.ownerUserId.isEmpty && lead.createdByUserId == lead.ownerUserId
+            guard lead.lifecycle == .mql || salesSourced else {
                 throw StorageError.failedPrecondition(
                     reason: "INVALID_STATE_TRANSITION",
-                    message: "only an MQL can be qualified; the lead is \(lead.lifecycle)"
+                    message: "only an MQL, or a lead its owner created, can be qualified; the lead is \(lead.lifecycle)"
                 )
             }
             let now = nowMs()

@@ -1,28 +1,180 @@
+import Foundation
 import GRDB
 import SFAStorage
 import SFAStubs
 
-/// How opportunities are stored. Today only ConvertLead writes them; the pipeline
-/// issue adds their service and their stage rules.
-extension Opportunity: OwnedRecord {
+/// How opportunities are stored and checked. The stage decides state, effective
+/// probability and category (`Opportunity.derive`); every change of a tracked field
+/// leaves a history entry in the same transaction (`recordChanged`).
+extension Opportunity: OwnedRecord, ArchivableRecord {
     static var table: String { "opportunity" }
     static var recordKind: RecordKind { .opportunity }
     static var idPrefix: String { "opp" }
     static var fieldPath: String { "opportunity" }
-    static var updatable: Set<String> { [] }
 
-    var columns: [String: (any DatabaseValueConvertible)?] {
-        [
-            "account_id": accountId, "owner_user_id": ownerUserId, "created_by_user_id": createdByUserId,
-            "source_lead_id": sourceLeadId, "update_time_ms": updateTimeMs,
-        ]
+    /// What UpdateOpportunity changes. Stage, pipeline, owner and state have their
+    /// own methods; the rest is server-set.
+    static let updatable: Set<String> = [
+        "name", "amount", "expected_close_date", "probability_override_percent", "forecast_category_override",
+        "next_step", "description", "custom_fields", "contact_roles",
+    ]
+
+    static var creatable: Set<String> { updatable.union(["account_id", "pipeline_id", "stage_id", "owner_user_id"]) }
+
+    /// Order names of ListOpportunities and their columns.
+    static let orders = ["expected_close_date": "expected_close_date", "amount": "amount_sort"]
+
+    /// A partner reads the deals that came from its leads.
+    static var partnerScopeColumn: String { "partner_source_id" }
+
+    /// At most 10^14 major units (any currency): amounts stay exact when scaled for
+    /// sorting, and no deal is that large.
+    static let maximumMajorAmount: Int64 = 100_000_000_000_000
+
+    var recordTeam: String? {
+        get { teamId }
+        set { teamId = newValue ?? "" }
     }
+
+    var columns: [String: (any DatabaseValueConvertible)?] { indexedColumns }
 
     func validate(prefix: String, into validation: inout Validation) {
         validation.text(name, prefix + "name")
-        if let amount { validation.money(amount, prefix + "amount") }
         validation.reference(accountId, prefix + "account_id")
+        validation.check(!accountId.isEmpty, prefix + "account_id", .required, "is required")
+        if let amount {
+            validation.money(amount, prefix + "amount")
+            if let exponent = ISO4217.exponent(of: amount.currencyCode) {
+                let limit = Self.maximumMajorAmount.multipliedReportingOverflow(by: Int64(pow(10, Double(exponent)))).partialValue
+                validation.check(amount.amountMinor <= limit, prefix + "amount.amount_minor", .outOfRange, "is above 10^14 \(amount.currencyCode)")
+            } else {
+                validation.check(false, prefix + "amount.currency_code", .unknownValue, "\(amount.currencyCode) is not an ISO 4217 currency")
+            }
+        } else {
+            validation.check(false, prefix + "amount", .required, "is required")
+        }
+        validation.date(expectedCloseDate, prefix + "expected_close_date", required: true)
+        if let override = probabilityOverridePercent {
+            validation.check((0...100).contains(override), prefix + "probability_override_percent", .outOfRange, "is not 0 to 100")
+        }
+        validation.known(forecastCategoryOverride, prefix + "forecast_category_override", required: false)
+        validation.check(forecastCategoryOverride != .closed, prefix + "forecast_category_override", .notAllowed, "only a won deal is CLOSED")
+        validation.text(nextStep, prefix + "next_step", required: false, maximumLength: 500)
+        validation.text(description, prefix + "description", required: false, maximumLength: 10_000)
+        validation.text(closeNote, prefix + "close_note", required: false, maximumLength: 2000)
+        validation.customFields(customFields, prefix + "custom_fields")
+        validation.check(contactRoles.count <= 50, prefix + "contact_roles", .tooMany, "has more than 50 entries")
+        var contacts: Set<String> = []
+        for (index, role) in contactRoles.enumerated() {
+            let field = "\(prefix)contact_roles[\(index)]"
+            validation.reference(role.contactId, field + ".contact_id")
+            validation.check(!role.contactId.isEmpty, field + ".contact_id", .required, "is required")
+            validation.check(contacts.insert(role.contactId).inserted, field + ".contact_id", .duplicate, "the contact appears twice")
+            validation.known(role.role, field + ".role", required: false)
+        }
+        validation.check(contactRoles.filter(\.isPrimary).count <= 1, prefix + "contact_roles", .inconsistent, "at most one contact is primary")
     }
 
-    func requireWritable() throws {}
+    /// Every change of stage, pipeline, amount, close date, probability, category,
+    /// owner or state is a history entry, written in the change's transaction.
+    static func recordChanged(_ db: Database, from before: Opportunity?, to after: Opportunity, by userID: String) throws {
+        let names = try PipelineRecords.stageNames(db)
+        try OpportunityHistory.record(
+            db, from: before, to: after, stageName: { names[$0] ?? "" }, by: userID, at: after.updateTimeMs, id: RecordID.make("ohist")
+        )
+    }
+}
+
+/// Opportunity rules that read other records: links, the stage, the source lead.
+enum OpportunityRecords {
+    /// Completes a new opportunity in its transaction: checks its account and
+    /// contacts, places it in its pipeline and stage (the default pipeline and its
+    /// first open stage when not given), derives its values, and copies the source
+    /// of the lead it came from (given, or its primary contact's).
+    static func place(_ db: Database, _ opportunity: inout Opportunity) throws {
+        try AccountRecords.requireLinkable(db, id: opportunity.accountId, field: "opportunity.account_id")
+        try linkContacts(db, &opportunity)
+        let pipeline = opportunity.pipelineId.isEmpty
+            ? try PipelineRecords.defaultPipeline(db) : try PipelineRecords.usable(db, id: opportunity.pipelineId, field: "opportunity.pipeline_id")
+        let stage: PipelineStage
+        if opportunity.stageId.isEmpty {
+            guard let first = pipeline.firstOpenStage else {
+                throw StorageError.failedPrecondition(reason: "NO_OPEN_STAGE", message: "pipeline \(pipeline.id) has no open stage")
+            }
+            stage = first
+        } else {
+            stage = try PipelineRecords.usableStage(opportunity.stageId, of: pipeline, field: "opportunity.stage_id")
+            guard !stage.isClosed else {
+                throw RPCError.invalidArgument(
+                    "a new deal is open",
+                    violations: [FieldViolation("opportunity.stage_id", .notAllowed, "\(stage.name) is closed; create the deal open and close it with CloseOpportunity")]
+                )
+            }
+        }
+        opportunity.derive(in: pipeline.id, stage: stage)
+        opportunity.stageEnterTimeMs = opportunity.createTimeMs
+        try copySource(db, &opportunity)
+    }
+
+    /// Re-derives after a change of the deal's own fields (amount, overrides, contacts).
+    static func rederive(_ db: Database, before: Opportunity, after: inout Opportunity) throws {
+        if after.contactRoles != before.contactRoles { try linkContacts(db, &after) }
+        let pipeline = try RecordRows.find(db, Pipeline.self, id: after.pipelineId)
+        if let stage = pipeline?.stages.first(where: { $0.id == after.stageId }) {
+            after.derive(in: after.pipelineId, stage: stage)
+        }
+    }
+
+    /// Checks that the contact roles name live contacts of the deal's account, and
+    /// sets the primary contact.
+    static func linkContacts(_ db: Database, _ opportunity: inout Opportunity) throws {
+        var validation = Validation()
+        for (index, role) in opportunity.contactRoles.enumerated() {
+            let field = "opportunity.contact_roles[\(index)].contact_id"
+            guard let contact = try RecordRows.find(db, Contact.self, id: role.contactId) else {
+                validation.check(false, field, .notFound, "no contact \(role.contactId)")
+                continue
+            }
+            validation.check(!contact.archived, field, .archived, "contact \(role.contactId) is archived")
+            validation.check(contact.accountId == opportunity.accountId, field, .inconsistent, "contact \(role.contactId) is not of account \(opportunity.accountId)")
+        }
+        try validation.throwIfInvalid()
+        opportunity.primaryContactId = opportunity.contactRoles.first(where: \.isPrimary)?.contactId ?? ""
+    }
+
+    /// Copies source, source detail and partner from the lead the deal came from:
+    /// `source_lead_id` when conversion set it, else the primary contact's source lead.
+    private static func copySource(_ db: Database, _ opportunity: inout Opportunity) throws {
+        if opportunity.sourceLeadId.isEmpty, !opportunity.primaryContactId.isEmpty,
+            let contact = try RecordRows.find(db, Contact.self, id: opportunity.primaryContactId)
+        {
+            opportunity.sourceLeadId = contact.sourceLeadId
+        }
+        guard !opportunity.sourceLeadId.isEmpty, let lead = try RecordRows.find(db, Lead.self, id: opportunity.sourceLeadId) else { return }
+        opportunity.source = lead.source
+        opportunity.sourceDetail = lead.sourceDetail
+        opportunity.partnerSourceId = lead.partnerSourceId
+    }
+
+    /// Moves the open deals of a removed stage to `stage` of the same pipeline, each
+    /// with its history entry (a pipeline update's remap).
+    static func moveOpenDeals(_ db: Database, _ trail: inout AuditTrail, from stageID: String, to stage: PipelineStage, in pipelineID: String, access: RecordAccess) throws {
+        let statement = try db.cachedStatement(sql: "SELECT data FROM opportunity WHERE stage_id = ? AND state = ? AND archived = 0")
+        let deals = try Data.fetchAll(statement, arguments: [stageID, OpportunityState.open.rawValue]).map { try Opportunity(serializedBytes: Array($0)) }
+        let now = nowMs()
+        for deal in deals {
+            _ = try TenantStore.commit(db, &trail, before: deal, version: deal.version, action: .stateChange, access: access) { after in
+                after.derive(in: pipelineID, stage: stage)
+                after.stageEnterTimeMs = now
+            }
+        }
+    }
+
+    /// Today in the tenant's time zone, YYYY-MM-DD.
+    static func today(in timeZone: String) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: timeZone) ?? .gmt
+        let day = calendar.dateComponents([.year, .month, .day], from: Date())
+        return String(format: "%04d-%02d-%02d", day.year ?? 1970, day.month ?? 1, day.day ?? 1)
+    }
 }

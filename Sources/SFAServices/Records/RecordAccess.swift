@@ -67,7 +67,7 @@ struct RecordAccess: Sendable {
             // manager sees the queue it routes from.
             return ("(owner_user_id IN (SELECT value FROM json_each(?)) OR owner_user_id = '')", [SQLJSON.array(teamUserIDs)])
         case .own:
-            return (principal.role == .partner ? "created_by_user_id = ?" : "owner_user_id = ?", [principal.userID])
+            return (principal.role == .partner ? "\(Record.partnerScopeColumn) = ?" : "owner_user_id = ?", [principal.userID])
         }
     }
 

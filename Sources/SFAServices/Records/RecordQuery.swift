@@ -61,24 +61,38 @@ struct ListPage<Request: ProtoMessage> {
     let request: PageRequest
     let order: ListOrder
 
+    /// - Parameter orders: the sort columns the list offers besides creation order
+    ///   (order name → column).
     /// - Throws: INVALID_ARGUMENT for an unsupported order or a token this list did not issue.
-    init(_ listRequest: Request, pageSize: Int32, pageToken: String, orderBy: String) throws {
+    init(_ listRequest: Request, pageSize: Int32, pageToken: String, orderBy: String, orders: [String: String] = [:]) throws {
         var bound = listRequest
         try bound.merge(from: Request(), fields: ["page_size", "page_token"])
-        order = try ListOrder(orderBy)
+        order = try ListOrder(orderBy, columns: orders)
         request = try PageRequest(pageSize: pageSize, pageToken: pageToken, binding: Array(Request.protoName.utf8) + [0] + bound.serializedBytes())
+        guard request.after == nil || (order.column == nil) == (request.afterSortValue == nil) else {
+            throw StorageError.invalidPageToken
+        }
     }
 
-    /// The SQL of this page over `query`, in the caller's scope.
+    /// The SQL of this page over `query`, in the caller's scope: it selects `id`,
+    /// `data` and, for a column order, that column (the next token's sort value).
     func sql<R: TenantRecord>(_ query: RecordQuery<R>, scope: (sql: String, arguments: StatementArguments)) -> (sql: String, arguments: StatementArguments) {
         var conditions = [scope.sql] + query.conditions
         var arguments = scope.arguments + query.arguments
-        if let after = request.after {
-            conditions.append(order == .oldestFirst ? "id > ?" : "id < ?")
-            arguments += [after]
+        let after = order.descending ? "<" : ">"
+        if let id = request.after {
+            if let column = order.column, let value = request.afterSortValue {
+                // Keyset: past the last row's (value, id), written so the index on
+                // (column, id) serves it.
+                conditions.append("(\(column) \(after) ? OR (\(column) = ? AND id \(after) ?))")
+                arguments += [value, value, id]
+            } else {
+                conditions.append("id \(after) ?")
+                arguments += [id]
+            }
         }
-        let direction = order == .oldestFirst ? "" : " DESC"
-        let sql = "SELECT id, data FROM \(R.table) WHERE \(conditions.joined(separator: " AND ")) ORDER BY id\(direction) LIMIT ?"
+        let selected = order.column.map { "id, data, \($0)" } ?? "id, data"
+        let sql = "SELECT \(selected) FROM \(R.table) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order.sql) LIMIT ?"
         return (sql, arguments + [request.size])
     }
 
@@ -110,7 +124,7 @@ extension TenantStore {
     ) async throws -> (records: [EncodedMessage<R>], nextPageToken: String) {
         let (sql, arguments) = page.sql(query, scope: withinScope ? access.scope(R.self) : ("1", []))
         let rows = try await read(access) { db in try RecordRows.fetchAllEncoded(db, R.self, sql: sql, arguments: arguments) }
-        return (rows.map(\.record), page.request.nextToken(lastID: rows.last?.id, count: rows.count))
+        return (rows.map(\.record), page.request.nextToken(lastID: rows.last?.id, sortValue: rows.last?.sortValue, count: rows.count))
     }
 
     /// A list response (`recordsField` holding the records, `next_page_token`) written

@@ -21,9 +21,23 @@ enum RecordRows {
         try findEncoded(db, R.self, id: id, access: access).map { try $0.decoded() }
     }
 
+    /// The record with `id` whatever the caller's scope: for rules that follow a link
+    /// the caller did not choose (an opportunity's source lead) and tenant-wide records.
+    static func find<R: TenantRecord>(_ db: Database, _: R.Type, id: String) throws -> R? {
+        try findEncoded(db, R.self, id: id, scope: ("1", [])).map { try $0.decoded() }
+    }
+
     /// The stored encoding of the record with `id`, if it exists and is within the caller's scope.
     static func findEncoded<R: TenantRecord>(_ db: Database, _: R.Type, id: String, access: RecordAccess) throws -> EncodedMessage<R>? {
-        let scope = access.scope(R.self)
+        try findEncoded(db, R.self, id: id, scope: access.scope(R.self))
+    }
+
+    private static func findEncoded<R: TenantRecord>(
+        _ db: Database,
+        _: R.Type,
+        id: String,
+        scope: (sql: String, arguments: StatementArguments)
+    ) throws -> EncodedMessage<R>? {
         let statement = try db.cachedStatement(sql: "SELECT data FROM \(R.table) WHERE id = ? AND \(scope.sql)")
         let rows = try Row.fetchCursor(statement, arguments: [id] + scope.arguments)
         guard try rows.next() != nil else { return nil }
@@ -33,15 +47,22 @@ enum RecordRows {
         return record
     }
 
-    /// The ids and stored encodings of a statement that selects `id, data`.
-    static func fetchAllEncoded<R: TenantRecord>(_ db: Database, _: R.Type, sql: String, arguments: StatementArguments) throws -> [(id: String, record: EncodedMessage<R>)] {
+    /// The ids and stored encodings of a statement that selects `id, data`, and the
+    /// value of a third column (a list's sort column) when it selects one.
+    static func fetchAllEncoded<R: TenantRecord>(
+        _ db: Database,
+        _: R.Type,
+        sql: String,
+        arguments: StatementArguments
+    ) throws -> [(id: String, record: EncodedMessage<R>, sortValue: DatabaseValue?)] {
         let statement = try db.cachedStatement(sql: sql)
         // A cursor's rows point into the statement: each blob is copied once, straight
         // from SQLite's buffer into the bytes kept.
         let rows = try Row.fetchCursor(statement, arguments: arguments)
-        var records: [(id: String, record: EncodedMessage<R>)] = []
+        var records: [(id: String, record: EncodedMessage<R>, sortValue: DatabaseValue?)] = []
+        let sorted = statement.columnCount > 2
         while let row = try rows.next() {
-            records.append((row[0], EncodedMessage(bytes: storedBytes(statement, column: 1))))
+            records.append((row[0], EncodedMessage(bytes: storedBytes(statement, column: 1)), sorted ? row[2] as DatabaseValue : nil))
         }
         return records
     }

@@ -47,10 +47,34 @@ protocol TenantRecord: ProtoMessage {
     /// the owner changes.
     var recordOwner: String? { get set }
     var recordCreator: String? { get set }
+
+    /// The team of an owned record's owner when the record keeps it (nil otherwise):
+    /// stamped from the owner on create and whenever the owner changes, so roll-ups
+    /// keep the team that owned the record when a user later changes team.
+    var recordTeam: String? { get set }
+
+    /// The column a partner key's `.own` scope compares with its user id: the records
+    /// it created, unless the record type traces them otherwise (opportunities: the
+    /// partner whose lead they came from).
+    static var partnerScopeColumn: String { get }
+
+    /// Runs in the transaction of every create (`before` nil) and change of the
+    /// record, once it is stored, for rows that follow a
+    /// record's changes (opportunity stage history).
+    static func recordChanged(_ db: Database, from before: Self?, to after: Self, by userID: String) throws
 }
 
 extension TenantRecord {
     static var creatable: Set<String> { updatable }
+
+    static var partnerScopeColumn: String { "created_by_user_id" }
+
+    var recordTeam: String? {
+        get { nil }
+        set {}
+    }
+
+    static func recordChanged(_ db: Database, from before: Self?, to after: Self, by userID: String) throws {}
 
     var recordOwner: String? {
         get { nil }

@@ -23,36 +23,60 @@ extension TenantStore {
     }
 
     /// Stamps a new record (id, version 1, times; for owned records the caller as
-    /// creator and the owner, checked as `owner` does), validates it whole, and
-    /// inserts it with its audit event. `link` runs in the transaction first, for
-    /// checks against other records.
+    /// creator and the owner, checked as `owner` does, with the owner's team where the
+    /// record keeps it), validates it whole, and inserts it with its audit event.
+    /// `link` runs in the transaction first, for checks against other records and
+    /// values derived from them.
     func create<R: TenantRecord>(
         _ proposed: R,
         access: RecordAccess,
         context: ServerContext,
         request: some ProtoMessage,
-        link: @escaping @Sendable (Database, R) throws -> Void = { _, _ in }
+        link: @escaping @Sendable (Database, inout R) throws -> Void = { _, _ in }
     ) async throws -> R {
-        var record = proposed
-        if R.ownership == .owned {
-            record.recordOwner = try await owner(proposed.recordOwner ?? "", access: access, field: R.fieldPath + ".owner_user_id")
-            record.recordCreator = access.principal.userID
+        let record = try await owned(proposed, access: access)
+        return try await write(access, context: context, request: request) { db, trail in
+            try Self.insert(db, &trail, record, link: link)
         }
+    }
+
+    /// `proposed` with its owner (checked as `owner` does; empty means the caller), the
+    /// owner's team where the record keeps one, and the caller as creator; unchanged
+    /// for tenant-wide records.
+    func owned<R: TenantRecord>(_ proposed: R, access: RecordAccess) async throws -> R {
+        guard R.ownership == .owned else { return proposed }
+        var record = proposed
+        let owner = try await owner(proposed.recordOwner ?? "", access: access, field: R.fieldPath + ".owner_user_id")
+        record.recordOwner = owner
+        record.recordCreator = access.principal.userID
+        if record.recordTeam != nil { record.recordTeam = try await ownerTeam(owner, access: access) }
+        return record
+    }
+
+    /// The one way a new record is stored, inside a write transaction (ConvertLead
+    /// creates its account, contact and opportunity through it too): id, version 1 and
+    /// times stamped, `link` applied, validated whole, inserted, `recordChanged` run,
+    /// audited.
+    static func insert<R: TenantRecord>(
+        _ db: Database,
+        _ trail: inout AuditTrail,
+        _ proposed: R,
+        link: (Database, inout R) throws -> Void = { _, _ in }
+    ) throws -> R {
+        var record = proposed
         let now = nowMs()
         record.id = RecordID.make(R.idPrefix)
         record.version = 1
         record.createTimeMs = now
         record.updateTimeMs = now
+        try link(db, &record)
         var validation = Validation()
         record.validate(prefix: R.fieldPath + ".", into: &validation)
         try validation.throwIfInvalid()
-        let created = record
-        return try await write(access, context: context, request: request) { db, trail in
-            try link(db, created)
-            try RecordRows.insert(db, created)
-            trail.record(R.recordKind, created.id, .create, version: 1, changes: FieldDiff.changes(R(), created))
-            return created
-        }
+        try RecordRows.insert(db, record)
+        try R.recordChanged(db, from: nil, to: record, by: trail.principal.userID)
+        trail.record(R.recordKind, record.id, .create, version: 1, changes: FieldDiff.changes(R(), record))
+        return record
     }
 
     /// Applies the fields of `changes` named in `mask` to the stored record (the
@@ -69,12 +93,15 @@ extension TenantStore {
     ) async throws -> R {
         var changes = changes
         if R.ownership == .owned, mask.contains("owner_user_id") {
-            changes.recordOwner = try await owner(changes.recordOwner ?? "", access: access, field: R.fieldPath + ".owner_user_id")
+            let owner = try await owner(changes.recordOwner ?? "", access: access, field: R.fieldPath + ".owner_user_id")
+            changes.recordOwner = owner
+            if changes.recordTeam != nil { changes.recordTeam = try await ownerTeam(owner, access: access) }
         }
         let checked = changes
         return try await modify(R.self, id: checked.id, version: checked.version, action: .update, access: access, context: context, request: request) {
             db, before, after in
             try mask.apply(checked, to: &after)
+            if mask.contains("owner_user_id") { after.recordTeam = checked.recordTeam }
             try rules(db, before, &after)
         }
     }
@@ -125,8 +152,10 @@ extension TenantStore {
     /// `before` at another version than `version`, lets `change` modify a copy,
     /// refuses a new owner outside the caller's reach, validates the result whole,
     /// and stores it with a new version and an audit event listing every field that
-    /// changed.
-    private static func commit<R: TenantRecord>(
+    /// changed. A change that changes nothing is not written: the record is returned
+    /// as it was, at its version. Services call it directly for records a write
+    /// changes as a side effect (the pipeline that stops being the default).
+    static func commit<R: TenantRecord>(
         _ db: Database,
         _ trail: inout AuditTrail,
         before: R,
@@ -140,6 +169,7 @@ extension TenantStore {
         }
         var after = before
         try change(&after)
+        guard after != before else { return before }
         if let owner = after.recordOwner, owner != before.recordOwner, !access.mayAssign(to: owner) {
             throw RPCError.invalidArgument(
                 "the owner is outside the caller's scope",
@@ -153,6 +183,7 @@ extension TenantStore {
         after.version = before.version + 1
         after.updateTimeMs = nowMs()
         try RecordRows.update(db, after, expectedVersion: before.version)
+        try R.recordChanged(db, from: before, to: after, by: trail.principal.userID)
         trail.record(R.recordKind, before.id, action, version: after.version, changes: FieldDiff.changes(before, after))
         return after
     }

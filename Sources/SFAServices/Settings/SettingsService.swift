@@ -16,7 +16,7 @@ public struct SettingsService: SettingsServiceHandler {
 
     static let updatable: Set<String> = [
         "lead_statuses", "lost_reasons", "require_lost_reason", "quote_discount_approval_threshold_bps",
-        "default_currency_code", "time_zone", "working_days", "stalled_deal_days",
+        "default_currency_code", "time_zone", "working_days", "stalled_deal_days", "require_qualification_to_convert",
     ]
 
     public func getTenantSettings(_ request: GetTenantSettingsRequest, context: ServerContext) async throws -> TenantSettings {

@@ -1,19 +1,23 @@
 import Foundation
+public import GRDB
 
 /// Page sizes and opaque page tokens for every list.
 ///
-/// Lists are ordered by record id, and ids sort by creation time (`RecordID`), so
-/// the order is stable and a token — the last id seen, bound to the list's filter —
-/// returns every record that existed when the listing started exactly once, even
-/// while new records are inserted.
+/// Lists are ordered by record id, and ids sort by creation time (`RecordID`), or by
+/// a column with the id breaking ties (keyset pagination). Either way the order is
+/// total and stable, and a token — the last sort value and id seen, bound to the
+/// list's filter — returns every record that existed when the listing started exactly
+/// once, even while new records are inserted.
 public struct PageRequest: Sendable, Equatable {
     public static let defaultSize = 50
     public static let maximumSize = 500
 
     /// Records to return: 1…`maximumSize`.
     public let size: Int
-    /// Return records with ids greater than this one.
+    /// Return records after the one with this id (in the list's order).
     public let after: String?
+    /// For lists ordered by a column: that column's value in the record with id `after`.
+    public let afterSortValue: DatabaseValue?
     /// The digest of the filter the token is bound to.
     private let fingerprint: String
 
@@ -35,20 +39,29 @@ public struct PageRequest: Sendable, Equatable {
         fingerprint = Self.fingerprint(binding)
         guard !pageToken.isEmpty else {
             after = nil
+            afterSortValue = nil
             return
         }
         guard let decoded = Self.decode(pageToken), decoded.filter == fingerprint else {
             throw .invalidPageToken
         }
         after = decoded.after
+        afterSortValue = decoded.sortValue
     }
 
-    /// The token for the page after one that ended with `lastID`, or "" when `count`
+    /// The token for the page after one that ended with `lastID` (whose sort column,
+    /// if the list has one, holds `sortValue`: an integer or text), or "" when `count`
     /// shows this page was the last.
-    public func nextToken(lastID: String?, count: Int) -> String {
+    public func nextToken(lastID: String?, sortValue: DatabaseValue? = nil, count: Int) -> String {
         guard count >= size, let lastID else { return "" }
+        var text = "v1\n\(fingerprint)\n\(lastID)"
+        switch sortValue?.storage {
+        case .int64(let value): text += "\ni\(value)"
+        case .string(let value): text += "\ns\(value)"
+        default: break
+        }
         // base64url without padding.
-        return Data("v1\n\(fingerprint)\n\(lastID)".utf8).base64EncodedString().utf8.reduce(into: "") { token, byte in
+        return Data(text.utf8).base64EncodedString().utf8.reduce(into: "") { token, byte in
             switch byte {
             case UInt8(ascii: "+"): token.append("-")
             case UInt8(ascii: "/"): token.append("_")
@@ -58,14 +71,23 @@ public struct PageRequest: Sendable, Equatable {
         }
     }
 
-    private static func decode(_ token: String) -> (filter: String, after: String)? {
+    private static func decode(_ token: String) -> (filter: String, after: String, sortValue: DatabaseValue?)? {
         var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard token.count <= 512, let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8)
         else { return nil }
-        let parts = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "v1", !parts[2].isEmpty else { return nil }
-        return (String(parts[1]), String(parts[2]))
+        let parts = text.split(separator: "\n", maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count == 3 || parts.count == 4, parts[0] == "v1", !parts[2].isEmpty else { return nil }
+        var sortValue: DatabaseValue?
+        if parts.count == 4 {
+            let value = parts[3].dropFirst()
+            switch parts[3].first {
+            case "i": guard let number = Int64(value) else { return nil }; sortValue = number.databaseValue
+            case "s": sortValue = String(value).databaseValue
+            default: return nil
+            }
+        }
+        return (String(parts[1]), String(parts[2]), sortValue)
     }
 
     /// A short stable digest of the filter (FNV-1a), so tokens stay small.

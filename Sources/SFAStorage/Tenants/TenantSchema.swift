@@ -10,6 +10,7 @@ public enum TenantSchema {
         ("v2 leads, accounts, contacts, opportunities", migrateV2),
         ("v3 tenant settings and teams", migrateV3),
         ("v4 idempotency key expiry", Idempotency.createExpiryIndex),
+        ("v5 pipelines, opportunity columns and stage history", migrateV5),
     ]
 
     /// The schema version this code writes.

@@ -53,6 +53,22 @@ public enum OpportunityServiceMethods {
         outputType: "sfa.v1.Opportunity",
         isIdempotent: false
     )
+    /// `/sfa.v1.OpportunityService/ReopenOpportunity`
+    public static let reopenOpportunity = MethodDescriptor(
+        service: "sfa.v1.OpportunityService",
+        method: "ReopenOpportunity",
+        inputType: "sfa.v1.ReopenOpportunityRequest",
+        outputType: "sfa.v1.Opportunity",
+        isIdempotent: false
+    )
+    /// `/sfa.v1.OpportunityService/AssignOpportunity`
+    public static let assignOpportunity = MethodDescriptor(
+        service: "sfa.v1.OpportunityService",
+        method: "AssignOpportunity",
+        inputType: "sfa.v1.AssignOpportunityRequest",
+        outputType: "sfa.v1.Opportunity",
+        isIdempotent: false
+    )
     /// `/sfa.v1.OpportunityService/ArchiveOpportunity`
     public static let archiveOpportunity = MethodDescriptor(
         service: "sfa.v1.OpportunityService",
@@ -71,7 +87,7 @@ public enum OpportunityServiceMethods {
     )
 
     /// Every method of the service, in declaration order.
-    public static let all: [MethodDescriptor] = [createOpportunity, getOpportunity, updateOpportunity, listOpportunities, moveOpportunityStage, closeOpportunity, archiveOpportunity, getOpportunityHistory]
+    public static let all: [MethodDescriptor] = [createOpportunity, getOpportunity, updateOpportunity, listOpportunities, moveOpportunityStage, closeOpportunity, reopenOpportunity, assignOpportunity, archiveOpportunity, getOpportunityHistory]
 }
 
 ///
@@ -89,11 +105,17 @@ public protocol OpportunityServiceHandler: RPCService {
     /// Lists opportunities matching the filters.
     func listOpportunities(_ request: ListOpportunitiesRequest, context: ServerContext) async throws -> ListOpportunitiesResponse
 
-    /// Moves the opportunity to another stage of its pipeline (recorded in the history).
+    /// Moves the open opportunity to another open stage (recorded in the history).
     func moveOpportunityStage(_ request: MoveOpportunityStageRequest, context: ServerContext) async throws -> Opportunity
 
     /// Closes the opportunity won or lost (with a lost reason).
     func closeOpportunity(_ request: CloseOpportunityRequest, context: ServerContext) async throws -> Opportunity
+
+    /// Reopens a closed opportunity into an open stage.
+    func reopenOpportunity(_ request: ReopenOpportunityRequest, context: ServerContext) async throws -> Opportunity
+
+    /// Gives the opportunity to another owner.
+    func assignOpportunity(_ request: AssignOpportunityRequest, context: ServerContext) async throws -> Opportunity
 
     /// Archives the opportunity (soft delete); it leaves the analytics.
     func archiveOpportunity(_ request: ArchiveOpportunityRequest, context: ServerContext) async throws -> Opportunity
@@ -127,6 +149,12 @@ extension OpportunityServiceHandler {
             },
             RPCMethodHandler(method: OpportunityServiceMethods.closeOpportunity) { (request: CloseOpportunityRequest, context) in
                 try await self.closeOpportunity(request, context: context)
+            },
+            RPCMethodHandler(method: OpportunityServiceMethods.reopenOpportunity) { (request: ReopenOpportunityRequest, context) in
+                try await self.reopenOpportunity(request, context: context)
+            },
+            RPCMethodHandler(method: OpportunityServiceMethods.assignOpportunity) { (request: AssignOpportunityRequest, context) in
+                try await self.assignOpportunity(request, context: context)
             },
             RPCMethodHandler(method: OpportunityServiceMethods.archiveOpportunity) { (request: ArchiveOpportunityRequest, context) in
                 try await self.archiveOpportunity(request, context: context)
@@ -167,7 +195,7 @@ public struct OpportunityServiceClient: Sendable {
         try await caller.unary(OpportunityServiceMethods.listOpportunities, request: request, responseType: ListOpportunitiesResponse.self, options: options)
     }
 
-    /// Moves the opportunity to another stage of its pipeline (recorded in the history).
+    /// Moves the open opportunity to another open stage (recorded in the history).
     public func moveOpportunityStage(_ request: MoveOpportunityStageRequest, options: CallOptions = CallOptions()) async throws -> Opportunity {
         try await caller.unary(OpportunityServiceMethods.moveOpportunityStage, request: request, responseType: Opportunity.self, options: options)
     }
@@ -175,6 +203,16 @@ public struct OpportunityServiceClient: Sendable {
     /// Closes the opportunity won or lost (with a lost reason).
     public func closeOpportunity(_ request: CloseOpportunityRequest, options: CallOptions = CallOptions()) async throws -> Opportunity {
         try await caller.unary(OpportunityServiceMethods.closeOpportunity, request: request, responseType: Opportunity.self, options: options)
+    }
+
+    /// Reopens a closed opportunity into an open stage.
+    public func reopenOpportunity(_ request: ReopenOpportunityRequest, options: CallOptions = CallOptions()) async throws -> Opportunity {
+        try await caller.unary(OpportunityServiceMethods.reopenOpportunity, request: request, responseType: Opportunity.self, options: options)
+    }
+
+    /// Gives the opportunity to another owner.
+    public func assignOpportunity(_ request: AssignOpportunityRequest, options: CallOptions = CallOptions()) async throws -> Opportunity {
+        try await caller.unary(OpportunityServiceMethods.assignOpportunity, request: request, responseType: Opportunity.self, options: options)
     }
 
     /// Archives the opportunity (soft delete); it leaves the analytics.

@@ -1022,7 +1022,7 @@ const ProtobufCMessageDescriptor sfa__v1__lead__custom_fields_entry__descriptor 
   (ProtobufCMessageInit) sfa__v1__lead__custom_fields_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__lead__field_descriptors[30] =
+static const ProtobufCFieldDescriptor sfa__v1__lead__field_descriptors[32] =
 {
   {
     "id",
@@ -1384,6 +1384,30 @@ static const ProtobufCFieldDescriptor sfa__v1__lead__field_descriptors[30] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "re_mql_count",
+    31,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Lead, re_mql_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "last_mql_time_ms",
+    32,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Lead, last_mql_time_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__lead__field_indices_by_name[] = {
   6,   /* field[6] = company_name */
@@ -1401,6 +1425,7 @@ static const unsigned sfa__v1__lead__field_indices_by_name[] = {
   2,   /* field[2] = first_name */
   0,   /* field[0] = id */
   7,   /* field[7] = job_title */
+  31,   /* field[31] = last_mql_time_ms */
   3,   /* field[3] = last_name */
   11,   /* field[11] = lifecycle */
   20,   /* field[20] = mql_time_ms */
@@ -1409,6 +1434,7 @@ static const unsigned sfa__v1__lead__field_indices_by_name[] = {
   23,   /* field[23] = partner_source_id */
   5,   /* field[5] = phone */
   14,   /* field[14] = qualification */
+  30,   /* field[30] = re_mql_count */
   9,   /* field[9] = source */
   10,   /* field[10] = source_detail */
   21,   /* field[21] = sql_time_ms */
@@ -1420,7 +1446,7 @@ static const unsigned sfa__v1__lead__field_indices_by_name[] = {
 static const ProtobufCIntRange sfa__v1__lead__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 30 }
+  { 0, 32 }
 };
 const ProtobufCMessageDescriptor sfa__v1__lead__descriptor =
 {
@@ -1430,7 +1456,7 @@ const ProtobufCMessageDescriptor sfa__v1__lead__descriptor =
   "Sfa__V1__Lead",
   "sfa.v1",
   sizeof(Sfa__V1__Lead),
-  30,
+  32,
   sfa__v1__lead__field_descriptors,
   sfa__v1__lead__field_indices_by_name,
   1,  sfa__v1__lead__number_ranges,
@@ -2400,7 +2426,7 @@ const ProtobufCMessageDescriptor sfa__v1__convert_lead_opportunity__descriptor =
   (ProtobufCMessageInit) sfa__v1__convert_lead_opportunity__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__convert_lead_request__field_descriptors[7] =
+static const ProtobufCFieldDescriptor sfa__v1__convert_lead_request__field_descriptors[8] =
 {
   {
     "id",
@@ -2486,9 +2512,22 @@ static const ProtobufCFieldDescriptor sfa__v1__convert_lead_request__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "allow_duplicate",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ConvertLeadRequest, allow_duplicate),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__convert_lead_request__field_indices_by_name[] = {
   3,   /* field[3] = account_name */
+  7,   /* field[7] = allow_duplicate */
   2,   /* field[2] = existing_account_id */
   4,   /* field[4] = existing_contact_id */
   0,   /* field[0] = id */
@@ -2499,7 +2538,7 @@ static const unsigned sfa__v1__convert_lead_request__field_indices_by_name[] = {
 static const ProtobufCIntRange sfa__v1__convert_lead_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor sfa__v1__convert_lead_request__descriptor =
 {
@@ -2509,14 +2548,14 @@ const ProtobufCMessageDescriptor sfa__v1__convert_lead_request__descriptor =
   "Sfa__V1__ConvertLeadRequest",
   "sfa.v1",
   sizeof(Sfa__V1__ConvertLeadRequest),
-  7,
+  8,
   sfa__v1__convert_lead_request__field_descriptors,
   sfa__v1__convert_lead_request__field_indices_by_name,
   1,  sfa__v1__convert_lead_request__number_ranges,
   (ProtobufCMessageInit) sfa__v1__convert_lead_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__convert_lead_response__field_descriptors[6] =
+static const ProtobufCFieldDescriptor sfa__v1__convert_lead_response__field_descriptors[8] =
 {
   {
     "lead",
@@ -2590,19 +2629,45 @@ static const ProtobufCFieldDescriptor sfa__v1__convert_lead_response__field_desc
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "converted",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ConvertLeadResponse, converted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "duplicates",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__ConvertLeadResponse, n_duplicates),
+    offsetof(Sfa__V1__ConvertLeadResponse, duplicates),
+    &sfa__v1__duplicate_match__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__convert_lead_response__field_indices_by_name[] = {
   4,   /* field[4] = account_created */
   1,   /* field[1] = account_id */
   5,   /* field[5] = contact_created */
   2,   /* field[2] = contact_id */
+  6,   /* field[6] = converted */
+  7,   /* field[7] = duplicates */
   0,   /* field[0] = lead */
   3,   /* field[3] = opportunity_id */
 };
 static const ProtobufCIntRange sfa__v1__convert_lead_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor sfa__v1__convert_lead_response__descriptor =
 {
@@ -2612,7 +2677,7 @@ const ProtobufCMessageDescriptor sfa__v1__convert_lead_response__descriptor =
   "Sfa__V1__ConvertLeadResponse",
   "sfa.v1",
   sizeof(Sfa__V1__ConvertLeadResponse),
-  6,
+  8,
   sfa__v1__convert_lead_response__field_descriptors,
   sfa__v1__convert_lead_response__field_indices_by_name,
   1,  sfa__v1__convert_lead_response__number_ranges,

@@ -7,6 +7,51 @@
 #endif
 
 #include "sfa/v1/opportunities.pb-c.h"
+void   sfa__v1__opportunity_contact_role__init
+                     (Sfa__V1__OpportunityContactRole         *message)
+{
+  static const Sfa__V1__OpportunityContactRole init_value = SFA__V1__OPPORTUNITY_CONTACT_ROLE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__opportunity_contact_role__get_packed_size
+                     (const Sfa__V1__OpportunityContactRole *message)
+{
+  assert(message->base.descriptor == &sfa__v1__opportunity_contact_role__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__opportunity_contact_role__pack
+                     (const Sfa__V1__OpportunityContactRole *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__opportunity_contact_role__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__opportunity_contact_role__pack_to_buffer
+                     (const Sfa__V1__OpportunityContactRole *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__opportunity_contact_role__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__OpportunityContactRole *
+       sfa__v1__opportunity_contact_role__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__OpportunityContactRole *)
+     protobuf_c_message_unpack (&sfa__v1__opportunity_contact_role__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__opportunity_contact_role__free_unpacked
+                     (Sfa__V1__OpportunityContactRole *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__opportunity_contact_role__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sfa__v1__opportunity__custom_fields_entry__init
                      (Sfa__V1__Opportunity__CustomFieldsEntry         *message)
 {
@@ -373,6 +418,96 @@ void   sfa__v1__close_opportunity_request__free_unpacked
   assert(message->base.descriptor == &sfa__v1__close_opportunity_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__reopen_opportunity_request__init
+                     (Sfa__V1__ReopenOpportunityRequest         *message)
+{
+  static const Sfa__V1__ReopenOpportunityRequest init_value = SFA__V1__REOPEN_OPPORTUNITY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__reopen_opportunity_request__get_packed_size
+                     (const Sfa__V1__ReopenOpportunityRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__reopen_opportunity_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__reopen_opportunity_request__pack
+                     (const Sfa__V1__ReopenOpportunityRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__reopen_opportunity_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__reopen_opportunity_request__pack_to_buffer
+                     (const Sfa__V1__ReopenOpportunityRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__reopen_opportunity_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ReopenOpportunityRequest *
+       sfa__v1__reopen_opportunity_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ReopenOpportunityRequest *)
+     protobuf_c_message_unpack (&sfa__v1__reopen_opportunity_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__reopen_opportunity_request__free_unpacked
+                     (Sfa__V1__ReopenOpportunityRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__reopen_opportunity_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__assign_opportunity_request__init
+                     (Sfa__V1__AssignOpportunityRequest         *message)
+{
+  static const Sfa__V1__AssignOpportunityRequest init_value = SFA__V1__ASSIGN_OPPORTUNITY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__assign_opportunity_request__get_packed_size
+                     (const Sfa__V1__AssignOpportunityRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__assign_opportunity_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__assign_opportunity_request__pack
+                     (const Sfa__V1__AssignOpportunityRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__assign_opportunity_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__assign_opportunity_request__pack_to_buffer
+                     (const Sfa__V1__AssignOpportunityRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__assign_opportunity_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__AssignOpportunityRequest *
+       sfa__v1__assign_opportunity_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__AssignOpportunityRequest *)
+     protobuf_c_message_unpack (&sfa__v1__assign_opportunity_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__assign_opportunity_request__free_unpacked
+                     (Sfa__V1__AssignOpportunityRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__assign_opportunity_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sfa__v1__archive_opportunity_request__init
                      (Sfa__V1__ArchiveOpportunityRequest         *message)
 {
@@ -553,6 +688,70 @@ void   sfa__v1__get_opportunity_history_response__free_unpacked
   assert(message->base.descriptor == &sfa__v1__get_opportunity_history_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+static const ProtobufCFieldDescriptor sfa__v1__opportunity_contact_role__field_descriptors[3] =
+{
+  {
+    "contact_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__OpportunityContactRole, contact_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "role",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__OpportunityContactRole, role),
+    &sfa__v1__contact_role__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "is_primary",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__OpportunityContactRole, is_primary),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__opportunity_contact_role__field_indices_by_name[] = {
+  0,   /* field[0] = contact_id */
+  2,   /* field[2] = is_primary */
+  1,   /* field[1] = role */
+};
+static const ProtobufCIntRange sfa__v1__opportunity_contact_role__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sfa__v1__opportunity_contact_role__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.OpportunityContactRole",
+  "OpportunityContactRole",
+  "Sfa__V1__OpportunityContactRole",
+  "sfa.v1",
+  sizeof(Sfa__V1__OpportunityContactRole),
+  3,
+  sfa__v1__opportunity_contact_role__field_descriptors,
+  sfa__v1__opportunity_contact_role__field_indices_by_name,
+  1,  sfa__v1__opportunity_contact_role__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__opportunity_contact_role__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor sfa__v1__opportunity__custom_fields_entry__field_descriptors[2] =
 {
   {
@@ -604,7 +803,7 @@ const ProtobufCMessageDescriptor sfa__v1__opportunity__custom_fields_entry__desc
   (ProtobufCMessageInit) sfa__v1__opportunity__custom_fields_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__opportunity__field_descriptors[30] =
+static const ProtobufCFieldDescriptor sfa__v1__opportunity__field_descriptors[37] =
 {
   {
     "id",
@@ -966,6 +1165,90 @@ static const ProtobufCFieldDescriptor sfa__v1__opportunity__field_descriptors[30
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "team_id",
+    31,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Opportunity, team_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "weighted_amount",
+    32,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Opportunity, weighted_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "source",
+    33,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Opportunity, source),
+    &sfa__v1__lead_source__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "source_detail",
+    34,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Opportunity, source_detail),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "partner_source_id",
+    35,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Opportunity, partner_source_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "contact_roles",
+    36,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__Opportunity, n_contact_roles),
+    offsetof(Sfa__V1__Opportunity, contact_roles),
+    &sfa__v1__opportunity_contact_role__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_activity_time_ms",
+    37,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Opportunity, next_activity_time_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__opportunity__field_indices_by_name[] = {
   3,   /* field[3] = account_id */
@@ -974,6 +1257,7 @@ static const unsigned sfa__v1__opportunity__field_indices_by_name[] = {
   15,   /* field[15] = close_note */
   16,   /* field[16] = closed_date */
   17,   /* field[17] = closed_time_ms */
+  35,   /* field[35] = contact_roles */
   28,   /* field[28] = create_time_ms */
   27,   /* field[27] = created_by_user_id */
   25,   /* field[25] = custom_fields */
@@ -985,24 +1269,30 @@ static const unsigned sfa__v1__opportunity__field_indices_by_name[] = {
   23,   /* field[23] = last_activity_time_ms */
   14,   /* field[14] = lost_reason */
   2,   /* field[2] = name */
+  36,   /* field[36] = next_activity_time_ms */
   18,   /* field[18] = next_step */
   26,   /* field[26] = owner_user_id */
+  34,   /* field[34] = partner_source_id */
   7,   /* field[7] = pipeline_id */
   4,   /* field[4] = primary_contact_id */
   21,   /* field[21] = primary_quote_id */
   9,   /* field[9] = probability_override_percent */
   10,   /* field[10] = probability_percent */
+  32,   /* field[32] = source */
+  33,   /* field[33] = source_detail */
   20,   /* field[20] = source_lead_id */
   22,   /* field[22] = stage_enter_time_ms */
   8,   /* field[8] = stage_id */
   13,   /* field[13] = state */
+  30,   /* field[30] = team_id */
   29,   /* field[29] = update_time_ms */
   1,   /* field[1] = version */
+  31,   /* field[31] = weighted_amount */
 };
 static const ProtobufCIntRange sfa__v1__opportunity__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 30 }
+  { 0, 37 }
 };
 const ProtobufCMessageDescriptor sfa__v1__opportunity__descriptor =
 {
@@ -1012,7 +1302,7 @@ const ProtobufCMessageDescriptor sfa__v1__opportunity__descriptor =
   "Sfa__V1__Opportunity",
   "sfa.v1",
   sizeof(Sfa__V1__Opportunity),
-  30,
+  37,
   sfa__v1__opportunity__field_descriptors,
   sfa__v1__opportunity__field_indices_by_name,
   1,  sfa__v1__opportunity__number_ranges,
@@ -1146,7 +1436,7 @@ const ProtobufCMessageDescriptor sfa__v1__update_opportunity_request__descriptor
   (ProtobufCMessageInit) sfa__v1__update_opportunity_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__list_opportunities_request__field_descriptors[14] =
+static const ProtobufCFieldDescriptor sfa__v1__list_opportunities_request__field_descriptors[18] =
 {
   {
     "page_size",
@@ -1316,18 +1606,70 @@ static const ProtobufCFieldDescriptor sfa__v1__list_opportunities_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "min_amount",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListOpportunitiesRequest, min_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "max_amount",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListOpportunitiesRequest, max_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "source_lead_id",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListOpportunitiesRequest, source_lead_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "contact_id",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListOpportunitiesRequest, contact_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__list_opportunities_request__field_indices_by_name[] = {
   11,   /* field[11] = account_id */
   10,   /* field[10] = close_date_range */
+  17,   /* field[17] = contact_id */
   8,   /* field[8] = forecast_categories */
   12,   /* field[12] = include_archived */
+  15,   /* field[15] = max_amount */
+  14,   /* field[14] = min_amount */
   2,   /* field[2] = order_by */
   4,   /* field[4] = owner_user_id */
   0,   /* field[0] = page_size */
   1,   /* field[1] = page_token */
   6,   /* field[6] = pipeline_id */
   3,   /* field[3] = query */
+  16,   /* field[16] = source_lead_id */
   7,   /* field[7] = stage_ids */
   9,   /* field[9] = states */
   5,   /* field[5] = team_id */
@@ -1336,7 +1678,7 @@ static const unsigned sfa__v1__list_opportunities_request__field_indices_by_name
 static const ProtobufCIntRange sfa__v1__list_opportunities_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 18 }
 };
 const ProtobufCMessageDescriptor sfa__v1__list_opportunities_request__descriptor =
 {
@@ -1346,7 +1688,7 @@ const ProtobufCMessageDescriptor sfa__v1__list_opportunities_request__descriptor
   "Sfa__V1__ListOpportunitiesRequest",
   "sfa.v1",
   sizeof(Sfa__V1__ListOpportunitiesRequest),
-  14,
+  18,
   sfa__v1__list_opportunities_request__field_descriptors,
   sfa__v1__list_opportunities_request__field_indices_by_name,
   1,  sfa__v1__list_opportunities_request__number_ranges,
@@ -1404,7 +1746,7 @@ const ProtobufCMessageDescriptor sfa__v1__list_opportunities_response__descripto
   (ProtobufCMessageInit) sfa__v1__list_opportunities_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__move_opportunity_stage_request__field_descriptors[5] =
+static const ProtobufCFieldDescriptor sfa__v1__move_opportunity_stage_request__field_descriptors[4] =
 {
   {
     "id",
@@ -1443,24 +1785,12 @@ static const ProtobufCFieldDescriptor sfa__v1__move_opportunity_stage_request__f
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "lost_reason",
-    4,
+    "pipeline_id",
+    6,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__MoveOpportunityStageRequest, lost_reason),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "close_note",
-    5,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__MoveOpportunityStageRequest, close_note),
+    offsetof(Sfa__V1__MoveOpportunityStageRequest, pipeline_id),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
@@ -1468,16 +1798,16 @@ static const ProtobufCFieldDescriptor sfa__v1__move_opportunity_stage_request__f
   },
 };
 static const unsigned sfa__v1__move_opportunity_stage_request__field_indices_by_name[] = {
-  4,   /* field[4] = close_note */
   0,   /* field[0] = id */
-  3,   /* field[3] = lost_reason */
+  3,   /* field[3] = pipeline_id */
   2,   /* field[2] = stage_id */
   1,   /* field[1] = version */
 };
-static const ProtobufCIntRange sfa__v1__move_opportunity_stage_request__number_ranges[1 + 1] =
+static const ProtobufCIntRange sfa__v1__move_opportunity_stage_request__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 6, 3 },
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor sfa__v1__move_opportunity_stage_request__descriptor =
 {
@@ -1487,10 +1817,10 @@ const ProtobufCMessageDescriptor sfa__v1__move_opportunity_stage_request__descri
   "Sfa__V1__MoveOpportunityStageRequest",
   "sfa.v1",
   sizeof(Sfa__V1__MoveOpportunityStageRequest),
-  5,
+  4,
   sfa__v1__move_opportunity_stage_request__field_descriptors,
   sfa__v1__move_opportunity_stage_request__field_indices_by_name,
-  1,  sfa__v1__move_opportunity_stage_request__number_ranges,
+  2,  sfa__v1__move_opportunity_stage_request__number_ranges,
   (ProtobufCMessageInit) sfa__v1__move_opportunity_stage_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -1610,6 +1940,134 @@ const ProtobufCMessageDescriptor sfa__v1__close_opportunity_request__descriptor 
   (ProtobufCMessageInit) sfa__v1__close_opportunity_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor sfa__v1__reopen_opportunity_request__field_descriptors[3] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ReopenOpportunityRequest, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ReopenOpportunityRequest, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stage_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ReopenOpportunityRequest, stage_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__reopen_opportunity_request__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+  2,   /* field[2] = stage_id */
+  1,   /* field[1] = version */
+};
+static const ProtobufCIntRange sfa__v1__reopen_opportunity_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sfa__v1__reopen_opportunity_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ReopenOpportunityRequest",
+  "ReopenOpportunityRequest",
+  "Sfa__V1__ReopenOpportunityRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__ReopenOpportunityRequest),
+  3,
+  sfa__v1__reopen_opportunity_request__field_descriptors,
+  sfa__v1__reopen_opportunity_request__field_indices_by_name,
+  1,  sfa__v1__reopen_opportunity_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__reopen_opportunity_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__assign_opportunity_request__field_descriptors[3] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AssignOpportunityRequest, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AssignOpportunityRequest, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "owner_user_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AssignOpportunityRequest, owner_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__assign_opportunity_request__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+  2,   /* field[2] = owner_user_id */
+  1,   /* field[1] = version */
+};
+static const ProtobufCIntRange sfa__v1__assign_opportunity_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sfa__v1__assign_opportunity_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.AssignOpportunityRequest",
+  "AssignOpportunityRequest",
+  "Sfa__V1__AssignOpportunityRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__AssignOpportunityRequest),
+  3,
+  sfa__v1__assign_opportunity_request__field_descriptors,
+  sfa__v1__assign_opportunity_request__field_indices_by_name,
+  1,  sfa__v1__assign_opportunity_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__assign_opportunity_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor sfa__v1__archive_opportunity_request__field_descriptors[2] =
 {
   {
@@ -1661,7 +2119,7 @@ const ProtobufCMessageDescriptor sfa__v1__archive_opportunity_request__descripto
   (ProtobufCMessageInit) sfa__v1__archive_opportunity_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__opportunity_history_entry__field_descriptors[17] =
+static const ProtobufCFieldDescriptor sfa__v1__opportunity_history_entry__field_descriptors[25] =
 {
   {
     "id",
@@ -1867,6 +2325,102 @@ static const ProtobufCFieldDescriptor sfa__v1__opportunity_history_entry__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "kind",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__OpportunityHistoryEntry, kind),
+    &sfa__v1__opportunity_change_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pipeline_id",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__OpportunityHistoryEntry, pipeline_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "previous_pipeline_id",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__OpportunityHistoryEntry, previous_pipeline_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "owner_user_id",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__OpportunityHistoryEntry, owner_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "previous_owner_user_id",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__OpportunityHistoryEntry, previous_owner_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "previous_state",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__OpportunityHistoryEntry, previous_state),
+    &sfa__v1__opportunity_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lost_reason",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__OpportunityHistoryEntry, lost_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__OpportunityHistoryEntry, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__opportunity_history_entry__field_indices_by_name[] = {
   8,   /* field[8] = amount */
@@ -1875,22 +2429,30 @@ static const unsigned sfa__v1__opportunity_history_entry__field_indices_by_name[
   10,   /* field[10] = expected_close_date */
   14,   /* field[14] = forecast_category */
   0,   /* field[0] = id */
+  17,   /* field[17] = kind */
+  23,   /* field[23] = lost_reason */
   1,   /* field[1] = opportunity_id */
+  20,   /* field[20] = owner_user_id */
+  18,   /* field[18] = pipeline_id */
   9,   /* field[9] = previous_amount */
   11,   /* field[11] = previous_expected_close_date */
   15,   /* field[15] = previous_forecast_category */
+  21,   /* field[21] = previous_owner_user_id */
+  19,   /* field[19] = previous_pipeline_id */
   13,   /* field[13] = previous_probability_percent */
   6,   /* field[6] = previous_stage_id */
   7,   /* field[7] = previous_stage_name */
+  22,   /* field[22] = previous_state */
   12,   /* field[12] = probability_percent */
   4,   /* field[4] = stage_id */
   5,   /* field[5] = stage_name */
   16,   /* field[16] = state */
+  24,   /* field[24] = version */
 };
 static const ProtobufCIntRange sfa__v1__opportunity_history_entry__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 17 }
+  { 0, 25 }
 };
 const ProtobufCMessageDescriptor sfa__v1__opportunity_history_entry__descriptor =
 {
@@ -1900,7 +2462,7 @@ const ProtobufCMessageDescriptor sfa__v1__opportunity_history_entry__descriptor 
   "Sfa__V1__OpportunityHistoryEntry",
   "sfa.v1",
   sizeof(Sfa__V1__OpportunityHistoryEntry),
-  17,
+  25,
   sfa__v1__opportunity_history_entry__field_descriptors,
   sfa__v1__opportunity_history_entry__field_indices_by_name,
   1,  sfa__v1__opportunity_history_entry__number_ranges,
@@ -2084,7 +2646,87 @@ const ProtobufCEnumDescriptor sfa__v1__close_outcome__descriptor =
   sfa__v1__close_outcome__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor sfa__v1__opportunity_service__method_descriptors[8] =
+static const ProtobufCEnumValue sfa__v1__contact_role__enum_values_by_number[7] =
+{
+  { "CONTACT_ROLE_UNSPECIFIED", "SFA__V1__CONTACT_ROLE__CONTACT_ROLE_UNSPECIFIED", 0 },
+  { "CONTACT_ROLE_DECISION_MAKER", "SFA__V1__CONTACT_ROLE__CONTACT_ROLE_DECISION_MAKER", 1 },
+  { "CONTACT_ROLE_ECONOMIC_BUYER", "SFA__V1__CONTACT_ROLE__CONTACT_ROLE_ECONOMIC_BUYER", 2 },
+  { "CONTACT_ROLE_INFLUENCER", "SFA__V1__CONTACT_ROLE__CONTACT_ROLE_INFLUENCER", 3 },
+  { "CONTACT_ROLE_EVALUATOR", "SFA__V1__CONTACT_ROLE__CONTACT_ROLE_EVALUATOR", 4 },
+  { "CONTACT_ROLE_USER", "SFA__V1__CONTACT_ROLE__CONTACT_ROLE_USER", 5 },
+  { "CONTACT_ROLE_OTHER", "SFA__V1__CONTACT_ROLE__CONTACT_ROLE_OTHER", 6 },
+};
+static const ProtobufCIntRange sfa__v1__contact_role__value_ranges[] = {
+{0, 0},{0, 7}
+};
+static const ProtobufCEnumValueIndex sfa__v1__contact_role__enum_values_by_name[7] =
+{
+  { "CONTACT_ROLE_DECISION_MAKER", 1 },
+  { "CONTACT_ROLE_ECONOMIC_BUYER", 2 },
+  { "CONTACT_ROLE_EVALUATOR", 4 },
+  { "CONTACT_ROLE_INFLUENCER", 3 },
+  { "CONTACT_ROLE_OTHER", 6 },
+  { "CONTACT_ROLE_UNSPECIFIED", 0 },
+  { "CONTACT_ROLE_USER", 5 },
+};
+const ProtobufCEnumDescriptor sfa__v1__contact_role__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.ContactRole",
+  "ContactRole",
+  "Sfa__V1__ContactRole",
+  "sfa.v1",
+  7,
+  sfa__v1__contact_role__enum_values_by_number,
+  7,
+  sfa__v1__contact_role__enum_values_by_name,
+  1,
+  sfa__v1__contact_role__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue sfa__v1__opportunity_change_kind__enum_values_by_number[9] =
+{
+  { "OPPORTUNITY_CHANGE_KIND_UNSPECIFIED", "SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_UNSPECIFIED", 0 },
+  { "OPPORTUNITY_CHANGE_KIND_CREATED", "SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_CREATED", 1 },
+  { "OPPORTUNITY_CHANGE_KIND_STAGE_CHANGED", "SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_STAGE_CHANGED", 2 },
+  { "OPPORTUNITY_CHANGE_KIND_PIPELINE_CHANGED", "SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_PIPELINE_CHANGED", 3 },
+  { "OPPORTUNITY_CHANGE_KIND_CLOSED_WON", "SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_CLOSED_WON", 4 },
+  { "OPPORTUNITY_CHANGE_KIND_CLOSED_LOST", "SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_CLOSED_LOST", 5 },
+  { "OPPORTUNITY_CHANGE_KIND_REOPENED", "SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_REOPENED", 6 },
+  { "OPPORTUNITY_CHANGE_KIND_OWNER_CHANGED", "SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_OWNER_CHANGED", 7 },
+  { "OPPORTUNITY_CHANGE_KIND_UPDATED", "SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_UPDATED", 8 },
+};
+static const ProtobufCIntRange sfa__v1__opportunity_change_kind__value_ranges[] = {
+{0, 0},{0, 9}
+};
+static const ProtobufCEnumValueIndex sfa__v1__opportunity_change_kind__enum_values_by_name[9] =
+{
+  { "OPPORTUNITY_CHANGE_KIND_CLOSED_LOST", 5 },
+  { "OPPORTUNITY_CHANGE_KIND_CLOSED_WON", 4 },
+  { "OPPORTUNITY_CHANGE_KIND_CREATED", 1 },
+  { "OPPORTUNITY_CHANGE_KIND_OWNER_CHANGED", 7 },
+  { "OPPORTUNITY_CHANGE_KIND_PIPELINE_CHANGED", 3 },
+  { "OPPORTUNITY_CHANGE_KIND_REOPENED", 6 },
+  { "OPPORTUNITY_CHANGE_KIND_STAGE_CHANGED", 2 },
+  { "OPPORTUNITY_CHANGE_KIND_UNSPECIFIED", 0 },
+  { "OPPORTUNITY_CHANGE_KIND_UPDATED", 8 },
+};
+const ProtobufCEnumDescriptor sfa__v1__opportunity_change_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.OpportunityChangeKind",
+  "OpportunityChangeKind",
+  "Sfa__V1__OpportunityChangeKind",
+  "sfa.v1",
+  9,
+  sfa__v1__opportunity_change_kind__enum_values_by_number,
+  9,
+  sfa__v1__opportunity_change_kind__enum_values_by_name,
+  1,
+  sfa__v1__opportunity_change_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor sfa__v1__opportunity_service__method_descriptors[10] =
 {
   { "CreateOpportunity", &sfa__v1__create_opportunity_request__descriptor, &sfa__v1__opportunity__descriptor },
   { "GetOpportunity", &sfa__v1__get_opportunity_request__descriptor, &sfa__v1__opportunity__descriptor },
@@ -2092,17 +2734,21 @@ static const ProtobufCMethodDescriptor sfa__v1__opportunity_service__method_desc
   { "ListOpportunities", &sfa__v1__list_opportunities_request__descriptor, &sfa__v1__list_opportunities_response__descriptor },
   { "MoveOpportunityStage", &sfa__v1__move_opportunity_stage_request__descriptor, &sfa__v1__opportunity__descriptor },
   { "CloseOpportunity", &sfa__v1__close_opportunity_request__descriptor, &sfa__v1__opportunity__descriptor },
+  { "ReopenOpportunity", &sfa__v1__reopen_opportunity_request__descriptor, &sfa__v1__opportunity__descriptor },
+  { "AssignOpportunity", &sfa__v1__assign_opportunity_request__descriptor, &sfa__v1__opportunity__descriptor },
   { "ArchiveOpportunity", &sfa__v1__archive_opportunity_request__descriptor, &sfa__v1__opportunity__descriptor },
   { "GetOpportunityHistory", &sfa__v1__get_opportunity_history_request__descriptor, &sfa__v1__get_opportunity_history_response__descriptor },
 };
 const unsigned sfa__v1__opportunity_service__method_indices_by_name[] = {
-  6,        /* ArchiveOpportunity */
+  8,        /* ArchiveOpportunity */
+  7,        /* AssignOpportunity */
   5,        /* CloseOpportunity */
   0,        /* CreateOpportunity */
   1,        /* GetOpportunity */
-  7,        /* GetOpportunityHistory */
+  9,        /* GetOpportunityHistory */
   3,        /* ListOpportunities */
   4,        /* MoveOpportunityStage */
+  6,        /* ReopenOpportunity */
   2         /* UpdateOpportunity */
 };
 const ProtobufCServiceDescriptor sfa__v1__opportunity_service__descriptor =
@@ -2112,7 +2758,7 @@ const ProtobufCServiceDescriptor sfa__v1__opportunity_service__descriptor =
   "OpportunityService",
   "Sfa__V1__OpportunityService",
   "sfa.v1",
-  8,
+  10,
   sfa__v1__opportunity_service__method_descriptors,
   sfa__v1__opportunity_service__method_indices_by_name
 };
@@ -2164,13 +2810,29 @@ void sfa__v1__opportunity_service__close_opportunity(ProtobufCService *service,
   assert(service->descriptor == &sfa__v1__opportunity_service__descriptor);
   service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void sfa__v1__opportunity_service__reopen_opportunity(ProtobufCService *service,
+                                                      const Sfa__V1__ReopenOpportunityRequest *input,
+                                                      Sfa__V1__Opportunity_Closure closure,
+                                                      void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__opportunity_service__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__opportunity_service__assign_opportunity(ProtobufCService *service,
+                                                      const Sfa__V1__AssignOpportunityRequest *input,
+                                                      Sfa__V1__Opportunity_Closure closure,
+                                                      void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__opportunity_service__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void sfa__v1__opportunity_service__archive_opportunity(ProtobufCService *service,
                                                        const Sfa__V1__ArchiveOpportunityRequest *input,
                                                        Sfa__V1__Opportunity_Closure closure,
                                                        void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__opportunity_service__descriptor);
-  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__opportunity_service__get_opportunity_history(ProtobufCService *service,
                                                            const Sfa__V1__GetOpportunityHistoryRequest *input,
@@ -2178,7 +2840,7 @@ void sfa__v1__opportunity_service__get_opportunity_history(ProtobufCService *ser
                                                            void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__opportunity_service__descriptor);
-  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__opportunity_service__init (Sfa__V1__OpportunityService_Service *service,
                                          Sfa__V1__OpportunityService_ServiceDestroy destroy)

@@ -277,6 +277,12 @@ void   sfa__v1__create_pipeline_request__free_unpacked
   assert(message->base.descriptor == &sfa__v1__create_pipeline_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__update_pipeline_request__stage_remap_entry__init
+                     (Sfa__V1__UpdatePipelineRequest__StageRemapEntry         *message)
+{
+  static const Sfa__V1__UpdatePipelineRequest__StageRemapEntry init_value = SFA__V1__UPDATE_PIPELINE_REQUEST__STAGE_REMAP_ENTRY__INIT;
+  *message = init_value;
+}
 void   sfa__v1__update_pipeline_request__init
                      (Sfa__V1__UpdatePipelineRequest         *message)
 {
@@ -367,7 +373,7 @@ void   sfa__v1__archive_pipeline_request__free_unpacked
   assert(message->base.descriptor == &sfa__v1__archive_pipeline_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage__field_descriptors[7] =
+static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage__field_descriptors[9] =
 {
   {
     "id",
@@ -453,20 +459,46 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "description",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__PipelineStage, description),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "retired",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__PipelineStage, retired),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__pipeline_stage__field_indices_by_name[] = {
   2,   /* field[2] = default_probability_percent */
+  7,   /* field[7] = description */
   3,   /* field[3] = forecast_category */
   0,   /* field[0] = id */
   4,   /* field[4] = is_closed */
   5,   /* field[5] = is_won */
   1,   /* field[1] = name */
+  8,   /* field[8] = retired */
   6,   /* field[6] = rotting_days */
 };
 static const ProtobufCIntRange sfa__v1__pipeline_stage__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor sfa__v1__pipeline_stage__descriptor =
 {
@@ -476,7 +508,7 @@ const ProtobufCMessageDescriptor sfa__v1__pipeline_stage__descriptor =
   "Sfa__V1__PipelineStage",
   "sfa.v1",
   sizeof(Sfa__V1__PipelineStage),
-  7,
+  9,
   sfa__v1__pipeline_stage__field_descriptors,
   sfa__v1__pipeline_stage__field_indices_by_name,
   1,  sfa__v1__pipeline_stage__number_ranges,
@@ -829,7 +861,58 @@ const ProtobufCMessageDescriptor sfa__v1__create_pipeline_request__descriptor =
   (ProtobufCMessageInit) sfa__v1__create_pipeline_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__update_pipeline_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor sfa__v1__update_pipeline_request__stage_remap_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__UpdatePipelineRequest__StageRemapEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__UpdatePipelineRequest__StageRemapEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__update_pipeline_request__stage_remap_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange sfa__v1__update_pipeline_request__stage_remap_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__update_pipeline_request__stage_remap_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.UpdatePipelineRequest.StageRemapEntry",
+  "StageRemapEntry",
+  "Sfa__V1__UpdatePipelineRequest__StageRemapEntry",
+  "sfa.v1",
+  sizeof(Sfa__V1__UpdatePipelineRequest__StageRemapEntry),
+  2,
+  sfa__v1__update_pipeline_request__stage_remap_entry__field_descriptors,
+  sfa__v1__update_pipeline_request__stage_remap_entry__field_indices_by_name,
+  1,  sfa__v1__update_pipeline_request__stage_remap_entry__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__update_pipeline_request__stage_remap_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__update_pipeline_request__field_descriptors[3] =
 {
   {
     "pipeline",
@@ -855,15 +938,28 @@ static const ProtobufCFieldDescriptor sfa__v1__update_pipeline_request__field_de
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "stage_remap",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__UpdatePipelineRequest, n_stage_remap),
+    offsetof(Sfa__V1__UpdatePipelineRequest, stage_remap),
+    &sfa__v1__update_pipeline_request__stage_remap_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__update_pipeline_request__field_indices_by_name[] = {
   0,   /* field[0] = pipeline */
+  2,   /* field[2] = stage_remap */
   1,   /* field[1] = update_mask */
 };
 static const ProtobufCIntRange sfa__v1__update_pipeline_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor sfa__v1__update_pipeline_request__descriptor =
 {
@@ -873,7 +969,7 @@ const ProtobufCMessageDescriptor sfa__v1__update_pipeline_request__descriptor =
   "Sfa__V1__UpdatePipelineRequest",
   "sfa.v1",
   sizeof(Sfa__V1__UpdatePipelineRequest),
-  2,
+  3,
   sfa__v1__update_pipeline_request__field_descriptors,
   sfa__v1__update_pipeline_request__field_indices_by_name,
   1,  sfa__v1__update_pipeline_request__number_ranges,

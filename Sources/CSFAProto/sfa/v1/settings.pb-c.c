@@ -637,7 +637,7 @@ const ProtobufCMessageDescriptor sfa__v1__lost_reason__descriptor =
   (ProtobufCMessageInit) sfa__v1__lost_reason__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptors[11] =
+static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptors[12] =
 {
   {
     "version",
@@ -771,6 +771,18 @@ static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "require_qualification_to_convert",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantSettings, require_qualification_to_convert),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__tenant_settings__field_indices_by_name[] = {
   5,   /* field[5] = default_currency_code */
@@ -778,6 +790,7 @@ static const unsigned sfa__v1__tenant_settings__field_indices_by_name[] = {
   2,   /* field[2] = lost_reasons */
   4,   /* field[4] = quote_discount_approval_threshold_bps */
   3,   /* field[3] = require_lost_reason */
+  11,   /* field[11] = require_qualification_to_convert */
   8,   /* field[8] = stalled_deal_days */
   6,   /* field[6] = time_zone */
   10,   /* field[10] = update_time_ms */
@@ -788,7 +801,7 @@ static const unsigned sfa__v1__tenant_settings__field_indices_by_name[] = {
 static const ProtobufCIntRange sfa__v1__tenant_settings__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor sfa__v1__tenant_settings__descriptor =
 {
@@ -798,7 +811,7 @@ const ProtobufCMessageDescriptor sfa__v1__tenant_settings__descriptor =
   "Sfa__V1__TenantSettings",
   "sfa.v1",
   sizeof(Sfa__V1__TenantSettings),
-  11,
+  12,
   sfa__v1__tenant_settings__field_descriptors,
   sfa__v1__tenant_settings__field_indices_by_name,
   1,  sfa__v1__tenant_settings__number_ranges,

@@ -270,11 +270,13 @@ struct  Sfa__V1__Lead
   char *converted_opportunity_id;
   int64_t converted_time_ms;
   /*
-   * When it became MQL (0 = never); feeds the funnel
+   * When it first became MQL (0 = never); kept when the lead is recycled
+   * (nurture -> MQL again); feeds the funnel
    */
   int64_t mql_time_ms;
   /*
-   * When it became SQL (0 = never)
+   * When it became SQL (0 = never); a converted lead has one (conversion
+   * counts as reaching SQL)
    */
   int64_t sql_time_ms;
   /*
@@ -304,14 +306,22 @@ struct  Sfa__V1__Lead
   char *created_by_user_id;
   int64_t create_time_ms;
   int64_t update_time_ms;
+  /*
+   * Server-set: how often the lead came back from nurture as MQL
+   */
+  int32_t re_mql_count;
+  /*
+   * Server-set: the latest time it became MQL (= mql_time_ms until recycled)
+   */
+  int64_t last_mql_time_ms;
 };
 #define SFA__V1__LEAD__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__lead__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SFA__V1__LEAD_SOURCE__LEAD_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, SFA__V1__LEAD_LIFECYCLE__LEAD_LIFECYCLE_UNSPECIFIED, SFA__V1__LEAD_STATUS__LEAD_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SFA__V1__LEAD_SOURCE__LEAD_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, SFA__V1__LEAD_LIFECYCLE__LEAD_LIFECYCLE_UNSPECIFIED, SFA__V1__LEAD_STATUS__LEAD_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
 
 
 /*
- * A possible duplicate found for a lead being created or imported.
+ * A possible duplicate found for a lead being created, imported or converted.
  * Matches the caller may not read are reported with record_id and the
  * descriptive fields empty (their existence is all that is revealed).
  */
@@ -319,7 +329,7 @@ struct  Sfa__V1__DuplicateMatch
 {
   ProtobufCMessage base;
   /*
-   * LEAD or CONTACT
+   * LEAD, CONTACT or ACCOUNT
    */
   Sfa__V1__RecordKind record_kind;
   char *record_id;
@@ -446,7 +456,8 @@ struct  Sfa__V1__ListLeadsResponse
 
 
 /*
- * Marketing accepts the lead: lifecycle -> MQL.
+ * Marketing accepts the lead: lifecycle -> MQL. An unclassified lead, or a
+ * lead in NURTURE (recycling: the first MQL time is kept, re_mql_count grows).
  */
 struct  Sfa__V1__MarkLeadMqlRequest
 {
@@ -462,6 +473,8 @@ struct  Sfa__V1__MarkLeadMqlRequest
 
 /*
  * Inside sales qualifies the lead: lifecycle -> SQL, status -> QUALIFIED.
+ * An MQL, or an unclassified lead its owner created (sales-sourced: it never
+ * passes through marketing).
  */
 struct  Sfa__V1__QualifyLeadRequest
 {
@@ -565,10 +578,15 @@ struct  Sfa__V1__ConvertLeadRequest
    * Owner of created records; empty = the lead's owner
    */
   char *owner_user_id;
+  /*
+   * Create the account and contact even when likely duplicates exist (same
+   * normalised company name; same contact email)
+   */
+  protobuf_c_boolean allow_duplicate;
 };
 #define SFA__V1__CONVERT_LEAD_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__convert_lead_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Sfa__V1__ConvertLeadResponse
@@ -589,10 +607,18 @@ struct  Sfa__V1__ConvertLeadResponse
    */
   protobuf_c_boolean account_created;
   protobuf_c_boolean contact_created;
+  /*
+   * False: nothing was converted because the account or contact to be created
+   * looks like an existing one (listed in duplicates); convert into it with
+   * existing_account_id / existing_contact_id, or again with allow_duplicate
+   */
+  protobuf_c_boolean converted;
+  size_t n_duplicates;
+  Sfa__V1__DuplicateMatch **duplicates;
 };
 #define SFA__V1__CONVERT_LEAD_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__convert_lead_response__descriptor) \
-    , NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+    , NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL }
 
 
 /*

@@ -15,8 +15,10 @@ PROTOBUF_C__BEGIN_DECLS
 #endif
 
 #include "sfa/v1/common.pb-c.h"
+#include "sfa/v1/leads.pb-c.h"
 #include "sfa/v1/pipelines.pb-c.h"
 
+typedef struct Sfa__V1__OpportunityContactRole Sfa__V1__OpportunityContactRole;
 typedef struct Sfa__V1__Opportunity Sfa__V1__Opportunity;
 typedef struct Sfa__V1__Opportunity__CustomFieldsEntry Sfa__V1__Opportunity__CustomFieldsEntry;
 typedef struct Sfa__V1__CreateOpportunityRequest Sfa__V1__CreateOpportunityRequest;
@@ -26,6 +28,8 @@ typedef struct Sfa__V1__ListOpportunitiesRequest Sfa__V1__ListOpportunitiesReque
 typedef struct Sfa__V1__ListOpportunitiesResponse Sfa__V1__ListOpportunitiesResponse;
 typedef struct Sfa__V1__MoveOpportunityStageRequest Sfa__V1__MoveOpportunityStageRequest;
 typedef struct Sfa__V1__CloseOpportunityRequest Sfa__V1__CloseOpportunityRequest;
+typedef struct Sfa__V1__ReopenOpportunityRequest Sfa__V1__ReopenOpportunityRequest;
+typedef struct Sfa__V1__AssignOpportunityRequest Sfa__V1__AssignOpportunityRequest;
 typedef struct Sfa__V1__ArchiveOpportunityRequest Sfa__V1__ArchiveOpportunityRequest;
 typedef struct Sfa__V1__OpportunityHistoryEntry Sfa__V1__OpportunityHistoryEntry;
 typedef struct Sfa__V1__GetOpportunityHistoryRequest Sfa__V1__GetOpportunityHistoryRequest;
@@ -50,8 +54,66 @@ typedef enum _Sfa__V1__CloseOutcome {
   SFA__V1__CLOSE_OUTCOME__CLOSE_OUTCOME_LOST = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__CLOSE_OUTCOME)
 } Sfa__V1__CloseOutcome;
+/*
+ * How a contact takes part in a deal (Salesforce OpportunityContactRole).
+ */
+typedef enum _Sfa__V1__ContactRole {
+  SFA__V1__CONTACT_ROLE__CONTACT_ROLE_UNSPECIFIED = 0,
+  SFA__V1__CONTACT_ROLE__CONTACT_ROLE_DECISION_MAKER = 1,
+  SFA__V1__CONTACT_ROLE__CONTACT_ROLE_ECONOMIC_BUYER = 2,
+  SFA__V1__CONTACT_ROLE__CONTACT_ROLE_INFLUENCER = 3,
+  SFA__V1__CONTACT_ROLE__CONTACT_ROLE_EVALUATOR = 4,
+  SFA__V1__CONTACT_ROLE__CONTACT_ROLE_USER = 5,
+  SFA__V1__CONTACT_ROLE__CONTACT_ROLE_OTHER = 6
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__CONTACT_ROLE)
+} Sfa__V1__ContactRole;
+/*
+ * What one history entry records.
+ */
+typedef enum _Sfa__V1__OpportunityChangeKind {
+  SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_UNSPECIFIED = 0,
+  SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_CREATED = 1,
+  /*
+   * Another stage of the same pipeline
+   */
+  SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_STAGE_CHANGED = 2,
+  /*
+   * A stage of another pipeline
+   */
+  SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_PIPELINE_CHANGED = 3,
+  SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_CLOSED_WON = 4,
+  SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_CLOSED_LOST = 5,
+  SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_REOPENED = 6,
+  SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_OWNER_CHANGED = 7,
+  /*
+   * Amount, close date, probability or forecast category
+   */
+  SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_UPDATED = 8
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__OPPORTUNITY_CHANGE_KIND)
+} Sfa__V1__OpportunityChangeKind;
 
 /* --- messages --- */
+
+/*
+ * A contact of the deal's account and its role; at most one is primary.
+ */
+struct  Sfa__V1__OpportunityContactRole
+{
+  ProtobufCMessage base;
+  /*
+   * A live contact of the opportunity's account
+   */
+  char *contact_id;
+  /*
+   * Required
+   */
+  Sfa__V1__ContactRole role;
+  protobuf_c_boolean is_primary;
+};
+#define SFA__V1__OPPORTUNITY_CONTACT_ROLE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__opportunity_contact_role__descriptor) \
+    , (char *)protobuf_c_empty_string, SFA__V1__CONTACT_ROLE__CONTACT_ROLE_UNSPECIFIED, 0 }
+
 
 struct  Sfa__V1__Opportunity__CustomFieldsEntry
 {
@@ -70,6 +132,10 @@ typedef enum {
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__OPPORTUNITY__PROBABILITY_OVERRIDE__CASE)
 } Sfa__V1__Opportunity__ProbabilityOverrideCase;
 
+/*
+ * A deal on an account, in one stage of one pipeline.
+ * Required on create: name, account_id, amount, expected_close_date.
+ */
 struct  Sfa__V1__Opportunity
 {
   ProtobufCMessage base;
@@ -78,20 +144,34 @@ struct  Sfa__V1__Opportunity
    */
   char *id;
   int64_t version;
+  /*
+   * Required, at most 200 characters
+   */
   char *name;
+  /*
+   * Required: a live account; cannot change
+   */
   char *account_id;
+  /*
+   * Server-set: the contact of the primary contact role ("" when none)
+   */
   char *primary_contact_id;
   /*
-   * Synced from the primary quote's grand total when one is set
+   * Required: a known ISO 4217 currency, amount_minor in its minor unit
+   * (JPY has none, USD 2 decimals, KWD 3), not negative
    */
   Sfa__V1__Money *amount;
+  /*
+   * Required, YYYY-MM-DD
+   */
   char *expected_close_date;
   /*
-   * Empty on create = the default pipeline
+   * On create: empty = the default pipeline. Changes with MoveOpportunityStage
    */
   char *pipeline_id;
   /*
-   * Empty on create = the pipeline's first stage; change it with MoveOpportunityStage
+   * On create: empty = the pipeline's first open stage; must be an open, live
+   * stage. Changes with MoveOpportunityStage / CloseOpportunity / ReopenOpportunity
    */
   char *stage_id;
   /*
@@ -99,11 +179,11 @@ struct  Sfa__V1__Opportunity
    */
   int32_t probability_percent;
   /*
-   * UNSPECIFIED = the stage's category applies
+   * UNSPECIFIED = the stage's category applies; never CLOSED on an open deal
    */
   Sfa__V1__ForecastCategory forecast_category_override;
   /*
-   * Server-computed effective category
+   * Server-computed effective category (closed stages: always the stage's)
    */
   Sfa__V1__ForecastCategory forecast_category;
   /*
@@ -114,16 +194,26 @@ struct  Sfa__V1__Opportunity
    * Tenant lost-reason key, set when closed lost
    */
   char *lost_reason;
+  /*
+   * At most 2,000 characters, set when closed
+   */
   char *close_note;
   /*
    * Actual close date, set when closed
    */
   char *closed_date;
   int64_t closed_time_ms;
+  /*
+   * At most 500 characters
+   */
   char *next_step;
+  /*
+   * At most 10,000 characters
+   */
   char *description;
   /*
-   * Server-set when created by ConvertLead
+   * Server-set: the lead this deal came from (ConvertLead, or the primary
+   * contact's source lead when created later)
    */
   char *source_lead_id;
   /*
@@ -135,30 +225,66 @@ struct  Sfa__V1__Opportunity
    */
   int64_t stage_enter_time_ms;
   /*
-   * Server-set: last completed activity on it (0 = none)
+   * Derived from activities and consultations, not part of the versioned
+   * record: logging an activity never changes the deal's version (0 = none)
    */
   int64_t last_activity_time_ms;
   /*
    * Server-managed: ArchiveOpportunity
    */
   protobuf_c_boolean archived;
+  /*
+   * As Lead.custom_fields
+   */
   size_t n_custom_fields;
   Sfa__V1__Opportunity__CustomFieldsEntry **custom_fields;
+  /*
+   * On create: empty = the caller. Changes with AssignOpportunity
+   */
   char *owner_user_id;
   char *created_by_user_id;
   int64_t create_time_ms;
   int64_t update_time_ms;
+  /*
+   * Server-set from the owner at create and assign: roll-ups keep the team
+   * that owned the deal when a rep later changes team
+   */
+  char *team_id;
+  /*
+   * Server-computed: amount x probability / 100, rounded half away from zero
+   * to the currency's minor unit
+   */
+  Sfa__V1__Money *weighted_amount;
+  /*
+   * Server-set, copied from the source lead
+   */
+  Sfa__V1__LeadSource source;
+  char *source_detail;
+  /*
+   * Server-set: the partner user whose lead this deal came from; that partner
+   * reads the deal
+   */
+  char *partner_source_id;
+  /*
+   * Contacts and their roles; at most 50
+   */
+  size_t n_contact_roles;
+  Sfa__V1__OpportunityContactRole **contact_roles;
+  /*
+   * Derived like last_activity_time_ms: the next planned activity (0 = none)
+   */
+  int64_t next_activity_time_ms;
   Sfa__V1__Opportunity__ProbabilityOverrideCase probability_override_case;
   union {
     /*
-     * 0..100
+     * 0..100; ignored in closed stages
      */
     int32_t probability_override_percent;
   };
 };
 #define SFA__V1__OPPORTUNITY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__opportunity__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__OPPORTUNITY_STATE__OPPORTUNITY_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__OPPORTUNITY__PROBABILITY_OVERRIDE__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__OPPORTUNITY_STATE__OPPORTUNITY_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, NULL, SFA__V1__LEAD_SOURCE__LEAD_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, SFA__V1__OPPORTUNITY__PROBABILITY_OVERRIDE__NOT_SET, {0} }
 
 
 struct  Sfa__V1__CreateOpportunityRequest
@@ -182,8 +308,10 @@ struct  Sfa__V1__GetOpportunityRequest
 
 
 /*
- * The stage_id, state and other server-managed fields are not updatable here
- * (use MoveOpportunityStage / CloseOpportunity).
+ * Mask fields: name, amount, expected_close_date, probability_override_percent,
+ * forecast_category_override, next_step, description, custom_fields,
+ * contact_roles. Stage, pipeline, owner and state change through their own
+ * methods; the rest is server-set.
  */
 struct  Sfa__V1__UpdateOpportunityRequest
 {
@@ -203,11 +331,13 @@ struct  Sfa__V1__ListOpportunitiesRequest
   int32_t page_size;
   char *page_token;
   /*
-   * E.g. "expected_close_date asc", "amount desc"
+   * "" or "create_time_ms" (oldest first), "create_time_ms desc",
+   * "expected_close_date [asc|desc]", "amount [asc|desc]"; ties by id. Amount
+   * orders compare values across currencies without exchange rates.
    */
   char *order_by;
   /*
-   * Text search over name and account name
+   * Text search over the name
    */
   char *query;
   char *owner_user_id;
@@ -229,10 +359,21 @@ struct  Sfa__V1__ListOpportunitiesRequest
   char *account_id;
   protobuf_c_boolean include_archived;
   Sfa__V1__TimeRange *update_time;
+  /*
+   * Inclusive bounds on the amount; both in one currency, which the filter
+   * then also requires
+   */
+  Sfa__V1__Money *min_amount;
+  Sfa__V1__Money *max_amount;
+  char *source_lead_id;
+  /*
+   * Deals with this contact in their contact roles
+   */
+  char *contact_id;
 };
 #define SFA__V1__LIST_OPPORTUNITIES_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__list_opportunities_request__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, 0, NULL }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, 0,NULL, NULL, (char *)protobuf_c_empty_string, 0, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Sfa__V1__ListOpportunitiesResponse
@@ -248,8 +389,9 @@ struct  Sfa__V1__ListOpportunitiesResponse
 
 
 /*
- * Move to any stage of the same pipeline. Moving to a closed-lost stage
- * requires lost_reason when the tenant requires one.
+ * Moves an open deal to a live open stage of its pipeline, or of pipeline_id
+ * (moving across pipelines). Closing is CloseOpportunity's, reopening
+ * ReopenOpportunity's: a closed deal or a closed stage is FAILED_PRECONDITION.
  */
 struct  Sfa__V1__MoveOpportunityStageRequest
 {
@@ -257,17 +399,21 @@ struct  Sfa__V1__MoveOpportunityStageRequest
   char *id;
   int64_t version;
   char *stage_id;
-  char *lost_reason;
-  char *close_note;
+  /*
+   * Empty = the deal's pipeline
+   */
+  char *pipeline_id;
 };
 #define SFA__V1__MOVE_OPPORTUNITY_STAGE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__move_opportunity_stage_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
  * Close won or lost, moving to the pipeline's first closed stage with the
- * matching is_won (or to stage_id when given).
+ * matching is_won (or to stage_id when given). LOST needs lost_reason when the
+ * tenant requires one (TenantSettings.require_lost_reason); a given reason must
+ * be a live key of the tenant's list.
  */
 struct  Sfa__V1__CloseOpportunityRequest
 {
@@ -294,6 +440,44 @@ struct  Sfa__V1__CloseOpportunityRequest
     , (char *)protobuf_c_empty_string, 0, SFA__V1__CLOSE_OUTCOME__CLOSE_OUTCOME_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
+/*
+ * Reopens a closed deal into a live open stage: stage_id, or (empty) the open
+ * stage it was closed from. Clears the close fields; history kind REOPENED.
+ */
+struct  Sfa__V1__ReopenOpportunityRequest
+{
+  ProtobufCMessage base;
+  char *id;
+  int64_t version;
+  char *stage_id;
+};
+#define SFA__V1__REOPEN_OPPORTUNITY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__reopen_opportunity_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Gives the deal to another owner; its team_id follows the new owner.
+ */
+struct  Sfa__V1__AssignOpportunityRequest
+{
+  ProtobufCMessage base;
+  char *id;
+  int64_t version;
+  /*
+   * An active user the caller may assign records to
+   */
+  char *owner_user_id;
+};
+#define SFA__V1__ASSIGN_OPPORTUNITY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__assign_opportunity_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Archiving is for managers (their team's deals) and admins: reps cannot remove
+ * lost deals from the figures.
+ */
 struct  Sfa__V1__ArchiveOpportunityRequest
 {
   ProtobufCMessage base;
@@ -306,8 +490,10 @@ struct  Sfa__V1__ArchiveOpportunityRequest
 
 
 /*
- * One change of stage, amount, close date, probability or forecast category
- * (Salesforce OpportunityHistory), with the previous values.
+ * One change of stage, pipeline, amount, close date, probability, forecast
+ * category, owner, or a close / reopen (Salesforce OpportunityHistory), with
+ * the values after it and the previous values. Every opportunity's history
+ * starts with its CREATED entry.
  */
 struct  Sfa__V1__OpportunityHistoryEntry
 {
@@ -332,10 +518,24 @@ struct  Sfa__V1__OpportunityHistoryEntry
   Sfa__V1__ForecastCategory forecast_category;
   Sfa__V1__ForecastCategory previous_forecast_category;
   Sfa__V1__OpportunityState state;
+  Sfa__V1__OpportunityChangeKind kind;
+  char *pipeline_id;
+  char *previous_pipeline_id;
+  char *owner_user_id;
+  char *previous_owner_user_id;
+  Sfa__V1__OpportunityState previous_state;
+  /*
+   * Set on CLOSED_LOST
+   */
+  char *lost_reason;
+  /*
+   * The opportunity's version after the change
+   */
+  int64_t version;
 };
 #define SFA__V1__OPPORTUNITY_HISTORY_ENTRY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__opportunity_history_entry__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__OPPORTUNITY_STATE__OPPORTUNITY_STATE_UNSPECIFIED }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__OPPORTUNITY_STATE__OPPORTUNITY_STATE_UNSPECIFIED, SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SFA__V1__OPPORTUNITY_STATE__OPPORTUNITY_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Sfa__V1__GetOpportunityHistoryRequest
@@ -365,6 +565,25 @@ struct  Sfa__V1__GetOpportunityHistoryResponse
     , 0,NULL, (char *)protobuf_c_empty_string }
 
 
+/* Sfa__V1__OpportunityContactRole methods */
+void   sfa__v1__opportunity_contact_role__init
+                     (Sfa__V1__OpportunityContactRole         *message);
+size_t sfa__v1__opportunity_contact_role__get_packed_size
+                     (const Sfa__V1__OpportunityContactRole   *message);
+size_t sfa__v1__opportunity_contact_role__pack
+                     (const Sfa__V1__OpportunityContactRole   *message,
+                      uint8_t             *out);
+size_t sfa__v1__opportunity_contact_role__pack_to_buffer
+                     (const Sfa__V1__OpportunityContactRole   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__OpportunityContactRole *
+       sfa__v1__opportunity_contact_role__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__opportunity_contact_role__free_unpacked
+                     (Sfa__V1__OpportunityContactRole *message,
+                      ProtobufCAllocator *allocator);
 /* Sfa__V1__Opportunity__CustomFieldsEntry methods */
 void   sfa__v1__opportunity__custom_fields_entry__init
                      (Sfa__V1__Opportunity__CustomFieldsEntry         *message);
@@ -520,6 +739,44 @@ Sfa__V1__CloseOpportunityRequest *
 void   sfa__v1__close_opportunity_request__free_unpacked
                      (Sfa__V1__CloseOpportunityRequest *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__ReopenOpportunityRequest methods */
+void   sfa__v1__reopen_opportunity_request__init
+                     (Sfa__V1__ReopenOpportunityRequest         *message);
+size_t sfa__v1__reopen_opportunity_request__get_packed_size
+                     (const Sfa__V1__ReopenOpportunityRequest   *message);
+size_t sfa__v1__reopen_opportunity_request__pack
+                     (const Sfa__V1__ReopenOpportunityRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__reopen_opportunity_request__pack_to_buffer
+                     (const Sfa__V1__ReopenOpportunityRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__ReopenOpportunityRequest *
+       sfa__v1__reopen_opportunity_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__reopen_opportunity_request__free_unpacked
+                     (Sfa__V1__ReopenOpportunityRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__AssignOpportunityRequest methods */
+void   sfa__v1__assign_opportunity_request__init
+                     (Sfa__V1__AssignOpportunityRequest         *message);
+size_t sfa__v1__assign_opportunity_request__get_packed_size
+                     (const Sfa__V1__AssignOpportunityRequest   *message);
+size_t sfa__v1__assign_opportunity_request__pack
+                     (const Sfa__V1__AssignOpportunityRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__assign_opportunity_request__pack_to_buffer
+                     (const Sfa__V1__AssignOpportunityRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__AssignOpportunityRequest *
+       sfa__v1__assign_opportunity_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__assign_opportunity_request__free_unpacked
+                     (Sfa__V1__AssignOpportunityRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Sfa__V1__ArchiveOpportunityRequest methods */
 void   sfa__v1__archive_opportunity_request__init
                      (Sfa__V1__ArchiveOpportunityRequest         *message);
@@ -598,6 +855,9 @@ void   sfa__v1__get_opportunity_history_response__free_unpacked
                       ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
+typedef void (*Sfa__V1__OpportunityContactRole_Closure)
+                 (const Sfa__V1__OpportunityContactRole *message,
+                  void *closure_data);
 typedef void (*Sfa__V1__Opportunity__CustomFieldsEntry_Closure)
                  (const Sfa__V1__Opportunity__CustomFieldsEntry *message,
                   void *closure_data);
@@ -624,6 +884,12 @@ typedef void (*Sfa__V1__MoveOpportunityStageRequest_Closure)
                   void *closure_data);
 typedef void (*Sfa__V1__CloseOpportunityRequest_Closure)
                  (const Sfa__V1__CloseOpportunityRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__ReopenOpportunityRequest_Closure)
+                 (const Sfa__V1__ReopenOpportunityRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__AssignOpportunityRequest_Closure)
+                 (const Sfa__V1__AssignOpportunityRequest *message,
                   void *closure_data);
 typedef void (*Sfa__V1__ArchiveOpportunityRequest_Closure)
                  (const Sfa__V1__ArchiveOpportunityRequest *message,
@@ -668,6 +934,14 @@ struct Sfa__V1__OpportunityService_Service
                             const Sfa__V1__CloseOpportunityRequest *input,
                             Sfa__V1__Opportunity_Closure closure,
                             void *closure_data);
+  void (*reopen_opportunity)(Sfa__V1__OpportunityService_Service *service,
+                             const Sfa__V1__ReopenOpportunityRequest *input,
+                             Sfa__V1__Opportunity_Closure closure,
+                             void *closure_data);
+  void (*assign_opportunity)(Sfa__V1__OpportunityService_Service *service,
+                             const Sfa__V1__AssignOpportunityRequest *input,
+                             Sfa__V1__Opportunity_Closure closure,
+                             void *closure_data);
   void (*archive_opportunity)(Sfa__V1__OpportunityService_Service *service,
                               const Sfa__V1__ArchiveOpportunityRequest *input,
                               Sfa__V1__Opportunity_Closure closure,
@@ -690,6 +964,8 @@ void sfa__v1__opportunity_service__init (Sfa__V1__OpportunityService_Service *se
       function_prefix__ ## list_opportunities,\
       function_prefix__ ## move_opportunity_stage,\
       function_prefix__ ## close_opportunity,\
+      function_prefix__ ## reopen_opportunity,\
+      function_prefix__ ## assign_opportunity,\
       function_prefix__ ## archive_opportunity,\
       function_prefix__ ## get_opportunity_history  }
 void sfa__v1__opportunity_service__create_opportunity(ProtobufCService *service,
@@ -716,6 +992,14 @@ void sfa__v1__opportunity_service__close_opportunity(ProtobufCService *service,
                                                      const Sfa__V1__CloseOpportunityRequest *input,
                                                      Sfa__V1__Opportunity_Closure closure,
                                                      void *closure_data);
+void sfa__v1__opportunity_service__reopen_opportunity(ProtobufCService *service,
+                                                      const Sfa__V1__ReopenOpportunityRequest *input,
+                                                      Sfa__V1__Opportunity_Closure closure,
+                                                      void *closure_data);
+void sfa__v1__opportunity_service__assign_opportunity(ProtobufCService *service,
+                                                      const Sfa__V1__AssignOpportunityRequest *input,
+                                                      Sfa__V1__Opportunity_Closure closure,
+                                                      void *closure_data);
 void sfa__v1__opportunity_service__archive_opportunity(ProtobufCService *service,
                                                        const Sfa__V1__ArchiveOpportunityRequest *input,
                                                        Sfa__V1__Opportunity_Closure closure,
@@ -729,6 +1013,9 @@ void sfa__v1__opportunity_service__get_opportunity_history(ProtobufCService *ser
 
 extern const ProtobufCEnumDescriptor    sfa__v1__opportunity_state__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__close_outcome__descriptor;
+extern const ProtobufCEnumDescriptor    sfa__v1__contact_role__descriptor;
+extern const ProtobufCEnumDescriptor    sfa__v1__opportunity_change_kind__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__opportunity_contact_role__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__opportunity__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__opportunity__custom_fields_entry__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__create_opportunity_request__descriptor;
@@ -738,6 +1025,8 @@ extern const ProtobufCMessageDescriptor sfa__v1__list_opportunities_request__des
 extern const ProtobufCMessageDescriptor sfa__v1__list_opportunities_response__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__move_opportunity_stage_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__close_opportunity_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__reopen_opportunity_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__assign_opportunity_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__archive_opportunity_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__opportunity_history_entry__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_opportunity_history_request__descriptor;

@@ -22,6 +22,7 @@ typedef struct Sfa__V1__ListPipelinesResponse Sfa__V1__ListPipelinesResponse;
 typedef struct Sfa__V1__GetPipelineRequest Sfa__V1__GetPipelineRequest;
 typedef struct Sfa__V1__CreatePipelineRequest Sfa__V1__CreatePipelineRequest;
 typedef struct Sfa__V1__UpdatePipelineRequest Sfa__V1__UpdatePipelineRequest;
+typedef struct Sfa__V1__UpdatePipelineRequest__StageRemapEntry Sfa__V1__UpdatePipelineRequest__StageRemapEntry;
 typedef struct Sfa__V1__ArchivePipelineRequest Sfa__V1__ArchivePipelineRequest;
 
 
@@ -52,33 +53,51 @@ typedef enum _Sfa__V1__ForecastCategory {
 
 /*
  * One stage of a pipeline. Its position is its index in Pipeline.stages.
+ * Rules (docs/domain.md): a won stage is closed, 100% and CLOSED; a lost stage
+ * (closed, not won) is 0% and OMITTED; an open stage is never CLOSED; names are
+ * unique within a pipeline (case-insensitive).
  */
 struct  Sfa__V1__PipelineStage
 {
   ProtobufCMessage base;
   /*
-   * Server-generated id, "stg_..."; keep it on update to keep the stage
+   * Server-generated id, "stg_..."; empty on create; keep it on update to keep the stage
    */
   char *id;
+  /*
+   * Required, at most 100 characters
+   */
   char *name;
   /*
-   * 0..100
+   * 0..100: the probability of deals in this stage unless overridden
    */
   int32_t default_probability_percent;
+  /*
+   * Required: the category of deals in this stage unless overridden
+   */
   Sfa__V1__ForecastCategory forecast_category;
   protobuf_c_boolean is_closed;
   /*
-   * Only meaningful when is_closed
+   * Only with is_closed
    */
   protobuf_c_boolean is_won;
   /*
-   * A deal in this stage longer than this is stalled; 0 = never
+   * A deal in this stage longer than this is stalled; 0 = never, at most 3650
    */
   int32_t rotting_days;
+  /*
+   * Exit criteria: what must be true to leave the stage, at most 2,000 characters
+   */
+  char *description;
+  /*
+   * Server-managed: a stage removed from the list while opportunity history
+   * refers to it stays, retired, after the live stages. No deal can enter it.
+   */
+  protobuf_c_boolean retired;
 };
 #define SFA__V1__PIPELINE_STAGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__pipeline_stage__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Sfa__V1__Pipeline
@@ -97,7 +116,9 @@ struct  Sfa__V1__Pipeline
   size_t n_stages;
   Sfa__V1__PipelineStage **stages;
   /*
-   * Exactly one active pipeline per tenant is the default
+   * Exactly one active pipeline per tenant is the default. Setting it on another
+   * pipeline clears it here in the same transaction; clearing it is refused
+   * (make another pipeline the default instead).
    */
   protobuf_c_boolean is_default;
   /*
@@ -157,10 +178,27 @@ struct  Sfa__V1__CreatePipelineRequest
     , NULL }
 
 
+struct  Sfa__V1__UpdatePipelineRequest__StageRemapEntry
+{
+  ProtobufCMessage base;
+  char *key;
+  char *value;
+};
+#define SFA__V1__UPDATE_PIPELINE_REQUEST__STAGE_REMAP_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__update_pipeline_request__stage_remap_entry__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
 /*
  * "stages" in update_mask replaces the whole ordered list: stages with an id
- * are kept (renamed/reordered), stages without one are created, and removing
- * a stage that still holds opportunities fails with FAILED_PRECONDITION.
+ * are kept (renamed, reordered, changed), stages without one are created. A
+ * stage left out is retired (kept after the live stages) when opportunity
+ * history refers to it, and dropped otherwise. Removing a stage that holds open
+ * opportunities needs stage_remap[removed id] = a live open stage of this
+ * pipeline: its deals move there (with history rows) in the same transaction;
+ * without it the update fails with FAILED_PRECONDITION / STAGE_IN_USE. A
+ * stage's is_closed / is_won cannot change while deals are in it.
+ * Mask fields: name, description, stages, is_default.
  */
 struct  Sfa__V1__UpdatePipelineRequest
 {
@@ -168,10 +206,15 @@ struct  Sfa__V1__UpdatePipelineRequest
   Sfa__V1__Pipeline *pipeline;
   size_t n_update_mask;
   char **update_mask;
+  /*
+   * Removed stage id -> stage id of the new list that takes its open deals
+   */
+  size_t n_stage_remap;
+  Sfa__V1__UpdatePipelineRequest__StageRemapEntry **stage_remap;
 };
 #define SFA__V1__UPDATE_PIPELINE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__update_pipeline_request__descriptor) \
-    , NULL, 0,NULL }
+    , NULL, 0,NULL, 0,NULL }
 
 
 /*
@@ -303,6 +346,9 @@ Sfa__V1__CreatePipelineRequest *
 void   sfa__v1__create_pipeline_request__free_unpacked
                      (Sfa__V1__CreatePipelineRequest *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__UpdatePipelineRequest__StageRemapEntry methods */
+void   sfa__v1__update_pipeline_request__stage_remap_entry__init
+                     (Sfa__V1__UpdatePipelineRequest__StageRemapEntry         *message);
 /* Sfa__V1__UpdatePipelineRequest methods */
 void   sfa__v1__update_pipeline_request__init
                      (Sfa__V1__UpdatePipelineRequest         *message);
@@ -360,6 +406,9 @@ typedef void (*Sfa__V1__GetPipelineRequest_Closure)
                   void *closure_data);
 typedef void (*Sfa__V1__CreatePipelineRequest_Closure)
                  (const Sfa__V1__CreatePipelineRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__UpdatePipelineRequest__StageRemapEntry_Closure)
+                 (const Sfa__V1__UpdatePipelineRequest__StageRemapEntry *message,
                   void *closure_data);
 typedef void (*Sfa__V1__UpdatePipelineRequest_Closure)
                  (const Sfa__V1__UpdatePipelineRequest *message,
@@ -438,6 +487,7 @@ extern const ProtobufCMessageDescriptor sfa__v1__list_pipelines_response__descri
 extern const ProtobufCMessageDescriptor sfa__v1__get_pipeline_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__create_pipeline_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__update_pipeline_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__update_pipeline_request__stage_remap_entry__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__archive_pipeline_request__descriptor;
 extern const ProtobufCServiceDescriptor sfa__v1__pipeline_service__descriptor;
 

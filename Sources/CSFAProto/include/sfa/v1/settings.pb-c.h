@@ -145,10 +145,14 @@ struct  Sfa__V1__TenantSettings
   int32_t stalled_deal_days;
   char *updated_by_user_id;
   int64_t update_time_ms;
+  /*
+   * ConvertLead needs a qualified (SQL) lead
+   */
+  protobuf_c_boolean require_qualification_to_convert;
 };
 #define SFA__V1__TENANT_SETTINGS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__tenant_settings__descriptor) \
-    , 0, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, 0 }
+    , 0, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 struct  Sfa__V1__GetTenantSettingsRequest

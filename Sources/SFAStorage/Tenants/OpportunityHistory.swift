@@ -1,0 +1,116 @@
+import Foundation
+public import GRDB
+public import SFAMessages
+
+/// The stage history of opportunities (Salesforce's OpportunityHistory): one entry per
+/// change of stage, pipeline, amount, close date, probability, forecast category or
+/// owner, and per close or reopen, with the values before it. Analytics read stage
+/// durations and conversions from it.
+public enum OpportunityHistory {
+    /// The fields whose change makes an entry.
+    static func tracked(_ opportunity: Opportunity) -> [String] {
+        [
+            opportunity.stageId, opportunity.pipelineId, opportunity.amount.map { "\($0.currencyCode) \($0.amountMinor)" } ?? "",
+            opportunity.expectedCloseDate, "\(opportunity.probabilityPercent)", "\(opportunity.forecastCategory.rawValue)",
+            opportunity.ownerUserId, "\(opportunity.state.rawValue)",
+        ]
+    }
+
+    /// Appends the entry for the change from `before` (nil: creation) to `after`, if
+    /// a tracked field changed. `stageName` names stages by id (retired ones too).
+    public static func record(
+        _ db: Database,
+        from before: Opportunity?,
+        to after: Opportunity,
+        stageName: (String) -> String,
+        by userID: String,
+        at timeMs: Int64,
+        id: String
+    ) throws {
+        if let before, tracked(before) == tracked(after) { return }
+        let entry = OpportunityHistoryEntry(
+            id: id,
+            opportunityId: after.id,
+            changeTimeMs: timeMs,
+            changedByUserId: userID,
+            stageId: after.stageId,
+            stageName: stageName(after.stageId),
+            previousStageId: before?.stageId ?? "",
+            previousStageName: before.map { stageName($0.stageId) } ?? "",
+            amount: after.amount,
+            previousAmount: before?.amount,
+            expectedCloseDate: after.expectedCloseDate,
+            previousExpectedCloseDate: before?.expectedCloseDate ?? "",
+            probabilityPercent: after.probabilityPercent,
+            previousProbabilityPercent: before?.probabilityPercent ?? 0,
+            forecastCategory: after.forecastCategory,
+            previousForecastCategory: before?.forecastCategory ?? .unspecified,
+            state: after.state,
+            kind: kind(from: before, to: after),
+            pipelineId: after.pipelineId,
+            previousPipelineId: before?.pipelineId ?? "",
+            ownerUserId: after.ownerUserId,
+            previousOwnerUserId: before?.ownerUserId ?? "",
+            previousState: before?.state ?? .unspecified,
+            lostReason: after.state == .lost ? after.lostReason : "",
+            version: after.version
+        )
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO opportunity_history (id, opportunity_id, version, change_time_ms, kind, stage_id, previous_stage_id, data)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            entry.id, entry.opportunityId, entry.version, entry.changeTimeMs, entry.kind.rawValue, entry.stageId, entry.previousStageId,
+            Data(entry.serializedBytes()),
+        ])
+    }
+
+    /// What a change was, the most significant first: creation, close and reopen,
+    /// a move, a new owner, then any other tracked field.
+    static func kind(from before: Opportunity?, to after: Opportunity) -> OpportunityChangeKind {
+        guard let before else { return .created }
+        if before.state != after.state {
+            switch after.state {
+            case .won: return .closedWon
+            case .lost: return .closedLost
+            default: return .reopened
+            }
+        }
+        if before.pipelineId != after.pipelineId { return .pipelineChanged }
+        if before.stageId != after.stageId { return .stageChanged }
+        if before.ownerUserId != after.ownerUserId { return .ownerChanged }
+        return .updated
+    }
+
+    /// Whether any history entry refers to the stage (it may then only be retired).
+    public static func refersTo(_ db: Database, stageID: String) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM opportunity_history WHERE stage_id = ?)
+                        OR EXISTS (SELECT 1 FROM opportunity_history WHERE previous_stage_id = ?)
+                    """
+            ),
+            arguments: [stageID, stageID]
+        ) ?? false
+    }
+}
+
+extension Opportunity {
+    /// The columns of the opportunity table that filters, orders, scope and analytics
+    /// query, besides `id`, `version` and `data`.
+    public var indexedColumns: [String: (any DatabaseValueConvertible)?] {
+        [
+            "account_id": accountId, "owner_user_id": ownerUserId, "created_by_user_id": createdByUserId,
+            "source_lead_id": sourceLeadId, "update_time_ms": updateTimeMs, "create_time_ms": createTimeMs,
+            "pipeline_id": pipelineId, "stage_id": stageId, "state": state.rawValue, "forecast_category": forecastCategory.rawValue,
+            "team_id": teamId, "archived": archived, "partner_source_id": partnerSourceId,
+            "expected_close_date": expectedCloseDate, "close_date": effectiveCloseDate,
+            "amount_currency": amount?.currencyCode ?? "", "amount_minor": amount?.amountMinor ?? 0, "amount_sort": amountSortKey,
+            "contact_ids": "[" + contactIDs.map { "\"\($0)\"" }.joined(separator: ",") + "]",
+            // Normalised as every record's search text (lower case, whitespace collapsed).
+            "search": name.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " "),
+        ]
+    }
+}

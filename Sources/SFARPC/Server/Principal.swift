@@ -26,13 +26,17 @@ public struct Principal: Sendable, Hashable {
     public var keyID: String
     /// How far the caller's grant on the method being called reaches.
     public var scope: RecordScope
+    /// Whether the key is narrowed to the viewer role: what the key may do as another
+    /// method (a side effect of this one) is held to what a viewer may do too.
+    public var viewerKey: Bool
 
-    public init(tenantID: String?, userID: String, role: Role, teamID: String, keyID: String, scope: RecordScope) {
+    public init(tenantID: String?, userID: String, role: Role, teamID: String, keyID: String, scope: RecordScope, viewerKey: Bool = false) {
         self.tenantID = tenantID
         self.userID = userID
         self.role = role
         self.teamID = teamID
         self.keyID = keyID
         self.scope = scope
+        self.viewerKey = viewerKey
     }
 }

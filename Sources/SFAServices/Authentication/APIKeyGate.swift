@@ -59,8 +59,14 @@ public struct APIKeyGate: CallGate {
             role: Role(rawValue: credential.userRole),
             teamID: credential.userTeamID,
             keyID: credential.key.id,
-            scope: scope
+            scope: scope,
+            viewerKey: Self.isNarrowed(credential)
         )
+    }
+
+    /// Whether the key is a viewer key of a user with another role.
+    private static func isNarrowed(_ credential: Credential) -> Bool {
+        Role(rawValue: credential.key.role) == .viewer && Role(rawValue: credential.userRole) != .viewer
     }
 
     /// Every method of the API `admit` would let this key call, in name order.
@@ -123,7 +129,7 @@ public struct APIKeyGate: CallGate {
         // records are those it created). A key issued as a viewer key stays one: it is
         // held to what both its user and a viewer may call, with the narrower scope.
         let role = Role(rawValue: credential.userRole)
-        let narrowed = Role(rawValue: key.role) == .viewer && role != .viewer
+        let narrowed = Self.isNarrowed(credential)
         // Keys an operator issued bootstrap a tenant (its admin creates the real users and
         // keys with them); they never reach business data (SPEC §4).
         if credential.creatorRole == Role.operator.rawValue, key.tenantID != nil,

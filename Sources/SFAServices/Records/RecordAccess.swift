@@ -20,14 +20,17 @@ struct RecordAccess: Sendable {
         try await of(context.requirePrincipal(), controlPlane: controlPlane)
     }
 
-    /// The access of the call in `context` to records it changes as a side effect, as
-    /// `method` (their own update method) would allow it: a merge into an existing
-    /// account never reaches further than UpdateAccount would. Nil when the caller's
-    /// role may not call `method` at all.
+    /// The access of the call in `context` to records it reads or changes as a side
+    /// effect, as `method` would allow the same key: conversion finds an existing
+    /// account as GetAccount would (reps read every account) and fills its empty fields
+    /// only as far as UpdateAccount would reach. Nil when the key may not call `method`.
     static func of(_ context: ServerContext, actingAs method: MethodDescriptor, controlPlane: ControlPlane) async throws -> RecordAccess? {
         var principal = try context.requirePrincipal()
-        guard let scope = PermissionTable.scope(of: principal.role, for: method.fullName) else { return nil }
-        principal.scope = min(principal.scope, scope)
+        let scope = principal.viewerKey
+            ? PermissionTable.scope(of: principal.role, narrowedTo: .viewer, for: method.fullName)
+            : PermissionTable.scope(of: principal.role, for: method.fullName)
+        guard let scope else { return nil }
+        principal.scope = scope
         return try await of(principal, controlPlane: controlPlane)
     }
 

@@ -88,6 +88,8 @@ final class TestStack: Sendable {
     func accounts(_ key: String?) -> AccountServiceClient { AccountServiceClient(client(key)) }
     func contacts(_ key: String?) -> ContactServiceClient { ContactServiceClient(client(key)) }
     func settings(_ key: String?) -> SettingsServiceClient { SettingsServiceClient(client(key)) }
+    func pipelines(_ key: String?) -> PipelineServiceClient { PipelineServiceClient(client(key)) }
+    func opportunities(_ key: String?) -> OpportunityServiceClient { OpportunityServiceClient(client(key)) }
 
     /// A tenant with one user and key per role, made through the API as in production:
     /// the operator creates the first admin and a bootstrap key; that admin creates the
@@ -155,6 +157,20 @@ func statusOf(_ call: () async throws -> some Any) async -> StatusCode? {
         return error.code
     } catch {
         return .unknown
+    }
+}
+
+/// The error a call fails with, or nil when it succeeds.
+func failure(_ call: () async throws -> some Any) async -> RPCError? {
+    do {
+        _ = try await call()
+        return nil
+    } catch let error as RPCError {
+        expectReasons(error)
+        return error
+    } catch {
+        Issue.record("not an RPCError: \(error)")
+        return nil
     }
 }
 

@@ -205,6 +205,11 @@ import Testing
             #expect(leads.count == 8)
             #expect(leads.contains { $0.status == .converted && !$0.convertedOpportunityId.isEmpty })
             #expect(try await stack.accounts(viewer).listAccounts(ListAccountsRequest()).accounts.count == 4)
+            // Six deals of the rep plus the converted lead's, one won and one lost.
+            let deals = try await stack.opportunities(viewer).listOpportunities(ListOpportunitiesRequest()).opportunities
+            #expect(deals.count == 7)
+            #expect(deals.map(\.state).filter { $0 == .won }.count == 1)
+            #expect(deals.map(\.state).filter { $0 == .lost }.count == 1)
             let path = stack.directory + "/demo-keys.txt"
             try Bootstrap.writeCredentials(demo.credentials, tenantID: demo.tenantID, to: path)
             let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber

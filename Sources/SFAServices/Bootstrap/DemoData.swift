@@ -22,6 +22,7 @@ struct DemoData {
         let accounts = AccountService(controlPlane: controlPlane, tenants: tenants)
         let contacts = ContactService(controlPlane: controlPlane, tenants: tenants)
 
+        var accountIDs: [String] = []
         for (name, industry, city) in [
             ("Hanbit Logistics", "Logistics", "Busan"), ("Kitsune Foods K.K.", "Food & beverage", "Osaka"),
             ("Northwind Traders", "Wholesale", "Seattle"),
@@ -38,6 +39,7 @@ struct DemoData {
                 ),
                 context: context(AccountServiceMethods.createAccount, as: .manager)
             )
+            accountIDs.append(account.id)
             _ = try await contacts.createContact(
                 CreateContactRequest(
                     contact: Contact(
@@ -52,6 +54,8 @@ struct DemoData {
                 context: context(ContactServiceMethods.createContact, as: .manager)
             )
         }
+
+        try await createDeals(on: accountIDs)
 
         let people: [(String, String, String, LeadSource)] = [
             ("Haruka", "Tanaka", "Tanaka Precision K.K.", .webinar), ("Ji-woo", "Kim", "Seoul Smart Factory", .landingPageForm),
@@ -115,5 +119,39 @@ struct DemoData {
             DisqualifyLeadRequest(id: created[7].id, version: created[7].version, reason: "No budget this year", target: .nurture),
             context: context(LeadServiceMethods.disqualifyLead, as: .marketing)
         )
+    }
+
+    /// Deals of the rep spread over the default pipeline: some moved along, one won,
+    /// one lost, so that lists and the pipeline have something to show.
+    private func createDeals(on accountIDs: [String]) async throws {
+        let deals = OpportunityService(controlPlane: controlPlane, tenants: tenants)
+        let pipeline = try await PipelineService(controlPlane: controlPlane, tenants: tenants)
+            .listPipelines(ListPipelinesRequest(), context: context(PipelineServiceMethods.listPipelines, as: .rep)).pipelines[0]
+        let plans: [(String, Int64, String, Int)] = [
+            ("Fleet telematics", 12_500_000, "2027-01-29", 1), ("Cold chain sensors", 3_200_000, "2027-02-26", 3),
+            ("Seasonal menu rollout", 980_000, "2026-12-25", 4), ("Warehouse scanners", 7_400_000, "2027-03-31", 2),
+            ("Annual maintenance", 2_100_000, "2026-12-18", 5), ("Pilot in Seattle", 650_000, "2026-12-11", 6),
+        ]
+        for (index, (name, amount, closeDate, stage)) in plans.enumerated() {
+            var deal = try await deals.createOpportunity(
+                CreateOpportunityRequest(opportunity: Opportunity(
+                    name: name, accountId: accountIDs[index % accountIDs.count], amount: Money(currencyCode: "JPY", amountMinor: amount),
+                    expectedCloseDate: closeDate, ownerUserId: users[.rep]!
+                )),
+                context: context(OpportunityServiceMethods.createOpportunity, as: .manager)
+            )
+            for next in pipeline.stages[1..<min(stage, 5)] {
+                deal = try await deals.moveOpportunityStage(
+                    MoveOpportunityStageRequest(id: deal.id, version: deal.version, stageId: next.id),
+                    context: context(OpportunityServiceMethods.moveOpportunityStage, as: .rep)
+                )
+            }
+            if stage >= 5 {
+                _ = try await deals.closeOpportunity(
+                    CloseOpportunityRequest(id: deal.id, version: deal.version, outcome: stage == 5 ? .won : .lost, closeNote: "Demo"),
+                    context: context(OpportunityServiceMethods.closeOpportunity, as: .rep)
+                )
+            }
+        }
     }
 }

@@ -50,12 +50,12 @@ import Testing
                 #expect(deal.probabilityPercent == stage.defaultProbabilityPercent)
                 #expect(deal.forecastCategory == stage.forecastCategory)
             }
-            deal = try await deals.closeOpportunity(CloseOpportunityRequest(id: deal.id, version: deal.version, outcome: .won, closedDate: "2027-02-14"))
+            deal = try await deals.closeOpportunity(CloseOpportunityRequest(id: deal.id, version: deal.version, outcome: .won, closedDate: "2026-11-02"))
             #expect(deal.state == .won)
             #expect(deal.stageId == pipeline.stages[5].id)
             #expect(deal.probabilityPercent == 100)
             #expect(deal.forecastCategory == .closed)
-            #expect(deal.closedDate == "2027-02-14")
+            #expect(deal.closedDate == "2026-11-02")
             #expect(deal.weightedAmount?.amountMinor == 12_345_678)
 
             let history = try await deals.getOpportunityHistory(GetOpportunityHistoryRequest(opportunityId: deal.id)).entries
@@ -146,6 +146,15 @@ import Testing
                 try await leads.qualifyLead(QualifyLeadRequest(id: marketingLead.id, version: marketingLead.version, needIdentified: true))
             })
             #expect(refused.details.reason == "INVALID_STATE_TRANSITION")
+            // Nor is a lead marketing created for itself, by anyone (inside sales included).
+            let ownLead = try #require(try await stack.leads(tenant.keys[.marketing]).createLead(CreateLeadRequest(lead: Lead(
+                lastName: "Ito", email: "ito@ito.example", companyName: "Ito", source: .website
+            ))).lead)
+            #expect(!ownLead.salesSourced)
+            let skipping = try #require(await failure {
+                try await stack.leads(tenant.keys[.insideSales]).qualifyLead(QualifyLeadRequest(id: ownLead.id, version: ownLead.version, needIdentified: true))
+            })
+            #expect(skipping.details.reason == "INVALID_STATE_TRANSITION")
             // A lead converted without qualification still reached SQL.
             marketingLead = try await stack.leads(tenant.keys[.marketing]).getLead(GetLeadRequest(id: marketingLead.id))
             let direct = try await leads.convertLead(ConvertLeadRequest(id: marketingLead.id, version: marketingLead.version))

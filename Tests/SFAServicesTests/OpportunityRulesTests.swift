@@ -108,7 +108,8 @@ import Testing
             // The manager may archive it; then it is read-only.
             let archived = try await stack.opportunities(fixture.tenant.keys[.manager]).archiveOpportunity(ArchiveOpportunityRequest(id: deal.id, version: lost.version))
             #expect(archived.archived)
-            #expect(await statusOf { try await fixture.deals.reopenOpportunity(ReopenOpportunityRequest(id: deal.id, version: archived.version)) } == .failedPrecondition)
+            let manager = stack.opportunities(fixture.tenant.keys[.manager])
+            #expect(await failure { try await manager.reopenOpportunity(ReopenOpportunityRequest(id: deal.id, version: archived.version)) }?.details.reason == "ARCHIVED")
         }
     }
 
@@ -116,14 +117,28 @@ import Testing
         try await withStack { stack in
             let fixture = try await Self.fixture(stack, "Reopen")
             var deal = try await fixture.deals.moveOpportunityStage(MoveOpportunityStageRequest(id: fixture.deal.id, version: fixture.deal.version, stageId: fixture.pipeline.stages[3].id))
+            let tomorrow = try #require(await failure {
+                try await fixture.deals.closeOpportunity(CloseOpportunityRequest(id: deal.id, version: deal.version, outcome: .lost, closedDate: "2999-01-01"))
+            })
+            #expect(tomorrow.details.fieldViolations.map { "\($0.field) \($0.reason)" } == ["closed_date OUT_OF_RANGE"])
             deal = try await fixture.deals.closeOpportunity(CloseOpportunityRequest(id: deal.id, version: deal.version, outcome: .lost, closeNote: "went quiet"))
-            #expect(await statusOf { try await fixture.deals.reopenOpportunity(ReopenOpportunityRequest(id: deal.id, version: deal.version, stageId: fixture.pipeline.stages[6].id)) } == .invalidArgument)
-            deal = try await fixture.deals.reopenOpportunity(ReopenOpportunityRequest(id: deal.id, version: deal.version))
+            // A closed deal keeps its figures, and a rep cannot reopen it.
+            let lowered = try #require(await failure {
+                try await fixture.deals.updateOpportunity(UpdateOpportunityRequest(
+                    opportunity: Opportunity(id: deal.id, version: deal.version, amount: Money(currencyCode: "USD", amountMinor: 0)), updateMask: ["amount"]
+                ))
+            })
+            #expect(lowered.details.reason == "OPPORTUNITY_CLOSED")
+            deal = try await fixture.deals.updateOpportunity(UpdateOpportunityRequest(opportunity: Opportunity(id: deal.id, version: deal.version, nextStep: "ask again in spring"), updateMask: ["next_step"]))
+            #expect(await statusOf { try await fixture.deals.reopenOpportunity(ReopenOpportunityRequest(id: deal.id, version: deal.version)) } == .permissionDenied)
+            let manager = stack.opportunities(fixture.tenant.keys[.manager])
+            #expect(await statusOf { try await manager.reopenOpportunity(ReopenOpportunityRequest(id: deal.id, version: deal.version, stageId: fixture.pipeline.stages[6].id)) } == .invalidArgument)
+            deal = try await manager.reopenOpportunity(ReopenOpportunityRequest(id: deal.id, version: deal.version))
             #expect(deal.state == .open)
             #expect(deal.stageId == fixture.pipeline.stages[3].id)
             #expect(deal.probabilityPercent == 60)
             #expect(deal.closedDate.isEmpty && deal.closeNote.isEmpty && deal.lostReason.isEmpty && deal.closedTimeMs == 0)
-            let reopenOpen = try #require(await failure { try await fixture.deals.reopenOpportunity(ReopenOpportunityRequest(id: deal.id, version: deal.version)) })
+            let reopenOpen = try #require(await failure { try await manager.reopenOpportunity(ReopenOpportunityRequest(id: deal.id, version: deal.version)) })
             #expect(reopenOpen.details.reason == "OPPORTUNITY_OPEN")
             let history = try await fixture.deals.getOpportunityHistory(GetOpportunityHistoryRequest(opportunityId: deal.id)).entries
             #expect(history.map(\.kind) == [.created, .stageChanged, .closedLost, .reopened])
@@ -186,6 +201,45 @@ import Testing
             #expect(history[1].previousAmount == Money(currencyCode: "KWD", amountMinor: 1_234_567))
             #expect(history[1].previousProbabilityPercent == 10)
             #expect(history[3].previousOwnerUserId == fixture.tenant.users[.rep]!.id)
+        }
+    }
+
+    @Test func anOutOfRangeOverrideWithAHugeAmountIsRefusedNotATrap() async throws {
+        try await withStack { stack in
+            let fixture = try await Self.fixture(stack, "Huge")
+            var proposed = Opportunity(name: "Huge", accountId: fixture.account.id, amount: Money(currencyCode: "JPY", amountMinor: 9_000_000_000_000_000_000), expectedCloseDate: "2027-01-01")
+            proposed.probabilityOverridePercent = 1000
+            let error = try #require(await failure { try await fixture.deals.createOpportunity(CreateOpportunityRequest(opportunity: proposed)) })
+            #expect(Set(error.details.fieldViolations.map(\.field)) == ["opportunity.amount.amount_minor", "opportunity.probability_override_percent"])
+            var changes = Opportunity(id: fixture.deal.id, version: fixture.deal.version, amount: Money(currencyCode: "USD", amountMinor: 9_000_000_000_000_000_000))
+            changes.probabilityOverridePercent = Int32.max
+            let update = try #require(await failure {
+                try await fixture.deals.updateOpportunity(UpdateOpportunityRequest(opportunity: changes, updateMask: ["amount", "probability_override_percent"]))
+            })
+            #expect(update.code == .invalidArgument)
+            // The server is still there.
+            #expect(try await fixture.deals.getOpportunity(GetOpportunityRequest(id: fixture.deal.id)).version == fixture.deal.version)
+        }
+    }
+
+    @Test func editingADealDoesNotPickUpNewStageDefaults() async throws {
+        try await withStack { stack in
+            let fixture = try await Self.fixture(stack, "Defaults Later")
+            var stages = fixture.pipeline.stages
+            stages[0].defaultProbabilityPercent = 15
+            _ = try await stack.pipelines(fixture.tenant.keys[.admin]).updatePipeline(UpdatePipelineRequest(
+                pipeline: Pipeline(id: fixture.pipeline.id, version: fixture.pipeline.version, stages: stages), updateMask: ["stages"]
+            ))
+            let edited = try await fixture.deals.updateOpportunity(UpdateOpportunityRequest(
+                opportunity: Opportunity(id: fixture.deal.id, version: fixture.deal.version, nextStep: "send the deck"), updateMask: ["next_step"]
+            ))
+            #expect(edited.probabilityPercent == 10)
+            let history = try await fixture.deals.getOpportunityHistory(GetOpportunityHistoryRequest(opportunityId: edited.id)).entries
+            #expect(history.map(\.kind) == [.created])
+            // A stage change takes the stage's current defaults.
+            let moved = try await fixture.deals.moveOpportunityStage(MoveOpportunityStageRequest(id: edited.id, version: edited.version, stageId: stages[1].id))
+            let back = try await fixture.deals.moveOpportunityStage(MoveOpportunityStageRequest(id: moved.id, version: moved.version, stageId: stages[0].id))
+            #expect(back.probabilityPercent == 15)
         }
     }
 

@@ -20,6 +20,11 @@ import Testing
             pipelineId: "", stageId: "", state: .open, sourceLeadId: "lead_01old",
             ownerUserId: "user_rep", createdByUserId: "user_inside", createTimeMs: 1_700_000_000_000, updateTimeMs: 1_700_000_000_000
         )
+        // One without what the old ConvertLead did not require: amount, close date.
+        let bare = Opportunity(
+            id: "opp_01bare", version: 1, name: "Bare", accountId: "acct_01old", primaryContactId: "cont_01old",
+            ownerUserId: "user_rep", createdByUserId: "user_inside", createTimeMs: 1_700_000_000_000, updateTimeMs: 1_700_000_000_000
+        )
         try queue.write { db in
             try db.execute(
                 sql: """
@@ -33,6 +38,13 @@ import Testing
                     VALUES (?, 1, 'acct_01old', 'user_rep', 'user_inside', 'lead_01old', ?, ?)
                     """,
                 arguments: [old.id, old.updateTimeMs, Data(old.serializedBytes())]
+            )
+            try db.execute(
+                sql: """
+                    INSERT INTO opportunity (id, version, account_id, owner_user_id, created_by_user_id, source_lead_id, update_time_ms, data)
+                    VALUES (?, 1, 'acct_01old', 'user_rep', 'user_inside', '', ?, ?)
+                    """,
+                arguments: [bare.id, bare.updateTimeMs, Data(bare.serializedBytes())]
             )
         }
         try TenantSchema.migrator.migrate(queue)
@@ -60,6 +72,13 @@ import Testing
             #expect(history.first?.changedByUserId == "user_inside")
             #expect(history.first?.changeTimeMs == old.createTimeMs)
             #expect(history.first?.stageName == "Initial consultation")
+
+            // 1,700,000,000,000 ms is 2023-11-14 (UTC); 90 days later, 2024-02-12.
+            let filled = try Opportunity(serializedBytes: Array(try #require(try Data.fetchOne(db, sql: "SELECT data FROM opportunity WHERE id = ?", arguments: [bare.id]))))
+            #expect(filled.amount == Money(currencyCode: "USD", amountMinor: 0))
+            #expect(filled.expectedCloseDate == "2024-02-12")
+            #expect(filled.contactRoles == [OpportunityContactRole(contactId: "cont_01old", isPrimary: true)])
+            #expect(try String.fetchOne(db, sql: "SELECT contact_ids FROM opportunity WHERE id = ?", arguments: [bare.id]) == "[\"cont_01old\"]")
         }
     }
 }

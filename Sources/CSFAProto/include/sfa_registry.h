@@ -29,8 +29,8 @@ typedef struct { const char *symbol; const ProtobufCServiceDescriptor *descripto
 extern const SFAMessageEntry *const sfa_registry_messages;
 extern const SFAEnumEntry *const sfa_registry_enums;
 extern const SFAServiceEntry *const sfa_registry_services;
-static const unsigned sfa_registry_message_count = 222;
-static const unsigned sfa_registry_enum_count = 36;
+static const unsigned sfa_registry_message_count = 227;
+static const unsigned sfa_registry_enum_count = 41;
 static const unsigned sfa_registry_service_count = 16;
 
 static inline const ProtobufCMessageDescriptor *sfa__v1__accept_proposal_request__descriptor_ref(void) { return &sfa__v1__accept_proposal_request__descriptor; }
@@ -56,6 +56,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__audit_event__descriptor
 static inline const ProtobufCMessageDescriptor *sfa__v1__backup_tenant_request__descriptor_ref(void) { return &sfa__v1__backup_tenant_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__backup_tenant_response__descriptor_ref(void) { return &sfa__v1__backup_tenant_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__cancel_activity_request__descriptor_ref(void) { return &sfa__v1__cancel_activity_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__clear_primary_quote_request__descriptor_ref(void) { return &sfa__v1__clear_primary_quote_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__close_opportunity_request__descriptor_ref(void) { return &sfa__v1__close_opportunity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__complete_activity_request__descriptor_ref(void) { return &sfa__v1__complete_activity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__consultation__descriptor_ref(void) { return &sfa__v1__consultation__descriptor; }
@@ -89,6 +90,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__describe_enum_response_
 static inline const ProtobufCMessageDescriptor *sfa__v1__describe_message_request__descriptor_ref(void) { return &sfa__v1__describe_message_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__describe_message_response__descriptor_ref(void) { return &sfa__v1__describe_message_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__disqualify_lead_request__descriptor_ref(void) { return &sfa__v1__disqualify_lead_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__document_reference__descriptor_ref(void) { return &sfa__v1__document_reference__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__duplicate_match__descriptor_ref(void) { return &sfa__v1__duplicate_match__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__enum_value_info__descriptor_ref(void) { return &sfa__v1__enum_value_info__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__error_details__descriptor_ref(void) { return &sfa__v1__error_details__descriptor; }
@@ -209,6 +211,8 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__proposal__descriptor_re
 static inline const ProtobufCMessageDescriptor *sfa__v1__qualify_lead_request__descriptor_ref(void) { return &sfa__v1__qualify_lead_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__quote__descriptor_ref(void) { return &sfa__v1__quote__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__quote_line__descriptor_ref(void) { return &sfa__v1__quote_line__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__quote_tax_line__descriptor_ref(void) { return &sfa__v1__quote_tax_line__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__recall_quote_request__descriptor_ref(void) { return &sfa__v1__recall_quote_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__record_count__descriptor_ref(void) { return &sfa__v1__record_count__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__reject_proposal_request__descriptor_ref(void) { return &sfa__v1__reject_proposal_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__reject_quote_request__descriptor_ref(void) { return &sfa__v1__reject_quote_request__descriptor; }
@@ -233,6 +237,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__submit_daily_report_req
 static inline const ProtobufCMessageDescriptor *sfa__v1__submit_proposal_request__descriptor_ref(void) { return &sfa__v1__submit_proposal_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__submit_quote_for_approval_request__descriptor_ref(void) { return &sfa__v1__submit_quote_for_approval_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__suspend_tenant_request__descriptor_ref(void) { return &sfa__v1__suspend_tenant_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__tax_code__descriptor_ref(void) { return &sfa__v1__tax_code__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__team__descriptor_ref(void) { return &sfa__v1__team__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant__descriptor_ref(void) { return &sfa__v1__tenant__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_backup__descriptor_ref(void) { return &sfa__v1__tenant_backup__descriptor; }

@@ -460,6 +460,73 @@ public struct DateRange: ProtoMessage {
     }
 }
 
+/// A document stored outside SalesWire (a quote's PDF, a proposal deck). The
+/// server checks its form and never fetches it.
+public struct DocumentReference: ProtoMessage {
+    public typealias CMessage = Sfa__V1__DocumentReference
+    public static var protoName: String { "sfa.v1.DocumentReference" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__document_reference__descriptor_ref() }
+
+    /// https://, s3:// or gs:// only; at most 2,048 characters
+    public var uri: String = ""
+
+    /// SHA-256 of the file, 64 lower-case hex digits
+    public var sha256: String = ""
+
+    /// The file's name, no path; at most 255 characters
+    public var fileName: String = ""
+
+    /// 1 byte to 1 GiB
+    public var sizeBytes: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        uri: String = "",
+        sha256: String = "",
+        fileName: String = "",
+        sizeBytes: Int64 = 0
+    ) {
+        self.uri = uri
+        self.sha256 = sha256
+        self.fileName = fileName
+        self.sizeBytes = sizeBytes
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__DocumentReference>) {
+        self.uri = ProtoDecoding.string(c.pointee.uri)
+        self.sha256 = ProtoDecoding.string(c.pointee.sha256)
+        self.fileName = ProtoDecoding.string(c.pointee.file_name)
+        self.sizeBytes = c.pointee.size_bytes
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__DocumentReference>, arena: inout ProtoArena) {
+        if !self.uri.isEmpty { c.pointee.uri = arena.cString(self.uri) }
+        if !self.sha256.isEmpty { c.pointee.sha256 = arena.cString(self.sha256) }
+        if !self.fileName.isEmpty { c.pointee.file_name = arena.cString(self.fileName) }
+        c.pointee.size_bytes = self.sizeBytes
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["uri", "sha256", "file_name", "size_bytes"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "uri": self.uri = other.uri
+            case "sha256": self.sha256 = other.sha256
+            case "file_name": self.fileName = other.fileName
+            case "size_bytes": self.sizeBytes = other.sizeBytes
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
 /// A postal address (accounts, contacts).
 public struct PostalAddress: ProtoMessage {
     public typealias CMessage = Sfa__V1__PostalAddress

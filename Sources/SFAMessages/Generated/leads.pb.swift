@@ -481,6 +481,10 @@ public struct Lead: ProtoMessage {
     /// Server-set: the latest time it became MQL (= mql_time_ms until recycled)
     public var lastMqlTimeMs: Int64 = 0
 
+    /// Server-set on create: a rep or manager created the lead for themselves
+    /// (a seller's own prospect, which QualifyLead may take straight to SQL)
+    public var salesSourced: Bool = false
+
     /// A message with every field at its default.
     public init() {}
 
@@ -517,7 +521,8 @@ public struct Lead: ProtoMessage {
         createTimeMs: Int64 = 0,
         updateTimeMs: Int64 = 0,
         reMqlCount: Int32 = 0,
-        lastMqlTimeMs: Int64 = 0
+        lastMqlTimeMs: Int64 = 0,
+        salesSourced: Bool = false
     ) {
         self.id = id
         self.version = version
@@ -551,6 +556,7 @@ public struct Lead: ProtoMessage {
         self.updateTimeMs = updateTimeMs
         self.reMqlCount = reMqlCount
         self.lastMqlTimeMs = lastMqlTimeMs
+        self.salesSourced = salesSourced
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__Lead>) {
@@ -588,6 +594,7 @@ public struct Lead: ProtoMessage {
         self.updateTimeMs = c.pointee.update_time_ms
         self.reMqlCount = c.pointee.re_mql_count
         self.lastMqlTimeMs = c.pointee.last_mql_time_ms
+        self.salesSourced = c.pointee.sales_sourced != 0
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__Lead>, arena: inout ProtoArena) {
@@ -629,10 +636,11 @@ public struct Lead: ProtoMessage {
         c.pointee.update_time_ms = self.updateTimeMs
         c.pointee.re_mql_count = self.reMqlCount
         c.pointee.last_mql_time_ms = self.lastMqlTimeMs
+        c.pointee.sales_sourced = self.salesSourced ? 1 : 0
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "first_name", "last_name", "email", "phone", "company_name", "job_title", "website", "source", "source_detail", "lifecycle", "status", "custom_status", "qualification", "disqualification_reason", "converted_account_id", "converted_contact_id", "converted_opportunity_id", "converted_time_ms", "mql_time_ms", "sql_time_ms", "owner_user_id", "partner_source_id", "external_id", "notes", "custom_fields", "created_by_user_id", "create_time_ms", "update_time_ms", "re_mql_count", "last_mql_time_ms"]
+    public static let fieldNames: Set<String> = ["id", "version", "first_name", "last_name", "email", "phone", "company_name", "job_title", "website", "source", "source_detail", "lifecycle", "status", "custom_status", "qualification", "disqualification_reason", "converted_account_id", "converted_contact_id", "converted_opportunity_id", "converted_time_ms", "mql_time_ms", "sql_time_ms", "owner_user_id", "partner_source_id", "external_id", "notes", "custom_fields", "created_by_user_id", "create_time_ms", "update_time_ms", "re_mql_count", "last_mql_time_ms", "sales_sourced"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -671,6 +679,7 @@ public struct Lead: ProtoMessage {
             case "update_time_ms": self.updateTimeMs = other.updateTimeMs
             case "re_mql_count": self.reMqlCount = other.reMqlCount
             case "last_mql_time_ms": self.lastMqlTimeMs = other.lastMqlTimeMs
+            case "sales_sourced": self.salesSourced = other.salesSourced
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -1211,8 +1220,8 @@ public struct MarkLeadMqlRequest: ProtoMessage {
 }
 
 /// Inside sales qualifies the lead: lifecycle -> SQL, status -> QUALIFIED.
-/// An MQL, or an unclassified lead its owner created (sales-sourced: it never
-/// passes through marketing).
+/// An MQL, or an unclassified sales-sourced lead (it never passes through
+/// marketing). The first SQL time is kept.
 public struct QualifyLeadRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__QualifyLeadRequest
     public static var protoName: String { "sfa.v1.QualifyLeadRequest" }
@@ -1406,7 +1415,9 @@ public struct AssignLeadRequest: ProtoMessage {
     }
 }
 
-/// Optional opportunity created by ConvertLead.
+/// Optional opportunity created by ConvertLead, through the same rules as
+/// CreateOpportunity (opportunities.proto): name, amount (a known currency) and
+/// expected close date are required.
 public struct ConvertLeadOpportunity: ProtoMessage {
     public typealias CMessage = Sfa__V1__ConvertLeadOpportunity
     public static var protoName: String { "sfa.v1.ConvertLeadOpportunity" }
@@ -1421,7 +1432,7 @@ public struct ConvertLeadOpportunity: ProtoMessage {
     /// Empty = the tenant's default pipeline
     public var pipelineId: String = ""
 
-    /// Empty = the pipeline's first stage
+    /// Empty = the pipeline's first open stage; else a live open stage of it
     public var stageId: String = ""
 
     /// A message with every field at its default.

@@ -203,7 +203,7 @@ public struct OpportunityContactRole: ProtoMessage {
     /// A live contact of the opportunity's account
     public var contactId: String = ""
 
-    /// Required
+    /// UNSPECIFIED = not known yet (conversion's primary contact)
     public var role: ContactRole = ContactRole()
 
     public var isPrimary: Bool = false
@@ -680,7 +680,9 @@ public struct GetOpportunityRequest: ProtoMessage {
 /// Mask fields: name, amount, expected_close_date, probability_override_percent,
 /// forecast_category_override, next_step, description, custom_fields,
 /// contact_roles. Stage, pipeline, owner and state change through their own
-/// methods; the rest is server-set.
+/// methods; the rest is server-set. A closed deal keeps amount, close date and
+/// overrides (OPPORTUNITY_CLOSED); with a primary quote the amount is the
+/// quote's (AMOUNT_SYNCED).
 public struct UpdateOpportunityRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__UpdateOpportunityRequest
     public static var protoName: String { "sfa.v1.UpdateOpportunityRequest" }
@@ -960,7 +962,8 @@ public struct ListOpportunitiesResponse: ProtoMessage {
 
 /// Moves an open deal to a live open stage of its pipeline, or of pipeline_id
 /// (moving across pipelines). Closing is CloseOpportunity's, reopening
-/// ReopenOpportunity's: a closed deal or a closed stage is FAILED_PRECONDITION.
+/// ReopenOpportunity's: a closed deal is FAILED_PRECONDITION
+/// (OPPORTUNITY_CLOSED), a closed stage INVALID_ARGUMENT (stage_id NOT_ALLOWED).
 public struct MoveOpportunityStageRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__MoveOpportunityStageRequest
     public static var protoName: String { "sfa.v1.MoveOpportunityStageRequest" }
@@ -1043,7 +1046,7 @@ public struct CloseOpportunityRequest: ProtoMessage {
 
     public var closeNote: String = ""
 
-    /// Empty = today in the tenant's time zone
+    /// Empty = today in the tenant's time zone; never after today
     public var closedDate: String = ""
 
     /// Optional explicit closed stage
@@ -1114,6 +1117,7 @@ public struct CloseOpportunityRequest: ProtoMessage {
 
 /// Reopens a closed deal into a live open stage: stage_id, or (empty) the open
 /// stage it was closed from. Clears the close fields; history kind REOPENED.
+/// Managers and admins only: reopening a lost deal changes the figures.
 public struct ReopenOpportunityRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__ReopenOpportunityRequest
     public static var protoName: String { "sfa.v1.ReopenOpportunityRequest" }

@@ -59,6 +59,43 @@ public enum ForecastCategory: ProtoEnum {
     public static let allCases: [ForecastCategory] = [.unspecified, .pipeline, .bestCase, .mostLikely, .commit, .omitted, .closed]
 }
 
+/// A document event that moves open deals into a stage when the tenant turns
+/// TenantSettings.advance_stage_on_documents on.
+public enum StageTrigger: ProtoEnum {
+    /// `STAGE_TRIGGER_UNSPECIFIED` = 0
+    case unspecified
+    /// `STAGE_TRIGGER_PROPOSAL_SUBMITTED` = 1
+    case proposalSubmitted
+    /// `STAGE_TRIGGER_QUOTE_PRESENTED` = 2
+    case quotePresented
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .proposalSubmitted
+        case 2: self = .quotePresented
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .proposalSubmitted: 1
+        case .quotePresented: 2
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [StageTrigger] = [.unspecified, .proposalSubmitted, .quotePresented]
+}
+
 /// One stage of a pipeline. Its position is its index in Pipeline.stages.
 /// Rules (docs/domain.md): a won stage is closed, 100% and CLOSED; a lost stage
 /// (closed, not won) is 0% and OMITTED; an open stage is never CLOSED; names are
@@ -95,6 +132,9 @@ public struct PipelineStage: ProtoMessage {
     /// refers to it stays, retired, after the live stages. No deal can enter it.
     public var retired: Bool = false
 
+    /// Open stages only; at most one live stage per trigger
+    public var trigger: StageTrigger = StageTrigger()
+
     /// A message with every field at its default.
     public init() {}
 
@@ -108,7 +148,8 @@ public struct PipelineStage: ProtoMessage {
         isWon: Bool = false,
         rottingDays: Int32 = 0,
         description: String = "",
-        retired: Bool = false
+        retired: Bool = false,
+        trigger: StageTrigger = StageTrigger()
     ) {
         self.id = id
         self.name = name
@@ -119,6 +160,7 @@ public struct PipelineStage: ProtoMessage {
         self.rottingDays = rottingDays
         self.description = description
         self.retired = retired
+        self.trigger = trigger
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__PipelineStage>) {
@@ -131,6 +173,7 @@ public struct PipelineStage: ProtoMessage {
         self.rottingDays = c.pointee.rotting_days
         self.description = ProtoDecoding.string(c.pointee.description)
         self.retired = c.pointee.retired != 0
+        self.trigger = StageTrigger(rawValue: .init(truncatingIfNeeded: c.pointee.trigger.rawValue))
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__PipelineStage>, arena: inout ProtoArena) {
@@ -143,10 +186,11 @@ public struct PipelineStage: ProtoMessage {
         c.pointee.rotting_days = self.rottingDays
         if !self.description.isEmpty { c.pointee.description = arena.cString(self.description) }
         c.pointee.retired = self.retired ? 1 : 0
+        c.pointee.trigger = Sfa__V1__StageTrigger(rawValue: .init(truncatingIfNeeded: self.trigger.rawValue))
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "name", "default_probability_percent", "forecast_category", "is_closed", "is_won", "rotting_days", "description", "retired"]
+    public static let fieldNames: Set<String> = ["id", "name", "default_probability_percent", "forecast_category", "is_closed", "is_won", "rotting_days", "description", "retired", "trigger"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -162,6 +206,7 @@ public struct PipelineStage: ProtoMessage {
             case "rotting_days": self.rottingDays = other.rottingDays
             case "description": self.description = other.description
             case "retired": self.retired = other.retired
+            case "trigger": self.trigger = other.trigger
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

@@ -4,8 +4,8 @@ public import CProtobufC
 public import CSFAProto
 public import SFACodec
 
-/// Draft -> (NeedsApproval -> Approved / Rejected) -> Presented ->
-/// Accepted / Declined / Expired.
+/// Draft -> (Needs approval -> Approved / Rejected) -> Presented ->
+/// Accepted / Declined / Expired. Needs approval -> Draft by recall.
 public enum QuoteStatus: ProtoEnum {
     /// `QUOTE_STATUS_UNSPECIFIED` = 0
     case unspecified
@@ -23,7 +23,8 @@ public enum QuoteStatus: ProtoEnum {
     case accepted
     /// `QUOTE_STATUS_DECLINED` = 7
     case declined
-    /// Presented and valid_until_date has passed (tenant time zone)
+    /// Never stored: a presented quote whose valid_until_date has passed in the
+    /// tenant's time zone reads, lists and filters as EXPIRED
     /// `QUOTE_STATUS_EXPIRED` = 8
     case expired
     /// A number this code does not know, kept as it is.
@@ -66,44 +67,224 @@ public enum QuoteStatus: ProtoEnum {
     public static let allCases: [QuoteStatus] = [.unspecified, .draft, .needsApproval, .approved, .rejected, .presented, .accepted, .declined, .expired]
 }
 
+public enum QuoteLineKind: ProtoEnum {
+    /// = ITEM
+    /// `QUOTE_LINE_KIND_UNSPECIFIED` = 0
+    case unspecified
+    /// `QUOTE_LINE_KIND_ITEM` = 1
+    case item
+    /// A document discount: quantity x unit_price is subtracted
+    /// `QUOTE_LINE_KIND_DISCOUNT` = 2
+    case discount
+    /// `QUOTE_LINE_KIND_SHIPPING` = 3
+    case shipping
+    /// A heading or note: no quantity, no price
+    /// `QUOTE_LINE_KIND_TEXT` = 4
+    case text
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .item
+        case 2: self = .discount
+        case 3: self = .shipping
+        case 4: self = .text
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .item: 1
+        case .discount: 2
+        case .shipping: 3
+        case .text: 4
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [QuoteLineKind] = [.unspecified, .item, .discount, .shipping, .text]
+}
+
+/// How tax is computed; UNSPECIFIED = the tenant's default (settings).
+public enum TaxCalculation: ProtoEnum {
+    /// `TAX_CALCULATION_UNSPECIFIED` = 0
+    case unspecified
+    /// Each line's tax rounded, then summed
+    /// `TAX_CALCULATION_PER_LINE` = 1
+    case perLine
+    /// Once per rate over the sum of the lines' nets (適格請求書: one rounding per rate per document)
+    /// `TAX_CALCULATION_PER_RATE` = 2
+    case perRate
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .perLine
+        case 2: self = .perRate
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .perLine: 1
+        case .perRate: 2
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [TaxCalculation] = [.unspecified, .perLine, .perRate]
+}
+
+/// UNSPECIFIED = the tenant's default.
+public enum TaxRounding: ProtoEnum {
+    /// `TAX_ROUNDING_UNSPECIFIED` = 0
+    case unspecified
+    /// `TAX_ROUNDING_HALF_AWAY_FROM_ZERO` = 1
+    case halfAwayFromZero
+    /// Toward zero (切り捨て)
+    /// `TAX_ROUNDING_DOWN` = 2
+    case down
+    /// Away from zero (切り上げ)
+    /// `TAX_ROUNDING_UP` = 3
+    case up
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .halfAwayFromZero
+        case 2: self = .down
+        case 3: self = .up
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .halfAwayFromZero: 1
+        case .down: 2
+        case .up: 3
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [TaxRounding] = [.unspecified, .halfAwayFromZero, .down, .up]
+}
+
+/// UNSPECIFIED = the tenant's default.
+public enum PriceBasis: ProtoEnum {
+    /// `PRICE_BASIS_UNSPECIFIED` = 0
+    case unspecified
+    /// `PRICE_BASIS_TAX_EXCLUSIVE` = 1
+    case taxExclusive
+    /// `PRICE_BASIS_TAX_INCLUSIVE` = 2
+    case taxInclusive
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .taxExclusive
+        case 2: self = .taxInclusive
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .taxExclusive: 1
+        case .taxInclusive: 2
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [PriceBasis] = [.unspecified, .taxExclusive, .taxInclusive]
+}
+
 public struct QuoteLine: ProtoMessage {
     public typealias CMessage = Sfa__V1__QuoteLine
     public static var protoName: String { "sfa.v1.QuoteLine" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__quote_line__descriptor_ref() }
 
-    /// Server-generated id, "qli_..."; keep it on update to keep the line
+    /// Server-generated id, "qli_..."
     public var id: String = ""
 
+    public var kind: QuoteLineKind = QuoteLineKind()
+
+    /// At most 64 characters
     public var productCode: String = ""
 
+    /// At most 2,000 characters
     public var description: String = ""
 
-    /// Thousandths: 1500 = 1.5 units; > 0
+    /// Thousandths: 1500 = 1.5 units; > 0 except on TEXT lines (0); at most 10^15
     public var quantityMilli: Int64 = 0
 
-    /// Currency must equal Quote.currency_code; >= 0
+    /// "pcs", "h", "式"; at most 20 characters
+    public var unit: String = ""
+
+    /// In the quote's currency, >= 0; required except on TEXT lines
     public var unitPrice: Money? = nil
 
-    /// 0..10000; 1250 = 12.50 %
+    /// Optional, ITEM lines: the price discounts are measured against for approval
+    public var listPrice: Money? = nil
+
+    /// 0..10000 (ITEM and SHIPPING)
     public var discountBps: Int32 = 0
 
-    /// >= 0; 1000 = 10.00 %
+    /// 0..10000; ignored when tax_code is set
     public var taxRateBps: Int32 = 0
 
-    /// Server-computed: quantity x unit price
+    /// A live key of TenantSettings.tax_codes; its rate applies
+    public var taxCode: String = ""
+
+    /// Server-computed (see the header of this file)
     public var grossAmount: Money? = nil
 
-    /// Server-computed
     public var discountAmount: Money? = nil
 
-    /// Server-computed: gross - discount
     public var netAmount: Money? = nil
 
-    /// Server-computed
+    /// PER_LINE only (0 with PER_RATE: the tax lines carry it)
     public var taxAmount: Money? = nil
 
-    /// Server-computed: net + tax
+    /// Tax-exclusive: net + tax; tax-inclusive: net
     public var totalAmount: Money? = nil
+
+    /// Server-computed, ITEM lines: 1 - net / (quantity x list price, or unit
+    /// price without one), in basis points, rounded half away from zero
+    public var effectiveDiscountBps: Int32 = 0
+
+    /// Server-set: the rate applied (tax_code's or tax_rate_bps)
+    public var appliedTaxRateBps: Int32 = 0
 
     /// A message with every field at its default.
     public init() {}
@@ -111,64 +292,88 @@ public struct QuoteLine: ProtoMessage {
     /// A message with the given fields; the others keep their defaults.
     public init(
         id: String = "",
+        kind: QuoteLineKind = QuoteLineKind(),
         productCode: String = "",
         description: String = "",
         quantityMilli: Int64 = 0,
+        unit: String = "",
         unitPrice: Money? = nil,
+        listPrice: Money? = nil,
         discountBps: Int32 = 0,
         taxRateBps: Int32 = 0,
+        taxCode: String = "",
         grossAmount: Money? = nil,
         discountAmount: Money? = nil,
         netAmount: Money? = nil,
         taxAmount: Money? = nil,
-        totalAmount: Money? = nil
+        totalAmount: Money? = nil,
+        effectiveDiscountBps: Int32 = 0,
+        appliedTaxRateBps: Int32 = 0
     ) {
         self.id = id
+        self.kind = kind
         self.productCode = productCode
         self.description = description
         self.quantityMilli = quantityMilli
+        self.unit = unit
         self.unitPrice = unitPrice
+        self.listPrice = listPrice
         self.discountBps = discountBps
         self.taxRateBps = taxRateBps
+        self.taxCode = taxCode
         self.grossAmount = grossAmount
         self.discountAmount = discountAmount
         self.netAmount = netAmount
         self.taxAmount = taxAmount
         self.totalAmount = totalAmount
+        self.effectiveDiscountBps = effectiveDiscountBps
+        self.appliedTaxRateBps = appliedTaxRateBps
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__QuoteLine>) {
         self.id = ProtoDecoding.string(c.pointee.id)
+        self.kind = QuoteLineKind(rawValue: .init(truncatingIfNeeded: c.pointee.kind.rawValue))
         self.productCode = ProtoDecoding.string(c.pointee.product_code)
         self.description = ProtoDecoding.string(c.pointee.description)
         self.quantityMilli = c.pointee.quantity_milli
+        self.unit = ProtoDecoding.string(c.pointee.unit)
         self.unitPrice = c.pointee.unit_price.map { Money(cMessage: $0) }
+        self.listPrice = c.pointee.list_price.map { Money(cMessage: $0) }
         self.discountBps = c.pointee.discount_bps
         self.taxRateBps = c.pointee.tax_rate_bps
+        self.taxCode = ProtoDecoding.string(c.pointee.tax_code)
         self.grossAmount = c.pointee.gross_amount.map { Money(cMessage: $0) }
         self.discountAmount = c.pointee.discount_amount.map { Money(cMessage: $0) }
         self.netAmount = c.pointee.net_amount.map { Money(cMessage: $0) }
         self.taxAmount = c.pointee.tax_amount.map { Money(cMessage: $0) }
         self.totalAmount = c.pointee.total_amount.map { Money(cMessage: $0) }
+        self.effectiveDiscountBps = c.pointee.effective_discount_bps
+        self.appliedTaxRateBps = c.pointee.applied_tax_rate_bps
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__QuoteLine>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+        c.pointee.kind = Sfa__V1__QuoteLineKind(rawValue: .init(truncatingIfNeeded: self.kind.rawValue))
         if !self.productCode.isEmpty { c.pointee.product_code = arena.cString(self.productCode) }
         if !self.description.isEmpty { c.pointee.description = arena.cString(self.description) }
         c.pointee.quantity_milli = self.quantityMilli
+        if !self.unit.isEmpty { c.pointee.unit = arena.cString(self.unit) }
         if let value = self.unitPrice { c.pointee.unit_price = arena.message(value) }
+        if let value = self.listPrice { c.pointee.list_price = arena.message(value) }
         c.pointee.discount_bps = self.discountBps
         c.pointee.tax_rate_bps = self.taxRateBps
+        if !self.taxCode.isEmpty { c.pointee.tax_code = arena.cString(self.taxCode) }
         if let value = self.grossAmount { c.pointee.gross_amount = arena.message(value) }
         if let value = self.discountAmount { c.pointee.discount_amount = arena.message(value) }
         if let value = self.netAmount { c.pointee.net_amount = arena.message(value) }
         if let value = self.taxAmount { c.pointee.tax_amount = arena.message(value) }
         if let value = self.totalAmount { c.pointee.total_amount = arena.message(value) }
+        c.pointee.effective_discount_bps = self.effectiveDiscountBps
+        c.pointee.applied_tax_rate_bps = self.appliedTaxRateBps
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "product_code", "description", "quantity_milli", "unit_price", "discount_bps", "tax_rate_bps", "gross_amount", "discount_amount", "net_amount", "tax_amount", "total_amount"]
+    public static let fieldNames: Set<String> = ["id", "kind", "product_code", "description", "quantity_milli", "unit", "unit_price", "list_price", "discount_bps", "tax_rate_bps", "tax_code", "gross_amount", "discount_amount", "net_amount", "tax_amount", "total_amount", "effective_discount_bps", "applied_tax_rate_bps"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -176,23 +381,86 @@ public struct QuoteLine: ProtoMessage {
         for field in fields {
             switch field {
             case "id": self.id = other.id
+            case "kind": self.kind = other.kind
             case "product_code": self.productCode = other.productCode
             case "description": self.description = other.description
             case "quantity_milli": self.quantityMilli = other.quantityMilli
+            case "unit": self.unit = other.unit
             case "unit_price": self.unitPrice = other.unitPrice
+            case "list_price": self.listPrice = other.listPrice
             case "discount_bps": self.discountBps = other.discountBps
             case "tax_rate_bps": self.taxRateBps = other.taxRateBps
+            case "tax_code": self.taxCode = other.taxCode
             case "gross_amount": self.grossAmount = other.grossAmount
             case "discount_amount": self.discountAmount = other.discountAmount
             case "net_amount": self.netAmount = other.netAmount
             case "tax_amount": self.taxAmount = other.taxAmount
             case "total_amount": self.totalAmount = other.totalAmount
+            case "effective_discount_bps": self.effectiveDiscountBps = other.effectiveDiscountBps
+            case "applied_tax_rate_bps": self.appliedTaxRateBps = other.appliedTaxRateBps
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
     }
 }
 
+/// The tax of one rate over the whole quote.
+public struct QuoteTaxLine: ProtoMessage {
+    public typealias CMessage = Sfa__V1__QuoteTaxLine
+    public static var protoName: String { "sfa.v1.QuoteTaxLine" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__quote_tax_line__descriptor_ref() }
+
+    public var rateBps: Int32 = 0
+
+    /// Net of tax
+    public var taxableAmount: Money? = nil
+
+    public var taxAmount: Money? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        rateBps: Int32 = 0,
+        taxableAmount: Money? = nil,
+        taxAmount: Money? = nil
+    ) {
+        self.rateBps = rateBps
+        self.taxableAmount = taxableAmount
+        self.taxAmount = taxAmount
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__QuoteTaxLine>) {
+        self.rateBps = c.pointee.rate_bps
+        self.taxableAmount = c.pointee.taxable_amount.map { Money(cMessage: $0) }
+        self.taxAmount = c.pointee.tax_amount.map { Money(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__QuoteTaxLine>, arena: inout ProtoArena) {
+        c.pointee.rate_bps = self.rateBps
+        if let value = self.taxableAmount { c.pointee.taxable_amount = arena.message(value) }
+        if let value = self.taxAmount { c.pointee.tax_amount = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["rate_bps", "taxable_amount", "tax_amount"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "rate_bps": self.rateBps = other.rateBps
+            case "taxable_amount": self.taxableAmount = other.taxableAmount
+            case "tax_amount": self.taxAmount = other.taxAmount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// A document stored elsewhere: the server checks its form, never fetches it.
 public struct Quote: ProtoMessage {
     public typealias CMessage = Sfa__V1__Quote
     public static var protoName: String { "sfa.v1.Quote" }
@@ -203,54 +471,71 @@ public struct Quote: ProtoMessage {
 
     public var version: Int64 = 0
 
-    /// Required on create; immutable
+    /// Required on create (an opportunity the caller may read); immutable
     public var opportunityId: String = ""
 
     /// Server-set from the opportunity
     public var accountId: String = ""
 
-    /// The recipient
+    /// The recipient: a live contact of the account
     public var contactId: String = ""
 
-    /// Server-set, human-readable ("Q-000123"); shared by all revisions
+    /// Server-set: the tenant's prefix and sequence ("Q-000123"); shared by all revisions
     public var quoteNumber: String = ""
 
-    /// Server-set: 1 for the first, +1 for each ReviseQuote
+    /// Server-set: 1, then +1 per ReviseQuote
     public var revision: Int32 = 0
 
+    /// Required, at most 200 characters
     public var name: String = ""
 
+    /// Server-managed through the transition methods
     public var status: QuoteStatus = QuoteStatus()
 
-    /// ISO 4217; empty on create = the opportunity's (or tenant default) currency
+    /// ISO 4217; empty on create = the opportunity's currency; immutable
     public var currencyCode: String = ""
 
+    /// At most 500
     public var lines: [QuoteLine] = []
 
+    /// YYYY-MM-DD; empty on create = today + TenantSettings.quote_validity_days
     public var validUntilDate: String = ""
 
-    /// Payment / delivery terms, free text
+    /// Payment and delivery terms, at most 5,000 characters
     public var terms: String = ""
 
-    /// Server-computed
+    /// Server-computed totals
     public var subtotal: Money? = nil
 
-    /// Server-computed
     public var discountTotal: Money? = nil
 
-    /// Server-computed
+    /// Before tax: what the opportunity amount becomes when the quote is primary
+    public var netTotal: Money? = nil
+
     public var taxTotal: Money? = nil
 
-    /// Server-computed
     public var grandTotal: Money? = nil
 
-    /// Server-computed
-    public var maxLineDiscountBps: Int32 = 0
+    /// Server-computed: one per rate, ascending
+    public var taxLines: [QuoteTaxLine] = []
 
-    /// Server-computed: max_line_discount_bps > the tenant's threshold
+    public var taxCalculation: TaxCalculation = TaxCalculation()
+
+    public var taxRounding: TaxRounding = TaxRounding()
+
+    public var priceBasis: PriceBasis = PriceBasis()
+
+    /// Server-computed: the largest of the lines' effective discounts and the
+    /// document's (1 - items' net after discount lines / items at list price)
+    public var effectiveDiscountBps: Int32 = 0
+
+    /// Server-computed against the tenant's threshold now (snapshotted at submit)
     public var requiresApproval: Bool = false
 
-    /// Server-managed: SetPrimaryQuote
+    /// Server-set at submit: the threshold in force then
+    public var approvalThresholdBps: Int32 = 0
+
+    /// Server-managed: SetPrimaryQuote / ClearPrimaryQuote
     public var isPrimary: Bool = false
 
     /// Server-set by ReviseQuote
@@ -261,7 +546,8 @@ public struct Quote: ProtoMessage {
 
     public var submitTimeMs: Int64 = 0
 
-    /// Who approved or rejected
+    /// Who approved or rejected; empty when a quote within the threshold was
+    /// approved on submit
     public var approvalDecidedByUserId: String = ""
 
     public var approvalDecisionTimeMs: Int64 = 0
@@ -270,12 +556,20 @@ public struct Quote: ProtoMessage {
 
     public var presentTimeMs: Int64 = 0
 
-    /// Accepted / declined
     public var customerResponseTimeMs: Int64 = 0
 
-    /// Acceptance note or decline reason
     public var customerResponseNote: String = ""
 
+    /// YYYY-MM-DD; empty at present = today
+    public var issueDate: String = ""
+
+    public var billingAddress: PostalAddress? = nil
+
+    public var shippingAddress: PostalAddress? = nil
+
+    public var document: DocumentReference? = nil
+
+    /// On create: empty = the caller
     public var ownerUserId: String = ""
 
     public var createdByUserId: String = ""
@@ -283,6 +577,9 @@ public struct Quote: ProtoMessage {
     public var createTimeMs: Int64 = 0
 
     public var updateTimeMs: Int64 = 0
+
+    /// Server-set from the owner
+    public var teamId: String = ""
 
     /// A message with every field at its default.
     public init() {}
@@ -304,10 +601,16 @@ public struct Quote: ProtoMessage {
         terms: String = "",
         subtotal: Money? = nil,
         discountTotal: Money? = nil,
+        netTotal: Money? = nil,
         taxTotal: Money? = nil,
         grandTotal: Money? = nil,
-        maxLineDiscountBps: Int32 = 0,
+        taxLines: [QuoteTaxLine] = [],
+        taxCalculation: TaxCalculation = TaxCalculation(),
+        taxRounding: TaxRounding = TaxRounding(),
+        priceBasis: PriceBasis = PriceBasis(),
+        effectiveDiscountBps: Int32 = 0,
         requiresApproval: Bool = false,
+        approvalThresholdBps: Int32 = 0,
         isPrimary: Bool = false,
         previousRevisionQuoteId: String = "",
         supersededByQuoteId: String = "",
@@ -318,10 +621,15 @@ public struct Quote: ProtoMessage {
         presentTimeMs: Int64 = 0,
         customerResponseTimeMs: Int64 = 0,
         customerResponseNote: String = "",
+        issueDate: String = "",
+        billingAddress: PostalAddress? = nil,
+        shippingAddress: PostalAddress? = nil,
+        document: DocumentReference? = nil,
         ownerUserId: String = "",
         createdByUserId: String = "",
         createTimeMs: Int64 = 0,
-        updateTimeMs: Int64 = 0
+        updateTimeMs: Int64 = 0,
+        teamId: String = ""
     ) {
         self.id = id
         self.version = version
@@ -338,10 +646,16 @@ public struct Quote: ProtoMessage {
         self.terms = terms
         self.subtotal = subtotal
         self.discountTotal = discountTotal
+        self.netTotal = netTotal
         self.taxTotal = taxTotal
         self.grandTotal = grandTotal
-        self.maxLineDiscountBps = maxLineDiscountBps
+        self.taxLines = taxLines
+        self.taxCalculation = taxCalculation
+        self.taxRounding = taxRounding
+        self.priceBasis = priceBasis
+        self.effectiveDiscountBps = effectiveDiscountBps
         self.requiresApproval = requiresApproval
+        self.approvalThresholdBps = approvalThresholdBps
         self.isPrimary = isPrimary
         self.previousRevisionQuoteId = previousRevisionQuoteId
         self.supersededByQuoteId = supersededByQuoteId
@@ -352,10 +666,15 @@ public struct Quote: ProtoMessage {
         self.presentTimeMs = presentTimeMs
         self.customerResponseTimeMs = customerResponseTimeMs
         self.customerResponseNote = customerResponseNote
+        self.issueDate = issueDate
+        self.billingAddress = billingAddress
+        self.shippingAddress = shippingAddress
+        self.document = document
         self.ownerUserId = ownerUserId
         self.createdByUserId = createdByUserId
         self.createTimeMs = createTimeMs
         self.updateTimeMs = updateTimeMs
+        self.teamId = teamId
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__Quote>) {
@@ -374,10 +693,16 @@ public struct Quote: ProtoMessage {
         self.terms = ProtoDecoding.string(c.pointee.terms)
         self.subtotal = c.pointee.subtotal.map { Money(cMessage: $0) }
         self.discountTotal = c.pointee.discount_total.map { Money(cMessage: $0) }
+        self.netTotal = c.pointee.net_total.map { Money(cMessage: $0) }
         self.taxTotal = c.pointee.tax_total.map { Money(cMessage: $0) }
         self.grandTotal = c.pointee.grand_total.map { Money(cMessage: $0) }
-        self.maxLineDiscountBps = c.pointee.max_line_discount_bps
+        self.taxLines = ProtoDecoding.messages(c.pointee.n_tax_lines, c.pointee.tax_lines)
+        self.taxCalculation = TaxCalculation(rawValue: .init(truncatingIfNeeded: c.pointee.tax_calculation.rawValue))
+        self.taxRounding = TaxRounding(rawValue: .init(truncatingIfNeeded: c.pointee.tax_rounding.rawValue))
+        self.priceBasis = PriceBasis(rawValue: .init(truncatingIfNeeded: c.pointee.price_basis.rawValue))
+        self.effectiveDiscountBps = c.pointee.effective_discount_bps
         self.requiresApproval = c.pointee.requires_approval != 0
+        self.approvalThresholdBps = c.pointee.approval_threshold_bps
         self.isPrimary = c.pointee.is_primary != 0
         self.previousRevisionQuoteId = ProtoDecoding.string(c.pointee.previous_revision_quote_id)
         self.supersededByQuoteId = ProtoDecoding.string(c.pointee.superseded_by_quote_id)
@@ -388,10 +713,15 @@ public struct Quote: ProtoMessage {
         self.presentTimeMs = c.pointee.present_time_ms
         self.customerResponseTimeMs = c.pointee.customer_response_time_ms
         self.customerResponseNote = ProtoDecoding.string(c.pointee.customer_response_note)
+        self.issueDate = ProtoDecoding.string(c.pointee.issue_date)
+        self.billingAddress = c.pointee.billing_address.map { PostalAddress(cMessage: $0) }
+        self.shippingAddress = c.pointee.shipping_address.map { PostalAddress(cMessage: $0) }
+        self.document = c.pointee.document.map { DocumentReference(cMessage: $0) }
         self.ownerUserId = ProtoDecoding.string(c.pointee.owner_user_id)
         self.createdByUserId = ProtoDecoding.string(c.pointee.created_by_user_id)
         self.createTimeMs = c.pointee.create_time_ms
         self.updateTimeMs = c.pointee.update_time_ms
+        self.teamId = ProtoDecoding.string(c.pointee.team_id)
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__Quote>, arena: inout ProtoArena) {
@@ -413,10 +743,19 @@ public struct Quote: ProtoMessage {
         if !self.terms.isEmpty { c.pointee.terms = arena.cString(self.terms) }
         if let value = self.subtotal { c.pointee.subtotal = arena.message(value) }
         if let value = self.discountTotal { c.pointee.discount_total = arena.message(value) }
+        if let value = self.netTotal { c.pointee.net_total = arena.message(value) }
         if let value = self.taxTotal { c.pointee.tax_total = arena.message(value) }
         if let value = self.grandTotal { c.pointee.grand_total = arena.message(value) }
-        c.pointee.max_line_discount_bps = self.maxLineDiscountBps
+        if !self.taxLines.isEmpty {
+            c.pointee.n_tax_lines = self.taxLines.count
+            c.pointee.tax_lines = arena.messageArray(self.taxLines)
+        }
+        c.pointee.tax_calculation = Sfa__V1__TaxCalculation(rawValue: .init(truncatingIfNeeded: self.taxCalculation.rawValue))
+        c.pointee.tax_rounding = Sfa__V1__TaxRounding(rawValue: .init(truncatingIfNeeded: self.taxRounding.rawValue))
+        c.pointee.price_basis = Sfa__V1__PriceBasis(rawValue: .init(truncatingIfNeeded: self.priceBasis.rawValue))
+        c.pointee.effective_discount_bps = self.effectiveDiscountBps
         c.pointee.requires_approval = self.requiresApproval ? 1 : 0
+        c.pointee.approval_threshold_bps = self.approvalThresholdBps
         c.pointee.is_primary = self.isPrimary ? 1 : 0
         if !self.previousRevisionQuoteId.isEmpty { c.pointee.previous_revision_quote_id = arena.cString(self.previousRevisionQuoteId) }
         if !self.supersededByQuoteId.isEmpty { c.pointee.superseded_by_quote_id = arena.cString(self.supersededByQuoteId) }
@@ -427,14 +766,19 @@ public struct Quote: ProtoMessage {
         c.pointee.present_time_ms = self.presentTimeMs
         c.pointee.customer_response_time_ms = self.customerResponseTimeMs
         if !self.customerResponseNote.isEmpty { c.pointee.customer_response_note = arena.cString(self.customerResponseNote) }
+        if !self.issueDate.isEmpty { c.pointee.issue_date = arena.cString(self.issueDate) }
+        if let value = self.billingAddress { c.pointee.billing_address = arena.message(value) }
+        if let value = self.shippingAddress { c.pointee.shipping_address = arena.message(value) }
+        if let value = self.document { c.pointee.document = arena.message(value) }
         if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
         if !self.createdByUserId.isEmpty { c.pointee.created_by_user_id = arena.cString(self.createdByUserId) }
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
+        if !self.teamId.isEmpty { c.pointee.team_id = arena.cString(self.teamId) }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "opportunity_id", "account_id", "contact_id", "quote_number", "revision", "name", "status", "currency_code", "lines", "valid_until_date", "terms", "subtotal", "discount_total", "tax_total", "grand_total", "max_line_discount_bps", "requires_approval", "is_primary", "previous_revision_quote_id", "superseded_by_quote_id", "submit_time_ms", "approval_decided_by_user_id", "approval_decision_time_ms", "approval_comment", "present_time_ms", "customer_response_time_ms", "customer_response_note", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms"]
+    public static let fieldNames: Set<String> = ["id", "version", "opportunity_id", "account_id", "contact_id", "quote_number", "revision", "name", "status", "currency_code", "lines", "valid_until_date", "terms", "subtotal", "discount_total", "net_total", "tax_total", "grand_total", "tax_lines", "tax_calculation", "tax_rounding", "price_basis", "effective_discount_bps", "requires_approval", "approval_threshold_bps", "is_primary", "previous_revision_quote_id", "superseded_by_quote_id", "submit_time_ms", "approval_decided_by_user_id", "approval_decision_time_ms", "approval_comment", "present_time_ms", "customer_response_time_ms", "customer_response_note", "issue_date", "billing_address", "shipping_address", "document", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms", "team_id"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -456,10 +800,16 @@ public struct Quote: ProtoMessage {
             case "terms": self.terms = other.terms
             case "subtotal": self.subtotal = other.subtotal
             case "discount_total": self.discountTotal = other.discountTotal
+            case "net_total": self.netTotal = other.netTotal
             case "tax_total": self.taxTotal = other.taxTotal
             case "grand_total": self.grandTotal = other.grandTotal
-            case "max_line_discount_bps": self.maxLineDiscountBps = other.maxLineDiscountBps
+            case "tax_lines": self.taxLines = other.taxLines
+            case "tax_calculation": self.taxCalculation = other.taxCalculation
+            case "tax_rounding": self.taxRounding = other.taxRounding
+            case "price_basis": self.priceBasis = other.priceBasis
+            case "effective_discount_bps": self.effectiveDiscountBps = other.effectiveDiscountBps
             case "requires_approval": self.requiresApproval = other.requiresApproval
+            case "approval_threshold_bps": self.approvalThresholdBps = other.approvalThresholdBps
             case "is_primary": self.isPrimary = other.isPrimary
             case "previous_revision_quote_id": self.previousRevisionQuoteId = other.previousRevisionQuoteId
             case "superseded_by_quote_id": self.supersededByQuoteId = other.supersededByQuoteId
@@ -470,10 +820,15 @@ public struct Quote: ProtoMessage {
             case "present_time_ms": self.presentTimeMs = other.presentTimeMs
             case "customer_response_time_ms": self.customerResponseTimeMs = other.customerResponseTimeMs
             case "customer_response_note": self.customerResponseNote = other.customerResponseNote
+            case "issue_date": self.issueDate = other.issueDate
+            case "billing_address": self.billingAddress = other.billingAddress
+            case "shipping_address": self.shippingAddress = other.shippingAddress
+            case "document": self.document = other.document
             case "owner_user_id": self.ownerUserId = other.ownerUserId
             case "created_by_user_id": self.createdByUserId = other.createdByUserId
             case "create_time_ms": self.createTimeMs = other.createTimeMs
             case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            case "team_id": self.teamId = other.teamId
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -560,7 +915,10 @@ public struct GetQuoteRequest: ProtoMessage {
     }
 }
 
-/// DRAFT quotes only. "lines" in update_mask replaces the whole list.
+/// DRAFT quotes only. "lines" in update_mask replaces the whole list. Mask
+/// fields: name, contact_id, lines, valid_until_date, terms, tax_calculation,
+/// tax_rounding, price_basis, issue_date, billing_address, shipping_address,
+/// document.
 public struct UpdateQuoteRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__UpdateQuoteRequest
     public static var protoName: String { "sfa.v1.UpdateQuoteRequest" }
@@ -620,7 +978,8 @@ public struct ListQuotesRequest: ProtoMessage {
 
     public var pageToken: String = ""
 
-    /// Default "update_time_ms desc"
+    /// "" or "create_time_ms" (oldest first), "create_time_ms desc",
+    /// "valid_until_date [asc|desc]"
     public var orderBy: String = ""
 
     /// Text search over name, quote number, product codes
@@ -634,6 +993,7 @@ public struct ListQuotesRequest: ProtoMessage {
 
     public var teamId: String = ""
 
+    /// As read: EXPIRED finds presented quotes past their date
     public var statuses: [QuoteStatus] = []
 
     /// Hide superseded revisions
@@ -784,8 +1144,8 @@ public struct ListQuotesResponse: ProtoMessage {
     }
 }
 
-/// DRAFT -> NEEDS_APPROVAL. A quote that does not require approval goes
-/// straight to APPROVED.
+/// DRAFT -> NEEDS_APPROVAL when the effective discount is above the tenant's
+/// threshold (snapshotted), else straight to APPROVED.
 public struct SubmitQuoteForApprovalRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__SubmitQuoteForApprovalRequest
     public static var protoName: String { "sfa.v1.SubmitQuoteForApprovalRequest" }
@@ -840,7 +1200,56 @@ public struct SubmitQuoteForApprovalRequest: ProtoMessage {
     }
 }
 
-/// NEEDS_APPROVAL -> APPROVED (a manager of the owner's team, or an admin).
+/// NEEDS_APPROVAL -> DRAFT, by the owner.
+public struct RecallQuoteRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__RecallQuoteRequest
+    public static var protoName: String { "sfa.v1.RecallQuoteRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__recall_quote_request__descriptor_ref() }
+
+    public var id: String = ""
+
+    public var version: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        id: String = "",
+        version: Int64 = 0
+    ) {
+        self.id = id
+        self.version = version
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__RecallQuoteRequest>) {
+        self.id = ProtoDecoding.string(c.pointee.id)
+        self.version = c.pointee.version
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__RecallQuoteRequest>, arena: inout ProtoArena) {
+        if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+        c.pointee.version = self.version
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// NEEDS_APPROVAL -> APPROVED (a manager of the owner's team, or an admin;
+/// never the quote's owner).
 public struct ApproveQuoteRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__ApproveQuoteRequest
     public static var protoName: String { "sfa.v1.ApproveQuoteRequest" }
@@ -951,7 +1360,7 @@ public struct RejectQuoteRequest: ProtoMessage {
     }
 }
 
-/// APPROVED (or DRAFT not requiring approval) -> PRESENTED.
+/// APPROVED -> PRESENTED.
 public struct PresentQuoteRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__PresentQuoteRequest
     public static var protoName: String { "sfa.v1.PresentQuoteRequest" }
@@ -999,7 +1408,7 @@ public struct PresentQuoteRequest: ProtoMessage {
     }
 }
 
-/// PRESENTED -> ACCEPTED. Does not close the opportunity by itself.
+/// PRESENTED (not expired) -> ACCEPTED.
 public struct AcceptQuoteRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__AcceptQuoteRequest
     public static var protoName: String { "sfa.v1.AcceptQuoteRequest" }
@@ -1011,6 +1420,9 @@ public struct AcceptQuoteRequest: ProtoMessage {
 
     public var note: String = ""
 
+    /// Close the opportunity won in the same transaction
+    public var closeOpportunity: Bool = false
+
     /// A message with every field at its default.
     public init() {}
 
@@ -1018,27 +1430,31 @@ public struct AcceptQuoteRequest: ProtoMessage {
     public init(
         id: String = "",
         version: Int64 = 0,
-        note: String = ""
+        note: String = "",
+        closeOpportunity: Bool = false
     ) {
         self.id = id
         self.version = version
         self.note = note
+        self.closeOpportunity = closeOpportunity
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__AcceptQuoteRequest>) {
         self.id = ProtoDecoding.string(c.pointee.id)
         self.version = c.pointee.version
         self.note = ProtoDecoding.string(c.pointee.note)
+        self.closeOpportunity = c.pointee.close_opportunity != 0
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__AcceptQuoteRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
         if !self.note.isEmpty { c.pointee.note = arena.cString(self.note) }
+        c.pointee.close_opportunity = self.closeOpportunity ? 1 : 0
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "note"]
+    public static let fieldNames: Set<String> = ["id", "version", "note", "close_opportunity"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -1048,13 +1464,14 @@ public struct AcceptQuoteRequest: ProtoMessage {
             case "id": self.id = other.id
             case "version": self.version = other.version
             case "note": self.note = other.note
+            case "close_opportunity": self.closeOpportunity = other.closeOpportunity
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
     }
 }
 
-/// PRESENTED -> DECLINED.
+/// PRESENTED (not expired) -> DECLINED.
 public struct DeclineQuoteRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__DeclineQuoteRequest
     public static var protoName: String { "sfa.v1.DeclineQuoteRequest" }
@@ -1109,9 +1526,9 @@ public struct DeclineQuoteRequest: ProtoMessage {
     }
 }
 
-/// Creates a new DRAFT quote copying the lines, with the same quote_number and
-/// revision + 1, and marks this one superseded. Allowed from APPROVED,
-/// REJECTED, PRESENTED, DECLINED and EXPIRED. Primary status moves to the new
+/// Creates the next revision as a DRAFT copy (same quote_number, revision + 1)
+/// and makes this one superseded (read-only). Allowed from APPROVED, REJECTED,
+/// PRESENTED, DECLINED and EXPIRED. The primary flag moves to the new
 /// revision. Returns the new revision.
 public struct ReviseQuoteRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__ReviseQuoteRequest
@@ -1160,8 +1577,9 @@ public struct ReviseQuoteRequest: ProtoMessage {
     }
 }
 
-/// Makes this quote the opportunity's only primary quote; its grand_total
-/// becomes the opportunity amount (and follows later changes).
+/// Makes this quote the opportunity's only primary quote: its net_total
+/// becomes the opportunity amount and follows its changes; the amount is then
+/// read-only on the opportunity (AMOUNT_SYNCED) until ClearPrimaryQuote.
 public struct SetPrimaryQuoteRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__SetPrimaryQuoteRequest
     public static var protoName: String { "sfa.v1.SetPrimaryQuoteRequest" }
@@ -1251,6 +1669,54 @@ public struct SetPrimaryQuoteResponse: ProtoMessage {
             switch field {
             case "quote": self.quote = other.quote
             case "opportunity": self.opportunity = other.opportunity
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// The quote stops being primary; the opportunity keeps its amount, editable again.
+public struct ClearPrimaryQuoteRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ClearPrimaryQuoteRequest
+    public static var protoName: String { "sfa.v1.ClearPrimaryQuoteRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__clear_primary_quote_request__descriptor_ref() }
+
+    public var id: String = ""
+
+    public var version: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        id: String = "",
+        version: Int64 = 0
+    ) {
+        self.id = id
+        self.version = version
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ClearPrimaryQuoteRequest>) {
+        self.id = ProtoDecoding.string(c.pointee.id)
+        self.version = c.pointee.version
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ClearPrimaryQuoteRequest>, arena: inout ProtoArena) {
+        if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+        c.pointee.version = self.version
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

@@ -205,6 +205,72 @@ public struct LostReason: ProtoMessage {
     }
 }
 
+/// A named tax rate quote lines refer to ("standard", "reduced").
+public struct TaxCode: ProtoMessage {
+    public typealias CMessage = Sfa__V1__TaxCode
+    public static var protoName: String { "sfa.v1.TaxCode" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__tax_code__descriptor_ref() }
+
+    /// Stable key, [a-z0-9_]{1,40}
+    public var key: String = ""
+
+    /// Required, at most 100 characters
+    public var label: String = ""
+
+    /// 0..10000; 1000 = 10.00 %
+    public var rateBps: Int32 = 0
+
+    /// No longer usable on new or edited lines
+    public var retired: Bool = false
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        key: String = "",
+        label: String = "",
+        rateBps: Int32 = 0,
+        retired: Bool = false
+    ) {
+        self.key = key
+        self.label = label
+        self.rateBps = rateBps
+        self.retired = retired
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__TaxCode>) {
+        self.key = ProtoDecoding.string(c.pointee.key)
+        self.label = ProtoDecoding.string(c.pointee.label)
+        self.rateBps = c.pointee.rate_bps
+        self.retired = c.pointee.retired != 0
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__TaxCode>, arena: inout ProtoArena) {
+        if !self.key.isEmpty { c.pointee.key = arena.cString(self.key) }
+        if !self.label.isEmpty { c.pointee.label = arena.cString(self.label) }
+        c.pointee.rate_bps = self.rateBps
+        c.pointee.retired = self.retired ? 1 : 0
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["key", "label", "rate_bps", "retired"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "key": self.key = other.key
+            case "label": self.label = other.label
+            case "rate_bps": self.rateBps = other.rateBps
+            case "retired": self.retired = other.retired
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
 /// The tenant's settings: a single record.
 /// Validated whole after an update: every constraint below holds for the result.
 public struct TenantSettings: ProtoMessage {
@@ -245,6 +311,28 @@ public struct TenantSettings: ProtoMessage {
     /// ConvertLead needs a qualified (SQL) lead
     public var requireQualificationToConvert: Bool = false
 
+    /// Quote defaults (a quote's own setting wins): tax per line unless set
+    public var taxCalculation: TaxCalculation = TaxCalculation()
+
+    /// Half away from zero unless set
+    public var taxRounding: TaxRounding = TaxRounding()
+
+    /// Tax-exclusive unless set
+    public var priceBasis: PriceBasis = PriceBasis()
+
+    /// Days a quote is valid from its creation when it names no date: 1 to 365; 0 = 30
+    public var quoteValidityDays: Int32 = 0
+
+    /// Quote numbers: prefix + a six-digit tenant sequence; [A-Z0-9-]{0,10}; empty = "Q-"
+    public var quoteNumberPrefix: String = ""
+
+    /// At most 20; unique keys
+    public var taxCodes: [TaxCode] = []
+
+    /// Presenting a quote / submitting a proposal moves an open deal forward to
+    /// the pipeline's stage with that trigger (never backward)
+    public var advanceStageOnDocuments: Bool = false
+
     /// A message with every field at its default.
     public init() {}
 
@@ -261,7 +349,14 @@ public struct TenantSettings: ProtoMessage {
         stalledDealDays: Int32 = 0,
         updatedByUserId: String = "",
         updateTimeMs: Int64 = 0,
-        requireQualificationToConvert: Bool = false
+        requireQualificationToConvert: Bool = false,
+        taxCalculation: TaxCalculation = TaxCalculation(),
+        taxRounding: TaxRounding = TaxRounding(),
+        priceBasis: PriceBasis = PriceBasis(),
+        quoteValidityDays: Int32 = 0,
+        quoteNumberPrefix: String = "",
+        taxCodes: [TaxCode] = [],
+        advanceStageOnDocuments: Bool = false
     ) {
         self.version = version
         self.leadStatuses = leadStatuses
@@ -275,6 +370,13 @@ public struct TenantSettings: ProtoMessage {
         self.updatedByUserId = updatedByUserId
         self.updateTimeMs = updateTimeMs
         self.requireQualificationToConvert = requireQualificationToConvert
+        self.taxCalculation = taxCalculation
+        self.taxRounding = taxRounding
+        self.priceBasis = priceBasis
+        self.quoteValidityDays = quoteValidityDays
+        self.quoteNumberPrefix = quoteNumberPrefix
+        self.taxCodes = taxCodes
+        self.advanceStageOnDocuments = advanceStageOnDocuments
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__TenantSettings>) {
@@ -290,6 +392,13 @@ public struct TenantSettings: ProtoMessage {
         self.updatedByUserId = ProtoDecoding.string(c.pointee.updated_by_user_id)
         self.updateTimeMs = c.pointee.update_time_ms
         self.requireQualificationToConvert = c.pointee.require_qualification_to_convert != 0
+        self.taxCalculation = TaxCalculation(rawValue: .init(truncatingIfNeeded: c.pointee.tax_calculation.rawValue))
+        self.taxRounding = TaxRounding(rawValue: .init(truncatingIfNeeded: c.pointee.tax_rounding.rawValue))
+        self.priceBasis = PriceBasis(rawValue: .init(truncatingIfNeeded: c.pointee.price_basis.rawValue))
+        self.quoteValidityDays = c.pointee.quote_validity_days
+        self.quoteNumberPrefix = ProtoDecoding.string(c.pointee.quote_number_prefix)
+        self.taxCodes = ProtoDecoding.messages(c.pointee.n_tax_codes, c.pointee.tax_codes)
+        self.advanceStageOnDocuments = c.pointee.advance_stage_on_documents != 0
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__TenantSettings>, arena: inout ProtoArena) {
@@ -314,10 +423,20 @@ public struct TenantSettings: ProtoMessage {
         if !self.updatedByUserId.isEmpty { c.pointee.updated_by_user_id = arena.cString(self.updatedByUserId) }
         c.pointee.update_time_ms = self.updateTimeMs
         c.pointee.require_qualification_to_convert = self.requireQualificationToConvert ? 1 : 0
+        c.pointee.tax_calculation = Sfa__V1__TaxCalculation(rawValue: .init(truncatingIfNeeded: self.taxCalculation.rawValue))
+        c.pointee.tax_rounding = Sfa__V1__TaxRounding(rawValue: .init(truncatingIfNeeded: self.taxRounding.rawValue))
+        c.pointee.price_basis = Sfa__V1__PriceBasis(rawValue: .init(truncatingIfNeeded: self.priceBasis.rawValue))
+        c.pointee.quote_validity_days = self.quoteValidityDays
+        if !self.quoteNumberPrefix.isEmpty { c.pointee.quote_number_prefix = arena.cString(self.quoteNumberPrefix) }
+        if !self.taxCodes.isEmpty {
+            c.pointee.n_tax_codes = self.taxCodes.count
+            c.pointee.tax_codes = arena.messageArray(self.taxCodes)
+        }
+        c.pointee.advance_stage_on_documents = self.advanceStageOnDocuments ? 1 : 0
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["version", "lead_statuses", "lost_reasons", "require_lost_reason", "quote_discount_approval_threshold_bps", "default_currency_code", "time_zone", "working_days", "stalled_deal_days", "updated_by_user_id", "update_time_ms", "require_qualification_to_convert"]
+    public static let fieldNames: Set<String> = ["version", "lead_statuses", "lost_reasons", "require_lost_reason", "quote_discount_approval_threshold_bps", "default_currency_code", "time_zone", "working_days", "stalled_deal_days", "updated_by_user_id", "update_time_ms", "require_qualification_to_convert", "tax_calculation", "tax_rounding", "price_basis", "quote_validity_days", "quote_number_prefix", "tax_codes", "advance_stage_on_documents"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -336,6 +455,13 @@ public struct TenantSettings: ProtoMessage {
             case "updated_by_user_id": self.updatedByUserId = other.updatedByUserId
             case "update_time_ms": self.updateTimeMs = other.updateTimeMs
             case "require_qualification_to_convert": self.requireQualificationToConvert = other.requireQualificationToConvert
+            case "tax_calculation": self.taxCalculation = other.taxCalculation
+            case "tax_rounding": self.taxRounding = other.taxRounding
+            case "price_basis": self.priceBasis = other.priceBasis
+            case "quote_validity_days": self.quoteValidityDays = other.quoteValidityDays
+            case "quote_number_prefix": self.quoteNumberPrefix = other.quoteNumberPrefix
+            case "tax_codes": self.taxCodes = other.taxCodes
+            case "advance_stage_on_documents": self.advanceStageOnDocuments = other.advanceStageOnDocuments
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

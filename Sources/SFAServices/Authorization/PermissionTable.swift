@@ -329,9 +329,9 @@ public enum PermissionTable {
         g[OpportunityServiceMethods.closeOpportunity.fullName] = [
             .admin: .all, .manager: .team, .rep: .own,
         ]
-        g[OpportunityServiceMethods.reopenOpportunity.fullName] = [
-            .admin: .all, .manager: .team, .rep: .own,
-        ]
+        // Reopening a lost deal puts it back into the figures it left; like archiving
+        // it is kept to managers and admins, so that a rep cannot rewrite a loss.
+        g[OpportunityServiceMethods.reopenOpportunity.fullName] = [.admin: .all, .manager: .team]
         // Deals are reassigned by managers within their team (territory changes, a rep
         // leaving); reps do not give their deals away, as with leads.
         g[OpportunityServiceMethods.assignOpportunity.fullName] = [.admin: .all, .manager: .team]
@@ -380,6 +380,9 @@ public enum PermissionTable {
         g[QuoteServiceMethods.updateQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
         g[QuoteServiceMethods.listQuotes.fullName] = [.admin: .all, .manager: .team, .rep: .own, .viewer: .all]
         g[QuoteServiceMethods.submitQuoteForApproval.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+        // Recalling is the owner's (the handler checks it); the scope lets a manager
+        // recall for a rep of the team who is away, as the owner would.
+        g[QuoteServiceMethods.recallQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
         g[QuoteServiceMethods.approveQuote.fullName] = [.admin: .all, .manager: .team]
         g[QuoteServiceMethods.rejectQuote.fullName] = [.admin: .all, .manager: .team]
         g[QuoteServiceMethods.presentQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
@@ -387,6 +390,7 @@ public enum PermissionTable {
         g[QuoteServiceMethods.declineQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
         g[QuoteServiceMethods.reviseQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
         g[QuoteServiceMethods.setPrimaryQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+        g[QuoteServiceMethods.clearPrimaryQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
 
         // MARK: ReflectionService
         // Describes the API only, never tenant data.

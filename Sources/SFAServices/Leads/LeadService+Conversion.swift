@@ -29,9 +29,14 @@ extension LeadService {
         // Existing records are found as the caller reads them (reps read every account);
         // filling their empty fields is a change of them, only as far as the caller's own
         // UpdateAccount / UpdateContact would reach.
+        guard let accountRead = try await RecordAccess.of(context, actingAs: AccountServiceMethods.getAccount, controlPlane: store.controlPlane),
+            let contactRead = try await RecordAccess.of(context, actingAs: ContactServiceMethods.getContact, controlPlane: store.controlPlane)
+        else {
+            throw RPCError(code: .permissionDenied, message: "converting needs reading accounts and contacts", details: ErrorDetails(reason: "METHOD_NOT_ALLOWED"))
+        }
         let links = ConversionLinks(
-            accountRead: try await RecordAccess.of(context, actingAs: AccountServiceMethods.getAccount, controlPlane: store.controlPlane) ?? access,
-            contactRead: try await RecordAccess.of(context, actingAs: ContactServiceMethods.getContact, controlPlane: store.controlPlane) ?? access,
+            accountRead: accountRead,
+            contactRead: contactRead,
             accountMerge: try await RecordAccess.of(context, actingAs: AccountServiceMethods.updateAccount, controlPlane: store.controlPlane),
             contactMerge: try await RecordAccess.of(context, actingAs: ContactServiceMethods.updateContact, controlPlane: store.controlPlane),
             owner: owner,

@@ -28,8 +28,8 @@ extension LeadService {
     }
 
     /// Inside sales accepts an MQL: lifecycle SQL, status QUALIFIED, with the criteria
-    /// (need, authority, budget) and who decided. A lead its owner created and never
-    /// sent to marketing (sales-sourced) is qualified from UNCLASSIFIED. A lead without
+    /// (need, authority, budget) and who decided. A seller's own prospect
+    /// (`sales_sourced`) is qualified from UNCLASSIFIED. A lead without
     /// an identified need is disqualified, not qualified.
     public func qualifyLead(_ request: QualifyLeadRequest, context: ServerContext) async throws -> Lead {
         let access = try await store.access(context)
@@ -39,17 +39,16 @@ extension LeadService {
         try validation.throwIfInvalid()
         let decidedBy = access.principal.userID
         return try await transition(request.id, version: request.version, action: .stateChange, access: access, context: context, request: request) { lead, _ in
-            let salesSourced = lead.lifecycle == .unclassified && !lead.ownerUserId.isEmpty && lead.createdByUserId == lead.ownerUserId
-            guard lead.lifecycle == .mql || salesSourced else {
+            guard lead.lifecycle == .mql || (lead.lifecycle == .unclassified && lead.salesSourced) else {
                 throw StorageError.failedPrecondition(
                     reason: "INVALID_STATE_TRANSITION",
-                    message: "only an MQL, or a lead its owner created, can be qualified; the lead is \(lead.lifecycle)"
+                    message: "only an MQL, or a seller's own unclassified lead, can be qualified; the lead is \(lead.lifecycle)"
                 )
             }
             let now = nowMs()
             lead.lifecycle = .sql
             lead.status = .qualified
-            lead.sqlTimeMs = now
+            if lead.sqlTimeMs == 0 { lead.sqlTimeMs = now }
             lead.qualification = LeadQualification(
                 needIdentified: request.needIdentified,
                 authorityConfirmed: request.authorityConfirmed,

@@ -138,6 +138,8 @@ public struct LeadService: LeadServiceHandler {
             lead.partnerSourceId = access.principal.userID
         } else {
             lead.ownerUserId = try await store.owner(proposed.ownerUserId, access: access, field: ownerField)
+            // A seller's own prospect never passes through marketing (QualifyLead).
+            lead.salesSourced = [.rep, .manager].contains(access.principal.role) && lead.ownerUserId == access.principal.userID
         }
         return lead
     }

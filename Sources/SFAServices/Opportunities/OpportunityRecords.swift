@@ -36,7 +36,18 @@ extension Opportunity: OwnedRecord, ArchivableRecord {
         set { teamId = newValue ?? "" }
     }
 
-    var columns: [String: (any DatabaseValueConvertible)?] { indexedColumns }
+    /// What filters, orders, scope and analytics query.
+    var columns: [String: (any DatabaseValueConvertible)?] {
+        [
+            "account_id": accountId, "owner_user_id": ownerUserId, "created_by_user_id": createdByUserId,
+            "source_lead_id": sourceLeadId, "update_time_ms": updateTimeMs, "create_time_ms": createTimeMs,
+            "pipeline_id": pipelineId, "stage_id": stageId, "state": state.rawValue, "forecast_category": forecastCategory.rawValue,
+            "team_id": teamId, "archived": archived, "partner_source_id": partnerSourceId,
+            "expected_close_date": expectedCloseDate, "close_date": effectiveCloseDate,
+            "amount_currency": amount?.currencyCode ?? "", "amount_minor": amount?.amountMinor ?? 0, "amount_sort": amountSortKey,
+            "contact_ids": SQLJSON.array(contactRoles.map(\.contactId)), "search": RecordText.search(name),
+        ]
+    }
 
     func validate(prefix: String, into validation: inout Validation) {
         validation.text(name, prefix + "name")
@@ -78,10 +89,11 @@ extension Opportunity: OwnedRecord, ArchivableRecord {
     /// Every change of stage, pipeline, amount, close date, probability, category,
     /// owner or state is a history entry, written in the change's transaction.
     static func recordChanged(_ db: Database, from before: Opportunity?, to after: Opportunity, by userID: String) throws {
+        guard OpportunityHistory.changed(from: before, to: after) else { return }
         let names = try PipelineRecords.stageNames(db)
-        try OpportunityHistory.record(
-            db, from: before, to: after, stageName: { names[$0] ?? "" }, by: userID, at: after.updateTimeMs, id: RecordID.make("ohist")
-        )
+        try OpportunityHistory.insert(db, OpportunityHistory.entry(
+            from: before, to: after, stageName: { names[$0] ?? "" }, by: userID, at: after.updateTimeMs, id: RecordID.make("ohist")
+        ))
     }
 }
 
@@ -116,18 +128,38 @@ enum OpportunityRecords {
         try copySource(db, &opportunity)
     }
 
-    /// Re-derives after a change of the deal's own fields (amount, overrides, contacts).
+    /// Re-derives after a change of the deal's own fields. Only what the change
+    /// touches is re-derived: a new override reads the stage (its current defaults), a
+    /// new amount only re-weighs; a deal edited for its next step keeps the values it
+    /// has, even if an admin has since changed its stage's defaults.
     static func rederive(_ db: Database, before: Opportunity, after: inout Opportunity) throws {
         if after.contactRoles != before.contactRoles { try linkContacts(db, &after) }
-        let pipeline = try RecordRows.find(db, Pipeline.self, id: after.pipelineId)
-        if let stage = pipeline?.stages.first(where: { $0.id == after.stageId }) {
-            after.derive(in: after.pipelineId, stage: stage)
+        if after.probabilityOverridePercent != before.probabilityOverridePercent || after.forecastCategoryOverride != before.forecastCategoryOverride {
+            let pipeline = try RecordRows.find(db, Pipeline.self, id: after.pipelineId)
+            if let stage = pipeline?.stages.first(where: { $0.id == after.stageId }) {
+                after.derive(in: after.pipelineId, stage: stage)
+            }
+        } else if after.amount != before.amount {
+            after.weightedAmount = after.amount.map { Money(currencyCode: $0.currencyCode, amountMinor: Opportunity.weighted($0.amountMinor, percent: after.probabilityPercent)) }
         }
+    }
+
+    /// The fields a closed deal keeps as it was closed: what the figures count.
+    static let frozenWhenClosed: Set<String> = ["amount", "expected_close_date", "probability_override_percent", "forecast_category_override"]
+
+    /// The number of live open deals in a stage.
+    static func openDeals(_ db: Database, inStage stageID: String) throws -> Int {
+        try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT count(*) FROM opportunity WHERE stage_id = ? AND state = ? AND archived = 0"),
+            arguments: [stageID, OpportunityState.open.rawValue]
+        ) ?? 0
     }
 
     /// Checks that the contact roles name live contacts of the deal's account, and
     /// sets the primary contact.
     static func linkContacts(_ db: Database, _ opportunity: inout Opportunity) throws {
+        // Too many roles are refused by validation; no lookups for them meanwhile.
+        guard opportunity.contactRoles.count <= 50 else { return }
         var validation = Validation()
         for (index, role) in opportunity.contactRoles.enumerated() {
             let field = "opportunity.contact_roles[\(index)].contact_id"

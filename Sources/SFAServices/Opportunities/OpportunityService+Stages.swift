@@ -64,12 +64,16 @@ extension OpportunityService {
                     )
                 }
             }
+            let today = OpportunityRecords.today(in: settings.timeZone)
+            guard request.closedDate <= today else {
+                throw RPCError.invalidArgument("a deal closes today or earlier", violations: [FieldViolation("closed_date", .outOfRange, "is after today (\(today), \(settings.timeZone))")])
+            }
             let now = nowMs()
             after.derive(in: pipeline.id, stage: stage)
             after.stageEnterTimeMs = now
             after.lostReason = won ? "" : request.lostReason
             after.closeNote = request.closeNote
-            after.closedDate = request.closedDate.isEmpty ? OpportunityRecords.today(in: settings.timeZone) : request.closedDate
+            after.closedDate = request.closedDate.isEmpty ? today : request.closedDate
             after.closedTimeMs = now
         }
     }

@@ -46,11 +46,25 @@ public struct OpportunityService: OpportunityServiceHandler {
     }
 
     /// Changes the deal's own fields; effective probability, category and weighted
-    /// amount follow, and tracked changes leave a history entry.
+    /// amount follow, and tracked changes leave a history entry. A closed deal keeps
+    /// what the figures count (amount, close date, probability, category); a deal with
+    /// a primary quote takes its amount from the quote.
     public func updateOpportunity(_ request: UpdateOpportunityRequest, context: ServerContext) async throws -> Opportunity {
         let mask = try UpdateMask<Opportunity>(request.updateMask, updatable: Opportunity.updatable, prefix: "opportunity")
         return try await store.update(request.opportunity ?? Opportunity(), mask: mask, access: try await store.access(context), context: context, request: request) {
             db, before, after in
+            if before.state != .open, !mask.fields.isDisjoint(with: OpportunityRecords.frozenWhenClosed) {
+                throw StorageError.failedPrecondition(
+                    reason: "OPPORTUNITY_CLOSED",
+                    message: "a closed deal keeps its amount, close date, probability and category; reopen it to change them"
+                )
+            }
+            if !before.primaryQuoteId.isEmpty, mask.contains("amount"), after.amount != before.amount {
+                throw StorageError.failedPrecondition(
+                    reason: "AMOUNT_SYNCED",
+                    message: "the amount follows primary quote \(before.primaryQuoteId); clear it as primary to edit the amount"
+                )
+            }
             try OpportunityRecords.rederive(db, before: before, after: &after)
         }
     }

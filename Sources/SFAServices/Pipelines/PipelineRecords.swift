@@ -13,8 +13,10 @@ extension Pipeline: ArchivableRecord {
     static var ownership: RecordOwnership { .tenantWide }
     static let updatable: Set<String> = ["name", "description", "stages", "is_default"]
 
-    /// Stages per pipeline, retired ones included.
+    /// Live stages per pipeline.
     static let maximumStages = 50
+    /// Stages per pipeline with the retired ones, which stay while history refers to them.
+    static let maximumStoredStages = 200
 
     var columns: [String: (any DatabaseValueConvertible)?] {
         ["archived": archived, "is_default": isDefault, "update_time_ms": updateTimeMs]
@@ -26,8 +28,10 @@ extension Pipeline: ArchivableRecord {
     func validate(prefix: String, into validation: inout Validation) {
         validation.text(name, prefix + "name", maximumLength: 100)
         validation.text(description, prefix + "description", required: false, maximumLength: 2000)
-        validation.check(stages.count <= Self.maximumStages, prefix + "stages", .tooMany, "a pipeline has at most \(Self.maximumStages) stages")
+        validation.check(stages.filter { !$0.retired }.count <= Self.maximumStages, prefix + "stages", .tooMany, "a pipeline has at most \(Self.maximumStages) live stages")
+        validation.check(stages.count <= Self.maximumStoredStages, prefix + "stages", .tooMany, "a pipeline keeps at most \(Self.maximumStoredStages) stages with the retired ones")
         var names: Set<String> = []
+        var triggers: Set<StageTrigger> = []
         for (index, stage) in stages.enumerated() {
             let field = "\(prefix)stages[\(index)]."
             validation.text(stage.name, field + "name", maximumLength: 100)
@@ -45,8 +49,13 @@ extension Pipeline: ArchivableRecord {
             } else {
                 validation.check(stage.forecastCategory != .closed, field + "forecast_category", .inconsistent, "an open stage is never CLOSED")
             }
+            validation.known(stage.trigger, field + "trigger", required: false)
+            validation.check(stage.trigger == .unspecified || !stage.isClosed, field + "trigger", .notAllowed, "documents move deals into open stages only")
             if !stage.retired {
                 validation.check(names.insert(RecordText.key(stage.name)).inserted, field + "name", .duplicate, "another stage has this name")
+                if stage.trigger != .unspecified {
+                    validation.check(triggers.insert(stage.trigger).inserted, field + "trigger", .duplicate, "another stage has this trigger")
+                }
             }
         }
         let live = stages.filter { !$0.retired }

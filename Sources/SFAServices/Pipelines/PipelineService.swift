@@ -55,6 +55,7 @@ public struct PipelineService: PipelineServiceHandler {
         let changes = request.pipeline ?? Pipeline()
         let mask = try UpdateMask<Pipeline>(request.updateMask, updatable: Pipeline.updatable, prefix: "pipeline")
         var validation = Validation()
+        validation.bounded(changes.stages.count, "pipeline.stages", maximum: Pipeline.maximumStoredStages)
         validation.bounded(request.stageRemap.count, "stage_remap", maximum: Pipeline.maximumStages)
         for (from, to) in request.stageRemap {
             validation.reference(from, "stage_remap")

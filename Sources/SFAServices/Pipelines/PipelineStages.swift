@@ -45,10 +45,7 @@ enum PipelineStages {
         var retired: [PipelineStage] = []
         var moves: [(from: String, to: PipelineStage)] = []
         for stage in before where !liveIDs.contains(stage.id) {
-            let openDeals = try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT count(*) FROM opportunity WHERE stage_id = ? AND state = ? AND archived = 0"),
-                arguments: [stage.id, OpportunityState.open.rawValue]
-            ) ?? 0
+            let openDeals = try OpportunityRecords.openDeals(db, inStage: stage.id)
             if openDeals > 0 {
                 guard let targetID = remap[stage.id] else {
                     throw StorageError.failedPrecondition(

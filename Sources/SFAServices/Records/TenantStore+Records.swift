@@ -69,10 +69,11 @@ extension TenantStore {
         record.version = 1
         record.createTimeMs = now
         record.updateTimeMs = now
+        // Validated before `link` (which may compute from the fields: no unbounded
+        // input reaches it) and after (what it derived must hold too).
+        try Self.validate(record)
         try link(db, &record)
-        var validation = Validation()
-        record.validate(prefix: R.fieldPath + ".", into: &validation)
-        try validation.throwIfInvalid()
+        try Self.validate(record)
         try RecordRows.insert(db, record)
         try R.recordChanged(db, from: nil, to: record, by: trail.principal.userID)
         trail.record(R.recordKind, record.id, .create, version: 1, changes: FieldDiff.changes(R(), record))
@@ -148,6 +149,12 @@ extension TenantStore {
         }
     }
 
+    private static func validate<R: TenantRecord>(_ record: R) throws {
+        var validation = Validation()
+        record.validate(prefix: R.fieldPath + ".", into: &validation)
+        try validation.throwIfInvalid()
+    }
+
     /// The one way a stored record changes, inside a write transaction: refuses
     /// `before` at another version than `version`, lets `change` modify a copy,
     /// refuses a new owner outside the caller's reach, validates the result whole,
@@ -176,9 +183,7 @@ extension TenantStore {
                 violations: [FieldViolation(R.fieldPath + ".owner_user_id", .notAllowed, "you may not assign records to \(owner)")]
             )
         }
-        var validation = Validation()
-        after.validate(prefix: R.fieldPath + ".", into: &validation)
-        try validation.throwIfInvalid()
+        try Self.validate(after)
         after.id = before.id
         after.version = before.version + 1
         after.updateTimeMs = nowMs()

@@ -16,19 +16,22 @@ public enum OpportunityHistory {
         ]
     }
 
-    /// Appends the entry for the change from `before` (nil: creation) to `after`, if
-    /// a tracked field changed. `stageName` names stages by id (retired ones too).
-    public static func record(
-        _ db: Database,
+    /// Whether the change from `before` (nil: creation) to `after` makes an entry.
+    public static func changed(from before: Opportunity?, to after: Opportunity) -> Bool {
+        before.map { tracked($0) != tracked(after) } ?? true
+    }
+
+    /// The entry for the change from `before` (nil: creation) to `after`, made by
+    /// `userID` at `timeMs`; `stageName` names stages by id (retired ones too).
+    public static func entry(
         from before: Opportunity?,
         to after: Opportunity,
         stageName: (String) -> String,
         by userID: String,
         at timeMs: Int64,
         id: String
-    ) throws {
-        if let before, tracked(before) == tracked(after) { return }
-        let entry = OpportunityHistoryEntry(
+    ) -> OpportunityHistoryEntry {
+        OpportunityHistoryEntry(
             id: id,
             opportunityId: after.id,
             changeTimeMs: timeMs,
@@ -55,6 +58,11 @@ public enum OpportunityHistory {
             lostReason: after.state == .lost ? after.lostReason : "",
             version: after.version
         )
+    }
+
+    /// Appends `entry`. Entries are keyed by (opportunity, version): a second entry for
+    /// one version cannot be committed.
+    public static func insert(_ db: Database, _ entry: OpportunityHistoryEntry) throws {
         try db.cachedStatement(
             sql: """
                 INSERT INTO opportunity_history (id, opportunity_id, version, change_time_ms, kind, stage_id, previous_stage_id, data)
@@ -94,23 +102,5 @@ public enum OpportunityHistory {
             ),
             arguments: [stageID, stageID]
         ) ?? false
-    }
-}
-
-extension Opportunity {
-    /// The columns of the opportunity table that filters, orders, scope and analytics
-    /// query, besides `id`, `version` and `data`.
-    public var indexedColumns: [String: (any DatabaseValueConvertible)?] {
-        [
-            "account_id": accountId, "owner_user_id": ownerUserId, "created_by_user_id": createdByUserId,
-            "source_lead_id": sourceLeadId, "update_time_ms": updateTimeMs, "create_time_ms": createTimeMs,
-            "pipeline_id": pipelineId, "stage_id": stageId, "state": state.rawValue, "forecast_category": forecastCategory.rawValue,
-            "team_id": teamId, "archived": archived, "partner_source_id": partnerSourceId,
-            "expected_close_date": expectedCloseDate, "close_date": effectiveCloseDate,
-            "amount_currency": amount?.currencyCode ?? "", "amount_minor": amount?.amountMinor ?? 0, "amount_sort": amountSortKey,
-            "contact_ids": "[" + contactIDs.map { "\"\($0)\"" }.joined(separator: ",") + "]",
-            // Normalised as every record's search text (lower case, whitespace collapsed).
-            "search": name.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " "),
-        ]
     }
 }

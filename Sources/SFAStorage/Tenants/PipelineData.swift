@@ -8,8 +8,10 @@ public enum PipelineData {
     /// The default pipeline of a new tenant: a consultative B2B sale as Japanese sales
     /// teams run it, with Salesforce's forecast categories.
     public static func defaultPipeline(id: String, stageIDs: () -> String, createdBy: String, now: Int64) -> Pipeline {
-        func stage(_ name: String, _ probability: Int32, _ category: ForecastCategory, closed: Bool = false, won: Bool = false) -> PipelineStage {
-            PipelineStage(id: stageIDs(), name: name, defaultProbabilityPercent: probability, forecastCategory: category, isClosed: closed, isWon: won)
+        func stage(
+            _ name: String, _ probability: Int32, _ category: ForecastCategory, closed: Bool = false, won: Bool = false, trigger: StageTrigger = .unspecified
+        ) -> PipelineStage {
+            PipelineStage(id: stageIDs(), name: name, defaultProbabilityPercent: probability, forecastCategory: category, isClosed: closed, isWon: won, trigger: trigger)
         }
         return Pipeline(
             id: id,
@@ -19,8 +21,8 @@ public enum PipelineData {
             stages: [
                 stage("Initial consultation", 10, .pipeline),
                 stage("Needs analysis", 20, .pipeline),
-                stage("Proposal submitted", 40, .bestCase),
-                stage("Quote presented", 60, .bestCase),
+                stage("Proposal submitted", 40, .bestCase, trigger: .proposalSubmitted),
+                stage("Quote presented", 60, .bestCase, trigger: .quotePresented),
                 stage("Negotiation", 80, .commit),
                 stage("Closed won", 100, .closed, closed: true, won: true),
                 stage("Closed lost", 0, .omitted, closed: true),
@@ -46,12 +48,13 @@ extension Opportunity {
         weightedAmount = amount.map { Money(currencyCode: $0.currencyCode, amountMinor: Self.weighted($0.amountMinor, percent: probabilityPercent)) }
     }
 
-    /// `amount × percent / 100`, rounded half away from zero, in 128 bits (no overflow
-    /// for any Int64 amount and percent 0…100).
-    static func weighted(_ amount: Int64, percent: Int32) -> Int64 {
+    /// `amount × percent / 100`, rounded half away from zero, in 128 bits. It runs
+    /// before validation has bounded the percent, so it saturates rather than trap:
+    /// the record is then refused for its percent, never computed wrongly and stored.
+    public static func weighted(_ amount: Int64, percent: Int32) -> Int64 {
         let product = Int128(amount) * Int128(percent)
         let half: Int128 = product < 0 ? -50 : 50
-        return Int64((product + half) / 100)
+        return Int64(clamping: (product + half) / 100)
     }
 
     /// The amount as a number comparable across currencies (scaled to the largest
@@ -65,9 +68,6 @@ extension Opportunity {
         return amount.amountMinor.multipliedReportingOverflow(by: scale).overflow ? .max : amount.amountMinor * scale
     }
 
-    /// The ids of the contacts in the contact roles, as stored for the contact filter.
-    public var contactIDs: [String] { contactRoles.map(\.contactId) }
-
-    /// The close date lists filter and sort on: the actual one once closed.
+    /// The close date lists filter on: the actual one once closed.
     public var effectiveCloseDate: String { closedDate.isEmpty ? expectedCloseDate : closedDate }
 }

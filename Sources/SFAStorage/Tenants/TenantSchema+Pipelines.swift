@@ -5,9 +5,9 @@ import SFAMessages
 extension TenantSchema {
     /// Pipelines, the opportunity columns their lists and analytics query, and the
     /// stage history. Every tenant gets the default pipeline; opportunities written
-    /// before (by ConvertLead, without a validated stage) are placed in it — in their
-    /// stage when it exists there, else its first — with their derived values and the
-    /// CREATED history entry they lacked.
+    /// before (by ConvertLead, with stage ids nothing validated) are placed in its
+    /// first stage with their derived values, what they lacked filled in, and the
+    /// CREATED history entry.
     static func migrateV5(_ db: Database) throws {
         try db.execute(
             sql: """
@@ -40,6 +40,7 @@ extension TenantSchema {
                 ALTER TABLE opportunity ADD COLUMN last_activity_time_ms INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE opportunity ADD COLUMN next_activity_time_ms INTEGER NOT NULL DEFAULT 0;
                 CREATE INDEX opportunity_close_date ON opportunity(close_date, id);
+                CREATE INDEX opportunity_expected_close_date ON opportunity(expected_close_date, id);
                 CREATE INDEX opportunity_amount ON opportunity(amount_sort, id);
                 CREATE INDEX opportunity_stage ON opportunity(stage_id, state);
                 CREATE INDEX opportunity_partner ON opportunity(partner_source_id, id);
@@ -73,26 +74,69 @@ extension TenantSchema {
         try repairOpportunities(db, into: pipeline)
     }
 
+    /// Repairs what the old ConvertLead wrote: placed in the first stage, derived
+    /// values set, the source lead's source and partner copied, the primary contact as
+    /// a contact role, and a missing amount or close date filled (0 in the tenant's
+    /// currency; 90 days after creation) so that the deal is valid for its next change.
+    /// The team stays empty: users' teams live in the control plane, which a tenant
+    /// migration does not read; the deal takes its owner's team when next assigned. Columns and SQL are written out here, as this schema
+    /// version has them: later code must not change what this migration does.
     private static func repairOpportunities(_ db: Database, into pipeline: Pipeline) throws {
-        let rows = try Row.fetchAll(db, sql: "SELECT data FROM opportunity")
+        let settings = try Data.fetchOne(db, sql: "SELECT data FROM tenant_settings").map { try TenantSettings(serializedBytes: Array($0)) }
+        let currency = settings.map(\.defaultCurrencyCode).flatMap { $0.isEmpty ? nil : $0 } ?? "USD"
         let names = Dictionary(uniqueKeysWithValues: pipeline.stages.map { ($0.id, $0.name) })
-        for row in rows {
-            let data: Data = row["data"]
+        for data in try Data.fetchAll(db, sql: "SELECT data FROM opportunity") {
             var opportunity = try Opportunity(serializedBytes: Array(data))
-            let stage = pipeline.stages.first { $0.id == opportunity.stageId } ?? pipeline.stages[0]
-            opportunity.derive(in: pipeline.id, stage: stage)
+            if opportunity.amount == nil { opportunity.amount = Money(currencyCode: currency, amountMinor: 0) }
+            if opportunity.expectedCloseDate.isEmpty {
+                opportunity.expectedCloseDate = day(ofMilliseconds: opportunity.createTimeMs + 90 * 86_400_000)
+            }
+            if !opportunity.primaryContactId.isEmpty, opportunity.contactRoles.isEmpty {
+                opportunity.contactRoles = [OpportunityContactRole(contactId: opportunity.primaryContactId, isPrimary: true)]
+            }
+            if let lead = try Data.fetchOne(db, sql: "SELECT data FROM lead WHERE id = ?", arguments: [opportunity.sourceLeadId]) {
+                let lead = try Lead(serializedBytes: Array(lead))
+                opportunity.source = lead.source
+                opportunity.sourceDetail = lead.sourceDetail
+                opportunity.partnerSourceId = lead.partnerSourceId
+            }
+            opportunity.derive(in: pipeline.id, stage: pipeline.stages[0])
             if opportunity.stageEnterTimeMs == 0 { opportunity.stageEnterTimeMs = opportunity.createTimeMs }
-            var columns = opportunity.indexedColumns
-            columns["data"] = Data(opportunity.serializedBytes())
-            let columnNames = columns.keys.sorted()
+            let contactIDs = String(decoding: try JSONEncoder().encode(opportunity.contactRoles.map(\.contactId)), as: UTF8.self)
             try db.execute(
-                sql: "UPDATE opportunity SET \(columnNames.map { "\($0) = ?" }.joined(separator: ", ")) WHERE id = ?",
-                arguments: StatementArguments(columnNames.map { columns[$0] ?? nil }) + [opportunity.id]
+                sql: """
+                    UPDATE opportunity SET create_time_ms = ?, pipeline_id = ?, stage_id = ?, state = ?, forecast_category = ?,
+                        team_id = ?, partner_source_id = ?, expected_close_date = ?, close_date = ?, amount_currency = ?,
+                        amount_minor = ?, amount_sort = ?, contact_ids = ?, search = ?, data = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    opportunity.createTimeMs, opportunity.pipelineId, opportunity.stageId, opportunity.state.rawValue,
+                    opportunity.forecastCategory.rawValue, opportunity.teamId, opportunity.partnerSourceId, opportunity.expectedCloseDate,
+                    opportunity.expectedCloseDate, opportunity.amount?.currencyCode ?? "", opportunity.amount?.amountMinor ?? 0,
+                    opportunity.amountSortKey, contactIDs, opportunity.name.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " "),
+                    Data(opportunity.serializedBytes()), opportunity.id,
+                ]
             )
-            try OpportunityHistory.record(
-                db, from: nil, to: opportunity, stageName: { names[$0] ?? "" }, by: opportunity.createdByUserId,
-                at: opportunity.createTimeMs, id: RecordID.make("ohist")
+            let entry = OpportunityHistory.entry(
+                from: nil, to: opportunity, stageName: { names[$0] ?? "" }, by: opportunity.createdByUserId, at: opportunity.createTimeMs,
+                id: RecordID.make("ohist")
+            )
+            try db.execute(
+                sql: """
+                    INSERT INTO opportunity_history (id, opportunity_id, version, change_time_ms, kind, stage_id, previous_stage_id, data)
+                    VALUES (?, ?, ?, ?, ?, ?, '', ?)
+                    """,
+                arguments: [entry.id, entry.opportunityId, entry.version, entry.changeTimeMs, entry.kind.rawValue, entry.stageId, Data(entry.serializedBytes())]
             )
         }
+    }
+
+    /// The UTC calendar day of a Unix time in milliseconds, YYYY-MM-DD.
+    private static func day(ofMilliseconds ms: Int64) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        let day = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(ms) / 1000))
+        return String(format: "%04d-%02d-%02d", day.year ?? 1970, day.month ?? 1, day.day ?? 1)
     }
 }

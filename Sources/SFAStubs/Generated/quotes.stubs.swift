@@ -45,6 +45,14 @@ public enum QuoteServiceMethods {
         outputType: "sfa.v1.Quote",
         isIdempotent: false
     )
+    /// `/sfa.v1.QuoteService/RecallQuote`
+    public static let recallQuote = MethodDescriptor(
+        service: "sfa.v1.QuoteService",
+        method: "RecallQuote",
+        inputType: "sfa.v1.RecallQuoteRequest",
+        outputType: "sfa.v1.Quote",
+        isIdempotent: false
+    )
     /// `/sfa.v1.QuoteService/ApproveQuote`
     public static let approveQuote = MethodDescriptor(
         service: "sfa.v1.QuoteService",
@@ -101,9 +109,17 @@ public enum QuoteServiceMethods {
         outputType: "sfa.v1.SetPrimaryQuoteResponse",
         isIdempotent: false
     )
+    /// `/sfa.v1.QuoteService/ClearPrimaryQuote`
+    public static let clearPrimaryQuote = MethodDescriptor(
+        service: "sfa.v1.QuoteService",
+        method: "ClearPrimaryQuote",
+        inputType: "sfa.v1.ClearPrimaryQuoteRequest",
+        outputType: "sfa.v1.SetPrimaryQuoteResponse",
+        isIdempotent: false
+    )
 
     /// Every method of the service, in declaration order.
-    public static let all: [MethodDescriptor] = [createQuote, getQuote, updateQuote, listQuotes, submitQuoteForApproval, approveQuote, rejectQuote, presentQuote, acceptQuote, declineQuote, reviseQuote, setPrimaryQuote]
+    public static let all: [MethodDescriptor] = [createQuote, getQuote, updateQuote, listQuotes, submitQuoteForApproval, recallQuote, approveQuote, rejectQuote, presentQuote, acceptQuote, declineQuote, reviseQuote, setPrimaryQuote, clearPrimaryQuote]
 }
 
 ///
@@ -121,8 +137,11 @@ public protocol QuoteServiceHandler: RPCService {
     /// Lists quotes matching the filters.
     func listQuotes(_ request: ListQuotesRequest, context: ServerContext) async throws -> ListQuotesResponse
 
-    /// Asks for approval of a quote whose discount exceeds the threshold.
+    /// Submits the quote: approval when its discount passes the threshold, else approved.
     func submitQuoteForApproval(_ request: SubmitQuoteForApprovalRequest, context: ServerContext) async throws -> Quote
+
+    /// The owner takes a quote waiting for approval back to draft.
+    func recallQuote(_ request: RecallQuoteRequest, context: ServerContext) async throws -> Quote
 
     /// A manager approves the quote.
     func approveQuote(_ request: ApproveQuoteRequest, context: ServerContext) async throws -> Quote
@@ -133,7 +152,7 @@ public protocol QuoteServiceHandler: RPCService {
     /// Records that the quote was presented to the customer.
     func presentQuote(_ request: PresentQuoteRequest, context: ServerContext) async throws -> Quote
 
-    /// Records that the customer accepted the quote.
+    /// Records that the customer accepted the quote (optionally closing the deal won).
     func acceptQuote(_ request: AcceptQuoteRequest, context: ServerContext) async throws -> Quote
 
     /// Records that the customer declined the quote.
@@ -144,6 +163,9 @@ public protocol QuoteServiceHandler: RPCService {
 
     /// Makes the quote the opportunity's primary one and syncs the opportunity amount.
     func setPrimaryQuote(_ request: SetPrimaryQuoteRequest, context: ServerContext) async throws -> SetPrimaryQuoteResponse
+
+    /// Ends the quote's primary status; the amount becomes editable again.
+    func clearPrimaryQuote(_ request: ClearPrimaryQuoteRequest, context: ServerContext) async throws -> SetPrimaryQuoteResponse
 }
 
 extension QuoteServiceHandler {
@@ -169,6 +191,9 @@ extension QuoteServiceHandler {
             RPCMethodHandler(method: QuoteServiceMethods.submitQuoteForApproval) { (request: SubmitQuoteForApprovalRequest, context) in
                 try await self.submitQuoteForApproval(request, context: context)
             },
+            RPCMethodHandler(method: QuoteServiceMethods.recallQuote) { (request: RecallQuoteRequest, context) in
+                try await self.recallQuote(request, context: context)
+            },
             RPCMethodHandler(method: QuoteServiceMethods.approveQuote) { (request: ApproveQuoteRequest, context) in
                 try await self.approveQuote(request, context: context)
             },
@@ -189,6 +214,9 @@ extension QuoteServiceHandler {
             },
             RPCMethodHandler(method: QuoteServiceMethods.setPrimaryQuote) { (request: SetPrimaryQuoteRequest, context) in
                 try await self.setPrimaryQuote(request, context: context)
+            },
+            RPCMethodHandler(method: QuoteServiceMethods.clearPrimaryQuote) { (request: ClearPrimaryQuoteRequest, context) in
+                try await self.clearPrimaryQuote(request, context: context)
             },
         ]
     }
@@ -223,9 +251,14 @@ public struct QuoteServiceClient: Sendable {
         try await caller.unary(QuoteServiceMethods.listQuotes, request: request, responseType: ListQuotesResponse.self, options: options)
     }
 
-    /// Asks for approval of a quote whose discount exceeds the threshold.
+    /// Submits the quote: approval when its discount passes the threshold, else approved.
     public func submitQuoteForApproval(_ request: SubmitQuoteForApprovalRequest, options: CallOptions = CallOptions()) async throws -> Quote {
         try await caller.unary(QuoteServiceMethods.submitQuoteForApproval, request: request, responseType: Quote.self, options: options)
+    }
+
+    /// The owner takes a quote waiting for approval back to draft.
+    public func recallQuote(_ request: RecallQuoteRequest, options: CallOptions = CallOptions()) async throws -> Quote {
+        try await caller.unary(QuoteServiceMethods.recallQuote, request: request, responseType: Quote.self, options: options)
     }
 
     /// A manager approves the quote.
@@ -243,7 +276,7 @@ public struct QuoteServiceClient: Sendable {
         try await caller.unary(QuoteServiceMethods.presentQuote, request: request, responseType: Quote.self, options: options)
     }
 
-    /// Records that the customer accepted the quote.
+    /// Records that the customer accepted the quote (optionally closing the deal won).
     public func acceptQuote(_ request: AcceptQuoteRequest, options: CallOptions = CallOptions()) async throws -> Quote {
         try await caller.unary(QuoteServiceMethods.acceptQuote, request: request, responseType: Quote.self, options: options)
     }
@@ -261,5 +294,10 @@ public struct QuoteServiceClient: Sendable {
     /// Makes the quote the opportunity's primary one and syncs the opportunity amount.
     public func setPrimaryQuote(_ request: SetPrimaryQuoteRequest, options: CallOptions = CallOptions()) async throws -> SetPrimaryQuoteResponse {
         try await caller.unary(QuoteServiceMethods.setPrimaryQuote, request: request, responseType: SetPrimaryQuoteResponse.self, options: options)
+    }
+
+    /// Ends the quote's primary status; the amount becomes editable again.
+    public func clearPrimaryQuote(_ request: ClearPrimaryQuoteRequest, options: CallOptions = CallOptions()) async throws -> SetPrimaryQuoteResponse {
+        try await caller.unary(QuoteServiceMethods.clearPrimaryQuote, request: request, responseType: SetPrimaryQuoteResponse.self, options: options)
     }
 }

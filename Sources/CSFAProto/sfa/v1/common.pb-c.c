@@ -238,6 +238,51 @@ void   sfa__v1__date_range__free_unpacked
   assert(message->base.descriptor == &sfa__v1__date_range__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__document_reference__init
+                     (Sfa__V1__DocumentReference         *message)
+{
+  static const Sfa__V1__DocumentReference init_value = SFA__V1__DOCUMENT_REFERENCE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__document_reference__get_packed_size
+                     (const Sfa__V1__DocumentReference *message)
+{
+  assert(message->base.descriptor == &sfa__v1__document_reference__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__document_reference__pack
+                     (const Sfa__V1__DocumentReference *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__document_reference__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__document_reference__pack_to_buffer
+                     (const Sfa__V1__DocumentReference *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__document_reference__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__DocumentReference *
+       sfa__v1__document_reference__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__DocumentReference *)
+     protobuf_c_message_unpack (&sfa__v1__document_reference__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__document_reference__free_unpacked
+                     (Sfa__V1__DocumentReference *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__document_reference__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sfa__v1__postal_address__init
                      (Sfa__V1__PostalAddress         *message)
 {
@@ -639,6 +684,83 @@ const ProtobufCMessageDescriptor sfa__v1__date_range__descriptor =
   sfa__v1__date_range__field_indices_by_name,
   1,  sfa__v1__date_range__number_ranges,
   (ProtobufCMessageInit) sfa__v1__date_range__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__document_reference__field_descriptors[4] =
+{
+  {
+    "uri",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DocumentReference, uri),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sha256",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DocumentReference, sha256),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "file_name",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DocumentReference, file_name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "size_bytes",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DocumentReference, size_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__document_reference__field_indices_by_name[] = {
+  2,   /* field[2] = file_name */
+  1,   /* field[1] = sha256 */
+  3,   /* field[3] = size_bytes */
+  0,   /* field[0] = uri */
+};
+static const ProtobufCIntRange sfa__v1__document_reference__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor sfa__v1__document_reference__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.DocumentReference",
+  "DocumentReference",
+  "Sfa__V1__DocumentReference",
+  "sfa.v1",
+  sizeof(Sfa__V1__DocumentReference),
+  4,
+  sfa__v1__document_reference__field_descriptors,
+  sfa__v1__document_reference__field_indices_by_name,
+  1,  sfa__v1__document_reference__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__document_reference__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor sfa__v1__postal_address__field_descriptors[5] =

@@ -1022,7 +1022,7 @@ const ProtobufCMessageDescriptor sfa__v1__lead__custom_fields_entry__descriptor 
   (ProtobufCMessageInit) sfa__v1__lead__custom_fields_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__lead__field_descriptors[32] =
+static const ProtobufCFieldDescriptor sfa__v1__lead__field_descriptors[33] =
 {
   {
     "id",
@@ -1408,6 +1408,18 @@ static const ProtobufCFieldDescriptor sfa__v1__lead__field_descriptors[32] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "sales_sourced",
+    33,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Lead, sales_sourced),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__lead__field_indices_by_name[] = {
   6,   /* field[6] = company_name */
@@ -1435,6 +1447,7 @@ static const unsigned sfa__v1__lead__field_indices_by_name[] = {
   5,   /* field[5] = phone */
   14,   /* field[14] = qualification */
   30,   /* field[30] = re_mql_count */
+  32,   /* field[32] = sales_sourced */
   9,   /* field[9] = source */
   10,   /* field[10] = source_detail */
   21,   /* field[21] = sql_time_ms */
@@ -1446,7 +1459,7 @@ static const unsigned sfa__v1__lead__field_indices_by_name[] = {
 static const ProtobufCIntRange sfa__v1__lead__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 32 }
+  { 0, 33 }
 };
 const ProtobufCMessageDescriptor sfa__v1__lead__descriptor =
 {
@@ -1456,7 +1469,7 @@ const ProtobufCMessageDescriptor sfa__v1__lead__descriptor =
   "Sfa__V1__Lead",
   "sfa.v1",
   sizeof(Sfa__V1__Lead),
-  32,
+  33,
   sfa__v1__lead__field_descriptors,
   sfa__v1__lead__field_indices_by_name,
   1,  sfa__v1__lead__number_ranges,

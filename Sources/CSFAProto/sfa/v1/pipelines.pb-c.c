@@ -373,7 +373,7 @@ void   sfa__v1__archive_pipeline_request__free_unpacked
   assert(message->base.descriptor == &sfa__v1__archive_pipeline_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage__field_descriptors[9] =
+static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage__field_descriptors[10] =
 {
   {
     "id",
@@ -483,6 +483,18 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage__field_descriptors
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "trigger",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__PipelineStage, trigger),
+    &sfa__v1__stage_trigger__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__pipeline_stage__field_indices_by_name[] = {
   2,   /* field[2] = default_probability_percent */
@@ -494,11 +506,12 @@ static const unsigned sfa__v1__pipeline_stage__field_indices_by_name[] = {
   1,   /* field[1] = name */
   8,   /* field[8] = retired */
   6,   /* field[6] = rotting_days */
+  9,   /* field[9] = trigger */
 };
 static const ProtobufCIntRange sfa__v1__pipeline_stage__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 9 }
+  { 0, 10 }
 };
 const ProtobufCMessageDescriptor sfa__v1__pipeline_stage__descriptor =
 {
@@ -508,7 +521,7 @@ const ProtobufCMessageDescriptor sfa__v1__pipeline_stage__descriptor =
   "Sfa__V1__PipelineStage",
   "sfa.v1",
   sizeof(Sfa__V1__PipelineStage),
-  9,
+  10,
   sfa__v1__pipeline_stage__field_descriptors,
   sfa__v1__pipeline_stage__field_indices_by_name,
   1,  sfa__v1__pipeline_stage__number_ranges,
@@ -1063,6 +1076,36 @@ const ProtobufCEnumDescriptor sfa__v1__forecast_category__descriptor =
   sfa__v1__forecast_category__enum_values_by_name,
   1,
   sfa__v1__forecast_category__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue sfa__v1__stage_trigger__enum_values_by_number[3] =
+{
+  { "STAGE_TRIGGER_UNSPECIFIED", "SFA__V1__STAGE_TRIGGER__STAGE_TRIGGER_UNSPECIFIED", 0 },
+  { "STAGE_TRIGGER_PROPOSAL_SUBMITTED", "SFA__V1__STAGE_TRIGGER__STAGE_TRIGGER_PROPOSAL_SUBMITTED", 1 },
+  { "STAGE_TRIGGER_QUOTE_PRESENTED", "SFA__V1__STAGE_TRIGGER__STAGE_TRIGGER_QUOTE_PRESENTED", 2 },
+};
+static const ProtobufCIntRange sfa__v1__stage_trigger__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex sfa__v1__stage_trigger__enum_values_by_name[3] =
+{
+  { "STAGE_TRIGGER_PROPOSAL_SUBMITTED", 1 },
+  { "STAGE_TRIGGER_QUOTE_PRESENTED", 2 },
+  { "STAGE_TRIGGER_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sfa__v1__stage_trigger__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.StageTrigger",
+  "StageTrigger",
+  "Sfa__V1__StageTrigger",
+  "sfa.v1",
+  3,
+  sfa__v1__stage_trigger__enum_values_by_number,
+  3,
+  sfa__v1__stage_trigger__enum_values_by_name,
+  1,
+  sfa__v1__stage_trigger__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCMethodDescriptor sfa__v1__pipeline_service__method_descriptors[5] =

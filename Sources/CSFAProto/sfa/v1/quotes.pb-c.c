@@ -52,6 +52,51 @@ void   sfa__v1__quote_line__free_unpacked
   assert(message->base.descriptor == &sfa__v1__quote_line__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__quote_tax_line__init
+                     (Sfa__V1__QuoteTaxLine         *message)
+{
+  static const Sfa__V1__QuoteTaxLine init_value = SFA__V1__QUOTE_TAX_LINE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__quote_tax_line__get_packed_size
+                     (const Sfa__V1__QuoteTaxLine *message)
+{
+  assert(message->base.descriptor == &sfa__v1__quote_tax_line__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__quote_tax_line__pack
+                     (const Sfa__V1__QuoteTaxLine *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__quote_tax_line__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__quote_tax_line__pack_to_buffer
+                     (const Sfa__V1__QuoteTaxLine *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__quote_tax_line__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__QuoteTaxLine *
+       sfa__v1__quote_tax_line__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__QuoteTaxLine *)
+     protobuf_c_message_unpack (&sfa__v1__quote_tax_line__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__quote_tax_line__free_unpacked
+                     (Sfa__V1__QuoteTaxLine *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__quote_tax_line__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sfa__v1__quote__init
                      (Sfa__V1__Quote         *message)
 {
@@ -365,6 +410,51 @@ void   sfa__v1__submit_quote_for_approval_request__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &sfa__v1__submit_quote_for_approval_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__recall_quote_request__init
+                     (Sfa__V1__RecallQuoteRequest         *message)
+{
+  static const Sfa__V1__RecallQuoteRequest init_value = SFA__V1__RECALL_QUOTE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__recall_quote_request__get_packed_size
+                     (const Sfa__V1__RecallQuoteRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__recall_quote_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__recall_quote_request__pack
+                     (const Sfa__V1__RecallQuoteRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__recall_quote_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__recall_quote_request__pack_to_buffer
+                     (const Sfa__V1__RecallQuoteRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__recall_quote_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__RecallQuoteRequest *
+       sfa__v1__recall_quote_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__RecallQuoteRequest *)
+     protobuf_c_message_unpack (&sfa__v1__recall_quote_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__recall_quote_request__free_unpacked
+                     (Sfa__V1__RecallQuoteRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__recall_quote_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   sfa__v1__approve_quote_request__init
@@ -727,7 +817,52 @@ void   sfa__v1__set_primary_quote_response__free_unpacked
   assert(message->base.descriptor == &sfa__v1__set_primary_quote_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor sfa__v1__quote_line__field_descriptors[12] =
+void   sfa__v1__clear_primary_quote_request__init
+                     (Sfa__V1__ClearPrimaryQuoteRequest         *message)
+{
+  static const Sfa__V1__ClearPrimaryQuoteRequest init_value = SFA__V1__CLEAR_PRIMARY_QUOTE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__clear_primary_quote_request__get_packed_size
+                     (const Sfa__V1__ClearPrimaryQuoteRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__clear_primary_quote_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__clear_primary_quote_request__pack
+                     (const Sfa__V1__ClearPrimaryQuoteRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__clear_primary_quote_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__clear_primary_quote_request__pack_to_buffer
+                     (const Sfa__V1__ClearPrimaryQuoteRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__clear_primary_quote_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ClearPrimaryQuoteRequest *
+       sfa__v1__clear_primary_quote_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ClearPrimaryQuoteRequest *)
+     protobuf_c_message_unpack (&sfa__v1__clear_primary_quote_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__clear_primary_quote_request__free_unpacked
+                     (Sfa__V1__ClearPrimaryQuoteRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__clear_primary_quote_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor sfa__v1__quote_line__field_descriptors[18] =
 {
   {
     "id",
@@ -742,8 +877,20 @@ static const ProtobufCFieldDescriptor sfa__v1__quote_line__field_descriptors[12]
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "product_code",
+    "kind",
     2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteLine, kind),
+    &sfa__v1__quote_line_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "product_code",
+    3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -755,7 +902,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote_line__field_descriptors[12]
   },
   {
     "description",
-    3,
+    4,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -767,7 +914,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote_line__field_descriptors[12]
   },
   {
     "quantity_milli",
-    4,
+    5,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
@@ -778,8 +925,20 @@ static const ProtobufCFieldDescriptor sfa__v1__quote_line__field_descriptors[12]
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "unit",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteLine, unit),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "unit_price",
-    5,
+    7,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -790,8 +949,20 @@ static const ProtobufCFieldDescriptor sfa__v1__quote_line__field_descriptors[12]
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "list_price",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteLine, list_price),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "discount_bps",
-    6,
+    9,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT32,
     0,   /* quantifier_offset */
@@ -803,7 +974,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote_line__field_descriptors[12]
   },
   {
     "tax_rate_bps",
-    7,
+    10,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT32,
     0,   /* quantifier_offset */
@@ -814,8 +985,20 @@ static const ProtobufCFieldDescriptor sfa__v1__quote_line__field_descriptors[12]
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "tax_code",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteLine, tax_code),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "gross_amount",
-    8,
+    12,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -827,7 +1010,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote_line__field_descriptors[12]
   },
   {
     "discount_amount",
-    9,
+    13,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -839,7 +1022,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote_line__field_descriptors[12]
   },
   {
     "net_amount",
-    10,
+    14,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -851,7 +1034,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote_line__field_descriptors[12]
   },
   {
     "tax_amount",
-    11,
+    15,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -863,7 +1046,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote_line__field_descriptors[12]
   },
   {
     "total_amount",
-    12,
+    16,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -873,25 +1056,55 @@ static const ProtobufCFieldDescriptor sfa__v1__quote_line__field_descriptors[12]
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "effective_discount_bps",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteLine, effective_discount_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "applied_tax_rate_bps",
+    18,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteLine, applied_tax_rate_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__quote_line__field_indices_by_name[] = {
-  2,   /* field[2] = description */
-  8,   /* field[8] = discount_amount */
-  5,   /* field[5] = discount_bps */
-  7,   /* field[7] = gross_amount */
+  17,   /* field[17] = applied_tax_rate_bps */
+  3,   /* field[3] = description */
+  12,   /* field[12] = discount_amount */
+  8,   /* field[8] = discount_bps */
+  16,   /* field[16] = effective_discount_bps */
+  11,   /* field[11] = gross_amount */
   0,   /* field[0] = id */
-  9,   /* field[9] = net_amount */
-  1,   /* field[1] = product_code */
-  3,   /* field[3] = quantity_milli */
-  10,   /* field[10] = tax_amount */
-  6,   /* field[6] = tax_rate_bps */
-  11,   /* field[11] = total_amount */
-  4,   /* field[4] = unit_price */
+  1,   /* field[1] = kind */
+  7,   /* field[7] = list_price */
+  13,   /* field[13] = net_amount */
+  2,   /* field[2] = product_code */
+  4,   /* field[4] = quantity_milli */
+  14,   /* field[14] = tax_amount */
+  10,   /* field[10] = tax_code */
+  9,   /* field[9] = tax_rate_bps */
+  15,   /* field[15] = total_amount */
+  5,   /* field[5] = unit */
+  6,   /* field[6] = unit_price */
 };
 static const ProtobufCIntRange sfa__v1__quote_line__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 18 }
 };
 const ProtobufCMessageDescriptor sfa__v1__quote_line__descriptor =
 {
@@ -901,14 +1114,78 @@ const ProtobufCMessageDescriptor sfa__v1__quote_line__descriptor =
   "Sfa__V1__QuoteLine",
   "sfa.v1",
   sizeof(Sfa__V1__QuoteLine),
-  12,
+  18,
   sfa__v1__quote_line__field_descriptors,
   sfa__v1__quote_line__field_indices_by_name,
   1,  sfa__v1__quote_line__number_ranges,
   (ProtobufCMessageInit) sfa__v1__quote_line__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
+static const ProtobufCFieldDescriptor sfa__v1__quote_tax_line__field_descriptors[3] =
+{
+  {
+    "rate_bps",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteTaxLine, rate_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "taxable_amount",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteTaxLine, taxable_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tax_amount",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteTaxLine, tax_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__quote_tax_line__field_indices_by_name[] = {
+  0,   /* field[0] = rate_bps */
+  2,   /* field[2] = tax_amount */
+  1,   /* field[1] = taxable_amount */
+};
+static const ProtobufCIntRange sfa__v1__quote_tax_line__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sfa__v1__quote_tax_line__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.QuoteTaxLine",
+  "QuoteTaxLine",
+  "Sfa__V1__QuoteTaxLine",
+  "sfa.v1",
+  sizeof(Sfa__V1__QuoteTaxLine),
+  3,
+  sfa__v1__quote_tax_line__field_descriptors,
+  sfa__v1__quote_tax_line__field_indices_by_name,
+  1,  sfa__v1__quote_tax_line__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__quote_tax_line__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[44] =
 {
   {
     "id",
@@ -1091,8 +1368,20 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "tax_total",
+    "net_total",
     16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Quote, net_total),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tax_total",
+    17,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -1104,7 +1393,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
   },
   {
     "grand_total",
-    17,
+    18,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -1115,12 +1404,60 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "max_line_discount_bps",
-    18,
+    "tax_lines",
+    19,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__Quote, n_tax_lines),
+    offsetof(Sfa__V1__Quote, tax_lines),
+    &sfa__v1__quote_tax_line__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tax_calculation",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Quote, tax_calculation),
+    &sfa__v1__tax_calculation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tax_rounding",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Quote, tax_rounding),
+    &sfa__v1__tax_rounding__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "price_basis",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Quote, price_basis),
+    &sfa__v1__price_basis__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "effective_discount_bps",
+    23,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT32,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__Quote, max_line_discount_bps),
+    offsetof(Sfa__V1__Quote, effective_discount_bps),
     NULL,
     NULL,
     0,             /* flags */
@@ -1128,7 +1465,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
   },
   {
     "requires_approval",
-    19,
+    24,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_BOOL,
     0,   /* quantifier_offset */
@@ -1139,8 +1476,20 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "approval_threshold_bps",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Quote, approval_threshold_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "is_primary",
-    20,
+    26,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_BOOL,
     0,   /* quantifier_offset */
@@ -1152,7 +1501,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
   },
   {
     "previous_revision_quote_id",
-    21,
+    27,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1164,7 +1513,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
   },
   {
     "superseded_by_quote_id",
-    22,
+    28,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1176,7 +1525,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
   },
   {
     "submit_time_ms",
-    23,
+    29,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
@@ -1188,7 +1537,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
   },
   {
     "approval_decided_by_user_id",
-    24,
+    30,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1200,7 +1549,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
   },
   {
     "approval_decision_time_ms",
-    25,
+    31,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
@@ -1212,7 +1561,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
   },
   {
     "approval_comment",
-    26,
+    32,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1224,7 +1573,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
   },
   {
     "present_time_ms",
-    27,
+    33,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
@@ -1236,7 +1585,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
   },
   {
     "customer_response_time_ms",
-    28,
+    34,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
@@ -1248,7 +1597,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
   },
   {
     "customer_response_note",
-    29,
+    35,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1259,8 +1608,56 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "issue_date",
+    36,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Quote, issue_date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "billing_address",
+    37,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Quote, billing_address),
+    &sfa__v1__postal_address__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "shipping_address",
+    38,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Quote, shipping_address),
+    &sfa__v1__postal_address__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "document",
+    39,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Quote, document),
+    &sfa__v1__document_reference__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "owner_user_id",
-    30,
+    40,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1272,7 +1669,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
   },
   {
     "created_by_user_id",
-    31,
+    41,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1284,7 +1681,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
   },
   {
     "create_time_ms",
-    32,
+    42,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
@@ -1296,7 +1693,7 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
   },
   {
     "update_time_ms",
-    33,
+    43,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
@@ -1306,46 +1703,69 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[33] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "team_id",
+    44,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Quote, team_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__quote__field_indices_by_name[] = {
   3,   /* field[3] = account_id */
-  25,   /* field[25] = approval_comment */
-  23,   /* field[23] = approval_decided_by_user_id */
-  24,   /* field[24] = approval_decision_time_ms */
+  31,   /* field[31] = approval_comment */
+  29,   /* field[29] = approval_decided_by_user_id */
+  30,   /* field[30] = approval_decision_time_ms */
+  24,   /* field[24] = approval_threshold_bps */
+  36,   /* field[36] = billing_address */
   4,   /* field[4] = contact_id */
-  31,   /* field[31] = create_time_ms */
-  30,   /* field[30] = created_by_user_id */
+  41,   /* field[41] = create_time_ms */
+  40,   /* field[40] = created_by_user_id */
   9,   /* field[9] = currency_code */
-  28,   /* field[28] = customer_response_note */
-  27,   /* field[27] = customer_response_time_ms */
+  34,   /* field[34] = customer_response_note */
+  33,   /* field[33] = customer_response_time_ms */
   14,   /* field[14] = discount_total */
-  16,   /* field[16] = grand_total */
+  38,   /* field[38] = document */
+  22,   /* field[22] = effective_discount_bps */
+  17,   /* field[17] = grand_total */
   0,   /* field[0] = id */
-  19,   /* field[19] = is_primary */
+  25,   /* field[25] = is_primary */
+  35,   /* field[35] = issue_date */
   10,   /* field[10] = lines */
-  17,   /* field[17] = max_line_discount_bps */
   7,   /* field[7] = name */
+  15,   /* field[15] = net_total */
   2,   /* field[2] = opportunity_id */
-  29,   /* field[29] = owner_user_id */
-  26,   /* field[26] = present_time_ms */
-  20,   /* field[20] = previous_revision_quote_id */
+  39,   /* field[39] = owner_user_id */
+  32,   /* field[32] = present_time_ms */
+  26,   /* field[26] = previous_revision_quote_id */
+  21,   /* field[21] = price_basis */
   5,   /* field[5] = quote_number */
-  18,   /* field[18] = requires_approval */
+  23,   /* field[23] = requires_approval */
   6,   /* field[6] = revision */
+  37,   /* field[37] = shipping_address */
   8,   /* field[8] = status */
-  22,   /* field[22] = submit_time_ms */
+  28,   /* field[28] = submit_time_ms */
   13,   /* field[13] = subtotal */
-  21,   /* field[21] = superseded_by_quote_id */
-  15,   /* field[15] = tax_total */
+  27,   /* field[27] = superseded_by_quote_id */
+  19,   /* field[19] = tax_calculation */
+  18,   /* field[18] = tax_lines */
+  20,   /* field[20] = tax_rounding */
+  16,   /* field[16] = tax_total */
+  43,   /* field[43] = team_id */
   12,   /* field[12] = terms */
-  32,   /* field[32] = update_time_ms */
+  42,   /* field[42] = update_time_ms */
   11,   /* field[11] = valid_until_date */
   1,   /* field[1] = version */
 };
 static const ProtobufCIntRange sfa__v1__quote__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 33 }
+  { 0, 44 }
 };
 const ProtobufCMessageDescriptor sfa__v1__quote__descriptor =
 {
@@ -1355,7 +1775,7 @@ const ProtobufCMessageDescriptor sfa__v1__quote__descriptor =
   "Sfa__V1__Quote",
   "sfa.v1",
   sizeof(Sfa__V1__Quote),
-  33,
+  44,
   sfa__v1__quote__field_descriptors,
   sfa__v1__quote__field_indices_by_name,
   1,  sfa__v1__quote__number_ranges,
@@ -1785,6 +2205,57 @@ const ProtobufCMessageDescriptor sfa__v1__submit_quote_for_approval_request__des
   (ProtobufCMessageInit) sfa__v1__submit_quote_for_approval_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor sfa__v1__recall_quote_request__field_descriptors[2] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__RecallQuoteRequest, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__RecallQuoteRequest, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__recall_quote_request__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+  1,   /* field[1] = version */
+};
+static const ProtobufCIntRange sfa__v1__recall_quote_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__recall_quote_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.RecallQuoteRequest",
+  "RecallQuoteRequest",
+  "Sfa__V1__RecallQuoteRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__RecallQuoteRequest),
+  2,
+  sfa__v1__recall_quote_request__field_descriptors,
+  sfa__v1__recall_quote_request__field_indices_by_name,
+  1,  sfa__v1__recall_quote_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__recall_quote_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor sfa__v1__approve_quote_request__field_descriptors[3] =
 {
   {
@@ -1964,7 +2435,7 @@ const ProtobufCMessageDescriptor sfa__v1__present_quote_request__descriptor =
   (ProtobufCMessageInit) sfa__v1__present_quote_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__accept_quote_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor sfa__v1__accept_quote_request__field_descriptors[4] =
 {
   {
     "id",
@@ -2002,8 +2473,21 @@ static const ProtobufCFieldDescriptor sfa__v1__accept_quote_request__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "close_opportunity",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AcceptQuoteRequest, close_opportunity),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__accept_quote_request__field_indices_by_name[] = {
+  3,   /* field[3] = close_opportunity */
   0,   /* field[0] = id */
   2,   /* field[2] = note */
   1,   /* field[1] = version */
@@ -2011,7 +2495,7 @@ static const unsigned sfa__v1__accept_quote_request__field_indices_by_name[] = {
 static const ProtobufCIntRange sfa__v1__accept_quote_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor sfa__v1__accept_quote_request__descriptor =
 {
@@ -2021,7 +2505,7 @@ const ProtobufCMessageDescriptor sfa__v1__accept_quote_request__descriptor =
   "Sfa__V1__AcceptQuoteRequest",
   "sfa.v1",
   sizeof(Sfa__V1__AcceptQuoteRequest),
-  3,
+  4,
   sfa__v1__accept_quote_request__field_descriptors,
   sfa__v1__accept_quote_request__field_indices_by_name,
   1,  sfa__v1__accept_quote_request__number_ranges,
@@ -2245,6 +2729,57 @@ const ProtobufCMessageDescriptor sfa__v1__set_primary_quote_response__descriptor
   (ProtobufCMessageInit) sfa__v1__set_primary_quote_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor sfa__v1__clear_primary_quote_request__field_descriptors[2] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ClearPrimaryQuoteRequest, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ClearPrimaryQuoteRequest, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__clear_primary_quote_request__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+  1,   /* field[1] = version */
+};
+static const ProtobufCIntRange sfa__v1__clear_primary_quote_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__clear_primary_quote_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ClearPrimaryQuoteRequest",
+  "ClearPrimaryQuoteRequest",
+  "Sfa__V1__ClearPrimaryQuoteRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__ClearPrimaryQuoteRequest),
+  2,
+  sfa__v1__clear_primary_quote_request__field_descriptors,
+  sfa__v1__clear_primary_quote_request__field_indices_by_name,
+  1,  sfa__v1__clear_primary_quote_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__clear_primary_quote_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue sfa__v1__quote_status__enum_values_by_number[9] =
 {
   { "QUOTE_STATUS_UNSPECIFIED", "SFA__V1__QUOTE_STATUS__QUOTE_STATUS_UNSPECIFIED", 0 },
@@ -2287,13 +2822,140 @@ const ProtobufCEnumDescriptor sfa__v1__quote_status__descriptor =
   sfa__v1__quote_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor sfa__v1__quote_service__method_descriptors[12] =
+static const ProtobufCEnumValue sfa__v1__quote_line_kind__enum_values_by_number[5] =
+{
+  { "QUOTE_LINE_KIND_UNSPECIFIED", "SFA__V1__QUOTE_LINE_KIND__QUOTE_LINE_KIND_UNSPECIFIED", 0 },
+  { "QUOTE_LINE_KIND_ITEM", "SFA__V1__QUOTE_LINE_KIND__QUOTE_LINE_KIND_ITEM", 1 },
+  { "QUOTE_LINE_KIND_DISCOUNT", "SFA__V1__QUOTE_LINE_KIND__QUOTE_LINE_KIND_DISCOUNT", 2 },
+  { "QUOTE_LINE_KIND_SHIPPING", "SFA__V1__QUOTE_LINE_KIND__QUOTE_LINE_KIND_SHIPPING", 3 },
+  { "QUOTE_LINE_KIND_TEXT", "SFA__V1__QUOTE_LINE_KIND__QUOTE_LINE_KIND_TEXT", 4 },
+};
+static const ProtobufCIntRange sfa__v1__quote_line_kind__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex sfa__v1__quote_line_kind__enum_values_by_name[5] =
+{
+  { "QUOTE_LINE_KIND_DISCOUNT", 2 },
+  { "QUOTE_LINE_KIND_ITEM", 1 },
+  { "QUOTE_LINE_KIND_SHIPPING", 3 },
+  { "QUOTE_LINE_KIND_TEXT", 4 },
+  { "QUOTE_LINE_KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sfa__v1__quote_line_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.QuoteLineKind",
+  "QuoteLineKind",
+  "Sfa__V1__QuoteLineKind",
+  "sfa.v1",
+  5,
+  sfa__v1__quote_line_kind__enum_values_by_number,
+  5,
+  sfa__v1__quote_line_kind__enum_values_by_name,
+  1,
+  sfa__v1__quote_line_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue sfa__v1__tax_calculation__enum_values_by_number[3] =
+{
+  { "TAX_CALCULATION_UNSPECIFIED", "SFA__V1__TAX_CALCULATION__TAX_CALCULATION_UNSPECIFIED", 0 },
+  { "TAX_CALCULATION_PER_LINE", "SFA__V1__TAX_CALCULATION__TAX_CALCULATION_PER_LINE", 1 },
+  { "TAX_CALCULATION_PER_RATE", "SFA__V1__TAX_CALCULATION__TAX_CALCULATION_PER_RATE", 2 },
+};
+static const ProtobufCIntRange sfa__v1__tax_calculation__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex sfa__v1__tax_calculation__enum_values_by_name[3] =
+{
+  { "TAX_CALCULATION_PER_LINE", 1 },
+  { "TAX_CALCULATION_PER_RATE", 2 },
+  { "TAX_CALCULATION_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sfa__v1__tax_calculation__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.TaxCalculation",
+  "TaxCalculation",
+  "Sfa__V1__TaxCalculation",
+  "sfa.v1",
+  3,
+  sfa__v1__tax_calculation__enum_values_by_number,
+  3,
+  sfa__v1__tax_calculation__enum_values_by_name,
+  1,
+  sfa__v1__tax_calculation__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue sfa__v1__tax_rounding__enum_values_by_number[4] =
+{
+  { "TAX_ROUNDING_UNSPECIFIED", "SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UNSPECIFIED", 0 },
+  { "TAX_ROUNDING_HALF_AWAY_FROM_ZERO", "SFA__V1__TAX_ROUNDING__TAX_ROUNDING_HALF_AWAY_FROM_ZERO", 1 },
+  { "TAX_ROUNDING_DOWN", "SFA__V1__TAX_ROUNDING__TAX_ROUNDING_DOWN", 2 },
+  { "TAX_ROUNDING_UP", "SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UP", 3 },
+};
+static const ProtobufCIntRange sfa__v1__tax_rounding__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex sfa__v1__tax_rounding__enum_values_by_name[4] =
+{
+  { "TAX_ROUNDING_DOWN", 2 },
+  { "TAX_ROUNDING_HALF_AWAY_FROM_ZERO", 1 },
+  { "TAX_ROUNDING_UNSPECIFIED", 0 },
+  { "TAX_ROUNDING_UP", 3 },
+};
+const ProtobufCEnumDescriptor sfa__v1__tax_rounding__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.TaxRounding",
+  "TaxRounding",
+  "Sfa__V1__TaxRounding",
+  "sfa.v1",
+  4,
+  sfa__v1__tax_rounding__enum_values_by_number,
+  4,
+  sfa__v1__tax_rounding__enum_values_by_name,
+  1,
+  sfa__v1__tax_rounding__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue sfa__v1__price_basis__enum_values_by_number[3] =
+{
+  { "PRICE_BASIS_UNSPECIFIED", "SFA__V1__PRICE_BASIS__PRICE_BASIS_UNSPECIFIED", 0 },
+  { "PRICE_BASIS_TAX_EXCLUSIVE", "SFA__V1__PRICE_BASIS__PRICE_BASIS_TAX_EXCLUSIVE", 1 },
+  { "PRICE_BASIS_TAX_INCLUSIVE", "SFA__V1__PRICE_BASIS__PRICE_BASIS_TAX_INCLUSIVE", 2 },
+};
+static const ProtobufCIntRange sfa__v1__price_basis__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex sfa__v1__price_basis__enum_values_by_name[3] =
+{
+  { "PRICE_BASIS_TAX_EXCLUSIVE", 1 },
+  { "PRICE_BASIS_TAX_INCLUSIVE", 2 },
+  { "PRICE_BASIS_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sfa__v1__price_basis__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.PriceBasis",
+  "PriceBasis",
+  "Sfa__V1__PriceBasis",
+  "sfa.v1",
+  3,
+  sfa__v1__price_basis__enum_values_by_number,
+  3,
+  sfa__v1__price_basis__enum_values_by_name,
+  1,
+  sfa__v1__price_basis__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor sfa__v1__quote_service__method_descriptors[14] =
 {
   { "CreateQuote", &sfa__v1__create_quote_request__descriptor, &sfa__v1__quote__descriptor },
   { "GetQuote", &sfa__v1__get_quote_request__descriptor, &sfa__v1__quote__descriptor },
   { "UpdateQuote", &sfa__v1__update_quote_request__descriptor, &sfa__v1__quote__descriptor },
   { "ListQuotes", &sfa__v1__list_quotes_request__descriptor, &sfa__v1__list_quotes_response__descriptor },
   { "SubmitQuoteForApproval", &sfa__v1__submit_quote_for_approval_request__descriptor, &sfa__v1__quote__descriptor },
+  { "RecallQuote", &sfa__v1__recall_quote_request__descriptor, &sfa__v1__quote__descriptor },
   { "ApproveQuote", &sfa__v1__approve_quote_request__descriptor, &sfa__v1__quote__descriptor },
   { "RejectQuote", &sfa__v1__reject_quote_request__descriptor, &sfa__v1__quote__descriptor },
   { "PresentQuote", &sfa__v1__present_quote_request__descriptor, &sfa__v1__quote__descriptor },
@@ -2301,18 +2963,21 @@ static const ProtobufCMethodDescriptor sfa__v1__quote_service__method_descriptor
   { "DeclineQuote", &sfa__v1__decline_quote_request__descriptor, &sfa__v1__quote__descriptor },
   { "ReviseQuote", &sfa__v1__revise_quote_request__descriptor, &sfa__v1__quote__descriptor },
   { "SetPrimaryQuote", &sfa__v1__set_primary_quote_request__descriptor, &sfa__v1__set_primary_quote_response__descriptor },
+  { "ClearPrimaryQuote", &sfa__v1__clear_primary_quote_request__descriptor, &sfa__v1__set_primary_quote_response__descriptor },
 };
 const unsigned sfa__v1__quote_service__method_indices_by_name[] = {
-  8,        /* AcceptQuote */
-  5,        /* ApproveQuote */
+  9,        /* AcceptQuote */
+  6,        /* ApproveQuote */
+  13,        /* ClearPrimaryQuote */
   0,        /* CreateQuote */
-  9,        /* DeclineQuote */
+  10,        /* DeclineQuote */
   1,        /* GetQuote */
   3,        /* ListQuotes */
-  7,        /* PresentQuote */
-  6,        /* RejectQuote */
-  10,        /* ReviseQuote */
-  11,        /* SetPrimaryQuote */
+  8,        /* PresentQuote */
+  5,        /* RecallQuote */
+  7,        /* RejectQuote */
+  11,        /* ReviseQuote */
+  12,        /* SetPrimaryQuote */
   4,        /* SubmitQuoteForApproval */
   2         /* UpdateQuote */
 };
@@ -2323,7 +2988,7 @@ const ProtobufCServiceDescriptor sfa__v1__quote_service__descriptor =
   "QuoteService",
   "Sfa__V1__QuoteService",
   "sfa.v1",
-  12,
+  14,
   sfa__v1__quote_service__method_descriptors,
   sfa__v1__quote_service__method_indices_by_name
 };
@@ -2367,13 +3032,21 @@ void sfa__v1__quote_service__submit_quote_for_approval(ProtobufCService *service
   assert(service->descriptor == &sfa__v1__quote_service__descriptor);
   service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void sfa__v1__quote_service__recall_quote(ProtobufCService *service,
+                                          const Sfa__V1__RecallQuoteRequest *input,
+                                          Sfa__V1__Quote_Closure closure,
+                                          void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__quote_service__descriptor);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void sfa__v1__quote_service__approve_quote(ProtobufCService *service,
                                            const Sfa__V1__ApproveQuoteRequest *input,
                                            Sfa__V1__Quote_Closure closure,
                                            void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__quote_service__descriptor);
-  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__quote_service__reject_quote(ProtobufCService *service,
                                           const Sfa__V1__RejectQuoteRequest *input,
@@ -2381,7 +3054,7 @@ void sfa__v1__quote_service__reject_quote(ProtobufCService *service,
                                           void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__quote_service__descriptor);
-  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__quote_service__present_quote(ProtobufCService *service,
                                            const Sfa__V1__PresentQuoteRequest *input,
@@ -2389,7 +3062,7 @@ void sfa__v1__quote_service__present_quote(ProtobufCService *service,
                                            void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__quote_service__descriptor);
-  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__quote_service__accept_quote(ProtobufCService *service,
                                           const Sfa__V1__AcceptQuoteRequest *input,
@@ -2397,7 +3070,7 @@ void sfa__v1__quote_service__accept_quote(ProtobufCService *service,
                                           void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__quote_service__descriptor);
-  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__quote_service__decline_quote(ProtobufCService *service,
                                            const Sfa__V1__DeclineQuoteRequest *input,
@@ -2405,7 +3078,7 @@ void sfa__v1__quote_service__decline_quote(ProtobufCService *service,
                                            void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__quote_service__descriptor);
-  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__quote_service__revise_quote(ProtobufCService *service,
                                           const Sfa__V1__ReviseQuoteRequest *input,
@@ -2413,7 +3086,7 @@ void sfa__v1__quote_service__revise_quote(ProtobufCService *service,
                                           void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__quote_service__descriptor);
-  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__quote_service__set_primary_quote(ProtobufCService *service,
                                                const Sfa__V1__SetPrimaryQuoteRequest *input,
@@ -2421,7 +3094,15 @@ void sfa__v1__quote_service__set_primary_quote(ProtobufCService *service,
                                                void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__quote_service__descriptor);
-  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__quote_service__clear_primary_quote(ProtobufCService *service,
+                                                 const Sfa__V1__ClearPrimaryQuoteRequest *input,
+                                                 Sfa__V1__SetPrimaryQuoteResponse_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__quote_service__descriptor);
+  service->invoke(service, 13, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__quote_service__init (Sfa__V1__QuoteService_Service *service,
                                    Sfa__V1__QuoteService_ServiceDestroy destroy)

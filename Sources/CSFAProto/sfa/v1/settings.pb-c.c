@@ -97,6 +97,51 @@ void   sfa__v1__lost_reason__free_unpacked
   assert(message->base.descriptor == &sfa__v1__lost_reason__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__tax_code__init
+                     (Sfa__V1__TaxCode         *message)
+{
+  static const Sfa__V1__TaxCode init_value = SFA__V1__TAX_CODE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__tax_code__get_packed_size
+                     (const Sfa__V1__TaxCode *message)
+{
+  assert(message->base.descriptor == &sfa__v1__tax_code__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__tax_code__pack
+                     (const Sfa__V1__TaxCode *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__tax_code__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__tax_code__pack_to_buffer
+                     (const Sfa__V1__TaxCode *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__tax_code__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__TaxCode *
+       sfa__v1__tax_code__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__TaxCode *)
+     protobuf_c_message_unpack (&sfa__v1__tax_code__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__tax_code__free_unpacked
+                     (Sfa__V1__TaxCode *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__tax_code__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sfa__v1__tenant_settings__init
                      (Sfa__V1__TenantSettings         *message)
 {
@@ -637,7 +682,84 @@ const ProtobufCMessageDescriptor sfa__v1__lost_reason__descriptor =
   (ProtobufCMessageInit) sfa__v1__lost_reason__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptors[12] =
+static const ProtobufCFieldDescriptor sfa__v1__tax_code__field_descriptors[4] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TaxCode, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "label",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TaxCode, label),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "rate_bps",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TaxCode, rate_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "retired",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TaxCode, retired),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__tax_code__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = label */
+  2,   /* field[2] = rate_bps */
+  3,   /* field[3] = retired */
+};
+static const ProtobufCIntRange sfa__v1__tax_code__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor sfa__v1__tax_code__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.TaxCode",
+  "TaxCode",
+  "Sfa__V1__TaxCode",
+  "sfa.v1",
+  sizeof(Sfa__V1__TaxCode),
+  4,
+  sfa__v1__tax_code__field_descriptors,
+  sfa__v1__tax_code__field_indices_by_name,
+  1,  sfa__v1__tax_code__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__tax_code__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptors[19] =
 {
   {
     "version",
@@ -783,15 +905,106 @@ static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "tax_calculation",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantSettings, tax_calculation),
+    &sfa__v1__tax_calculation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tax_rounding",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantSettings, tax_rounding),
+    &sfa__v1__tax_rounding__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "price_basis",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantSettings, price_basis),
+    &sfa__v1__price_basis__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "quote_validity_days",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantSettings, quote_validity_days),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "quote_number_prefix",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantSettings, quote_number_prefix),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tax_codes",
+    18,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__TenantSettings, n_tax_codes),
+    offsetof(Sfa__V1__TenantSettings, tax_codes),
+    &sfa__v1__tax_code__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "advance_stage_on_documents",
+    19,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantSettings, advance_stage_on_documents),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__tenant_settings__field_indices_by_name[] = {
+  18,   /* field[18] = advance_stage_on_documents */
   5,   /* field[5] = default_currency_code */
   1,   /* field[1] = lead_statuses */
   2,   /* field[2] = lost_reasons */
+  14,   /* field[14] = price_basis */
   4,   /* field[4] = quote_discount_approval_threshold_bps */
+  16,   /* field[16] = quote_number_prefix */
+  15,   /* field[15] = quote_validity_days */
   3,   /* field[3] = require_lost_reason */
   11,   /* field[11] = require_qualification_to_convert */
   8,   /* field[8] = stalled_deal_days */
+  12,   /* field[12] = tax_calculation */
+  17,   /* field[17] = tax_codes */
+  13,   /* field[13] = tax_rounding */
   6,   /* field[6] = time_zone */
   10,   /* field[10] = update_time_ms */
   9,   /* field[9] = updated_by_user_id */
@@ -801,7 +1014,7 @@ static const unsigned sfa__v1__tenant_settings__field_indices_by_name[] = {
 static const ProtobufCIntRange sfa__v1__tenant_settings__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 0, 19 }
 };
 const ProtobufCMessageDescriptor sfa__v1__tenant_settings__descriptor =
 {
@@ -811,7 +1024,7 @@ const ProtobufCMessageDescriptor sfa__v1__tenant_settings__descriptor =
   "Sfa__V1__TenantSettings",
   "sfa.v1",
   sizeof(Sfa__V1__TenantSettings),
-  12,
+  19,
   sfa__v1__tenant_settings__field_descriptors,
   sfa__v1__tenant_settings__field_indices_by_name,
   1,  sfa__v1__tenant_settings__number_ranges,

@@ -21,6 +21,7 @@ typedef struct Sfa__V1__ErrorDetails Sfa__V1__ErrorDetails;
 typedef struct Sfa__V1__ErrorDetails__MetadataEntry Sfa__V1__ErrorDetails__MetadataEntry;
 typedef struct Sfa__V1__TimeRange Sfa__V1__TimeRange;
 typedef struct Sfa__V1__DateRange Sfa__V1__DateRange;
+typedef struct Sfa__V1__DocumentReference Sfa__V1__DocumentReference;
 typedef struct Sfa__V1__PostalAddress Sfa__V1__PostalAddress;
 
 
@@ -216,6 +217,35 @@ struct  Sfa__V1__DateRange
 
 
 /*
+ * A document stored outside SalesWire (a quote's PDF, a proposal deck). The
+ * server checks its form and never fetches it.
+ */
+struct  Sfa__V1__DocumentReference
+{
+  ProtobufCMessage base;
+  /*
+   * https://, s3:// or gs:// only; at most 2,048 characters
+   */
+  char *uri;
+  /*
+   * SHA-256 of the file, 64 lower-case hex digits
+   */
+  char *sha256;
+  /*
+   * The file's name, no path; at most 255 characters
+   */
+  char *file_name;
+  /*
+   * 1 byte to 1 GiB
+   */
+  int64_t size_bytes;
+};
+#define SFA__V1__DOCUMENT_REFERENCE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__document_reference__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0 }
+
+
+/*
  * A postal address (accounts, contacts).
  */
 struct  Sfa__V1__PostalAddress
@@ -339,6 +369,25 @@ Sfa__V1__DateRange *
 void   sfa__v1__date_range__free_unpacked
                      (Sfa__V1__DateRange *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__DocumentReference methods */
+void   sfa__v1__document_reference__init
+                     (Sfa__V1__DocumentReference         *message);
+size_t sfa__v1__document_reference__get_packed_size
+                     (const Sfa__V1__DocumentReference   *message);
+size_t sfa__v1__document_reference__pack
+                     (const Sfa__V1__DocumentReference   *message,
+                      uint8_t             *out);
+size_t sfa__v1__document_reference__pack_to_buffer
+                     (const Sfa__V1__DocumentReference   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__DocumentReference *
+       sfa__v1__document_reference__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__document_reference__free_unpacked
+                     (Sfa__V1__DocumentReference *message,
+                      ProtobufCAllocator *allocator);
 /* Sfa__V1__PostalAddress methods */
 void   sfa__v1__postal_address__init
                      (Sfa__V1__PostalAddress         *message);
@@ -378,6 +427,9 @@ typedef void (*Sfa__V1__TimeRange_Closure)
 typedef void (*Sfa__V1__DateRange_Closure)
                  (const Sfa__V1__DateRange *message,
                   void *closure_data);
+typedef void (*Sfa__V1__DocumentReference_Closure)
+                 (const Sfa__V1__DocumentReference *message,
+                  void *closure_data);
 typedef void (*Sfa__V1__PostalAddress_Closure)
                  (const Sfa__V1__PostalAddress *message,
                   void *closure_data);
@@ -395,6 +447,7 @@ extern const ProtobufCMessageDescriptor sfa__v1__error_details__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__error_details__metadata_entry__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__time_range__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__date_range__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__document_reference__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__postal_address__descriptor;
 
 PROTOBUF_C__END_DECLS

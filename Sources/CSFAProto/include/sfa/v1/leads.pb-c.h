@@ -314,10 +314,15 @@ struct  Sfa__V1__Lead
    * Server-set: the latest time it became MQL (= mql_time_ms until recycled)
    */
   int64_t last_mql_time_ms;
+  /*
+   * Server-set on create: a rep or manager created the lead for themselves
+   * (a seller's own prospect, which QualifyLead may take straight to SQL)
+   */
+  protobuf_c_boolean sales_sourced;
 };
 #define SFA__V1__LEAD__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__lead__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SFA__V1__LEAD_SOURCE__LEAD_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, SFA__V1__LEAD_LIFECYCLE__LEAD_LIFECYCLE_UNSPECIFIED, SFA__V1__LEAD_STATUS__LEAD_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SFA__V1__LEAD_SOURCE__LEAD_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, SFA__V1__LEAD_LIFECYCLE__LEAD_LIFECYCLE_UNSPECIFIED, SFA__V1__LEAD_STATUS__LEAD_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
 
 
 /*
@@ -473,8 +478,8 @@ struct  Sfa__V1__MarkLeadMqlRequest
 
 /*
  * Inside sales qualifies the lead: lifecycle -> SQL, status -> QUALIFIED.
- * An MQL, or an unclassified lead its owner created (sales-sourced: it never
- * passes through marketing).
+ * An MQL, or an unclassified sales-sourced lead (it never passes through
+ * marketing). The first SQL time is kept.
  */
 struct  Sfa__V1__QualifyLeadRequest
 {
@@ -526,7 +531,9 @@ struct  Sfa__V1__AssignLeadRequest
 
 
 /*
- * Optional opportunity created by ConvertLead.
+ * Optional opportunity created by ConvertLead, through the same rules as
+ * CreateOpportunity (opportunities.proto): name, amount (a known currency) and
+ * expected close date are required.
  */
 struct  Sfa__V1__ConvertLeadOpportunity
 {
@@ -539,7 +546,7 @@ struct  Sfa__V1__ConvertLeadOpportunity
    */
   char *pipeline_id;
   /*
-   * Empty = the pipeline's first stage
+   * Empty = the pipeline's first open stage; else a live open stage of it
    */
   char *stage_id;
 };

@@ -105,7 +105,7 @@ struct  Sfa__V1__OpportunityContactRole
    */
   char *contact_id;
   /*
-   * Required
+   * UNSPECIFIED = not known yet (conversion's primary contact)
    */
   Sfa__V1__ContactRole role;
   protobuf_c_boolean is_primary;
@@ -311,7 +311,9 @@ struct  Sfa__V1__GetOpportunityRequest
  * Mask fields: name, amount, expected_close_date, probability_override_percent,
  * forecast_category_override, next_step, description, custom_fields,
  * contact_roles. Stage, pipeline, owner and state change through their own
- * methods; the rest is server-set.
+ * methods; the rest is server-set. A closed deal keeps amount, close date and
+ * overrides (OPPORTUNITY_CLOSED); with a primary quote the amount is the
+ * quote's (AMOUNT_SYNCED).
  */
 struct  Sfa__V1__UpdateOpportunityRequest
 {
@@ -391,7 +393,8 @@ struct  Sfa__V1__ListOpportunitiesResponse
 /*
  * Moves an open deal to a live open stage of its pipeline, or of pipeline_id
  * (moving across pipelines). Closing is CloseOpportunity's, reopening
- * ReopenOpportunity's: a closed deal or a closed stage is FAILED_PRECONDITION.
+ * ReopenOpportunity's: a closed deal is FAILED_PRECONDITION
+ * (OPPORTUNITY_CLOSED), a closed stage INVALID_ARGUMENT (stage_id NOT_ALLOWED).
  */
 struct  Sfa__V1__MoveOpportunityStageRequest
 {
@@ -427,7 +430,7 @@ struct  Sfa__V1__CloseOpportunityRequest
   char *lost_reason;
   char *close_note;
   /*
-   * Empty = today in the tenant's time zone
+   * Empty = today in the tenant's time zone; never after today
    */
   char *closed_date;
   /*
@@ -443,6 +446,7 @@ struct  Sfa__V1__CloseOpportunityRequest
 /*
  * Reopens a closed deal into a live open stage: stage_id, or (empty) the open
  * stage it was closed from. Clears the close fields; history kind REOPENED.
+ * Managers and admins only: reopening a lost deal changes the figures.
  */
 struct  Sfa__V1__ReopenOpportunityRequest
 {

@@ -48,6 +48,16 @@ typedef enum _Sfa__V1__ForecastCategory {
   SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_CLOSED = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__FORECAST_CATEGORY)
 } Sfa__V1__ForecastCategory;
+/*
+ * A document event that moves open deals into a stage when the tenant turns
+ * TenantSettings.advance_stage_on_documents on.
+ */
+typedef enum _Sfa__V1__StageTrigger {
+  SFA__V1__STAGE_TRIGGER__STAGE_TRIGGER_UNSPECIFIED = 0,
+  SFA__V1__STAGE_TRIGGER__STAGE_TRIGGER_PROPOSAL_SUBMITTED = 1,
+  SFA__V1__STAGE_TRIGGER__STAGE_TRIGGER_QUOTE_PRESENTED = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__STAGE_TRIGGER)
+} Sfa__V1__StageTrigger;
 
 /* --- messages --- */
 
@@ -94,10 +104,14 @@ struct  Sfa__V1__PipelineStage
    * refers to it stays, retired, after the live stages. No deal can enter it.
    */
   protobuf_c_boolean retired;
+  /*
+   * Open stages only; at most one live stage per trigger
+   */
+  Sfa__V1__StageTrigger trigger;
 };
 #define SFA__V1__PIPELINE_STAGE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__pipeline_stage__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, 0, SFA__V1__STAGE_TRIGGER__STAGE_TRIGGER_UNSPECIFIED }
 
 
 struct  Sfa__V1__Pipeline
@@ -480,6 +494,7 @@ void sfa__v1__pipeline_service__archive_pipeline(ProtobufCService *service,
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    sfa__v1__forecast_category__descriptor;
+extern const ProtobufCEnumDescriptor    sfa__v1__stage_trigger__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__pipeline_stage__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__pipeline__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__list_pipelines_request__descriptor;

@@ -18,6 +18,7 @@ PROTOBUF_C__BEGIN_DECLS
 #include "sfa/v1/opportunities.pb-c.h"
 
 typedef struct Sfa__V1__QuoteLine Sfa__V1__QuoteLine;
+typedef struct Sfa__V1__QuoteTaxLine Sfa__V1__QuoteTaxLine;
 typedef struct Sfa__V1__Quote Sfa__V1__Quote;
 typedef struct Sfa__V1__CreateQuoteRequest Sfa__V1__CreateQuoteRequest;
 typedef struct Sfa__V1__GetQuoteRequest Sfa__V1__GetQuoteRequest;
@@ -25,6 +26,7 @@ typedef struct Sfa__V1__UpdateQuoteRequest Sfa__V1__UpdateQuoteRequest;
 typedef struct Sfa__V1__ListQuotesRequest Sfa__V1__ListQuotesRequest;
 typedef struct Sfa__V1__ListQuotesResponse Sfa__V1__ListQuotesResponse;
 typedef struct Sfa__V1__SubmitQuoteForApprovalRequest Sfa__V1__SubmitQuoteForApprovalRequest;
+typedef struct Sfa__V1__RecallQuoteRequest Sfa__V1__RecallQuoteRequest;
 typedef struct Sfa__V1__ApproveQuoteRequest Sfa__V1__ApproveQuoteRequest;
 typedef struct Sfa__V1__RejectQuoteRequest Sfa__V1__RejectQuoteRequest;
 typedef struct Sfa__V1__PresentQuoteRequest Sfa__V1__PresentQuoteRequest;
@@ -33,13 +35,14 @@ typedef struct Sfa__V1__DeclineQuoteRequest Sfa__V1__DeclineQuoteRequest;
 typedef struct Sfa__V1__ReviseQuoteRequest Sfa__V1__ReviseQuoteRequest;
 typedef struct Sfa__V1__SetPrimaryQuoteRequest Sfa__V1__SetPrimaryQuoteRequest;
 typedef struct Sfa__V1__SetPrimaryQuoteResponse Sfa__V1__SetPrimaryQuoteResponse;
+typedef struct Sfa__V1__ClearPrimaryQuoteRequest Sfa__V1__ClearPrimaryQuoteRequest;
 
 
 /* --- enums --- */
 
 /*
- * Draft -> (NeedsApproval -> Approved / Rejected) -> Presented ->
- * Accepted / Declined / Expired.
+ * Draft -> (Needs approval -> Approved / Rejected) -> Presented ->
+ * Accepted / Declined / Expired. Needs approval -> Draft by recall.
  */
 typedef enum _Sfa__V1__QuoteStatus {
   SFA__V1__QUOTE_STATUS__QUOTE_STATUS_UNSPECIFIED = 0,
@@ -51,11 +54,69 @@ typedef enum _Sfa__V1__QuoteStatus {
   SFA__V1__QUOTE_STATUS__QUOTE_STATUS_ACCEPTED = 6,
   SFA__V1__QUOTE_STATUS__QUOTE_STATUS_DECLINED = 7,
   /*
-   * Presented and valid_until_date has passed (tenant time zone)
+   * Never stored: a presented quote whose valid_until_date has passed in the
+   * tenant's time zone reads, lists and filters as EXPIRED
    */
   SFA__V1__QUOTE_STATUS__QUOTE_STATUS_EXPIRED = 8
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__QUOTE_STATUS)
 } Sfa__V1__QuoteStatus;
+typedef enum _Sfa__V1__QuoteLineKind {
+  /*
+   * = ITEM
+   */
+  SFA__V1__QUOTE_LINE_KIND__QUOTE_LINE_KIND_UNSPECIFIED = 0,
+  SFA__V1__QUOTE_LINE_KIND__QUOTE_LINE_KIND_ITEM = 1,
+  /*
+   * A document discount: quantity x unit_price is subtracted
+   */
+  SFA__V1__QUOTE_LINE_KIND__QUOTE_LINE_KIND_DISCOUNT = 2,
+  SFA__V1__QUOTE_LINE_KIND__QUOTE_LINE_KIND_SHIPPING = 3,
+  /*
+   * A heading or note: no quantity, no price
+   */
+  SFA__V1__QUOTE_LINE_KIND__QUOTE_LINE_KIND_TEXT = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__QUOTE_LINE_KIND)
+} Sfa__V1__QuoteLineKind;
+/*
+ * How tax is computed; UNSPECIFIED = the tenant's default (settings).
+ */
+typedef enum _Sfa__V1__TaxCalculation {
+  SFA__V1__TAX_CALCULATION__TAX_CALCULATION_UNSPECIFIED = 0,
+  /*
+   * Each line's tax rounded, then summed
+   */
+  SFA__V1__TAX_CALCULATION__TAX_CALCULATION_PER_LINE = 1,
+  /*
+   * Once per rate over the sum of the lines' nets (適格請求書: one rounding per rate per document)
+   */
+  SFA__V1__TAX_CALCULATION__TAX_CALCULATION_PER_RATE = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__TAX_CALCULATION)
+} Sfa__V1__TaxCalculation;
+/*
+ * UNSPECIFIED = the tenant's default.
+ */
+typedef enum _Sfa__V1__TaxRounding {
+  SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UNSPECIFIED = 0,
+  SFA__V1__TAX_ROUNDING__TAX_ROUNDING_HALF_AWAY_FROM_ZERO = 1,
+  /*
+   * Toward zero (切り捨て)
+   */
+  SFA__V1__TAX_ROUNDING__TAX_ROUNDING_DOWN = 2,
+  /*
+   * Away from zero (切り上げ)
+   */
+  SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UP = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__TAX_ROUNDING)
+} Sfa__V1__TaxRounding;
+/*
+ * UNSPECIFIED = the tenant's default.
+ */
+typedef enum _Sfa__V1__PriceBasis {
+  SFA__V1__PRICE_BASIS__PRICE_BASIS_UNSPECIFIED = 0,
+  SFA__V1__PRICE_BASIS__PRICE_BASIS_TAX_EXCLUSIVE = 1,
+  SFA__V1__PRICE_BASIS__PRICE_BASIS_TAX_INCLUSIVE = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__PRICE_BASIS)
+} Sfa__V1__PriceBasis;
 
 /* --- messages --- */
 
@@ -63,53 +124,96 @@ struct  Sfa__V1__QuoteLine
 {
   ProtobufCMessage base;
   /*
-   * Server-generated id, "qli_..."; keep it on update to keep the line
+   * Server-generated id, "qli_..."
    */
   char *id;
+  Sfa__V1__QuoteLineKind kind;
+  /*
+   * At most 64 characters
+   */
   char *product_code;
+  /*
+   * At most 2,000 characters
+   */
   char *description;
   /*
-   * Thousandths: 1500 = 1.5 units; > 0
+   * Thousandths: 1500 = 1.5 units; > 0 except on TEXT lines (0); at most 10^15
    */
   int64_t quantity_milli;
   /*
-   * Currency must equal Quote.currency_code; >= 0
+   * "pcs", "h", "式"; at most 20 characters
+   */
+  char *unit;
+  /*
+   * In the quote's currency, >= 0; required except on TEXT lines
    */
   Sfa__V1__Money *unit_price;
   /*
-   * 0..10000; 1250 = 12.50 %
+   * Optional, ITEM lines: the price discounts are measured against for approval
+   */
+  Sfa__V1__Money *list_price;
+  /*
+   * 0..10000 (ITEM and SHIPPING)
    */
   int32_t discount_bps;
   /*
-   * >= 0; 1000 = 10.00 %
+   * 0..10000; ignored when tax_code is set
    */
   int32_t tax_rate_bps;
   /*
-   * Server-computed: quantity x unit price
+   * A live key of TenantSettings.tax_codes; its rate applies
+   */
+  char *tax_code;
+  /*
+   * Server-computed (see the header of this file)
    */
   Sfa__V1__Money *gross_amount;
-  /*
-   * Server-computed
-   */
   Sfa__V1__Money *discount_amount;
-  /*
-   * Server-computed: gross - discount
-   */
   Sfa__V1__Money *net_amount;
   /*
-   * Server-computed
+   * PER_LINE only (0 with PER_RATE: the tax lines carry it)
    */
   Sfa__V1__Money *tax_amount;
   /*
-   * Server-computed: net + tax
+   * Tax-exclusive: net + tax; tax-inclusive: net
    */
   Sfa__V1__Money *total_amount;
+  /*
+   * Server-computed, ITEM lines: 1 - net / (quantity x list price, or unit
+   * price without one), in basis points, rounded half away from zero
+   */
+  int32_t effective_discount_bps;
+  /*
+   * Server-set: the rate applied (tax_code's or tax_rate_bps)
+   */
+  int32_t applied_tax_rate_bps;
 };
 #define SFA__V1__QUOTE_LINE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__quote_line__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
+    , (char *)protobuf_c_empty_string, SFA__V1__QUOTE_LINE_KIND__QUOTE_LINE_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, NULL, NULL, 0, 0, (char *)protobuf_c_empty_string, NULL, NULL, NULL, NULL, NULL, 0, 0 }
 
 
+/*
+ * The tax of one rate over the whole quote.
+ */
+struct  Sfa__V1__QuoteTaxLine
+{
+  ProtobufCMessage base;
+  int32_t rate_bps;
+  /*
+   * Net of tax
+   */
+  Sfa__V1__Money *taxable_amount;
+  Sfa__V1__Money *tax_amount;
+};
+#define SFA__V1__QUOTE_TAX_LINE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__quote_tax_line__descriptor) \
+    , 0, NULL, NULL }
+
+
+/*
+ * A document stored elsewhere: the server checks its form, never fetches it.
+ */
 struct  Sfa__V1__Quote
 {
   ProtobufCMessage base;
@@ -119,7 +223,7 @@ struct  Sfa__V1__Quote
   char *id;
   int64_t version;
   /*
-   * Required on create; immutable
+   * Required on create (an opportunity the caller may read); immutable
    */
   char *opportunity_id;
   /*
@@ -127,56 +231,76 @@ struct  Sfa__V1__Quote
    */
   char *account_id;
   /*
-   * The recipient
+   * The recipient: a live contact of the account
    */
   char *contact_id;
   /*
-   * Server-set, human-readable ("Q-000123"); shared by all revisions
+   * Server-set: the tenant's prefix and sequence ("Q-000123"); shared by all revisions
    */
   char *quote_number;
   /*
-   * Server-set: 1 for the first, +1 for each ReviseQuote
+   * Server-set: 1, then +1 per ReviseQuote
    */
   int32_t revision;
+  /*
+   * Required, at most 200 characters
+   */
   char *name;
+  /*
+   * Server-managed through the transition methods
+   */
   Sfa__V1__QuoteStatus status;
   /*
-   * ISO 4217; empty on create = the opportunity's (or tenant default) currency
+   * ISO 4217; empty on create = the opportunity's currency; immutable
    */
   char *currency_code;
+  /*
+   * At most 500
+   */
   size_t n_lines;
   Sfa__V1__QuoteLine **lines;
+  /*
+   * YYYY-MM-DD; empty on create = today + TenantSettings.quote_validity_days
+   */
   char *valid_until_date;
   /*
-   * Payment / delivery terms, free text
+   * Payment and delivery terms, at most 5,000 characters
    */
   char *terms;
   /*
-   * Server-computed
+   * Server-computed totals
    */
   Sfa__V1__Money *subtotal;
-  /*
-   * Server-computed
-   */
   Sfa__V1__Money *discount_total;
   /*
-   * Server-computed
+   * Before tax: what the opportunity amount becomes when the quote is primary
    */
+  Sfa__V1__Money *net_total;
   Sfa__V1__Money *tax_total;
-  /*
-   * Server-computed
-   */
   Sfa__V1__Money *grand_total;
   /*
-   * Server-computed
+   * Server-computed: one per rate, ascending
    */
-  int32_t max_line_discount_bps;
+  size_t n_tax_lines;
+  Sfa__V1__QuoteTaxLine **tax_lines;
+  Sfa__V1__TaxCalculation tax_calculation;
+  Sfa__V1__TaxRounding tax_rounding;
+  Sfa__V1__PriceBasis price_basis;
   /*
-   * Server-computed: max_line_discount_bps > the tenant's threshold
+   * Server-computed: the largest of the lines' effective discounts and the
+   * document's (1 - items' net after discount lines / items at list price)
+   */
+  int32_t effective_discount_bps;
+  /*
+   * Server-computed against the tenant's threshold now (snapshotted at submit)
    */
   protobuf_c_boolean requires_approval;
   /*
-   * Server-managed: SetPrimaryQuote
+   * Server-set at submit: the threshold in force then
+   */
+  int32_t approval_threshold_bps;
+  /*
+   * Server-managed: SetPrimaryQuote / ClearPrimaryQuote
    */
   protobuf_c_boolean is_primary;
   /*
@@ -189,28 +313,37 @@ struct  Sfa__V1__Quote
   char *superseded_by_quote_id;
   int64_t submit_time_ms;
   /*
-   * Who approved or rejected
+   * Who approved or rejected; empty when a quote within the threshold was
+   * approved on submit
    */
   char *approval_decided_by_user_id;
   int64_t approval_decision_time_ms;
   char *approval_comment;
   int64_t present_time_ms;
-  /*
-   * Accepted / declined
-   */
   int64_t customer_response_time_ms;
-  /*
-   * Acceptance note or decline reason
-   */
   char *customer_response_note;
+  /*
+   * YYYY-MM-DD; empty at present = today
+   */
+  char *issue_date;
+  Sfa__V1__PostalAddress *billing_address;
+  Sfa__V1__PostalAddress *shipping_address;
+  Sfa__V1__DocumentReference *document;
+  /*
+   * On create: empty = the caller
+   */
   char *owner_user_id;
   char *created_by_user_id;
   int64_t create_time_ms;
   int64_t update_time_ms;
+  /*
+   * Server-set from the owner
+   */
+  char *team_id;
 };
 #define SFA__V1__QUOTE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__quote__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, SFA__V1__QUOTE_STATUS__QUOTE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, NULL, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, SFA__V1__QUOTE_STATUS__QUOTE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, NULL, NULL, 0,NULL, SFA__V1__TAX_CALCULATION__TAX_CALCULATION_UNSPECIFIED, SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UNSPECIFIED, SFA__V1__PRICE_BASIS__PRICE_BASIS_UNSPECIFIED, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Sfa__V1__CreateQuoteRequest
@@ -234,7 +367,10 @@ struct  Sfa__V1__GetQuoteRequest
 
 
 /*
- * DRAFT quotes only. "lines" in update_mask replaces the whole list.
+ * DRAFT quotes only. "lines" in update_mask replaces the whole list. Mask
+ * fields: name, contact_id, lines, valid_until_date, terms, tax_calculation,
+ * tax_rounding, price_basis, issue_date, billing_address, shipping_address,
+ * document.
  */
 struct  Sfa__V1__UpdateQuoteRequest
 {
@@ -254,7 +390,8 @@ struct  Sfa__V1__ListQuotesRequest
   int32_t page_size;
   char *page_token;
   /*
-   * Default "update_time_ms desc"
+   * "" or "create_time_ms" (oldest first), "create_time_ms desc",
+   * "valid_until_date [asc|desc]"
    */
   char *order_by;
   /*
@@ -265,6 +402,9 @@ struct  Sfa__V1__ListQuotesRequest
   char *account_id;
   char *owner_user_id;
   char *team_id;
+  /*
+   * As read: EXPIRED finds presented quotes past their date
+   */
   size_t n_statuses;
   Sfa__V1__QuoteStatus *statuses;
   /*
@@ -292,8 +432,8 @@ struct  Sfa__V1__ListQuotesResponse
 
 
 /*
- * DRAFT -> NEEDS_APPROVAL. A quote that does not require approval goes
- * straight to APPROVED.
+ * DRAFT -> NEEDS_APPROVAL when the effective discount is above the tenant's
+ * threshold (snapshotted), else straight to APPROVED.
  */
 struct  Sfa__V1__SubmitQuoteForApprovalRequest
 {
@@ -308,7 +448,22 @@ struct  Sfa__V1__SubmitQuoteForApprovalRequest
 
 
 /*
- * NEEDS_APPROVAL -> APPROVED (a manager of the owner's team, or an admin).
+ * NEEDS_APPROVAL -> DRAFT, by the owner.
+ */
+struct  Sfa__V1__RecallQuoteRequest
+{
+  ProtobufCMessage base;
+  char *id;
+  int64_t version;
+};
+#define SFA__V1__RECALL_QUOTE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__recall_quote_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
+/*
+ * NEEDS_APPROVAL -> APPROVED (a manager of the owner's team, or an admin;
+ * never the quote's owner).
  */
 struct  Sfa__V1__ApproveQuoteRequest
 {
@@ -341,7 +496,7 @@ struct  Sfa__V1__RejectQuoteRequest
 
 
 /*
- * APPROVED (or DRAFT not requiring approval) -> PRESENTED.
+ * APPROVED -> PRESENTED.
  */
 struct  Sfa__V1__PresentQuoteRequest
 {
@@ -355,7 +510,7 @@ struct  Sfa__V1__PresentQuoteRequest
 
 
 /*
- * PRESENTED -> ACCEPTED. Does not close the opportunity by itself.
+ * PRESENTED (not expired) -> ACCEPTED.
  */
 struct  Sfa__V1__AcceptQuoteRequest
 {
@@ -363,14 +518,18 @@ struct  Sfa__V1__AcceptQuoteRequest
   char *id;
   int64_t version;
   char *note;
+  /*
+   * Close the opportunity won in the same transaction
+   */
+  protobuf_c_boolean close_opportunity;
 };
 #define SFA__V1__ACCEPT_QUOTE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__accept_quote_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0 }
 
 
 /*
- * PRESENTED -> DECLINED.
+ * PRESENTED (not expired) -> DECLINED.
  */
 struct  Sfa__V1__DeclineQuoteRequest
 {
@@ -385,9 +544,9 @@ struct  Sfa__V1__DeclineQuoteRequest
 
 
 /*
- * Creates a new DRAFT quote copying the lines, with the same quote_number and
- * revision + 1, and marks this one superseded. Allowed from APPROVED,
- * REJECTED, PRESENTED, DECLINED and EXPIRED. Primary status moves to the new
+ * Creates the next revision as a DRAFT copy (same quote_number, revision + 1)
+ * and makes this one superseded (read-only). Allowed from APPROVED, REJECTED,
+ * PRESENTED, DECLINED and EXPIRED. The primary flag moves to the new
  * revision. Returns the new revision.
  */
 struct  Sfa__V1__ReviseQuoteRequest
@@ -402,8 +561,9 @@ struct  Sfa__V1__ReviseQuoteRequest
 
 
 /*
- * Makes this quote the opportunity's only primary quote; its grand_total
- * becomes the opportunity amount (and follows later changes).
+ * Makes this quote the opportunity's only primary quote: its net_total
+ * becomes the opportunity amount and follows its changes; the amount is then
+ * read-only on the opportunity (AMOUNT_SYNCED) until ClearPrimaryQuote.
  */
 struct  Sfa__V1__SetPrimaryQuoteRequest
 {
@@ -430,6 +590,20 @@ struct  Sfa__V1__SetPrimaryQuoteResponse
     , NULL, NULL }
 
 
+/*
+ * The quote stops being primary; the opportunity keeps its amount, editable again.
+ */
+struct  Sfa__V1__ClearPrimaryQuoteRequest
+{
+  ProtobufCMessage base;
+  char *id;
+  int64_t version;
+};
+#define SFA__V1__CLEAR_PRIMARY_QUOTE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__clear_primary_quote_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
+
+
 /* Sfa__V1__QuoteLine methods */
 void   sfa__v1__quote_line__init
                      (Sfa__V1__QuoteLine         *message);
@@ -448,6 +622,25 @@ Sfa__V1__QuoteLine *
                       const uint8_t       *data);
 void   sfa__v1__quote_line__free_unpacked
                      (Sfa__V1__QuoteLine *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__QuoteTaxLine methods */
+void   sfa__v1__quote_tax_line__init
+                     (Sfa__V1__QuoteTaxLine         *message);
+size_t sfa__v1__quote_tax_line__get_packed_size
+                     (const Sfa__V1__QuoteTaxLine   *message);
+size_t sfa__v1__quote_tax_line__pack
+                     (const Sfa__V1__QuoteTaxLine   *message,
+                      uint8_t             *out);
+size_t sfa__v1__quote_tax_line__pack_to_buffer
+                     (const Sfa__V1__QuoteTaxLine   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__QuoteTaxLine *
+       sfa__v1__quote_tax_line__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__quote_tax_line__free_unpacked
+                     (Sfa__V1__QuoteTaxLine *message,
                       ProtobufCAllocator *allocator);
 /* Sfa__V1__Quote methods */
 void   sfa__v1__quote__init
@@ -581,6 +774,25 @@ Sfa__V1__SubmitQuoteForApprovalRequest *
                       const uint8_t       *data);
 void   sfa__v1__submit_quote_for_approval_request__free_unpacked
                      (Sfa__V1__SubmitQuoteForApprovalRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__RecallQuoteRequest methods */
+void   sfa__v1__recall_quote_request__init
+                     (Sfa__V1__RecallQuoteRequest         *message);
+size_t sfa__v1__recall_quote_request__get_packed_size
+                     (const Sfa__V1__RecallQuoteRequest   *message);
+size_t sfa__v1__recall_quote_request__pack
+                     (const Sfa__V1__RecallQuoteRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__recall_quote_request__pack_to_buffer
+                     (const Sfa__V1__RecallQuoteRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__RecallQuoteRequest *
+       sfa__v1__recall_quote_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__recall_quote_request__free_unpacked
+                     (Sfa__V1__RecallQuoteRequest *message,
                       ProtobufCAllocator *allocator);
 /* Sfa__V1__ApproveQuoteRequest methods */
 void   sfa__v1__approve_quote_request__init
@@ -734,10 +946,32 @@ Sfa__V1__SetPrimaryQuoteResponse *
 void   sfa__v1__set_primary_quote_response__free_unpacked
                      (Sfa__V1__SetPrimaryQuoteResponse *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__ClearPrimaryQuoteRequest methods */
+void   sfa__v1__clear_primary_quote_request__init
+                     (Sfa__V1__ClearPrimaryQuoteRequest         *message);
+size_t sfa__v1__clear_primary_quote_request__get_packed_size
+                     (const Sfa__V1__ClearPrimaryQuoteRequest   *message);
+size_t sfa__v1__clear_primary_quote_request__pack
+                     (const Sfa__V1__ClearPrimaryQuoteRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__clear_primary_quote_request__pack_to_buffer
+                     (const Sfa__V1__ClearPrimaryQuoteRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__ClearPrimaryQuoteRequest *
+       sfa__v1__clear_primary_quote_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__clear_primary_quote_request__free_unpacked
+                     (Sfa__V1__ClearPrimaryQuoteRequest *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sfa__V1__QuoteLine_Closure)
                  (const Sfa__V1__QuoteLine *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__QuoteTaxLine_Closure)
+                 (const Sfa__V1__QuoteTaxLine *message,
                   void *closure_data);
 typedef void (*Sfa__V1__Quote_Closure)
                  (const Sfa__V1__Quote *message,
@@ -759,6 +993,9 @@ typedef void (*Sfa__V1__ListQuotesResponse_Closure)
                   void *closure_data);
 typedef void (*Sfa__V1__SubmitQuoteForApprovalRequest_Closure)
                  (const Sfa__V1__SubmitQuoteForApprovalRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__RecallQuoteRequest_Closure)
+                 (const Sfa__V1__RecallQuoteRequest *message,
                   void *closure_data);
 typedef void (*Sfa__V1__ApproveQuoteRequest_Closure)
                  (const Sfa__V1__ApproveQuoteRequest *message,
@@ -783,6 +1020,9 @@ typedef void (*Sfa__V1__SetPrimaryQuoteRequest_Closure)
                   void *closure_data);
 typedef void (*Sfa__V1__SetPrimaryQuoteResponse_Closure)
                  (const Sfa__V1__SetPrimaryQuoteResponse *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__ClearPrimaryQuoteRequest_Closure)
+                 (const Sfa__V1__ClearPrimaryQuoteRequest *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -811,6 +1051,10 @@ struct Sfa__V1__QuoteService_Service
                                     const Sfa__V1__SubmitQuoteForApprovalRequest *input,
                                     Sfa__V1__Quote_Closure closure,
                                     void *closure_data);
+  void (*recall_quote)(Sfa__V1__QuoteService_Service *service,
+                       const Sfa__V1__RecallQuoteRequest *input,
+                       Sfa__V1__Quote_Closure closure,
+                       void *closure_data);
   void (*approve_quote)(Sfa__V1__QuoteService_Service *service,
                         const Sfa__V1__ApproveQuoteRequest *input,
                         Sfa__V1__Quote_Closure closure,
@@ -839,6 +1083,10 @@ struct Sfa__V1__QuoteService_Service
                             const Sfa__V1__SetPrimaryQuoteRequest *input,
                             Sfa__V1__SetPrimaryQuoteResponse_Closure closure,
                             void *closure_data);
+  void (*clear_primary_quote)(Sfa__V1__QuoteService_Service *service,
+                              const Sfa__V1__ClearPrimaryQuoteRequest *input,
+                              Sfa__V1__SetPrimaryQuoteResponse_Closure closure,
+                              void *closure_data);
 };
 typedef void (*Sfa__V1__QuoteService_ServiceDestroy)(Sfa__V1__QuoteService_Service *);
 void sfa__v1__quote_service__init (Sfa__V1__QuoteService_Service *service,
@@ -852,13 +1100,15 @@ void sfa__v1__quote_service__init (Sfa__V1__QuoteService_Service *service,
       function_prefix__ ## update_quote,\
       function_prefix__ ## list_quotes,\
       function_prefix__ ## submit_quote_for_approval,\
+      function_prefix__ ## recall_quote,\
       function_prefix__ ## approve_quote,\
       function_prefix__ ## reject_quote,\
       function_prefix__ ## present_quote,\
       function_prefix__ ## accept_quote,\
       function_prefix__ ## decline_quote,\
       function_prefix__ ## revise_quote,\
-      function_prefix__ ## set_primary_quote  }
+      function_prefix__ ## set_primary_quote,\
+      function_prefix__ ## clear_primary_quote  }
 void sfa__v1__quote_service__create_quote(ProtobufCService *service,
                                           const Sfa__V1__CreateQuoteRequest *input,
                                           Sfa__V1__Quote_Closure closure,
@@ -879,6 +1129,10 @@ void sfa__v1__quote_service__submit_quote_for_approval(ProtobufCService *service
                                                        const Sfa__V1__SubmitQuoteForApprovalRequest *input,
                                                        Sfa__V1__Quote_Closure closure,
                                                        void *closure_data);
+void sfa__v1__quote_service__recall_quote(ProtobufCService *service,
+                                          const Sfa__V1__RecallQuoteRequest *input,
+                                          Sfa__V1__Quote_Closure closure,
+                                          void *closure_data);
 void sfa__v1__quote_service__approve_quote(ProtobufCService *service,
                                            const Sfa__V1__ApproveQuoteRequest *input,
                                            Sfa__V1__Quote_Closure closure,
@@ -907,11 +1161,20 @@ void sfa__v1__quote_service__set_primary_quote(ProtobufCService *service,
                                                const Sfa__V1__SetPrimaryQuoteRequest *input,
                                                Sfa__V1__SetPrimaryQuoteResponse_Closure closure,
                                                void *closure_data);
+void sfa__v1__quote_service__clear_primary_quote(ProtobufCService *service,
+                                                 const Sfa__V1__ClearPrimaryQuoteRequest *input,
+                                                 Sfa__V1__SetPrimaryQuoteResponse_Closure closure,
+                                                 void *closure_data);
 
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    sfa__v1__quote_status__descriptor;
+extern const ProtobufCEnumDescriptor    sfa__v1__quote_line_kind__descriptor;
+extern const ProtobufCEnumDescriptor    sfa__v1__tax_calculation__descriptor;
+extern const ProtobufCEnumDescriptor    sfa__v1__tax_rounding__descriptor;
+extern const ProtobufCEnumDescriptor    sfa__v1__price_basis__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__quote_line__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__quote_tax_line__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__quote__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__create_quote_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_quote_request__descriptor;
@@ -919,6 +1182,7 @@ extern const ProtobufCMessageDescriptor sfa__v1__update_quote_request__descripto
 extern const ProtobufCMessageDescriptor sfa__v1__list_quotes_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__list_quotes_response__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__submit_quote_for_approval_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__recall_quote_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__approve_quote_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__reject_quote_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__present_quote_request__descriptor;
@@ -927,6 +1191,7 @@ extern const ProtobufCMessageDescriptor sfa__v1__decline_quote_request__descript
 extern const ProtobufCMessageDescriptor sfa__v1__revise_quote_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__set_primary_quote_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__set_primary_quote_response__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__clear_primary_quote_request__descriptor;
 extern const ProtobufCServiceDescriptor sfa__v1__quote_service__descriptor;
 
 PROTOBUF_C__END_DECLS

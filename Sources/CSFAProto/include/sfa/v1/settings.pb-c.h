@@ -15,9 +15,11 @@ PROTOBUF_C__BEGIN_DECLS
 #endif
 
 #include "sfa/v1/leads.pb-c.h"
+#include "sfa/v1/quotes.pb-c.h"
 
 typedef struct Sfa__V1__LeadStatusDefinition Sfa__V1__LeadStatusDefinition;
 typedef struct Sfa__V1__LostReason Sfa__V1__LostReason;
+typedef struct Sfa__V1__TaxCode Sfa__V1__TaxCode;
 typedef struct Sfa__V1__TenantSettings Sfa__V1__TenantSettings;
 typedef struct Sfa__V1__GetTenantSettingsRequest Sfa__V1__GetTenantSettingsRequest;
 typedef struct Sfa__V1__UpdateTenantSettingsRequest Sfa__V1__UpdateTenantSettingsRequest;
@@ -101,6 +103,34 @@ struct  Sfa__V1__LostReason
 
 
 /*
+ * A named tax rate quote lines refer to ("standard", "reduced").
+ */
+struct  Sfa__V1__TaxCode
+{
+  ProtobufCMessage base;
+  /*
+   * Stable key, [a-z0-9_]{1,40}
+   */
+  char *key;
+  /*
+   * Required, at most 100 characters
+   */
+  char *label;
+  /*
+   * 0..10000; 1000 = 10.00 %
+   */
+  int32_t rate_bps;
+  /*
+   * No longer usable on new or edited lines
+   */
+  protobuf_c_boolean retired;
+};
+#define SFA__V1__TAX_CODE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__tax_code__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+/*
  * The tenant's settings: a single record.
  * Validated whole after an update: every constraint below holds for the result.
  */
@@ -149,10 +179,40 @@ struct  Sfa__V1__TenantSettings
    * ConvertLead needs a qualified (SQL) lead
    */
   protobuf_c_boolean require_qualification_to_convert;
+  /*
+   * Quote defaults (a quote's own setting wins): tax per line unless set
+   */
+  Sfa__V1__TaxCalculation tax_calculation;
+  /*
+   * Half away from zero unless set
+   */
+  Sfa__V1__TaxRounding tax_rounding;
+  /*
+   * Tax-exclusive unless set
+   */
+  Sfa__V1__PriceBasis price_basis;
+  /*
+   * Days a quote is valid from its creation when it names no date: 1 to 365; 0 = 30
+   */
+  int32_t quote_validity_days;
+  /*
+   * Quote numbers: prefix + a six-digit tenant sequence; [A-Z0-9-]{0,10}; empty = "Q-"
+   */
+  char *quote_number_prefix;
+  /*
+   * At most 20; unique keys
+   */
+  size_t n_tax_codes;
+  Sfa__V1__TaxCode **tax_codes;
+  /*
+   * Presenting a quote / submitting a proposal moves an open deal forward to
+   * the pipeline's stage with that trigger (never backward)
+   */
+  protobuf_c_boolean advance_stage_on_documents;
 };
 #define SFA__V1__TENANT_SETTINGS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__tenant_settings__descriptor) \
-    , 0, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, 0, 0 }
+    , 0, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__TAX_CALCULATION__TAX_CALCULATION_UNSPECIFIED, SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UNSPECIFIED, SFA__V1__PRICE_BASIS__PRICE_BASIS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0,NULL, 0 }
 
 
 struct  Sfa__V1__GetTenantSettingsRequest
@@ -301,6 +361,25 @@ Sfa__V1__LostReason *
                       const uint8_t       *data);
 void   sfa__v1__lost_reason__free_unpacked
                      (Sfa__V1__LostReason *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__TaxCode methods */
+void   sfa__v1__tax_code__init
+                     (Sfa__V1__TaxCode         *message);
+size_t sfa__v1__tax_code__get_packed_size
+                     (const Sfa__V1__TaxCode   *message);
+size_t sfa__v1__tax_code__pack
+                     (const Sfa__V1__TaxCode   *message,
+                      uint8_t             *out);
+size_t sfa__v1__tax_code__pack_to_buffer
+                     (const Sfa__V1__TaxCode   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__TaxCode *
+       sfa__v1__tax_code__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__tax_code__free_unpacked
+                     (Sfa__V1__TaxCode *message,
                       ProtobufCAllocator *allocator);
 /* Sfa__V1__TenantSettings methods */
 void   sfa__v1__tenant_settings__init
@@ -462,6 +541,9 @@ typedef void (*Sfa__V1__LeadStatusDefinition_Closure)
 typedef void (*Sfa__V1__LostReason_Closure)
                  (const Sfa__V1__LostReason *message,
                   void *closure_data);
+typedef void (*Sfa__V1__TaxCode_Closure)
+                 (const Sfa__V1__TaxCode *message,
+                  void *closure_data);
 typedef void (*Sfa__V1__TenantSettings_Closure)
                  (const Sfa__V1__TenantSettings *message,
                   void *closure_data);
@@ -552,6 +634,7 @@ void sfa__v1__settings_service__update_team(ProtobufCService *service,
 extern const ProtobufCEnumDescriptor    sfa__v1__weekday__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__lead_status_definition__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__lost_reason__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__tax_code__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__tenant_settings__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_tenant_settings_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__update_tenant_settings_request__descriptor;

@@ -581,6 +581,9 @@ public struct Quote: ProtoMessage {
     /// Server-set from the owner
     public var teamId: String = ""
 
+    /// The owner's note to the approver, from SubmitQuoteForApproval
+    public var submitComment: String = ""
+
     /// A message with every field at its default.
     public init() {}
 
@@ -629,7 +632,8 @@ public struct Quote: ProtoMessage {
         createdByUserId: String = "",
         createTimeMs: Int64 = 0,
         updateTimeMs: Int64 = 0,
-        teamId: String = ""
+        teamId: String = "",
+        submitComment: String = ""
     ) {
         self.id = id
         self.version = version
@@ -675,6 +679,7 @@ public struct Quote: ProtoMessage {
         self.createTimeMs = createTimeMs
         self.updateTimeMs = updateTimeMs
         self.teamId = teamId
+        self.submitComment = submitComment
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__Quote>) {
@@ -722,6 +727,7 @@ public struct Quote: ProtoMessage {
         self.createTimeMs = c.pointee.create_time_ms
         self.updateTimeMs = c.pointee.update_time_ms
         self.teamId = ProtoDecoding.string(c.pointee.team_id)
+        self.submitComment = ProtoDecoding.string(c.pointee.submit_comment)
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__Quote>, arena: inout ProtoArena) {
@@ -775,10 +781,11 @@ public struct Quote: ProtoMessage {
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
         if !self.teamId.isEmpty { c.pointee.team_id = arena.cString(self.teamId) }
+        if !self.submitComment.isEmpty { c.pointee.submit_comment = arena.cString(self.submitComment) }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "opportunity_id", "account_id", "contact_id", "quote_number", "revision", "name", "status", "currency_code", "lines", "valid_until_date", "terms", "subtotal", "discount_total", "net_total", "tax_total", "grand_total", "tax_lines", "tax_calculation", "tax_rounding", "price_basis", "effective_discount_bps", "requires_approval", "approval_threshold_bps", "is_primary", "previous_revision_quote_id", "superseded_by_quote_id", "submit_time_ms", "approval_decided_by_user_id", "approval_decision_time_ms", "approval_comment", "present_time_ms", "customer_response_time_ms", "customer_response_note", "issue_date", "billing_address", "shipping_address", "document", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms", "team_id"]
+    public static let fieldNames: Set<String> = ["id", "version", "opportunity_id", "account_id", "contact_id", "quote_number", "revision", "name", "status", "currency_code", "lines", "valid_until_date", "terms", "subtotal", "discount_total", "net_total", "tax_total", "grand_total", "tax_lines", "tax_calculation", "tax_rounding", "price_basis", "effective_discount_bps", "requires_approval", "approval_threshold_bps", "is_primary", "previous_revision_quote_id", "superseded_by_quote_id", "submit_time_ms", "approval_decided_by_user_id", "approval_decision_time_ms", "approval_comment", "present_time_ms", "customer_response_time_ms", "customer_response_note", "issue_date", "billing_address", "shipping_address", "document", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms", "team_id", "submit_comment"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -829,6 +836,7 @@ public struct Quote: ProtoMessage {
             case "create_time_ms": self.createTimeMs = other.createTimeMs
             case "update_time_ms": self.updateTimeMs = other.updateTimeMs
             case "team_id": self.teamId = other.teamId
+            case "submit_comment": self.submitComment = other.submitComment
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

@@ -15,7 +15,7 @@ extension OpportunityService {
         try validation.throwIfInvalid()
         return try await store.modify(Opportunity.self, id: request.id, version: request.version, action: .stateChange, access: access, context: context, request: request) {
             db, before, after in
-            try Self.requireOpen(before)
+            try OpportunityRecords.requireOpen(before)
             let pipeline = try PipelineRecords.usable(db, id: request.pipelineId.isEmpty ? before.pipelineId : request.pipelineId, field: "pipeline_id")
             let stage = try PipelineRecords.usableStage(request.stageId, of: pipeline, field: "stage_id")
             guard !stage.isClosed else {
@@ -44,37 +44,7 @@ extension OpportunityService {
         try validation.throwIfInvalid()
         return try await store.modify(Opportunity.self, id: request.id, version: request.version, action: .stateChange, access: access, context: context, request: request) {
             db, before, after in
-            try Self.requireOpen(before)
-            let won = request.outcome == .won
-            let settings = try SettingsRecords.load(db)
-            if !won { try Self.checkLostReason(request.lostReason, settings: settings) }
-            let pipeline = try PipelineRecords.usable(db, id: before.pipelineId, field: "id")
-            let stage: PipelineStage
-            if request.stageId.isEmpty {
-                guard let first = pipeline.stages.first(where: { $0.isClosed && $0.isWon == won && !$0.retired }) else {
-                    throw StorageError.failedPrecondition(reason: "NO_CLOSED_STAGE", message: "pipeline \(pipeline.id) has no \(won ? "won" : "lost") stage")
-                }
-                stage = first
-            } else {
-                stage = try PipelineRecords.usableStage(request.stageId, of: pipeline, field: "stage_id")
-                guard stage.isClosed, stage.isWon == won else {
-                    throw RPCError.invalidArgument(
-                        "the stage does not match the outcome",
-                        violations: [FieldViolation("stage_id", .inconsistent, "\(stage.name) is not a \(won ? "won" : "lost") stage")]
-                    )
-                }
-            }
-            let today = OpportunityRecords.today(in: settings.timeZone)
-            guard request.closedDate <= today else {
-                throw RPCError.invalidArgument("a deal closes today or earlier", violations: [FieldViolation("closed_date", .outOfRange, "is after today (\(today), \(settings.timeZone))")])
-            }
-            let now = nowMs()
-            after.derive(in: pipeline.id, stage: stage)
-            after.stageEnterTimeMs = now
-            after.lostReason = won ? "" : request.lostReason
-            after.closeNote = request.closeNote
-            after.closedDate = request.closedDate.isEmpty ? today : request.closedDate
-            after.closedTimeMs = now
+            try OpportunityRecords.close(db, &after, as: request)
         }
     }
 
@@ -123,32 +93,6 @@ extension OpportunityService {
             _, _, after in
             after.ownerUserId = owner
             after.teamId = team
-        }
-    }
-
-    private static func requireOpen(_ opportunity: Opportunity) throws {
-        guard opportunity.state == .open else {
-            throw StorageError.failedPrecondition(
-                reason: "OPPORTUNITY_CLOSED",
-                message: "the opportunity is closed \(opportunity.state == .won ? "won" : "lost"); reopen it first"
-            )
-        }
-    }
-
-    /// A lost reason the tenant's settings accept: required when the tenant says so,
-    /// and a live key of its list when given.
-    private static func checkLostReason(_ reason: String, settings: TenantSettings) throws {
-        if reason.isEmpty {
-            guard !settings.requireLostReason else {
-                throw RPCError.invalidArgument("a lost reason is required", violations: [FieldViolation("lost_reason", .required, "this tenant requires a lost reason")])
-            }
-            return
-        }
-        guard let known = settings.lostReasons.first(where: { $0.key == reason }) else {
-            throw RPCError.invalidArgument("unknown lost reason", violations: [FieldViolation("lost_reason", .notFound, "\(reason) is not a lost reason of this tenant")])
-        }
-        guard !known.retired else {
-            throw RPCError.invalidArgument("retired lost reason", violations: [FieldViolation("lost_reason", .retired, "\(reason) is retired")])
         }
     }
 

@@ -57,21 +57,24 @@ extension TenantStore {
     /// creates its account, contact and opportunity through it too): id, version 1 and
     /// times stamped, `link` applied, validated whole, inserted, `recordChanged` run,
     /// audited.
+    /// `id` is for a record another one must name in the same transaction before it
+    /// exists (a quote's next revision); nil makes a new one.
     static func insert<R: TenantRecord>(
         _ db: Database,
         _ trail: inout AuditTrail,
         _ proposed: R,
+        id: String? = nil,
         link: (Database, inout R) throws -> Void = { _, _ in }
     ) throws -> R {
         var record = proposed
         let now = nowMs()
-        record.id = RecordID.make(R.idPrefix)
+        record.id = id ?? RecordID.make(R.idPrefix)
         record.version = 1
         record.createTimeMs = now
         record.updateTimeMs = now
-        // Validated before `link` (which may compute from the fields: no unbounded
-        // input reaches it) and after (what it derived must hold too).
-        try Self.validate(record)
+        // `link` fills what the record takes from others (a quote's currency from its
+        // deal), so validation follows it; `link` must therefore be safe on input not
+        // yet validated (no traps, no work unbounded by the input).
         try link(db, &record)
         try Self.validate(record)
         try RecordRows.insert(db, record)

@@ -17,6 +17,8 @@ public struct SettingsService: SettingsServiceHandler {
     static let updatable: Set<String> = [
         "lead_statuses", "lost_reasons", "require_lost_reason", "quote_discount_approval_threshold_bps",
         "default_currency_code", "time_zone", "working_days", "stalled_deal_days", "require_qualification_to_convert",
+        "tax_calculation", "tax_rounding", "price_basis", "quote_validity_days", "quote_number_prefix", "tax_codes",
+        "advance_stage_on_documents",
     ]
 
     public func getTenantSettings(_ request: GetTenantSettingsRequest, context: ServerContext) async throws -> TenantSettings {
@@ -88,17 +90,36 @@ public struct SettingsService: SettingsServiceHandler {
             validation.text(reason.label, "settings.lost_reasons[\(index)].label", maximumLength: 100)
         }
         validation.check((0...10_000).contains(settings.quoteDiscountApprovalThresholdBps), "settings.quote_discount_approval_threshold_bps", .outOfRange, "must be 0…10000")
-        validation.check(
-            settings.defaultCurrencyCode.count == 3 && settings.defaultCurrencyCode.allSatisfy { $0.isASCII && $0.isUppercase },
-            "settings.default_currency_code", .invalidFormat, "is not an ISO 4217 code"
-        )
         validation.check(TimeZone(identifier: settings.timeZone) != nil, "settings.time_zone", .invalidFormat, "is not an IANA time zone")
         validation.check(Set(settings.workingDays).count == settings.workingDays.count, "settings.working_days", .duplicate, "lists a day twice")
         for day in settings.workingDays { validation.known(day, "settings.working_days") }
         validation.check((1...365).contains(settings.stalledDealDays), "settings.stalled_deal_days", .outOfRange, "must be 1…365")
+        let code = settings.defaultCurrencyCode
+        if code.count == 3 && code.allSatisfy({ $0.isASCII && $0.isUppercase }) {
+            validation.check(ISO4217.exponent(of: code) != nil, "settings.default_currency_code", .unknownValue, "\(code) is not an ISO 4217 currency")
+        } else {
+            validation.check(false, "settings.default_currency_code", .invalidFormat, "is not an ISO 4217 code")
+        }
+        validation.known(settings.taxCalculation, "settings.tax_calculation", required: false)
+        validation.known(settings.taxRounding, "settings.tax_rounding", required: false)
+        validation.known(settings.priceBasis, "settings.price_basis", required: false)
+        validation.check((0...365).contains(settings.quoteValidityDays), "settings.quote_validity_days", .outOfRange, "must be 0 (30 days) to 365")
+        validation.check(
+            settings.quoteNumberPrefix.count <= 10 && settings.quoteNumberPrefix.allSatisfy { ($0.isASCII && ($0.isUppercase || $0.isNumber)) || $0 == "-" },
+            "settings.quote_number_prefix", .invalidFormat, "use up to 10 characters A–Z, 0–9 and -"
+        )
+        validation.check(settings.taxCodes.count <= 20, "settings.tax_codes", .tooMany, "has more than 20 entries")
+        var taxKeys: Set<String> = []
+        for (index, code) in settings.taxCodes.enumerated() {
+            let field = "settings.tax_codes[\(index)]"
+            validation.check(Self.isKey(code.key), field + ".key", .invalidFormat, "use 1–40 characters a–z, 0–9 and _")
+            validation.check(taxKeys.insert(code.key).inserted, field + ".key", .duplicate, "\(code.key) appears twice")
+            validation.text(code.label, field + ".label", maximumLength: 100)
+            validation.check((0...10_000).contains(code.rateBps), field + ".rate_bps", .outOfRange, "must be 0…10000")
+        }
     }
 
-    private static func isKey(_ key: String) -> Bool {
+    static func isKey(_ key: String) -> Bool {
         (1...40).contains(key.count) && key.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "_" }
     }
 

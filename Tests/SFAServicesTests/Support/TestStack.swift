@@ -90,6 +90,7 @@ final class TestStack: Sendable {
     func settings(_ key: String?) -> SettingsServiceClient { SettingsServiceClient(client(key)) }
     func pipelines(_ key: String?) -> PipelineServiceClient { PipelineServiceClient(client(key)) }
     func opportunities(_ key: String?) -> OpportunityServiceClient { OpportunityServiceClient(client(key)) }
+    func quotes(_ key: String?) -> QuoteServiceClient { QuoteServiceClient(client(key)) }
 
     /// A tenant with one user and key per role, made through the API as in production:
     /// the operator creates the first admin and a bootstrap key; that admin creates the

@@ -340,10 +340,14 @@ struct  Sfa__V1__Quote
    * Server-set from the owner
    */
   char *team_id;
+  /*
+   * The owner's note to the approver, from SubmitQuoteForApproval
+   */
+  char *submit_comment;
 };
 #define SFA__V1__QUOTE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__quote__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, SFA__V1__QUOTE_STATUS__QUOTE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, NULL, NULL, 0,NULL, SFA__V1__TAX_CALCULATION__TAX_CALCULATION_UNSPECIFIED, SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UNSPECIFIED, SFA__V1__PRICE_BASIS__PRICE_BASIS_UNSPECIFIED, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, SFA__V1__QUOTE_STATUS__QUOTE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, NULL, NULL, 0,NULL, SFA__V1__TAX_CALCULATION__TAX_CALCULATION_UNSPECIFIED, SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UNSPECIFIED, SFA__V1__PRICE_BASIS__PRICE_BASIS_UNSPECIFIED, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Sfa__V1__CreateQuoteRequest

@@ -260,7 +260,3 @@ extension TenantBackupRow {
     }
 }
 
-/// The version of this build, reported by GetServerStats.
-public enum SalesWireVersion {
-    public static let current = "0.1.0"
-}

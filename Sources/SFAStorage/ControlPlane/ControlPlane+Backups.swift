@@ -2,7 +2,7 @@ import GRDB
 
 extension ControlPlane {
     public func insertBackup(_ row: TenantBackupRow) async throws {
-        try await database.writeImmediate { db in try row.insert(db) }
+        try await write { db in try row.insert(db) }
     }
 
     /// The backup, only if it belongs to `tenantID`.

@@ -158,7 +158,7 @@ let package = Package(
         // MARK: Tools.
         .executableTarget(
             name: "sfa-roles",
-            dependencies: ["SFAServices"],
+            dependencies: ["SFARPC", "SFAServices"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -84,6 +84,31 @@ import Testing
         }
     }
 
+    @Test func aDeletedBackupLosesItsFileAndRecordAndOnlyItsOwnTenantMayDeleteIt() async throws {
+        try await withStack { stack in
+            let first = try await stack.makeTenant("Prune")
+            let second = try await stack.makeTenant("Other")
+            let operatorAdmin = stack.admin(stack.operatorKey)
+            let backup = try await operatorAdmin.backupTenant(BackupTenantRequest(tenantId: first.tenant.id)).backup!
+            let path = stack.storage.backupsDirectory + "/\(first.tenant.id)/\(backup.fileName)"
+            #expect(FileManager.default.fileExists(atPath: path))
+            // Named with the wrong tenant, it is not found; a tenant admin may not prune.
+            #expect(await statusOf {
+                try await operatorAdmin.deleteTenantBackup(DeleteTenantBackupRequest(tenantId: second.tenant.id, backupId: backup.backupId))
+            } == .notFound)
+            #expect(await statusOf {
+                try await stack.admin(first.keys[.admin]).deleteTenantBackup(DeleteTenantBackupRequest(backupId: backup.backupId))
+            } == .permissionDenied)
+            let deleted = try await operatorAdmin.deleteTenantBackup(DeleteTenantBackupRequest(tenantId: first.tenant.id, backupId: backup.backupId))
+            #expect(deleted.deleted?.backupId == backup.backupId)
+            #expect(!FileManager.default.fileExists(atPath: path))
+            #expect(try await operatorAdmin.listTenantBackups(ListTenantBackupsRequest(tenantId: first.tenant.id)).backups.isEmpty)
+            #expect(await statusOf {
+                try await operatorAdmin.deleteTenantBackup(DeleteTenantBackupRequest(tenantId: first.tenant.id, backupId: backup.backupId))
+            } == .notFound)
+        }
+    }
+
     @Test func exportsWriteEveryRowOfTheTenant() async throws {
         try await withStack { stack in
             let tenant = try await stack.makeTenant("Export")

@@ -72,6 +72,17 @@ extension AdminService {
         )
     }
 
+    /// Removes a backup's record, then its file (a record never names a missing file
+    /// for long: a crash between the two leaves only an orphan file, which the next
+    /// listing does not show).
+    public func deleteTenantBackup(_ request: DeleteTenantBackupRequest, context: ServerContext) async throws -> DeleteTenantBackupResponse {
+        let tenantID = try await targetTenant(request.tenantId, context)
+        let row = try await controlPlane.deleteBackup(request.backupId, tenantID: tenantID)
+        let path = storage.backupsDirectory + "/" + tenantID + "/" + row.fileName
+        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        return DeleteTenantBackupResponse(deleted: row.message)
+    }
+
     /// Replaces the tenant database with a backup, after checking the backup's
     /// checksum and `PRAGMA integrity_check`. Calls of the tenant in flight finish
     /// first; calls during the swap get FAILED_PRECONDITION (TENANT_BUSY).

@@ -136,6 +136,7 @@ public enum PermissionTable {
         g[AdminServiceMethods.migrateTenants.fullName] = operatorOnly
         g[AdminServiceMethods.backupTenant.fullName] = operatorOnly
         g[AdminServiceMethods.listTenantBackups.fullName] = operatorOnly
+        g[AdminServiceMethods.deleteTenantBackup.fullName] = operatorOnly
         g[AdminServiceMethods.restoreTenant.fullName] = operatorOnly
         g[AdminServiceMethods.exportTenant.fullName] = operatorOnly
         g[AdminServiceMethods.getServerStats.fullName] = operatorOnly

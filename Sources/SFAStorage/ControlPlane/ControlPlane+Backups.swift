@@ -12,6 +12,18 @@ extension ControlPlane {
         return row
     }
 
+    /// Removes the backup's record, only if it belongs to `tenantID`.
+    /// - Returns: the row as it was.
+    public func deleteBackup(_ id: String, tenantID: String) async throws -> TenantBackupRow {
+        let row = try await write { db -> TenantBackupRow? in
+            guard let row = try TenantBackupRow.fetchOne(db, key: id), row.tenantID == tenantID else { return nil }
+            try row.delete(db)
+            return row
+        }
+        guard let row else { throw StorageError.notFound(kind: "backup", id: id) }
+        return row
+    }
+
     public func backups(tenantID: String, page: PageRequest) async throws -> [TenantBackupRow] {
         try await database.read { db in
             var request = TenantBackupRow.filter(Column("tenant_id") == tenantID).order(Column("id")).limit(page.size)

@@ -141,6 +141,14 @@ public enum AdminServiceMethods {
         outputType: "sfa.v1.ListTenantBackupsResponse",
         isIdempotent: true
     )
+    /// `/sfa.v1.AdminService/DeleteTenantBackup`
+    public static let deleteTenantBackup = MethodDescriptor(
+        service: "sfa.v1.AdminService",
+        method: "DeleteTenantBackup",
+        inputType: "sfa.v1.DeleteTenantBackupRequest",
+        outputType: "sfa.v1.DeleteTenantBackupResponse",
+        isIdempotent: false
+    )
     /// `/sfa.v1.AdminService/RestoreTenant`
     public static let restoreTenant = MethodDescriptor(
         service: "sfa.v1.AdminService",
@@ -175,7 +183,7 @@ public enum AdminServiceMethods {
     )
 
     /// Every method of the service, in declaration order.
-    public static let all: [MethodDescriptor] = [createTenant, getTenant, listTenants, suspendTenant, resumeTenant, deleteTenant, createUser, getUser, listUsers, updateUser, deactivateUser, issueApiKey, listApiKeys, revokeApiKey, migrateTenants, backupTenant, listTenantBackups, restoreTenant, exportTenant, getServerStats, getTenantStats]
+    public static let all: [MethodDescriptor] = [createTenant, getTenant, listTenants, suspendTenant, resumeTenant, deleteTenant, createUser, getUser, listUsers, updateUser, deactivateUser, issueApiKey, listApiKeys, revokeApiKey, migrateTenants, backupTenant, listTenantBackups, deleteTenantBackup, restoreTenant, exportTenant, getServerStats, getTenantStats]
 }
 
 ///
@@ -231,6 +239,9 @@ public protocol AdminServiceHandler: RPCService {
 
     /// Lists a tenant's backups, newest first (operator).
     func listTenantBackups(_ request: ListTenantBackupsRequest, context: ServerContext) async throws -> ListTenantBackupsResponse
+
+    /// Removes one of a tenant's backups, file and record (operator).
+    func deleteTenantBackup(_ request: DeleteTenantBackupRequest, context: ServerContext) async throws -> DeleteTenantBackupResponse
 
     /// Replaces a tenant database with one of its backups (operator).
     func restoreTenant(_ request: RestoreTenantRequest, context: ServerContext) async throws -> RestoreTenantResponse
@@ -303,6 +314,9 @@ extension AdminServiceHandler {
             },
             RPCMethodHandler(method: AdminServiceMethods.listTenantBackups) { (request: ListTenantBackupsRequest, context) in
                 try await self.listTenantBackups(request, context: context)
+            },
+            RPCMethodHandler(method: AdminServiceMethods.deleteTenantBackup) { (request: DeleteTenantBackupRequest, context) in
+                try await self.deleteTenantBackup(request, context: context)
             },
             RPCMethodHandler(method: AdminServiceMethods.restoreTenant) { (request: RestoreTenantRequest, context) in
                 try await self.restoreTenant(request, context: context)
@@ -412,6 +426,11 @@ public struct AdminServiceClient: Sendable {
     /// Lists a tenant's backups, newest first (operator).
     public func listTenantBackups(_ request: ListTenantBackupsRequest, options: CallOptions = CallOptions()) async throws -> ListTenantBackupsResponse {
         try await caller.unary(AdminServiceMethods.listTenantBackups, request: request, responseType: ListTenantBackupsResponse.self, options: options)
+    }
+
+    /// Removes one of a tenant's backups, file and record (operator).
+    public func deleteTenantBackup(_ request: DeleteTenantBackupRequest, options: CallOptions = CallOptions()) async throws -> DeleteTenantBackupResponse {
+        try await caller.unary(AdminServiceMethods.deleteTenantBackup, request: request, responseType: DeleteTenantBackupResponse.self, options: options)
     }
 
     /// Replaces a tenant database with one of its backups (operator).

@@ -69,6 +69,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The proto3 JSON mapping of any message, driven by its protobuf-c descriptor:
+        // sfactl's requests and replies, and tenant exports.
+        .target(
+            name: "SFAProtoJSON",
+            dependencies: ["CSFAProto", "CProtobufC"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Transport: frames over TCP with SwiftNIO.
         .target(
             name: "SFATransport",
@@ -122,7 +130,7 @@ let package = Package(
         .target(
             name: "SFAServices",
             dependencies: [
-                "SFAStorage", "SFAStubs",
+                "SFAStorage", "SFAStubs", "SFAProtoJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // libsqlite3's C API, for copying stored records straight out of SQLite's buffers.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -149,7 +157,7 @@ let package = Package(
         .executableTarget(
             name: "sfactl",
             dependencies: [
-                "SFAClient", "SFAStubs", "CSFAProto", "CProtobufC",
+                "SFAClient", "SFAStubs", "SFAProtoJSON", "CSFAProto", "CProtobufC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -199,7 +207,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SFACodecTests",
-            dependencies: ["SFAMessages", "SFACodec", "CSFAProto", "CProtobufC"],
+            dependencies: ["SFAMessages", "SFACodec", "SFAProtoJSON", "CSFAProto", "CProtobufC"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

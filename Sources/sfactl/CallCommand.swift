@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SFACodec
 import SFAClient
+import SFAProtoJSON
 import SFARPC
 import SFAStubs
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CProtobufC
 import SFAMessages
+import SFAProtoJSON
 import SFARPC
 import SFAStubs
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SFACodec
+import SFAProtoJSON
 import SFARPC
 
 /// Prints a failure on standard error and picks the exit code:
@@ -33,6 +34,9 @@ struct ErrorReporter {
             return ExitCode(ExitCodes.localError)
         case let parse as JSONParseError:
             Self.printError("error: \(parse.description)")
+            return ExitCode(ExitCodes.localError)
+        case let mapping as ProtoJSONError:
+            Self.printError("error: \(scrub(mapping.description))")
             return ExitCode(ExitCodes.localError)
         case let codec as ProtoCodecError:
             Self.printError("error: \(codec.description)")

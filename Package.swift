@@ -213,7 +213,7 @@ let package = Package(
         .testTarget(
             name: "SFAServicesTests",
             dependencies: [
-                "SFAServices", "SFAStorage", "SFAServer", "SFAClient", "SFAStubs", "SFATransport",
+                "SFAServices", "SFAStorage", "SFAServer", "SFAClient", "SFAStubs", "SFATransport", "SFAProtoJSON",
                 "SFATestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -218,16 +218,19 @@ struct Restore: AsyncParsableCommand {
 /// `sfactl export TENANT`: AdminService.ExportTenant.
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write an export of a tenant's data on the server (AdminService.ExportTenant, operator).",
-        discussion: "The file goes to the server's export directory; the reply names it with its size and SHA-256."
+        abstract: "Write an export of a tenant's data on the server (AdminService.ExportTenant, operator or tenant admin).",
+        discussion: """
+            The file goes to the server's export directory; the reply names it with its size and SHA-256. \
+            A tenant admin exports its own tenant: leave the tenant id out.
+            """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The tenant id.")
-    var tenant: String
+    @Argument(help: "The tenant id (operators; a tenant admin leaves it out).")
+    var tenant: String = ""
 
-    @Option(help: "jsonl: one JSON object per record; sqlite: a compacted copy of the database.")
+    @Option(help: "jsonl: one record per line in the proto3 JSON mapping; sqlite: a compacted copy of the database.")
     var format: ExportFormatArgument = .jsonl
 
     func run() async throws {

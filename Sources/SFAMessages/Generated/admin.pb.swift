@@ -2132,7 +2132,11 @@ public struct RestoreTenantResponse: ProtoMessage {
     }
 }
 
-/// Writes an export file to the server's export directory.
+/// Writes an export file to the server's export directory. JSON_LINES: one
+/// record per line in the proto3 JSON mapping of a google.protobuf.Any
+/// ({"@type": "type.googleapis.com/sfa.v1.Lead", ...the record's fields}):
+/// settings, teams, accounts, contacts, leads, opportunities, then the audit
+/// log, all from one snapshot.
 public struct ExportTenantRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__ExportTenantRequest
     public static var protoName: String { "sfa.v1.ExportTenantRequest" }

@@ -246,7 +246,7 @@ public protocol AdminServiceHandler: RPCService {
     /// Replaces a tenant database with one of its backups (operator).
     func restoreTenant(_ request: RestoreTenantRequest, context: ServerContext) async throws -> RestoreTenantResponse
 
-    /// Writes an export of a tenant's data on the server (operator).
+    /// Writes an export of a tenant's data on the server (operator; tenant admin for its own tenant).
     func exportTenant(_ request: ExportTenantRequest, context: ServerContext) async throws -> ExportTenantResponse
 
     /// Connections, calls, open databases, uptime and per-method counts (operator).
@@ -438,7 +438,7 @@ public struct AdminServiceClient: Sendable {
         try await caller.unary(AdminServiceMethods.restoreTenant, request: request, responseType: RestoreTenantResponse.self, options: options)
     }
 
-    /// Writes an export of a tenant's data on the server (operator).
+    /// Writes an export of a tenant's data on the server (operator; tenant admin for its own tenant).
     public func exportTenant(_ request: ExportTenantRequest, options: CallOptions = CallOptions()) async throws -> ExportTenantResponse {
         try await caller.unary(AdminServiceMethods.exportTenant, request: request, responseType: ExportTenantResponse.self, options: options)
     }

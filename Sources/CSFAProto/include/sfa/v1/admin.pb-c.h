@@ -677,7 +677,11 @@ struct  Sfa__V1__RestoreTenantResponse
 
 
 /*
- * Writes an export file to the server's export directory.
+ * Writes an export file to the server's export directory. JSON_LINES: one
+ * record per line in the proto3 JSON mapping of a google.protobuf.Any
+ * ({"@type": "type.googleapis.com/sfa.v1.Lead", ...the record's fields}):
+ * settings, teams, accounts, contacts, leads, opportunities, then the audit
+ * log, all from one snapshot.
  */
 struct  Sfa__V1__ExportTenantRequest
 {

@@ -77,6 +77,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The API's shape as ReflectionService answers it, from the compiled descriptors:
+        // the server's reflection, and sfactl's offline list and describe.
+        .target(
+            name: "SFAReflection",
+            dependencies: ["SFAMessages", "SFAProtoJSON", "CSFAProto", "CProtobufC"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Transport: frames over TCP with SwiftNIO.
         .target(
             name: "SFATransport",
@@ -92,7 +100,7 @@ let package = Package(
         .target(
             name: "SFAServer",
             dependencies: [
-                "SFATransport", "SFAStubs", "CSFAProto", "CProtobufC",
+                "SFATransport", "SFAStubs", "SFAReflection",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -157,7 +165,7 @@ let package = Package(
         .executableTarget(
             name: "sfactl",
             dependencies: [
-                "SFAClient", "SFAStubs", "SFAProtoJSON", "CSFAProto", "CProtobufC",
+                "SFAClient", "SFAStubs", "SFAProtoJSON", "SFAReflection", "CSFAProto", "CProtobufC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

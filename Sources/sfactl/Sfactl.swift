@@ -29,6 +29,7 @@ struct Sfactl: AsyncParsableCommand {
             Export.self,
             Stats.self,
             Call.self,
+            List.self,
             Describe.self,
         ]
     )

@@ -10,11 +10,11 @@ import Testing
 /// `PRAGMA integrity_check`.
 @Suite struct CrashSafetyTests {
     @Test(.timeLimit(.minutes(5))) func acknowledgedWritesSurviveSIGKILL() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: SfadProcess.executablePath), "build sfad first: swift build")
+        try #require(FileManager.default.isExecutableFile(atPath: builtExecutable("sfad")), "build sfad first: swift build")
         let directory = NSTemporaryDirectory() + "sfa-crash-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
-        var server = try SfadProcess(path: SfadProcess.executablePath, dataDirectory: directory)
+        var server = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: directory)
         let operatorKey = try #require(server.operatorKey)
         let operatorClient = RPCClient(configuration: ClientConfiguration(port: server.port, apiKey: operatorKey, retry: .none))
         let admin = AdminServiceClient(operatorClient)
@@ -61,7 +61,7 @@ import Testing
         #expect(writes.count >= target)
 
         // Restart on the same data directory: every acknowledged user is there.
-        server = try SfadProcess(path: SfadProcess.executablePath, dataDirectory: directory)
+        server = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: directory)
         #expect(server.operatorKey == nil, "a restart must not create another operator")
         let client = RPCClient(configuration: ClientConfiguration(port: server.port, apiKey: operatorKey, retry: .none))
         let restarted = AdminServiceClient(client)
@@ -113,13 +113,6 @@ final class Acknowledged: Sendable {
 /// A running `sfad` on a free loopback port. `Process` is used from one task at a
 /// time, and `kill` only sends a signal.
 struct SfadProcess: @unchecked Sendable {
-    /// The built `sfad` next to the running test executable, wherever the build put
-    /// both (`--scratch-path`, `-c release`); `swift build --build-tests` builds it.
-    static var executablePath: String {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("sfad").path
-    }
-
     let process: Process
     let port: Int
     /// The operator key printed on first start; nil on later starts.

@@ -61,4 +61,32 @@ import Testing
         #expect(!log.contains(key), "the key reached the log")
         #expect(log.contains("operator API key written"))
     }
+
+    @Test func systemdHearsReadyOnceSfadListensAndStoppingWhenItDrains() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // python3 plays systemd: a datagram socket in NOTIFY_SOCKET, then SIGTERM once READY came.
+        let (status, output) = try await sfad(
+            """
+            python3 - <<'PY'
+            import os, signal, socket, subprocess
+            path = "\(directory)/notify"
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            server.bind(path)
+            server.settimeout(30)
+            sfad = subprocess.Popen(["\(builtExecutable("sfad"))", "--port", "0", "--data-dir", "\(directory)/data"],
+                                    env={**os.environ, "NOTIFY_SOCKET": path}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            print(server.recv(256).decode().replace("\\n", " "))
+            sfad.send_signal(signal.SIGTERM)
+            print(server.recv(256).decode().replace("\\n", " "))
+            print("exit", sfad.wait(timeout=30))
+            PY
+            """
+        )
+        #expect(status == 0, "\(output)")
+        let lines = output.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("READY=1") == true, "\(output)")
+        #expect(lines.dropFirst().first?.hasPrefix("STOPPING=1") == true, "\(output)")
+        #expect(lines.last == "exit 0", "\(output)")
+    }
 }

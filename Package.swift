@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
@@ -58,7 +59,6 @@ let package = Package(
             dependencies: [
                 "SFACodec", "SFAMessages",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -66,6 +66,22 @@ let package = Package(
         .target(
             name: "SFAStubs",
             dependencies: ["SFARPC", "SFAMessages"],
+            swiftSettings: swiftSettings
+        ),
+
+        // The proto3 JSON mapping of any message, driven by its protobuf-c descriptor:
+        // sfactl's requests and replies, and tenant exports.
+        .target(
+            name: "SFAProtoJSON",
+            dependencies: ["CSFAProto", "CProtobufC"],
+            swiftSettings: swiftSettings
+        ),
+
+        // The API's shape as ReflectionService answers it, from the compiled descriptors:
+        // the server's reflection, and sfactl's offline list and describe.
+        .target(
+            name: "SFAReflection",
+            dependencies: ["SFAMessages", "SFAProtoJSON", "CSFAProto", "CProtobufC"],
             swiftSettings: swiftSettings
         ),
 
@@ -84,11 +100,14 @@ let package = Package(
         .target(
             name: "SFAServer",
             dependencies: [
-                "SFATransport", "SFAStubs", "CSFAProto", "CProtobufC",
+                "SFATransport", "SFAStubs", "SFAReflection",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -111,6 +130,7 @@ let package = Package(
                 "SFAMessages",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -118,7 +138,7 @@ let package = Package(
         .target(
             name: "SFAServices",
             dependencies: [
-                "SFAStorage", "SFAStubs",
+                "SFAStorage", "SFAStubs", "SFAProtoJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // libsqlite3's C API, for copying stored records straight out of SQLite's buffers.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -135,6 +155,8 @@ let package = Package(
                 "SFARPC", "SFAServer", "SFAServices", "SFAStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -143,7 +165,7 @@ let package = Package(
         .executableTarget(
             name: "sfactl",
             dependencies: [
-                "SFAClient", "SFAStubs", "CSFAProto", "CProtobufC",
+                "SFAClient", "SFAStubs", "SFAProtoJSON", "SFAReflection", "CSFAProto", "CProtobufC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -152,7 +174,7 @@ let package = Package(
         // MARK: Tools.
         .executableTarget(
             name: "sfa-roles",
-            dependencies: ["SFAServices"],
+            dependencies: ["SFARPC", "SFAServices"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -185,16 +207,24 @@ let package = Package(
         ),
 
         // MARK: Tests.
+        // What more than one test target needs: a plain HTTP GET, Prometheus text parsed.
+        .target(
+            name: "SFATestSupport",
+            path: "Tests/SFATestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SFACodecTests",
-            dependencies: ["SFAMessages", "SFACodec", "CSFAProto", "CProtobufC"],
+            dependencies: ["SFAMessages", "SFACodec", "SFAProtoJSON", "CSFAProto", "CProtobufC"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SFAServicesTests",
             dependencies: [
-                "SFAServices", "SFAStorage", "SFAServer", "SFAClient", "SFAStubs", "SFATransport",
+                "SFAServices", "SFAStorage", "SFAServer", "SFAClient", "SFAStubs", "SFATransport", "SFAProtoJSON",
+                "SFATestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -206,6 +236,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                "SFATestSupport",
             ],
             swiftSettings: swiftSettings
         ),

@@ -10,7 +10,7 @@ import SFATransport
 #endif
 
 /// `--role server`: an `RPCServer` hosting only its built-in services (health,
-/// reflection), with no interceptors, so that what is measured is the transport and
+/// reflection), with no observers, so that what is measured is the transport and
 /// dispatch rather than logging and metrics.
 func runServerRole(port: Int) async throws {
     var logger = Logger(label: "sfa-rpc-bench.server")
@@ -18,7 +18,7 @@ func runServerRole(port: Int) async throws {
     let server = RPCServer(
         configuration: ServerConfiguration(host: "127.0.0.1", port: port),
         services: [],
-        interceptors: [],
+        observers: [],
         logger: logger
     )
     try await withThrowingTaskGroup(of: Void.self) { group in

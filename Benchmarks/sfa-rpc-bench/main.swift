@@ -8,7 +8,7 @@
 // The driver (this process) starts two children from its own executable, each on
 // 127.0.0.1 with a system-chosen port:
 //   --role server  an `RPCServer` with no extra services (it hosts HealthService by
-//                  itself) and no interceptors: the server transport, dispatch,
+//                  itself) and no observers: the server transport, dispatch,
 //                  request/response coding and the health handler;
 //   --role echo    a raw SwiftNIO server: `FrameDecoder`, then a handler that answers
 //                  every REQUEST frame with a 14-byte RESPONSE frame with the same call

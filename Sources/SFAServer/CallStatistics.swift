@@ -1,10 +1,12 @@
 import Histogram
 public import SFAStubs
+public import SFARPC
 import Synchronization
 
 /// Counts every call by method and status and keeps an HDR histogram of its
-/// latency, for `GetServerStats`. An interceptor: the server puts it outermost.
-public final class CallStatistics: ServerInterceptor, Sendable {
+/// latency, for `GetServerStats`. An observer: it sees refused calls too; calls of
+/// methods the server does not serve count under `unknown`.
+public final class CallStatistics: CallObserver {
     private struct Method {
         var statusCounts: [UInt32: Int64] = [:]
         /// Microseconds, 1 µs to 1 hour, two significant digits.
@@ -19,26 +21,16 @@ public final class CallStatistics: ServerInterceptor, Sendable {
     /// Calls being handled right now.
     public var callsInFlight: Int { inFlight.load(ordering: .relaxed) }
 
-    public func intercept(
-        _ request: any ProtoMessage,
-        context: ServerContext,
-        next: @Sendable (any ProtoMessage, ServerContext) async throws -> any ProtoMessage
-    ) async throws -> any ProtoMessage {
-        let start = ContinuousClock.now
+    public func callStarted() {
         inFlight.add(1, ordering: .relaxed)
-        defer { inFlight.subtract(1, ordering: .relaxed) }
-        do {
-            let response = try await next(request, context)
-            record(context.method.fullName, status: .ok, since: start)
-            return response
-        } catch {
-            record(context.method.fullName, status: RPCError(mapping: error).code, since: start)
-            throw error
-        }
     }
 
-    private func record(_ method: String, status: StatusCode, since start: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - start
+    public func callFinished(_ call: FinishedCall) {
+        inFlight.subtract(1, ordering: .relaxed)
+        record(call.method ?? "unknown", status: call.status, elapsed: call.duration)
+    }
+
+    private func record(_ method: String, status: StatusCode, elapsed: Duration) {
         let microseconds = UInt64(max(1, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000))
         methods.withLock { methods in
             methods[method, default: Method()].statusCounts[status.rawValue, default: 0] += 1

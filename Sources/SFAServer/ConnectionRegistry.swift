@@ -5,6 +5,12 @@ import Synchronization
 /// and close them all on shutdown. Admission and the start of draining share one
 /// lock, so every connection is either refused or in the set that gets GOAWAY.
 final class ConnectionRegistry: Sendable {
+    private let metrics: ServerMetrics
+
+    init(metrics: ServerMetrics) {
+        self.metrics = metrics
+    }
+
     /// Why a connection was not admitted.
     enum Refusal {
         case full, draining
@@ -21,10 +27,15 @@ final class ConnectionRegistry: Sendable {
             state.channels[ObjectIdentifier(channel)] = channel
             return nil
         }
-        if refusal == nil {
+        switch refusal {
+        case nil:
+            metrics.connectionOpened()
             channel.closeFuture.whenComplete { _ in
                 _ = self.state.withLock { $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
+                self.metrics.connectionClosed()
             }
+        case .full: metrics.connectionRefused(reason: "TOO_MANY_CONNECTIONS")
+        case .draining: metrics.connectionRefused(reason: "DRAINING")
         }
         return refusal
     }

@@ -18,25 +18,29 @@ public final class RPCServer: Service, Sendable {
     /// Serving or draining; read by the health service.
     public let servingState = ServingState()
     /// Calls by method and status, with latencies (recorded when the default
-    /// interceptors are used).
+    /// observers are used).
     public let statistics = CallStatistics()
+    /// The server's series in the configuration's metrics factory.
+    public let metrics: ServerMetrics
 
     private let dispatcher: RPCDispatcher
     private let logger: Logger
     private let group: any EventLoopGroup
-    private let registry = ConnectionRegistry()
+    private let registry: ConnectionRegistry
     private let address: EventLoopPromise<SocketAddress>
 
     /// - Parameters:
     ///   - services: the services to host; `HealthService` and `ReflectionService` are added.
     ///   - gate: authenticates and authorizes every call before dispatch; `nil` admits all.
-    ///   - interceptors: run around every call, first outermost. Defaults to `statistics`,
-    ///     logging and metrics.
+    ///   - interceptors: run around every admitted call, first outermost.
+    ///   - observers: told of every call and refused frame. Defaults to `statistics`,
+    ///     a ``CallLogger`` at the configured level, and `metrics`.
     public init(
         configuration: ServerConfiguration,
         services: [any RPCService],
         gate: (any CallGate)? = nil,
-        interceptors: [any ServerInterceptor]? = nil,
+        interceptors: [any ServerInterceptor] = [],
+        observers: [any CallObserver]? = nil,
         logger: Logger,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
@@ -44,6 +48,9 @@ public final class RPCServer: Service, Sendable {
         self.logger = logger
         self.group = group
         self.address = group.next().makePromise(of: SocketAddress.self)
+        let metrics = ServerMetrics(factory: configuration.metricsFactory)
+        self.metrics = metrics
+        self.registry = ConnectionRegistry(metrics: metrics)
         let servingState = self.servingState
         let hosted = services.flatMap { $0.methodHandlers.map(\.method) }
         let builtIn: [any RPCService] = [
@@ -53,9 +60,17 @@ public final class RPCServer: Service, Sendable {
         self.dispatcher = RPCDispatcher(
             services: services + builtIn,
             gate: gate,
-            interceptors: interceptors ?? [statistics, LoggingInterceptor(logger: logger), MetricsInterceptor()],
+            interceptors: interceptors,
+            observers: observers ?? [statistics, CallLogger(logger: logger, level: configuration.callLogLevel), metrics],
             logger: logger
         )
+    }
+
+    /// Why the server should not be sent new calls now: `draining`, or `not listening`
+    /// before the listener is bound; empty when it is ready (`/readyz`).
+    public var readinessProblems: [String] {
+        if servingState.isDraining { return ["draining"] }
+        return servingState.isListening ? [] : ["not listening"]
     }
 
     /// Connections open right now.
@@ -76,6 +91,7 @@ public final class RPCServer: Service, Sendable {
             throw error
         }
         address.succeed(serverChannel.localAddress!)
+        servingState.beginListening()
         logger.info("listening", metadata: ["address": "\(serverChannel.localAddress!)"])
         try await withTaskCancellationOrGracefulShutdownHandler {
             try await serverChannel.closeFuture.get()

@@ -1,3 +1,5 @@
+public import CoreMetrics
+public import Logging
 public import NIOCore
 public import SFATransport
 
@@ -15,18 +17,29 @@ public struct ServerConfiguration: Sendable {
     /// How long calls in flight may take to finish after shutdown begins; then they
     /// are cancelled and the connections closed.
     public var drainGracePeriod: TimeAmount
+    /// Makes the server's metrics (``ServerMetrics``). Injected rather than taken from
+    /// the process-wide `MetricsSystem` so that each server (each test's, too) can
+    /// have a registry of its own; the default is the bootstrapped one.
+    public var metricsFactory: any MetricsFactory
+    /// The level of the one log line each call gets (``CallLogger``); server faults
+    /// are logged at `warning` at least.
+    public var callLogLevel: Logger.Level
 
     public init(
         host: String = "127.0.0.1",
         port: Int = 7411,
         maximumConnections: Int = 4096,
         connection: ConnectionLimits = ConnectionLimits(),
-        drainGracePeriod: TimeAmount = .seconds(10)
+        drainGracePeriod: TimeAmount = .seconds(10),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory,
+        callLogLevel: Logger.Level = .debug
     ) {
         self.host = host
         self.port = port
         self.maximumConnections = maximumConnections
         self.connection = connection
         self.drainGracePeriod = drainGracePeriod
+        self.metricsFactory = metricsFactory
+        self.callLogLevel = callLogLevel
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SFACodec
 import SFAClient
+import SFAProtoJSON
 import SFARPC
 import SFAStubs
 
@@ -42,14 +43,8 @@ struct Call: AsyncParsableCommand {
     @Option(help: "An idempotency key: the server runs a write with the same key once and the call may be retried.")
     var idempotencyKey: String?
 
-    @Option(name: .customLong("metadata"), help: ArgumentHelp("Request metadata as name=value; repeat for several.", valueName: "name=value"))
-    var metadata: [String] = []
-
     func validate() throws {
         if !list, method == nil { throw ValidationError("Missing expected argument '<method>' (or give --list)") }
-        for item in metadata where !item.contains("=") {
-            throw ValidationError("--metadata takes name=value, not \(item)")
-        }
     }
 
     func run() async throws {
@@ -77,18 +72,14 @@ struct Call: AsyncParsableCommand {
             }
             return
         }
-        var options = global.callOptions
-        options.idempotencyKey = idempotencyKey
-        for item in metadata {
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            options.metadata[String(parts[0])] = String(parts[1])
-        }
-        let callOptions = options
+        var callOptions = global.callOptions
+        callOptions.idempotencyKey = idempotencyKey
         let emitDefaults = self.emitDefaults
+        let options = callOptions
         try await global.withClient { client in
             let requestType = try MethodLookup.messageType(named: descriptor.inputType)
             let responseType = try MethodLookup.messageType(named: descriptor.outputType)
-            let reply = try await Self.send(requestType, responseType, payload: payload, method: descriptor, client: client, options: callOptions)
+            let reply = try await Self.send(requestType, responseType, payload: payload, method: descriptor, client: client, options: options)
             guard let output = DescriptorRegistry.message(named: descriptor.outputType) else {
                 throw CLIError("no descriptor for \(descriptor.outputType)")
             }

@@ -24,12 +24,21 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Seconds a call may take before it fails with DEADLINE_EXCEEDED; 0 for no deadline.")
     var timeout: Double = 30
 
-    @Flag(help: "Print replies as JSON (proto3 JSON mapping, field names as in the .proto) instead of tables.")
+    @Flag(help: "Print replies, and errors on standard error, as JSON (proto3 JSON mapping, field names as in the .proto).")
     var json = false
+
+    @Option(
+        name: .customLong("metadata"),
+        help: ArgumentHelp("Request metadata sent with every call, as name=value (e.g. traceparent=00-…); repeat for several.", valueName: "name=value")
+    )
+    var metadata: [String] = []
 
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
         guard timeout >= 0, timeout.isFinite else { throw ValidationError("--timeout must be 0 or more seconds") }
+        for item in metadata where !item.contains("=") || item.hasPrefix("=") {
+            throw ValidationError("--metadata takes name=value, not \(item)")
+        }
     }
 
     /// `--api-key`, else `SFA_API_KEY`; `nil` when neither is set.
@@ -44,10 +53,18 @@ struct GlobalOptions: ParsableArguments {
         timeout > 0 ? .milliseconds(Int64((timeout * 1000).rounded(.up))) : nil
     }
 
-    /// Options for one call: the deadline.
+    /// Options for one call: the deadline and the metadata.
     var callOptions: CallOptions {
-        CallOptions(timeout: callTimeout)
+        var pairs: [String: String] = [:]
+        for item in metadata {
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            pairs[String(parts[0])] = String(parts[1])
+        }
+        return CallOptions(timeout: callTimeout, metadata: pairs)
     }
+
+    /// Reports failures on standard error, as text or (`--json`) as JSON, without the key.
+    var errorReporter: ErrorReporter { ErrorReporter(secret: resolvedAPIKey, json: json) }
 
     /// Opens a client, runs `body` with it, closes it, and turns failures into a
     /// message on standard error and an exit code (docs/sfactl.md).
@@ -60,7 +77,7 @@ struct GlobalOptions: ParsableArguments {
             await client.close()
         } catch {
             await client.close()
-            throw ErrorReporter(secret: resolvedAPIKey).report(error)
+            throw errorReporter.report(error)
         }
     }
 
@@ -69,7 +86,7 @@ struct GlobalOptions: ParsableArguments {
         do {
             try body()
         } catch {
-            throw ErrorReporter(secret: resolvedAPIKey).report(error)
+            throw errorReporter.report(error)
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SFAMessages
+import SFAProtoJSON
 import SFARPC
 import SFAStubs
 import SFATransport

@@ -1,6 +1,7 @@
 import Foundation
 import SFACodec
 import SFAMessages
+import SFAProtoJSON
 import SFARPC
 import SFAStubs
 

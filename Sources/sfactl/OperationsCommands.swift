@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SFAMessages
 import SFAStubs
 
@@ -122,6 +123,72 @@ struct Backups: AsyncParsableCommand {
     }
 }
 
+/// `sfactl prune-backups TENANT`: AdminService.ListTenantBackups, then DeleteTenantBackup
+/// for each backup past the newest `--keep` (and older than `--older-than-days`).
+struct PruneBackups: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove a tenant's old backups, keeping the newest (AdminService.DeleteTenantBackup, operator).",
+        discussion: """
+            The newest --keep backups always stay; of the others, those older than --older-than-days \
+            (all of them when it is left out) are removed, file and record. Prints what was removed.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The tenant id.")
+    var tenant: String
+
+    @Option(help: "How many of the newest backups to keep whatever their age.")
+    var keep: Int
+
+    @Option(help: "Remove only backups older than this many days.")
+    var olderThanDays: Int?
+
+    @Flag(help: "Print what would be removed; remove nothing.")
+    var dryRun = false
+
+    func validate() throws {
+        if keep < 0 { throw ValidationError("--keep must be 0 or more") }
+        if let olderThanDays, olderThanDays < 0 { throw ValidationError("--older-than-days must be 0 or more") }
+    }
+
+    func run() async throws {
+        try await global.withClient { client in
+            let admin = AdminServiceClient(client)
+            var backups: [TenantBackup] = []
+            var token = ""
+            repeat {
+                let page = try await admin.listTenantBackups(
+                    ListTenantBackupsRequest(tenantId: tenant, pageToken: token),
+                    options: global.callOptions
+                )
+                backups += page.backups
+                token = page.nextPageToken
+            } while !token.isEmpty
+            let cutoff = olderThanDays.map { Int64(Date().timeIntervalSince1970 * 1000) - Int64($0) * 86_400_000 } ?? .max
+            let doomed = backups.sorted { $0.createTimeMs > $1.createTimeMs }.dropFirst(keep).filter { $0.createTimeMs < cutoff }
+            var removed: [TenantBackup] = []
+            for backup in doomed {
+                if !dryRun {
+                    _ = try await admin.deleteTenantBackup(
+                        DeleteTenantBackupRequest(tenantId: tenant, backupId: backup.backupId),
+                        options: global.callOptions
+                    )
+                }
+                removed.append(backup)
+            }
+            if global.json {
+                print(try Output.json(ListTenantBackupsResponse(backups: removed)))
+            } else {
+                var table = Table(dryRun ? "WOULD REMOVE" : "REMOVED", "CREATED", "SIZE")
+                for backup in removed { table.add(backup.backupId, Output.time(backup.createTimeMs), Output.bytes(backup.sizeBytes)) }
+                table.print()
+            }
+        }
+    }
+}
+
 /// `sfactl restore TENANT BACKUP_ID`: AdminService.RestoreTenant.
 struct Restore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -151,16 +218,19 @@ struct Restore: AsyncParsableCommand {
 /// `sfactl export TENANT`: AdminService.ExportTenant.
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write an export of a tenant's data on the server (AdminService.ExportTenant, operator).",
-        discussion: "The file goes to the server's export directory; the reply names it with its size and SHA-256."
+        abstract: "Write an export of a tenant's data on the server (AdminService.ExportTenant, operator or tenant admin).",
+        discussion: """
+            The file goes to the server's export directory; the reply names it with its size and SHA-256. \
+            A tenant admin exports its own tenant: leave the tenant id out.
+            """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The tenant id.")
-    var tenant: String
+    @Argument(help: "The tenant id (operators; a tenant admin leaves it out).")
+    var tenant: String = ""
 
-    @Option(help: "jsonl: one JSON object per record; sqlite: a compacted copy of the database.")
+    @Option(help: "jsonl: one record per line in the proto3 JSON mapping; sqlite: a compacted copy of the database.")
     var format: ExportFormatArgument = .jsonl
 
     func run() async throws {

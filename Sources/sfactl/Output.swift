@@ -1,16 +1,17 @@
 import Foundation
 import SFACodec
+import SFAProtoJSON
 
 /// Writing replies: JSON (`--json`), aligned tables, or one `field  value` line per
 /// field for a single record.
 enum Output {
     /// A reply as pretty-printed JSON (proto3 JSON mapping, proto field names).
-    static func json<Message: ProtoMessage>(_ message: Message) throws(CLIError) -> String {
+    static func json<Message: ProtoMessage>(_ message: Message) throws -> String {
         try ProtoJSONDecoder.decode(message.serializedBytes(), as: Message.cDescriptor).serialized()
     }
 
     /// Prints `message` as JSON when `json`, else as `field  value` lines.
-    static func printRecord<Message: ProtoMessage>(_ message: Message, json: Bool) throws(CLIError) {
+    static func printRecord<Message: ProtoMessage>(_ message: Message, json: Bool) throws {
         if json {
             print(try self.json(message))
             return

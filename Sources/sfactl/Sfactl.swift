@@ -1,4 +1,5 @@
 import ArgumentParser
+import SFARPC
 
 /// `sfactl`, the admin and client command line of SalesWire (docs/sfactl.md).
 @main
@@ -13,6 +14,7 @@ struct Sfactl: AsyncParsableCommand {
             'error: <STATUS>: <message>' and the field violations on standard error and exits \
             with 1; a local error (bad JSON, unknown method) exits with 2; wrong usage with 64.
             """,
+        version: SalesWireVersion.current,
         subcommands: [
             Health.self,
             Ping.self,
@@ -22,10 +24,12 @@ struct Sfactl: AsyncParsableCommand {
             Migrate.self,
             Backup.self,
             Backups.self,
+            PruneBackups.self,
             Restore.self,
             Export.self,
             Stats.self,
             Call.self,
+            List.self,
             Describe.self,
         ]
     )

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
@@ -22,6 +23,14 @@ struct Settings: Codable, Equatable {
     var maximumOpenTenantDatabases: Int?
     /// `full` (survives power loss) or `normal` (survives a process crash).
     var durability: String?
+    /// `text` or `json`.
+    var logFormat: String?
+    /// The level of each call's log line.
+    var callLogLevel: String?
+    /// `host:port` of the admin HTTP listener (`/metrics`, `/healthz`, `/readyz`); off when unset.
+    var adminAddress: String?
+    /// Allows the admin listener on an address other than loopback.
+    var adminPublic: Bool?
 
     /// The environment variable of each numeric setting (key paths are immutable values).
     nonisolated(unsafe) static let environmentNames: [(name: String, keyPath: WritableKeyPath<Settings, Int?>)] = [
@@ -43,6 +52,15 @@ struct Settings: Codable, Equatable {
         settings.logLevel = environment["SFAD_LOG_LEVEL"]
         settings.dataDirectory = environment["SFAD_DATA_DIR"]
         settings.durability = environment["SFAD_DURABILITY"]
+        settings.logFormat = environment["SFAD_LOG_FORMAT"]
+        settings.callLogLevel = environment["SFAD_CALL_LOG_LEVEL"]
+        settings.adminAddress = environment["SFAD_ADMIN_ADDRESS"]
+        if let text = environment["SFAD_ADMIN_PUBLIC"] {
+            guard let value = ["true": true, "1": true, "false": false, "0": false][text] else {
+                throw SettingsError("SFAD_ADMIN_PUBLIC=\(text) is neither true nor false")
+            }
+            settings.adminPublic = value
+        }
         for (name, keyPath) in environmentNames {
             guard let text = environment[name] else { continue }
             guard let value = Int(text) else { throw SettingsError("\(name)=\(text) is not a whole number") }
@@ -52,13 +70,36 @@ struct Settings: Codable, Equatable {
     }
 
     /// Settings read from a JSON file with the same keys as this type.
+    /// - Throws: `SettingsError` for a file that does not parse, a value of the wrong
+    ///   type, or a key that is not a setting (a misspelt key would otherwise be
+    ///   ignored silently, and its setting left at the default).
     static func fromFile(_ path: String) throws -> Settings {
+        let data: Data
         do {
-            return try JSONDecoder().decode(Settings.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw SettingsError("cannot read config file \(path): \(error)")
+            throw SettingsError("cannot read config file \(path): \(error.localizedDescription)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw SettingsError("config file \(path) is not a JSON object")
+        }
+        let unknown = Set(object.keys).subtracting(keys).sorted()
+        guard unknown.isEmpty else {
+            throw SettingsError(
+                "config file \(path): unknown key\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")); "
+                    + "the keys are \(keys.sorted().joined(separator: ", "))"
+            )
+        }
+        do {
+            return try JSONDecoder().decode(Settings.self, from: data)
+        } catch {
+            throw SettingsError("config file \(path): \(error)")
         }
     }
+
+    /// Every key a config file may hold: the stored properties, read off the type
+    /// itself so that a new setting is accepted without a list to update.
+    static var keys: Set<String> { Set(Mirror(reflecting: Settings()).children.compactMap(\.label)) }
 
     /// `self`, with every unset setting taken from `fallback`.
     func overriding(_ fallback: Settings) -> Settings {
@@ -74,13 +115,17 @@ struct Settings: Codable, Equatable {
             logLevel: logLevel ?? fallback.logLevel,
             dataDirectory: dataDirectory ?? fallback.dataDirectory,
             maximumOpenTenantDatabases: maximumOpenTenantDatabases ?? fallback.maximumOpenTenantDatabases,
-            durability: durability ?? fallback.durability
+            durability: durability ?? fallback.durability,
+            logFormat: logFormat ?? fallback.logFormat,
+            callLogLevel: callLogLevel ?? fallback.callLogLevel,
+            adminAddress: adminAddress ?? fallback.adminAddress,
+            adminPublic: adminPublic ?? fallback.adminPublic
         )
     }
 
     /// The server configuration, defaults filled in.
     /// - Throws: `SettingsError` for values out of range.
-    func serverConfiguration() throws -> ServerConfiguration {
+    func serverConfiguration(metricsFactory: any MetricsFactory) throws -> ServerConfiguration {
         let defaults = ServerConfiguration()
         let limits = defaults.connection
         func positive(_ value: Int?, _ name: String, _ fallback: Int) throws -> Int {
@@ -99,12 +144,38 @@ struct Settings: Codable, Equatable {
                 idleTimeout: idleTimeoutSeconds.map { .seconds(Int64($0)) } ?? limits.idleTimeout,
                 slowFrameTimeout: slowFrameTimeoutSeconds.map { .seconds(Int64($0)) } ?? limits.slowFrameTimeout
             ),
-            drainGracePeriod: drainGraceSeconds.map { .seconds(Int64($0)) } ?? defaults.drainGracePeriod
+            drainGracePeriod: drainGraceSeconds.map { .seconds(Int64($0)) } ?? defaults.drainGracePeriod,
+            metricsFactory: metricsFactory,
+            callLogLevel: try Self.level(callLogLevel, default: defaults.callLogLevel)
         )
     }
 
+    /// The admin listener's address, or `nil` when it is off.
+    /// - Throws: `SettingsError` for an address that does not parse, or one that is not
+    ///   loopback without `adminPublic` (it has no TLS and no authentication).
+    func adminConfiguration() throws -> AdminConfiguration? {
+        guard let adminAddress else { return nil }
+        guard let configuration = AdminConfiguration(address: adminAddress) else {
+            throw SettingsError("admin address \(adminAddress) is not host:port")
+        }
+        guard configuration.isLoopback || adminPublic == true else {
+            throw SettingsError(
+                "admin address \(adminAddress) is not loopback: metrics and probes would be open to the network; "
+                    + "give --admin-public (SFAD_ADMIN_PUBLIC=true) if only trusted peers reach it"
+            )
+        }
+        return configuration
+    }
+
+    /// The log format; `text` unless set.
+    func logLineFormat() throws -> LogFormat {
+        guard let logFormat else { return .text }
+        guard let format = LogFormat(rawValue: logFormat) else { throw SettingsError("log format \(logFormat) is neither text nor json") }
+        return format
+    }
+
     /// Where and how data is kept; `./sfa-data` unless set.
-    func storageConfiguration() throws -> StorageConfiguration {
+    func storageConfiguration(metricsFactory: any MetricsFactory) throws -> StorageConfiguration {
         let defaults = StorageConfiguration()
         let mode: StorageConfiguration.Durability
         switch durability ?? "full" {
@@ -118,15 +189,20 @@ struct Settings: Codable, Equatable {
         return StorageConfiguration(
             dataDirectory: dataDirectory ?? defaults.dataDirectory,
             maximumOpenTenantDatabases: maximumOpenTenantDatabases ?? defaults.maximumOpenTenantDatabases,
-            durability: mode
+            durability: mode,
+            metricsFactory: metricsFactory
         )
     }
 
     /// The log level; `info` unless set.
     func loggerLevel() throws -> Logger.Level {
-        guard let logLevel else { return .info }
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw SettingsError("log level \(logLevel) is not one of trace, debug, info, notice, warning, error, critical")
+        try Self.level(logLevel, default: .info)
+    }
+
+    private static func level(_ name: String?, default fallback: Logger.Level) throws -> Logger.Level {
+        guard let name else { return fallback }
+        guard let level = Logger.Level(rawValue: name) else {
+            throw SettingsError("log level \(name) is not one of trace, debug, info, notice, warning, error, critical")
         }
         return level
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Prometheus
 import SFARPC
 import SFAServer
 import SFAServices
@@ -19,7 +20,8 @@ struct Sfad: AsyncParsableCommand {
             given with --config, then defaults (docs/operations.md). It listens on 127.0.0.1:7411 \
             by default and stops gracefully on SIGTERM or SIGINT: it sends GOAWAY to every \
             connection and lets calls in flight finish within the drain grace period.
-            """
+            """,
+        version: SalesWireVersion.current
     )
 
     @Option(help: "The address to listen on (env SFAD_HOST; default 127.0.0.1).")
@@ -70,6 +72,21 @@ struct Sfad: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env SFAD_LOG_LEVEL; default info).")
     var logLevel: String?
 
+    @Option(name: .customLong("log-format"), help: "text or json, one line per event (env SFAD_LOG_FORMAT; default text).")
+    var logFormat: String?
+
+    @Option(name: .customLong("call-log-level"), help: "The level of each call's log line (env SFAD_CALL_LOG_LEVEL; default debug).")
+    var callLogLevel: String?
+
+    @Option(
+        name: .customLong("admin-address"),
+        help: "host:port of the admin HTTP listener: /metrics, /healthz, /readyz (env SFAD_ADMIN_ADDRESS; default off)."
+    )
+    var adminAddress: String?
+
+    @Flag(name: .customLong("admin-public"), help: "Allow the admin listener on a non-loopback address (env SFAD_ADMIN_PUBLIC).")
+    var adminPublic = false
+
     func run() async throws {
         // A write to a standard output whose reader went away must fail, not kill the
         // server (sockets never raise it: NIO sends with MSG_NOSIGNAL).
@@ -86,24 +103,31 @@ struct Sfad: AsyncParsableCommand {
             logLevel: logLevel,
             dataDirectory: dataDirectory,
             maximumOpenTenantDatabases: maximumOpenTenantDatabases,
-            durability: durability
+            durability: durability,
+            logFormat: logFormat,
+            callLogLevel: callLogLevel,
+            adminAddress: adminAddress,
+            adminPublic: adminPublic ? true : nil
         )
         var settings = flags.overriding(try Settings.fromEnvironment(ProcessInfo.processInfo.environment))
         if let config { settings = settings.overriding(try Settings.fromFile(config)) }
+        // One registry for everything /metrics shows, given to each part rather than
+        // bootstrapped process-wide.
+        let metrics = PrometheusMetricsFactory(registry: PrometheusCollectorRegistry())
         let level = try settings.loggerLevel()
-        let serverConfiguration = try settings.serverConfiguration()
+        let format = try settings.logLineFormat()
+        let serverConfiguration = try settings.serverConfiguration(metricsFactory: metrics)
+        let adminConfiguration = try settings.adminConfiguration()
+        let storage = try settings.storageConfiguration(metricsFactory: metrics)
 
         LoggingSystem.bootstrap { label in
-            // Every line escaped and bounded, whatever client text reaches it.
-            var handler = EscapingLogHandler(wrapping: StreamLogHandler.standardError(label: label))
-            handler.logLevel = level
-            return handler
+            format.handler(label: label, level: level, stream: StandardErrorStream())
         }
         let logger = Logger(label: "sfad")
-        let storage = try settings.storageConfiguration()
         let controlPlane = try ControlPlane(storage: storage)
         let tenants = try TenantDatabases(storage: storage, logger: logger)
-        try await announceCredentials(controlPlane: controlPlane, tenants: tenants, storage: storage)
+        try await CredentialAnnouncement(storage: storage, logger: logger)
+            .announce(controlPlane: controlPlane, tenants: tenants, demo: demo)
 
         let serverReference = ServerReference()
         let server = RPCServer(
@@ -115,56 +139,28 @@ struct Sfad: AsyncParsableCommand {
             logger: logger
         )
         serverReference.set(server)
-        // The address on standard output too, for whoever started sfad (with
-        // `--port 0` the only way to learn the port without reading the log).
-        let announcement = Task {
-            guard let address = try? await server.listeningAddress else { return }
-            let host = address.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "?"
-            // Written straight to the descriptor (`print` buffers when stdout is a pipe);
-            // a closed or broken stdout must not stop the server.
-            try? FileHandle.standardOutput.write(contentsOf: Data("listening on \(host):\(address.port ?? 0)\n".utf8))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let adminConfiguration {
+            // First in the group, so stopped last: /readyz says 503 while the server drains.
+            let admin = AdminServer(
+                configuration: adminConfiguration,
+                registry: metrics.registry,
+                readiness: { await Readiness.problems(server: server, controlPlane: controlPlane) },
+                logger: logger
+            )
+            services.append(.init(service: admin))
         }
-        defer { announcement.cancel() }
+        services.append(.init(service: server))
+        // Last, so told first: systemd hears STOPPING as the drain begins.
+        services.append(.init(service: Announcer(server: server, notifier: SystemdNotifier())))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: server)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         try await group.run()
-    }
-}
-
-extension Sfad {
-    /// Prints, once, the keys a new data directory starts with. Keys go to standard
-    /// output for the person starting the server, never to the logs.
-    private func announceCredentials(
-        controlPlane: ControlPlane,
-        tenants: TenantDatabases,
-        storage: StorageConfiguration
-    ) async throws {
-        if let operatorKey = try await Bootstrap.ensureOperator(controlPlane) {
-            say("New data directory \(storage.dataDirectory). Operator API key (shown once, keep it safe):")
-            say("  \(operatorKey.apiKey)")
-        }
-        guard demo else { return }
-        guard let (tenantID, credentials) = try await Bootstrap.createDemoTenant(controlPlane, tenants: tenants) else {
-            say("The demo tenant exists already; its keys are in \(storage.dataDirectory)/demo-keys.txt.")
-            return
-        }
-        let path = storage.dataDirectory + "/demo-keys.txt"
-        try Bootstrap.writeCredentials(credentials, tenantID: tenantID, to: path)
-        say("Demo tenant \(tenantID), one API key per role (also in \(path), mode 0600):")
-        for credential in credentials {
-            say("  \(String(describing: credential.role).padding(12))\(credential.email.padding(26))\(credential.apiKey)")
-        }
-    }
-
-    /// Writes a line to standard output unbuffered: keys must reach a file or pipe
-    /// now, not when the process exits.
-    private func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
 
@@ -188,8 +184,3 @@ final class ServerReference: Sendable {
     }
 }
 
-extension String {
-    fileprivate func padding(_ width: Int) -> String {
-        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
-    }
-}

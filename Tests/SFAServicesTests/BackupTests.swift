@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import SFAProtoJSON
+@testable import SFAServices
 import SFAStorage
 import SFAStubs
 import Testing
@@ -84,16 +86,83 @@ import Testing
         }
     }
 
-    @Test func exportsWriteEveryRowOfTheTenant() async throws {
+    @Test func aDeletedBackupLosesItsFileAndRecordAndOnlyItsOwnTenantMayDeleteIt() async throws {
+        try await withStack { stack in
+            let first = try await stack.makeTenant("Prune")
+            let second = try await stack.makeTenant("Other")
+            let operatorAdmin = stack.admin(stack.operatorKey)
+            let backup = try await operatorAdmin.backupTenant(BackupTenantRequest(tenantId: first.tenant.id)).backup!
+            let path = stack.storage.backupsDirectory + "/\(first.tenant.id)/\(backup.fileName)"
+            #expect(FileManager.default.fileExists(atPath: path))
+            // Named with the wrong tenant, it is not found; a tenant admin may not prune.
+            #expect(await statusOf {
+                try await operatorAdmin.deleteTenantBackup(DeleteTenantBackupRequest(tenantId: second.tenant.id, backupId: backup.backupId))
+            } == .notFound)
+            #expect(await statusOf {
+                try await stack.admin(first.keys[.admin]).deleteTenantBackup(DeleteTenantBackupRequest(backupId: backup.backupId))
+            } == .permissionDenied)
+            let deleted = try await operatorAdmin.deleteTenantBackup(DeleteTenantBackupRequest(tenantId: first.tenant.id, backupId: backup.backupId))
+            #expect(deleted.deleted?.backupId == backup.backupId)
+            #expect(!FileManager.default.fileExists(atPath: path))
+            #expect(try await operatorAdmin.listTenantBackups(ListTenantBackupsRequest(tenantId: first.tenant.id)).backups.isEmpty)
+            #expect(await statusOf {
+                try await operatorAdmin.deleteTenantBackup(DeleteTenantBackupRequest(tenantId: first.tenant.id, backupId: backup.backupId))
+            } == .notFound)
+        }
+    }
+
+    @Test func aTenantAdminExportsItsTenantAsProto3JSONLinesThatReadBackIntoTheRecords() async throws {
         try await withStack { stack in
             let tenant = try await stack.makeTenant("Export")
-            let operatorAdmin = stack.admin(stack.operatorKey)
-            let export = try await operatorAdmin.exportTenant(ExportTenantRequest(tenantId: tenant.tenant.id, format: .jsonLines))
+            let lead = try #require(try await stack.leads(tenant.keys[.rep]).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead())).lead)
+            let account = try await stack.accounts(tenant.keys[.rep]).createAccount(CreateAccountRequest(account: Account(name: "Export KK")))
+            // The tenant admin's working key, its own tenant; not another's, nor with a bootstrap key.
+            let admin = stack.admin(tenant.keys[.admin])
+            let export = try await admin.exportTenant(ExportTenantRequest(format: .jsonLines))
+            #expect(await statusOf {
+                try await stack.admin(tenant.bootstrapKey).exportTenant(ExportTenantRequest())
+            } == .permissionDenied)
+            #expect(await statusOf {
+                try await admin.exportTenant(ExportTenantRequest(tenantId: "ten_01jd3k4m5n6p7q8r9s0t1v2w3x"))
+            } == .notFound)
+            #expect(await statusOf { try await stack.admin(tenant.keys[.manager]).exportTenant(ExportTenantRequest()) } == .permissionDenied)
+
             let path = stack.storage.exportsDirectory + "/\(tenant.tenant.id)/\(export.fileName)"
             let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
             #expect(lines.count == Int(export.recordCount))
-            #expect(export.recordCount >= 15)
-            #expect(lines.allSatisfy { $0.contains("\"table\"") })
+            var types: [String: Int] = [:]
+            var records: [String: [UInt8]] = [:]
+            for line in lines {
+                guard case .object(let members) = try JSONValue.parse(String(line)), case .string(let type)? = members.first?.value,
+                    members.first?.key == "@type", type.hasPrefix("type.googleapis.com/sfa.v1.")
+                else {
+                    Issue.record("not an Any in the proto3 JSON mapping: \(line)")
+                    continue
+                }
+                let name = String(type.dropFirst("type.googleapis.com/".count))
+                types[name, default: 0] += 1
+                // Back to protobuf through the same mapping, by the type the line names.
+                let descriptor = try #require(DescriptorRegistry.message(named: name))
+                let bytes = try ProtoJSONEncoder.encode(.object(Array(members.dropFirst())), as: descriptor)
+                if case .string(let id)? = JSONValue.object(Array(members.dropFirst()))["id"] { records[id] = bytes }
+            }
+            #expect(types["sfa.v1.Lead"] == 1)
+            #expect(types["sfa.v1.Account"] == 1)
+            #expect(try #require(types["sfa.v1.AuditEvent"]) >= 2)
+            #expect(try Lead(serializedBytes: try #require(records[lead.id])) == lead)
+            #expect(try Account(serializedBytes: try #require(records[account.id])) == account)
+            #expect(!lines.contains { $0.contains("\"table\"") || $0.contains("\"data\"") }, "database rows, not records")
+        }
+    }
+
+    @Test func everyTableOfATenantDatabaseIsExportedOrDeclaredInternal() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Tables")
+            let tables = try await stack.tenants.withDatabase(tenant.tenant.id) { pool in
+                try await pool.read { db in try AdminService.dataTables(db) }
+            }
+            let declared = Set(TenantExport.tables.map(\.name)).union(TenantExport.internalTables)
+            #expect(Set(tables) == declared, "declare each table in TenantExport: exported, or internal")
         }
     }
 }

@@ -9,19 +9,12 @@ import Testing
 /// after a restart every acknowledged write is there and every database passes
 /// `PRAGMA integrity_check`.
 @Suite struct CrashSafetyTests {
-    /// The built `sfad` next to the running test executable, wherever the build put
-    /// both (`--scratch-path`, `-c release`); `swift build --build-tests` builds it.
-    private static var sfadPath: String {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent("sfad").path
-    }
-
     @Test(.timeLimit(.minutes(5))) func acknowledgedWritesSurviveSIGKILL() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.sfadPath), "build sfad first: swift build")
+        try #require(FileManager.default.isExecutableFile(atPath: builtExecutable("sfad")), "build sfad first: swift build")
         let directory = NSTemporaryDirectory() + "sfa-crash-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
-        var server = try SfadProcess(path: Self.sfadPath, dataDirectory: directory)
+        var server = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: directory)
         let operatorKey = try #require(server.operatorKey)
         let operatorClient = RPCClient(configuration: ClientConfiguration(port: server.port, apiKey: operatorKey, retry: .none))
         let admin = AdminServiceClient(operatorClient)
@@ -68,7 +61,7 @@ import Testing
         #expect(writes.count >= target)
 
         // Restart on the same data directory: every acknowledged user is there.
-        server = try SfadProcess(path: Self.sfadPath, dataDirectory: directory)
+        server = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: directory)
         #expect(server.operatorKey == nil, "a restart must not create another operator")
         let client = RPCClient(configuration: ClientConfiguration(port: server.port, apiKey: operatorKey, retry: .none))
         let restarted = AdminServiceClient(client)
@@ -159,8 +152,12 @@ struct SfadProcess: @unchecked Sendable {
         }
         guard let port else { throw SfadError(message: "sfad did not start: \(stderrText)") }
         self.port = port
+        // Standard output is a file, not a terminal: a new operator key goes to a file of
+        // mode 0600, and standard output names it.
         let stdoutText = (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
-        operatorKey = stdoutText.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix("sfa_key_") }
+        let keyFile = dataDirectory + "/operator-key.txt"
+        let keyText = stdoutText.contains("written to \(keyFile)") ? (try? String(contentsOfFile: keyFile, encoding: .utf8)) ?? "" : ""
+        operatorKey = keyText.split(separator: "\n").first { $0.hasPrefix("sfa_key_") }.map(String.init)
     }
 
     func kill() {

@@ -29,7 +29,7 @@ typedef struct { const char *symbol; const ProtobufCServiceDescriptor *descripto
 extern const SFAMessageEntry *const sfa_registry_messages;
 extern const SFAEnumEntry *const sfa_registry_enums;
 extern const SFAServiceEntry *const sfa_registry_services;
-static const unsigned sfa_registry_message_count = 227;
+static const unsigned sfa_registry_message_count = 229;
 static const unsigned sfa_registry_enum_count = 41;
 static const unsigned sfa_registry_service_count = 16;
 
@@ -84,6 +84,8 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__daily_report_comment__d
 static inline const ProtobufCMessageDescriptor *sfa__v1__date_range__descriptor_ref(void) { return &sfa__v1__date_range__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__deactivate_user_request__descriptor_ref(void) { return &sfa__v1__deactivate_user_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__decline_quote_request__descriptor_ref(void) { return &sfa__v1__decline_quote_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__delete_tenant_backup_request__descriptor_ref(void) { return &sfa__v1__delete_tenant_backup_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__delete_tenant_backup_response__descriptor_ref(void) { return &sfa__v1__delete_tenant_backup_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__delete_tenant_request__descriptor_ref(void) { return &sfa__v1__delete_tenant_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__describe_enum_request__descriptor_ref(void) { return &sfa__v1__describe_enum_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__describe_enum_response__descriptor_ref(void) { return &sfa__v1__describe_enum_response__descriptor; }

@@ -52,6 +52,8 @@ public enum SFAMessageRegistry {
         BackupTenantResponse.self,
         ListTenantBackupsRequest.self,
         ListTenantBackupsResponse.self,
+        DeleteTenantBackupRequest.self,
+        DeleteTenantBackupResponse.self,
         RestoreTenantRequest.self,
         RestoreTenantResponse.self,
         ExportTenantRequest.self,

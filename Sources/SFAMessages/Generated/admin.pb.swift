@@ -1944,6 +1944,98 @@ public struct ListTenantBackupsResponse: ProtoMessage {
     }
 }
 
+/// Removes a backup: its file and its record (pruning old backups). NOT_FOUND
+/// when the backup does not exist or belongs to another tenant.
+public struct DeleteTenantBackupRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__DeleteTenantBackupRequest
+    public static var protoName: String { "sfa.v1.DeleteTenantBackupRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__delete_tenant_backup_request__descriptor_ref() }
+
+    /// Required
+    public var tenantId: String = ""
+
+    /// Required, "bak_..."
+    public var backupId: String = ""
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        tenantId: String = "",
+        backupId: String = ""
+    ) {
+        self.tenantId = tenantId
+        self.backupId = backupId
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__DeleteTenantBackupRequest>) {
+        self.tenantId = ProtoDecoding.string(c.pointee.tenant_id)
+        self.backupId = ProtoDecoding.string(c.pointee.backup_id)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__DeleteTenantBackupRequest>, arena: inout ProtoArena) {
+        if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
+        if !self.backupId.isEmpty { c.pointee.backup_id = arena.cString(self.backupId) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "backup_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "backup_id": self.backupId = other.backupId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct DeleteTenantBackupResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__DeleteTenantBackupResponse
+    public static var protoName: String { "sfa.v1.DeleteTenantBackupResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__delete_tenant_backup_response__descriptor_ref() }
+
+    /// The backup as it was
+    public var deleted: TenantBackup? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        deleted: TenantBackup? = nil
+    ) {
+        self.deleted = deleted
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__DeleteTenantBackupResponse>) {
+        self.deleted = c.pointee.deleted.map { TenantBackup(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__DeleteTenantBackupResponse>, arena: inout ProtoArena) {
+        if let value = self.deleted { c.pointee.deleted = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["deleted"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "deleted": self.deleted = other.deleted
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
 /// Replaces the tenant's database with a backup of the same tenant; calls to
 /// the tenant wait (or get UNAVAILABLE) while it runs.
 public struct RestoreTenantRequest: ProtoMessage {
@@ -2040,7 +2132,11 @@ public struct RestoreTenantResponse: ProtoMessage {
     }
 }
 
-/// Writes an export file to the server's export directory.
+/// Writes an export file to the server's export directory. JSON_LINES: one
+/// record per line in the proto3 JSON mapping of a google.protobuf.Any
+/// ({"@type": "type.googleapis.com/sfa.v1.Lead", ...the record's fields}):
+/// settings, teams, accounts, contacts, leads, opportunities, then the audit
+/// log, all from one snapshot.
 public struct ExportTenantRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__ExportTenantRequest
     public static var protoName: String { "sfa.v1.ExportTenantRequest" }

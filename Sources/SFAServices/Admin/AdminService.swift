@@ -101,10 +101,8 @@ public struct AdminService: AdminServiceHandler {
         do {
             let pending = try await controlPlane.pendingAudit(tenantID: tenantID)
             guard !pending.isEmpty else { return }
-            try await tenants.withDatabase(tenantID) { pool in
-                try await pool.writeImmediate { db in
-                    for event in pending { try AuditLog.insert(db, event) }
-                }
+            try await tenants.write(tenantID) { db in
+                for event in pending { try AuditLog.insert(db, event) }
             }
             try await controlPlane.removeAudit(ids: pending.map(\.id))
         } catch {

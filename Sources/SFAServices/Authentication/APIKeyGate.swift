@@ -132,10 +132,7 @@ public struct APIKeyGate: CallGate {
         let narrowed = Self.isNarrowed(credential)
         // Keys an operator issued bootstrap a tenant (its admin creates the real users and
         // keys with them); they never reach business data (SPEC §4).
-        if credential.creatorRole == Role.operator.rawValue, key.tenantID != nil,
-            !method.hasPrefix("/sfa.v1.AdminService/"), !method.hasPrefix("/sfa.v1.HealthService/"),
-            !method.hasPrefix("/sfa.v1.ReflectionService/")
-        {
+        if credential.creatorRole == Role.operator.rawValue, key.tenantID != nil, !PermissionTable.bootstrapKeyMayCall(method) {
             throw RPCError(
                 code: .permissionDenied,
                 message: "a key issued by an operator only manages users and keys; let the tenant admin issue working keys",

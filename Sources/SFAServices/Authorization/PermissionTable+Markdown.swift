@@ -27,7 +27,8 @@ extension PermissionTable {
             - a key issued with the viewer role for a user of another role (a *narrowed* key)
               may call only what both roles may, with the narrower of the two scopes;
             - a key an operator issued for a tenant (a *bootstrap* key) reaches only
-              AdminService, HealthService and ReflectionService;
+              AdminService (but not ExportTenant: business data), HealthService and
+              ReflectionService;
             - `HealthService.Check` without any key is admitted (load balancers).
 
             """

@@ -46,8 +46,8 @@ public enum PermissionTable {
         /// keys, pipelines, settings, audit)").
         let tenantAdminOnly: [Role: RecordScope] = [.admin: .all]
         /// Control-plane methods that only the operator may call (admin.proto:
-        /// "Tenant lifecycle, migrations, backups, restores, exports and server stats
-        /// are operator-only").
+        /// "Tenant lifecycle, migrations, backups, restores and server stats are
+        /// operator-only").
         let operatorOnly: [Role: RecordScope] = [.`operator`: .all]
 
         // MARK: AccountService
@@ -98,7 +98,7 @@ public enum PermissionTable {
         ]
 
         // MARK: AdminService
-        // Tenant lifecycle, migrations, backups/restore/export and server stats: operator only.
+        // Tenant lifecycle, migrations, backups/restore and server stats: operator only.
         g[AdminServiceMethods.createTenant.fullName] = operatorOnly
         // Tenant admins do not read the tenant record either: it is lifecycle data
         // (status, schema version) owned by the operator.
@@ -136,8 +136,11 @@ public enum PermissionTable {
         g[AdminServiceMethods.migrateTenants.fullName] = operatorOnly
         g[AdminServiceMethods.backupTenant.fullName] = operatorOnly
         g[AdminServiceMethods.listTenantBackups.fullName] = operatorOnly
+        g[AdminServiceMethods.deleteTenantBackup.fullName] = operatorOnly
         g[AdminServiceMethods.restoreTenant.fullName] = operatorOnly
-        g[AdminServiceMethods.exportTenant.fullName] = operatorOnly
+        // Data portability: a tenant admin exports its own tenant (as Salesforce's data
+        // export is an admin feature); the file stays on the server, as backups do.
+        g[AdminServiceMethods.exportTenant.fullName] = [.admin: .all, .`operator`: .all]
         g[AdminServiceMethods.getServerStats.fullName] = operatorOnly
         // Record counts and database size of one tenant: the operator for any tenant,
         // a tenant admin for its own (the handler ignores/refuses another tenant_id).
@@ -425,5 +428,13 @@ public enum PermissionTable {
     public static func scope(of role: Role, narrowedTo narrower: Role, for method: String) -> RecordScope? {
         guard let entry = grants[method], let own = entry[role], let narrowed = entry[narrower] else { return nil }
         return min(own, narrowed)
+    }
+
+    /// Whether a key an operator issued for a tenant (a bootstrap key) may call
+    /// `method`: user and key management (AdminService), Health and Reflection — never
+    /// business data (SPEC §4), so not the tenant's export either.
+    public static func bootstrapKeyMayCall(_ method: String) -> Bool {
+        guard method != AdminServiceMethods.exportTenant.fullName else { return false }
+        return ["/sfa.v1.AdminService/", "/sfa.v1.HealthService/", "/sfa.v1.ReflectionService/"].contains { method.hasPrefix($0) }
     }
 }

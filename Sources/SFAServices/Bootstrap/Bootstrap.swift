@@ -101,11 +101,25 @@ public enum Bootstrap {
         for credential in credentials {
             text += "\(credential.role)\t\(credential.email)\t\(credential.apiKey)\n"
         }
-        let created = FileManager.default.createFile(
-            atPath: path,
-            contents: Data(text.utf8),
-            attributes: [.posixPermissions: 0o600]
-        )
-        guard created else { throw StorageError.failedPrecondition(reason: "WRITE_FAILED", message: "cannot write \(path)") }
+        try writeSecretFile(text, to: path)
+    }
+
+    /// Writes `text` to a new file only its owner may read or write (mode 0600 from
+    /// its creation, whatever the umask: never readable by others, even for a moment).
+    /// A file left by an earlier data directory is replaced.
+    /// - Throws: when the file cannot be written.
+    public static func writeSecretFile(_ text: String, to path: String) throws {
+        unlink(path)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw StorageError.failedPrecondition(reason: "WRITE_FAILED", message: "cannot create \(path) (errno \(errno))")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        do {
+            try handle.write(contentsOf: Data(text.utf8))
+            try handle.synchronize()
+        } catch {
+            throw StorageError.failedPrecondition(reason: "WRITE_FAILED", message: "cannot write \(path)")
+        }
     }
 }

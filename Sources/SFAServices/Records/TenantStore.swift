@@ -32,15 +32,13 @@ struct TenantStore: Sendable {
         let key = context.idempotencyKey
         let method = context.method.fullName
         let principal = access.principal
-        return try await tenants.withDatabase(access.tenantID) { pool in
-            try await pool.writeImmediate { db in
-                try Idempotency.run(db, key: key, method: method, userID: principal.userID, requestDigest: digest) {
-                    var trail = AuditTrail(principal: principal, method: method)
-                    let response = try body(db, &trail)
-                    for event in trail.events { try AuditLog.append(db, event) }
-                    return response
-                }.response
-            }
+        return try await tenants.write(access.tenantID) { db in
+            try Idempotency.run(db, key: key, method: method, userID: principal.userID, requestDigest: digest) {
+                var trail = AuditTrail(principal: principal, method: method)
+                let response = try body(db, &trail)
+                for event in trail.events { try AuditLog.append(db, event) }
+                return response
+            }.response
         }
     }
 }

@@ -22,7 +22,7 @@ extension ControlPlane {
 
     /// Adds `event` to the outbox in a transaction of its own.
     public func enqueueAudit(_ event: AuditEvent, tenantID: String) async throws {
-        try await database.writeImmediate { db in try Self.enqueueAudit(db, event, tenantID: tenantID) }
+        try await write { db in try Self.enqueueAudit(db, event, tenantID: tenantID) }
     }
 
     /// Events waiting for a tenant's log, oldest first.
@@ -35,7 +35,7 @@ extension ControlPlane {
 
     public func removeAudit(ids: [String]) async throws {
         guard !ids.isEmpty else { return }
-        try await database.writeImmediate { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM audit_outbox WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))", arguments: StatementArguments(ids))
         }
     }

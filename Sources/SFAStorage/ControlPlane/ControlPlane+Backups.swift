@@ -2,13 +2,25 @@ import GRDB
 
 extension ControlPlane {
     public func insertBackup(_ row: TenantBackupRow) async throws {
-        try await database.writeImmediate { db in try row.insert(db) }
+        try await write { db in try row.insert(db) }
     }
 
     /// The backup, only if it belongs to `tenantID`.
     public func backup(_ id: String, tenantID: String) async throws -> TenantBackupRow {
         let row = try await database.read { db in try TenantBackupRow.fetchOne(db, key: id) }
         guard let row, row.tenantID == tenantID else { throw StorageError.notFound(kind: "backup", id: id) }
+        return row
+    }
+
+    /// Removes the backup's record, only if it belongs to `tenantID`.
+    /// - Returns: the row as it was.
+    public func deleteBackup(_ id: String, tenantID: String) async throws -> TenantBackupRow {
+        let row = try await write { db -> TenantBackupRow? in
+            guard let row = try TenantBackupRow.fetchOne(db, key: id), row.tenantID == tenantID else { return nil }
+            try row.delete(db)
+            return row
+        }
+        guard let row else { throw StorageError.notFound(kind: "backup", id: id) }
         return row
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 public import GRDB
 public import SFAMessages
+import Metrics
 import Synchronization
 
 /// The control plane: `control.sqlite`, holding tenants, users and API keys, and the
@@ -16,12 +17,24 @@ public final class ControlPlane: Sendable {
     /// from the control plane for its scope, and a change of team or manager applies
     /// on the next call.
     private let teamScopes = GenerationCache<ScopeKey, [String]>(capacity: 10_000)
+    private let writeDurations: Timer
 
     /// Opens (creating if needed) and migrates the control plane of `storage`.
     public init(storage: StorageConfiguration) throws {
         try DatabaseOpening.createDirectory(storage.dataDirectory)
         database = try DatabaseOpening.open(path: storage.controlPlanePath, storage: storage)
         try ControlPlaneSchema.migrator.migrate(database)
+        writeDurations = StorageMetrics(factory: storage.metricsFactory).controlPlaneWrites
+    }
+
+    /// Every write transaction of the control plane: `BEGIN IMMEDIATE`, timed.
+    func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writeDurations.time { try await database.writeImmediate(updates) }
+    }
+
+    /// Reads one row, to prove the file answers (readiness checks).
+    public func checkAvailable() async throws {
+        _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
     public static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
@@ -43,7 +56,7 @@ public final class ControlPlane: Sendable {
     /// (nothing changed; a copy of a credential is merely read again).
     public func writeAccess<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         defer { accessChanges.wrappingAdd(1, ordering: .sequentiallyConsistent) }
-        return try await database.writeImmediate(updates)
+        return try await write(updates)
     }
 
     // MARK: Tenants
@@ -322,7 +335,7 @@ public final class ControlPlane: Sendable {
     /// on it, and it is written once a minute per key in use, so it leaves
     /// ``accessGeneration`` alone.
     public func touchKey(_ id: String, at timeMs: Int64) async throws {
-        try await database.writeImmediate { db in
+        try await write { db in
             try db.execute(sql: "UPDATE api_key SET last_used_time_ms = ? WHERE id = ?", arguments: [timeMs, id])
         }
     }

@@ -1,3 +1,4 @@
+public import CoreMetrics
 import Foundation
 
 /// Where and how SalesWire keeps its data.
@@ -25,14 +26,19 @@ public struct StorageConfiguration: Sendable {
     /// costs two file descriptors, so the default is capped at 4 (an open file then
     /// holds at most 5 + 2 × 4 = 13). A read finding all of them busy opens a transient one.
     public var maximumReadersPerTenant: Int
+    /// Makes storage's metrics (open files, evictions, write latency); injected, like
+    /// the server's, so a test's storage can have a registry of its own.
+    public var metricsFactory: any MetricsFactory
 
     public init(
         dataDirectory: String = "sfa-data",
         maximumOpenTenantDatabases: Int = 64,
         busyTimeout: Duration = .seconds(5),
         durability: Durability = .powerLoss,
-        maximumReadersPerTenant: Int = StorageConfiguration.defaultReadersPerTenant
+        maximumReadersPerTenant: Int = StorageConfiguration.defaultReadersPerTenant,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
+        self.metricsFactory = metricsFactory
         self.dataDirectory = dataDirectory
         self.maximumReadersPerTenant = max(1, maximumReadersPerTenant)
         self.maximumOpenTenantDatabases = max(1, maximumOpenTenantDatabases)

@@ -50,10 +50,13 @@ public final class TenantDatabases: Sendable {
     private let storage: StorageConfiguration
     private let logger: Logger
     private let state = Mutex(State())
+    private let metrics: StorageMetrics
 
     public init(storage: StorageConfiguration, logger: Logger) throws {
         self.storage = storage
         self.logger = logger
+        self.metrics = StorageMetrics(factory: storage.metricsFactory)
+        metrics.openDatabases.set(0)
         try DatabaseOpening.createDirectory(storage.tenantsDirectory)
     }
 
@@ -87,6 +90,14 @@ public final class TenantDatabases: Sendable {
         let (pool, reader) = try await leaseReader(tenantID)
         defer { release(tenantID, reader: reader, pool: pool) }
         return try reader.connection.inDatabase(body)
+    }
+
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction on the tenant's database
+    /// (opening it if needed): every business write, timed.
+    public func write<T: Sendable>(_ tenantID: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withDatabase(tenantID) { pool in
+            try await metrics.tenantWrites.time { try await pool.writeImmediate(body) }
+        }
     }
 
     /// A read-only connection of a file and its lease: an idle connection, a new one
@@ -220,6 +231,7 @@ public final class TenantDatabases: Sendable {
             var entry = Entry(pool: pool, lastUse: state.clock)
             entry.leases = 1
             state.open[tenantID] = entry
+            metrics.openDatabases.increment()
             return (pool, Self.evictIdleBeyondCapacity(&state, capacity: storage.maximumOpenTenantDatabases))
         }
         close(victims)
@@ -249,7 +261,11 @@ public final class TenantDatabases: Sendable {
 
     /// Closes the connections of each file: its readers first, then the pool after a
     /// checkpoint that empties the WAL (no reader may hold a snapshot by then).
-    private func close(_ victims: [(String, [any DatabaseWriter])]) {
+    private func close(_ victims: [(String, [any DatabaseWriter])], evicted: Bool = true) {
+        if !victims.isEmpty {
+            metrics.openDatabases.decrement(by: Double(victims.count))
+            if evicted { metrics.evictions.increment(by: victims.count) }
+        }
         for (tenantID, connections) in victims {
             do {
                 for reader in connections.dropFirst() { try reader.close() }
@@ -298,7 +314,9 @@ public final class TenantDatabases: Sendable {
                 return state.open.removeValue(forKey: tenantID)?.connections ?? []
             }
             if let idle {
-                close([(tenantID, idle)])
+                // Closed for a restore or delete, not evicted; a file that was not open
+                // has no connections and counts for nothing.
+                close(idle.isEmpty ? [] : [(tenantID, idle)], evicted: false)
                 break
             }
             guard ContinuousClock.now < deadline else { throw Self.busy("the tenant database stayed in use") }

@@ -141,6 +141,14 @@ public enum AdminServiceMethods {
         outputType: "sfa.v1.ListTenantBackupsResponse",
         isIdempotent: true
     )
+    /// `/sfa.v1.AdminService/DeleteTenantBackup`
+    public static let deleteTenantBackup = MethodDescriptor(
+        service: "sfa.v1.AdminService",
+        method: "DeleteTenantBackup",
+        inputType: "sfa.v1.DeleteTenantBackupRequest",
+        outputType: "sfa.v1.DeleteTenantBackupResponse",
+        isIdempotent: false
+    )
     /// `/sfa.v1.AdminService/RestoreTenant`
     public static let restoreTenant = MethodDescriptor(
         service: "sfa.v1.AdminService",
@@ -175,7 +183,7 @@ public enum AdminServiceMethods {
     )
 
     /// Every method of the service, in declaration order.
-    public static let all: [MethodDescriptor] = [createTenant, getTenant, listTenants, suspendTenant, resumeTenant, deleteTenant, createUser, getUser, listUsers, updateUser, deactivateUser, issueApiKey, listApiKeys, revokeApiKey, migrateTenants, backupTenant, listTenantBackups, restoreTenant, exportTenant, getServerStats, getTenantStats]
+    public static let all: [MethodDescriptor] = [createTenant, getTenant, listTenants, suspendTenant, resumeTenant, deleteTenant, createUser, getUser, listUsers, updateUser, deactivateUser, issueApiKey, listApiKeys, revokeApiKey, migrateTenants, backupTenant, listTenantBackups, deleteTenantBackup, restoreTenant, exportTenant, getServerStats, getTenantStats]
 }
 
 ///
@@ -232,10 +240,13 @@ public protocol AdminServiceHandler: RPCService {
     /// Lists a tenant's backups, newest first (operator).
     func listTenantBackups(_ request: ListTenantBackupsRequest, context: ServerContext) async throws -> ListTenantBackupsResponse
 
+    /// Removes one of a tenant's backups, file and record (operator).
+    func deleteTenantBackup(_ request: DeleteTenantBackupRequest, context: ServerContext) async throws -> DeleteTenantBackupResponse
+
     /// Replaces a tenant database with one of its backups (operator).
     func restoreTenant(_ request: RestoreTenantRequest, context: ServerContext) async throws -> RestoreTenantResponse
 
-    /// Writes an export of a tenant's data on the server (operator).
+    /// Writes an export of a tenant's data on the server (operator; tenant admin for its own tenant).
     func exportTenant(_ request: ExportTenantRequest, context: ServerContext) async throws -> ExportTenantResponse
 
     /// Connections, calls, open databases, uptime and per-method counts (operator).
@@ -303,6 +314,9 @@ extension AdminServiceHandler {
             },
             RPCMethodHandler(method: AdminServiceMethods.listTenantBackups) { (request: ListTenantBackupsRequest, context) in
                 try await self.listTenantBackups(request, context: context)
+            },
+            RPCMethodHandler(method: AdminServiceMethods.deleteTenantBackup) { (request: DeleteTenantBackupRequest, context) in
+                try await self.deleteTenantBackup(request, context: context)
             },
             RPCMethodHandler(method: AdminServiceMethods.restoreTenant) { (request: RestoreTenantRequest, context) in
                 try await self.restoreTenant(request, context: context)
@@ -414,12 +428,17 @@ public struct AdminServiceClient: Sendable {
         try await caller.unary(AdminServiceMethods.listTenantBackups, request: request, responseType: ListTenantBackupsResponse.self, options: options)
     }
 
+    /// Removes one of a tenant's backups, file and record (operator).
+    public func deleteTenantBackup(_ request: DeleteTenantBackupRequest, options: CallOptions = CallOptions()) async throws -> DeleteTenantBackupResponse {
+        try await caller.unary(AdminServiceMethods.deleteTenantBackup, request: request, responseType: DeleteTenantBackupResponse.self, options: options)
+    }
+
     /// Replaces a tenant database with one of its backups (operator).
     public func restoreTenant(_ request: RestoreTenantRequest, options: CallOptions = CallOptions()) async throws -> RestoreTenantResponse {
         try await caller.unary(AdminServiceMethods.restoreTenant, request: request, responseType: RestoreTenantResponse.self, options: options)
     }
 
-    /// Writes an export of a tenant's data on the server (operator).
+    /// Writes an export of a tenant's data on the server (operator; tenant admin for its own tenant).
     public func exportTenant(_ request: ExportTenantRequest, options: CallOptions = CallOptions()) async throws -> ExportTenantResponse {
         try await caller.unary(AdminServiceMethods.exportTenant, request: request, responseType: ExportTenantResponse.self, options: options)
     }

@@ -12,23 +12,29 @@ struct IncomingCall: Sendable {
     var idempotencyKey: String?
     var metadata: [String: String]
     var authorization: String?
+    /// The remote address, `host:port`, for logs.
+    var peer: String?
 }
 
-/// The services a server hosts, by method name, with the gate and interceptors
-/// every call goes through. Shared by all connections.
+/// The services a server hosts, by method name, with the gate, interceptors and
+/// observers every call goes through. Shared by all connections.
 public struct RPCDispatcher: Sendable {
     private let handlers: [String: RPCMethodHandler]
     private let gate: (any CallGate)?
     private let interceptors: [any ServerInterceptor]
+    private let observers: [any CallObserver]
     private let logger: Logger
 
     /// - Parameters:
     ///   - gate: admits calls before their method is looked up; `nil` admits every call.
+    ///   - interceptors: run around the handler of each admitted call, first outermost.
+    ///   - observers: told of every call and every refused frame (statistics, logs, metrics).
     /// - Precondition: no method is served twice.
     public init(
         services: [any RPCService],
         gate: (any CallGate)?,
-        interceptors: [any ServerInterceptor],
+        interceptors: [any ServerInterceptor] = [],
+        observers: [any CallObserver] = [],
         logger: Logger
     ) {
         var handlers: [String: RPCMethodHandler] = [:]
@@ -41,27 +47,76 @@ public struct RPCDispatcher: Sendable {
         self.handlers = handlers
         self.gate = gate
         self.interceptors = interceptors
+        self.observers = observers
         self.logger = logger
     }
 
     /// Every method served.
     public var methods: [MethodDescriptor] { handlers.values.map(\.method) }
 
+    /// Tells the observers that the connection refused a frame before dispatch.
+    func frameRefused(reason: String) {
+        for observer in observers { observer.frameRefused(reason: reason) }
+    }
+
     /// Admits the call, finds its method, decodes the request, runs the interceptors
     /// and the handler, and returns the whole RESPONSE frame: the response, or the
-    /// error the call ended with.
+    /// error the call ended with. The observers see the call start and end.
     func execute(
         _ call: IncomingCall,
         payload: ByteBuffer,
         maximumSize: Int,
         allocator: ByteBufferAllocator
     ) async -> ByteBuffer {
+        guard !observers.isEmpty else {
+            return await respond(to: call, payload: payload, maximumSize: maximumSize, allocator: allocator).frame
+        }
+        let start = ContinuousClock.now
+        for observer in observers { observer.callStarted() }
+        let outcome = await respond(to: call, payload: payload, maximumSize: maximumSize, allocator: allocator)
+        let end = ContinuousClock.now
+        var status = outcome.error?.code ?? .ok
+        // The connection answered DEADLINE_EXCEEDED when the deadline cancelled the work.
+        if status == .cancelled, let deadline = call.deadline, end >= deadline { status = .deadlineExceeded }
+        let finished = FinishedCall(
+            // Only served names: a made-up one must not become a metric label.
+            method: handlers[call.method] == nil ? nil : call.method,
+            callID: call.callID,
+            status: status,
+            reason: outcome.error?.details.reason ?? "",
+            message: outcome.error?.message ?? "",
+            duration: end - start,
+            principal: outcome.principal,
+            peer: call.peer,
+            traceparent: call.metadata["traceparent"].flatMap(TraceParent.init)
+        )
+        for observer in observers { observer.callFinished(finished) }
+        return outcome.frame
+    }
+
+    /// How a call ended: its RESPONSE frame, the error if it failed, and the caller
+    /// if the gate admitted it.
+    private struct Outcome {
+        var frame: ByteBuffer
+        var error: RPCError?
+        var principal: Principal?
+    }
+
+    private func respond(
+        to call: IncomingCall,
+        payload: ByteBuffer,
+        maximumSize: Int,
+        allocator: ByteBufferAllocator
+    ) async -> Outcome {
+        func failure(_ error: RPCError, _ principal: Principal? = nil) -> Outcome {
+            Outcome(frame: Self.errorFrame(callID: call.callID, error, allocator: allocator), error: error, principal: principal)
+        }
         var principal: Principal?
         if let gate {
             do {
                 principal = try await gate.admit(method: call.method, authorization: call.authorization)
             } catch {
-                return Self.errorFrame(callID: call.callID, RPCError(mapping: error), allocator: allocator)
+                return failure(RPCError(mapping: error))
             }
         }
         guard let handler = handlers[call.method] else {
@@ -70,7 +125,7 @@ public struct RPCDispatcher: Sendable {
                 message: "unknown method \(call.method)",
                 details: ErrorDetails(reason: "UNKNOWN_METHOD")
             )
-            return Self.errorFrame(callID: call.callID, error, allocator: allocator)
+            return failure(error, principal)
         }
         let context = ServerContext(
             method: handler.method,
@@ -87,21 +142,20 @@ public struct RPCDispatcher: Sendable {
                 try handler.decodeRequest(bytes, maximumSize: maximumSize)
             }
         } catch {
-            return Self.errorFrame(
-                callID: context.callID,
+            return failure(
                 RPCError(
                     code: .invalidArgument,
                     message: "the request payload is not a valid \(handler.method.inputType)",
                     details: ErrorDetails(reason: "MALFORMED_PAYLOAD")
                 ),
-                allocator: allocator
+                principal
             )
         }
         do {
             let response = try await handler.handle(request, context: context, interceptors: interceptors)
             var buffer = allocator.buffer(capacity: 64)
             buffer.writeFrame(type: .response, callID: context.callID, header: ResponseHeader(), payload: response)
-            return buffer
+            return Outcome(frame: buffer, principal: principal)
         } catch {
             let rpcError = RPCError(mapping: error)
             if rpcError.code == .internalError, !(error is any RPCErrorConvertible) {
@@ -110,7 +164,7 @@ public struct RPCDispatcher: Sendable {
                     metadata: ["rpc.method": "\(handler.method)", "rpc.call_id": "\(context.callID)", "error": "\(error)"]
                 )
             }
-            return Self.errorFrame(callID: context.callID, rpcError, allocator: allocator)
+            return failure(rpcError, principal)
         }
     }
 

@@ -33,6 +33,8 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     private let dispatcher: RPCDispatcher
     private let limits: ConnectionLimits
     private var logger: Logger
+    /// The remote address, `host:port`, for the calls' log lines.
+    private var peer: String?
 
     private var context: ChannelHandlerContext?
     private var inflight: [UInt32: InflightCall] = [:]
@@ -53,7 +55,9 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     public func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if let remote = context.channel.remoteAddress {
-            logger[metadataKey: "peer"] = "\(remote)"
+            let host = remote.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "\(remote)"
+            peer = remote.port.map { "\(host):\($0)" } ?? host
+            logger[metadataKey: "peer"] = "\(peer!)"
         }
     }
 
@@ -74,7 +78,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             handle(frame, context: context)
         case .oversized(let type, let callID, let length):
             if type == .request, !isInFlight(callID, context: context) {
-                respond(
+                refuse(
                     callID,
                     RPCError(
                         code: .resourceExhausted,
@@ -85,7 +89,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             }
         case .invalidHeaderLength(let type, let callID):
             if type == .request, !isInFlight(callID, context: context) {
-                respond(
+                refuse(
                     callID,
                     RPCError(
                         code: .invalidArgument,
@@ -132,7 +136,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     private func startCall(_ frame: Frame, context: ChannelHandlerContext) {
         let callID = frame.callID
         guard !draining else {
-            respond(
+            refuse(
                 callID,
                 RPCError(
                     code: .unavailable,
@@ -143,7 +147,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             return
         }
         guard callID != 0 else {
-            respond(
+            refuse(
                 callID,
                 RPCError(
                     code: .invalidArgument,
@@ -158,7 +162,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         do {
             header = try RequestHeader(buffer: frame.header, maximumSize: limits.maximumFrameSize)
         } catch {
-            respond(
+            refuse(
                 callID,
                 RPCError(
                     code: .invalidArgument,
@@ -169,7 +173,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             return
         }
         guard header.idempotencyKey.utf8.count <= 128, header.idempotencyKey.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
-            respond(
+            refuse(
                 callID,
                 RPCError.invalidArgument(
                     "the idempotency key is not valid",
@@ -179,7 +183,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             return
         }
         guard inflight.count < limits.maximumConcurrentCalls else {
-            respond(
+            refuse(
                 callID,
                 RPCError(
                     code: .resourceExhausted,
@@ -198,7 +202,8 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             deadline: header.timeoutMs > 0 ? .now + .milliseconds(header.timeoutMs) : nil,
             idempotencyKey: header.idempotencyKey.isEmpty ? nil : header.idempotencyKey,
             metadata: header.metadata,
-            authorization: header.authorization.isEmpty ? nil : header.authorization
+            authorization: header.authorization.isEmpty ? nil : header.authorization,
+            peer: peer
         )
         let dispatcher = self.dispatcher
         let payload = frame.payload
@@ -323,12 +328,14 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         slowFrameTimer = context.eventLoop.scheduleTask(in: limits.slowFrameTimeout) {
             let handler = loopBound.value
             handler.logger.info("closing connection: a frame did not arrive in time")
+            handler.dispatcher.frameRefused(reason: "SLOW_FRAME")
             handler.goAwayAndClose(reason: "slow frame", kind: .abort)
         }
     }
 
     private func protocolError(_ message: String, context: ChannelHandlerContext) {
         logger.info("closing connection: protocol error", metadata: ["error": "\(message)"])
+        dispatcher.frameRefused(reason: "PROTOCOL_ERROR")
         goAwayAndClose(reason: "protocol error: \(message)", kind: .abort)
     }
 
@@ -353,6 +360,12 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     }
 
     // MARK: Writing
+
+    /// Answers a REQUEST the connection will not dispatch, and counts it by reason.
+    private func refuse(_ callID: UInt32, _ error: RPCError) {
+        dispatcher.frameRefused(reason: error.details.reason)
+        respond(callID, error)
+    }
 
     private func respond(_ callID: UInt32, _ error: RPCError) {
         guard let context else { return }

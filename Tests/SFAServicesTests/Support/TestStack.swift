@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import SFAClient
@@ -45,14 +46,25 @@ final class TestStack: Sendable {
         self.running = running
     }
 
-    static func start(maximumOpenTenantDatabases: Int = 64) async throws -> TestStack {
+    /// - Parameters:
+    ///   - metricsFactory: makes the server's and storage's metrics (none by default).
+    ///   - logger: what the server logs to (nothing by default).
+    static func start(
+        maximumOpenTenantDatabases: Int = 64,
+        metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance,
+        logger: Logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
+        callLogLevel: Logger.Level = .debug
+    ) async throws -> TestStack {
         let directory = NSTemporaryDirectory() + "sfa-test-" + UUID().uuidString
-        let storage = StorageConfiguration(dataDirectory: directory, maximumOpenTenantDatabases: maximumOpenTenantDatabases)
-        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let storage = StorageConfiguration(
+            dataDirectory: directory,
+            maximumOpenTenantDatabases: maximumOpenTenantDatabases,
+            metricsFactory: metricsFactory
+        )
         let controlPlane = try ControlPlane(storage: storage)
         let tenants = try TenantDatabases(storage: storage, logger: logger)
         let operatorKey = try await Bootstrap.ensureOperator(controlPlane)!.apiKey
-        var configuration = ServerConfiguration()
+        var configuration = ServerConfiguration(metricsFactory: metricsFactory, callLogLevel: callLogLevel)
         configuration.port = 0
         let gate = APIKeyGate(controlPlane: controlPlane, logger: logger)
         let server = RPCServer(

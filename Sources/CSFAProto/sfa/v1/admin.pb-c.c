@@ -1312,6 +1312,96 @@ void   sfa__v1__list_tenant_backups_response__free_unpacked
   assert(message->base.descriptor == &sfa__v1__list_tenant_backups_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__delete_tenant_backup_request__init
+                     (Sfa__V1__DeleteTenantBackupRequest         *message)
+{
+  static const Sfa__V1__DeleteTenantBackupRequest init_value = SFA__V1__DELETE_TENANT_BACKUP_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__delete_tenant_backup_request__get_packed_size
+                     (const Sfa__V1__DeleteTenantBackupRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__delete_tenant_backup_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__delete_tenant_backup_request__pack
+                     (const Sfa__V1__DeleteTenantBackupRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__delete_tenant_backup_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__delete_tenant_backup_request__pack_to_buffer
+                     (const Sfa__V1__DeleteTenantBackupRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__delete_tenant_backup_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__DeleteTenantBackupRequest *
+       sfa__v1__delete_tenant_backup_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__DeleteTenantBackupRequest *)
+     protobuf_c_message_unpack (&sfa__v1__delete_tenant_backup_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__delete_tenant_backup_request__free_unpacked
+                     (Sfa__V1__DeleteTenantBackupRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__delete_tenant_backup_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__delete_tenant_backup_response__init
+                     (Sfa__V1__DeleteTenantBackupResponse         *message)
+{
+  static const Sfa__V1__DeleteTenantBackupResponse init_value = SFA__V1__DELETE_TENANT_BACKUP_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__delete_tenant_backup_response__get_packed_size
+                     (const Sfa__V1__DeleteTenantBackupResponse *message)
+{
+  assert(message->base.descriptor == &sfa__v1__delete_tenant_backup_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__delete_tenant_backup_response__pack
+                     (const Sfa__V1__DeleteTenantBackupResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__delete_tenant_backup_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__delete_tenant_backup_response__pack_to_buffer
+                     (const Sfa__V1__DeleteTenantBackupResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__delete_tenant_backup_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__DeleteTenantBackupResponse *
+       sfa__v1__delete_tenant_backup_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__DeleteTenantBackupResponse *)
+     protobuf_c_message_unpack (&sfa__v1__delete_tenant_backup_response__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__delete_tenant_backup_response__free_unpacked
+                     (Sfa__V1__DeleteTenantBackupResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__delete_tenant_backup_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sfa__v1__restore_tenant_request__init
                      (Sfa__V1__RestoreTenantRequest         *message)
 {
@@ -3923,6 +4013,95 @@ const ProtobufCMessageDescriptor sfa__v1__list_tenant_backups_response__descript
   (ProtobufCMessageInit) sfa__v1__list_tenant_backups_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor sfa__v1__delete_tenant_backup_request__field_descriptors[2] =
+{
+  {
+    "tenant_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DeleteTenantBackupRequest, tenant_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "backup_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DeleteTenantBackupRequest, backup_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__delete_tenant_backup_request__field_indices_by_name[] = {
+  1,   /* field[1] = backup_id */
+  0,   /* field[0] = tenant_id */
+};
+static const ProtobufCIntRange sfa__v1__delete_tenant_backup_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__delete_tenant_backup_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.DeleteTenantBackupRequest",
+  "DeleteTenantBackupRequest",
+  "Sfa__V1__DeleteTenantBackupRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__DeleteTenantBackupRequest),
+  2,
+  sfa__v1__delete_tenant_backup_request__field_descriptors,
+  sfa__v1__delete_tenant_backup_request__field_indices_by_name,
+  1,  sfa__v1__delete_tenant_backup_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__delete_tenant_backup_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__delete_tenant_backup_response__field_descriptors[1] =
+{
+  {
+    "deleted",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DeleteTenantBackupResponse, deleted),
+    &sfa__v1__tenant_backup__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__delete_tenant_backup_response__field_indices_by_name[] = {
+  0,   /* field[0] = deleted */
+};
+static const ProtobufCIntRange sfa__v1__delete_tenant_backup_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sfa__v1__delete_tenant_backup_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.DeleteTenantBackupResponse",
+  "DeleteTenantBackupResponse",
+  "Sfa__V1__DeleteTenantBackupResponse",
+  "sfa.v1",
+  sizeof(Sfa__V1__DeleteTenantBackupResponse),
+  1,
+  sfa__v1__delete_tenant_backup_response__field_descriptors,
+  sfa__v1__delete_tenant_backup_response__field_indices_by_name,
+  1,  sfa__v1__delete_tenant_backup_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__delete_tenant_backup_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor sfa__v1__restore_tenant_request__field_descriptors[2] =
 {
   {
@@ -4930,7 +5109,7 @@ const ProtobufCEnumDescriptor sfa__v1__export_format__descriptor =
   sfa__v1__export_format__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor sfa__v1__admin_service__method_descriptors[21] =
+static const ProtobufCMethodDescriptor sfa__v1__admin_service__method_descriptors[22] =
 {
   { "CreateTenant", &sfa__v1__create_tenant_request__descriptor, &sfa__v1__tenant__descriptor },
   { "GetTenant", &sfa__v1__get_tenant_request__descriptor, &sfa__v1__tenant__descriptor },
@@ -4949,6 +5128,7 @@ static const ProtobufCMethodDescriptor sfa__v1__admin_service__method_descriptor
   { "MigrateTenants", &sfa__v1__migrate_tenants_request__descriptor, &sfa__v1__migrate_tenants_response__descriptor },
   { "BackupTenant", &sfa__v1__backup_tenant_request__descriptor, &sfa__v1__backup_tenant_response__descriptor },
   { "ListTenantBackups", &sfa__v1__list_tenant_backups_request__descriptor, &sfa__v1__list_tenant_backups_response__descriptor },
+  { "DeleteTenantBackup", &sfa__v1__delete_tenant_backup_request__descriptor, &sfa__v1__delete_tenant_backup_response__descriptor },
   { "RestoreTenant", &sfa__v1__restore_tenant_request__descriptor, &sfa__v1__restore_tenant_response__descriptor },
   { "ExportTenant", &sfa__v1__export_tenant_request__descriptor, &sfa__v1__export_tenant_response__descriptor },
   { "GetServerStats", &sfa__v1__get_server_stats_request__descriptor, &sfa__v1__get_server_stats_response__descriptor },
@@ -4960,10 +5140,11 @@ const unsigned sfa__v1__admin_service__method_indices_by_name[] = {
   6,        /* CreateUser */
   10,        /* DeactivateUser */
   5,        /* DeleteTenant */
-  18,        /* ExportTenant */
-  19,        /* GetServerStats */
+  17,        /* DeleteTenantBackup */
+  19,        /* ExportTenant */
+  20,        /* GetServerStats */
   1,        /* GetTenant */
-  20,        /* GetTenantStats */
+  21,        /* GetTenantStats */
   7,        /* GetUser */
   11,        /* IssueApiKey */
   12,        /* ListApiKeys */
@@ -4971,7 +5152,7 @@ const unsigned sfa__v1__admin_service__method_indices_by_name[] = {
   2,        /* ListTenants */
   8,        /* ListUsers */
   14,        /* MigrateTenants */
-  17,        /* RestoreTenant */
+  18,        /* RestoreTenant */
   4,        /* ResumeTenant */
   13,        /* RevokeApiKey */
   3,        /* SuspendTenant */
@@ -4984,7 +5165,7 @@ const ProtobufCServiceDescriptor sfa__v1__admin_service__descriptor =
   "AdminService",
   "Sfa__V1__AdminService",
   "sfa.v1",
-  21,
+  22,
   sfa__v1__admin_service__method_descriptors,
   sfa__v1__admin_service__method_indices_by_name
 };
@@ -5124,13 +5305,21 @@ void sfa__v1__admin_service__list_tenant_backups(ProtobufCService *service,
   assert(service->descriptor == &sfa__v1__admin_service__descriptor);
   service->invoke(service, 16, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void sfa__v1__admin_service__delete_tenant_backup(ProtobufCService *service,
+                                                  const Sfa__V1__DeleteTenantBackupRequest *input,
+                                                  Sfa__V1__DeleteTenantBackupResponse_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__admin_service__descriptor);
+  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void sfa__v1__admin_service__restore_tenant(ProtobufCService *service,
                                             const Sfa__V1__RestoreTenantRequest *input,
                                             Sfa__V1__RestoreTenantResponse_Closure closure,
                                             void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__admin_service__descriptor);
-  service->invoke(service, 17, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__admin_service__export_tenant(ProtobufCService *service,
                                            const Sfa__V1__ExportTenantRequest *input,
@@ -5138,7 +5327,7 @@ void sfa__v1__admin_service__export_tenant(ProtobufCService *service,
                                            void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__admin_service__descriptor);
-  service->invoke(service, 18, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__admin_service__get_server_stats(ProtobufCService *service,
                                               const Sfa__V1__GetServerStatsRequest *input,
@@ -5146,7 +5335,7 @@ void sfa__v1__admin_service__get_server_stats(ProtobufCService *service,
                                               void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__admin_service__descriptor);
-  service->invoke(service, 19, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__admin_service__get_tenant_stats(ProtobufCService *service,
                                               const Sfa__V1__GetTenantStatsRequest *input,
@@ -5154,7 +5343,7 @@ void sfa__v1__admin_service__get_tenant_stats(ProtobufCService *service,
                                               void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__admin_service__descriptor);
-  service->invoke(service, 20, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__admin_service__init (Sfa__V1__AdminService_Service *service,
                                    Sfa__V1__AdminService_ServiceDestroy destroy)

@@ -46,6 +46,8 @@ typedef struct Sfa__V1__BackupTenantRequest Sfa__V1__BackupTenantRequest;
 typedef struct Sfa__V1__BackupTenantResponse Sfa__V1__BackupTenantResponse;
 typedef struct Sfa__V1__ListTenantBackupsRequest Sfa__V1__ListTenantBackupsRequest;
 typedef struct Sfa__V1__ListTenantBackupsResponse Sfa__V1__ListTenantBackupsResponse;
+typedef struct Sfa__V1__DeleteTenantBackupRequest Sfa__V1__DeleteTenantBackupRequest;
+typedef struct Sfa__V1__DeleteTenantBackupResponse Sfa__V1__DeleteTenantBackupResponse;
 typedef struct Sfa__V1__RestoreTenantRequest Sfa__V1__RestoreTenantRequest;
 typedef struct Sfa__V1__RestoreTenantResponse Sfa__V1__RestoreTenantResponse;
 typedef struct Sfa__V1__ExportTenantRequest Sfa__V1__ExportTenantRequest;
@@ -615,6 +617,40 @@ struct  Sfa__V1__ListTenantBackupsResponse
 
 
 /*
+ * Removes a backup: its file and its record (pruning old backups). NOT_FOUND
+ * when the backup does not exist or belongs to another tenant.
+ */
+struct  Sfa__V1__DeleteTenantBackupRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Required
+   */
+  char *tenant_id;
+  /*
+   * Required, "bak_..."
+   */
+  char *backup_id;
+};
+#define SFA__V1__DELETE_TENANT_BACKUP_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__delete_tenant_backup_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+struct  Sfa__V1__DeleteTenantBackupResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The backup as it was
+   */
+  Sfa__V1__TenantBackup *deleted;
+};
+#define SFA__V1__DELETE_TENANT_BACKUP_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__delete_tenant_backup_response__descriptor) \
+    , NULL }
+
+
+/*
  * Replaces the tenant's database with a backup of the same tenant; calls to
  * the tenant wait (or get UNAVAILABLE) while it runs.
  */
@@ -641,7 +677,11 @@ struct  Sfa__V1__RestoreTenantResponse
 
 
 /*
- * Writes an export file to the server's export directory.
+ * Writes an export file to the server's export directory. JSON_LINES: one
+ * record per line in the proto3 JSON mapping of a google.protobuf.Any
+ * ({"@type": "type.googleapis.com/sfa.v1.Lead", ...the record's fields}):
+ * settings, teams, accounts, contacts, leads, opportunities, then the audit
+ * log, all from one snapshot.
  */
 struct  Sfa__V1__ExportTenantRequest
 {
@@ -1339,6 +1379,44 @@ Sfa__V1__ListTenantBackupsResponse *
 void   sfa__v1__list_tenant_backups_response__free_unpacked
                      (Sfa__V1__ListTenantBackupsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__DeleteTenantBackupRequest methods */
+void   sfa__v1__delete_tenant_backup_request__init
+                     (Sfa__V1__DeleteTenantBackupRequest         *message);
+size_t sfa__v1__delete_tenant_backup_request__get_packed_size
+                     (const Sfa__V1__DeleteTenantBackupRequest   *message);
+size_t sfa__v1__delete_tenant_backup_request__pack
+                     (const Sfa__V1__DeleteTenantBackupRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__delete_tenant_backup_request__pack_to_buffer
+                     (const Sfa__V1__DeleteTenantBackupRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__DeleteTenantBackupRequest *
+       sfa__v1__delete_tenant_backup_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__delete_tenant_backup_request__free_unpacked
+                     (Sfa__V1__DeleteTenantBackupRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__DeleteTenantBackupResponse methods */
+void   sfa__v1__delete_tenant_backup_response__init
+                     (Sfa__V1__DeleteTenantBackupResponse         *message);
+size_t sfa__v1__delete_tenant_backup_response__get_packed_size
+                     (const Sfa__V1__DeleteTenantBackupResponse   *message);
+size_t sfa__v1__delete_tenant_backup_response__pack
+                     (const Sfa__V1__DeleteTenantBackupResponse   *message,
+                      uint8_t             *out);
+size_t sfa__v1__delete_tenant_backup_response__pack_to_buffer
+                     (const Sfa__V1__DeleteTenantBackupResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__DeleteTenantBackupResponse *
+       sfa__v1__delete_tenant_backup_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__delete_tenant_backup_response__free_unpacked
+                     (Sfa__V1__DeleteTenantBackupResponse *message,
+                      ProtobufCAllocator *allocator);
 /* Sfa__V1__RestoreTenantRequest methods */
 void   sfa__v1__restore_tenant_request__init
                      (Sfa__V1__RestoreTenantRequest         *message);
@@ -1637,6 +1715,12 @@ typedef void (*Sfa__V1__ListTenantBackupsRequest_Closure)
 typedef void (*Sfa__V1__ListTenantBackupsResponse_Closure)
                  (const Sfa__V1__ListTenantBackupsResponse *message,
                   void *closure_data);
+typedef void (*Sfa__V1__DeleteTenantBackupRequest_Closure)
+                 (const Sfa__V1__DeleteTenantBackupRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__DeleteTenantBackupResponse_Closure)
+                 (const Sfa__V1__DeleteTenantBackupResponse *message,
+                  void *closure_data);
 typedef void (*Sfa__V1__RestoreTenantRequest_Closure)
                  (const Sfa__V1__RestoreTenantRequest *message,
                   void *closure_data);
@@ -1745,6 +1829,10 @@ struct Sfa__V1__AdminService_Service
                               const Sfa__V1__ListTenantBackupsRequest *input,
                               Sfa__V1__ListTenantBackupsResponse_Closure closure,
                               void *closure_data);
+  void (*delete_tenant_backup)(Sfa__V1__AdminService_Service *service,
+                               const Sfa__V1__DeleteTenantBackupRequest *input,
+                               Sfa__V1__DeleteTenantBackupResponse_Closure closure,
+                               void *closure_data);
   void (*restore_tenant)(Sfa__V1__AdminService_Service *service,
                          const Sfa__V1__RestoreTenantRequest *input,
                          Sfa__V1__RestoreTenantResponse_Closure closure,
@@ -1786,6 +1874,7 @@ void sfa__v1__admin_service__init (Sfa__V1__AdminService_Service *service,
       function_prefix__ ## migrate_tenants,\
       function_prefix__ ## backup_tenant,\
       function_prefix__ ## list_tenant_backups,\
+      function_prefix__ ## delete_tenant_backup,\
       function_prefix__ ## restore_tenant,\
       function_prefix__ ## export_tenant,\
       function_prefix__ ## get_server_stats,\
@@ -1858,6 +1947,10 @@ void sfa__v1__admin_service__list_tenant_backups(ProtobufCService *service,
                                                  const Sfa__V1__ListTenantBackupsRequest *input,
                                                  Sfa__V1__ListTenantBackupsResponse_Closure closure,
                                                  void *closure_data);
+void sfa__v1__admin_service__delete_tenant_backup(ProtobufCService *service,
+                                                  const Sfa__V1__DeleteTenantBackupRequest *input,
+                                                  Sfa__V1__DeleteTenantBackupResponse_Closure closure,
+                                                  void *closure_data);
 void sfa__v1__admin_service__restore_tenant(ProtobufCService *service,
                                             const Sfa__V1__RestoreTenantRequest *input,
                                             Sfa__V1__RestoreTenantResponse_Closure closure,
@@ -1910,6 +2003,8 @@ extern const ProtobufCMessageDescriptor sfa__v1__backup_tenant_request__descript
 extern const ProtobufCMessageDescriptor sfa__v1__backup_tenant_response__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__list_tenant_backups_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__list_tenant_backups_response__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__delete_tenant_backup_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__delete_tenant_backup_response__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__restore_tenant_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__restore_tenant_response__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__export_tenant_request__descriptor;

@@ -1,6 +1,6 @@
 /// A JSON value. Numbers keep their text so that 64-bit integers survive
 /// exactly, and objects keep their key order.
-enum JSONValue: Equatable, Sendable {
+public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     /// The number as written, e.g. `-12`, `1.5e3`.
@@ -9,7 +9,7 @@ enum JSONValue: Equatable, Sendable {
     case array([JSONValue])
     case object([(key: String, value: JSONValue)])
 
-    static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
@@ -23,13 +23,13 @@ enum JSONValue: Equatable, Sendable {
     }
 
     /// The value of `key` in an object.
-    subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
 
     /// What this value is, for error messages.
-    var kindName: String {
+    public var kindName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -45,7 +45,7 @@ enum JSONValue: Equatable, Sendable {
 
 extension JSONValue {
     /// The JSON text: indented by two spaces per level when `pretty`, else on one line.
-    func serialized(pretty: Bool = true) -> String {
+    public func serialized(pretty: Bool = true) -> String {
         var out = ""
         write(into: &out, pretty: pretty, indent: 0)
         return out
@@ -109,15 +109,15 @@ extension JSONValue {
 // MARK: Parsing
 
 /// Why a JSON text does not parse, with the byte offset.
-struct JSONParseError: Error, CustomStringConvertible {
+public struct JSONParseError: Error, CustomStringConvertible {
     let offset: Int
     let reason: String
-    var description: String { "invalid JSON at byte \(offset): \(reason)" }
+    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
 extension JSONValue {
     /// Parses one JSON value (RFC 8259), surrounded by optional whitespace.
-    static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: Array(text.utf8))
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)

@@ -1,4 +1,4 @@
-import CProtobufC
+public import CProtobufC
 import Foundation
 
 /// JSON → protobuf bytes for any message, driven by its protobuf-c descriptor.
@@ -11,8 +11,8 @@ import Foundation
 /// (case-insensitive, with or without the enum's prefix) or number; 64-bit integers as
 /// numbers or strings; bytes as base64; maps as objects; repeated fields as arrays;
 /// `null` for a field's default. An unknown field is an error naming it.
-enum ProtoJSONEncoder {
-    static func encode(_ json: JSONValue, as descriptor: DescriptorRegistry.MessageDescriptor) throws(CLIError) -> [UInt8] {
+public enum ProtoJSONEncoder {
+    public static func encode(_ json: JSONValue, as descriptor: DescriptorRegistry.MessageDescriptor) throws(ProtoJSONError) -> [UInt8] {
         let memory = CMemory()
         let message = try build(json, as: descriptor, path: "", memory: memory)
         let cMessage = UnsafeRawPointer(message).assumingMemoryBound(to: ProtobufCMessage.self)
@@ -30,10 +30,10 @@ enum ProtoJSONEncoder {
         as descriptor: DescriptorRegistry.MessageDescriptor,
         path: String,
         memory: CMemory
-    ) throws(CLIError) -> UnsafeMutableRawPointer {
+    ) throws(ProtoJSONError) -> UnsafeMutableRawPointer {
         let typeName = String(cString: descriptor.pointee.name)
         guard case .object(let members) = json else {
-            throw CLIError("\(label(path)): expected an object for \(typeName), got \(json.kindName)")
+            throw ProtoJSONError("\(label(path)): expected an object for \(typeName), got \(json.kindName)")
         }
         let message = memory.allocate(byteCount: descriptor.pointee.sizeof_message)
         protobuf_c_message_init(descriptor, message)
@@ -43,7 +43,7 @@ enum ProtoJSONEncoder {
         for member in members {
             guard let field = fields.first(where: { $0.protoName == member.key || FieldNames.lowerCamelCase($0.protoName) == member.key }) else {
                 let known = fields.map(\.protoName).joined(separator: ", ")
-                throw CLIError("unknown field \"\(join(path, member.key))\" in \(typeName) (fields: \(known.isEmpty ? "none" : known))")
+                throw ProtoJSONError("unknown field \"\(join(path, member.key))\" in \(typeName) (fields: \(known.isEmpty ? "none" : known))")
             }
             let fieldPath = join(path, field.protoName)
             if case .null = member.value { continue }
@@ -54,7 +54,7 @@ enum ProtoJSONEncoder {
             try setValue(field, member.value, at: message + Int(field.offset), path: fieldPath, memory: memory)
             if field.isOneofMember {
                 if let other = setOneofs[field.quantifier_offset], other != field.protoName {
-                    throw CLIError("\(fieldPath): only one of \(other) and \(field.protoName) may be set (a oneof)")
+                    throw ProtoJSONError("\(fieldPath): only one of \(other) and \(field.protoName) may be set (a oneof)")
                 }
                 setOneofs[field.quantifier_offset] = field.protoName
                 message.storeBytes(of: field.id, toByteOffset: Int(field.quantifier_offset), as: UInt32.self)
@@ -72,13 +72,13 @@ enum ProtoJSONEncoder {
         in message: UnsafeMutableRawPointer,
         path: String,
         memory: CMemory
-    ) throws(CLIError) {
+    ) throws(ProtoJSONError) {
         let elementSize = elementSize(of: field.type)
         var count = 0
         var array: UnsafeMutableRawPointer?
         if let entry = field.messageDescriptor, DescriptorRegistry.isMapEntry(entry) {
             guard case .object(let members) = value else {
-                throw CLIError("\(path): expected an object (a map), got \(value.kindName)")
+                throw ProtoJSONError("\(path): expected an object (a map), got \(value.kindName)")
             }
             count = members.count
             let elements = memory.allocate(byteCount: count * elementSize)
@@ -97,12 +97,12 @@ enum ProtoJSONEncoder {
             array = elements
         } else {
             guard case .array(let items) = value else {
-                throw CLIError("\(path): expected an array, got \(value.kindName)")
+                throw ProtoJSONError("\(path): expected an array, got \(value.kindName)")
             }
             count = items.count
             let elements = memory.allocate(byteCount: count * elementSize)
             for (index, item) in items.enumerated() {
-                if case .null = item { throw CLIError("\(path)[\(index)]: null is not allowed in a repeated field") }
+                if case .null = item { throw ProtoJSONError("\(path)[\(index)]: null is not allowed in a repeated field") }
                 try setValue(field, item, at: elements + index * elementSize, path: "\(path)[\(index)]", memory: memory)
             }
             array = elements
@@ -113,11 +113,11 @@ enum ProtoJSONEncoder {
     }
 
     /// A map key (always a string in JSON) as the JSON value its key type reads.
-    private static func mapKey(_ key: String, type: ProtobufCType, path: String) throws(CLIError) -> JSONValue {
+    private static func mapKey(_ key: String, type: ProtobufCType, path: String) throws(ProtoJSONError) -> JSONValue {
         switch type {
         case PROTOBUF_C_TYPE_STRING: return .string(key)
         case PROTOBUF_C_TYPE_BOOL:
-            guard key == "true" || key == "false" else { throw CLIError("\(path): a bool map key is true or false") }
+            guard key == "true" || key == "false" else { throw ProtoJSONError("\(path): a bool map key is true or false") }
             return .bool(key == "true")
         default: return .string(key)  // integer keys: parsed from the string below
         }
@@ -147,7 +147,7 @@ enum ProtoJSONEncoder {
         at pointer: UnsafeMutableRawPointer,
         path: String,
         memory: CMemory
-    ) throws(CLIError) {
+    ) throws(ProtoJSONError) {
         switch field.type {
         case PROTOBUF_C_TYPE_INT32, PROTOBUF_C_TYPE_SINT32, PROTOBUF_C_TYPE_SFIXED32:
             pointer.storeBytes(of: try integer(value, Int32.self, path: path), as: Int32.self)
@@ -162,35 +162,35 @@ enum ProtoJSONEncoder {
         case PROTOBUF_C_TYPE_DOUBLE:
             pointer.storeBytes(of: try floatingPoint(value, path: path), as: Double.self)
         case PROTOBUF_C_TYPE_BOOL:
-            guard case .bool(let flag) = value else { throw CLIError("\(path): expected true or false, got \(value.kindName)") }
+            guard case .bool(let flag) = value else { throw ProtoJSONError("\(path): expected true or false, got \(value.kindName)") }
             pointer.storeBytes(of: flag ? 1 : 0, as: Int32.self)  // protobuf_c_boolean
         case PROTOBUF_C_TYPE_ENUM:
             pointer.storeBytes(of: try enumNumber(value, field.enumDescriptor, path: path), as: Int32.self)
         case PROTOBUF_C_TYPE_STRING:
-            guard case .string(let text) = value else { throw CLIError("\(path): expected a string, got \(value.kindName)") }
+            guard case .string(let text) = value else { throw ProtoJSONError("\(path): expected a string, got \(value.kindName)") }
             pointer.storeBytes(of: memory.cString(text), as: UnsafeMutablePointer<CChar>.self)
         case PROTOBUF_C_TYPE_BYTES:
             guard case .string(let text) = value, let data = base64Decode(text) else {
-                throw CLIError("\(path): expected base64 text for bytes")
+                throw ProtoJSONError("\(path): expected base64 text for bytes")
             }
             pointer.storeBytes(of: ProtobufCBinaryData(len: data.count, data: memory.bytes(data)), as: ProtobufCBinaryData.self)
         case PROTOBUF_C_TYPE_MESSAGE:
-            guard let nested = field.messageDescriptor else { throw CLIError("\(path): the field has no message descriptor") }
+            guard let nested = field.messageDescriptor else { throw ProtoJSONError("\(path): the field has no message descriptor") }
             let child = try build(value, as: nested, path: path, memory: memory)
             pointer.storeBytes(of: child, as: UnsafeMutableRawPointer.self)
         default:
-            throw CLIError("\(path): unsupported field type")
+            throw ProtoJSONError("\(path): unsupported field type")
         }
     }
 
     // MARK: Scalars
 
-    private static func integer<T: FixedWidthInteger>(_ value: JSONValue, _: T.Type, path: String) throws(CLIError) -> T {
+    private static func integer<T: FixedWidthInteger>(_ value: JSONValue, _: T.Type, path: String) throws(ProtoJSONError) -> T {
         let text: String
         switch value {
         case .number(let number): text = number
         case .string(let string): text = string.trimmingCharacters(in: .whitespaces)
-        default: throw CLIError("\(path): expected an integer, got \(value.kindName)")
+        default: throw ProtoJSONError("\(path): expected an integer, got \(value.kindName)")
         }
         if let exact = T(text) { return exact }
         // 1e3, 5.0: allowed when integral and in range.
@@ -198,10 +198,10 @@ enum ProtoJSONEncoder {
            let converted = T(exactly: double) {
             return converted
         }
-        throw CLIError("\(path): \(text) is not \(T.isSigned ? "an" : "a non-negative") integer that fits in \(T.bitWidth) bits")
+        throw ProtoJSONError("\(path): \(text) is not \(T.isSigned ? "an" : "a non-negative") integer that fits in \(T.bitWidth) bits")
     }
 
-    private static func floatingPoint(_ value: JSONValue, path: String) throws(CLIError) -> Double {
+    private static func floatingPoint(_ value: JSONValue, path: String) throws(ProtoJSONError) -> Double {
         switch value {
         case .number(let text):
             if let double = Double(text) { return double }
@@ -214,20 +214,20 @@ enum ProtoJSONEncoder {
             }
         default: break
         }
-        throw CLIError("\(path): expected a number, got \(value.kindName)")
+        throw ProtoJSONError("\(path): expected a number, got \(value.kindName)")
     }
 
     private static func enumNumber(
         _ value: JSONValue,
         _ descriptor: UnsafePointer<ProtobufCEnumDescriptor>?,
         path: String
-    ) throws(CLIError) -> Int32 {
-        guard let descriptor else { throw CLIError("\(path): the enum has no descriptor") }
+    ) throws(ProtoJSONError) -> Int32 {
+        guard let descriptor else { throw ProtoJSONError("\(path): the enum has no descriptor") }
         let values = UnsafeBufferPointer(start: descriptor.pointee.values, count: Int(descriptor.pointee.n_values))
         let enumName = String(cString: descriptor.pointee.name)
         switch value {
         case .number(let text):
-            guard let number = Int32(text) else { throw CLIError("\(path): \(text) is not an enum number") }
+            guard let number = Int32(text) else { throw ProtoJSONError("\(path): \(text) is not an enum number") }
             return number
         case .string(let text):
             if let number = Int32(text) { return number }
@@ -238,9 +238,9 @@ enum ProtoJSONEncoder {
                 if name == wanted || name == prefix + wanted { return candidate.value }
             }
             let names = values.map { String(cString: $0.name) }.joined(separator: ", ")
-            throw CLIError("\(path): \(quoted(text)) is not a value of \(enumName) (values: \(names))")
+            throw ProtoJSONError("\(path): \(quoted(text)) is not a value of \(enumName) (values: \(names))")
         default:
-            throw CLIError("\(path): expected an enum name or number for \(enumName), got \(value.kindName)")
+            throw ProtoJSONError("\(path): expected an enum name or number for \(enumName), got \(value.kindName)")
         }
     }
 
@@ -268,10 +268,10 @@ enum ProtoJSONEncoder {
 }
 
 /// Enum value names.
-enum EnumNames {
+public enum EnumNames {
     /// The prefix every value of an enum shares by convention: `TENANT_STATUS_` for
     /// `TenantStatus`; empty when the values do not all have it.
-    static func prefix(of descriptor: UnsafePointer<ProtobufCEnumDescriptor>) -> String {
+    public static func prefix(of descriptor: UnsafePointer<ProtobufCEnumDescriptor>) -> String {
         let shortName = String(cString: descriptor.pointee.short_name)
         var prefix = ""
         for (index, character) in shortName.enumerated() {
@@ -284,13 +284,13 @@ enum EnumNames {
     }
 
     /// `TENANT_STATUS_ACTIVE` → `active`: the value name without the enum's prefix, lowercased.
-    static func shortName(_ name: String, in descriptor: UnsafePointer<ProtobufCEnumDescriptor>) -> String {
+    public static func shortName(_ name: String, in descriptor: UnsafePointer<ProtobufCEnumDescriptor>) -> String {
         let prefix = prefix(of: descriptor)
         return String(name.dropFirst(name.hasPrefix(prefix) ? prefix.count : 0)).lowercased()
     }
 
     /// The name of a value of the enum, or `nil` for a number it does not define.
-    static func name(of number: Int32, in descriptor: UnsafePointer<ProtobufCEnumDescriptor>) -> String? {
+    public static func name(of number: Int32, in descriptor: UnsafePointer<ProtobufCEnumDescriptor>) -> String? {
         protobuf_c_enum_descriptor_get_value(descriptor, number).map { String(cString: $0.pointee.name) }
     }
 }

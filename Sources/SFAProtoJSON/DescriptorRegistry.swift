@@ -1,12 +1,12 @@
-import CProtobufC
+public import CProtobufC
 import CSFAProto
 
 /// The protobuf-c descriptors compiled into this binary (`sfa_registry_*`),
 /// looked up by full protobuf name. The registry arrays are immutable C data.
-enum DescriptorRegistry {
-    typealias MessageDescriptor = UnsafePointer<ProtobufCMessageDescriptor>
-    typealias EnumDescriptor = UnsafePointer<ProtobufCEnumDescriptor>
-    typealias ServiceDescriptor = UnsafePointer<ProtobufCServiceDescriptor>
+public enum DescriptorRegistry {
+    public typealias MessageDescriptor = UnsafePointer<ProtobufCMessageDescriptor>
+    public typealias EnumDescriptor = UnsafePointer<ProtobufCEnumDescriptor>
+    public typealias ServiceDescriptor = UnsafePointer<ProtobufCServiceDescriptor>
 
     private static let messagePositions: [String: Int] = Dictionary(
         (0..<Int(sfa_registry_message_count)).map {
@@ -30,24 +30,24 @@ enum DescriptorRegistry {
     )
 
     /// Every message name, sorted.
-    static var messageNames: [String] { messagePositions.keys.sorted() }
+    public static var messageNames: [String] { messagePositions.keys.sorted() }
     /// Every enum name, sorted.
-    static var enumNames: [String] { enumPositions.keys.sorted() }
+    public static var enumNames: [String] { enumPositions.keys.sorted() }
     /// Every service name, sorted.
-    static var serviceNames: [String] { servicePositions.keys.sorted() }
+    public static var serviceNames: [String] { servicePositions.keys.sorted() }
 
     /// A message by full name; `sfa.v1.` may be left off.
-    static func message(named name: String) -> MessageDescriptor? {
+    public static func message(named name: String) -> MessageDescriptor? {
         position(of: name, in: messagePositions).map { sfa_registry_messages[$0].descriptor }
     }
 
     /// An enum by full name; `sfa.v1.` may be left off.
-    static func enumeration(named name: String) -> EnumDescriptor? {
+    public static func enumeration(named name: String) -> EnumDescriptor? {
         position(of: name, in: enumPositions).map { sfa_registry_enums[$0].descriptor }
     }
 
     /// A service by full name; `sfa.v1.` may be left off.
-    static func service(named name: String) -> ServiceDescriptor? {
+    public static func service(named name: String) -> ServiceDescriptor? {
         position(of: name, in: servicePositions).map { sfa_registry_services[$0].descriptor }
     }
 
@@ -58,7 +58,7 @@ enum DescriptorRegistry {
 
     /// Whether a message is the entry type protoc generates for a `map<K, V>` field:
     /// nested, named `…Entry`, with exactly the fields `key` = 1 and `value` = 2.
-    static func isMapEntry(_ descriptor: MessageDescriptor) -> Bool {
+    public static func isMapEntry(_ descriptor: MessageDescriptor) -> Bool {
         let message = descriptor.pointee
         guard message.n_fields == 2,
               String(cString: message.short_name).hasSuffix("Entry"),
@@ -77,26 +77,26 @@ enum DescriptorRegistry {
 
 extension ProtobufCFieldDescriptor {
     /// The field name as in the .proto file.
-    var protoName: String { String(cString: name) }
+    public var protoName: String { String(cString: name) }
 
-    var isRepeated: Bool { label == PROTOBUF_C_LABEL_REPEATED }
+    public var isRepeated: Bool { label == PROTOBUF_C_LABEL_REPEATED }
 
-    var isOneofMember: Bool { flags & UInt32(PROTOBUF_C_FIELD_FLAG_ONEOF.rawValue) != 0 }
+    public var isOneofMember: Bool { flags & UInt32(PROTOBUF_C_FIELD_FLAG_ONEOF.rawValue) != 0 }
 
     /// The descriptor of a message field's type.
-    var messageDescriptor: UnsafePointer<ProtobufCMessageDescriptor>? {
+    public var messageDescriptor: UnsafePointer<ProtobufCMessageDescriptor>? {
         guard type == PROTOBUF_C_TYPE_MESSAGE, let descriptor else { return nil }
         return descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
     }
 
     /// The descriptor of an enum field's type.
-    var enumDescriptor: UnsafePointer<ProtobufCEnumDescriptor>? {
+    public var enumDescriptor: UnsafePointer<ProtobufCEnumDescriptor>? {
         guard type == PROTOBUF_C_TYPE_ENUM, let descriptor else { return nil }
         return descriptor.assumingMemoryBound(to: ProtobufCEnumDescriptor.self)
     }
 
     /// The proto type as written in a .proto file: `int64`, `string`, `sfa.v1.Lead`, …
-    var typeDisplayName: String {
+    public var typeDisplayName: String {
         if let message = messageDescriptor { return String(cString: message.pointee.name) }
         if let enumeration = enumDescriptor { return String(cString: enumeration.pointee.name) }
         return ProtobufCType.displayName(type)
@@ -105,7 +105,7 @@ extension ProtobufCFieldDescriptor {
 
 extension ProtobufCType {
     /// The .proto keyword of a scalar type.
-    static func displayName(_ type: ProtobufCType) -> String {
+    public static func displayName(_ type: ProtobufCType) -> String {
         switch type {
         case PROTOBUF_C_TYPE_INT32: "int32"
         case PROTOBUF_C_TYPE_SINT32: "sint32"
@@ -130,9 +130,9 @@ extension ProtobufCType {
 }
 
 /// Field names as the JSON mapping writes them.
-enum FieldNames {
+public enum FieldNames {
     /// `owner_user_id` → `ownerUserId` (the proto3 JSON name).
-    static func lowerCamelCase(_ name: String) -> String {
+    public static func lowerCamelCase(_ name: String) -> String {
         var result = ""
         var upperNext = false
         for character in name {

@@ -7,21 +7,26 @@ import Foundation
 /// Follows the proto3 JSON mapping, with the field names as in the .proto: fields at
 /// their default are left out (unless `includeDefaults`), 64-bit integers are strings,
 /// enums are value names, bytes are base64, maps are objects.
-enum ProtoJSONDecoder {
+public enum ProtoJSONDecoder {
     /// How values are written.
-    struct Style {
+    public struct Style: Sendable {
         /// Write fields at their default too (unset messages as `null`).
-        var includeDefaults = false
+        public var includeDefaults = false
         /// Enum values without their prefix, in lowercase (`active` for
         /// `TENANT_STATUS_ACTIVE`), for tables rather than machines.
-        var shortEnumNames = false
+        public var shortEnumNames = false
+
+        public init(includeDefaults: Bool = false, shortEnumNames: Bool = false) {
+            self.includeDefaults = includeDefaults
+            self.shortEnumNames = shortEnumNames
+        }
     }
 
-    static func decode(
+    public static func decode(
         _ bytes: [UInt8],
         as descriptor: DescriptorRegistry.MessageDescriptor,
         style: Style = Style()
-    ) throws(CLIError) -> JSONValue {
+    ) throws(ProtoJSONError) -> JSONValue {
         let unpacked: UnsafeMutablePointer<ProtobufCMessage>? = bytes.withUnsafeBufferPointer { buffer in
             var byte: UInt8 = 0
             return withUnsafePointer(to: &byte) { empty in
@@ -29,7 +34,7 @@ enum ProtoJSONDecoder {
             }
         }
         guard let unpacked else {
-            throw CLIError("the reply is not a valid \(String(cString: descriptor.pointee.name)) (\(bytes.count) bytes)")
+            throw ProtoJSONError("the bytes are not a valid \(String(cString: descriptor.pointee.name)) (\(bytes.count) bytes)")
         }
         defer { protobuf_c_message_free_unpacked(unpacked, nil) }
         return object(UnsafeRawPointer(unpacked), descriptor, style: style)

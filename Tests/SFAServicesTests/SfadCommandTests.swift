@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// `sfad` as operators start it: its version, its config file, its admin address, and
+/// a first start whose standard output is not a terminal.
+@Suite struct SfadCommandTests {
+    /// sfad's exit status and everything it printed.
+    private func sfad(_ script: String) async throws -> (status: Int32, output: String) {
+        let result = try await runShell(script)
+        return (result.status, result.output + result.error)
+    }
+
+    private func temporaryDirectory() throws -> String {
+        let directory = NSTemporaryDirectory() + "sfa-sfad-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func versionIsPrinted() async throws {
+        let (status, output) = try await sfad("SFAD --version")
+        #expect(status == 0)
+        #expect(output.split(separator: ".").count == 3, "not a version: \(output)")
+    }
+
+    @Test func anUnknownConfigKeyStopsTheStartNamingTheKey() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data(#"{"port": 0, "maximumConnection": 10}"#.utf8).write(to: URL(fileURLWithPath: directory + "/sfad.json"))
+        let (status, output) = try await sfad("SFAD --config '\(directory)/sfad.json' --data-dir '\(directory)/data'")
+        #expect(status != 0)
+        #expect(output.contains("unknown key maximumConnection"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/data/control.sqlite"), "it started anyway")
+    }
+
+    @Test func aPublicAdminAddressIsRefusedUnlessAllowed() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (status, output) = try await sfad("SFAD --port 0 --admin-address 0.0.0.0:0 --data-dir '\(directory)/data'")
+        #expect(status != 0)
+        #expect(output.contains("--admin-public"))
+    }
+
+    @Test func aFirstStartWithStandardOutputClosedWritesTheOperatorKeyToAPrivateFile() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Standard output closed (`>&-`), standard error to a file; stopped by SIGTERM
+        // once the key file and the listener exist.
+        let data = directory + "/data"
+        let (status, log) = try await sfad(
+            """
+            SFAD --port 0 --data-dir '\(data)' --log-level trace >&- 2>'\(directory)/err' & pid=$!
+            for i in $(seq 1 1500); do grep -q listening '\(directory)/err' 2>/dev/null && break; sleep 0.02; done
+            kill -TERM $pid; wait $pid; status=$?; cat '\(directory)/err'; exit $status
+            """
+        )
+        #expect(status == 0, "sfad failed: \(log)")
+        let keyFile = data + "/operator-key.txt"
+        let attributes = try FileManager.default.attributesOfItem(atPath: keyFile)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let key = try #require(try String(contentsOfFile: keyFile, encoding: .utf8).split(separator: "\n").first { $0.hasPrefix("sfa_key_") })
+        #expect(!log.contains(key), "the key reached the log")
+        #expect(log.contains("operator API key written"))
+    }
+
+    @Test func systemdHearsReadyOnceSfadListensAndStoppingWhenItDrains() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // python3 plays systemd: a datagram socket in NOTIFY_SOCKET, then SIGTERM once READY came.
+        let (status, output) = try await sfad(
+            """
+            python3 - <<'PY'
+            import os, signal, socket, subprocess
+            path = "\(directory)/notify"
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            server.bind(path)
+            server.settimeout(30)
+            sfad = subprocess.Popen(["\(builtExecutable("sfad"))", "--port", "0", "--data-dir", "\(directory)/data"],
+                                    env={**os.environ, "NOTIFY_SOCKET": path}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            print(server.recv(256).decode().replace("\\n", " "))
+            sfad.send_signal(signal.SIGTERM)
+            print(server.recv(256).decode().replace("\\n", " "))
+            print("exit", sfad.wait(timeout=30))
+            PY
+            """
+        )
+        #expect(status == 0, "\(output)")
+        let lines = output.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("READY=1") == true, "\(output)")
+        #expect(lines.dropFirst().first?.hasPrefix("STOPPING=1") == true, "\(output)")
+        #expect(lines.last == "exit 0", "\(output)")
+    }
+}

@@ -29,7 +29,7 @@ typedef struct { const char *symbol; const ProtobufCServiceDescriptor *descripto
 extern const SFAMessageEntry *const sfa_registry_messages;
 extern const SFAEnumEntry *const sfa_registry_enums;
 extern const SFAServiceEntry *const sfa_registry_services;
-static const unsigned sfa_registry_message_count = 229;
+static const unsigned sfa_registry_message_count = 230;
 static const unsigned sfa_registry_enum_count = 41;
 static const unsigned sfa_registry_service_count = 16;
 
@@ -227,6 +227,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__restore_tenant_request_
 static inline const ProtobufCMessageDescriptor *sfa__v1__restore_tenant_response__descriptor_ref(void) { return &sfa__v1__restore_tenant_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__resume_tenant_request__descriptor_ref(void) { return &sfa__v1__resume_tenant_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__return_daily_report_request__descriptor_ref(void) { return &sfa__v1__return_daily_report_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__revise_proposal_request__descriptor_ref(void) { return &sfa__v1__revise_proposal_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__revise_quote_request__descriptor_ref(void) { return &sfa__v1__revise_quote_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__revoke_api_key_request__descriptor_ref(void) { return &sfa__v1__revoke_api_key_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__service_info__descriptor_ref(void) { return &sfa__v1__service_info__descriptor; }

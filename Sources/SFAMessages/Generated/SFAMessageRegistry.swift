@@ -181,6 +181,7 @@ public enum SFAMessageRegistry {
         AcceptProposalRequest.self,
         RejectProposalRequest.self,
         WithdrawProposalRequest.self,
+        ReviseProposalRequest.self,
         QuoteLine.self,
         QuoteTaxLine.self,
         Quote.self,

@@ -67,27 +67,25 @@ public struct Proposal: ProtoMessage {
 
     public var version: Int64 = 0
 
-    /// Required on create; immutable
+    /// Required on create (an opportunity the caller may read); immutable
     public var opportunityId: String = ""
 
     /// Server-set from the opportunity
     public var accountId: String = ""
 
+    /// Required, at most 200 characters
     public var title: String = ""
 
+    /// At most 10,000 characters
     public var summary: String = ""
 
-    /// Where the document lives (https://, s3://, ...); not fetched by the server
-    public var documentUri: String = ""
-
-    /// Lowercase hex, 64 characters
-    public var documentSha256: String = ""
-
+    /// In the opportunity's currency, >= 0
     public var proposedValue: Money? = nil
 
-    /// When the customer expects it / decides
+    /// When the customer expects it / decides, YYYY-MM-DD
     public var dueDate: String = ""
 
+    /// Server-managed through the transition methods
     public var status: ProposalStatus = ProposalStatus()
 
     public var submitTimeMs: Int64 = 0
@@ -100,6 +98,7 @@ public struct Proposal: ProtoMessage {
     /// Acceptance note, rejection or withdrawal reason
     public var decisionNote: String = ""
 
+    /// On create: empty = the caller
     public var ownerUserId: String = ""
 
     public var createdByUserId: String = ""
@@ -107,6 +106,27 @@ public struct Proposal: ProtoMessage {
     public var createTimeMs: Int64 = 0
 
     public var updateTimeMs: Int64 = 0
+
+    /// The recipient: a live contact of the account
+    public var recipientContactId: String = ""
+
+    /// The quote it includes: a live revision of a quote of the same opportunity
+    public var quoteId: String = ""
+
+    /// Required before submit; the server never fetches it
+    public var document: DocumentReference? = nil
+
+    /// Server-set: 1, then +1 per ReviseProposal
+    public var revision: Int32 = 0
+
+    /// Server-set by ReviseProposal
+    public var previousRevisionProposalId: String = ""
+
+    /// Server-set by ReviseProposal; a superseded proposal is read-only
+    public var supersededByProposalId: String = ""
+
+    /// Server-set from the owner
+    public var teamId: String = ""
 
     /// A message with every field at its default.
     public init() {}
@@ -119,8 +139,6 @@ public struct Proposal: ProtoMessage {
         accountId: String = "",
         title: String = "",
         summary: String = "",
-        documentUri: String = "",
-        documentSha256: String = "",
         proposedValue: Money? = nil,
         dueDate: String = "",
         status: ProposalStatus = ProposalStatus(),
@@ -131,7 +149,14 @@ public struct Proposal: ProtoMessage {
         ownerUserId: String = "",
         createdByUserId: String = "",
         createTimeMs: Int64 = 0,
-        updateTimeMs: Int64 = 0
+        updateTimeMs: Int64 = 0,
+        recipientContactId: String = "",
+        quoteId: String = "",
+        document: DocumentReference? = nil,
+        revision: Int32 = 0,
+        previousRevisionProposalId: String = "",
+        supersededByProposalId: String = "",
+        teamId: String = ""
     ) {
         self.id = id
         self.version = version
@@ -139,8 +164,6 @@ public struct Proposal: ProtoMessage {
         self.accountId = accountId
         self.title = title
         self.summary = summary
-        self.documentUri = documentUri
-        self.documentSha256 = documentSha256
         self.proposedValue = proposedValue
         self.dueDate = dueDate
         self.status = status
@@ -152,6 +175,13 @@ public struct Proposal: ProtoMessage {
         self.createdByUserId = createdByUserId
         self.createTimeMs = createTimeMs
         self.updateTimeMs = updateTimeMs
+        self.recipientContactId = recipientContactId
+        self.quoteId = quoteId
+        self.document = document
+        self.revision = revision
+        self.previousRevisionProposalId = previousRevisionProposalId
+        self.supersededByProposalId = supersededByProposalId
+        self.teamId = teamId
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__Proposal>) {
@@ -161,8 +191,6 @@ public struct Proposal: ProtoMessage {
         self.accountId = ProtoDecoding.string(c.pointee.account_id)
         self.title = ProtoDecoding.string(c.pointee.title)
         self.summary = ProtoDecoding.string(c.pointee.summary)
-        self.documentUri = ProtoDecoding.string(c.pointee.document_uri)
-        self.documentSha256 = ProtoDecoding.string(c.pointee.document_sha256)
         self.proposedValue = c.pointee.proposed_value.map { Money(cMessage: $0) }
         self.dueDate = ProtoDecoding.string(c.pointee.due_date)
         self.status = ProposalStatus(rawValue: .init(truncatingIfNeeded: c.pointee.status.rawValue))
@@ -174,6 +202,13 @@ public struct Proposal: ProtoMessage {
         self.createdByUserId = ProtoDecoding.string(c.pointee.created_by_user_id)
         self.createTimeMs = c.pointee.create_time_ms
         self.updateTimeMs = c.pointee.update_time_ms
+        self.recipientContactId = ProtoDecoding.string(c.pointee.recipient_contact_id)
+        self.quoteId = ProtoDecoding.string(c.pointee.quote_id)
+        self.document = c.pointee.document.map { DocumentReference(cMessage: $0) }
+        self.revision = c.pointee.revision
+        self.previousRevisionProposalId = ProtoDecoding.string(c.pointee.previous_revision_proposal_id)
+        self.supersededByProposalId = ProtoDecoding.string(c.pointee.superseded_by_proposal_id)
+        self.teamId = ProtoDecoding.string(c.pointee.team_id)
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__Proposal>, arena: inout ProtoArena) {
@@ -183,8 +218,6 @@ public struct Proposal: ProtoMessage {
         if !self.accountId.isEmpty { c.pointee.account_id = arena.cString(self.accountId) }
         if !self.title.isEmpty { c.pointee.title = arena.cString(self.title) }
         if !self.summary.isEmpty { c.pointee.summary = arena.cString(self.summary) }
-        if !self.documentUri.isEmpty { c.pointee.document_uri = arena.cString(self.documentUri) }
-        if !self.documentSha256.isEmpty { c.pointee.document_sha256 = arena.cString(self.documentSha256) }
         if let value = self.proposedValue { c.pointee.proposed_value = arena.message(value) }
         if !self.dueDate.isEmpty { c.pointee.due_date = arena.cString(self.dueDate) }
         c.pointee.status = Sfa__V1__ProposalStatus(rawValue: .init(truncatingIfNeeded: self.status.rawValue))
@@ -196,10 +229,17 @@ public struct Proposal: ProtoMessage {
         if !self.createdByUserId.isEmpty { c.pointee.created_by_user_id = arena.cString(self.createdByUserId) }
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
+        if !self.recipientContactId.isEmpty { c.pointee.recipient_contact_id = arena.cString(self.recipientContactId) }
+        if !self.quoteId.isEmpty { c.pointee.quote_id = arena.cString(self.quoteId) }
+        if let value = self.document { c.pointee.document = arena.message(value) }
+        c.pointee.revision = self.revision
+        if !self.previousRevisionProposalId.isEmpty { c.pointee.previous_revision_proposal_id = arena.cString(self.previousRevisionProposalId) }
+        if !self.supersededByProposalId.isEmpty { c.pointee.superseded_by_proposal_id = arena.cString(self.supersededByProposalId) }
+        if !self.teamId.isEmpty { c.pointee.team_id = arena.cString(self.teamId) }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "opportunity_id", "account_id", "title", "summary", "document_uri", "document_sha256", "proposed_value", "due_date", "status", "submit_time_ms", "review_start_time_ms", "decision_time_ms", "decision_note", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms"]
+    public static let fieldNames: Set<String> = ["id", "version", "opportunity_id", "account_id", "title", "summary", "proposed_value", "due_date", "status", "submit_time_ms", "review_start_time_ms", "decision_time_ms", "decision_note", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms", "recipient_contact_id", "quote_id", "document", "revision", "previous_revision_proposal_id", "superseded_by_proposal_id", "team_id"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -212,8 +252,6 @@ public struct Proposal: ProtoMessage {
             case "account_id": self.accountId = other.accountId
             case "title": self.title = other.title
             case "summary": self.summary = other.summary
-            case "document_uri": self.documentUri = other.documentUri
-            case "document_sha256": self.documentSha256 = other.documentSha256
             case "proposed_value": self.proposedValue = other.proposedValue
             case "due_date": self.dueDate = other.dueDate
             case "status": self.status = other.status
@@ -225,6 +263,13 @@ public struct Proposal: ProtoMessage {
             case "created_by_user_id": self.createdByUserId = other.createdByUserId
             case "create_time_ms": self.createTimeMs = other.createTimeMs
             case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            case "recipient_contact_id": self.recipientContactId = other.recipientContactId
+            case "quote_id": self.quoteId = other.quoteId
+            case "document": self.document = other.document
+            case "revision": self.revision = other.revision
+            case "previous_revision_proposal_id": self.previousRevisionProposalId = other.previousRevisionProposalId
+            case "superseded_by_proposal_id": self.supersededByProposalId = other.supersededByProposalId
+            case "team_id": self.teamId = other.teamId
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -311,7 +356,8 @@ public struct GetProposalRequest: ProtoMessage {
     }
 }
 
-/// Content fields are editable in DRAFT only.
+/// DRAFT only. Mask fields: title, summary, recipient_contact_id, quote_id,
+/// proposed_value, due_date, document.
 public struct UpdateProposalRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__UpdateProposalRequest
     public static var protoName: String { "sfa.v1.UpdateProposalRequest" }
@@ -371,10 +417,11 @@ public struct ListProposalsRequest: ProtoMessage {
 
     public var pageToken: String = ""
 
-    /// Default "update_time_ms desc"
+    /// "" or "create_time_ms" (oldest first), "create_time_ms desc",
+    /// "due_date [asc|desc]"
     public var orderBy: String = ""
 
-    /// Text search over title and summary
+    /// Text search over the title
     public var query: String = ""
 
     public var opportunityId: String = ""
@@ -520,7 +567,8 @@ public struct ListProposalsResponse: ProtoMessage {
     }
 }
 
-/// DRAFT -> SUBMITTED.
+/// DRAFT -> SUBMITTED; needs the document. With document triggers on, the
+/// open deal moves forward to the "proposal submitted" stage.
 public struct SubmitProposalRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__SubmitProposalRequest
     public static var protoName: String { "sfa.v1.SubmitProposalRequest" }
@@ -775,6 +823,56 @@ public struct WithdrawProposalRequest: ProtoMessage {
             case "id": self.id = other.id
             case "version": self.version = other.version
             case "reason": self.reason = other.reason
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Creates the next revision as a DRAFT copy linked to this one, which becomes
+/// superseded (read-only; withdrawn if it was still with the customer). Allowed
+/// from SUBMITTED, UNDER_REVIEW, REJECTED and WITHDRAWN. Returns the new revision.
+public struct ReviseProposalRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ReviseProposalRequest
+    public static var protoName: String { "sfa.v1.ReviseProposalRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__revise_proposal_request__descriptor_ref() }
+
+    public var id: String = ""
+
+    public var version: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        id: String = "",
+        version: Int64 = 0
+    ) {
+        self.id = id
+        self.version = version
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ReviseProposalRequest>) {
+        self.id = ProtoDecoding.string(c.pointee.id)
+        self.version = c.pointee.version
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ReviseProposalRequest>, arena: inout ProtoArena) {
+        if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+        c.pointee.version = self.version
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

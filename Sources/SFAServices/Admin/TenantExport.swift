@@ -27,7 +27,7 @@ enum TenantExport {
             Table(name: Team.table, column: "data", type: Team.self),
             Table(name: Pipeline.table, column: "data", type: Pipeline.self),
         ]
-        + ([Account.self, Contact.self, Lead.self, Opportunity.self, Quote.self] as [any OwnedRecord.Type]).map {
+        + ([Account.self, Contact.self, Lead.self, Opportunity.self, Quote.self, Proposal.self] as [any OwnedRecord.Type]).map {
             Table(name: $0.table, column: "data", type: $0)
         }
         + [

@@ -371,6 +371,7 @@ public enum PermissionTable {
         g[ProposalServiceMethods.acceptProposal.fullName] = [.admin: .all, .manager: .team, .rep: .own]
         g[ProposalServiceMethods.rejectProposal.fullName] = [.admin: .all, .manager: .team, .rep: .own]
         g[ProposalServiceMethods.withdrawProposal.fullName] = [.admin: .all, .manager: .team, .rep: .own]
+        g[ProposalServiceMethods.reviseProposal.fullName] = [.admin: .all, .manager: .team, .rep: .own]
 
         // MARK: QuoteService
         // Reps create and work their own quotes, including presenting and recording the

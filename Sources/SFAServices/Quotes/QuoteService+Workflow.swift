@@ -204,8 +204,8 @@ extension QuoteService {
         }
     }
 
-    /// Reads the quote in scope as it is seen today, lets `change` move it, stores it
-    /// (version checked, audited), then runs `then` in the same transaction.
+    /// Moves the quote as read today (expiry applied) with `change`, through the
+    /// engine's `modify`; `then` runs in the same transaction.
     private func transition(
         _ id: String,
         version: Int64,
@@ -215,18 +215,15 @@ extension QuoteService {
         then: @escaping @Sendable (Database, inout AuditTrail, Quote, RecordAccess) throws -> Void = { _, _, _, _ in }
     ) async throws -> Quote {
         let access = try await store.access(context)
-        return try await store.write(access, context: context, request: request) { db, trail in
-            let before = try RecordRows.fetch(db, Quote.self, id: id, access: access)
-            try before.requireWritable()
+        return try await store.modify(Quote.self, id: id, version: version, action: .stateChange, access: access, context: context, request: request) {
+            db, _, after in
             let settings = try SettingsRecords.load(db)
             let today = OpportunityRecords.today(in: settings.timeZone)
-            let quote = try TenantStore.commit(db, &trail, before: before, version: version, action: .stateChange, access: access) { after in
-                var seen = after.asSeen(today: today)
-                try change(&seen, settings, today)
-                after = seen
-            }
+            var seen = after.asSeen(today: today)
+            try change(&seen, settings, today)
+            after = seen
+        } then: { db, trail, quote in
             try then(db, &trail, quote, access)
-            return quote
         }
     }
 

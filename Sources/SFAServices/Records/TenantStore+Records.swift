@@ -113,7 +113,8 @@ extension TenantStore {
     /// Reads the record within scope, refuses it when read-only or when `version` is
     /// not its current version, lets `change` modify it, validates the result whole,
     /// and stores it with a new version and an audit event listing every field that
-    /// changed.
+    /// changed; then `then` runs in the same transaction, for what the change does to
+    /// other records (a presented quote moving its deal).
     func modify<R: TenantRecord>(
         _: R.Type,
         id: String,
@@ -122,14 +123,17 @@ extension TenantStore {
         access: RecordAccess,
         context: ServerContext,
         request: some ProtoMessage,
-        change: @escaping @Sendable (Database, R, inout R) throws -> Void
+        change: @escaping @Sendable (Database, R, inout R) throws -> Void,
+        then: @escaping @Sendable (Database, inout AuditTrail, R) throws -> Void = { _, _, _ in }
     ) async throws -> R {
         try await write(access, context: context, request: request) { db, trail in
             let before = try RecordRows.fetch(db, R.self, id: id, access: access)
             try before.requireWritable()
-            return try Self.commit(db, &trail, before: before, version: version, action: action, access: access) { after in
+            let after = try Self.commit(db, &trail, before: before, version: version, action: action, access: access) { after in
                 try change(db, before, &after)
             }
+            try then(db, &trail, after)
+            return after
         }
     }
 

@@ -12,6 +12,7 @@ public enum TenantSchema {
         ("v4 idempotency key expiry", Idempotency.createExpiryIndex),
         ("v5 pipelines, opportunity columns and stage history", migrateV5),
         ("v6 quotes and number sequences", migrateV6),
+        ("v7 proposals", migrateV7),
     ]
 
     /// The schema version this code writes.

@@ -77,9 +77,17 @@ public enum ProposalServiceMethods {
         outputType: "sfa.v1.Proposal",
         isIdempotent: false
     )
+    /// `/sfa.v1.ProposalService/ReviseProposal`
+    public static let reviseProposal = MethodDescriptor(
+        service: "sfa.v1.ProposalService",
+        method: "ReviseProposal",
+        inputType: "sfa.v1.ReviseProposalRequest",
+        outputType: "sfa.v1.Proposal",
+        isIdempotent: false
+    )
 
     /// Every method of the service, in declaration order.
-    public static let all: [MethodDescriptor] = [createProposal, getProposal, updateProposal, listProposals, submitProposal, markProposalUnderReview, acceptProposal, rejectProposal, withdrawProposal]
+    public static let all: [MethodDescriptor] = [createProposal, getProposal, updateProposal, listProposals, submitProposal, markProposalUnderReview, acceptProposal, rejectProposal, withdrawProposal, reviseProposal]
 }
 
 ///
@@ -111,6 +119,9 @@ public protocol ProposalServiceHandler: RPCService {
 
     /// Withdraws the proposal.
     func withdrawProposal(_ request: WithdrawProposalRequest, context: ServerContext) async throws -> Proposal
+
+    /// Creates the next revision as a new draft; returns it.
+    func reviseProposal(_ request: ReviseProposalRequest, context: ServerContext) async throws -> Proposal
 }
 
 extension ProposalServiceHandler {
@@ -147,6 +158,9 @@ extension ProposalServiceHandler {
             },
             RPCMethodHandler(method: ProposalServiceMethods.withdrawProposal) { (request: WithdrawProposalRequest, context) in
                 try await self.withdrawProposal(request, context: context)
+            },
+            RPCMethodHandler(method: ProposalServiceMethods.reviseProposal) { (request: ReviseProposalRequest, context) in
+                try await self.reviseProposal(request, context: context)
             },
         ]
     }
@@ -204,5 +218,10 @@ public struct ProposalServiceClient: Sendable {
     /// Withdraws the proposal.
     public func withdrawProposal(_ request: WithdrawProposalRequest, options: CallOptions = CallOptions()) async throws -> Proposal {
         try await caller.unary(ProposalServiceMethods.withdrawProposal, request: request, responseType: Proposal.self, options: options)
+    }
+
+    /// Creates the next revision as a new draft; returns it.
+    public func reviseProposal(_ request: ReviseProposalRequest, options: CallOptions = CallOptions()) async throws -> Proposal {
+        try await caller.unary(ProposalServiceMethods.reviseProposal, request: request, responseType: Proposal.self, options: options)
     }
 }

@@ -103,6 +103,7 @@ final class TestStack: Sendable {
     func pipelines(_ key: String?) -> PipelineServiceClient { PipelineServiceClient(client(key)) }
     func opportunities(_ key: String?) -> OpportunityServiceClient { OpportunityServiceClient(client(key)) }
     func quotes(_ key: String?) -> QuoteServiceClient { QuoteServiceClient(client(key)) }
+    func proposals(_ key: String?) -> ProposalServiceClient { ProposalServiceClient(client(key)) }
 
     /// A tenant with one user and key per role, made through the API as in production:
     /// the operator creates the first admin and a bootstrap key; that admin creates the

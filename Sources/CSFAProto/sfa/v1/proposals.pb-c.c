@@ -502,7 +502,52 @@ void   sfa__v1__withdraw_proposal_request__free_unpacked
   assert(message->base.descriptor == &sfa__v1__withdraw_proposal_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor sfa__v1__proposal__field_descriptors[19] =
+void   sfa__v1__revise_proposal_request__init
+                     (Sfa__V1__ReviseProposalRequest         *message)
+{
+  static const Sfa__V1__ReviseProposalRequest init_value = SFA__V1__REVISE_PROPOSAL_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__revise_proposal_request__get_packed_size
+                     (const Sfa__V1__ReviseProposalRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__revise_proposal_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__revise_proposal_request__pack
+                     (const Sfa__V1__ReviseProposalRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__revise_proposal_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__revise_proposal_request__pack_to_buffer
+                     (const Sfa__V1__ReviseProposalRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__revise_proposal_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ReviseProposalRequest *
+       sfa__v1__revise_proposal_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ReviseProposalRequest *)
+     protobuf_c_message_unpack (&sfa__v1__revise_proposal_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__revise_proposal_request__free_unpacked
+                     (Sfa__V1__ReviseProposalRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__revise_proposal_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor sfa__v1__proposal__field_descriptors[24] =
 {
   {
     "id",
@@ -571,30 +616,6 @@ static const ProtobufCFieldDescriptor sfa__v1__proposal__field_descriptors[19] =
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
     offsetof(Sfa__V1__Proposal, summary),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "document_uri",
-    7,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__Proposal, document_uri),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "document_sha256",
-    8,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__Proposal, document_sha256),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
@@ -732,32 +753,122 @@ static const ProtobufCFieldDescriptor sfa__v1__proposal__field_descriptors[19] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "recipient_contact_id",
+    20,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Proposal, recipient_contact_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "quote_id",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Proposal, quote_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "document",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Proposal, document),
+    &sfa__v1__document_reference__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revision",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Proposal, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "previous_revision_proposal_id",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Proposal, previous_revision_proposal_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "superseded_by_proposal_id",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Proposal, superseded_by_proposal_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "team_id",
+    26,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Proposal, team_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__proposal__field_indices_by_name[] = {
   3,   /* field[3] = account_id */
-  17,   /* field[17] = create_time_ms */
-  16,   /* field[16] = created_by_user_id */
-  14,   /* field[14] = decision_note */
-  13,   /* field[13] = decision_time_ms */
-  7,   /* field[7] = document_sha256 */
-  6,   /* field[6] = document_uri */
-  9,   /* field[9] = due_date */
+  15,   /* field[15] = create_time_ms */
+  14,   /* field[14] = created_by_user_id */
+  12,   /* field[12] = decision_note */
+  11,   /* field[11] = decision_time_ms */
+  19,   /* field[19] = document */
+  7,   /* field[7] = due_date */
   0,   /* field[0] = id */
   2,   /* field[2] = opportunity_id */
-  15,   /* field[15] = owner_user_id */
-  8,   /* field[8] = proposed_value */
-  12,   /* field[12] = review_start_time_ms */
-  10,   /* field[10] = status */
-  11,   /* field[11] = submit_time_ms */
+  13,   /* field[13] = owner_user_id */
+  21,   /* field[21] = previous_revision_proposal_id */
+  6,   /* field[6] = proposed_value */
+  18,   /* field[18] = quote_id */
+  17,   /* field[17] = recipient_contact_id */
+  10,   /* field[10] = review_start_time_ms */
+  20,   /* field[20] = revision */
+  8,   /* field[8] = status */
+  9,   /* field[9] = submit_time_ms */
   5,   /* field[5] = summary */
+  22,   /* field[22] = superseded_by_proposal_id */
+  23,   /* field[23] = team_id */
   4,   /* field[4] = title */
-  18,   /* field[18] = update_time_ms */
+  16,   /* field[16] = update_time_ms */
   1,   /* field[1] = version */
 };
-static const ProtobufCIntRange sfa__v1__proposal__number_ranges[1 + 1] =
+static const ProtobufCIntRange sfa__v1__proposal__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 19 }
+  { 9, 6 },
+  { 0, 24 }
 };
 const ProtobufCMessageDescriptor sfa__v1__proposal__descriptor =
 {
@@ -767,10 +878,10 @@ const ProtobufCMessageDescriptor sfa__v1__proposal__descriptor =
   "Sfa__V1__Proposal",
   "sfa.v1",
   sizeof(Sfa__V1__Proposal),
-  19,
+  24,
   sfa__v1__proposal__field_descriptors,
   sfa__v1__proposal__field_indices_by_name,
-  1,  sfa__v1__proposal__number_ranges,
+  2,  sfa__v1__proposal__number_ranges,
   (ProtobufCMessageInit) sfa__v1__proposal__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -1401,6 +1512,57 @@ const ProtobufCMessageDescriptor sfa__v1__withdraw_proposal_request__descriptor 
   (ProtobufCMessageInit) sfa__v1__withdraw_proposal_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor sfa__v1__revise_proposal_request__field_descriptors[2] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ReviseProposalRequest, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ReviseProposalRequest, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__revise_proposal_request__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+  1,   /* field[1] = version */
+};
+static const ProtobufCIntRange sfa__v1__revise_proposal_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__revise_proposal_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ReviseProposalRequest",
+  "ReviseProposalRequest",
+  "Sfa__V1__ReviseProposalRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__ReviseProposalRequest),
+  2,
+  sfa__v1__revise_proposal_request__field_descriptors,
+  sfa__v1__revise_proposal_request__field_indices_by_name,
+  1,  sfa__v1__revise_proposal_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__revise_proposal_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue sfa__v1__proposal_status__enum_values_by_number[7] =
 {
   { "PROPOSAL_STATUS_UNSPECIFIED", "SFA__V1__PROPOSAL_STATUS__PROPOSAL_STATUS_UNSPECIFIED", 0 },
@@ -1439,7 +1601,7 @@ const ProtobufCEnumDescriptor sfa__v1__proposal_status__descriptor =
   sfa__v1__proposal_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor sfa__v1__proposal_service__method_descriptors[9] =
+static const ProtobufCMethodDescriptor sfa__v1__proposal_service__method_descriptors[10] =
 {
   { "CreateProposal", &sfa__v1__create_proposal_request__descriptor, &sfa__v1__proposal__descriptor },
   { "GetProposal", &sfa__v1__get_proposal_request__descriptor, &sfa__v1__proposal__descriptor },
@@ -1450,6 +1612,7 @@ static const ProtobufCMethodDescriptor sfa__v1__proposal_service__method_descrip
   { "AcceptProposal", &sfa__v1__accept_proposal_request__descriptor, &sfa__v1__proposal__descriptor },
   { "RejectProposal", &sfa__v1__reject_proposal_request__descriptor, &sfa__v1__proposal__descriptor },
   { "WithdrawProposal", &sfa__v1__withdraw_proposal_request__descriptor, &sfa__v1__proposal__descriptor },
+  { "ReviseProposal", &sfa__v1__revise_proposal_request__descriptor, &sfa__v1__proposal__descriptor },
 };
 const unsigned sfa__v1__proposal_service__method_indices_by_name[] = {
   6,        /* AcceptProposal */
@@ -1458,6 +1621,7 @@ const unsigned sfa__v1__proposal_service__method_indices_by_name[] = {
   3,        /* ListProposals */
   5,        /* MarkProposalUnderReview */
   7,        /* RejectProposal */
+  9,        /* ReviseProposal */
   4,        /* SubmitProposal */
   2,        /* UpdateProposal */
   8         /* WithdrawProposal */
@@ -1469,7 +1633,7 @@ const ProtobufCServiceDescriptor sfa__v1__proposal_service__descriptor =
   "ProposalService",
   "Sfa__V1__ProposalService",
   "sfa.v1",
-  9,
+  10,
   sfa__v1__proposal_service__method_descriptors,
   sfa__v1__proposal_service__method_indices_by_name
 };
@@ -1544,6 +1708,14 @@ void sfa__v1__proposal_service__withdraw_proposal(ProtobufCService *service,
 {
   assert(service->descriptor == &sfa__v1__proposal_service__descriptor);
   service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__proposal_service__revise_proposal(ProtobufCService *service,
+                                                const Sfa__V1__ReviseProposalRequest *input,
+                                                Sfa__V1__Proposal_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__proposal_service__descriptor);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__proposal_service__init (Sfa__V1__ProposalService_Service *service,
                                       Sfa__V1__ProposalService_ServiceDestroy destroy)

@@ -27,6 +27,7 @@ typedef struct Sfa__V1__MarkProposalUnderReviewRequest Sfa__V1__MarkProposalUnde
 typedef struct Sfa__V1__AcceptProposalRequest Sfa__V1__AcceptProposalRequest;
 typedef struct Sfa__V1__RejectProposalRequest Sfa__V1__RejectProposalRequest;
 typedef struct Sfa__V1__WithdrawProposalRequest Sfa__V1__WithdrawProposalRequest;
+typedef struct Sfa__V1__ReviseProposalRequest Sfa__V1__ReviseProposalRequest;
 
 
 /* --- enums --- */
@@ -57,28 +58,32 @@ struct  Sfa__V1__Proposal
   char *id;
   int64_t version;
   /*
-   * Required on create; immutable
+   * Required on create (an opportunity the caller may read); immutable
    */
   char *opportunity_id;
   /*
    * Server-set from the opportunity
    */
   char *account_id;
+  /*
+   * Required, at most 200 characters
+   */
   char *title;
+  /*
+   * At most 10,000 characters
+   */
   char *summary;
   /*
-   * Where the document lives (https://, s3://, ...); not fetched by the server
+   * In the opportunity's currency, >= 0
    */
-  char *document_uri;
-  /*
-   * Lowercase hex, 64 characters
-   */
-  char *document_sha256;
   Sfa__V1__Money *proposed_value;
   /*
-   * When the customer expects it / decides
+   * When the customer expects it / decides, YYYY-MM-DD
    */
   char *due_date;
+  /*
+   * Server-managed through the transition methods
+   */
   Sfa__V1__ProposalStatus status;
   int64_t submit_time_ms;
   int64_t review_start_time_ms;
@@ -90,14 +95,45 @@ struct  Sfa__V1__Proposal
    * Acceptance note, rejection or withdrawal reason
    */
   char *decision_note;
+  /*
+   * On create: empty = the caller
+   */
   char *owner_user_id;
   char *created_by_user_id;
   int64_t create_time_ms;
   int64_t update_time_ms;
+  /*
+   * The recipient: a live contact of the account
+   */
+  char *recipient_contact_id;
+  /*
+   * The quote it includes: a live revision of a quote of the same opportunity
+   */
+  char *quote_id;
+  /*
+   * Required before submit; the server never fetches it
+   */
+  Sfa__V1__DocumentReference *document;
+  /*
+   * Server-set: 1, then +1 per ReviseProposal
+   */
+  int32_t revision;
+  /*
+   * Server-set by ReviseProposal
+   */
+  char *previous_revision_proposal_id;
+  /*
+   * Server-set by ReviseProposal; a superseded proposal is read-only
+   */
+  char *superseded_by_proposal_id;
+  /*
+   * Server-set from the owner
+   */
+  char *team_id;
 };
 #define SFA__V1__PROPOSAL__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__proposal__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, SFA__V1__PROPOSAL_STATUS__PROPOSAL_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, SFA__V1__PROPOSAL_STATUS__PROPOSAL_STATUS_UNSPECIFIED, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Sfa__V1__CreateProposalRequest
@@ -121,7 +157,8 @@ struct  Sfa__V1__GetProposalRequest
 
 
 /*
- * Content fields are editable in DRAFT only.
+ * DRAFT only. Mask fields: title, summary, recipient_contact_id, quote_id,
+ * proposed_value, due_date, document.
  */
 struct  Sfa__V1__UpdateProposalRequest
 {
@@ -141,11 +178,12 @@ struct  Sfa__V1__ListProposalsRequest
   int32_t page_size;
   char *page_token;
   /*
-   * Default "update_time_ms desc"
+   * "" or "create_time_ms" (oldest first), "create_time_ms desc",
+   * "due_date [asc|desc]"
    */
   char *order_by;
   /*
-   * Text search over title and summary
+   * Text search over the title
    */
   char *query;
   char *opportunity_id;
@@ -174,7 +212,8 @@ struct  Sfa__V1__ListProposalsResponse
 
 
 /*
- * DRAFT -> SUBMITTED.
+ * DRAFT -> SUBMITTED; needs the document. With document triggers on, the
+ * open deal moves forward to the "proposal submitted" stage.
  */
 struct  Sfa__V1__SubmitProposalRequest
 {
@@ -244,6 +283,22 @@ struct  Sfa__V1__WithdrawProposalRequest
 #define SFA__V1__WITHDRAW_PROPOSAL_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__withdraw_proposal_request__descriptor) \
     , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Creates the next revision as a DRAFT copy linked to this one, which becomes
+ * superseded (read-only; withdrawn if it was still with the customer). Allowed
+ * from SUBMITTED, UNDER_REVIEW, REJECTED and WITHDRAWN. Returns the new revision.
+ */
+struct  Sfa__V1__ReviseProposalRequest
+{
+  ProtobufCMessage base;
+  char *id;
+  int64_t version;
+};
+#define SFA__V1__REVISE_PROPOSAL_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__revise_proposal_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
 
 
 /* Sfa__V1__Proposal methods */
@@ -455,6 +510,25 @@ Sfa__V1__WithdrawProposalRequest *
 void   sfa__v1__withdraw_proposal_request__free_unpacked
                      (Sfa__V1__WithdrawProposalRequest *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__ReviseProposalRequest methods */
+void   sfa__v1__revise_proposal_request__init
+                     (Sfa__V1__ReviseProposalRequest         *message);
+size_t sfa__v1__revise_proposal_request__get_packed_size
+                     (const Sfa__V1__ReviseProposalRequest   *message);
+size_t sfa__v1__revise_proposal_request__pack
+                     (const Sfa__V1__ReviseProposalRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__revise_proposal_request__pack_to_buffer
+                     (const Sfa__V1__ReviseProposalRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__ReviseProposalRequest *
+       sfa__v1__revise_proposal_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__revise_proposal_request__free_unpacked
+                     (Sfa__V1__ReviseProposalRequest *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sfa__V1__Proposal_Closure)
@@ -489,6 +563,9 @@ typedef void (*Sfa__V1__RejectProposalRequest_Closure)
                   void *closure_data);
 typedef void (*Sfa__V1__WithdrawProposalRequest_Closure)
                  (const Sfa__V1__WithdrawProposalRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__ReviseProposalRequest_Closure)
+                 (const Sfa__V1__ReviseProposalRequest *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -533,6 +610,10 @@ struct Sfa__V1__ProposalService_Service
                             const Sfa__V1__WithdrawProposalRequest *input,
                             Sfa__V1__Proposal_Closure closure,
                             void *closure_data);
+  void (*revise_proposal)(Sfa__V1__ProposalService_Service *service,
+                          const Sfa__V1__ReviseProposalRequest *input,
+                          Sfa__V1__Proposal_Closure closure,
+                          void *closure_data);
 };
 typedef void (*Sfa__V1__ProposalService_ServiceDestroy)(Sfa__V1__ProposalService_Service *);
 void sfa__v1__proposal_service__init (Sfa__V1__ProposalService_Service *service,
@@ -549,7 +630,8 @@ void sfa__v1__proposal_service__init (Sfa__V1__ProposalService_Service *service,
       function_prefix__ ## mark_proposal_under_review,\
       function_prefix__ ## accept_proposal,\
       function_prefix__ ## reject_proposal,\
-      function_prefix__ ## withdraw_proposal  }
+      function_prefix__ ## withdraw_proposal,\
+      function_prefix__ ## revise_proposal  }
 void sfa__v1__proposal_service__create_proposal(ProtobufCService *service,
                                                 const Sfa__V1__CreateProposalRequest *input,
                                                 Sfa__V1__Proposal_Closure closure,
@@ -586,6 +668,10 @@ void sfa__v1__proposal_service__withdraw_proposal(ProtobufCService *service,
                                                   const Sfa__V1__WithdrawProposalRequest *input,
                                                   Sfa__V1__Proposal_Closure closure,
                                                   void *closure_data);
+void sfa__v1__proposal_service__revise_proposal(ProtobufCService *service,
+                                                const Sfa__V1__ReviseProposalRequest *input,
+                                                Sfa__V1__Proposal_Closure closure,
+                                                void *closure_data);
 
 /* --- descriptors --- */
 
@@ -601,6 +687,7 @@ extern const ProtobufCMessageDescriptor sfa__v1__mark_proposal_under_review_requ
 extern const ProtobufCMessageDescriptor sfa__v1__accept_proposal_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__reject_proposal_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__withdraw_proposal_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__revise_proposal_request__descriptor;
 extern const ProtobufCServiceDescriptor sfa__v1__proposal_service__descriptor;
 
 PROTOBUF_C__END_DECLS

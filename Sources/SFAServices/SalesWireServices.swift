@@ -20,6 +20,7 @@ public enum SalesWireServices {
             SettingsService(controlPlane: controlPlane, tenants: tenants),
             PipelineService(controlPlane: controlPlane, tenants: tenants),
             OpportunityService(controlPlane: controlPlane, tenants: tenants),
+            ActivityService(controlPlane: controlPlane, tenants: tenants),
             AuditService(controlPlane: controlPlane, tenants: tenants),
         ]
     }

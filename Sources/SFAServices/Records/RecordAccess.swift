@@ -74,6 +74,14 @@ struct RecordAccess: Sendable {
         }
     }
 
+    /// ``scope(_:)`` widened for reads to the records that list the caller among their
+    /// readers (`readersColumn`: the attendees of a meeting read it).
+    func readScope<Record: TenantRecord>(_: Record.Type) -> (sql: String, arguments: StatementArguments) {
+        let scope = scope(Record.self)
+        guard let column = Record.readersColumn, principal.scope != .all else { return scope }
+        return ("(\(scope.sql) OR EXISTS (SELECT 1 FROM json_each(\(column)) WHERE value = ?))", scope.arguments + [principal.userID])
+    }
+
     /// Whether a record with this owner and creator is within scope.
     func contains(ownerUserID: String, createdByUserID: String) -> Bool {
         switch principal.scope {

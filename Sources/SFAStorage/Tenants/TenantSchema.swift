@@ -11,6 +11,7 @@ public enum TenantSchema {
         ("v3 tenant settings and teams", migrateV3),
         ("v4 idempotency key expiry", Idempotency.createExpiryIndex),
         ("v5 pipelines, opportunity columns and stage history", migrateV5),
+        ("v7 activities, consultations and daily reports", migrateV7),
     ]
 
     /// The schema version this code writes.

@@ -90,6 +90,9 @@ final class TestStack: Sendable {
     func settings(_ key: String?) -> SettingsServiceClient { SettingsServiceClient(client(key)) }
     func pipelines(_ key: String?) -> PipelineServiceClient { PipelineServiceClient(client(key)) }
     func opportunities(_ key: String?) -> OpportunityServiceClient { OpportunityServiceClient(client(key)) }
+    func activities(_ key: String?) -> ActivityServiceClient { ActivityServiceClient(client(key)) }
+    func consultations(_ key: String?) -> ConsultationServiceClient { ConsultationServiceClient(client(key)) }
+    func dailyReports(_ key: String?) -> DailyReportServiceClient { DailyReportServiceClient(client(key)) }
 
     /// A tenant with one user and key per role, made through the API as in production:
     /// the operator creates the first admin and a bootstrap key; that admin creates the

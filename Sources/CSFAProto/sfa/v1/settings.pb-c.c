@@ -637,7 +637,7 @@ const ProtobufCMessageDescriptor sfa__v1__lost_reason__descriptor =
   (ProtobufCMessageInit) sfa__v1__lost_reason__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptors[12] =
+static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptors[14] =
 {
   {
     "version",
@@ -783,9 +783,35 @@ static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "holidays",
+    20,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sfa__V1__TenantSettings, n_holidays),
+    offsetof(Sfa__V1__TenantSettings, holidays),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "daily_report_visibility",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantSettings, daily_report_visibility),
+    &sfa__v1__daily_report_visibility__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__tenant_settings__field_indices_by_name[] = {
+  13,   /* field[13] = daily_report_visibility */
   5,   /* field[5] = default_currency_code */
+  12,   /* field[12] = holidays */
   1,   /* field[1] = lead_statuses */
   2,   /* field[2] = lost_reasons */
   4,   /* field[4] = quote_discount_approval_threshold_bps */
@@ -798,10 +824,11 @@ static const unsigned sfa__v1__tenant_settings__field_indices_by_name[] = {
   0,   /* field[0] = version */
   7,   /* field[7] = working_days */
 };
-static const ProtobufCIntRange sfa__v1__tenant_settings__number_ranges[1 + 1] =
+static const ProtobufCIntRange sfa__v1__tenant_settings__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 12 }
+  { 20, 12 },
+  { 0, 14 }
 };
 const ProtobufCMessageDescriptor sfa__v1__tenant_settings__descriptor =
 {
@@ -811,10 +838,10 @@ const ProtobufCMessageDescriptor sfa__v1__tenant_settings__descriptor =
   "Sfa__V1__TenantSettings",
   "sfa.v1",
   sizeof(Sfa__V1__TenantSettings),
-  12,
+  14,
   sfa__v1__tenant_settings__field_descriptors,
   sfa__v1__tenant_settings__field_indices_by_name,
-  1,  sfa__v1__tenant_settings__number_ranges,
+  2,  sfa__v1__tenant_settings__number_ranges,
   (ProtobufCMessageInit) sfa__v1__tenant_settings__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
@@ -1219,6 +1246,38 @@ const ProtobufCMessageDescriptor sfa__v1__update_team_request__descriptor =
   1,  sfa__v1__update_team_request__number_ranges,
   (ProtobufCMessageInit) sfa__v1__update_team_request__init,
   NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue sfa__v1__daily_report_visibility__enum_values_by_number[4] =
+{
+  { "DAILY_REPORT_VISIBILITY_UNSPECIFIED", "SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_UNSPECIFIED", 0 },
+  { "DAILY_REPORT_VISIBILITY_OWN", "SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_OWN", 1 },
+  { "DAILY_REPORT_VISIBILITY_TEAM", "SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_TEAM", 2 },
+  { "DAILY_REPORT_VISIBILITY_ALL", "SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_ALL", 3 },
+};
+static const ProtobufCIntRange sfa__v1__daily_report_visibility__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex sfa__v1__daily_report_visibility__enum_values_by_name[4] =
+{
+  { "DAILY_REPORT_VISIBILITY_ALL", 3 },
+  { "DAILY_REPORT_VISIBILITY_OWN", 1 },
+  { "DAILY_REPORT_VISIBILITY_TEAM", 2 },
+  { "DAILY_REPORT_VISIBILITY_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sfa__v1__daily_report_visibility__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.DailyReportVisibility",
+  "DailyReportVisibility",
+  "Sfa__V1__DailyReportVisibility",
+  "sfa.v1",
+  4,
+  sfa__v1__daily_report_visibility__enum_values_by_number,
+  4,
+  sfa__v1__daily_report_visibility__enum_values_by_name,
+  1,
+  sfa__v1__daily_report_visibility__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCEnumValue sfa__v1__weekday__enum_values_by_number[8] =
 {

@@ -21,6 +21,7 @@ public enum SalesWireServices {
             PipelineService(controlPlane: controlPlane, tenants: tenants),
             OpportunityService(controlPlane: controlPlane, tenants: tenants),
             ActivityService(controlPlane: controlPlane, tenants: tenants),
+            ConsultationService(controlPlane: controlPlane, tenants: tenants),
             AuditService(controlPlane: controlPlane, tenants: tenants),
         ]
     }

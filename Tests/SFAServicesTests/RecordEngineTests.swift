@@ -175,7 +175,9 @@ import Testing
     }
 
     @Test func everyRecordTypeNamesOnlyRealFieldsAsCreatableAndUpdatable() {
-        let types: [any TenantRecord.Type] = [Lead.self, Account.self, Contact.self, Team.self, Opportunity.self, Pipeline.self]
+        let types: [any TenantRecord.Type] = [
+            Lead.self, Account.self, Contact.self, Team.self, Opportunity.self, Pipeline.self, Activity.self, Consultation.self,
+        ]
         for type in types {
             #expect(type.updatable.isSubset(of: type.fieldNames), "\(type.protoName): \(type.updatable.subtracting(type.fieldNames))")
             #expect(type.creatable.isSubset(of: type.fieldNames), "\(type.protoName): \(type.creatable.subtracting(type.fieldNames))")

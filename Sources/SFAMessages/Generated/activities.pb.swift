@@ -229,7 +229,7 @@ public struct Activity: ProtoMessage {
     /// Required, a known value
     public var kind: ActivityKind = ActivityKind()
 
-    /// Required on create: PLANNED or DONE; then CompleteActivity / CancelActivity
+    /// On create PLANNED (UNSPECIFIED means it) or DONE; then CompleteActivity / CancelActivity
     public var state: ActivityState = ActivityState()
 
     public var priority: ActivityPriority = ActivityPriority()

@@ -190,9 +190,8 @@ public struct Consultation: ProtoMessage {
     /// YYYY-MM-DD; empty = none
     public var nextContactDate: String = ""
 
-    /// Server-set: the planned activity created as the next step
-    public var nextActivityId: String = ""
-
+    /// (18: unused; the next step's activity names its consultation in
+    /// Activity.consultation_id, ListActivities filters on it)
     /// Server-managed: ArchiveConsultation
     public var archived: Bool = false
 
@@ -236,7 +235,6 @@ public struct Consultation: ProtoMessage {
         summary: String = "",
         nextSteps: String = "",
         nextContactDate: String = "",
-        nextActivityId: String = "",
         archived: Bool = false,
         ownerUserId: String = "",
         createdByUserId: String = "",
@@ -264,7 +262,6 @@ public struct Consultation: ProtoMessage {
         self.summary = summary
         self.nextSteps = nextSteps
         self.nextContactDate = nextContactDate
-        self.nextActivityId = nextActivityId
         self.archived = archived
         self.ownerUserId = ownerUserId
         self.createdByUserId = createdByUserId
@@ -294,7 +291,6 @@ public struct Consultation: ProtoMessage {
         self.summary = ProtoDecoding.string(c.pointee.summary)
         self.nextSteps = ProtoDecoding.string(c.pointee.next_steps)
         self.nextContactDate = ProtoDecoding.string(c.pointee.next_contact_date)
-        self.nextActivityId = ProtoDecoding.string(c.pointee.next_activity_id)
         self.archived = c.pointee.archived != 0
         self.ownerUserId = ProtoDecoding.string(c.pointee.owner_user_id)
         self.createdByUserId = ProtoDecoding.string(c.pointee.created_by_user_id)
@@ -332,7 +328,6 @@ public struct Consultation: ProtoMessage {
         if !self.summary.isEmpty { c.pointee.summary = arena.cString(self.summary) }
         if !self.nextSteps.isEmpty { c.pointee.next_steps = arena.cString(self.nextSteps) }
         if !self.nextContactDate.isEmpty { c.pointee.next_contact_date = arena.cString(self.nextContactDate) }
-        if !self.nextActivityId.isEmpty { c.pointee.next_activity_id = arena.cString(self.nextActivityId) }
         c.pointee.archived = self.archived ? 1 : 0
         if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
         if !self.createdByUserId.isEmpty { c.pointee.created_by_user_id = arena.cString(self.createdByUserId) }
@@ -351,7 +346,7 @@ public struct Consultation: ProtoMessage {
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "title", "start_time_ms", "duration_ms", "channel", "location", "account_id", "contact_ids", "attendee_user_ids", "opportunity_id", "lead_id", "customer_needs", "proposed", "summary", "next_steps", "next_contact_date", "next_activity_id", "archived", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms", "result", "customer_interest", "custom_fields", "consultation_date"]
+    public static let fieldNames: Set<String> = ["id", "version", "title", "start_time_ms", "duration_ms", "channel", "location", "account_id", "contact_ids", "attendee_user_ids", "opportunity_id", "lead_id", "customer_needs", "proposed", "summary", "next_steps", "next_contact_date", "archived", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms", "result", "customer_interest", "custom_fields", "consultation_date"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -375,7 +370,6 @@ public struct Consultation: ProtoMessage {
             case "summary": self.summary = other.summary
             case "next_steps": self.nextSteps = other.nextSteps
             case "next_contact_date": self.nextContactDate = other.nextContactDate
-            case "next_activity_id": self.nextActivityId = other.nextActivityId
             case "archived": self.archived = other.archived
             case "owner_user_id": self.ownerUserId = other.ownerUserId
             case "created_by_user_id": self.createdByUserId = other.createdByUserId

@@ -151,3 +151,19 @@ enum ActivityRecords {
         return ActivityWrite(activity: activity, overlapping: try overlapping(db, activity), created: true)
     }
 }
+
+extension TenantStore {
+    /// A new activity from a request (`field` names it there): its creatable fields,
+    /// in one of `states` (UNSPECIFIED meaning the first), done now unless its time is
+    /// given, its owner checked, its attendees active users.
+    func proposedActivity(_ requested: Activity?, field: String, access: RecordAccess, states: [ActivityState] = [.planned, .done]) async throws -> Activity {
+        var activity = try Activity.proposed(requested)
+        if activity.state == .unspecified, let first = states.first { activity.state = first }
+        var validation = Validation()
+        validation.check(states.contains(activity.state), field + ".state", .notAllowed, "is \(states.map { "\($0)" }.joined(separator: " or ")) here")
+        try validation.throwIfInvalid()
+        if activity.state == .done, activity.doneTimeMs == 0 { activity.doneTimeMs = nowMs() }
+        try await requireActiveUsers(activity.attendeeUserIds, access: access, field: field + ".attendee_user_ids")
+        return try await owned(activity, access: access)
+    }
+}

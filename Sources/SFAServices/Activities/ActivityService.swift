@@ -30,23 +30,10 @@ public struct ActivityService: ActivityServiceHandler {
     /// appointments of the owner are reported with it.
     public func createActivity(_ request: CreateActivityRequest, context: ServerContext) async throws -> ActivityWrite {
         let access = try await store.access(context)
-        let proposed = try await proposedActivity(request.activity, field: "activity", access: access)
+        let proposed = try await store.proposedActivity(request.activity, field: "activity", access: access)
         return try await store.write(access, context: context, request: request) { db, trail in
             try ActivityRecords.createOrSync(db, &trail, proposed, access: access)
         }
-    }
-
-    /// A new activity from a request (`field` names it there): its creatable fields,
-    /// PLANNED or DONE (done now unless told), its owner checked, its attendees active
-    /// users.
-    func proposedActivity(_ requested: Activity?, field: String, access: RecordAccess) async throws -> Activity {
-        var activity = try Activity.proposed(requested)
-        var validation = Validation()
-        validation.check(activity.state == .planned || activity.state == .done, field + ".state", .notAllowed, "a new activity is PLANNED or DONE")
-        try validation.throwIfInvalid()
-        if activity.state == .done, activity.doneTimeMs == 0 { activity.doneTimeMs = nowMs() }
-        try await store.requireActiveUsers(activity.attendeeUserIds, access: access, field: field + ".attendee_user_ids")
-        return try await store.owned(activity, access: access)
     }
 
     public func getActivity(_ request: GetActivityRequest, context: ServerContext) async throws -> Activity {
@@ -119,7 +106,7 @@ public struct ActivityService: ActivityServiceHandler {
         validation.text(request.outcome, "outcome", required: false, maximumLength: 2000)
         validation.check(request.doneTimeMs >= 0, "done_time_ms", .outOfRange, "is negative")
         try validation.throwIfInvalid()
-        let followUp = try await request.followUp.asyncMap { try await proposedActivity($0, field: "follow_up", access: access) }
+        let followUp = try await request.followUp.asyncMap { try await store.proposedActivity($0, field: "follow_up", access: access, states: [.planned]) }
         return try await store.write(access, context: context, request: request) { db, trail in
             let before = try RecordRows.fetch(db, Activity.self, id: request.id, access: access)
             try before.requireWritable()

@@ -469,7 +469,7 @@ const ProtobufCMessageDescriptor sfa__v1__consultation__custom_fields_entry__des
   (ProtobufCMessageInit) sfa__v1__consultation__custom_fields_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__consultation__field_descriptors[27] =
+static const ProtobufCFieldDescriptor sfa__v1__consultation__field_descriptors[26] =
 {
   {
     "id",
@@ -676,18 +676,6 @@ static const ProtobufCFieldDescriptor sfa__v1__consultation__field_descriptors[2
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "next_activity_id",
-    18,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__Consultation, next_activity_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
     "archived",
     19,
     PROTOBUF_C_LABEL_NONE,
@@ -798,37 +786,37 @@ static const ProtobufCFieldDescriptor sfa__v1__consultation__field_descriptors[2
 };
 static const unsigned sfa__v1__consultation__field_indices_by_name[] = {
   7,   /* field[7] = account_id */
-  18,   /* field[18] = archived */
+  17,   /* field[17] = archived */
   9,   /* field[9] = attendee_user_ids */
   5,   /* field[5] = channel */
-  26,   /* field[26] = consultation_date */
+  25,   /* field[25] = consultation_date */
   8,   /* field[8] = contact_ids */
-  21,   /* field[21] = create_time_ms */
-  20,   /* field[20] = created_by_user_id */
-  25,   /* field[25] = custom_fields */
-  24,   /* field[24] = customer_interest */
+  20,   /* field[20] = create_time_ms */
+  19,   /* field[19] = created_by_user_id */
+  24,   /* field[24] = custom_fields */
+  23,   /* field[23] = customer_interest */
   12,   /* field[12] = customer_needs */
   4,   /* field[4] = duration_ms */
   0,   /* field[0] = id */
   11,   /* field[11] = lead_id */
   6,   /* field[6] = location */
-  17,   /* field[17] = next_activity_id */
   16,   /* field[16] = next_contact_date */
   15,   /* field[15] = next_steps */
   10,   /* field[10] = opportunity_id */
-  19,   /* field[19] = owner_user_id */
+  18,   /* field[18] = owner_user_id */
   13,   /* field[13] = proposed */
-  23,   /* field[23] = result */
+  22,   /* field[22] = result */
   3,   /* field[3] = start_time_ms */
   14,   /* field[14] = summary */
   2,   /* field[2] = title */
-  22,   /* field[22] = update_time_ms */
+  21,   /* field[21] = update_time_ms */
   1,   /* field[1] = version */
 };
-static const ProtobufCIntRange sfa__v1__consultation__number_ranges[1 + 1] =
+static const ProtobufCIntRange sfa__v1__consultation__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 27 }
+  { 19, 17 },
+  { 0, 26 }
 };
 const ProtobufCMessageDescriptor sfa__v1__consultation__descriptor =
 {
@@ -838,10 +826,10 @@ const ProtobufCMessageDescriptor sfa__v1__consultation__descriptor =
   "Sfa__V1__Consultation",
   "sfa.v1",
   sizeof(Sfa__V1__Consultation),
-  27,
+  26,
   sfa__v1__consultation__field_descriptors,
   sfa__v1__consultation__field_indices_by_name,
-  1,  sfa__v1__consultation__number_ranges,
+  2,  sfa__v1__consultation__number_ranges,
   (ProtobufCMessageInit) sfa__v1__consultation__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

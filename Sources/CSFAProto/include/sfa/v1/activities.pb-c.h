@@ -90,7 +90,7 @@ struct  Sfa__V1__Activity
    */
   Sfa__V1__ActivityKind kind;
   /*
-   * Required on create: PLANNED or DONE; then CompleteActivity / CancelActivity
+   * On create PLANNED (UNSPECIFIED means it) or DONE; then CompleteActivity / CancelActivity
    */
   Sfa__V1__ActivityState state;
   Sfa__V1__ActivityPriority priority;

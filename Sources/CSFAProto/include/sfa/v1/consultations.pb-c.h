@@ -143,10 +143,8 @@ struct  Sfa__V1__Consultation
    */
   char *next_contact_date;
   /*
-   * Server-set: the planned activity created as the next step
-   */
-  char *next_activity_id;
-  /*
+   * (18: unused; the next step's activity names its consultation in
+   * Activity.consultation_id, ListActivities filters on it)
    * Server-managed: ArchiveConsultation
    */
   protobuf_c_boolean archived;
@@ -168,7 +166,7 @@ struct  Sfa__V1__Consultation
 };
 #define SFA__V1__CONSULTATION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__consultation__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__CONSULTATION_CHANNEL__CONSULTATION_CHANNEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__CONSULTATION_RESULT__CONSULTATION_RESULT_UNSPECIFIED, SFA__V1__CUSTOMER_INTEREST__CUSTOMER_INTEREST_UNSPECIFIED, 0,NULL, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__CONSULTATION_CHANNEL__CONSULTATION_CHANNEL_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__CONSULTATION_RESULT__CONSULTATION_RESULT_UNSPECIFIED, SFA__V1__CUSTOMER_INTEREST__CUSTOMER_INTEREST_UNSPECIFIED, 0,NULL, (char *)protobuf_c_empty_string }
 
 
 typedef enum {

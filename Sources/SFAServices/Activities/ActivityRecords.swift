@@ -129,6 +129,15 @@ enum ActivityRecords {
         ).map { try Activity(serializedBytes: Array($0)) }
     }
 
+    /// The owner's live activities of `date` in `state`, in time order: a daily
+    /// report's content.
+    static func ofDay(_ db: Database, ownerUserID: String, date: String, state: ActivityState) throws -> [Activity] {
+        let statement = try db.cachedStatement(
+            sql: "SELECT data FROM activity WHERE owner_user_id = ? AND activity_date = ? AND state = ? AND archived = 0 ORDER BY activity_time_ms, id"
+        )
+        return try Data.fetchAll(statement, arguments: [ownerUserID, date, state.rawValue]).map { try Activity(serializedBytes: Array($0)) }
+    }
+
     /// The owner's activity with `externalID`, if any.
     static func synced(_ db: Database, ownerUserID: String, externalID: String) throws -> Activity? {
         let statement = try db.cachedStatement(sql: "SELECT data FROM activity WHERE owner_user_id = ? AND external_id = ?")

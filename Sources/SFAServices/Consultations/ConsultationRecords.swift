@@ -63,6 +63,14 @@ enum ConsultationRecords {
         consultation.consultationDate = TenantCalendar(timeZone: try SettingsRecords.load(db).timeZone).date(ofMs: consultation.startTimeMs)
     }
 
+    /// The owner's live consultations held on `date`, in time order: a daily report's content.
+    static func ofDay(_ db: Database, ownerUserID: String, date: String) throws -> [Consultation] {
+        let statement = try db.cachedStatement(
+            sql: "SELECT data FROM consultation WHERE owner_user_id = ? AND consultation_date = ? AND archived = 0 ORDER BY start_time_ms, id"
+        )
+        return try Data.fetchAll(statement, arguments: [ownerUserID, date]).map { try Consultation(serializedBytes: Array($0)) }
+    }
+
     /// Applies a consultation's deal update to the deal, inside the transaction, as
     /// UpdateOpportunity and MoveOpportunityStage would: the commit writes the history
     /// entry (`Opportunity.recordChanged`).

@@ -34,6 +34,14 @@ struct RecordAccess: Sendable {
         return try await of(principal, controlPlane: controlPlane)
     }
 
+    /// The access of the call in `context` narrowed to `scope` where its grant reaches
+    /// further: a tenant setting that narrows reads (daily report visibility).
+    static func of(_ context: ServerContext, narrowedTo scope: RecordScope, controlPlane: ControlPlane) async throws -> RecordAccess {
+        var principal = try context.requirePrincipal()
+        principal.scope = min(principal.scope, scope)
+        return try await of(principal, controlPlane: controlPlane)
+    }
+
     /// Refuses a side-effect change of a record (owned by `ownerUserID`, created by
     /// `createdByUserID`) that `access`, from ``of(_:actingAs:controlPlane:)``, does not reach.
     static func requireChangeable(_ access: RecordAccess?, ownerUserID: String, createdByUserID: String, what: String) throws {

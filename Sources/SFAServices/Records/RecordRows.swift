@@ -27,6 +27,16 @@ enum RecordRows {
         try findEncoded(db, R.self, id: id, scope: ("1", [])).map { try $0.decoded() }
     }
 
+    /// The records with `ids` that exist, whatever the caller's scope (for records a
+    /// readable one lists: a daily report's activities), in the order of `ids`.
+    static func findAll<R: TenantRecord>(_ db: Database, _: R.Type, ids: [String]) throws -> [R] {
+        guard !ids.isEmpty else { return [] }
+        let sql = "SELECT \(selected(R.self, ["id", "data"])) FROM \(R.table) WHERE id IN (SELECT value FROM json_each(?))"
+        let found = try fetchAllEncoded(db, R.self, sql: sql, arguments: [SQLJSON.array(ids)])
+        let byID = Dictionary(found.map { ($0.id, $0.record) }, uniquingKeysWith: { first, _ in first })
+        return try ids.compactMap { try byID[$0]?.decoded() }
+    }
+
     /// The stored encoding of the record with `id`, if it exists and is within the caller's scope.
     static func findEncoded<R: TenantRecord>(_ db: Database, _: R.Type, id: String, access: RecordAccess) throws -> EncodedMessage<R>? {
         try findEncoded(db, R.self, id: id, scope: access.scope(R.self))

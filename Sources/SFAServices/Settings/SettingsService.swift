@@ -17,6 +17,7 @@ public struct SettingsService: SettingsServiceHandler {
     static let updatable: Set<String> = [
         "lead_statuses", "lost_reasons", "require_lost_reason", "quote_discount_approval_threshold_bps",
         "default_currency_code", "time_zone", "working_days", "stalled_deal_days", "require_qualification_to_convert",
+        "holidays", "daily_report_visibility",
     ]
 
     public func getTenantSettings(_ request: GetTenantSettingsRequest, context: ServerContext) async throws -> TenantSettings {
@@ -96,6 +97,10 @@ public struct SettingsService: SettingsServiceHandler {
         validation.check(Set(settings.workingDays).count == settings.workingDays.count, "settings.working_days", .duplicate, "lists a day twice")
         for day in settings.workingDays { validation.known(day, "settings.working_days") }
         validation.check((1...365).contains(settings.stalledDealDays), "settings.stalled_deal_days", .outOfRange, "must be 1…365")
+        validation.check(settings.holidays.count <= 400, "settings.holidays", .tooMany, "has more than 400 entries")
+        validation.check(Set(settings.holidays).count == settings.holidays.count, "settings.holidays", .duplicate, "lists a date twice")
+        for (index, date) in settings.holidays.enumerated() { validation.date(date, "settings.holidays[\(index)]", required: true) }
+        validation.known(settings.dailyReportVisibility, "settings.daily_report_visibility", required: false)
     }
 
     private static func isKey(_ key: String) -> Bool {

@@ -74,6 +74,8 @@ extension TenantSchema {
                     status INTEGER NOT NULL,
                     report_date TEXT NOT NULL,
                     approver_user_id TEXT NOT NULL,
+                    -- JSON array: who reads the report besides its scope (the approver).
+                    reader_user_ids TEXT NOT NULL,
                     submit_time_ms INTEGER NOT NULL,
                     update_time_ms INTEGER NOT NULL,
                     -- Derived from daily_report_comment, outside the versioned record:

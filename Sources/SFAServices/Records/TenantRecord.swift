@@ -69,8 +69,9 @@ protocol TenantRecord: ProtoMessage {
     static var readersColumn: String? { get }
 
     /// Runs in the transaction of every create (`before` nil) and change of the
-    /// record, once it is stored, for rows that follow a
-    /// record's changes (opportunity stage history).
+    /// record, once it is stored, for rows that follow a record's changes (opportunity
+    /// stage history, a deal's activity times) and for rules no change may skip (a
+    /// record a submitted daily report covers is locked); throwing undoes the write.
     static func recordChanged(_ db: Database, from before: Self?, to after: Self, by userID: String) throws
 }
 

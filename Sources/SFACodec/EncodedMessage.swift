@@ -111,6 +111,24 @@ public struct ProtoFieldWriter<M: ProtoMessage> {
         try append(name, encoded: Array(value.utf8))
     }
 
+    /// Appends the integer field `name` of `M` (int32, int64, uint32, uint64, enum or
+    /// bool), unless `value` is 0 (proto3's default). Appended after a stored encoding,
+    /// it overrides the value there: the last occurrence of a scalar field wins.
+    /// - Throws: `FieldMaskError.unknownField` when `M` has no such integer field.
+    public mutating func append(_ name: String, integer value: Int64) throws(FieldMaskError) {
+        guard let field = protobuf_c_message_descriptor_get_field_by_name(M.cDescriptor, name),
+            [PROTOBUF_C_TYPE_INT32, PROTOBUF_C_TYPE_INT64, PROTOBUF_C_TYPE_UINT32, PROTOBUF_C_TYPE_UINT64, PROTOBUF_C_TYPE_ENUM, PROTOBUF_C_TYPE_BOOL]
+                .contains(field.pointee.type),
+            field.pointee.label != PROTOBUF_C_LABEL_REPEATED
+        else {
+            throw FieldMaskError.unknownField(name, message: M.protoName)
+        }
+        guard value != 0 else { return }
+        appendVarint(UInt64(field.pointee.id) << 3)
+        // Negative int32/int64/enum values are ten-byte two's complement varints.
+        appendVarint(UInt64(bitPattern: value))
+    }
+
     private mutating func appendVarint(_ value: UInt64) {
         var value = value
         while value >= 0x80 {

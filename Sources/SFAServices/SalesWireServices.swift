@@ -22,6 +22,9 @@ public enum SalesWireServices {
             OpportunityService(controlPlane: controlPlane, tenants: tenants),
             QuoteService(controlPlane: controlPlane, tenants: tenants),
             ProposalService(controlPlane: controlPlane, tenants: tenants),
+            ActivityService(controlPlane: controlPlane, tenants: tenants),
+            ConsultationService(controlPlane: controlPlane, tenants: tenants),
+            DailyReportService(controlPlane: controlPlane, tenants: tenants),
             AuditService(controlPlane: controlPlane, tenants: tenants),
         ]
     }

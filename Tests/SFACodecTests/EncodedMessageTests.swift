@@ -51,4 +51,16 @@ import Testing
             try leadWriter.append("version", encoded: [1])
         }
     }
+
+    @Test func anIntegerAppendedAfterAStoredEncodingOverridesTheStoredValue() throws {
+        let stored = Lead(id: "lead_1", version: 3, lastName: "Ito")
+        var writer = ProtoFieldWriter<Lead>()
+        try writer.append("version", integer: 7)
+        try writer.append("create_time_ms", integer: 0)
+        let merged = try EncodedMessage<Lead>(bytes: stored.serializedBytes() + writer.message.bytes).decoded()
+        #expect(merged == Lead(id: "lead_1", version: 7, lastName: "Ito"))
+        #expect(throws: FieldMaskError.unknownField("last_name", message: "sfa.v1.Lead")) {
+            try writer.append("last_name", integer: 1)
+        }
+    }
 }

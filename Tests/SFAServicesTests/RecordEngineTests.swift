@@ -175,7 +175,10 @@ import Testing
     }
 
     @Test func everyRecordTypeNamesOnlyRealFieldsAsCreatableAndUpdatable() {
-        let types: [any TenantRecord.Type] = [Lead.self, Account.self, Contact.self, Team.self, Opportunity.self, Pipeline.self, Quote.self, Proposal.self]
+        let types: [any TenantRecord.Type] = [
+            Lead.self, Account.self, Contact.self, Team.self, Opportunity.self, Pipeline.self, Quote.self, Proposal.self, Activity.self,
+            Consultation.self,
+        ]
         for type in types {
             #expect(type.updatable.isSubset(of: type.fieldNames), "\(type.protoName): \(type.updatable.subtracting(type.fieldNames))")
             #expect(type.creatable.isSubset(of: type.fieldNames), "\(type.protoName): \(type.creatable.subtracting(type.fieldNames))")
@@ -270,6 +273,22 @@ import Testing
                 _ = try await audit.listAuditEvents(ListAuditEventsRequest(orderBy: orderBy))
             }
             #expect(await statusOf { try await audit.listAuditEvents(ListAuditEventsRequest(orderBy: "event_time_ms desc")) } == .invalidArgument)
+            let activities = stack.activities(tenant.keys[.admin])
+            let consultations = stack.consultations(tenant.keys[.admin])
+            let reports = stack.dailyReports(tenant.keys[.admin])
+            for orderBy in ["", "create_time_ms", "create_time_ms desc"] {
+                _ = try await activities.listActivities(ListActivitiesRequest(orderBy: orderBy))
+                _ = try await consultations.listConsultations(ListConsultationsRequest(orderBy: orderBy))
+                _ = try await reports.listDailyReports(ListDailyReportsRequest(orderBy: orderBy))
+            }
+            for direction in ["", " asc", " desc"] {
+                _ = try await activities.listActivities(ListActivitiesRequest(orderBy: "activity_time_ms" + direction))
+                _ = try await consultations.listConsultations(ListConsultationsRequest(orderBy: "start_time_ms" + direction))
+                _ = try await reports.listDailyReports(ListDailyReportsRequest(orderBy: "report_date" + direction))
+            }
+            #expect(await statusOf { try await activities.listActivities(ListActivitiesRequest(orderBy: "start_time_ms")) } == .invalidArgument)
+            #expect(await statusOf { try await consultations.listConsultations(ListConsultationsRequest(orderBy: "activity_time_ms")) } == .invalidArgument)
+            #expect(await statusOf { try await reports.listDailyReports(ListDailyReportsRequest(orderBy: "submit_time_ms")) } == .invalidArgument)
             for orderBy in ["name asc", "update_time_ms desc", "last_name asc"] {
                 #expect(await statusOf { try await accounts.listAccounts(ListAccountsRequest(orderBy: orderBy)) } == .invalidArgument)
                 #expect(await statusOf { try await leads.listLeads(ListLeadsRequest(orderBy: orderBy)) } == .invalidArgument)

@@ -29,8 +29,8 @@ typedef struct { const char *symbol; const ProtobufCServiceDescriptor *descripto
 extern const SFAMessageEntry *const sfa_registry_messages;
 extern const SFAEnumEntry *const sfa_registry_enums;
 extern const SFAServiceEntry *const sfa_registry_services;
-static const unsigned sfa_registry_message_count = 230;
-static const unsigned sfa_registry_enum_count = 41;
+static const unsigned sfa_registry_message_count = 245;
+static const unsigned sfa_registry_enum_count = 47;
 static const unsigned sfa_registry_service_count = 16;
 
 static inline const ProtobufCMessageDescriptor *sfa__v1__accept_proposal_request__descriptor_ref(void) { return &sfa__v1__accept_proposal_request__descriptor; }
@@ -39,6 +39,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__account__descriptor_ref
 static inline const ProtobufCMessageDescriptor *sfa__v1__account__custom_fields_entry__descriptor_ref(void) { return &sfa__v1__account__custom_fields_entry__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__activity__descriptor_ref(void) { return &sfa__v1__activity__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__activity_count_row__descriptor_ref(void) { return &sfa__v1__activity_count_row__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__activity_write__descriptor_ref(void) { return &sfa__v1__activity_write__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__add_daily_report_comment_request__descriptor_ref(void) { return &sfa__v1__add_daily_report_comment_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__allowed_method__descriptor_ref(void) { return &sfa__v1__allowed_method__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__analytics_filter__descriptor_ref(void) { return &sfa__v1__analytics_filter__descriptor; }
@@ -46,6 +47,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__api_key__descriptor_ref
 static inline const ProtobufCMessageDescriptor *sfa__v1__approve_daily_report_request__descriptor_ref(void) { return &sfa__v1__approve_daily_report_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__approve_quote_request__descriptor_ref(void) { return &sfa__v1__approve_quote_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__archive_account_request__descriptor_ref(void) { return &sfa__v1__archive_account_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__archive_activity_request__descriptor_ref(void) { return &sfa__v1__archive_activity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__archive_consultation_request__descriptor_ref(void) { return &sfa__v1__archive_consultation_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__archive_contact_request__descriptor_ref(void) { return &sfa__v1__archive_contact_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__archive_opportunity_request__descriptor_ref(void) { return &sfa__v1__archive_opportunity_request__descriptor; }
@@ -59,7 +61,10 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__cancel_activity_request
 static inline const ProtobufCMessageDescriptor *sfa__v1__clear_primary_quote_request__descriptor_ref(void) { return &sfa__v1__clear_primary_quote_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__close_opportunity_request__descriptor_ref(void) { return &sfa__v1__close_opportunity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__complete_activity_request__descriptor_ref(void) { return &sfa__v1__complete_activity_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__complete_activity_response__descriptor_ref(void) { return &sfa__v1__complete_activity_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__consultation__descriptor_ref(void) { return &sfa__v1__consultation__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__consultation__custom_fields_entry__descriptor_ref(void) { return &sfa__v1__consultation__custom_fields_entry__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__consultation_deal_update__descriptor_ref(void) { return &sfa__v1__consultation_deal_update__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__contact__descriptor_ref(void) { return &sfa__v1__contact__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__contact__custom_fields_entry__descriptor_ref(void) { return &sfa__v1__contact__custom_fields_entry__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__convert_lead_opportunity__descriptor_ref(void) { return &sfa__v1__convert_lead_opportunity__descriptor; }
@@ -68,6 +73,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__convert_lead_response__
 static inline const ProtobufCMessageDescriptor *sfa__v1__create_account_request__descriptor_ref(void) { return &sfa__v1__create_account_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__create_activity_request__descriptor_ref(void) { return &sfa__v1__create_activity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__create_consultation_request__descriptor_ref(void) { return &sfa__v1__create_consultation_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__create_consultation_response__descriptor_ref(void) { return &sfa__v1__create_consultation_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__create_contact_request__descriptor_ref(void) { return &sfa__v1__create_contact_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__create_daily_report_request__descriptor_ref(void) { return &sfa__v1__create_daily_report_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__create_lead_request__descriptor_ref(void) { return &sfa__v1__create_lead_request__descriptor; }
@@ -81,6 +87,8 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__create_tenant_request__
 static inline const ProtobufCMessageDescriptor *sfa__v1__create_user_request__descriptor_ref(void) { return &sfa__v1__create_user_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__daily_report__descriptor_ref(void) { return &sfa__v1__daily_report__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__daily_report_comment__descriptor_ref(void) { return &sfa__v1__daily_report_comment__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__daily_report_kind_count__descriptor_ref(void) { return &sfa__v1__daily_report_kind_count__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__daily_report_view__descriptor_ref(void) { return &sfa__v1__daily_report_view__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__date_range__descriptor_ref(void) { return &sfa__v1__date_range__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__deactivate_user_request__descriptor_ref(void) { return &sfa__v1__deactivate_user_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__decline_quote_request__descriptor_ref(void) { return &sfa__v1__decline_quote_request__descriptor; }
@@ -166,10 +174,13 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__list_contacts_request__
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_contacts_response__descriptor_ref(void) { return &sfa__v1__list_contacts_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_daily_report_comments_request__descriptor_ref(void) { return &sfa__v1__list_daily_report_comments_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_daily_report_comments_response__descriptor_ref(void) { return &sfa__v1__list_daily_report_comments_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__list_daily_report_inbox_request__descriptor_ref(void) { return &sfa__v1__list_daily_report_inbox_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_daily_reports_request__descriptor_ref(void) { return &sfa__v1__list_daily_reports_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_daily_reports_response__descriptor_ref(void) { return &sfa__v1__list_daily_reports_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_leads_request__descriptor_ref(void) { return &sfa__v1__list_leads_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_leads_response__descriptor_ref(void) { return &sfa__v1__list_leads_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__list_missing_daily_reports_request__descriptor_ref(void) { return &sfa__v1__list_missing_daily_reports_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__list_missing_daily_reports_response__descriptor_ref(void) { return &sfa__v1__list_missing_daily_reports_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_opportunities_request__descriptor_ref(void) { return &sfa__v1__list_opportunities_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_opportunities_response__descriptor_ref(void) { return &sfa__v1__list_opportunities_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_pipelines_request__descriptor_ref(void) { return &sfa__v1__list_pipelines_request__descriptor; }
@@ -197,6 +208,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__method_info__descriptor
 static inline const ProtobufCMessageDescriptor *sfa__v1__method_stats__descriptor_ref(void) { return &sfa__v1__method_stats__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__migrate_tenants_request__descriptor_ref(void) { return &sfa__v1__migrate_tenants_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__migrate_tenants_response__descriptor_ref(void) { return &sfa__v1__migrate_tenants_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__missing_daily_report__descriptor_ref(void) { return &sfa__v1__missing_daily_report__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__money__descriptor_ref(void) { return &sfa__v1__money__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__move_contact_request__descriptor_ref(void) { return &sfa__v1__move_contact_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__move_opportunity_stage_request__descriptor_ref(void) { return &sfa__v1__move_opportunity_stage_request__descriptor; }
@@ -214,13 +226,16 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__qualify_lead_request__d
 static inline const ProtobufCMessageDescriptor *sfa__v1__quote__descriptor_ref(void) { return &sfa__v1__quote__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__quote_line__descriptor_ref(void) { return &sfa__v1__quote_line__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__quote_tax_line__descriptor_ref(void) { return &sfa__v1__quote_tax_line__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__recall_daily_report_request__descriptor_ref(void) { return &sfa__v1__recall_daily_report_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__recall_quote_request__descriptor_ref(void) { return &sfa__v1__recall_quote_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__record_count__descriptor_ref(void) { return &sfa__v1__record_count__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__reject_proposal_request__descriptor_ref(void) { return &sfa__v1__reject_proposal_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__reject_quote_request__descriptor_ref(void) { return &sfa__v1__reject_quote_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__reopen_daily_report_request__descriptor_ref(void) { return &sfa__v1__reopen_daily_report_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__reopen_opportunity_request__descriptor_ref(void) { return &sfa__v1__reopen_opportunity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__request_header__descriptor_ref(void) { return &sfa__v1__request_header__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__request_header__metadata_entry__descriptor_ref(void) { return &sfa__v1__request_header__metadata_entry__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__reschedule_activity_request__descriptor_ref(void) { return &sfa__v1__reschedule_activity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__response_header__descriptor_ref(void) { return &sfa__v1__response_header__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__response_header__metadata_entry__descriptor_ref(void) { return &sfa__v1__response_header__metadata_entry__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__restore_tenant_request__descriptor_ref(void) { return &sfa__v1__restore_tenant_request__descriptor; }

@@ -134,6 +134,88 @@ public enum ActivityPriority: ProtoEnum {
     public static let allCases: [ActivityPriority] = [.unspecified, .low, .normal, .high]
 }
 
+public enum CallDirection: ProtoEnum {
+    /// `CALL_DIRECTION_UNSPECIFIED` = 0
+    case unspecified
+    /// `CALL_DIRECTION_OUTBOUND` = 1
+    case outbound
+    /// `CALL_DIRECTION_INBOUND` = 2
+    case inbound
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .outbound
+        case 2: self = .inbound
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .outbound: 1
+        case .inbound: 2
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [CallDirection] = [.unspecified, .outbound, .inbound]
+}
+
+public enum CallResult: ProtoEnum {
+    /// `CALL_RESULT_UNSPECIFIED` = 0
+    case unspecified
+    /// `CALL_RESULT_CONNECTED` = 1
+    case connected
+    /// `CALL_RESULT_NO_ANSWER` = 2
+    case noAnswer
+    /// `CALL_RESULT_VOICEMAIL` = 3
+    case voicemail
+    /// `CALL_RESULT_BUSY` = 4
+    case busy
+    /// `CALL_RESULT_WRONG_NUMBER` = 5
+    case wrongNumber
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .connected
+        case 2: self = .noAnswer
+        case 3: self = .voicemail
+        case 4: self = .busy
+        case 5: self = .wrongNumber
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .connected: 1
+        case .noAnswer: 2
+        case .voicemail: 3
+        case .busy: 4
+        case .wrongNumber: 5
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [CallResult] = [.unspecified, .connected, .noAnswer, .voicemail, .busy, .wrongNumber]
+}
+
 public struct Activity: ProtoMessage {
     public typealias CMessage = Sfa__V1__Activity
     public static var protoName: String { "sfa.v1.Activity" }
@@ -144,46 +226,58 @@ public struct Activity: ProtoMessage {
 
     public var version: Int64 = 0
 
+    /// Required, a known value
     public var kind: ActivityKind = ActivityKind()
 
-    /// Create as PLANNED or DONE; then CompleteActivity / CancelActivity
+    /// On create PLANNED (UNSPECIFIED means it) or DONE; then CompleteActivity / CancelActivity
     public var state: ActivityState = ActivityState()
 
     public var priority: ActivityPriority = ActivityPriority()
 
+    /// Required, at most 200 characters
     public var subject: String = ""
 
+    /// At most 10,000 characters
     public var notes: String = ""
 
-    /// Planned start (appointments); 0 = none
-    public var scheduledTimeMs: Int64 = 0
+    /// Appointments: the planned start. A planned activity other than a task needs
+    /// start and end (end after start, at most 7 days later); a planned task needs a
+    /// start or a due date
+    public var startTimeMs: Int64 = 0
 
-    /// For tasks; empty = none
+    /// Tasks: YYYY-MM-DD in the tenant's time zone; empty = none
     public var dueDate: String = ""
 
-    /// When it was done; set when DONE
+    /// When it was done; DONE only (0 on create = now)
     public var doneTimeMs: Int64 = 0
 
+    /// DONE only: 0 to 7 days
     public var durationMs: Int64 = 0
 
+    /// At most 500 characters
     public var location: String = ""
 
-    /// Result of a done activity, free text
+    /// Result of a done activity, at most 2,000 characters
     public var outcome: String = ""
 
+    /// Server-set by CancelActivity
     public var cancelReason: String = ""
 
-    /// Links; any combination, at least one recommended
+    /// Links, each optional. All must agree: the contacts belong to the account, the
+    /// opportunity is on the account; the account is derived from the opportunity,
+    /// else from the contacts, when omitted. Archived records are not linked.
     public var leadId: String = ""
 
-    public var contactId: String = ""
+    /// Customer contacts involved: at most 50, no duplicates
+    public var contactIds: [String] = []
 
     public var accountId: String = ""
 
     public var opportunityId: String = ""
 
-    /// Server-set: the submitted daily report this activity is linked to
-    public var dailyReportId: String = ""
+    /// Server-computed: when it happens or happened (the start, the end of the due
+    /// date, or the done time); lists and overlaps use it
+    public var activityTimeMs: Int64 = 0
 
     public var ownerUserId: String = ""
 
@@ -192,6 +286,36 @@ public struct Activity: ProtoMessage {
     public var createTimeMs: Int64 = 0
 
     public var updateTimeMs: Int64 = 0
+
+    /// Appointments: the planned end
+    public var endTimeMs: Int64 = 0
+
+    /// Our people taking part besides the owner: active users, at most 20; they read
+    /// the activity
+    public var attendeeUserIds: [String] = []
+
+    /// Calls only; a done call needs its result
+    public var callDirection: CallDirection = CallDirection()
+
+    public var callResult: CallResult = CallResult()
+
+    /// The activity's id in the calendar or e-mail system it came from (at most 200
+    /// printable characters): CreateActivity with an external_id its owner already
+    /// used updates that activity instead of creating another
+    public var externalId: String = ""
+
+    /// Server-managed: ArchiveActivity (a mistaken entry)
+    public var archived: Bool = false
+
+    /// Server-computed: activity_time_ms as a date in the tenant's time zone, the day
+    /// a daily report counts it on
+    public var activityDate: String = ""
+
+    /// Server-set: the activity whose completion scheduled this one, or the
+    /// consultation whose next step it is
+    public var previousActivityId: String = ""
+
+    public var consultationId: String = ""
 
     /// A message with every field at its default.
     public init() {}
@@ -205,7 +329,7 @@ public struct Activity: ProtoMessage {
         priority: ActivityPriority = ActivityPriority(),
         subject: String = "",
         notes: String = "",
-        scheduledTimeMs: Int64 = 0,
+        startTimeMs: Int64 = 0,
         dueDate: String = "",
         doneTimeMs: Int64 = 0,
         durationMs: Int64 = 0,
@@ -213,14 +337,23 @@ public struct Activity: ProtoMessage {
         outcome: String = "",
         cancelReason: String = "",
         leadId: String = "",
-        contactId: String = "",
+        contactIds: [String] = [],
         accountId: String = "",
         opportunityId: String = "",
-        dailyReportId: String = "",
+        activityTimeMs: Int64 = 0,
         ownerUserId: String = "",
         createdByUserId: String = "",
         createTimeMs: Int64 = 0,
-        updateTimeMs: Int64 = 0
+        updateTimeMs: Int64 = 0,
+        endTimeMs: Int64 = 0,
+        attendeeUserIds: [String] = [],
+        callDirection: CallDirection = CallDirection(),
+        callResult: CallResult = CallResult(),
+        externalId: String = "",
+        archived: Bool = false,
+        activityDate: String = "",
+        previousActivityId: String = "",
+        consultationId: String = ""
     ) {
         self.id = id
         self.version = version
@@ -229,7 +362,7 @@ public struct Activity: ProtoMessage {
         self.priority = priority
         self.subject = subject
         self.notes = notes
-        self.scheduledTimeMs = scheduledTimeMs
+        self.startTimeMs = startTimeMs
         self.dueDate = dueDate
         self.doneTimeMs = doneTimeMs
         self.durationMs = durationMs
@@ -237,14 +370,23 @@ public struct Activity: ProtoMessage {
         self.outcome = outcome
         self.cancelReason = cancelReason
         self.leadId = leadId
-        self.contactId = contactId
+        self.contactIds = contactIds
         self.accountId = accountId
         self.opportunityId = opportunityId
-        self.dailyReportId = dailyReportId
+        self.activityTimeMs = activityTimeMs
         self.ownerUserId = ownerUserId
         self.createdByUserId = createdByUserId
         self.createTimeMs = createTimeMs
         self.updateTimeMs = updateTimeMs
+        self.endTimeMs = endTimeMs
+        self.attendeeUserIds = attendeeUserIds
+        self.callDirection = callDirection
+        self.callResult = callResult
+        self.externalId = externalId
+        self.archived = archived
+        self.activityDate = activityDate
+        self.previousActivityId = previousActivityId
+        self.consultationId = consultationId
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__Activity>) {
@@ -255,7 +397,7 @@ public struct Activity: ProtoMessage {
         self.priority = ActivityPriority(rawValue: .init(truncatingIfNeeded: c.pointee.priority.rawValue))
         self.subject = ProtoDecoding.string(c.pointee.subject)
         self.notes = ProtoDecoding.string(c.pointee.notes)
-        self.scheduledTimeMs = c.pointee.scheduled_time_ms
+        self.startTimeMs = c.pointee.start_time_ms
         self.dueDate = ProtoDecoding.string(c.pointee.due_date)
         self.doneTimeMs = c.pointee.done_time_ms
         self.durationMs = c.pointee.duration_ms
@@ -263,14 +405,23 @@ public struct Activity: ProtoMessage {
         self.outcome = ProtoDecoding.string(c.pointee.outcome)
         self.cancelReason = ProtoDecoding.string(c.pointee.cancel_reason)
         self.leadId = ProtoDecoding.string(c.pointee.lead_id)
-        self.contactId = ProtoDecoding.string(c.pointee.contact_id)
+        self.contactIds = ProtoDecoding.array(c.pointee.n_contact_ids, c.pointee.contact_ids) { ProtoDecoding.string($0) }
         self.accountId = ProtoDecoding.string(c.pointee.account_id)
         self.opportunityId = ProtoDecoding.string(c.pointee.opportunity_id)
-        self.dailyReportId = ProtoDecoding.string(c.pointee.daily_report_id)
+        self.activityTimeMs = c.pointee.activity_time_ms
         self.ownerUserId = ProtoDecoding.string(c.pointee.owner_user_id)
         self.createdByUserId = ProtoDecoding.string(c.pointee.created_by_user_id)
         self.createTimeMs = c.pointee.create_time_ms
         self.updateTimeMs = c.pointee.update_time_ms
+        self.endTimeMs = c.pointee.end_time_ms
+        self.attendeeUserIds = ProtoDecoding.array(c.pointee.n_attendee_user_ids, c.pointee.attendee_user_ids) { ProtoDecoding.string($0) }
+        self.callDirection = CallDirection(rawValue: .init(truncatingIfNeeded: c.pointee.call_direction.rawValue))
+        self.callResult = CallResult(rawValue: .init(truncatingIfNeeded: c.pointee.call_result.rawValue))
+        self.externalId = ProtoDecoding.string(c.pointee.external_id)
+        self.archived = c.pointee.archived != 0
+        self.activityDate = ProtoDecoding.string(c.pointee.activity_date)
+        self.previousActivityId = ProtoDecoding.string(c.pointee.previous_activity_id)
+        self.consultationId = ProtoDecoding.string(c.pointee.consultation_id)
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__Activity>, arena: inout ProtoArena) {
@@ -281,7 +432,7 @@ public struct Activity: ProtoMessage {
         c.pointee.priority = Sfa__V1__ActivityPriority(rawValue: .init(truncatingIfNeeded: self.priority.rawValue))
         if !self.subject.isEmpty { c.pointee.subject = arena.cString(self.subject) }
         if !self.notes.isEmpty { c.pointee.notes = arena.cString(self.notes) }
-        c.pointee.scheduled_time_ms = self.scheduledTimeMs
+        c.pointee.start_time_ms = self.startTimeMs
         if !self.dueDate.isEmpty { c.pointee.due_date = arena.cString(self.dueDate) }
         c.pointee.done_time_ms = self.doneTimeMs
         c.pointee.duration_ms = self.durationMs
@@ -289,18 +440,33 @@ public struct Activity: ProtoMessage {
         if !self.outcome.isEmpty { c.pointee.outcome = arena.cString(self.outcome) }
         if !self.cancelReason.isEmpty { c.pointee.cancel_reason = arena.cString(self.cancelReason) }
         if !self.leadId.isEmpty { c.pointee.lead_id = arena.cString(self.leadId) }
-        if !self.contactId.isEmpty { c.pointee.contact_id = arena.cString(self.contactId) }
+        if !self.contactIds.isEmpty {
+            c.pointee.n_contact_ids = self.contactIds.count
+            c.pointee.contact_ids = arena.stringArray(self.contactIds)
+        }
         if !self.accountId.isEmpty { c.pointee.account_id = arena.cString(self.accountId) }
         if !self.opportunityId.isEmpty { c.pointee.opportunity_id = arena.cString(self.opportunityId) }
-        if !self.dailyReportId.isEmpty { c.pointee.daily_report_id = arena.cString(self.dailyReportId) }
+        c.pointee.activity_time_ms = self.activityTimeMs
         if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
         if !self.createdByUserId.isEmpty { c.pointee.created_by_user_id = arena.cString(self.createdByUserId) }
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
+        c.pointee.end_time_ms = self.endTimeMs
+        if !self.attendeeUserIds.isEmpty {
+            c.pointee.n_attendee_user_ids = self.attendeeUserIds.count
+            c.pointee.attendee_user_ids = arena.stringArray(self.attendeeUserIds)
+        }
+        c.pointee.call_direction = Sfa__V1__CallDirection(rawValue: .init(truncatingIfNeeded: self.callDirection.rawValue))
+        c.pointee.call_result = Sfa__V1__CallResult(rawValue: .init(truncatingIfNeeded: self.callResult.rawValue))
+        if !self.externalId.isEmpty { c.pointee.external_id = arena.cString(self.externalId) }
+        c.pointee.archived = self.archived ? 1 : 0
+        if !self.activityDate.isEmpty { c.pointee.activity_date = arena.cString(self.activityDate) }
+        if !self.previousActivityId.isEmpty { c.pointee.previous_activity_id = arena.cString(self.previousActivityId) }
+        if !self.consultationId.isEmpty { c.pointee.consultation_id = arena.cString(self.consultationId) }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "kind", "state", "priority", "subject", "notes", "scheduled_time_ms", "due_date", "done_time_ms", "duration_ms", "location", "outcome", "cancel_reason", "lead_id", "contact_id", "account_id", "opportunity_id", "daily_report_id", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms"]
+    public static let fieldNames: Set<String> = ["id", "version", "kind", "state", "priority", "subject", "notes", "start_time_ms", "due_date", "done_time_ms", "duration_ms", "location", "outcome", "cancel_reason", "lead_id", "contact_ids", "account_id", "opportunity_id", "activity_time_ms", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms", "end_time_ms", "attendee_user_ids", "call_direction", "call_result", "external_id", "archived", "activity_date", "previous_activity_id", "consultation_id"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -314,7 +480,7 @@ public struct Activity: ProtoMessage {
             case "priority": self.priority = other.priority
             case "subject": self.subject = other.subject
             case "notes": self.notes = other.notes
-            case "scheduled_time_ms": self.scheduledTimeMs = other.scheduledTimeMs
+            case "start_time_ms": self.startTimeMs = other.startTimeMs
             case "due_date": self.dueDate = other.dueDate
             case "done_time_ms": self.doneTimeMs = other.doneTimeMs
             case "duration_ms": self.durationMs = other.durationMs
@@ -322,14 +488,83 @@ public struct Activity: ProtoMessage {
             case "outcome": self.outcome = other.outcome
             case "cancel_reason": self.cancelReason = other.cancelReason
             case "lead_id": self.leadId = other.leadId
-            case "contact_id": self.contactId = other.contactId
+            case "contact_ids": self.contactIds = other.contactIds
             case "account_id": self.accountId = other.accountId
             case "opportunity_id": self.opportunityId = other.opportunityId
-            case "daily_report_id": self.dailyReportId = other.dailyReportId
+            case "activity_time_ms": self.activityTimeMs = other.activityTimeMs
             case "owner_user_id": self.ownerUserId = other.ownerUserId
             case "created_by_user_id": self.createdByUserId = other.createdByUserId
             case "create_time_ms": self.createTimeMs = other.createTimeMs
             case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            case "end_time_ms": self.endTimeMs = other.endTimeMs
+            case "attendee_user_ids": self.attendeeUserIds = other.attendeeUserIds
+            case "call_direction": self.callDirection = other.callDirection
+            case "call_result": self.callResult = other.callResult
+            case "external_id": self.externalId = other.externalId
+            case "archived": self.archived = other.archived
+            case "activity_date": self.activityDate = other.activityDate
+            case "previous_activity_id": self.previousActivityId = other.previousActivityId
+            case "consultation_id": self.consultationId = other.consultationId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// An activity as written, with the owner's planned appointments it overlaps:
+/// overlaps are reported, not refused (a rep may double-book on purpose).
+public struct ActivityWrite: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ActivityWrite
+    public static var protoName: String { "sfa.v1.ActivityWrite" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__activity_write__descriptor_ref() }
+
+    public var activity: Activity? = nil
+
+    public var overlapping: [Activity] = []
+
+    /// CreateActivity: false when external_id matched an existing activity, updated instead
+    public var created: Bool = false
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        activity: Activity? = nil,
+        overlapping: [Activity] = [],
+        created: Bool = false
+    ) {
+        self.activity = activity
+        self.overlapping = overlapping
+        self.created = created
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ActivityWrite>) {
+        self.activity = c.pointee.activity.map { Activity(cMessage: $0) }
+        self.overlapping = ProtoDecoding.messages(c.pointee.n_overlapping, c.pointee.overlapping)
+        self.created = c.pointee.created != 0
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ActivityWrite>, arena: inout ProtoArena) {
+        if let value = self.activity { c.pointee.activity = arena.message(value) }
+        if !self.overlapping.isEmpty {
+            c.pointee.n_overlapping = self.overlapping.count
+            c.pointee.overlapping = arena.messageArray(self.overlapping)
+        }
+        c.pointee.created = self.created ? 1 : 0
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["activity", "overlapping", "created"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "activity": self.activity = other.activity
+            case "overlapping": self.overlapping = other.overlapping
+            case "created": self.created = other.created
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -416,7 +651,10 @@ public struct GetActivityRequest: ProtoMessage {
     }
 }
 
-/// Activities linked to a submitted daily report can no longer be updated.
+/// Changes what UpdateActivity may: subject, notes, priority, location, outcome,
+/// links, contacts, attendees, call direction and result, due date. Times have
+/// their transitions. A done activity covered by a submitted daily report is
+/// locked (RECORD_LOCKED).
 public struct UpdateActivityRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__UpdateActivityRequest
     public static var protoName: String { "sfa.v1.UpdateActivityRequest" }
@@ -476,10 +714,10 @@ public struct ListActivitiesRequest: ProtoMessage {
 
     public var pageToken: String = ""
 
-    /// Default "scheduled_time_ms asc"
+    /// "" / "create_time_ms" (creation order) or "activity_time_ms", each [asc|desc]
     public var orderBy: String = ""
 
-    /// Text search over subject and notes
+    /// Words of subject, notes, outcome and location
     public var query: String = ""
 
     public var kinds: [ActivityKind] = []
@@ -492,15 +730,25 @@ public struct ListActivitiesRequest: ProtoMessage {
 
     public var leadId: String = ""
 
+    /// Activities involving this contact
     public var contactId: String = ""
 
     public var accountId: String = ""
 
     public var opportunityId: String = ""
 
-    public var scheduledTime: TimeRange? = nil
+    /// activity_time_ms in this range
+    public var activityTime: TimeRange? = nil
 
-    public var doneTime: TimeRange? = nil
+    /// Activities this user attends (besides owning)
+    public var attendeeUserId: String = ""
+
+    /// Planned activities whose time has passed
+    public var overdue: Bool = false
+
+    public var includeArchived: Bool = false
+
+    public var consultationId: String = ""
 
     /// A message with every field at its default.
     public init() {}
@@ -519,8 +767,11 @@ public struct ListActivitiesRequest: ProtoMessage {
         contactId: String = "",
         accountId: String = "",
         opportunityId: String = "",
-        scheduledTime: TimeRange? = nil,
-        doneTime: TimeRange? = nil
+        activityTime: TimeRange? = nil,
+        attendeeUserId: String = "",
+        overdue: Bool = false,
+        includeArchived: Bool = false,
+        consultationId: String = ""
     ) {
         self.pageSize = pageSize
         self.pageToken = pageToken
@@ -534,8 +785,11 @@ public struct ListActivitiesRequest: ProtoMessage {
         self.contactId = contactId
         self.accountId = accountId
         self.opportunityId = opportunityId
-        self.scheduledTime = scheduledTime
-        self.doneTime = doneTime
+        self.activityTime = activityTime
+        self.attendeeUserId = attendeeUserId
+        self.overdue = overdue
+        self.includeArchived = includeArchived
+        self.consultationId = consultationId
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__ListActivitiesRequest>) {
@@ -551,8 +805,11 @@ public struct ListActivitiesRequest: ProtoMessage {
         self.contactId = ProtoDecoding.string(c.pointee.contact_id)
         self.accountId = ProtoDecoding.string(c.pointee.account_id)
         self.opportunityId = ProtoDecoding.string(c.pointee.opportunity_id)
-        self.scheduledTime = c.pointee.scheduled_time.map { TimeRange(cMessage: $0) }
-        self.doneTime = c.pointee.done_time.map { TimeRange(cMessage: $0) }
+        self.activityTime = c.pointee.activity_time.map { TimeRange(cMessage: $0) }
+        self.attendeeUserId = ProtoDecoding.string(c.pointee.attendee_user_id)
+        self.overdue = c.pointee.overdue != 0
+        self.includeArchived = c.pointee.include_archived != 0
+        self.consultationId = ProtoDecoding.string(c.pointee.consultation_id)
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ListActivitiesRequest>, arena: inout ProtoArena) {
@@ -574,12 +831,15 @@ public struct ListActivitiesRequest: ProtoMessage {
         if !self.contactId.isEmpty { c.pointee.contact_id = arena.cString(self.contactId) }
         if !self.accountId.isEmpty { c.pointee.account_id = arena.cString(self.accountId) }
         if !self.opportunityId.isEmpty { c.pointee.opportunity_id = arena.cString(self.opportunityId) }
-        if let value = self.scheduledTime { c.pointee.scheduled_time = arena.message(value) }
-        if let value = self.doneTime { c.pointee.done_time = arena.message(value) }
+        if let value = self.activityTime { c.pointee.activity_time = arena.message(value) }
+        if !self.attendeeUserId.isEmpty { c.pointee.attendee_user_id = arena.cString(self.attendeeUserId) }
+        c.pointee.overdue = self.overdue ? 1 : 0
+        c.pointee.include_archived = self.includeArchived ? 1 : 0
+        if !self.consultationId.isEmpty { c.pointee.consultation_id = arena.cString(self.consultationId) }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "query", "kinds", "states", "owner_user_id", "team_id", "lead_id", "contact_id", "account_id", "opportunity_id", "scheduled_time", "done_time"]
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "query", "kinds", "states", "owner_user_id", "team_id", "lead_id", "contact_id", "account_id", "opportunity_id", "activity_time", "attendee_user_id", "overdue", "include_archived", "consultation_id"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -598,8 +858,11 @@ public struct ListActivitiesRequest: ProtoMessage {
             case "contact_id": self.contactId = other.contactId
             case "account_id": self.accountId = other.accountId
             case "opportunity_id": self.opportunityId = other.opportunityId
-            case "scheduled_time": self.scheduledTime = other.scheduledTime
-            case "done_time": self.doneTime = other.doneTime
+            case "activity_time": self.activityTime = other.activityTime
+            case "attendee_user_id": self.attendeeUserId = other.attendeeUserId
+            case "overdue": self.overdue = other.overdue
+            case "include_archived": self.includeArchived = other.includeArchived
+            case "consultation_id": self.consultationId = other.consultationId
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -656,7 +919,9 @@ public struct ListActivitiesResponse: ProtoMessage {
     }
 }
 
-/// PLANNED -> DONE.
+/// PLANNED -> DONE, optionally scheduling the next activity in the same
+/// transaction ("done and schedule next"): if the follow-up is refused, the
+/// activity stays planned.
 public struct CompleteActivityRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__CompleteActivityRequest
     public static var protoName: String { "sfa.v1.CompleteActivityRequest" }
@@ -666,13 +931,23 @@ public struct CompleteActivityRequest: ProtoMessage {
 
     public var version: Int64 = 0
 
+    /// At most 2,000 characters
     public var outcome: String = ""
 
     /// 0 = now
     public var doneTimeMs: Int64 = 0
 
-    /// 0 = keep
+    /// 0 = the planned length (end - start), if any
     public var durationMs: Int64 = 0
+
+    /// Calls: the result is required, the direction optional
+    public var callDirection: CallDirection = CallDirection()
+
+    public var callResult: CallResult = CallResult()
+
+    /// The next activity, planned, created as CreateActivity would (its links default
+    /// to this activity's when all are empty)
+    public var followUp: Activity? = nil
 
     /// A message with every field at its default.
     public init() {}
@@ -683,13 +958,19 @@ public struct CompleteActivityRequest: ProtoMessage {
         version: Int64 = 0,
         outcome: String = "",
         doneTimeMs: Int64 = 0,
-        durationMs: Int64 = 0
+        durationMs: Int64 = 0,
+        callDirection: CallDirection = CallDirection(),
+        callResult: CallResult = CallResult(),
+        followUp: Activity? = nil
     ) {
         self.id = id
         self.version = version
         self.outcome = outcome
         self.doneTimeMs = doneTimeMs
         self.durationMs = durationMs
+        self.callDirection = callDirection
+        self.callResult = callResult
+        self.followUp = followUp
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__CompleteActivityRequest>) {
@@ -698,6 +979,9 @@ public struct CompleteActivityRequest: ProtoMessage {
         self.outcome = ProtoDecoding.string(c.pointee.outcome)
         self.doneTimeMs = c.pointee.done_time_ms
         self.durationMs = c.pointee.duration_ms
+        self.callDirection = CallDirection(rawValue: .init(truncatingIfNeeded: c.pointee.call_direction.rawValue))
+        self.callResult = CallResult(rawValue: .init(truncatingIfNeeded: c.pointee.call_result.rawValue))
+        self.followUp = c.pointee.follow_up.map { Activity(cMessage: $0) }
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CompleteActivityRequest>, arena: inout ProtoArena) {
@@ -706,10 +990,13 @@ public struct CompleteActivityRequest: ProtoMessage {
         if !self.outcome.isEmpty { c.pointee.outcome = arena.cString(self.outcome) }
         c.pointee.done_time_ms = self.doneTimeMs
         c.pointee.duration_ms = self.durationMs
+        c.pointee.call_direction = Sfa__V1__CallDirection(rawValue: .init(truncatingIfNeeded: self.callDirection.rawValue))
+        c.pointee.call_result = Sfa__V1__CallResult(rawValue: .init(truncatingIfNeeded: self.callResult.rawValue))
+        if let value = self.followUp { c.pointee.follow_up = arena.message(value) }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "outcome", "done_time_ms", "duration_ms"]
+    public static let fieldNames: Set<String> = ["id", "version", "outcome", "done_time_ms", "duration_ms", "call_direction", "call_result", "follow_up"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -721,6 +1008,126 @@ public struct CompleteActivityRequest: ProtoMessage {
             case "outcome": self.outcome = other.outcome
             case "done_time_ms": self.doneTimeMs = other.doneTimeMs
             case "duration_ms": self.durationMs = other.durationMs
+            case "call_direction": self.callDirection = other.callDirection
+            case "call_result": self.callResult = other.callResult
+            case "follow_up": self.followUp = other.followUp
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct CompleteActivityResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__CompleteActivityResponse
+    public static var protoName: String { "sfa.v1.CompleteActivityResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__complete_activity_response__descriptor_ref() }
+
+    public var activity: Activity? = nil
+
+    /// Set when follow_up was given
+    public var followUp: ActivityWrite? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        activity: Activity? = nil,
+        followUp: ActivityWrite? = nil
+    ) {
+        self.activity = activity
+        self.followUp = followUp
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__CompleteActivityResponse>) {
+        self.activity = c.pointee.activity.map { Activity(cMessage: $0) }
+        self.followUp = c.pointee.follow_up.map { ActivityWrite(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CompleteActivityResponse>, arena: inout ProtoArena) {
+        if let value = self.activity { c.pointee.activity = arena.message(value) }
+        if let value = self.followUp { c.pointee.follow_up = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["activity", "follow_up"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "activity": self.activity = other.activity
+            case "follow_up": self.followUp = other.followUp
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// PLANNED -> PLANNED at another time.
+public struct RescheduleActivityRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__RescheduleActivityRequest
+    public static var protoName: String { "sfa.v1.RescheduleActivityRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__reschedule_activity_request__descriptor_ref() }
+
+    public var id: String = ""
+
+    public var version: Int64 = 0
+
+    public var startTimeMs: Int64 = 0
+
+    public var endTimeMs: Int64 = 0
+
+    public var dueDate: String = ""
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        id: String = "",
+        version: Int64 = 0,
+        startTimeMs: Int64 = 0,
+        endTimeMs: Int64 = 0,
+        dueDate: String = ""
+    ) {
+        self.id = id
+        self.version = version
+        self.startTimeMs = startTimeMs
+        self.endTimeMs = endTimeMs
+        self.dueDate = dueDate
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__RescheduleActivityRequest>) {
+        self.id = ProtoDecoding.string(c.pointee.id)
+        self.version = c.pointee.version
+        self.startTimeMs = c.pointee.start_time_ms
+        self.endTimeMs = c.pointee.end_time_ms
+        self.dueDate = ProtoDecoding.string(c.pointee.due_date)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__RescheduleActivityRequest>, arena: inout ProtoArena) {
+        if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+        c.pointee.version = self.version
+        c.pointee.start_time_ms = self.startTimeMs
+        c.pointee.end_time_ms = self.endTimeMs
+        if !self.dueDate.isEmpty { c.pointee.due_date = arena.cString(self.dueDate) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "start_time_ms", "end_time_ms", "due_date"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "start_time_ms": self.startTimeMs = other.startTimeMs
+            case "end_time_ms": self.endTimeMs = other.endTimeMs
+            case "due_date": self.dueDate = other.dueDate
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -737,6 +1144,7 @@ public struct CancelActivityRequest: ProtoMessage {
 
     public var version: Int64 = 0
 
+    /// At most 500 characters
     public var reason: String = ""
 
     /// A message with every field at its default.
@@ -776,6 +1184,55 @@ public struct CancelActivityRequest: ProtoMessage {
             case "id": self.id = other.id
             case "version": self.version = other.version
             case "reason": self.reason = other.reason
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Archives a mistaken entry; refused (RECORD_LOCKED) once a submitted daily report
+/// covers it.
+public struct ArchiveActivityRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ArchiveActivityRequest
+    public static var protoName: String { "sfa.v1.ArchiveActivityRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__archive_activity_request__descriptor_ref() }
+
+    public var id: String = ""
+
+    public var version: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        id: String = "",
+        version: Int64 = 0
+    ) {
+        self.id = id
+        self.version = version
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ArchiveActivityRequest>) {
+        self.id = ProtoDecoding.string(c.pointee.id)
+        self.version = c.pointee.version
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ArchiveActivityRequest>, arena: inout ProtoArena) {
+        if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+        c.pointee.version = self.version
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

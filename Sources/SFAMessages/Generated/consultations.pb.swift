@@ -18,6 +18,8 @@ public enum ConsultationChannel: ProtoEnum {
     /// The customer came to us
     /// `CONSULTATION_CHANNEL_WALK_IN` = 4
     case walkIn
+    /// `CONSULTATION_CHANNEL_OTHER` = 5
+    case other
     /// A number this code does not know, kept as it is.
     case unrecognized(Int32)
 
@@ -31,6 +33,7 @@ public enum ConsultationChannel: ProtoEnum {
         case 2: self = .phone
         case 3: self = .online
         case 4: self = .walkIn
+        case 5: self = .other
         default: self = .unrecognized(rawValue)
         }
     }
@@ -42,12 +45,96 @@ public enum ConsultationChannel: ProtoEnum {
         case .phone: 2
         case .online: 3
         case .walkIn: 4
+        case .other: 5
         case .unrecognized(let number): number
         }
     }
 
     /// The known values, in declaration order.
-    public static let allCases: [ConsultationChannel] = [.unspecified, .visit, .phone, .online, .walkIn]
+    public static let allCases: [ConsultationChannel] = [.unspecified, .visit, .phone, .online, .walkIn, .other]
+}
+
+/// How the meeting moved the sale.
+public enum ConsultationResult: ProtoEnum {
+    /// `CONSULTATION_RESULT_UNSPECIFIED` = 0
+    case unspecified
+    /// `CONSULTATION_RESULT_PROGRESSED` = 1
+    case progressed
+    /// `CONSULTATION_RESULT_NO_CHANGE` = 2
+    case noChange
+    /// `CONSULTATION_RESULT_AT_RISK` = 3
+    case atRisk
+    /// `CONSULTATION_RESULT_LOST` = 4
+    case lost
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .progressed
+        case 2: self = .noChange
+        case 3: self = .atRisk
+        case 4: self = .lost
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .progressed: 1
+        case .noChange: 2
+        case .atRisk: 3
+        case .lost: 4
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [ConsultationResult] = [.unspecified, .progressed, .noChange, .atRisk, .lost]
+}
+
+public enum CustomerInterest: ProtoEnum {
+    /// `CUSTOMER_INTEREST_UNSPECIFIED` = 0
+    case unspecified
+    /// `CUSTOMER_INTEREST_HOT` = 1
+    case hot
+    /// `CUSTOMER_INTEREST_WARM` = 2
+    case warm
+    /// `CUSTOMER_INTEREST_COLD` = 3
+    case cold
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .hot
+        case 2: self = .warm
+        case 3: self = .cold
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .hot: 1
+        case .warm: 2
+        case .cold: 3
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [CustomerInterest] = [.unspecified, .hot, .warm, .cold]
 }
 
 public struct Consultation: ProtoMessage {
@@ -60,30 +147,37 @@ public struct Consultation: ProtoMessage {
 
     public var version: Int64 = 0
 
+    /// Required, at most 200 characters
     public var title: String = ""
 
-    /// When the meeting took place
+    /// Required: when the meeting took place (it counts as the deal's activity then)
     public var startTimeMs: Int64 = 0
 
+    /// 0 to 7 days
     public var durationMs: Int64 = 0
 
+    /// Required, a known value
     public var channel: ConsultationChannel = ConsultationChannel()
 
+    /// At most 500 characters
     public var location: String = ""
 
+    /// Derived from the opportunity, else from the contacts, when omitted; links must
+    /// agree and none may be archived (as for activities)
     public var accountId: String = ""
 
-    /// Customer contacts present
+    /// Customer contacts present: at most 50, of the account
     public var contactIds: [String] = []
 
-    /// Our people present besides the owner
+    /// Our people present besides the owner: active users, at most 20; they read the
+    /// consultations they attended
     public var attendeeUserIds: [String] = []
 
     public var opportunityId: String = ""
 
     public var leadId: String = ""
 
-    /// Needs heard
+    /// Needs heard; at most 10,000 characters each of the texts below
     public var customerNeeds: String = ""
 
     /// What we proposed
@@ -93,11 +187,11 @@ public struct Consultation: ProtoMessage {
 
     public var nextSteps: String = ""
 
+    /// YYYY-MM-DD; empty = none
     public var nextContactDate: String = ""
 
-    /// Optional link to the matching activity
-    public var activityId: String = ""
-
+    /// (18: unused; the next step's activity names its consultation in
+    /// Activity.consultation_id, ListActivities filters on it)
     /// Server-managed: ArchiveConsultation
     public var archived: Bool = false
 
@@ -108,6 +202,16 @@ public struct Consultation: ProtoMessage {
     public var createTimeMs: Int64 = 0
 
     public var updateTimeMs: Int64 = 0
+
+    public var result: ConsultationResult = ConsultationResult()
+
+    public var customerInterest: CustomerInterest = CustomerInterest()
+
+    /// At most 50 entries; keys 1–64 characters, values at most 1,000
+    public var customFields: [String: String] = [:]
+
+    /// Server-computed: start_time_ms as a date in the tenant's time zone
+    public var consultationDate: String = ""
 
     /// A message with every field at its default.
     public init() {}
@@ -131,12 +235,15 @@ public struct Consultation: ProtoMessage {
         summary: String = "",
         nextSteps: String = "",
         nextContactDate: String = "",
-        activityId: String = "",
         archived: Bool = false,
         ownerUserId: String = "",
         createdByUserId: String = "",
         createTimeMs: Int64 = 0,
-        updateTimeMs: Int64 = 0
+        updateTimeMs: Int64 = 0,
+        result: ConsultationResult = ConsultationResult(),
+        customerInterest: CustomerInterest = CustomerInterest(),
+        customFields: [String: String] = [:],
+        consultationDate: String = ""
     ) {
         self.id = id
         self.version = version
@@ -155,12 +262,15 @@ public struct Consultation: ProtoMessage {
         self.summary = summary
         self.nextSteps = nextSteps
         self.nextContactDate = nextContactDate
-        self.activityId = activityId
         self.archived = archived
         self.ownerUserId = ownerUserId
         self.createdByUserId = createdByUserId
         self.createTimeMs = createTimeMs
         self.updateTimeMs = updateTimeMs
+        self.result = result
+        self.customerInterest = customerInterest
+        self.customFields = customFields
+        self.consultationDate = consultationDate
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__Consultation>) {
@@ -181,12 +291,17 @@ public struct Consultation: ProtoMessage {
         self.summary = ProtoDecoding.string(c.pointee.summary)
         self.nextSteps = ProtoDecoding.string(c.pointee.next_steps)
         self.nextContactDate = ProtoDecoding.string(c.pointee.next_contact_date)
-        self.activityId = ProtoDecoding.string(c.pointee.activity_id)
         self.archived = c.pointee.archived != 0
         self.ownerUserId = ProtoDecoding.string(c.pointee.owner_user_id)
         self.createdByUserId = ProtoDecoding.string(c.pointee.created_by_user_id)
         self.createTimeMs = c.pointee.create_time_ms
         self.updateTimeMs = c.pointee.update_time_ms
+        self.result = ConsultationResult(rawValue: .init(truncatingIfNeeded: c.pointee.result.rawValue))
+        self.customerInterest = CustomerInterest(rawValue: .init(truncatingIfNeeded: c.pointee.customer_interest.rawValue))
+        self.customFields = ProtoDecoding.map(c.pointee.n_custom_fields, c.pointee.custom_fields) { entry in
+            (ProtoDecoding.string(entry.pointee.key), ProtoDecoding.string(entry.pointee.value))
+        }
+        self.consultationDate = ProtoDecoding.string(c.pointee.consultation_date)
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__Consultation>, arena: inout ProtoArena) {
@@ -213,16 +328,25 @@ public struct Consultation: ProtoMessage {
         if !self.summary.isEmpty { c.pointee.summary = arena.cString(self.summary) }
         if !self.nextSteps.isEmpty { c.pointee.next_steps = arena.cString(self.nextSteps) }
         if !self.nextContactDate.isEmpty { c.pointee.next_contact_date = arena.cString(self.nextContactDate) }
-        if !self.activityId.isEmpty { c.pointee.activity_id = arena.cString(self.activityId) }
         c.pointee.archived = self.archived ? 1 : 0
         if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
         if !self.createdByUserId.isEmpty { c.pointee.created_by_user_id = arena.cString(self.createdByUserId) }
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
+        c.pointee.result = Sfa__V1__ConsultationResult(rawValue: .init(truncatingIfNeeded: self.result.rawValue))
+        c.pointee.customer_interest = Sfa__V1__CustomerInterest(rawValue: .init(truncatingIfNeeded: self.customerInterest.rawValue))
+        if !self.customFields.isEmpty {
+            c.pointee.n_custom_fields = self.customFields.count
+            c.pointee.custom_fields = arena.mapEntries(self.customFields, initialize: sfa__v1__consultation__custom_fields_entry__init) { entry, key, value, arena in
+                entry.pointee.key = arena.cString(key)
+                entry.pointee.value = arena.cString(value)
+            }
+        }
+        if !self.consultationDate.isEmpty { c.pointee.consultation_date = arena.cString(self.consultationDate) }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "title", "start_time_ms", "duration_ms", "channel", "location", "account_id", "contact_ids", "attendee_user_ids", "opportunity_id", "lead_id", "customer_needs", "proposed", "summary", "next_steps", "next_contact_date", "activity_id", "archived", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms"]
+    public static let fieldNames: Set<String> = ["id", "version", "title", "start_time_ms", "duration_ms", "channel", "location", "account_id", "contact_ids", "attendee_user_ids", "opportunity_id", "lead_id", "customer_needs", "proposed", "summary", "next_steps", "next_contact_date", "archived", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms", "result", "customer_interest", "custom_fields", "consultation_date"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -246,12 +370,90 @@ public struct Consultation: ProtoMessage {
             case "summary": self.summary = other.summary
             case "next_steps": self.nextSteps = other.nextSteps
             case "next_contact_date": self.nextContactDate = other.nextContactDate
-            case "activity_id": self.activityId = other.activityId
             case "archived": self.archived = other.archived
             case "owner_user_id": self.ownerUserId = other.ownerUserId
             case "created_by_user_id": self.createdByUserId = other.createdByUserId
             case "create_time_ms": self.createTimeMs = other.createTimeMs
             case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            case "result": self.result = other.result
+            case "customer_interest": self.customerInterest = other.customerInterest
+            case "custom_fields": self.customFields = other.customFields
+            case "consultation_date": self.consultationDate = other.consultationDate
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// The linked deal's new values, applied in the consultation's transaction with
+/// the deal's history entry. Unset fields keep the deal's value; the deal must be
+/// open and at `version`.
+public struct ConsultationDealUpdate: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ConsultationDealUpdate
+    public static var protoName: String { "sfa.v1.ConsultationDealUpdate" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__consultation_deal_update__descriptor_ref() }
+
+    public var version: Int64 = 0
+
+    /// A live open stage of the deal's pipeline
+    public var stageId: String = ""
+
+    public var expectedCloseDate: String = ""
+
+    public var amount: Money? = nil
+
+    public var probabilityOverridePercent: Int32? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        version: Int64 = 0,
+        stageId: String = "",
+        expectedCloseDate: String = "",
+        amount: Money? = nil,
+        probabilityOverridePercent: Int32? = nil
+    ) {
+        self.version = version
+        self.stageId = stageId
+        self.expectedCloseDate = expectedCloseDate
+        self.amount = amount
+        self.probabilityOverridePercent = probabilityOverridePercent
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ConsultationDealUpdate>) {
+        self.version = c.pointee.version
+        self.stageId = ProtoDecoding.string(c.pointee.stage_id)
+        self.expectedCloseDate = ProtoDecoding.string(c.pointee.expected_close_date)
+        self.amount = c.pointee.amount.map { Money(cMessage: $0) }
+        self.probabilityOverridePercent = c.pointee.probability_case.rawValue == 5 ? c.pointee.probability_override_percent : nil
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ConsultationDealUpdate>, arena: inout ProtoArena) {
+        c.pointee.version = self.version
+        if !self.stageId.isEmpty { c.pointee.stage_id = arena.cString(self.stageId) }
+        if !self.expectedCloseDate.isEmpty { c.pointee.expected_close_date = arena.cString(self.expectedCloseDate) }
+        if let value = self.amount { c.pointee.amount = arena.message(value) }
+        if let value = self.probabilityOverridePercent {
+            c.pointee.probability_case = .init(rawValue: 5)
+            c.pointee.probability_override_percent = value
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["version", "stage_id", "expected_close_date", "amount", "probability_override_percent"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "version": self.version = other.version
+            case "stage_id": self.stageId = other.stageId
+            case "expected_close_date": self.expectedCloseDate = other.expectedCloseDate
+            case "amount": self.amount = other.amount
+            case "probability_override_percent": self.probabilityOverridePercent = other.probabilityOverridePercent
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -265,26 +467,41 @@ public struct CreateConsultationRequest: ProtoMessage {
 
     public var consultation: Consultation? = nil
 
+    /// The next step as a planned activity, created as CreateActivity would in the same
+    /// transaction (its links default to the consultation's)
+    public var nextActivity: Activity? = nil
+
+    /// Changes the consultation's opportunity in the same transaction
+    public var dealUpdate: ConsultationDealUpdate? = nil
+
     /// A message with every field at its default.
     public init() {}
 
     /// A message with the given fields; the others keep their defaults.
     public init(
-        consultation: Consultation? = nil
+        consultation: Consultation? = nil,
+        nextActivity: Activity? = nil,
+        dealUpdate: ConsultationDealUpdate? = nil
     ) {
         self.consultation = consultation
+        self.nextActivity = nextActivity
+        self.dealUpdate = dealUpdate
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__CreateConsultationRequest>) {
         self.consultation = c.pointee.consultation.map { Consultation(cMessage: $0) }
+        self.nextActivity = c.pointee.next_activity.map { Activity(cMessage: $0) }
+        self.dealUpdate = c.pointee.deal_update.map { ConsultationDealUpdate(cMessage: $0) }
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CreateConsultationRequest>, arena: inout ProtoArena) {
         if let value = self.consultation { c.pointee.consultation = arena.message(value) }
+        if let value = self.nextActivity { c.pointee.next_activity = arena.message(value) }
+        if let value = self.dealUpdate { c.pointee.deal_update = arena.message(value) }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["consultation"]
+    public static let fieldNames: Set<String> = ["consultation", "next_activity", "deal_update"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -292,6 +509,64 @@ public struct CreateConsultationRequest: ProtoMessage {
         for field in fields {
             switch field {
             case "consultation": self.consultation = other.consultation
+            case "next_activity": self.nextActivity = other.nextActivity
+            case "deal_update": self.dealUpdate = other.dealUpdate
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct CreateConsultationResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__CreateConsultationResponse
+    public static var protoName: String { "sfa.v1.CreateConsultationResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__create_consultation_response__descriptor_ref() }
+
+    public var consultation: Consultation? = nil
+
+    /// Set when next_activity was given
+    public var nextActivity: ActivityWrite? = nil
+
+    /// Set when deal_update was given: the deal after it
+    public var opportunity: Opportunity? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        consultation: Consultation? = nil,
+        nextActivity: ActivityWrite? = nil,
+        opportunity: Opportunity? = nil
+    ) {
+        self.consultation = consultation
+        self.nextActivity = nextActivity
+        self.opportunity = opportunity
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__CreateConsultationResponse>) {
+        self.consultation = c.pointee.consultation.map { Consultation(cMessage: $0) }
+        self.nextActivity = c.pointee.next_activity.map { ActivityWrite(cMessage: $0) }
+        self.opportunity = c.pointee.opportunity.map { Opportunity(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CreateConsultationResponse>, arena: inout ProtoArena) {
+        if let value = self.consultation { c.pointee.consultation = arena.message(value) }
+        if let value = self.nextActivity { c.pointee.next_activity = arena.message(value) }
+        if let value = self.opportunity { c.pointee.opportunity = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["consultation", "next_activity", "opportunity"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "consultation": self.consultation = other.consultation
+            case "next_activity": self.nextActivity = other.nextActivity
+            case "opportunity": self.opportunity = other.opportunity
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -338,6 +613,7 @@ public struct GetConsultationRequest: ProtoMessage {
     }
 }
 
+/// Refused (RECORD_LOCKED) once a submitted daily report covers the consultation.
 public struct UpdateConsultationRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__UpdateConsultationRequest
     public static var protoName: String { "sfa.v1.UpdateConsultationRequest" }
@@ -397,10 +673,10 @@ public struct ListConsultationsRequest: ProtoMessage {
 
     public var pageToken: String = ""
 
-    /// Default "start_time_ms desc"
+    /// "" / "create_time_ms" (creation order) or "start_time_ms", each [asc|desc]
     public var orderBy: String = ""
 
-    /// Text search over title, needs, proposed, summary, next steps
+    /// Words of title, needs, proposed, summary, next steps
     public var query: String = ""
 
     public var ownerUserId: String = ""
@@ -422,6 +698,15 @@ public struct ListConsultationsRequest: ProtoMessage {
 
     public var includeArchived: Bool = false
 
+    public var leadId: String = ""
+
+    /// Consultations this user attended
+    public var attendeeUserId: String = ""
+
+    public var results: [ConsultationResult] = []
+
+    public var interests: [CustomerInterest] = []
+
     /// A message with every field at its default.
     public init() {}
 
@@ -439,7 +724,11 @@ public struct ListConsultationsRequest: ProtoMessage {
         channels: [ConsultationChannel] = [],
         startTime: TimeRange? = nil,
         nextContactDateRange: DateRange? = nil,
-        includeArchived: Bool = false
+        includeArchived: Bool = false,
+        leadId: String = "",
+        attendeeUserId: String = "",
+        results: [ConsultationResult] = [],
+        interests: [CustomerInterest] = []
     ) {
         self.pageSize = pageSize
         self.pageToken = pageToken
@@ -454,6 +743,10 @@ public struct ListConsultationsRequest: ProtoMessage {
         self.startTime = startTime
         self.nextContactDateRange = nextContactDateRange
         self.includeArchived = includeArchived
+        self.leadId = leadId
+        self.attendeeUserId = attendeeUserId
+        self.results = results
+        self.interests = interests
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__ListConsultationsRequest>) {
@@ -470,6 +763,10 @@ public struct ListConsultationsRequest: ProtoMessage {
         self.startTime = c.pointee.start_time.map { TimeRange(cMessage: $0) }
         self.nextContactDateRange = c.pointee.next_contact_date_range.map { DateRange(cMessage: $0) }
         self.includeArchived = c.pointee.include_archived != 0
+        self.leadId = ProtoDecoding.string(c.pointee.lead_id)
+        self.attendeeUserId = ProtoDecoding.string(c.pointee.attendee_user_id)
+        self.results = ProtoDecoding.array(c.pointee.n_results, c.pointee.results) { ConsultationResult(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
+        self.interests = ProtoDecoding.array(c.pointee.n_interests, c.pointee.interests) { CustomerInterest(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ListConsultationsRequest>, arena: inout ProtoArena) {
@@ -489,10 +786,20 @@ public struct ListConsultationsRequest: ProtoMessage {
         if let value = self.startTime { c.pointee.start_time = arena.message(value) }
         if let value = self.nextContactDateRange { c.pointee.next_contact_date_range = arena.message(value) }
         c.pointee.include_archived = self.includeArchived ? 1 : 0
+        if !self.leadId.isEmpty { c.pointee.lead_id = arena.cString(self.leadId) }
+        if !self.attendeeUserId.isEmpty { c.pointee.attendee_user_id = arena.cString(self.attendeeUserId) }
+        if !self.results.isEmpty {
+            c.pointee.n_results = self.results.count
+            c.pointee.results = arena.array(self.results) { Sfa__V1__ConsultationResult(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
+        }
+        if !self.interests.isEmpty {
+            c.pointee.n_interests = self.interests.count
+            c.pointee.interests = arena.array(self.interests) { Sfa__V1__CustomerInterest(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
+        }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "query", "owner_user_id", "team_id", "account_id", "contact_id", "opportunity_id", "channels", "start_time", "next_contact_date_range", "include_archived"]
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "query", "owner_user_id", "team_id", "account_id", "contact_id", "opportunity_id", "channels", "start_time", "next_contact_date_range", "include_archived", "lead_id", "attendee_user_id", "results", "interests"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -512,6 +819,10 @@ public struct ListConsultationsRequest: ProtoMessage {
             case "start_time": self.startTime = other.startTime
             case "next_contact_date_range": self.nextContactDateRange = other.nextContactDateRange
             case "include_archived": self.includeArchived = other.includeArchived
+            case "lead_id": self.leadId = other.leadId
+            case "attendee_user_id": self.attendeeUserId = other.attendeeUserId
+            case "results": self.results = other.results
+            case "interests": self.interests = other.interests
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -568,6 +879,7 @@ public struct ListConsultationsResponse: ProtoMessage {
     }
 }
 
+/// Refused (RECORD_LOCKED) once a submitted daily report covers the consultation.
 public struct ArchiveConsultationRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__ArchiveConsultationRequest
     public static var protoName: String { "sfa.v1.ArchiveConsultationRequest" }

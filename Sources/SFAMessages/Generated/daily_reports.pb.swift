@@ -9,10 +9,10 @@ public enum DailyReportStatus: ProtoEnum {
     case unspecified
     /// `DAILY_REPORT_STATUS_DRAFT` = 1
     case draft
-    /// Locked
+    /// Locked, waiting for the approver
     /// `DAILY_REPORT_STATUS_SUBMITTED` = 2
     case submitted
-    /// Locked for good
+    /// Locked for good (an admin may reopen it)
     /// `DAILY_REPORT_STATUS_APPROVED` = 3
     case approved
     /// Sent back (差し戻し); editable, resubmit
@@ -50,6 +50,99 @@ public enum DailyReportStatus: ProtoEnum {
     public static let allCases: [DailyReportStatus] = [.unspecified, .draft, .submitted, .approved, .returned]
 }
 
+public enum DailyReportCommentKind: ProtoEnum {
+    /// `DAILY_REPORT_COMMENT_KIND_UNSPECIFIED` = 0
+    case unspecified
+    /// `DAILY_REPORT_COMMENT_KIND_COMMENT` = 1
+    case comment
+    /// `DAILY_REPORT_COMMENT_KIND_APPROVAL` = 2
+    case approval
+    /// A send-back, with its reason
+    /// `DAILY_REPORT_COMMENT_KIND_RETURN` = 3
+    case `return`
+    /// An admin reopened the approved report
+    /// `DAILY_REPORT_COMMENT_KIND_REOPEN` = 4
+    case reopen
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .comment
+        case 2: self = .approval
+        case 3: self = .`return`
+        case 4: self = .reopen
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .comment: 1
+        case .approval: 2
+        case .`return`: 3
+        case .reopen: 4
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [DailyReportCommentKind] = [.unspecified, .comment, .approval, .`return`, .reopen]
+}
+
+/// The done activities of one kind a report counts.
+public struct DailyReportKindCount: ProtoMessage {
+    public typealias CMessage = Sfa__V1__DailyReportKindCount
+    public static var protoName: String { "sfa.v1.DailyReportKindCount" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__daily_report_kind_count__descriptor_ref() }
+
+    public var kind: ActivityKind = ActivityKind()
+
+    public var count: Int32 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        kind: ActivityKind = ActivityKind(),
+        count: Int32 = 0
+    ) {
+        self.kind = kind
+        self.count = count
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__DailyReportKindCount>) {
+        self.kind = ActivityKind(rawValue: .init(truncatingIfNeeded: c.pointee.kind.rawValue))
+        self.count = c.pointee.count
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__DailyReportKindCount>, arena _: inout ProtoArena) {
+        c.pointee.kind = Sfa__V1__ActivityKind(rawValue: .init(truncatingIfNeeded: self.kind.rawValue))
+        c.pointee.count = self.count
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["kind", "count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "kind": self.kind = other.kind
+            case "count": self.count = other.count
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
 public struct DailyReport: ProtoMessage {
     public typealias CMessage = Sfa__V1__DailyReport
     public static var protoName: String { "sfa.v1.DailyReport" }
@@ -60,28 +153,33 @@ public struct DailyReport: ProtoMessage {
 
     public var version: Int64 = 0
 
-    /// The working day reported on, in the tenant's time zone; one report per owner per date
+    /// The working day reported on (YYYY-MM-DD, tenant time zone); one report per
+    /// owner per date; empty on create = today
     public var reportDate: String = ""
 
+    /// Server-managed: the transitions
     public var status: DailyReportStatus = DailyReportStatus()
 
+    /// At most 10,000 characters each
     public var summary: String = ""
 
     public var problems: String = ""
 
     public var tomorrowPlan: String = ""
 
-    /// Server-set: the owner's activities done (or scheduled) that day, linked on submit
+    /// Server-set: the owner's activities done that day (linked on every write of
+    /// the report; frozen while it is submitted or approved)
     public var activityIds: [String] = []
 
+    /// Server-set: the last submission
     public var submitTimeMs: Int64 = 0
 
-    /// Who approved or returned it last
+    /// Server-set: who approved or returned it last, when, and why (the whole
+    /// thread: ListDailyReportComments)
     public var reviewerUserId: String = ""
 
     public var reviewTimeMs: Int64 = 0
 
-    /// The approval / return comment
     public var reviewComment: String = ""
 
     /// Server-computed
@@ -94,6 +192,25 @@ public struct DailyReport: ProtoMessage {
     public var createTimeMs: Int64 = 0
 
     public var updateTimeMs: Int64 = 0
+
+    /// Server-set: the owner's consultations held that day
+    public var consultationIds: [String] = []
+
+    /// Server-set: the owner's activities planned for that day and not done; shown as
+    /// not done, never locked (they may still be completed)
+    public var plannedActivityIds: [String] = []
+
+    /// Server-computed: done activities by kind, and consultations
+    public var activityCounts: [DailyReportKindCount] = []
+
+    public var consultationCount: Int32 = 0
+
+    /// Server-set on submit: who reviews it (the owner's manager, else its team's
+    /// manager, else a tenant admin)
+    public var approverUserId: String = ""
+
+    /// Server-set: the owner's team when the report was written
+    public var teamId: String = ""
 
     /// A message with every field at its default.
     public init() {}
@@ -116,7 +233,13 @@ public struct DailyReport: ProtoMessage {
         ownerUserId: String = "",
         createdByUserId: String = "",
         createTimeMs: Int64 = 0,
-        updateTimeMs: Int64 = 0
+        updateTimeMs: Int64 = 0,
+        consultationIds: [String] = [],
+        plannedActivityIds: [String] = [],
+        activityCounts: [DailyReportKindCount] = [],
+        consultationCount: Int32 = 0,
+        approverUserId: String = "",
+        teamId: String = ""
     ) {
         self.id = id
         self.version = version
@@ -135,6 +258,12 @@ public struct DailyReport: ProtoMessage {
         self.createdByUserId = createdByUserId
         self.createTimeMs = createTimeMs
         self.updateTimeMs = updateTimeMs
+        self.consultationIds = consultationIds
+        self.plannedActivityIds = plannedActivityIds
+        self.activityCounts = activityCounts
+        self.consultationCount = consultationCount
+        self.approverUserId = approverUserId
+        self.teamId = teamId
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__DailyReport>) {
@@ -155,6 +284,12 @@ public struct DailyReport: ProtoMessage {
         self.createdByUserId = ProtoDecoding.string(c.pointee.created_by_user_id)
         self.createTimeMs = c.pointee.create_time_ms
         self.updateTimeMs = c.pointee.update_time_ms
+        self.consultationIds = ProtoDecoding.array(c.pointee.n_consultation_ids, c.pointee.consultation_ids) { ProtoDecoding.string($0) }
+        self.plannedActivityIds = ProtoDecoding.array(c.pointee.n_planned_activity_ids, c.pointee.planned_activity_ids) { ProtoDecoding.string($0) }
+        self.activityCounts = ProtoDecoding.messages(c.pointee.n_activity_counts, c.pointee.activity_counts)
+        self.consultationCount = c.pointee.consultation_count
+        self.approverUserId = ProtoDecoding.string(c.pointee.approver_user_id)
+        self.teamId = ProtoDecoding.string(c.pointee.team_id)
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__DailyReport>, arena: inout ProtoArena) {
@@ -178,10 +313,25 @@ public struct DailyReport: ProtoMessage {
         if !self.createdByUserId.isEmpty { c.pointee.created_by_user_id = arena.cString(self.createdByUserId) }
         c.pointee.create_time_ms = self.createTimeMs
         c.pointee.update_time_ms = self.updateTimeMs
+        if !self.consultationIds.isEmpty {
+            c.pointee.n_consultation_ids = self.consultationIds.count
+            c.pointee.consultation_ids = arena.stringArray(self.consultationIds)
+        }
+        if !self.plannedActivityIds.isEmpty {
+            c.pointee.n_planned_activity_ids = self.plannedActivityIds.count
+            c.pointee.planned_activity_ids = arena.stringArray(self.plannedActivityIds)
+        }
+        if !self.activityCounts.isEmpty {
+            c.pointee.n_activity_counts = self.activityCounts.count
+            c.pointee.activity_counts = arena.messageArray(self.activityCounts)
+        }
+        c.pointee.consultation_count = self.consultationCount
+        if !self.approverUserId.isEmpty { c.pointee.approver_user_id = arena.cString(self.approverUserId) }
+        if !self.teamId.isEmpty { c.pointee.team_id = arena.cString(self.teamId) }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "report_date", "status", "summary", "problems", "tomorrow_plan", "activity_ids", "submit_time_ms", "reviewer_user_id", "review_time_ms", "review_comment", "comment_count", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms"]
+    public static let fieldNames: Set<String> = ["id", "version", "report_date", "status", "summary", "problems", "tomorrow_plan", "activity_ids", "submit_time_ms", "reviewer_user_id", "review_time_ms", "review_comment", "comment_count", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms", "consultation_ids", "planned_activity_ids", "activity_counts", "consultation_count", "approver_user_id", "team_id"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -205,13 +355,19 @@ public struct DailyReport: ProtoMessage {
             case "created_by_user_id": self.createdByUserId = other.createdByUserId
             case "create_time_ms": self.createTimeMs = other.createTimeMs
             case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            case "consultation_ids": self.consultationIds = other.consultationIds
+            case "planned_activity_ids": self.plannedActivityIds = other.plannedActivityIds
+            case "activity_counts": self.activityCounts = other.activityCounts
+            case "consultation_count": self.consultationCount = other.consultationCount
+            case "approver_user_id": self.approverUserId = other.approverUserId
+            case "team_id": self.teamId = other.teamId
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
     }
 }
 
-/// A comment on a daily report; immutable once added.
+/// A comment on a daily report, or a review decision; immutable once added.
 public struct DailyReportComment: ProtoMessage {
     public typealias CMessage = Sfa__V1__DailyReportComment
     public static var protoName: String { "sfa.v1.DailyReportComment" }
@@ -224,9 +380,12 @@ public struct DailyReportComment: ProtoMessage {
 
     public var authorUserId: String = ""
 
+    /// At most 2,000 characters
     public var body: String = ""
 
     public var createTimeMs: Int64 = 0
+
+    public var kind: DailyReportCommentKind = DailyReportCommentKind()
 
     /// A message with every field at its default.
     public init() {}
@@ -237,13 +396,15 @@ public struct DailyReportComment: ProtoMessage {
         dailyReportId: String = "",
         authorUserId: String = "",
         body: String = "",
-        createTimeMs: Int64 = 0
+        createTimeMs: Int64 = 0,
+        kind: DailyReportCommentKind = DailyReportCommentKind()
     ) {
         self.id = id
         self.dailyReportId = dailyReportId
         self.authorUserId = authorUserId
         self.body = body
         self.createTimeMs = createTimeMs
+        self.kind = kind
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__DailyReportComment>) {
@@ -252,6 +413,7 @@ public struct DailyReportComment: ProtoMessage {
         self.authorUserId = ProtoDecoding.string(c.pointee.author_user_id)
         self.body = ProtoDecoding.string(c.pointee.body)
         self.createTimeMs = c.pointee.create_time_ms
+        self.kind = DailyReportCommentKind(rawValue: .init(truncatingIfNeeded: c.pointee.kind.rawValue))
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__DailyReportComment>, arena: inout ProtoArena) {
@@ -260,10 +422,11 @@ public struct DailyReportComment: ProtoMessage {
         if !self.authorUserId.isEmpty { c.pointee.author_user_id = arena.cString(self.authorUserId) }
         if !self.body.isEmpty { c.pointee.body = arena.cString(self.body) }
         c.pointee.create_time_ms = self.createTimeMs
+        c.pointee.kind = Sfa__V1__DailyReportCommentKind(rawValue: .init(truncatingIfNeeded: self.kind.rawValue))
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "daily_report_id", "author_user_id", "body", "create_time_ms"]
+    public static let fieldNames: Set<String> = ["id", "daily_report_id", "author_user_id", "body", "create_time_ms", "kind"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -275,13 +438,14 @@ public struct DailyReportComment: ProtoMessage {
             case "author_user_id": self.authorUserId = other.authorUserId
             case "body": self.body = other.body
             case "create_time_ms": self.createTimeMs = other.createTimeMs
+            case "kind": self.kind = other.kind
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
     }
 }
 
-/// Create a draft for a date (ALREADY_EXISTS if the owner already has one).
+/// Creates the caller's draft for a date (ALREADY_EXISTS if it already has one).
 public struct CreateDailyReportRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__CreateDailyReportRequest
     public static var protoName: String { "sfa.v1.CreateDailyReportRequest" }
@@ -362,7 +526,90 @@ public struct GetDailyReportRequest: ProtoMessage {
     }
 }
 
-/// Only DRAFT and RETURNED reports can be updated.
+/// A report with everything it covers, in one answer.
+public struct DailyReportView: ProtoMessage {
+    public typealias CMessage = Sfa__V1__DailyReportView
+    public static var protoName: String { "sfa.v1.DailyReportView" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__daily_report_view__descriptor_ref() }
+
+    public var dailyReport: DailyReport? = nil
+
+    /// The activities of activity_ids and planned_activity_ids, as they are now
+    public var activities: [Activity] = []
+
+    public var plannedActivities: [Activity] = []
+
+    public var consultations: [Consultation] = []
+
+    /// The thread, oldest first (at most the latest 200)
+    public var comments: [DailyReportComment] = []
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        dailyReport: DailyReport? = nil,
+        activities: [Activity] = [],
+        plannedActivities: [Activity] = [],
+        consultations: [Consultation] = [],
+        comments: [DailyReportComment] = []
+    ) {
+        self.dailyReport = dailyReport
+        self.activities = activities
+        self.plannedActivities = plannedActivities
+        self.consultations = consultations
+        self.comments = comments
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__DailyReportView>) {
+        self.dailyReport = c.pointee.daily_report.map { DailyReport(cMessage: $0) }
+        self.activities = ProtoDecoding.messages(c.pointee.n_activities, c.pointee.activities)
+        self.plannedActivities = ProtoDecoding.messages(c.pointee.n_planned_activities, c.pointee.planned_activities)
+        self.consultations = ProtoDecoding.messages(c.pointee.n_consultations, c.pointee.consultations)
+        self.comments = ProtoDecoding.messages(c.pointee.n_comments, c.pointee.comments)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__DailyReportView>, arena: inout ProtoArena) {
+        if let value = self.dailyReport { c.pointee.daily_report = arena.message(value) }
+        if !self.activities.isEmpty {
+            c.pointee.n_activities = self.activities.count
+            c.pointee.activities = arena.messageArray(self.activities)
+        }
+        if !self.plannedActivities.isEmpty {
+            c.pointee.n_planned_activities = self.plannedActivities.count
+            c.pointee.planned_activities = arena.messageArray(self.plannedActivities)
+        }
+        if !self.consultations.isEmpty {
+            c.pointee.n_consultations = self.consultations.count
+            c.pointee.consultations = arena.messageArray(self.consultations)
+        }
+        if !self.comments.isEmpty {
+            c.pointee.n_comments = self.comments.count
+            c.pointee.comments = arena.messageArray(self.comments)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["daily_report", "activities", "planned_activities", "consultations", "comments"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "daily_report": self.dailyReport = other.dailyReport
+            case "activities": self.activities = other.activities
+            case "planned_activities": self.plannedActivities = other.plannedActivities
+            case "consultations": self.consultations = other.consultations
+            case "comments": self.comments = other.comments
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Only DRAFT and RETURNED reports can be updated (RECORD_LOCKED otherwise).
 public struct UpdateDailyReportRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__UpdateDailyReportRequest
     public static var protoName: String { "sfa.v1.UpdateDailyReportRequest" }
@@ -422,7 +669,7 @@ public struct ListDailyReportsRequest: ProtoMessage {
 
     public var pageToken: String = ""
 
-    /// Default "report_date desc"
+    /// "" / "create_time_ms" (creation order) or "report_date", each [asc|desc]
     public var orderBy: String = ""
 
     public var ownerUserId: String = ""
@@ -432,6 +679,8 @@ public struct ListDailyReportsRequest: ProtoMessage {
     public var statuses: [DailyReportStatus] = []
 
     public var reportDateRange: DateRange? = nil
+
+    public var approverUserId: String = ""
 
     /// A message with every field at its default.
     public init() {}
@@ -444,7 +693,8 @@ public struct ListDailyReportsRequest: ProtoMessage {
         ownerUserId: String = "",
         teamId: String = "",
         statuses: [DailyReportStatus] = [],
-        reportDateRange: DateRange? = nil
+        reportDateRange: DateRange? = nil,
+        approverUserId: String = ""
     ) {
         self.pageSize = pageSize
         self.pageToken = pageToken
@@ -453,6 +703,7 @@ public struct ListDailyReportsRequest: ProtoMessage {
         self.teamId = teamId
         self.statuses = statuses
         self.reportDateRange = reportDateRange
+        self.approverUserId = approverUserId
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__ListDailyReportsRequest>) {
@@ -463,6 +714,7 @@ public struct ListDailyReportsRequest: ProtoMessage {
         self.teamId = ProtoDecoding.string(c.pointee.team_id)
         self.statuses = ProtoDecoding.array(c.pointee.n_statuses, c.pointee.statuses) { DailyReportStatus(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
         self.reportDateRange = c.pointee.report_date_range.map { DateRange(cMessage: $0) }
+        self.approverUserId = ProtoDecoding.string(c.pointee.approver_user_id)
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ListDailyReportsRequest>, arena: inout ProtoArena) {
@@ -476,10 +728,11 @@ public struct ListDailyReportsRequest: ProtoMessage {
             c.pointee.statuses = arena.array(self.statuses) { Sfa__V1__DailyReportStatus(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
         }
         if let value = self.reportDateRange { c.pointee.report_date_range = arena.message(value) }
+        if !self.approverUserId.isEmpty { c.pointee.approver_user_id = arena.cString(self.approverUserId) }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "owner_user_id", "team_id", "statuses", "report_date_range"]
+    public static let fieldNames: Set<String> = ["page_size", "page_token", "order_by", "owner_user_id", "team_id", "statuses", "report_date_range", "approver_user_id"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -493,6 +746,7 @@ public struct ListDailyReportsRequest: ProtoMessage {
             case "team_id": self.teamId = other.teamId
             case "statuses": self.statuses = other.statuses
             case "report_date_range": self.reportDateRange = other.reportDateRange
+            case "approver_user_id": self.approverUserId = other.approverUserId
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -549,7 +803,8 @@ public struct ListDailyReportsResponse: ProtoMessage {
     }
 }
 
-/// DRAFT/RETURNED -> SUBMITTED; links that day's activities and locks the report.
+/// DRAFT/RETURNED -> SUBMITTED: links that day's content, designates the approver,
+/// locks the report and its done activities and consultations.
 public struct SubmitDailyReportRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__SubmitDailyReportRequest
     public static var protoName: String { "sfa.v1.SubmitDailyReportRequest" }
@@ -597,7 +852,55 @@ public struct SubmitDailyReportRequest: ProtoMessage {
     }
 }
 
-/// SUBMITTED -> APPROVED (the owner's manager, or a tenant admin).
+/// SUBMITTED -> DRAFT, by the owner before the approver decides.
+public struct RecallDailyReportRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__RecallDailyReportRequest
+    public static var protoName: String { "sfa.v1.RecallDailyReportRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__recall_daily_report_request__descriptor_ref() }
+
+    public var id: String = ""
+
+    public var version: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        id: String = "",
+        version: Int64 = 0
+    ) {
+        self.id = id
+        self.version = version
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__RecallDailyReportRequest>) {
+        self.id = ProtoDecoding.string(c.pointee.id)
+        self.version = c.pointee.version
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__RecallDailyReportRequest>, arena: inout ProtoArena) {
+        if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+        c.pointee.version = self.version
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// SUBMITTED -> APPROVED, by the designated approver or a tenant admin, never the owner.
 public struct ApproveDailyReportRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__ApproveDailyReportRequest
     public static var protoName: String { "sfa.v1.ApproveDailyReportRequest" }
@@ -607,6 +910,7 @@ public struct ApproveDailyReportRequest: ProtoMessage {
 
     public var version: Int64 = 0
 
+    /// Optional, at most 2,000 characters
     public var comment: String = ""
 
     /// A message with every field at its default.
@@ -652,7 +956,7 @@ public struct ApproveDailyReportRequest: ProtoMessage {
     }
 }
 
-/// SUBMITTED -> RETURNED with a required comment.
+/// SUBMITTED -> RETURNED with a required comment (who may: as ApproveDailyReport).
 public struct ReturnDailyReportRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__ReturnDailyReportRequest
     public static var protoName: String { "sfa.v1.ReturnDailyReportRequest" }
@@ -685,6 +989,61 @@ public struct ReturnDailyReportRequest: ProtoMessage {
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ReturnDailyReportRequest>, arena: inout ProtoArena) {
+        if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+        c.pointee.version = self.version
+        if !self.comment.isEmpty { c.pointee.comment = arena.cString(self.comment) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "comment"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "comment": self.comment = other.comment
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// APPROVED -> RETURNED, by a tenant admin, with a required comment.
+public struct ReopenDailyReportRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ReopenDailyReportRequest
+    public static var protoName: String { "sfa.v1.ReopenDailyReportRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__reopen_daily_report_request__descriptor_ref() }
+
+    public var id: String = ""
+
+    public var version: Int64 = 0
+
+    public var comment: String = ""
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        id: String = "",
+        version: Int64 = 0,
+        comment: String = ""
+    ) {
+        self.id = id
+        self.version = version
+        self.comment = comment
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ReopenDailyReportRequest>) {
+        self.id = ProtoDecoding.string(c.pointee.id)
+        self.version = c.pointee.version
+        self.comment = ProtoDecoding.string(c.pointee.comment)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ReopenDailyReportRequest>, arena: inout ProtoArena) {
         if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
         c.pointee.version = self.version
         if !self.comment.isEmpty { c.pointee.comment = arena.cString(self.comment) }
@@ -854,6 +1213,208 @@ public struct ListDailyReportCommentsResponse: ProtoMessage {
             switch field {
             case "comments": self.comments = other.comments
             case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// The submitted reports waiting for the caller's decision, oldest date first.
+public struct ListDailyReportInboxRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ListDailyReportInboxRequest
+    public static var protoName: String { "sfa.v1.ListDailyReportInboxRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__list_daily_report_inbox_request__descriptor_ref() }
+
+    public var pageSize: Int32 = 0
+
+    public var pageToken: String = ""
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        pageSize: Int32 = 0,
+        pageToken: String = ""
+    ) {
+        self.pageSize = pageSize
+        self.pageToken = pageToken
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ListDailyReportInboxRequest>) {
+        self.pageSize = c.pointee.page_size
+        self.pageToken = ProtoDecoding.string(c.pointee.page_token)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ListDailyReportInboxRequest>, arena: inout ProtoArena) {
+        c.pointee.page_size = self.pageSize
+        if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["page_size", "page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Working days (the tenant's working days, minus its holidays) on which members of
+/// a team have not submitted their report (none, or a draft never submitted).
+public struct ListMissingDailyReportsRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ListMissingDailyReportsRequest
+    public static var protoName: String { "sfa.v1.ListMissingDailyReportsRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__list_missing_daily_reports_request__descriptor_ref() }
+
+    /// Required for admins; a manager's own team when empty (a manager asks only for
+    /// its own team)
+    public var teamId: String = ""
+
+    /// Required, both sides, at most 92 days
+    public var reportDateRange: DateRange? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        teamId: String = "",
+        reportDateRange: DateRange? = nil
+    ) {
+        self.teamId = teamId
+        self.reportDateRange = reportDateRange
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ListMissingDailyReportsRequest>) {
+        self.teamId = ProtoDecoding.string(c.pointee.team_id)
+        self.reportDateRange = c.pointee.report_date_range.map { DateRange(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ListMissingDailyReportsRequest>, arena: inout ProtoArena) {
+        if !self.teamId.isEmpty { c.pointee.team_id = arena.cString(self.teamId) }
+        if let value = self.reportDateRange { c.pointee.report_date_range = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["team_id", "report_date_range"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "team_id": self.teamId = other.teamId
+            case "report_date_range": self.reportDateRange = other.reportDateRange
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct MissingDailyReport: ProtoMessage {
+    public typealias CMessage = Sfa__V1__MissingDailyReport
+    public static var protoName: String { "sfa.v1.MissingDailyReport" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__missing_daily_report__descriptor_ref() }
+
+    public var userId: String = ""
+
+    public var reportDate: String = ""
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        userId: String = "",
+        reportDate: String = ""
+    ) {
+        self.userId = userId
+        self.reportDate = reportDate
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__MissingDailyReport>) {
+        self.userId = ProtoDecoding.string(c.pointee.user_id)
+        self.reportDate = ProtoDecoding.string(c.pointee.report_date)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__MissingDailyReport>, arena: inout ProtoArena) {
+        if !self.userId.isEmpty { c.pointee.user_id = arena.cString(self.userId) }
+        if !self.reportDate.isEmpty { c.pointee.report_date = arena.cString(self.reportDate) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["user_id", "report_date"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "user_id": self.userId = other.userId
+            case "report_date": self.reportDate = other.reportDate
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct ListMissingDailyReportsResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ListMissingDailyReportsResponse
+    public static var protoName: String { "sfa.v1.ListMissingDailyReportsResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__list_missing_daily_reports_response__descriptor_ref() }
+
+    /// By date, then user
+    public var missing: [MissingDailyReport] = []
+
+    /// The working days of the range considered
+    public var workingDates: [String] = []
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        missing: [MissingDailyReport] = [],
+        workingDates: [String] = []
+    ) {
+        self.missing = missing
+        self.workingDates = workingDates
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ListMissingDailyReportsResponse>) {
+        self.missing = ProtoDecoding.messages(c.pointee.n_missing, c.pointee.missing)
+        self.workingDates = ProtoDecoding.array(c.pointee.n_working_dates, c.pointee.working_dates) { ProtoDecoding.string($0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ListMissingDailyReportsResponse>, arena: inout ProtoArena) {
+        if !self.missing.isEmpty {
+            c.pointee.n_missing = self.missing.count
+            c.pointee.missing = arena.messageArray(self.missing)
+        }
+        if !self.workingDates.isEmpty {
+            c.pointee.n_working_dates = self.workingDates.count
+            c.pointee.working_dates = arena.stringArray(self.workingDates)
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["missing", "working_dates"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "missing": self.missing = other.missing
+            case "working_dates": self.workingDates = other.workingDates
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

@@ -4,6 +4,51 @@ public import CProtobufC
 public import CSFAProto
 public import SFACodec
 
+/// Who reads (and comments on) a colleague's daily reports, besides the approver
+/// and tenant admins.
+public enum DailyReportVisibility: ProtoEnum {
+    /// Treated as TEAM
+    /// `DAILY_REPORT_VISIBILITY_UNSPECIFIED` = 0
+    case unspecified
+    /// Only the owner (and its approver, managers of its team, admins)
+    /// `DAILY_REPORT_VISIBILITY_OWN` = 1
+    case own
+    /// The owner's team: its members, the users it manages and their managers
+    /// `DAILY_REPORT_VISIBILITY_TEAM` = 2
+    case team
+    /// Everyone in the tenant who reads reports
+    /// `DAILY_REPORT_VISIBILITY_ALL` = 3
+    case all
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .own
+        case 2: self = .team
+        case 3: self = .all
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .own: 1
+        case .team: 2
+        case .all: 3
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [DailyReportVisibility] = [.unspecified, .own, .team, .all]
+}
+
 public enum Weekday: ProtoEnum {
     /// `WEEKDAY_UNSPECIFIED` = 0
     case unspecified
@@ -333,6 +378,13 @@ public struct TenantSettings: ProtoMessage {
     /// the pipeline's stage with that trigger (never backward)
     public var advanceStageOnDocuments: Bool = false
 
+    /// Days off besides the non-working weekdays (YYYY-MM-DD, at most 400, none
+    /// twice): no daily report is expected on them
+    public var holidays: [String] = []
+
+    /// Who reads colleagues' daily reports (UNSPECIFIED = TEAM)
+    public var dailyReportVisibility: DailyReportVisibility = DailyReportVisibility()
+
     /// A message with every field at its default.
     public init() {}
 
@@ -356,7 +408,9 @@ public struct TenantSettings: ProtoMessage {
         quoteValidityDays: Int32 = 0,
         quoteNumberPrefix: String = "",
         taxCodes: [TaxCode] = [],
-        advanceStageOnDocuments: Bool = false
+        advanceStageOnDocuments: Bool = false,
+        holidays: [String] = [],
+        dailyReportVisibility: DailyReportVisibility = DailyReportVisibility()
     ) {
         self.version = version
         self.leadStatuses = leadStatuses
@@ -377,6 +431,8 @@ public struct TenantSettings: ProtoMessage {
         self.quoteNumberPrefix = quoteNumberPrefix
         self.taxCodes = taxCodes
         self.advanceStageOnDocuments = advanceStageOnDocuments
+        self.holidays = holidays
+        self.dailyReportVisibility = dailyReportVisibility
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__TenantSettings>) {
@@ -399,6 +455,8 @@ public struct TenantSettings: ProtoMessage {
         self.quoteNumberPrefix = ProtoDecoding.string(c.pointee.quote_number_prefix)
         self.taxCodes = ProtoDecoding.messages(c.pointee.n_tax_codes, c.pointee.tax_codes)
         self.advanceStageOnDocuments = c.pointee.advance_stage_on_documents != 0
+        self.holidays = ProtoDecoding.array(c.pointee.n_holidays, c.pointee.holidays) { ProtoDecoding.string($0) }
+        self.dailyReportVisibility = DailyReportVisibility(rawValue: .init(truncatingIfNeeded: c.pointee.daily_report_visibility.rawValue))
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__TenantSettings>, arena: inout ProtoArena) {
@@ -433,10 +491,15 @@ public struct TenantSettings: ProtoMessage {
             c.pointee.tax_codes = arena.messageArray(self.taxCodes)
         }
         c.pointee.advance_stage_on_documents = self.advanceStageOnDocuments ? 1 : 0
+        if !self.holidays.isEmpty {
+            c.pointee.n_holidays = self.holidays.count
+            c.pointee.holidays = arena.stringArray(self.holidays)
+        }
+        c.pointee.daily_report_visibility = Sfa__V1__DailyReportVisibility(rawValue: .init(truncatingIfNeeded: self.dailyReportVisibility.rawValue))
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["version", "lead_statuses", "lost_reasons", "require_lost_reason", "quote_discount_approval_threshold_bps", "default_currency_code", "time_zone", "working_days", "stalled_deal_days", "updated_by_user_id", "update_time_ms", "require_qualification_to_convert", "tax_calculation", "tax_rounding", "price_basis", "quote_validity_days", "quote_number_prefix", "tax_codes", "advance_stage_on_documents"]
+    public static let fieldNames: Set<String> = ["version", "lead_statuses", "lost_reasons", "require_lost_reason", "quote_discount_approval_threshold_bps", "default_currency_code", "time_zone", "working_days", "stalled_deal_days", "updated_by_user_id", "update_time_ms", "require_qualification_to_convert", "tax_calculation", "tax_rounding", "price_basis", "quote_validity_days", "quote_number_prefix", "tax_codes", "advance_stage_on_documents", "holidays", "daily_report_visibility"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -462,6 +525,8 @@ public struct TenantSettings: ProtoMessage {
             case "quote_number_prefix": self.quoteNumberPrefix = other.quoteNumberPrefix
             case "tax_codes": self.taxCodes = other.taxCodes
             case "advance_stage_on_documents": self.advanceStageOnDocuments = other.advanceStageOnDocuments
+            case "holidays": self.holidays = other.holidays
+            case "daily_report_visibility": self.dailyReportVisibility = other.dailyReportVisibility
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

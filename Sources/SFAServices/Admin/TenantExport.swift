@@ -27,18 +27,22 @@ enum TenantExport {
             Table(name: Team.table, column: "data", type: Team.self),
             Table(name: Pipeline.table, column: "data", type: Pipeline.self),
         ]
-        + ([Account.self, Contact.self, Lead.self, Opportunity.self, Quote.self, Proposal.self] as [any OwnedRecord.Type]).map {
+        + ([
+            Account.self, Contact.self, Lead.self, Opportunity.self, Quote.self, Proposal.self, Activity.self, Consultation.self, DailyReport.self,
+        ] as [any OwnedRecord.Type]).map {
             Table(name: $0.table, column: "data", type: $0)
         }
         + [
             Table(name: "opportunity_history", column: "data", type: OpportunityHistoryEntry.self),
+            Table(name: "daily_report_comment", column: "data", type: DailyReportComment.self),
             Table(name: "audit_event", column: "event", type: AuditEvent.self),
         ]
 
     /// Tables with nothing of the tenant's own: the replies kept for idempotent
-    /// retries (`idempotency_key`) and the counters behind numbers the records carry
-    /// (`sequence`).
-    static let internalTables: Set<String> = ["idempotency_key", "sequence"]
+    /// retries (`idempotency_key`), the counters behind numbers the records carry
+    /// (`sequence`) and the index of what daily reports cover, which the reports
+    /// themselves list (`daily_report_item`).
+    static let internalTables: Set<String> = ["idempotency_key", "sequence", "daily_report_item"]
 
     /// Writes every record of `tables` from one read of `db` (the caller holds a
     /// transaction, so all come from one snapshot) into a new file at `path`.

@@ -96,6 +96,14 @@ public enum PermissionTable {
         g[ActivityServiceMethods.cancelActivity.fullName] = [
             .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
         ]
+        g[ActivityServiceMethods.rescheduleActivity.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
+        // Archiving removes a mistaken entry from the activity figures; reps clean up
+        // their own log (a submitted daily report locks what it covers).
+        g[ActivityServiceMethods.archiveActivity.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+        ]
 
         // MARK: AdminService
         // Tenant lifecycle, migrations, backups/restore and server stats: operator only.
@@ -221,34 +229,37 @@ public enum PermissionTable {
         g[ContactServiceMethods.archiveContact.fullName] = [.admin: .all, .manager: .team]
 
         // MARK: DailyReportService
-        // Every field seller writes a daily report (日報/일일 보고서): reps and inside sales
-        // work their own; managers approve or return their team's (SPEC §4); the tenant
-        // admin can do everything. Reps and inside sales never approve or return, not
-        // even their own. "Anyone allowed to read it can comment" (SPEC §2) — except
-        // viewers, who change nothing.
-        g[DailyReportServiceMethods.createDailyReport.fullName] = [
-            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
-        ]
-        g[DailyReportServiceMethods.getDailyReport.fullName] = [
-            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
-        ]
-        g[DailyReportServiceMethods.updateDailyReport.fullName] = [
-            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
-        ]
-        g[DailyReportServiceMethods.listDailyReports.fullName] = [
-            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
-        ]
-        g[DailyReportServiceMethods.submitDailyReport.fullName] = [
-            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
-        ]
+        // A daily report (日報/일일 보고서) is its writer's own account of the day: every
+        // role that sells writes, submits and recalls only its own (.own), admins and
+        // managers included — managers approve, return and comment on their team's
+        // reports but never write or submit one for a rep (issue 12). Reading and
+        // commenting reach as far as the tenant's `daily_report_visibility` (own / team
+        // / all) allows: these grants are the ceiling, the handler narrows them to the
+        // setting, and managers always keep their team, the designated approver the
+        // reports it reviews. Approve and return: managers (team) and admins; the handler
+        // further requires the designated approver or an admin, never the owner. Reps
+        // and inside sales never approve or return, not even their own. Viewers read
+        // (within the same visibility) and change nothing.
+        let reportWriters: [Role: RecordScope] = [.admin: .own, .manager: .own, .rep: .own, .insideSales: .own]
+        let reportReaders: [Role: RecordScope] = [.admin: .all, .manager: .all, .rep: .all, .insideSales: .all, .viewer: .all]
+        g[DailyReportServiceMethods.createDailyReport.fullName] = reportWriters
+        g[DailyReportServiceMethods.getDailyReport.fullName] = reportReaders
+        g[DailyReportServiceMethods.updateDailyReport.fullName] = reportWriters
+        g[DailyReportServiceMethods.listDailyReports.fullName] = reportReaders
+        g[DailyReportServiceMethods.submitDailyReport.fullName] = reportWriters
+        g[DailyReportServiceMethods.recallDailyReport.fullName] = reportWriters
         g[DailyReportServiceMethods.approveDailyReport.fullName] = [.admin: .all, .manager: .team]
         g[DailyReportServiceMethods.returnDailyReport.fullName] = [.admin: .all, .manager: .team]
+        // Reopening an approved report undoes a manager's decision: the tenant admin's.
+        g[DailyReportServiceMethods.reopenDailyReport.fullName] = tenantAdminOnly
         g[DailyReportServiceMethods.addDailyReportComment.fullName] = [
-            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own,
+            .admin: .all, .manager: .all, .rep: .all, .insideSales: .all,
         ]
-        g[DailyReportServiceMethods.listDailyReportComments.fullName] = [
-            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
-        ]
+        g[DailyReportServiceMethods.listDailyReportComments.fullName] = reportReaders
+        // The inbox lists what waits for the caller's own decision.
+        g[DailyReportServiceMethods.listDailyReportInbox.fullName] = [.admin: .all, .manager: .team]
+        // Missing reports are a manager's follow-up of its team; admins see any team.
+        g[DailyReportServiceMethods.listMissingDailyReports.fullName] = [.admin: .all, .manager: .team]
 
         // MARK: HealthService
         g[HealthServiceMethods.check.fullName] = everyone

@@ -24,6 +24,9 @@ extension Opportunity: OwnedRecord, ArchivableRecord {
     /// Order names of ListOpportunities and their columns.
     static let orders = ["expected_close_date": "expected_close_date", "amount": "amount_sort"]
 
+    /// Derived from activities and consultations (`OpportunityActivityTimes`).
+    static var derivedColumns: [String] { ["last_activity_time_ms", "next_activity_time_ms"] }
+
     /// A partner reads the deals that came from its leads.
     static var partnerScopeColumn: String { "partner_source_id" }
 
@@ -204,9 +207,6 @@ enum OpportunityRecords {
 
     /// Today in the tenant's time zone, YYYY-MM-DD.
     static func today(in timeZone: String) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: timeZone) ?? .gmt
-        let day = calendar.dateComponents([.year, .month, .day], from: Date())
-        return String(format: "%04d-%02d-%02d", day.year ?? 1970, day.month ?? 1, day.day ?? 1)
+        TenantCalendar(timeZone: timeZone).today
     }
 }

@@ -16,18 +16,25 @@ extension OpportunityService {
         return try await store.modify(Opportunity.self, id: request.id, version: request.version, action: .stateChange, access: access, context: context, request: request) {
             db, before, after in
             try OpportunityRecords.requireOpen(before)
-            let pipeline = try PipelineRecords.usable(db, id: request.pipelineId.isEmpty ? before.pipelineId : request.pipelineId, field: "pipeline_id")
-            let stage = try PipelineRecords.usableStage(request.stageId, of: pipeline, field: "stage_id")
-            guard !stage.isClosed else {
-                throw RPCError.invalidArgument(
-                    "closing is CloseOpportunity's",
-                    violations: [FieldViolation("stage_id", .notAllowed, "\(stage.name) is a closed stage; use CloseOpportunity")]
-                )
-            }
-            guard stage.id != before.stageId else { return }
-            after.derive(in: pipeline.id, stage: stage)
-            after.stageEnterTimeMs = nowMs()
+            try Self.move(db, before: before, after: &after, stageID: request.stageId, pipelineID: request.pipelineId, field: "stage_id")
         }
+    }
+
+    /// Moves an open deal into the live open stage `stageID` of its pipeline or of
+    /// `pipelineID` (MoveOpportunityStage, and a consultation's deal update): values
+    /// derived from the new stage, nothing when it is the current one.
+    static func move(_ db: Database, before: Opportunity, after: inout Opportunity, stageID: String, pipelineID: String, field: String) throws {
+        let pipeline = try PipelineRecords.usable(db, id: pipelineID.isEmpty ? before.pipelineId : pipelineID, field: "pipeline_id")
+        let stage = try PipelineRecords.usableStage(stageID, of: pipeline, field: field)
+        guard !stage.isClosed else {
+            throw RPCError.invalidArgument(
+                "closing is CloseOpportunity's",
+                violations: [FieldViolation(field, .notAllowed, "\(stage.name) is a closed stage; use CloseOpportunity")]
+            )
+        }
+        guard stage.id != before.stageId else { return }
+        after.derive(in: pipeline.id, stage: stage)
+        after.stageEnterTimeMs = nowMs()
     }
 
     /// Closes an open deal won or lost, into the pipeline's first live closed stage of

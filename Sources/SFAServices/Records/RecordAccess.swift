@@ -34,6 +34,14 @@ struct RecordAccess: Sendable {
         return try await of(principal, controlPlane: controlPlane)
     }
 
+    /// The access of the call in `context` narrowed to `scope` where its grant reaches
+    /// further: a tenant setting that narrows reads (daily report visibility).
+    static func of(_ context: ServerContext, narrowedTo scope: RecordScope, controlPlane: ControlPlane) async throws -> RecordAccess {
+        var principal = try context.requirePrincipal()
+        principal.scope = min(principal.scope, scope)
+        return try await of(principal, controlPlane: controlPlane)
+    }
+
     /// Refuses a side-effect change of a record (owned by `ownerUserID`, created by
     /// `createdByUserID`) that `access`, from ``of(_:actingAs:controlPlane:)``, does not reach.
     static func requireChangeable(_ access: RecordAccess?, ownerUserID: String, createdByUserID: String, what: String) throws {
@@ -72,6 +80,14 @@ struct RecordAccess: Sendable {
         case .own:
             return (principal.role == .partner ? "\(Record.partnerScopeColumn) = ?" : "owner_user_id = ?", [principal.userID])
         }
+    }
+
+    /// ``scope(_:)`` widened for reads to the records that list the caller among their
+    /// readers (`readersColumn`: the attendees of a meeting read it).
+    func readScope<Record: TenantRecord>(_: Record.Type) -> (sql: String, arguments: StatementArguments) {
+        let scope = scope(Record.self)
+        guard let column = Record.readersColumn, principal.scope != .all else { return scope }
+        return ("(\(scope.sql) OR EXISTS (SELECT 1 FROM json_each(\(column)) WHERE value = ?))", scope.arguments + [principal.userID])
     }
 
     /// Whether a record with this owner and creator is within scope.

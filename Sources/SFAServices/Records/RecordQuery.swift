@@ -75,7 +75,8 @@ struct ListPage<Request: ProtoMessage> {
     }
 
     /// The SQL of this page over `query`, in the caller's scope: it selects `id`,
-    /// `data` and, for a column order, that column (the next token's sort value).
+    /// `data`, the derived columns and, for a column order, that column (the next
+    /// token's sort value).
     func sql<R: TenantRecord>(_ query: RecordQuery<R>, scope: (sql: String, arguments: StatementArguments)) -> (sql: String, arguments: StatementArguments) {
         var conditions = [scope.sql] + query.conditions
         var arguments = scope.arguments + query.arguments
@@ -91,7 +92,7 @@ struct ListPage<Request: ProtoMessage> {
                 arguments += [id]
             }
         }
-        let selected = order.column.map { "id, data, \($0)" } ?? "id, data"
+        let selected = RecordRows.selected(R.self, ["id", "data"]) + (order.column.map { ", \($0)" } ?? "")
         let sql = "SELECT \(selected) FROM \(R.table) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order.sql) LIMIT ?"
         return (sql, arguments + [request.size])
     }
@@ -122,7 +123,7 @@ extension TenantStore {
         access: RecordAccess,
         withinScope: Bool = true
     ) async throws -> (records: [EncodedMessage<R>], nextPageToken: String) {
-        let (sql, arguments) = page.sql(query, scope: withinScope ? access.scope(R.self) : ("1", []))
+        let (sql, arguments) = page.sql(query, scope: withinScope ? access.readScope(R.self) : ("1", []))
         let rows = try await read(access) { db in try RecordRows.fetchAllEncoded(db, R.self, sql: sql, arguments: arguments) }
         return (rows.map(\.record), page.request.nextToken(lastID: rows.last?.id, sortValue: rows.last?.sortValue, count: rows.count))
     }

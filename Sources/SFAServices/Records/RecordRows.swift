@@ -27,28 +27,47 @@ enum RecordRows {
         try findEncoded(db, R.self, id: id, scope: ("1", [])).map { try $0.decoded() }
     }
 
+    /// The records with `ids` that exist, whatever the caller's scope (for records a
+    /// readable one lists: a daily report's activities), in the order of `ids`.
+    static func findAll<R: TenantRecord>(_ db: Database, _: R.Type, ids: [String]) throws -> [R] {
+        guard !ids.isEmpty else { return [] }
+        let sql = "SELECT \(selected(R.self, ["id", "data"])) FROM \(R.table) WHERE id IN (SELECT value FROM json_each(?))"
+        let found = try fetchAllEncoded(db, R.self, sql: sql, arguments: [SQLJSON.array(ids)])
+        let byID = Dictionary(found.map { ($0.id, $0.record) }, uniquingKeysWith: { first, _ in first })
+        return try ids.compactMap { try byID[$0]?.decoded() }
+    }
+
     /// The stored encoding of the record with `id`, if it exists and is within the caller's scope.
     static func findEncoded<R: TenantRecord>(_ db: Database, _: R.Type, id: String, access: RecordAccess) throws -> EncodedMessage<R>? {
         try findEncoded(db, R.self, id: id, scope: access.scope(R.self))
     }
 
-    private static func findEncoded<R: TenantRecord>(
+    /// The stored encoding of the record with `id`, if it exists and satisfies `scope`
+    /// (reads pass `RecordAccess.readScope`, which lets a record's readers in).
+    static func findEncoded<R: TenantRecord>(
         _ db: Database,
         _: R.Type,
         id: String,
         scope: (sql: String, arguments: StatementArguments)
     ) throws -> EncodedMessage<R>? {
-        let statement = try db.cachedStatement(sql: "SELECT data FROM \(R.table) WHERE id = ? AND \(scope.sql)")
+        let statement = try db.cachedStatement(sql: "SELECT \(selected(R.self, ["data"])) FROM \(R.table) WHERE id = ? AND \(scope.sql)")
         let rows = try Row.fetchCursor(statement, arguments: [id] + scope.arguments)
-        guard try rows.next() != nil else { return nil }
-        let record = EncodedMessage<R>(bytes: storedBytes(statement, column: 0))
+        guard let row = try rows.next() else { return nil }
+        let record = try EncodedMessage<R>(bytes: storedBytes(statement, column: 0) + derivedFields(R.self, row, from: 1))
         // Run the statement to its end (ids are unique), so it does not stay active.
         while try rows.next() != nil {}
         return record
     }
 
-    /// The ids and stored encodings of a statement that selects `id, data`, and the
-    /// value of a third column (a list's sort column) when it selects one.
+    /// What a statement reading records selects: `leading` (e.g. `id, data`), then
+    /// the record type's derived columns.
+    static func selected<R: TenantRecord>(_: R.Type, _ leading: [String]) -> String {
+        (leading + R.derivedColumns).joined(separator: ", ")
+    }
+
+    /// The ids and stored encodings (with their derived fields) of a statement that
+    /// selects ``selected(_:_:)`` of `id, data`, and the value of one more column (a
+    /// list's sort column) when it selects one.
     static func fetchAllEncoded<R: TenantRecord>(
         _ db: Database,
         _: R.Type,
@@ -60,11 +79,24 @@ enum RecordRows {
         // from SQLite's buffer into the bytes kept.
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         var records: [(id: String, record: EncodedMessage<R>, sortValue: DatabaseValue?)] = []
-        let sorted = statement.columnCount > 2
+        let sortColumn = 2 + R.derivedColumns.count
+        let sorted = statement.columnCount > sortColumn
         while let row = try rows.next() {
-            records.append((row[0], EncodedMessage(bytes: storedBytes(statement, column: 1)), sorted ? row[2] as DatabaseValue : nil))
+            let bytes = storedBytes(statement, column: 1) + (try derivedFields(R.self, row, from: 2))
+            records.append((row[0], EncodedMessage(bytes: bytes), sorted ? row[sortColumn] as DatabaseValue : nil))
         }
         return records
+    }
+
+    /// The derived columns of `row` (from column `first` on) as encoded fields, to
+    /// append to the stored encoding: the last occurrence of a scalar field wins.
+    private static func derivedFields<R: TenantRecord>(_: R.Type, _ row: Row, from first: Int) throws -> [UInt8] {
+        guard !R.derivedColumns.isEmpty else { return [] }
+        var writer = ProtoFieldWriter<R>()
+        for (offset, column) in R.derivedColumns.enumerated() {
+            try writer.append(column, integer: row[first + offset] as Int64)
+        }
+        return writer.message.bytes
     }
 
     /// The blob in `column` of the row `statement` is on, copied once from SQLite's
@@ -76,7 +108,7 @@ enum RecordRows {
     }
 
     static func insert<R: TenantRecord>(_ db: Database, _ record: R) throws {
-        let row = self.row(record)
+        let row = try self.row(record)
         let names = row.keys.sorted()
         let statement = try db.cachedStatement(
             sql: "INSERT INTO \(R.table) (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))"
@@ -88,7 +120,7 @@ enum RecordRows {
     /// Stores `record` over the row if that row's version is still `expectedVersion`.
     /// - Throws: `StorageError.staleVersion` otherwise.
     static func update<R: TenantRecord>(_ db: Database, _ record: R, expectedVersion: Int64) throws {
-        var row = self.row(record)
+        var row = try self.row(record)
         row["id"] = nil
         let names = row.keys.sorted()
         let statement = try db.cachedStatement(
@@ -102,11 +134,14 @@ enum RecordRows {
         }
     }
 
-    private static func row<R: TenantRecord>(_ record: R) -> [String: (any DatabaseValueConvertible)?] {
+    /// The row of `record`; `data` leaves out its derived fields (their columns hold them).
+    private static func row<R: TenantRecord>(_ record: R) throws -> [String: (any DatabaseValueConvertible)?] {
         var row = record.columns
         row["id"] = record.id
         row["version"] = record.version
-        row["data"] = Data(record.serializedBytes())
+        var stored = record
+        if !R.derivedColumns.isEmpty { try stored.merge(from: R(), fields: R.derivedColumns) }
+        row["data"] = Data(stored.serializedBytes())
         return row
     }
 }

@@ -58,9 +58,20 @@ protocol TenantRecord: ProtoMessage {
     /// partner whose lead they came from).
     static var partnerScopeColumn: String { get }
 
+    /// Columns holding fields derived from other records and kept outside the
+    /// versioned record (an opportunity's last and next activity time), each named as
+    /// its field: written by plain UPDATEs that leave the version alone, merged into
+    /// the record on every read, and never stored in `data`.
+    static var derivedColumns: [String] { get }
+
+    /// A JSON array column of users who read the record besides those its scope
+    /// reaches (the people who attended a meeting), or nil.
+    static var readersColumn: String? { get }
+
     /// Runs in the transaction of every create (`before` nil) and change of the
-    /// record, once it is stored, for rows that follow a
-    /// record's changes (opportunity stage history).
+    /// record, once it is stored, for rows that follow a record's changes (opportunity
+    /// stage history, a deal's activity times) and for rules no change may skip (a
+    /// record a submitted daily report covers is locked); throwing undoes the write.
     static func recordChanged(_ db: Database, from before: Self?, to after: Self, by userID: String) throws
 }
 
@@ -68,6 +79,10 @@ extension TenantRecord {
     static var creatable: Set<String> { updatable }
 
     static var partnerScopeColumn: String { "created_by_user_id" }
+
+    static var derivedColumns: [String] { [] }
+
+    static var readersColumn: String? { nil }
 
     var recordTeam: String? {
         get { nil }

@@ -6,7 +6,7 @@ import SFAStubs
 /// rules; scope, version, writability, validation, idempotency and audit are applied
 /// here, once.
 extension TenantStore {
-    /// The record with `id`, if the caller may see it (NOT_FOUND otherwise).
+    /// The record with `id`, if the caller may read it (NOT_FOUND otherwise).
     func get<R: TenantRecord>(_: R.Type, id: String, access: RecordAccess) async throws -> R {
         try await getEncoded(R.self, id: id, access: access).decoded()
     }
@@ -15,7 +15,7 @@ extension TenantStore {
     /// otherwise): a read that answers with the record sends these bytes as they are.
     func getEncoded<R: TenantRecord>(_: R.Type, id: String, access: RecordAccess) async throws -> EncodedMessage<R> {
         try await read(access) { db in
-            guard let record = try RecordRows.findEncoded(db, R.self, id: id, access: access) else {
+            guard let record = try RecordRows.findEncoded(db, R.self, id: id, scope: access.readScope(R.self)) else {
                 throw StorageError.notFound(kind: R.table, id: id)
             }
             return record

@@ -19,6 +19,7 @@ public struct SettingsService: SettingsServiceHandler {
         "default_currency_code", "time_zone", "working_days", "stalled_deal_days", "require_qualification_to_convert",
         "tax_calculation", "tax_rounding", "price_basis", "quote_validity_days", "quote_number_prefix", "tax_codes",
         "advance_stage_on_documents",
+        "holidays", "daily_report_visibility",
     ]
 
     public func getTenantSettings(_ request: GetTenantSettingsRequest, context: ServerContext) async throws -> TenantSettings {
@@ -117,6 +118,10 @@ public struct SettingsService: SettingsServiceHandler {
             validation.text(code.label, field + ".label", maximumLength: 100)
             validation.check((0...10_000).contains(code.rateBps), field + ".rate_bps", .outOfRange, "must be 0…10000")
         }
+        validation.check(settings.holidays.count <= 400, "settings.holidays", .tooMany, "has more than 400 entries")
+        validation.check(Set(settings.holidays).count == settings.holidays.count, "settings.holidays", .duplicate, "lists a date twice")
+        for (index, date) in settings.holidays.enumerated() { validation.date(date, "settings.holidays[\(index)]", required: true) }
+        validation.known(settings.dailyReportVisibility, "settings.daily_report_visibility", required: false)
     }
 
     static func isKey(_ key: String) -> Bool {

@@ -13,6 +13,7 @@ public enum TenantSchema {
         ("v5 pipelines, opportunity columns and stage history", migrateV5),
         ("v6 quotes and number sequences", migrateV6),
         ("v7 proposals", migrateV7),
+        ("v8 activities, consultations and daily reports", migrateV8),
     ]
 
     /// The schema version this code writes.

@@ -10,7 +10,7 @@ public enum ActivityServiceMethods {
         service: "sfa.v1.ActivityService",
         method: "CreateActivity",
         inputType: "sfa.v1.CreateActivityRequest",
-        outputType: "sfa.v1.Activity",
+        outputType: "sfa.v1.ActivityWrite",
         isIdempotent: false
     )
     /// `/sfa.v1.ActivityService/GetActivity`
@@ -42,7 +42,15 @@ public enum ActivityServiceMethods {
         service: "sfa.v1.ActivityService",
         method: "CompleteActivity",
         inputType: "sfa.v1.CompleteActivityRequest",
-        outputType: "sfa.v1.Activity",
+        outputType: "sfa.v1.CompleteActivityResponse",
+        isIdempotent: false
+    )
+    /// `/sfa.v1.ActivityService/RescheduleActivity`
+    public static let rescheduleActivity = MethodDescriptor(
+        service: "sfa.v1.ActivityService",
+        method: "RescheduleActivity",
+        inputType: "sfa.v1.RescheduleActivityRequest",
+        outputType: "sfa.v1.ActivityWrite",
         isIdempotent: false
     )
     /// `/sfa.v1.ActivityService/CancelActivity`
@@ -53,16 +61,25 @@ public enum ActivityServiceMethods {
         outputType: "sfa.v1.Activity",
         isIdempotent: false
     )
+    /// `/sfa.v1.ActivityService/ArchiveActivity`
+    public static let archiveActivity = MethodDescriptor(
+        service: "sfa.v1.ActivityService",
+        method: "ArchiveActivity",
+        inputType: "sfa.v1.ArchiveActivityRequest",
+        outputType: "sfa.v1.Activity",
+        isIdempotent: false
+    )
 
     /// Every method of the service, in declaration order.
-    public static let all: [MethodDescriptor] = [createActivity, getActivity, updateActivity, listActivities, completeActivity, cancelActivity]
+    public static let all: [MethodDescriptor] = [createActivity, getActivity, updateActivity, listActivities, completeActivity, rescheduleActivity, cancelActivity, archiveActivity]
 }
 
 ///
 /// Implement this protocol to serve `sfa.v1.ActivityService`.
 public protocol ActivityServiceHandler: RPCService {
-    /// Plans an activity, or logs one already done.
-    func createActivity(_ request: CreateActivityRequest, context: ServerContext) async throws -> Activity
+    /// Plans an activity, or logs one already done; with an external_id its owner
+    /// used before, updates that one.
+    func createActivity(_ request: CreateActivityRequest, context: ServerContext) async throws -> ActivityWrite
 
     /// Returns one activity.
     func getActivity(_ request: GetActivityRequest, context: ServerContext) async throws -> Activity
@@ -73,11 +90,17 @@ public protocol ActivityServiceHandler: RPCService {
     /// Lists activities matching the filters.
     func listActivities(_ request: ListActivitiesRequest, context: ServerContext) async throws -> ListActivitiesResponse
 
-    /// Marks a planned activity done, with its outcome.
-    func completeActivity(_ request: CompleteActivityRequest, context: ServerContext) async throws -> Activity
+    /// Marks a planned activity done, with its outcome, and optionally plans the next.
+    func completeActivity(_ request: CompleteActivityRequest, context: ServerContext) async throws -> CompleteActivityResponse
+
+    /// Moves a planned activity to another time.
+    func rescheduleActivity(_ request: RescheduleActivityRequest, context: ServerContext) async throws -> ActivityWrite
 
     /// Cancels a planned activity.
     func cancelActivity(_ request: CancelActivityRequest, context: ServerContext) async throws -> Activity
+
+    /// Archives a mistaken entry.
+    func archiveActivity(_ request: ArchiveActivityRequest, context: ServerContext) async throws -> Activity
 }
 
 extension ActivityServiceHandler {
@@ -103,8 +126,14 @@ extension ActivityServiceHandler {
             RPCMethodHandler(method: ActivityServiceMethods.completeActivity) { (request: CompleteActivityRequest, context) in
                 try await self.completeActivity(request, context: context)
             },
+            RPCMethodHandler(method: ActivityServiceMethods.rescheduleActivity) { (request: RescheduleActivityRequest, context) in
+                try await self.rescheduleActivity(request, context: context)
+            },
             RPCMethodHandler(method: ActivityServiceMethods.cancelActivity) { (request: CancelActivityRequest, context) in
                 try await self.cancelActivity(request, context: context)
+            },
+            RPCMethodHandler(method: ActivityServiceMethods.archiveActivity) { (request: ArchiveActivityRequest, context) in
+                try await self.archiveActivity(request, context: context)
             },
         ]
     }
@@ -119,9 +148,10 @@ public struct ActivityServiceClient: Sendable {
         self.caller = caller
     }
 
-    /// Plans an activity, or logs one already done.
-    public func createActivity(_ request: CreateActivityRequest, options: CallOptions = CallOptions()) async throws -> Activity {
-        try await caller.unary(ActivityServiceMethods.createActivity, request: request, responseType: Activity.self, options: options)
+    /// Plans an activity, or logs one already done; with an external_id its owner
+    /// used before, updates that one.
+    public func createActivity(_ request: CreateActivityRequest, options: CallOptions = CallOptions()) async throws -> ActivityWrite {
+        try await caller.unary(ActivityServiceMethods.createActivity, request: request, responseType: ActivityWrite.self, options: options)
     }
 
     /// Returns one activity.
@@ -139,13 +169,23 @@ public struct ActivityServiceClient: Sendable {
         try await caller.unary(ActivityServiceMethods.listActivities, request: request, responseType: ListActivitiesResponse.self, options: options)
     }
 
-    /// Marks a planned activity done, with its outcome.
-    public func completeActivity(_ request: CompleteActivityRequest, options: CallOptions = CallOptions()) async throws -> Activity {
-        try await caller.unary(ActivityServiceMethods.completeActivity, request: request, responseType: Activity.self, options: options)
+    /// Marks a planned activity done, with its outcome, and optionally plans the next.
+    public func completeActivity(_ request: CompleteActivityRequest, options: CallOptions = CallOptions()) async throws -> CompleteActivityResponse {
+        try await caller.unary(ActivityServiceMethods.completeActivity, request: request, responseType: CompleteActivityResponse.self, options: options)
+    }
+
+    /// Moves a planned activity to another time.
+    public func rescheduleActivity(_ request: RescheduleActivityRequest, options: CallOptions = CallOptions()) async throws -> ActivityWrite {
+        try await caller.unary(ActivityServiceMethods.rescheduleActivity, request: request, responseType: ActivityWrite.self, options: options)
     }
 
     /// Cancels a planned activity.
     public func cancelActivity(_ request: CancelActivityRequest, options: CallOptions = CallOptions()) async throws -> Activity {
         try await caller.unary(ActivityServiceMethods.cancelActivity, request: request, responseType: Activity.self, options: options)
+    }
+
+    /// Archives a mistaken entry.
+    public func archiveActivity(_ request: ArchiveActivityRequest, options: CallOptions = CallOptions()) async throws -> Activity {
+        try await caller.unary(ActivityServiceMethods.archiveActivity, request: request, responseType: Activity.self, options: options)
     }
 }

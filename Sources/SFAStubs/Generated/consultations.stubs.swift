@@ -10,7 +10,7 @@ public enum ConsultationServiceMethods {
         service: "sfa.v1.ConsultationService",
         method: "CreateConsultation",
         inputType: "sfa.v1.CreateConsultationRequest",
-        outputType: "sfa.v1.Consultation",
+        outputType: "sfa.v1.CreateConsultationResponse",
         isIdempotent: false
     )
     /// `/sfa.v1.ConsultationService/GetConsultation`
@@ -53,8 +53,8 @@ public enum ConsultationServiceMethods {
 ///
 /// Implement this protocol to serve `sfa.v1.ConsultationService`.
 public protocol ConsultationServiceHandler: RPCService {
-    /// Records a sales meeting.
-    func createConsultation(_ request: CreateConsultationRequest, context: ServerContext) async throws -> Consultation
+    /// Records a sales meeting, optionally with its next step and the deal's new values.
+    func createConsultation(_ request: CreateConsultationRequest, context: ServerContext) async throws -> CreateConsultationResponse
 
     /// Returns one consultation.
     func getConsultation(_ request: GetConsultationRequest, context: ServerContext) async throws -> Consultation
@@ -105,9 +105,9 @@ public struct ConsultationServiceClient: Sendable {
         self.caller = caller
     }
 
-    /// Records a sales meeting.
-    public func createConsultation(_ request: CreateConsultationRequest, options: CallOptions = CallOptions()) async throws -> Consultation {
-        try await caller.unary(ConsultationServiceMethods.createConsultation, request: request, responseType: Consultation.self, options: options)
+    /// Records a sales meeting, optionally with its next step and the deal's new values.
+    public func createConsultation(_ request: CreateConsultationRequest, options: CallOptions = CallOptions()) async throws -> CreateConsultationResponse {
+        try await caller.unary(ConsultationServiceMethods.createConsultation, request: request, responseType: CreateConsultationResponse.self, options: options)
     }
 
     /// Returns one consultation.

@@ -18,7 +18,7 @@ public enum DailyReportServiceMethods {
         service: "sfa.v1.DailyReportService",
         method: "GetDailyReport",
         inputType: "sfa.v1.GetDailyReportRequest",
-        outputType: "sfa.v1.DailyReport",
+        outputType: "sfa.v1.DailyReportView",
         isIdempotent: true
     )
     /// `/sfa.v1.DailyReportService/UpdateDailyReport`
@@ -45,6 +45,14 @@ public enum DailyReportServiceMethods {
         outputType: "sfa.v1.DailyReport",
         isIdempotent: false
     )
+    /// `/sfa.v1.DailyReportService/RecallDailyReport`
+    public static let recallDailyReport = MethodDescriptor(
+        service: "sfa.v1.DailyReportService",
+        method: "RecallDailyReport",
+        inputType: "sfa.v1.RecallDailyReportRequest",
+        outputType: "sfa.v1.DailyReport",
+        isIdempotent: false
+    )
     /// `/sfa.v1.DailyReportService/ApproveDailyReport`
     public static let approveDailyReport = MethodDescriptor(
         service: "sfa.v1.DailyReportService",
@@ -58,6 +66,14 @@ public enum DailyReportServiceMethods {
         service: "sfa.v1.DailyReportService",
         method: "ReturnDailyReport",
         inputType: "sfa.v1.ReturnDailyReportRequest",
+        outputType: "sfa.v1.DailyReport",
+        isIdempotent: false
+    )
+    /// `/sfa.v1.DailyReportService/ReopenDailyReport`
+    public static let reopenDailyReport = MethodDescriptor(
+        service: "sfa.v1.DailyReportService",
+        method: "ReopenDailyReport",
+        inputType: "sfa.v1.ReopenDailyReportRequest",
         outputType: "sfa.v1.DailyReport",
         isIdempotent: false
     )
@@ -77,19 +93,35 @@ public enum DailyReportServiceMethods {
         outputType: "sfa.v1.ListDailyReportCommentsResponse",
         isIdempotent: true
     )
+    /// `/sfa.v1.DailyReportService/ListDailyReportInbox`
+    public static let listDailyReportInbox = MethodDescriptor(
+        service: "sfa.v1.DailyReportService",
+        method: "ListDailyReportInbox",
+        inputType: "sfa.v1.ListDailyReportInboxRequest",
+        outputType: "sfa.v1.ListDailyReportsResponse",
+        isIdempotent: true
+    )
+    /// `/sfa.v1.DailyReportService/ListMissingDailyReports`
+    public static let listMissingDailyReports = MethodDescriptor(
+        service: "sfa.v1.DailyReportService",
+        method: "ListMissingDailyReports",
+        inputType: "sfa.v1.ListMissingDailyReportsRequest",
+        outputType: "sfa.v1.ListMissingDailyReportsResponse",
+        isIdempotent: true
+    )
 
     /// Every method of the service, in declaration order.
-    public static let all: [MethodDescriptor] = [createDailyReport, getDailyReport, updateDailyReport, listDailyReports, submitDailyReport, approveDailyReport, returnDailyReport, addDailyReportComment, listDailyReportComments]
+    public static let all: [MethodDescriptor] = [createDailyReport, getDailyReport, updateDailyReport, listDailyReports, submitDailyReport, recallDailyReport, approveDailyReport, returnDailyReport, reopenDailyReport, addDailyReportComment, listDailyReportComments, listDailyReportInbox, listMissingDailyReports]
 }
 
 ///
 /// Implement this protocol to serve `sfa.v1.DailyReportService`.
 public protocol DailyReportServiceHandler: RPCService {
-    /// Creates the owner's draft report for a date.
+    /// Creates the caller's draft report for a date.
     func createDailyReport(_ request: CreateDailyReportRequest, context: ServerContext) async throws -> DailyReport
 
-    /// Returns one daily report.
-    func getDailyReport(_ request: GetDailyReportRequest, context: ServerContext) async throws -> DailyReport
+    /// Returns one daily report with its activities, consultations and comments.
+    func getDailyReport(_ request: GetDailyReportRequest, context: ServerContext) async throws -> DailyReportView
 
     /// Edits a draft or returned report.
     func updateDailyReport(_ request: UpdateDailyReportRequest, context: ServerContext) async throws -> DailyReport
@@ -97,20 +129,32 @@ public protocol DailyReportServiceHandler: RPCService {
     /// Lists daily reports matching the filters.
     func listDailyReports(_ request: ListDailyReportsRequest, context: ServerContext) async throws -> ListDailyReportsResponse
 
-    /// Submits the report: links the day's activities and locks it.
+    /// Submits the report: links the day's content, designates the approver, locks it.
     func submitDailyReport(_ request: SubmitDailyReportRequest, context: ServerContext) async throws -> DailyReport
 
-    /// The owner's manager approves the submitted report.
+    /// The owner takes a submitted report back before review.
+    func recallDailyReport(_ request: RecallDailyReportRequest, context: ServerContext) async throws -> DailyReport
+
+    /// The approver approves the submitted report.
     func approveDailyReport(_ request: ApproveDailyReportRequest, context: ServerContext) async throws -> DailyReport
 
-    /// The manager sends the report back with a comment.
+    /// The approver sends the report back with a comment.
     func returnDailyReport(_ request: ReturnDailyReportRequest, context: ServerContext) async throws -> DailyReport
+
+    /// A tenant admin reopens an approved report.
+    func reopenDailyReport(_ request: ReopenDailyReportRequest, context: ServerContext) async throws -> DailyReport
 
     /// Adds a comment to a report the caller may read.
     func addDailyReportComment(_ request: AddDailyReportCommentRequest, context: ServerContext) async throws -> DailyReportComment
 
-    /// Lists a report's comments, oldest first.
+    /// Lists a report's comments and decisions, oldest first.
     func listDailyReportComments(_ request: ListDailyReportCommentsRequest, context: ServerContext) async throws -> ListDailyReportCommentsResponse
+
+    /// The reports waiting for the caller's decision.
+    func listDailyReportInbox(_ request: ListDailyReportInboxRequest, context: ServerContext) async throws -> ListDailyReportsResponse
+
+    /// Who has not reported on which working day.
+    func listMissingDailyReports(_ request: ListMissingDailyReportsRequest, context: ServerContext) async throws -> ListMissingDailyReportsResponse
 }
 
 extension DailyReportServiceHandler {
@@ -136,17 +180,29 @@ extension DailyReportServiceHandler {
             RPCMethodHandler(method: DailyReportServiceMethods.submitDailyReport) { (request: SubmitDailyReportRequest, context) in
                 try await self.submitDailyReport(request, context: context)
             },
+            RPCMethodHandler(method: DailyReportServiceMethods.recallDailyReport) { (request: RecallDailyReportRequest, context) in
+                try await self.recallDailyReport(request, context: context)
+            },
             RPCMethodHandler(method: DailyReportServiceMethods.approveDailyReport) { (request: ApproveDailyReportRequest, context) in
                 try await self.approveDailyReport(request, context: context)
             },
             RPCMethodHandler(method: DailyReportServiceMethods.returnDailyReport) { (request: ReturnDailyReportRequest, context) in
                 try await self.returnDailyReport(request, context: context)
             },
+            RPCMethodHandler(method: DailyReportServiceMethods.reopenDailyReport) { (request: ReopenDailyReportRequest, context) in
+                try await self.reopenDailyReport(request, context: context)
+            },
             RPCMethodHandler(method: DailyReportServiceMethods.addDailyReportComment) { (request: AddDailyReportCommentRequest, context) in
                 try await self.addDailyReportComment(request, context: context)
             },
             RPCMethodHandler(method: DailyReportServiceMethods.listDailyReportComments) { (request: ListDailyReportCommentsRequest, context) in
                 try await self.listDailyReportComments(request, context: context)
+            },
+            RPCMethodHandler(method: DailyReportServiceMethods.listDailyReportInbox) { (request: ListDailyReportInboxRequest, context) in
+                try await self.listDailyReportInbox(request, context: context)
+            },
+            RPCMethodHandler(method: DailyReportServiceMethods.listMissingDailyReports) { (request: ListMissingDailyReportsRequest, context) in
+                try await self.listMissingDailyReports(request, context: context)
             },
         ]
     }
@@ -161,14 +217,14 @@ public struct DailyReportServiceClient: Sendable {
         self.caller = caller
     }
 
-    /// Creates the owner's draft report for a date.
+    /// Creates the caller's draft report for a date.
     public func createDailyReport(_ request: CreateDailyReportRequest, options: CallOptions = CallOptions()) async throws -> DailyReport {
         try await caller.unary(DailyReportServiceMethods.createDailyReport, request: request, responseType: DailyReport.self, options: options)
     }
 
-    /// Returns one daily report.
-    public func getDailyReport(_ request: GetDailyReportRequest, options: CallOptions = CallOptions()) async throws -> DailyReport {
-        try await caller.unary(DailyReportServiceMethods.getDailyReport, request: request, responseType: DailyReport.self, options: options)
+    /// Returns one daily report with its activities, consultations and comments.
+    public func getDailyReport(_ request: GetDailyReportRequest, options: CallOptions = CallOptions()) async throws -> DailyReportView {
+        try await caller.unary(DailyReportServiceMethods.getDailyReport, request: request, responseType: DailyReportView.self, options: options)
     }
 
     /// Edits a draft or returned report.
@@ -181,19 +237,29 @@ public struct DailyReportServiceClient: Sendable {
         try await caller.unary(DailyReportServiceMethods.listDailyReports, request: request, responseType: ListDailyReportsResponse.self, options: options)
     }
 
-    /// Submits the report: links the day's activities and locks it.
+    /// Submits the report: links the day's content, designates the approver, locks it.
     public func submitDailyReport(_ request: SubmitDailyReportRequest, options: CallOptions = CallOptions()) async throws -> DailyReport {
         try await caller.unary(DailyReportServiceMethods.submitDailyReport, request: request, responseType: DailyReport.self, options: options)
     }
 
-    /// The owner's manager approves the submitted report.
+    /// The owner takes a submitted report back before review.
+    public func recallDailyReport(_ request: RecallDailyReportRequest, options: CallOptions = CallOptions()) async throws -> DailyReport {
+        try await caller.unary(DailyReportServiceMethods.recallDailyReport, request: request, responseType: DailyReport.self, options: options)
+    }
+
+    /// The approver approves the submitted report.
     public func approveDailyReport(_ request: ApproveDailyReportRequest, options: CallOptions = CallOptions()) async throws -> DailyReport {
         try await caller.unary(DailyReportServiceMethods.approveDailyReport, request: request, responseType: DailyReport.self, options: options)
     }
 
-    /// The manager sends the report back with a comment.
+    /// The approver sends the report back with a comment.
     public func returnDailyReport(_ request: ReturnDailyReportRequest, options: CallOptions = CallOptions()) async throws -> DailyReport {
         try await caller.unary(DailyReportServiceMethods.returnDailyReport, request: request, responseType: DailyReport.self, options: options)
+    }
+
+    /// A tenant admin reopens an approved report.
+    public func reopenDailyReport(_ request: ReopenDailyReportRequest, options: CallOptions = CallOptions()) async throws -> DailyReport {
+        try await caller.unary(DailyReportServiceMethods.reopenDailyReport, request: request, responseType: DailyReport.self, options: options)
     }
 
     /// Adds a comment to a report the caller may read.
@@ -201,8 +267,18 @@ public struct DailyReportServiceClient: Sendable {
         try await caller.unary(DailyReportServiceMethods.addDailyReportComment, request: request, responseType: DailyReportComment.self, options: options)
     }
 
-    /// Lists a report's comments, oldest first.
+    /// Lists a report's comments and decisions, oldest first.
     public func listDailyReportComments(_ request: ListDailyReportCommentsRequest, options: CallOptions = CallOptions()) async throws -> ListDailyReportCommentsResponse {
         try await caller.unary(DailyReportServiceMethods.listDailyReportComments, request: request, responseType: ListDailyReportCommentsResponse.self, options: options)
+    }
+
+    /// The reports waiting for the caller's decision.
+    public func listDailyReportInbox(_ request: ListDailyReportInboxRequest, options: CallOptions = CallOptions()) async throws -> ListDailyReportsResponse {
+        try await caller.unary(DailyReportServiceMethods.listDailyReportInbox, request: request, responseType: ListDailyReportsResponse.self, options: options)
+    }
+
+    /// Who has not reported on which working day.
+    public func listMissingDailyReports(_ request: ListMissingDailyReportsRequest, options: CallOptions = CallOptions()) async throws -> ListMissingDailyReportsResponse {
+        try await caller.unary(DailyReportServiceMethods.listMissingDailyReports, request: request, responseType: ListMissingDailyReportsResponse.self, options: options)
     }
 }

@@ -104,6 +104,9 @@ final class TestStack: Sendable {
     func opportunities(_ key: String?) -> OpportunityServiceClient { OpportunityServiceClient(client(key)) }
     func quotes(_ key: String?) -> QuoteServiceClient { QuoteServiceClient(client(key)) }
     func proposals(_ key: String?) -> ProposalServiceClient { ProposalServiceClient(client(key)) }
+    func activities(_ key: String?) -> ActivityServiceClient { ActivityServiceClient(client(key)) }
+    func consultations(_ key: String?) -> ConsultationServiceClient { ConsultationServiceClient(client(key)) }
+    func dailyReports(_ key: String?) -> DailyReportServiceClient { DailyReportServiceClient(client(key)) }
 
     /// A tenant with one user and key per role, made through the API as in production:
     /// the operator creates the first admin and a bootstrap key; that admin creates the

@@ -52,6 +52,51 @@ void   sfa__v1__activity__free_unpacked
   assert(message->base.descriptor == &sfa__v1__activity__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__activity_write__init
+                     (Sfa__V1__ActivityWrite         *message)
+{
+  static const Sfa__V1__ActivityWrite init_value = SFA__V1__ACTIVITY_WRITE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__activity_write__get_packed_size
+                     (const Sfa__V1__ActivityWrite *message)
+{
+  assert(message->base.descriptor == &sfa__v1__activity_write__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__activity_write__pack
+                     (const Sfa__V1__ActivityWrite *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__activity_write__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__activity_write__pack_to_buffer
+                     (const Sfa__V1__ActivityWrite *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__activity_write__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ActivityWrite *
+       sfa__v1__activity_write__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ActivityWrite *)
+     protobuf_c_message_unpack (&sfa__v1__activity_write__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__activity_write__free_unpacked
+                     (Sfa__V1__ActivityWrite *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__activity_write__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sfa__v1__create_activity_request__init
                      (Sfa__V1__CreateActivityRequest         *message)
 {
@@ -322,6 +367,96 @@ void   sfa__v1__complete_activity_request__free_unpacked
   assert(message->base.descriptor == &sfa__v1__complete_activity_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__complete_activity_response__init
+                     (Sfa__V1__CompleteActivityResponse         *message)
+{
+  static const Sfa__V1__CompleteActivityResponse init_value = SFA__V1__COMPLETE_ACTIVITY_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__complete_activity_response__get_packed_size
+                     (const Sfa__V1__CompleteActivityResponse *message)
+{
+  assert(message->base.descriptor == &sfa__v1__complete_activity_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__complete_activity_response__pack
+                     (const Sfa__V1__CompleteActivityResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__complete_activity_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__complete_activity_response__pack_to_buffer
+                     (const Sfa__V1__CompleteActivityResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__complete_activity_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__CompleteActivityResponse *
+       sfa__v1__complete_activity_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__CompleteActivityResponse *)
+     protobuf_c_message_unpack (&sfa__v1__complete_activity_response__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__complete_activity_response__free_unpacked
+                     (Sfa__V1__CompleteActivityResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__complete_activity_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__reschedule_activity_request__init
+                     (Sfa__V1__RescheduleActivityRequest         *message)
+{
+  static const Sfa__V1__RescheduleActivityRequest init_value = SFA__V1__RESCHEDULE_ACTIVITY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__reschedule_activity_request__get_packed_size
+                     (const Sfa__V1__RescheduleActivityRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__reschedule_activity_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__reschedule_activity_request__pack
+                     (const Sfa__V1__RescheduleActivityRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__reschedule_activity_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__reschedule_activity_request__pack_to_buffer
+                     (const Sfa__V1__RescheduleActivityRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__reschedule_activity_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__RescheduleActivityRequest *
+       sfa__v1__reschedule_activity_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__RescheduleActivityRequest *)
+     protobuf_c_message_unpack (&sfa__v1__reschedule_activity_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__reschedule_activity_request__free_unpacked
+                     (Sfa__V1__RescheduleActivityRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__reschedule_activity_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sfa__v1__cancel_activity_request__init
                      (Sfa__V1__CancelActivityRequest         *message)
 {
@@ -367,7 +502,52 @@ void   sfa__v1__cancel_activity_request__free_unpacked
   assert(message->base.descriptor == &sfa__v1__cancel_activity_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor sfa__v1__activity__field_descriptors[23] =
+void   sfa__v1__archive_activity_request__init
+                     (Sfa__V1__ArchiveActivityRequest         *message)
+{
+  static const Sfa__V1__ArchiveActivityRequest init_value = SFA__V1__ARCHIVE_ACTIVITY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__archive_activity_request__get_packed_size
+                     (const Sfa__V1__ArchiveActivityRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__archive_activity_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__archive_activity_request__pack
+                     (const Sfa__V1__ArchiveActivityRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__archive_activity_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__archive_activity_request__pack_to_buffer
+                     (const Sfa__V1__ArchiveActivityRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__archive_activity_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ArchiveActivityRequest *
+       sfa__v1__archive_activity_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ArchiveActivityRequest *)
+     protobuf_c_message_unpack (&sfa__v1__archive_activity_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__archive_activity_request__free_unpacked
+                     (Sfa__V1__ArchiveActivityRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__archive_activity_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor sfa__v1__activity__field_descriptors[32] =
 {
   {
     "id",
@@ -454,12 +634,12 @@ static const ProtobufCFieldDescriptor sfa__v1__activity__field_descriptors[23] =
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "scheduled_time_ms",
+    "start_time_ms",
     8,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__Activity, scheduled_time_ms),
+    offsetof(Sfa__V1__Activity, start_time_ms),
     NULL,
     NULL,
     0,             /* flags */
@@ -550,12 +730,12 @@ static const ProtobufCFieldDescriptor sfa__v1__activity__field_descriptors[23] =
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "contact_id",
+    "contact_ids",
     16,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__Activity, contact_id),
+    offsetof(Sfa__V1__Activity, n_contact_ids),
+    offsetof(Sfa__V1__Activity, contact_ids),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
@@ -586,14 +766,14 @@ static const ProtobufCFieldDescriptor sfa__v1__activity__field_descriptors[23] =
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "daily_report_id",
+    "activity_time_ms",
     19,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
+    PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__Activity, daily_report_id),
+    offsetof(Sfa__V1__Activity, activity_time_ms),
     NULL,
-    &protobuf_c_empty_string,
+    NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
@@ -645,17 +825,133 @@ static const ProtobufCFieldDescriptor sfa__v1__activity__field_descriptors[23] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "end_time_ms",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Activity, end_time_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attendee_user_ids",
+    25,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sfa__V1__Activity, n_attendee_user_ids),
+    offsetof(Sfa__V1__Activity, attendee_user_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "call_direction",
+    26,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Activity, call_direction),
+    &sfa__v1__call_direction__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "call_result",
+    27,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Activity, call_result),
+    &sfa__v1__call_result__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "external_id",
+    28,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Activity, external_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "archived",
+    29,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Activity, archived),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "activity_date",
+    30,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Activity, activity_date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "previous_activity_id",
+    31,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Activity, previous_activity_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "consultation_id",
+    32,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Activity, consultation_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__activity__field_indices_by_name[] = {
   16,   /* field[16] = account_id */
+  29,   /* field[29] = activity_date */
+  18,   /* field[18] = activity_time_ms */
+  28,   /* field[28] = archived */
+  24,   /* field[24] = attendee_user_ids */
+  25,   /* field[25] = call_direction */
+  26,   /* field[26] = call_result */
   13,   /* field[13] = cancel_reason */
-  15,   /* field[15] = contact_id */
+  31,   /* field[31] = consultation_id */
+  15,   /* field[15] = contact_ids */
   21,   /* field[21] = create_time_ms */
   20,   /* field[20] = created_by_user_id */
-  18,   /* field[18] = daily_report_id */
   9,   /* field[9] = done_time_ms */
   8,   /* field[8] = due_date */
   10,   /* field[10] = duration_ms */
+  23,   /* field[23] = end_time_ms */
+  27,   /* field[27] = external_id */
   0,   /* field[0] = id */
   2,   /* field[2] = kind */
   14,   /* field[14] = lead_id */
@@ -664,8 +960,9 @@ static const unsigned sfa__v1__activity__field_indices_by_name[] = {
   17,   /* field[17] = opportunity_id */
   12,   /* field[12] = outcome */
   19,   /* field[19] = owner_user_id */
+  30,   /* field[30] = previous_activity_id */
   4,   /* field[4] = priority */
-  7,   /* field[7] = scheduled_time_ms */
+  7,   /* field[7] = start_time_ms */
   3,   /* field[3] = state */
   5,   /* field[5] = subject */
   22,   /* field[22] = update_time_ms */
@@ -674,7 +971,7 @@ static const unsigned sfa__v1__activity__field_indices_by_name[] = {
 static const ProtobufCIntRange sfa__v1__activity__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 23 }
+  { 0, 32 }
 };
 const ProtobufCMessageDescriptor sfa__v1__activity__descriptor =
 {
@@ -684,11 +981,75 @@ const ProtobufCMessageDescriptor sfa__v1__activity__descriptor =
   "Sfa__V1__Activity",
   "sfa.v1",
   sizeof(Sfa__V1__Activity),
-  23,
+  32,
   sfa__v1__activity__field_descriptors,
   sfa__v1__activity__field_indices_by_name,
   1,  sfa__v1__activity__number_ranges,
   (ProtobufCMessageInit) sfa__v1__activity__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__activity_write__field_descriptors[3] =
+{
+  {
+    "activity",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityWrite, activity),
+    &sfa__v1__activity__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "overlapping",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__ActivityWrite, n_overlapping),
+    offsetof(Sfa__V1__ActivityWrite, overlapping),
+    &sfa__v1__activity__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityWrite, created),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__activity_write__field_indices_by_name[] = {
+  0,   /* field[0] = activity */
+  2,   /* field[2] = created */
+  1,   /* field[1] = overlapping */
+};
+static const ProtobufCIntRange sfa__v1__activity_write__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sfa__v1__activity_write__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ActivityWrite",
+  "ActivityWrite",
+  "Sfa__V1__ActivityWrite",
+  "sfa.v1",
+  sizeof(Sfa__V1__ActivityWrite),
+  3,
+  sfa__v1__activity_write__field_descriptors,
+  sfa__v1__activity_write__field_indices_by_name,
+  1,  sfa__v1__activity_write__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__activity_write__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor sfa__v1__create_activity_request__field_descriptors[1] =
@@ -818,7 +1179,7 @@ const ProtobufCMessageDescriptor sfa__v1__update_activity_request__descriptor =
   (ProtobufCMessageInit) sfa__v1__update_activity_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__list_activities_request__field_descriptors[14] =
+static const ProtobufCFieldDescriptor sfa__v1__list_activities_request__field_descriptors[17] =
 {
   {
     "page_size",
@@ -965,50 +1326,89 @@ static const ProtobufCFieldDescriptor sfa__v1__list_activities_request__field_de
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "scheduled_time",
+    "activity_time",
     13,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ListActivitiesRequest, scheduled_time),
+    offsetof(Sfa__V1__ListActivitiesRequest, activity_time),
     &sfa__v1__time_range__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "done_time",
+    "attendee_user_id",
     14,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
+    PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ListActivitiesRequest, done_time),
-    &sfa__v1__time_range__descriptor,
+    offsetof(Sfa__V1__ListActivitiesRequest, attendee_user_id),
     NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "overdue",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListActivitiesRequest, overdue),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "include_archived",
+    16,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListActivitiesRequest, include_archived),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "consultation_id",
+    17,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListActivitiesRequest, consultation_id),
+    NULL,
+    &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
 static const unsigned sfa__v1__list_activities_request__field_indices_by_name[] = {
   10,   /* field[10] = account_id */
+  12,   /* field[12] = activity_time */
+  13,   /* field[13] = attendee_user_id */
+  16,   /* field[16] = consultation_id */
   9,   /* field[9] = contact_id */
-  13,   /* field[13] = done_time */
+  15,   /* field[15] = include_archived */
   4,   /* field[4] = kinds */
   8,   /* field[8] = lead_id */
   11,   /* field[11] = opportunity_id */
   2,   /* field[2] = order_by */
+  14,   /* field[14] = overdue */
   6,   /* field[6] = owner_user_id */
   0,   /* field[0] = page_size */
   1,   /* field[1] = page_token */
   3,   /* field[3] = query */
-  12,   /* field[12] = scheduled_time */
   5,   /* field[5] = states */
   7,   /* field[7] = team_id */
 };
 static const ProtobufCIntRange sfa__v1__list_activities_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 14 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor sfa__v1__list_activities_request__descriptor =
 {
@@ -1018,7 +1418,7 @@ const ProtobufCMessageDescriptor sfa__v1__list_activities_request__descriptor =
   "Sfa__V1__ListActivitiesRequest",
   "sfa.v1",
   sizeof(Sfa__V1__ListActivitiesRequest),
-  14,
+  17,
   sfa__v1__list_activities_request__field_descriptors,
   sfa__v1__list_activities_request__field_indices_by_name,
   1,  sfa__v1__list_activities_request__number_ranges,
@@ -1076,7 +1476,7 @@ const ProtobufCMessageDescriptor sfa__v1__list_activities_response__descriptor =
   (ProtobufCMessageInit) sfa__v1__list_activities_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__complete_activity_request__field_descriptors[5] =
+static const ProtobufCFieldDescriptor sfa__v1__complete_activity_request__field_descriptors[8] =
 {
   {
     "id",
@@ -1138,10 +1538,49 @@ static const ProtobufCFieldDescriptor sfa__v1__complete_activity_request__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "call_direction",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__CompleteActivityRequest, call_direction),
+    &sfa__v1__call_direction__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "call_result",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__CompleteActivityRequest, call_result),
+    &sfa__v1__call_result__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "follow_up",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__CompleteActivityRequest, follow_up),
+    &sfa__v1__activity__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__complete_activity_request__field_indices_by_name[] = {
+  5,   /* field[5] = call_direction */
+  6,   /* field[6] = call_result */
   3,   /* field[3] = done_time_ms */
   4,   /* field[4] = duration_ms */
+  7,   /* field[7] = follow_up */
   0,   /* field[0] = id */
   2,   /* field[2] = outcome */
   1,   /* field[1] = version */
@@ -1149,7 +1588,7 @@ static const unsigned sfa__v1__complete_activity_request__field_indices_by_name[
 static const ProtobufCIntRange sfa__v1__complete_activity_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor sfa__v1__complete_activity_request__descriptor =
 {
@@ -1159,11 +1598,152 @@ const ProtobufCMessageDescriptor sfa__v1__complete_activity_request__descriptor 
   "Sfa__V1__CompleteActivityRequest",
   "sfa.v1",
   sizeof(Sfa__V1__CompleteActivityRequest),
-  5,
+  8,
   sfa__v1__complete_activity_request__field_descriptors,
   sfa__v1__complete_activity_request__field_indices_by_name,
   1,  sfa__v1__complete_activity_request__number_ranges,
   (ProtobufCMessageInit) sfa__v1__complete_activity_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__complete_activity_response__field_descriptors[2] =
+{
+  {
+    "activity",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__CompleteActivityResponse, activity),
+    &sfa__v1__activity__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "follow_up",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__CompleteActivityResponse, follow_up),
+    &sfa__v1__activity_write__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__complete_activity_response__field_indices_by_name[] = {
+  0,   /* field[0] = activity */
+  1,   /* field[1] = follow_up */
+};
+static const ProtobufCIntRange sfa__v1__complete_activity_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__complete_activity_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.CompleteActivityResponse",
+  "CompleteActivityResponse",
+  "Sfa__V1__CompleteActivityResponse",
+  "sfa.v1",
+  sizeof(Sfa__V1__CompleteActivityResponse),
+  2,
+  sfa__v1__complete_activity_response__field_descriptors,
+  sfa__v1__complete_activity_response__field_indices_by_name,
+  1,  sfa__v1__complete_activity_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__complete_activity_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__reschedule_activity_request__field_descriptors[5] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__RescheduleActivityRequest, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__RescheduleActivityRequest, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "start_time_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__RescheduleActivityRequest, start_time_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "end_time_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__RescheduleActivityRequest, end_time_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "due_date",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__RescheduleActivityRequest, due_date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__reschedule_activity_request__field_indices_by_name[] = {
+  4,   /* field[4] = due_date */
+  3,   /* field[3] = end_time_ms */
+  0,   /* field[0] = id */
+  2,   /* field[2] = start_time_ms */
+  1,   /* field[1] = version */
+};
+static const ProtobufCIntRange sfa__v1__reschedule_activity_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor sfa__v1__reschedule_activity_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.RescheduleActivityRequest",
+  "RescheduleActivityRequest",
+  "Sfa__V1__RescheduleActivityRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__RescheduleActivityRequest),
+  5,
+  sfa__v1__reschedule_activity_request__field_descriptors,
+  sfa__v1__reschedule_activity_request__field_indices_by_name,
+  1,  sfa__v1__reschedule_activity_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__reschedule_activity_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor sfa__v1__cancel_activity_request__field_descriptors[3] =
@@ -1228,6 +1808,57 @@ const ProtobufCMessageDescriptor sfa__v1__cancel_activity_request__descriptor =
   sfa__v1__cancel_activity_request__field_indices_by_name,
   1,  sfa__v1__cancel_activity_request__number_ranges,
   (ProtobufCMessageInit) sfa__v1__cancel_activity_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__archive_activity_request__field_descriptors[2] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ArchiveActivityRequest, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ArchiveActivityRequest, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__archive_activity_request__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+  1,   /* field[1] = version */
+};
+static const ProtobufCIntRange sfa__v1__archive_activity_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__archive_activity_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ArchiveActivityRequest",
+  "ArchiveActivityRequest",
+  "Sfa__V1__ArchiveActivityRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__ArchiveActivityRequest),
+  2,
+  sfa__v1__archive_activity_request__field_descriptors,
+  sfa__v1__archive_activity_request__field_indices_by_name,
+  1,  sfa__v1__archive_activity_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__archive_activity_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue sfa__v1__activity_kind__enum_values_by_number[7] =
@@ -1332,21 +1963,91 @@ const ProtobufCEnumDescriptor sfa__v1__activity_priority__descriptor =
   sfa__v1__activity_priority__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor sfa__v1__activity_service__method_descriptors[6] =
+static const ProtobufCEnumValue sfa__v1__call_direction__enum_values_by_number[3] =
 {
-  { "CreateActivity", &sfa__v1__create_activity_request__descriptor, &sfa__v1__activity__descriptor },
+  { "CALL_DIRECTION_UNSPECIFIED", "SFA__V1__CALL_DIRECTION__CALL_DIRECTION_UNSPECIFIED", 0 },
+  { "CALL_DIRECTION_OUTBOUND", "SFA__V1__CALL_DIRECTION__CALL_DIRECTION_OUTBOUND", 1 },
+  { "CALL_DIRECTION_INBOUND", "SFA__V1__CALL_DIRECTION__CALL_DIRECTION_INBOUND", 2 },
+};
+static const ProtobufCIntRange sfa__v1__call_direction__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex sfa__v1__call_direction__enum_values_by_name[3] =
+{
+  { "CALL_DIRECTION_INBOUND", 2 },
+  { "CALL_DIRECTION_OUTBOUND", 1 },
+  { "CALL_DIRECTION_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sfa__v1__call_direction__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.CallDirection",
+  "CallDirection",
+  "Sfa__V1__CallDirection",
+  "sfa.v1",
+  3,
+  sfa__v1__call_direction__enum_values_by_number,
+  3,
+  sfa__v1__call_direction__enum_values_by_name,
+  1,
+  sfa__v1__call_direction__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue sfa__v1__call_result__enum_values_by_number[6] =
+{
+  { "CALL_RESULT_UNSPECIFIED", "SFA__V1__CALL_RESULT__CALL_RESULT_UNSPECIFIED", 0 },
+  { "CALL_RESULT_CONNECTED", "SFA__V1__CALL_RESULT__CALL_RESULT_CONNECTED", 1 },
+  { "CALL_RESULT_NO_ANSWER", "SFA__V1__CALL_RESULT__CALL_RESULT_NO_ANSWER", 2 },
+  { "CALL_RESULT_VOICEMAIL", "SFA__V1__CALL_RESULT__CALL_RESULT_VOICEMAIL", 3 },
+  { "CALL_RESULT_BUSY", "SFA__V1__CALL_RESULT__CALL_RESULT_BUSY", 4 },
+  { "CALL_RESULT_WRONG_NUMBER", "SFA__V1__CALL_RESULT__CALL_RESULT_WRONG_NUMBER", 5 },
+};
+static const ProtobufCIntRange sfa__v1__call_result__value_ranges[] = {
+{0, 0},{0, 6}
+};
+static const ProtobufCEnumValueIndex sfa__v1__call_result__enum_values_by_name[6] =
+{
+  { "CALL_RESULT_BUSY", 4 },
+  { "CALL_RESULT_CONNECTED", 1 },
+  { "CALL_RESULT_NO_ANSWER", 2 },
+  { "CALL_RESULT_UNSPECIFIED", 0 },
+  { "CALL_RESULT_VOICEMAIL", 3 },
+  { "CALL_RESULT_WRONG_NUMBER", 5 },
+};
+const ProtobufCEnumDescriptor sfa__v1__call_result__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.CallResult",
+  "CallResult",
+  "Sfa__V1__CallResult",
+  "sfa.v1",
+  6,
+  sfa__v1__call_result__enum_values_by_number,
+  6,
+  sfa__v1__call_result__enum_values_by_name,
+  1,
+  sfa__v1__call_result__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor sfa__v1__activity_service__method_descriptors[8] =
+{
+  { "CreateActivity", &sfa__v1__create_activity_request__descriptor, &sfa__v1__activity_write__descriptor },
   { "GetActivity", &sfa__v1__get_activity_request__descriptor, &sfa__v1__activity__descriptor },
   { "UpdateActivity", &sfa__v1__update_activity_request__descriptor, &sfa__v1__activity__descriptor },
   { "ListActivities", &sfa__v1__list_activities_request__descriptor, &sfa__v1__list_activities_response__descriptor },
-  { "CompleteActivity", &sfa__v1__complete_activity_request__descriptor, &sfa__v1__activity__descriptor },
+  { "CompleteActivity", &sfa__v1__complete_activity_request__descriptor, &sfa__v1__complete_activity_response__descriptor },
+  { "RescheduleActivity", &sfa__v1__reschedule_activity_request__descriptor, &sfa__v1__activity_write__descriptor },
   { "CancelActivity", &sfa__v1__cancel_activity_request__descriptor, &sfa__v1__activity__descriptor },
+  { "ArchiveActivity", &sfa__v1__archive_activity_request__descriptor, &sfa__v1__activity__descriptor },
 };
 const unsigned sfa__v1__activity_service__method_indices_by_name[] = {
-  5,        /* CancelActivity */
+  7,        /* ArchiveActivity */
+  6,        /* CancelActivity */
   4,        /* CompleteActivity */
   0,        /* CreateActivity */
   1,        /* GetActivity */
   3,        /* ListActivities */
+  5,        /* RescheduleActivity */
   2         /* UpdateActivity */
 };
 const ProtobufCServiceDescriptor sfa__v1__activity_service__descriptor =
@@ -1356,13 +2057,13 @@ const ProtobufCServiceDescriptor sfa__v1__activity_service__descriptor =
   "ActivityService",
   "Sfa__V1__ActivityService",
   "sfa.v1",
-  6,
+  8,
   sfa__v1__activity_service__method_descriptors,
   sfa__v1__activity_service__method_indices_by_name
 };
 void sfa__v1__activity_service__create_activity(ProtobufCService *service,
                                                 const Sfa__V1__CreateActivityRequest *input,
-                                                Sfa__V1__Activity_Closure closure,
+                                                Sfa__V1__ActivityWrite_Closure closure,
                                                 void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__activity_service__descriptor);
@@ -1394,11 +2095,19 @@ void sfa__v1__activity_service__list_activities(ProtobufCService *service,
 }
 void sfa__v1__activity_service__complete_activity(ProtobufCService *service,
                                                   const Sfa__V1__CompleteActivityRequest *input,
-                                                  Sfa__V1__Activity_Closure closure,
+                                                  Sfa__V1__CompleteActivityResponse_Closure closure,
                                                   void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__activity_service__descriptor);
   service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__activity_service__reschedule_activity(ProtobufCService *service,
+                                                    const Sfa__V1__RescheduleActivityRequest *input,
+                                                    Sfa__V1__ActivityWrite_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__activity_service__descriptor);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__activity_service__cancel_activity(ProtobufCService *service,
                                                 const Sfa__V1__CancelActivityRequest *input,
@@ -1406,7 +2115,15 @@ void sfa__v1__activity_service__cancel_activity(ProtobufCService *service,
                                                 void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__activity_service__descriptor);
-  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__activity_service__archive_activity(ProtobufCService *service,
+                                                 const Sfa__V1__ArchiveActivityRequest *input,
+                                                 Sfa__V1__Activity_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__activity_service__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__activity_service__init (Sfa__V1__ActivityService_Service *service,
                                       Sfa__V1__ActivityService_ServiceDestroy destroy)

@@ -7,6 +7,12 @@
 #endif
 
 #include "sfa/v1/consultations.pb-c.h"
+void   sfa__v1__consultation__custom_fields_entry__init
+                     (Sfa__V1__Consultation__CustomFieldsEntry         *message)
+{
+  static const Sfa__V1__Consultation__CustomFieldsEntry init_value = SFA__V1__CONSULTATION__CUSTOM_FIELDS_ENTRY__INIT;
+  *message = init_value;
+}
 void   sfa__v1__consultation__init
                      (Sfa__V1__Consultation         *message)
 {
@@ -52,6 +58,51 @@ void   sfa__v1__consultation__free_unpacked
   assert(message->base.descriptor == &sfa__v1__consultation__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__consultation_deal_update__init
+                     (Sfa__V1__ConsultationDealUpdate         *message)
+{
+  static const Sfa__V1__ConsultationDealUpdate init_value = SFA__V1__CONSULTATION_DEAL_UPDATE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__consultation_deal_update__get_packed_size
+                     (const Sfa__V1__ConsultationDealUpdate *message)
+{
+  assert(message->base.descriptor == &sfa__v1__consultation_deal_update__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__consultation_deal_update__pack
+                     (const Sfa__V1__ConsultationDealUpdate *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__consultation_deal_update__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__consultation_deal_update__pack_to_buffer
+                     (const Sfa__V1__ConsultationDealUpdate *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__consultation_deal_update__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ConsultationDealUpdate *
+       sfa__v1__consultation_deal_update__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ConsultationDealUpdate *)
+     protobuf_c_message_unpack (&sfa__v1__consultation_deal_update__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__consultation_deal_update__free_unpacked
+                     (Sfa__V1__ConsultationDealUpdate *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__consultation_deal_update__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sfa__v1__create_consultation_request__init
                      (Sfa__V1__CreateConsultationRequest         *message)
 {
@@ -95,6 +146,51 @@ void   sfa__v1__create_consultation_request__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &sfa__v1__create_consultation_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__create_consultation_response__init
+                     (Sfa__V1__CreateConsultationResponse         *message)
+{
+  static const Sfa__V1__CreateConsultationResponse init_value = SFA__V1__CREATE_CONSULTATION_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__create_consultation_response__get_packed_size
+                     (const Sfa__V1__CreateConsultationResponse *message)
+{
+  assert(message->base.descriptor == &sfa__v1__create_consultation_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__create_consultation_response__pack
+                     (const Sfa__V1__CreateConsultationResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__create_consultation_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__create_consultation_response__pack_to_buffer
+                     (const Sfa__V1__CreateConsultationResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__create_consultation_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__CreateConsultationResponse *
+       sfa__v1__create_consultation_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__CreateConsultationResponse *)
+     protobuf_c_message_unpack (&sfa__v1__create_consultation_response__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__create_consultation_response__free_unpacked
+                     (Sfa__V1__CreateConsultationResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__create_consultation_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   sfa__v1__get_consultation_request__init
@@ -322,7 +418,58 @@ void   sfa__v1__archive_consultation_request__free_unpacked
   assert(message->base.descriptor == &sfa__v1__archive_consultation_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor sfa__v1__consultation__field_descriptors[23] =
+static const ProtobufCFieldDescriptor sfa__v1__consultation__custom_fields_entry__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Consultation__CustomFieldsEntry, key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "value",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Consultation__CustomFieldsEntry, value),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__consultation__custom_fields_entry__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = value */
+};
+static const ProtobufCIntRange sfa__v1__consultation__custom_fields_entry__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__consultation__custom_fields_entry__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.Consultation.CustomFieldsEntry",
+  "CustomFieldsEntry",
+  "Sfa__V1__Consultation__CustomFieldsEntry",
+  "sfa.v1",
+  sizeof(Sfa__V1__Consultation__CustomFieldsEntry),
+  2,
+  sfa__v1__consultation__custom_fields_entry__field_descriptors,
+  sfa__v1__consultation__custom_fields_entry__field_indices_by_name,
+  1,  sfa__v1__consultation__custom_fields_entry__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__consultation__custom_fields_entry__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__consultation__field_descriptors[26] =
 {
   {
     "id",
@@ -529,18 +676,6 @@ static const ProtobufCFieldDescriptor sfa__v1__consultation__field_descriptors[2
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "activity_id",
-    18,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__Consultation, activity_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
     "archived",
     19,
     PROTOBUF_C_LABEL_NONE,
@@ -600,16 +735,66 @@ static const ProtobufCFieldDescriptor sfa__v1__consultation__field_descriptors[2
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "result",
+    24,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Consultation, result),
+    &sfa__v1__consultation_result__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "customer_interest",
+    25,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Consultation, customer_interest),
+    &sfa__v1__customer_interest__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "custom_fields",
+    26,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__Consultation, n_custom_fields),
+    offsetof(Sfa__V1__Consultation, custom_fields),
+    &sfa__v1__consultation__custom_fields_entry__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "consultation_date",
+    27,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Consultation, consultation_date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__consultation__field_indices_by_name[] = {
   7,   /* field[7] = account_id */
-  17,   /* field[17] = activity_id */
-  18,   /* field[18] = archived */
+  17,   /* field[17] = archived */
   9,   /* field[9] = attendee_user_ids */
   5,   /* field[5] = channel */
+  25,   /* field[25] = consultation_date */
   8,   /* field[8] = contact_ids */
-  21,   /* field[21] = create_time_ms */
-  20,   /* field[20] = created_by_user_id */
+  20,   /* field[20] = create_time_ms */
+  19,   /* field[19] = created_by_user_id */
+  24,   /* field[24] = custom_fields */
+  23,   /* field[23] = customer_interest */
   12,   /* field[12] = customer_needs */
   4,   /* field[4] = duration_ms */
   0,   /* field[0] = id */
@@ -618,18 +803,20 @@ static const unsigned sfa__v1__consultation__field_indices_by_name[] = {
   16,   /* field[16] = next_contact_date */
   15,   /* field[15] = next_steps */
   10,   /* field[10] = opportunity_id */
-  19,   /* field[19] = owner_user_id */
+  18,   /* field[18] = owner_user_id */
   13,   /* field[13] = proposed */
+  22,   /* field[22] = result */
   3,   /* field[3] = start_time_ms */
   14,   /* field[14] = summary */
   2,   /* field[2] = title */
-  22,   /* field[22] = update_time_ms */
+  21,   /* field[21] = update_time_ms */
   1,   /* field[1] = version */
 };
-static const ProtobufCIntRange sfa__v1__consultation__number_ranges[1 + 1] =
+static const ProtobufCIntRange sfa__v1__consultation__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 23 }
+  { 19, 17 },
+  { 0, 26 }
 };
 const ProtobufCMessageDescriptor sfa__v1__consultation__descriptor =
 {
@@ -639,14 +826,104 @@ const ProtobufCMessageDescriptor sfa__v1__consultation__descriptor =
   "Sfa__V1__Consultation",
   "sfa.v1",
   sizeof(Sfa__V1__Consultation),
-  23,
+  26,
   sfa__v1__consultation__field_descriptors,
   sfa__v1__consultation__field_indices_by_name,
-  1,  sfa__v1__consultation__number_ranges,
+  2,  sfa__v1__consultation__number_ranges,
   (ProtobufCMessageInit) sfa__v1__consultation__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__create_consultation_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor sfa__v1__consultation_deal_update__field_descriptors[5] =
+{
+  {
+    "version",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ConsultationDealUpdate, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stage_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ConsultationDealUpdate, stage_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_close_date",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ConsultationDealUpdate, expected_close_date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "amount",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ConsultationDealUpdate, amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "probability_override_percent",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Sfa__V1__ConsultationDealUpdate, probability_case),
+    offsetof(Sfa__V1__ConsultationDealUpdate, probability_override_percent),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__consultation_deal_update__field_indices_by_name[] = {
+  3,   /* field[3] = amount */
+  2,   /* field[2] = expected_close_date */
+  4,   /* field[4] = probability_override_percent */
+  1,   /* field[1] = stage_id */
+  0,   /* field[0] = version */
+};
+static const ProtobufCIntRange sfa__v1__consultation_deal_update__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor sfa__v1__consultation_deal_update__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ConsultationDealUpdate",
+  "ConsultationDealUpdate",
+  "Sfa__V1__ConsultationDealUpdate",
+  "sfa.v1",
+  sizeof(Sfa__V1__ConsultationDealUpdate),
+  5,
+  sfa__v1__consultation_deal_update__field_descriptors,
+  sfa__v1__consultation_deal_update__field_indices_by_name,
+  1,  sfa__v1__consultation_deal_update__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__consultation_deal_update__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__create_consultation_request__field_descriptors[3] =
 {
   {
     "consultation",
@@ -660,14 +937,40 @@ static const ProtobufCFieldDescriptor sfa__v1__create_consultation_request__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "next_activity",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__CreateConsultationRequest, next_activity),
+    &sfa__v1__activity__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "deal_update",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__CreateConsultationRequest, deal_update),
+    &sfa__v1__consultation_deal_update__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__create_consultation_request__field_indices_by_name[] = {
   0,   /* field[0] = consultation */
+  2,   /* field[2] = deal_update */
+  1,   /* field[1] = next_activity */
 };
 static const ProtobufCIntRange sfa__v1__create_consultation_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor sfa__v1__create_consultation_request__descriptor =
 {
@@ -677,11 +980,75 @@ const ProtobufCMessageDescriptor sfa__v1__create_consultation_request__descripto
   "Sfa__V1__CreateConsultationRequest",
   "sfa.v1",
   sizeof(Sfa__V1__CreateConsultationRequest),
-  1,
+  3,
   sfa__v1__create_consultation_request__field_descriptors,
   sfa__v1__create_consultation_request__field_indices_by_name,
   1,  sfa__v1__create_consultation_request__number_ranges,
   (ProtobufCMessageInit) sfa__v1__create_consultation_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__create_consultation_response__field_descriptors[3] =
+{
+  {
+    "consultation",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__CreateConsultationResponse, consultation),
+    &sfa__v1__consultation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_activity",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__CreateConsultationResponse, next_activity),
+    &sfa__v1__activity_write__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "opportunity",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__CreateConsultationResponse, opportunity),
+    &sfa__v1__opportunity__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__create_consultation_response__field_indices_by_name[] = {
+  0,   /* field[0] = consultation */
+  1,   /* field[1] = next_activity */
+  2,   /* field[2] = opportunity */
+};
+static const ProtobufCIntRange sfa__v1__create_consultation_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sfa__v1__create_consultation_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.CreateConsultationResponse",
+  "CreateConsultationResponse",
+  "Sfa__V1__CreateConsultationResponse",
+  "sfa.v1",
+  sizeof(Sfa__V1__CreateConsultationResponse),
+  3,
+  sfa__v1__create_consultation_response__field_descriptors,
+  sfa__v1__create_consultation_response__field_indices_by_name,
+  1,  sfa__v1__create_consultation_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__create_consultation_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor sfa__v1__get_consultation_request__field_descriptors[1] =
@@ -773,7 +1140,7 @@ const ProtobufCMessageDescriptor sfa__v1__update_consultation_request__descripto
   (ProtobufCMessageInit) sfa__v1__update_consultation_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__list_consultations_request__field_descriptors[13] =
+static const ProtobufCFieldDescriptor sfa__v1__list_consultations_request__field_descriptors[17] =
 {
   {
     "page_size",
@@ -931,12 +1298,63 @@ static const ProtobufCFieldDescriptor sfa__v1__list_consultations_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "lead_id",
+    14,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListConsultationsRequest, lead_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attendee_user_id",
+    15,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListConsultationsRequest, attendee_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "results",
+    16,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Sfa__V1__ListConsultationsRequest, n_results),
+    offsetof(Sfa__V1__ListConsultationsRequest, results),
+    &sfa__v1__consultation_result__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "interests",
+    17,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Sfa__V1__ListConsultationsRequest, n_interests),
+    offsetof(Sfa__V1__ListConsultationsRequest, interests),
+    &sfa__v1__customer_interest__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__list_consultations_request__field_indices_by_name[] = {
   6,   /* field[6] = account_id */
+  14,   /* field[14] = attendee_user_id */
   9,   /* field[9] = channels */
   7,   /* field[7] = contact_id */
   12,   /* field[12] = include_archived */
+  16,   /* field[16] = interests */
+  13,   /* field[13] = lead_id */
   11,   /* field[11] = next_contact_date_range */
   8,   /* field[8] = opportunity_id */
   2,   /* field[2] = order_by */
@@ -944,13 +1362,14 @@ static const unsigned sfa__v1__list_consultations_request__field_indices_by_name
   0,   /* field[0] = page_size */
   1,   /* field[1] = page_token */
   3,   /* field[3] = query */
+  15,   /* field[15] = results */
   10,   /* field[10] = start_time */
   5,   /* field[5] = team_id */
 };
 static const ProtobufCIntRange sfa__v1__list_consultations_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 13 }
+  { 0, 17 }
 };
 const ProtobufCMessageDescriptor sfa__v1__list_consultations_request__descriptor =
 {
@@ -960,7 +1379,7 @@ const ProtobufCMessageDescriptor sfa__v1__list_consultations_request__descriptor
   "Sfa__V1__ListConsultationsRequest",
   "sfa.v1",
   sizeof(Sfa__V1__ListConsultationsRequest),
-  13,
+  17,
   sfa__v1__list_consultations_request__field_descriptors,
   sfa__v1__list_consultations_request__field_indices_by_name,
   1,  sfa__v1__list_consultations_request__number_ranges,
@@ -1069,20 +1488,22 @@ const ProtobufCMessageDescriptor sfa__v1__archive_consultation_request__descript
   (ProtobufCMessageInit) sfa__v1__archive_consultation_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue sfa__v1__consultation_channel__enum_values_by_number[5] =
+static const ProtobufCEnumValue sfa__v1__consultation_channel__enum_values_by_number[6] =
 {
   { "CONSULTATION_CHANNEL_UNSPECIFIED", "SFA__V1__CONSULTATION_CHANNEL__CONSULTATION_CHANNEL_UNSPECIFIED", 0 },
   { "CONSULTATION_CHANNEL_VISIT", "SFA__V1__CONSULTATION_CHANNEL__CONSULTATION_CHANNEL_VISIT", 1 },
   { "CONSULTATION_CHANNEL_PHONE", "SFA__V1__CONSULTATION_CHANNEL__CONSULTATION_CHANNEL_PHONE", 2 },
   { "CONSULTATION_CHANNEL_ONLINE", "SFA__V1__CONSULTATION_CHANNEL__CONSULTATION_CHANNEL_ONLINE", 3 },
   { "CONSULTATION_CHANNEL_WALK_IN", "SFA__V1__CONSULTATION_CHANNEL__CONSULTATION_CHANNEL_WALK_IN", 4 },
+  { "CONSULTATION_CHANNEL_OTHER", "SFA__V1__CONSULTATION_CHANNEL__CONSULTATION_CHANNEL_OTHER", 5 },
 };
 static const ProtobufCIntRange sfa__v1__consultation_channel__value_ranges[] = {
-{0, 0},{0, 5}
+{0, 0},{0, 6}
 };
-static const ProtobufCEnumValueIndex sfa__v1__consultation_channel__enum_values_by_name[5] =
+static const ProtobufCEnumValueIndex sfa__v1__consultation_channel__enum_values_by_name[6] =
 {
   { "CONSULTATION_CHANNEL_ONLINE", 3 },
+  { "CONSULTATION_CHANNEL_OTHER", 5 },
   { "CONSULTATION_CHANNEL_PHONE", 2 },
   { "CONSULTATION_CHANNEL_UNSPECIFIED", 0 },
   { "CONSULTATION_CHANNEL_VISIT", 1 },
@@ -1095,17 +1516,83 @@ const ProtobufCEnumDescriptor sfa__v1__consultation_channel__descriptor =
   "ConsultationChannel",
   "Sfa__V1__ConsultationChannel",
   "sfa.v1",
-  5,
+  6,
   sfa__v1__consultation_channel__enum_values_by_number,
-  5,
+  6,
   sfa__v1__consultation_channel__enum_values_by_name,
   1,
   sfa__v1__consultation_channel__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
+static const ProtobufCEnumValue sfa__v1__consultation_result__enum_values_by_number[5] =
+{
+  { "CONSULTATION_RESULT_UNSPECIFIED", "SFA__V1__CONSULTATION_RESULT__CONSULTATION_RESULT_UNSPECIFIED", 0 },
+  { "CONSULTATION_RESULT_PROGRESSED", "SFA__V1__CONSULTATION_RESULT__CONSULTATION_RESULT_PROGRESSED", 1 },
+  { "CONSULTATION_RESULT_NO_CHANGE", "SFA__V1__CONSULTATION_RESULT__CONSULTATION_RESULT_NO_CHANGE", 2 },
+  { "CONSULTATION_RESULT_AT_RISK", "SFA__V1__CONSULTATION_RESULT__CONSULTATION_RESULT_AT_RISK", 3 },
+  { "CONSULTATION_RESULT_LOST", "SFA__V1__CONSULTATION_RESULT__CONSULTATION_RESULT_LOST", 4 },
+};
+static const ProtobufCIntRange sfa__v1__consultation_result__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex sfa__v1__consultation_result__enum_values_by_name[5] =
+{
+  { "CONSULTATION_RESULT_AT_RISK", 3 },
+  { "CONSULTATION_RESULT_LOST", 4 },
+  { "CONSULTATION_RESULT_NO_CHANGE", 2 },
+  { "CONSULTATION_RESULT_PROGRESSED", 1 },
+  { "CONSULTATION_RESULT_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sfa__v1__consultation_result__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.ConsultationResult",
+  "ConsultationResult",
+  "Sfa__V1__ConsultationResult",
+  "sfa.v1",
+  5,
+  sfa__v1__consultation_result__enum_values_by_number,
+  5,
+  sfa__v1__consultation_result__enum_values_by_name,
+  1,
+  sfa__v1__consultation_result__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue sfa__v1__customer_interest__enum_values_by_number[4] =
+{
+  { "CUSTOMER_INTEREST_UNSPECIFIED", "SFA__V1__CUSTOMER_INTEREST__CUSTOMER_INTEREST_UNSPECIFIED", 0 },
+  { "CUSTOMER_INTEREST_HOT", "SFA__V1__CUSTOMER_INTEREST__CUSTOMER_INTEREST_HOT", 1 },
+  { "CUSTOMER_INTEREST_WARM", "SFA__V1__CUSTOMER_INTEREST__CUSTOMER_INTEREST_WARM", 2 },
+  { "CUSTOMER_INTEREST_COLD", "SFA__V1__CUSTOMER_INTEREST__CUSTOMER_INTEREST_COLD", 3 },
+};
+static const ProtobufCIntRange sfa__v1__customer_interest__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex sfa__v1__customer_interest__enum_values_by_name[4] =
+{
+  { "CUSTOMER_INTEREST_COLD", 3 },
+  { "CUSTOMER_INTEREST_HOT", 1 },
+  { "CUSTOMER_INTEREST_UNSPECIFIED", 0 },
+  { "CUSTOMER_INTEREST_WARM", 2 },
+};
+const ProtobufCEnumDescriptor sfa__v1__customer_interest__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.CustomerInterest",
+  "CustomerInterest",
+  "Sfa__V1__CustomerInterest",
+  "sfa.v1",
+  4,
+  sfa__v1__customer_interest__enum_values_by_number,
+  4,
+  sfa__v1__customer_interest__enum_values_by_name,
+  1,
+  sfa__v1__customer_interest__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
 static const ProtobufCMethodDescriptor sfa__v1__consultation_service__method_descriptors[5] =
 {
-  { "CreateConsultation", &sfa__v1__create_consultation_request__descriptor, &sfa__v1__consultation__descriptor },
+  { "CreateConsultation", &sfa__v1__create_consultation_request__descriptor, &sfa__v1__create_consultation_response__descriptor },
   { "GetConsultation", &sfa__v1__get_consultation_request__descriptor, &sfa__v1__consultation__descriptor },
   { "UpdateConsultation", &sfa__v1__update_consultation_request__descriptor, &sfa__v1__consultation__descriptor },
   { "ListConsultations", &sfa__v1__list_consultations_request__descriptor, &sfa__v1__list_consultations_response__descriptor },
@@ -1131,7 +1618,7 @@ const ProtobufCServiceDescriptor sfa__v1__consultation_service__descriptor =
 };
 void sfa__v1__consultation_service__create_consultation(ProtobufCService *service,
                                                         const Sfa__V1__CreateConsultationRequest *input,
-                                                        Sfa__V1__Consultation_Closure closure,
+                                                        Sfa__V1__CreateConsultationResponse_Closure closure,
                                                         void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__consultation_service__descriptor);

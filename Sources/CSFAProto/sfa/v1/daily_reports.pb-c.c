@@ -7,6 +7,51 @@
 #endif
 
 #include "sfa/v1/daily_reports.pb-c.h"
+void   sfa__v1__daily_report_kind_count__init
+                     (Sfa__V1__DailyReportKindCount         *message)
+{
+  static const Sfa__V1__DailyReportKindCount init_value = SFA__V1__DAILY_REPORT_KIND_COUNT__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__daily_report_kind_count__get_packed_size
+                     (const Sfa__V1__DailyReportKindCount *message)
+{
+  assert(message->base.descriptor == &sfa__v1__daily_report_kind_count__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__daily_report_kind_count__pack
+                     (const Sfa__V1__DailyReportKindCount *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__daily_report_kind_count__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__daily_report_kind_count__pack_to_buffer
+                     (const Sfa__V1__DailyReportKindCount *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__daily_report_kind_count__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__DailyReportKindCount *
+       sfa__v1__daily_report_kind_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__DailyReportKindCount *)
+     protobuf_c_message_unpack (&sfa__v1__daily_report_kind_count__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__daily_report_kind_count__free_unpacked
+                     (Sfa__V1__DailyReportKindCount *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__daily_report_kind_count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sfa__v1__daily_report__init
                      (Sfa__V1__DailyReport         *message)
 {
@@ -185,6 +230,51 @@ void   sfa__v1__get_daily_report_request__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &sfa__v1__get_daily_report_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__daily_report_view__init
+                     (Sfa__V1__DailyReportView         *message)
+{
+  static const Sfa__V1__DailyReportView init_value = SFA__V1__DAILY_REPORT_VIEW__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__daily_report_view__get_packed_size
+                     (const Sfa__V1__DailyReportView *message)
+{
+  assert(message->base.descriptor == &sfa__v1__daily_report_view__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__daily_report_view__pack
+                     (const Sfa__V1__DailyReportView *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__daily_report_view__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__daily_report_view__pack_to_buffer
+                     (const Sfa__V1__DailyReportView *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__daily_report_view__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__DailyReportView *
+       sfa__v1__daily_report_view__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__DailyReportView *)
+     protobuf_c_message_unpack (&sfa__v1__daily_report_view__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__daily_report_view__free_unpacked
+                     (Sfa__V1__DailyReportView *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__daily_report_view__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   sfa__v1__update_daily_report_request__init
@@ -367,6 +457,51 @@ void   sfa__v1__submit_daily_report_request__free_unpacked
   assert(message->base.descriptor == &sfa__v1__submit_daily_report_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__recall_daily_report_request__init
+                     (Sfa__V1__RecallDailyReportRequest         *message)
+{
+  static const Sfa__V1__RecallDailyReportRequest init_value = SFA__V1__RECALL_DAILY_REPORT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__recall_daily_report_request__get_packed_size
+                     (const Sfa__V1__RecallDailyReportRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__recall_daily_report_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__recall_daily_report_request__pack
+                     (const Sfa__V1__RecallDailyReportRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__recall_daily_report_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__recall_daily_report_request__pack_to_buffer
+                     (const Sfa__V1__RecallDailyReportRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__recall_daily_report_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__RecallDailyReportRequest *
+       sfa__v1__recall_daily_report_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__RecallDailyReportRequest *)
+     protobuf_c_message_unpack (&sfa__v1__recall_daily_report_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__recall_daily_report_request__free_unpacked
+                     (Sfa__V1__RecallDailyReportRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__recall_daily_report_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sfa__v1__approve_daily_report_request__init
                      (Sfa__V1__ApproveDailyReportRequest         *message)
 {
@@ -455,6 +590,51 @@ void   sfa__v1__return_daily_report_request__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &sfa__v1__return_daily_report_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__reopen_daily_report_request__init
+                     (Sfa__V1__ReopenDailyReportRequest         *message)
+{
+  static const Sfa__V1__ReopenDailyReportRequest init_value = SFA__V1__REOPEN_DAILY_REPORT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__reopen_daily_report_request__get_packed_size
+                     (const Sfa__V1__ReopenDailyReportRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__reopen_daily_report_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__reopen_daily_report_request__pack
+                     (const Sfa__V1__ReopenDailyReportRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__reopen_daily_report_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__reopen_daily_report_request__pack_to_buffer
+                     (const Sfa__V1__ReopenDailyReportRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__reopen_daily_report_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ReopenDailyReportRequest *
+       sfa__v1__reopen_daily_report_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ReopenDailyReportRequest *)
+     protobuf_c_message_unpack (&sfa__v1__reopen_daily_report_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__reopen_daily_report_request__free_unpacked
+                     (Sfa__V1__ReopenDailyReportRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__reopen_daily_report_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   sfa__v1__add_daily_report_comment_request__init
@@ -592,7 +772,238 @@ void   sfa__v1__list_daily_report_comments_response__free_unpacked
   assert(message->base.descriptor == &sfa__v1__list_daily_report_comments_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor sfa__v1__daily_report__field_descriptors[17] =
+void   sfa__v1__list_daily_report_inbox_request__init
+                     (Sfa__V1__ListDailyReportInboxRequest         *message)
+{
+  static const Sfa__V1__ListDailyReportInboxRequest init_value = SFA__V1__LIST_DAILY_REPORT_INBOX_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__list_daily_report_inbox_request__get_packed_size
+                     (const Sfa__V1__ListDailyReportInboxRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__list_daily_report_inbox_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__list_daily_report_inbox_request__pack
+                     (const Sfa__V1__ListDailyReportInboxRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__list_daily_report_inbox_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__list_daily_report_inbox_request__pack_to_buffer
+                     (const Sfa__V1__ListDailyReportInboxRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__list_daily_report_inbox_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ListDailyReportInboxRequest *
+       sfa__v1__list_daily_report_inbox_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ListDailyReportInboxRequest *)
+     protobuf_c_message_unpack (&sfa__v1__list_daily_report_inbox_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__list_daily_report_inbox_request__free_unpacked
+                     (Sfa__V1__ListDailyReportInboxRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__list_daily_report_inbox_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__list_missing_daily_reports_request__init
+                     (Sfa__V1__ListMissingDailyReportsRequest         *message)
+{
+  static const Sfa__V1__ListMissingDailyReportsRequest init_value = SFA__V1__LIST_MISSING_DAILY_REPORTS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__list_missing_daily_reports_request__get_packed_size
+                     (const Sfa__V1__ListMissingDailyReportsRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__list_missing_daily_reports_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__list_missing_daily_reports_request__pack
+                     (const Sfa__V1__ListMissingDailyReportsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__list_missing_daily_reports_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__list_missing_daily_reports_request__pack_to_buffer
+                     (const Sfa__V1__ListMissingDailyReportsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__list_missing_daily_reports_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ListMissingDailyReportsRequest *
+       sfa__v1__list_missing_daily_reports_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ListMissingDailyReportsRequest *)
+     protobuf_c_message_unpack (&sfa__v1__list_missing_daily_reports_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__list_missing_daily_reports_request__free_unpacked
+                     (Sfa__V1__ListMissingDailyReportsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__list_missing_daily_reports_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__missing_daily_report__init
+                     (Sfa__V1__MissingDailyReport         *message)
+{
+  static const Sfa__V1__MissingDailyReport init_value = SFA__V1__MISSING_DAILY_REPORT__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__missing_daily_report__get_packed_size
+                     (const Sfa__V1__MissingDailyReport *message)
+{
+  assert(message->base.descriptor == &sfa__v1__missing_daily_report__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__missing_daily_report__pack
+                     (const Sfa__V1__MissingDailyReport *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__missing_daily_report__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__missing_daily_report__pack_to_buffer
+                     (const Sfa__V1__MissingDailyReport *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__missing_daily_report__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__MissingDailyReport *
+       sfa__v1__missing_daily_report__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__MissingDailyReport *)
+     protobuf_c_message_unpack (&sfa__v1__missing_daily_report__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__missing_daily_report__free_unpacked
+                     (Sfa__V1__MissingDailyReport *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__missing_daily_report__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__list_missing_daily_reports_response__init
+                     (Sfa__V1__ListMissingDailyReportsResponse         *message)
+{
+  static const Sfa__V1__ListMissingDailyReportsResponse init_value = SFA__V1__LIST_MISSING_DAILY_REPORTS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__list_missing_daily_reports_response__get_packed_size
+                     (const Sfa__V1__ListMissingDailyReportsResponse *message)
+{
+  assert(message->base.descriptor == &sfa__v1__list_missing_daily_reports_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__list_missing_daily_reports_response__pack
+                     (const Sfa__V1__ListMissingDailyReportsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__list_missing_daily_reports_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__list_missing_daily_reports_response__pack_to_buffer
+                     (const Sfa__V1__ListMissingDailyReportsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__list_missing_daily_reports_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ListMissingDailyReportsResponse *
+       sfa__v1__list_missing_daily_reports_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ListMissingDailyReportsResponse *)
+     protobuf_c_message_unpack (&sfa__v1__list_missing_daily_reports_response__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__list_missing_daily_reports_response__free_unpacked
+                     (Sfa__V1__ListMissingDailyReportsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__list_missing_daily_reports_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor sfa__v1__daily_report_kind_count__field_descriptors[2] =
+{
+  {
+    "kind",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReportKindCount, kind),
+    &sfa__v1__activity_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "count",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReportKindCount, count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__daily_report_kind_count__field_indices_by_name[] = {
+  1,   /* field[1] = count */
+  0,   /* field[0] = kind */
+};
+static const ProtobufCIntRange sfa__v1__daily_report_kind_count__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__daily_report_kind_count__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.DailyReportKindCount",
+  "DailyReportKindCount",
+  "Sfa__V1__DailyReportKindCount",
+  "sfa.v1",
+  sizeof(Sfa__V1__DailyReportKindCount),
+  2,
+  sfa__v1__daily_report_kind_count__field_descriptors,
+  sfa__v1__daily_report_kind_count__field_indices_by_name,
+  1,  sfa__v1__daily_report_kind_count__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__daily_report_kind_count__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__daily_report__field_descriptors[23] =
 {
   {
     "id",
@@ -798,14 +1209,91 @@ static const ProtobufCFieldDescriptor sfa__v1__daily_report__field_descriptors[1
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "consultation_ids",
+    18,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sfa__V1__DailyReport, n_consultation_ids),
+    offsetof(Sfa__V1__DailyReport, consultation_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "planned_activity_ids",
+    19,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sfa__V1__DailyReport, n_planned_activity_ids),
+    offsetof(Sfa__V1__DailyReport, planned_activity_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "activity_counts",
+    20,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__DailyReport, n_activity_counts),
+    offsetof(Sfa__V1__DailyReport, activity_counts),
+    &sfa__v1__daily_report_kind_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "consultation_count",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReport, consultation_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "approver_user_id",
+    22,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReport, approver_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "team_id",
+    23,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReport, team_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__daily_report__field_indices_by_name[] = {
+  19,   /* field[19] = activity_counts */
   7,   /* field[7] = activity_ids */
+  21,   /* field[21] = approver_user_id */
   12,   /* field[12] = comment_count */
+  20,   /* field[20] = consultation_count */
+  17,   /* field[17] = consultation_ids */
   15,   /* field[15] = create_time_ms */
   14,   /* field[14] = created_by_user_id */
   0,   /* field[0] = id */
   13,   /* field[13] = owner_user_id */
+  18,   /* field[18] = planned_activity_ids */
   5,   /* field[5] = problems */
   2,   /* field[2] = report_date */
   11,   /* field[11] = review_comment */
@@ -814,6 +1302,7 @@ static const unsigned sfa__v1__daily_report__field_indices_by_name[] = {
   3,   /* field[3] = status */
   8,   /* field[8] = submit_time_ms */
   4,   /* field[4] = summary */
+  22,   /* field[22] = team_id */
   6,   /* field[6] = tomorrow_plan */
   16,   /* field[16] = update_time_ms */
   1,   /* field[1] = version */
@@ -821,7 +1310,7 @@ static const unsigned sfa__v1__daily_report__field_indices_by_name[] = {
 static const ProtobufCIntRange sfa__v1__daily_report__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 17 }
+  { 0, 23 }
 };
 const ProtobufCMessageDescriptor sfa__v1__daily_report__descriptor =
 {
@@ -831,14 +1320,14 @@ const ProtobufCMessageDescriptor sfa__v1__daily_report__descriptor =
   "Sfa__V1__DailyReport",
   "sfa.v1",
   sizeof(Sfa__V1__DailyReport),
-  17,
+  23,
   sfa__v1__daily_report__field_descriptors,
   sfa__v1__daily_report__field_indices_by_name,
   1,  sfa__v1__daily_report__number_ranges,
   (ProtobufCMessageInit) sfa__v1__daily_report__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__daily_report_comment__field_descriptors[5] =
+static const ProtobufCFieldDescriptor sfa__v1__daily_report_comment__field_descriptors[6] =
 {
   {
     "id",
@@ -900,6 +1389,18 @@ static const ProtobufCFieldDescriptor sfa__v1__daily_report_comment__field_descr
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "kind",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReportComment, kind),
+    &sfa__v1__daily_report_comment_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__daily_report_comment__field_indices_by_name[] = {
   2,   /* field[2] = author_user_id */
@@ -907,11 +1408,12 @@ static const unsigned sfa__v1__daily_report_comment__field_indices_by_name[] = {
   4,   /* field[4] = create_time_ms */
   1,   /* field[1] = daily_report_id */
   0,   /* field[0] = id */
+  5,   /* field[5] = kind */
 };
 static const ProtobufCIntRange sfa__v1__daily_report_comment__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor sfa__v1__daily_report_comment__descriptor =
 {
@@ -921,7 +1423,7 @@ const ProtobufCMessageDescriptor sfa__v1__daily_report_comment__descriptor =
   "Sfa__V1__DailyReportComment",
   "sfa.v1",
   sizeof(Sfa__V1__DailyReportComment),
-  5,
+  6,
   sfa__v1__daily_report_comment__field_descriptors,
   sfa__v1__daily_report_comment__field_indices_by_name,
   1,  sfa__v1__daily_report_comment__number_ranges,
@@ -1004,6 +1506,96 @@ const ProtobufCMessageDescriptor sfa__v1__get_daily_report_request__descriptor =
   (ProtobufCMessageInit) sfa__v1__get_daily_report_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor sfa__v1__daily_report_view__field_descriptors[5] =
+{
+  {
+    "daily_report",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReportView, daily_report),
+    &sfa__v1__daily_report__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "activities",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__DailyReportView, n_activities),
+    offsetof(Sfa__V1__DailyReportView, activities),
+    &sfa__v1__activity__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "planned_activities",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__DailyReportView, n_planned_activities),
+    offsetof(Sfa__V1__DailyReportView, planned_activities),
+    &sfa__v1__activity__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "consultations",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__DailyReportView, n_consultations),
+    offsetof(Sfa__V1__DailyReportView, consultations),
+    &sfa__v1__consultation__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "comments",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__DailyReportView, n_comments),
+    offsetof(Sfa__V1__DailyReportView, comments),
+    &sfa__v1__daily_report_comment__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__daily_report_view__field_indices_by_name[] = {
+  1,   /* field[1] = activities */
+  4,   /* field[4] = comments */
+  3,   /* field[3] = consultations */
+  0,   /* field[0] = daily_report */
+  2,   /* field[2] = planned_activities */
+};
+static const ProtobufCIntRange sfa__v1__daily_report_view__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor sfa__v1__daily_report_view__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.DailyReportView",
+  "DailyReportView",
+  "Sfa__V1__DailyReportView",
+  "sfa.v1",
+  sizeof(Sfa__V1__DailyReportView),
+  5,
+  sfa__v1__daily_report_view__field_descriptors,
+  sfa__v1__daily_report_view__field_indices_by_name,
+  1,  sfa__v1__daily_report_view__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__daily_report_view__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor sfa__v1__update_daily_report_request__field_descriptors[2] =
 {
   {
@@ -1055,7 +1647,7 @@ const ProtobufCMessageDescriptor sfa__v1__update_daily_report_request__descripto
   (ProtobufCMessageInit) sfa__v1__update_daily_report_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__list_daily_reports_request__field_descriptors[7] =
+static const ProtobufCFieldDescriptor sfa__v1__list_daily_reports_request__field_descriptors[8] =
 {
   {
     "page_size",
@@ -1141,8 +1733,21 @@ static const ProtobufCFieldDescriptor sfa__v1__list_daily_reports_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "approver_user_id",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListDailyReportsRequest, approver_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__list_daily_reports_request__field_indices_by_name[] = {
+  7,   /* field[7] = approver_user_id */
   2,   /* field[2] = order_by */
   3,   /* field[3] = owner_user_id */
   0,   /* field[0] = page_size */
@@ -1154,7 +1759,7 @@ static const unsigned sfa__v1__list_daily_reports_request__field_indices_by_name
 static const ProtobufCIntRange sfa__v1__list_daily_reports_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor sfa__v1__list_daily_reports_request__descriptor =
 {
@@ -1164,7 +1769,7 @@ const ProtobufCMessageDescriptor sfa__v1__list_daily_reports_request__descriptor
   "Sfa__V1__ListDailyReportsRequest",
   "sfa.v1",
   sizeof(Sfa__V1__ListDailyReportsRequest),
-  7,
+  8,
   sfa__v1__list_daily_reports_request__field_descriptors,
   sfa__v1__list_daily_reports_request__field_indices_by_name,
   1,  sfa__v1__list_daily_reports_request__number_ranges,
@@ -1271,6 +1876,57 @@ const ProtobufCMessageDescriptor sfa__v1__submit_daily_report_request__descripto
   sfa__v1__submit_daily_report_request__field_indices_by_name,
   1,  sfa__v1__submit_daily_report_request__number_ranges,
   (ProtobufCMessageInit) sfa__v1__submit_daily_report_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__recall_daily_report_request__field_descriptors[2] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__RecallDailyReportRequest, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__RecallDailyReportRequest, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__recall_daily_report_request__field_indices_by_name[] = {
+  0,   /* field[0] = id */
+  1,   /* field[1] = version */
+};
+static const ProtobufCIntRange sfa__v1__recall_daily_report_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__recall_daily_report_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.RecallDailyReportRequest",
+  "RecallDailyReportRequest",
+  "Sfa__V1__RecallDailyReportRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__RecallDailyReportRequest),
+  2,
+  sfa__v1__recall_daily_report_request__field_descriptors,
+  sfa__v1__recall_daily_report_request__field_indices_by_name,
+  1,  sfa__v1__recall_daily_report_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__recall_daily_report_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor sfa__v1__approve_daily_report_request__field_descriptors[3] =
@@ -1399,6 +2055,70 @@ const ProtobufCMessageDescriptor sfa__v1__return_daily_report_request__descripto
   sfa__v1__return_daily_report_request__field_indices_by_name,
   1,  sfa__v1__return_daily_report_request__number_ranges,
   (ProtobufCMessageInit) sfa__v1__return_daily_report_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__reopen_daily_report_request__field_descriptors[3] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ReopenDailyReportRequest, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ReopenDailyReportRequest, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "comment",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ReopenDailyReportRequest, comment),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__reopen_daily_report_request__field_indices_by_name[] = {
+  2,   /* field[2] = comment */
+  0,   /* field[0] = id */
+  1,   /* field[1] = version */
+};
+static const ProtobufCIntRange sfa__v1__reopen_daily_report_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sfa__v1__reopen_daily_report_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ReopenDailyReportRequest",
+  "ReopenDailyReportRequest",
+  "Sfa__V1__ReopenDailyReportRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__ReopenDailyReportRequest),
+  3,
+  sfa__v1__reopen_daily_report_request__field_descriptors,
+  sfa__v1__reopen_daily_report_request__field_indices_by_name,
+  1,  sfa__v1__reopen_daily_report_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__reopen_daily_report_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor sfa__v1__add_daily_report_comment_request__field_descriptors[2] =
@@ -1567,6 +2287,210 @@ const ProtobufCMessageDescriptor sfa__v1__list_daily_report_comments_response__d
   (ProtobufCMessageInit) sfa__v1__list_daily_report_comments_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor sfa__v1__list_daily_report_inbox_request__field_descriptors[2] =
+{
+  {
+    "page_size",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListDailyReportInboxRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListDailyReportInboxRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__list_daily_report_inbox_request__field_indices_by_name[] = {
+  0,   /* field[0] = page_size */
+  1,   /* field[1] = page_token */
+};
+static const ProtobufCIntRange sfa__v1__list_daily_report_inbox_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__list_daily_report_inbox_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ListDailyReportInboxRequest",
+  "ListDailyReportInboxRequest",
+  "Sfa__V1__ListDailyReportInboxRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__ListDailyReportInboxRequest),
+  2,
+  sfa__v1__list_daily_report_inbox_request__field_descriptors,
+  sfa__v1__list_daily_report_inbox_request__field_indices_by_name,
+  1,  sfa__v1__list_daily_report_inbox_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__list_daily_report_inbox_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__list_missing_daily_reports_request__field_descriptors[2] =
+{
+  {
+    "team_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListMissingDailyReportsRequest, team_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "report_date_range",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListMissingDailyReportsRequest, report_date_range),
+    &sfa__v1__date_range__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__list_missing_daily_reports_request__field_indices_by_name[] = {
+  1,   /* field[1] = report_date_range */
+  0,   /* field[0] = team_id */
+};
+static const ProtobufCIntRange sfa__v1__list_missing_daily_reports_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__list_missing_daily_reports_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ListMissingDailyReportsRequest",
+  "ListMissingDailyReportsRequest",
+  "Sfa__V1__ListMissingDailyReportsRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__ListMissingDailyReportsRequest),
+  2,
+  sfa__v1__list_missing_daily_reports_request__field_descriptors,
+  sfa__v1__list_missing_daily_reports_request__field_indices_by_name,
+  1,  sfa__v1__list_missing_daily_reports_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__list_missing_daily_reports_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__missing_daily_report__field_descriptors[2] =
+{
+  {
+    "user_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__MissingDailyReport, user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "report_date",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__MissingDailyReport, report_date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__missing_daily_report__field_indices_by_name[] = {
+  1,   /* field[1] = report_date */
+  0,   /* field[0] = user_id */
+};
+static const ProtobufCIntRange sfa__v1__missing_daily_report__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__missing_daily_report__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.MissingDailyReport",
+  "MissingDailyReport",
+  "Sfa__V1__MissingDailyReport",
+  "sfa.v1",
+  sizeof(Sfa__V1__MissingDailyReport),
+  2,
+  sfa__v1__missing_daily_report__field_descriptors,
+  sfa__v1__missing_daily_report__field_indices_by_name,
+  1,  sfa__v1__missing_daily_report__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__missing_daily_report__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__list_missing_daily_reports_response__field_descriptors[2] =
+{
+  {
+    "missing",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__ListMissingDailyReportsResponse, n_missing),
+    offsetof(Sfa__V1__ListMissingDailyReportsResponse, missing),
+    &sfa__v1__missing_daily_report__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "working_dates",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sfa__V1__ListMissingDailyReportsResponse, n_working_dates),
+    offsetof(Sfa__V1__ListMissingDailyReportsResponse, working_dates),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__list_missing_daily_reports_response__field_indices_by_name[] = {
+  0,   /* field[0] = missing */
+  1,   /* field[1] = working_dates */
+};
+static const ProtobufCIntRange sfa__v1__list_missing_daily_reports_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__list_missing_daily_reports_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ListMissingDailyReportsResponse",
+  "ListMissingDailyReportsResponse",
+  "Sfa__V1__ListMissingDailyReportsResponse",
+  "sfa.v1",
+  sizeof(Sfa__V1__ListMissingDailyReportsResponse),
+  2,
+  sfa__v1__list_missing_daily_reports_response__field_descriptors,
+  sfa__v1__list_missing_daily_reports_response__field_indices_by_name,
+  1,  sfa__v1__list_missing_daily_reports_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__list_missing_daily_reports_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue sfa__v1__daily_report_status__enum_values_by_number[5] =
 {
   { "DAILY_REPORT_STATUS_UNSPECIFIED", "SFA__V1__DAILY_REPORT_STATUS__DAILY_REPORT_STATUS_UNSPECIFIED", 0 },
@@ -1601,26 +2525,68 @@ const ProtobufCEnumDescriptor sfa__v1__daily_report_status__descriptor =
   sfa__v1__daily_report_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor sfa__v1__daily_report_service__method_descriptors[9] =
+static const ProtobufCEnumValue sfa__v1__daily_report_comment_kind__enum_values_by_number[5] =
+{
+  { "DAILY_REPORT_COMMENT_KIND_UNSPECIFIED", "SFA__V1__DAILY_REPORT_COMMENT_KIND__DAILY_REPORT_COMMENT_KIND_UNSPECIFIED", 0 },
+  { "DAILY_REPORT_COMMENT_KIND_COMMENT", "SFA__V1__DAILY_REPORT_COMMENT_KIND__DAILY_REPORT_COMMENT_KIND_COMMENT", 1 },
+  { "DAILY_REPORT_COMMENT_KIND_APPROVAL", "SFA__V1__DAILY_REPORT_COMMENT_KIND__DAILY_REPORT_COMMENT_KIND_APPROVAL", 2 },
+  { "DAILY_REPORT_COMMENT_KIND_RETURN", "SFA__V1__DAILY_REPORT_COMMENT_KIND__DAILY_REPORT_COMMENT_KIND_RETURN", 3 },
+  { "DAILY_REPORT_COMMENT_KIND_REOPEN", "SFA__V1__DAILY_REPORT_COMMENT_KIND__DAILY_REPORT_COMMENT_KIND_REOPEN", 4 },
+};
+static const ProtobufCIntRange sfa__v1__daily_report_comment_kind__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex sfa__v1__daily_report_comment_kind__enum_values_by_name[5] =
+{
+  { "DAILY_REPORT_COMMENT_KIND_APPROVAL", 2 },
+  { "DAILY_REPORT_COMMENT_KIND_COMMENT", 1 },
+  { "DAILY_REPORT_COMMENT_KIND_REOPEN", 4 },
+  { "DAILY_REPORT_COMMENT_KIND_RETURN", 3 },
+  { "DAILY_REPORT_COMMENT_KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sfa__v1__daily_report_comment_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.DailyReportCommentKind",
+  "DailyReportCommentKind",
+  "Sfa__V1__DailyReportCommentKind",
+  "sfa.v1",
+  5,
+  sfa__v1__daily_report_comment_kind__enum_values_by_number,
+  5,
+  sfa__v1__daily_report_comment_kind__enum_values_by_name,
+  1,
+  sfa__v1__daily_report_comment_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor sfa__v1__daily_report_service__method_descriptors[13] =
 {
   { "CreateDailyReport", &sfa__v1__create_daily_report_request__descriptor, &sfa__v1__daily_report__descriptor },
-  { "GetDailyReport", &sfa__v1__get_daily_report_request__descriptor, &sfa__v1__daily_report__descriptor },
+  { "GetDailyReport", &sfa__v1__get_daily_report_request__descriptor, &sfa__v1__daily_report_view__descriptor },
   { "UpdateDailyReport", &sfa__v1__update_daily_report_request__descriptor, &sfa__v1__daily_report__descriptor },
   { "ListDailyReports", &sfa__v1__list_daily_reports_request__descriptor, &sfa__v1__list_daily_reports_response__descriptor },
   { "SubmitDailyReport", &sfa__v1__submit_daily_report_request__descriptor, &sfa__v1__daily_report__descriptor },
+  { "RecallDailyReport", &sfa__v1__recall_daily_report_request__descriptor, &sfa__v1__daily_report__descriptor },
   { "ApproveDailyReport", &sfa__v1__approve_daily_report_request__descriptor, &sfa__v1__daily_report__descriptor },
   { "ReturnDailyReport", &sfa__v1__return_daily_report_request__descriptor, &sfa__v1__daily_report__descriptor },
+  { "ReopenDailyReport", &sfa__v1__reopen_daily_report_request__descriptor, &sfa__v1__daily_report__descriptor },
   { "AddDailyReportComment", &sfa__v1__add_daily_report_comment_request__descriptor, &sfa__v1__daily_report_comment__descriptor },
   { "ListDailyReportComments", &sfa__v1__list_daily_report_comments_request__descriptor, &sfa__v1__list_daily_report_comments_response__descriptor },
+  { "ListDailyReportInbox", &sfa__v1__list_daily_report_inbox_request__descriptor, &sfa__v1__list_daily_reports_response__descriptor },
+  { "ListMissingDailyReports", &sfa__v1__list_missing_daily_reports_request__descriptor, &sfa__v1__list_missing_daily_reports_response__descriptor },
 };
 const unsigned sfa__v1__daily_report_service__method_indices_by_name[] = {
-  7,        /* AddDailyReportComment */
-  5,        /* ApproveDailyReport */
+  9,        /* AddDailyReportComment */
+  6,        /* ApproveDailyReport */
   0,        /* CreateDailyReport */
   1,        /* GetDailyReport */
-  8,        /* ListDailyReportComments */
+  10,        /* ListDailyReportComments */
+  11,        /* ListDailyReportInbox */
   3,        /* ListDailyReports */
-  6,        /* ReturnDailyReport */
+  12,        /* ListMissingDailyReports */
+  5,        /* RecallDailyReport */
+  8,        /* ReopenDailyReport */
+  7,        /* ReturnDailyReport */
   4,        /* SubmitDailyReport */
   2         /* UpdateDailyReport */
 };
@@ -1631,7 +2597,7 @@ const ProtobufCServiceDescriptor sfa__v1__daily_report_service__descriptor =
   "DailyReportService",
   "Sfa__V1__DailyReportService",
   "sfa.v1",
-  9,
+  13,
   sfa__v1__daily_report_service__method_descriptors,
   sfa__v1__daily_report_service__method_indices_by_name
 };
@@ -1645,7 +2611,7 @@ void sfa__v1__daily_report_service__create_daily_report(ProtobufCService *servic
 }
 void sfa__v1__daily_report_service__get_daily_report(ProtobufCService *service,
                                                      const Sfa__V1__GetDailyReportRequest *input,
-                                                     Sfa__V1__DailyReport_Closure closure,
+                                                     Sfa__V1__DailyReportView_Closure closure,
                                                      void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__daily_report_service__descriptor);
@@ -1675,13 +2641,21 @@ void sfa__v1__daily_report_service__submit_daily_report(ProtobufCService *servic
   assert(service->descriptor == &sfa__v1__daily_report_service__descriptor);
   service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void sfa__v1__daily_report_service__recall_daily_report(ProtobufCService *service,
+                                                        const Sfa__V1__RecallDailyReportRequest *input,
+                                                        Sfa__V1__DailyReport_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__daily_report_service__descriptor);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void sfa__v1__daily_report_service__approve_daily_report(ProtobufCService *service,
                                                          const Sfa__V1__ApproveDailyReportRequest *input,
                                                          Sfa__V1__DailyReport_Closure closure,
                                                          void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__daily_report_service__descriptor);
-  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__daily_report_service__return_daily_report(ProtobufCService *service,
                                                         const Sfa__V1__ReturnDailyReportRequest *input,
@@ -1689,7 +2663,15 @@ void sfa__v1__daily_report_service__return_daily_report(ProtobufCService *servic
                                                         void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__daily_report_service__descriptor);
-  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__daily_report_service__reopen_daily_report(ProtobufCService *service,
+                                                        const Sfa__V1__ReopenDailyReportRequest *input,
+                                                        Sfa__V1__DailyReport_Closure closure,
+                                                        void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__daily_report_service__descriptor);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__daily_report_service__add_daily_report_comment(ProtobufCService *service,
                                                              const Sfa__V1__AddDailyReportCommentRequest *input,
@@ -1697,7 +2679,7 @@ void sfa__v1__daily_report_service__add_daily_report_comment(ProtobufCService *s
                                                              void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__daily_report_service__descriptor);
-  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__daily_report_service__list_daily_report_comments(ProtobufCService *service,
                                                                const Sfa__V1__ListDailyReportCommentsRequest *input,
@@ -1705,7 +2687,23 @@ void sfa__v1__daily_report_service__list_daily_report_comments(ProtobufCService 
                                                                void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__daily_report_service__descriptor);
-  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__daily_report_service__list_daily_report_inbox(ProtobufCService *service,
+                                                            const Sfa__V1__ListDailyReportInboxRequest *input,
+                                                            Sfa__V1__ListDailyReportsResponse_Closure closure,
+                                                            void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__daily_report_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__daily_report_service__list_missing_daily_reports(ProtobufCService *service,
+                                                               const Sfa__V1__ListMissingDailyReportsRequest *input,
+                                                               Sfa__V1__ListMissingDailyReportsResponse_Closure closure,
+                                                               void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__daily_report_service__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__daily_report_service__init (Sfa__V1__DailyReportService_Service *service,
                                           Sfa__V1__DailyReportService_ServiceDestroy destroy)

@@ -759,7 +759,7 @@ const ProtobufCMessageDescriptor sfa__v1__tax_code__descriptor =
   (ProtobufCMessageInit) sfa__v1__tax_code__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptors[19] =
+static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptors[21] =
 {
   {
     "version",
@@ -989,10 +989,36 @@ static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "holidays",
+    20,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sfa__V1__TenantSettings, n_holidays),
+    offsetof(Sfa__V1__TenantSettings, holidays),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "daily_report_visibility",
+    21,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantSettings, daily_report_visibility),
+    &sfa__v1__daily_report_visibility__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__tenant_settings__field_indices_by_name[] = {
   18,   /* field[18] = advance_stage_on_documents */
+  20,   /* field[20] = daily_report_visibility */
   5,   /* field[5] = default_currency_code */
+  19,   /* field[19] = holidays */
   1,   /* field[1] = lead_statuses */
   2,   /* field[2] = lost_reasons */
   14,   /* field[14] = price_basis */
@@ -1014,7 +1040,7 @@ static const unsigned sfa__v1__tenant_settings__field_indices_by_name[] = {
 static const ProtobufCIntRange sfa__v1__tenant_settings__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 19 }
+  { 0, 21 }
 };
 const ProtobufCMessageDescriptor sfa__v1__tenant_settings__descriptor =
 {
@@ -1024,7 +1050,7 @@ const ProtobufCMessageDescriptor sfa__v1__tenant_settings__descriptor =
   "Sfa__V1__TenantSettings",
   "sfa.v1",
   sizeof(Sfa__V1__TenantSettings),
-  19,
+  21,
   sfa__v1__tenant_settings__field_descriptors,
   sfa__v1__tenant_settings__field_indices_by_name,
   1,  sfa__v1__tenant_settings__number_ranges,
@@ -1432,6 +1458,38 @@ const ProtobufCMessageDescriptor sfa__v1__update_team_request__descriptor =
   1,  sfa__v1__update_team_request__number_ranges,
   (ProtobufCMessageInit) sfa__v1__update_team_request__init,
   NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue sfa__v1__daily_report_visibility__enum_values_by_number[4] =
+{
+  { "DAILY_REPORT_VISIBILITY_UNSPECIFIED", "SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_UNSPECIFIED", 0 },
+  { "DAILY_REPORT_VISIBILITY_OWN", "SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_OWN", 1 },
+  { "DAILY_REPORT_VISIBILITY_TEAM", "SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_TEAM", 2 },
+  { "DAILY_REPORT_VISIBILITY_ALL", "SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_ALL", 3 },
+};
+static const ProtobufCIntRange sfa__v1__daily_report_visibility__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex sfa__v1__daily_report_visibility__enum_values_by_name[4] =
+{
+  { "DAILY_REPORT_VISIBILITY_ALL", 3 },
+  { "DAILY_REPORT_VISIBILITY_OWN", 1 },
+  { "DAILY_REPORT_VISIBILITY_TEAM", 2 },
+  { "DAILY_REPORT_VISIBILITY_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sfa__v1__daily_report_visibility__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.DailyReportVisibility",
+  "DailyReportVisibility",
+  "Sfa__V1__DailyReportVisibility",
+  "sfa.v1",
+  4,
+  sfa__v1__daily_report_visibility__enum_values_by_number,
+  4,
+  sfa__v1__daily_report_visibility__enum_values_by_name,
+  1,
+  sfa__v1__daily_report_visibility__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
 static const ProtobufCEnumValue sfa__v1__weekday__enum_values_by_number[8] =
 {

@@ -17,13 +17,17 @@ PROTOBUF_C__BEGIN_DECLS
 #include "sfa/v1/common.pb-c.h"
 
 typedef struct Sfa__V1__Activity Sfa__V1__Activity;
+typedef struct Sfa__V1__ActivityWrite Sfa__V1__ActivityWrite;
 typedef struct Sfa__V1__CreateActivityRequest Sfa__V1__CreateActivityRequest;
 typedef struct Sfa__V1__GetActivityRequest Sfa__V1__GetActivityRequest;
 typedef struct Sfa__V1__UpdateActivityRequest Sfa__V1__UpdateActivityRequest;
 typedef struct Sfa__V1__ListActivitiesRequest Sfa__V1__ListActivitiesRequest;
 typedef struct Sfa__V1__ListActivitiesResponse Sfa__V1__ListActivitiesResponse;
 typedef struct Sfa__V1__CompleteActivityRequest Sfa__V1__CompleteActivityRequest;
+typedef struct Sfa__V1__CompleteActivityResponse Sfa__V1__CompleteActivityResponse;
+typedef struct Sfa__V1__RescheduleActivityRequest Sfa__V1__RescheduleActivityRequest;
 typedef struct Sfa__V1__CancelActivityRequest Sfa__V1__CancelActivityRequest;
+typedef struct Sfa__V1__ArchiveActivityRequest Sfa__V1__ArchiveActivityRequest;
 
 
 /* --- enums --- */
@@ -55,6 +59,21 @@ typedef enum _Sfa__V1__ActivityPriority {
   SFA__V1__ACTIVITY_PRIORITY__ACTIVITY_PRIORITY_HIGH = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__ACTIVITY_PRIORITY)
 } Sfa__V1__ActivityPriority;
+typedef enum _Sfa__V1__CallDirection {
+  SFA__V1__CALL_DIRECTION__CALL_DIRECTION_UNSPECIFIED = 0,
+  SFA__V1__CALL_DIRECTION__CALL_DIRECTION_OUTBOUND = 1,
+  SFA__V1__CALL_DIRECTION__CALL_DIRECTION_INBOUND = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__CALL_DIRECTION)
+} Sfa__V1__CallDirection;
+typedef enum _Sfa__V1__CallResult {
+  SFA__V1__CALL_RESULT__CALL_RESULT_UNSPECIFIED = 0,
+  SFA__V1__CALL_RESULT__CALL_RESULT_CONNECTED = 1,
+  SFA__V1__CALL_RESULT__CALL_RESULT_NO_ANSWER = 2,
+  SFA__V1__CALL_RESULT__CALL_RESULT_VOICEMAIL = 3,
+  SFA__V1__CALL_RESULT__CALL_RESULT_BUSY = 4,
+  SFA__V1__CALL_RESULT__CALL_RESULT_WRONG_NUMBER = 5
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__CALL_RESULT)
+} Sfa__V1__CallResult;
 
 /* --- messages --- */
 
@@ -66,52 +85,135 @@ struct  Sfa__V1__Activity
    */
   char *id;
   int64_t version;
+  /*
+   * Required, a known value
+   */
   Sfa__V1__ActivityKind kind;
   /*
-   * Create as PLANNED or DONE; then CompleteActivity / CancelActivity
+   * On create PLANNED (UNSPECIFIED means it) or DONE; then CompleteActivity / CancelActivity
    */
   Sfa__V1__ActivityState state;
   Sfa__V1__ActivityPriority priority;
+  /*
+   * Required, at most 200 characters
+   */
   char *subject;
+  /*
+   * At most 10,000 characters
+   */
   char *notes;
   /*
-   * Planned start (appointments); 0 = none
+   * Appointments: the planned start. A planned activity other than a task needs
+   * start and end (end after start, at most 7 days later); a planned task needs a
+   * start or a due date
    */
-  int64_t scheduled_time_ms;
+  int64_t start_time_ms;
   /*
-   * For tasks; empty = none
+   * Tasks: YYYY-MM-DD in the tenant's time zone; empty = none
    */
   char *due_date;
   /*
-   * When it was done; set when DONE
+   * When it was done; DONE only (0 on create = now)
    */
   int64_t done_time_ms;
+  /*
+   * DONE only: 0 to 7 days
+   */
   int64_t duration_ms;
+  /*
+   * At most 500 characters
+   */
   char *location;
   /*
-   * Result of a done activity, free text
+   * Result of a done activity, at most 2,000 characters
    */
   char *outcome;
+  /*
+   * Server-set by CancelActivity
+   */
   char *cancel_reason;
   /*
-   * Links; any combination, at least one recommended
+   * Links, each optional. All must agree: the contacts belong to the account, the
+   * opportunity is on the account; the account is derived from the opportunity,
+   * else from the contacts, when omitted. Archived records are not linked.
    */
   char *lead_id;
-  char *contact_id;
+  /*
+   * Customer contacts involved: at most 50, no duplicates
+   */
+  size_t n_contact_ids;
+  char **contact_ids;
   char *account_id;
   char *opportunity_id;
   /*
-   * Server-set: the submitted daily report this activity is linked to
+   * Server-computed: when it happens or happened (the start, the end of the due
+   * date, or the done time); lists and overlaps use it
    */
-  char *daily_report_id;
+  int64_t activity_time_ms;
   char *owner_user_id;
   char *created_by_user_id;
   int64_t create_time_ms;
   int64_t update_time_ms;
+  /*
+   * Appointments: the planned end
+   */
+  int64_t end_time_ms;
+  /*
+   * Our people taking part besides the owner: active users, at most 20; they read
+   * the activity
+   */
+  size_t n_attendee_user_ids;
+  char **attendee_user_ids;
+  /*
+   * Calls only; a done call needs its result
+   */
+  Sfa__V1__CallDirection call_direction;
+  Sfa__V1__CallResult call_result;
+  /*
+   * The activity's id in the calendar or e-mail system it came from (at most 200
+   * printable characters): CreateActivity with an external_id its owner already
+   * used updates that activity instead of creating another
+   */
+  char *external_id;
+  /*
+   * Server-managed: ArchiveActivity (a mistaken entry)
+   */
+  protobuf_c_boolean archived;
+  /*
+   * Server-computed: activity_time_ms as a date in the tenant's time zone, the day
+   * a daily report counts it on
+   */
+  char *activity_date;
+  /*
+   * Server-set: the activity whose completion scheduled this one, or the
+   * consultation whose next step it is
+   */
+  char *previous_activity_id;
+  char *consultation_id;
 };
 #define SFA__V1__ACTIVITY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__activity__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, SFA__V1__ACTIVITY_KIND__ACTIVITY_KIND_UNSPECIFIED, SFA__V1__ACTIVITY_STATE__ACTIVITY_STATE_UNSPECIFIED, SFA__V1__ACTIVITY_PRIORITY__ACTIVITY_PRIORITY_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, SFA__V1__ACTIVITY_KIND__ACTIVITY_KIND_UNSPECIFIED, SFA__V1__ACTIVITY_STATE__ACTIVITY_STATE_UNSPECIFIED, SFA__V1__ACTIVITY_PRIORITY__ACTIVITY_PRIORITY_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, SFA__V1__CALL_DIRECTION__CALL_DIRECTION_UNSPECIFIED, SFA__V1__CALL_RESULT__CALL_RESULT_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * An activity as written, with the owner's planned appointments it overlaps:
+ * overlaps are reported, not refused (a rep may double-book on purpose).
+ */
+struct  Sfa__V1__ActivityWrite
+{
+  ProtobufCMessage base;
+  Sfa__V1__Activity *activity;
+  size_t n_overlapping;
+  Sfa__V1__Activity **overlapping;
+  /*
+   * CreateActivity: false when external_id matched an existing activity, updated instead
+   */
+  protobuf_c_boolean created;
+};
+#define SFA__V1__ACTIVITY_WRITE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__activity_write__descriptor) \
+    , NULL, 0,NULL, 0 }
 
 
 struct  Sfa__V1__CreateActivityRequest
@@ -135,7 +237,10 @@ struct  Sfa__V1__GetActivityRequest
 
 
 /*
- * Activities linked to a submitted daily report can no longer be updated.
+ * Changes what UpdateActivity may: subject, notes, priority, location, outcome,
+ * links, contacts, attendees, call direction and result, due date. Times have
+ * their transitions. A done activity covered by a submitted daily report is
+ * locked (RECORD_LOCKED).
  */
 struct  Sfa__V1__UpdateActivityRequest
 {
@@ -155,11 +260,11 @@ struct  Sfa__V1__ListActivitiesRequest
   int32_t page_size;
   char *page_token;
   /*
-   * Default "scheduled_time_ms asc"
+   * "" / "create_time_ms" (creation order) or "activity_time_ms", each [asc|desc]
    */
   char *order_by;
   /*
-   * Text search over subject and notes
+   * Words of subject, notes, outcome and location
    */
   char *query;
   size_t n_kinds;
@@ -169,15 +274,30 @@ struct  Sfa__V1__ListActivitiesRequest
   char *owner_user_id;
   char *team_id;
   char *lead_id;
+  /*
+   * Activities involving this contact
+   */
   char *contact_id;
   char *account_id;
   char *opportunity_id;
-  Sfa__V1__TimeRange *scheduled_time;
-  Sfa__V1__TimeRange *done_time;
+  /*
+   * activity_time_ms in this range
+   */
+  Sfa__V1__TimeRange *activity_time;
+  /*
+   * Activities this user attends (besides owning)
+   */
+  char *attendee_user_id;
+  /*
+   * Planned activities whose time has passed
+   */
+  protobuf_c_boolean overdue;
+  protobuf_c_boolean include_archived;
+  char *consultation_id;
 };
 #define SFA__V1__LIST_ACTIVITIES_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__list_activities_request__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL }
+    , 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Sfa__V1__ListActivitiesResponse
@@ -193,26 +313,72 @@ struct  Sfa__V1__ListActivitiesResponse
 
 
 /*
- * PLANNED -> DONE.
+ * PLANNED -> DONE, optionally scheduling the next activity in the same
+ * transaction ("done and schedule next"): if the follow-up is refused, the
+ * activity stays planned.
  */
 struct  Sfa__V1__CompleteActivityRequest
 {
   ProtobufCMessage base;
   char *id;
   int64_t version;
+  /*
+   * At most 2,000 characters
+   */
   char *outcome;
   /*
    * 0 = now
    */
   int64_t done_time_ms;
   /*
-   * 0 = keep
+   * 0 = the planned length (end - start), if any
    */
   int64_t duration_ms;
+  /*
+   * Calls: the result is required, the direction optional
+   */
+  Sfa__V1__CallDirection call_direction;
+  Sfa__V1__CallResult call_result;
+  /*
+   * The next activity, planned, created as CreateActivity would (its links default
+   * to this activity's when all are empty)
+   */
+  Sfa__V1__Activity *follow_up;
 };
 #define SFA__V1__COMPLETE_ACTIVITY_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__complete_activity_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__CALL_DIRECTION__CALL_DIRECTION_UNSPECIFIED, SFA__V1__CALL_RESULT__CALL_RESULT_UNSPECIFIED, NULL }
+
+
+struct  Sfa__V1__CompleteActivityResponse
+{
+  ProtobufCMessage base;
+  Sfa__V1__Activity *activity;
+  /*
+   * Set when follow_up was given
+   */
+  Sfa__V1__ActivityWrite *follow_up;
+};
+#define SFA__V1__COMPLETE_ACTIVITY_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__complete_activity_response__descriptor) \
+    , NULL, NULL }
+
+
+/*
+ * PLANNED -> PLANNED at another time.
+ */
+struct  Sfa__V1__RescheduleActivityRequest
+{
+  ProtobufCMessage base;
+  char *id;
+  int64_t version;
+  int64_t start_time_ms;
+  int64_t end_time_ms;
+  char *due_date;
+};
+#define SFA__V1__RESCHEDULE_ACTIVITY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__reschedule_activity_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -223,11 +389,29 @@ struct  Sfa__V1__CancelActivityRequest
   ProtobufCMessage base;
   char *id;
   int64_t version;
+  /*
+   * At most 500 characters
+   */
   char *reason;
 };
 #define SFA__V1__CANCEL_ACTIVITY_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__cancel_activity_request__descriptor) \
     , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Archives a mistaken entry; refused (RECORD_LOCKED) once a submitted daily report
+ * covers it.
+ */
+struct  Sfa__V1__ArchiveActivityRequest
+{
+  ProtobufCMessage base;
+  char *id;
+  int64_t version;
+};
+#define SFA__V1__ARCHIVE_ACTIVITY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__archive_activity_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0 }
 
 
 /* Sfa__V1__Activity methods */
@@ -248,6 +432,25 @@ Sfa__V1__Activity *
                       const uint8_t       *data);
 void   sfa__v1__activity__free_unpacked
                      (Sfa__V1__Activity *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__ActivityWrite methods */
+void   sfa__v1__activity_write__init
+                     (Sfa__V1__ActivityWrite         *message);
+size_t sfa__v1__activity_write__get_packed_size
+                     (const Sfa__V1__ActivityWrite   *message);
+size_t sfa__v1__activity_write__pack
+                     (const Sfa__V1__ActivityWrite   *message,
+                      uint8_t             *out);
+size_t sfa__v1__activity_write__pack_to_buffer
+                     (const Sfa__V1__ActivityWrite   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__ActivityWrite *
+       sfa__v1__activity_write__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__activity_write__free_unpacked
+                     (Sfa__V1__ActivityWrite *message,
                       ProtobufCAllocator *allocator);
 /* Sfa__V1__CreateActivityRequest methods */
 void   sfa__v1__create_activity_request__init
@@ -363,6 +566,44 @@ Sfa__V1__CompleteActivityRequest *
 void   sfa__v1__complete_activity_request__free_unpacked
                      (Sfa__V1__CompleteActivityRequest *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__CompleteActivityResponse methods */
+void   sfa__v1__complete_activity_response__init
+                     (Sfa__V1__CompleteActivityResponse         *message);
+size_t sfa__v1__complete_activity_response__get_packed_size
+                     (const Sfa__V1__CompleteActivityResponse   *message);
+size_t sfa__v1__complete_activity_response__pack
+                     (const Sfa__V1__CompleteActivityResponse   *message,
+                      uint8_t             *out);
+size_t sfa__v1__complete_activity_response__pack_to_buffer
+                     (const Sfa__V1__CompleteActivityResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__CompleteActivityResponse *
+       sfa__v1__complete_activity_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__complete_activity_response__free_unpacked
+                     (Sfa__V1__CompleteActivityResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__RescheduleActivityRequest methods */
+void   sfa__v1__reschedule_activity_request__init
+                     (Sfa__V1__RescheduleActivityRequest         *message);
+size_t sfa__v1__reschedule_activity_request__get_packed_size
+                     (const Sfa__V1__RescheduleActivityRequest   *message);
+size_t sfa__v1__reschedule_activity_request__pack
+                     (const Sfa__V1__RescheduleActivityRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__reschedule_activity_request__pack_to_buffer
+                     (const Sfa__V1__RescheduleActivityRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__RescheduleActivityRequest *
+       sfa__v1__reschedule_activity_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__reschedule_activity_request__free_unpacked
+                     (Sfa__V1__RescheduleActivityRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Sfa__V1__CancelActivityRequest methods */
 void   sfa__v1__cancel_activity_request__init
                      (Sfa__V1__CancelActivityRequest         *message);
@@ -382,10 +623,32 @@ Sfa__V1__CancelActivityRequest *
 void   sfa__v1__cancel_activity_request__free_unpacked
                      (Sfa__V1__CancelActivityRequest *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__ArchiveActivityRequest methods */
+void   sfa__v1__archive_activity_request__init
+                     (Sfa__V1__ArchiveActivityRequest         *message);
+size_t sfa__v1__archive_activity_request__get_packed_size
+                     (const Sfa__V1__ArchiveActivityRequest   *message);
+size_t sfa__v1__archive_activity_request__pack
+                     (const Sfa__V1__ArchiveActivityRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__archive_activity_request__pack_to_buffer
+                     (const Sfa__V1__ArchiveActivityRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__ArchiveActivityRequest *
+       sfa__v1__archive_activity_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__archive_activity_request__free_unpacked
+                     (Sfa__V1__ArchiveActivityRequest *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sfa__V1__Activity_Closure)
                  (const Sfa__V1__Activity *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__ActivityWrite_Closure)
+                 (const Sfa__V1__ActivityWrite *message,
                   void *closure_data);
 typedef void (*Sfa__V1__CreateActivityRequest_Closure)
                  (const Sfa__V1__CreateActivityRequest *message,
@@ -405,8 +668,17 @@ typedef void (*Sfa__V1__ListActivitiesResponse_Closure)
 typedef void (*Sfa__V1__CompleteActivityRequest_Closure)
                  (const Sfa__V1__CompleteActivityRequest *message,
                   void *closure_data);
+typedef void (*Sfa__V1__CompleteActivityResponse_Closure)
+                 (const Sfa__V1__CompleteActivityResponse *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__RescheduleActivityRequest_Closure)
+                 (const Sfa__V1__RescheduleActivityRequest *message,
+                  void *closure_data);
 typedef void (*Sfa__V1__CancelActivityRequest_Closure)
                  (const Sfa__V1__CancelActivityRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__ArchiveActivityRequest_Closure)
+                 (const Sfa__V1__ArchiveActivityRequest *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -417,7 +689,7 @@ struct Sfa__V1__ActivityService_Service
   ProtobufCService base;
   void (*create_activity)(Sfa__V1__ActivityService_Service *service,
                           const Sfa__V1__CreateActivityRequest *input,
-                          Sfa__V1__Activity_Closure closure,
+                          Sfa__V1__ActivityWrite_Closure closure,
                           void *closure_data);
   void (*get_activity)(Sfa__V1__ActivityService_Service *service,
                        const Sfa__V1__GetActivityRequest *input,
@@ -433,12 +705,20 @@ struct Sfa__V1__ActivityService_Service
                           void *closure_data);
   void (*complete_activity)(Sfa__V1__ActivityService_Service *service,
                             const Sfa__V1__CompleteActivityRequest *input,
-                            Sfa__V1__Activity_Closure closure,
+                            Sfa__V1__CompleteActivityResponse_Closure closure,
                             void *closure_data);
+  void (*reschedule_activity)(Sfa__V1__ActivityService_Service *service,
+                              const Sfa__V1__RescheduleActivityRequest *input,
+                              Sfa__V1__ActivityWrite_Closure closure,
+                              void *closure_data);
   void (*cancel_activity)(Sfa__V1__ActivityService_Service *service,
                           const Sfa__V1__CancelActivityRequest *input,
                           Sfa__V1__Activity_Closure closure,
                           void *closure_data);
+  void (*archive_activity)(Sfa__V1__ActivityService_Service *service,
+                           const Sfa__V1__ArchiveActivityRequest *input,
+                           Sfa__V1__Activity_Closure closure,
+                           void *closure_data);
 };
 typedef void (*Sfa__V1__ActivityService_ServiceDestroy)(Sfa__V1__ActivityService_Service *);
 void sfa__v1__activity_service__init (Sfa__V1__ActivityService_Service *service,
@@ -452,10 +732,12 @@ void sfa__v1__activity_service__init (Sfa__V1__ActivityService_Service *service,
       function_prefix__ ## update_activity,\
       function_prefix__ ## list_activities,\
       function_prefix__ ## complete_activity,\
-      function_prefix__ ## cancel_activity  }
+      function_prefix__ ## reschedule_activity,\
+      function_prefix__ ## cancel_activity,\
+      function_prefix__ ## archive_activity  }
 void sfa__v1__activity_service__create_activity(ProtobufCService *service,
                                                 const Sfa__V1__CreateActivityRequest *input,
-                                                Sfa__V1__Activity_Closure closure,
+                                                Sfa__V1__ActivityWrite_Closure closure,
                                                 void *closure_data);
 void sfa__v1__activity_service__get_activity(ProtobufCService *service,
                                              const Sfa__V1__GetActivityRequest *input,
@@ -471,26 +753,40 @@ void sfa__v1__activity_service__list_activities(ProtobufCService *service,
                                                 void *closure_data);
 void sfa__v1__activity_service__complete_activity(ProtobufCService *service,
                                                   const Sfa__V1__CompleteActivityRequest *input,
-                                                  Sfa__V1__Activity_Closure closure,
+                                                  Sfa__V1__CompleteActivityResponse_Closure closure,
                                                   void *closure_data);
+void sfa__v1__activity_service__reschedule_activity(ProtobufCService *service,
+                                                    const Sfa__V1__RescheduleActivityRequest *input,
+                                                    Sfa__V1__ActivityWrite_Closure closure,
+                                                    void *closure_data);
 void sfa__v1__activity_service__cancel_activity(ProtobufCService *service,
                                                 const Sfa__V1__CancelActivityRequest *input,
                                                 Sfa__V1__Activity_Closure closure,
                                                 void *closure_data);
+void sfa__v1__activity_service__archive_activity(ProtobufCService *service,
+                                                 const Sfa__V1__ArchiveActivityRequest *input,
+                                                 Sfa__V1__Activity_Closure closure,
+                                                 void *closure_data);
 
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    sfa__v1__activity_kind__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__activity_state__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__activity_priority__descriptor;
+extern const ProtobufCEnumDescriptor    sfa__v1__call_direction__descriptor;
+extern const ProtobufCEnumDescriptor    sfa__v1__call_result__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__activity__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__activity_write__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__create_activity_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_activity_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__update_activity_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__list_activities_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__list_activities_response__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__complete_activity_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__complete_activity_response__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__reschedule_activity_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__cancel_activity_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__archive_activity_request__descriptor;
 extern const ProtobufCServiceDescriptor sfa__v1__activity_service__descriptor;
 
 PROTOBUF_C__END_DECLS

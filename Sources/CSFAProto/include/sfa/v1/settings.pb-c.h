@@ -32,6 +32,29 @@ typedef struct Sfa__V1__UpdateTeamRequest Sfa__V1__UpdateTeamRequest;
 
 /* --- enums --- */
 
+/*
+ * Who reads (and comments on) a colleague's daily reports, besides the approver
+ * and tenant admins.
+ */
+typedef enum _Sfa__V1__DailyReportVisibility {
+  /*
+   * Treated as TEAM
+   */
+  SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_UNSPECIFIED = 0,
+  /*
+   * Only the owner (and its approver, managers of its team, admins)
+   */
+  SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_OWN = 1,
+  /*
+   * The owner's team: its members, the users it manages and their managers
+   */
+  SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_TEAM = 2,
+  /*
+   * Everyone in the tenant who reads reports
+   */
+  SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_ALL = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__DAILY_REPORT_VISIBILITY)
+} Sfa__V1__DailyReportVisibility;
 typedef enum _Sfa__V1__Weekday {
   SFA__V1__WEEKDAY__WEEKDAY_UNSPECIFIED = 0,
   SFA__V1__WEEKDAY__WEEKDAY_MONDAY = 1,
@@ -209,10 +232,20 @@ struct  Sfa__V1__TenantSettings
    * the pipeline's stage with that trigger (never backward)
    */
   protobuf_c_boolean advance_stage_on_documents;
+  /*
+   * Days off besides the non-working weekdays (YYYY-MM-DD, at most 400, none
+   * twice): no daily report is expected on them
+   */
+  size_t n_holidays;
+  char **holidays;
+  /*
+   * Who reads colleagues' daily reports (UNSPECIFIED = TEAM)
+   */
+  Sfa__V1__DailyReportVisibility daily_report_visibility;
 };
 #define SFA__V1__TENANT_SETTINGS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__tenant_settings__descriptor) \
-    , 0, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__TAX_CALCULATION__TAX_CALCULATION_UNSPECIFIED, SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UNSPECIFIED, SFA__V1__PRICE_BASIS__PRICE_BASIS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0,NULL, 0 }
+    , 0, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__TAX_CALCULATION__TAX_CALCULATION_UNSPECIFIED, SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UNSPECIFIED, SFA__V1__PRICE_BASIS__PRICE_BASIS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, 0,NULL, SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_UNSPECIFIED }
 
 
 struct  Sfa__V1__GetTenantSettingsRequest
@@ -631,6 +664,7 @@ void sfa__v1__settings_service__update_team(ProtobufCService *service,
 
 /* --- descriptors --- */
 
+extern const ProtobufCEnumDescriptor    sfa__v1__daily_report_visibility__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__weekday__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__lead_status_definition__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__lost_reason__descriptor;

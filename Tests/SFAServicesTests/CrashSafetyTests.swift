@@ -134,7 +134,7 @@ struct SfadProcess: @unchecked Sendable {
         process.arguments = ["--port", "0", "--data-dir", dataDirectory, "--log-level", "info"]
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
-        try process.run()
+        try launch(process)
         var port: Int?
         var stderrText = ""
         let deadline = Date().addingTimeInterval(60)

@@ -32,6 +32,12 @@ import Testing
             let noDocument = try #require(await failure { try await proposals.submitProposal(SubmitProposalRequest(id: proposal.id, version: proposal.version)) })
             #expect(noDocument.details.fieldViolations.map { "\($0.field) \($0.reason)" } == ["document REQUIRED"])
             proposal = try await proposals.updateProposal(UpdateProposalRequest(proposal: Proposal(id: proposal.id, version: proposal.version, document: Self.document), updateMask: ["document"]))
+            // Its quote is still a draft: no unapproved price goes out in a proposal.
+            let unapproved = try #require(await failure { try await proposals.submitProposal(SubmitProposalRequest(id: proposal.id, version: proposal.version)) })
+            #expect(unapproved.details.reason == "QUOTE_NOT_APPROVED")
+            #expect(try await proposals.getProposal(GetProposalRequest(id: proposal.id)) == proposal)
+            let approved = try await fixture.repQuotes.submitQuoteForApproval(SubmitQuoteForApprovalRequest(id: quote.id, version: quote.version))
+            #expect(approved.status == .approved)
             proposal = try await proposals.submitProposal(SubmitProposalRequest(id: proposal.id, version: proposal.version))
             #expect(proposal.status == .submitted)
             // The deal moved from its first stage to "Proposal submitted", with history.
@@ -60,8 +66,7 @@ import Testing
 
             // Presenting a quote moves the deal on to "Quote presented"; a later
             // proposal never moves it back.
-            var presented = try await fixture.repQuotes.submitQuoteForApproval(SubmitQuoteForApprovalRequest(id: quote.id, version: quote.version))
-            presented = try await fixture.repQuotes.presentQuote(PresentQuoteRequest(id: presented.id, version: presented.version))
+            _ = try await fixture.repQuotes.presentQuote(PresentQuoteRequest(id: approved.id, version: approved.version))
             deal = try await deals.getOpportunity(GetOpportunityRequest(id: deal.id))
             #expect(deal.stageId == pipeline.stages[3].id)
             var again = try await proposals.submitProposal(SubmitProposalRequest(id: second.id, version: second.version))

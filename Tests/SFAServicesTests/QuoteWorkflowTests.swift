@@ -194,6 +194,82 @@ import Testing
         }
     }
 
+    @Test func nobodyWhoMadeOrSubmittedAQuoteApprovesItAndAcceptingClosesAtItsOwnTotal() async throws {
+        try await withStack { stack in
+            let fixture = try await Self.fixture(stack, "Makers")
+            let discounted = QuoteLine(quantityMilli: 1000, unitPrice: Self.yen(60_000), listPrice: Self.yen(100_000), taxRateBps: 1000)
+            // The manager drafts a quote for the rep and submits it: still not theirs to approve.
+            var quote = try await fixture.managerQuotes.createQuote(CreateQuoteRequest(quote: Quote(
+                opportunityId: fixture.deal.id, name: "Made for the rep", lines: [discounted], ownerUserId: fixture.tenant.users[.rep]!.id
+            )))
+            quote = try await fixture.managerQuotes.submitQuoteForApproval(SubmitQuoteForApprovalRequest(id: quote.id, version: quote.version))
+            #expect(quote.submittedByUserId == fixture.tenant.users[.manager]!.id)
+            #expect(await failure { try await fixture.managerQuotes.approveQuote(ApproveQuoteRequest(id: quote.id, version: quote.version)) }?.details.reason == "SELF_APPROVAL")
+            // Only the owner recalls.
+            #expect(await failure { try await fixture.managerQuotes.recallQuote(RecallQuoteRequest(id: quote.id, version: quote.version)) }?.details.reason == "NOT_OWNER")
+            quote = try await stack.quotes(fixture.tenant.keys[.admin]).approveQuote(ApproveQuoteRequest(id: quote.id, version: quote.version))
+            quote = try await fixture.repQuotes.presentQuote(PresentQuoteRequest(id: quote.id, version: quote.version))
+            // Not primary, and the deal is at 1,000,000: accepting with close wins it at 60,000.
+            quote = try await fixture.repQuotes.acceptQuote(AcceptQuoteRequest(id: quote.id, version: quote.version, closeOpportunity: true))
+            let deal = try await stack.opportunities(fixture.tenant.keys[.rep]).getOpportunity(GetOpportunityRequest(id: fixture.deal.id))
+            #expect(deal.state == .won)
+            #expect(deal.amount == Self.yen(60_000))
+            #expect(deal.primaryQuoteId == quote.id)
+            // A won deal's amount no longer follows any quote.
+            let other = try await fixture.repQuotes.createQuote(CreateQuoteRequest(quote: Quote(opportunityId: fixture.deal.id, name: "Late", lines: [discounted])))
+            #expect(await failure { try await fixture.repQuotes.setPrimaryQuote(SetPrimaryQuoteRequest(id: other.id, version: other.version)) }?.details.reason == "OPPORTUNITY_CLOSED")
+            #expect(try await stack.opportunities(fixture.tenant.keys[.rep]).getOpportunity(GetOpportunityRequest(id: deal.id)) == deal)
+        }
+    }
+
+    @Test func aQuoteCannotSwitchItsTaxRulesOrHideADiscountOutsideItemLines() async throws {
+        try await withStack { stack in
+            let fixture = try await Self.fixture(stack, "Rules")
+            // Tax rules are the tenant's, snapshotted; a quote's own are not taken.
+            var proposed = Quote(opportunityId: fixture.deal.id, name: "Inclusive?", lines: [QuoteLine(quantityMilli: 1000, unitPrice: Self.yen(10_000), taxRateBps: 1000)])
+            proposed.priceBasis = .taxInclusive
+            let quote = try await fixture.repQuotes.createQuote(CreateQuoteRequest(quote: proposed))
+            #expect(quote.priceBasis == .taxExclusive)
+            #expect(quote.netTotal == Self.yen(10_000))
+            #expect(await failure {
+                try await fixture.repQuotes.updateQuote(UpdateQuoteRequest(quote: Quote(id: quote.id, version: quote.version, priceBasis: .taxInclusive), updateMask: ["price_basis"]))
+            }?.details.fieldViolations.map(\.reason) == ["NOT_ALLOWED"])
+            // No discount on shipping, no negative tax, no other currency.
+            let lines = [
+                QuoteLine(kind: .shipping, quantityMilli: 1000, unitPrice: Self.yen(5000), discountBps: 10_000),
+                QuoteLine(quantityMilli: 1000, unitPrice: Self.yen(5000), taxRateBps: -10_000),
+            ]
+            let bad = try #require(await failure {
+                try await fixture.repQuotes.createQuote(CreateQuoteRequest(quote: Quote(opportunityId: fixture.deal.id, name: "Bad", currencyCode: "USD", lines: lines)))
+            })
+            #expect(bad.details.fieldViolations.map(\.field) == ["quote.currency_code"])
+            let badLines = try #require(await failure { try await fixture.repQuotes.createQuote(CreateQuoteRequest(quote: Quote(opportunityId: fixture.deal.id, name: "Bad", lines: lines))) })
+            #expect(Set(badLines.details.fieldViolations.map { "\($0.field) \($0.reason)" }) == ["quote.lines[0].discount_bps NOT_ALLOWED", "quote.lines[1].tax_rate_bps OUT_OF_RANGE"])
+            // Two lines at the largest list price: each line's reference is too large.
+            let huge = QuoteLine(quantityMilli: 1_000_000_000_000_000_000, unitPrice: Self.yen(1), listPrice: Self.yen(Int64.max), taxRateBps: 1000)
+            let overflow = try #require(await failure {
+                try await fixture.repQuotes.createQuote(CreateQuoteRequest(quote: Quote(opportunityId: fixture.deal.id, name: "Huge", lines: [huge, huge])))
+            })
+            #expect(overflow.details.fieldViolations.map { "\($0.field) \($0.reason)" } == ["quote.lines[0].list_price OUT_OF_RANGE"])
+            // With tax codes, lines name one.
+            let settings = stack.settings(fixture.tenant.keys[.admin])
+            let current = try await settings.getTenantSettings(GetTenantSettingsRequest())
+            _ = try await settings.updateTenantSettings(UpdateTenantSettingsRequest(
+                settings: TenantSettings(version: current.version, taxCodes: [TaxCode(key: "standard", label: "Standard", rateBps: 1000), TaxCode(key: "reduced", label: "Reduced", rateBps: 800)]),
+                updateMask: ["tax_codes"]
+            ))
+            let typed = try #require(await failure {
+                try await fixture.repQuotes.createQuote(CreateQuoteRequest(quote: Quote(opportunityId: fixture.deal.id, name: "Typed", lines: [QuoteLine(quantityMilli: 1000, unitPrice: Self.yen(100), taxRateBps: 9999)])))
+            })
+            #expect(typed.details.fieldViolations.map { "\($0.field) \($0.reason)" } == ["quote.lines[0].tax_code REQUIRED"])
+            let coded = try await fixture.repQuotes.createQuote(CreateQuoteRequest(quote: Quote(
+                opportunityId: fixture.deal.id, name: "Coded", lines: [QuoteLine(quantityMilli: 1000, unitPrice: Self.yen(1000), taxCode: "reduced")]
+            )))
+            #expect(coded.lines[0].appliedTaxRateBps == 800)
+            #expect(coded.taxTotal == Self.yen(80))
+        }
+    }
+
     @Test func amountsPastTheInt64RangeAndBadLinesAreInvalidArgument() async throws {
         try await withStack { stack in
             let fixture = try await Self.fixture(stack, "Limits")

@@ -257,13 +257,14 @@ public struct QuoteLine: ProtoMessage {
     /// Optional, ITEM lines: the price discounts are measured against for approval
     public var listPrice: Money? = nil
 
-    /// 0..10000 (ITEM and SHIPPING)
+    /// 0..10000, ITEM lines only (other discounts are DISCOUNT lines)
     public var discountBps: Int32 = 0
 
     /// 0..10000; ignored when tax_code is set
     public var taxRateBps: Int32 = 0
 
-    /// A live key of TenantSettings.tax_codes; its rate applies
+    /// A live key of TenantSettings.tax_codes; its rate applies. Required on
+    /// priced lines when the tenant has tax codes
     public var taxCode: String = ""
 
     /// Server-computed (see the header of this file)
@@ -492,7 +493,7 @@ public struct Quote: ProtoMessage {
     /// Server-managed through the transition methods
     public var status: QuoteStatus = QuoteStatus()
 
-    /// ISO 4217; empty on create = the opportunity's currency; immutable
+    /// ISO 4217: the opportunity's currency (empty on create = it); immutable
     public var currencyCode: String = ""
 
     /// At most 500
@@ -519,6 +520,8 @@ public struct Quote: ProtoMessage {
     /// Server-computed: one per rate, ascending
     public var taxLines: [QuoteTaxLine] = []
 
+    /// Server-set from the tenant's settings when the quote is created (a quote
+    /// cannot switch its own tax rules)
     public var taxCalculation: TaxCalculation = TaxCalculation()
 
     public var taxRounding: TaxRounding = TaxRounding()
@@ -584,6 +587,9 @@ public struct Quote: ProtoMessage {
     /// The owner's note to the approver, from SubmitQuoteForApproval
     public var submitComment: String = ""
 
+    /// Server-set: who submitted it (never its approver)
+    public var submittedByUserId: String = ""
+
     /// A message with every field at its default.
     public init() {}
 
@@ -633,7 +639,8 @@ public struct Quote: ProtoMessage {
         createTimeMs: Int64 = 0,
         updateTimeMs: Int64 = 0,
         teamId: String = "",
-        submitComment: String = ""
+        submitComment: String = "",
+        submittedByUserId: String = ""
     ) {
         self.id = id
         self.version = version
@@ -680,6 +687,7 @@ public struct Quote: ProtoMessage {
         self.updateTimeMs = updateTimeMs
         self.teamId = teamId
         self.submitComment = submitComment
+        self.submittedByUserId = submittedByUserId
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__Quote>) {
@@ -728,6 +736,7 @@ public struct Quote: ProtoMessage {
         self.updateTimeMs = c.pointee.update_time_ms
         self.teamId = ProtoDecoding.string(c.pointee.team_id)
         self.submitComment = ProtoDecoding.string(c.pointee.submit_comment)
+        self.submittedByUserId = ProtoDecoding.string(c.pointee.submitted_by_user_id)
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__Quote>, arena: inout ProtoArena) {
@@ -782,10 +791,11 @@ public struct Quote: ProtoMessage {
         c.pointee.update_time_ms = self.updateTimeMs
         if !self.teamId.isEmpty { c.pointee.team_id = arena.cString(self.teamId) }
         if !self.submitComment.isEmpty { c.pointee.submit_comment = arena.cString(self.submitComment) }
+        if !self.submittedByUserId.isEmpty { c.pointee.submitted_by_user_id = arena.cString(self.submittedByUserId) }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "opportunity_id", "account_id", "contact_id", "quote_number", "revision", "name", "status", "currency_code", "lines", "valid_until_date", "terms", "subtotal", "discount_total", "net_total", "tax_total", "grand_total", "tax_lines", "tax_calculation", "tax_rounding", "price_basis", "effective_discount_bps", "requires_approval", "approval_threshold_bps", "is_primary", "previous_revision_quote_id", "superseded_by_quote_id", "submit_time_ms", "approval_decided_by_user_id", "approval_decision_time_ms", "approval_comment", "present_time_ms", "customer_response_time_ms", "customer_response_note", "issue_date", "billing_address", "shipping_address", "document", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms", "team_id", "submit_comment"]
+    public static let fieldNames: Set<String> = ["id", "version", "opportunity_id", "account_id", "contact_id", "quote_number", "revision", "name", "status", "currency_code", "lines", "valid_until_date", "terms", "subtotal", "discount_total", "net_total", "tax_total", "grand_total", "tax_lines", "tax_calculation", "tax_rounding", "price_basis", "effective_discount_bps", "requires_approval", "approval_threshold_bps", "is_primary", "previous_revision_quote_id", "superseded_by_quote_id", "submit_time_ms", "approval_decided_by_user_id", "approval_decision_time_ms", "approval_comment", "present_time_ms", "customer_response_time_ms", "customer_response_note", "issue_date", "billing_address", "shipping_address", "document", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms", "team_id", "submit_comment", "submitted_by_user_id"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -837,6 +847,7 @@ public struct Quote: ProtoMessage {
             case "update_time_ms": self.updateTimeMs = other.updateTimeMs
             case "team_id": self.teamId = other.teamId
             case "submit_comment": self.submitComment = other.submitComment
+            case "submitted_by_user_id": self.submittedByUserId = other.submittedByUserId
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -924,9 +935,8 @@ public struct GetQuoteRequest: ProtoMessage {
 }
 
 /// DRAFT quotes only. "lines" in update_mask replaces the whole list. Mask
-/// fields: name, contact_id, lines, valid_until_date, terms, tax_calculation,
-/// tax_rounding, price_basis, issue_date, billing_address, shipping_address,
-/// document.
+/// fields: name, contact_id, lines, valid_until_date, terms, issue_date,
+/// billing_address, shipping_address, document.
 public struct UpdateQuoteRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__UpdateQuoteRequest
     public static var protoName: String { "sfa.v1.UpdateQuoteRequest" }
@@ -1257,7 +1267,7 @@ public struct RecallQuoteRequest: ProtoMessage {
 }
 
 /// NEEDS_APPROVAL -> APPROVED (a manager of the owner's team, or an admin;
-/// never the quote's owner).
+/// never the quote's owner, creator or submitter).
 public struct ApproveQuoteRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__ApproveQuoteRequest
     public static var protoName: String { "sfa.v1.ApproveQuoteRequest" }
@@ -1428,7 +1438,8 @@ public struct AcceptQuoteRequest: ProtoMessage {
 
     public var note: String = ""
 
-    /// Close the opportunity won in the same transaction
+    /// Make the quote primary (the deal's amount becomes its net total) and close
+    /// the opportunity won, in the same transaction
     public var closeOpportunity: Bool = false
 
     /// A message with every field at its default.

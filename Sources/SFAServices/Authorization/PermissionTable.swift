@@ -395,8 +395,8 @@ public enum PermissionTable {
         g[QuoteServiceMethods.updateQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
         g[QuoteServiceMethods.listQuotes.fullName] = [.admin: .all, .manager: .team, .rep: .own, .viewer: .all]
         g[QuoteServiceMethods.submitQuoteForApproval.fullName] = [.admin: .all, .manager: .team, .rep: .own]
-        // Recalling is the owner's (the handler checks it); the scope lets a manager
-        // recall for a rep of the team who is away, as the owner would.
+        // Recalling is the owner's own act: the handler refuses anyone else (NOT_OWNER),
+        // managers and admins included; the grant only lets them reach the method.
         g[QuoteServiceMethods.recallQuote.fullName] = [.admin: .all, .manager: .team, .rep: .own]
         g[QuoteServiceMethods.approveQuote.fullName] = [.admin: .all, .manager: .team]
         g[QuoteServiceMethods.rejectQuote.fullName] = [.admin: .all, .manager: .team]

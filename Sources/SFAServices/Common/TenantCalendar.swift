@@ -21,10 +21,21 @@ struct TenantCalendar {
 
     var today: String { date(ofMs: nowMs()) }
 
-    /// The first millisecond of `date` (a valid date), and of the day after it.
+    /// The first millisecond of `date` (a valid date), and of the day after it; nil
+    /// for a day outside what milliseconds since 1970 in an Int64 can hold.
     func bounds(of date: String) -> (startMs: Int64, endMs: Int64)? {
-        guard let start = day(date), let end = calendar.date(byAdding: .day, value: 1, to: start) else { return nil }
-        return (Int64(start.timeIntervalSince1970 * 1000), Int64(end.timeIntervalSince1970 * 1000))
+        guard let start = day(date), let end = calendar.date(byAdding: .day, value: 1, to: start),
+            let startMs = Int64(exactly: (start.timeIntervalSince1970 * 1000).rounded()),
+            let endMs = Int64(exactly: (end.timeIntervalSince1970 * 1000).rounded())
+        else { return nil }
+        return (startMs, endMs)
+    }
+
+    /// `date` (a valid date) plus `days`.
+    func date(_ date: String, plus days: Int) -> String? {
+        guard let start = day(date), let end = calendar.date(byAdding: .day, value: days, to: start) else { return nil }
+        let day = calendar.dateComponents([.year, .month, .day], from: end)
+        return String(format: "%04d-%02d-%02d", day.year ?? 1970, day.month ?? 1, day.day ?? 1)
     }
 
     /// The dates from `first` to `last`, both valid and included, with their weekdays.

@@ -82,6 +82,7 @@ enum ConsultationRecords {
             if let amount = update.amount { after.amount = amount }
             if !update.expectedCloseDate.isEmpty { after.expectedCloseDate = update.expectedCloseDate }
             if let probability = update.probabilityOverridePercent { after.probabilityOverridePercent = probability }
+            try OpportunityRecords.checkAmountChange(db, before: before, after: after)
             try OpportunityRecords.rederive(db, before: before, after: &after)
             if !update.stageId.isEmpty {
                 try OpportunityService.move(db, before: before, after: &after, stageID: update.stageId, pipelineID: "", field: "deal_update.stage_id")

@@ -121,6 +121,8 @@ public struct DailyReportService: DailyReportServiceHandler {
             _, before, after in
             guard before.status == .submitted else { throw Self.invalidTransition(before, "recalled") }
             after.status = .draft
+            // A recalled report was never handed in: it counts as missing until resubmitted.
+            after.submitTimeMs = 0
         }
     }
 
@@ -232,9 +234,14 @@ public struct DailyReportService: DailyReportServiceHandler {
         validation.date(range.endDate, "report_date_range.end_date", required: true)
         try validation.throwIfInvalid()
         let settings = try await store.read(access) { db in try SettingsRecords.load(db) }
-        let days = TenantCalendar(timeZone: settings.timeZone).dates(from: range.startDate, through: range.endDate)
+        let calendar = TenantCalendar(timeZone: settings.timeZone)
+        // The span is bounded before any day is listed (a range over centuries would
+        // otherwise cost millions of calendar steps).
+        let limit = calendar.date(range.startDate, plus: 91) ?? range.startDate
+        validation.check(range.endDate <= limit, "report_date_range", .outOfRange, "spans more than 92 days")
+        try validation.throwIfInvalid()
+        let days = calendar.dates(from: range.startDate, through: range.endDate)
         validation.check(!days.isEmpty, "report_date_range.end_date", .outOfRange, "is before the start date")
-        validation.check(days.count <= 92, "report_date_range", .outOfRange, "spans more than 92 days")
         try validation.throwIfInvalid()
         let holidays = Set(settings.holidays)
         let workingDates = days.filter { settings.workingDays.contains($0.weekday) && !holidays.contains($0.date) }.map(\.date)

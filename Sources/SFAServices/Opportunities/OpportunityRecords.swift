@@ -147,6 +147,25 @@ enum OpportunityRecords {
         }
     }
 
+    /// Refuses a change of the deal's amount that its quotes decide: any amount while
+    /// a primary quote sets it (`AMOUNT_SYNCED`), another currency while quotes in the
+    /// current one exist (`CURRENCY_IN_USE`). Every path that edits a deal's own fields
+    /// (UpdateOpportunity, a consultation's deal update) applies it.
+    static func checkAmountChange(_ db: Database, before: Opportunity, after: Opportunity) throws {
+        guard after.amount != before.amount else { return }
+        guard before.primaryQuoteId.isEmpty else {
+            throw StorageError.failedPrecondition(
+                reason: "AMOUNT_SYNCED",
+                message: "the amount follows primary quote \(before.primaryQuoteId); clear it as primary to edit the amount"
+            )
+        }
+        if after.amount?.currencyCode != before.amount?.currencyCode,
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM quote WHERE opportunity_id = ?)"), arguments: [before.id]) == true
+        {
+            throw StorageError.failedPrecondition(reason: "CURRENCY_IN_USE", message: "the deal has quotes in \(before.amount?.currencyCode ?? ""); its currency stays")
+        }
+    }
+
     /// The fields a closed deal keeps as it was closed: what the figures count.
     static let frozenWhenClosed: Set<String> = ["amount", "expected_close_date", "probability_override_percent", "forecast_category_override"]
 

@@ -59,12 +59,7 @@ public struct OpportunityService: OpportunityServiceHandler {
                     message: "a closed deal keeps its amount, close date, probability and category; reopen it to change them"
                 )
             }
-            if !before.primaryQuoteId.isEmpty, mask.contains("amount"), after.amount != before.amount {
-                throw StorageError.failedPrecondition(
-                    reason: "AMOUNT_SYNCED",
-                    message: "the amount follows primary quote \(before.primaryQuoteId); clear it as primary to edit the amount"
-                )
-            }
+            try OpportunityRecords.checkAmountChange(db, before: before, after: after)
             try OpportunityRecords.rederive(db, before: before, after: &after)
         }
     }

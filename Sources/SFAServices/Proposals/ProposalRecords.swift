@@ -73,4 +73,22 @@ enum ProposalRecords {
         }
         try validation.throwIfInvalid()
     }
+
+    /// The quote a proposal carries to the customer must have passed approval: approved,
+    /// presented or accepted, not expired, the latest revision (FAILED_PRECONDITION
+    /// `QUOTE_NOT_APPROVED` otherwise), so that no unapproved discount leaves inside a
+    /// proposal.
+    static func requireQuoteReady(_ db: Database, _ proposal: Proposal) throws {
+        guard !proposal.quoteId.isEmpty else { return }
+        guard let quote = try RecordRows.find(db, Quote.self, id: proposal.quoteId) else {
+            throw StorageError.notFound(kind: Quote.table, id: proposal.quoteId)
+        }
+        let seen = quote.asSeen(today: try QuoteRecords.today(db))
+        guard [.approved, .presented, .accepted].contains(seen.status), seen.supersededByQuoteId.isEmpty else {
+            throw StorageError.failedPrecondition(
+                reason: "QUOTE_NOT_APPROVED",
+                message: "the proposal's quote is \(seen.status)\(seen.supersededByQuoteId.isEmpty ? "" : ", superseded"); submit it with an approved, current quote"
+            )
+        }
+    }
 }

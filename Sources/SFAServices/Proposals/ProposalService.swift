@@ -82,6 +82,7 @@ public struct ProposalService: ProposalServiceHandler {
             }
             proposal.submitTimeMs = nowMs()
         } then: { db, trail, proposal in
+            try ProposalRecords.requireQuoteReady(db, proposal)
             try OpportunityRecords.advance(db, &trail, opportunityID: proposal.opportunityId, on: .proposalSubmitted, access: access)
         }
     }
@@ -93,15 +94,15 @@ public struct ProposalService: ProposalServiceHandler {
     }
 
     public func acceptProposal(_ request: AcceptProposalRequest, context: ServerContext) async throws -> Proposal {
-        try await decide(request.id, version: request.version, to: .accepted, note: request.note, context: context, request: request)
+        try await conclude(request.id, version: request.version, to: .accepted, note: request.note, context: context, request: request)
     }
 
     public func rejectProposal(_ request: RejectProposalRequest, context: ServerContext) async throws -> Proposal {
-        try await decide(request.id, version: request.version, to: .rejected, note: request.reason, context: context, request: request)
+        try await conclude(request.id, version: request.version, to: .rejected, note: request.reason, context: context, request: request)
     }
 
     public func withdrawProposal(_ request: WithdrawProposalRequest, context: ServerContext) async throws -> Proposal {
-        try await decide(request.id, version: request.version, to: .withdrawn, note: request.reason, context: context, request: request)
+        try await conclude(request.id, version: request.version, to: .withdrawn, note: request.reason, context: context, request: request)
     }
 
     /// A new draft revision, linked to this one; this one becomes read-only (and
@@ -137,7 +138,7 @@ public struct ProposalService: ProposalServiceHandler {
     // MARK: Shared steps
 
     /// Records the customer's decision, or the seller's withdrawal, with its note.
-    private func decide(_ id: String, version: Int64, to status: ProposalStatus, note: String, context: ServerContext, request: some ProtoMessage) async throws -> Proposal {
+    private func conclude(_ id: String, version: Int64, to status: ProposalStatus, note: String, context: ServerContext, request: some ProtoMessage) async throws -> Proposal {
         var validation = Validation()
         validation.text(note, status == .accepted ? "note" : "reason", required: false, maximumLength: 2000)
         try validation.throwIfInvalid()

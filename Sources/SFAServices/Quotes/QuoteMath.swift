@@ -80,7 +80,8 @@ enum QuoteMath {
             line.totalAmount = try money(rules.basis == .taxInclusive ? net : net + tax, field + ".unit_price")
             line.effectiveDiscountBps = 0
             if kind == .item {
-                let reference = divide(Int128(line.quantityMilli) * Int128((line.listPrice ?? line.unitPrice)?.amountMinor ?? 0), by: 1000)
+                let reference = Self.reference(line)
+                guard Int64(exactly: reference) != nil else { throw Overflow(field: field + ".list_price") }
                 listTotal += reference
                 if reference > 0 {
                     let effective = divide((reference - net) * 10_000, by: reference)
@@ -115,8 +116,15 @@ enum QuoteMath {
         quote.effectiveDiscountBps = Int32(clamping: max(largestLineDiscount, documentDiscount))
     }
 
+    /// An item line at list price (its unit price without one): what its discount is
+    /// measured against.
+    static func reference(_ line: QuoteLine) -> Int128 {
+        divide(Int128(line.quantityMilli) * Int128((line.listPrice ?? line.unitPrice)?.amountMinor ?? 0), by: 1000)
+    }
+
     /// Whether any item line, or the document as a whole, is discounted more than
-    /// `thresholdBps` against list price: compared exactly, not on rounded basis points.
+    /// `thresholdBps` against list price: compared exactly, not on rounded basis
+    /// points, on a quote `compute` priced (so every line's reference fits in Int64).
     static func exceeds(_ quote: Quote, thresholdBps: Int32) -> Bool {
         var listTotal: Int128 = 0
         var itemsNet: Int128 = 0
@@ -124,7 +132,7 @@ enum QuoteMath {
             let kind = line.kind == .unspecified ? QuoteLineKind.item : line.kind
             let net = Int128(line.netAmount?.amountMinor ?? 0)
             if kind == .item {
-                let reference = divide(Int128(line.quantityMilli) * Int128((line.listPrice ?? line.unitPrice)?.amountMinor ?? 0), by: 1000)
+                let reference = Self.reference(line)
                 if (reference - net) * 10_000 > Int128(thresholdBps) * reference { return true }
                 listTotal += reference
             }

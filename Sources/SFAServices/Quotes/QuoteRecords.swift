@@ -13,8 +13,7 @@ extension Quote: OwnedRecord {
 
     /// What UpdateQuote changes on a draft.
     static let updatable: Set<String> = [
-        "name", "contact_id", "lines", "valid_until_date", "terms", "tax_calculation", "tax_rounding", "price_basis", "issue_date",
-        "billing_address", "shipping_address", "document",
+        "name", "contact_id", "lines", "valid_until_date", "terms", "issue_date", "billing_address", "shipping_address", "document",
     ]
 
     static var creatable: Set<String> { updatable.union(["opportunity_id", "currency_code", "owner_user_id"]) }
@@ -75,8 +74,9 @@ extension Quote: OwnedRecord {
 }
 
 extension QuoteLine {
-    /// At most 10^15 units (in thousandths): with any Int64 price, a line's product
-    /// stays far inside 128 bits and overflow is reported, never wrapped.
+    /// At most 10^15 units (in thousandths): with any Int64 price a line's product
+    /// stays inside 128 bits; `QuoteMath` reports every value (and each line's
+    /// amount at list price) outside Int64 before it is summed.
     static let maximumQuantityMilli: Int64 = 1_000_000_000_000_000_000
 
     func validate(prefix: String, currency: String, into validation: inout Validation) {
@@ -102,7 +102,9 @@ extension QuoteLine {
             validation.check(listPrice.currencyCode == currency, prefix + "list_price.currency_code", .inconsistent, "is not the quote's currency \(currency)")
         }
         validation.check((0...10_000).contains(discountBps), prefix + "discount_bps", .outOfRange, "is not 0 to 10000")
-        validation.check(discountBps == 0 || kind == .item || kind == .shipping, prefix + "discount_bps", .notAllowed, "only item and shipping lines are discounted")
+        // Discounts are measured against list price for approval on item lines; a
+        // discount elsewhere would escape that measure, so there is none.
+        validation.check(discountBps == 0 || kind == .item, prefix + "discount_bps", .notAllowed, "only item lines are discounted; use a discount line")
         validation.check((0...10_000).contains(taxRateBps), prefix + "tax_rate_bps", .outOfRange, "is not 0 to 10000")
         validation.check(taxCode.isEmpty || SettingsService.isKey(taxCode), prefix + "tax_code", .invalidFormat, "is not a tax code key")
     }
@@ -160,10 +162,16 @@ enum QuoteRecords {
     /// - Throws: INVALID_ARGUMENT for an unknown or retired tax code, or an amount
     ///   outside Int64.
     static func price(_ quote: inout Quote, settings: TenantSettings) throws {
+        // Validated first: the arithmetic below relies on bounded quantities and rates.
         var validation = Validation()
+        quote.validate(prefix: "quote.", into: &validation)
+        try validation.throwIfInvalid()
         var rates: [Int32] = []
         for (index, line) in quote.lines.enumerated() {
             guard !line.taxCode.isEmpty else {
+                // A tenant with tax codes prices with them only: a rate typed on a line
+                // could otherwise move the net of a tax-inclusive quote.
+                validation.check(settings.taxCodes.isEmpty || line.kind == .text, "quote.lines[\(index)].tax_code", .required, "this tenant's lines name a tax code")
                 rates.append(line.taxRateBps)
                 continue
             }
@@ -174,20 +182,30 @@ enum QuoteRecords {
         }
         try validation.throwIfInvalid()
         do {
-            try QuoteMath.compute(&quote, rates: rates, rules: rules(of: quote, settings: settings))
+            try QuoteMath.compute(&quote, rates: rates, rules: rules(of: quote))
         } catch {
             throw RPCError.invalidArgument("an amount is too large", violations: [FieldViolation(error.field, .outOfRange, "makes an amount outside the 64-bit range")])
         }
         quote.requiresApproval = QuoteMath.exceeds(quote, thresholdBps: settings.quoteDiscountApprovalThresholdBps)
     }
 
-    /// The quote's tax rules, the tenant's defaults filling what it leaves unset.
-    static func rules(of quote: Quote, settings: TenantSettings) -> QuoteMath.TaxRules {
+    /// The quote's tax rules: snapshotted from the tenant's settings when the quote
+    /// was made (a rep cannot switch a quote to tax-inclusive prices to hide a
+    /// discount), the defaults where the tenant sets none.
+    static func rules(of quote: Quote) -> QuoteMath.TaxRules {
         var rules = QuoteMath.TaxRules()
-        if let calculation = [quote.taxCalculation, settings.taxCalculation].first(where: { $0 != .unspecified }) { rules.calculation = calculation }
-        if let rounding = [quote.taxRounding, settings.taxRounding].first(where: { $0 != .unspecified }) { rules.rounding = rounding }
-        if let basis = [quote.priceBasis, settings.priceBasis].first(where: { $0 != .unspecified }) { rules.basis = basis }
+        if quote.taxCalculation != .unspecified { rules.calculation = quote.taxCalculation }
+        if quote.taxRounding != .unspecified { rules.rounding = quote.taxRounding }
+        if quote.priceBasis != .unspecified { rules.basis = quote.priceBasis }
         return rules
+    }
+
+    /// Stamps the tenant's tax rules on a new quote (its defaults where unset).
+    static func snapshotRules(_ quote: inout Quote, settings: TenantSettings) {
+        let defaults = QuoteMath.TaxRules()
+        quote.taxCalculation = settings.taxCalculation == .unspecified ? defaults.calculation : settings.taxCalculation
+        quote.taxRounding = settings.taxRounding == .unspecified ? defaults.rounding : settings.taxRounding
+        quote.priceBasis = settings.priceBasis == .unspecified ? defaults.basis : settings.priceBasis
     }
 
     /// Completes a new quote in its transaction: the opportunity (within the caller's
@@ -200,12 +218,19 @@ enum QuoteRecords {
         try opportunity.requireWritable()
         let settings = try SettingsRecords.load(db)
         quote.accountId = opportunity.accountId
-        if quote.currencyCode.isEmpty { quote.currencyCode = opportunity.amount?.currencyCode ?? settings.defaultCurrencyCode }
+        // The quote's net total becomes the deal's amount: it is in the deal's currency.
+        let currency = opportunity.amount?.currencyCode ?? settings.defaultCurrencyCode
+        guard quote.currencyCode.isEmpty || quote.currencyCode == currency else {
+            throw RPCError.invalidArgument("a quote is in its deal's currency", violations: [FieldViolation("quote.currency_code", .inconsistent, "the deal is in \(currency)")])
+        }
+        quote.currencyCode = currency
+        snapshotRules(&quote, settings: settings)
         quote.quoteNumber = try nextNumber(db, prefix: settings.quoteNumberPrefix.isEmpty ? "Q-" : settings.quoteNumberPrefix)
         quote.revision = 1
         quote.status = .draft
         if quote.validUntilDate.isEmpty {
-            quote.validUntilDate = day(OpportunityRecords.today(in: settings.timeZone), plus: settings.quoteValidityDays == 0 ? 30 : Int(settings.quoteValidityDays))
+            let calendar = TenantCalendar(timeZone: settings.timeZone)
+            quote.validUntilDate = calendar.date(calendar.today, plus: settings.quoteValidityDays == 0 ? 30 : Int(settings.quoteValidityDays)) ?? calendar.today
         }
         try checkContact(db, quote)
         try assignLineIDs(&quote)
@@ -239,28 +264,30 @@ enum QuoteRecords {
         return prefix + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
     }
 
-    /// `date` (YYYY-MM-DD) plus `days`, in the Gregorian calendar.
-    static func day(_ date: String, plus days: Int) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .gmt
-        let parts = date.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, let start = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
-            let end = calendar.date(byAdding: .day, value: days, to: start)
-        else { return date }
-        let day = calendar.dateComponents([.year, .month, .day], from: end)
-        return String(format: "%04d-%02d-%02d", day.year ?? 1970, day.month ?? 1, day.day ?? 1)
-    }
-
     /// Sets the opportunity's amount to the primary quote's net total (and its
     /// `primary_quote_id`), in the quote's transaction, with its history entry.
+    /// A closed deal keeps its amount (`OPPORTUNITY_CLOSED`).
     @discardableResult
     static func syncOpportunity(_ db: Database, _ trail: inout AuditTrail, primary quote: Quote, access: RecordAccess) throws -> Opportunity {
         let opportunity = try fetchOpportunity(db, quote)
+        try OpportunityRecords.requireOpen(opportunity)
         return try TenantStore.commit(db, &trail, before: opportunity, version: opportunity.version, action: .update, access: access) { after in
             after.amount = quote.netTotal
             after.primaryQuoteId = quote.id
             try OpportunityRecords.rederive(db, before: opportunity, after: &after)
         }
+    }
+
+    /// Makes `quote` its open deal's only primary quote (the old one is cleared first:
+    /// a unique index allows one) and syncs the deal's amount to its net total.
+    static func makePrimary(_ db: Database, _ trail: inout AuditTrail, _ quote: Quote, access: RecordAccess) throws -> (Quote, Opportunity) {
+        let deal = try fetchOpportunity(db, quote)
+        try OpportunityRecords.requireOpen(deal)
+        if !deal.primaryQuoteId.isEmpty, deal.primaryQuoteId != quote.id, let current = try RecordRows.find(db, Quote.self, id: deal.primaryQuoteId) {
+            _ = try TenantStore.commit(db, &trail, before: current, version: current.version, action: .update, access: access) { $0.isPrimary = false }
+        }
+        let primary = try TenantStore.commit(db, &trail, before: quote, version: quote.version, action: .update, access: access) { $0.isPrimary = true }
+        return (primary, try syncOpportunity(db, &trail, primary: primary, access: access))
     }
 
     /// The quote's opportunity, whatever the caller's scope (the quote's scope decided).

@@ -14,6 +14,7 @@ extension QuoteService {
         validation.text(request.comment, "comment", required: false, maximumLength: 2000)
         try validation.throwIfInvalid()
         let comment = request.comment
+        let caller = try context.requirePrincipal().userID
         return try await transition(request.id, version: request.version, context: context, request: request) { quote, settings, today in
             try Self.require(quote, in: [.draft])
             guard quote.lines.contains(where: { $0.kind != .text }) else {
@@ -24,6 +25,7 @@ extension QuoteService {
             quote.approvalThresholdBps = settings.quoteDiscountApprovalThresholdBps
             quote.submitTimeMs = nowMs()
             quote.submitComment = comment
+            quote.submittedByUserId = caller
             quote.approvalDecidedByUserId = ""
             quote.approvalDecisionTimeMs = quote.requiresApproval ? 0 : quote.submitTimeMs
             quote.status = quote.requiresApproval ? .needsApproval : .approved
@@ -40,6 +42,7 @@ extension QuoteService {
             }
             quote.status = .draft
             quote.submitTimeMs = 0
+            quote.submittedByUserId = ""
             quote.approvalThresholdBps = 0
         }
     }
@@ -51,10 +54,7 @@ extension QuoteService {
 
     /// Rejects with a comment; the owner revises to try again.
     public func rejectQuote(_ request: RejectQuoteRequest, context: ServerContext) async throws -> Quote {
-        var validation = Validation()
-        validation.text(request.comment, "comment", maximumLength: 2000)
-        try validation.throwIfInvalid()
-        return try await decide(request.id, version: request.version, approve: false, comment: request.comment, context: context, request: request)
+        try await decide(request.id, version: request.version, approve: false, comment: request.comment, context: context, request: request)
     }
 
     /// Presents an approved quote (issue date today unless set); with document
@@ -71,12 +71,13 @@ extension QuoteService {
         }
     }
 
-    /// The customer accepts a presented quote that has not expired; the deal is
-    /// closed won in the same transaction when asked.
+    /// The customer accepts a presented quote that has not expired. Asked to close
+    /// the deal, it becomes the primary quote first, so that the deal is won at this
+    /// quote's net total, all in one transaction.
     public func acceptQuote(_ request: AcceptQuoteRequest, context: ServerContext) async throws -> Quote {
         try await respond(request.id, version: request.version, note: request.note, to: .accepted, context: context, request: request) { db, trail, quote, access in
             guard request.closeOpportunity else { return }
-            let deal = try QuoteRecords.fetchOpportunity(db, quote)
+            let (_, deal) = try QuoteRecords.makePrimary(db, &trail, quote, access: access)
             _ = try TenantStore.commit(db, &trail, before: deal, version: deal.version, action: .stateChange, access: access) { after in
                 try OpportunityRecords.close(db, &after, as: CloseOpportunityRequest(outcome: .won, closeNote: "Quote \(quote.quoteNumber) accepted"))
             }
@@ -139,26 +140,20 @@ extension QuoteService {
     private func primary(_ id: String, version: Int64, on: Bool, context: ServerContext, request: some ProtoMessage) async throws -> SetPrimaryQuoteResponse {
         let access = try await store.access(context)
         return try await store.write(access, context: context, request: request) { db, trail in
-            let before = try RecordRows.fetch(db, Quote.self, id: id, access: access)
-            try before.requireWritable()
+            let quote = try RecordRows.fetch(db, Quote.self, id: id, access: access)
+            try quote.requireWritable()
+            guard quote.version == version else { throw StorageError.staleVersion(kind: Quote.table, id: id, current: quote.version) }
             if on {
-                try Self.require(before.asSeen(today: try QuoteRecords.today(db)), in: [.draft, .needsApproval, .approved, .presented, .accepted])
+                try Self.require(quote.asSeen(today: try QuoteRecords.today(db)), in: [.draft, .needsApproval, .approved, .presented, .accepted])
+                let (primary, deal) = try QuoteRecords.makePrimary(db, &trail, quote, access: access)
+                return SetPrimaryQuoteResponse(quote: primary, opportunity: deal)
             }
-            let deal = try QuoteRecords.fetchOpportunity(db, before)
+            let deal = try QuoteRecords.fetchOpportunity(db, quote)
+            guard quote.isPrimary else { return SetPrimaryQuoteResponse(quote: quote, opportunity: deal) }
             try OpportunityRecords.requireOpen(deal)
-            guard on != before.isPrimary else {
-                _ = try TenantStore.commit(db, &trail, before: before, version: version, action: .update, access: access) { _ in }
-                return SetPrimaryQuoteResponse(quote: before, opportunity: deal)
-            }
-            if on, !deal.primaryQuoteId.isEmpty, let current = try RecordRows.find(db, Quote.self, id: deal.primaryQuoteId) {
-                // The unique index allows one primary per deal: the old one goes first.
-                _ = try TenantStore.commit(db, &trail, before: current, version: current.version, action: .update, access: access) { $0.isPrimary = false }
-            }
-            let quote = try TenantStore.commit(db, &trail, before: before, version: version, action: .update, access: access) { $0.isPrimary = on }
-            let opportunity = on
-                ? try QuoteRecords.syncOpportunity(db, &trail, primary: quote, access: access)
-                : try TenantStore.commit(db, &trail, before: deal, version: deal.version, action: .update, access: access) { $0.primaryQuoteId = "" }
-            return SetPrimaryQuoteResponse(quote: quote, opportunity: opportunity)
+            let cleared = try TenantStore.commit(db, &trail, before: quote, version: version, action: .update, access: access) { $0.isPrimary = false }
+            let opportunity = try TenantStore.commit(db, &trail, before: deal, version: deal.version, action: .update, access: access) { $0.primaryQuoteId = "" }
+            return SetPrimaryQuoteResponse(quote: cleared, opportunity: opportunity)
         }
     }
 
@@ -167,12 +162,16 @@ extension QuoteService {
     private func decide(_ id: String, version: Int64, approve: Bool, comment: String, context: ServerContext, request: some ProtoMessage) async throws -> Quote {
         let caller = try context.requirePrincipal().userID
         var validation = Validation()
-        validation.text(comment, "comment", required: false, maximumLength: 2000)
+        validation.text(comment, "comment", required: !approve, maximumLength: 2000)
         try validation.throwIfInvalid()
         return try await transition(id, version: version, context: context, request: request) { quote, _, _ in
             try Self.require(quote, in: [.needsApproval])
-            guard quote.ownerUserId != caller else {
-                throw RPCError(code: .permissionDenied, message: "nobody approves or rejects a quote they own", details: ErrorDetails(reason: "SELF_APPROVAL"))
+            guard ![quote.ownerUserId, quote.createdByUserId, quote.submittedByUserId].contains(caller) else {
+                throw RPCError(
+                    code: .permissionDenied,
+                    message: "nobody approves or rejects a quote they own, made or submitted",
+                    details: ErrorDetails(reason: "SELF_APPROVAL")
+                )
             }
             quote.status = approve ? .approved : .rejected
             quote.approvalDecidedByUserId = caller

@@ -45,9 +45,6 @@ public struct QuoteService: QuoteServiceHandler {
                     throw StorageError.failedPrecondition(reason: "QUOTE_NOT_DRAFT", message: "only a draft quote is edited; revise it to change it")
                 }
                 try mask.apply(changes, to: &after)
-                if after.validUntilDate.isEmpty {
-                    throw RPCError.invalidArgument("a quote has a validity", violations: [FieldViolation("quote.valid_until_date", .required, "is required")])
-                }
                 try QuoteRecords.assignLineIDs(&after)
                 try QuoteRecords.checkContact(db, after)
                 try QuoteRecords.price(&after, settings: try SettingsRecords.load(db))

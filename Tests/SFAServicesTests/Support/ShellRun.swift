@@ -8,6 +8,18 @@ func builtExecutable(_ name: String) -> String {
         .appendingPathComponent(name).path
 }
 
+/// Starts `process`, one launch at a time across the test process: Foundation's
+/// `Process.run` on Linux is not safe to call from several threads at once (seen here
+/// as a crash in its argument copying while parallel tests launched `sfad` and
+/// scripts; swift-corelibs-foundation issues 4772, 4795, 4810).
+func launch(_ process: Process) throws {
+    launches.lock()
+    defer { launches.unlock() }
+    try process.run()
+}
+
+private let launches = NSLock()
+
 /// What a shell script printed and how it ended.
 struct ShellResult: Sendable {
     var status: Int32
@@ -48,7 +60,7 @@ private func blockingRun(_ script: String, environment: [String: String], second
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
     process.standardError = FileHandle(forWritingAtPath: base + ".err")
-    try process.run()
+    try launch(process)
     let deadline = Date().addingTimeInterval(seconds)
     while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
     if process.isRunning { process.terminate() }

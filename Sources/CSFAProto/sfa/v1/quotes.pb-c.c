@@ -1185,7 +1185,7 @@ const ProtobufCMessageDescriptor sfa__v1__quote_tax_line__descriptor =
   (ProtobufCMessageInit) sfa__v1__quote_tax_line__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[45] =
+static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[46] =
 {
   {
     "id",
@@ -1727,6 +1727,18 @@ static const ProtobufCFieldDescriptor sfa__v1__quote__field_descriptors[45] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "submitted_by_user_id",
+    46,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Quote, submitted_by_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__quote__field_indices_by_name[] = {
   3,   /* field[3] = account_id */
@@ -1763,6 +1775,7 @@ static const unsigned sfa__v1__quote__field_indices_by_name[] = {
   8,   /* field[8] = status */
   44,   /* field[44] = submit_comment */
   28,   /* field[28] = submit_time_ms */
+  45,   /* field[45] = submitted_by_user_id */
   13,   /* field[13] = subtotal */
   27,   /* field[27] = superseded_by_quote_id */
   19,   /* field[19] = tax_calculation */
@@ -1778,7 +1791,7 @@ static const unsigned sfa__v1__quote__field_indices_by_name[] = {
 static const ProtobufCIntRange sfa__v1__quote__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 45 }
+  { 0, 46 }
 };
 const ProtobufCMessageDescriptor sfa__v1__quote__descriptor =
 {
@@ -1788,7 +1801,7 @@ const ProtobufCMessageDescriptor sfa__v1__quote__descriptor =
   "Sfa__V1__Quote",
   "sfa.v1",
   sizeof(Sfa__V1__Quote),
-  45,
+  46,
   sfa__v1__quote__field_descriptors,
   sfa__v1__quote__field_indices_by_name,
   1,  sfa__v1__quote__number_ranges,

@@ -153,7 +153,7 @@ struct  Sfa__V1__QuoteLine
    */
   Sfa__V1__Money *list_price;
   /*
-   * 0..10000 (ITEM and SHIPPING)
+   * 0..10000, ITEM lines only (other discounts are DISCOUNT lines)
    */
   int32_t discount_bps;
   /*
@@ -161,7 +161,8 @@ struct  Sfa__V1__QuoteLine
    */
   int32_t tax_rate_bps;
   /*
-   * A live key of TenantSettings.tax_codes; its rate applies
+   * A live key of TenantSettings.tax_codes; its rate applies. Required on
+   * priced lines when the tenant has tax codes
    */
   char *tax_code;
   /*
@@ -251,7 +252,7 @@ struct  Sfa__V1__Quote
    */
   Sfa__V1__QuoteStatus status;
   /*
-   * ISO 4217; empty on create = the opportunity's currency; immutable
+   * ISO 4217: the opportunity's currency (empty on create = it); immutable
    */
   char *currency_code;
   /*
@@ -283,6 +284,10 @@ struct  Sfa__V1__Quote
    */
   size_t n_tax_lines;
   Sfa__V1__QuoteTaxLine **tax_lines;
+  /*
+   * Server-set from the tenant's settings when the quote is created (a quote
+   * cannot switch its own tax rules)
+   */
   Sfa__V1__TaxCalculation tax_calculation;
   Sfa__V1__TaxRounding tax_rounding;
   Sfa__V1__PriceBasis price_basis;
@@ -344,10 +349,14 @@ struct  Sfa__V1__Quote
    * The owner's note to the approver, from SubmitQuoteForApproval
    */
   char *submit_comment;
+  /*
+   * Server-set: who submitted it (never its approver)
+   */
+  char *submitted_by_user_id;
 };
 #define SFA__V1__QUOTE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__quote__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, SFA__V1__QUOTE_STATUS__QUOTE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, NULL, NULL, 0,NULL, SFA__V1__TAX_CALCULATION__TAX_CALCULATION_UNSPECIFIED, SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UNSPECIFIED, SFA__V1__PRICE_BASIS__PRICE_BASIS_UNSPECIFIED, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, SFA__V1__QUOTE_STATUS__QUOTE_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, NULL, NULL, 0,NULL, SFA__V1__TAX_CALCULATION__TAX_CALCULATION_UNSPECIFIED, SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UNSPECIFIED, SFA__V1__PRICE_BASIS__PRICE_BASIS_UNSPECIFIED, 0, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 struct  Sfa__V1__CreateQuoteRequest
@@ -372,9 +381,8 @@ struct  Sfa__V1__GetQuoteRequest
 
 /*
  * DRAFT quotes only. "lines" in update_mask replaces the whole list. Mask
- * fields: name, contact_id, lines, valid_until_date, terms, tax_calculation,
- * tax_rounding, price_basis, issue_date, billing_address, shipping_address,
- * document.
+ * fields: name, contact_id, lines, valid_until_date, terms, issue_date,
+ * billing_address, shipping_address, document.
  */
 struct  Sfa__V1__UpdateQuoteRequest
 {
@@ -467,7 +475,7 @@ struct  Sfa__V1__RecallQuoteRequest
 
 /*
  * NEEDS_APPROVAL -> APPROVED (a manager of the owner's team, or an admin;
- * never the quote's owner).
+ * never the quote's owner, creator or submitter).
  */
 struct  Sfa__V1__ApproveQuoteRequest
 {
@@ -523,7 +531,8 @@ struct  Sfa__V1__AcceptQuoteRequest
   int64_t version;
   char *note;
   /*
-   * Close the opportunity won in the same transaction
+   * Make the quote primary (the deal's amount becomes its net total) and close
+   * the opportunity won, in the same transaction
    */
   protobuf_c_boolean close_opportunity;
 };

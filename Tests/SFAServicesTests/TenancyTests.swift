@@ -82,12 +82,13 @@ import Testing
             _ = try await admin.revokeApiKey(RevokeApiKeyRequest(id: issued.apiKey!.id))
             #expect(await statusOf { try await repAdmin.getUser(GetUserRequest(id: rep.id)) } == .unauthenticated)
 
-            let shortLived = try await admin.issueApiKey(
-                IssueApiKeyRequest(userId: rep.id, expireTimeMs: Int64(Date().timeIntervalSince1970 * 1000) + 3000)
-            )
+            // Long enough to be used once on a loaded machine; the wait is to the instant itself.
+            let expiry = Int64(Date().timeIntervalSince1970 * 1000) + 8000
+            let shortLived = try await admin.issueApiKey(IssueApiKeyRequest(userId: rep.id, expireTimeMs: expiry))
             let expiring = stack.admin(shortLived.secret)
             _ = try await expiring.getUser(GetUserRequest(id: rep.id))
-            try await Task.sleep(for: .milliseconds(3100))
+            let left = expiry + 200 - Int64(Date().timeIntervalSince1970 * 1000)
+            if left > 0 { try await Task.sleep(for: .milliseconds(left)) }
             #expect(await statusOf { try await expiring.getUser(GetUserRequest(id: rep.id)) } == .unauthenticated)
 
             // A key may narrow its user's role to viewer, never widen it.

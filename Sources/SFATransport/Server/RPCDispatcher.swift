@@ -87,15 +87,19 @@ public struct RPCDispatcher: Sendable {
                 try handler.decodeRequest(bytes, maximumSize: maximumSize)
             }
         } catch {
-            return Self.errorFrame(
-                callID: context.callID,
-                RPCError(
-                    code: .invalidArgument,
-                    message: "the request payload is not a valid \(handler.method.inputType)",
-                    details: ErrorDetails(reason: "MALFORMED_PAYLOAD")
-                ),
-                allocator: allocator
-            )
+            // A well-formed request with a refused field is a bad argument like any
+            // other (INVALID_FIELDS, the field named); bytes that are no encoding are not.
+            let rpcError =
+                if let violation = FieldViolation(decoding: error) {
+                    RPCError.invalidArgument("the request field \(violation.field) \(violation.description)", violations: [violation])
+                } else {
+                    RPCError(
+                        code: .invalidArgument,
+                        message: "the request payload is not a valid \(handler.method.inputType)",
+                        details: ErrorDetails(reason: "MALFORMED_PAYLOAD")
+                    )
+                }
+            return Self.errorFrame(callID: context.callID, rpcError, allocator: allocator)
         }
         do {
             let response = try await handler.handle(request, context: context, interceptors: interceptors)

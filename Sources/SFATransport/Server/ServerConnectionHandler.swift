@@ -158,12 +158,17 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         do {
             header = try RequestHeader(buffer: frame.header, maximumSize: limits.maximumFrameSize)
         } catch {
+            // A header field that protobuf-c would read differently from a proxy (a
+            // string cut at a NUL, a timeout cut to 32 bits) makes the header malformed;
+            // the violation names the field.
+            let violation = FieldViolation(decoding: error)
             respond(
                 callID,
                 RPCError(
                     code: .invalidArgument,
-                    message: "the request header is not a valid RequestHeader",
-                    details: ErrorDetails(reason: "MALFORMED_HEADER")
+                    message: violation.map { "the request header field \($0.field) \($0.description)" }
+                        ?? "the request header is not a valid RequestHeader",
+                    details: ErrorDetails(reason: "MALFORMED_HEADER", fieldViolations: violation.map { [$0] } ?? [])
                 )
             )
             return

@@ -1,0 +1,246 @@
+public import CProtobufC
+
+/// Walks an encoding against its message's descriptor before protobuf-c unpacks it,
+/// and refuses what protobuf-c would let through changed or would pay too much for:
+///
+/// - a string with a NUL: protobuf-c keeps strings as C strings, so it would be cut
+///   at the NUL (`/…/Check\0/…/DeleteTenant` read as `/…/Check`);
+/// - a string that is not valid UTF-8: proto3 strings are UTF-8, and Google's
+///   protobuf refuses them too; decoding would otherwise rewrite them to U+FFFD;
+/// - a varint that does not fit its field's 32-bit type: protobuf-c keeps the low
+///   32 bits (a `timeout_ms` of 2^32 + 1 would mean 1 ms);
+/// - a singular message field occurring more than
+///   ``ProtoLimits/maximumSingularMessageOccurrences`` times in one message: protobuf
+///   merges the occurrences, and protobuf-c merges by copying everything merged so
+///   far, so n occurrences cost n² (25,000 of them in 4 MiB took 16 s of CPU).
+///
+/// Nesting needs no bound of its own: no message type of the API contains itself,
+/// directly or not (a test holds that), so the schema bounds the depth of protobuf-c's
+/// recursion and of this walk.
+///
+/// The walk is one linear pass with no heap allocation; a refused field's path
+/// (`lead.email`, `lines[2].name`) is built only on the way out of a refusal.
+/// Unknown fields are skipped, and fields whose wire type does not match their
+/// declaration are left to protobuf-c, which refuses them.
+@usableFromInline
+enum ProtoWireCheck {
+    /// Why an encoding was refused.
+    @usableFromInline
+    enum Failure: Error {
+        /// Not a protobuf encoding: truncated, an unterminated varint, a group or
+        /// unknown wire type.
+        case malformed
+        /// A field is refused; `reversedPath` lists the path's components from the
+        /// field up to the top-level message.
+        case refused(reversedPath: [String], problem: ProtoCodecError.FieldProblem)
+
+        /// This failure as decoding `messageName` from `byteCount` bytes reports it.
+        @usableFromInline
+        func codecError(messageName: String, byteCount: Int) -> ProtoCodecError {
+            switch self {
+            case .malformed:
+                ProtoCodecError(kind: .malformed, messageName: messageName, byteCount: byteCount)
+            case .refused(let reversedPath, let problem):
+                ProtoCodecError(
+                    kind: .invalidField(path: reversedPath.reversed().joined(separator: "."), problem: problem),
+                    messageName: messageName,
+                    byteCount: byteCount
+                )
+            }
+        }
+    }
+
+    /// Checks `bytes` as an encoding of the message `descriptor` describes.
+    @usableFromInline
+    static func check(
+        _ bytes: UnsafeRawBufferPointer,
+        _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>
+    ) throws(Failure) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        let start = base.assumingMemoryBound(to: UInt8.self)
+        try checkMessage(from: start, to: start + bytes.count, descriptor)
+    }
+
+    private static func checkMessage(
+        from start: UnsafePointer<UInt8>,
+        to end: UnsafePointer<UInt8>,
+        _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>
+    ) throws(Failure) {
+        let fieldCount = Int(descriptor.pointee.n_fields)
+        // One occurrence counter per declared field, on the stack: they give repeated
+        // elements their index in a path and bound singular message occurrences.
+        let result = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: max(fieldCount, 1)) { counts in
+            counts.initialize(repeating: 0)
+            return Result { () throws(Failure) in
+                try checkFields(from: start, to: end, descriptor, counts: counts)
+            }
+        }
+        try result.get()
+    }
+
+    private static func checkFields(
+        from start: UnsafePointer<UInt8>,
+        to end: UnsafePointer<UInt8>,
+        _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
+        counts: UnsafeMutableBufferPointer<UInt32>
+    ) throws(Failure) {
+        var cursor = start
+        while cursor < end {
+            let tag = try readVarint(&cursor, end)
+            guard tag <= UInt64(UInt32.max) else { throw .malformed }
+            let wireType = UInt8(tag & 7)
+            let valueStart = cursor
+            try skipValue(wireType: wireType, &cursor, end)
+
+            guard let field = protobuf_c_message_descriptor_get_field(descriptor, UInt32(tag >> 3)) else { continue }
+            let index = field - descriptor.pointee.fields
+            let occurrence = counts[index]
+            counts[index] = occurrence &+ 1
+            let repeated = field.pointee.label == PROTOBUF_C_LABEL_REPEATED
+            do {
+                try checkValue(field, wireType: wireType, from: valueStart, to: cursor, occurrence: occurrence)
+            } catch .refused(let path, let problem) {
+                let name = String(cString: field.pointee.name)
+                // A packed occurrence holds many elements: it gets no index.
+                let packed = wireType == 2 && !field.pointee.type.isLengthDelimited
+                let component = repeated && !packed ? "\(name)[\(occurrence)]" : name
+                throw .refused(reversedPath: path + [component], problem: problem)
+            } catch {
+                throw error
+            }
+        }
+    }
+
+    /// Checks one occurrence of `field`, whose value (after the tag) is `start..<end`.
+    private static func checkValue(
+        _ field: UnsafePointer<ProtobufCFieldDescriptor>,
+        wireType: UInt8,
+        from start: UnsafePointer<UInt8>,
+        to end: UnsafePointer<UInt8>,
+        occurrence: UInt32
+    ) throws(Failure) {
+        let type = field.pointee.type
+        switch (type, wireType) {
+        case (PROTOBUF_C_TYPE_STRING, 2):
+            var cursor = start
+            let length = Int(try readVarint(&cursor, end))
+            if let problem = stringProblem(cursor, count: length) {
+                throw .refused(reversedPath: [], problem: problem)
+            }
+        case (PROTOBUF_C_TYPE_MESSAGE, 2):
+            if field.pointee.label != PROTOBUF_C_LABEL_REPEATED, Int(occurrence) >= ProtoLimits.maximumSingularMessageOccurrences {
+                throw .refused(reversedPath: [], problem: .occursTooOften(limit: ProtoLimits.maximumSingularMessageOccurrences))
+            }
+            var cursor = start
+            _ = try readVarint(&cursor, end)
+            let sub = field.pointee.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
+            try checkMessage(from: cursor, to: end, sub)
+        case (_, 0) where type.isNarrowVarint:
+            var cursor = start
+            let value = try readVarint(&cursor, end)
+            guard type.accepts(value) else { throw .refused(reversedPath: [], problem: .outOfRange) }
+        case (_, 2) where type.isNarrowVarint && field.pointee.label == PROTOBUF_C_LABEL_REPEATED:
+            // Packed elements.
+            var cursor = start
+            let length = Int(try readVarint(&cursor, end))
+            let packedEnd = cursor + length
+            while cursor < packedEnd {
+                guard type.accepts(try readVarint(&cursor, packedEnd)) else {
+                    throw .refused(reversedPath: [], problem: .outOfRange)
+                }
+            }
+        default:
+            // Other types need no check; a wire type that does not match the field's
+            // declaration is protobuf-c's to refuse.
+            break
+        }
+    }
+
+    /// Moves `cursor` past one value of `wireType`.
+    private static func skipValue(wireType: UInt8, _ cursor: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) throws(Failure) {
+        let size: Int
+        switch wireType {
+        case 0:
+            _ = try readVarint(&cursor, end)
+            return
+        case 1: size = 8
+        case 2:
+            let length = try readVarint(&cursor, end)
+            guard length <= UInt64(end - cursor) else { throw .malformed }
+            size = Int(length)
+        case 5: size = 4
+        default:
+            // Groups (3, 4) are not proto3, and protobuf-c refuses them; 6 and 7 do not exist.
+            throw .malformed
+        }
+        guard size <= end - cursor else { throw .malformed }
+        cursor += size
+    }
+
+    private static func readVarint(_ cursor: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) throws(Failure) -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while cursor < end, shift < 70 {
+            let byte = cursor.pointee
+            cursor += 1
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+        }
+        throw .malformed
+    }
+
+    /// What is wrong with the `count` bytes at `start` as a string, if anything.
+    static func stringProblem(_ start: UnsafePointer<UInt8>, count: Int) -> ProtoCodecError.FieldProblem? {
+        var index = 0
+        while index < count {
+            let lead = start[index]
+            if lead < 0x80 {
+                if lead == 0 { return .nulCharacter }
+                index += 1
+                continue
+            }
+            let continuationCount: Int
+            var scalar: UInt32
+            let smallest: UInt32
+            switch lead {
+            case 0xC0...0xDF: (continuationCount, scalar, smallest) = (1, UInt32(lead & 0x1F), 0x80)
+            case 0xE0...0xEF: (continuationCount, scalar, smallest) = (2, UInt32(lead & 0x0F), 0x800)
+            case 0xF0...0xF7: (continuationCount, scalar, smallest) = (3, UInt32(lead & 0x07), 0x10000)
+            default: return .invalidUTF8
+            }
+            guard index + continuationCount < count else { return .invalidUTF8 }
+            for offset in 1...continuationCount {
+                let byte = start[index + offset]
+                guard byte & 0xC0 == 0x80 else { return .invalidUTF8 }
+                scalar = scalar << 6 | UInt32(byte & 0x3F)
+            }
+            // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
+            guard scalar >= smallest, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else { return .invalidUTF8 }
+            index += continuationCount + 1
+        }
+        return nil
+    }
+}
+
+extension ProtobufCType {
+    /// Strings, bytes and messages: one occurrence is one element even when repeated.
+    fileprivate var isLengthDelimited: Bool {
+        self == PROTOBUF_C_TYPE_STRING || self == PROTOBUF_C_TYPE_BYTES || self == PROTOBUF_C_TYPE_MESSAGE
+    }
+
+    /// Varint types that protobuf-c narrows to 32 bits.
+    fileprivate var isNarrowVarint: Bool {
+        self == PROTOBUF_C_TYPE_INT32 || self == PROTOBUF_C_TYPE_UINT32 || self == PROTOBUF_C_TYPE_SINT32
+            || self == PROTOBUF_C_TYPE_ENUM
+    }
+
+    /// Whether a varint of this (narrow) type holds `value` without losing bits. A
+    /// negative int32 or enum is written as its 64-bit two's complement.
+    fileprivate func accepts(_ value: UInt64) -> Bool {
+        if value <= UInt64(UInt32.max) { return true }
+        guard self == PROTOBUF_C_TYPE_INT32 || self == PROTOBUF_C_TYPE_ENUM else { return false }
+        let signed = Int64(bitPattern: value)
+        return signed < 0 && signed >= Int64(Int32.min)
+    }
+}

@@ -38,6 +38,8 @@ let package = Package(
             name: "CSFAProto",
             dependencies: ["CProtobufC"]
         ),
+        // glibc's malloc tuning (mallopt), which Swift's Glibc module does not export.
+        .target(name: "CMallocTuning"),
 
         // MARK: Codec: the runtime the generated message types stand on.
         .target(
@@ -132,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "sfad",
             dependencies: [
-                "SFARPC", "SFAServer", "SFAServices", "SFAStorage",
+                "SFARPC", "SFAServer", "SFAServices", "SFAStorage", "CMallocTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

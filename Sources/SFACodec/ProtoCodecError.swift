@@ -10,6 +10,9 @@ public struct ProtoCodecError: Error, Hashable, Sendable, CustomStringConvertibl
         /// message decoded, with the index of a repeated element: `lines[2].name`)
         /// is refused.
         case invalidField(path: String, problem: FieldProblem)
+        /// The message holds more than `limit` fields (each occurrence of a field,
+        /// nested ones included, counts once).
+        case tooManyFields(limit: Int)
     }
 
     /// Why a field of a well-formed encoding is refused.
@@ -53,6 +56,8 @@ public struct ProtoCodecError: Error, Hashable, Sendable, CustomStringConvertibl
             "\(messageName): \(byteCount) bytes exceed the decoding limit"
         case .malformed:
             "\(messageName): \(byteCount) bytes are not a valid encoding"
+        case .tooManyFields(let limit):
+            "\(messageName): more than \(limit) fields"
         case .invalidField(let path, let problem):
             "\(messageName): field \(path) \(problem.description)"
         }

@@ -11,6 +11,12 @@ public enum ProtoLimits {
     /// so far (n occurrences cost n²); an encoder writes a field once, and a few
     /// concatenated encodings stay far below this.
     public static let maximumSingularMessageOccurrences = 16
+
+    /// How many fields one message may hold, nested ones included, each occurrence
+    /// counted once (a packed list once): 500,000. protobuf-c keeps about 80 bytes per
+    /// field while it decodes, so this bounds one decoding's memory near 40 MiB;
+    /// the largest request of the API, a 10,000-row import, needs a fraction of it.
+    public static let maximumFieldCount = 500_000
 }
 
 /// Stack memory given to each encoding's or decoding's arena before it falls back to the heap.
@@ -86,11 +92,13 @@ extension ProtoMessage {
     ///
     /// Strings must be valid UTF-8 without NUL characters, 32-bit varints must fit
     /// in 32 bits, and the cost of decoding is bounded (``ProtoWireCheck``), so that
-    /// what protobuf-c decodes is exactly what was sent, in linear time.
+    /// what protobuf-c decodes is exactly what was sent, in linear time and bounded
+    /// memory.
     ///
     /// - Throws: ``ProtoCodecError`` with `.tooLarge` when `bytes` is longer than
     ///   `maximumSize` (checked before protobuf-c sees the bytes), `.invalidField`
-    ///   for a field refused by those checks, `.malformed` when the bytes are not an
+    ///   for a field refused by those checks, `.tooManyFields` past
+    ///   ``ProtoLimits/maximumFieldCount``, `.malformed` when the bytes are not an
     ///   encoding of this message.
     @inlinable
     public init(

@@ -12,7 +12,10 @@ public import CProtobufC
 /// - a singular message field occurring more than
 ///   ``ProtoLimits/maximumSingularMessageOccurrences`` times in one message: protobuf
 ///   merges the occurrences, and protobuf-c merges by copying everything merged so
-///   far, so n occurrences cost n² (25,000 of them in 4 MiB took 16 s of CPU).
+///   far, so n occurrences cost n² (25,000 of them in 4 MiB took 16 s of CPU);
+/// - more than ``ProtoLimits/maximumFieldCount`` fields in all: protobuf-c keeps about
+///   80 bytes per field while decoding (its scan record, and a copy of each unknown
+///   field), so 4 MiB of two-byte fields would take 160 MiB.
 ///
 /// Nesting needs no bound of its own: no message type of the API contains itself,
 /// directly or not (a test holds that), so the schema bounds the depth of protobuf-c's
@@ -33,6 +36,8 @@ enum ProtoWireCheck {
         /// A field is refused; `reversedPath` lists the path's components from the
         /// field up to the top-level message.
         case refused(reversedPath: [String], problem: ProtoCodecError.FieldProblem)
+        /// More fields than ``ProtoLimits/maximumFieldCount``.
+        case tooManyFields
 
         /// This failure as decoding `messageName` from `byteCount` bytes reports it.
         @usableFromInline
@@ -40,6 +45,8 @@ enum ProtoWireCheck {
             switch self {
             case .malformed:
                 ProtoCodecError(kind: .malformed, messageName: messageName, byteCount: byteCount)
+            case .tooManyFields:
+                ProtoCodecError(kind: .tooManyFields(limit: ProtoLimits.maximumFieldCount), messageName: messageName, byteCount: byteCount)
             case .refused(let reversedPath, let problem):
                 ProtoCodecError(
                     kind: .invalidField(path: reversedPath.reversed().joined(separator: "."), problem: problem),
@@ -58,13 +65,15 @@ enum ProtoWireCheck {
     ) throws(Failure) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
         let start = base.assumingMemoryBound(to: UInt8.self)
-        try checkMessage(from: start, to: start + bytes.count, descriptor)
+        var fieldsLeft = ProtoLimits.maximumFieldCount
+        try checkMessage(from: start, to: start + bytes.count, descriptor, fieldsLeft: &fieldsLeft)
     }
 
     private static func checkMessage(
         from start: UnsafePointer<UInt8>,
         to end: UnsafePointer<UInt8>,
-        _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>
+        _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
+        fieldsLeft: inout Int
     ) throws(Failure) {
         let fieldCount = Int(descriptor.pointee.n_fields)
         // One occurrence counter per declared field, on the stack: they give repeated
@@ -72,7 +81,7 @@ enum ProtoWireCheck {
         let result = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: max(fieldCount, 1)) { counts in
             counts.initialize(repeating: 0)
             return Result { () throws(Failure) in
-                try checkFields(from: start, to: end, descriptor, counts: counts)
+                try checkFields(from: start, to: end, descriptor, counts: counts, fieldsLeft: &fieldsLeft)
             }
         }
         try result.get()
@@ -82,10 +91,13 @@ enum ProtoWireCheck {
         from start: UnsafePointer<UInt8>,
         to end: UnsafePointer<UInt8>,
         _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
-        counts: UnsafeMutableBufferPointer<UInt32>
+        counts: UnsafeMutableBufferPointer<UInt32>,
+        fieldsLeft: inout Int
     ) throws(Failure) {
         var cursor = start
         while cursor < end {
+            fieldsLeft -= 1
+            guard fieldsLeft >= 0 else { throw .tooManyFields }
             let tag = try readVarint(&cursor, end)
             guard tag <= UInt64(UInt32.max) else { throw .malformed }
             let wireType = UInt8(tag & 7)
@@ -98,7 +110,7 @@ enum ProtoWireCheck {
             counts[index] = occurrence &+ 1
             let repeated = field.pointee.label == PROTOBUF_C_LABEL_REPEATED
             do {
-                try checkValue(field, wireType: wireType, from: valueStart, to: cursor, occurrence: occurrence)
+                try checkValue(field, wireType: wireType, from: valueStart, to: cursor, occurrence: occurrence, fieldsLeft: &fieldsLeft)
             } catch .refused(let path, let problem) {
                 let name = String(cString: field.pointee.name)
                 // A packed occurrence holds many elements: it gets no index.
@@ -117,7 +129,8 @@ enum ProtoWireCheck {
         wireType: UInt8,
         from start: UnsafePointer<UInt8>,
         to end: UnsafePointer<UInt8>,
-        occurrence: UInt32
+        occurrence: UInt32,
+        fieldsLeft: inout Int
     ) throws(Failure) {
         let type = field.pointee.type
         switch (type, wireType) {
@@ -134,7 +147,7 @@ enum ProtoWireCheck {
             var cursor = start
             _ = try readVarint(&cursor, end)
             let sub = field.pointee.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
-            try checkMessage(from: cursor, to: end, sub)
+            try checkMessage(from: cursor, to: end, sub, fieldsLeft: &fieldsLeft)
         case (_, 0) where type.isNarrowVarint:
             var cursor = start
             let value = try readVarint(&cursor, end)

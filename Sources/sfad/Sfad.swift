@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMallocTuning
 import Foundation
 import Logging
 import SFARPC
@@ -74,6 +75,11 @@ struct Sfad: AsyncParsableCommand {
         // A write to a standard output whose reader went away must fail, not kill the
         // server (sockets never raise it: NIO sends with MSG_NOSIGNAL).
         signal(SIGPIPE, SIG_IGN)
+        // Large short-lived blocks (4 MiB frames, decoding arenas) get mappings of their
+        // own, returned to the system when freed. Left to itself glibc raises this
+        // threshold after the first such free and serves them from its heaps, which keep
+        // the memory: RSS stayed at 248 MB, idle, after a run of 4 MB requests (issue 16).
+        sfa_map_allocations_from(256 * 1024)
         let flags = Settings(
             host: host,
             port: port,

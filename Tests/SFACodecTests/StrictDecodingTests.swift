@@ -109,6 +109,19 @@ import Testing
         #expect(kind == .invalidField(path: "settings", problem: .occursTooOften(limit: ProtoLimits.maximumSingularMessageOccurrences)))
     }
 
+    @Test func aMessageOfMoreFieldsThanTheBoundIsRefusedAndOneAtTheBoundDecodes() throws {
+        let limit = ProtoLimits.maximumFieldCount
+        // Field 15, unknown to HealthCheckRequest, as a one-byte varint.
+        let unknownField: [UInt8] = [0x78, 0x01]
+        let atTheBound = Array([[UInt8]](repeating: unknownField, count: limit).joined())
+        #expect(try HealthCheckRequest(serializedBytes: atTheBound) == HealthCheckRequest())
+        #expect(refusal(HealthCheckRequest.self, atTheBound + unknownField) == .tooManyFields(limit: limit))
+        // Nested fields count too: each lead status here is two fields.
+        let leadStatus: [UInt8] = [0x12, 0x02, 0x20, 0x01]  // lead_statuses { sort_order: 1 }
+        let nested = Array([[UInt8]](repeating: leadStatus, count: limit / 2 + 1).joined())
+        #expect(refusal(TenantSettings.self, nested) == .tooManyFields(limit: limit))
+    }
+
     /// Nesting needs no bound of its own only while no message contains itself: a
     /// recursive type added to the API must come with a depth limit in the decoder.
     @Test func noMessageTypeContainsItselfSoTheSchemaBoundsNesting() {

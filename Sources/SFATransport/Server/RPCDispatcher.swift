@@ -87,18 +87,7 @@ public struct RPCDispatcher: Sendable {
                 try handler.decodeRequest(bytes, maximumSize: maximumSize)
             }
         } catch {
-            // A well-formed request with a refused field is a bad argument like any
-            // other (INVALID_FIELDS, the field named); bytes that are no encoding are not.
-            let rpcError =
-                if let violation = FieldViolation(decoding: error) {
-                    RPCError.invalidArgument("the request field \(violation.field) \(violation.description)", violations: [violation])
-                } else {
-                    RPCError(
-                        code: .invalidArgument,
-                        message: "the request payload is not a valid \(handler.method.inputType)",
-                        details: ErrorDetails(reason: "MALFORMED_PAYLOAD")
-                    )
-                }
+            let rpcError = RPCError(decodingPayload: error, inputType: handler.method.inputType)
             return Self.errorFrame(callID: context.callID, rpcError, allocator: allocator)
         }
         do {

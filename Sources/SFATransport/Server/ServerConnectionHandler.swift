@@ -14,7 +14,8 @@ public struct ServerDrainEvent: Sendable {
 /// Serves the calls of one connection (SPEC §3): dispatches REQUEST frames to their
 /// handlers, many at once, answered in the order they finish; enforces deadlines,
 /// CANCEL, the in-flight limit, idle and slow-frame timeouts; answers PING; drains on
-/// `ServerDrainEvent`; and stops reading while the peer does not read its responses.
+/// `ServerDrainEvent`; and stops reading while the peer does not read its responses
+/// or while its calls still hold `maximumRequestBytesInFlight` bytes of requests.
 ///
 /// All state is confined to the channel's event loop; handlers run in their own
 /// tasks and hand their response frames back to the loop.
@@ -43,6 +44,9 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     private var flushScheduled = false
     private let completed = CompletedCalls()
     private var readPending = false
+    /// Bytes of the requests whose tasks have not finished (cancelled ones included:
+    /// their task still holds the request until it ends).
+    private var requestBytesInFlight = 0
 
     public init(dispatcher: RPCDispatcher, limits: ConnectionLimits, logger: Logger) {
         self.dispatcher = dispatcher
@@ -214,9 +218,12 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         let sequence = callSequence
         let maximumSize = limits.maximumFrameSize
         let completed = self.completed
+        let requestBytes = frame.header.readableBytes + payload.readableBytes
+        requestBytesInFlight += requestBytes
         let task = Task {
             let response = await dispatcher.execute(call, payload: payload, maximumSize: maximumSize, allocator: allocator)
-            if completed.add(CompletedCalls.Completion(callID: callID, sequence: sequence, response: response)) {
+            let completion = CompletedCalls.Completion(callID: callID, sequence: sequence, response: response, requestBytes: requestBytes)
+            if completed.add(completion) {
                 eventLoop.execute { loopBound.value.finishCompletedCalls() }
             }
         }
@@ -228,8 +235,10 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
 
     private func finishCompletedCalls() {
         for completion in completed.drain() {
+            requestBytesInFlight -= completion.requestBytes
             finish(completion.callID, sequence: completion.sequence, response: completion.response)
         }
+        resumeReadingIfAllowed()
     }
 
     /// A handler finished: send its response, unless the call already ended.
@@ -288,10 +297,15 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
-    // MARK: Backpressure: no reading while the peer is not reading
+    // MARK: Backpressure: no reading while the peer is not reading or its calls hold too much
+
+    private var mayRead: Bool {
+        guard let context else { return false }
+        return context.channel.isWritable && requestBytesInFlight < limits.maximumRequestBytesInFlight
+    }
 
     public func read(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
+        if mayRead {
             context.read()
         } else {
             readPending = true
@@ -299,11 +313,15 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     }
 
     public func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, readPending {
-            readPending = false
-            context.read()
-        }
+        resumeReadingIfAllowed()
         context.fireChannelWritabilityChanged()
+    }
+
+    private func resumeReadingIfAllowed() {
+        if readPending, mayRead {
+            readPending = false
+            context?.read()
+        }
     }
 
     // MARK: Draining, timeouts, protocol errors

@@ -6,8 +6,9 @@ import Testing
 
 /// A header field that protobuf-c would read differently from a proxy — a string cut
 /// at a NUL, a timeout cut to 32 bits — makes the header malformed instead, and a
-/// payload string with a NUL or invalid UTF-8 is a bad argument naming its field.
-@Suite struct StrictHeaderTests {
+/// payload string with a NUL or invalid UTF-8 is a bad argument naming its field,
+/// and a payload of more fields than the decoder's bound is refused before decoding.
+@Suite struct RefusedEncodingTests {
     private let getLead = LeadServiceMethods.getLead.fullName
 
     /// `message`'s encoding with its one `~` replaced by `replacement`.
@@ -72,5 +73,18 @@ import Testing
             #expect(response.details?.fieldViolations.map(\.field) == ["id"])
             #expect(response.details?.fieldViolations.first?.reason == "INVALID_FORMAT")
         }
+    }
+
+    @Test func aPayloadOfTwoMillionFieldsIsRefusedBeforeProtobufCDecodesIt() async throws {
+        // Field 15, unknown to HealthCheckRequest, as a varint, 2,000,000 times: 4 MB
+        // that protobuf-c would hold as 160 MB while decoding.
+        let payload = [UInt8](unsafeUninitializedCapacity: 4_000_000) { buffer, count in
+            for index in stride(from: 0, to: 4_000_000, by: 2) { buffer[index] = 0x78; buffer[index + 1] = 0x01 }
+            count = 4_000_000
+        }
+        let header = RequestHeader(method: HealthServiceMethods.check.fullName).serializedBytes()
+        let response = try await answer(header: header, payload: payload)
+        #expect(StatusCode(rawValue: response.status) == .invalidArgument)
+        #expect(response.details?.reason == "TOO_MANY_FIELDS")
     }
 }

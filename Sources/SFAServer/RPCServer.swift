@@ -53,6 +53,7 @@ public final class RPCServer: Service, Sendable {
         self.dispatcher = RPCDispatcher(
             services: services + builtIn,
             gate: gate,
+            limiter: CallLimiter(configuration: configuration.callLimits),
             interceptors: interceptors ?? [statistics, LoggingInterceptor(logger: logger), MetricsInterceptor()],
             logger: logger
         )

@@ -1,4 +1,5 @@
 public import NIOCore
+public import SFARPC
 public import SFATransport
 
 /// Where and how the server listens. Every field has a default; `sfad` fills them
@@ -15,18 +16,22 @@ public struct ServerConfiguration: Sendable {
     /// How long calls in flight may take to finish after shutdown begins; then they
     /// are cancelled and the connections closed.
     public var drainGracePeriod: TimeAmount
+    /// Default per-tenant and per-key call limits, which tenants' overrides replace.
+    public var callLimits: CallLimiterConfiguration
 
     public init(
         host: String = "127.0.0.1",
         port: Int = 7411,
         maximumConnections: Int = 4096,
         connection: ConnectionLimits = ConnectionLimits(),
-        drainGracePeriod: TimeAmount = .seconds(10)
+        drainGracePeriod: TimeAmount = .seconds(10),
+        callLimits: CallLimiterConfiguration = CallLimiterConfiguration()
     ) {
         self.host = host
         self.port = port
         self.maximumConnections = maximumConnections
         self.connection = connection
         self.drainGracePeriod = drainGracePeriod
+        self.callLimits = callLimits
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import SFARPC
 import SFAServer
 import SFAStorage
 import SFATransport
@@ -22,6 +23,11 @@ struct Settings: Codable, Equatable {
     var maximumOpenTenantDatabases: Int?
     /// `full` (survives power loss) or `normal` (survives a process crash).
     var durability: String?
+    /// Default call limits, under tenants' overrides; 0 = no limit.
+    var tenantCallsPerSecond: Int?
+    var tenantConcurrentCalls: Int?
+    var keyCallsPerSecond: Int?
+    var keyConcurrentCalls: Int?
 
     /// The environment variable of each numeric setting (key paths are immutable values).
     nonisolated(unsafe) static let environmentNames: [(name: String, keyPath: WritableKeyPath<Settings, Int?>)] = [
@@ -33,6 +39,10 @@ struct Settings: Codable, Equatable {
         ("SFAD_SLOW_FRAME_TIMEOUT_SECONDS", \.slowFrameTimeoutSeconds),
         ("SFAD_DRAIN_GRACE_SECONDS", \.drainGraceSeconds),
         ("SFAD_MAX_OPEN_TENANT_DATABASES", \.maximumOpenTenantDatabases),
+        ("SFAD_TENANT_CALLS_PER_SECOND", \.tenantCallsPerSecond),
+        ("SFAD_TENANT_CONCURRENT_CALLS", \.tenantConcurrentCalls),
+        ("SFAD_KEY_CALLS_PER_SECOND", \.keyCallsPerSecond),
+        ("SFAD_KEY_CONCURRENT_CALLS", \.keyConcurrentCalls),
     ]
 
     /// Settings read from `SFAD_*` variables.
@@ -74,7 +84,11 @@ struct Settings: Codable, Equatable {
             logLevel: logLevel ?? fallback.logLevel,
             dataDirectory: dataDirectory ?? fallback.dataDirectory,
             maximumOpenTenantDatabases: maximumOpenTenantDatabases ?? fallback.maximumOpenTenantDatabases,
-            durability: durability ?? fallback.durability
+            durability: durability ?? fallback.durability,
+            tenantCallsPerSecond: tenantCallsPerSecond ?? fallback.tenantCallsPerSecond,
+            tenantConcurrentCalls: tenantConcurrentCalls ?? fallback.tenantConcurrentCalls,
+            keyCallsPerSecond: keyCallsPerSecond ?? fallback.keyCallsPerSecond,
+            keyConcurrentCalls: keyConcurrentCalls ?? fallback.keyConcurrentCalls
         )
     }
 
@@ -88,7 +102,13 @@ struct Settings: Codable, Equatable {
             guard value > 0 else { throw SettingsError("\(name) must be greater than 0, not \(value)") }
             return value
         }
+        func limit(_ value: Int?, _ name: String, _ fallback: UInt32) throws -> UInt32 {
+            guard let value else { return fallback }
+            guard let limit = UInt32(exactly: value) else { throw SettingsError("\(name) must be 0 (no limit) to 4294967295, not \(value)") }
+            return limit
+        }
         if let port, !(0...65535).contains(port) { throw SettingsError("port \(port) is not a TCP port") }
+        let callLimits = defaults.callLimits
         return ServerConfiguration(
             host: host ?? defaults.host,
             port: port ?? defaults.port,
@@ -99,7 +119,13 @@ struct Settings: Codable, Equatable {
                 idleTimeout: idleTimeoutSeconds.map { .seconds(Int64($0)) } ?? limits.idleTimeout,
                 slowFrameTimeout: slowFrameTimeoutSeconds.map { .seconds(Int64($0)) } ?? limits.slowFrameTimeout
             ),
-            drainGracePeriod: drainGraceSeconds.map { .seconds(Int64($0)) } ?? defaults.drainGracePeriod
+            drainGracePeriod: drainGraceSeconds.map { .seconds(Int64($0)) } ?? defaults.drainGracePeriod,
+            callLimits: CallLimiterConfiguration(
+                tenantCallsPerSecond: try limit(tenantCallsPerSecond, "tenantCallsPerSecond", callLimits.tenantCallsPerSecond),
+                tenantConcurrentCalls: try limit(tenantConcurrentCalls, "tenantConcurrentCalls", callLimits.tenantConcurrentCalls),
+                keyCallsPerSecond: try limit(keyCallsPerSecond, "keyCallsPerSecond", callLimits.keyCallsPerSecond),
+                keyConcurrentCalls: try limit(keyConcurrentCalls, "keyConcurrentCalls", callLimits.keyConcurrentCalls)
+            )
         )
     }
 

@@ -65,6 +65,30 @@ struct Sfad: AsyncParsableCommand {
     @Option(help: "full: writes survive power loss; normal: writes survive a process crash (env SFAD_DURABILITY; default full).")
     var durability: String?
 
+    @Option(
+        name: .customLong("tenant-calls-per-second"),
+        help: "Default calls per second of one tenant's keys together; 0 for no limit (env SFAD_TENANT_CALLS_PER_SECOND; default 0)."
+    )
+    var tenantCallsPerSecond: Int?
+
+    @Option(
+        name: .customLong("tenant-concurrent-calls"),
+        help: "Default calls of one tenant in flight at once; 0 for no limit (env SFAD_TENANT_CONCURRENT_CALLS; default 512)."
+    )
+    var tenantConcurrentCalls: Int?
+
+    @Option(
+        name: .customLong("key-calls-per-second"),
+        help: "Default calls per second of one API key; 0 for no limit (env SFAD_KEY_CALLS_PER_SECOND; default 0)."
+    )
+    var keyCallsPerSecond: Int?
+
+    @Option(
+        name: .customLong("key-concurrent-calls"),
+        help: "Default calls of one API key in flight at once; 0 for no limit (env SFAD_KEY_CONCURRENT_CALLS; default 128)."
+    )
+    var keyConcurrentCalls: Int?
+
     @Flag(help: "Create a demo tenant with one user and API key per role (printed, and written to demo-keys.txt in the data directory).")
     var demo = false
 
@@ -92,7 +116,11 @@ struct Sfad: AsyncParsableCommand {
             logLevel: logLevel,
             dataDirectory: dataDirectory,
             maximumOpenTenantDatabases: maximumOpenTenantDatabases,
-            durability: durability
+            durability: durability,
+            tenantCallsPerSecond: tenantCallsPerSecond,
+            tenantConcurrentCalls: tenantConcurrentCalls,
+            keyCallsPerSecond: keyCallsPerSecond,
+            keyConcurrentCalls: keyConcurrentCalls
         )
         var settings = flags.overriding(try Settings.fromEnvironment(ProcessInfo.processInfo.environment))
         if let config { settings = settings.overriding(try Settings.fromFile(config)) }
@@ -189,7 +217,8 @@ final class ServerReference: Sendable {
             maximumConnections: server.configuration.maximumConnections,
             draining: server.servingState.isDraining,
             callsInFlight: server.statistics.callsInFlight,
-            methods: server.statistics.snapshot()
+            methods: server.statistics.snapshot(),
+            callLimits: server.configuration.callLimits
         )
     }
 }

@@ -12,7 +12,7 @@ public enum RecordScope: Sendable, Hashable, Comparable {
 
 /// Who is calling, as established from the API key by the server's `CallGate`.
 /// The tenant of a call comes from here, never from a request field.
-public struct Principal: Sendable, Hashable {
+public struct Principal: Sendable, Equatable {
     /// The caller's tenant; `nil` for operators, who act across tenants.
     public var tenantID: String?
     public var userID: String
@@ -26,13 +26,25 @@ public struct Principal: Sendable, Hashable {
     public var keyID: String
     /// How far the caller's grant on the method being called reaches.
     public var scope: RecordScope
+    /// The tenant's call limit overrides (0 = the server's default), applied by the
+    /// ``CallLimiter``.
+    public var tenantLimits: CallLimits
 
-    public init(tenantID: String?, userID: String, role: Role, teamID: String, keyID: String, scope: RecordScope) {
+    public init(
+        tenantID: String?,
+        userID: String,
+        role: Role,
+        teamID: String,
+        keyID: String,
+        scope: RecordScope,
+        tenantLimits: CallLimits = CallLimits()
+    ) {
         self.tenantID = tenantID
         self.userID = userID
         self.role = role
         self.teamID = teamID
         self.keyID = keyID
         self.scope = scope
+        self.tenantLimits = tenantLimits
     }
 }

@@ -59,7 +59,8 @@ public struct APIKeyGate: CallGate {
             role: Role(rawValue: credential.userRole),
             teamID: credential.userTeamID,
             keyID: credential.key.id,
-            scope: scope
+            scope: scope,
+            tenantLimits: credential.tenantLimits
         )
     }
 

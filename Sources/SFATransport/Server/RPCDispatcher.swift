@@ -19,15 +19,18 @@ struct IncomingCall: Sendable {
 public struct RPCDispatcher: Sendable {
     private let handlers: [String: RPCMethodHandler]
     private let gate: (any CallGate)?
+    private let limiter: CallLimiter
     private let interceptors: [any ServerInterceptor]
     private let logger: Logger
 
     /// - Parameters:
     ///   - gate: admits calls before their method is looked up; `nil` admits every call.
+    ///   - limiter: holds each admitted caller's tenant and key to their call limits.
     /// - Precondition: no method is served twice.
     public init(
         services: [any RPCService],
         gate: (any CallGate)?,
+        limiter: CallLimiter,
         interceptors: [any ServerInterceptor],
         logger: Logger
     ) {
@@ -40,6 +43,7 @@ public struct RPCDispatcher: Sendable {
         }
         self.handlers = handlers
         self.gate = gate
+        self.limiter = limiter
         self.interceptors = interceptors
         self.logger = logger
     }
@@ -47,9 +51,9 @@ public struct RPCDispatcher: Sendable {
     /// Every method served.
     public var methods: [MethodDescriptor] { handlers.values.map(\.method) }
 
-    /// Admits the call, finds its method, decodes the request, runs the interceptors
-    /// and the handler, and returns the whole RESPONSE frame: the response, or the
-    /// error the call ended with.
+    /// Admits the call, holds it to its tenant's and key's limits, finds its method,
+    /// decodes the request, runs the interceptors and the handler, and returns the
+    /// whole RESPONSE frame: the response, or the error the call ended with.
     func execute(
         _ call: IncomingCall,
         payload: ByteBuffer,
@@ -64,6 +68,15 @@ public struct RPCDispatcher: Sendable {
                 return Self.errorFrame(callID: call.callID, RPCError(mapping: error), allocator: allocator)
             }
         }
+        // Before anything costs: a caller over its limits gets RESOURCE_EXHAUSTED
+        // with a retry hint, and the call does not start.
+        let permit: CallLimiter.Permit
+        do {
+            permit = try limiter.start(principal)
+        } catch {
+            return Self.errorFrame(callID: call.callID, error, allocator: allocator)
+        }
+        defer { permit.end() }
         guard let handler = handlers[call.method] else {
             let error = RPCError(
                 code: .unimplemented,

@@ -13,8 +13,8 @@ public struct ServerDrainEvent: Sendable {
 
 /// Serves the calls of one connection (SPEC §3): dispatches REQUEST frames to their
 /// handlers, many at once, answered in the order they finish; enforces deadlines,
-/// CANCEL, the in-flight limit, idle and slow-frame timeouts; answers PING; drains on
-/// `ServerDrainEvent`; and stops reading while the peer does not read its responses
+/// CANCEL, the in-flight limit, idle and slow-frame timeouts and the maximum
+/// connection age; answers PING, up to a rate; drains on `ServerDrainEvent`; and stops reading while the peer does not read its responses
 /// or while its calls still hold `maximumRequestBytesInFlight` bytes of requests.
 ///
 /// All state is confined to the channel's event loop; handlers run in their own
@@ -47,11 +47,16 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     /// Bytes of the requests whose tasks have not finished (cancelled ones included:
     /// their task still holds the request until it ends).
     private var requestBytesInFlight = 0
+    /// PINGs that may be answered now, and when the bucket was last filled.
+    private var pingTokens: Double
+    private var pingsCountedAt = NIODeadline.now()
+    private var ageTimers: [Scheduled<Void>] = []
 
     public init(dispatcher: RPCDispatcher, limits: ConnectionLimits, logger: Logger) {
         self.dispatcher = dispatcher
         self.limits = limits
         self.logger = logger
+        self.pingTokens = Double(2 * limits.pingsPerSecond)
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
@@ -59,6 +64,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         if let remote = context.channel.remoteAddress {
             logger[metadataKey: "peer"] = "\(remote)"
         }
+        scheduleAgeLimit(context: context)
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
@@ -122,6 +128,11 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
                 closeIfDrained()
             }
         case .ping:
+            guard takePingToken() else {
+                logger.info("closing connection: too many pings")
+                goAwayAndClose(reason: "too many pings", kind: inflight.isEmpty ? .drain : .abort)
+                return
+            }
             var pong = context.channel.allocator.buffer(capacity: Frame.prefixBytes + frame.payload.readableBytes)
             pong.writeFrame(
                 Frame(type: .pong, callID: frame.callID, header: ByteBuffer(), payload: frame.payload)
@@ -294,6 +305,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         }
         inflight.removeAll()
         slowFrameTimer?.cancel()
+        for timer in ageTimers { timer.cancel() }
         context.fireChannelInactive()
     }
 
@@ -338,6 +350,33 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             context.flush()  // the last responses, before the close drops unflushed writes
             context.close(promise: nil)
         }
+    }
+
+    /// A PING token, if the bucket has one (refilled at `pingsPerSecond`).
+    private func takePingToken() -> Bool {
+        let now = NIODeadline.now()
+        let elapsed = Double((now - pingsCountedAt).nanoseconds) / 1e9
+        pingsCountedAt = now
+        pingTokens = min(Double(2 * limits.pingsPerSecond), pingTokens + elapsed * Double(limits.pingsPerSecond))
+        guard pingTokens >= 1 else { return false }
+        pingTokens -= 1
+        return true
+    }
+
+    /// Drains the connection at its maximum age (less up to 10% at random), and closes
+    /// it once the grace period has passed too.
+    private func scheduleAgeLimit(context: ChannelHandlerContext) {
+        guard let age = limits.maximumConnectionAge else { return }
+        let jittered = TimeAmount.nanoseconds(Int64(Double(age.nanoseconds) * Double.random(in: 0.9...1)))
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        ageTimers = [
+            context.eventLoop.scheduleTask(in: jittered) {
+                loopBound.value.startDraining(reason: "maximum connection age")
+            },
+            context.eventLoop.scheduleTask(in: jittered + limits.maximumConnectionAgeGrace) {
+                loopBound.value.context?.close(promise: nil)
+            },
+        ]
     }
 
     private func startSlowFrameTimer(context: ChannelHandlerContext) {

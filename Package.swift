@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "SFARPC", targets: ["SFARPC"]),
         .library(name: "SFAStubs", targets: ["SFAStubs"]),
         .library(name: "SFAClient", targets: ["SFAClient"]),
+        // For the fuzz harnesses (Fuzz/), which drive the frame decoder directly.
+        .library(name: "SFATransport", targets: ["SFATransport"]),
         .executable(name: "sfad", targets: ["sfad"]),
         .executable(name: "sfactl", targets: ["sfactl"]),
     ],

@@ -75,27 +75,29 @@ enum ProtoWireCheck {
         _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
         fieldsLeft: inout Int
     ) throws(Failure) {
-        let fieldCount = Int(descriptor.pointee.n_fields)
-        // One occurrence counter per declared field, on the stack: they give repeated
-        // elements their index in a path and bound singular message occurrences.
-        let result = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: max(fieldCount, 1)) { counts in
-            counts.initialize(repeating: 0)
-            return Result { () throws(Failure) in
-                try checkFields(from: start, to: end, descriptor, counts: counts, fieldsLeft: &fieldsLeft)
-            }
-        }
-        try result.get()
+        try checkFields(from: start, of: start, to: end, descriptor, mergeCounts: nil, fieldsLeft: &fieldsLeft)
     }
 
+    /// Checks the fields from `start` on of the message encoded at `messageStart..<end`.
+    ///
+    /// `mergeCounts` counts the occurrences of each singular message field. It is made
+    /// (on the stack) only when the first such field turns up, and the walk goes on
+    /// from that field with it: most messages have none, and pay nothing for counting.
     private static func checkFields(
         from start: UnsafePointer<UInt8>,
+        of messageStart: UnsafePointer<UInt8>,
         to end: UnsafePointer<UInt8>,
         _ descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
-        counts: UnsafeMutableBufferPointer<UInt32>,
+        mergeCounts: UnsafeMutableBufferPointer<UInt8>?,
         fieldsLeft: inout Int
     ) throws(Failure) {
+        // A message without fields has no field array: everything in it is unknown.
+        let fields = descriptor.pointee.fields
+        let fieldCount = fields == nil ? 0 : Int(descriptor.pointee.n_fields)
+        var lastIndex = 0
         var cursor = start
         while cursor < end {
+            let fieldStart = cursor
             fieldsLeft -= 1
             guard fieldsLeft >= 0 else { throw .tooManyFields }
             let tag = try readVarint(&cursor, end)
@@ -104,23 +106,77 @@ enum ProtoWireCheck {
             let valueStart = cursor
             try skipValue(wireType: wireType, &cursor, end)
 
-            guard let field = protobuf_c_message_descriptor_get_field(descriptor, UInt32(tag >> 3)) else { continue }
-            let index = field - descriptor.pointee.fields
-            let occurrence = counts[index]
-            counts[index] = occurrence &+ 1
+            // Fields mostly come in declaration order, and repeated ones together: try
+            // the field of the last tag and the one after it before searching.
+            let number = UInt32(tag >> 3)
+            guard fieldCount > 0, let fields else { continue }
+            let index: Int
+            if fields[lastIndex].id == number {
+                index = lastIndex
+            } else if lastIndex + 1 < fieldCount, fields[lastIndex + 1].id == number {
+                index = lastIndex + 1
+            } else if let found = protobuf_c_message_descriptor_get_field(descriptor, number) {
+                index = found - fields
+            } else {
+                continue
+            }
+            lastIndex = index
+            let field = fields + index
             let repeated = field.pointee.label == PROTOBUF_C_LABEL_REPEATED
+            if !repeated, wireType == 2, field.pointee.type == PROTOBUF_C_TYPE_MESSAGE {
+                guard let mergeCounts else {
+                    fieldsLeft += 1  // counted again from `fieldStart`
+                    try withMergeCounts(fieldCount) { counts throws(Failure) in
+                        try checkFields(from: fieldStart, of: messageStart, to: end, descriptor, mergeCounts: counts, fieldsLeft: &fieldsLeft)
+                    }
+                    return
+                }
+                guard Int(mergeCounts[index]) < ProtoLimits.maximumSingularMessageOccurrences else {
+                    throw .refused(
+                        reversedPath: [String(cString: field.pointee.name)],
+                        problem: .occursTooOften(limit: ProtoLimits.maximumSingularMessageOccurrences)
+                    )
+                }
+                mergeCounts[index] += 1
+            }
             do {
-                try checkValue(field, wireType: wireType, from: valueStart, to: cursor, occurrence: occurrence, fieldsLeft: &fieldsLeft)
+                try checkValue(field, wireType: wireType, from: valueStart, to: cursor, fieldsLeft: &fieldsLeft)
             } catch .refused(let path, let problem) {
                 let name = String(cString: field.pointee.name)
                 // A packed occurrence holds many elements: it gets no index.
                 let packed = wireType == 2 && !field.pointee.type.isLengthDelimited
-                let component = repeated && !packed ? "\(name)[\(occurrence)]" : name
+                let component =
+                    repeated && !packed
+                    ? "\(name)[\(occurrences(of: number, from: messageStart, to: fieldStart))]" : name
                 throw .refused(reversedPath: path + [component], problem: problem)
             } catch {
                 throw error
             }
         }
+    }
+
+    /// Runs `body` with `count` zeroed counters on the stack.
+    private static func withMergeCounts(
+        _ count: Int,
+        _ body: (UnsafeMutableBufferPointer<UInt8>) throws(Failure) -> Void
+    ) throws(Failure) {
+        let result = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { counts in
+            counts.initialize(repeating: 0)
+            return Result { () throws(Failure) in try body(counts) }
+        }
+        try result.get()
+    }
+
+    /// How often field `number` occurs in `start..<end` (fields already checked): the
+    /// index of its next element, for the path of a refused one.
+    private static func occurrences(of number: UInt32, from start: UnsafePointer<UInt8>, to end: UnsafePointer<UInt8>) -> Int {
+        var cursor = start
+        var count = 0
+        while cursor < end, let tag = try? readVarint(&cursor, end) {
+            guard (try? skipValue(wireType: UInt8(tag & 7), &cursor, end)) != nil else { break }
+            if UInt32(truncatingIfNeeded: tag >> 3) == number { count += 1 }
+        }
+        return count
     }
 
     /// Checks one occurrence of `field`, whose value (after the tag) is `start..<end`.
@@ -129,7 +185,6 @@ enum ProtoWireCheck {
         wireType: UInt8,
         from start: UnsafePointer<UInt8>,
         to end: UnsafePointer<UInt8>,
-        occurrence: UInt32,
         fieldsLeft: inout Int
     ) throws(Failure) {
         let type = field.pointee.type
@@ -141,9 +196,6 @@ enum ProtoWireCheck {
                 throw .refused(reversedPath: [], problem: problem)
             }
         case (PROTOBUF_C_TYPE_MESSAGE, 2):
-            if field.pointee.label != PROTOBUF_C_LABEL_REPEATED, Int(occurrence) >= ProtoLimits.maximumSingularMessageOccurrences {
-                throw .refused(reversedPath: [], problem: .occursTooOften(limit: ProtoLimits.maximumSingularMessageOccurrences))
-            }
             var cursor = start
             _ = try readVarint(&cursor, end)
             let sub = field.pointee.descriptor.assumingMemoryBound(to: ProtobufCMessageDescriptor.self)
@@ -170,6 +222,7 @@ enum ProtoWireCheck {
     }
 
     /// Moves `cursor` past one value of `wireType`.
+    @inline(__always)
     private static func skipValue(wireType: UInt8, _ cursor: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) throws(Failure) {
         let size: Int
         switch wireType {
@@ -190,6 +243,7 @@ enum ProtoWireCheck {
         cursor += size
     }
 
+    @inline(__always)
     private static func readVarint(_ cursor: inout UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) throws(Failure) -> UInt64 {
         var value: UInt64 = 0
         var shift: UInt64 = 0
@@ -206,6 +260,15 @@ enum ProtoWireCheck {
     /// What is wrong with the `count` bytes at `start` as a string, if anything.
     static func stringProblem(_ start: UnsafePointer<UInt8>, count: Int) -> ProtoCodecError.FieldProblem? {
         var index = 0
+        // Eight bytes at a time while they are ASCII without NUL, the common case.
+        let raw = UnsafeRawPointer(start)
+        while index + 8 <= count {
+            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let highBits: UInt64 = 0x8080_8080_8080_8080
+            let hasZeroByte = (word &- 0x0101_0101_0101_0101) & ~word & highBits
+            guard word & highBits == 0, hasZeroByte == 0 else { break }
+            index += 8
+        }
         while index < count {
             let lead = start[index]
             if lead < 0x80 {

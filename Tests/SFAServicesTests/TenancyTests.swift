@@ -82,12 +82,13 @@ import Testing
             _ = try await admin.revokeApiKey(RevokeApiKeyRequest(id: issued.apiKey!.id))
             #expect(await statusOf { try await repAdmin.getUser(GetUserRequest(id: rep.id)) } == .unauthenticated)
 
-            let shortLived = try await admin.issueApiKey(
-                IssueApiKeyRequest(userId: rep.id, expireTimeMs: Int64(Date().timeIntervalSince1970 * 1000) + 1500)
-            )
+            // Long enough for the first call to finish on a loaded machine.
+            let expiry = Int64(Date().timeIntervalSince1970 * 1000) + 5000
+            let shortLived = try await admin.issueApiKey(IssueApiKeyRequest(userId: rep.id, expireTimeMs: expiry))
             let expiring = stack.admin(shortLived.secret)
             _ = try await expiring.getUser(GetUserRequest(id: rep.id))
-            try await Task.sleep(for: .milliseconds(1600))
+            let wait = expiry + 100 - Int64(Date().timeIntervalSince1970 * 1000)
+            try await Task.sleep(for: .milliseconds(max(0, wait)))
             #expect(await statusOf { try await expiring.getUser(GetUserRequest(id: rep.id)) } == .unauthenticated)
 
             // A key may narrow its user's role to viewer, never widen it.

@@ -14,8 +14,9 @@ public struct ServerDrainEvent: Sendable {
 /// Serves the calls of one connection (SPEC §3): dispatches REQUEST frames to their
 /// handlers, many at once, answered in the order they finish; enforces deadlines,
 /// CANCEL, the in-flight limit, idle and slow-frame timeouts and the maximum
-/// connection age; answers PING, up to a rate; drains on `ServerDrainEvent`; and stops reading while the peer does not read its responses
-/// or while its calls still hold `maximumRequestBytesInFlight` bytes of requests.
+/// connection age; answers PING, up to a rate; drains on `ServerDrainEvent`; and
+/// stops reading while the peer does not read its responses or while its calls still
+/// hold `maximumRequestBytesInFlight` bytes of requests.
 ///
 /// All state is confined to the channel's event loop; handlers run in their own
 /// tasks and hand their response frames back to the loop.

@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "SFARPC", targets: ["SFARPC"]),
         .library(name: "SFAStubs", targets: ["SFAStubs"]),
         .library(name: "SFAClient", targets: ["SFAClient"]),
+        // For the fuzz harnesses (Fuzz/), which drive the frame decoder directly.
+        .library(name: "SFATransport", targets: ["SFATransport"]),
         .executable(name: "sfad", targets: ["sfad"]),
         .executable(name: "sfactl", targets: ["sfactl"]),
     ],
@@ -39,6 +41,8 @@ let package = Package(
             name: "CSFAProto",
             dependencies: ["CProtobufC"]
         ),
+        // glibc's malloc tuning (mallopt), which Swift's Glibc module does not export.
+        .target(name: "CMallocTuning"),
 
         // MARK: Codec: the runtime the generated message types stand on.
         .target(
@@ -152,7 +156,7 @@ let package = Package(
         .executableTarget(
             name: "sfad",
             dependencies: [
-                "SFARPC", "SFAServer", "SFAServices", "SFAStorage",
+                "SFARPC", "SFAServer", "SFAServices", "SFAStorage", "CMallocTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

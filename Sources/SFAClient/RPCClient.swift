@@ -34,7 +34,7 @@ public final class RPCClient: RPCCaller, Sendable {
         if options.timeout == nil { options.timeout = configuration.defaultTimeout }
         let deadline = options.timeout.map { ContinuousClock.now + $0 }
         let retryable = method.isIdempotent || options.idempotencyKey != nil
-        let attempts = retryable ? max(1, configuration.retry.maximumAttempts) : 1
+        let attempts = max(1, configuration.retry.maximumAttempts)
         var generator = SystemRandomNumberGenerator()
         var attempt = 1
         while true {
@@ -45,12 +45,27 @@ public final class RPCClient: RPCCaller, Sendable {
                 }
                 let connection = try await connection()
                 return try await connection.unary(method, request: request, responseType: responseType, options: options)
-            } catch let error as RPCError where error.code == .unavailable && attempt < attempts {
-                let backoff = configuration.retry.backoff(beforeRetry: attempt, using: &generator)
-                if let deadline, ContinuousClock.now + backoff >= deadline { throw error }
-                try await Task.sleep(for: backoff)
+            } catch let error as RPCError where attempt < attempts && Self.mayRetry(error, safeToRepeat: retryable) {
+                // The server's hint is a floor: retrying sooner would be refused again.
+                let hint = Duration.milliseconds(Int64(error.details.retryAfterMs))
+                let wait = max(configuration.retry.backoff(beforeRetry: attempt, using: &generator), hint)
+                if let deadline, ContinuousClock.now + wait >= deadline { throw error }
+                try await Task.sleep(for: wait)
                 attempt += 1
             }
+        }
+    }
+
+    /// Whether a failed attempt may be made again: UNAVAILABLE when the call is safe to
+    /// repeat (it may have run), RESOURCE_EXHAUSTED with `retry_after_ms` whatever the
+    /// call — the server sends that hint only for calls it did not start (rate,
+    /// concurrency and in-flight limits), and never for a limit retrying cannot pass
+    /// (frame size).
+    static func mayRetry(_ error: RPCError, safeToRepeat: Bool) -> Bool {
+        switch error.code {
+        case .unavailable: safeToRepeat
+        case .resourceExhausted: error.details.retryAfterMs > 0
+        default: false
         }
     }
 

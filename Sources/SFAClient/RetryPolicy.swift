@@ -1,8 +1,11 @@
-/// When and how often the client retries a call that failed with UNAVAILABLE.
+/// When and how often the client retries a call that failed with UNAVAILABLE, or
+/// with RESOURCE_EXHAUSTED carrying `retry_after_ms`.
 ///
-/// Only calls that are safe to repeat are retried: methods the API marks idempotent
-/// (`idempotency_level`) and calls that carry an idempotency key. Backoff is
-/// exponential with full jitter (a random wait between 0 and the current backoff).
+/// UNAVAILABLE is retried only for calls that are safe to repeat: methods the API
+/// marks idempotent (`idempotency_level`) and calls that carry an idempotency key.
+/// RESOURCE_EXHAUSTED with a retry hint is retried for any call: the server did not
+/// start it. Backoff is exponential with full jitter (a random wait between 0 and the
+/// current backoff), and never shorter than the server's `retry_after_ms`.
 public struct RetryPolicy: Sendable {
     /// Attempts in all, the first included; 1 means no retry.
     public var maximumAttempts: Int

@@ -97,7 +97,8 @@ public struct ProtoArena: ~Copyable {
     /// A NUL-terminated copy of `string`'s UTF-8 bytes.
     ///
     /// protobuf-c measures strings with `strlen`, so a string with an embedded NUL is
-    /// encoded up to that NUL; the service layer rejects such strings in requests.
+    /// encoded up to that NUL; the decoder refuses such strings in what it receives
+    /// (``ProtoWireCheck``).
     @inlinable
     public mutating func cString(_ string: String) -> UnsafeMutablePointer<CChar> {
         var string = string

@@ -3,8 +3,9 @@ public import CProtobufC
 /// Conversions from protobuf-c's C values to Swift values, used by generated
 /// `init(cMessage:)` implementations.
 public enum ProtoDecoding {
-    /// A Swift string from a protobuf-c string (NUL-terminated UTF-8); invalid UTF-8
-    /// is repaired with U+FFFD rather than trusted.
+    /// A Swift string from a protobuf-c string (NUL-terminated UTF-8). The bytes
+    /// decoded were checked to be valid UTF-8 without NUL (``ProtoWireCheck``);
+    /// `String(cString:)` would repair anything else rather than trust it.
     @inlinable
     public static func string(_ pointer: UnsafePointer<CChar>?) -> String {
         // Most unset fields are empty strings: skip String's strlen and validation for them.

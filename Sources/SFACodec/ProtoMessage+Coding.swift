@@ -5,6 +5,18 @@ public enum ProtoLimits {
     /// The largest encoded message decoded unless a caller asks otherwise: 4 MiB,
     /// gRPC's default maximum received message size.
     public static let defaultMaximumMessageSize = 4 * 1024 * 1024
+
+    /// How often one singular message field may occur in one message: 16. protobuf
+    /// merges repeated occurrences, which protobuf-c does by copying everything merged
+    /// so far (n occurrences cost n²); an encoder writes a field once, and a few
+    /// concatenated encodings stay far below this.
+    public static let maximumSingularMessageOccurrences = 16
+
+    /// How many fields one message may hold, nested ones included, each occurrence
+    /// counted once (a packed list once): 500,000. protobuf-c keeps about 80 bytes per
+    /// field while it decodes, so this bounds one decoding's memory near 40 MiB;
+    /// the largest request of the API, a 10,000-row import, needs a fraction of it.
+    public static let maximumFieldCount = 500_000
 }
 
 /// Stack memory given to each encoding's or decoding's arena before it falls back to the heap.
@@ -78,9 +90,16 @@ extension ProtoMessage {
     ///
     /// Fields this code does not know (from a newer peer) are skipped.
     ///
+    /// Strings must be valid UTF-8 without NUL characters, 32-bit varints must fit
+    /// in 32 bits, and the cost of decoding is bounded (``ProtoWireCheck``), so that
+    /// what protobuf-c decodes is exactly what was sent, in linear time and bounded
+    /// memory.
+    ///
     /// - Throws: ``ProtoCodecError`` with `.tooLarge` when `bytes` is longer than
-    ///   `maximumSize` (checked before protobuf-c sees the bytes), `.malformed` when
-    ///   protobuf-c rejects them.
+    ///   `maximumSize` (checked before protobuf-c sees the bytes), `.invalidField`
+    ///   for a field refused by those checks, `.tooManyFields` past
+    ///   ``ProtoLimits/maximumFieldCount``, `.malformed` when the bytes are not an
+    ///   encoding of this message.
     @inlinable
     public init(
         serializedBytes bytes: UnsafeRawBufferPointer,
@@ -88,6 +107,11 @@ extension ProtoMessage {
     ) throws(ProtoCodecError) {
         guard bytes.count <= maximumSize else {
             throw ProtoCodecError(kind: .tooLarge, messageName: Self.protoName, byteCount: bytes.count)
+        }
+        do {
+            try ProtoWireCheck.check(bytes, Self.cDescriptor)
+        } catch {
+            throw error.codecError(messageName: Self.protoName, byteCount: bytes.count)
         }
         // The C structs protobuf-c unpacks into come from an arena too: no malloc per
         // string and sub-message, and free_unpacked only walks the message. The arena

@@ -60,6 +60,7 @@ public final class RPCServer: Service, Sendable {
         self.dispatcher = RPCDispatcher(
             services: services + builtIn,
             gate: gate,
+            limiter: CallLimiter(configuration: configuration.callLimits),
             interceptors: interceptors,
             observers: observers ?? [statistics, CallLogger(logger: logger, level: configuration.callLogLevel), metrics],
             logger: logger

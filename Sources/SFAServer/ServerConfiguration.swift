@@ -1,6 +1,7 @@
 public import CoreMetrics
 public import Logging
 public import NIOCore
+public import SFARPC
 public import SFATransport
 
 /// Where and how the server listens. Every field has a default; `sfad` fills them
@@ -24,6 +25,8 @@ public struct ServerConfiguration: Sendable {
     /// The level of the one log line each call gets (``CallLogger``); server faults
     /// are logged at `warning` at least.
     public var callLogLevel: Logger.Level
+    /// Default per-tenant and per-key call limits, which tenants' overrides replace.
+    public var callLimits: CallLimiterConfiguration
 
     public init(
         host: String = "127.0.0.1",
@@ -32,7 +35,8 @@ public struct ServerConfiguration: Sendable {
         connection: ConnectionLimits = ConnectionLimits(),
         drainGracePeriod: TimeAmount = .seconds(10),
         metricsFactory: any MetricsFactory = MetricsSystem.factory,
-        callLogLevel: Logger.Level = .debug
+        callLogLevel: Logger.Level = .debug,
+        callLimits: CallLimiterConfiguration = CallLimiterConfiguration()
     ) {
         self.host = host
         self.port = port
@@ -41,5 +45,6 @@ public struct ServerConfiguration: Sendable {
         self.drainGracePeriod = drainGracePeriod
         self.metricsFactory = metricsFactory
         self.callLogLevel = callLogLevel
+        self.callLimits = callLimits
     }
 }

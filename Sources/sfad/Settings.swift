@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
+import SFARPC
 import SFAServer
 import SFAStorage
 import SFATransport
@@ -31,6 +32,11 @@ struct Settings: Codable, Equatable {
     var adminAddress: String?
     /// Allows the admin listener on an address other than loopback.
     var adminPublic: Bool?
+    /// Default call limits, under tenants' overrides; 0 = no limit.
+    var tenantCallsPerSecond: Int?
+    var tenantConcurrentCalls: Int?
+    var keyCallsPerSecond: Int?
+    var keyConcurrentCalls: Int?
 
     /// The environment variable of each numeric setting (key paths are immutable values).
     nonisolated(unsafe) static let environmentNames: [(name: String, keyPath: WritableKeyPath<Settings, Int?>)] = [
@@ -42,6 +48,10 @@ struct Settings: Codable, Equatable {
         ("SFAD_SLOW_FRAME_TIMEOUT_SECONDS", \.slowFrameTimeoutSeconds),
         ("SFAD_DRAIN_GRACE_SECONDS", \.drainGraceSeconds),
         ("SFAD_MAX_OPEN_TENANT_DATABASES", \.maximumOpenTenantDatabases),
+        ("SFAD_TENANT_CALLS_PER_SECOND", \.tenantCallsPerSecond),
+        ("SFAD_TENANT_CONCURRENT_CALLS", \.tenantConcurrentCalls),
+        ("SFAD_KEY_CALLS_PER_SECOND", \.keyCallsPerSecond),
+        ("SFAD_KEY_CONCURRENT_CALLS", \.keyConcurrentCalls),
     ]
 
     /// Settings read from `SFAD_*` variables.
@@ -119,7 +129,11 @@ struct Settings: Codable, Equatable {
             logFormat: logFormat ?? fallback.logFormat,
             callLogLevel: callLogLevel ?? fallback.callLogLevel,
             adminAddress: adminAddress ?? fallback.adminAddress,
-            adminPublic: adminPublic ?? fallback.adminPublic
+            adminPublic: adminPublic ?? fallback.adminPublic,
+            tenantCallsPerSecond: tenantCallsPerSecond ?? fallback.tenantCallsPerSecond,
+            tenantConcurrentCalls: tenantConcurrentCalls ?? fallback.tenantConcurrentCalls,
+            keyCallsPerSecond: keyCallsPerSecond ?? fallback.keyCallsPerSecond,
+            keyConcurrentCalls: keyConcurrentCalls ?? fallback.keyConcurrentCalls
         )
     }
 
@@ -133,7 +147,13 @@ struct Settings: Codable, Equatable {
             guard value > 0 else { throw SettingsError("\(name) must be greater than 0, not \(value)") }
             return value
         }
+        func limit(_ value: Int?, _ name: String, _ fallback: UInt32) throws -> UInt32 {
+            guard let value else { return fallback }
+            guard let limit = UInt32(exactly: value) else { throw SettingsError("\(name) must be 0 (no limit) to 4294967295, not \(value)") }
+            return limit
+        }
         if let port, !(0...65535).contains(port) { throw SettingsError("port \(port) is not a TCP port") }
+        let callLimits = defaults.callLimits
         return ServerConfiguration(
             host: host ?? defaults.host,
             port: port ?? defaults.port,
@@ -146,7 +166,13 @@ struct Settings: Codable, Equatable {
             ),
             drainGracePeriod: drainGraceSeconds.map { .seconds(Int64($0)) } ?? defaults.drainGracePeriod,
             metricsFactory: metricsFactory,
-            callLogLevel: try Self.level(callLogLevel, default: defaults.callLogLevel)
+            callLogLevel: try Self.level(callLogLevel, default: defaults.callLogLevel),
+            callLimits: CallLimiterConfiguration(
+                tenantCallsPerSecond: try limit(tenantCallsPerSecond, "tenantCallsPerSecond", callLimits.tenantCallsPerSecond),
+                tenantConcurrentCalls: try limit(tenantConcurrentCalls, "tenantConcurrentCalls", callLimits.tenantConcurrentCalls),
+                keyCallsPerSecond: try limit(keyCallsPerSecond, "keyCallsPerSecond", callLimits.keyCallsPerSecond),
+                keyConcurrentCalls: try limit(keyConcurrentCalls, "keyConcurrentCalls", callLimits.keyConcurrentCalls)
+            )
         )
     }
 

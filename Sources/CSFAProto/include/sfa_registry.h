@@ -29,7 +29,7 @@ typedef struct { const char *symbol; const ProtobufCServiceDescriptor *descripto
 extern const SFAMessageEntry *const sfa_registry_messages;
 extern const SFAEnumEntry *const sfa_registry_enums;
 extern const SFAServiceEntry *const sfa_registry_services;
-static const unsigned sfa_registry_message_count = 245;
+static const unsigned sfa_registry_message_count = 249;
 static const unsigned sfa_registry_enum_count = 47;
 static const unsigned sfa_registry_service_count = 16;
 
@@ -57,6 +57,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__assign_opportunity_requ
 static inline const ProtobufCMessageDescriptor *sfa__v1__audit_event__descriptor_ref(void) { return &sfa__v1__audit_event__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__backup_tenant_request__descriptor_ref(void) { return &sfa__v1__backup_tenant_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__backup_tenant_response__descriptor_ref(void) { return &sfa__v1__backup_tenant_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__call_limits__descriptor_ref(void) { return &sfa__v1__call_limits__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__cancel_activity_request__descriptor_ref(void) { return &sfa__v1__cancel_activity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__clear_primary_quote_request__descriptor_ref(void) { return &sfa__v1__clear_primary_quote_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__close_opportunity_request__descriptor_ref(void) { return &sfa__v1__close_opportunity_request__descriptor; }
@@ -139,6 +140,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__get_server_stats_reques
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_server_stats_response__descriptor_ref(void) { return &sfa__v1__get_server_stats_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_stage_conversion_request__descriptor_ref(void) { return &sfa__v1__get_stage_conversion_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_stage_conversion_response__descriptor_ref(void) { return &sfa__v1__get_stage_conversion_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_tenant_limits_request__descriptor_ref(void) { return &sfa__v1__get_tenant_limits_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_tenant_request__descriptor_ref(void) { return &sfa__v1__get_tenant_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_tenant_settings_request__descriptor_ref(void) { return &sfa__v1__get_tenant_settings_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_tenant_stats_request__descriptor_ref(void) { return &sfa__v1__get_tenant_stats_request__descriptor; }
@@ -248,6 +250,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__revoke_api_key_request_
 static inline const ProtobufCMessageDescriptor *sfa__v1__service_info__descriptor_ref(void) { return &sfa__v1__service_info__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__set_primary_quote_request__descriptor_ref(void) { return &sfa__v1__set_primary_quote_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__set_primary_quote_response__descriptor_ref(void) { return &sfa__v1__set_primary_quote_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__set_tenant_limits_request__descriptor_ref(void) { return &sfa__v1__set_tenant_limits_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__stage_conversion__descriptor_ref(void) { return &sfa__v1__stage_conversion__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__stalled_deal__descriptor_ref(void) { return &sfa__v1__stalled_deal__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__status_count__descriptor_ref(void) { return &sfa__v1__status_count__descriptor; }
@@ -259,6 +262,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__tax_code__descriptor_re
 static inline const ProtobufCMessageDescriptor *sfa__v1__team__descriptor_ref(void) { return &sfa__v1__team__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant__descriptor_ref(void) { return &sfa__v1__tenant__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_backup__descriptor_ref(void) { return &sfa__v1__tenant_backup__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_limits__descriptor_ref(void) { return &sfa__v1__tenant_limits__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_migration_result__descriptor_ref(void) { return &sfa__v1__tenant_migration_result__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_settings__descriptor_ref(void) { return &sfa__v1__tenant_settings__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__time_range__descriptor_ref(void) { return &sfa__v1__time_range__descriptor; }

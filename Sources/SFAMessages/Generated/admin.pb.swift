@@ -2744,3 +2744,219 @@ public struct GetTenantStatsResponse: ProtoMessage {
         }
     }
 }
+
+/// How many calls a tenant and each of its keys may make, enforced per server
+/// after the key is checked and before the request is decoded. Past a limit a
+/// call gets RESOURCE_EXHAUSTED (RATE_LIMITED or CONCURRENCY_LIMITED) with
+/// retry_after_ms, and was not started. 0 = the server's default for that limit
+/// (sfad settings; a default of 0 = no limit); 4294967295 is as good as no limit.
+public struct CallLimits: ProtoMessage {
+    public typealias CMessage = Sfa__V1__CallLimits
+    public static var protoName: String { "sfa.v1.CallLimits" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__call_limits__descriptor_ref() }
+
+    /// Calls per second of all the tenant's keys together: a token bucket of this
+    /// rate holding two seconds' worth
+    public var tenantCallsPerSecond: UInt32 = 0
+
+    /// Calls of the tenant in flight at once
+    public var tenantConcurrentCalls: UInt32 = 0
+
+    /// Calls per second of any one key (token bucket, two seconds' worth)
+    public var keyCallsPerSecond: UInt32 = 0
+
+    /// Calls of any one key in flight at once
+    public var keyConcurrentCalls: UInt32 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        tenantCallsPerSecond: UInt32 = 0,
+        tenantConcurrentCalls: UInt32 = 0,
+        keyCallsPerSecond: UInt32 = 0,
+        keyConcurrentCalls: UInt32 = 0
+    ) {
+        self.tenantCallsPerSecond = tenantCallsPerSecond
+        self.tenantConcurrentCalls = tenantConcurrentCalls
+        self.keyCallsPerSecond = keyCallsPerSecond
+        self.keyConcurrentCalls = keyConcurrentCalls
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__CallLimits>) {
+        self.tenantCallsPerSecond = c.pointee.tenant_calls_per_second
+        self.tenantConcurrentCalls = c.pointee.tenant_concurrent_calls
+        self.keyCallsPerSecond = c.pointee.key_calls_per_second
+        self.keyConcurrentCalls = c.pointee.key_concurrent_calls
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__CallLimits>, arena _: inout ProtoArena) {
+        c.pointee.tenant_calls_per_second = self.tenantCallsPerSecond
+        c.pointee.tenant_concurrent_calls = self.tenantConcurrentCalls
+        c.pointee.key_calls_per_second = self.keyCallsPerSecond
+        c.pointee.key_concurrent_calls = self.keyConcurrentCalls
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_calls_per_second", "tenant_concurrent_calls", "key_calls_per_second", "key_concurrent_calls"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_calls_per_second": self.tenantCallsPerSecond = other.tenantCallsPerSecond
+            case "tenant_concurrent_calls": self.tenantConcurrentCalls = other.tenantConcurrentCalls
+            case "key_calls_per_second": self.keyCallsPerSecond = other.keyCallsPerSecond
+            case "key_concurrent_calls": self.keyConcurrentCalls = other.keyConcurrentCalls
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct GetTenantLimitsRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetTenantLimitsRequest
+    public static var protoName: String { "sfa.v1.GetTenantLimitsRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_tenant_limits_request__descriptor_ref() }
+
+    public var tenantId: String = ""
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        tenantId: String = ""
+    ) {
+        self.tenantId = tenantId
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetTenantLimitsRequest>) {
+        self.tenantId = ProtoDecoding.string(c.pointee.tenant_id)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetTenantLimitsRequest>, arena: inout ProtoArena) {
+        if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Replaces the tenant's overrides whole; they apply from the next call.
+public struct SetTenantLimitsRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__SetTenantLimitsRequest
+    public static var protoName: String { "sfa.v1.SetTenantLimitsRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__set_tenant_limits_request__descriptor_ref() }
+
+    public var tenantId: String = ""
+
+    /// 0 fields fall back to the server's defaults
+    public var overrides: CallLimits? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        tenantId: String = "",
+        overrides: CallLimits? = nil
+    ) {
+        self.tenantId = tenantId
+        self.overrides = overrides
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__SetTenantLimitsRequest>) {
+        self.tenantId = ProtoDecoding.string(c.pointee.tenant_id)
+        self.overrides = c.pointee.overrides.map { CallLimits(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__SetTenantLimitsRequest>, arena: inout ProtoArena) {
+        if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
+        if let value = self.overrides { c.pointee.overrides = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "overrides"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "overrides": self.overrides = other.overrides
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct TenantLimits: ProtoMessage {
+    public typealias CMessage = Sfa__V1__TenantLimits
+    public static var protoName: String { "sfa.v1.TenantLimits" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__tenant_limits__descriptor_ref() }
+
+    public var tenantId: String = ""
+
+    /// What the tenant's record sets (0 = the server's default)
+    public var overrides: CallLimits? = nil
+
+    /// What this server applies: the overrides over its defaults (0 = no limit)
+    public var effective: CallLimits? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        tenantId: String = "",
+        overrides: CallLimits? = nil,
+        effective: CallLimits? = nil
+    ) {
+        self.tenantId = tenantId
+        self.overrides = overrides
+        self.effective = effective
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__TenantLimits>) {
+        self.tenantId = ProtoDecoding.string(c.pointee.tenant_id)
+        self.overrides = c.pointee.overrides.map { CallLimits(cMessage: $0) }
+        self.effective = c.pointee.effective.map { CallLimits(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__TenantLimits>, arena: inout ProtoArena) {
+        if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
+        if let value = self.overrides { c.pointee.overrides = arena.message(value) }
+        if let value = self.effective { c.pointee.effective = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "overrides", "effective"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "overrides": self.overrides = other.overrides
+            case "effective": self.effective = other.effective
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}

@@ -12,7 +12,7 @@ public enum RecordScope: Sendable, Hashable, Comparable {
 
 /// Who is calling, as established from the API key by the server's `CallGate`.
 /// The tenant of a call comes from here, never from a request field.
-public struct Principal: Sendable, Hashable {
+public struct Principal: Sendable, Equatable {
     /// The caller's tenant; `nil` for operators, who act across tenants.
     public var tenantID: String?
     public var userID: String
@@ -29,8 +29,20 @@ public struct Principal: Sendable, Hashable {
     /// Whether the key is narrowed to the viewer role: what the key may do as another
     /// method (a side effect of this one) is held to what a viewer may do too.
     public var viewerKey: Bool
+    /// The tenant's call limit overrides (0 = the server's default), applied by the
+    /// ``CallLimiter``.
+    public var tenantLimits: CallLimits
 
-    public init(tenantID: String?, userID: String, role: Role, teamID: String, keyID: String, scope: RecordScope, viewerKey: Bool = false) {
+    public init(
+        tenantID: String?,
+        userID: String,
+        role: Role,
+        teamID: String,
+        keyID: String,
+        scope: RecordScope,
+        viewerKey: Bool = false,
+        tenantLimits: CallLimits = CallLimits()
+    ) {
         self.tenantID = tenantID
         self.userID = userID
         self.role = role
@@ -38,5 +50,6 @@ public struct Principal: Sendable, Hashable {
         self.keyID = keyID
         self.scope = scope
         self.viewerKey = viewerKey
+        self.tenantLimits = tenantLimits
     }
 }

@@ -10,13 +10,23 @@ public struct ServerSnapshot: Sendable {
     public var callsInFlight: Int
     /// Per method: calls, errors, statuses, latency percentiles.
     public var methods: [MethodStats]
+    /// The server's default call limits, under tenants' overrides.
+    public var callLimits: CallLimiterConfiguration
 
-    public init(openConnections: Int, maximumConnections: Int, draining: Bool, callsInFlight: Int = 0, methods: [MethodStats] = []) {
+    public init(
+        openConnections: Int,
+        maximumConnections: Int,
+        draining: Bool,
+        callsInFlight: Int = 0,
+        methods: [MethodStats] = [],
+        callLimits: CallLimiterConfiguration = CallLimiterConfiguration()
+    ) {
         self.openConnections = openConnections
         self.maximumConnections = maximumConnections
         self.draining = draining
         self.callsInFlight = callsInFlight
         self.methods = methods
+        self.callLimits = callLimits
     }
 }
 

@@ -60,7 +60,8 @@ public struct APIKeyGate: CallGate {
             teamID: credential.userTeamID,
             keyID: credential.key.id,
             scope: scope,
-            viewerKey: Self.isNarrowed(credential)
+            viewerKey: Self.isNarrowed(credential),
+            tenantLimits: credential.tenantLimits
         )
     }
 

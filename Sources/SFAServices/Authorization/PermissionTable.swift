@@ -153,6 +153,10 @@ public enum PermissionTable {
         // Record counts and database size of one tenant: the operator for any tenant,
         // a tenant admin for its own (the handler ignores/refuses another tenant_id).
         g[AdminServiceMethods.getTenantStats.fullName] = [.admin: .all, .`operator`: .all]
+        // Limits protect the server from tenants: only operators change them; a tenant's
+        // admin may see its own.
+        g[AdminServiceMethods.getTenantLimits.fullName] = [.admin: .all, .`operator`: .all]
+        g[AdminServiceMethods.setTenantLimits.fullName] = operatorOnly
 
         // MARK: AnalyticsService
         // Every figure is computed over the records the scope allows (SPEC §4:

@@ -41,7 +41,7 @@ public final class ControlPlane: Sendable {
 
     // MARK: Access generation
 
-    /// Changes whenever a change to the tenant, user or api_key tables has committed:
+    /// Changes whenever a change to the tenant, tenant_limits, user or api_key tables has committed:
     /// everything ``credential(keyID:)`` reads, so everything that decides whether a key
     /// is admitted and as whom. A copy of a credential read after loading generation G
     /// is current as long as the generation is still G; a change racing the read moves
@@ -123,6 +123,31 @@ public final class ControlPlane: Sendable {
             try row.update(db)
             try Self.enqueueAudit(db, audit?(before, row), tenantID: id)
             return row
+        }
+    }
+
+    /// The tenant's call limit overrides; all 0 when it has none.
+    public func tenantLimits(_ id: String) async throws -> CallLimits {
+        try await database.read { db in try Self.storedLimits(db, tenantID: id) }
+    }
+
+    private static func storedLimits(_ db: Database, tenantID: String) throws -> CallLimits {
+        try CallLimits(stored: Data.fetchOne(db, sql: "SELECT limits FROM tenant_limits WHERE tenant_id = ?", arguments: [tenantID]))
+    }
+
+    /// Replaces the call limit overrides of a tenant that is not deleted; they apply
+    /// from the next call of its keys (the change moves the access generation).
+    public func setTenantLimits(_ id: String, _ limits: CallLimits, audit: AuditRecorder<CallLimits>? = nil) async throws {
+        try await writeAccess { db in
+            guard let row = try TenantRow.fetchOne(db, key: id), row.status != TenantStatus.deleted.rawValue else {
+                throw StorageError.notFound(kind: "tenant", id: id)
+            }
+            let before = try Self.storedLimits(db, tenantID: id)
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO tenant_limits (tenant_id, limits) VALUES (?, ?)",
+                arguments: [id, Data(limits.serializedBytes())]
+            )
+            try Self.enqueueAudit(db, audit?(before, limits), tenantID: id)
         }
     }
 
@@ -290,11 +315,13 @@ public final class ControlPlane: Sendable {
                 sql: """
                     SELECT api_key.*, user.status AS user_status, user.team_id AS user_team_id, user.role AS user_role,
                            creator.role AS creator_role,
-                           tenant.status AS tenant_status, tenant.status_reason AS tenant_status_reason
+                           tenant.status AS tenant_status, tenant.status_reason AS tenant_status_reason,
+                           tenant_limits.limits AS tenant_limits
                     FROM api_key
                     JOIN user ON user.id = api_key.user_id
                     LEFT JOIN user AS creator ON creator.id = api_key.created_by_user_id
                     LEFT JOIN tenant ON tenant.id = api_key.tenant_id
+                    LEFT JOIN tenant_limits ON tenant_limits.tenant_id = api_key.tenant_id
                     WHERE api_key.id = ?
                     """,
                 arguments: [keyID]

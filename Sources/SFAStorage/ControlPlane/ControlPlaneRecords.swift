@@ -183,6 +183,8 @@ public struct Credential: Sendable, FetchableRecord {
     /// `TenantStatus` raw value; nil for operator keys.
     public var tenantStatus: Int32?
     public var tenantStatusReason: String?
+    /// The tenant's call limit overrides; all 0 when it has none (and for operator keys).
+    public var tenantLimits: CallLimits
 
     public init(row: Row) throws {
         key = try APIKeyRow(row: row)
@@ -192,6 +194,14 @@ public struct Credential: Sendable, FetchableRecord {
         creatorRole = row["creator_role"]
         tenantStatus = row["tenant_status"]
         tenantStatusReason = row["tenant_status_reason"]
+        tenantLimits = try CallLimits(stored: row["tenant_limits"])
+    }
+}
+
+extension CallLimits {
+    /// Overrides as `tenant_limits.limits` stores them; none when there is no row.
+    init(stored: Data?) throws {
+        self = try stored.map { try CallLimits(serializedBytes: Array($0)) } ?? CallLimits()
     }
 }
 

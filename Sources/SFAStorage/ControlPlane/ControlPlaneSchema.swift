@@ -82,6 +82,18 @@ enum ControlPlaneSchema {
                     """
             )
         }
+        migrator.registerMigration("v5 tenant call limits") { db in
+            // The encoded `CallLimits` overrides of tenants that have any; read with
+            // each key's credential.
+            try db.execute(
+                sql: """
+                    CREATE TABLE tenant_limits (
+                        tenant_id TEXT PRIMARY KEY NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                        limits BLOB NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

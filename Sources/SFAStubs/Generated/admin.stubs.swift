@@ -181,9 +181,25 @@ public enum AdminServiceMethods {
         outputType: "sfa.v1.GetTenantStatsResponse",
         isIdempotent: true
     )
+    /// `/sfa.v1.AdminService/GetTenantLimits`
+    public static let getTenantLimits = MethodDescriptor(
+        service: "sfa.v1.AdminService",
+        method: "GetTenantLimits",
+        inputType: "sfa.v1.GetTenantLimitsRequest",
+        outputType: "sfa.v1.TenantLimits",
+        isIdempotent: true
+    )
+    /// `/sfa.v1.AdminService/SetTenantLimits`
+    public static let setTenantLimits = MethodDescriptor(
+        service: "sfa.v1.AdminService",
+        method: "SetTenantLimits",
+        inputType: "sfa.v1.SetTenantLimitsRequest",
+        outputType: "sfa.v1.TenantLimits",
+        isIdempotent: true
+    )
 
     /// Every method of the service, in declaration order.
-    public static let all: [MethodDescriptor] = [createTenant, getTenant, listTenants, suspendTenant, resumeTenant, deleteTenant, createUser, getUser, listUsers, updateUser, deactivateUser, issueApiKey, listApiKeys, revokeApiKey, migrateTenants, backupTenant, listTenantBackups, deleteTenantBackup, restoreTenant, exportTenant, getServerStats, getTenantStats]
+    public static let all: [MethodDescriptor] = [createTenant, getTenant, listTenants, suspendTenant, resumeTenant, deleteTenant, createUser, getUser, listUsers, updateUser, deactivateUser, issueApiKey, listApiKeys, revokeApiKey, migrateTenants, backupTenant, listTenantBackups, deleteTenantBackup, restoreTenant, exportTenant, getServerStats, getTenantStats, getTenantLimits, setTenantLimits]
 }
 
 ///
@@ -254,6 +270,13 @@ public protocol AdminServiceHandler: RPCService {
 
     /// A tenant's record counts and database size (operator).
     func getTenantStats(_ request: GetTenantStatsRequest, context: ServerContext) async throws -> GetTenantStatsResponse
+
+    /// A tenant's call limits: its overrides and what applies (operator, or the
+    /// tenant's admin for its own tenant).
+    func getTenantLimits(_ request: GetTenantLimitsRequest, context: ServerContext) async throws -> TenantLimits
+
+    /// Sets a tenant's call limit overrides (operator).
+    func setTenantLimits(_ request: SetTenantLimitsRequest, context: ServerContext) async throws -> TenantLimits
 }
 
 extension AdminServiceHandler {
@@ -329,6 +352,12 @@ extension AdminServiceHandler {
             },
             RPCMethodHandler(method: AdminServiceMethods.getTenantStats) { (request: GetTenantStatsRequest, context) in
                 try await self.getTenantStats(request, context: context)
+            },
+            RPCMethodHandler(method: AdminServiceMethods.getTenantLimits) { (request: GetTenantLimitsRequest, context) in
+                try await self.getTenantLimits(request, context: context)
+            },
+            RPCMethodHandler(method: AdminServiceMethods.setTenantLimits) { (request: SetTenantLimitsRequest, context) in
+                try await self.setTenantLimits(request, context: context)
             },
         ]
     }
@@ -451,5 +480,16 @@ public struct AdminServiceClient: Sendable {
     /// A tenant's record counts and database size (operator).
     public func getTenantStats(_ request: GetTenantStatsRequest, options: CallOptions = CallOptions()) async throws -> GetTenantStatsResponse {
         try await caller.unary(AdminServiceMethods.getTenantStats, request: request, responseType: GetTenantStatsResponse.self, options: options)
+    }
+
+    /// A tenant's call limits: its overrides and what applies (operator, or the
+    /// tenant's admin for its own tenant).
+    public func getTenantLimits(_ request: GetTenantLimitsRequest, options: CallOptions = CallOptions()) async throws -> TenantLimits {
+        try await caller.unary(AdminServiceMethods.getTenantLimits, request: request, responseType: TenantLimits.self, options: options)
+    }
+
+    /// Sets a tenant's call limit overrides (operator).
+    public func setTenantLimits(_ request: SetTenantLimitsRequest, options: CallOptions = CallOptions()) async throws -> TenantLimits {
+        try await caller.unary(AdminServiceMethods.setTenantLimits, request: request, responseType: TenantLimits.self, options: options)
     }
 }

@@ -9,6 +9,8 @@ final class CompletedCalls: Sendable {
         var callID: UInt32
         var sequence: UInt64
         var response: ByteBuffer
+        /// The size of the call's request, held until now.
+        var requestBytes: Int
     }
 
     private let state = Mutex<(pending: [Completion], scheduled: Bool)>(([], false))

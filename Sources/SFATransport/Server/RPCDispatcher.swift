@@ -21,18 +21,21 @@ struct IncomingCall: Sendable {
 public struct RPCDispatcher: Sendable {
     private let handlers: [String: RPCMethodHandler]
     private let gate: (any CallGate)?
+    private let limiter: CallLimiter
     private let interceptors: [any ServerInterceptor]
     private let observers: [any CallObserver]
     private let logger: Logger
 
     /// - Parameters:
     ///   - gate: admits calls before their method is looked up; `nil` admits every call.
+    ///   - limiter: holds each admitted caller's tenant and key to their call limits.
     ///   - interceptors: run around the handler of each admitted call, first outermost.
     ///   - observers: told of every call and every refused frame (statistics, logs, metrics).
     /// - Precondition: no method is served twice.
     public init(
         services: [any RPCService],
         gate: (any CallGate)?,
+        limiter: CallLimiter,
         interceptors: [any ServerInterceptor] = [],
         observers: [any CallObserver] = [],
         logger: Logger
@@ -46,6 +49,7 @@ public struct RPCDispatcher: Sendable {
         }
         self.handlers = handlers
         self.gate = gate
+        self.limiter = limiter
         self.interceptors = interceptors
         self.observers = observers
         self.logger = logger
@@ -59,9 +63,10 @@ public struct RPCDispatcher: Sendable {
         for observer in observers { observer.frameRefused(reason: reason) }
     }
 
-    /// Admits the call, finds its method, decodes the request, runs the interceptors
-    /// and the handler, and returns the whole RESPONSE frame: the response, or the
-    /// error the call ended with. The observers see the call start and end.
+    /// Admits the call, holds it to its tenant's and key's limits, finds its method,
+    /// decodes the request, runs the interceptors and the handler, and returns the
+    /// whole RESPONSE frame: the response, or the error the call ended with. The
+    /// observers see the call start and end.
     func execute(
         _ call: IncomingCall,
         payload: ByteBuffer,
@@ -119,6 +124,15 @@ public struct RPCDispatcher: Sendable {
                 return failure(RPCError(mapping: error))
             }
         }
+        // Before anything costs: a caller over its limits gets RESOURCE_EXHAUSTED
+        // with a retry hint, and the call does not start.
+        let permit: CallLimiter.Permit
+        do {
+            permit = try limiter.start(principal)
+        } catch {
+            return failure(RPCError(mapping: error), principal)
+        }
+        defer { permit.end() }
         guard let handler = handlers[call.method] else {
             let error = RPCError(
                 code: .unimplemented,
@@ -142,14 +156,7 @@ public struct RPCDispatcher: Sendable {
                 try handler.decodeRequest(bytes, maximumSize: maximumSize)
             }
         } catch {
-            return failure(
-                RPCError(
-                    code: .invalidArgument,
-                    message: "the request payload is not a valid \(handler.method.inputType)",
-                    details: ErrorDetails(reason: "MALFORMED_PAYLOAD")
-                ),
-                principal
-            )
+            return failure(RPCError(decodingPayload: error, inputType: handler.method.inputType), principal)
         }
         do {
             let response = try await handler.handle(request, context: context, interceptors: interceptors)

@@ -13,8 +13,10 @@ public struct ServerDrainEvent: Sendable {
 
 /// Serves the calls of one connection (SPEC §3): dispatches REQUEST frames to their
 /// handlers, many at once, answered in the order they finish; enforces deadlines,
-/// CANCEL, the in-flight limit, idle and slow-frame timeouts; answers PING; drains on
-/// `ServerDrainEvent`; and stops reading while the peer does not read its responses.
+/// CANCEL, the in-flight limit, idle and slow-frame timeouts and the maximum
+/// connection age; answers PING, up to a rate; drains on `ServerDrainEvent`; and
+/// stops reading while the peer does not read its responses or while its calls still
+/// hold `maximumRequestBytesInFlight` bytes of requests.
 ///
 /// All state is confined to the channel's event loop; handlers run in their own
 /// tasks and hand their response frames back to the loop.
@@ -45,11 +47,19 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     private var flushScheduled = false
     private let completed = CompletedCalls()
     private var readPending = false
+    /// Bytes of the requests whose tasks have not finished (cancelled ones included:
+    /// their task still holds the request until it ends).
+    private var requestBytesInFlight = 0
+    /// PINGs that may be answered now, and when the bucket was last filled.
+    private var pingTokens: Double
+    private var pingsCountedAt = NIODeadline.now()
+    private var ageTimers: [Scheduled<Void>] = []
 
     public init(dispatcher: RPCDispatcher, limits: ConnectionLimits, logger: Logger) {
         self.dispatcher = dispatcher
         self.limits = limits
         self.logger = logger
+        self.pingTokens = Double(2 * limits.pingsPerSecond)
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
@@ -59,6 +69,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             peer = remote.port.map { "\(host):\($0)" } ?? host
             logger[metadataKey: "peer"] = "\(peer!)"
         }
+        scheduleAgeLimit(context: context)
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
@@ -122,6 +133,11 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
                 closeIfDrained()
             }
         case .ping:
+            guard takePingToken() else {
+                logger.info("closing connection: too many pings")
+                goAwayAndClose(reason: "too many pings", kind: inflight.isEmpty ? .drain : .abort)
+                return
+            }
             var pong = context.channel.allocator.buffer(capacity: Frame.prefixBytes + frame.payload.readableBytes)
             pong.writeFrame(
                 Frame(type: .pong, callID: frame.callID, header: ByteBuffer(), payload: frame.payload)
@@ -162,12 +178,17 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         do {
             header = try RequestHeader(buffer: frame.header, maximumSize: limits.maximumFrameSize)
         } catch {
+            // A header field that protobuf-c would read differently from a proxy (a
+            // string cut at a NUL, a timeout cut to 32 bits) makes the header malformed;
+            // the violation names the field.
+            let violation = FieldViolation(decoding: error)
             refuse(
                 callID,
                 RPCError(
                     code: .invalidArgument,
-                    message: "the request header is not a valid RequestHeader",
-                    details: ErrorDetails(reason: "MALFORMED_HEADER")
+                    message: violation.map { "the request header field \($0.field) \($0.description)" }
+                        ?? "the request header is not a valid RequestHeader",
+                    details: ErrorDetails(reason: "MALFORMED_HEADER", fieldViolations: violation.map { [$0] } ?? [])
                 )
             )
             return
@@ -214,9 +235,12 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         let sequence = callSequence
         let maximumSize = limits.maximumFrameSize
         let completed = self.completed
+        let requestBytes = frame.header.readableBytes + payload.readableBytes
+        requestBytesInFlight += requestBytes
         let task = Task {
             let response = await dispatcher.execute(call, payload: payload, maximumSize: maximumSize, allocator: allocator)
-            if completed.add(CompletedCalls.Completion(callID: callID, sequence: sequence, response: response)) {
+            let completion = CompletedCalls.Completion(callID: callID, sequence: sequence, response: response, requestBytes: requestBytes)
+            if completed.add(completion) {
                 eventLoop.execute { loopBound.value.finishCompletedCalls() }
             }
         }
@@ -228,8 +252,10 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
 
     private func finishCompletedCalls() {
         for completion in completed.drain() {
+            requestBytesInFlight -= completion.requestBytes
             finish(completion.callID, sequence: completion.sequence, response: completion.response)
         }
+        resumeReadingIfAllowed()
     }
 
     /// A handler finished: send its response, unless the call already ended.
@@ -285,13 +311,19 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         }
         inflight.removeAll()
         slowFrameTimer?.cancel()
+        for timer in ageTimers { timer.cancel() }
         context.fireChannelInactive()
     }
 
-    // MARK: Backpressure: no reading while the peer is not reading
+    // MARK: Backpressure: no reading while the peer is not reading or its calls hold too much
+
+    private var mayRead: Bool {
+        guard let context else { return false }
+        return context.channel.isWritable && requestBytesInFlight < limits.maximumRequestBytesInFlight
+    }
 
     public func read(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
+        if mayRead {
             context.read()
         } else {
             readPending = true
@@ -299,11 +331,15 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     }
 
     public func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, readPending {
-            readPending = false
-            context.read()
-        }
+        resumeReadingIfAllowed()
         context.fireChannelWritabilityChanged()
+    }
+
+    private func resumeReadingIfAllowed() {
+        if readPending, mayRead {
+            readPending = false
+            context?.read()
+        }
     }
 
     // MARK: Draining, timeouts, protocol errors
@@ -320,6 +356,33 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             context.flush()  // the last responses, before the close drops unflushed writes
             context.close(promise: nil)
         }
+    }
+
+    /// A PING token, if the bucket has one (refilled at `pingsPerSecond`).
+    private func takePingToken() -> Bool {
+        let now = NIODeadline.now()
+        let elapsed = Double((now - pingsCountedAt).nanoseconds) / 1e9
+        pingsCountedAt = now
+        pingTokens = min(Double(2 * limits.pingsPerSecond), pingTokens + elapsed * Double(limits.pingsPerSecond))
+        guard pingTokens >= 1 else { return false }
+        pingTokens -= 1
+        return true
+    }
+
+    /// Drains the connection at its maximum age (less up to 10% at random), and closes
+    /// it once the grace period has passed too.
+    private func scheduleAgeLimit(context: ChannelHandlerContext) {
+        guard let age = limits.maximumConnectionAge else { return }
+        let jittered = TimeAmount.nanoseconds(Int64(Double(age.nanoseconds) * Double.random(in: 0.9...1)))
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        ageTimers = [
+            context.eventLoop.scheduleTask(in: jittered) {
+                loopBound.value.startDraining(reason: "maximum connection age")
+            },
+            context.eventLoop.scheduleTask(in: jittered + limits.maximumConnectionAgeGrace) {
+                loopBound.value.context?.close(promise: nil)
+            },
+        ]
     }
 
     private func startSlowFrameTimer(context: ChannelHandlerContext) {

@@ -52,15 +52,13 @@ final class RawClient: Sendable {
 
     /// Writes a REQUEST frame for `method` with `payload` bytes.
     func sendRequest(callID: UInt32, method: String, payload: [UInt8], timeoutMs: UInt32 = 0) async throws {
+        try await sendRequest(callID: callID, header: RequestHeader(method: method, timeoutMs: timeoutMs).serializedBytes(), payload: payload)
+    }
+
+    /// Writes a REQUEST frame whose header is `header`, as it is.
+    func sendRequest(callID: UInt32, header: [UInt8], payload: [UInt8]) async throws {
         var buffer = channel.allocator.buffer(capacity: 128)
-        buffer.writeFrame(
-            Frame(
-                type: .request,
-                callID: callID,
-                header: ByteBuffer(bytes: RequestHeader(method: method, timeoutMs: timeoutMs).serializedBytes()),
-                payload: ByteBuffer(bytes: payload)
-            )
-        )
+        buffer.writeFrame(Frame(type: .request, callID: callID, header: ByteBuffer(bytes: header), payload: ByteBuffer(bytes: payload)))
         try await channel.writeAndFlush(buffer)
     }
 

@@ -1897,6 +1897,186 @@ void   sfa__v1__get_tenant_stats_response__free_unpacked
   assert(message->base.descriptor == &sfa__v1__get_tenant_stats_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__call_limits__init
+                     (Sfa__V1__CallLimits         *message)
+{
+  static const Sfa__V1__CallLimits init_value = SFA__V1__CALL_LIMITS__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__call_limits__get_packed_size
+                     (const Sfa__V1__CallLimits *message)
+{
+  assert(message->base.descriptor == &sfa__v1__call_limits__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__call_limits__pack
+                     (const Sfa__V1__CallLimits *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__call_limits__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__call_limits__pack_to_buffer
+                     (const Sfa__V1__CallLimits *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__call_limits__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__CallLimits *
+       sfa__v1__call_limits__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__CallLimits *)
+     protobuf_c_message_unpack (&sfa__v1__call_limits__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__call_limits__free_unpacked
+                     (Sfa__V1__CallLimits *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__call_limits__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__get_tenant_limits_request__init
+                     (Sfa__V1__GetTenantLimitsRequest         *message)
+{
+  static const Sfa__V1__GetTenantLimitsRequest init_value = SFA__V1__GET_TENANT_LIMITS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__get_tenant_limits_request__get_packed_size
+                     (const Sfa__V1__GetTenantLimitsRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__get_tenant_limits_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__get_tenant_limits_request__pack
+                     (const Sfa__V1__GetTenantLimitsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__get_tenant_limits_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__get_tenant_limits_request__pack_to_buffer
+                     (const Sfa__V1__GetTenantLimitsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__get_tenant_limits_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__GetTenantLimitsRequest *
+       sfa__v1__get_tenant_limits_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__GetTenantLimitsRequest *)
+     protobuf_c_message_unpack (&sfa__v1__get_tenant_limits_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__get_tenant_limits_request__free_unpacked
+                     (Sfa__V1__GetTenantLimitsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__get_tenant_limits_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__set_tenant_limits_request__init
+                     (Sfa__V1__SetTenantLimitsRequest         *message)
+{
+  static const Sfa__V1__SetTenantLimitsRequest init_value = SFA__V1__SET_TENANT_LIMITS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__set_tenant_limits_request__get_packed_size
+                     (const Sfa__V1__SetTenantLimitsRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__set_tenant_limits_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__set_tenant_limits_request__pack
+                     (const Sfa__V1__SetTenantLimitsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__set_tenant_limits_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__set_tenant_limits_request__pack_to_buffer
+                     (const Sfa__V1__SetTenantLimitsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__set_tenant_limits_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__SetTenantLimitsRequest *
+       sfa__v1__set_tenant_limits_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__SetTenantLimitsRequest *)
+     protobuf_c_message_unpack (&sfa__v1__set_tenant_limits_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__set_tenant_limits_request__free_unpacked
+                     (Sfa__V1__SetTenantLimitsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__set_tenant_limits_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__tenant_limits__init
+                     (Sfa__V1__TenantLimits         *message)
+{
+  static const Sfa__V1__TenantLimits init_value = SFA__V1__TENANT_LIMITS__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__tenant_limits__get_packed_size
+                     (const Sfa__V1__TenantLimits *message)
+{
+  assert(message->base.descriptor == &sfa__v1__tenant_limits__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__tenant_limits__pack
+                     (const Sfa__V1__TenantLimits *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__tenant_limits__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__tenant_limits__pack_to_buffer
+                     (const Sfa__V1__TenantLimits *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__tenant_limits__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__TenantLimits *
+       sfa__v1__tenant_limits__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__TenantLimits *)
+     protobuf_c_message_unpack (&sfa__v1__tenant_limits__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__tenant_limits__free_unpacked
+                     (Sfa__V1__TenantLimits *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__tenant_limits__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor sfa__v1__tenant__field_descriptors[9] =
 {
   {
@@ -4981,6 +5161,236 @@ const ProtobufCMessageDescriptor sfa__v1__get_tenant_stats_response__descriptor 
   (ProtobufCMessageInit) sfa__v1__get_tenant_stats_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor sfa__v1__call_limits__field_descriptors[4] =
+{
+  {
+    "tenant_calls_per_second",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__CallLimits, tenant_calls_per_second),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tenant_concurrent_calls",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__CallLimits, tenant_concurrent_calls),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "key_calls_per_second",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__CallLimits, key_calls_per_second),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "key_concurrent_calls",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__CallLimits, key_concurrent_calls),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__call_limits__field_indices_by_name[] = {
+  2,   /* field[2] = key_calls_per_second */
+  3,   /* field[3] = key_concurrent_calls */
+  0,   /* field[0] = tenant_calls_per_second */
+  1,   /* field[1] = tenant_concurrent_calls */
+};
+static const ProtobufCIntRange sfa__v1__call_limits__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor sfa__v1__call_limits__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.CallLimits",
+  "CallLimits",
+  "Sfa__V1__CallLimits",
+  "sfa.v1",
+  sizeof(Sfa__V1__CallLimits),
+  4,
+  sfa__v1__call_limits__field_descriptors,
+  sfa__v1__call_limits__field_indices_by_name,
+  1,  sfa__v1__call_limits__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__call_limits__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_tenant_limits_request__field_descriptors[1] =
+{
+  {
+    "tenant_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetTenantLimitsRequest, tenant_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__get_tenant_limits_request__field_indices_by_name[] = {
+  0,   /* field[0] = tenant_id */
+};
+static const ProtobufCIntRange sfa__v1__get_tenant_limits_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sfa__v1__get_tenant_limits_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.GetTenantLimitsRequest",
+  "GetTenantLimitsRequest",
+  "Sfa__V1__GetTenantLimitsRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__GetTenantLimitsRequest),
+  1,
+  sfa__v1__get_tenant_limits_request__field_descriptors,
+  sfa__v1__get_tenant_limits_request__field_indices_by_name,
+  1,  sfa__v1__get_tenant_limits_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_tenant_limits_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__set_tenant_limits_request__field_descriptors[2] =
+{
+  {
+    "tenant_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SetTenantLimitsRequest, tenant_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "overrides",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SetTenantLimitsRequest, overrides),
+    &sfa__v1__call_limits__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__set_tenant_limits_request__field_indices_by_name[] = {
+  1,   /* field[1] = overrides */
+  0,   /* field[0] = tenant_id */
+};
+static const ProtobufCIntRange sfa__v1__set_tenant_limits_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__set_tenant_limits_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.SetTenantLimitsRequest",
+  "SetTenantLimitsRequest",
+  "Sfa__V1__SetTenantLimitsRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__SetTenantLimitsRequest),
+  2,
+  sfa__v1__set_tenant_limits_request__field_descriptors,
+  sfa__v1__set_tenant_limits_request__field_indices_by_name,
+  1,  sfa__v1__set_tenant_limits_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__set_tenant_limits_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__tenant_limits__field_descriptors[3] =
+{
+  {
+    "tenant_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantLimits, tenant_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "overrides",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantLimits, overrides),
+    &sfa__v1__call_limits__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "effective",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantLimits, effective),
+    &sfa__v1__call_limits__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__tenant_limits__field_indices_by_name[] = {
+  2,   /* field[2] = effective */
+  1,   /* field[1] = overrides */
+  0,   /* field[0] = tenant_id */
+};
+static const ProtobufCIntRange sfa__v1__tenant_limits__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sfa__v1__tenant_limits__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.TenantLimits",
+  "TenantLimits",
+  "Sfa__V1__TenantLimits",
+  "sfa.v1",
+  sizeof(Sfa__V1__TenantLimits),
+  3,
+  sfa__v1__tenant_limits__field_descriptors,
+  sfa__v1__tenant_limits__field_indices_by_name,
+  1,  sfa__v1__tenant_limits__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__tenant_limits__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue sfa__v1__tenant_status__enum_values_by_number[4] =
 {
   { "TENANT_STATUS_UNSPECIFIED", "SFA__V1__TENANT_STATUS__TENANT_STATUS_UNSPECIFIED", 0 },
@@ -5109,7 +5519,7 @@ const ProtobufCEnumDescriptor sfa__v1__export_format__descriptor =
   sfa__v1__export_format__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor sfa__v1__admin_service__method_descriptors[22] =
+static const ProtobufCMethodDescriptor sfa__v1__admin_service__method_descriptors[24] =
 {
   { "CreateTenant", &sfa__v1__create_tenant_request__descriptor, &sfa__v1__tenant__descriptor },
   { "GetTenant", &sfa__v1__get_tenant_request__descriptor, &sfa__v1__tenant__descriptor },
@@ -5133,6 +5543,8 @@ static const ProtobufCMethodDescriptor sfa__v1__admin_service__method_descriptor
   { "ExportTenant", &sfa__v1__export_tenant_request__descriptor, &sfa__v1__export_tenant_response__descriptor },
   { "GetServerStats", &sfa__v1__get_server_stats_request__descriptor, &sfa__v1__get_server_stats_response__descriptor },
   { "GetTenantStats", &sfa__v1__get_tenant_stats_request__descriptor, &sfa__v1__get_tenant_stats_response__descriptor },
+  { "GetTenantLimits", &sfa__v1__get_tenant_limits_request__descriptor, &sfa__v1__tenant_limits__descriptor },
+  { "SetTenantLimits", &sfa__v1__set_tenant_limits_request__descriptor, &sfa__v1__tenant_limits__descriptor },
 };
 const unsigned sfa__v1__admin_service__method_indices_by_name[] = {
   15,        /* BackupTenant */
@@ -5144,6 +5556,7 @@ const unsigned sfa__v1__admin_service__method_indices_by_name[] = {
   19,        /* ExportTenant */
   20,        /* GetServerStats */
   1,        /* GetTenant */
+  22,        /* GetTenantLimits */
   21,        /* GetTenantStats */
   7,        /* GetUser */
   11,        /* IssueApiKey */
@@ -5155,6 +5568,7 @@ const unsigned sfa__v1__admin_service__method_indices_by_name[] = {
   18,        /* RestoreTenant */
   4,        /* ResumeTenant */
   13,        /* RevokeApiKey */
+  23,        /* SetTenantLimits */
   3,        /* SuspendTenant */
   9         /* UpdateUser */
 };
@@ -5165,7 +5579,7 @@ const ProtobufCServiceDescriptor sfa__v1__admin_service__descriptor =
   "AdminService",
   "Sfa__V1__AdminService",
   "sfa.v1",
-  22,
+  24,
   sfa__v1__admin_service__method_descriptors,
   sfa__v1__admin_service__method_indices_by_name
 };
@@ -5344,6 +5758,22 @@ void sfa__v1__admin_service__get_tenant_stats(ProtobufCService *service,
 {
   assert(service->descriptor == &sfa__v1__admin_service__descriptor);
   service->invoke(service, 21, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__admin_service__get_tenant_limits(ProtobufCService *service,
+                                               const Sfa__V1__GetTenantLimitsRequest *input,
+                                               Sfa__V1__TenantLimits_Closure closure,
+                                               void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__admin_service__descriptor);
+  service->invoke(service, 22, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__admin_service__set_tenant_limits(ProtobufCService *service,
+                                               const Sfa__V1__SetTenantLimitsRequest *input,
+                                               Sfa__V1__TenantLimits_Closure closure,
+                                               void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__admin_service__descriptor);
+  service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__admin_service__init (Sfa__V1__AdminService_Service *service,
                                    Sfa__V1__AdminService_ServiceDestroy destroy)

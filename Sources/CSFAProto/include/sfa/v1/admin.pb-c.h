@@ -59,6 +59,10 @@ typedef struct Sfa__V1__GetServerStatsResponse Sfa__V1__GetServerStatsResponse;
 typedef struct Sfa__V1__GetTenantStatsRequest Sfa__V1__GetTenantStatsRequest;
 typedef struct Sfa__V1__RecordCount Sfa__V1__RecordCount;
 typedef struct Sfa__V1__GetTenantStatsResponse Sfa__V1__GetTenantStatsResponse;
+typedef struct Sfa__V1__CallLimits Sfa__V1__CallLimits;
+typedef struct Sfa__V1__GetTenantLimitsRequest Sfa__V1__GetTenantLimitsRequest;
+typedef struct Sfa__V1__SetTenantLimitsRequest Sfa__V1__SetTenantLimitsRequest;
+typedef struct Sfa__V1__TenantLimits Sfa__V1__TenantLimits;
 
 
 /* --- enums --- */
@@ -826,6 +830,84 @@ struct  Sfa__V1__GetTenantStatsResponse
 #define SFA__V1__GET_TENANT_STATS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_tenant_stats_response__descriptor) \
     , (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0, 0 }
+
+
+/*
+ * How many calls a tenant and each of its keys may make, enforced per server
+ * after the key is checked and before the request is decoded. Past a limit a
+ * call gets RESOURCE_EXHAUSTED (RATE_LIMITED or CONCURRENCY_LIMITED) with
+ * retry_after_ms, and was not started. 0 = the server's default for that limit
+ * (sfad settings; a default of 0 = no limit); 4294967295 is as good as no limit.
+ */
+struct  Sfa__V1__CallLimits
+{
+  ProtobufCMessage base;
+  /*
+   * Calls per second of all the tenant's keys together: a token bucket of this
+   * rate holding two seconds' worth
+   */
+  uint32_t tenant_calls_per_second;
+  /*
+   * Calls of the tenant in flight at once
+   */
+  uint32_t tenant_concurrent_calls;
+  /*
+   * Calls per second of any one key (token bucket, two seconds' worth)
+   */
+  uint32_t key_calls_per_second;
+  /*
+   * Calls of any one key in flight at once
+   */
+  uint32_t key_concurrent_calls;
+};
+#define SFA__V1__CALL_LIMITS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__call_limits__descriptor) \
+    , 0, 0, 0, 0 }
+
+
+struct  Sfa__V1__GetTenantLimitsRequest
+{
+  ProtobufCMessage base;
+  char *tenant_id;
+};
+#define SFA__V1__GET_TENANT_LIMITS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_tenant_limits_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+/*
+ * Replaces the tenant's overrides whole; they apply from the next call.
+ */
+struct  Sfa__V1__SetTenantLimitsRequest
+{
+  ProtobufCMessage base;
+  char *tenant_id;
+  /*
+   * 0 fields fall back to the server's defaults
+   */
+  Sfa__V1__CallLimits *overrides;
+};
+#define SFA__V1__SET_TENANT_LIMITS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__set_tenant_limits_request__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL }
+
+
+struct  Sfa__V1__TenantLimits
+{
+  ProtobufCMessage base;
+  char *tenant_id;
+  /*
+   * What the tenant's record sets (0 = the server's default)
+   */
+  Sfa__V1__CallLimits *overrides;
+  /*
+   * What this server applies: the overrides over its defaults (0 = no limit)
+   */
+  Sfa__V1__CallLimits *effective;
+};
+#define SFA__V1__TENANT_LIMITS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__tenant_limits__descriptor) \
+    , (char *)protobuf_c_empty_string, NULL, NULL }
 
 
 /* Sfa__V1__Tenant methods */
@@ -1626,6 +1708,82 @@ Sfa__V1__GetTenantStatsResponse *
 void   sfa__v1__get_tenant_stats_response__free_unpacked
                      (Sfa__V1__GetTenantStatsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__CallLimits methods */
+void   sfa__v1__call_limits__init
+                     (Sfa__V1__CallLimits         *message);
+size_t sfa__v1__call_limits__get_packed_size
+                     (const Sfa__V1__CallLimits   *message);
+size_t sfa__v1__call_limits__pack
+                     (const Sfa__V1__CallLimits   *message,
+                      uint8_t             *out);
+size_t sfa__v1__call_limits__pack_to_buffer
+                     (const Sfa__V1__CallLimits   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__CallLimits *
+       sfa__v1__call_limits__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__call_limits__free_unpacked
+                     (Sfa__V1__CallLimits *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__GetTenantLimitsRequest methods */
+void   sfa__v1__get_tenant_limits_request__init
+                     (Sfa__V1__GetTenantLimitsRequest         *message);
+size_t sfa__v1__get_tenant_limits_request__get_packed_size
+                     (const Sfa__V1__GetTenantLimitsRequest   *message);
+size_t sfa__v1__get_tenant_limits_request__pack
+                     (const Sfa__V1__GetTenantLimitsRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__get_tenant_limits_request__pack_to_buffer
+                     (const Sfa__V1__GetTenantLimitsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__GetTenantLimitsRequest *
+       sfa__v1__get_tenant_limits_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__get_tenant_limits_request__free_unpacked
+                     (Sfa__V1__GetTenantLimitsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__SetTenantLimitsRequest methods */
+void   sfa__v1__set_tenant_limits_request__init
+                     (Sfa__V1__SetTenantLimitsRequest         *message);
+size_t sfa__v1__set_tenant_limits_request__get_packed_size
+                     (const Sfa__V1__SetTenantLimitsRequest   *message);
+size_t sfa__v1__set_tenant_limits_request__pack
+                     (const Sfa__V1__SetTenantLimitsRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__set_tenant_limits_request__pack_to_buffer
+                     (const Sfa__V1__SetTenantLimitsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__SetTenantLimitsRequest *
+       sfa__v1__set_tenant_limits_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__set_tenant_limits_request__free_unpacked
+                     (Sfa__V1__SetTenantLimitsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__TenantLimits methods */
+void   sfa__v1__tenant_limits__init
+                     (Sfa__V1__TenantLimits         *message);
+size_t sfa__v1__tenant_limits__get_packed_size
+                     (const Sfa__V1__TenantLimits   *message);
+size_t sfa__v1__tenant_limits__pack
+                     (const Sfa__V1__TenantLimits   *message,
+                      uint8_t             *out);
+size_t sfa__v1__tenant_limits__pack_to_buffer
+                     (const Sfa__V1__TenantLimits   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__TenantLimits *
+       sfa__v1__tenant_limits__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__tenant_limits__free_unpacked
+                     (Sfa__V1__TenantLimits *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sfa__V1__Tenant_Closure)
@@ -1754,6 +1912,18 @@ typedef void (*Sfa__V1__RecordCount_Closure)
 typedef void (*Sfa__V1__GetTenantStatsResponse_Closure)
                  (const Sfa__V1__GetTenantStatsResponse *message,
                   void *closure_data);
+typedef void (*Sfa__V1__CallLimits_Closure)
+                 (const Sfa__V1__CallLimits *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__GetTenantLimitsRequest_Closure)
+                 (const Sfa__V1__GetTenantLimitsRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__SetTenantLimitsRequest_Closure)
+                 (const Sfa__V1__SetTenantLimitsRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__TenantLimits_Closure)
+                 (const Sfa__V1__TenantLimits *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1849,6 +2019,14 @@ struct Sfa__V1__AdminService_Service
                            const Sfa__V1__GetTenantStatsRequest *input,
                            Sfa__V1__GetTenantStatsResponse_Closure closure,
                            void *closure_data);
+  void (*get_tenant_limits)(Sfa__V1__AdminService_Service *service,
+                            const Sfa__V1__GetTenantLimitsRequest *input,
+                            Sfa__V1__TenantLimits_Closure closure,
+                            void *closure_data);
+  void (*set_tenant_limits)(Sfa__V1__AdminService_Service *service,
+                            const Sfa__V1__SetTenantLimitsRequest *input,
+                            Sfa__V1__TenantLimits_Closure closure,
+                            void *closure_data);
 };
 typedef void (*Sfa__V1__AdminService_ServiceDestroy)(Sfa__V1__AdminService_Service *);
 void sfa__v1__admin_service__init (Sfa__V1__AdminService_Service *service,
@@ -1878,7 +2056,9 @@ void sfa__v1__admin_service__init (Sfa__V1__AdminService_Service *service,
       function_prefix__ ## restore_tenant,\
       function_prefix__ ## export_tenant,\
       function_prefix__ ## get_server_stats,\
-      function_prefix__ ## get_tenant_stats  }
+      function_prefix__ ## get_tenant_stats,\
+      function_prefix__ ## get_tenant_limits,\
+      function_prefix__ ## set_tenant_limits  }
 void sfa__v1__admin_service__create_tenant(ProtobufCService *service,
                                            const Sfa__V1__CreateTenantRequest *input,
                                            Sfa__V1__Tenant_Closure closure,
@@ -1967,6 +2147,14 @@ void sfa__v1__admin_service__get_tenant_stats(ProtobufCService *service,
                                               const Sfa__V1__GetTenantStatsRequest *input,
                                               Sfa__V1__GetTenantStatsResponse_Closure closure,
                                               void *closure_data);
+void sfa__v1__admin_service__get_tenant_limits(ProtobufCService *service,
+                                               const Sfa__V1__GetTenantLimitsRequest *input,
+                                               Sfa__V1__TenantLimits_Closure closure,
+                                               void *closure_data);
+void sfa__v1__admin_service__set_tenant_limits(ProtobufCService *service,
+                                               const Sfa__V1__SetTenantLimitsRequest *input,
+                                               Sfa__V1__TenantLimits_Closure closure,
+                                               void *closure_data);
 
 /* --- descriptors --- */
 
@@ -2016,6 +2204,10 @@ extern const ProtobufCMessageDescriptor sfa__v1__get_server_stats_response__desc
 extern const ProtobufCMessageDescriptor sfa__v1__get_tenant_stats_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__record_count__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_tenant_stats_response__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__call_limits__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_tenant_limits_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__set_tenant_limits_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__tenant_limits__descriptor;
 extern const ProtobufCServiceDescriptor sfa__v1__admin_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -130,9 +130,11 @@ import Testing
                 silent.append(client)
             }
             let trickle = Task {
-                // A frame header, one byte per slow connection every 20 ms.
+                // A frame header, one byte per slow connection every 20 ms. On a machine
+                // slow enough for this to pass the slow-frame timeout the server closes
+                // them, as it should: a failed send is no failure here.
                 for byte: UInt8 in [0, 0, 0, 20, 1, 0, 0, 0, 0, 1] {
-                    for client in slow { try await client.send([byte]) }
+                    for client in slow { try? await client.send([byte]) }
                     try await Task.sleep(for: .milliseconds(20))
                 }
             }

@@ -83,7 +83,7 @@ import Testing
             #expect(await statusOf { try await repAdmin.getUser(GetUserRequest(id: rep.id)) } == .unauthenticated)
 
             // Long enough to be used once on a loaded machine; the wait is to the instant itself.
-            let expiry = Int64(Date().timeIntervalSince1970 * 1000) + 8000
+            let expiry = Int64(Date().timeIntervalSince1970 * 1000) + 15_000
             let shortLived = try await admin.issueApiKey(IssueApiKeyRequest(userId: rep.id, expireTimeMs: expiry))
             let expiring = stack.admin(shortLived.secret)
             _ = try await expiring.getUser(GetUserRequest(id: rep.id))

@@ -59,7 +59,7 @@ struct Sfad: AsyncParsableCommand {
 
     @Option(
         name: .customLong("max-open-tenant-databases"),
-        help: "Tenant databases kept open at once (env SFAD_MAX_OPEN_TENANT_DATABASES; default 64)."
+        help: "Tenant databases kept open at once (env SFAD_MAX_OPEN_TENANT_DATABASES; default: from the descriptor limit, at most 4096)."
     )
     var maximumOpenTenantDatabases: Int?
 
@@ -91,6 +91,9 @@ struct Sfad: AsyncParsableCommand {
         // A write to a standard output whose reader went away must fail, not kill the
         // server (sockets never raise it: NIO sends with MSG_NOSIGNAL).
         signal(SIGPIPE, SIG_IGN)
+        // Tenant databases hold descriptors: take all the system allows before the
+        // open-database bound is sized from it (docs/operations.md).
+        let descriptors = DescriptorLimit.raiseToHardLimit()
         let flags = Settings(
             host: host,
             port: port,
@@ -126,6 +129,10 @@ struct Sfad: AsyncParsableCommand {
         let logger = Logger(label: "sfad")
         let controlPlane = try ControlPlane(storage: storage)
         let tenants = try TenantDatabases(storage: storage, logger: logger)
+        logger.info(
+            "tenant databases",
+            metadata: ["open_bound": "\(storage.maximumOpenTenantDatabases)", "descriptor_limit": "\(descriptors)"]
+        )
         try await CredentialAnnouncement(storage: storage, logger: logger)
             .announce(controlPlane: controlPlane, tenants: tenants, demo: demo)
 

@@ -26,6 +26,17 @@ public struct BodyTemplate: Sendable {
     /// True when the body is the same for every call (it can be encoded once).
     public var isConstant: Bool { parts.allSatisfy { if case .text = $0 { true } else { false } } }
 
+    /// True when the bodies are few: made only of the tenants' records and choices
+    /// (`{{lead}}`, `{{pick …}}`), so that each distinct one can be encoded once.
+    public var isBounded: Bool {
+        parts.allSatisfy {
+            switch $0 {
+            case .text, .record, .pick: true
+            default: false
+            }
+        }
+    }
+
     /// - Throws: `LoadError` for an unknown generator or a malformed placeholder.
     public init(_ text: String) throws {
         var parts: [Part] = []

@@ -23,7 +23,8 @@ public struct LoadPlan: Sendable {
 
     public var host: String
     public var port: Int
-    /// TCP connections; workers share them round-robin (calls are multiplexed).
+    /// TCP connections; workers share them round-robin (calls are multiplexed). One
+    /// is the cheapest for the load tool: its writes are flushed together.
     public var connections: Int
     /// Calls outstanding at once: the number of workers.
     public var inFlight: Int
@@ -37,7 +38,7 @@ public struct LoadPlan: Sendable {
     public init(
         host: String = "127.0.0.1",
         port: Int = 7411,
-        connections: Int = 4,
+        connections: Int = 1,
         inFlight: Int = 64,
         stop: Stop = .duration(.seconds(10)),
         warmup: Duration = .zero,

@@ -3,6 +3,7 @@ import SFAMessages
 import SFAProtoJSON
 import SFARPC
 import SFAStubs
+import Synchronization
 
 /// Steps that send one method's request made from a JSON body template, through the
 /// generated message types found by name (as `sfactl call` does).
@@ -40,9 +41,32 @@ enum TemplateStep {
             var random = RandomSource(seed: 1)
             _ = try encode(try template.render(sequence: 0, tenant: .sample, random: &random))
         }
+        // Bodies that can only be a few (one per lead, say) are encoded once each:
+        // parsing JSON per call would make the load tool, not the server, the limit.
+        let encoded = template.isBounded ? EncodedBodies() : nil
         return Step(name: name ?? descriptor.method, weight: weight) { call, random in
-            let payload = try constant ?? encode(try template.render(sequence: call.sequence, tenant: call.tenant, random: &random))
+            let payload: [UInt8]
+            if let constant {
+                payload = constant
+            } else {
+                let text = try template.render(sequence: call.sequence, tenant: call.tenant, random: &random)
+                payload = try encoded?.body(for: text, encode) ?? encode(text)
+            }
             try await send(requestType, responseType, payload: payload, method: descriptor, call: call)
+        }
+    }
+
+    /// Encoded bodies by their JSON text, up to `capacity` (then new ones are encoded
+    /// each time).
+    private final class EncodedBodies: Sendable {
+        private let bodies = Mutex<[String: [UInt8]]>([:])
+        private let capacity = 100_000
+
+        func body(for text: String, _ encode: (String) throws -> [UInt8]) rethrows -> [UInt8] {
+            if let known = bodies.withLock({ $0[text] }) { return known }
+            let payload = try encode(text)
+            bodies.withLock { if $0.count < capacity { $0[text] = payload } }
+            return payload
         }
     }
 

@@ -38,7 +38,7 @@ struct RunCommand: AsyncParsableCommand {
     var inFlight = 64
 
     @Option(help: "TCP connections the calls are multiplexed on.")
-    var connections = 4
+    var connections = 1
 
     @Option(help: "How long to run (10s, 500ms, 2m), after the warm-up.")
     var duration: DurationArgument?

@@ -59,7 +59,7 @@ struct Sfad: AsyncParsableCommand {
 
     @Option(
         name: .customLong("max-open-tenant-databases"),
-        help: "Tenant databases kept open at once (env SFAD_MAX_OPEN_TENANT_DATABASES; default: from the descriptor limit, at most 4096)."
+        help: "Tenant databases kept open at once (env SFAD_MAX_OPEN_TENANT_DATABASES; default: from the descriptor limit, at most 2048)."
     )
     var maximumOpenTenantDatabases: Int?
 

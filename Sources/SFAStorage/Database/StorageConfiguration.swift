@@ -54,7 +54,7 @@ public struct StorageConfiguration: Sendable {
     /// the control plane, backups, a database's maintenance reader) allow, each open
     /// database counted with its writer (db, -wal, -shm) and every read connection it
     /// may have (db, -wal); at most `maximumOpenTenantDatabasesForMemory`, at least 16.
-    /// A limit of 20,000 and two readers allow 2,500; 1,024 allow 109.
+    /// A limit of 1,024 and two readers allow 109; 20,000 allow 2,500, capped at 2,048.
     public static func openDatabaseBound(descriptors: Int, readersPerTenant: Int) -> Int {
         let available = descriptors - max(256, descriptors / 8)
         let perDatabase = 3 + 2 * readersPerTenant
@@ -62,9 +62,10 @@ public struct StorageConfiguration: Sendable {
     }
 
     /// Open tenant databases at most, whatever the descriptors allow: each costs
-    /// memory (its connections' schema and page caches, about 0.3 MB when little of it
-    /// is read), and the cache should stay well under the 2 GB the node is sized for.
-    public static let maximumOpenTenantDatabasesForMemory = 4096
+    /// memory (its connections' parsed schema, statements and page caches: sfad's peak
+    /// RSS was 1.4 GB with 2,000 small tenants open, docs/benchmarks.md), and the node
+    /// is sized for 2 GB.
+    public static let maximumOpenTenantDatabasesForMemory = 2048
 
     /// The default reader count: the cores this process may run on, at most 4.
     public static var defaultReadersPerTenant: Int { min(4, ProcessInfo.processInfo.activeProcessorCount) }

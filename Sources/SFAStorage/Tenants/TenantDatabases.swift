@@ -56,8 +56,9 @@ public final class TenantDatabases: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     private let metrics: StorageMetrics
-    /// Where evicted files are closed.
-    private let closer = DispatchQueue(label: "sfa.tenant-databases.closer")
+    /// Where evicted files are closed: concurrent, as files are independent and each
+    /// close mostly waits for the disk.
+    private let closer = DispatchQueue(label: "sfa.tenant-databases.closer", attributes: .concurrent)
 
     public init(storage: StorageConfiguration, logger: Logger) throws {
         self.storage = storage
@@ -209,7 +210,7 @@ public final class TenantDatabases: Sendable {
             }
             if let pending = state.opening[tenantID] { return .opening(pending) }
             let path = try path(of: tenantID)
-            let task = Task { try Self.openAndMigrate(path: path, tenantID: tenantID, storage: storage) }
+            let task = Task { try await Self.onOpener { try Self.openAndMigrate(path: path, tenantID: tenantID, storage: storage) } }
             state.opening[tenantID] = task
             return .opening(task)
         }
@@ -307,13 +308,35 @@ public final class TenantDatabases: Sendable {
             do {
                 for reader in connections.dropFirst() { try reader.close() }
                 guard let pool = connections.first else { continue }
-                try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+                // An empty WAL (a tenant that was only read) has nothing to checkpoint;
+                // closing the last connection then just removes it, with no sync.
+                if Self.walHasFrames(pool.path) {
+                    try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+                }
                 try pool.close()
             } catch {
                 logger.warning("closing a tenant database failed", metadata: ["tenant": "\(tenantID)", "error": "\(error)"])
             }
         }
         if evicted { _ = state.withLock { state in victims.map { state.closing.remove($0.0) } } }
+    }
+
+    /// Whether the WAL next to a database holds anything.
+    private static func walHasFrames(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path + "-wal", &status) == 0 && status.st_size > 0
+    }
+
+    /// Where files are opened: a queue whose threads may block on file I/O, unlike
+    /// the cooperative pool (one thread per core), where an open of a cold tenant
+    /// would stall every call of the process while it creates the WAL and reads the
+    /// schema.
+    private static let opener = DispatchQueue(label: "sfa.tenant-databases.opener", attributes: .concurrent)
+
+    private static func onOpener<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            opener.async { continuation.resume(with: Result { try body() }) }
+        }
     }
 
     private static func busy(_ message: String) -> StorageError {

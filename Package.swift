@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "SFATransport", targets: ["SFATransport"]),
         .executable(name: "sfad", targets: ["sfad"]),
         .executable(name: "sfactl", targets: ["sfactl"]),
+        .executable(name: "sfa-load", targets: ["sfa-load"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -175,6 +176,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The load generator's engine: scenarios, schedules, histograms, reports; a
+        // library so that its tests reach it (the executable is only its command line).
+        .target(
+            name: "SFALoad",
+            dependencies: [
+                "SFAClient", "SFAStubs", "SFAProtoJSON", "CSFAProto", "CProtobufC",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sfa-load",
+            dependencies: [
+                "SFALoad",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tools.
         .executableTarget(
             name: "sfa-roles",
@@ -230,6 +250,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SFALoadTests",
+            dependencies: ["SFALoad", .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

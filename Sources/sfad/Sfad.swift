@@ -60,7 +60,7 @@ struct Sfad: AsyncParsableCommand {
 
     @Option(
         name: .customLong("max-open-tenant-databases"),
-        help: "Tenant databases kept open at once (env SFAD_MAX_OPEN_TENANT_DATABASES; default 64)."
+        help: "Tenant databases kept open at once (env SFAD_MAX_OPEN_TENANT_DATABASES; default: from the descriptor limit, at most 2048)."
     )
     var maximumOpenTenantDatabases: Int?
 
@@ -121,6 +121,9 @@ struct Sfad: AsyncParsableCommand {
         // threshold after the first such free and serves them from its heaps, which keep
         // the memory: RSS stayed at 248 MB, idle, after a run of 4 MB requests (issue 16).
         sfa_map_allocations_from(256 * 1024)
+        // Tenant databases hold descriptors: take all the system allows before the
+        // open-database bound is sized from it (docs/operations.md).
+        let descriptors = DescriptorLimit.raiseToHardLimit()
         let flags = Settings(
             host: host,
             port: port,
@@ -160,6 +163,10 @@ struct Sfad: AsyncParsableCommand {
         let logger = Logger(label: "sfad")
         let controlPlane = try ControlPlane(storage: storage)
         let tenants = try TenantDatabases(storage: storage, logger: logger)
+        logger.info(
+            "tenant databases",
+            metadata: ["open_bound": "\(storage.maximumOpenTenantDatabases)", "descriptor_limit": "\(descriptors)"]
+        )
         try await CredentialAnnouncement(storage: storage, logger: logger)
             .announce(controlPlane: controlPlane, tenants: tenants, demo: demo)
 

@@ -64,6 +64,15 @@ import Testing
         #expect(files.count == 2000)
     }
 
+    @Test func theDefaultOpenDatabaseBoundFollowsTheDescriptorLimitUpToTheMemoryCap() {
+        #expect(StorageConfiguration.openDatabaseBound(descriptors: 1024, readersPerTenant: 2) == 109)
+        #expect(StorageConfiguration.openDatabaseBound(descriptors: 20_000, readersPerTenant: 2) == 2048)
+        #expect(StorageConfiguration.openDatabaseBound(descriptors: 20_000, readersPerTenant: 4) == 1590)
+        #expect(StorageConfiguration.openDatabaseBound(descriptors: 64, readersPerTenant: 4) == 16)
+        #expect(StorageConfiguration(dataDirectory: "x").maximumOpenTenantDatabases
+            == StorageConfiguration.openDatabaseBound(descriptors: DescriptorLimit.current, readersPerTenant: StorageConfiguration.defaultReadersPerTenant))
+    }
+
     @Test func aDatabaseNewerThanTheCodeIsRefusedAndLeftUntouched() async throws {
         let directory = NSTemporaryDirectory() + "sfa-newer-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -8,10 +8,14 @@ public struct CallOptions: Sendable {
     public var idempotencyKey: String?
     /// Request metadata, e.g. a W3C `traceparent`.
     public var metadata: [String: String]
+    /// Sent as `authorization: Bearer <key>` instead of the connection's key: one
+    /// connection can then carry calls of many tenants (sfa-load does).
+    public var apiKey: String?
 
-    public init(timeout: Duration? = nil, idempotencyKey: String? = nil, metadata: [String: String] = [:]) {
+    public init(timeout: Duration? = nil, idempotencyKey: String? = nil, metadata: [String: String] = [:], apiKey: String? = nil) {
         self.timeout = timeout
         self.idempotencyKey = idempotencyKey
         self.metadata = metadata
+        self.apiKey = apiKey
     }
 }

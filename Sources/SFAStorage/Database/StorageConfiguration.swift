@@ -15,7 +15,8 @@ public struct StorageConfiguration: Sendable {
 
     /// The data directory: `control.sqlite`, `tenants/`, `backups/`, `exports/`.
     public var dataDirectory: String
-    /// Tenant databases kept open at once (least recently used ones are closed).
+    /// Tenant databases kept open at once (least recently used ones are closed);
+    /// by default sized from the descriptor limit (``openDatabaseBound(descriptors:readersPerTenant:)``).
     public var maximumOpenTenantDatabases: Int
     /// How long a writer waits for a lock before giving up with BUSY.
     public var busyTimeout: Duration
@@ -32,12 +33,14 @@ public struct StorageConfiguration: Sendable {
 
     public init(
         dataDirectory: String = "sfa-data",
-        maximumOpenTenantDatabases: Int = 64,
+        maximumOpenTenantDatabases: Int? = nil,
         busyTimeout: Duration = .seconds(5),
         durability: Durability = .powerLoss,
         maximumReadersPerTenant: Int = StorageConfiguration.defaultReadersPerTenant,
         metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
+        let maximumOpenTenantDatabases = maximumOpenTenantDatabases
+            ?? Self.openDatabaseBound(descriptors: DescriptorLimit.current, readersPerTenant: max(1, maximumReadersPerTenant))
         self.metricsFactory = metricsFactory
         self.dataDirectory = dataDirectory
         self.maximumReadersPerTenant = max(1, maximumReadersPerTenant)
@@ -45,6 +48,24 @@ public struct StorageConfiguration: Sendable {
         self.busyTimeout = busyTimeout
         self.durability = durability
     }
+
+    /// The default bound on open tenant databases for a descriptor limit: what the
+    /// descriptors left after a reserve (an eighth, at least 256: client connections,
+    /// the control plane, backups, a database's maintenance reader) allow, each open
+    /// database counted with its writer (db, -wal, -shm) and every read connection it
+    /// may have (db, -wal); at most `maximumOpenTenantDatabasesForMemory`, at least 16.
+    /// A limit of 1,024 and two readers allow 109; 20,000 allow 2,500, capped at 2,048.
+    public static func openDatabaseBound(descriptors: Int, readersPerTenant: Int) -> Int {
+        let available = descriptors - max(256, descriptors / 8)
+        let perDatabase = 3 + 2 * readersPerTenant
+        return min(maximumOpenTenantDatabasesForMemory, max(16, available / perDatabase))
+    }
+
+    /// Open tenant databases at most, whatever the descriptors allow: each costs
+    /// memory (its connections' parsed schema, statements and page caches: sfad's peak
+    /// RSS was 1.4 GB with 2,000 small tenants open, docs/benchmarks.md), and the node
+    /// is sized for 2 GB.
+    public static let maximumOpenTenantDatabasesForMemory = 2048
 
     /// The default reader count: the cores this process may run on, at most 4.
     public static var defaultReadersPerTenant: Int { min(4, ProcessInfo.processInfo.activeProcessorCount) }

@@ -76,6 +76,16 @@ public enum AuditLog {
     }
 
     private static func json(_ string: String) -> String {
+        // Printable ASCII without a quote, backslash or slash needs no escaping: quoting
+        // it is all JSONSerialization would do, at a fraction of its cost (it was a
+        // sixth of a CreateLead's time on the writer, which every write of the tenant
+        // waits for). Anything else still goes through it, so the text is the same.
+        let plain = string.utf8.allSatisfy { byte in
+            byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != UInt8(ascii: "/")
+        }
+        if plain {
+            return "\"" + string + "\""
+        }
         let data = try? JSONSerialization.data(withJSONObject: [string], options: [.fragmentsAllowed])
         let array = data.flatMap { String(data: $0, encoding: .utf8) } ?? "[\"\"]"
         return String(array.dropFirst().dropLast())

@@ -24,6 +24,8 @@ import Synchronization
 public final class TenantDatabases: Sendable {
     private struct Entry {
         var pool: DatabasePool
+        /// The file's business writes, committed in groups.
+        let commits: GroupCommit
         /// Read-only connections not in use, and how many exist.
         var idleReaders: [DatabaseQueue] = []
         var readers = 0
@@ -32,6 +34,7 @@ public final class TenantDatabases: Sendable {
 
         init(pool: DatabasePool, lastUse: UInt64) {
             self.pool = pool
+            self.commits = GroupCommit(writer: pool)
             self.lastUse = lastUse
         }
 
@@ -44,6 +47,8 @@ public final class TenantDatabases: Sendable {
         var opening: [String: Task<DatabasePool, any Error>] = [:]
         /// Tenants whose file is being replaced (restore, delete): no new leases.
         var blocked: Set<String> = []
+        /// Tenants evicted whose connections are not closed yet.
+        var closing: Set<String> = []
         var clock: UInt64 = 0
     }
 
@@ -51,6 +56,9 @@ public final class TenantDatabases: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     private let metrics: StorageMetrics
+    /// Where evicted files are closed: concurrent, as files are independent and each
+    /// close mostly waits for the disk.
+    private let closer = DispatchQueue(label: "sfa.tenant-databases.closer", attributes: .concurrent)
 
     public init(storage: StorageConfiguration, logger: Logger) throws {
         self.storage = storage
@@ -92,12 +100,17 @@ public final class TenantDatabases: Sendable {
         return try reader.connection.inDatabase(body)
     }
 
-    /// Runs `body` in one `BEGIN IMMEDIATE` transaction on the tenant's database
-    /// (opening it if needed): every business write, timed.
+    /// Runs `body` in a savepoint of a `BEGIN IMMEDIATE` transaction on the tenant's
+    /// database (opening it if needed), shared with the writes that arrive meanwhile
+    /// (``GroupCommit``), and returns once that transaction is committed: every
+    /// business write, timed. A body that throws fails alone, its changes rolled back.
     public func write<T: Sendable>(_ tenantID: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await withDatabase(tenantID) { pool in
-            try await metrics.tenantWrites.time { try await pool.writeImmediate(body) }
-        }
+        let pool = try await lease(tenantID)
+        defer { release(tenantID) }
+        // The file stays open while leased: its entry is there.
+        let commits = state.withLock { state in state.open[tenantID].flatMap { $0.pool === pool ? $0.commits : nil } }
+        guard let commits else { throw Self.busy("the tenant database closed while leased") }
+        return try await metrics.tenantWrites.time { try await commits.write(body) }
     }
 
     /// A read-only connection of a file and its lease: an idle connection, a new one
@@ -197,7 +210,7 @@ public final class TenantDatabases: Sendable {
             }
             if let pending = state.opening[tenantID] { return .opening(pending) }
             let path = try path(of: tenantID)
-            let task = Task { try Self.openAndMigrate(path: path, tenantID: tenantID, storage: storage) }
+            let task = Task { try await Self.onOpener { try Self.openAndMigrate(path: path, tenantID: tenantID, storage: storage) } }
             state.opening[tenantID] = task
             return .opening(task)
         }
@@ -246,22 +259,47 @@ public final class TenantDatabases: Sendable {
         close(victims)
     }
 
-    /// Removes idle entries beyond `capacity` from the table; the caller closes them
-    /// after leaving the lock (a checkpoint is file I/O).
+    /// Removes idle entries from the table once it is beyond `capacity`: the least
+    /// recently used ones, down to `capacity` less a margin of 1/32, so that one scan
+    /// of the table pays for many opens rather than one (a scan per open would cost
+    /// every cold call thousands of comparisons under the lock). The caller closes
+    /// them after leaving the lock.
     private static func evictIdleBeyondCapacity(_ state: inout State, capacity: Int) -> [(String, [any DatabaseWriter])] {
+        guard state.open.count > capacity else { return [] }
+        let target = capacity - capacity / 32
+        var idle: [(key: String, lastUse: UInt64)] = []
+        for (key, entry) in state.open where entry.leases == 0 { idle.append((key, entry.lastUse)) }
+        idle.sort { $0.lastUse < $1.lastUse }
         var victims: [(String, [any DatabaseWriter])] = []
-        while state.open.count > capacity {
-            guard let victim = state.open.filter({ $0.value.leases == 0 }).min(by: { $0.value.lastUse < $1.value.lastUse })
-            else { break }
-            state.open[victim.key] = nil
-            victims.append((victim.key, victim.value.connections))
+        for (key, _) in idle.prefix(state.open.count - target) {
+            if let entry = state.open.removeValue(forKey: key) {
+                victims.append((key, entry.connections))
+                state.closing.insert(key)
+            }
         }
         return victims
     }
 
+    /// Closes evicted files on a queue of their own: a checkpoint syncs the database
+    /// file, which the call that happened to evict must not wait for. While more than
+    /// `maximumClosing` files wait there (closes slower than opens), the caller closes
+    /// its victims itself, so open descriptors stay bounded.
+    private func close(_ victims: [(String, [any DatabaseWriter])]) {
+        guard !victims.isEmpty else { return }
+        let backlog = state.withLock { $0.closing.count }
+        if backlog > Self.maximumClosing {
+            closeNow(victims)
+        } else {
+            closer.async { self.closeNow(victims) }
+        }
+    }
+
+    /// Files evicted but not closed yet, at most.
+    private static let maximumClosing = 64
+
     /// Closes the connections of each file: its readers first, then the pool after a
     /// checkpoint that empties the WAL (no reader may hold a snapshot by then).
-    private func close(_ victims: [(String, [any DatabaseWriter])], evicted: Bool = true) {
+    private func closeNow(_ victims: [(String, [any DatabaseWriter])], evicted: Bool = true) {
         if !victims.isEmpty {
             metrics.openDatabases.decrement(by: Double(victims.count))
             if evicted { metrics.evictions.increment(by: victims.count) }
@@ -270,11 +308,34 @@ public final class TenantDatabases: Sendable {
             do {
                 for reader in connections.dropFirst() { try reader.close() }
                 guard let pool = connections.first else { continue }
-                try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+                // An empty WAL (a tenant that was only read) has nothing to checkpoint;
+                // closing the last connection then just removes it, with no sync.
+                if Self.walHasFrames(pool.path) {
+                    try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+                }
                 try pool.close()
             } catch {
                 logger.warning("closing a tenant database failed", metadata: ["tenant": "\(tenantID)", "error": "\(error)"])
             }
+        }
+        if evicted { _ = state.withLock { state in victims.map { state.closing.remove($0.0) } } }
+    }
+
+    /// Whether the WAL next to a database holds anything.
+    private static func walHasFrames(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path + "-wal", &status) == 0 && status.st_size > 0
+    }
+
+    /// Where files are opened: a queue whose threads may block on file I/O, unlike
+    /// the cooperative pool (one thread per core), where an open of a cold tenant
+    /// would stall every call of the process while it creates the WAL and reads the
+    /// schema.
+    private static let opener = DispatchQueue(label: "sfa.tenant-databases.opener", attributes: .concurrent)
+
+    private static func onOpener<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            opener.async { continuation.resume(with: Result { try body() }) }
         }
     }
 
@@ -282,11 +343,16 @@ public final class TenantDatabases: Sendable {
         .failedPrecondition(reason: "TENANT_BUSY", message: message)
     }
 
+    /// Opens a tenant file and migrates it if it is behind. The version is read on the
+    /// writer connection, so that a file already at the current version (the usual
+    /// case when thousands of tenants take turns in the cache) costs two small queries
+    /// of GRDB's migration table: no reader connection is opened and the migrator does
+    /// not run.
     private static func openAndMigrate(path: String, tenantID: String, storage: StorageConfiguration) throws -> DatabasePool {
         let pool = try DatabaseOpening.openPool(path: path, storage: storage)
         do {
-            _ = try pool.read { db in try TenantSchema.version(of: db, tenantID: tenantID) }
-            try TenantSchema.migrator.migrate(pool)
+            let version = try pool.writeWithoutTransaction { db in try TenantSchema.version(of: db, tenantID: tenantID) }
+            if version < TenantSchema.currentVersion { try TenantSchema.migrator.migrate(pool) }
         } catch {
             try? pool.close()
             throw error
@@ -310,13 +376,15 @@ public final class TenantDatabases: Sendable {
         let deadline = ContinuousClock.now + .seconds(5)
         while true {
             let idle = state.withLock { state -> [any DatabaseWriter]? in
-                guard (state.open[tenantID]?.leases ?? 0) == 0, state.opening[tenantID] == nil else { return nil }
+                // An evicted file still closing must be closed before it is replaced.
+                guard (state.open[tenantID]?.leases ?? 0) == 0, state.opening[tenantID] == nil, !state.closing.contains(tenantID)
+                else { return nil }
                 return state.open.removeValue(forKey: tenantID)?.connections ?? []
             }
             if let idle {
                 // Closed for a restore or delete, not evicted; a file that was not open
                 // has no connections and counts for nothing.
-                close(idle.isEmpty ? [] : [(tenantID, idle)], evicted: false)
+                closeNow(idle.isEmpty ? [] : [(tenantID, idle)], evicted: false)
                 break
             }
             guard ContinuousClock.now < deadline else { throw Self.busy("the tenant database stayed in use") }

@@ -99,7 +99,7 @@ public final class RPCConnection: RPCCaller, Sendable {
         let header = RequestHeader(
             method: method.fullName,
             timeoutMs: timeoutMilliseconds.map { UInt32(clamping: $0) } ?? 0,
-            authorization: authorization ?? "",
+            authorization: options.apiKey.map { "Bearer \($0)" } ?? authorization ?? "",
             idempotencyKey: options.idempotencyKey ?? "",
             metadata: options.metadata
         )

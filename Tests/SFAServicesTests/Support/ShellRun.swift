@@ -28,12 +28,12 @@ struct ShellResult: Sendable {
 }
 
 /// Runs `script` with `/bin/sh -c` (so tests can close or redirect descriptors),
-/// `SFAD` and `SFACTL` in it standing for the built executables, and kills it after
+/// `SFAD`, `SFACTL` and `SFALOAD` in it standing for the built executables, and kills it after
 /// `seconds`. Standard output and error go to files, so nothing blocks on a pipe. The
 /// wait runs on a thread of its own, never on the cooperative pool that a server in
 /// the test process needs to answer the script.
 func runShell(_ script: String, environment: [String: String] = [:], seconds: Double = 60) async throws -> ShellResult {
-    for tool in ["sfad", "sfactl"] {
+    for tool in ["sfad", "sfactl"] + (script.contains("SFALOAD") ? ["sfa-load"] : []) {
         try #require(FileManager.default.isExecutableFile(atPath: builtExecutable(tool)), "build \(tool) first: swift build")
     }
     return try await withCheckedThrowingContinuation { continuation in
@@ -54,6 +54,7 @@ private func blockingRun(_ script: String, environment: [String: String], second
     process.arguments = [
         "-c",
         script.replacingOccurrences(of: "SFACTL", with: "'\(builtExecutable("sfactl"))'")
+            .replacingOccurrences(of: "SFALOAD", with: "'\(builtExecutable("sfa-load"))'")
             .replacingOccurrences(of: "SFAD", with: "'\(builtExecutable("sfad"))'"),
     ]
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

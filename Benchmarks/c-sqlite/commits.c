@@ -1,0 +1,77 @@
+/*
+ * The storage ceiling for durable writes (scripts/bench, docs/benchmarks.md): rows
+ * of about a lead's size inserted through SQLite's C API into a WAL database with
+ * synchronous = FULL, as sfad's tenant files are, on the same disk sfad uses.
+ *
+ *   commits DIR SECONDS
+ *
+ * prints two lines:
+ *   SINGLE <rows per second>   one row per BEGIN IMMEDIATE … COMMIT
+ *   BATCH32 <rows per second>  32 rows per commit
+ * each measured for SECONDS with one connection and prepared statements.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void check(int rc, sqlite3 *db, const char *what) {
+    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        fprintf(stderr, "commits: %s: %s\n", what, sqlite3_errmsg(db));
+        exit(1);
+    }
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void exec(sqlite3 *db, const char *sql) { check(sqlite3_exec(db, sql, NULL, NULL, NULL), db, sql); }
+
+/* Inserts rows, `batch` per commit, for `seconds`; returns rows per second. */
+static double run(sqlite3 *db, sqlite3_stmt *insert, int batch, double seconds, long *next_id) {
+    static unsigned char data[480];
+    memset(data, 'x', sizeof data);
+    char id[32];
+    long rows = 0;
+    double start = now(), end = start + seconds;
+    while (now() < end) {
+        exec(db, "BEGIN IMMEDIATE");
+        for (int i = 0; i < batch; i++) {
+            snprintf(id, sizeof id, "led_%012ld", (*next_id)++);
+            sqlite3_bind_text(insert, 1, id, -1, SQLITE_STATIC);
+            sqlite3_bind_blob(insert, 2, data, sizeof data, SQLITE_STATIC);
+            check(sqlite3_step(insert), db, "insert");
+            sqlite3_reset(insert);
+        }
+        exec(db, "COMMIT");
+        rows += batch;
+    }
+    return rows / (now() - start);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: commits DIR SECONDS\n");
+        return 2;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/commits.sqlite", argv[1]);
+    double seconds = atof(argv[2]);
+    sqlite3 *db;
+    check(sqlite3_open(path, &db), db, "open");
+    exec(db, "PRAGMA journal_mode = WAL");
+    exec(db, "PRAGMA synchronous = FULL");
+    exec(db, "CREATE TABLE IF NOT EXISTS lead (id TEXT PRIMARY KEY NOT NULL, data BLOB NOT NULL)");
+    sqlite3_stmt *insert;
+    check(sqlite3_prepare_v2(db, "INSERT INTO lead (id, data) VALUES (?, ?)", -1, &insert, NULL), db, "prepare");
+    long next_id = 0;
+    printf("SINGLE %.0f\n", run(db, insert, 1, seconds, &next_id));
+    printf("BATCH32 %.0f\n", run(db, insert, 32, seconds, &next_id));
+    sqlite3_finalize(insert);
+    sqlite3_close(db);
+    return 0;
+}

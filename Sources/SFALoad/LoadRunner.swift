@@ -1,0 +1,122 @@
+import SFARPC
+import SFATransport
+import Synchronization
+
+/// Calls completed so far in a run, for a live progress line.
+public final class LoadProgress: Sendable {
+    private let succeededCount = Atomic<Int>(0)
+    private let failedCount = Atomic<Int>(0)
+
+    public init() {}
+
+    public var succeeded: Int { succeededCount.load(ordering: .relaxed) }
+    public var failed: Int { failedCount.load(ordering: .relaxed) }
+
+    func add(succeeded: Bool) {
+        if succeeded {
+            succeededCount.wrappingAdd(1, ordering: .relaxed)
+        } else {
+            failedCount.wrappingAdd(1, ordering: .relaxed)
+        }
+    }
+}
+
+/// Runs a scenario against a server: `inFlight` workers share `connections`
+/// multiplexed connections, each taking the next call from an ``ArrivalSchedule``,
+/// a tenant by the skew and a step by weight, and recording into its own
+/// ``LatencyRecorder``; the recorders are merged at the end.
+public enum LoadRunner {
+    /// What a run measured.
+    public struct Outcome: Sendable {
+        public var recorder: LatencyRecorder
+        /// From the end of the warm-up to the end of the last call.
+        public var elapsed: Duration
+    }
+
+    /// - Throws: `RPCError` `UNAVAILABLE` when the server cannot be reached.
+    public static func run(
+        plan: LoadPlan,
+        scenario: Scenario,
+        tenants: [TenantFixture],
+        skew: TenantSkew,
+        progress: LoadProgress = LoadProgress(),
+        seed: UInt64 = UInt64.random(in: 0...UInt64.max)
+    ) async throws -> Outcome {
+        guard !tenants.isEmpty else { throw LoadError("no tenants: give a keys file or run sfa-load setup") }
+        var connections: [RPCConnection] = []
+        do {
+            for _ in 0..<plan.connections {
+                connections.append(try await RPCConnection.connect(host: plan.host, port: plan.port))
+            }
+        } catch {
+            for connection in connections { await connection.close() }
+            throw error
+        }
+        let picker = TenantPicker(count: tenants.count, skew: skew)
+        let start = ContinuousClock.now
+        let schedule = ArrivalSchedule(plan: plan, start: start)
+        let pool = connections
+        let recorder = await withTaskGroup(of: LatencyRecorder.self) { group in
+            for worker in 0..<plan.inFlight {
+                group.addTask {
+                    var random = RandomSource(seed: seed &+ UInt64(worker) &* 0x9E37_79B9)
+                    return await work(
+                        caller: pool[worker % pool.count], schedule: schedule, scenario: scenario, tenants: tenants, picker: picker,
+                        timeout: plan.timeout, progress: progress, random: &random
+                    )
+                }
+            }
+            var merged = LatencyRecorder()
+            for await recorder in group { merged.merge(recorder) }
+            return merged
+        }
+        let elapsed = ContinuousClock.now - (start + plan.warmup)
+        for connection in connections { await connection.close() }
+        return Outcome(recorder: recorder, elapsed: elapsed)
+    }
+
+    /// One worker: takes calls from the schedule until it runs out, waiting for each
+    /// one's due time, and records each call's latency from that time.
+    private static func work(
+        caller: any RPCCaller,
+        schedule: ArrivalSchedule,
+        scenario: Scenario,
+        tenants: [TenantFixture],
+        picker: TenantPicker,
+        timeout: Duration,
+        progress: LoadProgress,
+        random: inout RandomSource
+    ) async -> LatencyRecorder {
+        var recorder = LatencyRecorder()
+        while !Task.isCancelled, let ticket = schedule.next() {
+            // A call due within the timer's resolution goes at once rather than pay a
+            // sleep (and its late wake-up) for each; its latency then counts from the send.
+            if ticket.due > .now + Self.sendEarly { try? await Task.sleep(until: ticket.due, clock: .continuous) }
+            let sent = ContinuousClock.now
+            let tenant = tenants[picker.pick(using: &random)]
+            let step = scenario.pick(using: &random)
+            let call = StepCall(
+                caller: caller, options: CallOptions(timeout: timeout, apiKey: tenant.apiKey), tenant: tenant, sequence: ticket.index
+            )
+            do {
+                try await step.call(call, &random)
+                // From the due time when sent late (the wait counts), from the send when early.
+                if !ticket.isWarmup { recorder.record(step.name, latency: .now - min(ticket.due, sent)) }
+                progress.add(succeeded: true)
+            } catch {
+                if !ticket.isWarmup { recorder.recordFailure(step.name, status: statusName(error)) }
+                progress.add(succeeded: false)
+            }
+        }
+        return recorder
+    }
+
+    /// How early a call may be sent rather than sleep until it is due.
+    static let sendEarly = Duration.microseconds(200)
+
+    /// The status an error is reported under: the RPC status, or `CLIENT_ERROR` for a
+    /// failure on this side (a template naming a record the tenant lacks).
+    static func statusName(_ error: any Error) -> String {
+        (error as? RPCError).map { "\($0.code)" } ?? "CLIENT_ERROR"
+    }
+}

@@ -1,0 +1,129 @@
+import GRDB
+import Synchronization
+
+/// Group commit for one tenant file: the writes that arrive while a transaction is
+/// being committed (and its WAL synced) wait, then share the next transaction, each
+/// in a savepoint of its own. One sync then acknowledges many calls, which is how
+/// durable writes get near batched SQLite (docs/architecture.md, "Group commit").
+///
+/// What each call sees is unchanged: its body runs alone on the writer connection,
+/// after every write queued before it; a body that throws rolls back to its savepoint
+/// and fails only its own call; no call is answered before the COMMIT that holds its
+/// changes has returned (with `synchronous = FULL`, after the WAL is synced). Nothing
+/// waits on purpose to grow a batch: a lone write commits at once, and batches grow
+/// only as fast as writes arrive during a commit.
+final class GroupCommit: Sendable {
+    /// A queued write: runs its body and returns how to acknowledge it after the
+    /// commit; or fails it.
+    private struct Pending: Sendable {
+        var run: @Sendable (Database) throws -> @Sendable () -> Void
+        var fail: @Sendable (any Error) -> Void
+    }
+
+    private struct State {
+        var queue: [Pending] = []
+        /// A batch is scheduled on the writer or running: it takes what is queued.
+        var draining = false
+    }
+
+    /// Writes in one transaction at most: bounds the latency a batch adds to its
+    /// first write and the WAL one commit appends.
+    static let maximumBatch = 256
+
+    private let writer: any DatabaseWriter
+    private let state = Mutex(State())
+
+    init(writer: any DatabaseWriter) {
+        self.writer = writer
+    }
+
+    /// Runs `body` in the next shared transaction and returns its result once that
+    /// transaction is committed.
+    /// - Throws: what `body` threw (its changes rolled back, the other writes of the
+    ///   batch unaffected), or the error that failed the transaction's BEGIN or COMMIT.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let pending = Pending(
+                run: { db in
+                    let value = try body(db)
+                    return { continuation.resume(returning: value) }
+                },
+                fail: { continuation.resume(throwing: $0) }
+            )
+            let schedules = state.withLock { state in
+                state.queue.append(pending)
+                defer { state.draining = true }
+                return !state.draining
+            }
+            if schedules { scheduleBatch() }
+        }
+    }
+
+    /// One batch per job on the writer's queue, so that other users of the writer
+    /// (migrations, backups) get their turn between batches.
+    private func scheduleBatch() {
+        writer.asyncWriteWithoutTransaction { db in self.runBatch(db) }
+    }
+
+    private func runBatch(_ db: Database) {
+        let batch = state.withLock { state in
+            let batch = Array(state.queue.prefix(Self.maximumBatch))
+            state.queue.removeFirst(batch.count)
+            return batch
+        }
+        var remaining = batch[...]
+        while !remaining.isEmpty { remaining = Self.commit(remaining, db) }
+        let more = state.withLock { state in
+            if state.queue.isEmpty { state.draining = false }
+            return state.draining
+        }
+        if more { scheduleBatch() }
+    }
+
+    /// Runs `writes` in one transaction, each in a savepoint, and commits. Returns the
+    /// writes to run again: when an error made SQLite roll back the whole transaction
+    /// (a full disk, an I/O error), the write that met it fails, and the ones before it,
+    /// whose changes were lost with the transaction but which were not answered yet, go
+    /// into a new one; each round fails one write at least, so this ends.
+    private static func commit(_ writes: ArraySlice<Pending>, _ db: Database) -> ArraySlice<Pending> {
+        do {
+            try db.execute(sql: "BEGIN IMMEDIATE")
+        } catch {
+            for write in writes { write.fail(error) }
+            return []
+        }
+        // The writes whose savepoint was released, and how to answer each.
+        var succeeded: [(write: Pending, acknowledge: @Sendable () -> Void)] = []
+        succeeded.reserveCapacity(writes.count)
+        for index in writes.indices {
+            let write = writes[index]
+            do {
+                try db.cachedStatement(sql: "SAVEPOINT call").execute()
+                let acknowledge = try write.run(db)
+                try db.cachedStatement(sql: "RELEASE call").execute()
+                succeeded.append((write, acknowledge))
+            } catch {
+                write.fail(error)
+                do {
+                    // The call's own changes go; the transaction and the other calls stay.
+                    guard db.isInsideTransaction else { throw error }
+                    try db.cachedStatement(sql: "ROLLBACK TO call").execute()
+                    try db.cachedStatement(sql: "RELEASE call").execute()
+                } catch {
+                    if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+                    return ArraySlice(succeeded.map(\.write)) + writes[(index + 1)...]
+                }
+            }
+        }
+        do {
+            try db.execute(sql: "COMMIT")
+        } catch {
+            if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
+            // Nothing of the batch was kept: the calls about to be answered fail.
+            for (write, _) in succeeded { write.fail(error) }
+            return []
+        }
+        for (_, acknowledge) in succeeded { acknowledge() }
+        return []
+    }
+}

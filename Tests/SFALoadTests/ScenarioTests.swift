@@ -1,0 +1,45 @@
+import SFALoad
+import Testing
+
+@Suite struct ScenarioTests {
+    let tenant = TenantFixture(tenantId: "ten_1", apiKey: "k", userId: "usr_1", leads: ["led_1", "led_2"])
+
+    @Test func placeholdersAreFilledAfreshForEveryCall() throws {
+        let template = try BodyTemplate(#"{"id": "{{lead}}", "n": {{seq}}, "x": {{int 5 5}}, "k": "{{pick a}}", "d": "{{date +1}}"}"#)
+        var random = RandomSource(seed: 7)
+        let body = try template.render(sequence: 41, tenant: tenant, random: &random)
+        #expect(body.hasPrefix(#"{"id": "led_"#))
+        #expect(body.contains(#""n": 41, "x": 5, "k": "a", "d": "20"#))
+        #expect(!template.isConstant)
+        #expect(try BodyTemplate(#"{"page_size": 20}"#).isConstant)
+    }
+
+    @Test func anUnknownGeneratorIsRefusedBeforeAnyCall() {
+        #expect(throws: LoadError.self) { try BodyTemplate("{{nonsense}}") }
+        #expect(throws: LoadError.self) { try Scenario.method("LeadService/GetLead", body: #"{"no_such_field": 1}"#) }
+        #expect(throws: LoadError.self) { try Scenario.method("LeadService/NoSuchMethod", body: "{}") }
+    }
+
+    @Test func aRecordTheTenantLacksFailsTheCallNotTheRun() throws {
+        var random = RandomSource(seed: 1)
+        #expect(throws: LoadError.self) { try BodyTemplate("{{account}}").render(sequence: 0, tenant: tenant, random: &random) }
+    }
+
+    @Test func theSalesDayMixesReadsAndWritesOfEveryServiceThatExists() throws {
+        let names = Set(try Scenario.named("sales-day").steps.map(\.name))
+        #expect(names.isSuperset(of: ["GetLead", "CreateLead", "CreateActivity", "CreateConsultation", "MoveOpportunityStage", "CreateQuote"]))
+    }
+
+    @Test func zipfPicksTheFirstTenantsMostAndUniformAllAlike() {
+        var random = RandomSource(seed: 3)
+        let zipf = TenantPicker(count: 1000, skew: .zipf(exponent: 1))
+        var counts = [Int](repeating: 0, count: 1000)
+        for _ in 0..<20_000 { counts[zipf.pick(using: &random)] += 1 }
+        #expect(counts[0] > counts[9] && counts[9] > counts[999])
+        let uniform = TenantPicker(count: 4, skew: .uniform)
+        var seen = Set<Int>()
+        for _ in 0..<200 { seen.insert(uniform.pick(using: &random)) }
+        #expect(seen == [0, 1, 2, 3])
+        #expect(TenantSkew("zipf:1.2") == .zipf(exponent: 1.2) && TenantSkew("zipf") == .zipf(exponent: 1) && TenantSkew("pareto") == nil)
+    }
+}

@@ -37,58 +37,25 @@ public enum AnalyticsServiceMethods {
         outputType: "sfa.v1.GetSalesMetricsResponse",
         isIdempotent: true
     )
-    /// `/sfa.v1.AnalyticsService/GetForecast`
-    public static let getForecast = MethodDescriptor(
-        service: "sfa.v1.AnalyticsService",
-        method: "GetForecast",
-        inputType: "sfa.v1.GetForecastRequest",
-        outputType: "sfa.v1.GetForecastResponse",
-        isIdempotent: true
-    )
-    /// `/sfa.v1.AnalyticsService/ListStalledDeals`
-    public static let listStalledDeals = MethodDescriptor(
-        service: "sfa.v1.AnalyticsService",
-        method: "ListStalledDeals",
-        inputType: "sfa.v1.ListStalledDealsRequest",
-        outputType: "sfa.v1.ListStalledDealsResponse",
-        isIdempotent: true
-    )
-    /// `/sfa.v1.AnalyticsService/GetActivityCounts`
-    public static let getActivityCounts = MethodDescriptor(
-        service: "sfa.v1.AnalyticsService",
-        method: "GetActivityCounts",
-        inputType: "sfa.v1.GetActivityCountsRequest",
-        outputType: "sfa.v1.GetActivityCountsResponse",
-        isIdempotent: true
-    )
 
     /// Every method of the service, in declaration order.
-    public static let all: [MethodDescriptor] = [getPipelineSummary, getFunnel, getStageConversion, getSalesMetrics, getForecast, listStalledDeals, getActivityCounts]
+    public static let all: [MethodDescriptor] = [getPipelineSummary, getFunnel, getStageConversion, getSalesMetrics]
 }
 
 ///
 /// Implement this protocol to serve `sfa.v1.AnalyticsService`.
 public protocol AnalyticsServiceHandler: RPCService {
-    /// Open opportunities per stage: count, amount, weighted amount.
+    /// Open opportunities per stage: count, amount, weighted amount, age in stage.
     func getPipelineSummary(_ request: GetPipelineSummaryRequest, context: ServerContext) async throws -> GetPipelineSummaryResponse
 
-    /// Leads -> MQL -> SQL -> opportunity -> won, with conversion rates.
+    /// Leads -> MQL -> SQL -> converted -> opportunity -> won, with conversion rates and times.
     func getFunnel(_ request: GetFunnelRequest, context: ServerContext) async throws -> GetFunnelResponse
 
-    /// Stage-to-stage conversion rates and average time in stage.
+    /// Stage-to-stage conversion, lost-from-stage counts, time in stage.
     func getStageConversion(_ request: GetStageConversionRequest, context: ServerContext) async throws -> GetStageConversionResponse
 
-    /// Win rate, average deal size, average sales cycle and sales velocity.
+    /// Win rate, average deal size, sales cycle and sales velocity.
     func getSalesMetrics(_ request: GetSalesMetricsRequest, context: ServerContext) async throws -> GetSalesMetricsResponse
-
-    /// Forecast roll-ups by category and period.
-    func getForecast(_ request: GetForecastRequest, context: ServerContext) async throws -> GetForecastResponse
-
-    /// Open opportunities without recent activity or rotting in their stage.
-    func listStalledDeals(_ request: ListStalledDealsRequest, context: ServerContext) async throws -> ListStalledDealsResponse
-
-    /// Activity counts per rep per day per kind.
-    func getActivityCounts(_ request: GetActivityCountsRequest, context: ServerContext) async throws -> GetActivityCountsResponse
 }
 
 extension AnalyticsServiceHandler {
@@ -111,15 +78,6 @@ extension AnalyticsServiceHandler {
             RPCMethodHandler(method: AnalyticsServiceMethods.getSalesMetrics) { (request: GetSalesMetricsRequest, context) in
                 try await self.getSalesMetrics(request, context: context)
             },
-            RPCMethodHandler(method: AnalyticsServiceMethods.getForecast) { (request: GetForecastRequest, context) in
-                try await self.getForecast(request, context: context)
-            },
-            RPCMethodHandler(method: AnalyticsServiceMethods.listStalledDeals) { (request: ListStalledDealsRequest, context) in
-                try await self.listStalledDeals(request, context: context)
-            },
-            RPCMethodHandler(method: AnalyticsServiceMethods.getActivityCounts) { (request: GetActivityCountsRequest, context) in
-                try await self.getActivityCounts(request, context: context)
-            },
         ]
     }
 }
@@ -133,38 +91,23 @@ public struct AnalyticsServiceClient: Sendable {
         self.caller = caller
     }
 
-    /// Open opportunities per stage: count, amount, weighted amount.
+    /// Open opportunities per stage: count, amount, weighted amount, age in stage.
     public func getPipelineSummary(_ request: GetPipelineSummaryRequest, options: CallOptions = CallOptions()) async throws -> GetPipelineSummaryResponse {
         try await caller.unary(AnalyticsServiceMethods.getPipelineSummary, request: request, responseType: GetPipelineSummaryResponse.self, options: options)
     }
 
-    /// Leads -> MQL -> SQL -> opportunity -> won, with conversion rates.
+    /// Leads -> MQL -> SQL -> converted -> opportunity -> won, with conversion rates and times.
     public func getFunnel(_ request: GetFunnelRequest, options: CallOptions = CallOptions()) async throws -> GetFunnelResponse {
         try await caller.unary(AnalyticsServiceMethods.getFunnel, request: request, responseType: GetFunnelResponse.self, options: options)
     }
 
-    /// Stage-to-stage conversion rates and average time in stage.
+    /// Stage-to-stage conversion, lost-from-stage counts, time in stage.
     public func getStageConversion(_ request: GetStageConversionRequest, options: CallOptions = CallOptions()) async throws -> GetStageConversionResponse {
         try await caller.unary(AnalyticsServiceMethods.getStageConversion, request: request, responseType: GetStageConversionResponse.self, options: options)
     }
 
-    /// Win rate, average deal size, average sales cycle and sales velocity.
+    /// Win rate, average deal size, sales cycle and sales velocity.
     public func getSalesMetrics(_ request: GetSalesMetricsRequest, options: CallOptions = CallOptions()) async throws -> GetSalesMetricsResponse {
         try await caller.unary(AnalyticsServiceMethods.getSalesMetrics, request: request, responseType: GetSalesMetricsResponse.self, options: options)
-    }
-
-    /// Forecast roll-ups by category and period.
-    public func getForecast(_ request: GetForecastRequest, options: CallOptions = CallOptions()) async throws -> GetForecastResponse {
-        try await caller.unary(AnalyticsServiceMethods.getForecast, request: request, responseType: GetForecastResponse.self, options: options)
-    }
-
-    /// Open opportunities without recent activity or rotting in their stage.
-    public func listStalledDeals(_ request: ListStalledDealsRequest, options: CallOptions = CallOptions()) async throws -> ListStalledDealsResponse {
-        try await caller.unary(AnalyticsServiceMethods.listStalledDeals, request: request, responseType: ListStalledDealsResponse.self, options: options)
-    }
-
-    /// Activity counts per rep per day per kind.
-    public func getActivityCounts(_ request: GetActivityCountsRequest, options: CallOptions = CallOptions()) async throws -> GetActivityCountsResponse {
-        try await caller.unary(AnalyticsServiceMethods.getActivityCounts, request: request, responseType: GetActivityCountsResponse.self, options: options)
     }
 }

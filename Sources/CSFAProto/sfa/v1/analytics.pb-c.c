@@ -52,6 +52,51 @@ void   sfa__v1__analytics_filter__free_unpacked
   assert(message->base.descriptor == &sfa__v1__analytics_filter__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__analytics_group_key__init
+                     (Sfa__V1__AnalyticsGroupKey         *message)
+{
+  static const Sfa__V1__AnalyticsGroupKey init_value = SFA__V1__ANALYTICS_GROUP_KEY__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__analytics_group_key__get_packed_size
+                     (const Sfa__V1__AnalyticsGroupKey *message)
+{
+  assert(message->base.descriptor == &sfa__v1__analytics_group_key__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__analytics_group_key__pack
+                     (const Sfa__V1__AnalyticsGroupKey *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__analytics_group_key__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__analytics_group_key__pack_to_buffer
+                     (const Sfa__V1__AnalyticsGroupKey *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__analytics_group_key__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__AnalyticsGroupKey *
+       sfa__v1__analytics_group_key__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__AnalyticsGroupKey *)
+     protobuf_c_message_unpack (&sfa__v1__analytics_group_key__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__analytics_group_key__free_unpacked
+                     (Sfa__V1__AnalyticsGroupKey *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__analytics_group_key__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sfa__v1__get_pipeline_summary_request__init
                      (Sfa__V1__GetPipelineSummaryRequest         *message)
 {
@@ -275,6 +320,51 @@ void   sfa__v1__funnel_step_count__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &sfa__v1__funnel_step_count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__funnel_row__init
+                     (Sfa__V1__FunnelRow         *message)
+{
+  static const Sfa__V1__FunnelRow init_value = SFA__V1__FUNNEL_ROW__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__funnel_row__get_packed_size
+                     (const Sfa__V1__FunnelRow *message)
+{
+  assert(message->base.descriptor == &sfa__v1__funnel_row__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__funnel_row__pack
+                     (const Sfa__V1__FunnelRow *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__funnel_row__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__funnel_row__pack_to_buffer
+                     (const Sfa__V1__FunnelRow *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__funnel_row__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__FunnelRow *
+       sfa__v1__funnel_row__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__FunnelRow *)
+     protobuf_c_message_unpack (&sfa__v1__funnel_row__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__funnel_row__free_unpacked
+                     (Sfa__V1__FunnelRow *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__funnel_row__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   sfa__v1__get_funnel_response__init
@@ -502,6 +592,51 @@ void   sfa__v1__get_sales_metrics_request__free_unpacked
   assert(message->base.descriptor == &sfa__v1__get_sales_metrics_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__sales_metrics__init
+                     (Sfa__V1__SalesMetrics         *message)
+{
+  static const Sfa__V1__SalesMetrics init_value = SFA__V1__SALES_METRICS__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__sales_metrics__get_packed_size
+                     (const Sfa__V1__SalesMetrics *message)
+{
+  assert(message->base.descriptor == &sfa__v1__sales_metrics__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__sales_metrics__pack
+                     (const Sfa__V1__SalesMetrics *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__sales_metrics__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__sales_metrics__pack_to_buffer
+                     (const Sfa__V1__SalesMetrics *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__sales_metrics__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__SalesMetrics *
+       sfa__v1__sales_metrics__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__SalesMetrics *)
+     protobuf_c_message_unpack (&sfa__v1__sales_metrics__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__sales_metrics__free_unpacked
+                     (Sfa__V1__SalesMetrics *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__sales_metrics__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sfa__v1__get_sales_metrics_response__init
                      (Sfa__V1__GetSalesMetricsResponse         *message)
 {
@@ -547,477 +682,27 @@ void   sfa__v1__get_sales_metrics_response__free_unpacked
   assert(message->base.descriptor == &sfa__v1__get_sales_metrics_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-void   sfa__v1__get_forecast_request__init
-                     (Sfa__V1__GetForecastRequest         *message)
-{
-  static const Sfa__V1__GetForecastRequest init_value = SFA__V1__GET_FORECAST_REQUEST__INIT;
-  *message = init_value;
-}
-size_t sfa__v1__get_forecast_request__get_packed_size
-                     (const Sfa__V1__GetForecastRequest *message)
-{
-  assert(message->base.descriptor == &sfa__v1__get_forecast_request__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t sfa__v1__get_forecast_request__pack
-                     (const Sfa__V1__GetForecastRequest *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &sfa__v1__get_forecast_request__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t sfa__v1__get_forecast_request__pack_to_buffer
-                     (const Sfa__V1__GetForecastRequest *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &sfa__v1__get_forecast_request__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Sfa__V1__GetForecastRequest *
-       sfa__v1__get_forecast_request__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Sfa__V1__GetForecastRequest *)
-     protobuf_c_message_unpack (&sfa__v1__get_forecast_request__descriptor,
-                                allocator, len, data);
-}
-void   sfa__v1__get_forecast_request__free_unpacked
-                     (Sfa__V1__GetForecastRequest *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &sfa__v1__get_forecast_request__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-void   sfa__v1__forecast_category_total__init
-                     (Sfa__V1__ForecastCategoryTotal         *message)
-{
-  static const Sfa__V1__ForecastCategoryTotal init_value = SFA__V1__FORECAST_CATEGORY_TOTAL__INIT;
-  *message = init_value;
-}
-size_t sfa__v1__forecast_category_total__get_packed_size
-                     (const Sfa__V1__ForecastCategoryTotal *message)
-{
-  assert(message->base.descriptor == &sfa__v1__forecast_category_total__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t sfa__v1__forecast_category_total__pack
-                     (const Sfa__V1__ForecastCategoryTotal *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &sfa__v1__forecast_category_total__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t sfa__v1__forecast_category_total__pack_to_buffer
-                     (const Sfa__V1__ForecastCategoryTotal *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &sfa__v1__forecast_category_total__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Sfa__V1__ForecastCategoryTotal *
-       sfa__v1__forecast_category_total__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Sfa__V1__ForecastCategoryTotal *)
-     protobuf_c_message_unpack (&sfa__v1__forecast_category_total__descriptor,
-                                allocator, len, data);
-}
-void   sfa__v1__forecast_category_total__free_unpacked
-                     (Sfa__V1__ForecastCategoryTotal *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &sfa__v1__forecast_category_total__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-void   sfa__v1__forecast_period__init
-                     (Sfa__V1__ForecastPeriod         *message)
-{
-  static const Sfa__V1__ForecastPeriod init_value = SFA__V1__FORECAST_PERIOD__INIT;
-  *message = init_value;
-}
-size_t sfa__v1__forecast_period__get_packed_size
-                     (const Sfa__V1__ForecastPeriod *message)
-{
-  assert(message->base.descriptor == &sfa__v1__forecast_period__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t sfa__v1__forecast_period__pack
-                     (const Sfa__V1__ForecastPeriod *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &sfa__v1__forecast_period__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t sfa__v1__forecast_period__pack_to_buffer
-                     (const Sfa__V1__ForecastPeriod *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &sfa__v1__forecast_period__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Sfa__V1__ForecastPeriod *
-       sfa__v1__forecast_period__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Sfa__V1__ForecastPeriod *)
-     protobuf_c_message_unpack (&sfa__v1__forecast_period__descriptor,
-                                allocator, len, data);
-}
-void   sfa__v1__forecast_period__free_unpacked
-                     (Sfa__V1__ForecastPeriod *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &sfa__v1__forecast_period__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-void   sfa__v1__get_forecast_response__init
-                     (Sfa__V1__GetForecastResponse         *message)
-{
-  static const Sfa__V1__GetForecastResponse init_value = SFA__V1__GET_FORECAST_RESPONSE__INIT;
-  *message = init_value;
-}
-size_t sfa__v1__get_forecast_response__get_packed_size
-                     (const Sfa__V1__GetForecastResponse *message)
-{
-  assert(message->base.descriptor == &sfa__v1__get_forecast_response__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t sfa__v1__get_forecast_response__pack
-                     (const Sfa__V1__GetForecastResponse *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &sfa__v1__get_forecast_response__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t sfa__v1__get_forecast_response__pack_to_buffer
-                     (const Sfa__V1__GetForecastResponse *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &sfa__v1__get_forecast_response__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Sfa__V1__GetForecastResponse *
-       sfa__v1__get_forecast_response__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Sfa__V1__GetForecastResponse *)
-     protobuf_c_message_unpack (&sfa__v1__get_forecast_response__descriptor,
-                                allocator, len, data);
-}
-void   sfa__v1__get_forecast_response__free_unpacked
-                     (Sfa__V1__GetForecastResponse *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &sfa__v1__get_forecast_response__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-void   sfa__v1__list_stalled_deals_request__init
-                     (Sfa__V1__ListStalledDealsRequest         *message)
-{
-  static const Sfa__V1__ListStalledDealsRequest init_value = SFA__V1__LIST_STALLED_DEALS_REQUEST__INIT;
-  *message = init_value;
-}
-size_t sfa__v1__list_stalled_deals_request__get_packed_size
-                     (const Sfa__V1__ListStalledDealsRequest *message)
-{
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_request__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t sfa__v1__list_stalled_deals_request__pack
-                     (const Sfa__V1__ListStalledDealsRequest *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_request__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t sfa__v1__list_stalled_deals_request__pack_to_buffer
-                     (const Sfa__V1__ListStalledDealsRequest *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_request__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Sfa__V1__ListStalledDealsRequest *
-       sfa__v1__list_stalled_deals_request__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Sfa__V1__ListStalledDealsRequest *)
-     protobuf_c_message_unpack (&sfa__v1__list_stalled_deals_request__descriptor,
-                                allocator, len, data);
-}
-void   sfa__v1__list_stalled_deals_request__free_unpacked
-                     (Sfa__V1__ListStalledDealsRequest *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_request__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-void   sfa__v1__stalled_deal__init
-                     (Sfa__V1__StalledDeal         *message)
-{
-  static const Sfa__V1__StalledDeal init_value = SFA__V1__STALLED_DEAL__INIT;
-  *message = init_value;
-}
-size_t sfa__v1__stalled_deal__get_packed_size
-                     (const Sfa__V1__StalledDeal *message)
-{
-  assert(message->base.descriptor == &sfa__v1__stalled_deal__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t sfa__v1__stalled_deal__pack
-                     (const Sfa__V1__StalledDeal *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &sfa__v1__stalled_deal__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t sfa__v1__stalled_deal__pack_to_buffer
-                     (const Sfa__V1__StalledDeal *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &sfa__v1__stalled_deal__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Sfa__V1__StalledDeal *
-       sfa__v1__stalled_deal__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Sfa__V1__StalledDeal *)
-     protobuf_c_message_unpack (&sfa__v1__stalled_deal__descriptor,
-                                allocator, len, data);
-}
-void   sfa__v1__stalled_deal__free_unpacked
-                     (Sfa__V1__StalledDeal *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &sfa__v1__stalled_deal__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-void   sfa__v1__list_stalled_deals_response__init
-                     (Sfa__V1__ListStalledDealsResponse         *message)
-{
-  static const Sfa__V1__ListStalledDealsResponse init_value = SFA__V1__LIST_STALLED_DEALS_RESPONSE__INIT;
-  *message = init_value;
-}
-size_t sfa__v1__list_stalled_deals_response__get_packed_size
-                     (const Sfa__V1__ListStalledDealsResponse *message)
-{
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_response__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t sfa__v1__list_stalled_deals_response__pack
-                     (const Sfa__V1__ListStalledDealsResponse *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_response__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t sfa__v1__list_stalled_deals_response__pack_to_buffer
-                     (const Sfa__V1__ListStalledDealsResponse *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_response__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Sfa__V1__ListStalledDealsResponse *
-       sfa__v1__list_stalled_deals_response__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Sfa__V1__ListStalledDealsResponse *)
-     protobuf_c_message_unpack (&sfa__v1__list_stalled_deals_response__descriptor,
-                                allocator, len, data);
-}
-void   sfa__v1__list_stalled_deals_response__free_unpacked
-                     (Sfa__V1__ListStalledDealsResponse *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_response__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-void   sfa__v1__get_activity_counts_request__init
-                     (Sfa__V1__GetActivityCountsRequest         *message)
-{
-  static const Sfa__V1__GetActivityCountsRequest init_value = SFA__V1__GET_ACTIVITY_COUNTS_REQUEST__INIT;
-  *message = init_value;
-}
-size_t sfa__v1__get_activity_counts_request__get_packed_size
-                     (const Sfa__V1__GetActivityCountsRequest *message)
-{
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_request__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t sfa__v1__get_activity_counts_request__pack
-                     (const Sfa__V1__GetActivityCountsRequest *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_request__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t sfa__v1__get_activity_counts_request__pack_to_buffer
-                     (const Sfa__V1__GetActivityCountsRequest *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_request__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Sfa__V1__GetActivityCountsRequest *
-       sfa__v1__get_activity_counts_request__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Sfa__V1__GetActivityCountsRequest *)
-     protobuf_c_message_unpack (&sfa__v1__get_activity_counts_request__descriptor,
-                                allocator, len, data);
-}
-void   sfa__v1__get_activity_counts_request__free_unpacked
-                     (Sfa__V1__GetActivityCountsRequest *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_request__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-void   sfa__v1__activity_count_row__init
-                     (Sfa__V1__ActivityCountRow         *message)
-{
-  static const Sfa__V1__ActivityCountRow init_value = SFA__V1__ACTIVITY_COUNT_ROW__INIT;
-  *message = init_value;
-}
-size_t sfa__v1__activity_count_row__get_packed_size
-                     (const Sfa__V1__ActivityCountRow *message)
-{
-  assert(message->base.descriptor == &sfa__v1__activity_count_row__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t sfa__v1__activity_count_row__pack
-                     (const Sfa__V1__ActivityCountRow *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &sfa__v1__activity_count_row__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t sfa__v1__activity_count_row__pack_to_buffer
-                     (const Sfa__V1__ActivityCountRow *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &sfa__v1__activity_count_row__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Sfa__V1__ActivityCountRow *
-       sfa__v1__activity_count_row__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Sfa__V1__ActivityCountRow *)
-     protobuf_c_message_unpack (&sfa__v1__activity_count_row__descriptor,
-                                allocator, len, data);
-}
-void   sfa__v1__activity_count_row__free_unpacked
-                     (Sfa__V1__ActivityCountRow *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &sfa__v1__activity_count_row__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-void   sfa__v1__get_activity_counts_response__init
-                     (Sfa__V1__GetActivityCountsResponse         *message)
-{
-  static const Sfa__V1__GetActivityCountsResponse init_value = SFA__V1__GET_ACTIVITY_COUNTS_RESPONSE__INIT;
-  *message = init_value;
-}
-size_t sfa__v1__get_activity_counts_response__get_packed_size
-                     (const Sfa__V1__GetActivityCountsResponse *message)
-{
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_response__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t sfa__v1__get_activity_counts_response__pack
-                     (const Sfa__V1__GetActivityCountsResponse *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_response__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t sfa__v1__get_activity_counts_response__pack_to_buffer
-                     (const Sfa__V1__GetActivityCountsResponse *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_response__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Sfa__V1__GetActivityCountsResponse *
-       sfa__v1__get_activity_counts_response__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Sfa__V1__GetActivityCountsResponse *)
-     protobuf_c_message_unpack (&sfa__v1__get_activity_counts_response__descriptor,
-                                allocator, len, data);
-}
-void   sfa__v1__get_activity_counts_response__free_unpacked
-                     (Sfa__V1__GetActivityCountsResponse *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_response__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-static const ProtobufCFieldDescriptor sfa__v1__analytics_filter__field_descriptors[6] =
+static const ProtobufCFieldDescriptor sfa__v1__analytics_filter__field_descriptors[8] =
 {
   {
-    "owner_user_id",
+    "owner_user_ids",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__AnalyticsFilter, owner_user_id),
+    offsetof(Sfa__V1__AnalyticsFilter, n_owner_user_ids),
+    offsetof(Sfa__V1__AnalyticsFilter, owner_user_ids),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "team_id",
+    "team_ids",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__AnalyticsFilter, team_id),
+    offsetof(Sfa__V1__AnalyticsFilter, n_team_ids),
+    offsetof(Sfa__V1__AnalyticsFilter, team_ids),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
@@ -1036,8 +721,20 @@ static const ProtobufCFieldDescriptor sfa__v1__analytics_filter__field_descripto
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "from_date",
+    "sources",
     4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Sfa__V1__AnalyticsFilter, n_sources),
+    offsetof(Sfa__V1__AnalyticsFilter, sources),
+    &sfa__v1__lead_source__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_date",
+    5,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1049,7 +746,7 @@ static const ProtobufCFieldDescriptor sfa__v1__analytics_filter__field_descripto
   },
   {
     "to_date",
-    5,
+    6,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1061,7 +758,7 @@ static const ProtobufCFieldDescriptor sfa__v1__analytics_filter__field_descripto
   },
   {
     "currency_code",
-    6,
+    7,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1071,19 +768,33 @@ static const ProtobufCFieldDescriptor sfa__v1__analytics_filter__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "group_by",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AnalyticsFilter, group_by),
+    &sfa__v1__analytics_grouping__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__analytics_filter__field_indices_by_name[] = {
-  5,   /* field[5] = currency_code */
-  3,   /* field[3] = from_date */
-  0,   /* field[0] = owner_user_id */
+  6,   /* field[6] = currency_code */
+  4,   /* field[4] = from_date */
+  7,   /* field[7] = group_by */
+  0,   /* field[0] = owner_user_ids */
   2,   /* field[2] = pipeline_id */
-  1,   /* field[1] = team_id */
-  4,   /* field[4] = to_date */
+  3,   /* field[3] = sources */
+  1,   /* field[1] = team_ids */
+  5,   /* field[5] = to_date */
 };
 static const ProtobufCIntRange sfa__v1__analytics_filter__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor sfa__v1__analytics_filter__descriptor =
 {
@@ -1093,11 +804,101 @@ const ProtobufCMessageDescriptor sfa__v1__analytics_filter__descriptor =
   "Sfa__V1__AnalyticsFilter",
   "sfa.v1",
   sizeof(Sfa__V1__AnalyticsFilter),
-  6,
+  8,
   sfa__v1__analytics_filter__field_descriptors,
   sfa__v1__analytics_filter__field_indices_by_name,
   1,  sfa__v1__analytics_filter__number_ranges,
   (ProtobufCMessageInit) sfa__v1__analytics_filter__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__analytics_group_key__field_descriptors[5] =
+{
+  {
+    "owner_user_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AnalyticsGroupKey, owner_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "team_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AnalyticsGroupKey, team_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "source",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AnalyticsGroupKey, source),
+    &sfa__v1__lead_source__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pipeline_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AnalyticsGroupKey, pipeline_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "month",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AnalyticsGroupKey, month),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__analytics_group_key__field_indices_by_name[] = {
+  4,   /* field[4] = month */
+  0,   /* field[0] = owner_user_id */
+  3,   /* field[3] = pipeline_id */
+  2,   /* field[2] = source */
+  1,   /* field[1] = team_id */
+};
+static const ProtobufCIntRange sfa__v1__analytics_group_key__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor sfa__v1__analytics_group_key__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.AnalyticsGroupKey",
+  "AnalyticsGroupKey",
+  "Sfa__V1__AnalyticsGroupKey",
+  "sfa.v1",
+  sizeof(Sfa__V1__AnalyticsGroupKey),
+  5,
+  sfa__v1__analytics_group_key__field_descriptors,
+  sfa__v1__analytics_group_key__field_indices_by_name,
+  1,  sfa__v1__analytics_group_key__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__analytics_group_key__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor sfa__v1__get_pipeline_summary_request__field_descriptors[1] =
@@ -1141,8 +942,20 @@ const ProtobufCMessageDescriptor sfa__v1__get_pipeline_summary_request__descript
 static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_descriptors[9] =
 {
   {
-    "pipeline_id",
+    "group",
     1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__PipelineStageSummary, group),
+    &sfa__v1__analytics_group_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pipeline_id",
+    2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1154,7 +967,7 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_des
   },
   {
     "stage_id",
-    2,
+    3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1166,7 +979,7 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_des
   },
   {
     "stage_name",
-    3,
+    4,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1178,7 +991,7 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_des
   },
   {
     "stage_position",
-    4,
+    5,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT32,
     0,   /* quantifier_offset */
@@ -1189,32 +1002,8 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_des
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "forecast_category",
-    5,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_ENUM,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__PipelineStageSummary, forecast_category),
-    &sfa__v1__forecast_category__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "default_probability_percent",
-    6,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__PipelineStageSummary, default_probability_percent),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
     "opportunity_count",
-    7,
+    6,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
@@ -1226,7 +1015,7 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_des
   },
   {
     "amount",
-    8,
+    7,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -1238,7 +1027,7 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_des
   },
   {
     "weighted_amount",
-    9,
+    8,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -1248,17 +1037,29 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "average_age_in_stage_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__PipelineStageSummary, average_age_in_stage_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__pipeline_stage_summary__field_indices_by_name[] = {
-  7,   /* field[7] = amount */
-  5,   /* field[5] = default_probability_percent */
-  4,   /* field[4] = forecast_category */
-  6,   /* field[6] = opportunity_count */
-  0,   /* field[0] = pipeline_id */
-  1,   /* field[1] = stage_id */
-  2,   /* field[2] = stage_name */
-  3,   /* field[3] = stage_position */
-  8,   /* field[8] = weighted_amount */
+  6,   /* field[6] = amount */
+  8,   /* field[8] = average_age_in_stage_ms */
+  0,   /* field[0] = group */
+  5,   /* field[5] = opportunity_count */
+  1,   /* field[1] = pipeline_id */
+  2,   /* field[2] = stage_id */
+  3,   /* field[3] = stage_name */
+  4,   /* field[4] = stage_position */
+  7,   /* field[7] = weighted_amount */
 };
 static const ProtobufCIntRange sfa__v1__pipeline_stage_summary__number_ranges[1 + 1] =
 {
@@ -1334,7 +1135,7 @@ static const ProtobufCFieldDescriptor sfa__v1__get_pipeline_summary_response__fi
     "excluded_other_currency_count",
     5,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
+    PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
     offsetof(Sfa__V1__GetPipelineSummaryResponse, excluded_other_currency_count),
     NULL,
@@ -1408,7 +1209,7 @@ const ProtobufCMessageDescriptor sfa__v1__get_funnel_request__descriptor =
   (ProtobufCMessageInit) sfa__v1__get_funnel_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__funnel_step_count__field_descriptors[4] =
+static const ProtobufCFieldDescriptor sfa__v1__funnel_step_count__field_descriptors[5] =
 {
   {
     "step",
@@ -1458,8 +1259,21 @@ static const ProtobufCFieldDescriptor sfa__v1__funnel_step_count__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "average_time_from_previous_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__FunnelStepCount, average_time_from_previous_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__funnel_step_count__field_indices_by_name[] = {
+  4,   /* field[4] = average_time_from_previous_ms */
   3,   /* field[3] = conversion_from_first_bps */
   2,   /* field[2] = conversion_from_previous_bps */
   1,   /* field[1] = lead_count */
@@ -1468,7 +1282,7 @@ static const unsigned sfa__v1__funnel_step_count__field_indices_by_name[] = {
 static const ProtobufCIntRange sfa__v1__funnel_step_count__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor sfa__v1__funnel_step_count__descriptor =
 {
@@ -1478,35 +1292,125 @@ const ProtobufCMessageDescriptor sfa__v1__funnel_step_count__descriptor =
   "Sfa__V1__FunnelStepCount",
   "sfa.v1",
   sizeof(Sfa__V1__FunnelStepCount),
-  4,
+  5,
   sfa__v1__funnel_step_count__field_descriptors,
   sfa__v1__funnel_step_count__field_indices_by_name,
   1,  sfa__v1__funnel_step_count__number_ranges,
   (ProtobufCMessageInit) sfa__v1__funnel_step_count__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__get_funnel_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor sfa__v1__funnel_row__field_descriptors[3] =
 {
   {
+    "group",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__FunnelRow, group),
+    &sfa__v1__analytics_group_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "steps",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__FunnelRow, n_steps),
+    offsetof(Sfa__V1__FunnelRow, steps),
+    &sfa__v1__funnel_step_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "won_amount",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__FunnelRow, won_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__funnel_row__field_indices_by_name[] = {
+  0,   /* field[0] = group */
+  1,   /* field[1] = steps */
+  2,   /* field[2] = won_amount */
+};
+static const ProtobufCIntRange sfa__v1__funnel_row__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sfa__v1__funnel_row__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.FunnelRow",
+  "FunnelRow",
+  "Sfa__V1__FunnelRow",
+  "sfa.v1",
+  sizeof(Sfa__V1__FunnelRow),
+  3,
+  sfa__v1__funnel_row__field_descriptors,
+  sfa__v1__funnel_row__field_indices_by_name,
+  1,  sfa__v1__funnel_row__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__funnel_row__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_funnel_response__field_descriptors[3] =
+{
+  {
+    "rows",
     1,
     PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_MESSAGE,
-    offsetof(Sfa__V1__GetFunnelResponse, n_steps),
-    offsetof(Sfa__V1__GetFunnelResponse, steps),
-    &sfa__v1__funnel_step_count__descriptor,
+    offsetof(Sfa__V1__GetFunnelResponse, n_rows),
+    offsetof(Sfa__V1__GetFunnelResponse, rows),
+    &sfa__v1__funnel_row__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetFunnelResponse, total),
+    &sfa__v1__funnel_row__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "excluded_other_currency_count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetFunnelResponse, excluded_other_currency_count),
+    NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
 static const unsigned sfa__v1__get_funnel_response__field_indices_by_name[] = {
-  0,   /* field[0] = steps */
+  2,   /* field[2] = excluded_other_currency_count */
+  0,   /* field[0] = rows */
+  1,   /* field[1] = total */
 };
 static const ProtobufCIntRange sfa__v1__get_funnel_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor sfa__v1__get_funnel_response__descriptor =
 {
@@ -1516,14 +1420,14 @@ const ProtobufCMessageDescriptor sfa__v1__get_funnel_response__descriptor =
   "Sfa__V1__GetFunnelResponse",
   "sfa.v1",
   sizeof(Sfa__V1__GetFunnelResponse),
-  1,
+  3,
   sfa__v1__get_funnel_response__field_descriptors,
   sfa__v1__get_funnel_response__field_indices_by_name,
   1,  sfa__v1__get_funnel_response__number_ranges,
   (ProtobufCMessageInit) sfa__v1__get_funnel_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__get_stage_conversion_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor sfa__v1__get_stage_conversion_request__field_descriptors[2] =
 {
   {
     "filter",
@@ -1537,14 +1441,27 @@ static const ProtobufCFieldDescriptor sfa__v1__get_stage_conversion_request__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "cumulative",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetStageConversionRequest, cumulative),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__get_stage_conversion_request__field_indices_by_name[] = {
+  1,   /* field[1] = cumulative */
   0,   /* field[0] = filter */
 };
 static const ProtobufCIntRange sfa__v1__get_stage_conversion_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor sfa__v1__get_stage_conversion_request__descriptor =
 {
@@ -1554,18 +1471,30 @@ const ProtobufCMessageDescriptor sfa__v1__get_stage_conversion_request__descript
   "Sfa__V1__GetStageConversionRequest",
   "sfa.v1",
   sizeof(Sfa__V1__GetStageConversionRequest),
-  1,
+  2,
   sfa__v1__get_stage_conversion_request__field_descriptors,
   sfa__v1__get_stage_conversion_request__field_indices_by_name,
   1,  sfa__v1__get_stage_conversion_request__number_ranges,
   (ProtobufCMessageInit) sfa__v1__get_stage_conversion_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descriptors[11] =
+static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descriptors[12] =
 {
   {
-    "pipeline_id",
+    "group",
     1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StageConversion, group),
+    &sfa__v1__analytics_group_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pipeline_id",
+    2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1577,7 +1506,7 @@ static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descripto
   },
   {
     "stage_id",
-    2,
+    3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1589,7 +1518,7 @@ static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descripto
   },
   {
     "stage_name",
-    3,
+    4,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1601,7 +1530,7 @@ static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descripto
   },
   {
     "stage_position",
-    4,
+    5,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT32,
     0,   /* quantifier_offset */
@@ -1613,7 +1542,7 @@ static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descripto
   },
   {
     "entered_count",
-    5,
+    6,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
@@ -1625,23 +1554,11 @@ static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descripto
   },
   {
     "advanced_count",
-    6,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT64,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StageConversion, advanced_count),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "won_count",
     7,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StageConversion, won_count),
+    offsetof(Sfa__V1__StageConversion, advanced_count),
     NULL,
     NULL,
     0,             /* flags */
@@ -1660,36 +1577,48 @@ static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descripto
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "advance_rate_bps",
+    "conversion_bps",
     9,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT32,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StageConversion, advance_rate_bps),
+    offsetof(Sfa__V1__StageConversion, conversion_bps),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "win_rate_bps",
+    "ended_stay_count",
     10,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
+    PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StageConversion, win_rate_bps),
+    offsetof(Sfa__V1__StageConversion, ended_stay_count),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "average_time_in_stage_ms",
+    "mean_time_in_stage_ms",
     11,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StageConversion, average_time_in_stage_ms),
+    offsetof(Sfa__V1__StageConversion, mean_time_in_stage_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "median_time_in_stage_ms",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StageConversion, median_time_in_stage_ms),
     NULL,
     NULL,
     0,             /* flags */
@@ -1697,22 +1626,23 @@ static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descripto
   },
 };
 static const unsigned sfa__v1__stage_conversion__field_indices_by_name[] = {
-  8,   /* field[8] = advance_rate_bps */
-  5,   /* field[5] = advanced_count */
-  10,   /* field[10] = average_time_in_stage_ms */
-  4,   /* field[4] = entered_count */
+  6,   /* field[6] = advanced_count */
+  8,   /* field[8] = conversion_bps */
+  9,   /* field[9] = ended_stay_count */
+  5,   /* field[5] = entered_count */
+  0,   /* field[0] = group */
   7,   /* field[7] = lost_count */
-  0,   /* field[0] = pipeline_id */
-  1,   /* field[1] = stage_id */
-  2,   /* field[2] = stage_name */
-  3,   /* field[3] = stage_position */
-  9,   /* field[9] = win_rate_bps */
-  6,   /* field[6] = won_count */
+  10,   /* field[10] = mean_time_in_stage_ms */
+  11,   /* field[11] = median_time_in_stage_ms */
+  1,   /* field[1] = pipeline_id */
+  2,   /* field[2] = stage_id */
+  3,   /* field[3] = stage_name */
+  4,   /* field[4] = stage_position */
 };
 static const ProtobufCIntRange sfa__v1__stage_conversion__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor sfa__v1__stage_conversion__descriptor =
 {
@@ -1722,7 +1652,7 @@ const ProtobufCMessageDescriptor sfa__v1__stage_conversion__descriptor =
   "Sfa__V1__StageConversion",
   "sfa.v1",
   sizeof(Sfa__V1__StageConversion),
-  11,
+  12,
   sfa__v1__stage_conversion__field_descriptors,
   sfa__v1__stage_conversion__field_indices_by_name,
   1,  sfa__v1__stage_conversion__number_ranges,
@@ -1805,15 +1735,27 @@ const ProtobufCMessageDescriptor sfa__v1__get_sales_metrics_request__descriptor 
   (ProtobufCMessageInit) sfa__v1__get_sales_metrics_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__get_sales_metrics_response__field_descriptors[10] =
+static const ProtobufCFieldDescriptor sfa__v1__sales_metrics__field_descriptors[14] =
 {
   {
-    "won_count",
+    "group",
     1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesMetrics, group),
+    &sfa__v1__analytics_group_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "won_count",
+    2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, won_count),
+    offsetof(Sfa__V1__SalesMetrics, won_count),
     NULL,
     NULL,
     0,             /* flags */
@@ -1821,11 +1763,11 @@ static const ProtobufCFieldDescriptor sfa__v1__get_sales_metrics_response__field
   },
   {
     "lost_count",
-    2,
+    3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, lost_count),
+    offsetof(Sfa__V1__SalesMetrics, lost_count),
     NULL,
     NULL,
     0,             /* flags */
@@ -1833,23 +1775,11 @@ static const ProtobufCFieldDescriptor sfa__v1__get_sales_metrics_response__field
   },
   {
     "open_count",
-    3,
+    4,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, open_count),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "win_rate_bps",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, win_rate_bps),
+    offsetof(Sfa__V1__SalesMetrics, open_count),
     NULL,
     NULL,
     0,             /* flags */
@@ -1861,43 +1791,103 @@ static const ProtobufCFieldDescriptor sfa__v1__get_sales_metrics_response__field
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, won_amount),
+    offsetof(Sfa__V1__SalesMetrics, won_amount),
     &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lost_amount",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesMetrics, lost_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "open_amount",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesMetrics, open_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "win_rate_bps",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesMetrics, win_rate_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "win_rate_by_amount_bps",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesMetrics, win_rate_by_amount_bps),
+    NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
     "average_deal_size",
-    6,
+    10,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, average_deal_size),
+    offsetof(Sfa__V1__SalesMetrics, average_deal_size),
     &sfa__v1__money__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "average_sales_cycle_days",
-    7,
+    "average_sales_cycle_ms",
+    11,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
+    PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, average_sales_cycle_days),
+    offsetof(Sfa__V1__SalesMetrics, average_sales_cycle_ms),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "average_sales_cycle_ms",
-    8,
+    "average_lead_to_won_ms",
+    12,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, average_sales_cycle_ms),
+    offsetof(Sfa__V1__SalesMetrics, average_lead_to_won_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lead_to_won_count",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesMetrics, lead_to_won_count),
     NULL,
     NULL,
     0,             /* flags */
@@ -1905,315 +1895,63 @@ static const ProtobufCFieldDescriptor sfa__v1__get_sales_metrics_response__field
   },
   {
     "sales_velocity_per_day",
-    9,
+    14,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, sales_velocity_per_day),
+    offsetof(Sfa__V1__SalesMetrics, sales_velocity_per_day),
     &sfa__v1__money__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
-  {
-    "excluded_other_currency_count",
-    10,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, excluded_other_currency_count),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
 };
-static const unsigned sfa__v1__get_sales_metrics_response__field_indices_by_name[] = {
-  5,   /* field[5] = average_deal_size */
-  6,   /* field[6] = average_sales_cycle_days */
-  7,   /* field[7] = average_sales_cycle_ms */
-  9,   /* field[9] = excluded_other_currency_count */
-  1,   /* field[1] = lost_count */
-  2,   /* field[2] = open_count */
-  8,   /* field[8] = sales_velocity_per_day */
-  3,   /* field[3] = win_rate_bps */
+static const unsigned sfa__v1__sales_metrics__field_indices_by_name[] = {
+  9,   /* field[9] = average_deal_size */
+  11,   /* field[11] = average_lead_to_won_ms */
+  10,   /* field[10] = average_sales_cycle_ms */
+  0,   /* field[0] = group */
+  12,   /* field[12] = lead_to_won_count */
+  5,   /* field[5] = lost_amount */
+  2,   /* field[2] = lost_count */
+  6,   /* field[6] = open_amount */
+  3,   /* field[3] = open_count */
+  13,   /* field[13] = sales_velocity_per_day */
+  7,   /* field[7] = win_rate_bps */
+  8,   /* field[8] = win_rate_by_amount_bps */
   4,   /* field[4] = won_amount */
-  0,   /* field[0] = won_count */
+  1,   /* field[1] = won_count */
 };
-static const ProtobufCIntRange sfa__v1__get_sales_metrics_response__number_ranges[1 + 1] =
+static const ProtobufCIntRange sfa__v1__sales_metrics__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 14 }
 };
-const ProtobufCMessageDescriptor sfa__v1__get_sales_metrics_response__descriptor =
+const ProtobufCMessageDescriptor sfa__v1__sales_metrics__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.GetSalesMetricsResponse",
-  "GetSalesMetricsResponse",
-  "Sfa__V1__GetSalesMetricsResponse",
+  "sfa.v1.SalesMetrics",
+  "SalesMetrics",
+  "Sfa__V1__SalesMetrics",
   "sfa.v1",
-  sizeof(Sfa__V1__GetSalesMetricsResponse),
-  10,
-  sfa__v1__get_sales_metrics_response__field_descriptors,
-  sfa__v1__get_sales_metrics_response__field_indices_by_name,
-  1,  sfa__v1__get_sales_metrics_response__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__get_sales_metrics_response__init,
+  sizeof(Sfa__V1__SalesMetrics),
+  14,
+  sfa__v1__sales_metrics__field_descriptors,
+  sfa__v1__sales_metrics__field_indices_by_name,
+  1,  sfa__v1__sales_metrics__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__sales_metrics__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__get_forecast_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor sfa__v1__get_sales_metrics_response__field_descriptors[3] =
 {
   {
-    "filter",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetForecastRequest, filter),
-    &sfa__v1__analytics_filter__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "interval",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_ENUM,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetForecastRequest, interval),
-    &sfa__v1__forecast_interval__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned sfa__v1__get_forecast_request__field_indices_by_name[] = {
-  0,   /* field[0] = filter */
-  1,   /* field[1] = interval */
-};
-static const ProtobufCIntRange sfa__v1__get_forecast_request__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 2 }
-};
-const ProtobufCMessageDescriptor sfa__v1__get_forecast_request__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.GetForecastRequest",
-  "GetForecastRequest",
-  "Sfa__V1__GetForecastRequest",
-  "sfa.v1",
-  sizeof(Sfa__V1__GetForecastRequest),
-  2,
-  sfa__v1__get_forecast_request__field_descriptors,
-  sfa__v1__get_forecast_request__field_indices_by_name,
-  1,  sfa__v1__get_forecast_request__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__get_forecast_request__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCFieldDescriptor sfa__v1__forecast_category_total__field_descriptors[4] =
-{
-  {
-    "category",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_ENUM,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ForecastCategoryTotal, category),
-    &sfa__v1__forecast_category__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "opportunity_count",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT64,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ForecastCategoryTotal, opportunity_count),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "amount",
-    3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ForecastCategoryTotal, amount),
-    &sfa__v1__money__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "weighted_amount",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ForecastCategoryTotal, weighted_amount),
-    &sfa__v1__money__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned sfa__v1__forecast_category_total__field_indices_by_name[] = {
-  2,   /* field[2] = amount */
-  0,   /* field[0] = category */
-  1,   /* field[1] = opportunity_count */
-  3,   /* field[3] = weighted_amount */
-};
-static const ProtobufCIntRange sfa__v1__forecast_category_total__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 4 }
-};
-const ProtobufCMessageDescriptor sfa__v1__forecast_category_total__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.ForecastCategoryTotal",
-  "ForecastCategoryTotal",
-  "Sfa__V1__ForecastCategoryTotal",
-  "sfa.v1",
-  sizeof(Sfa__V1__ForecastCategoryTotal),
-  4,
-  sfa__v1__forecast_category_total__field_descriptors,
-  sfa__v1__forecast_category_total__field_indices_by_name,
-  1,  sfa__v1__forecast_category_total__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__forecast_category_total__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCFieldDescriptor sfa__v1__forecast_period__field_descriptors[7] =
-{
-  {
-    "from_date",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ForecastPeriod, from_date),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "to_date",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ForecastPeriod, to_date),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "categories",
-    3,
-    PROTOBUF_C_LABEL_REPEATED,
-    PROTOBUF_C_TYPE_MESSAGE,
-    offsetof(Sfa__V1__ForecastPeriod, n_categories),
-    offsetof(Sfa__V1__ForecastPeriod, categories),
-    &sfa__v1__forecast_category_total__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "open_pipeline_amount",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ForecastPeriod, open_pipeline_amount),
-    &sfa__v1__money__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "best_case_amount",
-    5,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ForecastPeriod, best_case_amount),
-    &sfa__v1__money__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "commit_amount",
-    6,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ForecastPeriod, commit_amount),
-    &sfa__v1__money__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "closed_amount",
-    7,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ForecastPeriod, closed_amount),
-    &sfa__v1__money__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned sfa__v1__forecast_period__field_indices_by_name[] = {
-  4,   /* field[4] = best_case_amount */
-  2,   /* field[2] = categories */
-  6,   /* field[6] = closed_amount */
-  5,   /* field[5] = commit_amount */
-  0,   /* field[0] = from_date */
-  3,   /* field[3] = open_pipeline_amount */
-  1,   /* field[1] = to_date */
-};
-static const ProtobufCIntRange sfa__v1__forecast_period__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 7 }
-};
-const ProtobufCMessageDescriptor sfa__v1__forecast_period__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.ForecastPeriod",
-  "ForecastPeriod",
-  "Sfa__V1__ForecastPeriod",
-  "sfa.v1",
-  sizeof(Sfa__V1__ForecastPeriod),
-  7,
-  sfa__v1__forecast_period__field_descriptors,
-  sfa__v1__forecast_period__field_indices_by_name,
-  1,  sfa__v1__forecast_period__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__forecast_period__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCFieldDescriptor sfa__v1__get_forecast_response__field_descriptors[3] =
-{
-  {
-    "periods",
+    "rows",
     1,
     PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_MESSAGE,
-    offsetof(Sfa__V1__GetForecastResponse, n_periods),
-    offsetof(Sfa__V1__GetForecastResponse, periods),
-    &sfa__v1__forecast_period__descriptor,
+    offsetof(Sfa__V1__GetSalesMetricsResponse, n_rows),
+    offsetof(Sfa__V1__GetSalesMetricsResponse, rows),
+    &sfa__v1__sales_metrics__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -2224,8 +1962,8 @@ static const ProtobufCFieldDescriptor sfa__v1__get_forecast_response__field_desc
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetForecastResponse, total),
-    &sfa__v1__forecast_period__descriptor,
+    offsetof(Sfa__V1__GetSalesMetricsResponse, total),
+    &sfa__v1__sales_metrics__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -2234,626 +1972,98 @@ static const ProtobufCFieldDescriptor sfa__v1__get_forecast_response__field_desc
     "excluded_other_currency_count",
     3,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
+    PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetForecastResponse, excluded_other_currency_count),
+    offsetof(Sfa__V1__GetSalesMetricsResponse, excluded_other_currency_count),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
-static const unsigned sfa__v1__get_forecast_response__field_indices_by_name[] = {
+static const unsigned sfa__v1__get_sales_metrics_response__field_indices_by_name[] = {
   2,   /* field[2] = excluded_other_currency_count */
-  0,   /* field[0] = periods */
+  0,   /* field[0] = rows */
   1,   /* field[1] = total */
 };
-static const ProtobufCIntRange sfa__v1__get_forecast_response__number_ranges[1 + 1] =
+static const ProtobufCIntRange sfa__v1__get_sales_metrics_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
   { 0, 3 }
 };
-const ProtobufCMessageDescriptor sfa__v1__get_forecast_response__descriptor =
+const ProtobufCMessageDescriptor sfa__v1__get_sales_metrics_response__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.GetForecastResponse",
-  "GetForecastResponse",
-  "Sfa__V1__GetForecastResponse",
+  "sfa.v1.GetSalesMetricsResponse",
+  "GetSalesMetricsResponse",
+  "Sfa__V1__GetSalesMetricsResponse",
   "sfa.v1",
-  sizeof(Sfa__V1__GetForecastResponse),
+  sizeof(Sfa__V1__GetSalesMetricsResponse),
   3,
-  sfa__v1__get_forecast_response__field_descriptors,
-  sfa__v1__get_forecast_response__field_indices_by_name,
-  1,  sfa__v1__get_forecast_response__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__get_forecast_response__init,
+  sfa__v1__get_sales_metrics_response__field_descriptors,
+  sfa__v1__get_sales_metrics_response__field_indices_by_name,
+  1,  sfa__v1__get_sales_metrics_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_sales_metrics_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__list_stalled_deals_request__field_descriptors[4] =
+static const ProtobufCEnumValue sfa__v1__analytics_grouping__enum_values_by_number[6] =
 {
-  {
-    "filter",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ListStalledDealsRequest, filter),
-    &sfa__v1__analytics_filter__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "inactive_days",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ListStalledDealsRequest, inactive_days),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "page_size",
-    3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ListStalledDealsRequest, page_size),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "page_token",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ListStalledDealsRequest, page_token),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
+  { "ANALYTICS_GROUPING_UNSPECIFIED", "SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_UNSPECIFIED", 0 },
+  { "ANALYTICS_GROUPING_OWNER", "SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_OWNER", 1 },
+  { "ANALYTICS_GROUPING_TEAM", "SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_TEAM", 2 },
+  { "ANALYTICS_GROUPING_SOURCE", "SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_SOURCE", 3 },
+  { "ANALYTICS_GROUPING_PIPELINE", "SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_PIPELINE", 4 },
+  { "ANALYTICS_GROUPING_MONTH", "SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_MONTH", 5 },
 };
-static const unsigned sfa__v1__list_stalled_deals_request__field_indices_by_name[] = {
-  0,   /* field[0] = filter */
-  1,   /* field[1] = inactive_days */
-  2,   /* field[2] = page_size */
-  3,   /* field[3] = page_token */
+static const ProtobufCIntRange sfa__v1__analytics_grouping__value_ranges[] = {
+{0, 0},{0, 6}
 };
-static const ProtobufCIntRange sfa__v1__list_stalled_deals_request__number_ranges[1 + 1] =
+static const ProtobufCEnumValueIndex sfa__v1__analytics_grouping__enum_values_by_name[6] =
 {
-  { 1, 0 },
-  { 0, 4 }
+  { "ANALYTICS_GROUPING_MONTH", 5 },
+  { "ANALYTICS_GROUPING_OWNER", 1 },
+  { "ANALYTICS_GROUPING_PIPELINE", 4 },
+  { "ANALYTICS_GROUPING_SOURCE", 3 },
+  { "ANALYTICS_GROUPING_TEAM", 2 },
+  { "ANALYTICS_GROUPING_UNSPECIFIED", 0 },
 };
-const ProtobufCMessageDescriptor sfa__v1__list_stalled_deals_request__descriptor =
+const ProtobufCEnumDescriptor sfa__v1__analytics_grouping__descriptor =
 {
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.ListStalledDealsRequest",
-  "ListStalledDealsRequest",
-  "Sfa__V1__ListStalledDealsRequest",
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.AnalyticsGrouping",
+  "AnalyticsGrouping",
+  "Sfa__V1__AnalyticsGrouping",
   "sfa.v1",
-  sizeof(Sfa__V1__ListStalledDealsRequest),
-  4,
-  sfa__v1__list_stalled_deals_request__field_descriptors,
-  sfa__v1__list_stalled_deals_request__field_indices_by_name,
-  1,  sfa__v1__list_stalled_deals_request__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__list_stalled_deals_request__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCFieldDescriptor sfa__v1__stalled_deal__field_descriptors[14] =
-{
-  {
-    "opportunity_id",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, opportunity_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "name",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, name),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "account_id",
-    3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, account_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "owner_user_id",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, owner_user_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "pipeline_id",
-    5,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, pipeline_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "stage_id",
-    6,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, stage_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "stage_name",
-    7,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, stage_name),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "amount",
-    8,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, amount),
-    &sfa__v1__money__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "expected_close_date",
-    9,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, expected_close_date),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "last_activity_time_ms",
-    10,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT64,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, last_activity_time_ms),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "days_since_last_activity",
-    11,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, days_since_last_activity),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "days_in_stage",
-    12,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, days_in_stage),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "recency",
-    13,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_ENUM,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, recency),
-    &sfa__v1__activity_recency__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "rotting",
-    14,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_BOOL,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, rotting),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned sfa__v1__stalled_deal__field_indices_by_name[] = {
-  2,   /* field[2] = account_id */
-  7,   /* field[7] = amount */
-  11,   /* field[11] = days_in_stage */
-  10,   /* field[10] = days_since_last_activity */
-  8,   /* field[8] = expected_close_date */
-  9,   /* field[9] = last_activity_time_ms */
-  1,   /* field[1] = name */
-  0,   /* field[0] = opportunity_id */
-  3,   /* field[3] = owner_user_id */
-  4,   /* field[4] = pipeline_id */
-  12,   /* field[12] = recency */
-  13,   /* field[13] = rotting */
-  5,   /* field[5] = stage_id */
-  6,   /* field[6] = stage_name */
-};
-static const ProtobufCIntRange sfa__v1__stalled_deal__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 14 }
-};
-const ProtobufCMessageDescriptor sfa__v1__stalled_deal__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.StalledDeal",
-  "StalledDeal",
-  "Sfa__V1__StalledDeal",
-  "sfa.v1",
-  sizeof(Sfa__V1__StalledDeal),
-  14,
-  sfa__v1__stalled_deal__field_descriptors,
-  sfa__v1__stalled_deal__field_indices_by_name,
-  1,  sfa__v1__stalled_deal__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__stalled_deal__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCFieldDescriptor sfa__v1__list_stalled_deals_response__field_descriptors[2] =
-{
-  {
-    "deals",
-    1,
-    PROTOBUF_C_LABEL_REPEATED,
-    PROTOBUF_C_TYPE_MESSAGE,
-    offsetof(Sfa__V1__ListStalledDealsResponse, n_deals),
-    offsetof(Sfa__V1__ListStalledDealsResponse, deals),
-    &sfa__v1__stalled_deal__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "next_page_token",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ListStalledDealsResponse, next_page_token),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned sfa__v1__list_stalled_deals_response__field_indices_by_name[] = {
-  0,   /* field[0] = deals */
-  1,   /* field[1] = next_page_token */
-};
-static const ProtobufCIntRange sfa__v1__list_stalled_deals_response__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 2 }
-};
-const ProtobufCMessageDescriptor sfa__v1__list_stalled_deals_response__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.ListStalledDealsResponse",
-  "ListStalledDealsResponse",
-  "Sfa__V1__ListStalledDealsResponse",
-  "sfa.v1",
-  sizeof(Sfa__V1__ListStalledDealsResponse),
-  2,
-  sfa__v1__list_stalled_deals_response__field_descriptors,
-  sfa__v1__list_stalled_deals_response__field_indices_by_name,
-  1,  sfa__v1__list_stalled_deals_response__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__list_stalled_deals_response__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCFieldDescriptor sfa__v1__get_activity_counts_request__field_descriptors[4] =
-{
-  {
-    "filter",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetActivityCountsRequest, filter),
-    &sfa__v1__analytics_filter__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "kinds",
-    2,
-    PROTOBUF_C_LABEL_REPEATED,
-    PROTOBUF_C_TYPE_ENUM,
-    offsetof(Sfa__V1__GetActivityCountsRequest, n_kinds),
-    offsetof(Sfa__V1__GetActivityCountsRequest, kinds),
-    &sfa__v1__activity_kind__descriptor,
-    NULL,
-    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "page_size",
-    3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetActivityCountsRequest, page_size),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "page_token",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetActivityCountsRequest, page_token),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned sfa__v1__get_activity_counts_request__field_indices_by_name[] = {
-  0,   /* field[0] = filter */
-  1,   /* field[1] = kinds */
-  2,   /* field[2] = page_size */
-  3,   /* field[3] = page_token */
-};
-static const ProtobufCIntRange sfa__v1__get_activity_counts_request__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 4 }
-};
-const ProtobufCMessageDescriptor sfa__v1__get_activity_counts_request__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.GetActivityCountsRequest",
-  "GetActivityCountsRequest",
-  "Sfa__V1__GetActivityCountsRequest",
-  "sfa.v1",
-  sizeof(Sfa__V1__GetActivityCountsRequest),
-  4,
-  sfa__v1__get_activity_counts_request__field_descriptors,
-  sfa__v1__get_activity_counts_request__field_indices_by_name,
-  1,  sfa__v1__get_activity_counts_request__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__get_activity_counts_request__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCFieldDescriptor sfa__v1__activity_count_row__field_descriptors[6] =
-{
-  {
-    "owner_user_id",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ActivityCountRow, owner_user_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "activity_date",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ActivityCountRow, activity_date),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "kind",
-    3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_ENUM,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ActivityCountRow, kind),
-    &sfa__v1__activity_kind__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "done_count",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT64,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ActivityCountRow, done_count),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "planned_count",
-    5,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT64,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ActivityCountRow, planned_count),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "cancelled_count",
-    6,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT64,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ActivityCountRow, cancelled_count),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned sfa__v1__activity_count_row__field_indices_by_name[] = {
-  1,   /* field[1] = activity_date */
-  5,   /* field[5] = cancelled_count */
-  3,   /* field[3] = done_count */
-  2,   /* field[2] = kind */
-  0,   /* field[0] = owner_user_id */
-  4,   /* field[4] = planned_count */
-};
-static const ProtobufCIntRange sfa__v1__activity_count_row__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 6 }
-};
-const ProtobufCMessageDescriptor sfa__v1__activity_count_row__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.ActivityCountRow",
-  "ActivityCountRow",
-  "Sfa__V1__ActivityCountRow",
-  "sfa.v1",
-  sizeof(Sfa__V1__ActivityCountRow),
   6,
-  sfa__v1__activity_count_row__field_descriptors,
-  sfa__v1__activity_count_row__field_indices_by_name,
-  1,  sfa__v1__activity_count_row__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__activity_count_row__init,
-  NULL,NULL,NULL    /* reserved[123] */
+  sfa__v1__analytics_grouping__enum_values_by_number,
+  6,
+  sfa__v1__analytics_grouping__enum_values_by_name,
+  1,
+  sfa__v1__analytics_grouping__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__get_activity_counts_response__field_descriptors[2] =
-{
-  {
-    "rows",
-    1,
-    PROTOBUF_C_LABEL_REPEATED,
-    PROTOBUF_C_TYPE_MESSAGE,
-    offsetof(Sfa__V1__GetActivityCountsResponse, n_rows),
-    offsetof(Sfa__V1__GetActivityCountsResponse, rows),
-    &sfa__v1__activity_count_row__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "next_page_token",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetActivityCountsResponse, next_page_token),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned sfa__v1__get_activity_counts_response__field_indices_by_name[] = {
-  1,   /* field[1] = next_page_token */
-  0,   /* field[0] = rows */
-};
-static const ProtobufCIntRange sfa__v1__get_activity_counts_response__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 2 }
-};
-const ProtobufCMessageDescriptor sfa__v1__get_activity_counts_response__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.GetActivityCountsResponse",
-  "GetActivityCountsResponse",
-  "Sfa__V1__GetActivityCountsResponse",
-  "sfa.v1",
-  sizeof(Sfa__V1__GetActivityCountsResponse),
-  2,
-  sfa__v1__get_activity_counts_response__field_descriptors,
-  sfa__v1__get_activity_counts_response__field_indices_by_name,
-  1,  sfa__v1__get_activity_counts_response__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__get_activity_counts_response__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCEnumValue sfa__v1__funnel_step__enum_values_by_number[6] =
+static const ProtobufCEnumValue sfa__v1__funnel_step__enum_values_by_number[7] =
 {
   { "FUNNEL_STEP_UNSPECIFIED", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_UNSPECIFIED", 0 },
   { "FUNNEL_STEP_LEAD", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_LEAD", 1 },
   { "FUNNEL_STEP_MQL", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_MQL", 2 },
   { "FUNNEL_STEP_SQL", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_SQL", 3 },
-  { "FUNNEL_STEP_OPPORTUNITY", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_OPPORTUNITY", 4 },
-  { "FUNNEL_STEP_WON", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_WON", 5 },
+  { "FUNNEL_STEP_CONVERTED", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_CONVERTED", 4 },
+  { "FUNNEL_STEP_OPPORTUNITY", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_OPPORTUNITY", 5 },
+  { "FUNNEL_STEP_WON", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_WON", 6 },
 };
 static const ProtobufCIntRange sfa__v1__funnel_step__value_ranges[] = {
-{0, 0},{0, 6}
+{0, 0},{0, 7}
 };
-static const ProtobufCEnumValueIndex sfa__v1__funnel_step__enum_values_by_name[6] =
+static const ProtobufCEnumValueIndex sfa__v1__funnel_step__enum_values_by_name[7] =
 {
+  { "FUNNEL_STEP_CONVERTED", 4 },
   { "FUNNEL_STEP_LEAD", 1 },
   { "FUNNEL_STEP_MQL", 2 },
-  { "FUNNEL_STEP_OPPORTUNITY", 4 },
+  { "FUNNEL_STEP_OPPORTUNITY", 5 },
   { "FUNNEL_STEP_SQL", 3 },
   { "FUNNEL_STEP_UNSPECIFIED", 0 },
-  { "FUNNEL_STEP_WON", 5 },
+  { "FUNNEL_STEP_WON", 6 },
 };
 const ProtobufCEnumDescriptor sfa__v1__funnel_step__descriptor =
 {
@@ -2862,96 +2072,26 @@ const ProtobufCEnumDescriptor sfa__v1__funnel_step__descriptor =
   "FunnelStep",
   "Sfa__V1__FunnelStep",
   "sfa.v1",
-  6,
+  7,
   sfa__v1__funnel_step__enum_values_by_number,
-  6,
+  7,
   sfa__v1__funnel_step__enum_values_by_name,
   1,
   sfa__v1__funnel_step__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue sfa__v1__forecast_interval__enum_values_by_number[3] =
-{
-  { "FORECAST_INTERVAL_UNSPECIFIED", "SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_UNSPECIFIED", 0 },
-  { "FORECAST_INTERVAL_MONTH", "SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_MONTH", 1 },
-  { "FORECAST_INTERVAL_QUARTER", "SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_QUARTER", 2 },
-};
-static const ProtobufCIntRange sfa__v1__forecast_interval__value_ranges[] = {
-{0, 0},{0, 3}
-};
-static const ProtobufCEnumValueIndex sfa__v1__forecast_interval__enum_values_by_name[3] =
-{
-  { "FORECAST_INTERVAL_MONTH", 1 },
-  { "FORECAST_INTERVAL_QUARTER", 2 },
-  { "FORECAST_INTERVAL_UNSPECIFIED", 0 },
-};
-const ProtobufCEnumDescriptor sfa__v1__forecast_interval__descriptor =
-{
-  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
-  "sfa.v1.ForecastInterval",
-  "ForecastInterval",
-  "Sfa__V1__ForecastInterval",
-  "sfa.v1",
-  3,
-  sfa__v1__forecast_interval__enum_values_by_number,
-  3,
-  sfa__v1__forecast_interval__enum_values_by_name,
-  1,
-  sfa__v1__forecast_interval__value_ranges,
-  NULL,NULL,NULL,NULL   /* reserved[1234] */
-};
-static const ProtobufCEnumValue sfa__v1__activity_recency__enum_values_by_number[5] =
-{
-  { "ACTIVITY_RECENCY_UNSPECIFIED", "SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_UNSPECIFIED", 0 },
-  { "ACTIVITY_RECENCY_WITHIN_WEEK", "SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_WITHIN_WEEK", 1 },
-  { "ACTIVITY_RECENCY_WITHIN_MONTH", "SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_WITHIN_MONTH", 2 },
-  { "ACTIVITY_RECENCY_OLDER", "SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_OLDER", 3 },
-  { "ACTIVITY_RECENCY_NEVER", "SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_NEVER", 4 },
-};
-static const ProtobufCIntRange sfa__v1__activity_recency__value_ranges[] = {
-{0, 0},{0, 5}
-};
-static const ProtobufCEnumValueIndex sfa__v1__activity_recency__enum_values_by_name[5] =
-{
-  { "ACTIVITY_RECENCY_NEVER", 4 },
-  { "ACTIVITY_RECENCY_OLDER", 3 },
-  { "ACTIVITY_RECENCY_UNSPECIFIED", 0 },
-  { "ACTIVITY_RECENCY_WITHIN_MONTH", 2 },
-  { "ACTIVITY_RECENCY_WITHIN_WEEK", 1 },
-};
-const ProtobufCEnumDescriptor sfa__v1__activity_recency__descriptor =
-{
-  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
-  "sfa.v1.ActivityRecency",
-  "ActivityRecency",
-  "Sfa__V1__ActivityRecency",
-  "sfa.v1",
-  5,
-  sfa__v1__activity_recency__enum_values_by_number,
-  5,
-  sfa__v1__activity_recency__enum_values_by_name,
-  1,
-  sfa__v1__activity_recency__value_ranges,
-  NULL,NULL,NULL,NULL   /* reserved[1234] */
-};
-static const ProtobufCMethodDescriptor sfa__v1__analytics_service__method_descriptors[7] =
+static const ProtobufCMethodDescriptor sfa__v1__analytics_service__method_descriptors[4] =
 {
   { "GetPipelineSummary", &sfa__v1__get_pipeline_summary_request__descriptor, &sfa__v1__get_pipeline_summary_response__descriptor },
   { "GetFunnel", &sfa__v1__get_funnel_request__descriptor, &sfa__v1__get_funnel_response__descriptor },
   { "GetStageConversion", &sfa__v1__get_stage_conversion_request__descriptor, &sfa__v1__get_stage_conversion_response__descriptor },
   { "GetSalesMetrics", &sfa__v1__get_sales_metrics_request__descriptor, &sfa__v1__get_sales_metrics_response__descriptor },
-  { "GetForecast", &sfa__v1__get_forecast_request__descriptor, &sfa__v1__get_forecast_response__descriptor },
-  { "ListStalledDeals", &sfa__v1__list_stalled_deals_request__descriptor, &sfa__v1__list_stalled_deals_response__descriptor },
-  { "GetActivityCounts", &sfa__v1__get_activity_counts_request__descriptor, &sfa__v1__get_activity_counts_response__descriptor },
 };
 const unsigned sfa__v1__analytics_service__method_indices_by_name[] = {
-  6,        /* GetActivityCounts */
-  4,        /* GetForecast */
   1,        /* GetFunnel */
   0,        /* GetPipelineSummary */
   3,        /* GetSalesMetrics */
-  2,        /* GetStageConversion */
-  5         /* ListStalledDeals */
+  2         /* GetStageConversion */
 };
 const ProtobufCServiceDescriptor sfa__v1__analytics_service__descriptor =
 {
@@ -2960,7 +2100,7 @@ const ProtobufCServiceDescriptor sfa__v1__analytics_service__descriptor =
   "AnalyticsService",
   "Sfa__V1__AnalyticsService",
   "sfa.v1",
-  7,
+  4,
   sfa__v1__analytics_service__method_descriptors,
   sfa__v1__analytics_service__method_indices_by_name
 };
@@ -2995,30 +2135,6 @@ void sfa__v1__analytics_service__get_sales_metrics(ProtobufCService *service,
 {
   assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
   service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
-}
-void sfa__v1__analytics_service__get_forecast(ProtobufCService *service,
-                                              const Sfa__V1__GetForecastRequest *input,
-                                              Sfa__V1__GetForecastResponse_Closure closure,
-                                              void *closure_data)
-{
-  assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
-  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
-}
-void sfa__v1__analytics_service__list_stalled_deals(ProtobufCService *service,
-                                                    const Sfa__V1__ListStalledDealsRequest *input,
-                                                    Sfa__V1__ListStalledDealsResponse_Closure closure,
-                                                    void *closure_data)
-{
-  assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
-  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
-}
-void sfa__v1__analytics_service__get_activity_counts(ProtobufCService *service,
-                                                     const Sfa__V1__GetActivityCountsRequest *input,
-                                                     Sfa__V1__GetActivityCountsResponse_Closure closure,
-                                                     void *closure_data)
-{
-  assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
-  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__analytics_service__init (Sfa__V1__AnalyticsService_Service *service,
                                        Sfa__V1__AnalyticsService_ServiceDestroy destroy)

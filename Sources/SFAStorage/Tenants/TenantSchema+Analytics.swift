@@ -1,0 +1,50 @@
+import Foundation
+import GRDB
+import SFAMessages
+
+extension TenantSchema {
+    /// The columns the analytics queries aggregate, filled for the records written
+    /// before, and the indexes that keep every query off full scans of the large
+    /// tables. Until now these fields lived only inside `data`, which SQL cannot read.
+    static func migrateV9(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE opportunity ADD COLUMN weighted_minor INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE opportunity ADD COLUMN stage_enter_time_ms INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE opportunity ADD COLUMN closed_time_ms INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE opportunity ADD COLUMN source INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE opportunity ADD COLUMN lost_reason TEXT NOT NULL DEFAULT '';
+                ALTER TABLE lead ADD COLUMN mql_time_ms INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE lead ADD COLUMN sql_time_ms INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE lead ADD COLUMN converted_time_ms INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE lead ADD COLUMN converted_opportunity_id TEXT NOT NULL DEFAULT '';
+                """
+        )
+        try fillAnalyticsColumns(db)
+    }
+
+    /// Copies the new columns' values out of the stored records. Columns and SQL are
+    /// written out here, as this schema version has them.
+    private static func fillAnalyticsColumns(_ db: Database) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT id, data FROM opportunity") {
+            let opportunity = try Opportunity(serializedBytes: Array(row["data"] as Data))
+            try db.execute(
+                sql: """
+                    UPDATE opportunity SET weighted_minor = ?, stage_enter_time_ms = ?, closed_time_ms = ?, source = ?, lost_reason = ?
+                    WHERE id = ?
+                    """,
+                arguments: [
+                    opportunity.weightedAmount?.amountMinor ?? 0, opportunity.stageEnterTimeMs, opportunity.closedTimeMs,
+                    opportunity.source.rawValue, opportunity.lostReason, row["id"] as String,
+                ]
+            )
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT id, data FROM lead") {
+            let lead = try Lead(serializedBytes: Array(row["data"] as Data))
+            try db.execute(
+                sql: "UPDATE lead SET mql_time_ms = ?, sql_time_ms = ?, converted_time_ms = ?, converted_opportunity_id = ? WHERE id = ?",
+                arguments: [lead.mqlTimeMs, lead.sqlTimeMs, lead.convertedTimeMs, lead.convertedOpportunityId, row["id"] as String]
+            )
+        }
+    }
+}

@@ -45,14 +45,16 @@ enum FunnelQuery {
         let deals = query.joinedDeals()
         let group = try query.group(.time("create_time_ms"))
         let won = OpportunityState.won.rawValue
-        // Each step's reach and its (sum, count) of times from the previous step.
+        // Each step's reach and its (sum, count) of times from the previous step (LEAD
+        // has none: 0, 0). Deal columns are NULL for leads without a readable deal:
+        // they are counted with CASE, never summed as comparisons (a sum of NULLs is NULL).
         let sql = """
             SELECT l.grp, count(*),
                 sum(l.mql_time_ms > 0 OR l.sql_time_ms > 0 OR l.converted_time_ms > 0),
                 sum(l.sql_time_ms > 0 OR l.converted_time_ms > 0),
                 sum(l.converted_time_ms > 0),
                 count(o.id),
-                sum(o.state = \(won)),
+                count(CASE WHEN o.state = \(won) THEN 1 END),
                 0, 0,
                 sum(CASE WHEN l.mql_time_ms > 0 THEN l.mql_time_ms - l.create_time_ms ELSE 0 END), sum(l.mql_time_ms > 0),
                 sum(CASE WHEN l.sql_time_ms > 0 AND l.mql_time_ms > 0 THEN l.sql_time_ms - l.mql_time_ms ELSE 0 END),
@@ -60,9 +62,10 @@ enum FunnelQuery {
                 sum(CASE WHEN l.converted_time_ms > 0 AND l.sql_time_ms > 0 THEN l.converted_time_ms - l.sql_time_ms ELSE 0 END),
                 sum(l.converted_time_ms > 0 AND l.sql_time_ms > 0),
                 sum(CASE WHEN o.id IS NOT NULL THEN o.create_time_ms - l.converted_time_ms ELSE 0 END), count(o.id),
-                sum(CASE WHEN o.state = \(won) THEN o.closed_time_ms - o.create_time_ms ELSE 0 END), sum(o.state = \(won)),
+                sum(CASE WHEN o.state = \(won) THEN o.closed_time_ms - o.create_time_ms ELSE 0 END),
+                count(CASE WHEN o.state = \(won) THEN 1 END),
                 sum(CASE WHEN o.state = \(won) AND o.amount_currency = ?1 THEN o.amount_minor ELSE 0 END),
-                sum(o.state = \(won) AND o.amount_currency != ?1)
+                count(CASE WHEN o.state = \(won) AND o.amount_currency != ?1 THEN 1 END)
             FROM (SELECT \(group.sql) AS grp, create_time_ms, mql_time_ms, sql_time_ms, converted_time_ms, converted_opportunity_id
                   FROM lead WHERE \(leads.sql)) l
             LEFT JOIN (SELECT id, state, create_time_ms, closed_time_ms, amount_currency, amount_minor

@@ -1,0 +1,154 @@
+import SFAClient
+import SFAServices
+import SFAStubs
+import Testing
+
+/// Every analytics figure against the same figure computed in Swift over a seeded
+/// generated tenant (`AnalyticsDataset`), for each kind of caller: an admin (all), a
+/// manager (its team), the manager's key narrowed to viewer, a rep (own), a viewer
+/// (all) and a partner (the leads it brought, the deals from them). Money compares
+/// exactly; times exactly too (the dataset fixes them), except the age of open deals,
+/// which depends on the clock.
+@Suite struct AnalyticsTests {
+    /// A caller and what its scope lets it read, decided here from the generated
+    /// values (owners, teams, creators, partners), not by the server.
+    struct Caller {
+        let name: String
+        let key: String
+        let seesDeal: @Sendable (Opportunity) -> Bool
+        let seesLead: @Sendable (Lead) -> Bool
+    }
+
+    struct World {
+        let stack: TestStack
+        let tenant: TestTenant
+        let pipeline: Pipeline
+        let data: AnalyticsDataset
+        let callers: [Caller]
+
+        func caller(_ name: String) -> Caller { callers.first { $0.name == name }! }
+    }
+
+    /// A tenant whose rep and manager are in team t1 with every other user, a second
+    /// rep in team t2, and the generated leads and deals of the three.
+    static func world(_ stack: TestStack, _ name: String) async throws -> World {
+        let tenant = try await stack.makeTenant(name)
+        let tenantAdmin = stack.admin(tenant.bootstrapKey)
+        let otherRep = try await tenantAdmin.createUser(CreateUserRequest(user: User(
+            displayName: "other rep", email: "rep2@\(name.lowercased()).example", role: .rep, teamId: "t2"
+        )))
+        let managerViewerKey = try await tenantAdmin.issueApiKey(IssueApiKeyRequest(userId: tenant.users[.manager]!.id, role: .viewer)).secret
+        let pipeline = try #require(try await stack.pipelines(tenant.keys[.admin]).listPipelines(ListPipelinesRequest()).pipelines.first)
+        #expect(pipeline.stages.map(\.isClosed) == [false, false, false, false, false, true, true] && pipeline.stages[5].isWon)
+        let (rep, manager, partner) = (tenant.users[.rep]!.id, tenant.users[.manager]!.id, tenant.users[.partner]!.id)
+        let data = AnalyticsDataset(
+            seed: 13, owners: [(rep, "t1"), (manager, "t1"), (otherRep.id, "t2")], partner: partner, pipeline: pipeline,
+            leadCount: 260, dealCount: 200
+        )
+        try await data.write(to: stack.tenants, tenantID: tenant.tenant.id, stages: pipeline.stages)
+        let team = Set(tenant.users.values.map(\.id))
+        let managerTeam: @Sendable (String) -> Bool = { team.contains($0) || $0.isEmpty }
+        let callers = [
+            Caller(name: "admin", key: tenant.keys[.admin]!, seesDeal: { _ in true }, seesLead: { _ in true }),
+            Caller(name: "manager", key: tenant.keys[.manager]!, seesDeal: { managerTeam($0.ownerUserId) }, seesLead: { managerTeam($0.ownerUserId) }),
+            Caller(name: "manager's viewer key", key: managerViewerKey, seesDeal: { managerTeam($0.ownerUserId) }, seesLead: { managerTeam($0.ownerUserId) }),
+            Caller(name: "rep", key: tenant.keys[.rep]!, seesDeal: { $0.ownerUserId == rep }, seesLead: { $0.ownerUserId == rep }),
+            Caller(name: "viewer", key: tenant.keys[.viewer]!, seesDeal: { _ in true }, seesLead: { _ in true }),
+            Caller(name: "partner", key: tenant.keys[.partner]!, seesDeal: { $0.partnerSourceId == partner }, seesLead: { $0.createdByUserId == partner }),
+        ]
+        return World(stack: stack, tenant: tenant, pipeline: pipeline, data: data, callers: callers)
+    }
+
+    @Test func pipelineSummaryCountsEachCallersOpenDealsPerOwnerAndStage() async throws {
+        try await withStack { stack in
+            let world = try await Self.world(stack, "Summary")
+            let request = GetPipelineSummaryRequest(filter: AnalyticsFilter(currencyCode: "USD", groupBy: .owner))
+            for caller in world.callers {
+                let started = AnalyticsDataset.now()
+                var answer = try await AnalyticsServiceClient(stack.client(caller.key)).getPipelineSummary(request)
+                let expected = world.data.pipelineSummary(caller.seesDeal, pipeline: world.pipeline, now: started)
+                // Ages depend on the clock: within a minute of the test's own.
+                for (index, row) in answer.stages.enumerated() where index < expected.stages.count {
+                    #expect(abs(row.averageAgeInStageMs - expected.stages[index].averageAgeInStageMs) < 60_000, "\(caller.name)")
+                    answer.stages[index].averageAgeInStageMs = expected.stages[index].averageAgeInStageMs
+                }
+                #expect(answer == expected, "\(caller.name)")
+                #expect(!answer.stages.isEmpty, "\(caller.name)")
+            }
+        }
+    }
+
+    @Test func salesMetricsGiveWinRatesDealSizeCycleAndVelocityPerOwnerAndTeam() async throws {
+        try await withStack { stack in
+            let world = try await Self.world(stack, "Metrics")
+            var filter = AnalyticsFilter(fromDate: "2026-02-01", toDate: "2026-05-31", currencyCode: "USD", groupBy: .owner)
+            for caller in world.callers {
+                let answer = try await AnalyticsServiceClient(stack.client(caller.key)).getSalesMetrics(GetSalesMetricsRequest(filter: filter))
+                #expect(answer == world.data.salesMetrics(caller.seesDeal, caller.seesLead, filter: filter), "\(caller.name)")
+                #expect(answer.total?.wonCount ?? 0 > 0 || caller.name == "partner", "\(caller.name)")
+            }
+            // A team filter reads the team stamped on the deals.
+            filter.teamIds = ["t2"]
+            filter.groupBy = .team
+            let admin = world.caller("admin")
+            let team = try await AnalyticsServiceClient(stack.client(admin.key)).getSalesMetrics(GetSalesMetricsRequest(filter: filter))
+            #expect(team == world.data.salesMetrics(admin.seesDeal, admin.seesLead, filter: filter))
+            #expect(team.rows.map { $0.group?.teamId } == ["t2"])
+        }
+    }
+
+    @Test func funnelFollowsEachCallersLeadsThroughEveryStepBySource() async throws {
+        try await withStack { stack in
+            let world = try await Self.world(stack, "Funnel")
+            let filter = AnalyticsFilter(currencyCode: "USD", groupBy: .source)
+            for caller in world.callers {
+                let answer = try await AnalyticsServiceClient(stack.client(caller.key)).getFunnel(GetFunnelRequest(filter: filter))
+                #expect(answer == world.data.funnel(caller.seesDeal, caller.seesLead), "\(caller.name)")
+                #expect(answer.total?.steps.first?.leadCount ?? 0 > 0, "\(caller.name)")
+            }
+        }
+    }
+
+    @Test func stageConversionCountsStaysAndTheFurthestStageFromTheHistory() async throws {
+        try await withStack { stack in
+            let world = try await Self.world(stack, "Stages")
+            for cumulative in [false, true] {
+                let request = GetStageConversionRequest(filter: AnalyticsFilter(), cumulative: cumulative)
+                for caller in world.callers {
+                    let client = AnalyticsServiceClient(stack.client(caller.key))
+                    guard caller.name != "partner" else {
+                        // The stage history is not the partner's to read.
+                        #expect(await statusOf { try await client.getStageConversion(request) } == .permissionDenied)
+                        continue
+                    }
+                    let answer = try await client.getStageConversion(request)
+                    #expect(answer == world.data.stageConversion(caller.seesDeal, pipeline: world.pipeline, cumulative: cumulative), "\(caller.name) \(cumulative)")
+                }
+            }
+        }
+    }
+
+    @Test func badFiltersAreRefusedWithEveryViolation() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Filters")
+            let client = AnalyticsServiceClient(stack.client(tenant.keys[.admin]))
+            let reversed = try #require(await failure {
+                try await client.getSalesMetrics(GetSalesMetricsRequest(filter: AnalyticsFilter(
+                    ownerUserIds: ["not an id"], fromDate: "2026-05-01", toDate: "2026-04-01", currencyCode: "XYZ"
+                )))
+            })
+            #expect(reversed.code == .invalidArgument)
+            #expect(reversed.details.fieldViolations.map { "\($0.field) \($0.reason)" } == [
+                "filter.owner_user_ids[0] INVALID_FORMAT", "filter.to_date OUT_OF_RANGE", "filter.currency_code UNKNOWN_VALUE",
+            ])
+            let team = try #require(await failure { try await client.getFunnel(GetFunnelRequest(filter: AnalyticsFilter(groupBy: .team))) })
+            #expect(team.details.fieldViolations.map { "\($0.field) \($0.reason)" } == ["filter.group_by NOT_ALLOWED"])
+            let months = try #require(await failure { try await client.getFunnel(GetFunnelRequest(filter: AnalyticsFilter(groupBy: .month))) })
+            #expect(months.details.fieldViolations.map { "\($0.field) \($0.reason)" } == ["filter.from_date REQUIRED", "filter.to_date REQUIRED"])
+            // Marketing reads the funnel only.
+            let marketing = AnalyticsServiceClient(stack.client(tenant.keys[.marketing]))
+            #expect(await statusOf { try await marketing.getFunnel(GetFunnelRequest()) } == nil)
+            #expect(await statusOf { try await marketing.getSalesMetrics(GetSalesMetricsRequest()) } == .permissionDenied)
+        }
+    }
+}

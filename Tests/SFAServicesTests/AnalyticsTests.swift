@@ -128,6 +128,111 @@ import Testing
         }
     }
 
+    @Test func forecastRollsUpFiscalQuartersAgainstEachCallersTargets() async throws {
+        try await withStack { stack in
+            let world = try await Self.world(stack, "Forecast")
+            let settings = stack.settings(world.tenant.keys[.admin])
+            let current = try await settings.getTenantSettings(GetTenantSettingsRequest())
+            _ = try await settings.updateTenantSettings(UpdateTenantSettingsRequest(
+                settings: TenantSettings(version: current.version, fiscalYearStartMonth: 4), updateMask: ["fiscal_year_start_month"]
+            ))
+            let (rep, manager) = (world.tenant.users[.rep]!.id, world.tenant.users[.manager]!.id)
+            let otherRep = try #require(world.data.deals.map(\.deal.ownerUserId).first { $0 != rep && $0 != manager })
+            let admin = AnalyticsServiceClient(stack.client(world.tenant.keys[.admin]))
+            let managers = AnalyticsServiceClient(stack.client(world.tenant.keys[.manager]))
+            func set(_ client: AnalyticsServiceClient, owner: String = "", team: String = "", _ month: String, _ minor: Int64, currency: String = "USD") async throws {
+                _ = try await client.setSalesTarget(SetSalesTargetRequest(target: SalesTarget(
+                    ownerUserId: owner, teamId: team, month: month, amount: Money(currencyCode: currency, amountMinor: minor)
+                )))
+            }
+            // The tenant's plan for every month, the team's for the first quarter (one
+            // month in yen, which a USD forecast leaves out), two reps' own.
+            var tenantPlan: [String: Int64] = [:]
+            for (index, month) in ["2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12", "2027-01", "2027-02", "2027-03"].enumerated() {
+                try await set(admin, month, 50_000_000 + Int64(index) * 1_000_000)
+                tenantPlan[month] = 50_000_000 + Int64(index) * 1_000_000
+            }
+            try await set(managers, team: "t1", "2026-04", 20_000_000)
+            try await set(managers, team: "t1", "2026-05", 21_000_000)
+            try await set(managers, team: "t1", "2026-06", 3_000_000, currency: "JPY")
+            try await set(managers, owner: rep, "2026-05", 9_000_000)
+            try await set(managers, owner: rep, "2026-05", 10_000_000)
+            try await set(admin, owner: otherRep, "2026-07", 7_000_000)
+            let teamPlan: [String: Int64] = ["2026-04": 20_000_000, "2026-05": 21_000_000]
+            let repPlan: [String: Int64] = ["2026-05": 10_000_000]
+
+            let request = GetForecastRequest(filter: AnalyticsFilter(currencyCode: "USD"), fiscalYear: 2026, interval: .quarter)
+            let plans: [String: [String: Int64]] = [
+                "admin": tenantPlan, "viewer": tenantPlan, "manager": teamPlan, "manager's viewer key": teamPlan, "rep": repPlan,
+            ]
+            for caller in world.callers {
+                let client = AnalyticsServiceClient(stack.client(caller.key))
+                guard let plan = plans[caller.name] else {
+                    #expect(await statusOf { try await client.getForecast(request) } == .permissionDenied, "\(caller.name)")
+                    continue
+                }
+                let answer = try await client.getForecast(request)
+                #expect(answer == world.data.forecast(caller.seesDeal, year: 2026, groupBy: .unspecified, targets: ["": plan]), "\(caller.name)")
+            }
+            // Per rep, each against its own target.
+            var byOwner = request
+            byOwner.filter?.groupBy = .owner
+            let perOwner = try await admin.getForecast(byOwner)
+            let adminCaller = world.caller("admin")
+            #expect(perOwner == world.data.forecast(adminCaller.seesDeal, year: 2026, groupBy: .owner, targets: [rep: repPlan, otherRep: ["2026-07": 7_000_000]]))
+            #expect(perOwner.periods.first { $0.group?.ownerUserId == rep && $0.label == "FY2026-Q1" }?.targetAmount?.amountMinor == 10_000_000)
+        }
+    }
+
+    @Test func salesTargetsAreSetWithinReachAndReadWithinScope() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Targets")
+            let otherRep = try await stack.admin(tenant.bootstrapKey).createUser(CreateUserRequest(user: User(
+                displayName: "other rep", email: "rep2@targets.example", role: .rep, teamId: "t2"
+            )))
+            let managers = AnalyticsServiceClient(stack.client(tenant.keys[.manager]))
+            let reps = AnalyticsServiceClient(stack.client(tenant.keys[.rep]))
+            let admin = AnalyticsServiceClient(stack.client(tenant.keys[.admin]))
+            let rep = tenant.users[.rep]!.id
+            let usd = Money(currencyCode: "USD", amountMinor: 5_000_00)
+            let first = try await managers.setSalesTarget(SetSalesTargetRequest(target: SalesTarget(ownerUserId: rep, month: "2026-04", amount: usd)))
+            #expect(first.version == 1 && first.createdByUserId == tenant.users[.manager]!.id)
+            // The same key again changes the amount; a stale version is refused.
+            let second = try await managers.setSalesTarget(SetSalesTargetRequest(target: SalesTarget(
+                version: 1, ownerUserId: rep, month: "2026-04", amount: Money(currencyCode: "USD", amountMinor: 6_000_00)
+            )))
+            #expect(second.id == first.id && second.version == 2 && second.amount?.amountMinor == 6_000_00)
+            #expect(await statusOf { try await managers.setSalesTarget(SetSalesTargetRequest(target: SalesTarget(version: 1, ownerUserId: rep, month: "2026-04", amount: usd))) } == .aborted)
+            // Reps are given targets; managers reach their team only; the tenant's is the admins'.
+            #expect(await statusOf { try await reps.setSalesTarget(SetSalesTargetRequest(target: SalesTarget(ownerUserId: rep, month: "2026-05", amount: usd))) } == .permissionDenied)
+            let outside = try #require(await failure {
+                try await managers.setSalesTarget(SetSalesTargetRequest(target: SalesTarget(ownerUserId: otherRep.id, month: "2026-05", amount: usd)))
+            })
+            #expect(outside.details.fieldViolations.map { "\($0.field) \($0.reason)" } == ["target.owner_user_id NOT_ALLOWED"])
+            let otherTeam = try #require(await failure {
+                try await managers.setSalesTarget(SetSalesTargetRequest(target: SalesTarget(teamId: "t2", month: "2026-05", amount: usd)))
+            })
+            #expect(otherTeam.details.fieldViolations.map { "\($0.field) \($0.reason)" } == ["target.team_id NOT_ALLOWED"])
+            let invalid = try #require(await failure {
+                try await admin.setSalesTarget(SetSalesTargetRequest(target: SalesTarget(ownerUserId: rep, teamId: "t1", month: "2026-13")))
+            })
+            #expect(invalid.details.fieldViolations.map { "\($0.field) \($0.reason)" } == [
+                "target.team_id INCONSISTENT", "target.month INVALID_FORMAT", "target.amount REQUIRED",
+            ])
+            _ = try await managers.setSalesTarget(SetSalesTargetRequest(target: SalesTarget(teamId: "t1", month: "2026-04", amount: usd)))
+            _ = try await admin.setSalesTarget(SetSalesTargetRequest(target: SalesTarget(ownerUserId: otherRep.id, month: "2026-04", amount: usd)))
+            _ = try await admin.setSalesTarget(SetSalesTargetRequest(target: SalesTarget(month: "2026-04", amount: usd)))
+            // A rep reads its own; a manager its team's members' and the shared ones; an admin all.
+            func keys(_ client: AnalyticsServiceClient) async throws -> Set<String> {
+                Set(try await client.listSalesTargets(ListSalesTargetsRequest()).targets.map { "\($0.ownerUserId)/\($0.teamId)" })
+            }
+            #expect(try await keys(reps) == ["\(rep)/"])
+            #expect(try await keys(managers) == ["\(rep)/", "/t1", "/"])
+            #expect(try await keys(admin) == ["\(rep)/", "/t1", "\(otherRep.id)/", "/"])
+            #expect(try await admin.listSalesTargets(ListSalesTargetsRequest(teamIds: ["t1"], fromMonth: "2026-04", toMonth: "2026-04")).targets.count == 1)
+        }
+    }
+
     @Test func badFiltersAreRefusedWithEveryViolation() async throws {
         try await withStack { stack in
             let tenant = try await stack.makeTenant("Filters")

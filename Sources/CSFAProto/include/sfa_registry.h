@@ -29,8 +29,8 @@ typedef struct { const char *symbol; const ProtobufCServiceDescriptor *descripto
 extern const SFAMessageEntry *const sfa_registry_messages;
 extern const SFAEnumEntry *const sfa_registry_enums;
 extern const SFAServiceEntry *const sfa_registry_services;
-static const unsigned sfa_registry_message_count = 238;
-static const unsigned sfa_registry_enum_count = 46;
+static const unsigned sfa_registry_message_count = 246;
+static const unsigned sfa_registry_enum_count = 47;
 static const unsigned sfa_registry_service_count = 16;
 
 static inline const ProtobufCMessageDescriptor *sfa__v1__accept_proposal_request__descriptor_ref(void) { return &sfa__v1__accept_proposal_request__descriptor; }
@@ -110,6 +110,8 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__export_tenant_response_
 static inline const ProtobufCMessageDescriptor *sfa__v1__field_change__descriptor_ref(void) { return &sfa__v1__field_change__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__field_info__descriptor_ref(void) { return &sfa__v1__field_info__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__field_violation__descriptor_ref(void) { return &sfa__v1__field_violation__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__forecast_category_total__descriptor_ref(void) { return &sfa__v1__forecast_category_total__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__forecast_period__descriptor_ref(void) { return &sfa__v1__forecast_period__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__funnel_row__descriptor_ref(void) { return &sfa__v1__funnel_row__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__funnel_step_count__descriptor_ref(void) { return &sfa__v1__funnel_step_count__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_account_request__descriptor_ref(void) { return &sfa__v1__get_account_request__descriptor; }
@@ -117,6 +119,8 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__get_activity_request__d
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_consultation_request__descriptor_ref(void) { return &sfa__v1__get_consultation_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_contact_request__descriptor_ref(void) { return &sfa__v1__get_contact_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_daily_report_request__descriptor_ref(void) { return &sfa__v1__get_daily_report_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_forecast_request__descriptor_ref(void) { return &sfa__v1__get_forecast_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_forecast_response__descriptor_ref(void) { return &sfa__v1__get_forecast_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_funnel_request__descriptor_ref(void) { return &sfa__v1__get_funnel_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_funnel_response__descriptor_ref(void) { return &sfa__v1__get_funnel_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_lead_request__descriptor_ref(void) { return &sfa__v1__get_lead_request__descriptor; }
@@ -184,6 +188,8 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__list_proposals_request_
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_proposals_response__descriptor_ref(void) { return &sfa__v1__list_proposals_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_quotes_request__descriptor_ref(void) { return &sfa__v1__list_quotes_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_quotes_response__descriptor_ref(void) { return &sfa__v1__list_quotes_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__list_sales_targets_request__descriptor_ref(void) { return &sfa__v1__list_sales_targets_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__list_sales_targets_response__descriptor_ref(void) { return &sfa__v1__list_sales_targets_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_services_request__descriptor_ref(void) { return &sfa__v1__list_services_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_services_response__descriptor_ref(void) { return &sfa__v1__list_services_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_teams_request__descriptor_ref(void) { return &sfa__v1__list_teams_request__descriptor; }
@@ -239,9 +245,11 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__revise_proposal_request
 static inline const ProtobufCMessageDescriptor *sfa__v1__revise_quote_request__descriptor_ref(void) { return &sfa__v1__revise_quote_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__revoke_api_key_request__descriptor_ref(void) { return &sfa__v1__revoke_api_key_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__sales_metrics__descriptor_ref(void) { return &sfa__v1__sales_metrics__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__sales_target__descriptor_ref(void) { return &sfa__v1__sales_target__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__service_info__descriptor_ref(void) { return &sfa__v1__service_info__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__set_primary_quote_request__descriptor_ref(void) { return &sfa__v1__set_primary_quote_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__set_primary_quote_response__descriptor_ref(void) { return &sfa__v1__set_primary_quote_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__set_sales_target_request__descriptor_ref(void) { return &sfa__v1__set_sales_target_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__stage_conversion__descriptor_ref(void) { return &sfa__v1__stage_conversion__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__status_count__descriptor_ref(void) { return &sfa__v1__status_count__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__submit_daily_report_request__descriptor_ref(void) { return &sfa__v1__submit_daily_report_request__descriptor; }

@@ -110,6 +110,43 @@ public enum FunnelStep: ProtoEnum {
     public static let allCases: [FunnelStep] = [.unspecified, .lead, .mql, .sql, .converted, .opportunity, .won]
 }
 
+public enum ForecastInterval: ProtoEnum {
+    /// `FORECAST_INTERVAL_UNSPECIFIED` = 0
+    case unspecified
+    /// The fiscal year's twelve months
+    /// `FORECAST_INTERVAL_MONTH` = 1
+    case month
+    /// Its four quarters
+    /// `FORECAST_INTERVAL_QUARTER` = 2
+    case quarter
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .month
+        case 2: self = .quarter
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .month: 1
+        case .quarter: 2
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [ForecastInterval] = [.unspecified, .month, .quarter]
+}
+
 /// Common filter of every analytics request. Empty fields do not filter.
 public struct AnalyticsFilter: ProtoMessage {
     public typealias CMessage = Sfa__V1__AnalyticsFilter
@@ -1186,6 +1223,615 @@ public struct GetSalesMetricsResponse: ProtoMessage {
             switch field {
             case "rows": self.rows = other.rows
             case "total": self.total = other.total
+            case "excluded_other_currency_count": self.excludedOtherCurrencyCount = other.excludedOtherCurrencyCount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// A sales target (予算 / 目標, the plan of 予実管理): an amount to win in one
+/// calendar month, for a user, a team or the whole tenant. Fiscal quarters and
+/// years add up their months. One target per (user, team, month).
+public struct SalesTarget: ProtoMessage {
+    public typealias CMessage = Sfa__V1__SalesTarget
+    public static var protoName: String { "sfa.v1.SalesTarget" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__sales_target__descriptor_ref() }
+
+    public var id: String = ""
+
+    public var version: Int64 = 0
+
+    /// The user the target is for; empty for a team or tenant target
+    public var ownerUserId: String = ""
+
+    /// The team the target is for; empty for a user or tenant target. Never both
+    public var teamId: String = ""
+
+    /// Required: YYYY-MM
+    public var month: String = ""
+
+    /// Required: a known currency, not negative
+    public var amount: Money? = nil
+
+    public var createdByUserId: String = ""
+
+    public var createTimeMs: Int64 = 0
+
+    public var updateTimeMs: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        id: String = "",
+        version: Int64 = 0,
+        ownerUserId: String = "",
+        teamId: String = "",
+        month: String = "",
+        amount: Money? = nil,
+        createdByUserId: String = "",
+        createTimeMs: Int64 = 0,
+        updateTimeMs: Int64 = 0
+    ) {
+        self.id = id
+        self.version = version
+        self.ownerUserId = ownerUserId
+        self.teamId = teamId
+        self.month = month
+        self.amount = amount
+        self.createdByUserId = createdByUserId
+        self.createTimeMs = createTimeMs
+        self.updateTimeMs = updateTimeMs
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__SalesTarget>) {
+        self.id = ProtoDecoding.string(c.pointee.id)
+        self.version = c.pointee.version
+        self.ownerUserId = ProtoDecoding.string(c.pointee.owner_user_id)
+        self.teamId = ProtoDecoding.string(c.pointee.team_id)
+        self.month = ProtoDecoding.string(c.pointee.month)
+        self.amount = c.pointee.amount.map { Money(cMessage: $0) }
+        self.createdByUserId = ProtoDecoding.string(c.pointee.created_by_user_id)
+        self.createTimeMs = c.pointee.create_time_ms
+        self.updateTimeMs = c.pointee.update_time_ms
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__SalesTarget>, arena: inout ProtoArena) {
+        if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+        c.pointee.version = self.version
+        if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
+        if !self.teamId.isEmpty { c.pointee.team_id = arena.cString(self.teamId) }
+        if !self.month.isEmpty { c.pointee.month = arena.cString(self.month) }
+        if let value = self.amount { c.pointee.amount = arena.message(value) }
+        if !self.createdByUserId.isEmpty { c.pointee.created_by_user_id = arena.cString(self.createdByUserId) }
+        c.pointee.create_time_ms = self.createTimeMs
+        c.pointee.update_time_ms = self.updateTimeMs
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "owner_user_id", "team_id", "month", "amount", "created_by_user_id", "create_time_ms", "update_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "team_id": self.teamId = other.teamId
+            case "month": self.month = other.month
+            case "amount": self.amount = other.amount
+            case "created_by_user_id": self.createdByUserId = other.createdByUserId
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Sets the target of a user, team or the tenant for a month: creates it, or
+/// changes the amount of the one stored for that key.
+public struct SetSalesTargetRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__SetSalesTargetRequest
+    public static var protoName: String { "sfa.v1.SetSalesTargetRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__set_sales_target_request__descriptor_ref() }
+
+    /// owner_user_id, team_id, month, amount; version 0 = whatever is stored (or
+    /// nothing), else the stored target must be at that version (ABORTED otherwise)
+    public var target: SalesTarget? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        target: SalesTarget? = nil
+    ) {
+        self.target = target
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__SetSalesTargetRequest>) {
+        self.target = c.pointee.target.map { SalesTarget(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__SetSalesTargetRequest>, arena: inout ProtoArena) {
+        if let value = self.target { c.pointee.target = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["target"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "target": self.target = other.target
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct ListSalesTargetsRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ListSalesTargetsRequest
+    public static var protoName: String { "sfa.v1.ListSalesTargetsRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__list_sales_targets_request__descriptor_ref() }
+
+    /// Empty fields do not filter; at most 100 each
+    public var ownerUserIds: [String] = []
+
+    public var teamIds: [String] = []
+
+    /// Inclusive YYYY-MM
+    public var fromMonth: String = ""
+
+    public var toMonth: String = ""
+
+    public var pageSize: Int32 = 0
+
+    /// In creation order
+    public var pageToken: String = ""
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        ownerUserIds: [String] = [],
+        teamIds: [String] = [],
+        fromMonth: String = "",
+        toMonth: String = "",
+        pageSize: Int32 = 0,
+        pageToken: String = ""
+    ) {
+        self.ownerUserIds = ownerUserIds
+        self.teamIds = teamIds
+        self.fromMonth = fromMonth
+        self.toMonth = toMonth
+        self.pageSize = pageSize
+        self.pageToken = pageToken
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ListSalesTargetsRequest>) {
+        self.ownerUserIds = ProtoDecoding.array(c.pointee.n_owner_user_ids, c.pointee.owner_user_ids) { ProtoDecoding.string($0) }
+        self.teamIds = ProtoDecoding.array(c.pointee.n_team_ids, c.pointee.team_ids) { ProtoDecoding.string($0) }
+        self.fromMonth = ProtoDecoding.string(c.pointee.from_month)
+        self.toMonth = ProtoDecoding.string(c.pointee.to_month)
+        self.pageSize = c.pointee.page_size
+        self.pageToken = ProtoDecoding.string(c.pointee.page_token)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ListSalesTargetsRequest>, arena: inout ProtoArena) {
+        if !self.ownerUserIds.isEmpty {
+            c.pointee.n_owner_user_ids = self.ownerUserIds.count
+            c.pointee.owner_user_ids = arena.stringArray(self.ownerUserIds)
+        }
+        if !self.teamIds.isEmpty {
+            c.pointee.n_team_ids = self.teamIds.count
+            c.pointee.team_ids = arena.stringArray(self.teamIds)
+        }
+        if !self.fromMonth.isEmpty { c.pointee.from_month = arena.cString(self.fromMonth) }
+        if !self.toMonth.isEmpty { c.pointee.to_month = arena.cString(self.toMonth) }
+        c.pointee.page_size = self.pageSize
+        if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["owner_user_ids", "team_ids", "from_month", "to_month", "page_size", "page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "owner_user_ids": self.ownerUserIds = other.ownerUserIds
+            case "team_ids": self.teamIds = other.teamIds
+            case "from_month": self.fromMonth = other.fromMonth
+            case "to_month": self.toMonth = other.toMonth
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct ListSalesTargetsResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ListSalesTargetsResponse
+    public static var protoName: String { "sfa.v1.ListSalesTargetsResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__list_sales_targets_response__descriptor_ref() }
+
+    public var targets: [SalesTarget] = []
+
+    public var nextPageToken: String = ""
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        targets: [SalesTarget] = [],
+        nextPageToken: String = ""
+    ) {
+        self.targets = targets
+        self.nextPageToken = nextPageToken
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ListSalesTargetsResponse>) {
+        self.targets = ProtoDecoding.messages(c.pointee.n_targets, c.pointee.targets)
+        self.nextPageToken = ProtoDecoding.string(c.pointee.next_page_token)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ListSalesTargetsResponse>, arena: inout ProtoArena) {
+        if !self.targets.isEmpty {
+            c.pointee.n_targets = self.targets.count
+            c.pointee.targets = arena.messageArray(self.targets)
+        }
+        if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["targets", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "targets": self.targets = other.targets
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Forecast roll-ups by category for the deals closing in one fiscal year
+/// (TenantSettings.fiscal_year_start_month), per month or quarter, against the
+/// sales targets of the same months.
+public struct GetForecastRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetForecastRequest
+    public static var protoName: String { "sfa.v1.GetForecastRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_forecast_request__descriptor_ref() }
+
+    /// The period comes from fiscal_year (the filter's dates must be empty); the
+    /// date is the close date (actual once closed, expected while open). OWNER and
+    /// TEAM groupings only
+    public var filter: AnalyticsFilter? = nil
+
+    /// The calendar year the fiscal year starts in (FY2026 in Japan: 2026-04 to 2027-03); required
+    public var fiscalYear: Int32 = 0
+
+    /// UNSPECIFIED = MONTH
+    public var interval: ForecastInterval = ForecastInterval()
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        filter: AnalyticsFilter? = nil,
+        fiscalYear: Int32 = 0,
+        interval: ForecastInterval = ForecastInterval()
+    ) {
+        self.filter = filter
+        self.fiscalYear = fiscalYear
+        self.interval = interval
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetForecastRequest>) {
+        self.filter = c.pointee.filter.map { AnalyticsFilter(cMessage: $0) }
+        self.fiscalYear = c.pointee.fiscal_year
+        self.interval = ForecastInterval(rawValue: .init(truncatingIfNeeded: c.pointee.interval.rawValue))
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetForecastRequest>, arena: inout ProtoArena) {
+        if let value = self.filter { c.pointee.filter = arena.message(value) }
+        c.pointee.fiscal_year = self.fiscalYear
+        c.pointee.interval = Sfa__V1__ForecastInterval(rawValue: .init(truncatingIfNeeded: self.interval.rawValue))
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["filter", "fiscal_year", "interval"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "filter": self.filter = other.filter
+            case "fiscal_year": self.fiscalYear = other.fiscalYear
+            case "interval": self.interval = other.interval
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct ForecastCategoryTotal: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ForecastCategoryTotal
+    public static var protoName: String { "sfa.v1.ForecastCategoryTotal" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__forecast_category_total__descriptor_ref() }
+
+    /// CLOSED: won deals; OMITTED: lost deals and open ones forecast as omitted
+    public var category: ForecastCategory = ForecastCategory()
+
+    public var opportunityCount: Int64 = 0
+
+    public var amount: Money? = nil
+
+    public var weightedAmount: Money? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        category: ForecastCategory = ForecastCategory(),
+        opportunityCount: Int64 = 0,
+        amount: Money? = nil,
+        weightedAmount: Money? = nil
+    ) {
+        self.category = category
+        self.opportunityCount = opportunityCount
+        self.amount = amount
+        self.weightedAmount = weightedAmount
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ForecastCategoryTotal>) {
+        self.category = ForecastCategory(rawValue: .init(truncatingIfNeeded: c.pointee.category.rawValue))
+        self.opportunityCount = c.pointee.opportunity_count
+        self.amount = c.pointee.amount.map { Money(cMessage: $0) }
+        self.weightedAmount = c.pointee.weighted_amount.map { Money(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ForecastCategoryTotal>, arena: inout ProtoArena) {
+        c.pointee.category = Sfa__V1__ForecastCategory(rawValue: .init(truncatingIfNeeded: self.category.rawValue))
+        c.pointee.opportunity_count = self.opportunityCount
+        if let value = self.amount { c.pointee.amount = arena.message(value) }
+        if let value = self.weightedAmount { c.pointee.weighted_amount = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["category", "opportunity_count", "amount", "weighted_amount"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "category": self.category = other.category
+            case "opportunity_count": self.opportunityCount = other.opportunityCount
+            case "amount": self.amount = other.amount
+            case "weighted_amount": self.weightedAmount = other.weightedAmount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Cumulative roll-ups (as Salesforce's forecast types):
+/// closed      = Closed
+/// commit      = Commit + Closed
+/// most likely = Most Likely + Commit + Closed
+/// best case   = Best Case + Most Likely + Commit + Closed
+/// pipeline    = Pipeline + Best Case + Most Likely + Commit (open deals)
+public struct ForecastPeriod: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ForecastPeriod
+    public static var protoName: String { "sfa.v1.ForecastPeriod" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__forecast_period__descriptor_ref() }
+
+    public var group: AnalyticsGroupKey? = nil
+
+    /// Inclusive dates
+    public var fromDate: String = ""
+
+    public var toDate: String = ""
+
+    /// "FY2026-Q1", "FY2026-M01" (the fiscal year's first month), "FY2026"
+    public var label: String = ""
+
+    /// Every category with deals, in category order
+    public var categories: [ForecastCategoryTotal] = []
+
+    public var closedAmount: Money? = nil
+
+    public var commitAmount: Money? = nil
+
+    public var mostLikelyAmount: Money? = nil
+
+    public var bestCaseAmount: Money? = nil
+
+    public var pipelineAmount: Money? = nil
+
+    /// The sum of the period's monthly targets the row is measured against: the
+    /// row's user (OWNER) or team (TEAM); ungrouped, the filter's owners, else its
+    /// teams, else the caller's own (scope own), its team's (scope team) or the
+    /// tenant's (scope all) targets. Only targets in the figures' currency count
+    public var targetAmount: Money? = nil
+
+    /// closed_amount / target_amount
+    public var attainmentBps: Int32 = 0
+
+    /// closed + commit roll-up / target: where the period is heading
+    public var commitAttainmentBps: Int32 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        group: AnalyticsGroupKey? = nil,
+        fromDate: String = "",
+        toDate: String = "",
+        label: String = "",
+        categories: [ForecastCategoryTotal] = [],
+        closedAmount: Money? = nil,
+        commitAmount: Money? = nil,
+        mostLikelyAmount: Money? = nil,
+        bestCaseAmount: Money? = nil,
+        pipelineAmount: Money? = nil,
+        targetAmount: Money? = nil,
+        attainmentBps: Int32 = 0,
+        commitAttainmentBps: Int32 = 0
+    ) {
+        self.group = group
+        self.fromDate = fromDate
+        self.toDate = toDate
+        self.label = label
+        self.categories = categories
+        self.closedAmount = closedAmount
+        self.commitAmount = commitAmount
+        self.mostLikelyAmount = mostLikelyAmount
+        self.bestCaseAmount = bestCaseAmount
+        self.pipelineAmount = pipelineAmount
+        self.targetAmount = targetAmount
+        self.attainmentBps = attainmentBps
+        self.commitAttainmentBps = commitAttainmentBps
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ForecastPeriod>) {
+        self.group = c.pointee.group.map { AnalyticsGroupKey(cMessage: $0) }
+        self.fromDate = ProtoDecoding.string(c.pointee.from_date)
+        self.toDate = ProtoDecoding.string(c.pointee.to_date)
+        self.label = ProtoDecoding.string(c.pointee.label)
+        self.categories = ProtoDecoding.messages(c.pointee.n_categories, c.pointee.categories)
+        self.closedAmount = c.pointee.closed_amount.map { Money(cMessage: $0) }
+        self.commitAmount = c.pointee.commit_amount.map { Money(cMessage: $0) }
+        self.mostLikelyAmount = c.pointee.most_likely_amount.map { Money(cMessage: $0) }
+        self.bestCaseAmount = c.pointee.best_case_amount.map { Money(cMessage: $0) }
+        self.pipelineAmount = c.pointee.pipeline_amount.map { Money(cMessage: $0) }
+        self.targetAmount = c.pointee.target_amount.map { Money(cMessage: $0) }
+        self.attainmentBps = c.pointee.attainment_bps
+        self.commitAttainmentBps = c.pointee.commit_attainment_bps
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ForecastPeriod>, arena: inout ProtoArena) {
+        if let value = self.group { c.pointee.group = arena.message(value) }
+        if !self.fromDate.isEmpty { c.pointee.from_date = arena.cString(self.fromDate) }
+        if !self.toDate.isEmpty { c.pointee.to_date = arena.cString(self.toDate) }
+        if !self.label.isEmpty { c.pointee.label = arena.cString(self.label) }
+        if !self.categories.isEmpty {
+            c.pointee.n_categories = self.categories.count
+            c.pointee.categories = arena.messageArray(self.categories)
+        }
+        if let value = self.closedAmount { c.pointee.closed_amount = arena.message(value) }
+        if let value = self.commitAmount { c.pointee.commit_amount = arena.message(value) }
+        if let value = self.mostLikelyAmount { c.pointee.most_likely_amount = arena.message(value) }
+        if let value = self.bestCaseAmount { c.pointee.best_case_amount = arena.message(value) }
+        if let value = self.pipelineAmount { c.pointee.pipeline_amount = arena.message(value) }
+        if let value = self.targetAmount { c.pointee.target_amount = arena.message(value) }
+        c.pointee.attainment_bps = self.attainmentBps
+        c.pointee.commit_attainment_bps = self.commitAttainmentBps
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["group", "from_date", "to_date", "label", "categories", "closed_amount", "commit_amount", "most_likely_amount", "best_case_amount", "pipeline_amount", "target_amount", "attainment_bps", "commit_attainment_bps"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "group": self.group = other.group
+            case "from_date": self.fromDate = other.fromDate
+            case "to_date": self.toDate = other.toDate
+            case "label": self.label = other.label
+            case "categories": self.categories = other.categories
+            case "closed_amount": self.closedAmount = other.closedAmount
+            case "commit_amount": self.commitAmount = other.commitAmount
+            case "most_likely_amount": self.mostLikelyAmount = other.mostLikelyAmount
+            case "best_case_amount": self.bestCaseAmount = other.bestCaseAmount
+            case "pipeline_amount": self.pipelineAmount = other.pipelineAmount
+            case "target_amount": self.targetAmount = other.targetAmount
+            case "attainment_bps": self.attainmentBps = other.attainmentBps
+            case "commit_attainment_bps": self.commitAttainmentBps = other.commitAttainmentBps
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct GetForecastResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetForecastResponse
+    public static var protoName: String { "sfa.v1.GetForecastResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_forecast_response__descriptor_ref() }
+
+    /// By group key, then date; every period of the year, with or without deals
+    public var periods: [ForecastPeriod] = []
+
+    /// The whole fiscal year per group key (and the total when ungrouped)
+    public var years: [ForecastPeriod] = []
+
+    public var excludedOtherCurrencyCount: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        periods: [ForecastPeriod] = [],
+        years: [ForecastPeriod] = [],
+        excludedOtherCurrencyCount: Int64 = 0
+    ) {
+        self.periods = periods
+        self.years = years
+        self.excludedOtherCurrencyCount = excludedOtherCurrencyCount
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetForecastResponse>) {
+        self.periods = ProtoDecoding.messages(c.pointee.n_periods, c.pointee.periods)
+        self.years = ProtoDecoding.messages(c.pointee.n_years, c.pointee.years)
+        self.excludedOtherCurrencyCount = c.pointee.excluded_other_currency_count
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetForecastResponse>, arena: inout ProtoArena) {
+        if !self.periods.isEmpty {
+            c.pointee.n_periods = self.periods.count
+            c.pointee.periods = arena.messageArray(self.periods)
+        }
+        if !self.years.isEmpty {
+            c.pointee.n_years = self.years.count
+            c.pointee.years = arena.messageArray(self.years)
+        }
+        c.pointee.excluded_other_currency_count = self.excludedOtherCurrencyCount
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["periods", "years", "excluded_other_currency_count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "periods": self.periods = other.periods
+            case "years": self.years = other.years
             case "excluded_other_currency_count": self.excludedOtherCurrencyCount = other.excludedOtherCurrencyCount
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }

@@ -21,6 +21,7 @@ struct AnalyticsQuery {
     /// The money figures' currency: the filter's, else the tenant's.
     let currency: String
     let calendar: TenantCalendar
+    let fiscal: FiscalCalendar
     /// The owners a lead filter on teams means: the teams' current members (leads keep no team).
     let teamMembers: [String]
     let now: Int64
@@ -59,6 +60,7 @@ struct AnalyticsQuery {
         self.filter = filter
         currency = filter.currencyCode.isEmpty ? settings.defaultCurrencyCode : filter.currencyCode
         calendar = TenantCalendar(timeZone: settings.timeZone)
+        fiscal = FiscalCalendar(settings)
         self.teamMembers = teamMembers
         now = nowMs()
     }

@@ -32,6 +32,21 @@ public struct AnalyticsService: AnalyticsServiceHandler {
         try await run(request.filter, context: context, groupings: Self.dealGroupings, SalesMetricsQuery.run)
     }
 
+    /// The fiscal year's periods, rolled up by forecast category, against the targets.
+    public func getForecast(_ request: GetForecastRequest, context: ServerContext) async throws -> GetForecastResponse {
+        let filter = request.filter ?? AnalyticsFilter()
+        var validation = Validation()
+        validation.check(request.fiscalYear != 0, "fiscal_year", .required, "is required")
+        validation.check(request.fiscalYear == 0 || (1970...9998).contains(request.fiscalYear), "fiscal_year", .outOfRange, "is not 1970 to 9998")
+        validation.check(filter.fromDate.isEmpty && filter.toDate.isEmpty, "filter.from_date", .notAllowed, "the period is the fiscal year")
+        validation.known(request.interval, "interval", required: false)
+        try validation.throwIfInvalid()
+        let (year, interval) = (request.fiscalYear, request.interval)
+        return try await run(filter, context: context, groupings: ForecastQuery.groupings) { db, query in
+            try ForecastQuery.run(db, query, fiscalYear: year, interval: interval)
+        }
+    }
+
     /// Deals keep every grouping's column (the team stamped on them among them).
     static let dealGroupings: Set<AnalyticsGrouping> = [.owner, .team, .source, .pipeline, .month]
 

@@ -176,6 +176,16 @@ public enum PermissionTable {
         g[AnalyticsServiceMethods.getSalesMetrics.fullName] = [
             .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .partner: .own, .viewer: .all,
         ]
+        // Forecasts and targets are the company's plan (予実管理): not for partners.
+        g[AnalyticsServiceMethods.getForecast.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+        // Targets are given, not chosen: managers set their team's and its members',
+        // admins anyone's and the tenant's. Reps read their own.
+        g[AnalyticsServiceMethods.setSalesTarget.fullName] = [.admin: .all, .manager: .team]
+        g[AnalyticsServiceMethods.listSalesTargets.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
 
         // MARK: AuditService
         // SPEC §2: "readable by tenant admins" — not managers, not viewers, not the operator.

@@ -18,6 +18,22 @@ extension TenantSchema {
                 ALTER TABLE lead ADD COLUMN sql_time_ms INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE lead ADD COLUMN converted_time_ms INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE lead ADD COLUMN converted_opportunity_id TEXT NOT NULL DEFAULT '';
+                CREATE TABLE sales_target (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    version INTEGER NOT NULL,
+                    -- The user the target is for ('' for a team's or the tenant's): the scope column.
+                    owner_user_id TEXT NOT NULL,
+                    created_by_user_id TEXT NOT NULL,
+                    team_id TEXT NOT NULL,
+                    month TEXT NOT NULL,
+                    amount_currency TEXT NOT NULL,
+                    amount_minor INTEGER NOT NULL,
+                    update_time_ms INTEGER NOT NULL,
+                    data BLOB NOT NULL
+                );
+                -- One target per user, team and month: a second cannot be committed.
+                CREATE UNIQUE INDEX sales_target_key ON sales_target(owner_user_id, team_id, month);
+                CREATE INDEX sales_target_month ON sales_target(month);
                 """
         )
         try fillAnalyticsColumns(db)

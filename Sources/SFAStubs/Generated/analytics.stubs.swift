@@ -37,9 +37,33 @@ public enum AnalyticsServiceMethods {
         outputType: "sfa.v1.GetSalesMetricsResponse",
         isIdempotent: true
     )
+    /// `/sfa.v1.AnalyticsService/GetForecast`
+    public static let getForecast = MethodDescriptor(
+        service: "sfa.v1.AnalyticsService",
+        method: "GetForecast",
+        inputType: "sfa.v1.GetForecastRequest",
+        outputType: "sfa.v1.GetForecastResponse",
+        isIdempotent: true
+    )
+    /// `/sfa.v1.AnalyticsService/SetSalesTarget`
+    public static let setSalesTarget = MethodDescriptor(
+        service: "sfa.v1.AnalyticsService",
+        method: "SetSalesTarget",
+        inputType: "sfa.v1.SetSalesTargetRequest",
+        outputType: "sfa.v1.SalesTarget",
+        isIdempotent: false
+    )
+    /// `/sfa.v1.AnalyticsService/ListSalesTargets`
+    public static let listSalesTargets = MethodDescriptor(
+        service: "sfa.v1.AnalyticsService",
+        method: "ListSalesTargets",
+        inputType: "sfa.v1.ListSalesTargetsRequest",
+        outputType: "sfa.v1.ListSalesTargetsResponse",
+        isIdempotent: true
+    )
 
     /// Every method of the service, in declaration order.
-    public static let all: [MethodDescriptor] = [getPipelineSummary, getFunnel, getStageConversion, getSalesMetrics]
+    public static let all: [MethodDescriptor] = [getPipelineSummary, getFunnel, getStageConversion, getSalesMetrics, getForecast, setSalesTarget, listSalesTargets]
 }
 
 ///
@@ -56,6 +80,15 @@ public protocol AnalyticsServiceHandler: RPCService {
 
     /// Win rate, average deal size, sales cycle and sales velocity.
     func getSalesMetrics(_ request: GetSalesMetricsRequest, context: ServerContext) async throws -> GetSalesMetricsResponse
+
+    /// Forecast roll-ups by category per fiscal month or quarter, against targets.
+    func getForecast(_ request: GetForecastRequest, context: ServerContext) async throws -> GetForecastResponse
+
+    /// Sets a user's, team's or the tenant's sales target for a month.
+    func setSalesTarget(_ request: SetSalesTargetRequest, context: ServerContext) async throws -> SalesTarget
+
+    /// Lists sales targets.
+    func listSalesTargets(_ request: ListSalesTargetsRequest, context: ServerContext) async throws -> ListSalesTargetsResponse
 }
 
 extension AnalyticsServiceHandler {
@@ -77,6 +110,15 @@ extension AnalyticsServiceHandler {
             },
             RPCMethodHandler(method: AnalyticsServiceMethods.getSalesMetrics) { (request: GetSalesMetricsRequest, context) in
                 try await self.getSalesMetrics(request, context: context)
+            },
+            RPCMethodHandler(method: AnalyticsServiceMethods.getForecast) { (request: GetForecastRequest, context) in
+                try await self.getForecast(request, context: context)
+            },
+            RPCMethodHandler(method: AnalyticsServiceMethods.setSalesTarget) { (request: SetSalesTargetRequest, context) in
+                try await self.setSalesTarget(request, context: context)
+            },
+            RPCMethodHandler(method: AnalyticsServiceMethods.listSalesTargets) { (request: ListSalesTargetsRequest, context) in
+                try await self.listSalesTargets(request, context: context)
             },
         ]
     }
@@ -109,5 +151,20 @@ public struct AnalyticsServiceClient: Sendable {
     /// Win rate, average deal size, sales cycle and sales velocity.
     public func getSalesMetrics(_ request: GetSalesMetricsRequest, options: CallOptions = CallOptions()) async throws -> GetSalesMetricsResponse {
         try await caller.unary(AnalyticsServiceMethods.getSalesMetrics, request: request, responseType: GetSalesMetricsResponse.self, options: options)
+    }
+
+    /// Forecast roll-ups by category per fiscal month or quarter, against targets.
+    public func getForecast(_ request: GetForecastRequest, options: CallOptions = CallOptions()) async throws -> GetForecastResponse {
+        try await caller.unary(AnalyticsServiceMethods.getForecast, request: request, responseType: GetForecastResponse.self, options: options)
+    }
+
+    /// Sets a user's, team's or the tenant's sales target for a month.
+    public func setSalesTarget(_ request: SetSalesTargetRequest, options: CallOptions = CallOptions()) async throws -> SalesTarget {
+        try await caller.unary(AnalyticsServiceMethods.setSalesTarget, request: request, responseType: SalesTarget.self, options: options)
+    }
+
+    /// Lists sales targets.
+    public func listSalesTargets(_ request: ListSalesTargetsRequest, options: CallOptions = CallOptions()) async throws -> ListSalesTargetsResponse {
+        try await caller.unary(AnalyticsServiceMethods.listSalesTargets, request: request, responseType: ListSalesTargetsResponse.self, options: options)
     }
 }

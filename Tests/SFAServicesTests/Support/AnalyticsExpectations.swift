@@ -187,3 +187,55 @@ extension AnalyticsDataset {
         return response
     }
 }
+
+extension AnalyticsDataset {
+    /// The forecast of FY`year` (April start) by quarter, each row measured against
+    /// its `targets` (row key → month → USD minor units; "" ungrouped).
+    func forecast(
+        _ sees: (Opportunity) -> Bool, year: Int, groupBy: AnalyticsGrouping, targets: [String: [String: Int64]]
+    ) -> GetForecastResponse {
+        let from = "\(year)-04-01"
+        let to = "\(year + 1)-03-31"
+        let quarters: [(String, String, String)] = [
+            ("\(year)-04-01", "\(year)-06-30", "FY\(year)-Q1"), ("\(year)-07-01", "\(year)-09-30", "FY\(year)-Q2"),
+            ("\(year)-10-01", "\(year)-12-31", "FY\(year)-Q3"), ("\(year + 1)-01-01", "\(year + 1)-03-31", "FY\(year)-Q4"),
+        ]
+        let deals = liveDeals(sees).map(\.deal).filter { deal in
+            let date = deal.closedDate.isEmpty ? deal.expectedCloseDate : deal.closedDate
+            return date >= from && date <= to
+        }
+        func date(_ deal: Opportunity) -> String { deal.closedDate.isEmpty ? deal.expectedCloseDate : deal.closedDate }
+        func period(_ deals: [Opportunity], _ range: (String, String, String), group: AnalyticsGroupKey, targets: [String: Int64]) -> ForecastPeriod {
+            let inRange = deals.filter { date($0) >= range.0 && date($0) <= range.1 }
+            let usd = inRange.filter { $0.amount!.currencyCode == "USD" }
+            func sum(_ category: ForecastCategory) -> Int64 { usd.filter { $0.forecastCategory == category }.map { $0.amount!.amountMinor }.reduce(0, +) }
+            let target = targets.filter { $0.key >= String(range.0.prefix(7)) && $0.key <= String(range.1.prefix(7)) }.values.reduce(0, +)
+            let closed = sum(.closed)
+            let commit = closed + sum(.commit)
+            let categories = Dictionary(grouping: inRange, by: \.forecastCategory).sorted { $0.key.rawValue < $1.key.rawValue }.map { category, deals in
+                let usd = deals.filter { $0.amount!.currencyCode == "USD" }
+                return ForecastCategoryTotal(
+                    category: category, opportunityCount: Int64(deals.count), amount: Self.usd(usd.map { $0.amount!.amountMinor }.reduce(0, +)),
+                    weightedAmount: Self.usd(usd.map { $0.weightedAmount!.amountMinor }.reduce(0, +))
+                )
+            }
+            return ForecastPeriod(
+                group: group, fromDate: range.0, toDate: range.1, label: range.2, categories: categories,
+                closedAmount: Self.usd(closed), commitAmount: Self.usd(commit), mostLikelyAmount: Self.usd(commit + sum(.mostLikely)),
+                bestCaseAmount: Self.usd(commit + sum(.mostLikely) + sum(.bestCase)),
+                pipelineAmount: Self.usd(sum(.pipeline) + sum(.bestCase) + sum(.mostLikely) + sum(.commit)),
+                targetAmount: Self.usd(target), attainmentBps: Self.bps(closed, target), commitAttainmentBps: Self.bps(commit, target)
+            )
+        }
+        var response = GetForecastResponse()
+        var groups: [String: [Opportunity]] = groupBy == .owner ? Dictionary(grouping: deals, by: \.ownerUserId) : ["": deals]
+        for owner in targets.keys where groups[owner] == nil { groups[owner] = [] }
+        for (key, deals) in groups.sorted(by: { $0.key < $1.key }) {
+            let group = groupBy == .owner ? AnalyticsGroupKey(ownerUserId: key) : AnalyticsGroupKey()
+            response.periods += quarters.map { period(deals, $0, group: group, targets: targets[key] ?? [:]) }
+            response.years.append(period(deals, (from, to, "FY\(year)"), group: group, targets: targets[key] ?? [:]))
+        }
+        response.excludedOtherCurrencyCount = Int64(deals.filter { $0.amount!.currencyCode != "USD" }.count)
+        return response
+    }
+}

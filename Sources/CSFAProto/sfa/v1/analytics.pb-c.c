@@ -682,6 +682,366 @@ void   sfa__v1__get_sales_metrics_response__free_unpacked
   assert(message->base.descriptor == &sfa__v1__get_sales_metrics_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__sales_target__init
+                     (Sfa__V1__SalesTarget         *message)
+{
+  static const Sfa__V1__SalesTarget init_value = SFA__V1__SALES_TARGET__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__sales_target__get_packed_size
+                     (const Sfa__V1__SalesTarget *message)
+{
+  assert(message->base.descriptor == &sfa__v1__sales_target__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__sales_target__pack
+                     (const Sfa__V1__SalesTarget *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__sales_target__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__sales_target__pack_to_buffer
+                     (const Sfa__V1__SalesTarget *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__sales_target__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__SalesTarget *
+       sfa__v1__sales_target__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__SalesTarget *)
+     protobuf_c_message_unpack (&sfa__v1__sales_target__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__sales_target__free_unpacked
+                     (Sfa__V1__SalesTarget *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__sales_target__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__set_sales_target_request__init
+                     (Sfa__V1__SetSalesTargetRequest         *message)
+{
+  static const Sfa__V1__SetSalesTargetRequest init_value = SFA__V1__SET_SALES_TARGET_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__set_sales_target_request__get_packed_size
+                     (const Sfa__V1__SetSalesTargetRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__set_sales_target_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__set_sales_target_request__pack
+                     (const Sfa__V1__SetSalesTargetRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__set_sales_target_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__set_sales_target_request__pack_to_buffer
+                     (const Sfa__V1__SetSalesTargetRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__set_sales_target_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__SetSalesTargetRequest *
+       sfa__v1__set_sales_target_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__SetSalesTargetRequest *)
+     protobuf_c_message_unpack (&sfa__v1__set_sales_target_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__set_sales_target_request__free_unpacked
+                     (Sfa__V1__SetSalesTargetRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__set_sales_target_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__list_sales_targets_request__init
+                     (Sfa__V1__ListSalesTargetsRequest         *message)
+{
+  static const Sfa__V1__ListSalesTargetsRequest init_value = SFA__V1__LIST_SALES_TARGETS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__list_sales_targets_request__get_packed_size
+                     (const Sfa__V1__ListSalesTargetsRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__list_sales_targets_request__pack
+                     (const Sfa__V1__ListSalesTargetsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__list_sales_targets_request__pack_to_buffer
+                     (const Sfa__V1__ListSalesTargetsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ListSalesTargetsRequest *
+       sfa__v1__list_sales_targets_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ListSalesTargetsRequest *)
+     protobuf_c_message_unpack (&sfa__v1__list_sales_targets_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__list_sales_targets_request__free_unpacked
+                     (Sfa__V1__ListSalesTargetsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__list_sales_targets_response__init
+                     (Sfa__V1__ListSalesTargetsResponse         *message)
+{
+  static const Sfa__V1__ListSalesTargetsResponse init_value = SFA__V1__LIST_SALES_TARGETS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__list_sales_targets_response__get_packed_size
+                     (const Sfa__V1__ListSalesTargetsResponse *message)
+{
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__list_sales_targets_response__pack
+                     (const Sfa__V1__ListSalesTargetsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__list_sales_targets_response__pack_to_buffer
+                     (const Sfa__V1__ListSalesTargetsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ListSalesTargetsResponse *
+       sfa__v1__list_sales_targets_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ListSalesTargetsResponse *)
+     protobuf_c_message_unpack (&sfa__v1__list_sales_targets_response__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__list_sales_targets_response__free_unpacked
+                     (Sfa__V1__ListSalesTargetsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__get_forecast_request__init
+                     (Sfa__V1__GetForecastRequest         *message)
+{
+  static const Sfa__V1__GetForecastRequest init_value = SFA__V1__GET_FORECAST_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__get_forecast_request__get_packed_size
+                     (const Sfa__V1__GetForecastRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__get_forecast_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__get_forecast_request__pack
+                     (const Sfa__V1__GetForecastRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__get_forecast_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__get_forecast_request__pack_to_buffer
+                     (const Sfa__V1__GetForecastRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__get_forecast_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__GetForecastRequest *
+       sfa__v1__get_forecast_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__GetForecastRequest *)
+     protobuf_c_message_unpack (&sfa__v1__get_forecast_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__get_forecast_request__free_unpacked
+                     (Sfa__V1__GetForecastRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__get_forecast_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__forecast_category_total__init
+                     (Sfa__V1__ForecastCategoryTotal         *message)
+{
+  static const Sfa__V1__ForecastCategoryTotal init_value = SFA__V1__FORECAST_CATEGORY_TOTAL__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__forecast_category_total__get_packed_size
+                     (const Sfa__V1__ForecastCategoryTotal *message)
+{
+  assert(message->base.descriptor == &sfa__v1__forecast_category_total__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__forecast_category_total__pack
+                     (const Sfa__V1__ForecastCategoryTotal *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__forecast_category_total__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__forecast_category_total__pack_to_buffer
+                     (const Sfa__V1__ForecastCategoryTotal *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__forecast_category_total__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ForecastCategoryTotal *
+       sfa__v1__forecast_category_total__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ForecastCategoryTotal *)
+     protobuf_c_message_unpack (&sfa__v1__forecast_category_total__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__forecast_category_total__free_unpacked
+                     (Sfa__V1__ForecastCategoryTotal *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__forecast_category_total__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__forecast_period__init
+                     (Sfa__V1__ForecastPeriod         *message)
+{
+  static const Sfa__V1__ForecastPeriod init_value = SFA__V1__FORECAST_PERIOD__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__forecast_period__get_packed_size
+                     (const Sfa__V1__ForecastPeriod *message)
+{
+  assert(message->base.descriptor == &sfa__v1__forecast_period__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__forecast_period__pack
+                     (const Sfa__V1__ForecastPeriod *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__forecast_period__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__forecast_period__pack_to_buffer
+                     (const Sfa__V1__ForecastPeriod *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__forecast_period__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ForecastPeriod *
+       sfa__v1__forecast_period__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ForecastPeriod *)
+     protobuf_c_message_unpack (&sfa__v1__forecast_period__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__forecast_period__free_unpacked
+                     (Sfa__V1__ForecastPeriod *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__forecast_period__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__get_forecast_response__init
+                     (Sfa__V1__GetForecastResponse         *message)
+{
+  static const Sfa__V1__GetForecastResponse init_value = SFA__V1__GET_FORECAST_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__get_forecast_response__get_packed_size
+                     (const Sfa__V1__GetForecastResponse *message)
+{
+  assert(message->base.descriptor == &sfa__v1__get_forecast_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__get_forecast_response__pack
+                     (const Sfa__V1__GetForecastResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__get_forecast_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__get_forecast_response__pack_to_buffer
+                     (const Sfa__V1__GetForecastResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__get_forecast_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__GetForecastResponse *
+       sfa__v1__get_forecast_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__GetForecastResponse *)
+     protobuf_c_message_unpack (&sfa__v1__get_forecast_response__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__get_forecast_response__free_unpacked
+                     (Sfa__V1__GetForecastResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__get_forecast_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor sfa__v1__analytics_filter__field_descriptors[8] =
 {
   {
@@ -2006,6 +2366,739 @@ const ProtobufCMessageDescriptor sfa__v1__get_sales_metrics_response__descriptor
   (ProtobufCMessageInit) sfa__v1__get_sales_metrics_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor sfa__v1__sales_target__field_descriptors[9] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "owner_user_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, owner_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "team_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, team_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "month",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, month),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "amount",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_by_user_id",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, created_by_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "create_time_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, create_time_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "update_time_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, update_time_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__sales_target__field_indices_by_name[] = {
+  5,   /* field[5] = amount */
+  7,   /* field[7] = create_time_ms */
+  6,   /* field[6] = created_by_user_id */
+  0,   /* field[0] = id */
+  4,   /* field[4] = month */
+  2,   /* field[2] = owner_user_id */
+  3,   /* field[3] = team_id */
+  8,   /* field[8] = update_time_ms */
+  1,   /* field[1] = version */
+};
+static const ProtobufCIntRange sfa__v1__sales_target__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 9 }
+};
+const ProtobufCMessageDescriptor sfa__v1__sales_target__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.SalesTarget",
+  "SalesTarget",
+  "Sfa__V1__SalesTarget",
+  "sfa.v1",
+  sizeof(Sfa__V1__SalesTarget),
+  9,
+  sfa__v1__sales_target__field_descriptors,
+  sfa__v1__sales_target__field_indices_by_name,
+  1,  sfa__v1__sales_target__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__sales_target__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__set_sales_target_request__field_descriptors[1] =
+{
+  {
+    "target",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SetSalesTargetRequest, target),
+    &sfa__v1__sales_target__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__set_sales_target_request__field_indices_by_name[] = {
+  0,   /* field[0] = target */
+};
+static const ProtobufCIntRange sfa__v1__set_sales_target_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sfa__v1__set_sales_target_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.SetSalesTargetRequest",
+  "SetSalesTargetRequest",
+  "Sfa__V1__SetSalesTargetRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__SetSalesTargetRequest),
+  1,
+  sfa__v1__set_sales_target_request__field_descriptors,
+  sfa__v1__set_sales_target_request__field_indices_by_name,
+  1,  sfa__v1__set_sales_target_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__set_sales_target_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__list_sales_targets_request__field_descriptors[6] =
+{
+  {
+    "owner_user_ids",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sfa__V1__ListSalesTargetsRequest, n_owner_user_ids),
+    offsetof(Sfa__V1__ListSalesTargetsRequest, owner_user_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "team_ids",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sfa__V1__ListSalesTargetsRequest, n_team_ids),
+    offsetof(Sfa__V1__ListSalesTargetsRequest, team_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_month",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListSalesTargetsRequest, from_month),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_month",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListSalesTargetsRequest, to_month),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListSalesTargetsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListSalesTargetsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__list_sales_targets_request__field_indices_by_name[] = {
+  2,   /* field[2] = from_month */
+  0,   /* field[0] = owner_user_ids */
+  4,   /* field[4] = page_size */
+  5,   /* field[5] = page_token */
+  1,   /* field[1] = team_ids */
+  3,   /* field[3] = to_month */
+};
+static const ProtobufCIntRange sfa__v1__list_sales_targets_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor sfa__v1__list_sales_targets_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ListSalesTargetsRequest",
+  "ListSalesTargetsRequest",
+  "Sfa__V1__ListSalesTargetsRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__ListSalesTargetsRequest),
+  6,
+  sfa__v1__list_sales_targets_request__field_descriptors,
+  sfa__v1__list_sales_targets_request__field_indices_by_name,
+  1,  sfa__v1__list_sales_targets_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__list_sales_targets_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__list_sales_targets_response__field_descriptors[2] =
+{
+  {
+    "targets",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__ListSalesTargetsResponse, n_targets),
+    offsetof(Sfa__V1__ListSalesTargetsResponse, targets),
+    &sfa__v1__sales_target__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListSalesTargetsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__list_sales_targets_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = targets */
+};
+static const ProtobufCIntRange sfa__v1__list_sales_targets_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__list_sales_targets_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ListSalesTargetsResponse",
+  "ListSalesTargetsResponse",
+  "Sfa__V1__ListSalesTargetsResponse",
+  "sfa.v1",
+  sizeof(Sfa__V1__ListSalesTargetsResponse),
+  2,
+  sfa__v1__list_sales_targets_response__field_descriptors,
+  sfa__v1__list_sales_targets_response__field_indices_by_name,
+  1,  sfa__v1__list_sales_targets_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__list_sales_targets_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_forecast_request__field_descriptors[3] =
+{
+  {
+    "filter",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetForecastRequest, filter),
+    &sfa__v1__analytics_filter__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "fiscal_year",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetForecastRequest, fiscal_year),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "interval",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetForecastRequest, interval),
+    &sfa__v1__forecast_interval__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__get_forecast_request__field_indices_by_name[] = {
+  0,   /* field[0] = filter */
+  1,   /* field[1] = fiscal_year */
+  2,   /* field[2] = interval */
+};
+static const ProtobufCIntRange sfa__v1__get_forecast_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sfa__v1__get_forecast_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.GetForecastRequest",
+  "GetForecastRequest",
+  "Sfa__V1__GetForecastRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__GetForecastRequest),
+  3,
+  sfa__v1__get_forecast_request__field_descriptors,
+  sfa__v1__get_forecast_request__field_indices_by_name,
+  1,  sfa__v1__get_forecast_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_forecast_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__forecast_category_total__field_descriptors[4] =
+{
+  {
+    "category",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastCategoryTotal, category),
+    &sfa__v1__forecast_category__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "opportunity_count",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastCategoryTotal, opportunity_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "amount",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastCategoryTotal, amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "weighted_amount",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastCategoryTotal, weighted_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__forecast_category_total__field_indices_by_name[] = {
+  2,   /* field[2] = amount */
+  0,   /* field[0] = category */
+  1,   /* field[1] = opportunity_count */
+  3,   /* field[3] = weighted_amount */
+};
+static const ProtobufCIntRange sfa__v1__forecast_category_total__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor sfa__v1__forecast_category_total__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ForecastCategoryTotal",
+  "ForecastCategoryTotal",
+  "Sfa__V1__ForecastCategoryTotal",
+  "sfa.v1",
+  sizeof(Sfa__V1__ForecastCategoryTotal),
+  4,
+  sfa__v1__forecast_category_total__field_descriptors,
+  sfa__v1__forecast_category_total__field_indices_by_name,
+  1,  sfa__v1__forecast_category_total__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__forecast_category_total__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__forecast_period__field_descriptors[13] =
+{
+  {
+    "group",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, group),
+    &sfa__v1__analytics_group_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_date",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, from_date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_date",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, to_date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "label",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, label),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "categories",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__ForecastPeriod, n_categories),
+    offsetof(Sfa__V1__ForecastPeriod, categories),
+    &sfa__v1__forecast_category_total__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "closed_amount",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, closed_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "commit_amount",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, commit_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "most_likely_amount",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, most_likely_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "best_case_amount",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, best_case_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pipeline_amount",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, pipeline_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "target_amount",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, target_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attainment_bps",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, attainment_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "commit_attainment_bps",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, commit_attainment_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__forecast_period__field_indices_by_name[] = {
+  11,   /* field[11] = attainment_bps */
+  8,   /* field[8] = best_case_amount */
+  4,   /* field[4] = categories */
+  5,   /* field[5] = closed_amount */
+  6,   /* field[6] = commit_amount */
+  12,   /* field[12] = commit_attainment_bps */
+  1,   /* field[1] = from_date */
+  0,   /* field[0] = group */
+  3,   /* field[3] = label */
+  7,   /* field[7] = most_likely_amount */
+  9,   /* field[9] = pipeline_amount */
+  10,   /* field[10] = target_amount */
+  2,   /* field[2] = to_date */
+};
+static const ProtobufCIntRange sfa__v1__forecast_period__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 13 }
+};
+const ProtobufCMessageDescriptor sfa__v1__forecast_period__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ForecastPeriod",
+  "ForecastPeriod",
+  "Sfa__V1__ForecastPeriod",
+  "sfa.v1",
+  sizeof(Sfa__V1__ForecastPeriod),
+  13,
+  sfa__v1__forecast_period__field_descriptors,
+  sfa__v1__forecast_period__field_indices_by_name,
+  1,  sfa__v1__forecast_period__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__forecast_period__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_forecast_response__field_descriptors[3] =
+{
+  {
+    "periods",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__GetForecastResponse, n_periods),
+    offsetof(Sfa__V1__GetForecastResponse, periods),
+    &sfa__v1__forecast_period__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "years",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__GetForecastResponse, n_years),
+    offsetof(Sfa__V1__GetForecastResponse, years),
+    &sfa__v1__forecast_period__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "excluded_other_currency_count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetForecastResponse, excluded_other_currency_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__get_forecast_response__field_indices_by_name[] = {
+  2,   /* field[2] = excluded_other_currency_count */
+  0,   /* field[0] = periods */
+  1,   /* field[1] = years */
+};
+static const ProtobufCIntRange sfa__v1__get_forecast_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sfa__v1__get_forecast_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.GetForecastResponse",
+  "GetForecastResponse",
+  "Sfa__V1__GetForecastResponse",
+  "sfa.v1",
+  sizeof(Sfa__V1__GetForecastResponse),
+  3,
+  sfa__v1__get_forecast_response__field_descriptors,
+  sfa__v1__get_forecast_response__field_indices_by_name,
+  1,  sfa__v1__get_forecast_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_forecast_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue sfa__v1__analytics_grouping__enum_values_by_number[6] =
 {
   { "ANALYTICS_GROUPING_UNSPECIFIED", "SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_UNSPECIFIED", 0 },
@@ -2080,18 +3173,54 @@ const ProtobufCEnumDescriptor sfa__v1__funnel_step__descriptor =
   sfa__v1__funnel_step__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor sfa__v1__analytics_service__method_descriptors[4] =
+static const ProtobufCEnumValue sfa__v1__forecast_interval__enum_values_by_number[3] =
+{
+  { "FORECAST_INTERVAL_UNSPECIFIED", "SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_UNSPECIFIED", 0 },
+  { "FORECAST_INTERVAL_MONTH", "SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_MONTH", 1 },
+  { "FORECAST_INTERVAL_QUARTER", "SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_QUARTER", 2 },
+};
+static const ProtobufCIntRange sfa__v1__forecast_interval__value_ranges[] = {
+{0, 0},{0, 3}
+};
+static const ProtobufCEnumValueIndex sfa__v1__forecast_interval__enum_values_by_name[3] =
+{
+  { "FORECAST_INTERVAL_MONTH", 1 },
+  { "FORECAST_INTERVAL_QUARTER", 2 },
+  { "FORECAST_INTERVAL_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sfa__v1__forecast_interval__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.ForecastInterval",
+  "ForecastInterval",
+  "Sfa__V1__ForecastInterval",
+  "sfa.v1",
+  3,
+  sfa__v1__forecast_interval__enum_values_by_number,
+  3,
+  sfa__v1__forecast_interval__enum_values_by_name,
+  1,
+  sfa__v1__forecast_interval__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor sfa__v1__analytics_service__method_descriptors[7] =
 {
   { "GetPipelineSummary", &sfa__v1__get_pipeline_summary_request__descriptor, &sfa__v1__get_pipeline_summary_response__descriptor },
   { "GetFunnel", &sfa__v1__get_funnel_request__descriptor, &sfa__v1__get_funnel_response__descriptor },
   { "GetStageConversion", &sfa__v1__get_stage_conversion_request__descriptor, &sfa__v1__get_stage_conversion_response__descriptor },
   { "GetSalesMetrics", &sfa__v1__get_sales_metrics_request__descriptor, &sfa__v1__get_sales_metrics_response__descriptor },
+  { "GetForecast", &sfa__v1__get_forecast_request__descriptor, &sfa__v1__get_forecast_response__descriptor },
+  { "SetSalesTarget", &sfa__v1__set_sales_target_request__descriptor, &sfa__v1__sales_target__descriptor },
+  { "ListSalesTargets", &sfa__v1__list_sales_targets_request__descriptor, &sfa__v1__list_sales_targets_response__descriptor },
 };
 const unsigned sfa__v1__analytics_service__method_indices_by_name[] = {
+  4,        /* GetForecast */
   1,        /* GetFunnel */
   0,        /* GetPipelineSummary */
   3,        /* GetSalesMetrics */
-  2         /* GetStageConversion */
+  2,        /* GetStageConversion */
+  6,        /* ListSalesTargets */
+  5         /* SetSalesTarget */
 };
 const ProtobufCServiceDescriptor sfa__v1__analytics_service__descriptor =
 {
@@ -2100,7 +3229,7 @@ const ProtobufCServiceDescriptor sfa__v1__analytics_service__descriptor =
   "AnalyticsService",
   "Sfa__V1__AnalyticsService",
   "sfa.v1",
-  4,
+  7,
   sfa__v1__analytics_service__method_descriptors,
   sfa__v1__analytics_service__method_indices_by_name
 };
@@ -2135,6 +3264,30 @@ void sfa__v1__analytics_service__get_sales_metrics(ProtobufCService *service,
 {
   assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
   service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__analytics_service__get_forecast(ProtobufCService *service,
+                                              const Sfa__V1__GetForecastRequest *input,
+                                              Sfa__V1__GetForecastResponse_Closure closure,
+                                              void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__analytics_service__set_sales_target(ProtobufCService *service,
+                                                  const Sfa__V1__SetSalesTargetRequest *input,
+                                                  Sfa__V1__SalesTarget_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__analytics_service__list_sales_targets(ProtobufCService *service,
+                                                    const Sfa__V1__ListSalesTargetsRequest *input,
+                                                    Sfa__V1__ListSalesTargetsResponse_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__analytics_service__init (Sfa__V1__AnalyticsService_Service *service,
                                        Sfa__V1__AnalyticsService_ServiceDestroy destroy)

@@ -16,6 +16,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 #include "sfa/v1/common.pb-c.h"
 #include "sfa/v1/leads.pb-c.h"
+#include "sfa/v1/pipelines.pb-c.h"
 
 typedef struct Sfa__V1__AnalyticsFilter Sfa__V1__AnalyticsFilter;
 typedef struct Sfa__V1__AnalyticsGroupKey Sfa__V1__AnalyticsGroupKey;
@@ -32,6 +33,14 @@ typedef struct Sfa__V1__GetStageConversionResponse Sfa__V1__GetStageConversionRe
 typedef struct Sfa__V1__GetSalesMetricsRequest Sfa__V1__GetSalesMetricsRequest;
 typedef struct Sfa__V1__SalesMetrics Sfa__V1__SalesMetrics;
 typedef struct Sfa__V1__GetSalesMetricsResponse Sfa__V1__GetSalesMetricsResponse;
+typedef struct Sfa__V1__SalesTarget Sfa__V1__SalesTarget;
+typedef struct Sfa__V1__SetSalesTargetRequest Sfa__V1__SetSalesTargetRequest;
+typedef struct Sfa__V1__ListSalesTargetsRequest Sfa__V1__ListSalesTargetsRequest;
+typedef struct Sfa__V1__ListSalesTargetsResponse Sfa__V1__ListSalesTargetsResponse;
+typedef struct Sfa__V1__GetForecastRequest Sfa__V1__GetForecastRequest;
+typedef struct Sfa__V1__ForecastCategoryTotal Sfa__V1__ForecastCategoryTotal;
+typedef struct Sfa__V1__ForecastPeriod Sfa__V1__ForecastPeriod;
+typedef struct Sfa__V1__GetForecastResponse Sfa__V1__GetForecastResponse;
 
 
 /* --- enums --- */
@@ -75,6 +84,18 @@ typedef enum _Sfa__V1__FunnelStep {
   SFA__V1__FUNNEL_STEP__FUNNEL_STEP_WON = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__FUNNEL_STEP)
 } Sfa__V1__FunnelStep;
+typedef enum _Sfa__V1__ForecastInterval {
+  SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_UNSPECIFIED = 0,
+  /*
+   * The fiscal year's twelve months
+   */
+  SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_MONTH = 1,
+  /*
+   * Its four quarters
+   */
+  SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_QUARTER = 2
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__FORECAST_INTERVAL)
+} Sfa__V1__ForecastInterval;
 
 /* --- messages --- */
 
@@ -425,6 +446,213 @@ struct  Sfa__V1__GetSalesMetricsResponse
     , 0,NULL, NULL, 0 }
 
 
+/*
+ * A sales target (予算 / 目標, the plan of 予実管理): an amount to win in one
+ * calendar month, for a user, a team or the whole tenant. Fiscal quarters and
+ * years add up their months. One target per (user, team, month).
+ */
+struct  Sfa__V1__SalesTarget
+{
+  ProtobufCMessage base;
+  char *id;
+  int64_t version;
+  /*
+   * The user the target is for; empty for a team or tenant target
+   */
+  char *owner_user_id;
+  /*
+   * The team the target is for; empty for a user or tenant target. Never both
+   */
+  char *team_id;
+  /*
+   * Required: YYYY-MM
+   */
+  char *month;
+  /*
+   * Required: a known currency, not negative
+   */
+  Sfa__V1__Money *amount;
+  char *created_by_user_id;
+  int64_t create_time_ms;
+  int64_t update_time_ms;
+};
+#define SFA__V1__SALES_TARGET__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__sales_target__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+/*
+ * Sets the target of a user, team or the tenant for a month: creates it, or
+ * changes the amount of the one stored for that key.
+ */
+struct  Sfa__V1__SetSalesTargetRequest
+{
+  ProtobufCMessage base;
+  /*
+   * owner_user_id, team_id, month, amount; version 0 = whatever is stored (or
+   * nothing), else the stored target must be at that version (ABORTED otherwise)
+   */
+  Sfa__V1__SalesTarget *target;
+};
+#define SFA__V1__SET_SALES_TARGET_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__set_sales_target_request__descriptor) \
+    , NULL }
+
+
+struct  Sfa__V1__ListSalesTargetsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Empty fields do not filter; at most 100 each
+   */
+  size_t n_owner_user_ids;
+  char **owner_user_ids;
+  size_t n_team_ids;
+  char **team_ids;
+  /*
+   * Inclusive YYYY-MM
+   */
+  char *from_month;
+  char *to_month;
+  int32_t page_size;
+  /*
+   * In creation order
+   */
+  char *page_token;
+};
+#define SFA__V1__LIST_SALES_TARGETS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__list_sales_targets_request__descriptor) \
+    , 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Sfa__V1__ListSalesTargetsResponse
+{
+  ProtobufCMessage base;
+  size_t n_targets;
+  Sfa__V1__SalesTarget **targets;
+  char *next_page_token;
+};
+#define SFA__V1__LIST_SALES_TARGETS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__list_sales_targets_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Forecast roll-ups by category for the deals closing in one fiscal year
+ * (TenantSettings.fiscal_year_start_month), per month or quarter, against the
+ * sales targets of the same months.
+ */
+struct  Sfa__V1__GetForecastRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The period comes from fiscal_year (the filter's dates must be empty); the
+   * date is the close date (actual once closed, expected while open). OWNER and
+   * TEAM groupings only
+   */
+  Sfa__V1__AnalyticsFilter *filter;
+  /*
+   * The calendar year the fiscal year starts in (FY2026 in Japan: 2026-04 to 2027-03); required
+   */
+  int32_t fiscal_year;
+  /*
+   * UNSPECIFIED = MONTH
+   */
+  Sfa__V1__ForecastInterval interval;
+};
+#define SFA__V1__GET_FORECAST_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_forecast_request__descriptor) \
+    , NULL, 0, SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_UNSPECIFIED }
+
+
+struct  Sfa__V1__ForecastCategoryTotal
+{
+  ProtobufCMessage base;
+  /*
+   * CLOSED: won deals; OMITTED: lost deals and open ones forecast as omitted
+   */
+  Sfa__V1__ForecastCategory category;
+  int64_t opportunity_count;
+  Sfa__V1__Money *amount;
+  Sfa__V1__Money *weighted_amount;
+};
+#define SFA__V1__FORECAST_CATEGORY_TOTAL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__forecast_category_total__descriptor) \
+    , SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, 0, NULL, NULL }
+
+
+/*
+ * Cumulative roll-ups (as Salesforce's forecast types):
+ *   closed      = Closed
+ *   commit      = Commit + Closed
+ *   most likely = Most Likely + Commit + Closed
+ *   best case   = Best Case + Most Likely + Commit + Closed
+ *   pipeline    = Pipeline + Best Case + Most Likely + Commit (open deals)
+ */
+struct  Sfa__V1__ForecastPeriod
+{
+  ProtobufCMessage base;
+  Sfa__V1__AnalyticsGroupKey *group;
+  /*
+   * Inclusive dates
+   */
+  char *from_date;
+  char *to_date;
+  /*
+   * "FY2026-Q1", "FY2026-M01" (the fiscal year's first month), "FY2026"
+   */
+  char *label;
+  /*
+   * Every category with deals, in category order
+   */
+  size_t n_categories;
+  Sfa__V1__ForecastCategoryTotal **categories;
+  Sfa__V1__Money *closed_amount;
+  Sfa__V1__Money *commit_amount;
+  Sfa__V1__Money *most_likely_amount;
+  Sfa__V1__Money *best_case_amount;
+  Sfa__V1__Money *pipeline_amount;
+  /*
+   * The sum of the period's monthly targets the row is measured against: the
+   * row's user (OWNER) or team (TEAM); ungrouped, the filter's owners, else its
+   * teams, else the caller's own (scope own), its team's (scope team) or the
+   * tenant's (scope all) targets. Only targets in the figures' currency count
+   */
+  Sfa__V1__Money *target_amount;
+  /*
+   * closed_amount / target_amount
+   */
+  int32_t attainment_bps;
+  /*
+   * closed + commit roll-up / target: where the period is heading
+   */
+  int32_t commit_attainment_bps;
+};
+#define SFA__V1__FORECAST_PERIOD__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__forecast_period__descriptor) \
+    , NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 }
+
+
+struct  Sfa__V1__GetForecastResponse
+{
+  ProtobufCMessage base;
+  /*
+   * By group key, then date; every period of the year, with or without deals
+   */
+  size_t n_periods;
+  Sfa__V1__ForecastPeriod **periods;
+  /*
+   * The whole fiscal year per group key (and the total when ungrouped)
+   */
+  size_t n_years;
+  Sfa__V1__ForecastPeriod **years;
+  int64_t excluded_other_currency_count;
+};
+#define SFA__V1__GET_FORECAST_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_forecast_response__descriptor) \
+    , 0,NULL, 0,NULL, 0 }
+
+
 /* Sfa__V1__AnalyticsFilter methods */
 void   sfa__v1__analytics_filter__init
                      (Sfa__V1__AnalyticsFilter         *message);
@@ -710,6 +938,158 @@ Sfa__V1__GetSalesMetricsResponse *
 void   sfa__v1__get_sales_metrics_response__free_unpacked
                      (Sfa__V1__GetSalesMetricsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__SalesTarget methods */
+void   sfa__v1__sales_target__init
+                     (Sfa__V1__SalesTarget         *message);
+size_t sfa__v1__sales_target__get_packed_size
+                     (const Sfa__V1__SalesTarget   *message);
+size_t sfa__v1__sales_target__pack
+                     (const Sfa__V1__SalesTarget   *message,
+                      uint8_t             *out);
+size_t sfa__v1__sales_target__pack_to_buffer
+                     (const Sfa__V1__SalesTarget   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__SalesTarget *
+       sfa__v1__sales_target__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__sales_target__free_unpacked
+                     (Sfa__V1__SalesTarget *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__SetSalesTargetRequest methods */
+void   sfa__v1__set_sales_target_request__init
+                     (Sfa__V1__SetSalesTargetRequest         *message);
+size_t sfa__v1__set_sales_target_request__get_packed_size
+                     (const Sfa__V1__SetSalesTargetRequest   *message);
+size_t sfa__v1__set_sales_target_request__pack
+                     (const Sfa__V1__SetSalesTargetRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__set_sales_target_request__pack_to_buffer
+                     (const Sfa__V1__SetSalesTargetRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__SetSalesTargetRequest *
+       sfa__v1__set_sales_target_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__set_sales_target_request__free_unpacked
+                     (Sfa__V1__SetSalesTargetRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__ListSalesTargetsRequest methods */
+void   sfa__v1__list_sales_targets_request__init
+                     (Sfa__V1__ListSalesTargetsRequest         *message);
+size_t sfa__v1__list_sales_targets_request__get_packed_size
+                     (const Sfa__V1__ListSalesTargetsRequest   *message);
+size_t sfa__v1__list_sales_targets_request__pack
+                     (const Sfa__V1__ListSalesTargetsRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__list_sales_targets_request__pack_to_buffer
+                     (const Sfa__V1__ListSalesTargetsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__ListSalesTargetsRequest *
+       sfa__v1__list_sales_targets_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__list_sales_targets_request__free_unpacked
+                     (Sfa__V1__ListSalesTargetsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__ListSalesTargetsResponse methods */
+void   sfa__v1__list_sales_targets_response__init
+                     (Sfa__V1__ListSalesTargetsResponse         *message);
+size_t sfa__v1__list_sales_targets_response__get_packed_size
+                     (const Sfa__V1__ListSalesTargetsResponse   *message);
+size_t sfa__v1__list_sales_targets_response__pack
+                     (const Sfa__V1__ListSalesTargetsResponse   *message,
+                      uint8_t             *out);
+size_t sfa__v1__list_sales_targets_response__pack_to_buffer
+                     (const Sfa__V1__ListSalesTargetsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__ListSalesTargetsResponse *
+       sfa__v1__list_sales_targets_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__list_sales_targets_response__free_unpacked
+                     (Sfa__V1__ListSalesTargetsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__GetForecastRequest methods */
+void   sfa__v1__get_forecast_request__init
+                     (Sfa__V1__GetForecastRequest         *message);
+size_t sfa__v1__get_forecast_request__get_packed_size
+                     (const Sfa__V1__GetForecastRequest   *message);
+size_t sfa__v1__get_forecast_request__pack
+                     (const Sfa__V1__GetForecastRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__get_forecast_request__pack_to_buffer
+                     (const Sfa__V1__GetForecastRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__GetForecastRequest *
+       sfa__v1__get_forecast_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__get_forecast_request__free_unpacked
+                     (Sfa__V1__GetForecastRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__ForecastCategoryTotal methods */
+void   sfa__v1__forecast_category_total__init
+                     (Sfa__V1__ForecastCategoryTotal         *message);
+size_t sfa__v1__forecast_category_total__get_packed_size
+                     (const Sfa__V1__ForecastCategoryTotal   *message);
+size_t sfa__v1__forecast_category_total__pack
+                     (const Sfa__V1__ForecastCategoryTotal   *message,
+                      uint8_t             *out);
+size_t sfa__v1__forecast_category_total__pack_to_buffer
+                     (const Sfa__V1__ForecastCategoryTotal   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__ForecastCategoryTotal *
+       sfa__v1__forecast_category_total__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__forecast_category_total__free_unpacked
+                     (Sfa__V1__ForecastCategoryTotal *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__ForecastPeriod methods */
+void   sfa__v1__forecast_period__init
+                     (Sfa__V1__ForecastPeriod         *message);
+size_t sfa__v1__forecast_period__get_packed_size
+                     (const Sfa__V1__ForecastPeriod   *message);
+size_t sfa__v1__forecast_period__pack
+                     (const Sfa__V1__ForecastPeriod   *message,
+                      uint8_t             *out);
+size_t sfa__v1__forecast_period__pack_to_buffer
+                     (const Sfa__V1__ForecastPeriod   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__ForecastPeriod *
+       sfa__v1__forecast_period__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__forecast_period__free_unpacked
+                     (Sfa__V1__ForecastPeriod *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__GetForecastResponse methods */
+void   sfa__v1__get_forecast_response__init
+                     (Sfa__V1__GetForecastResponse         *message);
+size_t sfa__v1__get_forecast_response__get_packed_size
+                     (const Sfa__V1__GetForecastResponse   *message);
+size_t sfa__v1__get_forecast_response__pack
+                     (const Sfa__V1__GetForecastResponse   *message,
+                      uint8_t             *out);
+size_t sfa__v1__get_forecast_response__pack_to_buffer
+                     (const Sfa__V1__GetForecastResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__GetForecastResponse *
+       sfa__v1__get_forecast_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__get_forecast_response__free_unpacked
+                     (Sfa__V1__GetForecastResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sfa__V1__AnalyticsFilter_Closure)
@@ -757,6 +1137,30 @@ typedef void (*Sfa__V1__SalesMetrics_Closure)
 typedef void (*Sfa__V1__GetSalesMetricsResponse_Closure)
                  (const Sfa__V1__GetSalesMetricsResponse *message,
                   void *closure_data);
+typedef void (*Sfa__V1__SalesTarget_Closure)
+                 (const Sfa__V1__SalesTarget *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__SetSalesTargetRequest_Closure)
+                 (const Sfa__V1__SetSalesTargetRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__ListSalesTargetsRequest_Closure)
+                 (const Sfa__V1__ListSalesTargetsRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__ListSalesTargetsResponse_Closure)
+                 (const Sfa__V1__ListSalesTargetsResponse *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__GetForecastRequest_Closure)
+                 (const Sfa__V1__GetForecastRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__ForecastCategoryTotal_Closure)
+                 (const Sfa__V1__ForecastCategoryTotal *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__ForecastPeriod_Closure)
+                 (const Sfa__V1__ForecastPeriod *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__GetForecastResponse_Closure)
+                 (const Sfa__V1__GetForecastResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -780,6 +1184,18 @@ struct Sfa__V1__AnalyticsService_Service
                             const Sfa__V1__GetSalesMetricsRequest *input,
                             Sfa__V1__GetSalesMetricsResponse_Closure closure,
                             void *closure_data);
+  void (*get_forecast)(Sfa__V1__AnalyticsService_Service *service,
+                       const Sfa__V1__GetForecastRequest *input,
+                       Sfa__V1__GetForecastResponse_Closure closure,
+                       void *closure_data);
+  void (*set_sales_target)(Sfa__V1__AnalyticsService_Service *service,
+                           const Sfa__V1__SetSalesTargetRequest *input,
+                           Sfa__V1__SalesTarget_Closure closure,
+                           void *closure_data);
+  void (*list_sales_targets)(Sfa__V1__AnalyticsService_Service *service,
+                             const Sfa__V1__ListSalesTargetsRequest *input,
+                             Sfa__V1__ListSalesTargetsResponse_Closure closure,
+                             void *closure_data);
 };
 typedef void (*Sfa__V1__AnalyticsService_ServiceDestroy)(Sfa__V1__AnalyticsService_Service *);
 void sfa__v1__analytics_service__init (Sfa__V1__AnalyticsService_Service *service,
@@ -791,7 +1207,10 @@ void sfa__v1__analytics_service__init (Sfa__V1__AnalyticsService_Service *servic
       function_prefix__ ## get_pipeline_summary,\
       function_prefix__ ## get_funnel,\
       function_prefix__ ## get_stage_conversion,\
-      function_prefix__ ## get_sales_metrics  }
+      function_prefix__ ## get_sales_metrics,\
+      function_prefix__ ## get_forecast,\
+      function_prefix__ ## set_sales_target,\
+      function_prefix__ ## list_sales_targets  }
 void sfa__v1__analytics_service__get_pipeline_summary(ProtobufCService *service,
                                                       const Sfa__V1__GetPipelineSummaryRequest *input,
                                                       Sfa__V1__GetPipelineSummaryResponse_Closure closure,
@@ -808,11 +1227,24 @@ void sfa__v1__analytics_service__get_sales_metrics(ProtobufCService *service,
                                                    const Sfa__V1__GetSalesMetricsRequest *input,
                                                    Sfa__V1__GetSalesMetricsResponse_Closure closure,
                                                    void *closure_data);
+void sfa__v1__analytics_service__get_forecast(ProtobufCService *service,
+                                              const Sfa__V1__GetForecastRequest *input,
+                                              Sfa__V1__GetForecastResponse_Closure closure,
+                                              void *closure_data);
+void sfa__v1__analytics_service__set_sales_target(ProtobufCService *service,
+                                                  const Sfa__V1__SetSalesTargetRequest *input,
+                                                  Sfa__V1__SalesTarget_Closure closure,
+                                                  void *closure_data);
+void sfa__v1__analytics_service__list_sales_targets(ProtobufCService *service,
+                                                    const Sfa__V1__ListSalesTargetsRequest *input,
+                                                    Sfa__V1__ListSalesTargetsResponse_Closure closure,
+                                                    void *closure_data);
 
 /* --- descriptors --- */
 
 extern const ProtobufCEnumDescriptor    sfa__v1__analytics_grouping__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__funnel_step__descriptor;
+extern const ProtobufCEnumDescriptor    sfa__v1__forecast_interval__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__analytics_filter__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__analytics_group_key__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_pipeline_summary_request__descriptor;
@@ -828,6 +1260,14 @@ extern const ProtobufCMessageDescriptor sfa__v1__get_stage_conversion_response__
 extern const ProtobufCMessageDescriptor sfa__v1__get_sales_metrics_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__sales_metrics__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_sales_metrics_response__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__sales_target__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__set_sales_target_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__list_sales_targets_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__list_sales_targets_response__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_forecast_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__forecast_category_total__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__forecast_period__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_forecast_response__descriptor;
 extern const ProtobufCServiceDescriptor sfa__v1__analytics_service__descriptor;
 
 PROTOBUF_C__END_DECLS

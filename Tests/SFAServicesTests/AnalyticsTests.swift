@@ -43,7 +43,7 @@ import Testing
         let (rep, manager, partner) = (tenant.users[.rep]!.id, tenant.users[.manager]!.id, tenant.users[.partner]!.id)
         let data = AnalyticsDataset(
             seed: 13, owners: [(rep, "t1"), (manager, "t1"), (otherRep.id, "t2")], partner: partner, pipeline: pipeline,
-            leadCount: 260, dealCount: 200
+            leadCount: 260, dealCount: 200, activityCount: 600
         )
         try await data.write(to: stack.tenants, tenantID: tenant.tenant.id, stages: pipeline.stages)
         let team = Set(tenant.users.values.map(\.id))
@@ -230,6 +230,31 @@ import Testing
             #expect(try await keys(managers) == ["\(rep)/", "/t1", "/"])
             #expect(try await keys(admin) == ["\(rep)/", "/t1", "\(otherRep.id)/", "/"])
             #expect(try await admin.listSalesTargets(ListSalesTargetsRequest(teamIds: ["t1"], fromMonth: "2026-04", toMonth: "2026-04")).targets.count == 1)
+        }
+    }
+
+    @Test func activityKpisCountEachCallersActivitiesAndConsultationsPerRepAndWeek() async throws {
+        try await withStack { stack in
+            let world = try await Self.world(stack, "Activities")
+            let request = GetActivityKpisRequest(filter: AnalyticsFilter(fromDate: "2026-01-05", toDate: "2026-03-29"), interval: .week)
+            for caller in world.callers {
+                let client = AnalyticsServiceClient(stack.client(caller.key))
+                guard caller.name != "partner" else {
+                    #expect(await statusOf { try await client.getActivityKpis(request) } == .permissionDenied)
+                    continue
+                }
+                let answer = try await client.getActivityKpis(request)
+                // Activities are scoped by owner, as deals are (partners are refused above).
+                let sees: @Sendable (String) -> Bool = { owner in caller.seesDeal(Opportunity(ownerUserId: owner)) }
+                #expect(answer == world.data.activityKpis(sees, from: "2026-01-05", to: "2026-03-29"), "\(caller.name)")
+                #expect(answer.total?.callCount ?? 0 > 0 && answer.total?.consultationCount ?? 0 > 0, "\(caller.name)")
+            }
+            let days = try #require(await failure {
+                try await AnalyticsServiceClient(stack.client(world.tenant.keys[.admin])).getActivityKpis(GetActivityKpisRequest(
+                    filter: AnalyticsFilter(pipelineId: "pipe_x", fromDate: "2026-01-01", toDate: "2026-12-31"), interval: .day
+                ))
+            })
+            #expect(days.details.fieldViolations.map { "\($0.field) \($0.reason)" } == ["filter.to_date OUT_OF_RANGE", "filter NOT_ALLOWED"])
         }
     }
 

@@ -29,8 +29,8 @@ typedef struct { const char *symbol; const ProtobufCServiceDescriptor *descripto
 extern const SFAMessageEntry *const sfa_registry_messages;
 extern const SFAEnumEntry *const sfa_registry_enums;
 extern const SFAServiceEntry *const sfa_registry_services;
-static const unsigned sfa_registry_message_count = 246;
-static const unsigned sfa_registry_enum_count = 47;
+static const unsigned sfa_registry_message_count = 250;
+static const unsigned sfa_registry_enum_count = 48;
 static const unsigned sfa_registry_service_count = 16;
 
 static inline const ProtobufCMessageDescriptor *sfa__v1__accept_proposal_request__descriptor_ref(void) { return &sfa__v1__accept_proposal_request__descriptor; }
@@ -38,6 +38,8 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__accept_quote_request__d
 static inline const ProtobufCMessageDescriptor *sfa__v1__account__descriptor_ref(void) { return &sfa__v1__account__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__account__custom_fields_entry__descriptor_ref(void) { return &sfa__v1__account__custom_fields_entry__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__activity__descriptor_ref(void) { return &sfa__v1__activity__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__activity_kind_count__descriptor_ref(void) { return &sfa__v1__activity_kind_count__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__activity_kpis__descriptor_ref(void) { return &sfa__v1__activity_kpis__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__activity_write__descriptor_ref(void) { return &sfa__v1__activity_write__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__add_daily_report_comment_request__descriptor_ref(void) { return &sfa__v1__add_daily_report_comment_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__allowed_method__descriptor_ref(void) { return &sfa__v1__allowed_method__descriptor; }
@@ -115,6 +117,8 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__forecast_period__descri
 static inline const ProtobufCMessageDescriptor *sfa__v1__funnel_row__descriptor_ref(void) { return &sfa__v1__funnel_row__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__funnel_step_count__descriptor_ref(void) { return &sfa__v1__funnel_step_count__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_account_request__descriptor_ref(void) { return &sfa__v1__get_account_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_activity_kpis_request__descriptor_ref(void) { return &sfa__v1__get_activity_kpis_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_activity_kpis_response__descriptor_ref(void) { return &sfa__v1__get_activity_kpis_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_activity_request__descriptor_ref(void) { return &sfa__v1__get_activity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_consultation_request__descriptor_ref(void) { return &sfa__v1__get_consultation_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_contact_request__descriptor_ref(void) { return &sfa__v1__get_contact_request__descriptor; }

@@ -147,6 +147,47 @@ public enum ForecastInterval: ProtoEnum {
     public static let allCases: [ForecastInterval] = [.unspecified, .month, .quarter]
 }
 
+public enum ActivityInterval: ProtoEnum {
+    /// = DAY
+    /// `ACTIVITY_INTERVAL_UNSPECIFIED` = 0
+    case unspecified
+    /// `ACTIVITY_INTERVAL_DAY` = 1
+    case day
+    /// Monday to Sunday
+    /// `ACTIVITY_INTERVAL_WEEK` = 2
+    case week
+    /// `ACTIVITY_INTERVAL_MONTH` = 3
+    case month
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .day
+        case 2: self = .week
+        case 3: self = .month
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .day: 1
+        case .week: 2
+        case .month: 3
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [ActivityInterval] = [.unspecified, .day, .week, .month]
+}
+
 /// Common filter of every analytics request. Empty fields do not filter.
 public struct AnalyticsFilter: ProtoMessage {
     public typealias CMessage = Sfa__V1__AnalyticsFilter
@@ -1833,6 +1874,276 @@ public struct GetForecastResponse: ProtoMessage {
             case "periods": self.periods = other.periods
             case "years": self.years = other.years
             case "excluded_other_currency_count": self.excludedOtherCurrencyCount = other.excludedOtherCurrencyCount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Activity figures per rep and day, week or month.
+public struct GetActivityKpisRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetActivityKpisRequest
+    public static var protoName: String { "sfa.v1.GetActivityKpisRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_activity_kpis_request__descriptor_ref() }
+
+    /// The period (required, at most 366 days) filters the activity's date (done
+    /// day, else scheduled day) and the consultation's date; owners and teams (their
+    /// members) filter; rows are always per owner (OWNER or no grouping)
+    public var filter: AnalyticsFilter? = nil
+
+    public var interval: ActivityInterval = ActivityInterval()
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        filter: AnalyticsFilter? = nil,
+        interval: ActivityInterval = ActivityInterval()
+    ) {
+        self.filter = filter
+        self.interval = interval
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetActivityKpisRequest>) {
+        self.filter = c.pointee.filter.map { AnalyticsFilter(cMessage: $0) }
+        self.interval = ActivityInterval(rawValue: .init(truncatingIfNeeded: c.pointee.interval.rawValue))
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetActivityKpisRequest>, arena: inout ProtoArena) {
+        if let value = self.filter { c.pointee.filter = arena.message(value) }
+        c.pointee.interval = Sfa__V1__ActivityInterval(rawValue: .init(truncatingIfNeeded: self.interval.rawValue))
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["filter", "interval"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "filter": self.filter = other.filter
+            case "interval": self.interval = other.interval
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct ActivityKindCount: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ActivityKindCount
+    public static var protoName: String { "sfa.v1.ActivityKindCount" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__activity_kind_count__descriptor_ref() }
+
+    public var kind: ActivityKind = ActivityKind()
+
+    public var count: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        kind: ActivityKind = ActivityKind(),
+        count: Int64 = 0
+    ) {
+        self.kind = kind
+        self.count = count
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ActivityKindCount>) {
+        self.kind = ActivityKind(rawValue: .init(truncatingIfNeeded: c.pointee.kind.rawValue))
+        self.count = c.pointee.count
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ActivityKindCount>, arena _: inout ProtoArena) {
+        c.pointee.kind = Sfa__V1__ActivityKind(rawValue: .init(truncatingIfNeeded: self.kind.rawValue))
+        c.pointee.count = self.count
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["kind", "count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "kind": self.kind = other.kind
+            case "count": self.count = other.count
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct ActivityKpis: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ActivityKpis
+    public static var protoName: String { "sfa.v1.ActivityKpis" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__activity_kpis__descriptor_ref() }
+
+    /// Empty on the total
+    public var ownerUserId: String = ""
+
+    /// The first day of the day, week or month; empty on the total
+    public var periodStart: String = ""
+
+    /// Done activities, per kind (kinds without any omitted)
+    public var doneByKind: [ActivityKindCount] = []
+
+    public var doneCount: Int64 = 0
+
+    /// Still planned, scheduled in the period
+    public var plannedCount: Int64 = 0
+
+    public var cancelledCount: Int64 = 0
+
+    /// Consultations held (商談件数)
+    public var consultationCount: Int64 = 0
+
+    /// Done calls, and those connected
+    public var callCount: Int64 = 0
+
+    public var connectedCallCount: Int64 = 0
+
+    /// connected_call_count / call_count
+    public var callConnectRateBps: Int32 = 0
+
+    /// Sum of the done activities' durations
+    public var timeSpentMs: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        ownerUserId: String = "",
+        periodStart: String = "",
+        doneByKind: [ActivityKindCount] = [],
+        doneCount: Int64 = 0,
+        plannedCount: Int64 = 0,
+        cancelledCount: Int64 = 0,
+        consultationCount: Int64 = 0,
+        callCount: Int64 = 0,
+        connectedCallCount: Int64 = 0,
+        callConnectRateBps: Int32 = 0,
+        timeSpentMs: Int64 = 0
+    ) {
+        self.ownerUserId = ownerUserId
+        self.periodStart = periodStart
+        self.doneByKind = doneByKind
+        self.doneCount = doneCount
+        self.plannedCount = plannedCount
+        self.cancelledCount = cancelledCount
+        self.consultationCount = consultationCount
+        self.callCount = callCount
+        self.connectedCallCount = connectedCallCount
+        self.callConnectRateBps = callConnectRateBps
+        self.timeSpentMs = timeSpentMs
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ActivityKpis>) {
+        self.ownerUserId = ProtoDecoding.string(c.pointee.owner_user_id)
+        self.periodStart = ProtoDecoding.string(c.pointee.period_start)
+        self.doneByKind = ProtoDecoding.messages(c.pointee.n_done_by_kind, c.pointee.done_by_kind)
+        self.doneCount = c.pointee.done_count
+        self.plannedCount = c.pointee.planned_count
+        self.cancelledCount = c.pointee.cancelled_count
+        self.consultationCount = c.pointee.consultation_count
+        self.callCount = c.pointee.call_count
+        self.connectedCallCount = c.pointee.connected_call_count
+        self.callConnectRateBps = c.pointee.call_connect_rate_bps
+        self.timeSpentMs = c.pointee.time_spent_ms
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ActivityKpis>, arena: inout ProtoArena) {
+        if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
+        if !self.periodStart.isEmpty { c.pointee.period_start = arena.cString(self.periodStart) }
+        if !self.doneByKind.isEmpty {
+            c.pointee.n_done_by_kind = self.doneByKind.count
+            c.pointee.done_by_kind = arena.messageArray(self.doneByKind)
+        }
+        c.pointee.done_count = self.doneCount
+        c.pointee.planned_count = self.plannedCount
+        c.pointee.cancelled_count = self.cancelledCount
+        c.pointee.consultation_count = self.consultationCount
+        c.pointee.call_count = self.callCount
+        c.pointee.connected_call_count = self.connectedCallCount
+        c.pointee.call_connect_rate_bps = self.callConnectRateBps
+        c.pointee.time_spent_ms = self.timeSpentMs
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["owner_user_id", "period_start", "done_by_kind", "done_count", "planned_count", "cancelled_count", "consultation_count", "call_count", "connected_call_count", "call_connect_rate_bps", "time_spent_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "period_start": self.periodStart = other.periodStart
+            case "done_by_kind": self.doneByKind = other.doneByKind
+            case "done_count": self.doneCount = other.doneCount
+            case "planned_count": self.plannedCount = other.plannedCount
+            case "cancelled_count": self.cancelledCount = other.cancelledCount
+            case "consultation_count": self.consultationCount = other.consultationCount
+            case "call_count": self.callCount = other.callCount
+            case "connected_call_count": self.connectedCallCount = other.connectedCallCount
+            case "call_connect_rate_bps": self.callConnectRateBps = other.callConnectRateBps
+            case "time_spent_ms": self.timeSpentMs = other.timeSpentMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct GetActivityKpisResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetActivityKpisResponse
+    public static var protoName: String { "sfa.v1.GetActivityKpisResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_activity_kpis_response__descriptor_ref() }
+
+    /// By owner, then period; owners and periods without activities or consultations omitted
+    public var rows: [ActivityKpis] = []
+
+    public var total: ActivityKpis? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        rows: [ActivityKpis] = [],
+        total: ActivityKpis? = nil
+    ) {
+        self.rows = rows
+        self.total = total
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetActivityKpisResponse>) {
+        self.rows = ProtoDecoding.messages(c.pointee.n_rows, c.pointee.rows)
+        self.total = c.pointee.total.map { ActivityKpis(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetActivityKpisResponse>, arena: inout ProtoArena) {
+        if !self.rows.isEmpty {
+            c.pointee.n_rows = self.rows.count
+            c.pointee.rows = arena.messageArray(self.rows)
+        }
+        if let value = self.total { c.pointee.total = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["rows", "total"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "rows": self.rows = other.rows
+            case "total": self.total = other.total
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

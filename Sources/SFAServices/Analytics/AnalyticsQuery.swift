@@ -29,9 +29,10 @@ struct AnalyticsQuery {
     /// At most this many months in a MONTH grouping over times (one SQL branch each).
     static let maximumMonths = 120
 
-    /// Checks `filter` whole, every violation at once.
-    static func validate(_ filter: AnalyticsFilter, allowedGroupings: Set<AnalyticsGrouping>) throws {
+    /// Checks `filter` whole and the request's own fields (`checks`), every violation at once.
+    static func validate(_ filter: AnalyticsFilter, allowedGroupings: Set<AnalyticsGrouping>, checks: (inout Validation) -> Void) throws {
         var validation = Validation()
+        checks(&validation)
         validation.bounded(filter.ownerUserIds.count, "filter.owner_user_ids", maximum: 100)
         validation.bounded(filter.teamIds.count, "filter.team_ids", maximum: 100)
         validation.bounded(filter.sources.count, "filter.sources", maximum: 20)
@@ -83,11 +84,18 @@ struct AnalyticsQuery {
     /// The leads the caller may read that pass the filter's owners, teams (their
     /// owners' current teams) and sources, created in the period.
     func leads() throws -> SQLConditions {
-        var conditions = SQLConditions(access.scope(Lead.self))
-        if !filter.ownerUserIds.isEmpty { conditions.add("owner_user_id IN (SELECT value FROM json_each(?))", [SQLJSON.array(filter.ownerUserIds)]) }
-        if !filter.teamIds.isEmpty { conditions.add("owner_user_id IN (SELECT value FROM json_each(?))", [SQLJSON.array(teamMembers)]) }
+        var conditions = owned(Lead.self)
         if !filter.sources.isEmpty { conditions.add("source IN (SELECT value FROM json_each(?))", [SQLJSON.array(filter.sources.map(\.rawValue))]) }
         try period(.time("create_time_ms"), into: &conditions)
+        return conditions
+    }
+
+    /// The rows of `Record` (a record type keeping no team) the caller may read, owned
+    /// by the filter's owners and by its teams' current members.
+    func owned<Record: TenantRecord>(_: Record.Type) -> SQLConditions {
+        var conditions = SQLConditions(access.scope(Record.self))
+        if !filter.ownerUserIds.isEmpty { conditions.add("owner_user_id IN (SELECT value FROM json_each(?))", [SQLJSON.array(filter.ownerUserIds)]) }
+        if !filter.teamIds.isEmpty { conditions.add("owner_user_id IN (SELECT value FROM json_each(?))", [SQLJSON.array(teamMembers)]) }
         return conditions
     }
 

@@ -34,31 +34,32 @@ public struct AnalyticsService: AnalyticsServiceHandler {
 
     /// The fiscal year's periods, rolled up by forecast category, against the targets.
     public func getForecast(_ request: GetForecastRequest, context: ServerContext) async throws -> GetForecastResponse {
-        let filter = request.filter ?? AnalyticsFilter()
-        var validation = Validation()
-        validation.check(request.fiscalYear != 0, "fiscal_year", .required, "is required")
-        validation.check(request.fiscalYear == 0 || (1970...9998).contains(request.fiscalYear), "fiscal_year", .outOfRange, "is not 1970 to 9998")
-        validation.check(filter.fromDate.isEmpty && filter.toDate.isEmpty, "filter.from_date", .notAllowed, "the period is the fiscal year")
-        validation.known(request.interval, "interval", required: false)
-        try validation.throwIfInvalid()
         let (year, interval) = (request.fiscalYear, request.interval)
-        return try await run(filter, context: context, groupings: ForecastQuery.groupings) { db, query in
-            try ForecastQuery.run(db, query, fiscalYear: year, interval: interval)
+        return try await run(request.filter, context: context, groupings: ForecastQuery.groupings, checks: { ForecastQuery.validate(request, into: &$0) }) {
+            db, query in try ForecastQuery.run(db, query, fiscalYear: year, interval: interval)
+        }
+    }
+
+    public func getActivityKpis(_ request: GetActivityKpisRequest, context: ServerContext) async throws -> GetActivityKpisResponse {
+        let interval = request.interval
+        return try await run(request.filter, context: context, groupings: ActivityKpisQuery.groupings, checks: { ActivityKpisQuery.validate(request, into: &$0) }) {
+            db, query in try ActivityKpisQuery.run(db, query, interval: interval)
         }
     }
 
     /// Deals keep every grouping's column (the team stamped on them among them).
     static let dealGroupings: Set<AnalyticsGrouping> = [.owner, .team, .source, .pipeline, .month]
 
-    /// Validates `filter`, then runs `body` in one read with the tenant's settings.
+    /// Validates `filter` and the request's own fields (`checks`), then runs `body` in one read with the tenant's settings.
     private func run<Response>(
         _ filter: AnalyticsFilter?,
         context: ServerContext,
         groupings: Set<AnalyticsGrouping>,
+        checks: (inout Validation) -> Void = { _ in },
         _ body: (Database, AnalyticsQuery) throws -> Response
     ) async throws -> Response {
         let filter = filter ?? AnalyticsFilter()
-        try AnalyticsQuery.validate(filter, allowedGroupings: groupings)
+        try AnalyticsQuery.validate(filter, allowedGroupings: groupings, checks: checks)
         let access = try await store.access(context)
         var members: [String] = []
         for team in filter.teamIds {

@@ -20,6 +20,15 @@ enum ForecastQuery {
         var targets: [String: Int64] = [:]
     }
 
+    /// The request's own checks: a fiscal year, and no dates (the year is the period).
+    static func validate(_ request: GetForecastRequest, into validation: inout Validation) {
+        let filter = request.filter ?? AnalyticsFilter()
+        validation.check(request.fiscalYear != 0, "fiscal_year", .required, "is required")
+        validation.check(request.fiscalYear == 0 || (1970...9998).contains(request.fiscalYear), "fiscal_year", .outOfRange, "is not 1970 to 9998")
+        validation.check(filter.fromDate.isEmpty && filter.toDate.isEmpty, "filter.from_date", .notAllowed, "the period is the fiscal year")
+        validation.known(request.interval, "interval", required: false)
+    }
+
     static func run(_ db: Database, _ query: AnalyticsQuery, fiscalYear: Int32, interval: ForecastInterval) throws -> GetForecastResponse {
         let year = query.fiscal.year(fiscalYear)
         var deals = try query.deals(nil)

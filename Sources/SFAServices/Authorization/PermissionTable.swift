@@ -180,6 +180,10 @@ public enum PermissionTable {
         g[AnalyticsServiceMethods.getForecast.fullName] = [
             .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
         ]
+        // Activity figures are about the reps' own work: the same reach as the activity lists.
+        g[AnalyticsServiceMethods.getActivityKpis.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
         // Targets are given, not chosen: managers set their team's and its members',
         // admins anyone's and the tenant's. Reps read their own.
         g[AnalyticsServiceMethods.setSalesTarget.fullName] = [.admin: .all, .manager: .team]

@@ -18,6 +18,13 @@ extension TenantSchema {
                 ALTER TABLE lead ADD COLUMN sql_time_ms INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE lead ADD COLUMN converted_time_ms INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE lead ADD COLUMN converted_opportunity_id TEXT NOT NULL DEFAULT '';
+                ALTER TABLE activity ADD COLUMN call_result INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE activity ADD COLUMN duration_ms INTEGER NOT NULL DEFAULT 0;
+                -- Activity figures over a date range for the whole tenant (the existing
+                -- (owner, date) index serves one rep or a team), covering: the rows'
+                -- blobs are never read.
+                CREATE INDEX activity_date_figures ON activity(activity_date, owner_user_id, kind, state, call_result, duration_ms)
+                    WHERE archived = 0;
                 CREATE TABLE sales_target (
                     id TEXT PRIMARY KEY NOT NULL,
                     version INTEGER NOT NULL,
@@ -53,6 +60,13 @@ extension TenantSchema {
                     opportunity.weightedAmount?.amountMinor ?? 0, opportunity.stageEnterTimeMs, opportunity.closedTimeMs,
                     opportunity.source.rawValue, opportunity.lostReason, row["id"] as String,
                 ]
+            )
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT id, data FROM activity") {
+            let activity = try Activity(serializedBytes: Array(row["data"] as Data))
+            try db.execute(
+                sql: "UPDATE activity SET call_result = ?, duration_ms = ? WHERE id = ?",
+                arguments: [activity.callResult.rawValue, activity.durationMs, row["id"] as String]
             )
         }
         for row in try Row.fetchAll(db, sql: "SELECT id, data FROM lead") {

@@ -45,6 +45,14 @@ public enum AnalyticsServiceMethods {
         outputType: "sfa.v1.GetForecastResponse",
         isIdempotent: true
     )
+    /// `/sfa.v1.AnalyticsService/GetActivityKpis`
+    public static let getActivityKpis = MethodDescriptor(
+        service: "sfa.v1.AnalyticsService",
+        method: "GetActivityKpis",
+        inputType: "sfa.v1.GetActivityKpisRequest",
+        outputType: "sfa.v1.GetActivityKpisResponse",
+        isIdempotent: true
+    )
     /// `/sfa.v1.AnalyticsService/SetSalesTarget`
     public static let setSalesTarget = MethodDescriptor(
         service: "sfa.v1.AnalyticsService",
@@ -63,7 +71,7 @@ public enum AnalyticsServiceMethods {
     )
 
     /// Every method of the service, in declaration order.
-    public static let all: [MethodDescriptor] = [getPipelineSummary, getFunnel, getStageConversion, getSalesMetrics, getForecast, setSalesTarget, listSalesTargets]
+    public static let all: [MethodDescriptor] = [getPipelineSummary, getFunnel, getStageConversion, getSalesMetrics, getForecast, getActivityKpis, setSalesTarget, listSalesTargets]
 }
 
 ///
@@ -83,6 +91,9 @@ public protocol AnalyticsServiceHandler: RPCService {
 
     /// Forecast roll-ups by category per fiscal month or quarter, against targets.
     func getForecast(_ request: GetForecastRequest, context: ServerContext) async throws -> GetForecastResponse
+
+    /// Activity counts by kind, consultations, call connect rate and time spent per rep and period.
+    func getActivityKpis(_ request: GetActivityKpisRequest, context: ServerContext) async throws -> GetActivityKpisResponse
 
     /// Sets a user's, team's or the tenant's sales target for a month.
     func setSalesTarget(_ request: SetSalesTargetRequest, context: ServerContext) async throws -> SalesTarget
@@ -113,6 +124,9 @@ extension AnalyticsServiceHandler {
             },
             RPCMethodHandler(method: AnalyticsServiceMethods.getForecast) { (request: GetForecastRequest, context) in
                 try await self.getForecast(request, context: context)
+            },
+            RPCMethodHandler(method: AnalyticsServiceMethods.getActivityKpis) { (request: GetActivityKpisRequest, context) in
+                try await self.getActivityKpis(request, context: context)
             },
             RPCMethodHandler(method: AnalyticsServiceMethods.setSalesTarget) { (request: SetSalesTargetRequest, context) in
                 try await self.setSalesTarget(request, context: context)
@@ -156,6 +170,11 @@ public struct AnalyticsServiceClient: Sendable {
     /// Forecast roll-ups by category per fiscal month or quarter, against targets.
     public func getForecast(_ request: GetForecastRequest, options: CallOptions = CallOptions()) async throws -> GetForecastResponse {
         try await caller.unary(AnalyticsServiceMethods.getForecast, request: request, responseType: GetForecastResponse.self, options: options)
+    }
+
+    /// Activity counts by kind, consultations, call connect rate and time spent per rep and period.
+    public func getActivityKpis(_ request: GetActivityKpisRequest, options: CallOptions = CallOptions()) async throws -> GetActivityKpisResponse {
+        try await caller.unary(AnalyticsServiceMethods.getActivityKpis, request: request, responseType: GetActivityKpisResponse.self, options: options)
     }
 
     /// Sets a user's, team's or the tenant's sales target for a month.

@@ -6,7 +6,7 @@ import SFAStubs
 
 /// A seeded generated tenant history for the analytics tests: leads with their
 /// lifecycle times, deals with their stage paths (and the history entries the
-/// engine writes), written straight into the tenant's file through the engine's own
+/// engine writes), activities and consultations, written straight into the tenant's file through the engine's own
 /// row writers (`RecordRows.insert`, `OpportunityHistory.insert`), so every time is
 /// known. The expected figures are computed from these values in Swift, never with
 /// the server's SQL.
@@ -36,6 +36,8 @@ struct AnalyticsDataset {
 
     var leads: [GeneratedLead] = []
     var deals: [GeneratedDeal] = []
+    var activities: [Activity] = []
+    var consultations: [Consultation] = []
 
     /// A small deterministic generator (SplitMix64): the same seed, the same tenant.
     struct Seeded: RandomNumberGenerator {
@@ -53,7 +55,7 @@ struct AnalyticsDataset {
     ///   - owners: the users owning records, with their teams.
     ///   - partner: the partner user some leads (and their deals) come from.
     ///   - stages: the default pipeline's stages (five open, won, lost).
-    init(seed: UInt64, owners: [(id: String, team: String)], partner: String, pipeline: Pipeline, leadCount: Int, dealCount: Int) {
+    init(seed: UInt64, owners: [(id: String, team: String)], partner: String, pipeline: Pipeline, leadCount: Int, dealCount: Int, activityCount: Int) {
         var random = Seeded(state: seed)
         let stages = pipeline.stages
         for index in 0..<leadCount {
@@ -102,6 +104,35 @@ struct AnalyticsDataset {
                 }
             }
             leads.append(generated)
+        }
+        for index in 0..<activityCount {
+            var activity = Activity()
+            activity.id = "act_gen\(index)"
+            activity.version = 1
+            activity.ownerUserId = owners[Int.random(in: 0..<owners.count, using: &random)].id
+            activity.createdByUserId = activity.ownerUserId
+            activity.kind = ActivityKind(rawValue: Int32.random(in: 1...6, using: &random))
+            let roll = Int.random(in: 0..<10, using: &random)
+            activity.state = roll < 6 ? .done : roll < 9 ? .planned : .cancelled
+            activity.activityTimeMs = Self.start + Int64.random(in: 0..<(120 * Self.day), using: &random)
+            activity.activityDate = TenantCalendar(timeZone: "UTC").date(ofMs: activity.activityTimeMs)
+            if activity.state == .done {
+                activity.durationMs = Int64.random(in: 0..<7_200_000, using: &random)
+                if activity.kind == .call { activity.callResult = CallResult(rawValue: Int32.random(in: 1...5, using: &random)) }
+            }
+            activity.archived = index % 31 == 30
+            activities.append(activity)
+        }
+        for index in 0..<activityCount / 5 {
+            var consultation = Consultation()
+            consultation.id = "cons_gen\(index)"
+            consultation.version = 1
+            consultation.ownerUserId = owners[Int.random(in: 0..<owners.count, using: &random)].id
+            consultation.createdByUserId = consultation.ownerUserId
+            consultation.startTimeMs = Self.start + Int64.random(in: 0..<(120 * Self.day), using: &random)
+            consultation.consultationDate = TenantCalendar(timeZone: "UTC").date(ofMs: consultation.startTimeMs)
+            consultation.archived = index % 29 == 28
+            consultations.append(consultation)
         }
         while deals.count < dealCount {
             let owner = owners[Int.random(in: 0..<owners.count, using: &random)]
@@ -183,6 +214,8 @@ struct AnalyticsDataset {
                 sql: "INSERT INTO account (id, version, owner_user_id, created_by_user_id, archived, kind, industry, name_key, search, update_time_ms, data) VALUES ('acct_gen', 1, '', '', 0, 0, '', '', '', 0, x'')"
             )
             for lead in leads { try RecordRows.insert(db, lead.lead) }
+            for activity in activities { try RecordRows.insert(db, activity) }
+            for consultation in consultations { try RecordRows.insert(db, consultation) }
             for generated in deals {
                 try RecordRows.insert(db, generated.deal)
                 var version: Int64 = 0

@@ -239,3 +239,47 @@ extension AnalyticsDataset {
         return response
     }
 }
+
+extension AnalyticsDataset {
+    /// The activity figures per owner and week (Monday) of the owners `sees` reads,
+    /// with dates from `from` to `to`.
+    func activityKpis(_ sees: (String) -> Bool, from: String, to: String) -> GetActivityKpisResponse {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        func monday(_ date: String) -> String {
+            let parts = date.split(separator: "-").compactMap { Int($0) }
+            let day = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))!
+            let back = (calendar.component(.weekday, from: day) + 5) % 7
+            let start = calendar.dateComponents([.year, .month, .day], from: calendar.date(byAdding: .day, value: -back, to: day)!)
+            return String(format: "%04d-%02d-%02d", start.year!, start.month!, start.day!)
+        }
+        let activities = activities.filter { !$0.archived && sees($0.ownerUserId) && $0.activityDate >= from && $0.activityDate <= to }
+        let consultations = consultations.filter { !$0.archived && sees($0.ownerUserId) && $0.consultationDate >= from && $0.consultationDate <= to }
+        func kpis(_ activities: [Activity], _ consultations: [Consultation], owner: String, start: String) -> ActivityKpis {
+            let done = activities.filter { $0.state == .done }
+            let calls = done.filter { $0.kind == .call }
+            let connected = Int64(calls.filter { $0.callResult == .connected }.count)
+            return ActivityKpis(
+                ownerUserId: owner, periodStart: start,
+                doneByKind: Dictionary(grouping: done, by: \.kind).sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                    ActivityKindCount(kind: $0.key, count: Int64($0.value.count))
+                },
+                doneCount: Int64(done.count), plannedCount: Int64(activities.filter { $0.state == .planned }.count),
+                cancelledCount: Int64(activities.filter { $0.state == .cancelled }.count), consultationCount: Int64(consultations.count),
+                callCount: Int64(calls.count), connectedCallCount: connected, callConnectRateBps: Self.bps(connected, Int64(calls.count)),
+                timeSpentMs: done.map(\.durationMs).reduce(0, +)
+            )
+        }
+        let keys = Set(activities.map { "\($0.ownerUserId) \(monday($0.activityDate))" } + consultations.map { "\($0.ownerUserId) \(monday($0.consultationDate))" })
+        var response = GetActivityKpisResponse()
+        response.rows = keys.sorted().map { key in
+            let parts = key.split(separator: " ").map(String.init)
+            return kpis(
+                activities.filter { $0.ownerUserId == parts[0] && monday($0.activityDate) == parts[1] },
+                consultations.filter { $0.ownerUserId == parts[0] && monday($0.consultationDate) == parts[1] }, owner: parts[0], start: parts[1]
+            )
+        }
+        response.total = kpis(activities, consultations, owner: "", start: "")
+        return response
+    }
+}

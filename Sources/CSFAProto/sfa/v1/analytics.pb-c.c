@@ -1042,6 +1042,186 @@ void   sfa__v1__get_forecast_response__free_unpacked
   assert(message->base.descriptor == &sfa__v1__get_forecast_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__get_activity_kpis_request__init
+                     (Sfa__V1__GetActivityKpisRequest         *message)
+{
+  static const Sfa__V1__GetActivityKpisRequest init_value = SFA__V1__GET_ACTIVITY_KPIS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__get_activity_kpis_request__get_packed_size
+                     (const Sfa__V1__GetActivityKpisRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__get_activity_kpis_request__pack
+                     (const Sfa__V1__GetActivityKpisRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__get_activity_kpis_request__pack_to_buffer
+                     (const Sfa__V1__GetActivityKpisRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__GetActivityKpisRequest *
+       sfa__v1__get_activity_kpis_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__GetActivityKpisRequest *)
+     protobuf_c_message_unpack (&sfa__v1__get_activity_kpis_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__get_activity_kpis_request__free_unpacked
+                     (Sfa__V1__GetActivityKpisRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__activity_kind_count__init
+                     (Sfa__V1__ActivityKindCount         *message)
+{
+  static const Sfa__V1__ActivityKindCount init_value = SFA__V1__ACTIVITY_KIND_COUNT__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__activity_kind_count__get_packed_size
+                     (const Sfa__V1__ActivityKindCount *message)
+{
+  assert(message->base.descriptor == &sfa__v1__activity_kind_count__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__activity_kind_count__pack
+                     (const Sfa__V1__ActivityKindCount *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__activity_kind_count__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__activity_kind_count__pack_to_buffer
+                     (const Sfa__V1__ActivityKindCount *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__activity_kind_count__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ActivityKindCount *
+       sfa__v1__activity_kind_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ActivityKindCount *)
+     protobuf_c_message_unpack (&sfa__v1__activity_kind_count__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__activity_kind_count__free_unpacked
+                     (Sfa__V1__ActivityKindCount *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__activity_kind_count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__activity_kpis__init
+                     (Sfa__V1__ActivityKpis         *message)
+{
+  static const Sfa__V1__ActivityKpis init_value = SFA__V1__ACTIVITY_KPIS__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__activity_kpis__get_packed_size
+                     (const Sfa__V1__ActivityKpis *message)
+{
+  assert(message->base.descriptor == &sfa__v1__activity_kpis__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__activity_kpis__pack
+                     (const Sfa__V1__ActivityKpis *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__activity_kpis__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__activity_kpis__pack_to_buffer
+                     (const Sfa__V1__ActivityKpis *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__activity_kpis__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ActivityKpis *
+       sfa__v1__activity_kpis__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ActivityKpis *)
+     protobuf_c_message_unpack (&sfa__v1__activity_kpis__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__activity_kpis__free_unpacked
+                     (Sfa__V1__ActivityKpis *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__activity_kpis__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__get_activity_kpis_response__init
+                     (Sfa__V1__GetActivityKpisResponse         *message)
+{
+  static const Sfa__V1__GetActivityKpisResponse init_value = SFA__V1__GET_ACTIVITY_KPIS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__get_activity_kpis_response__get_packed_size
+                     (const Sfa__V1__GetActivityKpisResponse *message)
+{
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__get_activity_kpis_response__pack
+                     (const Sfa__V1__GetActivityKpisResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__get_activity_kpis_response__pack_to_buffer
+                     (const Sfa__V1__GetActivityKpisResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__GetActivityKpisResponse *
+       sfa__v1__get_activity_kpis_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__GetActivityKpisResponse *)
+     protobuf_c_message_unpack (&sfa__v1__get_activity_kpis_response__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__get_activity_kpis_response__free_unpacked
+                     (Sfa__V1__GetActivityKpisResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor sfa__v1__analytics_filter__field_descriptors[8] =
 {
   {
@@ -3099,6 +3279,327 @@ const ProtobufCMessageDescriptor sfa__v1__get_forecast_response__descriptor =
   (ProtobufCMessageInit) sfa__v1__get_forecast_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor sfa__v1__get_activity_kpis_request__field_descriptors[2] =
+{
+  {
+    "filter",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetActivityKpisRequest, filter),
+    &sfa__v1__analytics_filter__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "interval",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetActivityKpisRequest, interval),
+    &sfa__v1__activity_interval__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__get_activity_kpis_request__field_indices_by_name[] = {
+  0,   /* field[0] = filter */
+  1,   /* field[1] = interval */
+};
+static const ProtobufCIntRange sfa__v1__get_activity_kpis_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__get_activity_kpis_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.GetActivityKpisRequest",
+  "GetActivityKpisRequest",
+  "Sfa__V1__GetActivityKpisRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__GetActivityKpisRequest),
+  2,
+  sfa__v1__get_activity_kpis_request__field_descriptors,
+  sfa__v1__get_activity_kpis_request__field_indices_by_name,
+  1,  sfa__v1__get_activity_kpis_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_activity_kpis_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__activity_kind_count__field_descriptors[2] =
+{
+  {
+    "kind",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKindCount, kind),
+    &sfa__v1__activity_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "count",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKindCount, count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__activity_kind_count__field_indices_by_name[] = {
+  1,   /* field[1] = count */
+  0,   /* field[0] = kind */
+};
+static const ProtobufCIntRange sfa__v1__activity_kind_count__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__activity_kind_count__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ActivityKindCount",
+  "ActivityKindCount",
+  "Sfa__V1__ActivityKindCount",
+  "sfa.v1",
+  sizeof(Sfa__V1__ActivityKindCount),
+  2,
+  sfa__v1__activity_kind_count__field_descriptors,
+  sfa__v1__activity_kind_count__field_indices_by_name,
+  1,  sfa__v1__activity_kind_count__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__activity_kind_count__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__activity_kpis__field_descriptors[11] =
+{
+  {
+    "owner_user_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKpis, owner_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "period_start",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKpis, period_start),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "done_by_kind",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__ActivityKpis, n_done_by_kind),
+    offsetof(Sfa__V1__ActivityKpis, done_by_kind),
+    &sfa__v1__activity_kind_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "done_count",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKpis, done_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "planned_count",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKpis, planned_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "cancelled_count",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKpis, cancelled_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "consultation_count",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKpis, consultation_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "call_count",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKpis, call_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "connected_call_count",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKpis, connected_call_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "call_connect_rate_bps",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKpis, call_connect_rate_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "time_spent_ms",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKpis, time_spent_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__activity_kpis__field_indices_by_name[] = {
+  9,   /* field[9] = call_connect_rate_bps */
+  7,   /* field[7] = call_count */
+  5,   /* field[5] = cancelled_count */
+  8,   /* field[8] = connected_call_count */
+  6,   /* field[6] = consultation_count */
+  2,   /* field[2] = done_by_kind */
+  3,   /* field[3] = done_count */
+  0,   /* field[0] = owner_user_id */
+  1,   /* field[1] = period_start */
+  4,   /* field[4] = planned_count */
+  10,   /* field[10] = time_spent_ms */
+};
+static const ProtobufCIntRange sfa__v1__activity_kpis__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 11 }
+};
+const ProtobufCMessageDescriptor sfa__v1__activity_kpis__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ActivityKpis",
+  "ActivityKpis",
+  "Sfa__V1__ActivityKpis",
+  "sfa.v1",
+  sizeof(Sfa__V1__ActivityKpis),
+  11,
+  sfa__v1__activity_kpis__field_descriptors,
+  sfa__v1__activity_kpis__field_indices_by_name,
+  1,  sfa__v1__activity_kpis__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__activity_kpis__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_activity_kpis_response__field_descriptors[2] =
+{
+  {
+    "rows",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__GetActivityKpisResponse, n_rows),
+    offsetof(Sfa__V1__GetActivityKpisResponse, rows),
+    &sfa__v1__activity_kpis__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetActivityKpisResponse, total),
+    &sfa__v1__activity_kpis__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__get_activity_kpis_response__field_indices_by_name[] = {
+  0,   /* field[0] = rows */
+  1,   /* field[1] = total */
+};
+static const ProtobufCIntRange sfa__v1__get_activity_kpis_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__get_activity_kpis_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.GetActivityKpisResponse",
+  "GetActivityKpisResponse",
+  "Sfa__V1__GetActivityKpisResponse",
+  "sfa.v1",
+  sizeof(Sfa__V1__GetActivityKpisResponse),
+  2,
+  sfa__v1__get_activity_kpis_response__field_descriptors,
+  sfa__v1__get_activity_kpis_response__field_indices_by_name,
+  1,  sfa__v1__get_activity_kpis_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_activity_kpis_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue sfa__v1__analytics_grouping__enum_values_by_number[6] =
 {
   { "ANALYTICS_GROUPING_UNSPECIFIED", "SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_UNSPECIFIED", 0 },
@@ -3203,24 +3704,58 @@ const ProtobufCEnumDescriptor sfa__v1__forecast_interval__descriptor =
   sfa__v1__forecast_interval__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor sfa__v1__analytics_service__method_descriptors[7] =
+static const ProtobufCEnumValue sfa__v1__activity_interval__enum_values_by_number[4] =
+{
+  { "ACTIVITY_INTERVAL_UNSPECIFIED", "SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_UNSPECIFIED", 0 },
+  { "ACTIVITY_INTERVAL_DAY", "SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_DAY", 1 },
+  { "ACTIVITY_INTERVAL_WEEK", "SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_WEEK", 2 },
+  { "ACTIVITY_INTERVAL_MONTH", "SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_MONTH", 3 },
+};
+static const ProtobufCIntRange sfa__v1__activity_interval__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex sfa__v1__activity_interval__enum_values_by_name[4] =
+{
+  { "ACTIVITY_INTERVAL_DAY", 1 },
+  { "ACTIVITY_INTERVAL_MONTH", 3 },
+  { "ACTIVITY_INTERVAL_UNSPECIFIED", 0 },
+  { "ACTIVITY_INTERVAL_WEEK", 2 },
+};
+const ProtobufCEnumDescriptor sfa__v1__activity_interval__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.ActivityInterval",
+  "ActivityInterval",
+  "Sfa__V1__ActivityInterval",
+  "sfa.v1",
+  4,
+  sfa__v1__activity_interval__enum_values_by_number,
+  4,
+  sfa__v1__activity_interval__enum_values_by_name,
+  1,
+  sfa__v1__activity_interval__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor sfa__v1__analytics_service__method_descriptors[8] =
 {
   { "GetPipelineSummary", &sfa__v1__get_pipeline_summary_request__descriptor, &sfa__v1__get_pipeline_summary_response__descriptor },
   { "GetFunnel", &sfa__v1__get_funnel_request__descriptor, &sfa__v1__get_funnel_response__descriptor },
   { "GetStageConversion", &sfa__v1__get_stage_conversion_request__descriptor, &sfa__v1__get_stage_conversion_response__descriptor },
   { "GetSalesMetrics", &sfa__v1__get_sales_metrics_request__descriptor, &sfa__v1__get_sales_metrics_response__descriptor },
   { "GetForecast", &sfa__v1__get_forecast_request__descriptor, &sfa__v1__get_forecast_response__descriptor },
+  { "GetActivityKpis", &sfa__v1__get_activity_kpis_request__descriptor, &sfa__v1__get_activity_kpis_response__descriptor },
   { "SetSalesTarget", &sfa__v1__set_sales_target_request__descriptor, &sfa__v1__sales_target__descriptor },
   { "ListSalesTargets", &sfa__v1__list_sales_targets_request__descriptor, &sfa__v1__list_sales_targets_response__descriptor },
 };
 const unsigned sfa__v1__analytics_service__method_indices_by_name[] = {
+  5,        /* GetActivityKpis */
   4,        /* GetForecast */
   1,        /* GetFunnel */
   0,        /* GetPipelineSummary */
   3,        /* GetSalesMetrics */
   2,        /* GetStageConversion */
-  6,        /* ListSalesTargets */
-  5         /* SetSalesTarget */
+  7,        /* ListSalesTargets */
+  6         /* SetSalesTarget */
 };
 const ProtobufCServiceDescriptor sfa__v1__analytics_service__descriptor =
 {
@@ -3229,7 +3764,7 @@ const ProtobufCServiceDescriptor sfa__v1__analytics_service__descriptor =
   "AnalyticsService",
   "Sfa__V1__AnalyticsService",
   "sfa.v1",
-  7,
+  8,
   sfa__v1__analytics_service__method_descriptors,
   sfa__v1__analytics_service__method_indices_by_name
 };
@@ -3273,13 +3808,21 @@ void sfa__v1__analytics_service__get_forecast(ProtobufCService *service,
   assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
   service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void sfa__v1__analytics_service__get_activity_kpis(ProtobufCService *service,
+                                                   const Sfa__V1__GetActivityKpisRequest *input,
+                                                   Sfa__V1__GetActivityKpisResponse_Closure closure,
+                                                   void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void sfa__v1__analytics_service__set_sales_target(ProtobufCService *service,
                                                   const Sfa__V1__SetSalesTargetRequest *input,
                                                   Sfa__V1__SalesTarget_Closure closure,
                                                   void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
-  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__analytics_service__list_sales_targets(ProtobufCService *service,
                                                     const Sfa__V1__ListSalesTargetsRequest *input,
@@ -3287,7 +3830,7 @@ void sfa__v1__analytics_service__list_sales_targets(ProtobufCService *service,
                                                     void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
-  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__analytics_service__init (Sfa__V1__AnalyticsService_Service *service,
                                        Sfa__V1__AnalyticsService_ServiceDestroy destroy)

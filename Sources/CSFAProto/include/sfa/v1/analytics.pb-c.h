@@ -15,6 +15,7 @@ PROTOBUF_C__BEGIN_DECLS
 #endif
 
 #include "sfa/v1/common.pb-c.h"
+#include "sfa/v1/activities.pb-c.h"
 #include "sfa/v1/leads.pb-c.h"
 #include "sfa/v1/pipelines.pb-c.h"
 
@@ -41,6 +42,10 @@ typedef struct Sfa__V1__GetForecastRequest Sfa__V1__GetForecastRequest;
 typedef struct Sfa__V1__ForecastCategoryTotal Sfa__V1__ForecastCategoryTotal;
 typedef struct Sfa__V1__ForecastPeriod Sfa__V1__ForecastPeriod;
 typedef struct Sfa__V1__GetForecastResponse Sfa__V1__GetForecastResponse;
+typedef struct Sfa__V1__GetActivityKpisRequest Sfa__V1__GetActivityKpisRequest;
+typedef struct Sfa__V1__ActivityKindCount Sfa__V1__ActivityKindCount;
+typedef struct Sfa__V1__ActivityKpis Sfa__V1__ActivityKpis;
+typedef struct Sfa__V1__GetActivityKpisResponse Sfa__V1__GetActivityKpisResponse;
 
 
 /* --- enums --- */
@@ -96,6 +101,19 @@ typedef enum _Sfa__V1__ForecastInterval {
   SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_QUARTER = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__FORECAST_INTERVAL)
 } Sfa__V1__ForecastInterval;
+typedef enum _Sfa__V1__ActivityInterval {
+  /*
+   * = DAY
+   */
+  SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_UNSPECIFIED = 0,
+  SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_DAY = 1,
+  /*
+   * Monday to Sunday
+   */
+  SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_WEEK = 2,
+  SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_MONTH = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__ACTIVITY_INTERVAL)
+} Sfa__V1__ActivityInterval;
 
 /* --- messages --- */
 
@@ -653,6 +671,96 @@ struct  Sfa__V1__GetForecastResponse
     , 0,NULL, 0,NULL, 0 }
 
 
+/*
+ * Activity figures per rep and day, week or month.
+ */
+struct  Sfa__V1__GetActivityKpisRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The period (required, at most 366 days) filters the activity's date (done
+   * day, else scheduled day) and the consultation's date; owners and teams (their
+   * members) filter; rows are always per owner (OWNER or no grouping)
+   */
+  Sfa__V1__AnalyticsFilter *filter;
+  Sfa__V1__ActivityInterval interval;
+};
+#define SFA__V1__GET_ACTIVITY_KPIS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_activity_kpis_request__descriptor) \
+    , NULL, SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_UNSPECIFIED }
+
+
+struct  Sfa__V1__ActivityKindCount
+{
+  ProtobufCMessage base;
+  Sfa__V1__ActivityKind kind;
+  int64_t count;
+};
+#define SFA__V1__ACTIVITY_KIND_COUNT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__activity_kind_count__descriptor) \
+    , SFA__V1__ACTIVITY_KIND__ACTIVITY_KIND_UNSPECIFIED, 0 }
+
+
+struct  Sfa__V1__ActivityKpis
+{
+  ProtobufCMessage base;
+  /*
+   * Empty on the total
+   */
+  char *owner_user_id;
+  /*
+   * The first day of the day, week or month; empty on the total
+   */
+  char *period_start;
+  /*
+   * Done activities, per kind (kinds without any omitted)
+   */
+  size_t n_done_by_kind;
+  Sfa__V1__ActivityKindCount **done_by_kind;
+  int64_t done_count;
+  /*
+   * Still planned, scheduled in the period
+   */
+  int64_t planned_count;
+  int64_t cancelled_count;
+  /*
+   * Consultations held (商談件数)
+   */
+  int64_t consultation_count;
+  /*
+   * Done calls, and those connected
+   */
+  int64_t call_count;
+  int64_t connected_call_count;
+  /*
+   * connected_call_count / call_count
+   */
+  int32_t call_connect_rate_bps;
+  /*
+   * Sum of the done activities' durations
+   */
+  int64_t time_spent_ms;
+};
+#define SFA__V1__ACTIVITY_KPIS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__activity_kpis__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+
+struct  Sfa__V1__GetActivityKpisResponse
+{
+  ProtobufCMessage base;
+  /*
+   * By owner, then period; owners and periods without activities or consultations omitted
+   */
+  size_t n_rows;
+  Sfa__V1__ActivityKpis **rows;
+  Sfa__V1__ActivityKpis *total;
+};
+#define SFA__V1__GET_ACTIVITY_KPIS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_activity_kpis_response__descriptor) \
+    , 0,NULL, NULL }
+
+
 /* Sfa__V1__AnalyticsFilter methods */
 void   sfa__v1__analytics_filter__init
                      (Sfa__V1__AnalyticsFilter         *message);
@@ -1090,6 +1198,82 @@ Sfa__V1__GetForecastResponse *
 void   sfa__v1__get_forecast_response__free_unpacked
                      (Sfa__V1__GetForecastResponse *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__GetActivityKpisRequest methods */
+void   sfa__v1__get_activity_kpis_request__init
+                     (Sfa__V1__GetActivityKpisRequest         *message);
+size_t sfa__v1__get_activity_kpis_request__get_packed_size
+                     (const Sfa__V1__GetActivityKpisRequest   *message);
+size_t sfa__v1__get_activity_kpis_request__pack
+                     (const Sfa__V1__GetActivityKpisRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__get_activity_kpis_request__pack_to_buffer
+                     (const Sfa__V1__GetActivityKpisRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__GetActivityKpisRequest *
+       sfa__v1__get_activity_kpis_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__get_activity_kpis_request__free_unpacked
+                     (Sfa__V1__GetActivityKpisRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__ActivityKindCount methods */
+void   sfa__v1__activity_kind_count__init
+                     (Sfa__V1__ActivityKindCount         *message);
+size_t sfa__v1__activity_kind_count__get_packed_size
+                     (const Sfa__V1__ActivityKindCount   *message);
+size_t sfa__v1__activity_kind_count__pack
+                     (const Sfa__V1__ActivityKindCount   *message,
+                      uint8_t             *out);
+size_t sfa__v1__activity_kind_count__pack_to_buffer
+                     (const Sfa__V1__ActivityKindCount   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__ActivityKindCount *
+       sfa__v1__activity_kind_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__activity_kind_count__free_unpacked
+                     (Sfa__V1__ActivityKindCount *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__ActivityKpis methods */
+void   sfa__v1__activity_kpis__init
+                     (Sfa__V1__ActivityKpis         *message);
+size_t sfa__v1__activity_kpis__get_packed_size
+                     (const Sfa__V1__ActivityKpis   *message);
+size_t sfa__v1__activity_kpis__pack
+                     (const Sfa__V1__ActivityKpis   *message,
+                      uint8_t             *out);
+size_t sfa__v1__activity_kpis__pack_to_buffer
+                     (const Sfa__V1__ActivityKpis   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__ActivityKpis *
+       sfa__v1__activity_kpis__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__activity_kpis__free_unpacked
+                     (Sfa__V1__ActivityKpis *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__GetActivityKpisResponse methods */
+void   sfa__v1__get_activity_kpis_response__init
+                     (Sfa__V1__GetActivityKpisResponse         *message);
+size_t sfa__v1__get_activity_kpis_response__get_packed_size
+                     (const Sfa__V1__GetActivityKpisResponse   *message);
+size_t sfa__v1__get_activity_kpis_response__pack
+                     (const Sfa__V1__GetActivityKpisResponse   *message,
+                      uint8_t             *out);
+size_t sfa__v1__get_activity_kpis_response__pack_to_buffer
+                     (const Sfa__V1__GetActivityKpisResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__GetActivityKpisResponse *
+       sfa__v1__get_activity_kpis_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__get_activity_kpis_response__free_unpacked
+                     (Sfa__V1__GetActivityKpisResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sfa__V1__AnalyticsFilter_Closure)
@@ -1161,6 +1345,18 @@ typedef void (*Sfa__V1__ForecastPeriod_Closure)
 typedef void (*Sfa__V1__GetForecastResponse_Closure)
                  (const Sfa__V1__GetForecastResponse *message,
                   void *closure_data);
+typedef void (*Sfa__V1__GetActivityKpisRequest_Closure)
+                 (const Sfa__V1__GetActivityKpisRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__ActivityKindCount_Closure)
+                 (const Sfa__V1__ActivityKindCount *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__ActivityKpis_Closure)
+                 (const Sfa__V1__ActivityKpis *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__GetActivityKpisResponse_Closure)
+                 (const Sfa__V1__GetActivityKpisResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1188,6 +1384,10 @@ struct Sfa__V1__AnalyticsService_Service
                        const Sfa__V1__GetForecastRequest *input,
                        Sfa__V1__GetForecastResponse_Closure closure,
                        void *closure_data);
+  void (*get_activity_kpis)(Sfa__V1__AnalyticsService_Service *service,
+                            const Sfa__V1__GetActivityKpisRequest *input,
+                            Sfa__V1__GetActivityKpisResponse_Closure closure,
+                            void *closure_data);
   void (*set_sales_target)(Sfa__V1__AnalyticsService_Service *service,
                            const Sfa__V1__SetSalesTargetRequest *input,
                            Sfa__V1__SalesTarget_Closure closure,
@@ -1209,6 +1409,7 @@ void sfa__v1__analytics_service__init (Sfa__V1__AnalyticsService_Service *servic
       function_prefix__ ## get_stage_conversion,\
       function_prefix__ ## get_sales_metrics,\
       function_prefix__ ## get_forecast,\
+      function_prefix__ ## get_activity_kpis,\
       function_prefix__ ## set_sales_target,\
       function_prefix__ ## list_sales_targets  }
 void sfa__v1__analytics_service__get_pipeline_summary(ProtobufCService *service,
@@ -1231,6 +1432,10 @@ void sfa__v1__analytics_service__get_forecast(ProtobufCService *service,
                                               const Sfa__V1__GetForecastRequest *input,
                                               Sfa__V1__GetForecastResponse_Closure closure,
                                               void *closure_data);
+void sfa__v1__analytics_service__get_activity_kpis(ProtobufCService *service,
+                                                   const Sfa__V1__GetActivityKpisRequest *input,
+                                                   Sfa__V1__GetActivityKpisResponse_Closure closure,
+                                                   void *closure_data);
 void sfa__v1__analytics_service__set_sales_target(ProtobufCService *service,
                                                   const Sfa__V1__SetSalesTargetRequest *input,
                                                   Sfa__V1__SalesTarget_Closure closure,
@@ -1245,6 +1450,7 @@ void sfa__v1__analytics_service__list_sales_targets(ProtobufCService *service,
 extern const ProtobufCEnumDescriptor    sfa__v1__analytics_grouping__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__funnel_step__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__forecast_interval__descriptor;
+extern const ProtobufCEnumDescriptor    sfa__v1__activity_interval__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__analytics_filter__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__analytics_group_key__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_pipeline_summary_request__descriptor;
@@ -1268,6 +1474,10 @@ extern const ProtobufCMessageDescriptor sfa__v1__get_forecast_request__descripto
 extern const ProtobufCMessageDescriptor sfa__v1__forecast_category_total__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__forecast_period__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_forecast_response__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_activity_kpis_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__activity_kind_count__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__activity_kpis__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_activity_kpis_response__descriptor;
 extern const ProtobufCServiceDescriptor sfa__v1__analytics_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -811,18 +811,21 @@ public struct GetFunnelResponse: ProtoMessage {
     }
 }
 
-/// Stage-to-stage conversion and time in stage, from the stage history.
+/// Stage-to-stage conversion and time in stage, from the stage history. A stay
+/// in a stage begins when the deal enters it (creation, a move, a reopen) and
+/// ends when it leaves it; a deal moved back into a stage stays there twice.
 public struct GetStageConversionRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__GetStageConversionRequest
     public static var protoName: String { "sfa.v1.GetStageConversionRequest" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_stage_conversion_request__descriptor_ref() }
 
-    /// Period filters the time the deal entered the stage; MONTH groups by it
+    /// Period filters the time the stay began (cumulative: the deal's creation);
+    /// MONTH groups by it
     public var filter: AnalyticsFilter? = nil
 
-    /// False: a deal counts in a stage it entered, and advanced if it next went
-    /// to a later open stage or won. True (cumulative): a deal counts in every
-    /// stage up to the furthest it reached (a won deal reached them all), and
+    /// False: counts stays; a stay advanced if the deal went next to a later open
+    /// stage of its pipeline or won. True (cumulative): counts deals, each in
+    /// every stage up to the furthest it reached (a won deal reached them all),
     /// advanced if it reached further
     public var cumulative: Bool = false
 
@@ -879,20 +882,20 @@ public struct StageConversion: ProtoMessage {
 
     public var stagePosition: Int32 = 0
 
-    /// Deals that entered (cumulative: reached) this stage
+    /// Stays in this stage (cumulative: deals that reached it)
     public var enteredCount: Int64 = 0
 
     /// Of those, that went further (see `cumulative`)
     public var advancedCount: Int64 = 0
 
-    /// Of those, closed lost straight from this stage
+    /// Stays that ended closed lost straight from this stage
     public var lostCount: Int64 = 0
 
     /// = advanced_count / entered_count
     public var conversionBps: Int32 = 0
 
-    /// Over the stays in this stage that ended (the deal left the stage), each
-    /// stay counted: mean and median (the mean of the two middle ones when even)
+    /// Over the stays in this stage that ended (the deal left the stage): mean
+    /// and median (the mean of the two middle ones when even) of their lengths
     public var endedStayCount: Int64 = 0
 
     public var meanTimeInStageMs: Int64 = 0

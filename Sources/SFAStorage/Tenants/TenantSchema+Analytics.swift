@@ -25,6 +25,24 @@ extension TenantSchema {
                 -- blobs are never read.
                 CREATE INDEX activity_date_figures ON activity(activity_date, owner_user_id, kind, state, call_result, duration_ms)
                     WHERE archived = 0;
+                ALTER TABLE opportunity_history ADD COLUMN previous_stage_enter_time_ms INTEGER NOT NULL DEFAULT 0;
+                -- The deal figures read only these indexes, never the rows (whose blob sits
+                -- before the columns): open deals by state (pipeline summary), deals by close
+                -- date (sales metrics, forecast), leads by creation (funnel).
+                CREATE INDEX opportunity_open_figures ON opportunity(state, owner_user_id, team_id, pipeline_id, stage_id, source,
+                    expected_close_date, partner_source_id, amount_currency, amount_minor, weighted_minor, stage_enter_time_ms)
+                    WHERE archived = 0;
+                CREATE INDEX opportunity_close_figures ON opportunity(close_date, state, owner_user_id, team_id, pipeline_id, source,
+                    partner_source_id, forecast_category, amount_currency, amount_minor, weighted_minor, create_time_ms, closed_time_ms,
+                    source_lead_id)
+                    WHERE archived = 0;
+                CREATE INDEX lead_funnel ON lead(create_time_ms, owner_user_id, created_by_user_id, source, mql_time_ms, sql_time_ms,
+                    converted_time_ms, converted_opportunity_id);
+                -- The stays that ended: one per entry that moved a deal out of a stage.
+                CREATE INDEX opportunity_history_stays ON opportunity_history(opportunity_id, previous_stage_id, stage_id,
+                    previous_stage_enter_time_ms, change_time_ms)
+                    WHERE previous_stage_id != '' AND previous_stage_id != stage_id;
+                CREATE INDEX consultation_date_figures ON consultation(consultation_date, owner_user_id) WHERE archived = 0;
                 CREATE TABLE sales_target (
                     id TEXT PRIMARY KEY NOT NULL,
                     version INTEGER NOT NULL,
@@ -44,6 +62,26 @@ extension TenantSchema {
                 """
         )
         try fillAnalyticsColumns(db)
+        try fillStayStarts(db)
+    }
+
+    /// Each entry that moved a deal out of a stage gets the time the deal had entered
+    /// it: the previous stage-changing entry's time. History is append-only; its guard
+    /// is lifted for this one repair and put back.
+    private static func fillStayStarts(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                DROP TRIGGER opportunity_history_no_update;
+                WITH moves AS (
+                    SELECT id, lag(change_time_ms) OVER (PARTITION BY opportunity_id ORDER BY version) AS entered
+                    FROM opportunity_history WHERE stage_id != previous_stage_id
+                )
+                UPDATE opportunity_history SET previous_stage_enter_time_ms = moves.entered
+                FROM moves WHERE moves.id = opportunity_history.id AND moves.entered IS NOT NULL;
+                CREATE TRIGGER opportunity_history_no_update BEFORE UPDATE ON opportunity_history
+                    BEGIN SELECT RAISE(ABORT, 'opportunity history is append-only'); END;
+                """
+        )
     }
 
     /// Copies the new columns' values out of the stored records. Columns and SQL are

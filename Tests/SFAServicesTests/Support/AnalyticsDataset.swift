@@ -220,14 +220,16 @@ struct AnalyticsDataset {
                 try RecordRows.insert(db, generated.deal)
                 var version: Int64 = 0
                 var previous = ""
+                var previousEnter: Int64 = 0
                 for stay in generated.stays {
                     version += 1
                     let stageID = stages[stay.stage].id
                     try OpportunityHistory.insert(db, OpportunityHistoryEntry(
                         id: "ohist_\(generated.deal.id)_\(version)", opportunityId: generated.deal.id, changeTimeMs: stay.enterMs,
-                        stageId: stageID, previousStageId: previous, kind: previous.isEmpty ? .created : .stageChanged, version: version
+                        stageId: stageID, previousStageId: previous, kind: previous.isEmpty ? .created : .stageChanged, version: version,
+                        previousStageEnterTimeMs: previousEnter
                     ))
-                    previous = stageID
+                    (previous, previousEnter) = (stageID, stay.enterMs)
                 }
                 // An amount change in the last stage: an entry that moves nowhere.
                 try OpportunityHistory.insert(db, OpportunityHistoryEntry(

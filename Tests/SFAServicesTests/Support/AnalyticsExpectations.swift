@@ -145,27 +145,23 @@ extension AnalyticsDataset {
         let deals = liveDeals(sees)
         var response = GetStageConversionResponse()
         for stage in 0..<5 {
-            let staying = deals.filter { $0.stays.contains { $0.stage == stage } }
-            let entered: [GeneratedDeal]
+            let stays = deals.flatMap(\.stays).filter { $0.stage == stage }
+            let entered: Int
             let advanced: Int
             if cumulative {
-                // The furthest open stage reached; won is past them all.
+                // Deals, by the furthest open stage reached; won is past them all.
                 func furthest(_ deal: GeneratedDeal) -> Int {
                     deal.stays.map { stay -> Int in stay.stage == 5 ? 1_000_000 : stay.stage == 6 ? -1 : stay.stage }.max()!
                 }
-                entered = deals.filter { furthest($0) >= stage }
-                advanced = entered.filter { furthest($0) > stage }.count
+                entered = deals.filter { furthest($0) >= stage }.count
+                advanced = deals.filter { furthest($0) > stage }.count
             } else {
-                entered = staying
-                // Next to won, or to a later open stage.
-                let advancing: (Stay) -> Bool = { stay in
-                    guard stay.stage == stage, let next = stay.next else { return false }
-                    return next == 5 || (next < 5 && next > stage)
-                }
-                advanced = staying.filter { $0.stays.contains(where: advancing) }.count
+                // Stays, advanced when next to won or to a later open stage.
+                entered = stays.count
+                advanced = stays.filter { stay in stay.next.map { $0 == 5 || ($0 < 5 && $0 > stage) } ?? false }.count
             }
-            guard !entered.isEmpty else { continue }
-            let ended: [Stay] = deals.flatMap(\.stays).filter { $0.stage == stage && $0.leaveMs != nil }
+            guard entered > 0 else { continue }
+            let ended: [Stay] = stays.filter { $0.leaveMs != nil }
             let durations: [Int64] = ended.map { $0.leaveMs! - $0.enterMs }.sorted()
             let half = durations.count / 2
             let middle: [Int64] = durations.isEmpty ? [] : durations.count % 2 == 1 ? [durations[half]] : [durations[half - 1], durations[half]]
@@ -175,10 +171,10 @@ extension AnalyticsDataset {
                 stageId: pipeline.stages[stage].id,
                 stageName: pipeline.stages[stage].name,
                 stagePosition: Int32(stage),
-                enteredCount: Int64(entered.count),
+                enteredCount: Int64(entered),
                 advancedCount: Int64(advanced),
-                lostCount: Int64(staying.filter { $0.stays.contains { $0.stage == stage && $0.next == 6 } }.count),
-                conversionBps: Self.bps(Int64(advanced), Int64(entered.count)),
+                lostCount: Int64(stays.filter { $0.next == 6 }.count),
+                conversionBps: Self.bps(Int64(advanced), Int64(entered)),
                 endedStayCount: Int64(durations.count),
                 meanTimeInStageMs: Self.rounded(Int128(durations.reduce(0, +)), Int128(durations.count)),
                 medianTimeInStageMs: Self.rounded(Int128(middle.reduce(0, +)), Int128(middle.count))

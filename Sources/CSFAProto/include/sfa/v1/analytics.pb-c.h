@@ -315,19 +315,22 @@ struct  Sfa__V1__GetFunnelResponse
 
 
 /*
- * Stage-to-stage conversion and time in stage, from the stage history.
+ * Stage-to-stage conversion and time in stage, from the stage history. A stay
+ * in a stage begins when the deal enters it (creation, a move, a reopen) and
+ * ends when it leaves it; a deal moved back into a stage stays there twice.
  */
 struct  Sfa__V1__GetStageConversionRequest
 {
   ProtobufCMessage base;
   /*
-   * Period filters the time the deal entered the stage; MONTH groups by it
+   * Period filters the time the stay began (cumulative: the deal's creation);
+   * MONTH groups by it
    */
   Sfa__V1__AnalyticsFilter *filter;
   /*
-   * False: a deal counts in a stage it entered, and advanced if it next went
-   * to a later open stage or won. True (cumulative): a deal counts in every
-   * stage up to the furthest it reached (a won deal reached them all), and
+   * False: counts stays; a stay advanced if the deal went next to a later open
+   * stage of its pipeline or won. True (cumulative): counts deals, each in
+   * every stage up to the furthest it reached (a won deal reached them all),
    * advanced if it reached further
    */
   protobuf_c_boolean cumulative;
@@ -346,7 +349,7 @@ struct  Sfa__V1__StageConversion
   char *stage_name;
   int32_t stage_position;
   /*
-   * Deals that entered (cumulative: reached) this stage
+   * Stays in this stage (cumulative: deals that reached it)
    */
   int64_t entered_count;
   /*
@@ -354,7 +357,7 @@ struct  Sfa__V1__StageConversion
    */
   int64_t advanced_count;
   /*
-   * Of those, closed lost straight from this stage
+   * Stays that ended closed lost straight from this stage
    */
   int64_t lost_count;
   /*
@@ -362,8 +365,8 @@ struct  Sfa__V1__StageConversion
    */
   int32_t conversion_bps;
   /*
-   * Over the stays in this stage that ended (the deal left the stage), each
-   * stay counted: mean and median (the mean of the two middle ones when even)
+   * Over the stays in this stage that ended (the deal left the stage): mean
+   * and median (the mean of the two middle ones when even) of their lengths
    */
   int64_t ended_stay_count;
   int64_t mean_time_in_stage_ms;

@@ -6,56 +6,47 @@ import SFAStubs
 /// (`previous_stage_enter_time_ms`): ended stays are single index entries
 /// (`opportunity_history_stays`), stays still running are the open deals' own stage
 /// and entry time. History rows carry no owner: they are read only through the
-/// deals the caller may read.
+/// deals the caller may read. Stages are compared by code (`AnalyticsStages`), so
+/// no stay row joins a stage table: SQL groups by stage code, and by the next
+/// stage's kind, and Swift names the few resulting rows.
 enum StageConversionQuery {
+    /// Which part of the one statement's result a row belongs to.
+    enum Part: Int {
+        /// Per group and stage: stays, advanced, lost, ended, Σ length.
+        case stays = 0
+        /// Cumulative: per group, pipeline and furthest stage code reached, the deals.
+        case reach = 1
+        /// Per group and stage: Σ and count of the middle lengths (the median).
+        case median = 2
+    }
+
     static func run(_ db: Database, _ query: AnalyticsQuery, cumulative: Bool) throws -> GetStageConversionResponse {
         // Cumulative figures follow a cohort of deals (created in the period); the
         // others the stays that began in the period.
         let period = AnalyticsQuery.Period.time(cumulative ? "create_time_ms" : "enter_ms")
         let deals = try query.deals(cumulative ? period : nil)
         let group = try query.group(period)
-        var stays = SQLConditions(("1", []))
-        if !cumulative { try query.period(.time("r.enter_ms"), into: &stays) }
+        var stays = SQLConditions(("code % 10000 < \(AnalyticsStages.won)", []))
+        if !cumulative { try query.period(.time("enter_ms"), into: &stays) }
         let stages = try AnalyticsStages(db)
-        let (won, lost) = ("next_kind = 1", "next_kind = 2")
-        let advancedNext = "(\(won) OR (next_kind = 0 AND next_pipeline = pipeline AND next_position > position))"
-        // Per stage: non-cumulative, the stays and those that went next to a later open
-        // stage or won; cumulative, the deals whose furthest stage (won: past every open
-        // one) is this one or later, and those that went further.
-        let counts = cumulative
-            ? """
-            reach AS (
-                SELECT grp, pipeline, max(max(position, CASE WHEN \(won) THEN 1000000
-                    WHEN next_kind = 0 AND next_pipeline = pipeline THEN next_position ELSE -1 END)) AS furthest
-                FROM stays GROUP BY opportunity_id, pipeline
-            ),
-            lengths AS (
-                SELECT grp, stage_id, coalesce(sum(\(lost)), 0) AS lost, count(length) AS ended, coalesce(sum(length), 0) AS total
-                FROM stays GROUP BY grp, stage_id
-            ),
-            counts AS (
-                SELECT r.grp, st.id AS stage_id, count(*) AS entered, sum(r.furthest > st.position) AS advanced,
-                    max(coalesce(l.lost, 0)) AS lost, max(coalesce(l.ended, 0)) AS ended, max(coalesce(l.total, 0)) AS total
-                FROM reach r JOIN stages st ON st.pipeline = r.pipeline AND st.kind = 0 AND st.position <= r.furthest
-                LEFT JOIN lengths l ON l.grp = r.grp AND l.stage_id = st.id
-                GROUP BY r.grp, st.id
-            )
-            """
-            : """
-            counts AS (
-                SELECT grp, stage_id, count(*) AS entered, coalesce(sum(\(advancedNext)), 0) AS advanced,
-                    coalesce(sum(\(lost)), 0) AS lost, count(length) AS ended, coalesce(sum(length), 0) AS total
-                FROM stays GROUP BY grp, stage_id
-            )
+        let (code, next) = (stages.codeSQL("stage_id"), stages.codeSQL("next_stage"))
+        let (won, lost) = (AnalyticsStages.won, AnalyticsStages.lost)
+        let samePipeline = "next_code / 10000 = code / 10000"
+        let advanced = "(\(samePipeline) AND (next_code % 10000 = \(won) OR (next_code % 10000 < \(won) AND next_code > code)))"
+        // The furthest stage a deal reached in a pipeline: its open stays' stages and
+        // where they led (won: 9000, past every open stage).
+        let reach = """
+            UNION ALL
+            SELECT \(Part.reach.rawValue), grp, pipeline * 10000 + furthest, count(*), 0, 0, 0, 0 FROM (
+                SELECT grp, code / 10000 AS pipeline, max(max(code % 10000,
+                    CASE WHEN \(samePipeline) AND next_code % 10000 <= \(won) THEN next_code % 10000 ELSE -1 END)) AS furthest
+                FROM stays GROUP BY opportunity_id, code / 10000
+            ) GROUP BY grp, pipeline, furthest
             """
         let sql = """
             WITH deals AS (
                 SELECT id, owner_user_id, team_id, source, pipeline_id, create_time_ms, state, stage_id, stage_enter_time_ms
                 FROM opportunity WHERE \(deals.sql)
-            ),
-            stages AS (
-                SELECT value ->> 'id' AS id, value ->> 'pipeline' AS pipeline, value ->> 'position' AS position, value ->> 'kind' AS kind
-                FROM json_each(?)
             ),
             raw AS (
                 SELECT d.owner_user_id, d.team_id, d.source, d.pipeline_id, d.create_time_ms, h.opportunity_id,
@@ -67,45 +58,78 @@ enum StageConversionQuery {
                 SELECT owner_user_id, team_id, source, pipeline_id, create_time_ms, id, stage_id, stage_enter_time_ms, NULL, NULL
                 FROM deals WHERE state = \(OpportunityState.open.rawValue)
             ),
+            coded AS (
+                SELECT \(group.sql) AS grp, opportunity_id, enter_ms, length, \(code.sql) AS code, \(next.sql) AS next_code FROM raw
+            ),
             stays AS MATERIALIZED (
-                SELECT \(group.sql) AS grp, r.opportunity_id, r.stage_id, r.length, st.pipeline, st.position,
-                    nx.kind AS next_kind, nx.pipeline AS next_pipeline, nx.position AS next_position
-                FROM raw r JOIN stages st ON st.id = r.stage_id AND st.kind = 0 LEFT JOIN stages nx ON nx.id = r.next_stage
-                WHERE \(stays.sql)
+                SELECT grp, opportunity_id, code, next_code, length FROM coded WHERE \(stays.sql)
             ),
-            \(counts),
             ranked AS (
-                SELECT grp, stage_id, length, row_number() OVER (PARTITION BY grp, stage_id ORDER BY length) AS rn,
-                    count(*) OVER (PARTITION BY grp, stage_id) AS n
+                SELECT grp, code, length, row_number() OVER (PARTITION BY grp, code ORDER BY length) AS rn,
+                    count(*) OVER (PARTITION BY grp, code) AS n
                 FROM stays WHERE length IS NOT NULL
-            ),
-            medians AS (
-                SELECT grp, stage_id, sum(length) AS middle, count(*) AS middles
-                FROM ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY grp, stage_id
             )
-            SELECT c.grp, c.stage_id, c.entered, c.advanced, c.lost, c.ended, c.total, coalesce(m.middle, 0), coalesce(m.middles, 0)
-            FROM counts c LEFT JOIN medians m ON m.grp = c.grp AND m.stage_id = c.stage_id
+            SELECT \(Part.stays.rawValue), grp, code, count(*), coalesce(sum(\(advanced)), 0), coalesce(sum(next_code % 10000 = \(lost)), 0),
+                count(length), coalesce(sum(length), 0)
+            FROM stays GROUP BY grp, code
+            \(cumulative ? reach : "")
+            UNION ALL
+            SELECT \(Part.median.rawValue), grp, code, sum(length), count(*), 0, 0, 0
+            FROM ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY grp, code
             """
-        // Texts in order: deals, stages, the group and the period (in stays).
-        let arguments = deals.arguments + [stages.json] + group.arguments + stays.arguments
-        var response = GetStageConversionResponse()
+        // Texts in order: deals, the group and the two codes (in coded), the period (in stays).
+        let arguments = deals.arguments + group.arguments + code.arguments + next.arguments + stays.arguments
+        var figures: [String: [Int64: StageConversion]] = [:]
+        var reached: [String: [Int64: Int64]] = [:]
+        var keys: [String: DatabaseValue] = [:]
         for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-            guard let stage = stages.byID[row[1] as String] else { continue }
-            let (entered, advanced, ended): (Int64, Int64, Int64) = (row[2], row[3], row[5])
-            response.stages.append(StageConversion(
-                group: query.key(row[0]),
-                pipelineId: stage.pipelineID,
-                stageId: stage.stage.id,
-                stageName: stage.stage.name,
-                stagePosition: stage.position,
-                enteredCount: entered,
-                advancedCount: advanced,
-                lostCount: row[4],
-                conversionBps: AnalyticsMath.bps(advanced, of: entered),
-                endedStayCount: ended,
-                meanTimeInStageMs: AnalyticsMath.mean(row[6], ended),
-                medianTimeInStageMs: AnalyticsMath.mean(row[7], row[8])
-            ))
+            let key = (row[1] as DatabaseValue).description
+            keys[key] = row[1]
+            let (codeValue, a, b): (Int64, Int64, Int64) = (row[2], row[3], row[4])
+            switch Part(rawValue: row[0]) {
+            case .stays:
+                var figure = figures[key, default: [:]][codeValue, default: StageConversion()]
+                (figure.enteredCount, figure.advancedCount, figure.lostCount) = (a, b, row[5])
+                figure.endedStayCount = row[6]
+                figure.meanTimeInStageMs = AnalyticsMath.mean(row[7], row[6])
+                figures[key, default: [:]][codeValue] = figure
+            case .reach:
+                reached[key, default: [:]][codeValue] = a
+            case .median:
+                figures[key, default: [:]][codeValue, default: StageConversion()].medianTimeInStageMs = AnalyticsMath.mean(a, b)
+            case nil:
+                continue
+            }
+        }
+        if cumulative {
+            // A deal counts in every open stage up to the furthest it reached.
+            for (key, furthest) in reached {
+                for stage in stages.byID.values where !stage.stage.isClosed {
+                    let stageCode = stages.code(of: stage)
+                    let pipeline = stageCode / 10_000
+                    let inPipeline = furthest.filter { $0.key / 10_000 == pipeline }
+                    let entered = inPipeline.filter { $0.key >= stageCode }.values.reduce(0, +)
+                    guard entered > 0 else { continue }
+                    var figure = figures[key, default: [:]][stageCode, default: StageConversion()]
+                    figure.enteredCount = entered
+                    figure.advancedCount = inPipeline.filter { $0.key > stageCode }.values.reduce(0, +)
+                    figures[key, default: [:]][stageCode] = figure
+                }
+            }
+        }
+        var response = GetStageConversionResponse()
+        for (key, byCode) in figures {
+            for (stageCode, figure) in byCode {
+                guard let stage = stages.stage(coded: stageCode), figure.enteredCount > 0 else { continue }
+                var named = figure
+                named.group = query.key(keys[key] ?? .null)
+                named.pipelineId = stage.pipelineID
+                named.stageId = stage.stage.id
+                named.stageName = stage.stage.name
+                named.stagePosition = stage.position
+                named.conversionBps = AnalyticsMath.bps(figure.advancedCount, of: figure.enteredCount)
+                response.stages.append(named)
+            }
         }
         response.stages.sort { ($0.group?.sortKey ?? "", $0.pipelineId, $0.stagePosition) < ($1.group?.sortKey ?? "", $1.pipelineId, $1.stagePosition) }
         return response

@@ -23,18 +23,20 @@ extension TenantSchema {
                 -- Activity figures over a date range for the whole tenant (the existing
                 -- (owner, date) index serves one rep or a team), covering: the rows'
                 -- blobs are never read.
-                CREATE INDEX activity_date_figures ON activity(activity_date, owner_user_id, kind, state, call_result, duration_ms)
+                CREATE INDEX activity_date_figures ON activity(activity_date, owner_user_id, kind, state, call_result, duration_ms, archived)
                     WHERE archived = 0;
                 ALTER TABLE opportunity_history ADD COLUMN previous_stage_enter_time_ms INTEGER NOT NULL DEFAULT 0;
                 -- The deal figures read only these indexes, never the rows (whose blob sits
                 -- before the columns): open deals by state (pipeline summary), deals by close
-                -- date (sales metrics, forecast), leads by creation (funnel).
+                -- date (sales metrics, forecast), leads by creation (funnel). Partial
+                -- indexes list `archived` too: SQLite covers a query only with every
+                -- column it names.
                 CREATE INDEX opportunity_open_figures ON opportunity(state, owner_user_id, team_id, pipeline_id, stage_id, source,
-                    expected_close_date, partner_source_id, amount_currency, amount_minor, weighted_minor, stage_enter_time_ms)
+                    expected_close_date, partner_source_id, amount_currency, amount_minor, weighted_minor, stage_enter_time_ms, archived)
                     WHERE archived = 0;
                 CREATE INDEX opportunity_close_figures ON opportunity(close_date, state, owner_user_id, team_id, pipeline_id, source,
                     partner_source_id, forecast_category, amount_currency, amount_minor, weighted_minor, create_time_ms, closed_time_ms,
-                    source_lead_id)
+                    source_lead_id, stage_id, stage_enter_time_ms, id, archived)
                     WHERE archived = 0;
                 CREATE INDEX lead_funnel ON lead(create_time_ms, owner_user_id, created_by_user_id, source, mql_time_ms, sql_time_ms,
                     converted_time_ms, converted_opportunity_id);
@@ -42,7 +44,7 @@ extension TenantSchema {
                 CREATE INDEX opportunity_history_stays ON opportunity_history(opportunity_id, previous_stage_id, stage_id,
                     previous_stage_enter_time_ms, change_time_ms)
                     WHERE previous_stage_id != '' AND previous_stage_id != stage_id;
-                CREATE INDEX consultation_date_figures ON consultation(consultation_date, owner_user_id) WHERE archived = 0;
+                CREATE INDEX consultation_date_figures ON consultation(consultation_date, owner_user_id, archived) WHERE archived = 0;
                 CREATE TABLE sales_target (
                     id TEXT PRIMARY KEY NOT NULL,
                     version INTEGER NOT NULL,

@@ -5,7 +5,7 @@ import SFAStubs
 /// those the owner only attended) by state and kind, the done calls and connected
 /// ones, the time spent, and the consultations held — summed in SQL over the date
 /// columns, so the covering index `activity_date_figures` (tenant-wide) or
-/// `activity_owner_date` (a rep, a team) serves it without reading records.
+/// `activity_owner_figures` (a rep, a team) serves it without reading records.
 enum ActivityKpisQuery {
     static let groupings: Set<AnalyticsGrouping> = [.owner]
 
@@ -54,11 +54,19 @@ enum ActivityKpisQuery {
         consultations.add("archived = 0")
         try query.period(.date("consultation_date"), into: &consultations)
         let (done, planned, cancelled) = (ActivityState.done.rawValue, ActivityState.planned.rawValue, ActivityState.cancelled.rawValue)
+        // Per day first, in the covering index's order (no sort of the activities),
+        // then per week or month over those few rows.
         let sql = """
-            SELECT owner_user_id, \(start("activity_date", interval)) AS period, kind, sum(state = \(done)), sum(state = \(planned)),
-                sum(state = \(cancelled)), sum(state = \(done) AND kind = \(ActivityKind.call.rawValue) AND call_result = \(CallResult.connected.rawValue)),
-                sum(CASE WHEN state = \(done) THEN duration_ms ELSE 0 END), 0
-            FROM activity WHERE \(activities.sql)
+            SELECT owner_user_id, \(start("activity_date", interval)) AS period, kind, sum(done), sum(planned), sum(cancelled),
+                sum(connected), sum(spent), 0
+            FROM (
+                SELECT activity_date, owner_user_id, kind, sum(state = \(done)) AS done, sum(state = \(planned)) AS planned,
+                    sum(state = \(cancelled)) AS cancelled,
+                    sum(state = \(done) AND kind = \(ActivityKind.call.rawValue) AND call_result = \(CallResult.connected.rawValue)) AS connected,
+                    sum(CASE WHEN state = \(done) THEN duration_ms ELSE 0 END) AS spent
+                FROM activity WHERE \(activities.sql)
+                GROUP BY activity_date, owner_user_id, kind
+            )
             GROUP BY owner_user_id, period, kind
             UNION ALL
             SELECT owner_user_id, \(start("consultation_date", interval)) AS period, 0, 0, 0, 0, 0, 0, count(*)

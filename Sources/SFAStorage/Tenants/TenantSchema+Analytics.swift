@@ -20,10 +20,11 @@ extension TenantSchema {
                 ALTER TABLE lead ADD COLUMN converted_opportunity_id TEXT NOT NULL DEFAULT '';
                 ALTER TABLE activity ADD COLUMN call_result INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE activity ADD COLUMN duration_ms INTEGER NOT NULL DEFAULT 0;
-                -- Activity figures over a date range for the whole tenant (the existing
-                -- (owner, date) index serves one rep or a team), covering: the rows'
-                -- blobs are never read.
+                -- Activity figures over a date range, for the whole tenant and for a rep or
+                -- a team, covering: the rows' blobs are never read.
                 CREATE INDEX activity_date_figures ON activity(activity_date, owner_user_id, kind, state, call_result, duration_ms, archived)
+                    WHERE archived = 0;
+                CREATE INDEX activity_owner_figures ON activity(owner_user_id, activity_date, kind, state, call_result, duration_ms, archived)
                     WHERE archived = 0;
                 ALTER TABLE opportunity_history ADD COLUMN previous_stage_enter_time_ms INTEGER NOT NULL DEFAULT 0;
                 -- The deal figures read only these indexes, never the rows (whose blob sits
@@ -38,6 +39,9 @@ extension TenantSchema {
                     partner_source_id, forecast_category, amount_currency, amount_minor, weighted_minor, create_time_ms, closed_time_ms,
                     source_lead_id, stage_id, stage_enter_time_ms, id, archived)
                     WHERE archived = 0;
+                -- The funnel's deal steps, reached from leads by id.
+                CREATE INDEX opportunity_funnel ON opportunity(id, state, archived, pipeline_id, owner_user_id, team_id, partner_source_id,
+                    create_time_ms, closed_time_ms, amount_currency, amount_minor);
                 CREATE INDEX lead_funnel ON lead(create_time_ms, owner_user_id, created_by_user_id, source, mql_time_ms, sql_time_ms,
                     converted_time_ms, converted_opportunity_id);
                 -- The stays that ended: one per entry that moved a deal out of a stage.

@@ -39,9 +39,6 @@ extension TenantSchema {
                     partner_source_id, forecast_category, amount_currency, amount_minor, weighted_minor, create_time_ms, closed_time_ms,
                     source_lead_id, stage_id, stage_enter_time_ms, id, archived)
                     WHERE archived = 0;
-                -- The funnel's deal steps, reached from leads by id.
-                CREATE INDEX opportunity_funnel ON opportunity(id, state, archived, pipeline_id, owner_user_id, team_id, partner_source_id,
-                    create_time_ms, closed_time_ms, amount_currency, amount_minor);
                 CREATE INDEX lead_funnel ON lead(create_time_ms, owner_user_id, created_by_user_id, source, mql_time_ms, sql_time_ms,
                     converted_time_ms, converted_opportunity_id);
                 -- The stays that ended: one per entry that moved a deal out of a stage.

@@ -230,6 +230,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Every AnalyticsService query over a tenant of 100,000 deals and 1,000,000
+        // activities, with its query plans (docs/benchmarks.md).
+        .executableTarget(
+            name: "sfa-analytics-bench",
+            dependencies: [
+                "SFAServices", "SFAStorage", "SFAStubs",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/sfa-analytics-bench",
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests.
         // What more than one test target needs: a plain HTTP GET, Prometheus text parsed.
         .target(

@@ -25,6 +25,7 @@ public enum SalesWireServices {
             ActivityService(controlPlane: controlPlane, tenants: tenants),
             ConsultationService(controlPlane: controlPlane, tenants: tenants),
             DailyReportService(controlPlane: controlPlane, tenants: tenants),
+            AnalyticsService(controlPlane: controlPlane, tenants: tenants),
             AuditService(controlPlane: controlPlane, tenants: tenants),
         ]
     }

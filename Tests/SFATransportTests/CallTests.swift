@@ -121,13 +121,29 @@ import Testing
     }
 
     @Test func theClientReconnectsAfterTheServerRestarts() async throws {
-        let port = try await withTestServer(services: [TestService()]) { _, port in port }
+        // The restart needs its port back. A port from the system's ephemeral range
+        // (what port 0 hands out, to the other tests' servers and clients running in
+        // parallel) could be taken meanwhile, so the port is chosen below that range.
+        var server: RPCServer?
+        var first: Task<Void, any Error>?
         var configuration = ServerConfiguration()
-        configuration.port = port
-        let client = RPCClient(configuration: ClientConfiguration(port: port, retry: RetryPolicy(initialBackoff: .milliseconds(20))))
-        let server = RPCServer(configuration: configuration, services: [TestService()], logger: .init(label: "test"))
-        let first = Task { try await server.run() }
-        _ = try await server.listeningAddress
+        for _ in 0..<20 where server == nil {
+            configuration.port = Int.random(in: 20_000..<30_000)
+            let candidate = RPCServer(configuration: configuration, services: [TestService()], logger: .init(label: "test"))
+            let run = Task { try await candidate.run() }
+            do {
+                _ = try await candidate.listeningAddress
+                (server, first) = (candidate, run)
+            } catch {
+                run.cancel()
+                _ = try? await run.value
+            }
+        }
+        guard server != nil, let first else {
+            Issue.record("no free port below the ephemeral range")
+            return
+        }
+        let client = RPCClient(configuration: ClientConfiguration(port: configuration.port, retry: RetryPolicy(initialBackoff: .milliseconds(20))))
         #expect(try await LeadServiceClient(client).getLead(GetLeadRequest(id: "a")).id == "a")
         first.cancel()
         try await first.value

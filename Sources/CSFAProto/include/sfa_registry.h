@@ -29,8 +29,8 @@ typedef struct { const char *symbol; const ProtobufCServiceDescriptor *descripto
 extern const SFAMessageEntry *const sfa_registry_messages;
 extern const SFAEnumEntry *const sfa_registry_enums;
 extern const SFAServiceEntry *const sfa_registry_services;
-static const unsigned sfa_registry_message_count = 249;
-static const unsigned sfa_registry_enum_count = 47;
+static const unsigned sfa_registry_message_count = 254;
+static const unsigned sfa_registry_enum_count = 48;
 static const unsigned sfa_registry_service_count = 16;
 
 static inline const ProtobufCMessageDescriptor *sfa__v1__accept_proposal_request__descriptor_ref(void) { return &sfa__v1__accept_proposal_request__descriptor; }
@@ -38,11 +38,13 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__accept_quote_request__d
 static inline const ProtobufCMessageDescriptor *sfa__v1__account__descriptor_ref(void) { return &sfa__v1__account__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__account__custom_fields_entry__descriptor_ref(void) { return &sfa__v1__account__custom_fields_entry__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__activity__descriptor_ref(void) { return &sfa__v1__activity__descriptor; }
-static inline const ProtobufCMessageDescriptor *sfa__v1__activity_count_row__descriptor_ref(void) { return &sfa__v1__activity_count_row__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__activity_kind_count__descriptor_ref(void) { return &sfa__v1__activity_kind_count__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__activity_kpis__descriptor_ref(void) { return &sfa__v1__activity_kpis__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__activity_write__descriptor_ref(void) { return &sfa__v1__activity_write__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__add_daily_report_comment_request__descriptor_ref(void) { return &sfa__v1__add_daily_report_comment_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__allowed_method__descriptor_ref(void) { return &sfa__v1__allowed_method__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__analytics_filter__descriptor_ref(void) { return &sfa__v1__analytics_filter__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__analytics_group_key__descriptor_ref(void) { return &sfa__v1__analytics_group_key__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__api_key__descriptor_ref(void) { return &sfa__v1__api_key__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__approve_daily_report_request__descriptor_ref(void) { return &sfa__v1__approve_daily_report_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__approve_quote_request__descriptor_ref(void) { return &sfa__v1__approve_quote_request__descriptor; }
@@ -113,10 +115,11 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__field_info__descriptor_
 static inline const ProtobufCMessageDescriptor *sfa__v1__field_violation__descriptor_ref(void) { return &sfa__v1__field_violation__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__forecast_category_total__descriptor_ref(void) { return &sfa__v1__forecast_category_total__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__forecast_period__descriptor_ref(void) { return &sfa__v1__forecast_period__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__funnel_row__descriptor_ref(void) { return &sfa__v1__funnel_row__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__funnel_step_count__descriptor_ref(void) { return &sfa__v1__funnel_step_count__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_account_request__descriptor_ref(void) { return &sfa__v1__get_account_request__descriptor; }
-static inline const ProtobufCMessageDescriptor *sfa__v1__get_activity_counts_request__descriptor_ref(void) { return &sfa__v1__get_activity_counts_request__descriptor; }
-static inline const ProtobufCMessageDescriptor *sfa__v1__get_activity_counts_response__descriptor_ref(void) { return &sfa__v1__get_activity_counts_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_activity_kpis_request__descriptor_ref(void) { return &sfa__v1__get_activity_kpis_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_activity_kpis_response__descriptor_ref(void) { return &sfa__v1__get_activity_kpis_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_activity_request__descriptor_ref(void) { return &sfa__v1__get_activity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_consultation_request__descriptor_ref(void) { return &sfa__v1__get_consultation_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_contact_request__descriptor_ref(void) { return &sfa__v1__get_contact_request__descriptor; }
@@ -191,10 +194,10 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__list_proposals_request_
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_proposals_response__descriptor_ref(void) { return &sfa__v1__list_proposals_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_quotes_request__descriptor_ref(void) { return &sfa__v1__list_quotes_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_quotes_response__descriptor_ref(void) { return &sfa__v1__list_quotes_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__list_sales_targets_request__descriptor_ref(void) { return &sfa__v1__list_sales_targets_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__list_sales_targets_response__descriptor_ref(void) { return &sfa__v1__list_sales_targets_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_services_request__descriptor_ref(void) { return &sfa__v1__list_services_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_services_response__descriptor_ref(void) { return &sfa__v1__list_services_response__descriptor; }
-static inline const ProtobufCMessageDescriptor *sfa__v1__list_stalled_deals_request__descriptor_ref(void) { return &sfa__v1__list_stalled_deals_request__descriptor; }
-static inline const ProtobufCMessageDescriptor *sfa__v1__list_stalled_deals_response__descriptor_ref(void) { return &sfa__v1__list_stalled_deals_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_teams_request__descriptor_ref(void) { return &sfa__v1__list_teams_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_teams_response__descriptor_ref(void) { return &sfa__v1__list_teams_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_tenant_backups_request__descriptor_ref(void) { return &sfa__v1__list_tenant_backups_request__descriptor; }
@@ -247,12 +250,14 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__return_daily_report_req
 static inline const ProtobufCMessageDescriptor *sfa__v1__revise_proposal_request__descriptor_ref(void) { return &sfa__v1__revise_proposal_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__revise_quote_request__descriptor_ref(void) { return &sfa__v1__revise_quote_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__revoke_api_key_request__descriptor_ref(void) { return &sfa__v1__revoke_api_key_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__sales_metrics__descriptor_ref(void) { return &sfa__v1__sales_metrics__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__sales_target__descriptor_ref(void) { return &sfa__v1__sales_target__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__service_info__descriptor_ref(void) { return &sfa__v1__service_info__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__set_primary_quote_request__descriptor_ref(void) { return &sfa__v1__set_primary_quote_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__set_primary_quote_response__descriptor_ref(void) { return &sfa__v1__set_primary_quote_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__set_sales_target_request__descriptor_ref(void) { return &sfa__v1__set_sales_target_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__set_tenant_limits_request__descriptor_ref(void) { return &sfa__v1__set_tenant_limits_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__stage_conversion__descriptor_ref(void) { return &sfa__v1__stage_conversion__descriptor; }
-static inline const ProtobufCMessageDescriptor *sfa__v1__stalled_deal__descriptor_ref(void) { return &sfa__v1__stalled_deal__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__status_count__descriptor_ref(void) { return &sfa__v1__status_count__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__submit_daily_report_request__descriptor_ref(void) { return &sfa__v1__submit_daily_report_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__submit_proposal_request__descriptor_ref(void) { return &sfa__v1__submit_proposal_request__descriptor; }

@@ -4,6 +4,59 @@ public import CProtobufC
 public import CSFAProto
 public import SFACodec
 
+/// What rows a figure is broken down into: one call gives a manager's whole
+/// dashboard, one row per rep (or team, source, ...), plus the total.
+public enum AnalyticsGrouping: ProtoEnum {
+    /// One row: the total
+    /// `ANALYTICS_GROUPING_UNSPECIFIED` = 0
+    case unspecified
+    /// `ANALYTICS_GROUPING_OWNER` = 1
+    case owner
+    /// The team stamped on the deal (leads keep no team: refused for the funnel)
+    /// `ANALYTICS_GROUPING_TEAM` = 2
+    case team
+    /// `ANALYTICS_GROUPING_SOURCE` = 3
+    case source
+    /// `ANALYTICS_GROUPING_PIPELINE` = 4
+    case pipeline
+    /// The calendar month, in the tenant's time zone, of the date the RPC's
+    /// period filters
+    /// `ANALYTICS_GROUPING_MONTH` = 5
+    case month
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .owner
+        case 2: self = .team
+        case 3: self = .source
+        case 4: self = .pipeline
+        case 5: self = .month
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .owner: 1
+        case .team: 2
+        case .source: 3
+        case .pipeline: 4
+        case .month: 5
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [AnalyticsGrouping] = [.unspecified, .owner, .team, .source, .pipeline, .month]
+}
+
 public enum FunnelStep: ProtoEnum {
     /// `FUNNEL_STEP_UNSPECIFIED` = 0
     case unspecified
@@ -13,11 +66,13 @@ public enum FunnelStep: ProtoEnum {
     case mql
     /// `FUNNEL_STEP_SQL` = 3
     case sql
-    /// Converted with an opportunity
-    /// `FUNNEL_STEP_OPPORTUNITY` = 4
+    /// `FUNNEL_STEP_CONVERTED` = 4
+    case converted
+    /// Converted with an opportunity the caller may read (in the pipeline filter)
+    /// `FUNNEL_STEP_OPPORTUNITY` = 5
     case opportunity
     /// That opportunity closed won
-    /// `FUNNEL_STEP_WON` = 5
+    /// `FUNNEL_STEP_WON` = 6
     case won
     /// A number this code does not know, kept as it is.
     case unrecognized(Int32)
@@ -31,8 +86,9 @@ public enum FunnelStep: ProtoEnum {
         case 1: self = .lead
         case 2: self = .mql
         case 3: self = .sql
-        case 4: self = .opportunity
-        case 5: self = .won
+        case 4: self = .converted
+        case 5: self = .opportunity
+        case 6: self = .won
         default: self = .unrecognized(rawValue)
         }
     }
@@ -43,22 +99,24 @@ public enum FunnelStep: ProtoEnum {
         case .lead: 1
         case .mql: 2
         case .sql: 3
-        case .opportunity: 4
-        case .won: 5
+        case .converted: 4
+        case .opportunity: 5
+        case .won: 6
         case .unrecognized(let number): number
         }
     }
 
     /// The known values, in declaration order.
-    public static let allCases: [FunnelStep] = [.unspecified, .lead, .mql, .sql, .opportunity, .won]
+    public static let allCases: [FunnelStep] = [.unspecified, .lead, .mql, .sql, .converted, .opportunity, .won]
 }
 
 public enum ForecastInterval: ProtoEnum {
-    /// One period: the whole filter range
     /// `FORECAST_INTERVAL_UNSPECIFIED` = 0
     case unspecified
+    /// The fiscal year's twelve months
     /// `FORECAST_INTERVAL_MONTH` = 1
     case month
+    /// Its four quarters
     /// `FORECAST_INTERVAL_QUARTER` = 2
     case quarter
     /// A number this code does not know, kept as it is.
@@ -89,18 +147,17 @@ public enum ForecastInterval: ProtoEnum {
     public static let allCases: [ForecastInterval] = [.unspecified, .month, .quarter]
 }
 
-/// Mazrica-style recency of the last completed activity.
-public enum ActivityRecency: ProtoEnum {
-    /// `ACTIVITY_RECENCY_UNSPECIFIED` = 0
+public enum ActivityInterval: ProtoEnum {
+    /// = DAY
+    /// `ACTIVITY_INTERVAL_UNSPECIFIED` = 0
     case unspecified
-    /// `ACTIVITY_RECENCY_WITHIN_WEEK` = 1
-    case withinWeek
-    /// `ACTIVITY_RECENCY_WITHIN_MONTH` = 2
-    case withinMonth
-    /// `ACTIVITY_RECENCY_OLDER` = 3
-    case older
-    /// `ACTIVITY_RECENCY_NEVER` = 4
-    case never
+    /// `ACTIVITY_INTERVAL_DAY` = 1
+    case day
+    /// Monday to Sunday
+    /// `ACTIVITY_INTERVAL_WEEK` = 2
+    case week
+    /// `ACTIVITY_INTERVAL_MONTH` = 3
+    case month
     /// A number this code does not know, kept as it is.
     case unrecognized(Int32)
 
@@ -110,10 +167,9 @@ public enum ActivityRecency: ProtoEnum {
     public init(rawValue: Int32) {
         switch rawValue {
         case 0: self = .unspecified
-        case 1: self = .withinWeek
-        case 2: self = .withinMonth
-        case 3: self = .older
-        case 4: self = .never
+        case 1: self = .day
+        case 2: self = .week
+        case 3: self = .month
         default: self = .unrecognized(rawValue)
         }
     }
@@ -121,16 +177,15 @@ public enum ActivityRecency: ProtoEnum {
     public var rawValue: Int32 {
         switch self {
         case .unspecified: 0
-        case .withinWeek: 1
-        case .withinMonth: 2
-        case .older: 3
-        case .never: 4
+        case .day: 1
+        case .week: 2
+        case .month: 3
         case .unrecognized(let number): number
         }
     }
 
     /// The known values, in declaration order.
-    public static let allCases: [ActivityRecency] = [.unspecified, .withinWeek, .withinMonth, .older, .never]
+    public static let allCases: [ActivityInterval] = [.unspecified, .day, .week, .month]
 }
 
 /// Common filter of every analytics request. Empty fields do not filter.
@@ -139,20 +194,121 @@ public struct AnalyticsFilter: ProtoMessage {
     public static var protoName: String { "sfa.v1.AnalyticsFilter" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__analytics_filter__descriptor_ref() }
 
-    public var ownerUserId: String = ""
+    /// At most 100 each
+    public var ownerUserIds: [String] = []
 
-    public var teamId: String = ""
+    /// Deals: the team stamped on the deal; leads: the owner's current team
+    public var teamIds: [String] = []
 
     public var pipelineId: String = ""
 
-    /// Inclusive, tenant time zone; which date is filtered is said per RPC
+    public var sources: [LeadSource] = []
+
+    /// Inclusive YYYY-MM-DD in the tenant's time zone; which date it filters is
+    /// said per RPC. Either bound may be empty (open range)
     public var fromDate: String = ""
 
-    /// Inclusive
     public var toDate: String = ""
 
     /// Empty = the tenant's default currency
     public var currencyCode: String = ""
+
+    public var groupBy: AnalyticsGrouping = AnalyticsGrouping()
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        ownerUserIds: [String] = [],
+        teamIds: [String] = [],
+        pipelineId: String = "",
+        sources: [LeadSource] = [],
+        fromDate: String = "",
+        toDate: String = "",
+        currencyCode: String = "",
+        groupBy: AnalyticsGrouping = AnalyticsGrouping()
+    ) {
+        self.ownerUserIds = ownerUserIds
+        self.teamIds = teamIds
+        self.pipelineId = pipelineId
+        self.sources = sources
+        self.fromDate = fromDate
+        self.toDate = toDate
+        self.currencyCode = currencyCode
+        self.groupBy = groupBy
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__AnalyticsFilter>) {
+        self.ownerUserIds = ProtoDecoding.array(c.pointee.n_owner_user_ids, c.pointee.owner_user_ids) { ProtoDecoding.string($0) }
+        self.teamIds = ProtoDecoding.array(c.pointee.n_team_ids, c.pointee.team_ids) { ProtoDecoding.string($0) }
+        self.pipelineId = ProtoDecoding.string(c.pointee.pipeline_id)
+        self.sources = ProtoDecoding.array(c.pointee.n_sources, c.pointee.sources) { LeadSource(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
+        self.fromDate = ProtoDecoding.string(c.pointee.from_date)
+        self.toDate = ProtoDecoding.string(c.pointee.to_date)
+        self.currencyCode = ProtoDecoding.string(c.pointee.currency_code)
+        self.groupBy = AnalyticsGrouping(rawValue: .init(truncatingIfNeeded: c.pointee.group_by.rawValue))
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__AnalyticsFilter>, arena: inout ProtoArena) {
+        if !self.ownerUserIds.isEmpty {
+            c.pointee.n_owner_user_ids = self.ownerUserIds.count
+            c.pointee.owner_user_ids = arena.stringArray(self.ownerUserIds)
+        }
+        if !self.teamIds.isEmpty {
+            c.pointee.n_team_ids = self.teamIds.count
+            c.pointee.team_ids = arena.stringArray(self.teamIds)
+        }
+        if !self.pipelineId.isEmpty { c.pointee.pipeline_id = arena.cString(self.pipelineId) }
+        if !self.sources.isEmpty {
+            c.pointee.n_sources = self.sources.count
+            c.pointee.sources = arena.array(self.sources) { Sfa__V1__LeadSource(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
+        }
+        if !self.fromDate.isEmpty { c.pointee.from_date = arena.cString(self.fromDate) }
+        if !self.toDate.isEmpty { c.pointee.to_date = arena.cString(self.toDate) }
+        if !self.currencyCode.isEmpty { c.pointee.currency_code = arena.cString(self.currencyCode) }
+        c.pointee.group_by = Sfa__V1__AnalyticsGrouping(rawValue: .init(truncatingIfNeeded: self.groupBy.rawValue))
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["owner_user_ids", "team_ids", "pipeline_id", "sources", "from_date", "to_date", "currency_code", "group_by"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "owner_user_ids": self.ownerUserIds = other.ownerUserIds
+            case "team_ids": self.teamIds = other.teamIds
+            case "pipeline_id": self.pipelineId = other.pipelineId
+            case "sources": self.sources = other.sources
+            case "from_date": self.fromDate = other.fromDate
+            case "to_date": self.toDate = other.toDate
+            case "currency_code": self.currencyCode = other.currencyCode
+            case "group_by": self.groupBy = other.groupBy
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// The key of one row of a grouped figure: the field of the grouping is set,
+/// the others are empty. All empty on the total row and when ungrouped.
+public struct AnalyticsGroupKey: ProtoMessage {
+    public typealias CMessage = Sfa__V1__AnalyticsGroupKey
+    public static var protoName: String { "sfa.v1.AnalyticsGroupKey" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__analytics_group_key__descriptor_ref() }
+
+    public var ownerUserId: String = ""
+
+    public var teamId: String = ""
+
+    public var source: LeadSource = LeadSource()
+
+    public var pipelineId: String = ""
+
+    /// YYYY-MM
+    public var month: String = ""
 
     /// A message with every field at its default.
     public init() {}
@@ -161,39 +317,35 @@ public struct AnalyticsFilter: ProtoMessage {
     public init(
         ownerUserId: String = "",
         teamId: String = "",
+        source: LeadSource = LeadSource(),
         pipelineId: String = "",
-        fromDate: String = "",
-        toDate: String = "",
-        currencyCode: String = ""
+        month: String = ""
     ) {
         self.ownerUserId = ownerUserId
         self.teamId = teamId
+        self.source = source
         self.pipelineId = pipelineId
-        self.fromDate = fromDate
-        self.toDate = toDate
-        self.currencyCode = currencyCode
+        self.month = month
     }
 
-    public init(cMessage c: UnsafePointer<Sfa__V1__AnalyticsFilter>) {
+    public init(cMessage c: UnsafePointer<Sfa__V1__AnalyticsGroupKey>) {
         self.ownerUserId = ProtoDecoding.string(c.pointee.owner_user_id)
         self.teamId = ProtoDecoding.string(c.pointee.team_id)
+        self.source = LeadSource(rawValue: .init(truncatingIfNeeded: c.pointee.source.rawValue))
         self.pipelineId = ProtoDecoding.string(c.pointee.pipeline_id)
-        self.fromDate = ProtoDecoding.string(c.pointee.from_date)
-        self.toDate = ProtoDecoding.string(c.pointee.to_date)
-        self.currencyCode = ProtoDecoding.string(c.pointee.currency_code)
+        self.month = ProtoDecoding.string(c.pointee.month)
     }
 
-    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__AnalyticsFilter>, arena: inout ProtoArena) {
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__AnalyticsGroupKey>, arena: inout ProtoArena) {
         if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
         if !self.teamId.isEmpty { c.pointee.team_id = arena.cString(self.teamId) }
+        c.pointee.source = Sfa__V1__LeadSource(rawValue: .init(truncatingIfNeeded: self.source.rawValue))
         if !self.pipelineId.isEmpty { c.pointee.pipeline_id = arena.cString(self.pipelineId) }
-        if !self.fromDate.isEmpty { c.pointee.from_date = arena.cString(self.fromDate) }
-        if !self.toDate.isEmpty { c.pointee.to_date = arena.cString(self.toDate) }
-        if !self.currencyCode.isEmpty { c.pointee.currency_code = arena.cString(self.currencyCode) }
+        if !self.month.isEmpty { c.pointee.month = arena.cString(self.month) }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["owner_user_id", "team_id", "pipeline_id", "from_date", "to_date", "currency_code"]
+    public static let fieldNames: Set<String> = ["owner_user_id", "team_id", "source", "pipeline_id", "month"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -202,10 +354,9 @@ public struct AnalyticsFilter: ProtoMessage {
             switch field {
             case "owner_user_id": self.ownerUserId = other.ownerUserId
             case "team_id": self.teamId = other.teamId
+            case "source": self.source = other.source
             case "pipeline_id": self.pipelineId = other.pipelineId
-            case "from_date": self.fromDate = other.fromDate
-            case "to_date": self.toDate = other.toDate
-            case "currency_code": self.currencyCode = other.currencyCode
+            case "month": self.month = other.month
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -218,7 +369,7 @@ public struct GetPipelineSummaryRequest: ProtoMessage {
     public static var protoName: String { "sfa.v1.GetPipelineSummaryRequest" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_pipeline_summary_request__descriptor_ref() }
 
-    /// Period filters expected_close_date
+    /// Period filters expected_close_date; MONTH groups by it
     public var filter: AnalyticsFilter? = nil
 
     /// A message with every field at its default.
@@ -259,93 +410,95 @@ public struct PipelineStageSummary: ProtoMessage {
     public static var protoName: String { "sfa.v1.PipelineStageSummary" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__pipeline_stage_summary__descriptor_ref() }
 
+    public var group: AnalyticsGroupKey? = nil
+
     public var pipelineId: String = ""
 
     public var stageId: String = ""
 
     public var stageName: String = ""
 
-    /// Index in the pipeline
+    /// Index of the stage in its pipeline
     public var stagePosition: Int32 = 0
-
-    public var forecastCategory: ForecastCategory = ForecastCategory()
-
-    public var defaultProbabilityPercent: Int32 = 0
 
     public var opportunityCount: Int64 = 0
 
     public var amount: Money? = nil
 
-    /// Sum(amount x effective probability / 100), rounded per opportunity
+    /// Sum of the deals' weighted amounts (each amount x probability / 100,
+    /// rounded per deal as stored)
     public var weightedAmount: Money? = nil
+
+    /// Mean of (now - the time the deal entered its stage)
+    public var averageAgeInStageMs: Int64 = 0
 
     /// A message with every field at its default.
     public init() {}
 
     /// A message with the given fields; the others keep their defaults.
     public init(
+        group: AnalyticsGroupKey? = nil,
         pipelineId: String = "",
         stageId: String = "",
         stageName: String = "",
         stagePosition: Int32 = 0,
-        forecastCategory: ForecastCategory = ForecastCategory(),
-        defaultProbabilityPercent: Int32 = 0,
         opportunityCount: Int64 = 0,
         amount: Money? = nil,
-        weightedAmount: Money? = nil
+        weightedAmount: Money? = nil,
+        averageAgeInStageMs: Int64 = 0
     ) {
+        self.group = group
         self.pipelineId = pipelineId
         self.stageId = stageId
         self.stageName = stageName
         self.stagePosition = stagePosition
-        self.forecastCategory = forecastCategory
-        self.defaultProbabilityPercent = defaultProbabilityPercent
         self.opportunityCount = opportunityCount
         self.amount = amount
         self.weightedAmount = weightedAmount
+        self.averageAgeInStageMs = averageAgeInStageMs
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__PipelineStageSummary>) {
+        self.group = c.pointee.group.map { AnalyticsGroupKey(cMessage: $0) }
         self.pipelineId = ProtoDecoding.string(c.pointee.pipeline_id)
         self.stageId = ProtoDecoding.string(c.pointee.stage_id)
         self.stageName = ProtoDecoding.string(c.pointee.stage_name)
         self.stagePosition = c.pointee.stage_position
-        self.forecastCategory = ForecastCategory(rawValue: .init(truncatingIfNeeded: c.pointee.forecast_category.rawValue))
-        self.defaultProbabilityPercent = c.pointee.default_probability_percent
         self.opportunityCount = c.pointee.opportunity_count
         self.amount = c.pointee.amount.map { Money(cMessage: $0) }
         self.weightedAmount = c.pointee.weighted_amount.map { Money(cMessage: $0) }
+        self.averageAgeInStageMs = c.pointee.average_age_in_stage_ms
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__PipelineStageSummary>, arena: inout ProtoArena) {
+        if let value = self.group { c.pointee.group = arena.message(value) }
         if !self.pipelineId.isEmpty { c.pointee.pipeline_id = arena.cString(self.pipelineId) }
         if !self.stageId.isEmpty { c.pointee.stage_id = arena.cString(self.stageId) }
         if !self.stageName.isEmpty { c.pointee.stage_name = arena.cString(self.stageName) }
         c.pointee.stage_position = self.stagePosition
-        c.pointee.forecast_category = Sfa__V1__ForecastCategory(rawValue: .init(truncatingIfNeeded: self.forecastCategory.rawValue))
-        c.pointee.default_probability_percent = self.defaultProbabilityPercent
         c.pointee.opportunity_count = self.opportunityCount
         if let value = self.amount { c.pointee.amount = arena.message(value) }
         if let value = self.weightedAmount { c.pointee.weighted_amount = arena.message(value) }
+        c.pointee.average_age_in_stage_ms = self.averageAgeInStageMs
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["pipeline_id", "stage_id", "stage_name", "stage_position", "forecast_category", "default_probability_percent", "opportunity_count", "amount", "weighted_amount"]
+    public static let fieldNames: Set<String> = ["group", "pipeline_id", "stage_id", "stage_name", "stage_position", "opportunity_count", "amount", "weighted_amount", "average_age_in_stage_ms"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
     public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
         for field in fields {
             switch field {
+            case "group": self.group = other.group
             case "pipeline_id": self.pipelineId = other.pipelineId
             case "stage_id": self.stageId = other.stageId
             case "stage_name": self.stageName = other.stageName
             case "stage_position": self.stagePosition = other.stagePosition
-            case "forecast_category": self.forecastCategory = other.forecastCategory
-            case "default_probability_percent": self.defaultProbabilityPercent = other.defaultProbabilityPercent
             case "opportunity_count": self.opportunityCount = other.opportunityCount
             case "amount": self.amount = other.amount
             case "weighted_amount": self.weightedAmount = other.weightedAmount
+            case "average_age_in_stage_ms": self.averageAgeInStageMs = other.averageAgeInStageMs
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -357,7 +510,7 @@ public struct GetPipelineSummaryResponse: ProtoMessage {
     public static var protoName: String { "sfa.v1.GetPipelineSummaryResponse" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_pipeline_summary_response__descriptor_ref() }
 
-    /// Pipelines in name order, stages in position order
+    /// By group key, then pipeline id, then stage position; stages without deals omitted
     public var stages: [PipelineStageSummary] = []
 
     public var opportunityCount: Int64 = 0
@@ -366,7 +519,7 @@ public struct GetPipelineSummaryResponse: ProtoMessage {
 
     public var weightedAmount: Money? = nil
 
-    public var excludedOtherCurrencyCount: Int32 = 0
+    public var excludedOtherCurrencyCount: Int64 = 0
 
     /// A message with every field at its default.
     public init() {}
@@ -377,7 +530,7 @@ public struct GetPipelineSummaryResponse: ProtoMessage {
         opportunityCount: Int64 = 0,
         amount: Money? = nil,
         weightedAmount: Money? = nil,
-        excludedOtherCurrencyCount: Int32 = 0
+        excludedOtherCurrencyCount: Int64 = 0
     ) {
         self.stages = stages
         self.opportunityCount = opportunityCount
@@ -425,13 +578,14 @@ public struct GetPipelineSummaryResponse: ProtoMessage {
 }
 
 /// Cohort funnel: leads created in the period, and how many of them reached
-/// each later step (so counts never increase from step to step).
+/// each step or a later one (so counts never increase from step to step).
 public struct GetFunnelRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__GetFunnelRequest
     public static var protoName: String { "sfa.v1.GetFunnelRequest" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_funnel_request__descriptor_ref() }
 
-    /// Period filters the lead creation date; pipeline filters the opportunity steps
+    /// Period filters the lead's creation date; MONTH groups by it. Owners and
+    /// sources filter the lead; the pipeline filters the opportunity steps
     public var filter: AnalyticsFilter? = nil
 
     /// A message with every field at its default.
@@ -482,6 +636,11 @@ public struct FunnelStepCount: ProtoMessage {
     /// This count / LEAD count
     public var conversionFromFirstBps: Int32 = 0
 
+    /// Mean time from the previous step to this one, over the leads with both
+    /// times (MQL: from creation; OPPORTUNITY: conversion to the deal's
+    /// creation; WON: the deal's creation to its close)
+    public var averageTimeFromPreviousMs: Int64 = 0
+
     /// A message with every field at its default.
     public init() {}
 
@@ -490,12 +649,14 @@ public struct FunnelStepCount: ProtoMessage {
         step: FunnelStep = FunnelStep(),
         leadCount: Int64 = 0,
         conversionFromPreviousBps: Int32 = 0,
-        conversionFromFirstBps: Int32 = 0
+        conversionFromFirstBps: Int32 = 0,
+        averageTimeFromPreviousMs: Int64 = 0
     ) {
         self.step = step
         self.leadCount = leadCount
         self.conversionFromPreviousBps = conversionFromPreviousBps
         self.conversionFromFirstBps = conversionFromFirstBps
+        self.averageTimeFromPreviousMs = averageTimeFromPreviousMs
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__FunnelStepCount>) {
@@ -503,6 +664,7 @@ public struct FunnelStepCount: ProtoMessage {
         self.leadCount = c.pointee.lead_count
         self.conversionFromPreviousBps = c.pointee.conversion_from_previous_bps
         self.conversionFromFirstBps = c.pointee.conversion_from_first_bps
+        self.averageTimeFromPreviousMs = c.pointee.average_time_from_previous_ms
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__FunnelStepCount>, arena _: inout ProtoArena) {
@@ -510,10 +672,11 @@ public struct FunnelStepCount: ProtoMessage {
         c.pointee.lead_count = self.leadCount
         c.pointee.conversion_from_previous_bps = self.conversionFromPreviousBps
         c.pointee.conversion_from_first_bps = self.conversionFromFirstBps
+        c.pointee.average_time_from_previous_ms = self.averageTimeFromPreviousMs
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["step", "lead_count", "conversion_from_previous_bps", "conversion_from_first_bps"]
+    public static let fieldNames: Set<String> = ["step", "lead_count", "conversion_from_previous_bps", "conversion_from_first_bps", "average_time_from_previous_ms"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -524,6 +687,66 @@ public struct FunnelStepCount: ProtoMessage {
             case "lead_count": self.leadCount = other.leadCount
             case "conversion_from_previous_bps": self.conversionFromPreviousBps = other.conversionFromPreviousBps
             case "conversion_from_first_bps": self.conversionFromFirstBps = other.conversionFromFirstBps
+            case "average_time_from_previous_ms": self.averageTimeFromPreviousMs = other.averageTimeFromPreviousMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct FunnelRow: ProtoMessage {
+    public typealias CMessage = Sfa__V1__FunnelRow
+    public static var protoName: String { "sfa.v1.FunnelRow" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__funnel_row__descriptor_ref() }
+
+    public var group: AnalyticsGroupKey? = nil
+
+    /// LEAD, MQL, SQL, CONVERTED, OPPORTUNITY, WON
+    public var steps: [FunnelStepCount] = []
+
+    /// The won deals' amounts
+    public var wonAmount: Money? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        group: AnalyticsGroupKey? = nil,
+        steps: [FunnelStepCount] = [],
+        wonAmount: Money? = nil
+    ) {
+        self.group = group
+        self.steps = steps
+        self.wonAmount = wonAmount
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__FunnelRow>) {
+        self.group = c.pointee.group.map { AnalyticsGroupKey(cMessage: $0) }
+        self.steps = ProtoDecoding.messages(c.pointee.n_steps, c.pointee.steps)
+        self.wonAmount = c.pointee.won_amount.map { Money(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__FunnelRow>, arena: inout ProtoArena) {
+        if let value = self.group { c.pointee.group = arena.message(value) }
+        if !self.steps.isEmpty {
+            c.pointee.n_steps = self.steps.count
+            c.pointee.steps = arena.messageArray(self.steps)
+        }
+        if let value = self.wonAmount { c.pointee.won_amount = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["group", "steps", "won_amount"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "group": self.group = other.group
+            case "steps": self.steps = other.steps
+            case "won_amount": self.wonAmount = other.wonAmount
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -535,74 +758,101 @@ public struct GetFunnelResponse: ProtoMessage {
     public static var protoName: String { "sfa.v1.GetFunnelResponse" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_funnel_response__descriptor_ref() }
 
-    /// LEAD, MQL, SQL, OPPORTUNITY, WON
-    public var steps: [FunnelStepCount] = []
+    /// One per group key with leads, by key
+    public var rows: [FunnelRow] = []
+
+    public var total: FunnelRow? = nil
+
+    public var excludedOtherCurrencyCount: Int64 = 0
 
     /// A message with every field at its default.
     public init() {}
 
     /// A message with the given fields; the others keep their defaults.
     public init(
-        steps: [FunnelStepCount] = []
+        rows: [FunnelRow] = [],
+        total: FunnelRow? = nil,
+        excludedOtherCurrencyCount: Int64 = 0
     ) {
-        self.steps = steps
+        self.rows = rows
+        self.total = total
+        self.excludedOtherCurrencyCount = excludedOtherCurrencyCount
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__GetFunnelResponse>) {
-        self.steps = ProtoDecoding.messages(c.pointee.n_steps, c.pointee.steps)
+        self.rows = ProtoDecoding.messages(c.pointee.n_rows, c.pointee.rows)
+        self.total = c.pointee.total.map { FunnelRow(cMessage: $0) }
+        self.excludedOtherCurrencyCount = c.pointee.excluded_other_currency_count
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetFunnelResponse>, arena: inout ProtoArena) {
-        if !self.steps.isEmpty {
-            c.pointee.n_steps = self.steps.count
-            c.pointee.steps = arena.messageArray(self.steps)
+        if !self.rows.isEmpty {
+            c.pointee.n_rows = self.rows.count
+            c.pointee.rows = arena.messageArray(self.rows)
         }
+        if let value = self.total { c.pointee.total = arena.message(value) }
+        c.pointee.excluded_other_currency_count = self.excludedOtherCurrencyCount
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["steps"]
+    public static let fieldNames: Set<String> = ["rows", "total", "excluded_other_currency_count"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
     public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
         for field in fields {
             switch field {
-            case "steps": self.steps = other.steps
+            case "rows": self.rows = other.rows
+            case "total": self.total = other.total
+            case "excluded_other_currency_count": self.excludedOtherCurrencyCount = other.excludedOtherCurrencyCount
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
     }
 }
 
-/// Stage-to-stage conversion and time in stage, from the stage history.
+/// Stage-to-stage conversion and time in stage, from the stage history. A stay
+/// in a stage begins when the deal enters it (creation, a move, a reopen) and
+/// ends when it leaves it; a deal moved back into a stage stays there twice.
 public struct GetStageConversionRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__GetStageConversionRequest
     public static var protoName: String { "sfa.v1.GetStageConversionRequest" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_stage_conversion_request__descriptor_ref() }
 
-    /// Period filters the date the opportunity entered the stage
+    /// Period filters the time the stay began (cumulative: the deal's creation);
+    /// MONTH groups by it
     public var filter: AnalyticsFilter? = nil
+
+    /// False: counts stays; a stay advanced if the deal went next to a later open
+    /// stage of its pipeline or won. True (cumulative): counts deals, each in
+    /// every stage up to the furthest it reached (a won deal reached them all),
+    /// advanced if it reached further
+    public var cumulative: Bool = false
 
     /// A message with every field at its default.
     public init() {}
 
     /// A message with the given fields; the others keep their defaults.
     public init(
-        filter: AnalyticsFilter? = nil
+        filter: AnalyticsFilter? = nil,
+        cumulative: Bool = false
     ) {
         self.filter = filter
+        self.cumulative = cumulative
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__GetStageConversionRequest>) {
         self.filter = c.pointee.filter.map { AnalyticsFilter(cMessage: $0) }
+        self.cumulative = c.pointee.cumulative != 0
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetStageConversionRequest>, arena: inout ProtoArena) {
         if let value = self.filter { c.pointee.filter = arena.message(value) }
+        c.pointee.cumulative = self.cumulative ? 1 : 0
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["filter"]
+    public static let fieldNames: Set<String> = ["filter", "cumulative"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -610,6 +860,7 @@ public struct GetStageConversionRequest: ProtoMessage {
         for field in fields {
             switch field {
             case "filter": self.filter = other.filter
+            case "cumulative": self.cumulative = other.cumulative
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -621,6 +872,8 @@ public struct StageConversion: ProtoMessage {
     public static var protoName: String { "sfa.v1.StageConversion" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__stage_conversion__descriptor_ref() }
 
+    public var group: AnalyticsGroupKey? = nil
+
     public var pipelineId: String = ""
 
     public var stageId: String = ""
@@ -629,104 +882,108 @@ public struct StageConversion: ProtoMessage {
 
     public var stagePosition: Int32 = 0
 
-    /// Opportunities that entered this stage
+    /// Stays in this stage (cumulative: deals that reached it)
     public var enteredCount: Int64 = 0
 
-    /// Of those, that later reached a later open stage or closed won
+    /// Of those, that went further (see `cumulative`)
     public var advancedCount: Int64 = 0
 
-    /// Of those, that eventually closed won
-    public var wonCount: Int64 = 0
-
-    /// Of those, that eventually closed lost
+    /// Stays that ended closed lost straight from this stage
     public var lostCount: Int64 = 0
 
     /// = advanced_count / entered_count
-    public var advanceRateBps: Int32 = 0
+    public var conversionBps: Int32 = 0
 
-    /// = won_count / (won_count + lost_count)
-    public var winRateBps: Int32 = 0
+    /// Over the stays in this stage that ended (the deal left the stage): mean
+    /// and median (the mean of the two middle ones when even) of their lengths
+    public var endedStayCount: Int64 = 0
 
-    /// Mean over the stays that ended (left the stage)
-    public var averageTimeInStageMs: Int64 = 0
+    public var meanTimeInStageMs: Int64 = 0
+
+    public var medianTimeInStageMs: Int64 = 0
 
     /// A message with every field at its default.
     public init() {}
 
     /// A message with the given fields; the others keep their defaults.
     public init(
+        group: AnalyticsGroupKey? = nil,
         pipelineId: String = "",
         stageId: String = "",
         stageName: String = "",
         stagePosition: Int32 = 0,
         enteredCount: Int64 = 0,
         advancedCount: Int64 = 0,
-        wonCount: Int64 = 0,
         lostCount: Int64 = 0,
-        advanceRateBps: Int32 = 0,
-        winRateBps: Int32 = 0,
-        averageTimeInStageMs: Int64 = 0
+        conversionBps: Int32 = 0,
+        endedStayCount: Int64 = 0,
+        meanTimeInStageMs: Int64 = 0,
+        medianTimeInStageMs: Int64 = 0
     ) {
+        self.group = group
         self.pipelineId = pipelineId
         self.stageId = stageId
         self.stageName = stageName
         self.stagePosition = stagePosition
         self.enteredCount = enteredCount
         self.advancedCount = advancedCount
-        self.wonCount = wonCount
         self.lostCount = lostCount
-        self.advanceRateBps = advanceRateBps
-        self.winRateBps = winRateBps
-        self.averageTimeInStageMs = averageTimeInStageMs
+        self.conversionBps = conversionBps
+        self.endedStayCount = endedStayCount
+        self.meanTimeInStageMs = meanTimeInStageMs
+        self.medianTimeInStageMs = medianTimeInStageMs
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__StageConversion>) {
+        self.group = c.pointee.group.map { AnalyticsGroupKey(cMessage: $0) }
         self.pipelineId = ProtoDecoding.string(c.pointee.pipeline_id)
         self.stageId = ProtoDecoding.string(c.pointee.stage_id)
         self.stageName = ProtoDecoding.string(c.pointee.stage_name)
         self.stagePosition = c.pointee.stage_position
         self.enteredCount = c.pointee.entered_count
         self.advancedCount = c.pointee.advanced_count
-        self.wonCount = c.pointee.won_count
         self.lostCount = c.pointee.lost_count
-        self.advanceRateBps = c.pointee.advance_rate_bps
-        self.winRateBps = c.pointee.win_rate_bps
-        self.averageTimeInStageMs = c.pointee.average_time_in_stage_ms
+        self.conversionBps = c.pointee.conversion_bps
+        self.endedStayCount = c.pointee.ended_stay_count
+        self.meanTimeInStageMs = c.pointee.mean_time_in_stage_ms
+        self.medianTimeInStageMs = c.pointee.median_time_in_stage_ms
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__StageConversion>, arena: inout ProtoArena) {
+        if let value = self.group { c.pointee.group = arena.message(value) }
         if !self.pipelineId.isEmpty { c.pointee.pipeline_id = arena.cString(self.pipelineId) }
         if !self.stageId.isEmpty { c.pointee.stage_id = arena.cString(self.stageId) }
         if !self.stageName.isEmpty { c.pointee.stage_name = arena.cString(self.stageName) }
         c.pointee.stage_position = self.stagePosition
         c.pointee.entered_count = self.enteredCount
         c.pointee.advanced_count = self.advancedCount
-        c.pointee.won_count = self.wonCount
         c.pointee.lost_count = self.lostCount
-        c.pointee.advance_rate_bps = self.advanceRateBps
-        c.pointee.win_rate_bps = self.winRateBps
-        c.pointee.average_time_in_stage_ms = self.averageTimeInStageMs
+        c.pointee.conversion_bps = self.conversionBps
+        c.pointee.ended_stay_count = self.endedStayCount
+        c.pointee.mean_time_in_stage_ms = self.meanTimeInStageMs
+        c.pointee.median_time_in_stage_ms = self.medianTimeInStageMs
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["pipeline_id", "stage_id", "stage_name", "stage_position", "entered_count", "advanced_count", "won_count", "lost_count", "advance_rate_bps", "win_rate_bps", "average_time_in_stage_ms"]
+    public static let fieldNames: Set<String> = ["group", "pipeline_id", "stage_id", "stage_name", "stage_position", "entered_count", "advanced_count", "lost_count", "conversion_bps", "ended_stay_count", "mean_time_in_stage_ms", "median_time_in_stage_ms"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
     public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
         for field in fields {
             switch field {
+            case "group": self.group = other.group
             case "pipeline_id": self.pipelineId = other.pipelineId
             case "stage_id": self.stageId = other.stageId
             case "stage_name": self.stageName = other.stageName
             case "stage_position": self.stagePosition = other.stagePosition
             case "entered_count": self.enteredCount = other.enteredCount
             case "advanced_count": self.advancedCount = other.advancedCount
-            case "won_count": self.wonCount = other.wonCount
             case "lost_count": self.lostCount = other.lostCount
-            case "advance_rate_bps": self.advanceRateBps = other.advanceRateBps
-            case "win_rate_bps": self.winRateBps = other.winRateBps
-            case "average_time_in_stage_ms": self.averageTimeInStageMs = other.averageTimeInStageMs
+            case "conversion_bps": self.conversionBps = other.conversionBps
+            case "ended_stay_count": self.endedStayCount = other.endedStayCount
+            case "mean_time_in_stage_ms": self.meanTimeInStageMs = other.meanTimeInStageMs
+            case "median_time_in_stage_ms": self.medianTimeInStageMs = other.medianTimeInStageMs
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -738,6 +995,7 @@ public struct GetStageConversionResponse: ProtoMessage {
     public static var protoName: String { "sfa.v1.GetStageConversionResponse" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_stage_conversion_response__descriptor_ref() }
 
+    /// Open stages of live pipelines: by group key, pipeline id, stage position
     public var stages: [StageConversion] = []
 
     /// A message with every field at its default.
@@ -776,13 +1034,14 @@ public struct GetStageConversionResponse: ProtoMessage {
     }
 }
 
-/// Win rate, deal size, sales cycle and velocity (FIELD-NOTES formulas).
+/// Win rate, deal size, sales cycle and velocity.
 public struct GetSalesMetricsRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__GetSalesMetricsRequest
     public static var protoName: String { "sfa.v1.GetSalesMetricsRequest" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_sales_metrics_request__descriptor_ref() }
 
-    /// Period filters closed_date for won/lost figures
+    /// Period filters the close date: actual for closed deals, expected for
+    /// open ones; MONTH groups by it
     public var filter: AnalyticsFilter? = nil
 
     /// A message with every field at its default.
@@ -818,108 +1077,196 @@ public struct GetSalesMetricsRequest: ProtoMessage {
     }
 }
 
-public struct GetSalesMetricsResponse: ProtoMessage {
-    public typealias CMessage = Sfa__V1__GetSalesMetricsResponse
-    public static var protoName: String { "sfa.v1.GetSalesMetricsResponse" }
-    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_sales_metrics_response__descriptor_ref() }
+public struct SalesMetrics: ProtoMessage {
+    public typealias CMessage = Sfa__V1__SalesMetrics
+    public static var protoName: String { "sfa.v1.SalesMetrics" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__sales_metrics__descriptor_ref() }
+
+    public var group: AnalyticsGroupKey? = nil
 
     public var wonCount: Int64 = 0
 
     public var lostCount: Int64 = 0
 
-    /// Open now (not filtered by period)
     public var openCount: Int64 = 0
 
-    /// Won / (won + lost)
+    public var wonAmount: Money? = nil
+
+    public var lostAmount: Money? = nil
+
+    public var openAmount: Money? = nil
+
+    /// Won / (won + lost), by count
     public var winRateBps: Int32 = 0
 
-    public var wonAmount: Money? = nil
+    /// Won amount / (won + lost amount)
+    public var winRateByAmountBps: Int32 = 0
 
     /// = won_amount / won_count
     public var averageDealSize: Money? = nil
 
-    /// Mean(closed_date - creation date) of won deals, rounded half up
-    public var averageSalesCycleDays: Int32 = 0
-
-    /// The same mean, exact, in ms (days x 86,400,000)
+    /// Mean of (closed time - creation time) of the won deals
     public var averageSalesCycleMs: Int64 = 0
 
-    /// = open_count x average_deal_size x win rate / average cycle days (revenue per day)
-    public var salesVelocityPerDay: Money? = nil
+    /// Mean of (closed time - the source lead's creation) of the won deals that
+    /// came from a lead the caller may read
+    public var averageLeadToWonMs: Int64 = 0
 
-    public var excludedOtherCurrencyCount: Int32 = 0
+    public var leadToWonCount: Int64 = 0
+
+    /// = open_count x average deal size x win rate / average cycle in days,
+    /// computed from the exact sums in one division: revenue per day
+    public var salesVelocityPerDay: Money? = nil
 
     /// A message with every field at its default.
     public init() {}
 
     /// A message with the given fields; the others keep their defaults.
     public init(
+        group: AnalyticsGroupKey? = nil,
         wonCount: Int64 = 0,
         lostCount: Int64 = 0,
         openCount: Int64 = 0,
-        winRateBps: Int32 = 0,
         wonAmount: Money? = nil,
+        lostAmount: Money? = nil,
+        openAmount: Money? = nil,
+        winRateBps: Int32 = 0,
+        winRateByAmountBps: Int32 = 0,
         averageDealSize: Money? = nil,
-        averageSalesCycleDays: Int32 = 0,
         averageSalesCycleMs: Int64 = 0,
-        salesVelocityPerDay: Money? = nil,
-        excludedOtherCurrencyCount: Int32 = 0
+        averageLeadToWonMs: Int64 = 0,
+        leadToWonCount: Int64 = 0,
+        salesVelocityPerDay: Money? = nil
     ) {
+        self.group = group
         self.wonCount = wonCount
         self.lostCount = lostCount
         self.openCount = openCount
-        self.winRateBps = winRateBps
         self.wonAmount = wonAmount
+        self.lostAmount = lostAmount
+        self.openAmount = openAmount
+        self.winRateBps = winRateBps
+        self.winRateByAmountBps = winRateByAmountBps
         self.averageDealSize = averageDealSize
-        self.averageSalesCycleDays = averageSalesCycleDays
         self.averageSalesCycleMs = averageSalesCycleMs
+        self.averageLeadToWonMs = averageLeadToWonMs
+        self.leadToWonCount = leadToWonCount
         self.salesVelocityPerDay = salesVelocityPerDay
-        self.excludedOtherCurrencyCount = excludedOtherCurrencyCount
     }
 
-    public init(cMessage c: UnsafePointer<Sfa__V1__GetSalesMetricsResponse>) {
+    public init(cMessage c: UnsafePointer<Sfa__V1__SalesMetrics>) {
+        self.group = c.pointee.group.map { AnalyticsGroupKey(cMessage: $0) }
         self.wonCount = c.pointee.won_count
         self.lostCount = c.pointee.lost_count
         self.openCount = c.pointee.open_count
-        self.winRateBps = c.pointee.win_rate_bps
         self.wonAmount = c.pointee.won_amount.map { Money(cMessage: $0) }
+        self.lostAmount = c.pointee.lost_amount.map { Money(cMessage: $0) }
+        self.openAmount = c.pointee.open_amount.map { Money(cMessage: $0) }
+        self.winRateBps = c.pointee.win_rate_bps
+        self.winRateByAmountBps = c.pointee.win_rate_by_amount_bps
         self.averageDealSize = c.pointee.average_deal_size.map { Money(cMessage: $0) }
-        self.averageSalesCycleDays = c.pointee.average_sales_cycle_days
         self.averageSalesCycleMs = c.pointee.average_sales_cycle_ms
+        self.averageLeadToWonMs = c.pointee.average_lead_to_won_ms
+        self.leadToWonCount = c.pointee.lead_to_won_count
         self.salesVelocityPerDay = c.pointee.sales_velocity_per_day.map { Money(cMessage: $0) }
-        self.excludedOtherCurrencyCount = c.pointee.excluded_other_currency_count
     }
 
-    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetSalesMetricsResponse>, arena: inout ProtoArena) {
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__SalesMetrics>, arena: inout ProtoArena) {
+        if let value = self.group { c.pointee.group = arena.message(value) }
         c.pointee.won_count = self.wonCount
         c.pointee.lost_count = self.lostCount
         c.pointee.open_count = self.openCount
-        c.pointee.win_rate_bps = self.winRateBps
         if let value = self.wonAmount { c.pointee.won_amount = arena.message(value) }
+        if let value = self.lostAmount { c.pointee.lost_amount = arena.message(value) }
+        if let value = self.openAmount { c.pointee.open_amount = arena.message(value) }
+        c.pointee.win_rate_bps = self.winRateBps
+        c.pointee.win_rate_by_amount_bps = self.winRateByAmountBps
         if let value = self.averageDealSize { c.pointee.average_deal_size = arena.message(value) }
-        c.pointee.average_sales_cycle_days = self.averageSalesCycleDays
         c.pointee.average_sales_cycle_ms = self.averageSalesCycleMs
+        c.pointee.average_lead_to_won_ms = self.averageLeadToWonMs
+        c.pointee.lead_to_won_count = self.leadToWonCount
         if let value = self.salesVelocityPerDay { c.pointee.sales_velocity_per_day = arena.message(value) }
-        c.pointee.excluded_other_currency_count = self.excludedOtherCurrencyCount
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["won_count", "lost_count", "open_count", "win_rate_bps", "won_amount", "average_deal_size", "average_sales_cycle_days", "average_sales_cycle_ms", "sales_velocity_per_day", "excluded_other_currency_count"]
+    public static let fieldNames: Set<String> = ["group", "won_count", "lost_count", "open_count", "won_amount", "lost_amount", "open_amount", "win_rate_bps", "win_rate_by_amount_bps", "average_deal_size", "average_sales_cycle_ms", "average_lead_to_won_ms", "lead_to_won_count", "sales_velocity_per_day"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
     public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
         for field in fields {
             switch field {
+            case "group": self.group = other.group
             case "won_count": self.wonCount = other.wonCount
             case "lost_count": self.lostCount = other.lostCount
             case "open_count": self.openCount = other.openCount
-            case "win_rate_bps": self.winRateBps = other.winRateBps
             case "won_amount": self.wonAmount = other.wonAmount
+            case "lost_amount": self.lostAmount = other.lostAmount
+            case "open_amount": self.openAmount = other.openAmount
+            case "win_rate_bps": self.winRateBps = other.winRateBps
+            case "win_rate_by_amount_bps": self.winRateByAmountBps = other.winRateByAmountBps
             case "average_deal_size": self.averageDealSize = other.averageDealSize
-            case "average_sales_cycle_days": self.averageSalesCycleDays = other.averageSalesCycleDays
             case "average_sales_cycle_ms": self.averageSalesCycleMs = other.averageSalesCycleMs
+            case "average_lead_to_won_ms": self.averageLeadToWonMs = other.averageLeadToWonMs
+            case "lead_to_won_count": self.leadToWonCount = other.leadToWonCount
             case "sales_velocity_per_day": self.salesVelocityPerDay = other.salesVelocityPerDay
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct GetSalesMetricsResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetSalesMetricsResponse
+    public static var protoName: String { "sfa.v1.GetSalesMetricsResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_sales_metrics_response__descriptor_ref() }
+
+    /// One per group key, by key
+    public var rows: [SalesMetrics] = []
+
+    public var total: SalesMetrics? = nil
+
+    public var excludedOtherCurrencyCount: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        rows: [SalesMetrics] = [],
+        total: SalesMetrics? = nil,
+        excludedOtherCurrencyCount: Int64 = 0
+    ) {
+        self.rows = rows
+        self.total = total
+        self.excludedOtherCurrencyCount = excludedOtherCurrencyCount
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetSalesMetricsResponse>) {
+        self.rows = ProtoDecoding.messages(c.pointee.n_rows, c.pointee.rows)
+        self.total = c.pointee.total.map { SalesMetrics(cMessage: $0) }
+        self.excludedOtherCurrencyCount = c.pointee.excluded_other_currency_count
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetSalesMetricsResponse>, arena: inout ProtoArena) {
+        if !self.rows.isEmpty {
+            c.pointee.n_rows = self.rows.count
+            c.pointee.rows = arena.messageArray(self.rows)
+        }
+        if let value = self.total { c.pointee.total = arena.message(value) }
+        c.pointee.excluded_other_currency_count = self.excludedOtherCurrencyCount
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["rows", "total", "excluded_other_currency_count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "rows": self.rows = other.rows
+            case "total": self.total = other.total
             case "excluded_other_currency_count": self.excludedOtherCurrencyCount = other.excludedOtherCurrencyCount
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
@@ -927,15 +1274,304 @@ public struct GetSalesMetricsResponse: ProtoMessage {
     }
 }
 
-/// Forecast roll-ups by category for opportunities closing in the period.
+/// A sales target (予算 / 目標, the plan of 予実管理): an amount to win in one
+/// calendar month, for a user, a team or the whole tenant. Fiscal quarters and
+/// years add up their months. One target per (user, team, month).
+public struct SalesTarget: ProtoMessage {
+    public typealias CMessage = Sfa__V1__SalesTarget
+    public static var protoName: String { "sfa.v1.SalesTarget" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__sales_target__descriptor_ref() }
+
+    public var id: String = ""
+
+    public var version: Int64 = 0
+
+    /// The user the target is for; empty for a team or tenant target
+    public var ownerUserId: String = ""
+
+    /// The team the target is for; empty for a user or tenant target. Never both
+    public var teamId: String = ""
+
+    /// Required: YYYY-MM
+    public var month: String = ""
+
+    /// Required: a known currency, not negative
+    public var amount: Money? = nil
+
+    public var createdByUserId: String = ""
+
+    public var createTimeMs: Int64 = 0
+
+    public var updateTimeMs: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        id: String = "",
+        version: Int64 = 0,
+        ownerUserId: String = "",
+        teamId: String = "",
+        month: String = "",
+        amount: Money? = nil,
+        createdByUserId: String = "",
+        createTimeMs: Int64 = 0,
+        updateTimeMs: Int64 = 0
+    ) {
+        self.id = id
+        self.version = version
+        self.ownerUserId = ownerUserId
+        self.teamId = teamId
+        self.month = month
+        self.amount = amount
+        self.createdByUserId = createdByUserId
+        self.createTimeMs = createTimeMs
+        self.updateTimeMs = updateTimeMs
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__SalesTarget>) {
+        self.id = ProtoDecoding.string(c.pointee.id)
+        self.version = c.pointee.version
+        self.ownerUserId = ProtoDecoding.string(c.pointee.owner_user_id)
+        self.teamId = ProtoDecoding.string(c.pointee.team_id)
+        self.month = ProtoDecoding.string(c.pointee.month)
+        self.amount = c.pointee.amount.map { Money(cMessage: $0) }
+        self.createdByUserId = ProtoDecoding.string(c.pointee.created_by_user_id)
+        self.createTimeMs = c.pointee.create_time_ms
+        self.updateTimeMs = c.pointee.update_time_ms
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__SalesTarget>, arena: inout ProtoArena) {
+        if !self.id.isEmpty { c.pointee.id = arena.cString(self.id) }
+        c.pointee.version = self.version
+        if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
+        if !self.teamId.isEmpty { c.pointee.team_id = arena.cString(self.teamId) }
+        if !self.month.isEmpty { c.pointee.month = arena.cString(self.month) }
+        if let value = self.amount { c.pointee.amount = arena.message(value) }
+        if !self.createdByUserId.isEmpty { c.pointee.created_by_user_id = arena.cString(self.createdByUserId) }
+        c.pointee.create_time_ms = self.createTimeMs
+        c.pointee.update_time_ms = self.updateTimeMs
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["id", "version", "owner_user_id", "team_id", "month", "amount", "created_by_user_id", "create_time_ms", "update_time_ms"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "id": self.id = other.id
+            case "version": self.version = other.version
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "team_id": self.teamId = other.teamId
+            case "month": self.month = other.month
+            case "amount": self.amount = other.amount
+            case "created_by_user_id": self.createdByUserId = other.createdByUserId
+            case "create_time_ms": self.createTimeMs = other.createTimeMs
+            case "update_time_ms": self.updateTimeMs = other.updateTimeMs
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Sets the target of a user, team or the tenant for a month: creates it, or
+/// changes the amount of the one stored for that key.
+public struct SetSalesTargetRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__SetSalesTargetRequest
+    public static var protoName: String { "sfa.v1.SetSalesTargetRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__set_sales_target_request__descriptor_ref() }
+
+    /// owner_user_id, team_id, month, amount; version 0 = whatever is stored (or
+    /// nothing), else the stored target must be at that version (ABORTED otherwise)
+    public var target: SalesTarget? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        target: SalesTarget? = nil
+    ) {
+        self.target = target
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__SetSalesTargetRequest>) {
+        self.target = c.pointee.target.map { SalesTarget(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__SetSalesTargetRequest>, arena: inout ProtoArena) {
+        if let value = self.target { c.pointee.target = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["target"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "target": self.target = other.target
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct ListSalesTargetsRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ListSalesTargetsRequest
+    public static var protoName: String { "sfa.v1.ListSalesTargetsRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__list_sales_targets_request__descriptor_ref() }
+
+    /// Empty fields do not filter; at most 100 each
+    public var ownerUserIds: [String] = []
+
+    public var teamIds: [String] = []
+
+    /// Inclusive YYYY-MM
+    public var fromMonth: String = ""
+
+    public var toMonth: String = ""
+
+    public var pageSize: Int32 = 0
+
+    /// In creation order
+    public var pageToken: String = ""
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        ownerUserIds: [String] = [],
+        teamIds: [String] = [],
+        fromMonth: String = "",
+        toMonth: String = "",
+        pageSize: Int32 = 0,
+        pageToken: String = ""
+    ) {
+        self.ownerUserIds = ownerUserIds
+        self.teamIds = teamIds
+        self.fromMonth = fromMonth
+        self.toMonth = toMonth
+        self.pageSize = pageSize
+        self.pageToken = pageToken
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ListSalesTargetsRequest>) {
+        self.ownerUserIds = ProtoDecoding.array(c.pointee.n_owner_user_ids, c.pointee.owner_user_ids) { ProtoDecoding.string($0) }
+        self.teamIds = ProtoDecoding.array(c.pointee.n_team_ids, c.pointee.team_ids) { ProtoDecoding.string($0) }
+        self.fromMonth = ProtoDecoding.string(c.pointee.from_month)
+        self.toMonth = ProtoDecoding.string(c.pointee.to_month)
+        self.pageSize = c.pointee.page_size
+        self.pageToken = ProtoDecoding.string(c.pointee.page_token)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ListSalesTargetsRequest>, arena: inout ProtoArena) {
+        if !self.ownerUserIds.isEmpty {
+            c.pointee.n_owner_user_ids = self.ownerUserIds.count
+            c.pointee.owner_user_ids = arena.stringArray(self.ownerUserIds)
+        }
+        if !self.teamIds.isEmpty {
+            c.pointee.n_team_ids = self.teamIds.count
+            c.pointee.team_ids = arena.stringArray(self.teamIds)
+        }
+        if !self.fromMonth.isEmpty { c.pointee.from_month = arena.cString(self.fromMonth) }
+        if !self.toMonth.isEmpty { c.pointee.to_month = arena.cString(self.toMonth) }
+        c.pointee.page_size = self.pageSize
+        if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["owner_user_ids", "team_ids", "from_month", "to_month", "page_size", "page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "owner_user_ids": self.ownerUserIds = other.ownerUserIds
+            case "team_ids": self.teamIds = other.teamIds
+            case "from_month": self.fromMonth = other.fromMonth
+            case "to_month": self.toMonth = other.toMonth
+            case "page_size": self.pageSize = other.pageSize
+            case "page_token": self.pageToken = other.pageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct ListSalesTargetsResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ListSalesTargetsResponse
+    public static var protoName: String { "sfa.v1.ListSalesTargetsResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__list_sales_targets_response__descriptor_ref() }
+
+    public var targets: [SalesTarget] = []
+
+    public var nextPageToken: String = ""
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        targets: [SalesTarget] = [],
+        nextPageToken: String = ""
+    ) {
+        self.targets = targets
+        self.nextPageToken = nextPageToken
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ListSalesTargetsResponse>) {
+        self.targets = ProtoDecoding.messages(c.pointee.n_targets, c.pointee.targets)
+        self.nextPageToken = ProtoDecoding.string(c.pointee.next_page_token)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ListSalesTargetsResponse>, arena: inout ProtoArena) {
+        if !self.targets.isEmpty {
+            c.pointee.n_targets = self.targets.count
+            c.pointee.targets = arena.messageArray(self.targets)
+        }
+        if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["targets", "next_page_token"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "targets": self.targets = other.targets
+            case "next_page_token": self.nextPageToken = other.nextPageToken
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Forecast roll-ups by category for the deals closing in one fiscal year
+/// (TenantSettings.fiscal_year_start_month), per month or quarter, against the
+/// sales targets of the same months.
 public struct GetForecastRequest: ProtoMessage {
     public typealias CMessage = Sfa__V1__GetForecastRequest
     public static var protoName: String { "sfa.v1.GetForecastRequest" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_forecast_request__descriptor_ref() }
 
-    /// Period filters expected_close_date (closed_date for closed deals); required
+    /// The period comes from fiscal_year (the filter's dates must be empty); the
+    /// date is the close date (actual once closed, expected while open). OWNER and
+    /// TEAM groupings only
     public var filter: AnalyticsFilter? = nil
 
+    /// The calendar year the fiscal year starts in (FY2026 in Japan: 2026-04 to 2027-03); required
+    public var fiscalYear: Int32 = 0
+
+    /// UNSPECIFIED = MONTH
     public var interval: ForecastInterval = ForecastInterval()
 
     /// A message with every field at its default.
@@ -944,24 +1580,28 @@ public struct GetForecastRequest: ProtoMessage {
     /// A message with the given fields; the others keep their defaults.
     public init(
         filter: AnalyticsFilter? = nil,
+        fiscalYear: Int32 = 0,
         interval: ForecastInterval = ForecastInterval()
     ) {
         self.filter = filter
+        self.fiscalYear = fiscalYear
         self.interval = interval
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__GetForecastRequest>) {
         self.filter = c.pointee.filter.map { AnalyticsFilter(cMessage: $0) }
+        self.fiscalYear = c.pointee.fiscal_year
         self.interval = ForecastInterval(rawValue: .init(truncatingIfNeeded: c.pointee.interval.rawValue))
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetForecastRequest>, arena: inout ProtoArena) {
         if let value = self.filter { c.pointee.filter = arena.message(value) }
+        c.pointee.fiscal_year = self.fiscalYear
         c.pointee.interval = Sfa__V1__ForecastInterval(rawValue: .init(truncatingIfNeeded: self.interval.rawValue))
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["filter", "interval"]
+    public static let fieldNames: Set<String> = ["filter", "fiscal_year", "interval"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -969,6 +1609,7 @@ public struct GetForecastRequest: ProtoMessage {
         for field in fields {
             switch field {
             case "filter": self.filter = other.filter
+            case "fiscal_year": self.fiscalYear = other.fiscalYear
             case "interval": self.interval = other.interval
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
@@ -981,6 +1622,7 @@ public struct ForecastCategoryTotal: ProtoMessage {
     public static var protoName: String { "sfa.v1.ForecastCategoryTotal" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__forecast_category_total__descriptor_ref() }
 
+    /// CLOSED: won deals; OMITTED: lost deals and open ones forecast as omitted
     public var category: ForecastCategory = ForecastCategory()
 
     public var opportunityCount: Int64 = 0
@@ -1037,90 +1679,142 @@ public struct ForecastCategoryTotal: ProtoMessage {
     }
 }
 
-/// Cumulative roll-ups (Salesforce):
-/// open pipeline = Pipeline + Best Case + Most Likely + Commit
-/// best case     = Best Case + Most Likely + Commit + Closed
-/// commit        = Commit + Closed
-/// Closed counts closed-won deals only; closed-lost deals are Omitted.
+/// Cumulative roll-ups (as Salesforce's forecast types):
+/// closed      = Closed
+/// commit      = Commit + Closed
+/// most likely = Most Likely + Commit + Closed
+/// best case   = Best Case + Most Likely + Commit + Closed
+/// pipeline    = Pipeline + Best Case + Most Likely + Commit (open deals)
 public struct ForecastPeriod: ProtoMessage {
     public typealias CMessage = Sfa__V1__ForecastPeriod
     public static var protoName: String { "sfa.v1.ForecastPeriod" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__forecast_period__descriptor_ref() }
 
+    public var group: AnalyticsGroupKey? = nil
+
+    /// Inclusive dates
     public var fromDate: String = ""
 
     public var toDate: String = ""
 
+    /// "FY2026-Q1", "FY2026-M01" (the fiscal year's first month), "FY2026"
+    public var label: String = ""
+
+    /// Every category with deals, in category order
     public var categories: [ForecastCategoryTotal] = []
 
-    public var openPipelineAmount: Money? = nil
-
-    public var bestCaseAmount: Money? = nil
+    public var closedAmount: Money? = nil
 
     public var commitAmount: Money? = nil
 
-    public var closedAmount: Money? = nil
+    public var mostLikelyAmount: Money? = nil
+
+    public var bestCaseAmount: Money? = nil
+
+    public var pipelineAmount: Money? = nil
+
+    /// The sum of the period's monthly targets the row is measured against: the
+    /// row's user (OWNER) or team (TEAM); ungrouped, the filter's owners, else its
+    /// teams, else the caller's own (scope own), its team's (scope team) or the
+    /// tenant's (scope all) targets. Only targets in the figures' currency count
+    public var targetAmount: Money? = nil
+
+    /// closed_amount / target_amount
+    public var attainmentBps: Int32 = 0
+
+    /// closed + commit roll-up / target: where the period is heading
+    public var commitAttainmentBps: Int32 = 0
 
     /// A message with every field at its default.
     public init() {}
 
     /// A message with the given fields; the others keep their defaults.
     public init(
+        group: AnalyticsGroupKey? = nil,
         fromDate: String = "",
         toDate: String = "",
+        label: String = "",
         categories: [ForecastCategoryTotal] = [],
-        openPipelineAmount: Money? = nil,
-        bestCaseAmount: Money? = nil,
+        closedAmount: Money? = nil,
         commitAmount: Money? = nil,
-        closedAmount: Money? = nil
+        mostLikelyAmount: Money? = nil,
+        bestCaseAmount: Money? = nil,
+        pipelineAmount: Money? = nil,
+        targetAmount: Money? = nil,
+        attainmentBps: Int32 = 0,
+        commitAttainmentBps: Int32 = 0
     ) {
+        self.group = group
         self.fromDate = fromDate
         self.toDate = toDate
+        self.label = label
         self.categories = categories
-        self.openPipelineAmount = openPipelineAmount
-        self.bestCaseAmount = bestCaseAmount
-        self.commitAmount = commitAmount
         self.closedAmount = closedAmount
+        self.commitAmount = commitAmount
+        self.mostLikelyAmount = mostLikelyAmount
+        self.bestCaseAmount = bestCaseAmount
+        self.pipelineAmount = pipelineAmount
+        self.targetAmount = targetAmount
+        self.attainmentBps = attainmentBps
+        self.commitAttainmentBps = commitAttainmentBps
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__ForecastPeriod>) {
+        self.group = c.pointee.group.map { AnalyticsGroupKey(cMessage: $0) }
         self.fromDate = ProtoDecoding.string(c.pointee.from_date)
         self.toDate = ProtoDecoding.string(c.pointee.to_date)
+        self.label = ProtoDecoding.string(c.pointee.label)
         self.categories = ProtoDecoding.messages(c.pointee.n_categories, c.pointee.categories)
-        self.openPipelineAmount = c.pointee.open_pipeline_amount.map { Money(cMessage: $0) }
-        self.bestCaseAmount = c.pointee.best_case_amount.map { Money(cMessage: $0) }
-        self.commitAmount = c.pointee.commit_amount.map { Money(cMessage: $0) }
         self.closedAmount = c.pointee.closed_amount.map { Money(cMessage: $0) }
+        self.commitAmount = c.pointee.commit_amount.map { Money(cMessage: $0) }
+        self.mostLikelyAmount = c.pointee.most_likely_amount.map { Money(cMessage: $0) }
+        self.bestCaseAmount = c.pointee.best_case_amount.map { Money(cMessage: $0) }
+        self.pipelineAmount = c.pointee.pipeline_amount.map { Money(cMessage: $0) }
+        self.targetAmount = c.pointee.target_amount.map { Money(cMessage: $0) }
+        self.attainmentBps = c.pointee.attainment_bps
+        self.commitAttainmentBps = c.pointee.commit_attainment_bps
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ForecastPeriod>, arena: inout ProtoArena) {
+        if let value = self.group { c.pointee.group = arena.message(value) }
         if !self.fromDate.isEmpty { c.pointee.from_date = arena.cString(self.fromDate) }
         if !self.toDate.isEmpty { c.pointee.to_date = arena.cString(self.toDate) }
+        if !self.label.isEmpty { c.pointee.label = arena.cString(self.label) }
         if !self.categories.isEmpty {
             c.pointee.n_categories = self.categories.count
             c.pointee.categories = arena.messageArray(self.categories)
         }
-        if let value = self.openPipelineAmount { c.pointee.open_pipeline_amount = arena.message(value) }
-        if let value = self.bestCaseAmount { c.pointee.best_case_amount = arena.message(value) }
-        if let value = self.commitAmount { c.pointee.commit_amount = arena.message(value) }
         if let value = self.closedAmount { c.pointee.closed_amount = arena.message(value) }
+        if let value = self.commitAmount { c.pointee.commit_amount = arena.message(value) }
+        if let value = self.mostLikelyAmount { c.pointee.most_likely_amount = arena.message(value) }
+        if let value = self.bestCaseAmount { c.pointee.best_case_amount = arena.message(value) }
+        if let value = self.pipelineAmount { c.pointee.pipeline_amount = arena.message(value) }
+        if let value = self.targetAmount { c.pointee.target_amount = arena.message(value) }
+        c.pointee.attainment_bps = self.attainmentBps
+        c.pointee.commit_attainment_bps = self.commitAttainmentBps
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["from_date", "to_date", "categories", "open_pipeline_amount", "best_case_amount", "commit_amount", "closed_amount"]
+    public static let fieldNames: Set<String> = ["group", "from_date", "to_date", "label", "categories", "closed_amount", "commit_amount", "most_likely_amount", "best_case_amount", "pipeline_amount", "target_amount", "attainment_bps", "commit_attainment_bps"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
     public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
         for field in fields {
             switch field {
+            case "group": self.group = other.group
             case "from_date": self.fromDate = other.fromDate
             case "to_date": self.toDate = other.toDate
+            case "label": self.label = other.label
             case "categories": self.categories = other.categories
-            case "open_pipeline_amount": self.openPipelineAmount = other.openPipelineAmount
-            case "best_case_amount": self.bestCaseAmount = other.bestCaseAmount
-            case "commit_amount": self.commitAmount = other.commitAmount
             case "closed_amount": self.closedAmount = other.closedAmount
+            case "commit_amount": self.commitAmount = other.commitAmount
+            case "most_likely_amount": self.mostLikelyAmount = other.mostLikelyAmount
+            case "best_case_amount": self.bestCaseAmount = other.bestCaseAmount
+            case "pipeline_amount": self.pipelineAmount = other.pipelineAmount
+            case "target_amount": self.targetAmount = other.targetAmount
+            case "attainment_bps": self.attainmentBps = other.attainmentBps
+            case "commit_attainment_bps": self.commitAttainmentBps = other.commitAttainmentBps
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
@@ -1132,13 +1826,13 @@ public struct GetForecastResponse: ProtoMessage {
     public static var protoName: String { "sfa.v1.GetForecastResponse" }
     public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_forecast_response__descriptor_ref() }
 
-    /// In date order
+    /// By group key, then date; every period of the year, with or without deals
     public var periods: [ForecastPeriod] = []
 
-    /// Over the whole range
-    public var total: ForecastPeriod? = nil
+    /// The whole fiscal year per group key (and the total when ungrouped)
+    public var years: [ForecastPeriod] = []
 
-    public var excludedOtherCurrencyCount: Int32 = 0
+    public var excludedOtherCurrencyCount: Int64 = 0
 
     /// A message with every field at its default.
     public init() {}
@@ -1146,17 +1840,17 @@ public struct GetForecastResponse: ProtoMessage {
     /// A message with the given fields; the others keep their defaults.
     public init(
         periods: [ForecastPeriod] = [],
-        total: ForecastPeriod? = nil,
-        excludedOtherCurrencyCount: Int32 = 0
+        years: [ForecastPeriod] = [],
+        excludedOtherCurrencyCount: Int64 = 0
     ) {
         self.periods = periods
-        self.total = total
+        self.years = years
         self.excludedOtherCurrencyCount = excludedOtherCurrencyCount
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__GetForecastResponse>) {
         self.periods = ProtoDecoding.messages(c.pointee.n_periods, c.pointee.periods)
-        self.total = c.pointee.total.map { ForecastPeriod(cMessage: $0) }
+        self.years = ProtoDecoding.messages(c.pointee.n_years, c.pointee.years)
         self.excludedOtherCurrencyCount = c.pointee.excluded_other_currency_count
     }
 
@@ -1165,12 +1859,15 @@ public struct GetForecastResponse: ProtoMessage {
             c.pointee.n_periods = self.periods.count
             c.pointee.periods = arena.messageArray(self.periods)
         }
-        if let value = self.total { c.pointee.total = arena.message(value) }
+        if !self.years.isEmpty {
+            c.pointee.n_years = self.years.count
+            c.pointee.years = arena.messageArray(self.years)
+        }
         c.pointee.excluded_other_currency_count = self.excludedOtherCurrencyCount
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["periods", "total", "excluded_other_currency_count"]
+    public static let fieldNames: Set<String> = ["periods", "years", "excluded_other_currency_count"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -1178,7 +1875,7 @@ public struct GetForecastResponse: ProtoMessage {
         for field in fields {
             switch field {
             case "periods": self.periods = other.periods
-            case "total": self.total = other.total
+            case "years": self.years = other.years
             case "excluded_other_currency_count": self.excludedOtherCurrencyCount = other.excludedOtherCurrencyCount
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
@@ -1186,23 +1883,18 @@ public struct GetForecastResponse: ProtoMessage {
     }
 }
 
-/// Open opportunities with no completed activity in inactive_days days, or
-/// longer in their stage than the stage's rotting_days.
-public struct ListStalledDealsRequest: ProtoMessage {
-    public typealias CMessage = Sfa__V1__ListStalledDealsRequest
-    public static var protoName: String { "sfa.v1.ListStalledDealsRequest" }
-    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__list_stalled_deals_request__descriptor_ref() }
+/// Activity figures per rep and day, week or month.
+public struct GetActivityKpisRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetActivityKpisRequest
+    public static var protoName: String { "sfa.v1.GetActivityKpisRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_activity_kpis_request__descriptor_ref() }
 
-    /// Period filters expected_close_date
+    /// The period (required, at most 366 days) filters the activity's date (done
+    /// day, else scheduled day) and the consultation's date; owners and teams (their
+    /// members) filter; rows are always per owner (OWNER or no grouping)
     public var filter: AnalyticsFilter? = nil
 
-    /// 0 = the tenant's stalled_deal_days setting
-    public var inactiveDays: Int32 = 0
-
-    public var pageSize: Int32 = 0
-
-    /// Ordered by last activity, oldest (or none) first
-    public var pageToken: String = ""
+    public var interval: ActivityInterval = ActivityInterval()
 
     /// A message with every field at its default.
     public init() {}
@@ -1210,32 +1902,24 @@ public struct ListStalledDealsRequest: ProtoMessage {
     /// A message with the given fields; the others keep their defaults.
     public init(
         filter: AnalyticsFilter? = nil,
-        inactiveDays: Int32 = 0,
-        pageSize: Int32 = 0,
-        pageToken: String = ""
+        interval: ActivityInterval = ActivityInterval()
     ) {
         self.filter = filter
-        self.inactiveDays = inactiveDays
-        self.pageSize = pageSize
-        self.pageToken = pageToken
+        self.interval = interval
     }
 
-    public init(cMessage c: UnsafePointer<Sfa__V1__ListStalledDealsRequest>) {
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetActivityKpisRequest>) {
         self.filter = c.pointee.filter.map { AnalyticsFilter(cMessage: $0) }
-        self.inactiveDays = c.pointee.inactive_days
-        self.pageSize = c.pointee.page_size
-        self.pageToken = ProtoDecoding.string(c.pointee.page_token)
+        self.interval = ActivityInterval(rawValue: .init(truncatingIfNeeded: c.pointee.interval.rawValue))
     }
 
-    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ListStalledDealsRequest>, arena: inout ProtoArena) {
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetActivityKpisRequest>, arena: inout ProtoArena) {
         if let value = self.filter { c.pointee.filter = arena.message(value) }
-        c.pointee.inactive_days = self.inactiveDays
-        c.pointee.page_size = self.pageSize
-        if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
+        c.pointee.interval = Sfa__V1__ActivityInterval(rawValue: .init(truncatingIfNeeded: self.interval.rawValue))
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["filter", "inactive_days", "page_size", "page_token"]
+    public static let fieldNames: Set<String> = ["filter", "interval"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -1243,325 +1927,158 @@ public struct ListStalledDealsRequest: ProtoMessage {
         for field in fields {
             switch field {
             case "filter": self.filter = other.filter
-            case "inactive_days": self.inactiveDays = other.inactiveDays
-            case "page_size": self.pageSize = other.pageSize
-            case "page_token": self.pageToken = other.pageToken
+            case "interval": self.interval = other.interval
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
     }
 }
 
-public struct StalledDeal: ProtoMessage {
-    public typealias CMessage = Sfa__V1__StalledDeal
-    public static var protoName: String { "sfa.v1.StalledDeal" }
-    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__stalled_deal__descriptor_ref() }
-
-    public var opportunityId: String = ""
-
-    public var name: String = ""
-
-    public var accountId: String = ""
-
-    public var ownerUserId: String = ""
-
-    public var pipelineId: String = ""
-
-    public var stageId: String = ""
-
-    public var stageName: String = ""
-
-    public var amount: Money? = nil
-
-    public var expectedCloseDate: String = ""
-
-    /// 0 = never
-    public var lastActivityTimeMs: Int64 = 0
-
-    /// -1 = never
-    public var daysSinceLastActivity: Int32 = 0
-
-    public var daysInStage: Int32 = 0
-
-    public var recency: ActivityRecency = ActivityRecency()
-
-    /// Longer in its stage than the stage's rotting_days
-    public var rotting: Bool = false
-
-    /// A message with every field at its default.
-    public init() {}
-
-    /// A message with the given fields; the others keep their defaults.
-    public init(
-        opportunityId: String = "",
-        name: String = "",
-        accountId: String = "",
-        ownerUserId: String = "",
-        pipelineId: String = "",
-        stageId: String = "",
-        stageName: String = "",
-        amount: Money? = nil,
-        expectedCloseDate: String = "",
-        lastActivityTimeMs: Int64 = 0,
-        daysSinceLastActivity: Int32 = 0,
-        daysInStage: Int32 = 0,
-        recency: ActivityRecency = ActivityRecency(),
-        rotting: Bool = false
-    ) {
-        self.opportunityId = opportunityId
-        self.name = name
-        self.accountId = accountId
-        self.ownerUserId = ownerUserId
-        self.pipelineId = pipelineId
-        self.stageId = stageId
-        self.stageName = stageName
-        self.amount = amount
-        self.expectedCloseDate = expectedCloseDate
-        self.lastActivityTimeMs = lastActivityTimeMs
-        self.daysSinceLastActivity = daysSinceLastActivity
-        self.daysInStage = daysInStage
-        self.recency = recency
-        self.rotting = rotting
-    }
-
-    public init(cMessage c: UnsafePointer<Sfa__V1__StalledDeal>) {
-        self.opportunityId = ProtoDecoding.string(c.pointee.opportunity_id)
-        self.name = ProtoDecoding.string(c.pointee.name)
-        self.accountId = ProtoDecoding.string(c.pointee.account_id)
-        self.ownerUserId = ProtoDecoding.string(c.pointee.owner_user_id)
-        self.pipelineId = ProtoDecoding.string(c.pointee.pipeline_id)
-        self.stageId = ProtoDecoding.string(c.pointee.stage_id)
-        self.stageName = ProtoDecoding.string(c.pointee.stage_name)
-        self.amount = c.pointee.amount.map { Money(cMessage: $0) }
-        self.expectedCloseDate = ProtoDecoding.string(c.pointee.expected_close_date)
-        self.lastActivityTimeMs = c.pointee.last_activity_time_ms
-        self.daysSinceLastActivity = c.pointee.days_since_last_activity
-        self.daysInStage = c.pointee.days_in_stage
-        self.recency = ActivityRecency(rawValue: .init(truncatingIfNeeded: c.pointee.recency.rawValue))
-        self.rotting = c.pointee.rotting != 0
-    }
-
-    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__StalledDeal>, arena: inout ProtoArena) {
-        if !self.opportunityId.isEmpty { c.pointee.opportunity_id = arena.cString(self.opportunityId) }
-        if !self.name.isEmpty { c.pointee.name = arena.cString(self.name) }
-        if !self.accountId.isEmpty { c.pointee.account_id = arena.cString(self.accountId) }
-        if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
-        if !self.pipelineId.isEmpty { c.pointee.pipeline_id = arena.cString(self.pipelineId) }
-        if !self.stageId.isEmpty { c.pointee.stage_id = arena.cString(self.stageId) }
-        if !self.stageName.isEmpty { c.pointee.stage_name = arena.cString(self.stageName) }
-        if let value = self.amount { c.pointee.amount = arena.message(value) }
-        if !self.expectedCloseDate.isEmpty { c.pointee.expected_close_date = arena.cString(self.expectedCloseDate) }
-        c.pointee.last_activity_time_ms = self.lastActivityTimeMs
-        c.pointee.days_since_last_activity = self.daysSinceLastActivity
-        c.pointee.days_in_stage = self.daysInStage
-        c.pointee.recency = Sfa__V1__ActivityRecency(rawValue: .init(truncatingIfNeeded: self.recency.rawValue))
-        c.pointee.rotting = self.rotting ? 1 : 0
-    }
-
-    /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["opportunity_id", "name", "account_id", "owner_user_id", "pipeline_id", "stage_id", "stage_name", "amount", "expected_close_date", "last_activity_time_ms", "days_since_last_activity", "days_in_stage", "recency", "rotting"]
-
-    /// Copies the fields named in `fields` (proto names) from `other`.
-    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
-    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
-        for field in fields {
-            switch field {
-            case "opportunity_id": self.opportunityId = other.opportunityId
-            case "name": self.name = other.name
-            case "account_id": self.accountId = other.accountId
-            case "owner_user_id": self.ownerUserId = other.ownerUserId
-            case "pipeline_id": self.pipelineId = other.pipelineId
-            case "stage_id": self.stageId = other.stageId
-            case "stage_name": self.stageName = other.stageName
-            case "amount": self.amount = other.amount
-            case "expected_close_date": self.expectedCloseDate = other.expectedCloseDate
-            case "last_activity_time_ms": self.lastActivityTimeMs = other.lastActivityTimeMs
-            case "days_since_last_activity": self.daysSinceLastActivity = other.daysSinceLastActivity
-            case "days_in_stage": self.daysInStage = other.daysInStage
-            case "recency": self.recency = other.recency
-            case "rotting": self.rotting = other.rotting
-            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
-            }
-        }
-    }
-}
-
-public struct ListStalledDealsResponse: ProtoMessage {
-    public typealias CMessage = Sfa__V1__ListStalledDealsResponse
-    public static var protoName: String { "sfa.v1.ListStalledDealsResponse" }
-    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__list_stalled_deals_response__descriptor_ref() }
-
-    public var deals: [StalledDeal] = []
-
-    public var nextPageToken: String = ""
-
-    /// A message with every field at its default.
-    public init() {}
-
-    /// A message with the given fields; the others keep their defaults.
-    public init(
-        deals: [StalledDeal] = [],
-        nextPageToken: String = ""
-    ) {
-        self.deals = deals
-        self.nextPageToken = nextPageToken
-    }
-
-    public init(cMessage c: UnsafePointer<Sfa__V1__ListStalledDealsResponse>) {
-        self.deals = ProtoDecoding.messages(c.pointee.n_deals, c.pointee.deals)
-        self.nextPageToken = ProtoDecoding.string(c.pointee.next_page_token)
-    }
-
-    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ListStalledDealsResponse>, arena: inout ProtoArena) {
-        if !self.deals.isEmpty {
-            c.pointee.n_deals = self.deals.count
-            c.pointee.deals = arena.messageArray(self.deals)
-        }
-        if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
-    }
-
-    /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["deals", "next_page_token"]
-
-    /// Copies the fields named in `fields` (proto names) from `other`.
-    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
-    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
-        for field in fields {
-            switch field {
-            case "deals": self.deals = other.deals
-            case "next_page_token": self.nextPageToken = other.nextPageToken
-            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
-            }
-        }
-    }
-}
-
-/// Activity counts per rep per day per kind.
-public struct GetActivityCountsRequest: ProtoMessage {
-    public typealias CMessage = Sfa__V1__GetActivityCountsRequest
-    public static var protoName: String { "sfa.v1.GetActivityCountsRequest" }
-    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_activity_counts_request__descriptor_ref() }
-
-    /// Period filters the activity day (done day, or scheduled day for planned)
-    public var filter: AnalyticsFilter? = nil
-
-    /// Empty = all kinds
-    public var kinds: [ActivityKind] = []
-
-    /// Rows per page
-    public var pageSize: Int32 = 0
-
-    public var pageToken: String = ""
-
-    /// A message with every field at its default.
-    public init() {}
-
-    /// A message with the given fields; the others keep their defaults.
-    public init(
-        filter: AnalyticsFilter? = nil,
-        kinds: [ActivityKind] = [],
-        pageSize: Int32 = 0,
-        pageToken: String = ""
-    ) {
-        self.filter = filter
-        self.kinds = kinds
-        self.pageSize = pageSize
-        self.pageToken = pageToken
-    }
-
-    public init(cMessage c: UnsafePointer<Sfa__V1__GetActivityCountsRequest>) {
-        self.filter = c.pointee.filter.map { AnalyticsFilter(cMessage: $0) }
-        self.kinds = ProtoDecoding.array(c.pointee.n_kinds, c.pointee.kinds) { ActivityKind(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
-        self.pageSize = c.pointee.page_size
-        self.pageToken = ProtoDecoding.string(c.pointee.page_token)
-    }
-
-    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetActivityCountsRequest>, arena: inout ProtoArena) {
-        if let value = self.filter { c.pointee.filter = arena.message(value) }
-        if !self.kinds.isEmpty {
-            c.pointee.n_kinds = self.kinds.count
-            c.pointee.kinds = arena.array(self.kinds) { Sfa__V1__ActivityKind(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
-        }
-        c.pointee.page_size = self.pageSize
-        if !self.pageToken.isEmpty { c.pointee.page_token = arena.cString(self.pageToken) }
-    }
-
-    /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["filter", "kinds", "page_size", "page_token"]
-
-    /// Copies the fields named in `fields` (proto names) from `other`.
-    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
-    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
-        for field in fields {
-            switch field {
-            case "filter": self.filter = other.filter
-            case "kinds": self.kinds = other.kinds
-            case "page_size": self.pageSize = other.pageSize
-            case "page_token": self.pageToken = other.pageToken
-            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
-            }
-        }
-    }
-}
-
-public struct ActivityCountRow: ProtoMessage {
-    public typealias CMessage = Sfa__V1__ActivityCountRow
-    public static var protoName: String { "sfa.v1.ActivityCountRow" }
-    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__activity_count_row__descriptor_ref() }
-
-    public var ownerUserId: String = ""
-
-    public var activityDate: String = ""
+public struct ActivityKindCount: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ActivityKindCount
+    public static var protoName: String { "sfa.v1.ActivityKindCount" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__activity_kind_count__descriptor_ref() }
 
     public var kind: ActivityKind = ActivityKind()
 
+    public var count: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        kind: ActivityKind = ActivityKind(),
+        count: Int64 = 0
+    ) {
+        self.kind = kind
+        self.count = count
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__ActivityKindCount>) {
+        self.kind = ActivityKind(rawValue: .init(truncatingIfNeeded: c.pointee.kind.rawValue))
+        self.count = c.pointee.count
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ActivityKindCount>, arena _: inout ProtoArena) {
+        c.pointee.kind = Sfa__V1__ActivityKind(rawValue: .init(truncatingIfNeeded: self.kind.rawValue))
+        c.pointee.count = self.count
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["kind", "count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "kind": self.kind = other.kind
+            case "count": self.count = other.count
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct ActivityKpis: ProtoMessage {
+    public typealias CMessage = Sfa__V1__ActivityKpis
+    public static var protoName: String { "sfa.v1.ActivityKpis" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__activity_kpis__descriptor_ref() }
+
+    /// Empty on the total
+    public var ownerUserId: String = ""
+
+    /// The first day of the day, week or month; empty on the total
+    public var periodStart: String = ""
+
+    /// Done activities, per kind (kinds without any omitted)
+    public var doneByKind: [ActivityKindCount] = []
+
     public var doneCount: Int64 = 0
 
-    /// Still planned, scheduled that day
+    /// Still planned, scheduled in the period
     public var plannedCount: Int64 = 0
 
     public var cancelledCount: Int64 = 0
 
+    /// Consultations held (商談件数)
+    public var consultationCount: Int64 = 0
+
+    /// Done calls, and those connected
+    public var callCount: Int64 = 0
+
+    public var connectedCallCount: Int64 = 0
+
+    /// connected_call_count / call_count
+    public var callConnectRateBps: Int32 = 0
+
+    /// Sum of the done activities' durations
+    public var timeSpentMs: Int64 = 0
+
     /// A message with every field at its default.
     public init() {}
 
     /// A message with the given fields; the others keep their defaults.
     public init(
         ownerUserId: String = "",
-        activityDate: String = "",
-        kind: ActivityKind = ActivityKind(),
+        periodStart: String = "",
+        doneByKind: [ActivityKindCount] = [],
         doneCount: Int64 = 0,
         plannedCount: Int64 = 0,
-        cancelledCount: Int64 = 0
+        cancelledCount: Int64 = 0,
+        consultationCount: Int64 = 0,
+        callCount: Int64 = 0,
+        connectedCallCount: Int64 = 0,
+        callConnectRateBps: Int32 = 0,
+        timeSpentMs: Int64 = 0
     ) {
         self.ownerUserId = ownerUserId
-        self.activityDate = activityDate
-        self.kind = kind
+        self.periodStart = periodStart
+        self.doneByKind = doneByKind
         self.doneCount = doneCount
         self.plannedCount = plannedCount
         self.cancelledCount = cancelledCount
+        self.consultationCount = consultationCount
+        self.callCount = callCount
+        self.connectedCallCount = connectedCallCount
+        self.callConnectRateBps = callConnectRateBps
+        self.timeSpentMs = timeSpentMs
     }
 
-    public init(cMessage c: UnsafePointer<Sfa__V1__ActivityCountRow>) {
+    public init(cMessage c: UnsafePointer<Sfa__V1__ActivityKpis>) {
         self.ownerUserId = ProtoDecoding.string(c.pointee.owner_user_id)
-        self.activityDate = ProtoDecoding.string(c.pointee.activity_date)
-        self.kind = ActivityKind(rawValue: .init(truncatingIfNeeded: c.pointee.kind.rawValue))
+        self.periodStart = ProtoDecoding.string(c.pointee.period_start)
+        self.doneByKind = ProtoDecoding.messages(c.pointee.n_done_by_kind, c.pointee.done_by_kind)
         self.doneCount = c.pointee.done_count
         self.plannedCount = c.pointee.planned_count
         self.cancelledCount = c.pointee.cancelled_count
+        self.consultationCount = c.pointee.consultation_count
+        self.callCount = c.pointee.call_count
+        self.connectedCallCount = c.pointee.connected_call_count
+        self.callConnectRateBps = c.pointee.call_connect_rate_bps
+        self.timeSpentMs = c.pointee.time_spent_ms
     }
 
-    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ActivityCountRow>, arena: inout ProtoArena) {
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__ActivityKpis>, arena: inout ProtoArena) {
         if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
-        if !self.activityDate.isEmpty { c.pointee.activity_date = arena.cString(self.activityDate) }
-        c.pointee.kind = Sfa__V1__ActivityKind(rawValue: .init(truncatingIfNeeded: self.kind.rawValue))
+        if !self.periodStart.isEmpty { c.pointee.period_start = arena.cString(self.periodStart) }
+        if !self.doneByKind.isEmpty {
+            c.pointee.n_done_by_kind = self.doneByKind.count
+            c.pointee.done_by_kind = arena.messageArray(self.doneByKind)
+        }
         c.pointee.done_count = self.doneCount
         c.pointee.planned_count = self.plannedCount
         c.pointee.cancelled_count = self.cancelledCount
+        c.pointee.consultation_count = self.consultationCount
+        c.pointee.call_count = self.callCount
+        c.pointee.connected_call_count = self.connectedCallCount
+        c.pointee.call_connect_rate_bps = self.callConnectRateBps
+        c.pointee.time_spent_ms = self.timeSpentMs
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["owner_user_id", "activity_date", "kind", "done_count", "planned_count", "cancelled_count"]
+    public static let fieldNames: Set<String> = ["owner_user_id", "period_start", "done_by_kind", "done_count", "planned_count", "cancelled_count", "consultation_count", "call_count", "connected_call_count", "call_connect_rate_bps", "time_spent_ms"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -1569,54 +2086,59 @@ public struct ActivityCountRow: ProtoMessage {
         for field in fields {
             switch field {
             case "owner_user_id": self.ownerUserId = other.ownerUserId
-            case "activity_date": self.activityDate = other.activityDate
-            case "kind": self.kind = other.kind
+            case "period_start": self.periodStart = other.periodStart
+            case "done_by_kind": self.doneByKind = other.doneByKind
             case "done_count": self.doneCount = other.doneCount
             case "planned_count": self.plannedCount = other.plannedCount
             case "cancelled_count": self.cancelledCount = other.cancelledCount
+            case "consultation_count": self.consultationCount = other.consultationCount
+            case "call_count": self.callCount = other.callCount
+            case "connected_call_count": self.connectedCallCount = other.connectedCallCount
+            case "call_connect_rate_bps": self.callConnectRateBps = other.callConnectRateBps
+            case "time_spent_ms": self.timeSpentMs = other.timeSpentMs
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }
     }
 }
 
-public struct GetActivityCountsResponse: ProtoMessage {
-    public typealias CMessage = Sfa__V1__GetActivityCountsResponse
-    public static var protoName: String { "sfa.v1.GetActivityCountsResponse" }
-    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_activity_counts_response__descriptor_ref() }
+public struct GetActivityKpisResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetActivityKpisResponse
+    public static var protoName: String { "sfa.v1.GetActivityKpisResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_activity_kpis_response__descriptor_ref() }
 
-    /// Ordered by owner, date, kind; rows with all counts 0 are omitted
-    public var rows: [ActivityCountRow] = []
+    /// By owner, then period; owners and periods without activities or consultations omitted
+    public var rows: [ActivityKpis] = []
 
-    public var nextPageToken: String = ""
+    public var total: ActivityKpis? = nil
 
     /// A message with every field at its default.
     public init() {}
 
     /// A message with the given fields; the others keep their defaults.
     public init(
-        rows: [ActivityCountRow] = [],
-        nextPageToken: String = ""
+        rows: [ActivityKpis] = [],
+        total: ActivityKpis? = nil
     ) {
         self.rows = rows
-        self.nextPageToken = nextPageToken
+        self.total = total
     }
 
-    public init(cMessage c: UnsafePointer<Sfa__V1__GetActivityCountsResponse>) {
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetActivityKpisResponse>) {
         self.rows = ProtoDecoding.messages(c.pointee.n_rows, c.pointee.rows)
-        self.nextPageToken = ProtoDecoding.string(c.pointee.next_page_token)
+        self.total = c.pointee.total.map { ActivityKpis(cMessage: $0) }
     }
 
-    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetActivityCountsResponse>, arena: inout ProtoArena) {
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetActivityKpisResponse>, arena: inout ProtoArena) {
         if !self.rows.isEmpty {
             c.pointee.n_rows = self.rows.count
             c.pointee.rows = arena.messageArray(self.rows)
         }
-        if !self.nextPageToken.isEmpty { c.pointee.next_page_token = arena.cString(self.nextPageToken) }
+        if let value = self.total { c.pointee.total = arena.message(value) }
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["rows", "next_page_token"]
+    public static let fieldNames: Set<String> = ["rows", "total"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -1624,7 +2146,7 @@ public struct GetActivityCountsResponse: ProtoMessage {
         for field in fields {
             switch field {
             case "rows": self.rows = other.rows
-            case "next_page_token": self.nextPageToken = other.nextPageToken
+            case "total": self.total = other.total
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

@@ -109,6 +109,8 @@ public enum RecordKind: ProtoEnum {
     case apiKey
     /// `RECORD_KIND_TENANT` = 16
     case tenant
+    /// `RECORD_KIND_SALES_TARGET` = 17
+    case salesTarget
     /// A number this code does not know, kept as it is.
     case unrecognized(Int32)
 
@@ -134,6 +136,7 @@ public enum RecordKind: ProtoEnum {
         case 14: self = .user
         case 15: self = .apiKey
         case 16: self = .tenant
+        case 17: self = .salesTarget
         default: self = .unrecognized(rawValue)
         }
     }
@@ -157,12 +160,13 @@ public enum RecordKind: ProtoEnum {
         case .user: 14
         case .apiKey: 15
         case .tenant: 16
+        case .salesTarget: 17
         case .unrecognized(let number): number
         }
     }
 
     /// The known values, in declaration order.
-    public static let allCases: [RecordKind] = [.unspecified, .lead, .account, .contact, .opportunity, .pipeline, .activity, .dailyReport, .dailyReportComment, .consultation, .quote, .proposal, .tenantSettings, .team, .user, .apiKey, .tenant]
+    public static let allCases: [RecordKind] = [.unspecified, .lead, .account, .contact, .opportunity, .pipeline, .activity, .dailyReport, .dailyReportComment, .consultation, .quote, .proposal, .tenantSettings, .team, .user, .apiKey, .tenant, .salesTarget]
 }
 
 /// An exact amount of money: ISO 4217 currency code and an integer amount in

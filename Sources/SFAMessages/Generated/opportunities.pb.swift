@@ -1339,6 +1339,10 @@ public struct OpportunityHistoryEntry: ProtoMessage {
     /// The opportunity's version after the change
     public var version: Int64 = 0
 
+    /// When the deal had entered previous_stage_id, set when the stage changed:
+    /// the entry closes that stay (analytics read stays from it)
+    public var previousStageEnterTimeMs: Int64 = 0
+
     /// A message with every field at its default.
     public init() {}
 
@@ -1368,7 +1372,8 @@ public struct OpportunityHistoryEntry: ProtoMessage {
         previousOwnerUserId: String = "",
         previousState: OpportunityState = OpportunityState(),
         lostReason: String = "",
-        version: Int64 = 0
+        version: Int64 = 0,
+        previousStageEnterTimeMs: Int64 = 0
     ) {
         self.id = id
         self.opportunityId = opportunityId
@@ -1395,6 +1400,7 @@ public struct OpportunityHistoryEntry: ProtoMessage {
         self.previousState = previousState
         self.lostReason = lostReason
         self.version = version
+        self.previousStageEnterTimeMs = previousStageEnterTimeMs
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__OpportunityHistoryEntry>) {
@@ -1423,6 +1429,7 @@ public struct OpportunityHistoryEntry: ProtoMessage {
         self.previousState = OpportunityState(rawValue: .init(truncatingIfNeeded: c.pointee.previous_state.rawValue))
         self.lostReason = ProtoDecoding.string(c.pointee.lost_reason)
         self.version = c.pointee.version
+        self.previousStageEnterTimeMs = c.pointee.previous_stage_enter_time_ms
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__OpportunityHistoryEntry>, arena: inout ProtoArena) {
@@ -1451,10 +1458,11 @@ public struct OpportunityHistoryEntry: ProtoMessage {
         c.pointee.previous_state = Sfa__V1__OpportunityState(rawValue: .init(truncatingIfNeeded: self.previousState.rawValue))
         if !self.lostReason.isEmpty { c.pointee.lost_reason = arena.cString(self.lostReason) }
         c.pointee.version = self.version
+        c.pointee.previous_stage_enter_time_ms = self.previousStageEnterTimeMs
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "opportunity_id", "change_time_ms", "changed_by_user_id", "stage_id", "stage_name", "previous_stage_id", "previous_stage_name", "amount", "previous_amount", "expected_close_date", "previous_expected_close_date", "probability_percent", "previous_probability_percent", "forecast_category", "previous_forecast_category", "state", "kind", "pipeline_id", "previous_pipeline_id", "owner_user_id", "previous_owner_user_id", "previous_state", "lost_reason", "version"]
+    public static let fieldNames: Set<String> = ["id", "opportunity_id", "change_time_ms", "changed_by_user_id", "stage_id", "stage_name", "previous_stage_id", "previous_stage_name", "amount", "previous_amount", "expected_close_date", "previous_expected_close_date", "probability_percent", "previous_probability_percent", "forecast_category", "previous_forecast_category", "state", "kind", "pipeline_id", "previous_pipeline_id", "owner_user_id", "previous_owner_user_id", "previous_state", "lost_reason", "version", "previous_stage_enter_time_ms"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -1486,6 +1494,7 @@ public struct OpportunityHistoryEntry: ProtoMessage {
             case "previous_state": self.previousState = other.previousState
             case "lost_reason": self.lostReason = other.lostReason
             case "version": self.version = other.version
+            case "previous_stage_enter_time_ms": self.previousStageEnterTimeMs = other.previousStageEnterTimeMs
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

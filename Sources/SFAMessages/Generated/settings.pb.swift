@@ -385,6 +385,10 @@ public struct TenantSettings: ProtoMessage {
     /// Who reads colleagues' daily reports (UNSPECIFIED = TEAM)
     public var dailyReportVisibility: DailyReportVisibility = DailyReportVisibility()
 
+    /// The month (1-12) the fiscal year starts in: forecasts and targets roll up
+    /// fiscal quarters and years from it (April in Japan); 0 = January
+    public var fiscalYearStartMonth: Int32 = 0
+
     /// A message with every field at its default.
     public init() {}
 
@@ -410,7 +414,8 @@ public struct TenantSettings: ProtoMessage {
         taxCodes: [TaxCode] = [],
         advanceStageOnDocuments: Bool = false,
         holidays: [String] = [],
-        dailyReportVisibility: DailyReportVisibility = DailyReportVisibility()
+        dailyReportVisibility: DailyReportVisibility = DailyReportVisibility(),
+        fiscalYearStartMonth: Int32 = 0
     ) {
         self.version = version
         self.leadStatuses = leadStatuses
@@ -433,6 +438,7 @@ public struct TenantSettings: ProtoMessage {
         self.advanceStageOnDocuments = advanceStageOnDocuments
         self.holidays = holidays
         self.dailyReportVisibility = dailyReportVisibility
+        self.fiscalYearStartMonth = fiscalYearStartMonth
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__TenantSettings>) {
@@ -457,6 +463,7 @@ public struct TenantSettings: ProtoMessage {
         self.advanceStageOnDocuments = c.pointee.advance_stage_on_documents != 0
         self.holidays = ProtoDecoding.array(c.pointee.n_holidays, c.pointee.holidays) { ProtoDecoding.string($0) }
         self.dailyReportVisibility = DailyReportVisibility(rawValue: .init(truncatingIfNeeded: c.pointee.daily_report_visibility.rawValue))
+        self.fiscalYearStartMonth = c.pointee.fiscal_year_start_month
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__TenantSettings>, arena: inout ProtoArena) {
@@ -496,10 +503,11 @@ public struct TenantSettings: ProtoMessage {
             c.pointee.holidays = arena.stringArray(self.holidays)
         }
         c.pointee.daily_report_visibility = Sfa__V1__DailyReportVisibility(rawValue: .init(truncatingIfNeeded: self.dailyReportVisibility.rawValue))
+        c.pointee.fiscal_year_start_month = self.fiscalYearStartMonth
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["version", "lead_statuses", "lost_reasons", "require_lost_reason", "quote_discount_approval_threshold_bps", "default_currency_code", "time_zone", "working_days", "stalled_deal_days", "updated_by_user_id", "update_time_ms", "require_qualification_to_convert", "tax_calculation", "tax_rounding", "price_basis", "quote_validity_days", "quote_number_prefix", "tax_codes", "advance_stage_on_documents", "holidays", "daily_report_visibility"]
+    public static let fieldNames: Set<String> = ["version", "lead_statuses", "lost_reasons", "require_lost_reason", "quote_discount_approval_threshold_bps", "default_currency_code", "time_zone", "working_days", "stalled_deal_days", "updated_by_user_id", "update_time_ms", "require_qualification_to_convert", "tax_calculation", "tax_rounding", "price_basis", "quote_validity_days", "quote_number_prefix", "tax_codes", "advance_stage_on_documents", "holidays", "daily_report_visibility", "fiscal_year_start_month"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -527,6 +535,7 @@ public struct TenantSettings: ProtoMessage {
             case "advance_stage_on_documents": self.advanceStageOnDocuments = other.advanceStageOnDocuments
             case "holidays": self.holidays = other.holidays
             case "daily_report_visibility": self.dailyReportVisibility = other.dailyReportVisibility
+            case "fiscal_year_start_month": self.fiscalYearStartMonth = other.fiscalYearStartMonth
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

@@ -45,6 +45,8 @@ extension Activity: CustomerLinkedRecord, ArchivableRecord {
             "kind": kind.rawValue, "state": state.rawValue, "consultation_id": consultationId,
             "activity_time_ms": activityTimeMs, "end_time_ms": endTimeMs, "activity_date": activityDate,
             "external_id": externalId, "search": RecordText.search(subject, notes, outcome, location), "update_time_ms": updateTimeMs,
+            // The activity figures (analytics).
+            "call_result": callResult.rawValue, "duration_ms": durationMs,
         ]) { $1 }
     }
 

@@ -28,7 +28,7 @@ enum TenantExport {
             Table(name: Pipeline.table, column: "data", type: Pipeline.self),
         ]
         + ([
-            Account.self, Contact.self, Lead.self, Opportunity.self, Quote.self, Proposal.self, Activity.self, Consultation.self, DailyReport.self,
+            Account.self, Contact.self, Lead.self, Opportunity.self, Quote.self, Proposal.self, Activity.self, Consultation.self, DailyReport.self, SalesTarget.self,
         ] as [any OwnedRecord.Type]).map {
             Table(name: $0.table, column: "data", type: $0)
         }

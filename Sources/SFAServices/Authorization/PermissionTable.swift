@@ -160,30 +160,38 @@ public enum PermissionTable {
 
         // MARK: AnalyticsService
         // Every figure is computed over the records the scope allows (SPEC §4:
-        // record-level rules apply to analytics queries). Managers: their team; reps:
-        // their own records; viewers: the whole tenant. Marketing reads only the funnel
-        // (SPEC §4), over all leads. Inside sales reads the funnel over all leads (it
-        // works the MQL → SQL step for the whole tenant) and the other figures over its
-        // own records.
+        // record-level rules apply to analytics queries; every table a query reads
+        // carries the scope, so a group-by never widens it). Managers: their team;
+        // reps: their own records; viewers: the whole tenant. Marketing reads only the
+        // funnel (SPEC §4), over all leads. Inside sales reads the funnel over all
+        // leads (it works the MQL → SQL step for the whole tenant) and the other
+        // figures over its own records. Partners read the figures of what they
+        // already list — the leads they brought and the deals that came from them —
+        // but not the stage history (GetOpportunityHistory is not theirs).
         g[AnalyticsServiceMethods.getPipelineSummary.fullName] = [
-            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .partner: .own, .viewer: .all,
         ]
         g[AnalyticsServiceMethods.getFunnel.fullName] = [
-            .admin: .all, .manager: .team, .rep: .own, .marketing: .all, .insideSales: .all, .viewer: .all,
+            .admin: .all, .manager: .team, .rep: .own, .marketing: .all, .insideSales: .all, .partner: .own, .viewer: .all,
         ]
         g[AnalyticsServiceMethods.getStageConversion.fullName] = [
             .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
         ]
         g[AnalyticsServiceMethods.getSalesMetrics.fullName] = [
-            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .partner: .own, .viewer: .all,
         ]
+        // Forecasts and targets are the company's plan (予実管理): not for partners.
         g[AnalyticsServiceMethods.getForecast.fullName] = [
             .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
         ]
-        g[AnalyticsServiceMethods.listStalledDeals.fullName] = [
+        // Activity figures are about the reps' own work: the same reach as the activity lists.
+        g[AnalyticsServiceMethods.getActivityKpis.fullName] = [
             .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
         ]
-        g[AnalyticsServiceMethods.getActivityCounts.fullName] = [
+        // Targets are given, not chosen: managers set their team's and its members',
+        // admins anyone's and the tenant's. Reps read their own.
+        g[AnalyticsServiceMethods.setSalesTarget.fullName] = [.admin: .all, .manager: .team]
+        g[AnalyticsServiceMethods.listSalesTargets.fullName] = [
             .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
         ]
 

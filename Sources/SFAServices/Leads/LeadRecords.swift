@@ -27,6 +27,9 @@ extension Lead: OwnedRecord {
             "person_key": RecordText.personKey(company: companyName, firstName: firstName, lastName: lastName),
             "search": RecordText.search(firstName, lastName, companyName, email),
             "create_time_ms": createTimeMs, "update_time_ms": updateTimeMs,
+            // The funnel's step times (analytics).
+            "mql_time_ms": mqlTimeMs, "sql_time_ms": sqlTimeMs, "converted_time_ms": convertedTimeMs,
+            "converted_opportunity_id": convertedOpportunityId,
         ]
     }
 

@@ -49,6 +49,8 @@ extension Opportunity: OwnedRecord, ArchivableRecord {
             "expected_close_date": expectedCloseDate, "close_date": effectiveCloseDate,
             "amount_currency": amount?.currencyCode ?? "", "amount_minor": amount?.amountMinor ?? 0, "amount_sort": amountSortKey,
             "contact_ids": SQLJSON.array(contactRoles.map(\.contactId)), "search": RecordText.search(name),
+            "weighted_minor": weightedAmount?.amountMinor ?? 0, "stage_enter_time_ms": stageEnterTimeMs,
+            "closed_time_ms": closedTimeMs, "source": source.rawValue, "lost_reason": lostReason,
         ]
     }
 

@@ -20,6 +20,7 @@ public struct SettingsService: SettingsServiceHandler {
         "tax_calculation", "tax_rounding", "price_basis", "quote_validity_days", "quote_number_prefix", "tax_codes",
         "advance_stage_on_documents",
         "holidays", "daily_report_visibility",
+        "fiscal_year_start_month",
     ]
 
     public func getTenantSettings(_ request: GetTenantSettingsRequest, context: ServerContext) async throws -> TenantSettings {
@@ -122,6 +123,7 @@ public struct SettingsService: SettingsServiceHandler {
         validation.check(Set(settings.holidays).count == settings.holidays.count, "settings.holidays", .duplicate, "lists a date twice")
         for (index, date) in settings.holidays.enumerated() { validation.date(date, "settings.holidays[\(index)]", required: true) }
         validation.known(settings.dailyReportVisibility, "settings.daily_report_visibility", required: false)
+        validation.check((0...12).contains(settings.fiscalYearStartMonth), "settings.fiscal_year_start_month", .outOfRange, "must be 0 (January) to 12")
     }
 
     static func isKey(_ key: String) -> Bool {

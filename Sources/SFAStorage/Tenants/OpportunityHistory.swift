@@ -56,7 +56,8 @@ public enum OpportunityHistory {
             previousOwnerUserId: before?.ownerUserId ?? "",
             previousState: before?.state ?? .unspecified,
             lostReason: after.state == .lost ? after.lostReason : "",
-            version: after.version
+            version: after.version,
+            previousStageEnterTimeMs: before.map { $0.stageId != after.stageId ? $0.stageEnterTimeMs : 0 } ?? 0
         )
     }
 
@@ -65,12 +66,13 @@ public enum OpportunityHistory {
     public static func insert(_ db: Database, _ entry: OpportunityHistoryEntry) throws {
         try db.cachedStatement(
             sql: """
-                INSERT INTO opportunity_history (id, opportunity_id, version, change_time_ms, kind, stage_id, previous_stage_id, data)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO opportunity_history (id, opportunity_id, version, change_time_ms, kind, stage_id, previous_stage_id,
+                    previous_stage_enter_time_ms, data)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(arguments: [
             entry.id, entry.opportunityId, entry.version, entry.changeTimeMs, entry.kind.rawValue, entry.stageId, entry.previousStageId,
-            Data(entry.serializedBytes()),
+            entry.previousStageEnterTimeMs, Data(entry.serializedBytes()),
         ])
     }
 

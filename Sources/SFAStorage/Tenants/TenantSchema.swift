@@ -14,6 +14,7 @@ public enum TenantSchema {
         ("v6 quotes and number sequences", migrateV6),
         ("v7 proposals", migrateV7),
         ("v8 activities, consultations and daily reports", migrateV8),
+        ("v9 sales targets and analytics indexes", migrateV9),
     ]
 
     /// The schema version this code writes.

@@ -45,50 +45,61 @@ public enum AnalyticsServiceMethods {
         outputType: "sfa.v1.GetForecastResponse",
         isIdempotent: true
     )
-    /// `/sfa.v1.AnalyticsService/ListStalledDeals`
-    public static let listStalledDeals = MethodDescriptor(
+    /// `/sfa.v1.AnalyticsService/GetActivityKpis`
+    public static let getActivityKpis = MethodDescriptor(
         service: "sfa.v1.AnalyticsService",
-        method: "ListStalledDeals",
-        inputType: "sfa.v1.ListStalledDealsRequest",
-        outputType: "sfa.v1.ListStalledDealsResponse",
+        method: "GetActivityKpis",
+        inputType: "sfa.v1.GetActivityKpisRequest",
+        outputType: "sfa.v1.GetActivityKpisResponse",
         isIdempotent: true
     )
-    /// `/sfa.v1.AnalyticsService/GetActivityCounts`
-    public static let getActivityCounts = MethodDescriptor(
+    /// `/sfa.v1.AnalyticsService/SetSalesTarget`
+    public static let setSalesTarget = MethodDescriptor(
         service: "sfa.v1.AnalyticsService",
-        method: "GetActivityCounts",
-        inputType: "sfa.v1.GetActivityCountsRequest",
-        outputType: "sfa.v1.GetActivityCountsResponse",
+        method: "SetSalesTarget",
+        inputType: "sfa.v1.SetSalesTargetRequest",
+        outputType: "sfa.v1.SalesTarget",
+        isIdempotent: false
+    )
+    /// `/sfa.v1.AnalyticsService/ListSalesTargets`
+    public static let listSalesTargets = MethodDescriptor(
+        service: "sfa.v1.AnalyticsService",
+        method: "ListSalesTargets",
+        inputType: "sfa.v1.ListSalesTargetsRequest",
+        outputType: "sfa.v1.ListSalesTargetsResponse",
         isIdempotent: true
     )
 
     /// Every method of the service, in declaration order.
-    public static let all: [MethodDescriptor] = [getPipelineSummary, getFunnel, getStageConversion, getSalesMetrics, getForecast, listStalledDeals, getActivityCounts]
+    public static let all: [MethodDescriptor] = [getPipelineSummary, getFunnel, getStageConversion, getSalesMetrics, getForecast, getActivityKpis, setSalesTarget, listSalesTargets]
 }
 
 ///
 /// Implement this protocol to serve `sfa.v1.AnalyticsService`.
 public protocol AnalyticsServiceHandler: RPCService {
-    /// Open opportunities per stage: count, amount, weighted amount.
+    /// Open opportunities per stage: count, amount, weighted amount, age in stage.
     func getPipelineSummary(_ request: GetPipelineSummaryRequest, context: ServerContext) async throws -> GetPipelineSummaryResponse
 
-    /// Leads -> MQL -> SQL -> opportunity -> won, with conversion rates.
+    /// Leads -> MQL -> SQL -> converted -> opportunity -> won, with conversion rates and times.
     func getFunnel(_ request: GetFunnelRequest, context: ServerContext) async throws -> GetFunnelResponse
 
-    /// Stage-to-stage conversion rates and average time in stage.
+    /// Stage-to-stage conversion, lost-from-stage counts, time in stage.
     func getStageConversion(_ request: GetStageConversionRequest, context: ServerContext) async throws -> GetStageConversionResponse
 
-    /// Win rate, average deal size, average sales cycle and sales velocity.
+    /// Win rate, average deal size, sales cycle and sales velocity.
     func getSalesMetrics(_ request: GetSalesMetricsRequest, context: ServerContext) async throws -> GetSalesMetricsResponse
 
-    /// Forecast roll-ups by category and period.
+    /// Forecast roll-ups by category per fiscal month or quarter, against targets.
     func getForecast(_ request: GetForecastRequest, context: ServerContext) async throws -> GetForecastResponse
 
-    /// Open opportunities without recent activity or rotting in their stage.
-    func listStalledDeals(_ request: ListStalledDealsRequest, context: ServerContext) async throws -> ListStalledDealsResponse
+    /// Activity counts by kind, consultations, call connect rate and time spent per rep and period.
+    func getActivityKpis(_ request: GetActivityKpisRequest, context: ServerContext) async throws -> GetActivityKpisResponse
 
-    /// Activity counts per rep per day per kind.
-    func getActivityCounts(_ request: GetActivityCountsRequest, context: ServerContext) async throws -> GetActivityCountsResponse
+    /// Sets a user's, team's or the tenant's sales target for a month.
+    func setSalesTarget(_ request: SetSalesTargetRequest, context: ServerContext) async throws -> SalesTarget
+
+    /// Lists sales targets.
+    func listSalesTargets(_ request: ListSalesTargetsRequest, context: ServerContext) async throws -> ListSalesTargetsResponse
 }
 
 extension AnalyticsServiceHandler {
@@ -114,11 +125,14 @@ extension AnalyticsServiceHandler {
             RPCMethodHandler(method: AnalyticsServiceMethods.getForecast) { (request: GetForecastRequest, context) in
                 try await self.getForecast(request, context: context)
             },
-            RPCMethodHandler(method: AnalyticsServiceMethods.listStalledDeals) { (request: ListStalledDealsRequest, context) in
-                try await self.listStalledDeals(request, context: context)
+            RPCMethodHandler(method: AnalyticsServiceMethods.getActivityKpis) { (request: GetActivityKpisRequest, context) in
+                try await self.getActivityKpis(request, context: context)
             },
-            RPCMethodHandler(method: AnalyticsServiceMethods.getActivityCounts) { (request: GetActivityCountsRequest, context) in
-                try await self.getActivityCounts(request, context: context)
+            RPCMethodHandler(method: AnalyticsServiceMethods.setSalesTarget) { (request: SetSalesTargetRequest, context) in
+                try await self.setSalesTarget(request, context: context)
+            },
+            RPCMethodHandler(method: AnalyticsServiceMethods.listSalesTargets) { (request: ListSalesTargetsRequest, context) in
+                try await self.listSalesTargets(request, context: context)
             },
         ]
     }
@@ -133,38 +147,43 @@ public struct AnalyticsServiceClient: Sendable {
         self.caller = caller
     }
 
-    /// Open opportunities per stage: count, amount, weighted amount.
+    /// Open opportunities per stage: count, amount, weighted amount, age in stage.
     public func getPipelineSummary(_ request: GetPipelineSummaryRequest, options: CallOptions = CallOptions()) async throws -> GetPipelineSummaryResponse {
         try await caller.unary(AnalyticsServiceMethods.getPipelineSummary, request: request, responseType: GetPipelineSummaryResponse.self, options: options)
     }
 
-    /// Leads -> MQL -> SQL -> opportunity -> won, with conversion rates.
+    /// Leads -> MQL -> SQL -> converted -> opportunity -> won, with conversion rates and times.
     public func getFunnel(_ request: GetFunnelRequest, options: CallOptions = CallOptions()) async throws -> GetFunnelResponse {
         try await caller.unary(AnalyticsServiceMethods.getFunnel, request: request, responseType: GetFunnelResponse.self, options: options)
     }
 
-    /// Stage-to-stage conversion rates and average time in stage.
+    /// Stage-to-stage conversion, lost-from-stage counts, time in stage.
     public func getStageConversion(_ request: GetStageConversionRequest, options: CallOptions = CallOptions()) async throws -> GetStageConversionResponse {
         try await caller.unary(AnalyticsServiceMethods.getStageConversion, request: request, responseType: GetStageConversionResponse.self, options: options)
     }
 
-    /// Win rate, average deal size, average sales cycle and sales velocity.
+    /// Win rate, average deal size, sales cycle and sales velocity.
     public func getSalesMetrics(_ request: GetSalesMetricsRequest, options: CallOptions = CallOptions()) async throws -> GetSalesMetricsResponse {
         try await caller.unary(AnalyticsServiceMethods.getSalesMetrics, request: request, responseType: GetSalesMetricsResponse.self, options: options)
     }
 
-    /// Forecast roll-ups by category and period.
+    /// Forecast roll-ups by category per fiscal month or quarter, against targets.
     public func getForecast(_ request: GetForecastRequest, options: CallOptions = CallOptions()) async throws -> GetForecastResponse {
         try await caller.unary(AnalyticsServiceMethods.getForecast, request: request, responseType: GetForecastResponse.self, options: options)
     }
 
-    /// Open opportunities without recent activity or rotting in their stage.
-    public func listStalledDeals(_ request: ListStalledDealsRequest, options: CallOptions = CallOptions()) async throws -> ListStalledDealsResponse {
-        try await caller.unary(AnalyticsServiceMethods.listStalledDeals, request: request, responseType: ListStalledDealsResponse.self, options: options)
+    /// Activity counts by kind, consultations, call connect rate and time spent per rep and period.
+    public func getActivityKpis(_ request: GetActivityKpisRequest, options: CallOptions = CallOptions()) async throws -> GetActivityKpisResponse {
+        try await caller.unary(AnalyticsServiceMethods.getActivityKpis, request: request, responseType: GetActivityKpisResponse.self, options: options)
     }
 
-    /// Activity counts per rep per day per kind.
-    public func getActivityCounts(_ request: GetActivityCountsRequest, options: CallOptions = CallOptions()) async throws -> GetActivityCountsResponse {
-        try await caller.unary(AnalyticsServiceMethods.getActivityCounts, request: request, responseType: GetActivityCountsResponse.self, options: options)
+    /// Sets a user's, team's or the tenant's sales target for a month.
+    public func setSalesTarget(_ request: SetSalesTargetRequest, options: CallOptions = CallOptions()) async throws -> SalesTarget {
+        try await caller.unary(AnalyticsServiceMethods.setSalesTarget, request: request, responseType: SalesTarget.self, options: options)
+    }
+
+    /// Lists sales targets.
+    public func listSalesTargets(_ request: ListSalesTargetsRequest, options: CallOptions = CallOptions()) async throws -> ListSalesTargetsResponse {
+        try await caller.unary(AnalyticsServiceMethods.listSalesTargets, request: request, responseType: ListSalesTargetsResponse.self, options: options)
     }
 }

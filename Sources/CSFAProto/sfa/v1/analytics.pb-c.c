@@ -52,6 +52,51 @@ void   sfa__v1__analytics_filter__free_unpacked
   assert(message->base.descriptor == &sfa__v1__analytics_filter__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__analytics_group_key__init
+                     (Sfa__V1__AnalyticsGroupKey         *message)
+{
+  static const Sfa__V1__AnalyticsGroupKey init_value = SFA__V1__ANALYTICS_GROUP_KEY__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__analytics_group_key__get_packed_size
+                     (const Sfa__V1__AnalyticsGroupKey *message)
+{
+  assert(message->base.descriptor == &sfa__v1__analytics_group_key__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__analytics_group_key__pack
+                     (const Sfa__V1__AnalyticsGroupKey *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__analytics_group_key__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__analytics_group_key__pack_to_buffer
+                     (const Sfa__V1__AnalyticsGroupKey *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__analytics_group_key__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__AnalyticsGroupKey *
+       sfa__v1__analytics_group_key__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__AnalyticsGroupKey *)
+     protobuf_c_message_unpack (&sfa__v1__analytics_group_key__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__analytics_group_key__free_unpacked
+                     (Sfa__V1__AnalyticsGroupKey *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__analytics_group_key__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sfa__v1__get_pipeline_summary_request__init
                      (Sfa__V1__GetPipelineSummaryRequest         *message)
 {
@@ -275,6 +320,51 @@ void   sfa__v1__funnel_step_count__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &sfa__v1__funnel_step_count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__funnel_row__init
+                     (Sfa__V1__FunnelRow         *message)
+{
+  static const Sfa__V1__FunnelRow init_value = SFA__V1__FUNNEL_ROW__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__funnel_row__get_packed_size
+                     (const Sfa__V1__FunnelRow *message)
+{
+  assert(message->base.descriptor == &sfa__v1__funnel_row__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__funnel_row__pack
+                     (const Sfa__V1__FunnelRow *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__funnel_row__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__funnel_row__pack_to_buffer
+                     (const Sfa__V1__FunnelRow *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__funnel_row__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__FunnelRow *
+       sfa__v1__funnel_row__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__FunnelRow *)
+     protobuf_c_message_unpack (&sfa__v1__funnel_row__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__funnel_row__free_unpacked
+                     (Sfa__V1__FunnelRow *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__funnel_row__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   sfa__v1__get_funnel_response__init
@@ -502,6 +592,51 @@ void   sfa__v1__get_sales_metrics_request__free_unpacked
   assert(message->base.descriptor == &sfa__v1__get_sales_metrics_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__sales_metrics__init
+                     (Sfa__V1__SalesMetrics         *message)
+{
+  static const Sfa__V1__SalesMetrics init_value = SFA__V1__SALES_METRICS__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__sales_metrics__get_packed_size
+                     (const Sfa__V1__SalesMetrics *message)
+{
+  assert(message->base.descriptor == &sfa__v1__sales_metrics__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__sales_metrics__pack
+                     (const Sfa__V1__SalesMetrics *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__sales_metrics__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__sales_metrics__pack_to_buffer
+                     (const Sfa__V1__SalesMetrics *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__sales_metrics__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__SalesMetrics *
+       sfa__v1__sales_metrics__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__SalesMetrics *)
+     protobuf_c_message_unpack (&sfa__v1__sales_metrics__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__sales_metrics__free_unpacked
+                     (Sfa__V1__SalesMetrics *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__sales_metrics__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   sfa__v1__get_sales_metrics_response__init
                      (Sfa__V1__GetSalesMetricsResponse         *message)
 {
@@ -545,6 +680,186 @@ void   sfa__v1__get_sales_metrics_response__free_unpacked
   if(!message)
     return;
   assert(message->base.descriptor == &sfa__v1__get_sales_metrics_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__sales_target__init
+                     (Sfa__V1__SalesTarget         *message)
+{
+  static const Sfa__V1__SalesTarget init_value = SFA__V1__SALES_TARGET__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__sales_target__get_packed_size
+                     (const Sfa__V1__SalesTarget *message)
+{
+  assert(message->base.descriptor == &sfa__v1__sales_target__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__sales_target__pack
+                     (const Sfa__V1__SalesTarget *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__sales_target__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__sales_target__pack_to_buffer
+                     (const Sfa__V1__SalesTarget *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__sales_target__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__SalesTarget *
+       sfa__v1__sales_target__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__SalesTarget *)
+     protobuf_c_message_unpack (&sfa__v1__sales_target__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__sales_target__free_unpacked
+                     (Sfa__V1__SalesTarget *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__sales_target__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__set_sales_target_request__init
+                     (Sfa__V1__SetSalesTargetRequest         *message)
+{
+  static const Sfa__V1__SetSalesTargetRequest init_value = SFA__V1__SET_SALES_TARGET_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__set_sales_target_request__get_packed_size
+                     (const Sfa__V1__SetSalesTargetRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__set_sales_target_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__set_sales_target_request__pack
+                     (const Sfa__V1__SetSalesTargetRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__set_sales_target_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__set_sales_target_request__pack_to_buffer
+                     (const Sfa__V1__SetSalesTargetRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__set_sales_target_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__SetSalesTargetRequest *
+       sfa__v1__set_sales_target_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__SetSalesTargetRequest *)
+     protobuf_c_message_unpack (&sfa__v1__set_sales_target_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__set_sales_target_request__free_unpacked
+                     (Sfa__V1__SetSalesTargetRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__set_sales_target_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__list_sales_targets_request__init
+                     (Sfa__V1__ListSalesTargetsRequest         *message)
+{
+  static const Sfa__V1__ListSalesTargetsRequest init_value = SFA__V1__LIST_SALES_TARGETS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__list_sales_targets_request__get_packed_size
+                     (const Sfa__V1__ListSalesTargetsRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__list_sales_targets_request__pack
+                     (const Sfa__V1__ListSalesTargetsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__list_sales_targets_request__pack_to_buffer
+                     (const Sfa__V1__ListSalesTargetsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ListSalesTargetsRequest *
+       sfa__v1__list_sales_targets_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ListSalesTargetsRequest *)
+     protobuf_c_message_unpack (&sfa__v1__list_sales_targets_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__list_sales_targets_request__free_unpacked
+                     (Sfa__V1__ListSalesTargetsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__list_sales_targets_response__init
+                     (Sfa__V1__ListSalesTargetsResponse         *message)
+{
+  static const Sfa__V1__ListSalesTargetsResponse init_value = SFA__V1__LIST_SALES_TARGETS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__list_sales_targets_response__get_packed_size
+                     (const Sfa__V1__ListSalesTargetsResponse *message)
+{
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__list_sales_targets_response__pack
+                     (const Sfa__V1__ListSalesTargetsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__list_sales_targets_response__pack_to_buffer
+                     (const Sfa__V1__ListSalesTargetsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__ListSalesTargetsResponse *
+       sfa__v1__list_sales_targets_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__ListSalesTargetsResponse *)
+     protobuf_c_message_unpack (&sfa__v1__list_sales_targets_response__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__list_sales_targets_response__free_unpacked
+                     (Sfa__V1__ListSalesTargetsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__list_sales_targets_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   sfa__v1__get_forecast_request__init
@@ -727,297 +1042,207 @@ void   sfa__v1__get_forecast_response__free_unpacked
   assert(message->base.descriptor == &sfa__v1__get_forecast_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-void   sfa__v1__list_stalled_deals_request__init
-                     (Sfa__V1__ListStalledDealsRequest         *message)
+void   sfa__v1__get_activity_kpis_request__init
+                     (Sfa__V1__GetActivityKpisRequest         *message)
 {
-  static const Sfa__V1__ListStalledDealsRequest init_value = SFA__V1__LIST_STALLED_DEALS_REQUEST__INIT;
+  static const Sfa__V1__GetActivityKpisRequest init_value = SFA__V1__GET_ACTIVITY_KPIS_REQUEST__INIT;
   *message = init_value;
 }
-size_t sfa__v1__list_stalled_deals_request__get_packed_size
-                     (const Sfa__V1__ListStalledDealsRequest *message)
+size_t sfa__v1__get_activity_kpis_request__get_packed_size
+                     (const Sfa__V1__GetActivityKpisRequest *message)
 {
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_request__descriptor);
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_request__descriptor);
   return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
 }
-size_t sfa__v1__list_stalled_deals_request__pack
-                     (const Sfa__V1__ListStalledDealsRequest *message,
+size_t sfa__v1__get_activity_kpis_request__pack
+                     (const Sfa__V1__GetActivityKpisRequest *message,
                       uint8_t       *out)
 {
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_request__descriptor);
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_request__descriptor);
   return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
 }
-size_t sfa__v1__list_stalled_deals_request__pack_to_buffer
-                     (const Sfa__V1__ListStalledDealsRequest *message,
+size_t sfa__v1__get_activity_kpis_request__pack_to_buffer
+                     (const Sfa__V1__GetActivityKpisRequest *message,
                       ProtobufCBuffer *buffer)
 {
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_request__descriptor);
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_request__descriptor);
   return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
 }
-Sfa__V1__ListStalledDealsRequest *
-       sfa__v1__list_stalled_deals_request__unpack
+Sfa__V1__GetActivityKpisRequest *
+       sfa__v1__get_activity_kpis_request__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data)
 {
-  return (Sfa__V1__ListStalledDealsRequest *)
-     protobuf_c_message_unpack (&sfa__v1__list_stalled_deals_request__descriptor,
+  return (Sfa__V1__GetActivityKpisRequest *)
+     protobuf_c_message_unpack (&sfa__v1__get_activity_kpis_request__descriptor,
                                 allocator, len, data);
 }
-void   sfa__v1__list_stalled_deals_request__free_unpacked
-                     (Sfa__V1__ListStalledDealsRequest *message,
+void   sfa__v1__get_activity_kpis_request__free_unpacked
+                     (Sfa__V1__GetActivityKpisRequest *message,
                       ProtobufCAllocator *allocator)
 {
   if(!message)
     return;
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_request__descriptor);
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-void   sfa__v1__stalled_deal__init
-                     (Sfa__V1__StalledDeal         *message)
+void   sfa__v1__activity_kind_count__init
+                     (Sfa__V1__ActivityKindCount         *message)
 {
-  static const Sfa__V1__StalledDeal init_value = SFA__V1__STALLED_DEAL__INIT;
+  static const Sfa__V1__ActivityKindCount init_value = SFA__V1__ACTIVITY_KIND_COUNT__INIT;
   *message = init_value;
 }
-size_t sfa__v1__stalled_deal__get_packed_size
-                     (const Sfa__V1__StalledDeal *message)
+size_t sfa__v1__activity_kind_count__get_packed_size
+                     (const Sfa__V1__ActivityKindCount *message)
 {
-  assert(message->base.descriptor == &sfa__v1__stalled_deal__descriptor);
+  assert(message->base.descriptor == &sfa__v1__activity_kind_count__descriptor);
   return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
 }
-size_t sfa__v1__stalled_deal__pack
-                     (const Sfa__V1__StalledDeal *message,
+size_t sfa__v1__activity_kind_count__pack
+                     (const Sfa__V1__ActivityKindCount *message,
                       uint8_t       *out)
 {
-  assert(message->base.descriptor == &sfa__v1__stalled_deal__descriptor);
+  assert(message->base.descriptor == &sfa__v1__activity_kind_count__descriptor);
   return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
 }
-size_t sfa__v1__stalled_deal__pack_to_buffer
-                     (const Sfa__V1__StalledDeal *message,
+size_t sfa__v1__activity_kind_count__pack_to_buffer
+                     (const Sfa__V1__ActivityKindCount *message,
                       ProtobufCBuffer *buffer)
 {
-  assert(message->base.descriptor == &sfa__v1__stalled_deal__descriptor);
+  assert(message->base.descriptor == &sfa__v1__activity_kind_count__descriptor);
   return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
 }
-Sfa__V1__StalledDeal *
-       sfa__v1__stalled_deal__unpack
+Sfa__V1__ActivityKindCount *
+       sfa__v1__activity_kind_count__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data)
 {
-  return (Sfa__V1__StalledDeal *)
-     protobuf_c_message_unpack (&sfa__v1__stalled_deal__descriptor,
+  return (Sfa__V1__ActivityKindCount *)
+     protobuf_c_message_unpack (&sfa__v1__activity_kind_count__descriptor,
                                 allocator, len, data);
 }
-void   sfa__v1__stalled_deal__free_unpacked
-                     (Sfa__V1__StalledDeal *message,
+void   sfa__v1__activity_kind_count__free_unpacked
+                     (Sfa__V1__ActivityKindCount *message,
                       ProtobufCAllocator *allocator)
 {
   if(!message)
     return;
-  assert(message->base.descriptor == &sfa__v1__stalled_deal__descriptor);
+  assert(message->base.descriptor == &sfa__v1__activity_kind_count__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-void   sfa__v1__list_stalled_deals_response__init
-                     (Sfa__V1__ListStalledDealsResponse         *message)
+void   sfa__v1__activity_kpis__init
+                     (Sfa__V1__ActivityKpis         *message)
 {
-  static const Sfa__V1__ListStalledDealsResponse init_value = SFA__V1__LIST_STALLED_DEALS_RESPONSE__INIT;
+  static const Sfa__V1__ActivityKpis init_value = SFA__V1__ACTIVITY_KPIS__INIT;
   *message = init_value;
 }
-size_t sfa__v1__list_stalled_deals_response__get_packed_size
-                     (const Sfa__V1__ListStalledDealsResponse *message)
+size_t sfa__v1__activity_kpis__get_packed_size
+                     (const Sfa__V1__ActivityKpis *message)
 {
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_response__descriptor);
+  assert(message->base.descriptor == &sfa__v1__activity_kpis__descriptor);
   return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
 }
-size_t sfa__v1__list_stalled_deals_response__pack
-                     (const Sfa__V1__ListStalledDealsResponse *message,
+size_t sfa__v1__activity_kpis__pack
+                     (const Sfa__V1__ActivityKpis *message,
                       uint8_t       *out)
 {
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_response__descriptor);
+  assert(message->base.descriptor == &sfa__v1__activity_kpis__descriptor);
   return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
 }
-size_t sfa__v1__list_stalled_deals_response__pack_to_buffer
-                     (const Sfa__V1__ListStalledDealsResponse *message,
+size_t sfa__v1__activity_kpis__pack_to_buffer
+                     (const Sfa__V1__ActivityKpis *message,
                       ProtobufCBuffer *buffer)
 {
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_response__descriptor);
+  assert(message->base.descriptor == &sfa__v1__activity_kpis__descriptor);
   return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
 }
-Sfa__V1__ListStalledDealsResponse *
-       sfa__v1__list_stalled_deals_response__unpack
+Sfa__V1__ActivityKpis *
+       sfa__v1__activity_kpis__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data)
 {
-  return (Sfa__V1__ListStalledDealsResponse *)
-     protobuf_c_message_unpack (&sfa__v1__list_stalled_deals_response__descriptor,
+  return (Sfa__V1__ActivityKpis *)
+     protobuf_c_message_unpack (&sfa__v1__activity_kpis__descriptor,
                                 allocator, len, data);
 }
-void   sfa__v1__list_stalled_deals_response__free_unpacked
-                     (Sfa__V1__ListStalledDealsResponse *message,
+void   sfa__v1__activity_kpis__free_unpacked
+                     (Sfa__V1__ActivityKpis *message,
                       ProtobufCAllocator *allocator)
 {
   if(!message)
     return;
-  assert(message->base.descriptor == &sfa__v1__list_stalled_deals_response__descriptor);
+  assert(message->base.descriptor == &sfa__v1__activity_kpis__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-void   sfa__v1__get_activity_counts_request__init
-                     (Sfa__V1__GetActivityCountsRequest         *message)
+void   sfa__v1__get_activity_kpis_response__init
+                     (Sfa__V1__GetActivityKpisResponse         *message)
 {
-  static const Sfa__V1__GetActivityCountsRequest init_value = SFA__V1__GET_ACTIVITY_COUNTS_REQUEST__INIT;
+  static const Sfa__V1__GetActivityKpisResponse init_value = SFA__V1__GET_ACTIVITY_KPIS_RESPONSE__INIT;
   *message = init_value;
 }
-size_t sfa__v1__get_activity_counts_request__get_packed_size
-                     (const Sfa__V1__GetActivityCountsRequest *message)
+size_t sfa__v1__get_activity_kpis_response__get_packed_size
+                     (const Sfa__V1__GetActivityKpisResponse *message)
 {
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_request__descriptor);
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_response__descriptor);
   return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
 }
-size_t sfa__v1__get_activity_counts_request__pack
-                     (const Sfa__V1__GetActivityCountsRequest *message,
+size_t sfa__v1__get_activity_kpis_response__pack
+                     (const Sfa__V1__GetActivityKpisResponse *message,
                       uint8_t       *out)
 {
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_request__descriptor);
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_response__descriptor);
   return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
 }
-size_t sfa__v1__get_activity_counts_request__pack_to_buffer
-                     (const Sfa__V1__GetActivityCountsRequest *message,
+size_t sfa__v1__get_activity_kpis_response__pack_to_buffer
+                     (const Sfa__V1__GetActivityKpisResponse *message,
                       ProtobufCBuffer *buffer)
 {
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_request__descriptor);
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_response__descriptor);
   return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
 }
-Sfa__V1__GetActivityCountsRequest *
-       sfa__v1__get_activity_counts_request__unpack
+Sfa__V1__GetActivityKpisResponse *
+       sfa__v1__get_activity_kpis_response__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data)
 {
-  return (Sfa__V1__GetActivityCountsRequest *)
-     protobuf_c_message_unpack (&sfa__v1__get_activity_counts_request__descriptor,
+  return (Sfa__V1__GetActivityKpisResponse *)
+     protobuf_c_message_unpack (&sfa__v1__get_activity_kpis_response__descriptor,
                                 allocator, len, data);
 }
-void   sfa__v1__get_activity_counts_request__free_unpacked
-                     (Sfa__V1__GetActivityCountsRequest *message,
+void   sfa__v1__get_activity_kpis_response__free_unpacked
+                     (Sfa__V1__GetActivityKpisResponse *message,
                       ProtobufCAllocator *allocator)
 {
   if(!message)
     return;
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_request__descriptor);
+  assert(message->base.descriptor == &sfa__v1__get_activity_kpis_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-void   sfa__v1__activity_count_row__init
-                     (Sfa__V1__ActivityCountRow         *message)
-{
-  static const Sfa__V1__ActivityCountRow init_value = SFA__V1__ACTIVITY_COUNT_ROW__INIT;
-  *message = init_value;
-}
-size_t sfa__v1__activity_count_row__get_packed_size
-                     (const Sfa__V1__ActivityCountRow *message)
-{
-  assert(message->base.descriptor == &sfa__v1__activity_count_row__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t sfa__v1__activity_count_row__pack
-                     (const Sfa__V1__ActivityCountRow *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &sfa__v1__activity_count_row__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t sfa__v1__activity_count_row__pack_to_buffer
-                     (const Sfa__V1__ActivityCountRow *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &sfa__v1__activity_count_row__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Sfa__V1__ActivityCountRow *
-       sfa__v1__activity_count_row__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Sfa__V1__ActivityCountRow *)
-     protobuf_c_message_unpack (&sfa__v1__activity_count_row__descriptor,
-                                allocator, len, data);
-}
-void   sfa__v1__activity_count_row__free_unpacked
-                     (Sfa__V1__ActivityCountRow *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &sfa__v1__activity_count_row__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-void   sfa__v1__get_activity_counts_response__init
-                     (Sfa__V1__GetActivityCountsResponse         *message)
-{
-  static const Sfa__V1__GetActivityCountsResponse init_value = SFA__V1__GET_ACTIVITY_COUNTS_RESPONSE__INIT;
-  *message = init_value;
-}
-size_t sfa__v1__get_activity_counts_response__get_packed_size
-                     (const Sfa__V1__GetActivityCountsResponse *message)
-{
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_response__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t sfa__v1__get_activity_counts_response__pack
-                     (const Sfa__V1__GetActivityCountsResponse *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_response__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t sfa__v1__get_activity_counts_response__pack_to_buffer
-                     (const Sfa__V1__GetActivityCountsResponse *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_response__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Sfa__V1__GetActivityCountsResponse *
-       sfa__v1__get_activity_counts_response__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Sfa__V1__GetActivityCountsResponse *)
-     protobuf_c_message_unpack (&sfa__v1__get_activity_counts_response__descriptor,
-                                allocator, len, data);
-}
-void   sfa__v1__get_activity_counts_response__free_unpacked
-                     (Sfa__V1__GetActivityCountsResponse *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &sfa__v1__get_activity_counts_response__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-static const ProtobufCFieldDescriptor sfa__v1__analytics_filter__field_descriptors[6] =
+static const ProtobufCFieldDescriptor sfa__v1__analytics_filter__field_descriptors[8] =
 {
   {
-    "owner_user_id",
+    "owner_user_ids",
     1,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__AnalyticsFilter, owner_user_id),
+    offsetof(Sfa__V1__AnalyticsFilter, n_owner_user_ids),
+    offsetof(Sfa__V1__AnalyticsFilter, owner_user_ids),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "team_id",
+    "team_ids",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__AnalyticsFilter, team_id),
+    offsetof(Sfa__V1__AnalyticsFilter, n_team_ids),
+    offsetof(Sfa__V1__AnalyticsFilter, team_ids),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
@@ -1036,8 +1261,20 @@ static const ProtobufCFieldDescriptor sfa__v1__analytics_filter__field_descripto
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "from_date",
+    "sources",
     4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Sfa__V1__AnalyticsFilter, n_sources),
+    offsetof(Sfa__V1__AnalyticsFilter, sources),
+    &sfa__v1__lead_source__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_date",
+    5,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1049,7 +1286,7 @@ static const ProtobufCFieldDescriptor sfa__v1__analytics_filter__field_descripto
   },
   {
     "to_date",
-    5,
+    6,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1061,7 +1298,7 @@ static const ProtobufCFieldDescriptor sfa__v1__analytics_filter__field_descripto
   },
   {
     "currency_code",
-    6,
+    7,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1071,19 +1308,33 @@ static const ProtobufCFieldDescriptor sfa__v1__analytics_filter__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "group_by",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AnalyticsFilter, group_by),
+    &sfa__v1__analytics_grouping__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__analytics_filter__field_indices_by_name[] = {
-  5,   /* field[5] = currency_code */
-  3,   /* field[3] = from_date */
-  0,   /* field[0] = owner_user_id */
+  6,   /* field[6] = currency_code */
+  4,   /* field[4] = from_date */
+  7,   /* field[7] = group_by */
+  0,   /* field[0] = owner_user_ids */
   2,   /* field[2] = pipeline_id */
-  1,   /* field[1] = team_id */
-  4,   /* field[4] = to_date */
+  3,   /* field[3] = sources */
+  1,   /* field[1] = team_ids */
+  5,   /* field[5] = to_date */
 };
 static const ProtobufCIntRange sfa__v1__analytics_filter__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor sfa__v1__analytics_filter__descriptor =
 {
@@ -1093,11 +1344,101 @@ const ProtobufCMessageDescriptor sfa__v1__analytics_filter__descriptor =
   "Sfa__V1__AnalyticsFilter",
   "sfa.v1",
   sizeof(Sfa__V1__AnalyticsFilter),
-  6,
+  8,
   sfa__v1__analytics_filter__field_descriptors,
   sfa__v1__analytics_filter__field_indices_by_name,
   1,  sfa__v1__analytics_filter__number_ranges,
   (ProtobufCMessageInit) sfa__v1__analytics_filter__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__analytics_group_key__field_descriptors[5] =
+{
+  {
+    "owner_user_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AnalyticsGroupKey, owner_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "team_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AnalyticsGroupKey, team_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "source",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AnalyticsGroupKey, source),
+    &sfa__v1__lead_source__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pipeline_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AnalyticsGroupKey, pipeline_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "month",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__AnalyticsGroupKey, month),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__analytics_group_key__field_indices_by_name[] = {
+  4,   /* field[4] = month */
+  0,   /* field[0] = owner_user_id */
+  3,   /* field[3] = pipeline_id */
+  2,   /* field[2] = source */
+  1,   /* field[1] = team_id */
+};
+static const ProtobufCIntRange sfa__v1__analytics_group_key__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor sfa__v1__analytics_group_key__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.AnalyticsGroupKey",
+  "AnalyticsGroupKey",
+  "Sfa__V1__AnalyticsGroupKey",
+  "sfa.v1",
+  sizeof(Sfa__V1__AnalyticsGroupKey),
+  5,
+  sfa__v1__analytics_group_key__field_descriptors,
+  sfa__v1__analytics_group_key__field_indices_by_name,
+  1,  sfa__v1__analytics_group_key__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__analytics_group_key__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor sfa__v1__get_pipeline_summary_request__field_descriptors[1] =
@@ -1141,8 +1482,20 @@ const ProtobufCMessageDescriptor sfa__v1__get_pipeline_summary_request__descript
 static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_descriptors[9] =
 {
   {
-    "pipeline_id",
+    "group",
     1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__PipelineStageSummary, group),
+    &sfa__v1__analytics_group_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pipeline_id",
+    2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1154,7 +1507,7 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_des
   },
   {
     "stage_id",
-    2,
+    3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1166,7 +1519,7 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_des
   },
   {
     "stage_name",
-    3,
+    4,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1178,7 +1531,7 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_des
   },
   {
     "stage_position",
-    4,
+    5,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT32,
     0,   /* quantifier_offset */
@@ -1189,32 +1542,8 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_des
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "forecast_category",
-    5,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_ENUM,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__PipelineStageSummary, forecast_category),
-    &sfa__v1__forecast_category__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "default_probability_percent",
-    6,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__PipelineStageSummary, default_probability_percent),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
     "opportunity_count",
-    7,
+    6,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
@@ -1226,7 +1555,7 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_des
   },
   {
     "amount",
-    8,
+    7,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -1238,7 +1567,7 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_des
   },
   {
     "weighted_amount",
-    9,
+    8,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -1248,17 +1577,29 @@ static const ProtobufCFieldDescriptor sfa__v1__pipeline_stage_summary__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "average_age_in_stage_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__PipelineStageSummary, average_age_in_stage_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__pipeline_stage_summary__field_indices_by_name[] = {
-  7,   /* field[7] = amount */
-  5,   /* field[5] = default_probability_percent */
-  4,   /* field[4] = forecast_category */
-  6,   /* field[6] = opportunity_count */
-  0,   /* field[0] = pipeline_id */
-  1,   /* field[1] = stage_id */
-  2,   /* field[2] = stage_name */
-  3,   /* field[3] = stage_position */
-  8,   /* field[8] = weighted_amount */
+  6,   /* field[6] = amount */
+  8,   /* field[8] = average_age_in_stage_ms */
+  0,   /* field[0] = group */
+  5,   /* field[5] = opportunity_count */
+  1,   /* field[1] = pipeline_id */
+  2,   /* field[2] = stage_id */
+  3,   /* field[3] = stage_name */
+  4,   /* field[4] = stage_position */
+  7,   /* field[7] = weighted_amount */
 };
 static const ProtobufCIntRange sfa__v1__pipeline_stage_summary__number_ranges[1 + 1] =
 {
@@ -1334,7 +1675,7 @@ static const ProtobufCFieldDescriptor sfa__v1__get_pipeline_summary_response__fi
     "excluded_other_currency_count",
     5,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
+    PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
     offsetof(Sfa__V1__GetPipelineSummaryResponse, excluded_other_currency_count),
     NULL,
@@ -1408,7 +1749,7 @@ const ProtobufCMessageDescriptor sfa__v1__get_funnel_request__descriptor =
   (ProtobufCMessageInit) sfa__v1__get_funnel_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__funnel_step_count__field_descriptors[4] =
+static const ProtobufCFieldDescriptor sfa__v1__funnel_step_count__field_descriptors[5] =
 {
   {
     "step",
@@ -1458,8 +1799,21 @@ static const ProtobufCFieldDescriptor sfa__v1__funnel_step_count__field_descript
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "average_time_from_previous_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__FunnelStepCount, average_time_from_previous_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__funnel_step_count__field_indices_by_name[] = {
+  4,   /* field[4] = average_time_from_previous_ms */
   3,   /* field[3] = conversion_from_first_bps */
   2,   /* field[2] = conversion_from_previous_bps */
   1,   /* field[1] = lead_count */
@@ -1468,7 +1822,7 @@ static const unsigned sfa__v1__funnel_step_count__field_indices_by_name[] = {
 static const ProtobufCIntRange sfa__v1__funnel_step_count__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor sfa__v1__funnel_step_count__descriptor =
 {
@@ -1478,35 +1832,125 @@ const ProtobufCMessageDescriptor sfa__v1__funnel_step_count__descriptor =
   "Sfa__V1__FunnelStepCount",
   "sfa.v1",
   sizeof(Sfa__V1__FunnelStepCount),
-  4,
+  5,
   sfa__v1__funnel_step_count__field_descriptors,
   sfa__v1__funnel_step_count__field_indices_by_name,
   1,  sfa__v1__funnel_step_count__number_ranges,
   (ProtobufCMessageInit) sfa__v1__funnel_step_count__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__get_funnel_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor sfa__v1__funnel_row__field_descriptors[3] =
 {
   {
+    "group",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__FunnelRow, group),
+    &sfa__v1__analytics_group_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "steps",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__FunnelRow, n_steps),
+    offsetof(Sfa__V1__FunnelRow, steps),
+    &sfa__v1__funnel_step_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "won_amount",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__FunnelRow, won_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__funnel_row__field_indices_by_name[] = {
+  0,   /* field[0] = group */
+  1,   /* field[1] = steps */
+  2,   /* field[2] = won_amount */
+};
+static const ProtobufCIntRange sfa__v1__funnel_row__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sfa__v1__funnel_row__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.FunnelRow",
+  "FunnelRow",
+  "Sfa__V1__FunnelRow",
+  "sfa.v1",
+  sizeof(Sfa__V1__FunnelRow),
+  3,
+  sfa__v1__funnel_row__field_descriptors,
+  sfa__v1__funnel_row__field_indices_by_name,
+  1,  sfa__v1__funnel_row__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__funnel_row__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_funnel_response__field_descriptors[3] =
+{
+  {
+    "rows",
     1,
     PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_MESSAGE,
-    offsetof(Sfa__V1__GetFunnelResponse, n_steps),
-    offsetof(Sfa__V1__GetFunnelResponse, steps),
-    &sfa__v1__funnel_step_count__descriptor,
+    offsetof(Sfa__V1__GetFunnelResponse, n_rows),
+    offsetof(Sfa__V1__GetFunnelResponse, rows),
+    &sfa__v1__funnel_row__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetFunnelResponse, total),
+    &sfa__v1__funnel_row__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "excluded_other_currency_count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetFunnelResponse, excluded_other_currency_count),
+    NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
 static const unsigned sfa__v1__get_funnel_response__field_indices_by_name[] = {
-  0,   /* field[0] = steps */
+  2,   /* field[2] = excluded_other_currency_count */
+  0,   /* field[0] = rows */
+  1,   /* field[1] = total */
 };
 static const ProtobufCIntRange sfa__v1__get_funnel_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor sfa__v1__get_funnel_response__descriptor =
 {
@@ -1516,14 +1960,14 @@ const ProtobufCMessageDescriptor sfa__v1__get_funnel_response__descriptor =
   "Sfa__V1__GetFunnelResponse",
   "sfa.v1",
   sizeof(Sfa__V1__GetFunnelResponse),
-  1,
+  3,
   sfa__v1__get_funnel_response__field_descriptors,
   sfa__v1__get_funnel_response__field_indices_by_name,
   1,  sfa__v1__get_funnel_response__number_ranges,
   (ProtobufCMessageInit) sfa__v1__get_funnel_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__get_stage_conversion_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor sfa__v1__get_stage_conversion_request__field_descriptors[2] =
 {
   {
     "filter",
@@ -1537,14 +1981,27 @@ static const ProtobufCFieldDescriptor sfa__v1__get_stage_conversion_request__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "cumulative",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetStageConversionRequest, cumulative),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__get_stage_conversion_request__field_indices_by_name[] = {
+  1,   /* field[1] = cumulative */
   0,   /* field[0] = filter */
 };
 static const ProtobufCIntRange sfa__v1__get_stage_conversion_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor sfa__v1__get_stage_conversion_request__descriptor =
 {
@@ -1554,18 +2011,30 @@ const ProtobufCMessageDescriptor sfa__v1__get_stage_conversion_request__descript
   "Sfa__V1__GetStageConversionRequest",
   "sfa.v1",
   sizeof(Sfa__V1__GetStageConversionRequest),
-  1,
+  2,
   sfa__v1__get_stage_conversion_request__field_descriptors,
   sfa__v1__get_stage_conversion_request__field_indices_by_name,
   1,  sfa__v1__get_stage_conversion_request__number_ranges,
   (ProtobufCMessageInit) sfa__v1__get_stage_conversion_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descriptors[11] =
+static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descriptors[12] =
 {
   {
-    "pipeline_id",
+    "group",
     1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StageConversion, group),
+    &sfa__v1__analytics_group_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pipeline_id",
+    2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1577,7 +2046,7 @@ static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descripto
   },
   {
     "stage_id",
-    2,
+    3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1589,7 +2058,7 @@ static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descripto
   },
   {
     "stage_name",
-    3,
+    4,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -1601,7 +2070,7 @@ static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descripto
   },
   {
     "stage_position",
-    4,
+    5,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT32,
     0,   /* quantifier_offset */
@@ -1613,7 +2082,7 @@ static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descripto
   },
   {
     "entered_count",
-    5,
+    6,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
@@ -1625,23 +2094,11 @@ static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descripto
   },
   {
     "advanced_count",
-    6,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT64,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StageConversion, advanced_count),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "won_count",
     7,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StageConversion, won_count),
+    offsetof(Sfa__V1__StageConversion, advanced_count),
     NULL,
     NULL,
     0,             /* flags */
@@ -1660,36 +2117,48 @@ static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descripto
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "advance_rate_bps",
+    "conversion_bps",
     9,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT32,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StageConversion, advance_rate_bps),
+    offsetof(Sfa__V1__StageConversion, conversion_bps),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "win_rate_bps",
+    "ended_stay_count",
     10,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
+    PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StageConversion, win_rate_bps),
+    offsetof(Sfa__V1__StageConversion, ended_stay_count),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "average_time_in_stage_ms",
+    "mean_time_in_stage_ms",
     11,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StageConversion, average_time_in_stage_ms),
+    offsetof(Sfa__V1__StageConversion, mean_time_in_stage_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "median_time_in_stage_ms",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StageConversion, median_time_in_stage_ms),
     NULL,
     NULL,
     0,             /* flags */
@@ -1697,22 +2166,23 @@ static const ProtobufCFieldDescriptor sfa__v1__stage_conversion__field_descripto
   },
 };
 static const unsigned sfa__v1__stage_conversion__field_indices_by_name[] = {
-  8,   /* field[8] = advance_rate_bps */
-  5,   /* field[5] = advanced_count */
-  10,   /* field[10] = average_time_in_stage_ms */
-  4,   /* field[4] = entered_count */
+  6,   /* field[6] = advanced_count */
+  8,   /* field[8] = conversion_bps */
+  9,   /* field[9] = ended_stay_count */
+  5,   /* field[5] = entered_count */
+  0,   /* field[0] = group */
   7,   /* field[7] = lost_count */
-  0,   /* field[0] = pipeline_id */
-  1,   /* field[1] = stage_id */
-  2,   /* field[2] = stage_name */
-  3,   /* field[3] = stage_position */
-  9,   /* field[9] = win_rate_bps */
-  6,   /* field[6] = won_count */
+  10,   /* field[10] = mean_time_in_stage_ms */
+  11,   /* field[11] = median_time_in_stage_ms */
+  1,   /* field[1] = pipeline_id */
+  2,   /* field[2] = stage_id */
+  3,   /* field[3] = stage_name */
+  4,   /* field[4] = stage_position */
 };
 static const ProtobufCIntRange sfa__v1__stage_conversion__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 11 }
+  { 0, 12 }
 };
 const ProtobufCMessageDescriptor sfa__v1__stage_conversion__descriptor =
 {
@@ -1722,7 +2192,7 @@ const ProtobufCMessageDescriptor sfa__v1__stage_conversion__descriptor =
   "Sfa__V1__StageConversion",
   "sfa.v1",
   sizeof(Sfa__V1__StageConversion),
-  11,
+  12,
   sfa__v1__stage_conversion__field_descriptors,
   sfa__v1__stage_conversion__field_indices_by_name,
   1,  sfa__v1__stage_conversion__number_ranges,
@@ -1805,15 +2275,27 @@ const ProtobufCMessageDescriptor sfa__v1__get_sales_metrics_request__descriptor 
   (ProtobufCMessageInit) sfa__v1__get_sales_metrics_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__get_sales_metrics_response__field_descriptors[10] =
+static const ProtobufCFieldDescriptor sfa__v1__sales_metrics__field_descriptors[14] =
 {
   {
-    "won_count",
+    "group",
     1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesMetrics, group),
+    &sfa__v1__analytics_group_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "won_count",
+    2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, won_count),
+    offsetof(Sfa__V1__SalesMetrics, won_count),
     NULL,
     NULL,
     0,             /* flags */
@@ -1821,11 +2303,11 @@ static const ProtobufCFieldDescriptor sfa__v1__get_sales_metrics_response__field
   },
   {
     "lost_count",
-    2,
+    3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, lost_count),
+    offsetof(Sfa__V1__SalesMetrics, lost_count),
     NULL,
     NULL,
     0,             /* flags */
@@ -1833,23 +2315,11 @@ static const ProtobufCFieldDescriptor sfa__v1__get_sales_metrics_response__field
   },
   {
     "open_count",
-    3,
+    4,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, open_count),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "win_rate_bps",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, win_rate_bps),
+    offsetof(Sfa__V1__SalesMetrics, open_count),
     NULL,
     NULL,
     0,             /* flags */
@@ -1861,43 +2331,103 @@ static const ProtobufCFieldDescriptor sfa__v1__get_sales_metrics_response__field
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, won_amount),
+    offsetof(Sfa__V1__SalesMetrics, won_amount),
     &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lost_amount",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesMetrics, lost_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "open_amount",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesMetrics, open_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "win_rate_bps",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesMetrics, win_rate_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "win_rate_by_amount_bps",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesMetrics, win_rate_by_amount_bps),
+    NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
     "average_deal_size",
-    6,
+    10,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, average_deal_size),
+    offsetof(Sfa__V1__SalesMetrics, average_deal_size),
     &sfa__v1__money__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "average_sales_cycle_days",
-    7,
+    "average_sales_cycle_ms",
+    11,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
+    PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, average_sales_cycle_days),
+    offsetof(Sfa__V1__SalesMetrics, average_sales_cycle_ms),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "average_sales_cycle_ms",
-    8,
+    "average_lead_to_won_ms",
+    12,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, average_sales_cycle_ms),
+    offsetof(Sfa__V1__SalesMetrics, average_lead_to_won_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lead_to_won_count",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesMetrics, lead_to_won_count),
     NULL,
     NULL,
     0,             /* flags */
@@ -1905,21 +2435,84 @@ static const ProtobufCFieldDescriptor sfa__v1__get_sales_metrics_response__field
   },
   {
     "sales_velocity_per_day",
-    9,
+    14,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetSalesMetricsResponse, sales_velocity_per_day),
+    offsetof(Sfa__V1__SalesMetrics, sales_velocity_per_day),
     &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__sales_metrics__field_indices_by_name[] = {
+  9,   /* field[9] = average_deal_size */
+  11,   /* field[11] = average_lead_to_won_ms */
+  10,   /* field[10] = average_sales_cycle_ms */
+  0,   /* field[0] = group */
+  12,   /* field[12] = lead_to_won_count */
+  5,   /* field[5] = lost_amount */
+  2,   /* field[2] = lost_count */
+  6,   /* field[6] = open_amount */
+  3,   /* field[3] = open_count */
+  13,   /* field[13] = sales_velocity_per_day */
+  7,   /* field[7] = win_rate_bps */
+  8,   /* field[8] = win_rate_by_amount_bps */
+  4,   /* field[4] = won_amount */
+  1,   /* field[1] = won_count */
+};
+static const ProtobufCIntRange sfa__v1__sales_metrics__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 14 }
+};
+const ProtobufCMessageDescriptor sfa__v1__sales_metrics__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.SalesMetrics",
+  "SalesMetrics",
+  "Sfa__V1__SalesMetrics",
+  "sfa.v1",
+  sizeof(Sfa__V1__SalesMetrics),
+  14,
+  sfa__v1__sales_metrics__field_descriptors,
+  sfa__v1__sales_metrics__field_indices_by_name,
+  1,  sfa__v1__sales_metrics__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__sales_metrics__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_sales_metrics_response__field_descriptors[3] =
+{
+  {
+    "rows",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__GetSalesMetricsResponse, n_rows),
+    offsetof(Sfa__V1__GetSalesMetricsResponse, rows),
+    &sfa__v1__sales_metrics__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetSalesMetricsResponse, total),
+    &sfa__v1__sales_metrics__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
     "excluded_other_currency_count",
-    10,
+    3,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
+    PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
     offsetof(Sfa__V1__GetSalesMetricsResponse, excluded_other_currency_count),
     NULL,
@@ -1929,21 +2522,14 @@ static const ProtobufCFieldDescriptor sfa__v1__get_sales_metrics_response__field
   },
 };
 static const unsigned sfa__v1__get_sales_metrics_response__field_indices_by_name[] = {
-  5,   /* field[5] = average_deal_size */
-  6,   /* field[6] = average_sales_cycle_days */
-  7,   /* field[7] = average_sales_cycle_ms */
-  9,   /* field[9] = excluded_other_currency_count */
-  1,   /* field[1] = lost_count */
-  2,   /* field[2] = open_count */
-  8,   /* field[8] = sales_velocity_per_day */
-  3,   /* field[3] = win_rate_bps */
-  4,   /* field[4] = won_amount */
-  0,   /* field[0] = won_count */
+  2,   /* field[2] = excluded_other_currency_count */
+  0,   /* field[0] = rows */
+  1,   /* field[1] = total */
 };
 static const ProtobufCIntRange sfa__v1__get_sales_metrics_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 10 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor sfa__v1__get_sales_metrics_response__descriptor =
 {
@@ -1953,14 +2539,348 @@ const ProtobufCMessageDescriptor sfa__v1__get_sales_metrics_response__descriptor
   "Sfa__V1__GetSalesMetricsResponse",
   "sfa.v1",
   sizeof(Sfa__V1__GetSalesMetricsResponse),
-  10,
+  3,
   sfa__v1__get_sales_metrics_response__field_descriptors,
   sfa__v1__get_sales_metrics_response__field_indices_by_name,
   1,  sfa__v1__get_sales_metrics_response__number_ranges,
   (ProtobufCMessageInit) sfa__v1__get_sales_metrics_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__get_forecast_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor sfa__v1__sales_target__field_descriptors[9] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "version",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, version),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "owner_user_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, owner_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "team_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, team_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "month",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, month),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "amount",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_by_user_id",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, created_by_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "create_time_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, create_time_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "update_time_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SalesTarget, update_time_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__sales_target__field_indices_by_name[] = {
+  5,   /* field[5] = amount */
+  7,   /* field[7] = create_time_ms */
+  6,   /* field[6] = created_by_user_id */
+  0,   /* field[0] = id */
+  4,   /* field[4] = month */
+  2,   /* field[2] = owner_user_id */
+  3,   /* field[3] = team_id */
+  8,   /* field[8] = update_time_ms */
+  1,   /* field[1] = version */
+};
+static const ProtobufCIntRange sfa__v1__sales_target__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 9 }
+};
+const ProtobufCMessageDescriptor sfa__v1__sales_target__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.SalesTarget",
+  "SalesTarget",
+  "Sfa__V1__SalesTarget",
+  "sfa.v1",
+  sizeof(Sfa__V1__SalesTarget),
+  9,
+  sfa__v1__sales_target__field_descriptors,
+  sfa__v1__sales_target__field_indices_by_name,
+  1,  sfa__v1__sales_target__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__sales_target__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__set_sales_target_request__field_descriptors[1] =
+{
+  {
+    "target",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SetSalesTargetRequest, target),
+    &sfa__v1__sales_target__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__set_sales_target_request__field_indices_by_name[] = {
+  0,   /* field[0] = target */
+};
+static const ProtobufCIntRange sfa__v1__set_sales_target_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sfa__v1__set_sales_target_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.SetSalesTargetRequest",
+  "SetSalesTargetRequest",
+  "Sfa__V1__SetSalesTargetRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__SetSalesTargetRequest),
+  1,
+  sfa__v1__set_sales_target_request__field_descriptors,
+  sfa__v1__set_sales_target_request__field_indices_by_name,
+  1,  sfa__v1__set_sales_target_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__set_sales_target_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__list_sales_targets_request__field_descriptors[6] =
+{
+  {
+    "owner_user_ids",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sfa__V1__ListSalesTargetsRequest, n_owner_user_ids),
+    offsetof(Sfa__V1__ListSalesTargetsRequest, owner_user_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "team_ids",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sfa__V1__ListSalesTargetsRequest, n_team_ids),
+    offsetof(Sfa__V1__ListSalesTargetsRequest, team_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_month",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListSalesTargetsRequest, from_month),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_month",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListSalesTargetsRequest, to_month),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_size",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListSalesTargetsRequest, page_size),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "page_token",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListSalesTargetsRequest, page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__list_sales_targets_request__field_indices_by_name[] = {
+  2,   /* field[2] = from_month */
+  0,   /* field[0] = owner_user_ids */
+  4,   /* field[4] = page_size */
+  5,   /* field[5] = page_token */
+  1,   /* field[1] = team_ids */
+  3,   /* field[3] = to_month */
+};
+static const ProtobufCIntRange sfa__v1__list_sales_targets_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor sfa__v1__list_sales_targets_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ListSalesTargetsRequest",
+  "ListSalesTargetsRequest",
+  "Sfa__V1__ListSalesTargetsRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__ListSalesTargetsRequest),
+  6,
+  sfa__v1__list_sales_targets_request__field_descriptors,
+  sfa__v1__list_sales_targets_request__field_indices_by_name,
+  1,  sfa__v1__list_sales_targets_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__list_sales_targets_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__list_sales_targets_response__field_descriptors[2] =
+{
+  {
+    "targets",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__ListSalesTargetsResponse, n_targets),
+    offsetof(Sfa__V1__ListSalesTargetsResponse, targets),
+    &sfa__v1__sales_target__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_page_token",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ListSalesTargetsResponse, next_page_token),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__list_sales_targets_response__field_indices_by_name[] = {
+  1,   /* field[1] = next_page_token */
+  0,   /* field[0] = targets */
+};
+static const ProtobufCIntRange sfa__v1__list_sales_targets_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__list_sales_targets_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.ListSalesTargetsResponse",
+  "ListSalesTargetsResponse",
+  "Sfa__V1__ListSalesTargetsResponse",
+  "sfa.v1",
+  sizeof(Sfa__V1__ListSalesTargetsResponse),
+  2,
+  sfa__v1__list_sales_targets_response__field_descriptors,
+  sfa__v1__list_sales_targets_response__field_indices_by_name,
+  1,  sfa__v1__list_sales_targets_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__list_sales_targets_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_forecast_request__field_descriptors[3] =
 {
   {
     "filter",
@@ -1975,8 +2895,20 @@ static const ProtobufCFieldDescriptor sfa__v1__get_forecast_request__field_descr
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "interval",
+    "fiscal_year",
     2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetForecastRequest, fiscal_year),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "interval",
+    3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_ENUM,
     0,   /* quantifier_offset */
@@ -1989,12 +2921,13 @@ static const ProtobufCFieldDescriptor sfa__v1__get_forecast_request__field_descr
 };
 static const unsigned sfa__v1__get_forecast_request__field_indices_by_name[] = {
   0,   /* field[0] = filter */
-  1,   /* field[1] = interval */
+  1,   /* field[1] = fiscal_year */
+  2,   /* field[2] = interval */
 };
 static const ProtobufCIntRange sfa__v1__get_forecast_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor sfa__v1__get_forecast_request__descriptor =
 {
@@ -2004,7 +2937,7 @@ const ProtobufCMessageDescriptor sfa__v1__get_forecast_request__descriptor =
   "Sfa__V1__GetForecastRequest",
   "sfa.v1",
   sizeof(Sfa__V1__GetForecastRequest),
-  2,
+  3,
   sfa__v1__get_forecast_request__field_descriptors,
   sfa__v1__get_forecast_request__field_indices_by_name,
   1,  sfa__v1__get_forecast_request__number_ranges,
@@ -2088,11 +3021,23 @@ const ProtobufCMessageDescriptor sfa__v1__forecast_category_total__descriptor =
   (ProtobufCMessageInit) sfa__v1__forecast_category_total__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__forecast_period__field_descriptors[7] =
+static const ProtobufCFieldDescriptor sfa__v1__forecast_period__field_descriptors[13] =
 {
   {
-    "from_date",
+    "group",
     1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, group),
+    &sfa__v1__analytics_group_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_date",
+    2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -2104,7 +3049,7 @@ static const ProtobufCFieldDescriptor sfa__v1__forecast_period__field_descriptor
   },
   {
     "to_date",
-    2,
+    3,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
@@ -2115,8 +3060,20 @@ static const ProtobufCFieldDescriptor sfa__v1__forecast_period__field_descriptor
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
+    "label",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, label),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
     "categories",
-    3,
+    5,
     PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_MESSAGE,
     offsetof(Sfa__V1__ForecastPeriod, n_categories),
@@ -2127,24 +3084,12 @@ static const ProtobufCFieldDescriptor sfa__v1__forecast_period__field_descriptor
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "open_pipeline_amount",
-    4,
+    "closed_amount",
+    6,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ForecastPeriod, open_pipeline_amount),
-    &sfa__v1__money__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "best_case_amount",
-    5,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ForecastPeriod, best_case_amount),
+    offsetof(Sfa__V1__ForecastPeriod, closed_amount),
     &sfa__v1__money__descriptor,
     NULL,
     0,             /* flags */
@@ -2152,7 +3097,7 @@ static const ProtobufCFieldDescriptor sfa__v1__forecast_period__field_descriptor
   },
   {
     "commit_amount",
-    6,
+    7,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
@@ -2163,31 +3108,97 @@ static const ProtobufCFieldDescriptor sfa__v1__forecast_period__field_descriptor
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "closed_amount",
-    7,
+    "most_likely_amount",
+    8,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ForecastPeriod, closed_amount),
+    offsetof(Sfa__V1__ForecastPeriod, most_likely_amount),
     &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "best_case_amount",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, best_case_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pipeline_amount",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, pipeline_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "target_amount",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, target_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "attainment_bps",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, attainment_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "commit_attainment_bps",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ForecastPeriod, commit_attainment_bps),
+    NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
 static const unsigned sfa__v1__forecast_period__field_indices_by_name[] = {
-  4,   /* field[4] = best_case_amount */
-  2,   /* field[2] = categories */
-  6,   /* field[6] = closed_amount */
-  5,   /* field[5] = commit_amount */
-  0,   /* field[0] = from_date */
-  3,   /* field[3] = open_pipeline_amount */
-  1,   /* field[1] = to_date */
+  11,   /* field[11] = attainment_bps */
+  8,   /* field[8] = best_case_amount */
+  4,   /* field[4] = categories */
+  5,   /* field[5] = closed_amount */
+  6,   /* field[6] = commit_amount */
+  12,   /* field[12] = commit_attainment_bps */
+  1,   /* field[1] = from_date */
+  0,   /* field[0] = group */
+  3,   /* field[3] = label */
+  7,   /* field[7] = most_likely_amount */
+  9,   /* field[9] = pipeline_amount */
+  10,   /* field[10] = target_amount */
+  2,   /* field[2] = to_date */
 };
 static const ProtobufCIntRange sfa__v1__forecast_period__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 13 }
 };
 const ProtobufCMessageDescriptor sfa__v1__forecast_period__descriptor =
 {
@@ -2197,7 +3208,7 @@ const ProtobufCMessageDescriptor sfa__v1__forecast_period__descriptor =
   "Sfa__V1__ForecastPeriod",
   "sfa.v1",
   sizeof(Sfa__V1__ForecastPeriod),
-  7,
+  13,
   sfa__v1__forecast_period__field_descriptors,
   sfa__v1__forecast_period__field_indices_by_name,
   1,  sfa__v1__forecast_period__number_ranges,
@@ -2219,12 +3230,12 @@ static const ProtobufCFieldDescriptor sfa__v1__get_forecast_response__field_desc
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "total",
+    "years",
     2,
-    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetForecastResponse, total),
+    offsetof(Sfa__V1__GetForecastResponse, n_years),
+    offsetof(Sfa__V1__GetForecastResponse, years),
     &sfa__v1__forecast_period__descriptor,
     NULL,
     0,             /* flags */
@@ -2234,7 +3245,7 @@ static const ProtobufCFieldDescriptor sfa__v1__get_forecast_response__field_desc
     "excluded_other_currency_count",
     3,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
+    PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
     offsetof(Sfa__V1__GetForecastResponse, excluded_other_currency_count),
     NULL,
@@ -2246,7 +3257,7 @@ static const ProtobufCFieldDescriptor sfa__v1__get_forecast_response__field_desc
 static const unsigned sfa__v1__get_forecast_response__field_indices_by_name[] = {
   2,   /* field[2] = excluded_other_currency_count */
   0,   /* field[0] = periods */
-  1,   /* field[1] = total */
+  1,   /* field[1] = years */
 };
 static const ProtobufCIntRange sfa__v1__get_forecast_response__number_ranges[1 + 1] =
 {
@@ -2268,7 +3279,7 @@ const ProtobufCMessageDescriptor sfa__v1__get_forecast_response__descriptor =
   (ProtobufCMessageInit) sfa__v1__get_forecast_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__list_stalled_deals_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor sfa__v1__get_activity_kpis_request__field_descriptors[2] =
 {
   {
     "filter",
@@ -2276,411 +3287,101 @@ static const ProtobufCFieldDescriptor sfa__v1__list_stalled_deals_request__field
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ListStalledDealsRequest, filter),
+    offsetof(Sfa__V1__GetActivityKpisRequest, filter),
     &sfa__v1__analytics_filter__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "inactive_days",
+    "interval",
     2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ListStalledDealsRequest, inactive_days),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "page_size",
-    3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ListStalledDealsRequest, page_size),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "page_token",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ListStalledDealsRequest, page_token),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned sfa__v1__list_stalled_deals_request__field_indices_by_name[] = {
-  0,   /* field[0] = filter */
-  1,   /* field[1] = inactive_days */
-  2,   /* field[2] = page_size */
-  3,   /* field[3] = page_token */
-};
-static const ProtobufCIntRange sfa__v1__list_stalled_deals_request__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 4 }
-};
-const ProtobufCMessageDescriptor sfa__v1__list_stalled_deals_request__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.ListStalledDealsRequest",
-  "ListStalledDealsRequest",
-  "Sfa__V1__ListStalledDealsRequest",
-  "sfa.v1",
-  sizeof(Sfa__V1__ListStalledDealsRequest),
-  4,
-  sfa__v1__list_stalled_deals_request__field_descriptors,
-  sfa__v1__list_stalled_deals_request__field_indices_by_name,
-  1,  sfa__v1__list_stalled_deals_request__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__list_stalled_deals_request__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCFieldDescriptor sfa__v1__stalled_deal__field_descriptors[14] =
-{
-  {
-    "opportunity_id",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, opportunity_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "name",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, name),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "account_id",
-    3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, account_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "owner_user_id",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, owner_user_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "pipeline_id",
-    5,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, pipeline_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "stage_id",
-    6,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, stage_id),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "stage_name",
-    7,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, stage_name),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "amount",
-    8,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, amount),
-    &sfa__v1__money__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "expected_close_date",
-    9,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, expected_close_date),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "last_activity_time_ms",
-    10,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT64,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, last_activity_time_ms),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "days_since_last_activity",
-    11,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, days_since_last_activity),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "days_in_stage",
-    12,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, days_in_stage),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "recency",
-    13,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_ENUM,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, recency),
-    &sfa__v1__activity_recency__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "rotting",
-    14,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_BOOL,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__StalledDeal, rotting),
-    NULL,
+    offsetof(Sfa__V1__GetActivityKpisRequest, interval),
+    &sfa__v1__activity_interval__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
-static const unsigned sfa__v1__stalled_deal__field_indices_by_name[] = {
-  2,   /* field[2] = account_id */
-  7,   /* field[7] = amount */
-  11,   /* field[11] = days_in_stage */
-  10,   /* field[10] = days_since_last_activity */
-  8,   /* field[8] = expected_close_date */
-  9,   /* field[9] = last_activity_time_ms */
-  1,   /* field[1] = name */
-  0,   /* field[0] = opportunity_id */
-  3,   /* field[3] = owner_user_id */
-  4,   /* field[4] = pipeline_id */
-  12,   /* field[12] = recency */
-  13,   /* field[13] = rotting */
-  5,   /* field[5] = stage_id */
-  6,   /* field[6] = stage_name */
+static const unsigned sfa__v1__get_activity_kpis_request__field_indices_by_name[] = {
+  0,   /* field[0] = filter */
+  1,   /* field[1] = interval */
 };
-static const ProtobufCIntRange sfa__v1__stalled_deal__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 14 }
-};
-const ProtobufCMessageDescriptor sfa__v1__stalled_deal__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.StalledDeal",
-  "StalledDeal",
-  "Sfa__V1__StalledDeal",
-  "sfa.v1",
-  sizeof(Sfa__V1__StalledDeal),
-  14,
-  sfa__v1__stalled_deal__field_descriptors,
-  sfa__v1__stalled_deal__field_indices_by_name,
-  1,  sfa__v1__stalled_deal__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__stalled_deal__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCFieldDescriptor sfa__v1__list_stalled_deals_response__field_descriptors[2] =
-{
-  {
-    "deals",
-    1,
-    PROTOBUF_C_LABEL_REPEATED,
-    PROTOBUF_C_TYPE_MESSAGE,
-    offsetof(Sfa__V1__ListStalledDealsResponse, n_deals),
-    offsetof(Sfa__V1__ListStalledDealsResponse, deals),
-    &sfa__v1__stalled_deal__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "next_page_token",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ListStalledDealsResponse, next_page_token),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned sfa__v1__list_stalled_deals_response__field_indices_by_name[] = {
-  0,   /* field[0] = deals */
-  1,   /* field[1] = next_page_token */
-};
-static const ProtobufCIntRange sfa__v1__list_stalled_deals_response__number_ranges[1 + 1] =
+static const ProtobufCIntRange sfa__v1__get_activity_kpis_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
   { 0, 2 }
 };
-const ProtobufCMessageDescriptor sfa__v1__list_stalled_deals_response__descriptor =
+const ProtobufCMessageDescriptor sfa__v1__get_activity_kpis_request__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.ListStalledDealsResponse",
-  "ListStalledDealsResponse",
-  "Sfa__V1__ListStalledDealsResponse",
+  "sfa.v1.GetActivityKpisRequest",
+  "GetActivityKpisRequest",
+  "Sfa__V1__GetActivityKpisRequest",
   "sfa.v1",
-  sizeof(Sfa__V1__ListStalledDealsResponse),
+  sizeof(Sfa__V1__GetActivityKpisRequest),
   2,
-  sfa__v1__list_stalled_deals_response__field_descriptors,
-  sfa__v1__list_stalled_deals_response__field_indices_by_name,
-  1,  sfa__v1__list_stalled_deals_response__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__list_stalled_deals_response__init,
+  sfa__v1__get_activity_kpis_request__field_descriptors,
+  sfa__v1__get_activity_kpis_request__field_indices_by_name,
+  1,  sfa__v1__get_activity_kpis_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_activity_kpis_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__get_activity_counts_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor sfa__v1__activity_kind_count__field_descriptors[2] =
 {
   {
-    "filter",
+    "kind",
     1,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_MESSAGE,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetActivityCountsRequest, filter),
-    &sfa__v1__analytics_filter__descriptor,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "kinds",
-    2,
-    PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_ENUM,
-    offsetof(Sfa__V1__GetActivityCountsRequest, n_kinds),
-    offsetof(Sfa__V1__GetActivityCountsRequest, kinds),
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKindCount, kind),
     &sfa__v1__activity_kind__descriptor,
     NULL,
-    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "page_size",
-    3,
+    "count",
+    2,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_INT32,
+    PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetActivityCountsRequest, page_size),
+    offsetof(Sfa__V1__ActivityKindCount, count),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
-  {
-    "page_token",
-    4,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetActivityCountsRequest, page_token),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
 };
-static const unsigned sfa__v1__get_activity_counts_request__field_indices_by_name[] = {
-  0,   /* field[0] = filter */
-  1,   /* field[1] = kinds */
-  2,   /* field[2] = page_size */
-  3,   /* field[3] = page_token */
+static const unsigned sfa__v1__activity_kind_count__field_indices_by_name[] = {
+  1,   /* field[1] = count */
+  0,   /* field[0] = kind */
 };
-static const ProtobufCIntRange sfa__v1__get_activity_counts_request__number_ranges[1 + 1] =
+static const ProtobufCIntRange sfa__v1__activity_kind_count__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 2 }
 };
-const ProtobufCMessageDescriptor sfa__v1__get_activity_counts_request__descriptor =
+const ProtobufCMessageDescriptor sfa__v1__activity_kind_count__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.GetActivityCountsRequest",
-  "GetActivityCountsRequest",
-  "Sfa__V1__GetActivityCountsRequest",
+  "sfa.v1.ActivityKindCount",
+  "ActivityKindCount",
+  "Sfa__V1__ActivityKindCount",
   "sfa.v1",
-  sizeof(Sfa__V1__GetActivityCountsRequest),
-  4,
-  sfa__v1__get_activity_counts_request__field_descriptors,
-  sfa__v1__get_activity_counts_request__field_indices_by_name,
-  1,  sfa__v1__get_activity_counts_request__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__get_activity_counts_request__init,
+  sizeof(Sfa__V1__ActivityKindCount),
+  2,
+  sfa__v1__activity_kind_count__field_descriptors,
+  sfa__v1__activity_kind_count__field_indices_by_name,
+  1,  sfa__v1__activity_kind_count__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__activity_kind_count__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__activity_count_row__field_descriptors[6] =
+static const ProtobufCFieldDescriptor sfa__v1__activity_kpis__field_descriptors[11] =
 {
   {
     "owner_user_id",
@@ -2688,32 +3389,32 @@ static const ProtobufCFieldDescriptor sfa__v1__activity_count_row__field_descrip
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ActivityCountRow, owner_user_id),
+    offsetof(Sfa__V1__ActivityKpis, owner_user_id),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "activity_date",
+    "period_start",
     2,
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ActivityCountRow, activity_date),
+    offsetof(Sfa__V1__ActivityKpis, period_start),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "kind",
+    "done_by_kind",
     3,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_ENUM,
-    0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ActivityCountRow, kind),
-    &sfa__v1__activity_kind__descriptor,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__ActivityKpis, n_done_by_kind),
+    offsetof(Sfa__V1__ActivityKpis, done_by_kind),
+    &sfa__v1__activity_kind_count__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -2724,7 +3425,7 @@ static const ProtobufCFieldDescriptor sfa__v1__activity_count_row__field_descrip
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ActivityCountRow, done_count),
+    offsetof(Sfa__V1__ActivityKpis, done_count),
     NULL,
     NULL,
     0,             /* flags */
@@ -2736,7 +3437,7 @@ static const ProtobufCFieldDescriptor sfa__v1__activity_count_row__field_descrip
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ActivityCountRow, planned_count),
+    offsetof(Sfa__V1__ActivityKpis, planned_count),
     NULL,
     NULL,
     0,             /* flags */
@@ -2748,112 +3449,215 @@ static const ProtobufCFieldDescriptor sfa__v1__activity_count_row__field_descrip
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__ActivityCountRow, cancelled_count),
+    offsetof(Sfa__V1__ActivityKpis, cancelled_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "consultation_count",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKpis, consultation_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "call_count",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKpis, call_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "connected_call_count",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKpis, connected_call_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "call_connect_rate_bps",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKpis, call_connect_rate_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "time_spent_ms",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__ActivityKpis, time_spent_ms),
     NULL,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
-static const unsigned sfa__v1__activity_count_row__field_indices_by_name[] = {
-  1,   /* field[1] = activity_date */
+static const unsigned sfa__v1__activity_kpis__field_indices_by_name[] = {
+  9,   /* field[9] = call_connect_rate_bps */
+  7,   /* field[7] = call_count */
   5,   /* field[5] = cancelled_count */
+  8,   /* field[8] = connected_call_count */
+  6,   /* field[6] = consultation_count */
+  2,   /* field[2] = done_by_kind */
   3,   /* field[3] = done_count */
-  2,   /* field[2] = kind */
   0,   /* field[0] = owner_user_id */
+  1,   /* field[1] = period_start */
   4,   /* field[4] = planned_count */
+  10,   /* field[10] = time_spent_ms */
 };
-static const ProtobufCIntRange sfa__v1__activity_count_row__number_ranges[1 + 1] =
+static const ProtobufCIntRange sfa__v1__activity_kpis__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 11 }
 };
-const ProtobufCMessageDescriptor sfa__v1__activity_count_row__descriptor =
+const ProtobufCMessageDescriptor sfa__v1__activity_kpis__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.ActivityCountRow",
-  "ActivityCountRow",
-  "Sfa__V1__ActivityCountRow",
+  "sfa.v1.ActivityKpis",
+  "ActivityKpis",
+  "Sfa__V1__ActivityKpis",
   "sfa.v1",
-  sizeof(Sfa__V1__ActivityCountRow),
-  6,
-  sfa__v1__activity_count_row__field_descriptors,
-  sfa__v1__activity_count_row__field_indices_by_name,
-  1,  sfa__v1__activity_count_row__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__activity_count_row__init,
+  sizeof(Sfa__V1__ActivityKpis),
+  11,
+  sfa__v1__activity_kpis__field_descriptors,
+  sfa__v1__activity_kpis__field_indices_by_name,
+  1,  sfa__v1__activity_kpis__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__activity_kpis__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__get_activity_counts_response__field_descriptors[2] =
+static const ProtobufCFieldDescriptor sfa__v1__get_activity_kpis_response__field_descriptors[2] =
 {
   {
     "rows",
     1,
     PROTOBUF_C_LABEL_REPEATED,
     PROTOBUF_C_TYPE_MESSAGE,
-    offsetof(Sfa__V1__GetActivityCountsResponse, n_rows),
-    offsetof(Sfa__V1__GetActivityCountsResponse, rows),
-    &sfa__v1__activity_count_row__descriptor,
+    offsetof(Sfa__V1__GetActivityKpisResponse, n_rows),
+    offsetof(Sfa__V1__GetActivityKpisResponse, rows),
+    &sfa__v1__activity_kpis__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
   {
-    "next_page_token",
+    "total",
     2,
     PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
+    PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
-    offsetof(Sfa__V1__GetActivityCountsResponse, next_page_token),
+    offsetof(Sfa__V1__GetActivityKpisResponse, total),
+    &sfa__v1__activity_kpis__descriptor,
     NULL,
-    &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
-static const unsigned sfa__v1__get_activity_counts_response__field_indices_by_name[] = {
-  1,   /* field[1] = next_page_token */
+static const unsigned sfa__v1__get_activity_kpis_response__field_indices_by_name[] = {
   0,   /* field[0] = rows */
+  1,   /* field[1] = total */
 };
-static const ProtobufCIntRange sfa__v1__get_activity_counts_response__number_ranges[1 + 1] =
+static const ProtobufCIntRange sfa__v1__get_activity_kpis_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
   { 0, 2 }
 };
-const ProtobufCMessageDescriptor sfa__v1__get_activity_counts_response__descriptor =
+const ProtobufCMessageDescriptor sfa__v1__get_activity_kpis_response__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sfa.v1.GetActivityCountsResponse",
-  "GetActivityCountsResponse",
-  "Sfa__V1__GetActivityCountsResponse",
+  "sfa.v1.GetActivityKpisResponse",
+  "GetActivityKpisResponse",
+  "Sfa__V1__GetActivityKpisResponse",
   "sfa.v1",
-  sizeof(Sfa__V1__GetActivityCountsResponse),
+  sizeof(Sfa__V1__GetActivityKpisResponse),
   2,
-  sfa__v1__get_activity_counts_response__field_descriptors,
-  sfa__v1__get_activity_counts_response__field_indices_by_name,
-  1,  sfa__v1__get_activity_counts_response__number_ranges,
-  (ProtobufCMessageInit) sfa__v1__get_activity_counts_response__init,
+  sfa__v1__get_activity_kpis_response__field_descriptors,
+  sfa__v1__get_activity_kpis_response__field_indices_by_name,
+  1,  sfa__v1__get_activity_kpis_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_activity_kpis_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue sfa__v1__funnel_step__enum_values_by_number[6] =
+static const ProtobufCEnumValue sfa__v1__analytics_grouping__enum_values_by_number[6] =
+{
+  { "ANALYTICS_GROUPING_UNSPECIFIED", "SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_UNSPECIFIED", 0 },
+  { "ANALYTICS_GROUPING_OWNER", "SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_OWNER", 1 },
+  { "ANALYTICS_GROUPING_TEAM", "SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_TEAM", 2 },
+  { "ANALYTICS_GROUPING_SOURCE", "SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_SOURCE", 3 },
+  { "ANALYTICS_GROUPING_PIPELINE", "SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_PIPELINE", 4 },
+  { "ANALYTICS_GROUPING_MONTH", "SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_MONTH", 5 },
+};
+static const ProtobufCIntRange sfa__v1__analytics_grouping__value_ranges[] = {
+{0, 0},{0, 6}
+};
+static const ProtobufCEnumValueIndex sfa__v1__analytics_grouping__enum_values_by_name[6] =
+{
+  { "ANALYTICS_GROUPING_MONTH", 5 },
+  { "ANALYTICS_GROUPING_OWNER", 1 },
+  { "ANALYTICS_GROUPING_PIPELINE", 4 },
+  { "ANALYTICS_GROUPING_SOURCE", 3 },
+  { "ANALYTICS_GROUPING_TEAM", 2 },
+  { "ANALYTICS_GROUPING_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sfa__v1__analytics_grouping__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.AnalyticsGrouping",
+  "AnalyticsGrouping",
+  "Sfa__V1__AnalyticsGrouping",
+  "sfa.v1",
+  6,
+  sfa__v1__analytics_grouping__enum_values_by_number,
+  6,
+  sfa__v1__analytics_grouping__enum_values_by_name,
+  1,
+  sfa__v1__analytics_grouping__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue sfa__v1__funnel_step__enum_values_by_number[7] =
 {
   { "FUNNEL_STEP_UNSPECIFIED", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_UNSPECIFIED", 0 },
   { "FUNNEL_STEP_LEAD", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_LEAD", 1 },
   { "FUNNEL_STEP_MQL", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_MQL", 2 },
   { "FUNNEL_STEP_SQL", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_SQL", 3 },
-  { "FUNNEL_STEP_OPPORTUNITY", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_OPPORTUNITY", 4 },
-  { "FUNNEL_STEP_WON", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_WON", 5 },
+  { "FUNNEL_STEP_CONVERTED", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_CONVERTED", 4 },
+  { "FUNNEL_STEP_OPPORTUNITY", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_OPPORTUNITY", 5 },
+  { "FUNNEL_STEP_WON", "SFA__V1__FUNNEL_STEP__FUNNEL_STEP_WON", 6 },
 };
 static const ProtobufCIntRange sfa__v1__funnel_step__value_ranges[] = {
-{0, 0},{0, 6}
+{0, 0},{0, 7}
 };
-static const ProtobufCEnumValueIndex sfa__v1__funnel_step__enum_values_by_name[6] =
+static const ProtobufCEnumValueIndex sfa__v1__funnel_step__enum_values_by_name[7] =
 {
+  { "FUNNEL_STEP_CONVERTED", 4 },
   { "FUNNEL_STEP_LEAD", 1 },
   { "FUNNEL_STEP_MQL", 2 },
-  { "FUNNEL_STEP_OPPORTUNITY", 4 },
+  { "FUNNEL_STEP_OPPORTUNITY", 5 },
   { "FUNNEL_STEP_SQL", 3 },
   { "FUNNEL_STEP_UNSPECIFIED", 0 },
-  { "FUNNEL_STEP_WON", 5 },
+  { "FUNNEL_STEP_WON", 6 },
 };
 const ProtobufCEnumDescriptor sfa__v1__funnel_step__descriptor =
 {
@@ -2862,9 +3666,9 @@ const ProtobufCEnumDescriptor sfa__v1__funnel_step__descriptor =
   "FunnelStep",
   "Sfa__V1__FunnelStep",
   "sfa.v1",
-  6,
+  7,
   sfa__v1__funnel_step__enum_values_by_number,
-  6,
+  7,
   sfa__v1__funnel_step__enum_values_by_name,
   1,
   sfa__v1__funnel_step__value_ranges,
@@ -2900,58 +3704,58 @@ const ProtobufCEnumDescriptor sfa__v1__forecast_interval__descriptor =
   sfa__v1__forecast_interval__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue sfa__v1__activity_recency__enum_values_by_number[5] =
+static const ProtobufCEnumValue sfa__v1__activity_interval__enum_values_by_number[4] =
 {
-  { "ACTIVITY_RECENCY_UNSPECIFIED", "SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_UNSPECIFIED", 0 },
-  { "ACTIVITY_RECENCY_WITHIN_WEEK", "SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_WITHIN_WEEK", 1 },
-  { "ACTIVITY_RECENCY_WITHIN_MONTH", "SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_WITHIN_MONTH", 2 },
-  { "ACTIVITY_RECENCY_OLDER", "SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_OLDER", 3 },
-  { "ACTIVITY_RECENCY_NEVER", "SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_NEVER", 4 },
+  { "ACTIVITY_INTERVAL_UNSPECIFIED", "SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_UNSPECIFIED", 0 },
+  { "ACTIVITY_INTERVAL_DAY", "SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_DAY", 1 },
+  { "ACTIVITY_INTERVAL_WEEK", "SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_WEEK", 2 },
+  { "ACTIVITY_INTERVAL_MONTH", "SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_MONTH", 3 },
 };
-static const ProtobufCIntRange sfa__v1__activity_recency__value_ranges[] = {
-{0, 0},{0, 5}
+static const ProtobufCIntRange sfa__v1__activity_interval__value_ranges[] = {
+{0, 0},{0, 4}
 };
-static const ProtobufCEnumValueIndex sfa__v1__activity_recency__enum_values_by_name[5] =
+static const ProtobufCEnumValueIndex sfa__v1__activity_interval__enum_values_by_name[4] =
 {
-  { "ACTIVITY_RECENCY_NEVER", 4 },
-  { "ACTIVITY_RECENCY_OLDER", 3 },
-  { "ACTIVITY_RECENCY_UNSPECIFIED", 0 },
-  { "ACTIVITY_RECENCY_WITHIN_MONTH", 2 },
-  { "ACTIVITY_RECENCY_WITHIN_WEEK", 1 },
+  { "ACTIVITY_INTERVAL_DAY", 1 },
+  { "ACTIVITY_INTERVAL_MONTH", 3 },
+  { "ACTIVITY_INTERVAL_UNSPECIFIED", 0 },
+  { "ACTIVITY_INTERVAL_WEEK", 2 },
 };
-const ProtobufCEnumDescriptor sfa__v1__activity_recency__descriptor =
+const ProtobufCEnumDescriptor sfa__v1__activity_interval__descriptor =
 {
   PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
-  "sfa.v1.ActivityRecency",
-  "ActivityRecency",
-  "Sfa__V1__ActivityRecency",
+  "sfa.v1.ActivityInterval",
+  "ActivityInterval",
+  "Sfa__V1__ActivityInterval",
   "sfa.v1",
-  5,
-  sfa__v1__activity_recency__enum_values_by_number,
-  5,
-  sfa__v1__activity_recency__enum_values_by_name,
+  4,
+  sfa__v1__activity_interval__enum_values_by_number,
+  4,
+  sfa__v1__activity_interval__enum_values_by_name,
   1,
-  sfa__v1__activity_recency__value_ranges,
+  sfa__v1__activity_interval__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor sfa__v1__analytics_service__method_descriptors[7] =
+static const ProtobufCMethodDescriptor sfa__v1__analytics_service__method_descriptors[8] =
 {
   { "GetPipelineSummary", &sfa__v1__get_pipeline_summary_request__descriptor, &sfa__v1__get_pipeline_summary_response__descriptor },
   { "GetFunnel", &sfa__v1__get_funnel_request__descriptor, &sfa__v1__get_funnel_response__descriptor },
   { "GetStageConversion", &sfa__v1__get_stage_conversion_request__descriptor, &sfa__v1__get_stage_conversion_response__descriptor },
   { "GetSalesMetrics", &sfa__v1__get_sales_metrics_request__descriptor, &sfa__v1__get_sales_metrics_response__descriptor },
   { "GetForecast", &sfa__v1__get_forecast_request__descriptor, &sfa__v1__get_forecast_response__descriptor },
-  { "ListStalledDeals", &sfa__v1__list_stalled_deals_request__descriptor, &sfa__v1__list_stalled_deals_response__descriptor },
-  { "GetActivityCounts", &sfa__v1__get_activity_counts_request__descriptor, &sfa__v1__get_activity_counts_response__descriptor },
+  { "GetActivityKpis", &sfa__v1__get_activity_kpis_request__descriptor, &sfa__v1__get_activity_kpis_response__descriptor },
+  { "SetSalesTarget", &sfa__v1__set_sales_target_request__descriptor, &sfa__v1__sales_target__descriptor },
+  { "ListSalesTargets", &sfa__v1__list_sales_targets_request__descriptor, &sfa__v1__list_sales_targets_response__descriptor },
 };
 const unsigned sfa__v1__analytics_service__method_indices_by_name[] = {
-  6,        /* GetActivityCounts */
+  5,        /* GetActivityKpis */
   4,        /* GetForecast */
   1,        /* GetFunnel */
   0,        /* GetPipelineSummary */
   3,        /* GetSalesMetrics */
   2,        /* GetStageConversion */
-  5         /* ListStalledDeals */
+  7,        /* ListSalesTargets */
+  6         /* SetSalesTarget */
 };
 const ProtobufCServiceDescriptor sfa__v1__analytics_service__descriptor =
 {
@@ -2960,7 +3764,7 @@ const ProtobufCServiceDescriptor sfa__v1__analytics_service__descriptor =
   "AnalyticsService",
   "Sfa__V1__AnalyticsService",
   "sfa.v1",
-  7,
+  8,
   sfa__v1__analytics_service__method_descriptors,
   sfa__v1__analytics_service__method_indices_by_name
 };
@@ -3004,21 +3808,29 @@ void sfa__v1__analytics_service__get_forecast(ProtobufCService *service,
   assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
   service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
-void sfa__v1__analytics_service__list_stalled_deals(ProtobufCService *service,
-                                                    const Sfa__V1__ListStalledDealsRequest *input,
-                                                    Sfa__V1__ListStalledDealsResponse_Closure closure,
-                                                    void *closure_data)
+void sfa__v1__analytics_service__get_activity_kpis(ProtobufCService *service,
+                                                   const Sfa__V1__GetActivityKpisRequest *input,
+                                                   Sfa__V1__GetActivityKpisResponse_Closure closure,
+                                                   void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
   service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
-void sfa__v1__analytics_service__get_activity_counts(ProtobufCService *service,
-                                                     const Sfa__V1__GetActivityCountsRequest *input,
-                                                     Sfa__V1__GetActivityCountsResponse_Closure closure,
-                                                     void *closure_data)
+void sfa__v1__analytics_service__set_sales_target(ProtobufCService *service,
+                                                  const Sfa__V1__SetSalesTargetRequest *input,
+                                                  Sfa__V1__SalesTarget_Closure closure,
+                                                  void *closure_data)
 {
   assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
   service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__analytics_service__list_sales_targets(ProtobufCService *service,
+                                                    const Sfa__V1__ListSalesTargetsRequest *input,
+                                                    Sfa__V1__ListSalesTargetsResponse_Closure closure,
+                                                    void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__analytics_service__init (Sfa__V1__AnalyticsService_Service *service,
                                        Sfa__V1__AnalyticsService_ServiceDestroy destroy)

@@ -895,7 +895,7 @@ const ProtobufCEnumDescriptor sfa__v1__role__descriptor =
   sfa__v1__role__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue sfa__v1__record_kind__enum_values_by_number[17] =
+static const ProtobufCEnumValue sfa__v1__record_kind__enum_values_by_number[18] =
 {
   { "RECORD_KIND_UNSPECIFIED", "SFA__V1__RECORD_KIND__RECORD_KIND_UNSPECIFIED", 0 },
   { "RECORD_KIND_LEAD", "SFA__V1__RECORD_KIND__RECORD_KIND_LEAD", 1 },
@@ -914,11 +914,12 @@ static const ProtobufCEnumValue sfa__v1__record_kind__enum_values_by_number[17] 
   { "RECORD_KIND_USER", "SFA__V1__RECORD_KIND__RECORD_KIND_USER", 14 },
   { "RECORD_KIND_API_KEY", "SFA__V1__RECORD_KIND__RECORD_KIND_API_KEY", 15 },
   { "RECORD_KIND_TENANT", "SFA__V1__RECORD_KIND__RECORD_KIND_TENANT", 16 },
+  { "RECORD_KIND_SALES_TARGET", "SFA__V1__RECORD_KIND__RECORD_KIND_SALES_TARGET", 17 },
 };
 static const ProtobufCIntRange sfa__v1__record_kind__value_ranges[] = {
-{0, 0},{0, 17}
+{0, 0},{0, 18}
 };
-static const ProtobufCEnumValueIndex sfa__v1__record_kind__enum_values_by_name[17] =
+static const ProtobufCEnumValueIndex sfa__v1__record_kind__enum_values_by_name[18] =
 {
   { "RECORD_KIND_ACCOUNT", 2 },
   { "RECORD_KIND_ACTIVITY", 6 },
@@ -932,6 +933,7 @@ static const ProtobufCEnumValueIndex sfa__v1__record_kind__enum_values_by_name[1
   { "RECORD_KIND_PIPELINE", 5 },
   { "RECORD_KIND_PROPOSAL", 11 },
   { "RECORD_KIND_QUOTE", 10 },
+  { "RECORD_KIND_SALES_TARGET", 17 },
   { "RECORD_KIND_TEAM", 13 },
   { "RECORD_KIND_TENANT", 16 },
   { "RECORD_KIND_TENANT_SETTINGS", 12 },
@@ -945,9 +947,9 @@ const ProtobufCEnumDescriptor sfa__v1__record_kind__descriptor =
   "RecordKind",
   "Sfa__V1__RecordKind",
   "sfa.v1",
-  17,
+  18,
   sfa__v1__record_kind__enum_values_by_number,
-  17,
+  18,
   sfa__v1__record_kind__enum_values_by_name,
   1,
   sfa__v1__record_kind__value_ranges,

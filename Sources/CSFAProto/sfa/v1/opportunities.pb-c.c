@@ -2119,7 +2119,7 @@ const ProtobufCMessageDescriptor sfa__v1__archive_opportunity_request__descripto
   (ProtobufCMessageInit) sfa__v1__archive_opportunity_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__opportunity_history_entry__field_descriptors[25] =
+static const ProtobufCFieldDescriptor sfa__v1__opportunity_history_entry__field_descriptors[26] =
 {
   {
     "id",
@@ -2421,6 +2421,18 @@ static const ProtobufCFieldDescriptor sfa__v1__opportunity_history_entry__field_
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "previous_stage_enter_time_ms",
+    26,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__OpportunityHistoryEntry, previous_stage_enter_time_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__opportunity_history_entry__field_indices_by_name[] = {
   8,   /* field[8] = amount */
@@ -2440,6 +2452,7 @@ static const unsigned sfa__v1__opportunity_history_entry__field_indices_by_name[
   21,   /* field[21] = previous_owner_user_id */
   19,   /* field[19] = previous_pipeline_id */
   13,   /* field[13] = previous_probability_percent */
+  25,   /* field[25] = previous_stage_enter_time_ms */
   6,   /* field[6] = previous_stage_id */
   7,   /* field[7] = previous_stage_name */
   22,   /* field[22] = previous_state */
@@ -2452,7 +2465,7 @@ static const unsigned sfa__v1__opportunity_history_entry__field_indices_by_name[
 static const ProtobufCIntRange sfa__v1__opportunity_history_entry__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 25 }
+  { 0, 26 }
 };
 const ProtobufCMessageDescriptor sfa__v1__opportunity_history_entry__descriptor =
 {
@@ -2462,7 +2475,7 @@ const ProtobufCMessageDescriptor sfa__v1__opportunity_history_entry__descriptor 
   "Sfa__V1__OpportunityHistoryEntry",
   "sfa.v1",
   sizeof(Sfa__V1__OpportunityHistoryEntry),
-  25,
+  26,
   sfa__v1__opportunity_history_entry__field_descriptors,
   sfa__v1__opportunity_history_entry__field_indices_by_name,
   1,  sfa__v1__opportunity_history_entry__number_ranges,

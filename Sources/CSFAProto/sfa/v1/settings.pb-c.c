@@ -759,7 +759,7 @@ const ProtobufCMessageDescriptor sfa__v1__tax_code__descriptor =
   (ProtobufCMessageInit) sfa__v1__tax_code__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptors[21] =
+static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptors[22] =
 {
   {
     "version",
@@ -1013,11 +1013,24 @@ static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "fiscal_year_start_month",
+    30,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantSettings, fiscal_year_start_month),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__tenant_settings__field_indices_by_name[] = {
   18,   /* field[18] = advance_stage_on_documents */
   20,   /* field[20] = daily_report_visibility */
   5,   /* field[5] = default_currency_code */
+  21,   /* field[21] = fiscal_year_start_month */
   19,   /* field[19] = holidays */
   1,   /* field[1] = lead_statuses */
   2,   /* field[2] = lost_reasons */
@@ -1037,10 +1050,11 @@ static const unsigned sfa__v1__tenant_settings__field_indices_by_name[] = {
   0,   /* field[0] = version */
   7,   /* field[7] = working_days */
 };
-static const ProtobufCIntRange sfa__v1__tenant_settings__number_ranges[1 + 1] =
+static const ProtobufCIntRange sfa__v1__tenant_settings__number_ranges[2 + 1] =
 {
   { 1, 0 },
-  { 0, 21 }
+  { 30, 21 },
+  { 0, 22 }
 };
 const ProtobufCMessageDescriptor sfa__v1__tenant_settings__descriptor =
 {
@@ -1050,10 +1064,10 @@ const ProtobufCMessageDescriptor sfa__v1__tenant_settings__descriptor =
   "Sfa__V1__TenantSettings",
   "sfa.v1",
   sizeof(Sfa__V1__TenantSettings),
-  21,
+  22,
   sfa__v1__tenant_settings__field_descriptors,
   sfa__v1__tenant_settings__field_indices_by_name,
-  1,  sfa__v1__tenant_settings__number_ranges,
+  2,  sfa__v1__tenant_settings__number_ranges,
   (ProtobufCMessageInit) sfa__v1__tenant_settings__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

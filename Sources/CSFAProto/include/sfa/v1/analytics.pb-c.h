@@ -15,70 +15,105 @@ PROTOBUF_C__BEGIN_DECLS
 #endif
 
 #include "sfa/v1/common.pb-c.h"
-#include "sfa/v1/pipelines.pb-c.h"
 #include "sfa/v1/activities.pb-c.h"
+#include "sfa/v1/leads.pb-c.h"
+#include "sfa/v1/pipelines.pb-c.h"
 
 typedef struct Sfa__V1__AnalyticsFilter Sfa__V1__AnalyticsFilter;
+typedef struct Sfa__V1__AnalyticsGroupKey Sfa__V1__AnalyticsGroupKey;
 typedef struct Sfa__V1__GetPipelineSummaryRequest Sfa__V1__GetPipelineSummaryRequest;
 typedef struct Sfa__V1__PipelineStageSummary Sfa__V1__PipelineStageSummary;
 typedef struct Sfa__V1__GetPipelineSummaryResponse Sfa__V1__GetPipelineSummaryResponse;
 typedef struct Sfa__V1__GetFunnelRequest Sfa__V1__GetFunnelRequest;
 typedef struct Sfa__V1__FunnelStepCount Sfa__V1__FunnelStepCount;
+typedef struct Sfa__V1__FunnelRow Sfa__V1__FunnelRow;
 typedef struct Sfa__V1__GetFunnelResponse Sfa__V1__GetFunnelResponse;
 typedef struct Sfa__V1__GetStageConversionRequest Sfa__V1__GetStageConversionRequest;
 typedef struct Sfa__V1__StageConversion Sfa__V1__StageConversion;
 typedef struct Sfa__V1__GetStageConversionResponse Sfa__V1__GetStageConversionResponse;
 typedef struct Sfa__V1__GetSalesMetricsRequest Sfa__V1__GetSalesMetricsRequest;
+typedef struct Sfa__V1__SalesMetrics Sfa__V1__SalesMetrics;
 typedef struct Sfa__V1__GetSalesMetricsResponse Sfa__V1__GetSalesMetricsResponse;
+typedef struct Sfa__V1__SalesTarget Sfa__V1__SalesTarget;
+typedef struct Sfa__V1__SetSalesTargetRequest Sfa__V1__SetSalesTargetRequest;
+typedef struct Sfa__V1__ListSalesTargetsRequest Sfa__V1__ListSalesTargetsRequest;
+typedef struct Sfa__V1__ListSalesTargetsResponse Sfa__V1__ListSalesTargetsResponse;
 typedef struct Sfa__V1__GetForecastRequest Sfa__V1__GetForecastRequest;
 typedef struct Sfa__V1__ForecastCategoryTotal Sfa__V1__ForecastCategoryTotal;
 typedef struct Sfa__V1__ForecastPeriod Sfa__V1__ForecastPeriod;
 typedef struct Sfa__V1__GetForecastResponse Sfa__V1__GetForecastResponse;
-typedef struct Sfa__V1__ListStalledDealsRequest Sfa__V1__ListStalledDealsRequest;
-typedef struct Sfa__V1__StalledDeal Sfa__V1__StalledDeal;
-typedef struct Sfa__V1__ListStalledDealsResponse Sfa__V1__ListStalledDealsResponse;
-typedef struct Sfa__V1__GetActivityCountsRequest Sfa__V1__GetActivityCountsRequest;
-typedef struct Sfa__V1__ActivityCountRow Sfa__V1__ActivityCountRow;
-typedef struct Sfa__V1__GetActivityCountsResponse Sfa__V1__GetActivityCountsResponse;
+typedef struct Sfa__V1__GetActivityKpisRequest Sfa__V1__GetActivityKpisRequest;
+typedef struct Sfa__V1__ActivityKindCount Sfa__V1__ActivityKindCount;
+typedef struct Sfa__V1__ActivityKpis Sfa__V1__ActivityKpis;
+typedef struct Sfa__V1__GetActivityKpisResponse Sfa__V1__GetActivityKpisResponse;
 
 
 /* --- enums --- */
 
+/*
+ * What rows a figure is broken down into: one call gives a manager's whole
+ * dashboard, one row per rep (or team, source, ...), plus the total.
+ */
+typedef enum _Sfa__V1__AnalyticsGrouping {
+  /*
+   * One row: the total
+   */
+  SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_UNSPECIFIED = 0,
+  SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_OWNER = 1,
+  /*
+   * The team stamped on the deal (leads keep no team: refused for the funnel)
+   */
+  SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_TEAM = 2,
+  SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_SOURCE = 3,
+  SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_PIPELINE = 4,
+  /*
+   * The calendar month, in the tenant's time zone, of the date the RPC's
+   * period filters
+   */
+  SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_MONTH = 5
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__ANALYTICS_GROUPING)
+} Sfa__V1__AnalyticsGrouping;
 typedef enum _Sfa__V1__FunnelStep {
   SFA__V1__FUNNEL_STEP__FUNNEL_STEP_UNSPECIFIED = 0,
   SFA__V1__FUNNEL_STEP__FUNNEL_STEP_LEAD = 1,
   SFA__V1__FUNNEL_STEP__FUNNEL_STEP_MQL = 2,
   SFA__V1__FUNNEL_STEP__FUNNEL_STEP_SQL = 3,
+  SFA__V1__FUNNEL_STEP__FUNNEL_STEP_CONVERTED = 4,
   /*
-   * Converted with an opportunity
+   * Converted with an opportunity the caller may read (in the pipeline filter)
    */
-  SFA__V1__FUNNEL_STEP__FUNNEL_STEP_OPPORTUNITY = 4,
+  SFA__V1__FUNNEL_STEP__FUNNEL_STEP_OPPORTUNITY = 5,
   /*
    * That opportunity closed won
    */
-  SFA__V1__FUNNEL_STEP__FUNNEL_STEP_WON = 5
+  SFA__V1__FUNNEL_STEP__FUNNEL_STEP_WON = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__FUNNEL_STEP)
 } Sfa__V1__FunnelStep;
 typedef enum _Sfa__V1__ForecastInterval {
-  /*
-   * One period: the whole filter range
-   */
   SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_UNSPECIFIED = 0,
+  /*
+   * The fiscal year's twelve months
+   */
   SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_MONTH = 1,
+  /*
+   * Its four quarters
+   */
   SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_QUARTER = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__FORECAST_INTERVAL)
 } Sfa__V1__ForecastInterval;
-/*
- * Mazrica-style recency of the last completed activity.
- */
-typedef enum _Sfa__V1__ActivityRecency {
-  SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_UNSPECIFIED = 0,
-  SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_WITHIN_WEEK = 1,
-  SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_WITHIN_MONTH = 2,
-  SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_OLDER = 3,
-  SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_NEVER = 4
-    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__ACTIVITY_RECENCY)
-} Sfa__V1__ActivityRecency;
+typedef enum _Sfa__V1__ActivityInterval {
+  /*
+   * = DAY
+   */
+  SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_UNSPECIFIED = 0,
+  SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_DAY = 1,
+  /*
+   * Monday to Sunday
+   */
+  SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_WEEK = 2,
+  SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_MONTH = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__ACTIVITY_INTERVAL)
+} Sfa__V1__ActivityInterval;
 
 /* --- messages --- */
 
@@ -88,25 +123,55 @@ typedef enum _Sfa__V1__ActivityRecency {
 struct  Sfa__V1__AnalyticsFilter
 {
   ProtobufCMessage base;
-  char *owner_user_id;
-  char *team_id;
-  char *pipeline_id;
   /*
-   * Inclusive, tenant time zone; which date is filtered is said per RPC
+   * At most 100 each
+   */
+  size_t n_owner_user_ids;
+  char **owner_user_ids;
+  /*
+   * Deals: the team stamped on the deal; leads: the owner's current team
+   */
+  size_t n_team_ids;
+  char **team_ids;
+  char *pipeline_id;
+  size_t n_sources;
+  Sfa__V1__LeadSource *sources;
+  /*
+   * Inclusive YYYY-MM-DD in the tenant's time zone; which date it filters is
+   * said per RPC. Either bound may be empty (open range)
    */
   char *from_date;
-  /*
-   * Inclusive
-   */
   char *to_date;
   /*
    * Empty = the tenant's default currency
    */
   char *currency_code;
+  Sfa__V1__AnalyticsGrouping group_by;
 };
 #define SFA__V1__ANALYTICS_FILTER__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__analytics_filter__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+    , 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_UNSPECIFIED }
+
+
+/*
+ * The key of one row of a grouped figure: the field of the grouping is set,
+ * the others are empty. All empty on the total row and when ungrouped.
+ */
+struct  Sfa__V1__AnalyticsGroupKey
+{
+  ProtobufCMessage base;
+  char *owner_user_id;
+  char *team_id;
+  Sfa__V1__LeadSource source;
+  char *pipeline_id;
+  /*
+   * YYYY-MM
+   */
+  char *month;
+};
+#define SFA__V1__ANALYTICS_GROUP_KEY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__analytics_group_key__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SFA__V1__LEAD_SOURCE__LEAD_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -116,7 +181,7 @@ struct  Sfa__V1__GetPipelineSummaryRequest
 {
   ProtobufCMessage base;
   /*
-   * Period filters expected_close_date
+   * Period filters expected_close_date; MONTH groups by it
    */
   Sfa__V1__AnalyticsFilter *filter;
 };
@@ -128,39 +193,43 @@ struct  Sfa__V1__GetPipelineSummaryRequest
 struct  Sfa__V1__PipelineStageSummary
 {
   ProtobufCMessage base;
+  Sfa__V1__AnalyticsGroupKey *group;
   char *pipeline_id;
   char *stage_id;
   char *stage_name;
   /*
-   * Index in the pipeline
+   * Index of the stage in its pipeline
    */
   int32_t stage_position;
-  Sfa__V1__ForecastCategory forecast_category;
-  int32_t default_probability_percent;
   int64_t opportunity_count;
   Sfa__V1__Money *amount;
   /*
-   * Sum(amount x effective probability / 100), rounded per opportunity
+   * Sum of the deals' weighted amounts (each amount x probability / 100,
+   * rounded per deal as stored)
    */
   Sfa__V1__Money *weighted_amount;
+  /*
+   * Mean of (now - the time the deal entered its stage)
+   */
+  int64_t average_age_in_stage_ms;
 };
 #define SFA__V1__PIPELINE_STAGE_SUMMARY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__pipeline_stage_summary__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, 0, 0, NULL, NULL }
+    , NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, NULL, NULL, 0 }
 
 
 struct  Sfa__V1__GetPipelineSummaryResponse
 {
   ProtobufCMessage base;
   /*
-   * Pipelines in name order, stages in position order
+   * By group key, then pipeline id, then stage position; stages without deals omitted
    */
   size_t n_stages;
   Sfa__V1__PipelineStageSummary **stages;
   int64_t opportunity_count;
   Sfa__V1__Money *amount;
   Sfa__V1__Money *weighted_amount;
-  int32_t excluded_other_currency_count;
+  int64_t excluded_other_currency_count;
 };
 #define SFA__V1__GET_PIPELINE_SUMMARY_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_pipeline_summary_response__descriptor) \
@@ -169,13 +238,14 @@ struct  Sfa__V1__GetPipelineSummaryResponse
 
 /*
  * Cohort funnel: leads created in the period, and how many of them reached
- * each later step (so counts never increase from step to step).
+ * each step or a later one (so counts never increase from step to step).
  */
 struct  Sfa__V1__GetFunnelRequest
 {
   ProtobufCMessage base;
   /*
-   * Period filters the lead creation date; pipeline filters the opportunity steps
+   * Period filters the lead's creation date; MONTH groups by it. Owners and
+   * sources filter the lead; the pipeline filters the opportunity steps
    */
   Sfa__V1__AnalyticsFilter *filter;
 };
@@ -197,86 +267,122 @@ struct  Sfa__V1__FunnelStepCount
    * This count / LEAD count
    */
   int32_t conversion_from_first_bps;
+  /*
+   * Mean time from the previous step to this one, over the leads with both
+   * times (MQL: from creation; OPPORTUNITY: conversion to the deal's
+   * creation; WON: the deal's creation to its close)
+   */
+  int64_t average_time_from_previous_ms;
 };
 #define SFA__V1__FUNNEL_STEP_COUNT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__funnel_step_count__descriptor) \
-    , SFA__V1__FUNNEL_STEP__FUNNEL_STEP_UNSPECIFIED, 0, 0, 0 }
+    , SFA__V1__FUNNEL_STEP__FUNNEL_STEP_UNSPECIFIED, 0, 0, 0, 0 }
+
+
+struct  Sfa__V1__FunnelRow
+{
+  ProtobufCMessage base;
+  Sfa__V1__AnalyticsGroupKey *group;
+  /*
+   * LEAD, MQL, SQL, CONVERTED, OPPORTUNITY, WON
+   */
+  size_t n_steps;
+  Sfa__V1__FunnelStepCount **steps;
+  /*
+   * The won deals' amounts
+   */
+  Sfa__V1__Money *won_amount;
+};
+#define SFA__V1__FUNNEL_ROW__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__funnel_row__descriptor) \
+    , NULL, 0,NULL, NULL }
 
 
 struct  Sfa__V1__GetFunnelResponse
 {
   ProtobufCMessage base;
   /*
-   * LEAD, MQL, SQL, OPPORTUNITY, WON
+   * One per group key with leads, by key
    */
-  size_t n_steps;
-  Sfa__V1__FunnelStepCount **steps;
+  size_t n_rows;
+  Sfa__V1__FunnelRow **rows;
+  Sfa__V1__FunnelRow *total;
+  int64_t excluded_other_currency_count;
 };
 #define SFA__V1__GET_FUNNEL_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_funnel_response__descriptor) \
-    , 0,NULL }
+    , 0,NULL, NULL, 0 }
 
 
 /*
- * Stage-to-stage conversion and time in stage, from the stage history.
+ * Stage-to-stage conversion and time in stage, from the stage history. A stay
+ * in a stage begins when the deal enters it (creation, a move, a reopen) and
+ * ends when it leaves it; a deal moved back into a stage stays there twice.
  */
 struct  Sfa__V1__GetStageConversionRequest
 {
   ProtobufCMessage base;
   /*
-   * Period filters the date the opportunity entered the stage
+   * Period filters the time the stay began (cumulative: the deal's creation);
+   * MONTH groups by it
    */
   Sfa__V1__AnalyticsFilter *filter;
+  /*
+   * False: counts stays; a stay advanced if the deal went next to a later open
+   * stage of its pipeline or won. True (cumulative): counts deals, each in
+   * every stage up to the furthest it reached (a won deal reached them all),
+   * advanced if it reached further
+   */
+  protobuf_c_boolean cumulative;
 };
 #define SFA__V1__GET_STAGE_CONVERSION_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_stage_conversion_request__descriptor) \
-    , NULL }
+    , NULL, 0 }
 
 
 struct  Sfa__V1__StageConversion
 {
   ProtobufCMessage base;
+  Sfa__V1__AnalyticsGroupKey *group;
   char *pipeline_id;
   char *stage_id;
   char *stage_name;
   int32_t stage_position;
   /*
-   * Opportunities that entered this stage
+   * Stays in this stage (cumulative: deals that reached it)
    */
   int64_t entered_count;
   /*
-   * Of those, that later reached a later open stage or closed won
+   * Of those, that went further (see `cumulative`)
    */
   int64_t advanced_count;
   /*
-   * Of those, that eventually closed won
-   */
-  int64_t won_count;
-  /*
-   * Of those, that eventually closed lost
+   * Stays that ended closed lost straight from this stage
    */
   int64_t lost_count;
   /*
    * = advanced_count / entered_count
    */
-  int32_t advance_rate_bps;
+  int32_t conversion_bps;
   /*
-   * = won_count / (won_count + lost_count)
+   * Over the stays in this stage that ended (the deal left the stage): mean
+   * and median (the mean of the two middle ones when even) of their lengths
    */
-  int32_t win_rate_bps;
-  /*
-   * Mean over the stays that ended (left the stage)
-   */
-  int64_t average_time_in_stage_ms;
+  int64_t ended_stay_count;
+  int64_t mean_time_in_stage_ms;
+  int64_t median_time_in_stage_ms;
 };
 #define SFA__V1__STAGE_CONVERSION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__stage_conversion__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0 }
+    , NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
 struct  Sfa__V1__GetStageConversionResponse
 {
   ProtobufCMessage base;
+  /*
+   * Open stages of live pipelines: by group key, pipeline id, stage position
+   */
   size_t n_stages;
   Sfa__V1__StageConversion **stages;
 };
@@ -286,13 +392,14 @@ struct  Sfa__V1__GetStageConversionResponse
 
 
 /*
- * Win rate, deal size, sales cycle and velocity (FIELD-NOTES formulas).
+ * Win rate, deal size, sales cycle and velocity.
  */
 struct  Sfa__V1__GetSalesMetricsRequest
 {
   ProtobufCMessage base;
   /*
-   * Period filters closed_date for won/lost figures
+   * Period filters the close date: actual for closed deals, expected for
+   * open ones; MONTH groups by it
    */
   Sfa__V1__AnalyticsFilter *filter;
 };
@@ -301,63 +408,190 @@ struct  Sfa__V1__GetSalesMetricsRequest
     , NULL }
 
 
-struct  Sfa__V1__GetSalesMetricsResponse
+struct  Sfa__V1__SalesMetrics
 {
   ProtobufCMessage base;
+  Sfa__V1__AnalyticsGroupKey *group;
   int64_t won_count;
   int64_t lost_count;
-  /*
-   * Open now (not filtered by period)
-   */
   int64_t open_count;
+  Sfa__V1__Money *won_amount;
+  Sfa__V1__Money *lost_amount;
+  Sfa__V1__Money *open_amount;
   /*
-   * Won / (won + lost)
+   * Won / (won + lost), by count
    */
   int32_t win_rate_bps;
-  Sfa__V1__Money *won_amount;
+  /*
+   * Won amount / (won + lost amount)
+   */
+  int32_t win_rate_by_amount_bps;
   /*
    * = won_amount / won_count
    */
   Sfa__V1__Money *average_deal_size;
   /*
-   * Mean(closed_date - creation date) of won deals, rounded half up
-   */
-  int32_t average_sales_cycle_days;
-  /*
-   * The same mean, exact, in ms (days x 86,400,000)
+   * Mean of (closed time - creation time) of the won deals
    */
   int64_t average_sales_cycle_ms;
   /*
-   * = open_count x average_deal_size x win rate / average cycle days (revenue per day)
+   * Mean of (closed time - the source lead's creation) of the won deals that
+   * came from a lead the caller may read
+   */
+  int64_t average_lead_to_won_ms;
+  int64_t lead_to_won_count;
+  /*
+   * = open_count x average deal size x win rate / average cycle in days,
+   * computed from the exact sums in one division: revenue per day
    */
   Sfa__V1__Money *sales_velocity_per_day;
-  int32_t excluded_other_currency_count;
+};
+#define SFA__V1__SALES_METRICS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__sales_metrics__descriptor) \
+    , NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0, NULL }
+
+
+struct  Sfa__V1__GetSalesMetricsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * One per group key, by key
+   */
+  size_t n_rows;
+  Sfa__V1__SalesMetrics **rows;
+  Sfa__V1__SalesMetrics *total;
+  int64_t excluded_other_currency_count;
 };
 #define SFA__V1__GET_SALES_METRICS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_sales_metrics_response__descriptor) \
-    , 0, 0, 0, 0, NULL, NULL, 0, 0, NULL, 0 }
+    , 0,NULL, NULL, 0 }
 
 
 /*
- * Forecast roll-ups by category for opportunities closing in the period.
+ * A sales target (予算 / 目標, the plan of 予実管理): an amount to win in one
+ * calendar month, for a user, a team or the whole tenant. Fiscal quarters and
+ * years add up their months. One target per (user, team, month).
+ */
+struct  Sfa__V1__SalesTarget
+{
+  ProtobufCMessage base;
+  char *id;
+  int64_t version;
+  /*
+   * The user the target is for; empty for a team or tenant target
+   */
+  char *owner_user_id;
+  /*
+   * The team the target is for; empty for a user or tenant target. Never both
+   */
+  char *team_id;
+  /*
+   * Required: YYYY-MM
+   */
+  char *month;
+  /*
+   * Required: a known currency, not negative
+   */
+  Sfa__V1__Money *amount;
+  char *created_by_user_id;
+  int64_t create_time_ms;
+  int64_t update_time_ms;
+};
+#define SFA__V1__SALES_TARGET__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__sales_target__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+/*
+ * Sets the target of a user, team or the tenant for a month: creates it, or
+ * changes the amount of the one stored for that key.
+ */
+struct  Sfa__V1__SetSalesTargetRequest
+{
+  ProtobufCMessage base;
+  /*
+   * owner_user_id, team_id, month, amount; version 0 = whatever is stored (or
+   * nothing), else the stored target must be at that version (ABORTED otherwise)
+   */
+  Sfa__V1__SalesTarget *target;
+};
+#define SFA__V1__SET_SALES_TARGET_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__set_sales_target_request__descriptor) \
+    , NULL }
+
+
+struct  Sfa__V1__ListSalesTargetsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Empty fields do not filter; at most 100 each
+   */
+  size_t n_owner_user_ids;
+  char **owner_user_ids;
+  size_t n_team_ids;
+  char **team_ids;
+  /*
+   * Inclusive YYYY-MM
+   */
+  char *from_month;
+  char *to_month;
+  int32_t page_size;
+  /*
+   * In creation order
+   */
+  char *page_token;
+};
+#define SFA__V1__LIST_SALES_TARGETS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__list_sales_targets_request__descriptor) \
+    , 0,NULL, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
+
+
+struct  Sfa__V1__ListSalesTargetsResponse
+{
+  ProtobufCMessage base;
+  size_t n_targets;
+  Sfa__V1__SalesTarget **targets;
+  char *next_page_token;
+};
+#define SFA__V1__LIST_SALES_TARGETS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__list_sales_targets_response__descriptor) \
+    , 0,NULL, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Forecast roll-ups by category for the deals closing in one fiscal year
+ * (TenantSettings.fiscal_year_start_month), per month or quarter, against the
+ * sales targets of the same months.
  */
 struct  Sfa__V1__GetForecastRequest
 {
   ProtobufCMessage base;
   /*
-   * Period filters expected_close_date (closed_date for closed deals); required
+   * The period comes from fiscal_year (the filter's dates must be empty); the
+   * date is the close date (actual once closed, expected while open). OWNER and
+   * TEAM groupings only
    */
   Sfa__V1__AnalyticsFilter *filter;
+  /*
+   * The calendar year the fiscal year starts in (FY2026 in Japan: 2026-04 to 2027-03); required
+   */
+  int32_t fiscal_year;
+  /*
+   * UNSPECIFIED = MONTH
+   */
   Sfa__V1__ForecastInterval interval;
 };
 #define SFA__V1__GET_FORECAST_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_forecast_request__descriptor) \
-    , NULL, SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_UNSPECIFIED }
+    , NULL, 0, SFA__V1__FORECAST_INTERVAL__FORECAST_INTERVAL_UNSPECIFIED }
 
 
 struct  Sfa__V1__ForecastCategoryTotal
 {
   ProtobufCMessage base;
+  /*
+   * CLOSED: won deals; OMITTED: lost deals and open ones forecast as omitted
+   */
   Sfa__V1__ForecastCategory category;
   int64_t opportunity_count;
   Sfa__V1__Money *amount;
@@ -369,175 +603,165 @@ struct  Sfa__V1__ForecastCategoryTotal
 
 
 /*
- * Cumulative roll-ups (Salesforce):
- *   open pipeline = Pipeline + Best Case + Most Likely + Commit
- *   best case     = Best Case + Most Likely + Commit + Closed
- *   commit        = Commit + Closed
- * Closed counts closed-won deals only; closed-lost deals are Omitted.
+ * Cumulative roll-ups (as Salesforce's forecast types):
+ *   closed      = Closed
+ *   commit      = Commit + Closed
+ *   most likely = Most Likely + Commit + Closed
+ *   best case   = Best Case + Most Likely + Commit + Closed
+ *   pipeline    = Pipeline + Best Case + Most Likely + Commit (open deals)
  */
 struct  Sfa__V1__ForecastPeriod
 {
   ProtobufCMessage base;
+  Sfa__V1__AnalyticsGroupKey *group;
+  /*
+   * Inclusive dates
+   */
   char *from_date;
   char *to_date;
+  /*
+   * "FY2026-Q1", "FY2026-M01" (the fiscal year's first month), "FY2026"
+   */
+  char *label;
+  /*
+   * Every category with deals, in category order
+   */
   size_t n_categories;
   Sfa__V1__ForecastCategoryTotal **categories;
-  Sfa__V1__Money *open_pipeline_amount;
-  Sfa__V1__Money *best_case_amount;
-  Sfa__V1__Money *commit_amount;
   Sfa__V1__Money *closed_amount;
+  Sfa__V1__Money *commit_amount;
+  Sfa__V1__Money *most_likely_amount;
+  Sfa__V1__Money *best_case_amount;
+  Sfa__V1__Money *pipeline_amount;
+  /*
+   * The sum of the period's monthly targets the row is measured against: the
+   * row's user (OWNER) or team (TEAM); ungrouped, the filter's owners, else its
+   * teams, else the caller's own (scope own), its team's (scope team) or the
+   * tenant's (scope all) targets. Only targets in the figures' currency count
+   */
+  Sfa__V1__Money *target_amount;
+  /*
+   * closed_amount / target_amount
+   */
+  int32_t attainment_bps;
+  /*
+   * closed + commit roll-up / target: where the period is heading
+   */
+  int32_t commit_attainment_bps;
 };
 #define SFA__V1__FORECAST_PERIOD__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__forecast_period__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, NULL, NULL, NULL }
+    , NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0 }
 
 
 struct  Sfa__V1__GetForecastResponse
 {
   ProtobufCMessage base;
   /*
-   * In date order
+   * By group key, then date; every period of the year, with or without deals
    */
   size_t n_periods;
   Sfa__V1__ForecastPeriod **periods;
   /*
-   * Over the whole range
+   * The whole fiscal year per group key (and the total when ungrouped)
    */
-  Sfa__V1__ForecastPeriod *total;
-  int32_t excluded_other_currency_count;
+  size_t n_years;
+  Sfa__V1__ForecastPeriod **years;
+  int64_t excluded_other_currency_count;
 };
 #define SFA__V1__GET_FORECAST_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_forecast_response__descriptor) \
-    , 0,NULL, NULL, 0 }
+    , 0,NULL, 0,NULL, 0 }
 
 
 /*
- * Open opportunities with no completed activity in inactive_days days, or
- * longer in their stage than the stage's rotting_days.
+ * Activity figures per rep and day, week or month.
  */
-struct  Sfa__V1__ListStalledDealsRequest
+struct  Sfa__V1__GetActivityKpisRequest
 {
   ProtobufCMessage base;
   /*
-   * Period filters expected_close_date
+   * The period (required, at most 366 days) filters the activity's date (done
+   * day, else scheduled day) and the consultation's date; owners and teams (their
+   * members) filter; rows are always per owner (OWNER or no grouping)
    */
   Sfa__V1__AnalyticsFilter *filter;
-  /*
-   * 0 = the tenant's stalled_deal_days setting
-   */
-  int32_t inactive_days;
-  int32_t page_size;
-  /*
-   * Ordered by last activity, oldest (or none) first
-   */
-  char *page_token;
+  Sfa__V1__ActivityInterval interval;
 };
-#define SFA__V1__LIST_STALLED_DEALS_REQUEST__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__list_stalled_deals_request__descriptor) \
-    , NULL, 0, 0, (char *)protobuf_c_empty_string }
+#define SFA__V1__GET_ACTIVITY_KPIS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_activity_kpis_request__descriptor) \
+    , NULL, SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_UNSPECIFIED }
 
 
-struct  Sfa__V1__StalledDeal
+struct  Sfa__V1__ActivityKindCount
 {
   ProtobufCMessage base;
-  char *opportunity_id;
-  char *name;
-  char *account_id;
-  char *owner_user_id;
-  char *pipeline_id;
-  char *stage_id;
-  char *stage_name;
-  Sfa__V1__Money *amount;
-  char *expected_close_date;
-  /*
-   * 0 = never
-   */
-  int64_t last_activity_time_ms;
-  /*
-   * -1 = never
-   */
-  int32_t days_since_last_activity;
-  int32_t days_in_stage;
-  Sfa__V1__ActivityRecency recency;
-  /*
-   * Longer in its stage than the stage's rotting_days
-   */
-  protobuf_c_boolean rotting;
-};
-#define SFA__V1__STALLED_DEAL__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__stalled_deal__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0, 0, 0, SFA__V1__ACTIVITY_RECENCY__ACTIVITY_RECENCY_UNSPECIFIED, 0 }
-
-
-struct  Sfa__V1__ListStalledDealsResponse
-{
-  ProtobufCMessage base;
-  size_t n_deals;
-  Sfa__V1__StalledDeal **deals;
-  char *next_page_token;
-};
-#define SFA__V1__LIST_STALLED_DEALS_RESPONSE__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__list_stalled_deals_response__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string }
-
-
-/*
- * Activity counts per rep per day per kind.
- */
-struct  Sfa__V1__GetActivityCountsRequest
-{
-  ProtobufCMessage base;
-  /*
-   * Period filters the activity day (done day, or scheduled day for planned)
-   */
-  Sfa__V1__AnalyticsFilter *filter;
-  /*
-   * Empty = all kinds
-   */
-  size_t n_kinds;
-  Sfa__V1__ActivityKind *kinds;
-  /*
-   * Rows per page
-   */
-  int32_t page_size;
-  char *page_token;
-};
-#define SFA__V1__GET_ACTIVITY_COUNTS_REQUEST__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_activity_counts_request__descriptor) \
-    , NULL, 0,NULL, 0, (char *)protobuf_c_empty_string }
-
-
-struct  Sfa__V1__ActivityCountRow
-{
-  ProtobufCMessage base;
-  char *owner_user_id;
-  char *activity_date;
   Sfa__V1__ActivityKind kind;
+  int64_t count;
+};
+#define SFA__V1__ACTIVITY_KIND_COUNT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__activity_kind_count__descriptor) \
+    , SFA__V1__ACTIVITY_KIND__ACTIVITY_KIND_UNSPECIFIED, 0 }
+
+
+struct  Sfa__V1__ActivityKpis
+{
+  ProtobufCMessage base;
+  /*
+   * Empty on the total
+   */
+  char *owner_user_id;
+  /*
+   * The first day of the day, week or month; empty on the total
+   */
+  char *period_start;
+  /*
+   * Done activities, per kind (kinds without any omitted)
+   */
+  size_t n_done_by_kind;
+  Sfa__V1__ActivityKindCount **done_by_kind;
   int64_t done_count;
   /*
-   * Still planned, scheduled that day
+   * Still planned, scheduled in the period
    */
   int64_t planned_count;
   int64_t cancelled_count;
+  /*
+   * Consultations held (商談件数)
+   */
+  int64_t consultation_count;
+  /*
+   * Done calls, and those connected
+   */
+  int64_t call_count;
+  int64_t connected_call_count;
+  /*
+   * connected_call_count / call_count
+   */
+  int32_t call_connect_rate_bps;
+  /*
+   * Sum of the done activities' durations
+   */
+  int64_t time_spent_ms;
 };
-#define SFA__V1__ACTIVITY_COUNT_ROW__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__activity_count_row__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SFA__V1__ACTIVITY_KIND__ACTIVITY_KIND_UNSPECIFIED, 0, 0, 0 }
+#define SFA__V1__ACTIVITY_KPIS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__activity_kpis__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 
-struct  Sfa__V1__GetActivityCountsResponse
+struct  Sfa__V1__GetActivityKpisResponse
 {
   ProtobufCMessage base;
   /*
-   * Ordered by owner, date, kind; rows with all counts 0 are omitted
+   * By owner, then period; owners and periods without activities or consultations omitted
    */
   size_t n_rows;
-  Sfa__V1__ActivityCountRow **rows;
-  char *next_page_token;
+  Sfa__V1__ActivityKpis **rows;
+  Sfa__V1__ActivityKpis *total;
 };
-#define SFA__V1__GET_ACTIVITY_COUNTS_RESPONSE__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_activity_counts_response__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string }
+#define SFA__V1__GET_ACTIVITY_KPIS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_activity_kpis_response__descriptor) \
+    , 0,NULL, NULL }
 
 
 /* Sfa__V1__AnalyticsFilter methods */
@@ -558,6 +782,25 @@ Sfa__V1__AnalyticsFilter *
                       const uint8_t       *data);
 void   sfa__v1__analytics_filter__free_unpacked
                      (Sfa__V1__AnalyticsFilter *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__AnalyticsGroupKey methods */
+void   sfa__v1__analytics_group_key__init
+                     (Sfa__V1__AnalyticsGroupKey         *message);
+size_t sfa__v1__analytics_group_key__get_packed_size
+                     (const Sfa__V1__AnalyticsGroupKey   *message);
+size_t sfa__v1__analytics_group_key__pack
+                     (const Sfa__V1__AnalyticsGroupKey   *message,
+                      uint8_t             *out);
+size_t sfa__v1__analytics_group_key__pack_to_buffer
+                     (const Sfa__V1__AnalyticsGroupKey   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__AnalyticsGroupKey *
+       sfa__v1__analytics_group_key__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__analytics_group_key__free_unpacked
+                     (Sfa__V1__AnalyticsGroupKey *message,
                       ProtobufCAllocator *allocator);
 /* Sfa__V1__GetPipelineSummaryRequest methods */
 void   sfa__v1__get_pipeline_summary_request__init
@@ -654,6 +897,25 @@ Sfa__V1__FunnelStepCount *
 void   sfa__v1__funnel_step_count__free_unpacked
                      (Sfa__V1__FunnelStepCount *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__FunnelRow methods */
+void   sfa__v1__funnel_row__init
+                     (Sfa__V1__FunnelRow         *message);
+size_t sfa__v1__funnel_row__get_packed_size
+                     (const Sfa__V1__FunnelRow   *message);
+size_t sfa__v1__funnel_row__pack
+                     (const Sfa__V1__FunnelRow   *message,
+                      uint8_t             *out);
+size_t sfa__v1__funnel_row__pack_to_buffer
+                     (const Sfa__V1__FunnelRow   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__FunnelRow *
+       sfa__v1__funnel_row__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__funnel_row__free_unpacked
+                     (Sfa__V1__FunnelRow *message,
+                      ProtobufCAllocator *allocator);
 /* Sfa__V1__GetFunnelResponse methods */
 void   sfa__v1__get_funnel_response__init
                      (Sfa__V1__GetFunnelResponse         *message);
@@ -749,6 +1011,25 @@ Sfa__V1__GetSalesMetricsRequest *
 void   sfa__v1__get_sales_metrics_request__free_unpacked
                      (Sfa__V1__GetSalesMetricsRequest *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__SalesMetrics methods */
+void   sfa__v1__sales_metrics__init
+                     (Sfa__V1__SalesMetrics         *message);
+size_t sfa__v1__sales_metrics__get_packed_size
+                     (const Sfa__V1__SalesMetrics   *message);
+size_t sfa__v1__sales_metrics__pack
+                     (const Sfa__V1__SalesMetrics   *message,
+                      uint8_t             *out);
+size_t sfa__v1__sales_metrics__pack_to_buffer
+                     (const Sfa__V1__SalesMetrics   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__SalesMetrics *
+       sfa__v1__sales_metrics__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__sales_metrics__free_unpacked
+                     (Sfa__V1__SalesMetrics *message,
+                      ProtobufCAllocator *allocator);
 /* Sfa__V1__GetSalesMetricsResponse methods */
 void   sfa__v1__get_sales_metrics_response__init
                      (Sfa__V1__GetSalesMetricsResponse         *message);
@@ -767,6 +1048,82 @@ Sfa__V1__GetSalesMetricsResponse *
                       const uint8_t       *data);
 void   sfa__v1__get_sales_metrics_response__free_unpacked
                      (Sfa__V1__GetSalesMetricsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__SalesTarget methods */
+void   sfa__v1__sales_target__init
+                     (Sfa__V1__SalesTarget         *message);
+size_t sfa__v1__sales_target__get_packed_size
+                     (const Sfa__V1__SalesTarget   *message);
+size_t sfa__v1__sales_target__pack
+                     (const Sfa__V1__SalesTarget   *message,
+                      uint8_t             *out);
+size_t sfa__v1__sales_target__pack_to_buffer
+                     (const Sfa__V1__SalesTarget   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__SalesTarget *
+       sfa__v1__sales_target__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__sales_target__free_unpacked
+                     (Sfa__V1__SalesTarget *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__SetSalesTargetRequest methods */
+void   sfa__v1__set_sales_target_request__init
+                     (Sfa__V1__SetSalesTargetRequest         *message);
+size_t sfa__v1__set_sales_target_request__get_packed_size
+                     (const Sfa__V1__SetSalesTargetRequest   *message);
+size_t sfa__v1__set_sales_target_request__pack
+                     (const Sfa__V1__SetSalesTargetRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__set_sales_target_request__pack_to_buffer
+                     (const Sfa__V1__SetSalesTargetRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__SetSalesTargetRequest *
+       sfa__v1__set_sales_target_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__set_sales_target_request__free_unpacked
+                     (Sfa__V1__SetSalesTargetRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__ListSalesTargetsRequest methods */
+void   sfa__v1__list_sales_targets_request__init
+                     (Sfa__V1__ListSalesTargetsRequest         *message);
+size_t sfa__v1__list_sales_targets_request__get_packed_size
+                     (const Sfa__V1__ListSalesTargetsRequest   *message);
+size_t sfa__v1__list_sales_targets_request__pack
+                     (const Sfa__V1__ListSalesTargetsRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__list_sales_targets_request__pack_to_buffer
+                     (const Sfa__V1__ListSalesTargetsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__ListSalesTargetsRequest *
+       sfa__v1__list_sales_targets_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__list_sales_targets_request__free_unpacked
+                     (Sfa__V1__ListSalesTargetsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__ListSalesTargetsResponse methods */
+void   sfa__v1__list_sales_targets_response__init
+                     (Sfa__V1__ListSalesTargetsResponse         *message);
+size_t sfa__v1__list_sales_targets_response__get_packed_size
+                     (const Sfa__V1__ListSalesTargetsResponse   *message);
+size_t sfa__v1__list_sales_targets_response__pack
+                     (const Sfa__V1__ListSalesTargetsResponse   *message,
+                      uint8_t             *out);
+size_t sfa__v1__list_sales_targets_response__pack_to_buffer
+                     (const Sfa__V1__ListSalesTargetsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__ListSalesTargetsResponse *
+       sfa__v1__list_sales_targets_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__list_sales_targets_response__free_unpacked
+                     (Sfa__V1__ListSalesTargetsResponse *message,
                       ProtobufCAllocator *allocator);
 /* Sfa__V1__GetForecastRequest methods */
 void   sfa__v1__get_forecast_request__init
@@ -844,124 +1201,89 @@ Sfa__V1__GetForecastResponse *
 void   sfa__v1__get_forecast_response__free_unpacked
                      (Sfa__V1__GetForecastResponse *message,
                       ProtobufCAllocator *allocator);
-/* Sfa__V1__ListStalledDealsRequest methods */
-void   sfa__v1__list_stalled_deals_request__init
-                     (Sfa__V1__ListStalledDealsRequest         *message);
-size_t sfa__v1__list_stalled_deals_request__get_packed_size
-                     (const Sfa__V1__ListStalledDealsRequest   *message);
-size_t sfa__v1__list_stalled_deals_request__pack
-                     (const Sfa__V1__ListStalledDealsRequest   *message,
+/* Sfa__V1__GetActivityKpisRequest methods */
+void   sfa__v1__get_activity_kpis_request__init
+                     (Sfa__V1__GetActivityKpisRequest         *message);
+size_t sfa__v1__get_activity_kpis_request__get_packed_size
+                     (const Sfa__V1__GetActivityKpisRequest   *message);
+size_t sfa__v1__get_activity_kpis_request__pack
+                     (const Sfa__V1__GetActivityKpisRequest   *message,
                       uint8_t             *out);
-size_t sfa__v1__list_stalled_deals_request__pack_to_buffer
-                     (const Sfa__V1__ListStalledDealsRequest   *message,
+size_t sfa__v1__get_activity_kpis_request__pack_to_buffer
+                     (const Sfa__V1__GetActivityKpisRequest   *message,
                       ProtobufCBuffer     *buffer);
-Sfa__V1__ListStalledDealsRequest *
-       sfa__v1__list_stalled_deals_request__unpack
+Sfa__V1__GetActivityKpisRequest *
+       sfa__v1__get_activity_kpis_request__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data);
-void   sfa__v1__list_stalled_deals_request__free_unpacked
-                     (Sfa__V1__ListStalledDealsRequest *message,
+void   sfa__v1__get_activity_kpis_request__free_unpacked
+                     (Sfa__V1__GetActivityKpisRequest *message,
                       ProtobufCAllocator *allocator);
-/* Sfa__V1__StalledDeal methods */
-void   sfa__v1__stalled_deal__init
-                     (Sfa__V1__StalledDeal         *message);
-size_t sfa__v1__stalled_deal__get_packed_size
-                     (const Sfa__V1__StalledDeal   *message);
-size_t sfa__v1__stalled_deal__pack
-                     (const Sfa__V1__StalledDeal   *message,
+/* Sfa__V1__ActivityKindCount methods */
+void   sfa__v1__activity_kind_count__init
+                     (Sfa__V1__ActivityKindCount         *message);
+size_t sfa__v1__activity_kind_count__get_packed_size
+                     (const Sfa__V1__ActivityKindCount   *message);
+size_t sfa__v1__activity_kind_count__pack
+                     (const Sfa__V1__ActivityKindCount   *message,
                       uint8_t             *out);
-size_t sfa__v1__stalled_deal__pack_to_buffer
-                     (const Sfa__V1__StalledDeal   *message,
+size_t sfa__v1__activity_kind_count__pack_to_buffer
+                     (const Sfa__V1__ActivityKindCount   *message,
                       ProtobufCBuffer     *buffer);
-Sfa__V1__StalledDeal *
-       sfa__v1__stalled_deal__unpack
+Sfa__V1__ActivityKindCount *
+       sfa__v1__activity_kind_count__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data);
-void   sfa__v1__stalled_deal__free_unpacked
-                     (Sfa__V1__StalledDeal *message,
+void   sfa__v1__activity_kind_count__free_unpacked
+                     (Sfa__V1__ActivityKindCount *message,
                       ProtobufCAllocator *allocator);
-/* Sfa__V1__ListStalledDealsResponse methods */
-void   sfa__v1__list_stalled_deals_response__init
-                     (Sfa__V1__ListStalledDealsResponse         *message);
-size_t sfa__v1__list_stalled_deals_response__get_packed_size
-                     (const Sfa__V1__ListStalledDealsResponse   *message);
-size_t sfa__v1__list_stalled_deals_response__pack
-                     (const Sfa__V1__ListStalledDealsResponse   *message,
+/* Sfa__V1__ActivityKpis methods */
+void   sfa__v1__activity_kpis__init
+                     (Sfa__V1__ActivityKpis         *message);
+size_t sfa__v1__activity_kpis__get_packed_size
+                     (const Sfa__V1__ActivityKpis   *message);
+size_t sfa__v1__activity_kpis__pack
+                     (const Sfa__V1__ActivityKpis   *message,
                       uint8_t             *out);
-size_t sfa__v1__list_stalled_deals_response__pack_to_buffer
-                     (const Sfa__V1__ListStalledDealsResponse   *message,
+size_t sfa__v1__activity_kpis__pack_to_buffer
+                     (const Sfa__V1__ActivityKpis   *message,
                       ProtobufCBuffer     *buffer);
-Sfa__V1__ListStalledDealsResponse *
-       sfa__v1__list_stalled_deals_response__unpack
+Sfa__V1__ActivityKpis *
+       sfa__v1__activity_kpis__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data);
-void   sfa__v1__list_stalled_deals_response__free_unpacked
-                     (Sfa__V1__ListStalledDealsResponse *message,
+void   sfa__v1__activity_kpis__free_unpacked
+                     (Sfa__V1__ActivityKpis *message,
                       ProtobufCAllocator *allocator);
-/* Sfa__V1__GetActivityCountsRequest methods */
-void   sfa__v1__get_activity_counts_request__init
-                     (Sfa__V1__GetActivityCountsRequest         *message);
-size_t sfa__v1__get_activity_counts_request__get_packed_size
-                     (const Sfa__V1__GetActivityCountsRequest   *message);
-size_t sfa__v1__get_activity_counts_request__pack
-                     (const Sfa__V1__GetActivityCountsRequest   *message,
+/* Sfa__V1__GetActivityKpisResponse methods */
+void   sfa__v1__get_activity_kpis_response__init
+                     (Sfa__V1__GetActivityKpisResponse         *message);
+size_t sfa__v1__get_activity_kpis_response__get_packed_size
+                     (const Sfa__V1__GetActivityKpisResponse   *message);
+size_t sfa__v1__get_activity_kpis_response__pack
+                     (const Sfa__V1__GetActivityKpisResponse   *message,
                       uint8_t             *out);
-size_t sfa__v1__get_activity_counts_request__pack_to_buffer
-                     (const Sfa__V1__GetActivityCountsRequest   *message,
+size_t sfa__v1__get_activity_kpis_response__pack_to_buffer
+                     (const Sfa__V1__GetActivityKpisResponse   *message,
                       ProtobufCBuffer     *buffer);
-Sfa__V1__GetActivityCountsRequest *
-       sfa__v1__get_activity_counts_request__unpack
+Sfa__V1__GetActivityKpisResponse *
+       sfa__v1__get_activity_kpis_response__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data);
-void   sfa__v1__get_activity_counts_request__free_unpacked
-                     (Sfa__V1__GetActivityCountsRequest *message,
-                      ProtobufCAllocator *allocator);
-/* Sfa__V1__ActivityCountRow methods */
-void   sfa__v1__activity_count_row__init
-                     (Sfa__V1__ActivityCountRow         *message);
-size_t sfa__v1__activity_count_row__get_packed_size
-                     (const Sfa__V1__ActivityCountRow   *message);
-size_t sfa__v1__activity_count_row__pack
-                     (const Sfa__V1__ActivityCountRow   *message,
-                      uint8_t             *out);
-size_t sfa__v1__activity_count_row__pack_to_buffer
-                     (const Sfa__V1__ActivityCountRow   *message,
-                      ProtobufCBuffer     *buffer);
-Sfa__V1__ActivityCountRow *
-       sfa__v1__activity_count_row__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data);
-void   sfa__v1__activity_count_row__free_unpacked
-                     (Sfa__V1__ActivityCountRow *message,
-                      ProtobufCAllocator *allocator);
-/* Sfa__V1__GetActivityCountsResponse methods */
-void   sfa__v1__get_activity_counts_response__init
-                     (Sfa__V1__GetActivityCountsResponse         *message);
-size_t sfa__v1__get_activity_counts_response__get_packed_size
-                     (const Sfa__V1__GetActivityCountsResponse   *message);
-size_t sfa__v1__get_activity_counts_response__pack
-                     (const Sfa__V1__GetActivityCountsResponse   *message,
-                      uint8_t             *out);
-size_t sfa__v1__get_activity_counts_response__pack_to_buffer
-                     (const Sfa__V1__GetActivityCountsResponse   *message,
-                      ProtobufCBuffer     *buffer);
-Sfa__V1__GetActivityCountsResponse *
-       sfa__v1__get_activity_counts_response__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data);
-void   sfa__v1__get_activity_counts_response__free_unpacked
-                     (Sfa__V1__GetActivityCountsResponse *message,
+void   sfa__v1__get_activity_kpis_response__free_unpacked
+                     (Sfa__V1__GetActivityKpisResponse *message,
                       ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sfa__V1__AnalyticsFilter_Closure)
                  (const Sfa__V1__AnalyticsFilter *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__AnalyticsGroupKey_Closure)
+                 (const Sfa__V1__AnalyticsGroupKey *message,
                   void *closure_data);
 typedef void (*Sfa__V1__GetPipelineSummaryRequest_Closure)
                  (const Sfa__V1__GetPipelineSummaryRequest *message,
@@ -978,6 +1300,9 @@ typedef void (*Sfa__V1__GetFunnelRequest_Closure)
 typedef void (*Sfa__V1__FunnelStepCount_Closure)
                  (const Sfa__V1__FunnelStepCount *message,
                   void *closure_data);
+typedef void (*Sfa__V1__FunnelRow_Closure)
+                 (const Sfa__V1__FunnelRow *message,
+                  void *closure_data);
 typedef void (*Sfa__V1__GetFunnelResponse_Closure)
                  (const Sfa__V1__GetFunnelResponse *message,
                   void *closure_data);
@@ -993,8 +1318,23 @@ typedef void (*Sfa__V1__GetStageConversionResponse_Closure)
 typedef void (*Sfa__V1__GetSalesMetricsRequest_Closure)
                  (const Sfa__V1__GetSalesMetricsRequest *message,
                   void *closure_data);
+typedef void (*Sfa__V1__SalesMetrics_Closure)
+                 (const Sfa__V1__SalesMetrics *message,
+                  void *closure_data);
 typedef void (*Sfa__V1__GetSalesMetricsResponse_Closure)
                  (const Sfa__V1__GetSalesMetricsResponse *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__SalesTarget_Closure)
+                 (const Sfa__V1__SalesTarget *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__SetSalesTargetRequest_Closure)
+                 (const Sfa__V1__SetSalesTargetRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__ListSalesTargetsRequest_Closure)
+                 (const Sfa__V1__ListSalesTargetsRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__ListSalesTargetsResponse_Closure)
+                 (const Sfa__V1__ListSalesTargetsResponse *message,
                   void *closure_data);
 typedef void (*Sfa__V1__GetForecastRequest_Closure)
                  (const Sfa__V1__GetForecastRequest *message,
@@ -1008,23 +1348,17 @@ typedef void (*Sfa__V1__ForecastPeriod_Closure)
 typedef void (*Sfa__V1__GetForecastResponse_Closure)
                  (const Sfa__V1__GetForecastResponse *message,
                   void *closure_data);
-typedef void (*Sfa__V1__ListStalledDealsRequest_Closure)
-                 (const Sfa__V1__ListStalledDealsRequest *message,
+typedef void (*Sfa__V1__GetActivityKpisRequest_Closure)
+                 (const Sfa__V1__GetActivityKpisRequest *message,
                   void *closure_data);
-typedef void (*Sfa__V1__StalledDeal_Closure)
-                 (const Sfa__V1__StalledDeal *message,
+typedef void (*Sfa__V1__ActivityKindCount_Closure)
+                 (const Sfa__V1__ActivityKindCount *message,
                   void *closure_data);
-typedef void (*Sfa__V1__ListStalledDealsResponse_Closure)
-                 (const Sfa__V1__ListStalledDealsResponse *message,
+typedef void (*Sfa__V1__ActivityKpis_Closure)
+                 (const Sfa__V1__ActivityKpis *message,
                   void *closure_data);
-typedef void (*Sfa__V1__GetActivityCountsRequest_Closure)
-                 (const Sfa__V1__GetActivityCountsRequest *message,
-                  void *closure_data);
-typedef void (*Sfa__V1__ActivityCountRow_Closure)
-                 (const Sfa__V1__ActivityCountRow *message,
-                  void *closure_data);
-typedef void (*Sfa__V1__GetActivityCountsResponse_Closure)
-                 (const Sfa__V1__GetActivityCountsResponse *message,
+typedef void (*Sfa__V1__GetActivityKpisResponse_Closure)
+                 (const Sfa__V1__GetActivityKpisResponse *message,
                   void *closure_data);
 
 /* --- services --- */
@@ -1053,14 +1387,18 @@ struct Sfa__V1__AnalyticsService_Service
                        const Sfa__V1__GetForecastRequest *input,
                        Sfa__V1__GetForecastResponse_Closure closure,
                        void *closure_data);
-  void (*list_stalled_deals)(Sfa__V1__AnalyticsService_Service *service,
-                             const Sfa__V1__ListStalledDealsRequest *input,
-                             Sfa__V1__ListStalledDealsResponse_Closure closure,
+  void (*get_activity_kpis)(Sfa__V1__AnalyticsService_Service *service,
+                            const Sfa__V1__GetActivityKpisRequest *input,
+                            Sfa__V1__GetActivityKpisResponse_Closure closure,
+                            void *closure_data);
+  void (*set_sales_target)(Sfa__V1__AnalyticsService_Service *service,
+                           const Sfa__V1__SetSalesTargetRequest *input,
+                           Sfa__V1__SalesTarget_Closure closure,
+                           void *closure_data);
+  void (*list_sales_targets)(Sfa__V1__AnalyticsService_Service *service,
+                             const Sfa__V1__ListSalesTargetsRequest *input,
+                             Sfa__V1__ListSalesTargetsResponse_Closure closure,
                              void *closure_data);
-  void (*get_activity_counts)(Sfa__V1__AnalyticsService_Service *service,
-                              const Sfa__V1__GetActivityCountsRequest *input,
-                              Sfa__V1__GetActivityCountsResponse_Closure closure,
-                              void *closure_data);
 };
 typedef void (*Sfa__V1__AnalyticsService_ServiceDestroy)(Sfa__V1__AnalyticsService_Service *);
 void sfa__v1__analytics_service__init (Sfa__V1__AnalyticsService_Service *service,
@@ -1074,8 +1412,9 @@ void sfa__v1__analytics_service__init (Sfa__V1__AnalyticsService_Service *servic
       function_prefix__ ## get_stage_conversion,\
       function_prefix__ ## get_sales_metrics,\
       function_prefix__ ## get_forecast,\
-      function_prefix__ ## list_stalled_deals,\
-      function_prefix__ ## get_activity_counts  }
+      function_prefix__ ## get_activity_kpis,\
+      function_prefix__ ## set_sales_target,\
+      function_prefix__ ## list_sales_targets  }
 void sfa__v1__analytics_service__get_pipeline_summary(ProtobufCService *service,
                                                       const Sfa__V1__GetPipelineSummaryRequest *input,
                                                       Sfa__V1__GetPipelineSummaryResponse_Closure closure,
@@ -1096,42 +1435,52 @@ void sfa__v1__analytics_service__get_forecast(ProtobufCService *service,
                                               const Sfa__V1__GetForecastRequest *input,
                                               Sfa__V1__GetForecastResponse_Closure closure,
                                               void *closure_data);
-void sfa__v1__analytics_service__list_stalled_deals(ProtobufCService *service,
-                                                    const Sfa__V1__ListStalledDealsRequest *input,
-                                                    Sfa__V1__ListStalledDealsResponse_Closure closure,
+void sfa__v1__analytics_service__get_activity_kpis(ProtobufCService *service,
+                                                   const Sfa__V1__GetActivityKpisRequest *input,
+                                                   Sfa__V1__GetActivityKpisResponse_Closure closure,
+                                                   void *closure_data);
+void sfa__v1__analytics_service__set_sales_target(ProtobufCService *service,
+                                                  const Sfa__V1__SetSalesTargetRequest *input,
+                                                  Sfa__V1__SalesTarget_Closure closure,
+                                                  void *closure_data);
+void sfa__v1__analytics_service__list_sales_targets(ProtobufCService *service,
+                                                    const Sfa__V1__ListSalesTargetsRequest *input,
+                                                    Sfa__V1__ListSalesTargetsResponse_Closure closure,
                                                     void *closure_data);
-void sfa__v1__analytics_service__get_activity_counts(ProtobufCService *service,
-                                                     const Sfa__V1__GetActivityCountsRequest *input,
-                                                     Sfa__V1__GetActivityCountsResponse_Closure closure,
-                                                     void *closure_data);
 
 /* --- descriptors --- */
 
+extern const ProtobufCEnumDescriptor    sfa__v1__analytics_grouping__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__funnel_step__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__forecast_interval__descriptor;
-extern const ProtobufCEnumDescriptor    sfa__v1__activity_recency__descriptor;
+extern const ProtobufCEnumDescriptor    sfa__v1__activity_interval__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__analytics_filter__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__analytics_group_key__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_pipeline_summary_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__pipeline_stage_summary__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_pipeline_summary_response__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_funnel_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__funnel_step_count__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__funnel_row__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_funnel_response__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_stage_conversion_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__stage_conversion__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_stage_conversion_response__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_sales_metrics_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__sales_metrics__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_sales_metrics_response__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__sales_target__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__set_sales_target_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__list_sales_targets_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__list_sales_targets_response__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_forecast_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__forecast_category_total__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__forecast_period__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_forecast_response__descriptor;
-extern const ProtobufCMessageDescriptor sfa__v1__list_stalled_deals_request__descriptor;
-extern const ProtobufCMessageDescriptor sfa__v1__stalled_deal__descriptor;
-extern const ProtobufCMessageDescriptor sfa__v1__list_stalled_deals_response__descriptor;
-extern const ProtobufCMessageDescriptor sfa__v1__get_activity_counts_request__descriptor;
-extern const ProtobufCMessageDescriptor sfa__v1__activity_count_row__descriptor;
-extern const ProtobufCMessageDescriptor sfa__v1__get_activity_counts_response__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_activity_kpis_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__activity_kind_count__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__activity_kpis__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_activity_kpis_response__descriptor;
 extern const ProtobufCServiceDescriptor sfa__v1__analytics_service__descriptor;
 
 PROTOBUF_C__END_DECLS

@@ -536,10 +536,15 @@ struct  Sfa__V1__OpportunityHistoryEntry
    * The opportunity's version after the change
    */
   int64_t version;
+  /*
+   * When the deal had entered previous_stage_id, set when the stage changed:
+   * the entry closes that stay (analytics read stays from it)
+   */
+  int64_t previous_stage_enter_time_ms;
 };
 #define SFA__V1__OPPORTUNITY_HISTORY_ENTRY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__opportunity_history_entry__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__OPPORTUNITY_STATE__OPPORTUNITY_STATE_UNSPECIFIED, SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SFA__V1__OPPORTUNITY_STATE__OPPORTUNITY_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__OPPORTUNITY_STATE__OPPORTUNITY_STATE_UNSPECIFIED, SFA__V1__OPPORTUNITY_CHANGE_KIND__OPPORTUNITY_CHANGE_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SFA__V1__OPPORTUNITY_STATE__OPPORTUNITY_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, 0, 0 }
 
 
 struct  Sfa__V1__GetOpportunityHistoryRequest

@@ -242,10 +242,15 @@ struct  Sfa__V1__TenantSettings
    * Who reads colleagues' daily reports (UNSPECIFIED = TEAM)
    */
   Sfa__V1__DailyReportVisibility daily_report_visibility;
+  /*
+   * The month (1-12) the fiscal year starts in: forecasts and targets roll up
+   * fiscal quarters and years from it (April in Japan); 0 = January
+   */
+  int32_t fiscal_year_start_month;
 };
 #define SFA__V1__TENANT_SETTINGS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__tenant_settings__descriptor) \
-    , 0, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__TAX_CALCULATION__TAX_CALCULATION_UNSPECIFIED, SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UNSPECIFIED, SFA__V1__PRICE_BASIS__PRICE_BASIS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, 0,NULL, SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_UNSPECIFIED }
+    , 0, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__TAX_CALCULATION__TAX_CALCULATION_UNSPECIFIED, SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UNSPECIFIED, SFA__V1__PRICE_BASIS__PRICE_BASIS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, 0,NULL, SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_UNSPECIFIED, 0 }
 
 
 struct  Sfa__V1__GetTenantSettingsRequest

@@ -1,0 +1,74 @@
+import GRDB
+public import SFAStorage
+public import SFAStubs
+
+/// `sfa.v1.AnalyticsService`: pipeline figures computed in SQL inside the tenant
+/// database, over the records the caller's scope reaches (see `AnalyticsQuery`).
+/// One file per query family; each runs as one statement, so its figures come from
+/// one snapshot of the database.
+public struct AnalyticsService: AnalyticsServiceHandler {
+    let store: TenantStore
+
+    public init(controlPlane: ControlPlane, tenants: TenantDatabases) {
+        store = TenantStore(tenants: tenants, controlPlane: controlPlane)
+    }
+
+    public func getPipelineSummary(_ request: GetPipelineSummaryRequest, context: ServerContext) async throws -> GetPipelineSummaryResponse {
+        try await run(request.filter, context: context, groupings: Self.dealGroupings, PipelineSummaryQuery.run)
+    }
+
+    public func getFunnel(_ request: GetFunnelRequest, context: ServerContext) async throws -> GetFunnelResponse {
+        try await run(request.filter, context: context, groupings: FunnelQuery.groupings, FunnelQuery.run)
+    }
+
+    public func getStageConversion(_ request: GetStageConversionRequest, context: ServerContext) async throws -> GetStageConversionResponse {
+        let cumulative = request.cumulative
+        return try await run(request.filter, context: context, groupings: Self.dealGroupings) { db, query in
+            try StageConversionQuery.run(db, query, cumulative: cumulative)
+        }
+    }
+
+    public func getSalesMetrics(_ request: GetSalesMetricsRequest, context: ServerContext) async throws -> GetSalesMetricsResponse {
+        try await run(request.filter, context: context, groupings: Self.dealGroupings, SalesMetricsQuery.run)
+    }
+
+    /// The fiscal year's periods, rolled up by forecast category, against the targets.
+    public func getForecast(_ request: GetForecastRequest, context: ServerContext) async throws -> GetForecastResponse {
+        let (year, interval) = (request.fiscalYear, request.interval)
+        return try await run(request.filter, context: context, groupings: ForecastQuery.groupings, checks: { ForecastQuery.validate(request, into: &$0) }) {
+            db, query in try ForecastQuery.run(db, query, fiscalYear: year, interval: interval)
+        }
+    }
+
+    public func getActivityKpis(_ request: GetActivityKpisRequest, context: ServerContext) async throws -> GetActivityKpisResponse {
+        let interval = request.interval
+        return try await run(request.filter, context: context, groupings: ActivityKpisQuery.groupings, checks: { ActivityKpisQuery.validate(request, into: &$0) }) {
+            db, query in try ActivityKpisQuery.run(db, query, interval: interval)
+        }
+    }
+
+    /// Deals keep every grouping's column (the team stamped on them among them).
+    static let dealGroupings: Set<AnalyticsGrouping> = [.owner, .team, .source, .pipeline, .month]
+
+    /// Validates `filter` and the request's own fields (`checks`), then runs `body` in one read with the tenant's settings.
+    private func run<Response>(
+        _ filter: AnalyticsFilter?,
+        context: ServerContext,
+        groupings: Set<AnalyticsGrouping>,
+        checks: (inout Validation) -> Void = { _ in },
+        _ body: (Database, AnalyticsQuery) throws -> Response
+    ) async throws -> Response {
+        let filter = filter ?? AnalyticsFilter()
+        try AnalyticsQuery.validate(filter, allowedGroupings: groupings, checks: checks)
+        let access = try await store.access(context)
+        var members: [String] = []
+        for team in filter.teamIds {
+            members += try await store.controlPlane.teamMemberIDs(tenantID: access.tenantID, teamID: team)
+        }
+        let teamMembers = members
+        return try await store.read(access) { db in
+            let query = AnalyticsQuery(access: access, filter: filter, settings: try SettingsRecords.load(db), teamMembers: teamMembers)
+            return try body(db, query)
+        }
+    }
+}

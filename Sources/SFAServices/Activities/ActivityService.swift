@@ -62,13 +62,11 @@ public struct ActivityService: ActivityServiceHandler {
         let access = try await store.access(context)
         var validation = Validation()
         validation.text(request.query, "query", required: false)
-        for (value, field) in [
-            (request.ownerUserId, "owner_user_id"), (request.teamId, "team_id"), (request.leadId, "lead_id"), (request.contactId, "contact_id"),
-            (request.accountId, "account_id"), (request.opportunityId, "opportunity_id"), (request.attendeeUserId, "attendee_user_id"),
-            (request.consultationId, "consultation_id"),
-        ] {
-            validation.reference(value, field)
-        }
+        validation.references([
+            "owner_user_id": request.ownerUserId, "team_id": request.teamId, "lead_id": request.leadId,
+            "contact_id": request.contactId, "account_id": request.accountId, "opportunity_id": request.opportunityId,
+            "attendee_user_id": request.attendeeUserId, "consultation_id": request.consultationId,
+        ])
         validation.bounded(request.kinds.count, "kinds")
         validation.bounded(request.states.count, "states")
         try validation.throwIfInvalid()

@@ -45,6 +45,18 @@ extension Validation {
         check(id.count <= 64 && id.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "_" }, field, .invalidFormat, "is not an id")
     }
 
+    /// Ids a list filters on, by field name: each empty or of an id's form.
+    mutating func references(_ fields: KeyValuePairs<String, String>) {
+        for (field, value) in fields { reference(value, field) }
+    }
+
+    /// A date range a list filters on: each side empty or a date.
+    mutating func dateRange(_ range: DateRange?, _ field: String) {
+        guard let range else { return }
+        date(range.startDate, field + ".start_date", required: false)
+        date(range.endDate, field + ".end_date", required: false)
+    }
+
     /// A list filter: at most `maximum` values.
     mutating func bounded(_ count: Int, _ field: String, maximum: Int = 50) {
         check(count <= maximum, field, .tooMany, "lists more than \(maximum) values")

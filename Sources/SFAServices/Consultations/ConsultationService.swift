@@ -90,19 +90,15 @@ public struct ConsultationService: ConsultationServiceHandler {
         let access = try await store.access(context)
         var validation = Validation()
         validation.text(request.query, "query", required: false)
-        for (value, field) in [
-            (request.ownerUserId, "owner_user_id"), (request.teamId, "team_id"), (request.accountId, "account_id"), (request.contactId, "contact_id"),
-            (request.opportunityId, "opportunity_id"), (request.leadId, "lead_id"), (request.attendeeUserId, "attendee_user_id"),
-        ] {
-            validation.reference(value, field)
-        }
+        validation.references([
+            "owner_user_id": request.ownerUserId, "team_id": request.teamId, "account_id": request.accountId,
+            "contact_id": request.contactId, "opportunity_id": request.opportunityId, "lead_id": request.leadId,
+            "attendee_user_id": request.attendeeUserId,
+        ])
         validation.bounded(request.channels.count, "channels")
         validation.bounded(request.results.count, "results")
         validation.bounded(request.interests.count, "interests")
-        if let range = request.nextContactDateRange {
-            validation.date(range.startDate, "next_contact_date_range.start_date", required: false)
-            validation.date(range.endDate, "next_contact_date_range.end_date", required: false)
-        }
+        validation.dateRange(request.nextContactDateRange, "next_contact_date_range")
         try validation.throwIfInvalid()
         let page = try ListPage(request, pageSize: request.pageSize, pageToken: request.pageToken, orderBy: request.orderBy, orders: Consultation.orders)
         var query = RecordQuery<Consultation>()

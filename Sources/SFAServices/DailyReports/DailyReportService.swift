@@ -63,14 +63,9 @@ public struct DailyReportService: DailyReportServiceHandler {
     public func listDailyReports(_ request: ListDailyReportsRequest, context: ServerContext) async throws -> ListDailyReportsResponse {
         let access = try await readAccess(context)
         var validation = Validation()
-        for (value, field) in [(request.ownerUserId, "owner_user_id"), (request.teamId, "team_id"), (request.approverUserId, "approver_user_id")] {
-            validation.reference(value, field)
-        }
+        validation.references(["owner_user_id": request.ownerUserId, "team_id": request.teamId, "approver_user_id": request.approverUserId])
         validation.bounded(request.statuses.count, "statuses")
-        if let range = request.reportDateRange {
-            validation.date(range.startDate, "report_date_range.start_date", required: false)
-            validation.date(range.endDate, "report_date_range.end_date", required: false)
-        }
+        validation.dateRange(request.reportDateRange, "report_date_range")
         try validation.throwIfInvalid()
         let page = try ListPage(request, pageSize: request.pageSize, pageToken: request.pageToken, orderBy: request.orderBy, orders: DailyReport.orders)
         var query = RecordQuery<DailyReport>()
@@ -78,10 +73,7 @@ public struct DailyReportService: DailyReportServiceHandler {
         query.equals("team_id", request.teamId)
         query.equals("approver_user_id", request.approverUserId)
         query.anyOf("status", request.statuses)
-        if let range = request.reportDateRange {
-            if !range.startDate.isEmpty { query.filter("report_date >= ?", [range.startDate]) }
-            if !range.endDate.isEmpty { query.filter("report_date <= ?", [range.endDate]) }
-        }
+        query.within("report_date", dates: request.reportDateRange)
         let (reports, next) = try await store.list(DailyReport.self, query, page: page, access: access)
         return ListDailyReportsResponse(dailyReports: reports, nextPageToken: next)
     }

@@ -72,20 +72,15 @@ public struct OpportunityService: OpportunityServiceHandler {
         let access = try await store.access(context)
         var validation = Validation()
         validation.text(request.query, "query", required: false, maximumLength: 200)
-        for (value, field) in [
-            (request.ownerUserId, "owner_user_id"), (request.teamId, "team_id"), (request.pipelineId, "pipeline_id"),
-            (request.accountId, "account_id"), (request.sourceLeadId, "source_lead_id"), (request.contactId, "contact_id"),
-        ] {
-            validation.reference(value, field)
-        }
+        validation.references([
+            "owner_user_id": request.ownerUserId, "team_id": request.teamId, "pipeline_id": request.pipelineId,
+            "account_id": request.accountId, "source_lead_id": request.sourceLeadId, "contact_id": request.contactId,
+        ])
         validation.bounded(request.stageIds.count, "stage_ids")
         for (index, id) in request.stageIds.enumerated() { validation.reference(id, "stage_ids[\(index)]") }
         validation.bounded(request.forecastCategories.count, "forecast_categories")
         validation.bounded(request.states.count, "states")
-        if let range = request.closeDateRange {
-            validation.date(range.startDate, "close_date_range.start_date", required: false)
-            validation.date(range.endDate, "close_date_range.end_date", required: false)
-        }
+        validation.dateRange(request.closeDateRange, "close_date_range")
         if let min = request.minAmount { validation.money(min, "min_amount") }
         if let max = request.maxAmount { validation.money(max, "max_amount") }
         if let min = request.minAmount, let max = request.maxAmount {
@@ -103,10 +98,7 @@ public struct OpportunityService: OpportunityServiceHandler {
         query.anyOf("stage_id", request.stageIds)
         query.anyOf("forecast_category", request.forecastCategories)
         query.anyOf("state", request.states)
-        if let range = request.closeDateRange {
-            if !range.startDate.isEmpty { query.filter("close_date >= ?", [range.startDate]) }
-            if !range.endDate.isEmpty { query.filter("close_date <= ?", [range.endDate]) }
-        }
+        query.within("close_date", dates: request.closeDateRange)
         for (bound, comparison) in [(request.minAmount, ">="), (request.maxAmount, "<=")] {
             guard let bound else { continue }
             query.filter("amount_currency = ? AND amount_minor \(comparison) ?", [bound.currencyCode, bound.amountMinor])

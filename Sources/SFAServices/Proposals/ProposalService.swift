@@ -44,16 +44,11 @@ public struct ProposalService: ProposalServiceHandler {
         let access = try await store.access(context)
         var validation = Validation()
         validation.text(request.query, "query", required: false, maximumLength: 200)
-        for (value, field) in [
-            (request.opportunityId, "opportunity_id"), (request.accountId, "account_id"), (request.ownerUserId, "owner_user_id"), (request.teamId, "team_id"),
-        ] {
-            validation.reference(value, field)
-        }
+        validation.references([
+            "opportunity_id": request.opportunityId, "account_id": request.accountId, "owner_user_id": request.ownerUserId, "team_id": request.teamId,
+        ])
         validation.bounded(request.statuses.count, "statuses")
-        if let range = request.dueDateRange {
-            validation.date(range.startDate, "due_date_range.start_date", required: false)
-            validation.date(range.endDate, "due_date_range.end_date", required: false)
-        }
+        validation.dateRange(request.dueDateRange, "due_date_range")
         try validation.throwIfInvalid()
         let page = try ListPage(request, pageSize: request.pageSize, pageToken: request.pageToken, orderBy: request.orderBy, orders: Proposal.orders)
         var query = RecordQuery<Proposal>()
@@ -63,10 +58,7 @@ public struct ProposalService: ProposalServiceHandler {
         query.equals("owner_user_id", request.ownerUserId)
         query.equals("team_id", request.teamId)
         query.anyOf("status", request.statuses)
-        if let range = request.dueDateRange {
-            if !range.startDate.isEmpty { query.filter("due_date >= ?", [range.startDate]) }
-            if !range.endDate.isEmpty { query.filter("due_date <= ?", [range.endDate]) }
-        }
+        query.within("due_date", dates: request.dueDateRange)
         let (proposals, next) = try await store.list(Proposal.self, query, page: page, access: access)
         return ListProposalsResponse(proposals: proposals, nextPageToken: next)
     }

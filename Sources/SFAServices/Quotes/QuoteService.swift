@@ -60,17 +60,12 @@ public struct QuoteService: QuoteServiceHandler {
         let access = try await store.access(context)
         var validation = Validation()
         validation.text(request.query, "query", required: false, maximumLength: 200)
-        for (value, field) in [
-            (request.opportunityId, "opportunity_id"), (request.accountId, "account_id"), (request.ownerUserId, "owner_user_id"), (request.teamId, "team_id"),
-        ] {
-            validation.reference(value, field)
-        }
+        validation.references([
+            "opportunity_id": request.opportunityId, "account_id": request.accountId, "owner_user_id": request.ownerUserId, "team_id": request.teamId,
+        ])
         validation.bounded(request.statuses.count, "statuses")
         for status in request.statuses { validation.known(status, "statuses") }
-        if let range = request.validUntilDateRange {
-            validation.date(range.startDate, "valid_until_date_range.start_date", required: false)
-            validation.date(range.endDate, "valid_until_date_range.end_date", required: false)
-        }
+        validation.dateRange(request.validUntilDateRange, "valid_until_date_range")
         try validation.throwIfInvalid()
         let page = try ListPage(request, pageSize: request.pageSize, pageToken: request.pageToken, orderBy: request.orderBy, orders: Quote.orders)
         let today = try await store.read(access) { db in try QuoteRecords.today(db) }
@@ -83,10 +78,7 @@ public struct QuoteService: QuoteServiceHandler {
         QuoteRecords.filter(&query, statuses: request.statuses, today: today)
         if request.latestRevisionsOnly { query.filter("superseded = 0") }
         if request.primaryOnly { query.filter("is_primary = 1") }
-        if let range = request.validUntilDateRange {
-            if !range.startDate.isEmpty { query.filter("valid_until_date >= ?", [range.startDate]) }
-            if !range.endDate.isEmpty { query.filter("valid_until_date <= ?", [range.endDate]) }
-        }
+        query.within("valid_until_date", dates: request.validUntilDateRange)
         let (quotes, next) = try await store.list(Quote.self, query, page: page, access: access)
         return ListQuotesResponse(quotes: quotes.map { $0.asSeen(today: today) }, nextPageToken: next)
     }

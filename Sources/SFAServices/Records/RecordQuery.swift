@@ -38,6 +38,13 @@ struct RecordQuery<R: TenantRecord> {
         if range.endTimeMs > 0 { filter("\(column) < ?", [range.endTimeMs]) }
     }
 
+    /// `column` (YYYY-MM-DD) in `range`: both sides inclusive, empty = open.
+    mutating func within(_ column: String, dates range: DateRange?) {
+        guard let range else { return }
+        if !range.startDate.isEmpty { filter("\(column) >= ?", [range.startDate]) }
+        if !range.endDate.isEmpty { filter("\(column) <= ?", [range.endDate]) }
+    }
+
     /// The record's `search` column contains `query` (normalised, wildcards escaped).
     mutating func search(_ query: String) {
         if !query.isEmpty { filter("search LIKE ? ESCAPE '\\'", [RecordText.likePattern(query)]) }

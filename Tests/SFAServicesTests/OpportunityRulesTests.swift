@@ -105,6 +105,20 @@ import Testing
             #expect(again.details.reason == "OPPORTUNITY_CLOSED")
             #expect(try await Self.snapshot(fixture) == afterClose)
 
+            // The reason the deal carries stays in the settings: retired, never removed.
+            let withReason = try await settings.getTenantSettings(GetTenantSettingsRequest())
+            let removal = try #require(await failure {
+                try await settings.updateTenantSettings(UpdateTenantSettingsRequest(
+                    settings: TenantSettings(version: withReason.version, lostReasons: [LostReason(key: "timing", label: "Timing", retired: true)]),
+                    updateMask: ["lost_reasons"]
+                ))
+            })
+            #expect(removal.details.reason == "IN_USE")
+            _ = try await settings.updateTenantSettings(UpdateTenantSettingsRequest(
+                settings: TenantSettings(version: withReason.version, lostReasons: [LostReason(key: "price", label: "Price", retired: true)]),
+                updateMask: ["lost_reasons"]
+            ))
+
             // The manager may archive it; then it is read-only.
             let archived = try await stack.opportunities(fixture.tenant.keys[.manager]).archiveOpportunity(ArchiveOpportunityRequest(id: deal.id, version: lost.version))
             #expect(archived.archived)

@@ -46,6 +46,7 @@ public struct SettingsService: SettingsServiceHandler {
             Self.validate(after, into: &validation)
             try validation.throwIfInvalid()
             try Self.requireUsedStatusesKept(db, before: before.leadStatuses, after: after.leadStatuses)
+            try Self.requireUsedLostReasonsKept(db, before: before.lostReasons, after: after.lostReasons)
             after.version = before.version + 1
             after.updatedByUserId = userID
             after.updateTimeMs = nowMs()
@@ -64,6 +65,21 @@ public struct SettingsService: SettingsServiceHandler {
                 throw StorageError.failedPrecondition(
                     reason: "IN_USE",
                     message: "the custom status \(status.key) is used by \(uses) leads; retire it instead of removing it or changing its meaning"
+                )
+            }
+        }
+    }
+
+    /// A lost-reason key that closed deals carry cannot be removed, only retired: the
+    /// deals and the lost-reason figures keep naming it.
+    private static func requireUsedLostReasonsKept(_ db: Database, before: [LostReason], after: [LostReason]) throws {
+        let kept = Set(after.map(\.key))
+        for reason in before where !kept.contains(reason.key) {
+            let uses = try Int.fetchOne(db, sql: "SELECT count(*) FROM opportunity WHERE lost_reason = ?", arguments: [reason.key]) ?? 0
+            guard uses == 0 else {
+                throw StorageError.failedPrecondition(
+                    reason: "IN_USE",
+                    message: "the lost reason \(reason.key) is on \(uses) deals; retire it instead of removing it"
                 )
             }
         }

@@ -65,7 +65,7 @@ struct AnalyticsBench {
         let building = ContinuousClock.now
         let (tenantID, people) = try await Dataset.make(options, controlPlane: controlPlane, tenants: tenants)
         let counts = try await tenants.read(tenantID) { db in
-            try ["opportunity", "opportunity_history", "activity", "consultation", "lead", "sales_target"].map {
+            try ["opportunity", "opportunity_history", "stage_stay", "activity", "consultation", "lead", "sales_target", "quote", "daily_report"].map {
                 "\($0) \(try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0)")!)"
             }
         }
@@ -110,6 +110,23 @@ struct AnalyticsBench {
                 _ = try await service.getActivityKpis(
                     GetActivityKpisRequest(filter: AnalyticsFilter(fromDate: "2026-01-01", toDate: "2026-03-31"), interval: .week), context: $0
                 )
+            }),
+            ("GetStalledDeals by owner", AnalyticsServiceMethods.getStalledDeals, {
+                _ = try await service.getStalledDeals(GetStalledDealsRequest(filter: grouped(AnalyticsFilter(), .owner)), context: $0)
+            }),
+            ("GetLostReasons by owner, one year", AnalyticsServiceMethods.getLostReasons, {
+                _ = try await service.getLostReasons(GetLostReasonsRequest(filter: grouped(year, .owner)), context: $0)
+            }),
+            ("GetDailyReportCompliance, one quarter", AnalyticsServiceMethods.getDailyReportCompliance, {
+                _ = try await service.getDailyReportCompliance(
+                    GetDailyReportComplianceRequest(filter: AnalyticsFilter(fromDate: "2026-01-01", toDate: "2026-03-31")), context: $0
+                )
+            }),
+            ("GetSpeedToLead by source, one year", AnalyticsServiceMethods.getSpeedToLead, {
+                _ = try await service.getSpeedToLead(GetSpeedToLeadRequest(filter: grouped(year, .source)), context: $0)
+            }),
+            ("GetQuoteKpis by owner, one year", AnalyticsServiceMethods.getQuoteKpis, {
+                _ = try await service.getQuoteKpis(GetQuoteKpisRequest(filter: grouped(year, .owner)), context: $0)
             }),
         ]
 

@@ -72,12 +72,19 @@ struct Dataset {
                 INSERT INTO opportunity (id, version, account_id, owner_user_id, created_by_user_id, source_lead_id, update_time_ms, create_time_ms,
                     pipeline_id, stage_id, state, forecast_category, team_id, archived, partner_source_id, expected_close_date, close_date,
                     amount_currency, amount_minor, amount_sort, contact_ids, search, weighted_minor, stage_enter_time_ms, closed_time_ms, source,
-                    lost_reason, data)
-                VALUES (?, ?, 'acct_bench', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '', ?, ?, 'USD', ?, ?, '[]', '', ?, ?, ?, ?, ?, zeroblob(300))
+                    lost_reason, last_activity_time_ms, next_activity_time_ms, close_date_push_count, data)
+                VALUES (?, ?, 'acct_bench', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, '', ?, ?, 'USD', ?, ?, '[]', '', ?, ?, ?, ?, ?, ?, ?, ?, zeroblob(300))
                 """)
             let history = try db.makeStatement(sql: """
-                INSERT INTO opportunity_history (id, opportunity_id, version, change_time_ms, kind, stage_id, previous_stage_id, data)
-                VALUES (?, ?, ?, ?, ?, ?, ?, zeroblob(150))
+                INSERT INTO opportunity_history (id, opportunity_id, version, change_time_ms, kind, stage_id, previous_stage_id,
+                    previous_stage_enter_time_ms, data)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, zeroblob(150))
+                """)
+            let quote = try db.makeStatement(sql: """
+                INSERT INTO quote (id, version, opportunity_id, account_id, owner_user_id, created_by_user_id, team_id, status, quote_number,
+                    is_primary, superseded, valid_until_date, update_time_ms, search, create_time_ms, amount_currency, subtotal_minor,
+                    discount_minor, effective_discount_bps, requires_approval, submit_time_ms, approval_decision_time_ms, present_time_ms, data)
+                VALUES (?, 1, ?, 'acct_bench', ?, ?, ?, ?, ?, 0, 0, ?, ?, '', ?, 'USD', ?, ?, ?, ?, ?, ?, ?, zeroblob(400))
                 """)
             let calendar = UTCDates()
             var convertedLeads: [(id: String, time: Int64, source: Int)] = []
@@ -112,18 +119,36 @@ struct Dataset {
                 let closed = stage.isClosed ? last.time : 0
                 let expected = calendar.date(created + Int64.random(in: 30...150, using: &random) * day)
                 let state = !stage.isClosed ? 1 : stage.isWon ? 2 : 3
+                // Activity times and close-date pushes, as the engine derives them: most
+                // deals touched now and then, some with a planned next step.
+                let touched = Int.random(in: 0..<10, using: &random) < 8 ? created + Int64.random(in: 0..<(60 * day), using: &random) : 0
+                let planned = Int.random(in: 0..<2, using: &random) == 0 ? touched + Int64.random(in: day..<(30 * day), using: &random) : 0
                 try deal.execute(arguments: [
                     "opp_b\(index)", path.count, owner, owner, fromLead?.id ?? "", last.time, created, pipeline.id, stage.id, state,
                     stage.forecastCategory.rawValue, team, expected, closed > 0 ? calendar.date(closed) : expected, amount, amount * 100,
                     amount * Int64(stage.defaultProbabilityPercent) / 100, last.time, closed, fromLead?.source ?? Int.random(in: 1...11, using: &random),
-                    state == 3 ? "price" : "",
+                    state == 3 ? ["price", "timing", "competitor", "no_budget"][Int.random(in: 0..<4, using: &random)] : "",
+                    touched, planned, Int.random(in: 0..<4, using: &random),
                 ])
+                // Half the deals quoted once: a discount, the approvals it needed, and when.
+                if index % 2 == 0 {
+                    let discount = Int.random(in: 0..<3000, using: &random)
+                    let submitted = created + Int64.random(in: 0..<(10 * day), using: &random)
+                    let decided = discount > 1500 ? submitted + Int64.random(in: 60_000..<(3 * day), using: &random) : 0
+                    try quote.execute(arguments: [
+                        "quot_b\(index)", "opp_b\(index)", owner, owner, team, decided > 0 ? 5 : 3, "Q-\(index)", calendar.date(created + 30 * day),
+                        submitted, created, amount, amount * Int64(discount) / 10_000, discount, discount > 1500, submitted, decided,
+                        submitted + day,
+                    ])
+                }
                 var previous = ""
+                var entered: Int64 = 0
                 for (version, step) in path.enumerated() {
                     try history.execute(arguments: [
                         "oh_b\(index)_\(version)", "opp_b\(index)", version + 1, step.time, version == 0 ? 1 : 2, stages[step.stage].id, previous,
+                        version == 0 ? 0 : entered,
                     ])
-                    previous = stages[step.stage].id
+                    (previous, entered) = (stages[step.stage].id, step.time)
                 }
             }
         }
@@ -137,7 +162,7 @@ struct Dataset {
                     INSERT INTO activity (id, version, owner_user_id, created_by_user_id, archived, kind, state, lead_id, account_id, opportunity_id,
                         consultation_id, contact_ids, attendee_user_ids, activity_time_ms, end_time_ms, activity_date, external_id, search,
                         update_time_ms, call_result, duration_ms, data)
-                    VALUES (?, 1, ?, ?, 0, ?, ?, '', 'acct_bench', ?, '', '[]', '[]', ?, 0, ?, '', '', ?, ?, ?, zeroblob(200))
+                    VALUES (?, 1, ?, ?, 0, ?, ?, ?, 'acct_bench', ?, '', '[]', '[]', ?, 0, ?, '', '', ?, ?, ?, zeroblob(200))
                     """)
                 let consultation = try db.makeStatement(sql: """
                     INSERT INTO consultation (id, version, owner_user_id, created_by_user_id, archived, channel, result, interest, lead_id, account_id,
@@ -150,8 +175,10 @@ struct Dataset {
                     let kind = Int.random(in: 1...6, using: &random)
                     let roll = Int.random(in: 0..<10, using: &random)
                     let state = roll < 7 ? 2 : roll < 9 ? 1 : 3
+                    // A fifth of them work a lead (speed to lead).
+                    let lead = index % 5 == 0 ? "lead_b\(Int.random(in: 0..<options.leads, using: &random))" : ""
                     try activity.execute(arguments: [
-                        "act_b\(index)", owner, owner, kind, state, "opp_b\(Int.random(in: 0..<options.opportunities, using: &random))", time,
+                        "act_b\(index)", owner, owner, kind, state, lead, "opp_b\(Int.random(in: 0..<options.opportunities, using: &random))", time,
                         calendar.date(time), time, state == 2 && kind == 1 ? Int.random(in: 1...5, using: &random) : 0,
                         state == 2 ? Int64.random(in: 0..<3_600_000, using: &random) : 0,
                     ])
@@ -162,6 +189,24 @@ struct Dataset {
             }
         }
         try await tenants.write(tenantID) { db in
+            // Each rep's daily reports on weekdays: most submitted (some late), reviewed or not.
+            var random = Seeded(state: 13)
+            let calendar = UTCDates()
+            let report = try db.makeStatement(sql: """
+                INSERT INTO daily_report (id, version, owner_user_id, created_by_user_id, team_id, status, report_date, approver_user_id,
+                    reader_user_ids, submit_time_ms, update_time_ms, data)
+                VALUES (?, 1, ?, ?, ?, ?, ?, '', '[]', ?, ?, zeroblob(300))
+                """)
+            for (owner, team) in owners {
+                for offset in stride(from: Int64(0), to: span / day, by: 1) where (offset + 1) % 7 < 5 {
+                    let roll = Int.random(in: 0..<20, using: &random)
+                    guard roll < 18 else { continue }
+                    let date = start + offset * day
+                    let submitted = roll == 0 ? Int64(0) : date + Int64.random(in: (17 * 3_600_000)..<(40 * 3_600_000), using: &random)
+                    let status = submitted == 0 ? 1 : [2, 3, 3, 3, 4][Int.random(in: 0..<5, using: &random)]
+                    try report.execute(arguments: ["drpt_\(owner)_\(offset)", owner, owner, team, status, calendar.date(date), submitted, date])
+                }
+            }
             let target = try db.makeStatement(sql: """
                 INSERT INTO sales_target (id, version, owner_user_id, created_by_user_id, team_id, month, amount_currency, amount_minor, update_time_ms, data)
                 VALUES (?, 1, ?, '', ?, ?, 'USD', ?, 0, zeroblob(60))

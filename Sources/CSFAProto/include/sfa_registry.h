@@ -29,8 +29,8 @@ typedef struct { const char *symbol; const ProtobufCServiceDescriptor *descripto
 extern const SFAMessageEntry *const sfa_registry_messages;
 extern const SFAEnumEntry *const sfa_registry_enums;
 extern const SFAServiceEntry *const sfa_registry_services;
-static const unsigned sfa_registry_message_count = 254;
-static const unsigned sfa_registry_enum_count = 48;
+static const unsigned sfa_registry_message_count = 270;
+static const unsigned sfa_registry_enum_count = 49;
 static const unsigned sfa_registry_service_count = 16;
 
 static inline const ProtobufCMessageDescriptor *sfa__v1__accept_proposal_request__descriptor_ref(void) { return &sfa__v1__accept_proposal_request__descriptor; }
@@ -90,6 +90,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__create_tenant_request__
 static inline const ProtobufCMessageDescriptor *sfa__v1__create_user_request__descriptor_ref(void) { return &sfa__v1__create_user_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__daily_report__descriptor_ref(void) { return &sfa__v1__daily_report__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__daily_report_comment__descriptor_ref(void) { return &sfa__v1__daily_report_comment__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__daily_report_compliance__descriptor_ref(void) { return &sfa__v1__daily_report_compliance__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__daily_report_kind_count__descriptor_ref(void) { return &sfa__v1__daily_report_kind_count__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__daily_report_view__descriptor_ref(void) { return &sfa__v1__daily_report_view__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__date_range__descriptor_ref(void) { return &sfa__v1__date_range__descriptor; }
@@ -123,12 +124,16 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__get_activity_kpis_respo
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_activity_request__descriptor_ref(void) { return &sfa__v1__get_activity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_consultation_request__descriptor_ref(void) { return &sfa__v1__get_consultation_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_contact_request__descriptor_ref(void) { return &sfa__v1__get_contact_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_daily_report_compliance_request__descriptor_ref(void) { return &sfa__v1__get_daily_report_compliance_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_daily_report_compliance_response__descriptor_ref(void) { return &sfa__v1__get_daily_report_compliance_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_daily_report_request__descriptor_ref(void) { return &sfa__v1__get_daily_report_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_forecast_request__descriptor_ref(void) { return &sfa__v1__get_forecast_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_forecast_response__descriptor_ref(void) { return &sfa__v1__get_forecast_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_funnel_request__descriptor_ref(void) { return &sfa__v1__get_funnel_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_funnel_response__descriptor_ref(void) { return &sfa__v1__get_funnel_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_lead_request__descriptor_ref(void) { return &sfa__v1__get_lead_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_lost_reasons_request__descriptor_ref(void) { return &sfa__v1__get_lost_reasons_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_lost_reasons_response__descriptor_ref(void) { return &sfa__v1__get_lost_reasons_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_opportunity_history_request__descriptor_ref(void) { return &sfa__v1__get_opportunity_history_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_opportunity_history_response__descriptor_ref(void) { return &sfa__v1__get_opportunity_history_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_opportunity_request__descriptor_ref(void) { return &sfa__v1__get_opportunity_request__descriptor; }
@@ -136,13 +141,19 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__get_pipeline_request__d
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_pipeline_summary_request__descriptor_ref(void) { return &sfa__v1__get_pipeline_summary_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_pipeline_summary_response__descriptor_ref(void) { return &sfa__v1__get_pipeline_summary_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_proposal_request__descriptor_ref(void) { return &sfa__v1__get_proposal_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_quote_kpis_request__descriptor_ref(void) { return &sfa__v1__get_quote_kpis_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_quote_kpis_response__descriptor_ref(void) { return &sfa__v1__get_quote_kpis_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_quote_request__descriptor_ref(void) { return &sfa__v1__get_quote_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_sales_metrics_request__descriptor_ref(void) { return &sfa__v1__get_sales_metrics_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_sales_metrics_response__descriptor_ref(void) { return &sfa__v1__get_sales_metrics_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_server_stats_request__descriptor_ref(void) { return &sfa__v1__get_server_stats_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_server_stats_response__descriptor_ref(void) { return &sfa__v1__get_server_stats_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_speed_to_lead_request__descriptor_ref(void) { return &sfa__v1__get_speed_to_lead_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_speed_to_lead_response__descriptor_ref(void) { return &sfa__v1__get_speed_to_lead_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_stage_conversion_request__descriptor_ref(void) { return &sfa__v1__get_stage_conversion_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_stage_conversion_response__descriptor_ref(void) { return &sfa__v1__get_stage_conversion_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_stalled_deals_request__descriptor_ref(void) { return &sfa__v1__get_stalled_deals_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__get_stalled_deals_response__descriptor_ref(void) { return &sfa__v1__get_stalled_deals_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_tenant_limits_request__descriptor_ref(void) { return &sfa__v1__get_tenant_limits_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_tenant_request__descriptor_ref(void) { return &sfa__v1__get_tenant_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__get_tenant_settings_request__descriptor_ref(void) { return &sfa__v1__get_tenant_settings_request__descriptor; }
@@ -207,6 +218,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__list_tenants_response__
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_users_request__descriptor_ref(void) { return &sfa__v1__list_users_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_users_response__descriptor_ref(void) { return &sfa__v1__list_users_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__lost_reason__descriptor_ref(void) { return &sfa__v1__lost_reason__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__lost_reason_count__descriptor_ref(void) { return &sfa__v1__lost_reason_count__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__mark_lead_mql_request__descriptor_ref(void) { return &sfa__v1__mark_lead_mql_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__mark_proposal_under_review_request__descriptor_ref(void) { return &sfa__v1__mark_proposal_under_review_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__method_info__descriptor_ref(void) { return &sfa__v1__method_info__descriptor; }
@@ -229,6 +241,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__present_quote_request__
 static inline const ProtobufCMessageDescriptor *sfa__v1__proposal__descriptor_ref(void) { return &sfa__v1__proposal__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__qualify_lead_request__descriptor_ref(void) { return &sfa__v1__qualify_lead_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__quote__descriptor_ref(void) { return &sfa__v1__quote__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__quote_kpis__descriptor_ref(void) { return &sfa__v1__quote_kpis__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__quote_line__descriptor_ref(void) { return &sfa__v1__quote_line__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__quote_tax_line__descriptor_ref(void) { return &sfa__v1__quote_tax_line__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__recall_daily_report_request__descriptor_ref(void) { return &sfa__v1__recall_daily_report_request__descriptor; }
@@ -257,7 +270,10 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__set_primary_quote_reque
 static inline const ProtobufCMessageDescriptor *sfa__v1__set_primary_quote_response__descriptor_ref(void) { return &sfa__v1__set_primary_quote_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__set_sales_target_request__descriptor_ref(void) { return &sfa__v1__set_sales_target_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__set_tenant_limits_request__descriptor_ref(void) { return &sfa__v1__set_tenant_limits_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__speed_to_lead__descriptor_ref(void) { return &sfa__v1__speed_to_lead__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__stage_conversion__descriptor_ref(void) { return &sfa__v1__stage_conversion__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__stalled_deal__descriptor_ref(void) { return &sfa__v1__stalled_deal__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__stalled_deals_summary__descriptor_ref(void) { return &sfa__v1__stalled_deals_summary__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__status_count__descriptor_ref(void) { return &sfa__v1__status_count__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__submit_daily_report_request__descriptor_ref(void) { return &sfa__v1__submit_daily_report_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__submit_proposal_request__descriptor_ref(void) { return &sfa__v1__submit_proposal_request__descriptor; }

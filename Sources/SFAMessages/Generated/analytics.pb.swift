@@ -188,6 +188,54 @@ public enum ActivityInterval: ProtoEnum {
     public static let allCases: [ActivityInterval] = [.unspecified, .day, .week, .month]
 }
 
+public enum StalledReason: ProtoEnum {
+    /// `STALLED_REASON_UNSPECIFIED` = 0
+    case unspecified
+    /// No done activity and no consultation for the deal's inactivity limit,
+    /// counted from the later of the last one and the deal's creation
+    /// `STALLED_REASON_INACTIVE` = 1
+    case inactive
+    /// The expected close date is before today (tenant time zone)
+    /// `STALLED_REASON_PAST_DUE` = 2
+    case pastDue
+    /// No planned activity
+    /// `STALLED_REASON_NO_NEXT_ACTIVITY` = 3
+    case noNextActivity
+    /// The expected close date was moved later repeatedly
+    /// `STALLED_REASON_CLOSE_DATE_PUSHED` = 4
+    case closeDatePushed
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .inactive
+        case 2: self = .pastDue
+        case 3: self = .noNextActivity
+        case 4: self = .closeDatePushed
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .inactive: 1
+        case .pastDue: 2
+        case .noNextActivity: 3
+        case .closeDatePushed: 4
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [StalledReason] = [.unspecified, .inactive, .pastDue, .noNextActivity, .closeDatePushed]
+}
+
 /// Common filter of every analytics request. Empty fields do not filter.
 public struct AnalyticsFilter: ProtoMessage {
     public typealias CMessage = Sfa__V1__AnalyticsFilter
@@ -2130,6 +2178,1172 @@ public struct GetActivityKpisResponse: ProtoMessage {
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetActivityKpisResponse>, arena: inout ProtoArena) {
+        if !self.rows.isEmpty {
+            c.pointee.n_rows = self.rows.count
+            c.pointee.rows = arena.messageArray(self.rows)
+        }
+        if let value = self.total { c.pointee.total = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["rows", "total"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "rows": self.rows = other.rows
+            case "total": self.total = other.total
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Open deals that are stalled, for one or more reasons.
+public struct GetStalledDealsRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetStalledDealsRequest
+    public static var protoName: String { "sfa.v1.GetStalledDealsRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_stalled_deals_request__descriptor_ref() }
+
+    /// Open deals; the period filters expected_close_date; MONTH groups by it
+    public var filter: AnalyticsFilter? = nil
+
+    /// The inactivity limit in days, 1 to 3650; 0 = the stage's rotting_days,
+    /// else TenantSettings.stalled_deal_days
+    public var inactiveDays: Int32 = 0
+
+    /// Pushed repeatedly = moved later at least this many times, 1 to 100; 0 = 2
+    public var minimumCloseDatePushes: Int32 = 0
+
+    /// At most this many deals listed, 1 to 1000; 0 = 100
+    public var dealLimit: Int32 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        filter: AnalyticsFilter? = nil,
+        inactiveDays: Int32 = 0,
+        minimumCloseDatePushes: Int32 = 0,
+        dealLimit: Int32 = 0
+    ) {
+        self.filter = filter
+        self.inactiveDays = inactiveDays
+        self.minimumCloseDatePushes = minimumCloseDatePushes
+        self.dealLimit = dealLimit
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetStalledDealsRequest>) {
+        self.filter = c.pointee.filter.map { AnalyticsFilter(cMessage: $0) }
+        self.inactiveDays = c.pointee.inactive_days
+        self.minimumCloseDatePushes = c.pointee.minimum_close_date_pushes
+        self.dealLimit = c.pointee.deal_limit
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetStalledDealsRequest>, arena: inout ProtoArena) {
+        if let value = self.filter { c.pointee.filter = arena.message(value) }
+        c.pointee.inactive_days = self.inactiveDays
+        c.pointee.minimum_close_date_pushes = self.minimumCloseDatePushes
+        c.pointee.deal_limit = self.dealLimit
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["filter", "inactive_days", "minimum_close_date_pushes", "deal_limit"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "filter": self.filter = other.filter
+            case "inactive_days": self.inactiveDays = other.inactiveDays
+            case "minimum_close_date_pushes": self.minimumCloseDatePushes = other.minimumCloseDatePushes
+            case "deal_limit": self.dealLimit = other.dealLimit
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct StalledDeal: ProtoMessage {
+    public typealias CMessage = Sfa__V1__StalledDeal
+    public static var protoName: String { "sfa.v1.StalledDeal" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__stalled_deal__descriptor_ref() }
+
+    public var opportunityId: String = ""
+
+    public var ownerUserId: String = ""
+
+    public var pipelineId: String = ""
+
+    public var stageId: String = ""
+
+    public var amount: Money? = nil
+
+    public var expectedCloseDate: String = ""
+
+    /// The last done activity or consultation; 0 = none
+    public var lastActivityTimeMs: Int64 = 0
+
+    /// The earliest planned activity; 0 = none
+    public var nextActivityTimeMs: Int64 = 0
+
+    /// Whole days since the last activity (or the deal's creation)
+    public var inactiveDays: Int32 = 0
+
+    /// Times the expected close date moved later (from the deal's history)
+    public var closeDatePushCount: Int32 = 0
+
+    /// In enum order
+    public var reasons: [StalledReason] = []
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        opportunityId: String = "",
+        ownerUserId: String = "",
+        pipelineId: String = "",
+        stageId: String = "",
+        amount: Money? = nil,
+        expectedCloseDate: String = "",
+        lastActivityTimeMs: Int64 = 0,
+        nextActivityTimeMs: Int64 = 0,
+        inactiveDays: Int32 = 0,
+        closeDatePushCount: Int32 = 0,
+        reasons: [StalledReason] = []
+    ) {
+        self.opportunityId = opportunityId
+        self.ownerUserId = ownerUserId
+        self.pipelineId = pipelineId
+        self.stageId = stageId
+        self.amount = amount
+        self.expectedCloseDate = expectedCloseDate
+        self.lastActivityTimeMs = lastActivityTimeMs
+        self.nextActivityTimeMs = nextActivityTimeMs
+        self.inactiveDays = inactiveDays
+        self.closeDatePushCount = closeDatePushCount
+        self.reasons = reasons
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__StalledDeal>) {
+        self.opportunityId = ProtoDecoding.string(c.pointee.opportunity_id)
+        self.ownerUserId = ProtoDecoding.string(c.pointee.owner_user_id)
+        self.pipelineId = ProtoDecoding.string(c.pointee.pipeline_id)
+        self.stageId = ProtoDecoding.string(c.pointee.stage_id)
+        self.amount = c.pointee.amount.map { Money(cMessage: $0) }
+        self.expectedCloseDate = ProtoDecoding.string(c.pointee.expected_close_date)
+        self.lastActivityTimeMs = c.pointee.last_activity_time_ms
+        self.nextActivityTimeMs = c.pointee.next_activity_time_ms
+        self.inactiveDays = c.pointee.inactive_days
+        self.closeDatePushCount = c.pointee.close_date_push_count
+        self.reasons = ProtoDecoding.array(c.pointee.n_reasons, c.pointee.reasons) { StalledReason(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__StalledDeal>, arena: inout ProtoArena) {
+        if !self.opportunityId.isEmpty { c.pointee.opportunity_id = arena.cString(self.opportunityId) }
+        if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
+        if !self.pipelineId.isEmpty { c.pointee.pipeline_id = arena.cString(self.pipelineId) }
+        if !self.stageId.isEmpty { c.pointee.stage_id = arena.cString(self.stageId) }
+        if let value = self.amount { c.pointee.amount = arena.message(value) }
+        if !self.expectedCloseDate.isEmpty { c.pointee.expected_close_date = arena.cString(self.expectedCloseDate) }
+        c.pointee.last_activity_time_ms = self.lastActivityTimeMs
+        c.pointee.next_activity_time_ms = self.nextActivityTimeMs
+        c.pointee.inactive_days = self.inactiveDays
+        c.pointee.close_date_push_count = self.closeDatePushCount
+        if !self.reasons.isEmpty {
+            c.pointee.n_reasons = self.reasons.count
+            c.pointee.reasons = arena.array(self.reasons) { Sfa__V1__StalledReason(rawValue: .init(truncatingIfNeeded: $0.rawValue)) }
+        }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["opportunity_id", "owner_user_id", "pipeline_id", "stage_id", "amount", "expected_close_date", "last_activity_time_ms", "next_activity_time_ms", "inactive_days", "close_date_push_count", "reasons"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "opportunity_id": self.opportunityId = other.opportunityId
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "pipeline_id": self.pipelineId = other.pipelineId
+            case "stage_id": self.stageId = other.stageId
+            case "amount": self.amount = other.amount
+            case "expected_close_date": self.expectedCloseDate = other.expectedCloseDate
+            case "last_activity_time_ms": self.lastActivityTimeMs = other.lastActivityTimeMs
+            case "next_activity_time_ms": self.nextActivityTimeMs = other.nextActivityTimeMs
+            case "inactive_days": self.inactiveDays = other.inactiveDays
+            case "close_date_push_count": self.closeDatePushCount = other.closeDatePushCount
+            case "reasons": self.reasons = other.reasons
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct StalledDealsSummary: ProtoMessage {
+    public typealias CMessage = Sfa__V1__StalledDealsSummary
+    public static var protoName: String { "sfa.v1.StalledDealsSummary" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__stalled_deals_summary__descriptor_ref() }
+
+    public var group: AnalyticsGroupKey? = nil
+
+    /// Open deals considered
+    public var openCount: Int64 = 0
+
+    /// With at least one reason
+    public var stalledCount: Int64 = 0
+
+    /// Their amounts (in the figures' currency)
+    public var stalledAmount: Money? = nil
+
+    public var inactiveCount: Int64 = 0
+
+    public var pastDueCount: Int64 = 0
+
+    public var noNextActivityCount: Int64 = 0
+
+    public var closeDatePushedCount: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        group: AnalyticsGroupKey? = nil,
+        openCount: Int64 = 0,
+        stalledCount: Int64 = 0,
+        stalledAmount: Money? = nil,
+        inactiveCount: Int64 = 0,
+        pastDueCount: Int64 = 0,
+        noNextActivityCount: Int64 = 0,
+        closeDatePushedCount: Int64 = 0
+    ) {
+        self.group = group
+        self.openCount = openCount
+        self.stalledCount = stalledCount
+        self.stalledAmount = stalledAmount
+        self.inactiveCount = inactiveCount
+        self.pastDueCount = pastDueCount
+        self.noNextActivityCount = noNextActivityCount
+        self.closeDatePushedCount = closeDatePushedCount
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__StalledDealsSummary>) {
+        self.group = c.pointee.group.map { AnalyticsGroupKey(cMessage: $0) }
+        self.openCount = c.pointee.open_count
+        self.stalledCount = c.pointee.stalled_count
+        self.stalledAmount = c.pointee.stalled_amount.map { Money(cMessage: $0) }
+        self.inactiveCount = c.pointee.inactive_count
+        self.pastDueCount = c.pointee.past_due_count
+        self.noNextActivityCount = c.pointee.no_next_activity_count
+        self.closeDatePushedCount = c.pointee.close_date_pushed_count
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__StalledDealsSummary>, arena: inout ProtoArena) {
+        if let value = self.group { c.pointee.group = arena.message(value) }
+        c.pointee.open_count = self.openCount
+        c.pointee.stalled_count = self.stalledCount
+        if let value = self.stalledAmount { c.pointee.stalled_amount = arena.message(value) }
+        c.pointee.inactive_count = self.inactiveCount
+        c.pointee.past_due_count = self.pastDueCount
+        c.pointee.no_next_activity_count = self.noNextActivityCount
+        c.pointee.close_date_pushed_count = self.closeDatePushedCount
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["group", "open_count", "stalled_count", "stalled_amount", "inactive_count", "past_due_count", "no_next_activity_count", "close_date_pushed_count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "group": self.group = other.group
+            case "open_count": self.openCount = other.openCount
+            case "stalled_count": self.stalledCount = other.stalledCount
+            case "stalled_amount": self.stalledAmount = other.stalledAmount
+            case "inactive_count": self.inactiveCount = other.inactiveCount
+            case "past_due_count": self.pastDueCount = other.pastDueCount
+            case "no_next_activity_count": self.noNextActivityCount = other.noNextActivityCount
+            case "close_date_pushed_count": self.closeDatePushedCount = other.closeDatePushedCount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct GetStalledDealsResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetStalledDealsResponse
+    public static var protoName: String { "sfa.v1.GetStalledDealsResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_stalled_deals_response__descriptor_ref() }
+
+    /// One per group key, by key
+    public var rows: [StalledDealsSummary] = []
+
+    public var total: StalledDealsSummary? = nil
+
+    /// The stalled deals, the longest inactive first (then by id), at most deal_limit
+    public var deals: [StalledDeal] = []
+
+    public var excludedOtherCurrencyCount: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        rows: [StalledDealsSummary] = [],
+        total: StalledDealsSummary? = nil,
+        deals: [StalledDeal] = [],
+        excludedOtherCurrencyCount: Int64 = 0
+    ) {
+        self.rows = rows
+        self.total = total
+        self.deals = deals
+        self.excludedOtherCurrencyCount = excludedOtherCurrencyCount
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetStalledDealsResponse>) {
+        self.rows = ProtoDecoding.messages(c.pointee.n_rows, c.pointee.rows)
+        self.total = c.pointee.total.map { StalledDealsSummary(cMessage: $0) }
+        self.deals = ProtoDecoding.messages(c.pointee.n_deals, c.pointee.deals)
+        self.excludedOtherCurrencyCount = c.pointee.excluded_other_currency_count
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetStalledDealsResponse>, arena: inout ProtoArena) {
+        if !self.rows.isEmpty {
+            c.pointee.n_rows = self.rows.count
+            c.pointee.rows = arena.messageArray(self.rows)
+        }
+        if let value = self.total { c.pointee.total = arena.message(value) }
+        if !self.deals.isEmpty {
+            c.pointee.n_deals = self.deals.count
+            c.pointee.deals = arena.messageArray(self.deals)
+        }
+        c.pointee.excluded_other_currency_count = self.excludedOtherCurrencyCount
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["rows", "total", "deals", "excluded_other_currency_count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "rows": self.rows = other.rows
+            case "total": self.total = other.total
+            case "deals": self.deals = other.deals
+            case "excluded_other_currency_count": self.excludedOtherCurrencyCount = other.excludedOtherCurrencyCount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Why deals were lost: count and amount per reason.
+public struct GetLostReasonsRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetLostReasonsRequest
+    public static var protoName: String { "sfa.v1.GetLostReasonsRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_lost_reasons_request__descriptor_ref() }
+
+    /// Lost deals; the period filters the close date; MONTH groups by it
+    public var filter: AnalyticsFilter? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        filter: AnalyticsFilter? = nil
+    ) {
+        self.filter = filter
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetLostReasonsRequest>) {
+        self.filter = c.pointee.filter.map { AnalyticsFilter(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetLostReasonsRequest>, arena: inout ProtoArena) {
+        if let value = self.filter { c.pointee.filter = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["filter"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "filter": self.filter = other.filter
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct LostReasonCount: ProtoMessage {
+    public typealias CMessage = Sfa__V1__LostReasonCount
+    public static var protoName: String { "sfa.v1.LostReasonCount" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__lost_reason_count__descriptor_ref() }
+
+    public var group: AnalyticsGroupKey? = nil
+
+    /// The key stored on the deals; empty = none given
+    public var lostReason: String = ""
+
+    /// From TenantSettings.lost_reasons (retired ones too); empty for an unknown key
+    public var label: String = ""
+
+    public var lostCount: Int64 = 0
+
+    public var lostAmount: Money? = nil
+
+    /// lost_count / the lost deals of the row's group
+    public var shareBps: Int32 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        group: AnalyticsGroupKey? = nil,
+        lostReason: String = "",
+        label: String = "",
+        lostCount: Int64 = 0,
+        lostAmount: Money? = nil,
+        shareBps: Int32 = 0
+    ) {
+        self.group = group
+        self.lostReason = lostReason
+        self.label = label
+        self.lostCount = lostCount
+        self.lostAmount = lostAmount
+        self.shareBps = shareBps
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__LostReasonCount>) {
+        self.group = c.pointee.group.map { AnalyticsGroupKey(cMessage: $0) }
+        self.lostReason = ProtoDecoding.string(c.pointee.lost_reason)
+        self.label = ProtoDecoding.string(c.pointee.label)
+        self.lostCount = c.pointee.lost_count
+        self.lostAmount = c.pointee.lost_amount.map { Money(cMessage: $0) }
+        self.shareBps = c.pointee.share_bps
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__LostReasonCount>, arena: inout ProtoArena) {
+        if let value = self.group { c.pointee.group = arena.message(value) }
+        if !self.lostReason.isEmpty { c.pointee.lost_reason = arena.cString(self.lostReason) }
+        if !self.label.isEmpty { c.pointee.label = arena.cString(self.label) }
+        c.pointee.lost_count = self.lostCount
+        if let value = self.lostAmount { c.pointee.lost_amount = arena.message(value) }
+        c.pointee.share_bps = self.shareBps
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["group", "lost_reason", "label", "lost_count", "lost_amount", "share_bps"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "group": self.group = other.group
+            case "lost_reason": self.lostReason = other.lostReason
+            case "label": self.label = other.label
+            case "lost_count": self.lostCount = other.lostCount
+            case "lost_amount": self.lostAmount = other.lostAmount
+            case "share_bps": self.shareBps = other.shareBps
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct GetLostReasonsResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetLostReasonsResponse
+    public static var protoName: String { "sfa.v1.GetLostReasonsResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_lost_reasons_response__descriptor_ref() }
+
+    /// By group key, then lost_count descending, then key
+    public var reasons: [LostReasonCount] = []
+
+    /// Per reason over every group (group empty), in the same order
+    public var totals: [LostReasonCount] = []
+
+    public var lostCount: Int64 = 0
+
+    public var lostAmount: Money? = nil
+
+    public var excludedOtherCurrencyCount: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        reasons: [LostReasonCount] = [],
+        totals: [LostReasonCount] = [],
+        lostCount: Int64 = 0,
+        lostAmount: Money? = nil,
+        excludedOtherCurrencyCount: Int64 = 0
+    ) {
+        self.reasons = reasons
+        self.totals = totals
+        self.lostCount = lostCount
+        self.lostAmount = lostAmount
+        self.excludedOtherCurrencyCount = excludedOtherCurrencyCount
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetLostReasonsResponse>) {
+        self.reasons = ProtoDecoding.messages(c.pointee.n_reasons, c.pointee.reasons)
+        self.totals = ProtoDecoding.messages(c.pointee.n_totals, c.pointee.totals)
+        self.lostCount = c.pointee.lost_count
+        self.lostAmount = c.pointee.lost_amount.map { Money(cMessage: $0) }
+        self.excludedOtherCurrencyCount = c.pointee.excluded_other_currency_count
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetLostReasonsResponse>, arena: inout ProtoArena) {
+        if !self.reasons.isEmpty {
+            c.pointee.n_reasons = self.reasons.count
+            c.pointee.reasons = arena.messageArray(self.reasons)
+        }
+        if !self.totals.isEmpty {
+            c.pointee.n_totals = self.totals.count
+            c.pointee.totals = arena.messageArray(self.totals)
+        }
+        c.pointee.lost_count = self.lostCount
+        if let value = self.lostAmount { c.pointee.lost_amount = arena.message(value) }
+        c.pointee.excluded_other_currency_count = self.excludedOtherCurrencyCount
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["reasons", "totals", "lost_count", "lost_amount", "excluded_other_currency_count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "reasons": self.reasons = other.reasons
+            case "totals": self.totals = other.totals
+            case "lost_count": self.lostCount = other.lostCount
+            case "lost_amount": self.lostAmount = other.lostAmount
+            case "excluded_other_currency_count": self.excludedOtherCurrencyCount = other.excludedOtherCurrencyCount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Daily reports (日報) handed in against the working days, per rep.
+public struct GetDailyReportComplianceRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetDailyReportComplianceRequest
+    public static var protoName: String { "sfa.v1.GetDailyReportComplianceRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_daily_report_compliance_request__descriptor_ref() }
+
+    /// The period (required, at most 366 days) filters the report date; owners
+    /// and teams (their current members) filter; rows are always per owner
+    /// (OWNER or no grouping); no pipeline or source
+    public var filter: AnalyticsFilter? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        filter: AnalyticsFilter? = nil
+    ) {
+        self.filter = filter
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetDailyReportComplianceRequest>) {
+        self.filter = c.pointee.filter.map { AnalyticsFilter(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetDailyReportComplianceRequest>, arena: inout ProtoArena) {
+        if let value = self.filter { c.pointee.filter = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["filter"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "filter": self.filter = other.filter
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct DailyReportCompliance: ProtoMessage {
+    public typealias CMessage = Sfa__V1__DailyReportCompliance
+    public static var protoName: String { "sfa.v1.DailyReportCompliance" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__daily_report_compliance__descriptor_ref() }
+
+    /// Empty on the total
+    public var ownerUserId: String = ""
+
+    /// The working days of the period up to today (the tenant's working
+    /// weekdays minus its holidays) on which the rep owes a report
+    public var workingDayCount: Int64 = 0
+
+    /// Reports handed in (submitted and not recalled), on any day of the period
+    public var submittedCount: Int64 = 0
+
+    /// Of those, last submitted by the deadline: the end of the report date plus
+    /// TenantSettings.daily_report_grace_hours
+    public var onTimeCount: Int64 = 0
+
+    public var approvedCount: Int64 = 0
+
+    /// Sent back and not yet resubmitted
+    public var returnedCount: Int64 = 0
+
+    /// Submitted, waiting for the approver
+    public var pendingCount: Int64 = 0
+
+    /// Working days without a report handed in
+    public var missingCount: Int64 = 0
+
+    /// (working days - missing) / working days
+    public var submissionRateBps: Int32 = 0
+
+    /// on_time_count / submitted_count
+    public var onTimeRateBps: Int32 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        ownerUserId: String = "",
+        workingDayCount: Int64 = 0,
+        submittedCount: Int64 = 0,
+        onTimeCount: Int64 = 0,
+        approvedCount: Int64 = 0,
+        returnedCount: Int64 = 0,
+        pendingCount: Int64 = 0,
+        missingCount: Int64 = 0,
+        submissionRateBps: Int32 = 0,
+        onTimeRateBps: Int32 = 0
+    ) {
+        self.ownerUserId = ownerUserId
+        self.workingDayCount = workingDayCount
+        self.submittedCount = submittedCount
+        self.onTimeCount = onTimeCount
+        self.approvedCount = approvedCount
+        self.returnedCount = returnedCount
+        self.pendingCount = pendingCount
+        self.missingCount = missingCount
+        self.submissionRateBps = submissionRateBps
+        self.onTimeRateBps = onTimeRateBps
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__DailyReportCompliance>) {
+        self.ownerUserId = ProtoDecoding.string(c.pointee.owner_user_id)
+        self.workingDayCount = c.pointee.working_day_count
+        self.submittedCount = c.pointee.submitted_count
+        self.onTimeCount = c.pointee.on_time_count
+        self.approvedCount = c.pointee.approved_count
+        self.returnedCount = c.pointee.returned_count
+        self.pendingCount = c.pointee.pending_count
+        self.missingCount = c.pointee.missing_count
+        self.submissionRateBps = c.pointee.submission_rate_bps
+        self.onTimeRateBps = c.pointee.on_time_rate_bps
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__DailyReportCompliance>, arena: inout ProtoArena) {
+        if !self.ownerUserId.isEmpty { c.pointee.owner_user_id = arena.cString(self.ownerUserId) }
+        c.pointee.working_day_count = self.workingDayCount
+        c.pointee.submitted_count = self.submittedCount
+        c.pointee.on_time_count = self.onTimeCount
+        c.pointee.approved_count = self.approvedCount
+        c.pointee.returned_count = self.returnedCount
+        c.pointee.pending_count = self.pendingCount
+        c.pointee.missing_count = self.missingCount
+        c.pointee.submission_rate_bps = self.submissionRateBps
+        c.pointee.on_time_rate_bps = self.onTimeRateBps
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["owner_user_id", "working_day_count", "submitted_count", "on_time_count", "approved_count", "returned_count", "pending_count", "missing_count", "submission_rate_bps", "on_time_rate_bps"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "owner_user_id": self.ownerUserId = other.ownerUserId
+            case "working_day_count": self.workingDayCount = other.workingDayCount
+            case "submitted_count": self.submittedCount = other.submittedCount
+            case "on_time_count": self.onTimeCount = other.onTimeCount
+            case "approved_count": self.approvedCount = other.approvedCount
+            case "returned_count": self.returnedCount = other.returnedCount
+            case "pending_count": self.pendingCount = other.pendingCount
+            case "missing_count": self.missingCount = other.missingCount
+            case "submission_rate_bps": self.submissionRateBps = other.submissionRateBps
+            case "on_time_rate_bps": self.onTimeRateBps = other.onTimeRateBps
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct GetDailyReportComplianceResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetDailyReportComplianceResponse
+    public static var protoName: String { "sfa.v1.GetDailyReportComplianceResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_daily_report_compliance_response__descriptor_ref() }
+
+    /// Active reps and inside sellers within the caller's reach, by user id
+    public var rows: [DailyReportCompliance] = []
+
+    public var total: DailyReportCompliance? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        rows: [DailyReportCompliance] = [],
+        total: DailyReportCompliance? = nil
+    ) {
+        self.rows = rows
+        self.total = total
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetDailyReportComplianceResponse>) {
+        self.rows = ProtoDecoding.messages(c.pointee.n_rows, c.pointee.rows)
+        self.total = c.pointee.total.map { DailyReportCompliance(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetDailyReportComplianceResponse>, arena: inout ProtoArena) {
+        if !self.rows.isEmpty {
+            c.pointee.n_rows = self.rows.count
+            c.pointee.rows = arena.messageArray(self.rows)
+        }
+        if let value = self.total { c.pointee.total = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["rows", "total"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "rows": self.rows = other.rows
+            case "total": self.total = other.total
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// How fast new leads are first worked (speed to lead).
+public struct GetSpeedToLeadRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetSpeedToLeadRequest
+    public static var protoName: String { "sfa.v1.GetSpeedToLeadRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_speed_to_lead_request__descriptor_ref() }
+
+    /// Leads created in the period; owners, teams (the owners' current teams) and
+    /// sources filter; OWNER, SOURCE or MONTH (of creation) groupings
+    public var filter: AnalyticsFilter? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        filter: AnalyticsFilter? = nil
+    ) {
+        self.filter = filter
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetSpeedToLeadRequest>) {
+        self.filter = c.pointee.filter.map { AnalyticsFilter(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetSpeedToLeadRequest>, arena: inout ProtoArena) {
+        if let value = self.filter { c.pointee.filter = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["filter"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "filter": self.filter = other.filter
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct SpeedToLead: ProtoMessage {
+    public typealias CMessage = Sfa__V1__SpeedToLead
+    public static var protoName: String { "sfa.v1.SpeedToLead" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__speed_to_lead__descriptor_ref() }
+
+    public var group: AnalyticsGroupKey? = nil
+
+    public var leadCount: Int64 = 0
+
+    /// Leads with a first touch: the earliest done activity or consultation on
+    /// the lead, at or after its creation, among those the caller may read
+    public var contactedCount: Int64 = 0
+
+    /// contacted_count / lead_count
+    public var contactedRateBps: Int32 = 0
+
+    /// Mean and median (the mean of the two middle ones when even) of (first
+    /// touch - creation) over the contacted leads
+    public var averageResponseMs: Int64 = 0
+
+    public var medianResponseMs: Int64 = 0
+
+    /// Contacted within one hour, and within 24 hours, of creation
+    public var withinHourCount: Int64 = 0
+
+    public var withinDayCount: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        group: AnalyticsGroupKey? = nil,
+        leadCount: Int64 = 0,
+        contactedCount: Int64 = 0,
+        contactedRateBps: Int32 = 0,
+        averageResponseMs: Int64 = 0,
+        medianResponseMs: Int64 = 0,
+        withinHourCount: Int64 = 0,
+        withinDayCount: Int64 = 0
+    ) {
+        self.group = group
+        self.leadCount = leadCount
+        self.contactedCount = contactedCount
+        self.contactedRateBps = contactedRateBps
+        self.averageResponseMs = averageResponseMs
+        self.medianResponseMs = medianResponseMs
+        self.withinHourCount = withinHourCount
+        self.withinDayCount = withinDayCount
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__SpeedToLead>) {
+        self.group = c.pointee.group.map { AnalyticsGroupKey(cMessage: $0) }
+        self.leadCount = c.pointee.lead_count
+        self.contactedCount = c.pointee.contacted_count
+        self.contactedRateBps = c.pointee.contacted_rate_bps
+        self.averageResponseMs = c.pointee.average_response_ms
+        self.medianResponseMs = c.pointee.median_response_ms
+        self.withinHourCount = c.pointee.within_hour_count
+        self.withinDayCount = c.pointee.within_day_count
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__SpeedToLead>, arena: inout ProtoArena) {
+        if let value = self.group { c.pointee.group = arena.message(value) }
+        c.pointee.lead_count = self.leadCount
+        c.pointee.contacted_count = self.contactedCount
+        c.pointee.contacted_rate_bps = self.contactedRateBps
+        c.pointee.average_response_ms = self.averageResponseMs
+        c.pointee.median_response_ms = self.medianResponseMs
+        c.pointee.within_hour_count = self.withinHourCount
+        c.pointee.within_day_count = self.withinDayCount
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["group", "lead_count", "contacted_count", "contacted_rate_bps", "average_response_ms", "median_response_ms", "within_hour_count", "within_day_count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "group": self.group = other.group
+            case "lead_count": self.leadCount = other.leadCount
+            case "contacted_count": self.contactedCount = other.contactedCount
+            case "contacted_rate_bps": self.contactedRateBps = other.contactedRateBps
+            case "average_response_ms": self.averageResponseMs = other.averageResponseMs
+            case "median_response_ms": self.medianResponseMs = other.medianResponseMs
+            case "within_hour_count": self.withinHourCount = other.withinHourCount
+            case "within_day_count": self.withinDayCount = other.withinDayCount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct GetSpeedToLeadResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetSpeedToLeadResponse
+    public static var protoName: String { "sfa.v1.GetSpeedToLeadResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_speed_to_lead_response__descriptor_ref() }
+
+    /// One per group key, by key
+    public var rows: [SpeedToLead] = []
+
+    public var total: SpeedToLead? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        rows: [SpeedToLead] = [],
+        total: SpeedToLead? = nil
+    ) {
+        self.rows = rows
+        self.total = total
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetSpeedToLeadResponse>) {
+        self.rows = ProtoDecoding.messages(c.pointee.n_rows, c.pointee.rows)
+        self.total = c.pointee.total.map { SpeedToLead(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetSpeedToLeadResponse>, arena: inout ProtoArena) {
+        if !self.rows.isEmpty {
+            c.pointee.n_rows = self.rows.count
+            c.pointee.rows = arena.messageArray(self.rows)
+        }
+        if let value = self.total { c.pointee.total = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["rows", "total"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "rows": self.rows = other.rows
+            case "total": self.total = other.total
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Quote figures: discounts, approval turnaround, quotes that became wins.
+public struct GetQuoteKpisRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetQuoteKpisRequest
+    public static var protoName: String { "sfa.v1.GetQuoteKpisRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_quote_kpis_request__descriptor_ref() }
+
+    /// Quotes created in the period, past draft (submitted or presented at least
+    /// once); owners and teams (the team stamped on the quote) filter; OWNER,
+    /// TEAM or MONTH (of creation) groupings; no pipeline or source
+    public var filter: AnalyticsFilter? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        filter: AnalyticsFilter? = nil
+    ) {
+        self.filter = filter
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetQuoteKpisRequest>) {
+        self.filter = c.pointee.filter.map { AnalyticsFilter(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetQuoteKpisRequest>, arena: inout ProtoArena) {
+        if let value = self.filter { c.pointee.filter = arena.message(value) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["filter"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "filter": self.filter = other.filter
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct QuoteKpis: ProtoMessage {
+    public typealias CMessage = Sfa__V1__QuoteKpis
+    public static var protoName: String { "sfa.v1.QuoteKpis" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__quote_kpis__descriptor_ref() }
+
+    public var group: AnalyticsGroupKey? = nil
+
+    public var quoteCount: Int64 = 0
+
+    /// Mean of the quotes' effective_discount_bps
+    public var averageDiscountBps: Int32 = 0
+
+    /// Sums over the quotes in the figures' currency, and discount / subtotal
+    public var subtotal: Money? = nil
+
+    public var discountTotal: Money? = nil
+
+    public var weightedDiscountBps: Int32 = 0
+
+    /// Quotes that needed approval, and those decided (approved or rejected)
+    public var approvalRequiredCount: Int64 = 0
+
+    public var approvalDecidedCount: Int64 = 0
+
+    /// Mean of (decision - submission) over the decided ones
+    public var averageApprovalTurnaroundMs: Int64 = 0
+
+    /// The deals of the quotes, and those of them won (a deal the caller may read)
+    public var quotedDealCount: Int64 = 0
+
+    public var wonDealCount: Int64 = 0
+
+    /// won_deal_count / quoted_deal_count
+    public var quoteToWonBps: Int32 = 0
+
+    public var excludedOtherCurrencyCount: Int64 = 0
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        group: AnalyticsGroupKey? = nil,
+        quoteCount: Int64 = 0,
+        averageDiscountBps: Int32 = 0,
+        subtotal: Money? = nil,
+        discountTotal: Money? = nil,
+        weightedDiscountBps: Int32 = 0,
+        approvalRequiredCount: Int64 = 0,
+        approvalDecidedCount: Int64 = 0,
+        averageApprovalTurnaroundMs: Int64 = 0,
+        quotedDealCount: Int64 = 0,
+        wonDealCount: Int64 = 0,
+        quoteToWonBps: Int32 = 0,
+        excludedOtherCurrencyCount: Int64 = 0
+    ) {
+        self.group = group
+        self.quoteCount = quoteCount
+        self.averageDiscountBps = averageDiscountBps
+        self.subtotal = subtotal
+        self.discountTotal = discountTotal
+        self.weightedDiscountBps = weightedDiscountBps
+        self.approvalRequiredCount = approvalRequiredCount
+        self.approvalDecidedCount = approvalDecidedCount
+        self.averageApprovalTurnaroundMs = averageApprovalTurnaroundMs
+        self.quotedDealCount = quotedDealCount
+        self.wonDealCount = wonDealCount
+        self.quoteToWonBps = quoteToWonBps
+        self.excludedOtherCurrencyCount = excludedOtherCurrencyCount
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__QuoteKpis>) {
+        self.group = c.pointee.group.map { AnalyticsGroupKey(cMessage: $0) }
+        self.quoteCount = c.pointee.quote_count
+        self.averageDiscountBps = c.pointee.average_discount_bps
+        self.subtotal = c.pointee.subtotal.map { Money(cMessage: $0) }
+        self.discountTotal = c.pointee.discount_total.map { Money(cMessage: $0) }
+        self.weightedDiscountBps = c.pointee.weighted_discount_bps
+        self.approvalRequiredCount = c.pointee.approval_required_count
+        self.approvalDecidedCount = c.pointee.approval_decided_count
+        self.averageApprovalTurnaroundMs = c.pointee.average_approval_turnaround_ms
+        self.quotedDealCount = c.pointee.quoted_deal_count
+        self.wonDealCount = c.pointee.won_deal_count
+        self.quoteToWonBps = c.pointee.quote_to_won_bps
+        self.excludedOtherCurrencyCount = c.pointee.excluded_other_currency_count
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__QuoteKpis>, arena: inout ProtoArena) {
+        if let value = self.group { c.pointee.group = arena.message(value) }
+        c.pointee.quote_count = self.quoteCount
+        c.pointee.average_discount_bps = self.averageDiscountBps
+        if let value = self.subtotal { c.pointee.subtotal = arena.message(value) }
+        if let value = self.discountTotal { c.pointee.discount_total = arena.message(value) }
+        c.pointee.weighted_discount_bps = self.weightedDiscountBps
+        c.pointee.approval_required_count = self.approvalRequiredCount
+        c.pointee.approval_decided_count = self.approvalDecidedCount
+        c.pointee.average_approval_turnaround_ms = self.averageApprovalTurnaroundMs
+        c.pointee.quoted_deal_count = self.quotedDealCount
+        c.pointee.won_deal_count = self.wonDealCount
+        c.pointee.quote_to_won_bps = self.quoteToWonBps
+        c.pointee.excluded_other_currency_count = self.excludedOtherCurrencyCount
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["group", "quote_count", "average_discount_bps", "subtotal", "discount_total", "weighted_discount_bps", "approval_required_count", "approval_decided_count", "average_approval_turnaround_ms", "quoted_deal_count", "won_deal_count", "quote_to_won_bps", "excluded_other_currency_count"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "group": self.group = other.group
+            case "quote_count": self.quoteCount = other.quoteCount
+            case "average_discount_bps": self.averageDiscountBps = other.averageDiscountBps
+            case "subtotal": self.subtotal = other.subtotal
+            case "discount_total": self.discountTotal = other.discountTotal
+            case "weighted_discount_bps": self.weightedDiscountBps = other.weightedDiscountBps
+            case "approval_required_count": self.approvalRequiredCount = other.approvalRequiredCount
+            case "approval_decided_count": self.approvalDecidedCount = other.approvalDecidedCount
+            case "average_approval_turnaround_ms": self.averageApprovalTurnaroundMs = other.averageApprovalTurnaroundMs
+            case "quoted_deal_count": self.quotedDealCount = other.quotedDealCount
+            case "won_deal_count": self.wonDealCount = other.wonDealCount
+            case "quote_to_won_bps": self.quoteToWonBps = other.quoteToWonBps
+            case "excluded_other_currency_count": self.excludedOtherCurrencyCount = other.excludedOtherCurrencyCount
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+public struct GetQuoteKpisResponse: ProtoMessage {
+    public typealias CMessage = Sfa__V1__GetQuoteKpisResponse
+    public static var protoName: String { "sfa.v1.GetQuoteKpisResponse" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__get_quote_kpis_response__descriptor_ref() }
+
+    /// One per group key, by key
+    public var rows: [QuoteKpis] = []
+
+    /// Over every quote: a deal quoted by two owners counts once here
+    public var total: QuoteKpis? = nil
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        rows: [QuoteKpis] = [],
+        total: QuoteKpis? = nil
+    ) {
+        self.rows = rows
+        self.total = total
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__GetQuoteKpisResponse>) {
+        self.rows = ProtoDecoding.messages(c.pointee.n_rows, c.pointee.rows)
+        self.total = c.pointee.total.map { QuoteKpis(cMessage: $0) }
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__GetQuoteKpisResponse>, arena: inout ProtoArena) {
         if !self.rows.isEmpty {
             c.pointee.n_rows = self.rows.count
             c.pointee.rows = arena.messageArray(self.rows)

@@ -370,6 +370,10 @@ public struct Opportunity: ProtoMessage {
     /// Derived like last_activity_time_ms: the next planned activity (0 = none)
     public var nextActivityTimeMs: Int64 = 0
 
+    /// Server-set, derived like last_activity_time_ms: how many times the expected
+    /// close date was moved to a later date (stalled deals)
+    public var closeDatePushCount: Int32 = 0
+
     /// A message with every field at its default.
     public init() {}
 
@@ -411,7 +415,8 @@ public struct Opportunity: ProtoMessage {
         sourceDetail: String = "",
         partnerSourceId: String = "",
         contactRoles: [OpportunityContactRole] = [],
-        nextActivityTimeMs: Int64 = 0
+        nextActivityTimeMs: Int64 = 0,
+        closeDatePushCount: Int32 = 0
     ) {
         self.id = id
         self.version = version
@@ -450,6 +455,7 @@ public struct Opportunity: ProtoMessage {
         self.partnerSourceId = partnerSourceId
         self.contactRoles = contactRoles
         self.nextActivityTimeMs = nextActivityTimeMs
+        self.closeDatePushCount = closeDatePushCount
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__Opportunity>) {
@@ -492,6 +498,7 @@ public struct Opportunity: ProtoMessage {
         self.partnerSourceId = ProtoDecoding.string(c.pointee.partner_source_id)
         self.contactRoles = ProtoDecoding.messages(c.pointee.n_contact_roles, c.pointee.contact_roles)
         self.nextActivityTimeMs = c.pointee.next_activity_time_ms
+        self.closeDatePushCount = c.pointee.close_date_push_count
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__Opportunity>, arena: inout ProtoArena) {
@@ -544,10 +551,11 @@ public struct Opportunity: ProtoMessage {
             c.pointee.contact_roles = arena.messageArray(self.contactRoles)
         }
         c.pointee.next_activity_time_ms = self.nextActivityTimeMs
+        c.pointee.close_date_push_count = self.closeDatePushCount
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "name", "account_id", "primary_contact_id", "amount", "expected_close_date", "pipeline_id", "stage_id", "probability_override_percent", "probability_percent", "forecast_category_override", "forecast_category", "state", "lost_reason", "close_note", "closed_date", "closed_time_ms", "next_step", "description", "source_lead_id", "primary_quote_id", "stage_enter_time_ms", "last_activity_time_ms", "archived", "custom_fields", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms", "team_id", "weighted_amount", "source", "source_detail", "partner_source_id", "contact_roles", "next_activity_time_ms"]
+    public static let fieldNames: Set<String> = ["id", "version", "name", "account_id", "primary_contact_id", "amount", "expected_close_date", "pipeline_id", "stage_id", "probability_override_percent", "probability_percent", "forecast_category_override", "forecast_category", "state", "lost_reason", "close_note", "closed_date", "closed_time_ms", "next_step", "description", "source_lead_id", "primary_quote_id", "stage_enter_time_ms", "last_activity_time_ms", "archived", "custom_fields", "owner_user_id", "created_by_user_id", "create_time_ms", "update_time_ms", "team_id", "weighted_amount", "source", "source_detail", "partner_source_id", "contact_roles", "next_activity_time_ms", "close_date_push_count"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -591,6 +599,7 @@ public struct Opportunity: ProtoMessage {
             case "partner_source_id": self.partnerSourceId = other.partnerSourceId
             case "contact_roles": self.contactRoles = other.contactRoles
             case "next_activity_time_ms": self.nextActivityTimeMs = other.nextActivityTimeMs
+            case "close_date_push_count": self.closeDatePushCount = other.closeDatePushCount
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

@@ -389,6 +389,11 @@ public struct TenantSettings: ProtoMessage {
     /// fiscal quarters and years from it (April in Japan); 0 = January
     public var fiscalYearStartMonth: Int32 = 0
 
+    /// Hours after the end of its date (tenant time zone) a daily report still
+    /// counts as handed in on time (GetDailyReportCompliance): 0 to 168; 0 = by
+    /// the end of the report date
+    public var dailyReportGraceHours: Int32 = 0
+
     /// A message with every field at its default.
     public init() {}
 
@@ -415,7 +420,8 @@ public struct TenantSettings: ProtoMessage {
         advanceStageOnDocuments: Bool = false,
         holidays: [String] = [],
         dailyReportVisibility: DailyReportVisibility = DailyReportVisibility(),
-        fiscalYearStartMonth: Int32 = 0
+        fiscalYearStartMonth: Int32 = 0,
+        dailyReportGraceHours: Int32 = 0
     ) {
         self.version = version
         self.leadStatuses = leadStatuses
@@ -439,6 +445,7 @@ public struct TenantSettings: ProtoMessage {
         self.holidays = holidays
         self.dailyReportVisibility = dailyReportVisibility
         self.fiscalYearStartMonth = fiscalYearStartMonth
+        self.dailyReportGraceHours = dailyReportGraceHours
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__TenantSettings>) {
@@ -464,6 +471,7 @@ public struct TenantSettings: ProtoMessage {
         self.holidays = ProtoDecoding.array(c.pointee.n_holidays, c.pointee.holidays) { ProtoDecoding.string($0) }
         self.dailyReportVisibility = DailyReportVisibility(rawValue: .init(truncatingIfNeeded: c.pointee.daily_report_visibility.rawValue))
         self.fiscalYearStartMonth = c.pointee.fiscal_year_start_month
+        self.dailyReportGraceHours = c.pointee.daily_report_grace_hours
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__TenantSettings>, arena: inout ProtoArena) {
@@ -504,10 +512,11 @@ public struct TenantSettings: ProtoMessage {
         }
         c.pointee.daily_report_visibility = Sfa__V1__DailyReportVisibility(rawValue: .init(truncatingIfNeeded: self.dailyReportVisibility.rawValue))
         c.pointee.fiscal_year_start_month = self.fiscalYearStartMonth
+        c.pointee.daily_report_grace_hours = self.dailyReportGraceHours
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["version", "lead_statuses", "lost_reasons", "require_lost_reason", "quote_discount_approval_threshold_bps", "default_currency_code", "time_zone", "working_days", "stalled_deal_days", "updated_by_user_id", "update_time_ms", "require_qualification_to_convert", "tax_calculation", "tax_rounding", "price_basis", "quote_validity_days", "quote_number_prefix", "tax_codes", "advance_stage_on_documents", "holidays", "daily_report_visibility", "fiscal_year_start_month"]
+    public static let fieldNames: Set<String> = ["version", "lead_statuses", "lost_reasons", "require_lost_reason", "quote_discount_approval_threshold_bps", "default_currency_code", "time_zone", "working_days", "stalled_deal_days", "updated_by_user_id", "update_time_ms", "require_qualification_to_convert", "tax_calculation", "tax_rounding", "price_basis", "quote_validity_days", "quote_number_prefix", "tax_codes", "advance_stage_on_documents", "holidays", "daily_report_visibility", "fiscal_year_start_month", "daily_report_grace_hours"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -536,6 +545,7 @@ public struct TenantSettings: ProtoMessage {
             case "holidays": self.holidays = other.holidays
             case "daily_report_visibility": self.dailyReportVisibility = other.dailyReportVisibility
             case "fiscal_year_start_month": self.fiscalYearStartMonth = other.fiscalYearStartMonth
+            case "daily_report_grace_hours": self.dailyReportGraceHours = other.dailyReportGraceHours
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

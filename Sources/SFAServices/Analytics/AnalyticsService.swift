@@ -47,6 +47,41 @@ public struct AnalyticsService: AnalyticsServiceHandler {
         }
     }
 
+    /// Open deals inactive, past due, without a next activity or pushed repeatedly.
+    public func getStalledDeals(_ request: GetStalledDealsRequest, context: ServerContext) async throws -> GetStalledDealsResponse {
+        try await run(request.filter, context: context, groupings: Self.dealGroupings, checks: { StalledDealsQuery.validate(request, into: &$0) }) {
+            db, query in try StalledDealsQuery.run(db, query, request, tenantDays: try SettingsRecords.load(db).stalledDealDays)
+        }
+    }
+
+    public func getLostReasons(_ request: GetLostReasonsRequest, context: ServerContext) async throws -> GetLostReasonsResponse {
+        try await run(request.filter, context: context, groupings: Self.dealGroupings, LostReasonsQuery.run)
+    }
+
+    /// Daily reports against the working days of the reps the caller reaches (from the
+    /// control plane, before the tenant read).
+    public func getDailyReportCompliance(_ request: GetDailyReportComplianceRequest, context: ServerContext) async throws -> GetDailyReportComplianceResponse {
+        try await run(
+            request.filter, context: context, groupings: DailyReportComplianceQuery.groupings,
+            checks: { DailyReportComplianceQuery.validate(request, into: &$0) },
+            prepare: { access, filter, members in
+                try await DailyReportComplianceQuery.reporters(access, filter, teamMembers: members, controlPlane: store.controlPlane)
+            }
+        ) { db, query, reporters in
+            try DailyReportComplianceQuery.run(db, query, reporters: reporters, settings: try SettingsRecords.load(db))
+        }
+    }
+
+    public func getSpeedToLead(_ request: GetSpeedToLeadRequest, context: ServerContext) async throws -> GetSpeedToLeadResponse {
+        try await run(request.filter, context: context, groupings: FunnelQuery.groupings, SpeedToLeadQuery.run)
+    }
+
+    public func getQuoteKpis(_ request: GetQuoteKpisRequest, context: ServerContext) async throws -> GetQuoteKpisResponse {
+        try await run(request.filter, context: context, groupings: QuoteKpisQuery.groupings, checks: { QuoteKpisQuery.validate(request, into: &$0) }) {
+            db, query in try QuoteKpisQuery.run(db, query)
+        }
+    }
+
     /// Deals keep every grouping's column (the team stamped on them among them).
     static let dealGroupings: Set<AnalyticsGrouping> = [.owner, .team, .source, .pipeline, .month]
 
@@ -58,6 +93,20 @@ public struct AnalyticsService: AnalyticsServiceHandler {
         checks: (inout Validation) -> Void = { _ in },
         _ body: (Database, AnalyticsQuery) throws -> Response
     ) async throws -> Response {
+        try await run(filter, context: context, groupings: groupings, checks: checks, prepare: { _, _, _ in }) { db, query, _ in try body(db, query) }
+    }
+
+    /// ``run(_:context:groupings:checks:_:)`` with what `prepare` finds first outside
+    /// the tenant file (the control plane, with the caller's access, the filter and
+    /// the filter's teams' members), handed to `body`.
+    private func run<Prepared, Response>(
+        _ filter: AnalyticsFilter?,
+        context: ServerContext,
+        groupings: Set<AnalyticsGrouping>,
+        checks: (inout Validation) -> Void,
+        prepare: (RecordAccess, AnalyticsFilter, [String]) async throws -> Prepared,
+        _ body: (Database, AnalyticsQuery, Prepared) throws -> Response
+    ) async throws -> Response {
         let filter = filter ?? AnalyticsFilter()
         try AnalyticsQuery.validate(filter, allowedGroupings: groupings, checks: checks)
         let access = try await store.access(context)
@@ -66,9 +115,10 @@ public struct AnalyticsService: AnalyticsServiceHandler {
             members += try await store.controlPlane.teamMemberIDs(tenantID: access.tenantID, teamID: team)
         }
         let teamMembers = members
+        let prepared = try await prepare(access, filter, teamMembers)
         return try await store.read(access) { db in
             let query = AnalyticsQuery(access: access, filter: filter, settings: try SettingsRecords.load(db), teamMembers: teamMembers)
-            return try body(db, query)
+            return try body(db, query, prepared)
         }
     }
 }

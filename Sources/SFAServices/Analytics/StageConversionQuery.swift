@@ -1,134 +1,115 @@
 import GRDB
 import SFAStubs
 
-/// GetStageConversion, from the stage history. A stay in a stage ends with the
-/// history entry that moved the deal out of it, which carries when the stay began
-/// (`previous_stage_enter_time_ms`): ended stays are single index entries
-/// (`opportunity_history_stays`), stays still running are the open deals' own stage
-/// and entry time. History rows carry no owner: they are read only through the
-/// deals the caller may read. Stages are compared by code (`AnalyticsStages`), so
-/// no stay row joins a stage table: SQL groups by stage code, and by the next
-/// stage's kind, and Swift names the few resulting rows.
+/// GetStageConversion, from the stays of deals in stages. A stay that ended is a row
+/// of `stage_stay` (written with the history entry that moved the deal out of the
+/// stage, and carrying the deal's owner, team, pipeline, source and partner, so the
+/// caller's scope and the filter apply to it directly, through its covering
+/// indexes); a stay still running is an open deal's own stage and entry time. SQL
+/// reads the stays in index order, with their stage codes (`AnalyticsStages`), and
+/// no sort or window; Swift adds them up per group and stage, the medians from each
+/// stage's sorted lengths, and (cumulative) the furthest stage each deal reached.
 enum StageConversionQuery {
-    /// Which part of the one statement's result a row belongs to.
-    enum Part: Int {
-        /// Per group and stage: stays, advanced, lost, ended, Σ length.
-        case stays = 0
-        /// Cumulative: per group, pipeline and furthest stage code reached, the deals.
-        case reach = 1
-        /// Per group and stage: Σ and count of the middle lengths (the median).
-        case median = 2
+    /// The sums of one stage of one group.
+    struct Stays {
+        var entered: Int64 = 0
+        var advanced: Int64 = 0
+        var lost: Int64 = 0
+        var lengths: [Int64] = []
     }
 
     static func run(_ db: Database, _ query: AnalyticsQuery, cumulative: Bool) throws -> GetStageConversionResponse {
         // Cumulative figures follow a cohort of deals (created in the period); the
         // others the stays that began in the period.
-        let period = AnalyticsQuery.Period.time(cumulative ? "create_time_ms" : "enter_ms")
-        let deals = try query.deals(cumulative ? period : nil)
-        let group = try query.group(period)
-        var stays = SQLConditions(("code % 10000 < \(AnalyticsStages.won)", []))
-        if !cumulative { try query.period(.time("enter_ms"), into: &stays) }
-        let stages = try AnalyticsStages(db)
-        let (code, next) = (stages.codeSQL("stage_id"), stages.codeSQL("next_stage"))
-        let (won, lost) = (AnalyticsStages.won, AnalyticsStages.lost)
-        let samePipeline = "next_code / 10000 = code / 10000"
-        let advanced = "(\(samePipeline) AND (next_code % 10000 = \(won) OR (next_code % 10000 < \(won) AND next_code > code)))"
-        // The furthest stage a deal reached in a pipeline: its open stays' stages and
-        // where they led (won: 9000, past every open stage).
-        let reach = """
-            UNION ALL
-            SELECT \(Part.reach.rawValue), grp, pipeline * 10000 + furthest, count(*), 0, 0, 0, 0 FROM (
-                SELECT grp, code / 10000 AS pipeline, max(max(code % 10000,
-                    CASE WHEN \(samePipeline) AND next_code % 10000 <= \(won) THEN next_code % 10000 ELSE -1 END)) AS furthest
-                FROM stays GROUP BY opportunity_id, code / 10000
-            ) GROUP BY grp, pipeline, furthest
-            """
-        let sql = """
-            WITH deals AS (
-                SELECT id, owner_user_id, team_id, source, pipeline_id, create_time_ms, state, stage_id, stage_enter_time_ms
-                FROM opportunity WHERE \(deals.sql)
-            ),
-            raw AS (
-                SELECT d.owner_user_id, d.team_id, d.source, d.pipeline_id, d.create_time_ms, h.opportunity_id,
-                    h.previous_stage_id AS stage_id, h.previous_stage_enter_time_ms AS enter_ms, h.stage_id AS next_stage,
-                    h.change_time_ms - h.previous_stage_enter_time_ms AS length
-                FROM deals d JOIN opportunity_history h
-                    ON h.opportunity_id = d.id AND h.previous_stage_id != '' AND h.previous_stage_id != h.stage_id
-                UNION ALL
-                SELECT owner_user_id, team_id, source, pipeline_id, create_time_ms, id, stage_id, stage_enter_time_ms, NULL, NULL
-                FROM deals WHERE state = \(OpportunityState.open.rawValue)
-            ),
-            coded AS (
-                SELECT \(group.sql) AS grp, opportunity_id, enter_ms, length, \(code.sql) AS code, \(next.sql) AS next_code FROM raw
-            ),
-            stays AS MATERIALIZED (
-                SELECT grp, opportunity_id, code, next_code, length FROM coded WHERE \(stays.sql)
-            ),
-            ranked AS (
-                SELECT grp, code, length, row_number() OVER (PARTITION BY grp, code ORDER BY length) AS rn,
-                    count(*) OVER (PARTITION BY grp, code) AS n
-                FROM stays WHERE length IS NOT NULL
-            )
-            SELECT \(Part.stays.rawValue), grp, code, count(*), coalesce(sum(\(advanced)), 0), coalesce(sum(next_code % 10000 = \(lost)), 0),
-                count(length), coalesce(sum(length), 0)
-            FROM stays GROUP BY grp, code
-            \(cumulative ? reach : "")
-            UNION ALL
-            SELECT \(Part.median.rawValue), grp, code, sum(length), count(*), 0, 0, 0
-            FROM ranked WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY grp, code
-            """
-        // Texts in order: deals, the group and the two codes (in coded), the period (in stays).
-        let arguments = deals.arguments + group.arguments + code.arguments + next.arguments + stays.arguments
-        var figures: [String: [Int64: StageConversion]] = [:]
-        var reached: [String: [Int64: Int64]] = [:]
-        var keys: [String: DatabaseValue] = [:]
-        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-            let key = (row[1] as DatabaseValue).description
-            keys[key] = row[1]
-            let (codeValue, a, b): (Int64, Int64, Int64) = (row[2], row[3], row[4])
-            switch Part(rawValue: row[0]) {
-            case .stays:
-                var figure = figures[key, default: [:]][codeValue, default: StageConversion()]
-                (figure.enteredCount, figure.advancedCount, figure.lostCount) = (a, b, row[5])
-                figure.endedStayCount = row[6]
-                figure.meanTimeInStageMs = AnalyticsMath.mean(row[7], row[6])
-                figures[key, default: [:]][codeValue] = figure
-            case .reach:
-                reached[key, default: [:]][codeValue] = a
-            case .median:
-                figures[key, default: [:]][codeValue, default: StageConversion()].medianTimeInStageMs = AnalyticsMath.mean(a, b)
-            case nil:
-                continue
-            }
+        var stays = try query.deals(cumulative ? .time("create_time_ms") : nil)
+        var open = try query.deals(cumulative ? .time("create_time_ms") : nil)
+        open.add("state = ?", [OpportunityState.open.rawValue])
+        if !cumulative {
+            try query.period(.time("enter_time_ms"), into: &stays)
+            try query.period(.time("stage_enter_time_ms"), into: &open)
         }
-        if cumulative {
-            // A deal counts in every open stage up to the furthest it reached.
-            for (key, furthest) in reached {
-                for stage in stages.byID.values where !stage.stage.isClosed {
-                    let stageCode = stages.code(of: stage)
-                    let pipeline = stageCode / 10_000
-                    let inPipeline = furthest.filter { $0.key / 10_000 == pipeline }
-                    let entered = inPipeline.filter { $0.key >= stageCode }.values.reduce(0, +)
-                    guard entered > 0 else { continue }
-                    var figure = figures[key, default: [:]][stageCode, default: StageConversion()]
-                    figure.enteredCount = entered
-                    figure.advancedCount = inPipeline.filter { $0.key > stageCode }.values.reduce(0, +)
-                    figures[key, default: [:]][stageCode] = figure
-                }
+        let stayGroup = try query.group(.time(cumulative ? "create_time_ms" : "enter_time_ms"))
+        let openGroup = try query.group(.time(cumulative ? "create_time_ms" : "stage_enter_time_ms"))
+        let stages = try AnalyticsStages(db)
+        let (code, next) = (stages.codeSQL("stage_id"), stages.codeSQL("next_stage_id"))
+        let deal = cumulative ? ("opportunity_id", "id") : ("''", "''")
+        let sql = """
+            SELECT \(deal.0), \(stayGroup.sql), \(code.sql), \(next.sql), length_ms FROM stage_stay WHERE \(stays.sql)
+            UNION ALL
+            SELECT \(deal.1), \(openGroup.sql), \(code.sql), NULL, NULL FROM opportunity WHERE \(open.sql)
+            """
+        // In the order of the text.
+        let arguments = stayGroup.arguments + code.arguments + next.arguments + stays.arguments + openGroup.arguments + code.arguments + open.arguments
+        let (won, lost) = (AnalyticsStages.won, AnalyticsStages.lost)
+        var figures: [String: [Int64: Stays]] = [:]
+        var keys: [String: DatabaseValue] = [:]
+        // Cumulative: per deal, its group and the furthest stage code reached per pipeline.
+        var furthest: [String: (group: String, pipelines: [Int64: Int64])] = [:]
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        while let row = try rows.next() {
+            // Only stays in open stages count (a stay in a closed stage is a reopened deal's).
+            guard let stageCode = row[2] as Int64?, stageCode % 10_000 < won else { continue }
+            let value: DatabaseValue = row[1]
+            let key = value.description
+            if keys[key] == nil { keys[key] = value }
+            let nextCode = row[3] as Int64?
+            let samePipeline = nextCode.map { $0 / 10_000 == stageCode / 10_000 } ?? false
+            var stay = figures[key, default: [:]][stageCode, default: Stays()]
+            stay.entered += 1
+            if let nextCode {
+                if samePipeline, nextCode % 10_000 == won || (nextCode % 10_000 < won && nextCode > stageCode) { stay.advanced += 1 }
+                if nextCode % 10_000 == lost { stay.lost += 1 }
+            }
+            if let length = row[4] as Int64? { stay.lengths.append(length) }
+            figures[key, default: [:]][stageCode] = stay
+            if cumulative {
+                let reached = max(stageCode % 10_000, samePipeline && (nextCode ?? 0) % 10_000 <= won ? (nextCode ?? 0) % 10_000 : -1)
+                let id: String = row[0]
+                var entry = furthest[id] ?? (key, [:])
+                entry.pipelines[stageCode / 10_000] = max(entry.pipelines[stageCode / 10_000] ?? -1, reached)
+                furthest[id] = entry
             }
         }
         var response = GetStageConversionResponse()
+        var reached: [String: [Int64: Int64]] = [:]
+        for entry in furthest.values {
+            for (pipeline, stage) in entry.pipelines { reached[entry.group, default: [:]][pipeline * 10_000 + stage, default: 0] += 1 }
+        }
+        // A deal reaching a stage counts in every open stage before it, stays or none.
+        for (key, _) in reached {
+            for stage in stages.byID.values where !stage.stage.isClosed {
+                let stageCode = stages.code(of: stage)
+                if figures[key]?[stageCode] == nil { figures[key, default: [:]][stageCode] = Stays() }
+            }
+        }
         for (key, byCode) in figures {
-            for (stageCode, figure) in byCode {
-                guard let stage = stages.stage(coded: stageCode), figure.enteredCount > 0 else { continue }
-                var named = figure
-                named.group = query.key(keys[key] ?? .null)
-                named.pipelineId = stage.pipelineID
-                named.stageId = stage.stage.id
-                named.stageName = stage.stage.name
-                named.stagePosition = stage.position
-                named.conversionBps = AnalyticsMath.bps(figure.advancedCount, of: figure.enteredCount)
-                response.stages.append(named)
+            for (stageCode, stays) in byCode {
+                guard let stage = stages.stage(coded: stageCode) else { continue }
+                var figure = StageConversion(
+                    group: query.key(keys[key] ?? .null),
+                    pipelineId: stage.pipelineID,
+                    stageId: stage.stage.id,
+                    stageName: stage.stage.name,
+                    stagePosition: stage.position,
+                    enteredCount: stays.entered,
+                    advancedCount: stays.advanced,
+                    lostCount: stays.lost,
+                    endedStayCount: Int64(stays.lengths.count)
+                )
+                let lengths = stays.lengths.sorted()
+                figure.meanTimeInStageMs = AnalyticsMath.mean(lengths.reduce(0, +), Int64(lengths.count))
+                if !lengths.isEmpty {
+                    figure.medianTimeInStageMs = AnalyticsMath.mean(lengths[(lengths.count - 1) / 2] + lengths[lengths.count / 2], 2)
+                }
+                if cumulative {
+                    // A deal counts in every open stage up to the furthest it reached.
+                    let inPipeline = (reached[key] ?? [:]).filter { $0.key / 10_000 == stageCode / 10_000 }
+                    figure.enteredCount = inPipeline.filter { $0.key >= stageCode }.values.reduce(0, +)
+                    figure.advancedCount = inPipeline.filter { $0.key > stageCode }.values.reduce(0, +)
+                }
+                guard figure.enteredCount > 0 else { continue }
+                figure.conversionBps = AnalyticsMath.bps(figure.advancedCount, of: figure.enteredCount)
+                response.stages.append(figure)
             }
         }
         response.stages.sort { ($0.group?.sortKey ?? "", $0.pipelineId, $0.stagePosition) < ($1.group?.sortKey ?? "", $1.pipelineId, $1.stagePosition) }

@@ -194,6 +194,26 @@ public enum PermissionTable {
         g[AnalyticsServiceMethods.listSalesTargets.fullName] = [
             .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
         ]
+        // Stalled deals and lost reasons are deal figures: the pipeline summary's reach
+        // (a partner's: the deals from its leads).
+        g[AnalyticsServiceMethods.getStalledDeals.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .partner: .own, .viewer: .all,
+        ]
+        g[AnalyticsServiceMethods.getLostReasons.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .partner: .own, .viewer: .all,
+        ]
+        // Daily reports and quotes are the sales team's own work: the activity KPIs' reach.
+        g[AnalyticsServiceMethods.getDailyReportCompliance.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+        g[AnalyticsServiceMethods.getQuoteKpis.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .insideSales: .own, .viewer: .all,
+        ]
+        // Speed to lead is the funnel's first step: marketing and inside sales read it
+        // over all leads; partners do not read the activities that answer their leads.
+        g[AnalyticsServiceMethods.getSpeedToLead.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .marketing: .all, .insideSales: .all, .viewer: .all,
+        ]
 
         // MARK: AuditService
         // SPEC §2: "readable by tenant admins" — not managers, not viewers, not the operator.

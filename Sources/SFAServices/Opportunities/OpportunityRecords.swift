@@ -24,8 +24,9 @@ extension Opportunity: OwnedRecord, ArchivableRecord {
     /// Order names of ListOpportunities and their columns.
     static let orders = ["expected_close_date": "expected_close_date", "amount": "amount_sort"]
 
-    /// Derived from activities and consultations (`OpportunityActivityTimes`).
-    static var derivedColumns: [String] { ["last_activity_time_ms", "next_activity_time_ms"] }
+    /// Derived from activities and consultations (`OpportunityActivityTimes`), and
+    /// from the deal's own changes (`recordChanged`: close-date pushes).
+    static var derivedColumns: [String] { ["last_activity_time_ms", "next_activity_time_ms", "close_date_push_count"] }
 
     /// A partner reads the deals that came from its leads.
     static var partnerScopeColumn: String { "partner_source_id" }
@@ -93,8 +94,14 @@ extension Opportunity: OwnedRecord, ArchivableRecord {
 
     /// Every change of stage, pipeline, amount, close date, probability, category,
     /// owner or state is a history entry, written in the change's transaction.
+    /// A move of the expected close date to a later date is a push, counted in the
+    /// deal's `close_date_push_count` (stalled deals).
     static func recordChanged(_ db: Database, from before: Opportunity?, to after: Opportunity, by userID: String) throws {
         guard OpportunityHistory.changed(from: before, to: after) else { return }
+        if let before, !before.expectedCloseDate.isEmpty, after.expectedCloseDate > before.expectedCloseDate {
+            try db.cachedStatement(sql: "UPDATE opportunity SET close_date_push_count = close_date_push_count + 1 WHERE id = ?")
+                .execute(arguments: [after.id])
+        }
         let names = try PipelineRecords.stageNames(db)
         try OpportunityHistory.insert(db, OpportunityHistory.entry(
             from: before, to: after, stageName: { names[$0] ?? "" }, by: userID, at: after.updateTimeMs, id: RecordID.make("ohist")

@@ -33,6 +33,10 @@ extension Quote: OwnedRecord {
             "team_id": teamId, "status": status.rawValue, "quote_number": quoteNumber, "is_primary": isPrimary,
             "superseded": !supersededByQuoteId.isEmpty, "valid_until_date": validUntilDate, "update_time_ms": updateTimeMs,
             "search": RecordText.search(name, quoteNumber, lines.map(\.productCode).joined(separator: " ")),
+            "create_time_ms": createTimeMs, "amount_currency": currencyCode, "subtotal_minor": subtotal?.amountMinor ?? 0,
+            "discount_minor": discountTotal?.amountMinor ?? 0, "effective_discount_bps": effectiveDiscountBps,
+            "requires_approval": requiresApproval, "submit_time_ms": submitTimeMs, "approval_decision_time_ms": approvalDecisionTimeMs,
+            "present_time_ms": presentTimeMs,
         ]
     }
 

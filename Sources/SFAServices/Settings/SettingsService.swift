@@ -20,7 +20,7 @@ public struct SettingsService: SettingsServiceHandler {
         "tax_calculation", "tax_rounding", "price_basis", "quote_validity_days", "quote_number_prefix", "tax_codes",
         "advance_stage_on_documents",
         "holidays", "daily_report_visibility",
-        "fiscal_year_start_month",
+        "fiscal_year_start_month", "daily_report_grace_hours",
     ]
 
     public func getTenantSettings(_ request: GetTenantSettingsRequest, context: ServerContext) async throws -> TenantSettings {
@@ -112,6 +112,7 @@ public struct SettingsService: SettingsServiceHandler {
         validation.check(Set(settings.workingDays).count == settings.workingDays.count, "settings.working_days", .duplicate, "lists a day twice")
         for day in settings.workingDays { validation.known(day, "settings.working_days") }
         validation.check((1...365).contains(settings.stalledDealDays), "settings.stalled_deal_days", .outOfRange, "must be 1…365")
+        validation.check((0...168).contains(settings.dailyReportGraceHours), "settings.daily_report_grace_hours", .outOfRange, "must be 0…168")
         let code = settings.defaultCurrencyCode
         if code.count == 3 && code.allSatisfy({ $0.isASCII && $0.isUppercase }) {
             validation.check(ISO4217.exponent(of: code) != nil, "settings.default_currency_code", .unknownValue, "\(code) is not an ISO 4217 currency")

@@ -15,6 +15,7 @@ public enum TenantSchema {
         ("v7 proposals", migrateV7),
         ("v8 activities, consultations and daily reports", migrateV8),
         ("v9 sales targets and analytics indexes", migrateV9),
+        ("v10 stage stays, close-date pushes, quote figures", migrateV10),
     ]
 
     /// The schema version this code writes.

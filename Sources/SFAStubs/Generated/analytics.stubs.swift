@@ -69,9 +69,49 @@ public enum AnalyticsServiceMethods {
         outputType: "sfa.v1.ListSalesTargetsResponse",
         isIdempotent: true
     )
+    /// `/sfa.v1.AnalyticsService/GetStalledDeals`
+    public static let getStalledDeals = MethodDescriptor(
+        service: "sfa.v1.AnalyticsService",
+        method: "GetStalledDeals",
+        inputType: "sfa.v1.GetStalledDealsRequest",
+        outputType: "sfa.v1.GetStalledDealsResponse",
+        isIdempotent: true
+    )
+    /// `/sfa.v1.AnalyticsService/GetLostReasons`
+    public static let getLostReasons = MethodDescriptor(
+        service: "sfa.v1.AnalyticsService",
+        method: "GetLostReasons",
+        inputType: "sfa.v1.GetLostReasonsRequest",
+        outputType: "sfa.v1.GetLostReasonsResponse",
+        isIdempotent: true
+    )
+    /// `/sfa.v1.AnalyticsService/GetDailyReportCompliance`
+    public static let getDailyReportCompliance = MethodDescriptor(
+        service: "sfa.v1.AnalyticsService",
+        method: "GetDailyReportCompliance",
+        inputType: "sfa.v1.GetDailyReportComplianceRequest",
+        outputType: "sfa.v1.GetDailyReportComplianceResponse",
+        isIdempotent: true
+    )
+    /// `/sfa.v1.AnalyticsService/GetSpeedToLead`
+    public static let getSpeedToLead = MethodDescriptor(
+        service: "sfa.v1.AnalyticsService",
+        method: "GetSpeedToLead",
+        inputType: "sfa.v1.GetSpeedToLeadRequest",
+        outputType: "sfa.v1.GetSpeedToLeadResponse",
+        isIdempotent: true
+    )
+    /// `/sfa.v1.AnalyticsService/GetQuoteKpis`
+    public static let getQuoteKpis = MethodDescriptor(
+        service: "sfa.v1.AnalyticsService",
+        method: "GetQuoteKpis",
+        inputType: "sfa.v1.GetQuoteKpisRequest",
+        outputType: "sfa.v1.GetQuoteKpisResponse",
+        isIdempotent: true
+    )
 
     /// Every method of the service, in declaration order.
-    public static let all: [MethodDescriptor] = [getPipelineSummary, getFunnel, getStageConversion, getSalesMetrics, getForecast, getActivityKpis, setSalesTarget, listSalesTargets]
+    public static let all: [MethodDescriptor] = [getPipelineSummary, getFunnel, getStageConversion, getSalesMetrics, getForecast, getActivityKpis, setSalesTarget, listSalesTargets, getStalledDeals, getLostReasons, getDailyReportCompliance, getSpeedToLead, getQuoteKpis]
 }
 
 ///
@@ -100,6 +140,21 @@ public protocol AnalyticsServiceHandler: RPCService {
 
     /// Lists sales targets.
     func listSalesTargets(_ request: ListSalesTargetsRequest, context: ServerContext) async throws -> ListSalesTargetsResponse
+
+    /// Open deals inactive, past due, without a next activity or with the close date pushed repeatedly.
+    func getStalledDeals(_ request: GetStalledDealsRequest, context: ServerContext) async throws -> GetStalledDealsResponse
+
+    /// Lost deals per lost reason: count and amount.
+    func getLostReasons(_ request: GetLostReasonsRequest, context: ServerContext) async throws -> GetLostReasonsResponse
+
+    /// Daily reports on time, approved, returned and missing per rep.
+    func getDailyReportCompliance(_ request: GetDailyReportComplianceRequest, context: ServerContext) async throws -> GetDailyReportComplianceResponse
+
+    /// Time from a lead's creation to its first activity.
+    func getSpeedToLead(_ request: GetSpeedToLeadRequest, context: ServerContext) async throws -> GetSpeedToLeadResponse
+
+    /// Quote discounts, approval turnaround and quote-to-won rate.
+    func getQuoteKpis(_ request: GetQuoteKpisRequest, context: ServerContext) async throws -> GetQuoteKpisResponse
 }
 
 extension AnalyticsServiceHandler {
@@ -133,6 +188,21 @@ extension AnalyticsServiceHandler {
             },
             RPCMethodHandler(method: AnalyticsServiceMethods.listSalesTargets) { (request: ListSalesTargetsRequest, context) in
                 try await self.listSalesTargets(request, context: context)
+            },
+            RPCMethodHandler(method: AnalyticsServiceMethods.getStalledDeals) { (request: GetStalledDealsRequest, context) in
+                try await self.getStalledDeals(request, context: context)
+            },
+            RPCMethodHandler(method: AnalyticsServiceMethods.getLostReasons) { (request: GetLostReasonsRequest, context) in
+                try await self.getLostReasons(request, context: context)
+            },
+            RPCMethodHandler(method: AnalyticsServiceMethods.getDailyReportCompliance) { (request: GetDailyReportComplianceRequest, context) in
+                try await self.getDailyReportCompliance(request, context: context)
+            },
+            RPCMethodHandler(method: AnalyticsServiceMethods.getSpeedToLead) { (request: GetSpeedToLeadRequest, context) in
+                try await self.getSpeedToLead(request, context: context)
+            },
+            RPCMethodHandler(method: AnalyticsServiceMethods.getQuoteKpis) { (request: GetQuoteKpisRequest, context) in
+                try await self.getQuoteKpis(request, context: context)
             },
         ]
     }
@@ -185,5 +255,30 @@ public struct AnalyticsServiceClient: Sendable {
     /// Lists sales targets.
     public func listSalesTargets(_ request: ListSalesTargetsRequest, options: CallOptions = CallOptions()) async throws -> ListSalesTargetsResponse {
         try await caller.unary(AnalyticsServiceMethods.listSalesTargets, request: request, responseType: ListSalesTargetsResponse.self, options: options)
+    }
+
+    /// Open deals inactive, past due, without a next activity or with the close date pushed repeatedly.
+    public func getStalledDeals(_ request: GetStalledDealsRequest, options: CallOptions = CallOptions()) async throws -> GetStalledDealsResponse {
+        try await caller.unary(AnalyticsServiceMethods.getStalledDeals, request: request, responseType: GetStalledDealsResponse.self, options: options)
+    }
+
+    /// Lost deals per lost reason: count and amount.
+    public func getLostReasons(_ request: GetLostReasonsRequest, options: CallOptions = CallOptions()) async throws -> GetLostReasonsResponse {
+        try await caller.unary(AnalyticsServiceMethods.getLostReasons, request: request, responseType: GetLostReasonsResponse.self, options: options)
+    }
+
+    /// Daily reports on time, approved, returned and missing per rep.
+    public func getDailyReportCompliance(_ request: GetDailyReportComplianceRequest, options: CallOptions = CallOptions()) async throws -> GetDailyReportComplianceResponse {
+        try await caller.unary(AnalyticsServiceMethods.getDailyReportCompliance, request: request, responseType: GetDailyReportComplianceResponse.self, options: options)
+    }
+
+    /// Time from a lead's creation to its first activity.
+    public func getSpeedToLead(_ request: GetSpeedToLeadRequest, options: CallOptions = CallOptions()) async throws -> GetSpeedToLeadResponse {
+        try await caller.unary(AnalyticsServiceMethods.getSpeedToLead, request: request, responseType: GetSpeedToLeadResponse.self, options: options)
+    }
+
+    /// Quote discounts, approval turnaround and quote-to-won rate.
+    public func getQuoteKpis(_ request: GetQuoteKpisRequest, options: CallOptions = CallOptions()) async throws -> GetQuoteKpisResponse {
+        try await caller.unary(AnalyticsServiceMethods.getQuoteKpis, request: request, responseType: GetQuoteKpisResponse.self, options: options)
     }
 }

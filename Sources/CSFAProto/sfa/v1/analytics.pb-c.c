@@ -1222,6 +1222,726 @@ void   sfa__v1__get_activity_kpis_response__free_unpacked
   assert(message->base.descriptor == &sfa__v1__get_activity_kpis_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__get_stalled_deals_request__init
+                     (Sfa__V1__GetStalledDealsRequest         *message)
+{
+  static const Sfa__V1__GetStalledDealsRequest init_value = SFA__V1__GET_STALLED_DEALS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__get_stalled_deals_request__get_packed_size
+                     (const Sfa__V1__GetStalledDealsRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__get_stalled_deals_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__get_stalled_deals_request__pack
+                     (const Sfa__V1__GetStalledDealsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__get_stalled_deals_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__get_stalled_deals_request__pack_to_buffer
+                     (const Sfa__V1__GetStalledDealsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__get_stalled_deals_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__GetStalledDealsRequest *
+       sfa__v1__get_stalled_deals_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__GetStalledDealsRequest *)
+     protobuf_c_message_unpack (&sfa__v1__get_stalled_deals_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__get_stalled_deals_request__free_unpacked
+                     (Sfa__V1__GetStalledDealsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__get_stalled_deals_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__stalled_deal__init
+                     (Sfa__V1__StalledDeal         *message)
+{
+  static const Sfa__V1__StalledDeal init_value = SFA__V1__STALLED_DEAL__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__stalled_deal__get_packed_size
+                     (const Sfa__V1__StalledDeal *message)
+{
+  assert(message->base.descriptor == &sfa__v1__stalled_deal__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__stalled_deal__pack
+                     (const Sfa__V1__StalledDeal *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__stalled_deal__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__stalled_deal__pack_to_buffer
+                     (const Sfa__V1__StalledDeal *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__stalled_deal__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__StalledDeal *
+       sfa__v1__stalled_deal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__StalledDeal *)
+     protobuf_c_message_unpack (&sfa__v1__stalled_deal__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__stalled_deal__free_unpacked
+                     (Sfa__V1__StalledDeal *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__stalled_deal__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__stalled_deals_summary__init
+                     (Sfa__V1__StalledDealsSummary         *message)
+{
+  static const Sfa__V1__StalledDealsSummary init_value = SFA__V1__STALLED_DEALS_SUMMARY__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__stalled_deals_summary__get_packed_size
+                     (const Sfa__V1__StalledDealsSummary *message)
+{
+  assert(message->base.descriptor == &sfa__v1__stalled_deals_summary__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__stalled_deals_summary__pack
+                     (const Sfa__V1__StalledDealsSummary *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__stalled_deals_summary__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__stalled_deals_summary__pack_to_buffer
+                     (const Sfa__V1__StalledDealsSummary *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__stalled_deals_summary__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__StalledDealsSummary *
+       sfa__v1__stalled_deals_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__StalledDealsSummary *)
+     protobuf_c_message_unpack (&sfa__v1__stalled_deals_summary__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__stalled_deals_summary__free_unpacked
+                     (Sfa__V1__StalledDealsSummary *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__stalled_deals_summary__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__get_stalled_deals_response__init
+                     (Sfa__V1__GetStalledDealsResponse         *message)
+{
+  static const Sfa__V1__GetStalledDealsResponse init_value = SFA__V1__GET_STALLED_DEALS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__get_stalled_deals_response__get_packed_size
+                     (const Sfa__V1__GetStalledDealsResponse *message)
+{
+  assert(message->base.descriptor == &sfa__v1__get_stalled_deals_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__get_stalled_deals_response__pack
+                     (const Sfa__V1__GetStalledDealsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__get_stalled_deals_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__get_stalled_deals_response__pack_to_buffer
+                     (const Sfa__V1__GetStalledDealsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__get_stalled_deals_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__GetStalledDealsResponse *
+       sfa__v1__get_stalled_deals_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__GetStalledDealsResponse *)
+     protobuf_c_message_unpack (&sfa__v1__get_stalled_deals_response__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__get_stalled_deals_response__free_unpacked
+                     (Sfa__V1__GetStalledDealsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__get_stalled_deals_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__get_lost_reasons_request__init
+                     (Sfa__V1__GetLostReasonsRequest         *message)
+{
+  static const Sfa__V1__GetLostReasonsRequest init_value = SFA__V1__GET_LOST_REASONS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__get_lost_reasons_request__get_packed_size
+                     (const Sfa__V1__GetLostReasonsRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__get_lost_reasons_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__get_lost_reasons_request__pack
+                     (const Sfa__V1__GetLostReasonsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__get_lost_reasons_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__get_lost_reasons_request__pack_to_buffer
+                     (const Sfa__V1__GetLostReasonsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__get_lost_reasons_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__GetLostReasonsRequest *
+       sfa__v1__get_lost_reasons_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__GetLostReasonsRequest *)
+     protobuf_c_message_unpack (&sfa__v1__get_lost_reasons_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__get_lost_reasons_request__free_unpacked
+                     (Sfa__V1__GetLostReasonsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__get_lost_reasons_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__lost_reason_count__init
+                     (Sfa__V1__LostReasonCount         *message)
+{
+  static const Sfa__V1__LostReasonCount init_value = SFA__V1__LOST_REASON_COUNT__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__lost_reason_count__get_packed_size
+                     (const Sfa__V1__LostReasonCount *message)
+{
+  assert(message->base.descriptor == &sfa__v1__lost_reason_count__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__lost_reason_count__pack
+                     (const Sfa__V1__LostReasonCount *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__lost_reason_count__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__lost_reason_count__pack_to_buffer
+                     (const Sfa__V1__LostReasonCount *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__lost_reason_count__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__LostReasonCount *
+       sfa__v1__lost_reason_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__LostReasonCount *)
+     protobuf_c_message_unpack (&sfa__v1__lost_reason_count__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__lost_reason_count__free_unpacked
+                     (Sfa__V1__LostReasonCount *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__lost_reason_count__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__get_lost_reasons_response__init
+                     (Sfa__V1__GetLostReasonsResponse         *message)
+{
+  static const Sfa__V1__GetLostReasonsResponse init_value = SFA__V1__GET_LOST_REASONS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__get_lost_reasons_response__get_packed_size
+                     (const Sfa__V1__GetLostReasonsResponse *message)
+{
+  assert(message->base.descriptor == &sfa__v1__get_lost_reasons_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__get_lost_reasons_response__pack
+                     (const Sfa__V1__GetLostReasonsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__get_lost_reasons_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__get_lost_reasons_response__pack_to_buffer
+                     (const Sfa__V1__GetLostReasonsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__get_lost_reasons_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__GetLostReasonsResponse *
+       sfa__v1__get_lost_reasons_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__GetLostReasonsResponse *)
+     protobuf_c_message_unpack (&sfa__v1__get_lost_reasons_response__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__get_lost_reasons_response__free_unpacked
+                     (Sfa__V1__GetLostReasonsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__get_lost_reasons_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__get_daily_report_compliance_request__init
+                     (Sfa__V1__GetDailyReportComplianceRequest         *message)
+{
+  static const Sfa__V1__GetDailyReportComplianceRequest init_value = SFA__V1__GET_DAILY_REPORT_COMPLIANCE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__get_daily_report_compliance_request__get_packed_size
+                     (const Sfa__V1__GetDailyReportComplianceRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__get_daily_report_compliance_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__get_daily_report_compliance_request__pack
+                     (const Sfa__V1__GetDailyReportComplianceRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__get_daily_report_compliance_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__get_daily_report_compliance_request__pack_to_buffer
+                     (const Sfa__V1__GetDailyReportComplianceRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__get_daily_report_compliance_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__GetDailyReportComplianceRequest *
+       sfa__v1__get_daily_report_compliance_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__GetDailyReportComplianceRequest *)
+     protobuf_c_message_unpack (&sfa__v1__get_daily_report_compliance_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__get_daily_report_compliance_request__free_unpacked
+                     (Sfa__V1__GetDailyReportComplianceRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__get_daily_report_compliance_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__daily_report_compliance__init
+                     (Sfa__V1__DailyReportCompliance         *message)
+{
+  static const Sfa__V1__DailyReportCompliance init_value = SFA__V1__DAILY_REPORT_COMPLIANCE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__daily_report_compliance__get_packed_size
+                     (const Sfa__V1__DailyReportCompliance *message)
+{
+  assert(message->base.descriptor == &sfa__v1__daily_report_compliance__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__daily_report_compliance__pack
+                     (const Sfa__V1__DailyReportCompliance *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__daily_report_compliance__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__daily_report_compliance__pack_to_buffer
+                     (const Sfa__V1__DailyReportCompliance *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__daily_report_compliance__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__DailyReportCompliance *
+       sfa__v1__daily_report_compliance__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__DailyReportCompliance *)
+     protobuf_c_message_unpack (&sfa__v1__daily_report_compliance__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__daily_report_compliance__free_unpacked
+                     (Sfa__V1__DailyReportCompliance *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__daily_report_compliance__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__get_daily_report_compliance_response__init
+                     (Sfa__V1__GetDailyReportComplianceResponse         *message)
+{
+  static const Sfa__V1__GetDailyReportComplianceResponse init_value = SFA__V1__GET_DAILY_REPORT_COMPLIANCE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__get_daily_report_compliance_response__get_packed_size
+                     (const Sfa__V1__GetDailyReportComplianceResponse *message)
+{
+  assert(message->base.descriptor == &sfa__v1__get_daily_report_compliance_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__get_daily_report_compliance_response__pack
+                     (const Sfa__V1__GetDailyReportComplianceResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__get_daily_report_compliance_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__get_daily_report_compliance_response__pack_to_buffer
+                     (const Sfa__V1__GetDailyReportComplianceResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__get_daily_report_compliance_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__GetDailyReportComplianceResponse *
+       sfa__v1__get_daily_report_compliance_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__GetDailyReportComplianceResponse *)
+     protobuf_c_message_unpack (&sfa__v1__get_daily_report_compliance_response__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__get_daily_report_compliance_response__free_unpacked
+                     (Sfa__V1__GetDailyReportComplianceResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__get_daily_report_compliance_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__get_speed_to_lead_request__init
+                     (Sfa__V1__GetSpeedToLeadRequest         *message)
+{
+  static const Sfa__V1__GetSpeedToLeadRequest init_value = SFA__V1__GET_SPEED_TO_LEAD_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__get_speed_to_lead_request__get_packed_size
+                     (const Sfa__V1__GetSpeedToLeadRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__get_speed_to_lead_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__get_speed_to_lead_request__pack
+                     (const Sfa__V1__GetSpeedToLeadRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__get_speed_to_lead_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__get_speed_to_lead_request__pack_to_buffer
+                     (const Sfa__V1__GetSpeedToLeadRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__get_speed_to_lead_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__GetSpeedToLeadRequest *
+       sfa__v1__get_speed_to_lead_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__GetSpeedToLeadRequest *)
+     protobuf_c_message_unpack (&sfa__v1__get_speed_to_lead_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__get_speed_to_lead_request__free_unpacked
+                     (Sfa__V1__GetSpeedToLeadRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__get_speed_to_lead_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__speed_to_lead__init
+                     (Sfa__V1__SpeedToLead         *message)
+{
+  static const Sfa__V1__SpeedToLead init_value = SFA__V1__SPEED_TO_LEAD__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__speed_to_lead__get_packed_size
+                     (const Sfa__V1__SpeedToLead *message)
+{
+  assert(message->base.descriptor == &sfa__v1__speed_to_lead__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__speed_to_lead__pack
+                     (const Sfa__V1__SpeedToLead *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__speed_to_lead__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__speed_to_lead__pack_to_buffer
+                     (const Sfa__V1__SpeedToLead *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__speed_to_lead__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__SpeedToLead *
+       sfa__v1__speed_to_lead__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__SpeedToLead *)
+     protobuf_c_message_unpack (&sfa__v1__speed_to_lead__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__speed_to_lead__free_unpacked
+                     (Sfa__V1__SpeedToLead *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__speed_to_lead__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__get_speed_to_lead_response__init
+                     (Sfa__V1__GetSpeedToLeadResponse         *message)
+{
+  static const Sfa__V1__GetSpeedToLeadResponse init_value = SFA__V1__GET_SPEED_TO_LEAD_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__get_speed_to_lead_response__get_packed_size
+                     (const Sfa__V1__GetSpeedToLeadResponse *message)
+{
+  assert(message->base.descriptor == &sfa__v1__get_speed_to_lead_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__get_speed_to_lead_response__pack
+                     (const Sfa__V1__GetSpeedToLeadResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__get_speed_to_lead_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__get_speed_to_lead_response__pack_to_buffer
+                     (const Sfa__V1__GetSpeedToLeadResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__get_speed_to_lead_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__GetSpeedToLeadResponse *
+       sfa__v1__get_speed_to_lead_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__GetSpeedToLeadResponse *)
+     protobuf_c_message_unpack (&sfa__v1__get_speed_to_lead_response__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__get_speed_to_lead_response__free_unpacked
+                     (Sfa__V1__GetSpeedToLeadResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__get_speed_to_lead_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__get_quote_kpis_request__init
+                     (Sfa__V1__GetQuoteKpisRequest         *message)
+{
+  static const Sfa__V1__GetQuoteKpisRequest init_value = SFA__V1__GET_QUOTE_KPIS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__get_quote_kpis_request__get_packed_size
+                     (const Sfa__V1__GetQuoteKpisRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__get_quote_kpis_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__get_quote_kpis_request__pack
+                     (const Sfa__V1__GetQuoteKpisRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__get_quote_kpis_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__get_quote_kpis_request__pack_to_buffer
+                     (const Sfa__V1__GetQuoteKpisRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__get_quote_kpis_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__GetQuoteKpisRequest *
+       sfa__v1__get_quote_kpis_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__GetQuoteKpisRequest *)
+     protobuf_c_message_unpack (&sfa__v1__get_quote_kpis_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__get_quote_kpis_request__free_unpacked
+                     (Sfa__V1__GetQuoteKpisRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__get_quote_kpis_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__quote_kpis__init
+                     (Sfa__V1__QuoteKpis         *message)
+{
+  static const Sfa__V1__QuoteKpis init_value = SFA__V1__QUOTE_KPIS__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__quote_kpis__get_packed_size
+                     (const Sfa__V1__QuoteKpis *message)
+{
+  assert(message->base.descriptor == &sfa__v1__quote_kpis__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__quote_kpis__pack
+                     (const Sfa__V1__QuoteKpis *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__quote_kpis__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__quote_kpis__pack_to_buffer
+                     (const Sfa__V1__QuoteKpis *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__quote_kpis__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__QuoteKpis *
+       sfa__v1__quote_kpis__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__QuoteKpis *)
+     protobuf_c_message_unpack (&sfa__v1__quote_kpis__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__quote_kpis__free_unpacked
+                     (Sfa__V1__QuoteKpis *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__quote_kpis__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__get_quote_kpis_response__init
+                     (Sfa__V1__GetQuoteKpisResponse         *message)
+{
+  static const Sfa__V1__GetQuoteKpisResponse init_value = SFA__V1__GET_QUOTE_KPIS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__get_quote_kpis_response__get_packed_size
+                     (const Sfa__V1__GetQuoteKpisResponse *message)
+{
+  assert(message->base.descriptor == &sfa__v1__get_quote_kpis_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__get_quote_kpis_response__pack
+                     (const Sfa__V1__GetQuoteKpisResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__get_quote_kpis_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__get_quote_kpis_response__pack_to_buffer
+                     (const Sfa__V1__GetQuoteKpisResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__get_quote_kpis_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__GetQuoteKpisResponse *
+       sfa__v1__get_quote_kpis_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__GetQuoteKpisResponse *)
+     protobuf_c_message_unpack (&sfa__v1__get_quote_kpis_response__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__get_quote_kpis_response__free_unpacked
+                     (Sfa__V1__GetQuoteKpisResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__get_quote_kpis_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor sfa__v1__analytics_filter__field_descriptors[8] =
 {
   {
@@ -3600,6 +4320,1433 @@ const ProtobufCMessageDescriptor sfa__v1__get_activity_kpis_response__descriptor
   (ProtobufCMessageInit) sfa__v1__get_activity_kpis_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor sfa__v1__get_stalled_deals_request__field_descriptors[4] =
+{
+  {
+    "filter",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetStalledDealsRequest, filter),
+    &sfa__v1__analytics_filter__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inactive_days",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetStalledDealsRequest, inactive_days),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "minimum_close_date_pushes",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetStalledDealsRequest, minimum_close_date_pushes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "deal_limit",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetStalledDealsRequest, deal_limit),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__get_stalled_deals_request__field_indices_by_name[] = {
+  3,   /* field[3] = deal_limit */
+  0,   /* field[0] = filter */
+  1,   /* field[1] = inactive_days */
+  2,   /* field[2] = minimum_close_date_pushes */
+};
+static const ProtobufCIntRange sfa__v1__get_stalled_deals_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor sfa__v1__get_stalled_deals_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.GetStalledDealsRequest",
+  "GetStalledDealsRequest",
+  "Sfa__V1__GetStalledDealsRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__GetStalledDealsRequest),
+  4,
+  sfa__v1__get_stalled_deals_request__field_descriptors,
+  sfa__v1__get_stalled_deals_request__field_indices_by_name,
+  1,  sfa__v1__get_stalled_deals_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_stalled_deals_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__stalled_deal__field_descriptors[11] =
+{
+  {
+    "opportunity_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDeal, opportunity_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "owner_user_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDeal, owner_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pipeline_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDeal, pipeline_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stage_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDeal, stage_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "amount",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDeal, amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expected_close_date",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDeal, expected_close_date),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "last_activity_time_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDeal, last_activity_time_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "next_activity_time_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDeal, next_activity_time_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inactive_days",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDeal, inactive_days),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "close_date_push_count",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDeal, close_date_push_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "reasons",
+    11,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_ENUM,
+    offsetof(Sfa__V1__StalledDeal, n_reasons),
+    offsetof(Sfa__V1__StalledDeal, reasons),
+    &sfa__v1__stalled_reason__descriptor,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__stalled_deal__field_indices_by_name[] = {
+  4,   /* field[4] = amount */
+  9,   /* field[9] = close_date_push_count */
+  5,   /* field[5] = expected_close_date */
+  8,   /* field[8] = inactive_days */
+  6,   /* field[6] = last_activity_time_ms */
+  7,   /* field[7] = next_activity_time_ms */
+  0,   /* field[0] = opportunity_id */
+  1,   /* field[1] = owner_user_id */
+  2,   /* field[2] = pipeline_id */
+  10,   /* field[10] = reasons */
+  3,   /* field[3] = stage_id */
+};
+static const ProtobufCIntRange sfa__v1__stalled_deal__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 11 }
+};
+const ProtobufCMessageDescriptor sfa__v1__stalled_deal__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.StalledDeal",
+  "StalledDeal",
+  "Sfa__V1__StalledDeal",
+  "sfa.v1",
+  sizeof(Sfa__V1__StalledDeal),
+  11,
+  sfa__v1__stalled_deal__field_descriptors,
+  sfa__v1__stalled_deal__field_indices_by_name,
+  1,  sfa__v1__stalled_deal__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__stalled_deal__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__stalled_deals_summary__field_descriptors[8] =
+{
+  {
+    "group",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDealsSummary, group),
+    &sfa__v1__analytics_group_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "open_count",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDealsSummary, open_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stalled_count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDealsSummary, stalled_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "stalled_amount",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDealsSummary, stalled_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "inactive_count",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDealsSummary, inactive_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "past_due_count",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDealsSummary, past_due_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "no_next_activity_count",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDealsSummary, no_next_activity_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "close_date_pushed_count",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__StalledDealsSummary, close_date_pushed_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__stalled_deals_summary__field_indices_by_name[] = {
+  7,   /* field[7] = close_date_pushed_count */
+  0,   /* field[0] = group */
+  4,   /* field[4] = inactive_count */
+  6,   /* field[6] = no_next_activity_count */
+  1,   /* field[1] = open_count */
+  5,   /* field[5] = past_due_count */
+  3,   /* field[3] = stalled_amount */
+  2,   /* field[2] = stalled_count */
+};
+static const ProtobufCIntRange sfa__v1__stalled_deals_summary__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor sfa__v1__stalled_deals_summary__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.StalledDealsSummary",
+  "StalledDealsSummary",
+  "Sfa__V1__StalledDealsSummary",
+  "sfa.v1",
+  sizeof(Sfa__V1__StalledDealsSummary),
+  8,
+  sfa__v1__stalled_deals_summary__field_descriptors,
+  sfa__v1__stalled_deals_summary__field_indices_by_name,
+  1,  sfa__v1__stalled_deals_summary__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__stalled_deals_summary__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_stalled_deals_response__field_descriptors[4] =
+{
+  {
+    "rows",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__GetStalledDealsResponse, n_rows),
+    offsetof(Sfa__V1__GetStalledDealsResponse, rows),
+    &sfa__v1__stalled_deals_summary__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetStalledDealsResponse, total),
+    &sfa__v1__stalled_deals_summary__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "deals",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__GetStalledDealsResponse, n_deals),
+    offsetof(Sfa__V1__GetStalledDealsResponse, deals),
+    &sfa__v1__stalled_deal__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "excluded_other_currency_count",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetStalledDealsResponse, excluded_other_currency_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__get_stalled_deals_response__field_indices_by_name[] = {
+  2,   /* field[2] = deals */
+  3,   /* field[3] = excluded_other_currency_count */
+  0,   /* field[0] = rows */
+  1,   /* field[1] = total */
+};
+static const ProtobufCIntRange sfa__v1__get_stalled_deals_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor sfa__v1__get_stalled_deals_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.GetStalledDealsResponse",
+  "GetStalledDealsResponse",
+  "Sfa__V1__GetStalledDealsResponse",
+  "sfa.v1",
+  sizeof(Sfa__V1__GetStalledDealsResponse),
+  4,
+  sfa__v1__get_stalled_deals_response__field_descriptors,
+  sfa__v1__get_stalled_deals_response__field_indices_by_name,
+  1,  sfa__v1__get_stalled_deals_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_stalled_deals_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_lost_reasons_request__field_descriptors[1] =
+{
+  {
+    "filter",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetLostReasonsRequest, filter),
+    &sfa__v1__analytics_filter__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__get_lost_reasons_request__field_indices_by_name[] = {
+  0,   /* field[0] = filter */
+};
+static const ProtobufCIntRange sfa__v1__get_lost_reasons_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sfa__v1__get_lost_reasons_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.GetLostReasonsRequest",
+  "GetLostReasonsRequest",
+  "Sfa__V1__GetLostReasonsRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__GetLostReasonsRequest),
+  1,
+  sfa__v1__get_lost_reasons_request__field_descriptors,
+  sfa__v1__get_lost_reasons_request__field_indices_by_name,
+  1,  sfa__v1__get_lost_reasons_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_lost_reasons_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__lost_reason_count__field_descriptors[6] =
+{
+  {
+    "group",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__LostReasonCount, group),
+    &sfa__v1__analytics_group_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lost_reason",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__LostReasonCount, lost_reason),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "label",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__LostReasonCount, label),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lost_count",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__LostReasonCount, lost_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lost_amount",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__LostReasonCount, lost_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "share_bps",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__LostReasonCount, share_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__lost_reason_count__field_indices_by_name[] = {
+  0,   /* field[0] = group */
+  2,   /* field[2] = label */
+  4,   /* field[4] = lost_amount */
+  3,   /* field[3] = lost_count */
+  1,   /* field[1] = lost_reason */
+  5,   /* field[5] = share_bps */
+};
+static const ProtobufCIntRange sfa__v1__lost_reason_count__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor sfa__v1__lost_reason_count__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.LostReasonCount",
+  "LostReasonCount",
+  "Sfa__V1__LostReasonCount",
+  "sfa.v1",
+  sizeof(Sfa__V1__LostReasonCount),
+  6,
+  sfa__v1__lost_reason_count__field_descriptors,
+  sfa__v1__lost_reason_count__field_indices_by_name,
+  1,  sfa__v1__lost_reason_count__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__lost_reason_count__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_lost_reasons_response__field_descriptors[5] =
+{
+  {
+    "reasons",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__GetLostReasonsResponse, n_reasons),
+    offsetof(Sfa__V1__GetLostReasonsResponse, reasons),
+    &sfa__v1__lost_reason_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "totals",
+    2,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__GetLostReasonsResponse, n_totals),
+    offsetof(Sfa__V1__GetLostReasonsResponse, totals),
+    &sfa__v1__lost_reason_count__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lost_count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetLostReasonsResponse, lost_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lost_amount",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetLostReasonsResponse, lost_amount),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "excluded_other_currency_count",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetLostReasonsResponse, excluded_other_currency_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__get_lost_reasons_response__field_indices_by_name[] = {
+  4,   /* field[4] = excluded_other_currency_count */
+  3,   /* field[3] = lost_amount */
+  2,   /* field[2] = lost_count */
+  0,   /* field[0] = reasons */
+  1,   /* field[1] = totals */
+};
+static const ProtobufCIntRange sfa__v1__get_lost_reasons_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor sfa__v1__get_lost_reasons_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.GetLostReasonsResponse",
+  "GetLostReasonsResponse",
+  "Sfa__V1__GetLostReasonsResponse",
+  "sfa.v1",
+  sizeof(Sfa__V1__GetLostReasonsResponse),
+  5,
+  sfa__v1__get_lost_reasons_response__field_descriptors,
+  sfa__v1__get_lost_reasons_response__field_indices_by_name,
+  1,  sfa__v1__get_lost_reasons_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_lost_reasons_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_daily_report_compliance_request__field_descriptors[1] =
+{
+  {
+    "filter",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetDailyReportComplianceRequest, filter),
+    &sfa__v1__analytics_filter__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__get_daily_report_compliance_request__field_indices_by_name[] = {
+  0,   /* field[0] = filter */
+};
+static const ProtobufCIntRange sfa__v1__get_daily_report_compliance_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sfa__v1__get_daily_report_compliance_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.GetDailyReportComplianceRequest",
+  "GetDailyReportComplianceRequest",
+  "Sfa__V1__GetDailyReportComplianceRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__GetDailyReportComplianceRequest),
+  1,
+  sfa__v1__get_daily_report_compliance_request__field_descriptors,
+  sfa__v1__get_daily_report_compliance_request__field_indices_by_name,
+  1,  sfa__v1__get_daily_report_compliance_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_daily_report_compliance_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__daily_report_compliance__field_descriptors[10] =
+{
+  {
+    "owner_user_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReportCompliance, owner_user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "working_day_count",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReportCompliance, working_day_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "submitted_count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReportCompliance, submitted_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "on_time_count",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReportCompliance, on_time_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "approved_count",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReportCompliance, approved_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "returned_count",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReportCompliance, returned_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "pending_count",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReportCompliance, pending_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "missing_count",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReportCompliance, missing_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "submission_rate_bps",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReportCompliance, submission_rate_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "on_time_rate_bps",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__DailyReportCompliance, on_time_rate_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__daily_report_compliance__field_indices_by_name[] = {
+  4,   /* field[4] = approved_count */
+  7,   /* field[7] = missing_count */
+  3,   /* field[3] = on_time_count */
+  9,   /* field[9] = on_time_rate_bps */
+  0,   /* field[0] = owner_user_id */
+  6,   /* field[6] = pending_count */
+  5,   /* field[5] = returned_count */
+  8,   /* field[8] = submission_rate_bps */
+  2,   /* field[2] = submitted_count */
+  1,   /* field[1] = working_day_count */
+};
+static const ProtobufCIntRange sfa__v1__daily_report_compliance__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 10 }
+};
+const ProtobufCMessageDescriptor sfa__v1__daily_report_compliance__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.DailyReportCompliance",
+  "DailyReportCompliance",
+  "Sfa__V1__DailyReportCompliance",
+  "sfa.v1",
+  sizeof(Sfa__V1__DailyReportCompliance),
+  10,
+  sfa__v1__daily_report_compliance__field_descriptors,
+  sfa__v1__daily_report_compliance__field_indices_by_name,
+  1,  sfa__v1__daily_report_compliance__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__daily_report_compliance__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_daily_report_compliance_response__field_descriptors[2] =
+{
+  {
+    "rows",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__GetDailyReportComplianceResponse, n_rows),
+    offsetof(Sfa__V1__GetDailyReportComplianceResponse, rows),
+    &sfa__v1__daily_report_compliance__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetDailyReportComplianceResponse, total),
+    &sfa__v1__daily_report_compliance__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__get_daily_report_compliance_response__field_indices_by_name[] = {
+  0,   /* field[0] = rows */
+  1,   /* field[1] = total */
+};
+static const ProtobufCIntRange sfa__v1__get_daily_report_compliance_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__get_daily_report_compliance_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.GetDailyReportComplianceResponse",
+  "GetDailyReportComplianceResponse",
+  "Sfa__V1__GetDailyReportComplianceResponse",
+  "sfa.v1",
+  sizeof(Sfa__V1__GetDailyReportComplianceResponse),
+  2,
+  sfa__v1__get_daily_report_compliance_response__field_descriptors,
+  sfa__v1__get_daily_report_compliance_response__field_indices_by_name,
+  1,  sfa__v1__get_daily_report_compliance_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_daily_report_compliance_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_speed_to_lead_request__field_descriptors[1] =
+{
+  {
+    "filter",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetSpeedToLeadRequest, filter),
+    &sfa__v1__analytics_filter__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__get_speed_to_lead_request__field_indices_by_name[] = {
+  0,   /* field[0] = filter */
+};
+static const ProtobufCIntRange sfa__v1__get_speed_to_lead_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sfa__v1__get_speed_to_lead_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.GetSpeedToLeadRequest",
+  "GetSpeedToLeadRequest",
+  "Sfa__V1__GetSpeedToLeadRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__GetSpeedToLeadRequest),
+  1,
+  sfa__v1__get_speed_to_lead_request__field_descriptors,
+  sfa__v1__get_speed_to_lead_request__field_indices_by_name,
+  1,  sfa__v1__get_speed_to_lead_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_speed_to_lead_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__speed_to_lead__field_descriptors[8] =
+{
+  {
+    "group",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SpeedToLead, group),
+    &sfa__v1__analytics_group_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "lead_count",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SpeedToLead, lead_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "contacted_count",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SpeedToLead, contacted_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "contacted_rate_bps",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SpeedToLead, contacted_rate_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "average_response_ms",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SpeedToLead, average_response_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "median_response_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SpeedToLead, median_response_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "within_hour_count",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SpeedToLead, within_hour_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "within_day_count",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__SpeedToLead, within_day_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__speed_to_lead__field_indices_by_name[] = {
+  4,   /* field[4] = average_response_ms */
+  2,   /* field[2] = contacted_count */
+  3,   /* field[3] = contacted_rate_bps */
+  0,   /* field[0] = group */
+  1,   /* field[1] = lead_count */
+  5,   /* field[5] = median_response_ms */
+  7,   /* field[7] = within_day_count */
+  6,   /* field[6] = within_hour_count */
+};
+static const ProtobufCIntRange sfa__v1__speed_to_lead__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 8 }
+};
+const ProtobufCMessageDescriptor sfa__v1__speed_to_lead__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.SpeedToLead",
+  "SpeedToLead",
+  "Sfa__V1__SpeedToLead",
+  "sfa.v1",
+  sizeof(Sfa__V1__SpeedToLead),
+  8,
+  sfa__v1__speed_to_lead__field_descriptors,
+  sfa__v1__speed_to_lead__field_indices_by_name,
+  1,  sfa__v1__speed_to_lead__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__speed_to_lead__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_speed_to_lead_response__field_descriptors[2] =
+{
+  {
+    "rows",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__GetSpeedToLeadResponse, n_rows),
+    offsetof(Sfa__V1__GetSpeedToLeadResponse, rows),
+    &sfa__v1__speed_to_lead__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetSpeedToLeadResponse, total),
+    &sfa__v1__speed_to_lead__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__get_speed_to_lead_response__field_indices_by_name[] = {
+  0,   /* field[0] = rows */
+  1,   /* field[1] = total */
+};
+static const ProtobufCIntRange sfa__v1__get_speed_to_lead_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__get_speed_to_lead_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.GetSpeedToLeadResponse",
+  "GetSpeedToLeadResponse",
+  "Sfa__V1__GetSpeedToLeadResponse",
+  "sfa.v1",
+  sizeof(Sfa__V1__GetSpeedToLeadResponse),
+  2,
+  sfa__v1__get_speed_to_lead_response__field_descriptors,
+  sfa__v1__get_speed_to_lead_response__field_indices_by_name,
+  1,  sfa__v1__get_speed_to_lead_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_speed_to_lead_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_quote_kpis_request__field_descriptors[1] =
+{
+  {
+    "filter",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetQuoteKpisRequest, filter),
+    &sfa__v1__analytics_filter__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__get_quote_kpis_request__field_indices_by_name[] = {
+  0,   /* field[0] = filter */
+};
+static const ProtobufCIntRange sfa__v1__get_quote_kpis_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sfa__v1__get_quote_kpis_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.GetQuoteKpisRequest",
+  "GetQuoteKpisRequest",
+  "Sfa__V1__GetQuoteKpisRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__GetQuoteKpisRequest),
+  1,
+  sfa__v1__get_quote_kpis_request__field_descriptors,
+  sfa__v1__get_quote_kpis_request__field_indices_by_name,
+  1,  sfa__v1__get_quote_kpis_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_quote_kpis_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__quote_kpis__field_descriptors[13] =
+{
+  {
+    "group",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteKpis, group),
+    &sfa__v1__analytics_group_key__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "quote_count",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteKpis, quote_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "average_discount_bps",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteKpis, average_discount_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "subtotal",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteKpis, subtotal),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "discount_total",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteKpis, discount_total),
+    &sfa__v1__money__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "weighted_discount_bps",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteKpis, weighted_discount_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "approval_required_count",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteKpis, approval_required_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "approval_decided_count",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteKpis, approval_decided_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "average_approval_turnaround_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteKpis, average_approval_turnaround_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "quoted_deal_count",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteKpis, quoted_deal_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "won_deal_count",
+    11,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteKpis, won_deal_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "quote_to_won_bps",
+    12,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteKpis, quote_to_won_bps),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "excluded_other_currency_count",
+    13,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__QuoteKpis, excluded_other_currency_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__quote_kpis__field_indices_by_name[] = {
+  7,   /* field[7] = approval_decided_count */
+  6,   /* field[6] = approval_required_count */
+  8,   /* field[8] = average_approval_turnaround_ms */
+  2,   /* field[2] = average_discount_bps */
+  4,   /* field[4] = discount_total */
+  12,   /* field[12] = excluded_other_currency_count */
+  0,   /* field[0] = group */
+  1,   /* field[1] = quote_count */
+  11,   /* field[11] = quote_to_won_bps */
+  9,   /* field[9] = quoted_deal_count */
+  3,   /* field[3] = subtotal */
+  5,   /* field[5] = weighted_discount_bps */
+  10,   /* field[10] = won_deal_count */
+};
+static const ProtobufCIntRange sfa__v1__quote_kpis__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 13 }
+};
+const ProtobufCMessageDescriptor sfa__v1__quote_kpis__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.QuoteKpis",
+  "QuoteKpis",
+  "Sfa__V1__QuoteKpis",
+  "sfa.v1",
+  sizeof(Sfa__V1__QuoteKpis),
+  13,
+  sfa__v1__quote_kpis__field_descriptors,
+  sfa__v1__quote_kpis__field_indices_by_name,
+  1,  sfa__v1__quote_kpis__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__quote_kpis__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__get_quote_kpis_response__field_descriptors[2] =
+{
+  {
+    "rows",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sfa__V1__GetQuoteKpisResponse, n_rows),
+    offsetof(Sfa__V1__GetQuoteKpisResponse, rows),
+    &sfa__v1__quote_kpis__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__GetQuoteKpisResponse, total),
+    &sfa__v1__quote_kpis__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__get_quote_kpis_response__field_indices_by_name[] = {
+  0,   /* field[0] = rows */
+  1,   /* field[1] = total */
+};
+static const ProtobufCIntRange sfa__v1__get_quote_kpis_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__get_quote_kpis_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.GetQuoteKpisResponse",
+  "GetQuoteKpisResponse",
+  "Sfa__V1__GetQuoteKpisResponse",
+  "sfa.v1",
+  sizeof(Sfa__V1__GetQuoteKpisResponse),
+  2,
+  sfa__v1__get_quote_kpis_response__field_descriptors,
+  sfa__v1__get_quote_kpis_response__field_indices_by_name,
+  1,  sfa__v1__get_quote_kpis_response__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__get_quote_kpis_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue sfa__v1__analytics_grouping__enum_values_by_number[6] =
 {
   { "ANALYTICS_GROUPING_UNSPECIFIED", "SFA__V1__ANALYTICS_GROUPING__ANALYTICS_GROUPING_UNSPECIFIED", 0 },
@@ -3736,7 +5883,41 @@ const ProtobufCEnumDescriptor sfa__v1__activity_interval__descriptor =
   sfa__v1__activity_interval__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor sfa__v1__analytics_service__method_descriptors[8] =
+static const ProtobufCEnumValue sfa__v1__stalled_reason__enum_values_by_number[5] =
+{
+  { "STALLED_REASON_UNSPECIFIED", "SFA__V1__STALLED_REASON__STALLED_REASON_UNSPECIFIED", 0 },
+  { "STALLED_REASON_INACTIVE", "SFA__V1__STALLED_REASON__STALLED_REASON_INACTIVE", 1 },
+  { "STALLED_REASON_PAST_DUE", "SFA__V1__STALLED_REASON__STALLED_REASON_PAST_DUE", 2 },
+  { "STALLED_REASON_NO_NEXT_ACTIVITY", "SFA__V1__STALLED_REASON__STALLED_REASON_NO_NEXT_ACTIVITY", 3 },
+  { "STALLED_REASON_CLOSE_DATE_PUSHED", "SFA__V1__STALLED_REASON__STALLED_REASON_CLOSE_DATE_PUSHED", 4 },
+};
+static const ProtobufCIntRange sfa__v1__stalled_reason__value_ranges[] = {
+{0, 0},{0, 5}
+};
+static const ProtobufCEnumValueIndex sfa__v1__stalled_reason__enum_values_by_name[5] =
+{
+  { "STALLED_REASON_CLOSE_DATE_PUSHED", 4 },
+  { "STALLED_REASON_INACTIVE", 1 },
+  { "STALLED_REASON_NO_NEXT_ACTIVITY", 3 },
+  { "STALLED_REASON_PAST_DUE", 2 },
+  { "STALLED_REASON_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sfa__v1__stalled_reason__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.StalledReason",
+  "StalledReason",
+  "Sfa__V1__StalledReason",
+  "sfa.v1",
+  5,
+  sfa__v1__stalled_reason__enum_values_by_number,
+  5,
+  sfa__v1__stalled_reason__enum_values_by_name,
+  1,
+  sfa__v1__stalled_reason__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor sfa__v1__analytics_service__method_descriptors[13] =
 {
   { "GetPipelineSummary", &sfa__v1__get_pipeline_summary_request__descriptor, &sfa__v1__get_pipeline_summary_response__descriptor },
   { "GetFunnel", &sfa__v1__get_funnel_request__descriptor, &sfa__v1__get_funnel_response__descriptor },
@@ -3746,14 +5927,24 @@ static const ProtobufCMethodDescriptor sfa__v1__analytics_service__method_descri
   { "GetActivityKpis", &sfa__v1__get_activity_kpis_request__descriptor, &sfa__v1__get_activity_kpis_response__descriptor },
   { "SetSalesTarget", &sfa__v1__set_sales_target_request__descriptor, &sfa__v1__sales_target__descriptor },
   { "ListSalesTargets", &sfa__v1__list_sales_targets_request__descriptor, &sfa__v1__list_sales_targets_response__descriptor },
+  { "GetStalledDeals", &sfa__v1__get_stalled_deals_request__descriptor, &sfa__v1__get_stalled_deals_response__descriptor },
+  { "GetLostReasons", &sfa__v1__get_lost_reasons_request__descriptor, &sfa__v1__get_lost_reasons_response__descriptor },
+  { "GetDailyReportCompliance", &sfa__v1__get_daily_report_compliance_request__descriptor, &sfa__v1__get_daily_report_compliance_response__descriptor },
+  { "GetSpeedToLead", &sfa__v1__get_speed_to_lead_request__descriptor, &sfa__v1__get_speed_to_lead_response__descriptor },
+  { "GetQuoteKpis", &sfa__v1__get_quote_kpis_request__descriptor, &sfa__v1__get_quote_kpis_response__descriptor },
 };
 const unsigned sfa__v1__analytics_service__method_indices_by_name[] = {
   5,        /* GetActivityKpis */
+  10,        /* GetDailyReportCompliance */
   4,        /* GetForecast */
   1,        /* GetFunnel */
+  9,        /* GetLostReasons */
   0,        /* GetPipelineSummary */
+  12,        /* GetQuoteKpis */
   3,        /* GetSalesMetrics */
+  11,        /* GetSpeedToLead */
   2,        /* GetStageConversion */
+  8,        /* GetStalledDeals */
   7,        /* ListSalesTargets */
   6         /* SetSalesTarget */
 };
@@ -3764,7 +5955,7 @@ const ProtobufCServiceDescriptor sfa__v1__analytics_service__descriptor =
   "AnalyticsService",
   "Sfa__V1__AnalyticsService",
   "sfa.v1",
-  8,
+  13,
   sfa__v1__analytics_service__method_descriptors,
   sfa__v1__analytics_service__method_indices_by_name
 };
@@ -3831,6 +6022,46 @@ void sfa__v1__analytics_service__list_sales_targets(ProtobufCService *service,
 {
   assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
   service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__analytics_service__get_stalled_deals(ProtobufCService *service,
+                                                   const Sfa__V1__GetStalledDealsRequest *input,
+                                                   Sfa__V1__GetStalledDealsResponse_Closure closure,
+                                                   void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
+  service->invoke(service, 8, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__analytics_service__get_lost_reasons(ProtobufCService *service,
+                                                  const Sfa__V1__GetLostReasonsRequest *input,
+                                                  Sfa__V1__GetLostReasonsResponse_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
+  service->invoke(service, 9, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__analytics_service__get_daily_report_compliance(ProtobufCService *service,
+                                                             const Sfa__V1__GetDailyReportComplianceRequest *input,
+                                                             Sfa__V1__GetDailyReportComplianceResponse_Closure closure,
+                                                             void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
+  service->invoke(service, 10, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__analytics_service__get_speed_to_lead(ProtobufCService *service,
+                                                   const Sfa__V1__GetSpeedToLeadRequest *input,
+                                                   Sfa__V1__GetSpeedToLeadResponse_Closure closure,
+                                                   void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
+  service->invoke(service, 11, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__analytics_service__get_quote_kpis(ProtobufCService *service,
+                                                const Sfa__V1__GetQuoteKpisRequest *input,
+                                                Sfa__V1__GetQuoteKpisResponse_Closure closure,
+                                                void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__analytics_service__descriptor);
+  service->invoke(service, 12, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__analytics_service__init (Sfa__V1__AnalyticsService_Service *service,
                                        Sfa__V1__AnalyticsService_ServiceDestroy destroy)

@@ -803,7 +803,7 @@ const ProtobufCMessageDescriptor sfa__v1__opportunity__custom_fields_entry__desc
   (ProtobufCMessageInit) sfa__v1__opportunity__custom_fields_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__opportunity__field_descriptors[37] =
+static const ProtobufCFieldDescriptor sfa__v1__opportunity__field_descriptors[38] =
 {
   {
     "id",
@@ -1249,11 +1249,24 @@ static const ProtobufCFieldDescriptor sfa__v1__opportunity__field_descriptors[37
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "close_date_push_count",
+    38,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Opportunity, close_date_push_count),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__opportunity__field_indices_by_name[] = {
   3,   /* field[3] = account_id */
   5,   /* field[5] = amount */
   24,   /* field[24] = archived */
+  37,   /* field[37] = close_date_push_count */
   15,   /* field[15] = close_note */
   16,   /* field[16] = closed_date */
   17,   /* field[17] = closed_time_ms */
@@ -1292,7 +1305,7 @@ static const unsigned sfa__v1__opportunity__field_indices_by_name[] = {
 static const ProtobufCIntRange sfa__v1__opportunity__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 37 }
+  { 0, 38 }
 };
 const ProtobufCMessageDescriptor sfa__v1__opportunity__descriptor =
 {
@@ -1302,7 +1315,7 @@ const ProtobufCMessageDescriptor sfa__v1__opportunity__descriptor =
   "Sfa__V1__Opportunity",
   "sfa.v1",
   sizeof(Sfa__V1__Opportunity),
-  37,
+  38,
   sfa__v1__opportunity__field_descriptors,
   sfa__v1__opportunity__field_indices_by_name,
   1,  sfa__v1__opportunity__number_ranges,

@@ -759,7 +759,7 @@ const ProtobufCMessageDescriptor sfa__v1__tax_code__descriptor =
   (ProtobufCMessageInit) sfa__v1__tax_code__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptors[22] =
+static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptors[23] =
 {
   {
     "version",
@@ -1025,9 +1025,22 @@ static const ProtobufCFieldDescriptor sfa__v1__tenant_settings__field_descriptor
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "daily_report_grace_hours",
+    31,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT32,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantSettings, daily_report_grace_hours),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__tenant_settings__field_indices_by_name[] = {
   18,   /* field[18] = advance_stage_on_documents */
+  22,   /* field[22] = daily_report_grace_hours */
   20,   /* field[20] = daily_report_visibility */
   5,   /* field[5] = default_currency_code */
   21,   /* field[21] = fiscal_year_start_month */
@@ -1054,7 +1067,7 @@ static const ProtobufCIntRange sfa__v1__tenant_settings__number_ranges[2 + 1] =
 {
   { 1, 0 },
   { 30, 21 },
-  { 0, 22 }
+  { 0, 23 }
 };
 const ProtobufCMessageDescriptor sfa__v1__tenant_settings__descriptor =
 {
@@ -1064,7 +1077,7 @@ const ProtobufCMessageDescriptor sfa__v1__tenant_settings__descriptor =
   "Sfa__V1__TenantSettings",
   "sfa.v1",
   sizeof(Sfa__V1__TenantSettings),
-  22,
+  23,
   sfa__v1__tenant_settings__field_descriptors,
   sfa__v1__tenant_settings__field_indices_by_name,
   2,  sfa__v1__tenant_settings__number_ranges,

@@ -46,6 +46,22 @@ typedef struct Sfa__V1__GetActivityKpisRequest Sfa__V1__GetActivityKpisRequest;
 typedef struct Sfa__V1__ActivityKindCount Sfa__V1__ActivityKindCount;
 typedef struct Sfa__V1__ActivityKpis Sfa__V1__ActivityKpis;
 typedef struct Sfa__V1__GetActivityKpisResponse Sfa__V1__GetActivityKpisResponse;
+typedef struct Sfa__V1__GetStalledDealsRequest Sfa__V1__GetStalledDealsRequest;
+typedef struct Sfa__V1__StalledDeal Sfa__V1__StalledDeal;
+typedef struct Sfa__V1__StalledDealsSummary Sfa__V1__StalledDealsSummary;
+typedef struct Sfa__V1__GetStalledDealsResponse Sfa__V1__GetStalledDealsResponse;
+typedef struct Sfa__V1__GetLostReasonsRequest Sfa__V1__GetLostReasonsRequest;
+typedef struct Sfa__V1__LostReasonCount Sfa__V1__LostReasonCount;
+typedef struct Sfa__V1__GetLostReasonsResponse Sfa__V1__GetLostReasonsResponse;
+typedef struct Sfa__V1__GetDailyReportComplianceRequest Sfa__V1__GetDailyReportComplianceRequest;
+typedef struct Sfa__V1__DailyReportCompliance Sfa__V1__DailyReportCompliance;
+typedef struct Sfa__V1__GetDailyReportComplianceResponse Sfa__V1__GetDailyReportComplianceResponse;
+typedef struct Sfa__V1__GetSpeedToLeadRequest Sfa__V1__GetSpeedToLeadRequest;
+typedef struct Sfa__V1__SpeedToLead Sfa__V1__SpeedToLead;
+typedef struct Sfa__V1__GetSpeedToLeadResponse Sfa__V1__GetSpeedToLeadResponse;
+typedef struct Sfa__V1__GetQuoteKpisRequest Sfa__V1__GetQuoteKpisRequest;
+typedef struct Sfa__V1__QuoteKpis Sfa__V1__QuoteKpis;
+typedef struct Sfa__V1__GetQuoteKpisResponse Sfa__V1__GetQuoteKpisResponse;
 
 
 /* --- enums --- */
@@ -114,6 +130,27 @@ typedef enum _Sfa__V1__ActivityInterval {
   SFA__V1__ACTIVITY_INTERVAL__ACTIVITY_INTERVAL_MONTH = 3
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__ACTIVITY_INTERVAL)
 } Sfa__V1__ActivityInterval;
+typedef enum _Sfa__V1__StalledReason {
+  SFA__V1__STALLED_REASON__STALLED_REASON_UNSPECIFIED = 0,
+  /*
+   * No done activity and no consultation for the deal's inactivity limit,
+   * counted from the later of the last one and the deal's creation
+   */
+  SFA__V1__STALLED_REASON__STALLED_REASON_INACTIVE = 1,
+  /*
+   * The expected close date is before today (tenant time zone)
+   */
+  SFA__V1__STALLED_REASON__STALLED_REASON_PAST_DUE = 2,
+  /*
+   * No planned activity
+   */
+  SFA__V1__STALLED_REASON__STALLED_REASON_NO_NEXT_ACTIVITY = 3,
+  /*
+   * The expected close date was moved later repeatedly
+   */
+  SFA__V1__STALLED_REASON__STALLED_REASON_CLOSE_DATE_PUSHED = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__STALLED_REASON)
+} Sfa__V1__StalledReason;
 
 /* --- messages --- */
 
@@ -764,6 +801,400 @@ struct  Sfa__V1__GetActivityKpisResponse
     , 0,NULL, NULL }
 
 
+/*
+ * Open deals that are stalled, for one or more reasons.
+ */
+struct  Sfa__V1__GetStalledDealsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Open deals; the period filters expected_close_date; MONTH groups by it
+   */
+  Sfa__V1__AnalyticsFilter *filter;
+  /*
+   * The inactivity limit in days, 1 to 3650; 0 = the stage's rotting_days,
+   * else TenantSettings.stalled_deal_days
+   */
+  int32_t inactive_days;
+  /*
+   * Pushed repeatedly = moved later at least this many times, 1 to 100; 0 = 2
+   */
+  int32_t minimum_close_date_pushes;
+  /*
+   * At most this many deals listed, 1 to 1000; 0 = 100
+   */
+  int32_t deal_limit;
+};
+#define SFA__V1__GET_STALLED_DEALS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_stalled_deals_request__descriptor) \
+    , NULL, 0, 0, 0 }
+
+
+struct  Sfa__V1__StalledDeal
+{
+  ProtobufCMessage base;
+  char *opportunity_id;
+  char *owner_user_id;
+  char *pipeline_id;
+  char *stage_id;
+  Sfa__V1__Money *amount;
+  char *expected_close_date;
+  /*
+   * The last done activity or consultation; 0 = none
+   */
+  int64_t last_activity_time_ms;
+  /*
+   * The earliest planned activity; 0 = none
+   */
+  int64_t next_activity_time_ms;
+  /*
+   * Whole days since the last activity (or the deal's creation)
+   */
+  int32_t inactive_days;
+  /*
+   * Times the expected close date moved later (from the deal's history)
+   */
+  int32_t close_date_push_count;
+  /*
+   * In enum order
+   */
+  size_t n_reasons;
+  Sfa__V1__StalledReason *reasons;
+};
+#define SFA__V1__STALLED_DEAL__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__stalled_deal__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0,NULL }
+
+
+struct  Sfa__V1__StalledDealsSummary
+{
+  ProtobufCMessage base;
+  Sfa__V1__AnalyticsGroupKey *group;
+  /*
+   * Open deals considered
+   */
+  int64_t open_count;
+  /*
+   * With at least one reason
+   */
+  int64_t stalled_count;
+  /*
+   * Their amounts (in the figures' currency)
+   */
+  Sfa__V1__Money *stalled_amount;
+  int64_t inactive_count;
+  int64_t past_due_count;
+  int64_t no_next_activity_count;
+  int64_t close_date_pushed_count;
+};
+#define SFA__V1__STALLED_DEALS_SUMMARY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__stalled_deals_summary__descriptor) \
+    , NULL, 0, 0, NULL, 0, 0, 0, 0 }
+
+
+struct  Sfa__V1__GetStalledDealsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * One per group key, by key
+   */
+  size_t n_rows;
+  Sfa__V1__StalledDealsSummary **rows;
+  Sfa__V1__StalledDealsSummary *total;
+  /*
+   * The stalled deals, the longest inactive first (then by id), at most deal_limit
+   */
+  size_t n_deals;
+  Sfa__V1__StalledDeal **deals;
+  int64_t excluded_other_currency_count;
+};
+#define SFA__V1__GET_STALLED_DEALS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_stalled_deals_response__descriptor) \
+    , 0,NULL, NULL, 0,NULL, 0 }
+
+
+/*
+ * Why deals were lost: count and amount per reason.
+ */
+struct  Sfa__V1__GetLostReasonsRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Lost deals; the period filters the close date; MONTH groups by it
+   */
+  Sfa__V1__AnalyticsFilter *filter;
+};
+#define SFA__V1__GET_LOST_REASONS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_lost_reasons_request__descriptor) \
+    , NULL }
+
+
+struct  Sfa__V1__LostReasonCount
+{
+  ProtobufCMessage base;
+  Sfa__V1__AnalyticsGroupKey *group;
+  /*
+   * The key stored on the deals; empty = none given
+   */
+  char *lost_reason;
+  /*
+   * From TenantSettings.lost_reasons (retired ones too); empty for an unknown key
+   */
+  char *label;
+  int64_t lost_count;
+  Sfa__V1__Money *lost_amount;
+  /*
+   * lost_count / the lost deals of the row's group
+   */
+  int32_t share_bps;
+};
+#define SFA__V1__LOST_REASON_COUNT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__lost_reason_count__descriptor) \
+    , NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, NULL, 0 }
+
+
+struct  Sfa__V1__GetLostReasonsResponse
+{
+  ProtobufCMessage base;
+  /*
+   * By group key, then lost_count descending, then key
+   */
+  size_t n_reasons;
+  Sfa__V1__LostReasonCount **reasons;
+  /*
+   * Per reason over every group (group empty), in the same order
+   */
+  size_t n_totals;
+  Sfa__V1__LostReasonCount **totals;
+  int64_t lost_count;
+  Sfa__V1__Money *lost_amount;
+  int64_t excluded_other_currency_count;
+};
+#define SFA__V1__GET_LOST_REASONS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_lost_reasons_response__descriptor) \
+    , 0,NULL, 0,NULL, 0, NULL, 0 }
+
+
+/*
+ * Daily reports (日報) handed in against the working days, per rep.
+ */
+struct  Sfa__V1__GetDailyReportComplianceRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The period (required, at most 366 days) filters the report date; owners
+   * and teams (their current members) filter; rows are always per owner
+   * (OWNER or no grouping); no pipeline or source
+   */
+  Sfa__V1__AnalyticsFilter *filter;
+};
+#define SFA__V1__GET_DAILY_REPORT_COMPLIANCE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_daily_report_compliance_request__descriptor) \
+    , NULL }
+
+
+struct  Sfa__V1__DailyReportCompliance
+{
+  ProtobufCMessage base;
+  /*
+   * Empty on the total
+   */
+  char *owner_user_id;
+  /*
+   * The working days of the period up to today (the tenant's working
+   * weekdays minus its holidays) on which the rep owes a report
+   */
+  int64_t working_day_count;
+  /*
+   * Reports handed in (submitted and not recalled), on any day of the period
+   */
+  int64_t submitted_count;
+  /*
+   * Of those, last submitted by the deadline: the end of the report date plus
+   * TenantSettings.daily_report_grace_hours
+   */
+  int64_t on_time_count;
+  int64_t approved_count;
+  /*
+   * Sent back and not yet resubmitted
+   */
+  int64_t returned_count;
+  /*
+   * Submitted, waiting for the approver
+   */
+  int64_t pending_count;
+  /*
+   * Working days without a report handed in
+   */
+  int64_t missing_count;
+  /*
+   * (working days - missing) / working days
+   */
+  int32_t submission_rate_bps;
+  /*
+   * on_time_count / submitted_count
+   */
+  int32_t on_time_rate_bps;
+};
+#define SFA__V1__DAILY_REPORT_COMPLIANCE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__daily_report_compliance__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+
+struct  Sfa__V1__GetDailyReportComplianceResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Active reps and inside sellers within the caller's reach, by user id
+   */
+  size_t n_rows;
+  Sfa__V1__DailyReportCompliance **rows;
+  Sfa__V1__DailyReportCompliance *total;
+};
+#define SFA__V1__GET_DAILY_REPORT_COMPLIANCE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_daily_report_compliance_response__descriptor) \
+    , 0,NULL, NULL }
+
+
+/*
+ * How fast new leads are first worked (speed to lead).
+ */
+struct  Sfa__V1__GetSpeedToLeadRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Leads created in the period; owners, teams (the owners' current teams) and
+   * sources filter; OWNER, SOURCE or MONTH (of creation) groupings
+   */
+  Sfa__V1__AnalyticsFilter *filter;
+};
+#define SFA__V1__GET_SPEED_TO_LEAD_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_speed_to_lead_request__descriptor) \
+    , NULL }
+
+
+struct  Sfa__V1__SpeedToLead
+{
+  ProtobufCMessage base;
+  Sfa__V1__AnalyticsGroupKey *group;
+  int64_t lead_count;
+  /*
+   * Leads with a first touch: the earliest done activity or consultation on
+   * the lead, at or after its creation, among those the caller may read
+   */
+  int64_t contacted_count;
+  /*
+   * contacted_count / lead_count
+   */
+  int32_t contacted_rate_bps;
+  /*
+   * Mean and median (the mean of the two middle ones when even) of (first
+   * touch - creation) over the contacted leads
+   */
+  int64_t average_response_ms;
+  int64_t median_response_ms;
+  /*
+   * Contacted within one hour, and within 24 hours, of creation
+   */
+  int64_t within_hour_count;
+  int64_t within_day_count;
+};
+#define SFA__V1__SPEED_TO_LEAD__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__speed_to_lead__descriptor) \
+    , NULL, 0, 0, 0, 0, 0, 0, 0 }
+
+
+struct  Sfa__V1__GetSpeedToLeadResponse
+{
+  ProtobufCMessage base;
+  /*
+   * One per group key, by key
+   */
+  size_t n_rows;
+  Sfa__V1__SpeedToLead **rows;
+  Sfa__V1__SpeedToLead *total;
+};
+#define SFA__V1__GET_SPEED_TO_LEAD_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_speed_to_lead_response__descriptor) \
+    , 0,NULL, NULL }
+
+
+/*
+ * Quote figures: discounts, approval turnaround, quotes that became wins.
+ */
+struct  Sfa__V1__GetQuoteKpisRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Quotes created in the period, past draft (submitted or presented at least
+   * once); owners and teams (the team stamped on the quote) filter; OWNER,
+   * TEAM or MONTH (of creation) groupings; no pipeline or source
+   */
+  Sfa__V1__AnalyticsFilter *filter;
+};
+#define SFA__V1__GET_QUOTE_KPIS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_quote_kpis_request__descriptor) \
+    , NULL }
+
+
+struct  Sfa__V1__QuoteKpis
+{
+  ProtobufCMessage base;
+  Sfa__V1__AnalyticsGroupKey *group;
+  int64_t quote_count;
+  /*
+   * Mean of the quotes' effective_discount_bps
+   */
+  int32_t average_discount_bps;
+  /*
+   * Sums over the quotes in the figures' currency, and discount / subtotal
+   */
+  Sfa__V1__Money *subtotal;
+  Sfa__V1__Money *discount_total;
+  int32_t weighted_discount_bps;
+  /*
+   * Quotes that needed approval, and those decided (approved or rejected)
+   */
+  int64_t approval_required_count;
+  int64_t approval_decided_count;
+  /*
+   * Mean of (decision - submission) over the decided ones
+   */
+  int64_t average_approval_turnaround_ms;
+  /*
+   * The deals of the quotes, and those of them won (a deal the caller may read)
+   */
+  int64_t quoted_deal_count;
+  int64_t won_deal_count;
+  /*
+   * won_deal_count / quoted_deal_count
+   */
+  int32_t quote_to_won_bps;
+  int64_t excluded_other_currency_count;
+};
+#define SFA__V1__QUOTE_KPIS__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__quote_kpis__descriptor) \
+    , NULL, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+
+struct  Sfa__V1__GetQuoteKpisResponse
+{
+  ProtobufCMessage base;
+  /*
+   * One per group key, by key
+   */
+  size_t n_rows;
+  Sfa__V1__QuoteKpis **rows;
+  /*
+   * Over every quote: a deal quoted by two owners counts once here
+   */
+  Sfa__V1__QuoteKpis *total;
+};
+#define SFA__V1__GET_QUOTE_KPIS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__get_quote_kpis_response__descriptor) \
+    , 0,NULL, NULL }
+
+
 /* Sfa__V1__AnalyticsFilter methods */
 void   sfa__v1__analytics_filter__init
                      (Sfa__V1__AnalyticsFilter         *message);
@@ -1277,6 +1708,310 @@ Sfa__V1__GetActivityKpisResponse *
 void   sfa__v1__get_activity_kpis_response__free_unpacked
                      (Sfa__V1__GetActivityKpisResponse *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__GetStalledDealsRequest methods */
+void   sfa__v1__get_stalled_deals_request__init
+                     (Sfa__V1__GetStalledDealsRequest         *message);
+size_t sfa__v1__get_stalled_deals_request__get_packed_size
+                     (const Sfa__V1__GetStalledDealsRequest   *message);
+size_t sfa__v1__get_stalled_deals_request__pack
+                     (const Sfa__V1__GetStalledDealsRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__get_stalled_deals_request__pack_to_buffer
+                     (const Sfa__V1__GetStalledDealsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__GetStalledDealsRequest *
+       sfa__v1__get_stalled_deals_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__get_stalled_deals_request__free_unpacked
+                     (Sfa__V1__GetStalledDealsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__StalledDeal methods */
+void   sfa__v1__stalled_deal__init
+                     (Sfa__V1__StalledDeal         *message);
+size_t sfa__v1__stalled_deal__get_packed_size
+                     (const Sfa__V1__StalledDeal   *message);
+size_t sfa__v1__stalled_deal__pack
+                     (const Sfa__V1__StalledDeal   *message,
+                      uint8_t             *out);
+size_t sfa__v1__stalled_deal__pack_to_buffer
+                     (const Sfa__V1__StalledDeal   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__StalledDeal *
+       sfa__v1__stalled_deal__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__stalled_deal__free_unpacked
+                     (Sfa__V1__StalledDeal *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__StalledDealsSummary methods */
+void   sfa__v1__stalled_deals_summary__init
+                     (Sfa__V1__StalledDealsSummary         *message);
+size_t sfa__v1__stalled_deals_summary__get_packed_size
+                     (const Sfa__V1__StalledDealsSummary   *message);
+size_t sfa__v1__stalled_deals_summary__pack
+                     (const Sfa__V1__StalledDealsSummary   *message,
+                      uint8_t             *out);
+size_t sfa__v1__stalled_deals_summary__pack_to_buffer
+                     (const Sfa__V1__StalledDealsSummary   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__StalledDealsSummary *
+       sfa__v1__stalled_deals_summary__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__stalled_deals_summary__free_unpacked
+                     (Sfa__V1__StalledDealsSummary *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__GetStalledDealsResponse methods */
+void   sfa__v1__get_stalled_deals_response__init
+                     (Sfa__V1__GetStalledDealsResponse         *message);
+size_t sfa__v1__get_stalled_deals_response__get_packed_size
+                     (const Sfa__V1__GetStalledDealsResponse   *message);
+size_t sfa__v1__get_stalled_deals_response__pack
+                     (const Sfa__V1__GetStalledDealsResponse   *message,
+                      uint8_t             *out);
+size_t sfa__v1__get_stalled_deals_response__pack_to_buffer
+                     (const Sfa__V1__GetStalledDealsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__GetStalledDealsResponse *
+       sfa__v1__get_stalled_deals_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__get_stalled_deals_response__free_unpacked
+                     (Sfa__V1__GetStalledDealsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__GetLostReasonsRequest methods */
+void   sfa__v1__get_lost_reasons_request__init
+                     (Sfa__V1__GetLostReasonsRequest         *message);
+size_t sfa__v1__get_lost_reasons_request__get_packed_size
+                     (const Sfa__V1__GetLostReasonsRequest   *message);
+size_t sfa__v1__get_lost_reasons_request__pack
+                     (const Sfa__V1__GetLostReasonsRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__get_lost_reasons_request__pack_to_buffer
+                     (const Sfa__V1__GetLostReasonsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__GetLostReasonsRequest *
+       sfa__v1__get_lost_reasons_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__get_lost_reasons_request__free_unpacked
+                     (Sfa__V1__GetLostReasonsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__LostReasonCount methods */
+void   sfa__v1__lost_reason_count__init
+                     (Sfa__V1__LostReasonCount         *message);
+size_t sfa__v1__lost_reason_count__get_packed_size
+                     (const Sfa__V1__LostReasonCount   *message);
+size_t sfa__v1__lost_reason_count__pack
+                     (const Sfa__V1__LostReasonCount   *message,
+                      uint8_t             *out);
+size_t sfa__v1__lost_reason_count__pack_to_buffer
+                     (const Sfa__V1__LostReasonCount   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__LostReasonCount *
+       sfa__v1__lost_reason_count__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__lost_reason_count__free_unpacked
+                     (Sfa__V1__LostReasonCount *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__GetLostReasonsResponse methods */
+void   sfa__v1__get_lost_reasons_response__init
+                     (Sfa__V1__GetLostReasonsResponse         *message);
+size_t sfa__v1__get_lost_reasons_response__get_packed_size
+                     (const Sfa__V1__GetLostReasonsResponse   *message);
+size_t sfa__v1__get_lost_reasons_response__pack
+                     (const Sfa__V1__GetLostReasonsResponse   *message,
+                      uint8_t             *out);
+size_t sfa__v1__get_lost_reasons_response__pack_to_buffer
+                     (const Sfa__V1__GetLostReasonsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__GetLostReasonsResponse *
+       sfa__v1__get_lost_reasons_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__get_lost_reasons_response__free_unpacked
+                     (Sfa__V1__GetLostReasonsResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__GetDailyReportComplianceRequest methods */
+void   sfa__v1__get_daily_report_compliance_request__init
+                     (Sfa__V1__GetDailyReportComplianceRequest         *message);
+size_t sfa__v1__get_daily_report_compliance_request__get_packed_size
+                     (const Sfa__V1__GetDailyReportComplianceRequest   *message);
+size_t sfa__v1__get_daily_report_compliance_request__pack
+                     (const Sfa__V1__GetDailyReportComplianceRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__get_daily_report_compliance_request__pack_to_buffer
+                     (const Sfa__V1__GetDailyReportComplianceRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__GetDailyReportComplianceRequest *
+       sfa__v1__get_daily_report_compliance_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__get_daily_report_compliance_request__free_unpacked
+                     (Sfa__V1__GetDailyReportComplianceRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__DailyReportCompliance methods */
+void   sfa__v1__daily_report_compliance__init
+                     (Sfa__V1__DailyReportCompliance         *message);
+size_t sfa__v1__daily_report_compliance__get_packed_size
+                     (const Sfa__V1__DailyReportCompliance   *message);
+size_t sfa__v1__daily_report_compliance__pack
+                     (const Sfa__V1__DailyReportCompliance   *message,
+                      uint8_t             *out);
+size_t sfa__v1__daily_report_compliance__pack_to_buffer
+                     (const Sfa__V1__DailyReportCompliance   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__DailyReportCompliance *
+       sfa__v1__daily_report_compliance__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__daily_report_compliance__free_unpacked
+                     (Sfa__V1__DailyReportCompliance *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__GetDailyReportComplianceResponse methods */
+void   sfa__v1__get_daily_report_compliance_response__init
+                     (Sfa__V1__GetDailyReportComplianceResponse         *message);
+size_t sfa__v1__get_daily_report_compliance_response__get_packed_size
+                     (const Sfa__V1__GetDailyReportComplianceResponse   *message);
+size_t sfa__v1__get_daily_report_compliance_response__pack
+                     (const Sfa__V1__GetDailyReportComplianceResponse   *message,
+                      uint8_t             *out);
+size_t sfa__v1__get_daily_report_compliance_response__pack_to_buffer
+                     (const Sfa__V1__GetDailyReportComplianceResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__GetDailyReportComplianceResponse *
+       sfa__v1__get_daily_report_compliance_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__get_daily_report_compliance_response__free_unpacked
+                     (Sfa__V1__GetDailyReportComplianceResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__GetSpeedToLeadRequest methods */
+void   sfa__v1__get_speed_to_lead_request__init
+                     (Sfa__V1__GetSpeedToLeadRequest         *message);
+size_t sfa__v1__get_speed_to_lead_request__get_packed_size
+                     (const Sfa__V1__GetSpeedToLeadRequest   *message);
+size_t sfa__v1__get_speed_to_lead_request__pack
+                     (const Sfa__V1__GetSpeedToLeadRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__get_speed_to_lead_request__pack_to_buffer
+                     (const Sfa__V1__GetSpeedToLeadRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__GetSpeedToLeadRequest *
+       sfa__v1__get_speed_to_lead_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__get_speed_to_lead_request__free_unpacked
+                     (Sfa__V1__GetSpeedToLeadRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__SpeedToLead methods */
+void   sfa__v1__speed_to_lead__init
+                     (Sfa__V1__SpeedToLead         *message);
+size_t sfa__v1__speed_to_lead__get_packed_size
+                     (const Sfa__V1__SpeedToLead   *message);
+size_t sfa__v1__speed_to_lead__pack
+                     (const Sfa__V1__SpeedToLead   *message,
+                      uint8_t             *out);
+size_t sfa__v1__speed_to_lead__pack_to_buffer
+                     (const Sfa__V1__SpeedToLead   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__SpeedToLead *
+       sfa__v1__speed_to_lead__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__speed_to_lead__free_unpacked
+                     (Sfa__V1__SpeedToLead *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__GetSpeedToLeadResponse methods */
+void   sfa__v1__get_speed_to_lead_response__init
+                     (Sfa__V1__GetSpeedToLeadResponse         *message);
+size_t sfa__v1__get_speed_to_lead_response__get_packed_size
+                     (const Sfa__V1__GetSpeedToLeadResponse   *message);
+size_t sfa__v1__get_speed_to_lead_response__pack
+                     (const Sfa__V1__GetSpeedToLeadResponse   *message,
+                      uint8_t             *out);
+size_t sfa__v1__get_speed_to_lead_response__pack_to_buffer
+                     (const Sfa__V1__GetSpeedToLeadResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__GetSpeedToLeadResponse *
+       sfa__v1__get_speed_to_lead_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__get_speed_to_lead_response__free_unpacked
+                     (Sfa__V1__GetSpeedToLeadResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__GetQuoteKpisRequest methods */
+void   sfa__v1__get_quote_kpis_request__init
+                     (Sfa__V1__GetQuoteKpisRequest         *message);
+size_t sfa__v1__get_quote_kpis_request__get_packed_size
+                     (const Sfa__V1__GetQuoteKpisRequest   *message);
+size_t sfa__v1__get_quote_kpis_request__pack
+                     (const Sfa__V1__GetQuoteKpisRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__get_quote_kpis_request__pack_to_buffer
+                     (const Sfa__V1__GetQuoteKpisRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__GetQuoteKpisRequest *
+       sfa__v1__get_quote_kpis_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__get_quote_kpis_request__free_unpacked
+                     (Sfa__V1__GetQuoteKpisRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__QuoteKpis methods */
+void   sfa__v1__quote_kpis__init
+                     (Sfa__V1__QuoteKpis         *message);
+size_t sfa__v1__quote_kpis__get_packed_size
+                     (const Sfa__V1__QuoteKpis   *message);
+size_t sfa__v1__quote_kpis__pack
+                     (const Sfa__V1__QuoteKpis   *message,
+                      uint8_t             *out);
+size_t sfa__v1__quote_kpis__pack_to_buffer
+                     (const Sfa__V1__QuoteKpis   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__QuoteKpis *
+       sfa__v1__quote_kpis__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__quote_kpis__free_unpacked
+                     (Sfa__V1__QuoteKpis *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__GetQuoteKpisResponse methods */
+void   sfa__v1__get_quote_kpis_response__init
+                     (Sfa__V1__GetQuoteKpisResponse         *message);
+size_t sfa__v1__get_quote_kpis_response__get_packed_size
+                     (const Sfa__V1__GetQuoteKpisResponse   *message);
+size_t sfa__v1__get_quote_kpis_response__pack
+                     (const Sfa__V1__GetQuoteKpisResponse   *message,
+                      uint8_t             *out);
+size_t sfa__v1__get_quote_kpis_response__pack_to_buffer
+                     (const Sfa__V1__GetQuoteKpisResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__GetQuoteKpisResponse *
+       sfa__v1__get_quote_kpis_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__get_quote_kpis_response__free_unpacked
+                     (Sfa__V1__GetQuoteKpisResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sfa__V1__AnalyticsFilter_Closure)
@@ -1360,6 +2095,54 @@ typedef void (*Sfa__V1__ActivityKpis_Closure)
 typedef void (*Sfa__V1__GetActivityKpisResponse_Closure)
                  (const Sfa__V1__GetActivityKpisResponse *message,
                   void *closure_data);
+typedef void (*Sfa__V1__GetStalledDealsRequest_Closure)
+                 (const Sfa__V1__GetStalledDealsRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__StalledDeal_Closure)
+                 (const Sfa__V1__StalledDeal *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__StalledDealsSummary_Closure)
+                 (const Sfa__V1__StalledDealsSummary *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__GetStalledDealsResponse_Closure)
+                 (const Sfa__V1__GetStalledDealsResponse *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__GetLostReasonsRequest_Closure)
+                 (const Sfa__V1__GetLostReasonsRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__LostReasonCount_Closure)
+                 (const Sfa__V1__LostReasonCount *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__GetLostReasonsResponse_Closure)
+                 (const Sfa__V1__GetLostReasonsResponse *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__GetDailyReportComplianceRequest_Closure)
+                 (const Sfa__V1__GetDailyReportComplianceRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__DailyReportCompliance_Closure)
+                 (const Sfa__V1__DailyReportCompliance *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__GetDailyReportComplianceResponse_Closure)
+                 (const Sfa__V1__GetDailyReportComplianceResponse *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__GetSpeedToLeadRequest_Closure)
+                 (const Sfa__V1__GetSpeedToLeadRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__SpeedToLead_Closure)
+                 (const Sfa__V1__SpeedToLead *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__GetSpeedToLeadResponse_Closure)
+                 (const Sfa__V1__GetSpeedToLeadResponse *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__GetQuoteKpisRequest_Closure)
+                 (const Sfa__V1__GetQuoteKpisRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__QuoteKpis_Closure)
+                 (const Sfa__V1__QuoteKpis *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__GetQuoteKpisResponse_Closure)
+                 (const Sfa__V1__GetQuoteKpisResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -1399,6 +2182,26 @@ struct Sfa__V1__AnalyticsService_Service
                              const Sfa__V1__ListSalesTargetsRequest *input,
                              Sfa__V1__ListSalesTargetsResponse_Closure closure,
                              void *closure_data);
+  void (*get_stalled_deals)(Sfa__V1__AnalyticsService_Service *service,
+                            const Sfa__V1__GetStalledDealsRequest *input,
+                            Sfa__V1__GetStalledDealsResponse_Closure closure,
+                            void *closure_data);
+  void (*get_lost_reasons)(Sfa__V1__AnalyticsService_Service *service,
+                           const Sfa__V1__GetLostReasonsRequest *input,
+                           Sfa__V1__GetLostReasonsResponse_Closure closure,
+                           void *closure_data);
+  void (*get_daily_report_compliance)(Sfa__V1__AnalyticsService_Service *service,
+                                      const Sfa__V1__GetDailyReportComplianceRequest *input,
+                                      Sfa__V1__GetDailyReportComplianceResponse_Closure closure,
+                                      void *closure_data);
+  void (*get_speed_to_lead)(Sfa__V1__AnalyticsService_Service *service,
+                            const Sfa__V1__GetSpeedToLeadRequest *input,
+                            Sfa__V1__GetSpeedToLeadResponse_Closure closure,
+                            void *closure_data);
+  void (*get_quote_kpis)(Sfa__V1__AnalyticsService_Service *service,
+                         const Sfa__V1__GetQuoteKpisRequest *input,
+                         Sfa__V1__GetQuoteKpisResponse_Closure closure,
+                         void *closure_data);
 };
 typedef void (*Sfa__V1__AnalyticsService_ServiceDestroy)(Sfa__V1__AnalyticsService_Service *);
 void sfa__v1__analytics_service__init (Sfa__V1__AnalyticsService_Service *service,
@@ -1414,7 +2217,12 @@ void sfa__v1__analytics_service__init (Sfa__V1__AnalyticsService_Service *servic
       function_prefix__ ## get_forecast,\
       function_prefix__ ## get_activity_kpis,\
       function_prefix__ ## set_sales_target,\
-      function_prefix__ ## list_sales_targets  }
+      function_prefix__ ## list_sales_targets,\
+      function_prefix__ ## get_stalled_deals,\
+      function_prefix__ ## get_lost_reasons,\
+      function_prefix__ ## get_daily_report_compliance,\
+      function_prefix__ ## get_speed_to_lead,\
+      function_prefix__ ## get_quote_kpis  }
 void sfa__v1__analytics_service__get_pipeline_summary(ProtobufCService *service,
                                                       const Sfa__V1__GetPipelineSummaryRequest *input,
                                                       Sfa__V1__GetPipelineSummaryResponse_Closure closure,
@@ -1447,6 +2255,26 @@ void sfa__v1__analytics_service__list_sales_targets(ProtobufCService *service,
                                                     const Sfa__V1__ListSalesTargetsRequest *input,
                                                     Sfa__V1__ListSalesTargetsResponse_Closure closure,
                                                     void *closure_data);
+void sfa__v1__analytics_service__get_stalled_deals(ProtobufCService *service,
+                                                   const Sfa__V1__GetStalledDealsRequest *input,
+                                                   Sfa__V1__GetStalledDealsResponse_Closure closure,
+                                                   void *closure_data);
+void sfa__v1__analytics_service__get_lost_reasons(ProtobufCService *service,
+                                                  const Sfa__V1__GetLostReasonsRequest *input,
+                                                  Sfa__V1__GetLostReasonsResponse_Closure closure,
+                                                  void *closure_data);
+void sfa__v1__analytics_service__get_daily_report_compliance(ProtobufCService *service,
+                                                             const Sfa__V1__GetDailyReportComplianceRequest *input,
+                                                             Sfa__V1__GetDailyReportComplianceResponse_Closure closure,
+                                                             void *closure_data);
+void sfa__v1__analytics_service__get_speed_to_lead(ProtobufCService *service,
+                                                   const Sfa__V1__GetSpeedToLeadRequest *input,
+                                                   Sfa__V1__GetSpeedToLeadResponse_Closure closure,
+                                                   void *closure_data);
+void sfa__v1__analytics_service__get_quote_kpis(ProtobufCService *service,
+                                                const Sfa__V1__GetQuoteKpisRequest *input,
+                                                Sfa__V1__GetQuoteKpisResponse_Closure closure,
+                                                void *closure_data);
 
 /* --- descriptors --- */
 
@@ -1454,6 +2282,7 @@ extern const ProtobufCEnumDescriptor    sfa__v1__analytics_grouping__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__funnel_step__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__forecast_interval__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__activity_interval__descriptor;
+extern const ProtobufCEnumDescriptor    sfa__v1__stalled_reason__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__analytics_filter__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__analytics_group_key__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_pipeline_summary_request__descriptor;
@@ -1481,6 +2310,22 @@ extern const ProtobufCMessageDescriptor sfa__v1__get_activity_kpis_request__desc
 extern const ProtobufCMessageDescriptor sfa__v1__activity_kind_count__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__activity_kpis__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_activity_kpis_response__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_stalled_deals_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__stalled_deal__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__stalled_deals_summary__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_stalled_deals_response__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_lost_reasons_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__lost_reason_count__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_lost_reasons_response__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_daily_report_compliance_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__daily_report_compliance__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_daily_report_compliance_response__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_speed_to_lead_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__speed_to_lead__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_speed_to_lead_response__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_quote_kpis_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__quote_kpis__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__get_quote_kpis_response__descriptor;
 extern const ProtobufCServiceDescriptor sfa__v1__analytics_service__descriptor;
 
 PROTOBUF_C__END_DECLS

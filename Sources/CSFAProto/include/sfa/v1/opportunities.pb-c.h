@@ -274,6 +274,11 @@ struct  Sfa__V1__Opportunity
    * Derived like last_activity_time_ms: the next planned activity (0 = none)
    */
   int64_t next_activity_time_ms;
+  /*
+   * Server-set, derived like last_activity_time_ms: how many times the expected
+   * close date was moved to a later date (stalled deals)
+   */
+  int32_t close_date_push_count;
   Sfa__V1__Opportunity__ProbabilityOverrideCase probability_override_case;
   union {
     /*
@@ -284,7 +289,7 @@ struct  Sfa__V1__Opportunity
 };
 #define SFA__V1__OPPORTUNITY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__opportunity__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__OPPORTUNITY_STATE__OPPORTUNITY_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, NULL, SFA__V1__LEAD_SOURCE__LEAD_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, SFA__V1__OPPORTUNITY__PROBABILITY_OVERRIDE__NOT_SET, {0} }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__FORECAST_CATEGORY__FORECAST_CATEGORY_UNSPECIFIED, SFA__V1__OPPORTUNITY_STATE__OPPORTUNITY_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, 0,NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, (char *)protobuf_c_empty_string, NULL, SFA__V1__LEAD_SOURCE__LEAD_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, 0, SFA__V1__OPPORTUNITY__PROBABILITY_OVERRIDE__NOT_SET, {0} }
 
 
 struct  Sfa__V1__CreateOpportunityRequest

@@ -247,10 +247,16 @@ struct  Sfa__V1__TenantSettings
    * fiscal quarters and years from it (April in Japan); 0 = January
    */
   int32_t fiscal_year_start_month;
+  /*
+   * Hours after the end of its date (tenant time zone) a daily report still
+   * counts as handed in on time (GetDailyReportCompliance): 0 to 168; 0 = by
+   * the end of the report date
+   */
+  int32_t daily_report_grace_hours;
 };
 #define SFA__V1__TENANT_SETTINGS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__tenant_settings__descriptor) \
-    , 0, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__TAX_CALCULATION__TAX_CALCULATION_UNSPECIFIED, SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UNSPECIFIED, SFA__V1__PRICE_BASIS__PRICE_BASIS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, 0,NULL, SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_UNSPECIFIED, 0 }
+    , 0, 0,NULL, 0,NULL, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, 0, (char *)protobuf_c_empty_string, 0, 0, SFA__V1__TAX_CALCULATION__TAX_CALCULATION_UNSPECIFIED, SFA__V1__TAX_ROUNDING__TAX_ROUNDING_UNSPECIFIED, SFA__V1__PRICE_BASIS__PRICE_BASIS_UNSPECIFIED, 0, (char *)protobuf_c_empty_string, 0,NULL, 0, 0,NULL, SFA__V1__DAILY_REPORT_VISIBILITY__DAILY_REPORT_VISIBILITY_UNSPECIFIED, 0, 0 }
 
 
 struct  Sfa__V1__GetTenantSettingsRequest

@@ -25,6 +25,8 @@ import Testing
         let pipeline: Pipeline
         let data: AnalyticsDataset
         let callers: [Caller]
+        /// The rep of team t2.
+        let otherRepID: String
 
         func caller(_ name: String) -> Caller { callers.first { $0.name == name }! }
     }
@@ -56,7 +58,7 @@ import Testing
             Caller(name: "viewer", key: tenant.keys[.viewer]!, seesDeal: { _ in true }, seesLead: { _ in true }),
             Caller(name: "partner", key: tenant.keys[.partner]!, seesDeal: { $0.partnerSourceId == partner }, seesLead: { $0.createdByUserId == partner }),
         ]
-        return World(stack: stack, tenant: tenant, pipeline: pipeline, data: data, callers: callers)
+        return World(stack: stack, tenant: tenant, pipeline: pipeline, data: data, callers: callers, otherRepID: otherRep.id)
     }
 
     @Test func pipelineSummaryCountsEachCallersOpenDealsPerOwnerAndStage() async throws {

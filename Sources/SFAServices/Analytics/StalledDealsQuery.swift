@@ -101,7 +101,8 @@ enum StalledDealsQuery {
             sql += " WHEN ? THEN ?"
             arguments += [id, stage.stage.rottingDays]
         }
-        return (sql + " ELSE ? END", arguments + [tenantDays])
+        // A CASE needs a WHEN: without rotting stages the tenant's days apply to all.
+        return arguments.isEmpty ? ("?", [tenantDays]) : (sql + " ELSE ? END", arguments + [tenantDays])
     }
 
     private static func deal(_ row: Row, now: Int64) -> StalledDeal {

@@ -38,6 +38,10 @@ struct AnalyticsDataset {
     var deals: [GeneratedDeal] = []
     var activities: [Activity] = []
     var consultations: [Consultation] = []
+    var quotes: [Quote] = []
+    var dailyReports: [DailyReport] = []
+    /// When the dataset was made: the deals' activity times are set back from it.
+    var madeMs: Int64 = 0
 
     /// A small deterministic generator (SplitMix64): the same seed, the same tenant.
     struct Seeded: RandomNumberGenerator {
@@ -141,6 +145,123 @@ struct AnalyticsDataset {
                 pipeline: pipeline, stages: stages, random: &random
             ))
         }
+        madeMs = Self.now()
+        addStallSigns(random: &random)
+        addLeadTouches(owners: owners, random: &random)
+        addQuotes(owners: owners, random: &random)
+        addDailyReports(owners: owners, random: &random)
+    }
+
+    /// The deals' derived activity times and close-date pushes, and lost reasons.
+    /// Last activities lie a whole number of hours and a half before `madeMs`: no
+    /// inactivity limit (whole days) falls within half an hour of the test's clock.
+    private mutating func addStallSigns(random: inout Seeded) {
+        for index in deals.indices {
+            var deal = deals[index].deal
+            if Int.random(in: 0..<4, using: &random) > 0 {
+                deal.lastActivityTimeMs = madeMs - Int64.random(in: 0..<(40 * 24), using: &random) * 3_600_000 - 1_800_000
+            }
+            if Int.random(in: 0..<2, using: &random) == 0 { deal.nextActivityTimeMs = madeMs + Int64.random(in: 1...(30 * Self.day), using: &random) }
+            deal.closeDatePushCount = Int32.random(in: 0...3, using: &random)
+            if deal.state == .open, index % 4 == 0 { deal.expectedCloseDate = "2099-01-15" }
+            if deal.state == .lost { deal.lostReason = ["price", "timing", "competitor", ""][Int.random(in: 0..<4, using: &random)] }
+            deals[index].deal = deal
+        }
+    }
+
+    /// Activities and consultations on leads: done ones soon after creation (by any
+    /// owner), and ones that must not count — planned, before the lead's creation.
+    private mutating func addLeadTouches(owners: [(id: String, team: String)], random: inout Seeded) {
+        for (index, generated) in leads.enumerated() {
+            let lead = generated.lead
+            func activity(_ state: ActivityState, at time: Int64) -> Activity {
+                var activity = Activity()
+                activity.id = "act_lead\(index)_\(activities.count)"
+                activity.version = 1
+                activity.ownerUserId = owners[Int.random(in: 0..<owners.count, using: &random)].id
+                activity.createdByUserId = activity.ownerUserId
+                activity.kind = .call
+                activity.state = state
+                activity.leadId = lead.id
+                activity.activityTimeMs = time
+                activity.activityDate = TenantCalendar(timeZone: "UTC").date(ofMs: time)
+                return activity
+            }
+            if index % 3 == 0 { activities.append(activity(.done, at: lead.createTimeMs + Int64.random(in: 0..<(2 * Self.day), using: &random))) }
+            if index % 7 == 0 { activities.append(activity(.planned, at: lead.createTimeMs + 600_000)) }
+            if index % 11 == 0 { activities.append(activity(.done, at: lead.createTimeMs - 3_600_000)) }
+            if index % 5 == 0 {
+                var consultation = Consultation()
+                consultation.id = "cons_lead\(index)"
+                consultation.version = 1
+                consultation.ownerUserId = owners[Int.random(in: 0..<owners.count, using: &random)].id
+                consultation.createdByUserId = consultation.ownerUserId
+                consultation.leadId = lead.id
+                consultation.startTimeMs = lead.createTimeMs + Int64.random(in: 0..<(3 * Self.day), using: &random)
+                consultation.consultationDate = TenantCalendar(timeZone: "UTC").date(ofMs: consultation.startTimeMs)
+                consultations.append(consultation)
+            }
+        }
+    }
+
+    /// A quote on every third deal (by its owner or another), at some discount, some
+    /// needing approval and decided, some still drafts (which do not count).
+    private mutating func addQuotes(owners: [(id: String, team: String)], random: inout Seeded) {
+        for (index, generated) in deals.enumerated() where index % 3 == 0 {
+            let deal = generated.deal
+            let owner = index % 9 == 0 ? owners[Int.random(in: 0..<owners.count, using: &random)] : (deal.ownerUserId, deal.teamId)
+            var quote = Quote()
+            quote.id = "quot_gen\(index)"
+            quote.version = 1
+            quote.opportunityId = deal.id
+            quote.ownerUserId = owner.0
+            quote.createdByUserId = owner.0
+            quote.teamId = owner.1
+            quote.currencyCode = deal.amount!.currencyCode
+            let subtotal = Int64.random(in: 10_000...2_000_000, using: &random)
+            quote.effectiveDiscountBps = Int32.random(in: 0...3000, using: &random)
+            quote.subtotal = Money(currencyCode: quote.currencyCode, amountMinor: subtotal)
+            quote.discountTotal = Money(currencyCode: quote.currencyCode, amountMinor: subtotal * Int64(quote.effectiveDiscountBps) / 10_000)
+            quote.createTimeMs = deal.createTimeMs + Int64.random(in: 0..<(5 * Self.day), using: &random)
+            quote.requiresApproval = quote.effectiveDiscountBps > 2000
+            if index % 4 != 0 {
+                quote.submitTimeMs = quote.createTimeMs + Int64.random(in: 60_000..<Self.day, using: &random)
+                if quote.requiresApproval, index % 5 != 0 {
+                    quote.approvalDecisionTimeMs = quote.submitTimeMs + Int64.random(in: 60_000..<(2 * Self.day), using: &random)
+                }
+                quote.status = quote.requiresApproval && quote.approvalDecisionTimeMs == 0 ? .needsApproval : .presented
+                if quote.status == .presented { quote.presentTimeMs = max(quote.submitTimeMs, quote.approvalDecisionTimeMs) + 60_000 }
+            } else {
+                quote.status = .draft
+            }
+            quotes.append(quote)
+        }
+    }
+
+    /// Daily reports of every owner in January and February 2026: most working days,
+    /// some weekend days, on time or late, in every status.
+    private mutating func addDailyReports(owners: [(id: String, team: String)], random: inout Seeded) {
+        let calendar = TenantCalendar(timeZone: "UTC")
+        for owner in owners {
+            for (offset, day) in calendar.dates(from: "2026-01-01", through: "2026-02-28").enumerated() {
+                let weekend = day.weekday == .saturday || day.weekday == .sunday
+                guard Int.random(in: 0..<10, using: &random) < (weekend ? 1 : 8) else { continue }
+                var report = DailyReport()
+                report.id = "drpt_\(owner.id)_\(offset)"
+                report.version = 1
+                report.reportDate = day.date
+                report.ownerUserId = owner.id
+                report.createdByUserId = owner.id
+                report.teamId = owner.team
+                report.status = [.draft, .submitted, .approved, .approved, .returned][Int.random(in: 0..<5, using: &random)]
+                if report.status != .draft {
+                    // Hours after the day's start: before midnight, within grace, or later.
+                    report.submitTimeMs = calendar.bounds(of: day.date)!.startMs + Int64.random(in: 12...40, using: &random) * 3_600_000
+                        + Int64.random(in: 1..<3_600_000, using: &random)
+                }
+                dailyReports.append(report)
+            }
+        }
     }
 
     /// A deal and its path through the stages: forward one or two, now and then back
@@ -216,8 +337,14 @@ struct AnalyticsDataset {
             for lead in leads { try RecordRows.insert(db, lead.lead) }
             for activity in activities { try RecordRows.insert(db, activity) }
             for consultation in consultations { try RecordRows.insert(db, consultation) }
+            for report in dailyReports { try RecordRows.insert(db, report) }
             for generated in deals {
                 try RecordRows.insert(db, generated.deal)
+                // Derived columns, outside the stored record (the engine keeps them).
+                try db.execute(
+                    sql: "UPDATE opportunity SET last_activity_time_ms = ?, next_activity_time_ms = ?, close_date_push_count = ? WHERE id = ?",
+                    arguments: [generated.deal.lastActivityTimeMs, generated.deal.nextActivityTimeMs, generated.deal.closeDatePushCount, generated.deal.id]
+                )
                 var version: Int64 = 0
                 var previous = ""
                 var previousEnter: Int64 = 0
@@ -237,6 +364,7 @@ struct AnalyticsDataset {
                     stageId: previous, previousStageId: previous, kind: .updated, version: version + 1
                 ))
             }
+            for quote in quotes { try RecordRows.insert(db, quote) }
         }
     }
 }

@@ -1,0 +1,195 @@
+import Foundation
+import SFAClient
+import SFAServices
+import SFAStubs
+import Testing
+
+/// Stalled deals, lost reasons, daily-report compliance, speed to lead and quote KPIs
+/// against the same figures computed in Swift over the generated tenant
+/// (`AnalyticsTests.world`), for every kind of caller: admin, manager, the manager's
+/// viewer key, rep, viewer and partner (refused where the table refuses it). Money
+/// compares exactly, times exactly except a stalled deal's whole days of inactivity,
+/// which may differ by one as the clock moves on during the test.
+@Suite struct AnalyticsOperationsTests {
+    @Test func stalledDealsShowEachCallersInactivePastDueUnplannedAndPushedDeals() async throws {
+        try await withStack { stack in
+            let world = try await Self.world(stack, "Stalled")
+            // A stage that rots sooner than the tenant's 14 days.
+            let pipelines = stack.pipelines(world.tenant.keys[.admin])
+            var pipeline = world.pipeline
+            pipeline.stages[1].rottingDays = 5
+            pipeline = try await pipelines.updatePipeline(UpdatePipelineRequest(pipeline: pipeline, updateMask: ["stages"]))
+            let request = GetStalledDealsRequest(filter: AnalyticsFilter(currencyCode: "USD", groupBy: .owner))
+            for caller in world.callers {
+                let started = AnalyticsDataset.now()
+                var answer = try await AnalyticsServiceClient(stack.client(caller.key)).getStalledDeals(request)
+                let expected = world.data.stalledDeals(caller.seesDeal, pipeline: pipeline, tenantDays: 14, now: started, today: Self.today())
+                for (index, deal) in answer.deals.enumerated() where index < expected.deals.count {
+                    #expect(abs(deal.inactiveDays - expected.deals[index].inactiveDays) <= 1, "\(caller.name)")
+                    answer.deals[index].inactiveDays = expected.deals[index].inactiveDays
+                }
+                #expect(answer == expected, "\(caller.name)")
+                #expect(answer.total?.stalledCount ?? 0 > 0 || caller.name == "partner", "\(caller.name)")
+            }
+            // A limit the caller names applies to every stage.
+            let admin = world.caller("admin")
+            let named = try await AnalyticsServiceClient(stack.client(admin.key)).getStalledDeals(
+                GetStalledDealsRequest(filter: AnalyticsFilter(currencyCode: "USD"), inactiveDays: 20, minimumCloseDatePushes: 3, dealLimit: 5)
+            )
+            let now = AnalyticsDataset.now()
+            let open = world.data.liveDeals(admin.seesDeal).map(\.deal).filter { $0.state == .open }
+            #expect(named.total?.inactiveCount == Int64(open.filter { max($0.lastActivityTimeMs, $0.createTimeMs) < now - 20 * AnalyticsDataset.day }.count))
+            #expect(named.total?.closeDatePushedCount == Int64(open.filter { $0.closeDatePushCount >= 3 }.count))
+            #expect(named.deals.count == 5 && named.rows.isEmpty)
+        }
+    }
+
+    @Test func aCloseDateMovedLaterCountsAsAPushAndAnEarlierOneDoesNot() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Pushes")
+            let key = tenant.keys[.rep]
+            let account = try await stack.accounts(key).createAccount(CreateAccountRequest(account: Account(name: "Push Co")))
+            let deals = stack.opportunities(key)
+            var deal = try await deals.createOpportunity(CreateOpportunityRequest(opportunity: Opportunity(
+                name: "Slipping", accountId: account.id, amount: Money(currencyCode: "USD", amountMinor: 100_000), expectedCloseDate: "2027-01-31"
+            )))
+            for date in ["2027-02-28", "2027-02-15", "2027-03-31"] {
+                deal.expectedCloseDate = date
+                deal = try await deals.updateOpportunity(UpdateOpportunityRequest(opportunity: deal, updateMask: ["expected_close_date"]))
+            }
+            let stored = try await deals.getOpportunity(GetOpportunityRequest(id: deal.id))
+            #expect(stored.closeDatePushCount == 2)
+            let analytics = AnalyticsServiceClient(stack.client(key))
+            let twice = try await analytics.getStalledDeals(GetStalledDealsRequest())
+            #expect(twice.deals.map(\.opportunityId) == [deal.id])
+            #expect(twice.deals.first?.reasons.contains(.closeDatePushed) == true && twice.deals.first?.closeDatePushCount == 2)
+            #expect(twice.deals.first?.reasons.contains(.pastDue) == false)
+            let thrice = try await analytics.getStalledDeals(GetStalledDealsRequest(minimumCloseDatePushes: 3))
+            #expect(thrice.total?.closeDatePushedCount == 0)
+        }
+    }
+
+    @Test func lostReasonsCountAndSumEachCallersLostDealsPerReason() async throws {
+        try await withStack { stack in
+            let world = try await Self.world(stack, "Lost")
+            let settings = stack.settings(world.tenant.keys[.admin])
+            let current = try await settings.getTenantSettings(GetTenantSettingsRequest())
+            _ = try await settings.updateTenantSettings(UpdateTenantSettingsRequest(
+                settings: TenantSettings(version: current.version, lostReasons: [LostReason(key: "price", label: "Too expensive"), LostReason(key: "timing", label: "Not now", retired: true)]),
+                updateMask: ["lost_reasons"]
+            ))
+            let labels = ["price": "Too expensive", "timing": "Not now"]
+            let request = GetLostReasonsRequest(filter: AnalyticsFilter(fromDate: "2026-01-01", toDate: "2026-12-31", currencyCode: "USD", groupBy: .owner))
+            for caller in world.callers {
+                let answer = try await AnalyticsServiceClient(stack.client(caller.key)).getLostReasons(request)
+                #expect(answer == world.data.lostReasons(caller.seesDeal, from: "2026-01-01", to: "2026-12-31", labels: labels), "\(caller.name)")
+                #expect(answer.lostCount > 0 || caller.name == "partner", "\(caller.name)")
+            }
+        }
+    }
+
+    @Test func dailyReportComplianceCountsEachRepsReportsAgainstTheWorkingDays() async throws {
+        try await withStack { stack in
+            let world = try await Self.world(stack, "Reports")
+            let settings = stack.settings(world.tenant.keys[.admin])
+            let current = try await settings.getTenantSettings(GetTenantSettingsRequest())
+            let holidays = ["2026-01-01", "2026-01-02", "2026-01-12", "2026-02-11"]
+            _ = try await settings.updateTenantSettings(UpdateTenantSettingsRequest(
+                settings: TenantSettings(version: current.version, holidays: holidays, dailyReportGraceHours: 6),
+                updateMask: ["holidays", "daily_report_grace_hours"]
+            ))
+            // Reps and inside sellers owe reports; the manager's own are not counted.
+            let reporters = [world.tenant.users[.rep]!.id, world.tenant.users[.insideSales]!.id, world.otherRepID]
+            let request = GetDailyReportComplianceRequest(filter: AnalyticsFilter(fromDate: "2026-01-01", toDate: "2026-02-28"))
+            for caller in world.callers {
+                let client = AnalyticsServiceClient(stack.client(caller.key))
+                guard caller.name != "partner" else {
+                    #expect(await statusOf { try await client.getDailyReportCompliance(request) } == .permissionDenied)
+                    continue
+                }
+                let answer = try await client.getDailyReportCompliance(request)
+                let reached = reporters.filter { caller.seesDeal(Opportunity(ownerUserId: $0)) }
+                let expected = world.data.dailyReportCompliance(reporters: reached, from: "2026-01-01", to: "2026-02-28", holidays: Set(holidays), graceHours: 6)
+                #expect(answer == expected, "\(caller.name)")
+                #expect(answer.total?.onTimeCount ?? 0 > 0 && answer.total?.missingCount ?? 0 > 0, "\(caller.name)")
+            }
+            let grace = try #require(await failure {
+                try await settings.updateTenantSettings(UpdateTenantSettingsRequest(
+                    settings: TenantSettings(version: current.version + 1, dailyReportGraceHours: 169), updateMask: ["daily_report_grace_hours"]
+                ))
+            })
+            #expect(grace.details.fieldViolations.map { "\($0.field) \($0.reason)" } == ["settings.daily_report_grace_hours OUT_OF_RANGE"])
+        }
+    }
+
+    @Test func speedToLeadTimesEachCallersLeadsToTheirFirstTouchBySource() async throws {
+        try await withStack { stack in
+            let world = try await Self.world(stack, "Speed")
+            let request = GetSpeedToLeadRequest(filter: AnalyticsFilter(groupBy: .source))
+            for caller in world.callers {
+                let client = AnalyticsServiceClient(stack.client(caller.key))
+                guard caller.name != "partner" else {
+                    #expect(await statusOf { try await client.getSpeedToLead(request) } == .permissionDenied)
+                    continue
+                }
+                let answer = try await client.getSpeedToLead(request)
+                let seesOwner: (String) -> Bool = { caller.seesDeal(Opportunity(ownerUserId: $0)) }
+                #expect(answer == world.data.speedToLead(caller.seesLead, seesOwner: seesOwner), "\(caller.name)")
+                #expect(answer.total?.contactedCount ?? 0 > 0, "\(caller.name)")
+            }
+        }
+    }
+
+    @Test func quoteKpisGiveDiscountsApprovalTurnaroundAndQuoteToWonPerOwner() async throws {
+        try await withStack { stack in
+            let world = try await Self.world(stack, "Quotes")
+            let request = GetQuoteKpisRequest(filter: AnalyticsFilter(currencyCode: "USD", groupBy: .owner))
+            for caller in world.callers {
+                let client = AnalyticsServiceClient(stack.client(caller.key))
+                guard caller.name != "partner" else {
+                    #expect(await statusOf { try await client.getQuoteKpis(request) } == .permissionDenied)
+                    continue
+                }
+                let answer = try await client.getQuoteKpis(request)
+                let seesOwner: (String) -> Bool = { caller.seesDeal(Opportunity(ownerUserId: $0)) }
+                #expect(answer == world.data.quoteKpis(seesOwner: seesOwner, seesDeal: caller.seesDeal), "\(caller.name)")
+                #expect(answer.total?.approvalDecidedCount ?? 0 > 0 && answer.total?.wonDealCount ?? 0 > 0, "\(caller.name)")
+            }
+        }
+    }
+
+    @Test func theNewFiguresRefuseRequestsTheyCannotAnswerWithEveryViolation() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Refusals")
+            let client = AnalyticsServiceClient(stack.client(tenant.keys[.admin]))
+            func violations(_ call: () async throws -> some Any) async -> [String] {
+                await failure(call)?.details.fieldViolations.map { "\($0.field) \($0.reason)" } ?? []
+            }
+            #expect(await violations {
+                try await client.getStalledDeals(GetStalledDealsRequest(inactiveDays: -1, minimumCloseDatePushes: 101, dealLimit: 1001))
+            } == ["inactive_days OUT_OF_RANGE", "minimum_close_date_pushes OUT_OF_RANGE", "deal_limit OUT_OF_RANGE"])
+            #expect(await violations {
+                try await client.getDailyReportCompliance(GetDailyReportComplianceRequest(filter: AnalyticsFilter(pipelineId: "pipe_x")))
+            } == ["filter.from_date REQUIRED", "filter.to_date REQUIRED", "filter NOT_ALLOWED"])
+            #expect(await violations {
+                try await client.getDailyReportCompliance(GetDailyReportComplianceRequest(filter: AnalyticsFilter(fromDate: "2025-01-01", toDate: "2026-01-02")))
+            } == ["filter.to_date OUT_OF_RANGE"])
+            #expect(await violations { try await client.getSpeedToLead(GetSpeedToLeadRequest(filter: AnalyticsFilter(groupBy: .team))) } == ["filter.group_by NOT_ALLOWED"])
+            #expect(await violations {
+                try await client.getQuoteKpis(GetQuoteKpisRequest(filter: AnalyticsFilter(sources: [.website], groupBy: .pipeline)))
+            } == ["filter NOT_ALLOWED", "filter.group_by NOT_ALLOWED"])
+        }
+    }
+
+    static func world(_ stack: TestStack, _ name: String) async throws -> AnalyticsTests.World {
+        try await AnalyticsTests.world(stack, name)
+    }
+
+    /// Today in UTC (the generated tenant's time zone).
+    static func today() -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        let day = calendar.dateComponents([.year, .month, .day], from: Date())
+        return String(format: "%04d-%02d-%02d", day.year!, day.month!, day.day!)
+    }
+}

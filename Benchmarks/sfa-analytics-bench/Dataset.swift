@@ -189,6 +189,13 @@ struct Dataset {
             }
         }
         try await tenants.write(tenantID) { db in
+            // The leads' first touch, as the activities' hooks keep it.
+            try db.execute(sql: """
+                UPDATE lead SET first_touch_time_ms = coalesce((
+                    SELECT min(activity_time_ms) FROM activity
+                    WHERE lead_id = lead.id AND state = 2 AND archived = 0 AND activity_time_ms >= lead.create_time_ms
+                ), 0)
+                """)
             // Each rep's daily reports on weekdays: most submitted (some late), reviewed or not.
             var random = Seeded(state: 13)
             let calendar = UTCDates()

@@ -3004,8 +3004,9 @@ public struct SpeedToLead: ProtoMessage {
 
     public var leadCount: Int64 = 0
 
-    /// Leads with a first touch: the earliest done activity or consultation on
-    /// the lead, at or after its creation, among those the caller may read
+    /// Leads with a first touch (Lead.first_touch_time_ms: the earliest done
+    /// activity or consultation on the lead at or after its creation, whoever
+    /// logged it, as a deal's activity times)
     public var contactedCount: Int64 = 0
 
     /// contacted_count / lead_count

@@ -485,6 +485,12 @@ public struct Lead: ProtoMessage {
     /// (a seller's own prospect, which QualifyLead may take straight to SQL)
     public var salesSourced: Bool = false
 
+    /// Server-set, derived from the lead's activities and consultations (outside
+    /// its version, like an opportunity's activity times): the earliest done
+    /// activity or consultation on it at or after its creation; 0 = none yet
+    /// (speed to lead)
+    public var firstTouchTimeMs: Int64 = 0
+
     /// A message with every field at its default.
     public init() {}
 
@@ -522,7 +528,8 @@ public struct Lead: ProtoMessage {
         updateTimeMs: Int64 = 0,
         reMqlCount: Int32 = 0,
         lastMqlTimeMs: Int64 = 0,
-        salesSourced: Bool = false
+        salesSourced: Bool = false,
+        firstTouchTimeMs: Int64 = 0
     ) {
         self.id = id
         self.version = version
@@ -557,6 +564,7 @@ public struct Lead: ProtoMessage {
         self.reMqlCount = reMqlCount
         self.lastMqlTimeMs = lastMqlTimeMs
         self.salesSourced = salesSourced
+        self.firstTouchTimeMs = firstTouchTimeMs
     }
 
     public init(cMessage c: UnsafePointer<Sfa__V1__Lead>) {
@@ -595,6 +603,7 @@ public struct Lead: ProtoMessage {
         self.reMqlCount = c.pointee.re_mql_count
         self.lastMqlTimeMs = c.pointee.last_mql_time_ms
         self.salesSourced = c.pointee.sales_sourced != 0
+        self.firstTouchTimeMs = c.pointee.first_touch_time_ms
     }
 
     public func fill(_ c: UnsafeMutablePointer<Sfa__V1__Lead>, arena: inout ProtoArena) {
@@ -637,10 +646,11 @@ public struct Lead: ProtoMessage {
         c.pointee.re_mql_count = self.reMqlCount
         c.pointee.last_mql_time_ms = self.lastMqlTimeMs
         c.pointee.sales_sourced = self.salesSourced ? 1 : 0
+        c.pointee.first_touch_time_ms = self.firstTouchTimeMs
     }
 
     /// The proto names of this message's fields, as update masks name them.
-    public static let fieldNames: Set<String> = ["id", "version", "first_name", "last_name", "email", "phone", "company_name", "job_title", "website", "source", "source_detail", "lifecycle", "status", "custom_status", "qualification", "disqualification_reason", "converted_account_id", "converted_contact_id", "converted_opportunity_id", "converted_time_ms", "mql_time_ms", "sql_time_ms", "owner_user_id", "partner_source_id", "external_id", "notes", "custom_fields", "created_by_user_id", "create_time_ms", "update_time_ms", "re_mql_count", "last_mql_time_ms", "sales_sourced"]
+    public static let fieldNames: Set<String> = ["id", "version", "first_name", "last_name", "email", "phone", "company_name", "job_title", "website", "source", "source_detail", "lifecycle", "status", "custom_status", "qualification", "disqualification_reason", "converted_account_id", "converted_contact_id", "converted_opportunity_id", "converted_time_ms", "mql_time_ms", "sql_time_ms", "owner_user_id", "partner_source_id", "external_id", "notes", "custom_fields", "created_by_user_id", "create_time_ms", "update_time_ms", "re_mql_count", "last_mql_time_ms", "sales_sourced", "first_touch_time_ms"]
 
     /// Copies the fields named in `fields` (proto names) from `other`.
     /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
@@ -680,6 +690,7 @@ public struct Lead: ProtoMessage {
             case "re_mql_count": self.reMqlCount = other.reMqlCount
             case "last_mql_time_ms": self.lastMqlTimeMs = other.lastMqlTimeMs
             case "sales_sourced": self.salesSourced = other.salesSourced
+            case "first_touch_time_ms": self.firstTouchTimeMs = other.firstTouchTimeMs
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

@@ -4,8 +4,8 @@ import SFAStubs
 /// GetQuoteKpis: the quotes created in the period that went past draft (submitted or
 /// presented), per group and in total — mean and amount-weighted discount, approval
 /// turnaround (submission → decision), and the share of their deals that were won
-/// (deals read through the caller's scope). The total is its own SQL arm: a deal
-/// quoted by two owners counts once in it.
+/// (each quote's deal looked up by id through the caller's scope). The total is its
+/// own SQL arm: a deal quoted by two owners counts once in it.
 enum QuoteKpisQuery {
     /// Quotes keep their owner and the team stamped on them; no pipeline or source.
     static let groupings: Set<AnalyticsGrouping> = [.owner, .team, .month]
@@ -31,9 +31,9 @@ enum QuoteKpisQuery {
                 sum(CASE WHEN q.amount_currency = p.currency THEN q.subtotal_minor ELSE 0 END),
                 sum(CASE WHEN q.amount_currency = p.currency THEN q.discount_minor ELSE 0 END),
                 sum(q.requires_approval), sum(q.decided), sum(CASE WHEN q.decided THEN q.approval_decision_time_ms - q.submit_time_ms ELSE 0 END),
-                count(DISTINCT q.opportunity_id), count(DISTINCT CASE WHEN d.state = \(OpportunityState.won.rawValue) THEN q.opportunity_id END),
+                count(DISTINCT q.opportunity_id), count(DISTINCT CASE WHEN q.won THEN q.opportunity_id END),
                 sum(q.amount_currency != p.currency)
-            FROM p, q LEFT JOIN d ON d.id = q.opportunity_id
+            FROM p, q
             """
         }
         // The currency first: every later parameter is numbered after it.
@@ -42,15 +42,15 @@ enum QuoteKpisQuery {
             q AS (
                 SELECT \(group.sql) AS grp, opportunity_id, amount_currency, subtotal_minor, discount_minor, effective_discount_bps,
                     requires_approval, submit_time_ms, approval_decision_time_ms,
-                    requires_approval AND approval_decision_time_ms > 0 AND submit_time_ms > 0 AS decided
+                    requires_approval AND approval_decision_time_ms > 0 AND submit_time_ms > 0 AS decided,
+                    (SELECT state = \(OpportunityState.won.rawValue) FROM opportunity o WHERE o.id = quote.opportunity_id AND \(deals.sql)) AS won
                 FROM quote WHERE \(quotes.sql)
-            ),
-            d AS (SELECT id, state FROM opportunity WHERE \(deals.sql))
+            )
             \(figures("1, q.grp")) GROUP BY q.grp
             UNION ALL
             \(figures("0, ''"))
             """
-        let arguments: StatementArguments = [query.currency] + group.arguments + quotes.arguments + deals.arguments
+        let arguments: StatementArguments = [query.currency] + group.arguments + deals.arguments + quotes.arguments
         var response = GetQuoteKpisResponse()
         for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
             let grouped: Bool = row[0]

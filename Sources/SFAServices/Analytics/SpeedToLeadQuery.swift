@@ -1,11 +1,10 @@
 import GRDB
 import SFAStubs
 
-/// GetSpeedToLead: the leads created in the period and, per lead, its first touch —
-/// the earliest done activity or consultation on it at or after its creation, among
-/// those the caller may read (`activity_lead_touch`, `consultation_lead_touch`) —
-/// found in SQL; Swift adds up the per-lead response times per group (mean, median,
-/// within an hour, within a day).
+/// GetSpeedToLead: the leads created in the period with their first touch (the
+/// lead's derived `first_touch_time_ms`), read from the covering index
+/// `lead_touch_figures`; Swift adds up the per-lead response times per group (mean,
+/// median, within an hour, within a day).
 enum SpeedToLeadQuery {
     static let hour: Int64 = 3_600_000
     static let day: Int64 = 86_400_000
@@ -13,21 +12,12 @@ enum SpeedToLeadQuery {
     static func run(_ db: Database, _ query: AnalyticsQuery) throws -> GetSpeedToLeadResponse {
         let leads = try query.leads()
         let group = try query.group(.time("create_time_ms"))
-        var activities = SQLConditions(query.access.scope(Activity.self))
-        activities.add("archived = 0 AND lead_id = l.id AND state = \(ActivityState.done.rawValue) AND activity_time_ms >= l.create_time_ms")
-        var consultations = SQLConditions(query.access.scope(Consultation.self))
-        consultations.add("archived = 0 AND lead_id = l.id AND start_time_ms >= l.create_time_ms")
         let sql = """
-            SELECT grp, min(coalesce(activity, consultation), coalesce(consultation, activity)) - create_time_ms FROM (
-                SELECT \(group.sql) AS grp, l.create_time_ms,
-                    (SELECT min(activity_time_ms) FROM activity WHERE \(activities.sql)) AS activity,
-                    (SELECT min(start_time_ms) FROM consultation WHERE \(consultations.sql)) AS consultation
-                FROM (SELECT id, create_time_ms, owner_user_id, source FROM lead WHERE \(leads.sql)) l
-            )
+            SELECT \(group.sql) AS grp, CASE WHEN first_touch_time_ms > 0 THEN first_touch_time_ms - create_time_ms END
+            FROM lead WHERE \(leads.sql)
             """
-        let arguments = group.arguments + activities.arguments + consultations.arguments + leads.arguments
         var responses: [String: (key: AnalyticsGroupKey, leads: Int64, times: [Int64])] = [:]
-        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
+        for row in try Row.fetchAll(db, sql: sql, arguments: group.arguments + leads.arguments) {
             let value: DatabaseValue = row[0]
             var entry = responses[value.description] ?? (query.key(value), 0, [])
             entry.leads += 1

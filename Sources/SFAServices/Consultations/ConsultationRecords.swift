@@ -52,6 +52,7 @@ extension Consultation: CustomerLinkedRecord, ArchivableRecord {
     static func recordChanged(_ db: Database, from before: Consultation?, to after: Consultation, by userID: String) throws {
         if let before { try DailyReportRecords.requireUncovered(db, recordID: before.id, what: "consultation") }
         try OpportunityActivityTimes.refresh(db, opportunityIDs: [before?.opportunityId ?? "", after.opportunityId])
+        try LeadFirstTouch.refresh(db, leadIDs: [before?.leadId ?? "", after.leadId])
     }
 }
 

@@ -19,6 +19,9 @@ extension Lead: OwnedRecord {
 
     static var creatable: Set<String> { updatable.union(["owner_user_id"]) }
 
+    /// Derived from the lead's activities and consultations (`LeadFirstTouch`).
+    static var derivedColumns: [String] { ["first_touch_time_ms"] }
+
     var columns: [String: (any DatabaseValueConvertible)?] {
         [
             "owner_user_id": ownerUserId, "created_by_user_id": createdByUserId, "status": status.rawValue,

@@ -51,8 +51,8 @@ extension TenantSchema {
                     pipeline_id, source, partner_source_id, archived)
                     WHERE archived = 0;
                 -- Cumulative figures: a cohort of deals by creation, each deal's stays together.
-                CREATE INDEX stage_stay_cohort ON stage_stay(create_time_ms, opportunity_id, stage_id, next_stage_id, owner_user_id,
-                    team_id, pipeline_id, source, partner_source_id, archived)
+                CREATE INDEX stage_stay_cohort ON stage_stay(create_time_ms, opportunity_id, stage_id, next_stage_id, length_ms,
+                    owner_user_id, team_id, pipeline_id, source, partner_source_id, archived)
                     WHERE archived = 0;
                 CREATE INDEX opportunity_cohort_figures ON opportunity(create_time_ms, state, stage_id, owner_user_id, team_id,
                     pipeline_id, source, partner_source_id, id, archived)
@@ -85,11 +85,21 @@ extension TenantSchema {
                     o.partner_source_id, o.archived, o.create_time_ms
                 FROM opportunity_history h JOIN opportunity o ON o.id = h.opportunity_id
                 WHERE h.previous_stage_id != '' AND h.previous_stage_id != h.stage_id;
-                -- Speed to lead: a lead's done activities and consultations by time.
-                CREATE INDEX activity_lead_touch ON activity(lead_id, state, activity_time_ms, owner_user_id, archived)
-                    WHERE archived = 0 AND lead_id != '';
-                CREATE INDEX consultation_lead_touch ON consultation(lead_id, start_time_ms, owner_user_id, archived)
-                    WHERE archived = 0 AND lead_id != '';
+                -- Speed to lead: a lead's first done activity or consultation, kept by their
+                -- recordChanged hooks outside the versioned record (as a deal's activity times).
+                ALTER TABLE lead ADD COLUMN first_touch_time_ms INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX activity_lead_touch ON activity(lead_id, state, activity_time_ms, archived) WHERE archived = 0;
+                CREATE INDEX consultation_lead_touch ON consultation(lead_id, start_time_ms, archived) WHERE archived = 0;
+                UPDATE lead SET first_touch_time_ms = coalesce((
+                    SELECT min(touch) FROM (
+                        SELECT min(activity_time_ms) AS touch FROM activity
+                        WHERE lead_id = lead.id AND state = 2 AND archived = 0 AND activity_time_ms >= lead.create_time_ms
+                        UNION ALL
+                        SELECT min(start_time_ms) FROM consultation
+                        WHERE lead_id = lead.id AND archived = 0 AND start_time_ms >= lead.create_time_ms
+                    )
+                ), 0);
+                CREATE INDEX lead_touch_figures ON lead(create_time_ms, owner_user_id, created_by_user_id, source, first_touch_time_ms);
                 ALTER TABLE quote ADD COLUMN create_time_ms INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE quote ADD COLUMN amount_currency TEXT NOT NULL DEFAULT '';
                 ALTER TABLE quote ADD COLUMN subtotal_minor INTEGER NOT NULL DEFAULT 0;

@@ -170,7 +170,7 @@ struct AnalyticsDataset {
     }
 
     /// Activities and consultations on leads: done ones soon after creation (by any
-    /// owner), and ones that must not count — planned, before the lead's creation.
+    /// owner: all count), and ones that must not — planned, before the lead's creation.
     private mutating func addLeadTouches(owners: [(id: String, team: String)], random: inout Seeded) {
         for (index, generated) in leads.enumerated() {
             let lead = generated.lead
@@ -365,6 +365,8 @@ struct AnalyticsDataset {
                 ))
             }
             for quote in quotes { try RecordRows.insert(db, quote) }
+            // The leads' first touch, as the activities' and consultations' hooks keep it.
+            try LeadFirstTouch.refresh(db, leadIDs: Set(leads.map(\.lead.id)))
         }
     }
 }

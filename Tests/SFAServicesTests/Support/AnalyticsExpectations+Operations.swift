@@ -109,14 +109,14 @@ extension AnalyticsDataset {
     }
 
     /// Per lead source, the leads and their first touch: the earliest done activity
-    /// or consultation on the lead at or after its creation, by an owner `seesOwner`.
-    func speedToLead(_ seesLead: (Lead) -> Bool, seesOwner: (String) -> Bool) -> GetSpeedToLeadResponse {
+    /// or live consultation on the lead at or after its creation, whoever's.
+    func speedToLead(_ seesLead: (Lead) -> Bool) -> GetSpeedToLeadResponse {
         let visible = leads.map(\.lead).filter(seesLead)
         func response(_ lead: Lead) -> Int64? {
             let touches = activities.filter {
-                $0.leadId == lead.id && $0.state == .done && !$0.archived && $0.activityTimeMs >= lead.createTimeMs && seesOwner($0.ownerUserId)
+                $0.leadId == lead.id && $0.state == .done && !$0.archived && $0.activityTimeMs >= lead.createTimeMs
             }.map(\.activityTimeMs) + consultations.filter {
-                $0.leadId == lead.id && !$0.archived && $0.startTimeMs >= lead.createTimeMs && seesOwner($0.ownerUserId)
+                $0.leadId == lead.id && !$0.archived && $0.startTimeMs >= lead.createTimeMs
             }.map(\.startTimeMs)
             return touches.min().map { $0 - lead.createTimeMs }
         }

@@ -1022,7 +1022,7 @@ const ProtobufCMessageDescriptor sfa__v1__lead__custom_fields_entry__descriptor 
   (ProtobufCMessageInit) sfa__v1__lead__custom_fields_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sfa__v1__lead__field_descriptors[33] =
+static const ProtobufCFieldDescriptor sfa__v1__lead__field_descriptors[34] =
 {
   {
     "id",
@@ -1420,6 +1420,18 @@ static const ProtobufCFieldDescriptor sfa__v1__lead__field_descriptors[33] =
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "first_touch_time_ms",
+    34,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__Lead, first_touch_time_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sfa__v1__lead__field_indices_by_name[] = {
   6,   /* field[6] = company_name */
@@ -1435,6 +1447,7 @@ static const unsigned sfa__v1__lead__field_indices_by_name[] = {
   4,   /* field[4] = email */
   24,   /* field[24] = external_id */
   2,   /* field[2] = first_name */
+  33,   /* field[33] = first_touch_time_ms */
   0,   /* field[0] = id */
   7,   /* field[7] = job_title */
   31,   /* field[31] = last_mql_time_ms */
@@ -1459,7 +1472,7 @@ static const unsigned sfa__v1__lead__field_indices_by_name[] = {
 static const ProtobufCIntRange sfa__v1__lead__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 33 }
+  { 0, 34 }
 };
 const ProtobufCMessageDescriptor sfa__v1__lead__descriptor =
 {
@@ -1469,7 +1482,7 @@ const ProtobufCMessageDescriptor sfa__v1__lead__descriptor =
   "Sfa__V1__Lead",
   "sfa.v1",
   sizeof(Sfa__V1__Lead),
-  33,
+  34,
   sfa__v1__lead__field_descriptors,
   sfa__v1__lead__field_indices_by_name,
   1,  sfa__v1__lead__number_ranges,

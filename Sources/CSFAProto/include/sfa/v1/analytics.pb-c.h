@@ -1079,8 +1079,9 @@ struct  Sfa__V1__SpeedToLead
   Sfa__V1__AnalyticsGroupKey *group;
   int64_t lead_count;
   /*
-   * Leads with a first touch: the earliest done activity or consultation on
-   * the lead, at or after its creation, among those the caller may read
+   * Leads with a first touch (Lead.first_touch_time_ms: the earliest done
+   * activity or consultation on the lead at or after its creation, whoever
+   * logged it, as a deal's activity times)
    */
   int64_t contacted_count;
   /*

@@ -319,10 +319,17 @@ struct  Sfa__V1__Lead
    * (a seller's own prospect, which QualifyLead may take straight to SQL)
    */
   protobuf_c_boolean sales_sourced;
+  /*
+   * Server-set, derived from the lead's activities and consultations (outside
+   * its version, like an opportunity's activity times): the earliest done
+   * activity or consultation on it at or after its creation; 0 = none yet
+   * (speed to lead)
+   */
+  int64_t first_touch_time_ms;
 };
 #define SFA__V1__LEAD__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__lead__descriptor) \
-    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SFA__V1__LEAD_SOURCE__LEAD_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, SFA__V1__LEAD_LIFECYCLE__LEAD_LIFECYCLE_UNSPECIFIED, SFA__V1__LEAD_STATUS__LEAD_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SFA__V1__LEAD_SOURCE__LEAD_SOURCE_UNSPECIFIED, (char *)protobuf_c_empty_string, SFA__V1__LEAD_LIFECYCLE__LEAD_LIFECYCLE_UNSPECIFIED, SFA__V1__LEAD_STATUS__LEAD_STATUS_UNSPECIFIED, (char *)protobuf_c_empty_string, NULL, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, (char *)protobuf_c_empty_string, 0, 0, 0, 0, 0, 0 }
 
 
 /*

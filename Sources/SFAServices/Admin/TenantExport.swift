@@ -40,9 +40,10 @@ enum TenantExport {
 
     /// Tables with nothing of the tenant's own: the replies kept for idempotent
     /// retries (`idempotency_key`), the counters behind numbers the records carry
-    /// (`sequence`) and the index of what daily reports cover, which the reports
-    /// themselves list (`daily_report_item`).
-    static let internalTables: Set<String> = ["idempotency_key", "sequence", "daily_report_item"]
+    /// (`sequence`), the index of what daily reports cover, which the reports
+    /// themselves list (`daily_report_item`), and the deals' stage stays, which the
+    /// exported stage history holds (`stage_stay`).
+    static let internalTables: Set<String> = ["idempotency_key", "sequence", "daily_report_item", "stage_stay"]
 
     /// Writes every record of `tables` from one read of `db` (the caller holds a
     /// transaction, so all come from one snapshot) into a new file at `path`.

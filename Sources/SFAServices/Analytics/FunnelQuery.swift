@@ -4,7 +4,8 @@ import SFAStubs
 /// GetFunnel: the leads created in the period, and how many reached each step or a
 /// later one (a lead converted without being qualified has reached SQL: conversion
 /// sets its SQL time; a sales-sourced lead qualified straight away has reached MQL),
-/// with rates, mean times between steps and the won amount — per group.
+/// with rates, mean times between steps and the won amount — per group. A converted
+/// lead's deal is read by id from the covering index `opportunity_by_id_figures`.
 enum FunnelQuery {
     /// The groupings a lead has: no team (its owner's changes) and no pipeline.
     static let groupings: Set<AnalyticsGrouping> = [.owner, .source, .month]
@@ -69,7 +70,7 @@ enum FunnelQuery {
             FROM (SELECT \(group.sql) AS grp, create_time_ms, mql_time_ms, sql_time_ms, converted_time_ms, converted_opportunity_id
                   FROM lead WHERE \(leads.sql)) l
             LEFT JOIN (SELECT id, state, create_time_ms, closed_time_ms, amount_currency, amount_minor
-                       FROM opportunity WHERE \(deals.sql)) o
+                       FROM opportunity INDEXED BY opportunity_by_id_figures WHERE \(deals.sql)) o
                 ON o.id = l.converted_opportunity_id AND l.converted_opportunity_id != ''
             GROUP BY l.grp ORDER BY l.grp
             """

@@ -5,7 +5,7 @@ import SFAStubs
 /// presented), per group and in total — mean and amount-weighted discount, approval
 /// turnaround (submission → decision), and the share of their deals that were won
 /// (each quote's deal looked up by id through the caller's scope, in the covering
-/// index `opportunity_deal_state`). The total is its
+/// index `opportunity_by_id_figures`). The total is its
 /// own SQL arm: a deal quoted by two owners counts once in it.
 enum QuoteKpisQuery {
     /// Quotes keep their owner and the team stamped on them; no pipeline or source.
@@ -44,7 +44,7 @@ enum QuoteKpisQuery {
                 SELECT \(group.sql) AS grp, opportunity_id, amount_currency, subtotal_minor, discount_minor, effective_discount_bps,
                     requires_approval, submit_time_ms, approval_decision_time_ms,
                     requires_approval AND approval_decision_time_ms > 0 AND submit_time_ms > 0 AS decided,
-                    (SELECT state = \(OpportunityState.won.rawValue) FROM opportunity o INDEXED BY opportunity_deal_state
+                    (SELECT state = \(OpportunityState.won.rawValue) FROM opportunity o INDEXED BY opportunity_by_id_figures
                         WHERE o.id = quote.opportunity_id AND \(deals.sql)) AS won
                 FROM quote WHERE \(quotes.sql)
             )

@@ -109,11 +109,12 @@ extension TenantSchema {
                 ALTER TABLE quote ADD COLUMN submit_time_ms INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE quote ADD COLUMN approval_decision_time_ms INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE quote ADD COLUMN present_time_ms INTEGER NOT NULL DEFAULT 0;
-                -- A deal by id with what the figures joining it read (a quote's deal, a
-                -- converted lead's deal), for its scope too: read by name, as SQLite
-                -- otherwise takes the primary key and then the row.
+                -- A deal (a lead) by id with what the figures joining it read (a quote's
+                -- deal, a converted lead's deal; a won deal's source lead), for its scope
+                -- too: read by name, as SQLite otherwise takes the primary key, then the row.
                 CREATE INDEX opportunity_by_id_figures ON opportunity(id, state, owner_user_id, partner_source_id, pipeline_id,
                     create_time_ms, closed_time_ms, amount_currency, amount_minor, archived);
+                CREATE INDEX lead_by_id_figures ON lead(id, create_time_ms, owner_user_id, created_by_user_id);
                 CREATE INDEX quote_figures ON quote(create_time_ms, owner_user_id, team_id, status, opportunity_id, amount_currency,
                     subtotal_minor, discount_minor, effective_discount_bps, requires_approval, submit_time_ms, approval_decision_time_ms,
                     present_time_ms);

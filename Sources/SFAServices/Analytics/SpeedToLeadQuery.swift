@@ -16,17 +16,20 @@ enum SpeedToLeadQuery {
             SELECT \(group.sql) AS grp, CASE WHEN first_touch_time_ms > 0 THEN first_touch_time_ms - create_time_ms END
             FROM lead WHERE \(leads.sql)
             """
-        var responses: [String: (key: AnalyticsGroupKey, leads: Int64, times: [Int64])] = [:]
-        for row in try Row.fetchAll(db, sql: sql, arguments: group.arguments + leads.arguments) {
-            let value: DatabaseValue = row[0]
-            var entry = responses[value.description] ?? (query.key(value), 0, [])
-            entry.leads += 1
-            if let time = row[1] as Int64? { entry.times.append(time) }
-            responses[value.description] = entry
+        // Per group value, updated in place: the leads, and the contacted ones' times.
+        var responses: [DatabaseValue: (leads: Int64, times: [Int64])] = [:]
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: group.arguments + leads.arguments)
+        while let row = try rows.next() {
+            let time = row[1] as Int64?
+            responses.update(row[0] as DatabaseValue, default: (0, [])) { entry in
+                entry.leads += 1
+                if let time { entry.times.append(time) }
+            }
         }
         var response = GetSpeedToLeadResponse()
         if query.filter.groupBy != .unspecified {
-            response.rows = responses.values.sorted { $0.key.sortKey < $1.key.sortKey }.map { figures($0.key, leads: $0.leads, times: $0.times) }
+            response.rows = responses.map { figures(query.key($0.key), leads: $0.value.leads, times: $0.value.times) }
+                .sorted { ($0.group?.sortKey ?? "") < ($1.group?.sortKey ?? "") }
         }
         response.total = figures(AnalyticsGroupKey(), leads: responses.values.map(\.leads).reduce(0, +), times: responses.values.flatMap(\.times))
         return response

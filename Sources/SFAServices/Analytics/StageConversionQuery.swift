@@ -30,11 +30,6 @@ enum StageConversionQuery {
         var pipelines: [Int64: Int64] = [:]
     }
 
-    /// Runs `body` on a dictionary entry in place (through the subscript's accessor).
-    private static func update<Value>(_ value: inout Value, _ body: (inout Value) -> Void) {
-        body(&value)
-    }
-
     static func run(_ db: Database, _ query: AnalyticsQuery, cumulative: Bool) throws -> GetStageConversionResponse {
         // Cumulative figures follow a cohort of deals (created in the period); the
         // others the stays that began in the period.
@@ -70,7 +65,7 @@ enum StageConversionQuery {
             let nextCode = row[3] as Int64?
             let length = row[4] as Int64?
             let samePipeline = nextCode.map { $0 / 10_000 == stageCode / 10_000 } ?? false
-            update(&figures[Slot(group: group, code: stageCode), default: Stays()]) { stay in
+            figures.update(Slot(group: group, code: stageCode), default: Stays()) { stay in
                 stay.entered += 1
                 if let nextCode {
                     if samePipeline, nextCode % 10_000 == won || (nextCode % 10_000 < won && nextCode > stageCode) { stay.advanced += 1 }
@@ -81,7 +76,7 @@ enum StageConversionQuery {
             if cumulative {
                 let next = samePipeline && (nextCode ?? 0) % 10_000 <= won ? (nextCode ?? 0) % 10_000 : -1
                 let reached = max(stageCode % 10_000, next)
-                update(&furthest[row[0] as String, default: Furthest(group: group)]) { deal in
+                furthest.update(row[0] as String, default: Furthest(group: group)) { deal in
                     deal.pipelines[stageCode / 10_000] = max(deal.pipelines[stageCode / 10_000] ?? -1, reached)
                 }
             }

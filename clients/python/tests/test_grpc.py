@@ -14,7 +14,7 @@ import grpc
 import pytest
 from google.rpc import status_pb2
 from grpc_tools import protoc
-from sfa.v1 import audit_pb2, changes_pb2, common_pb2, health_pb2, leads_pb2
+from sfa.v1 import admin_pb2, audit_pb2, changes_pb2, common_pb2, health_pb2, leads_pb2
 
 from saleswire import NO_RETRIES, Client, RpcError, StatusCode
 
@@ -148,13 +148,31 @@ def test_a_deadline_that_passes_is_deadline_exceeded_on_both_transports(server, 
     # server far longer than 20 ms.
     rows = [lead() for _ in range(10_000)]
     request = leads_pb2.ImportLeadsRequest(leads=rows, dry_run=True)
+    leads = stubs["leads"].LeadServiceStub(channel)
     with pytest.raises(grpc.RpcError) as late:
-        stubs["leads"].LeadServiceStub(channel).ImportLeads(request, metadata=bearer(server.keys["marketing"]), timeout=0.02)
+        leads.ImportLeads(request, metadata=bearer(server.keys["marketing"]), timeout=0.02)
     assert late.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
-    expected = native(server, "marketing", lambda client: client.stub("sfa.v1.LeadService").ImportLeads(
-        leads_pb2.ImportLeadsRequest(leads=rows, dry_run=True), timeout=0.02))
+    expected = native(server, "marketing", lambda client: client.stub("sfa.v1.LeadService").ImportLeads(request, timeout=0.02))
     assert isinstance(expected, RpcError) and expected.code == StatusCode.DEADLINE_EXCEEDED
+    # With only the grpc-timeout header (no deadline of the client's own), it is the
+    # server that ends the call, with the framed transport's message and reason.
+    with pytest.raises(grpc.RpcError) as ended:
+        leads.ImportLeads(request, metadata=bearer(server.keys["marketing"]) + [("grpc-timeout", "20m")])
+    assert ended.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert ended.value.details() == "the deadline passed before the call finished"
+    assert details_of(ended.value)[1].reason == "DEADLINE_EXCEEDED"
     # A deadline that leaves time is kept too: the call succeeds.
-    answer = stubs["leads"].LeadServiceStub(channel).ListLeads(
-        leads_pb2.ListLeadsRequest(page_size=1), metadata=bearer(server.keys["marketing"]), timeout=30)
+    answer = leads.ListLeads(leads_pb2.ListLeadsRequest(page_size=1), metadata=bearer(server.keys["marketing"]), timeout=30)
     assert len(answer.leads) == 1
+
+
+def test_grpc_calls_count_in_the_server_statistics_with_the_framed_ones(server, stubs, channel):
+    def list_leads_calls() -> int:
+        stats = native(server, "operator", lambda client: client.stub("sfa.v1.AdminService").GetServerStats(admin_pb2.GetServerStatsRequest()))
+        return sum(method.call_count for method in stats.methods if method.method == "/sfa.v1.LeadService/ListLeads")
+
+    before = list_leads_calls()
+    for _ in range(3):
+        stubs["leads"].LeadServiceStub(channel).ListLeads(leads_pb2.ListLeadsRequest(), metadata=bearer(server.keys["rep"]), timeout=10)
+    native(server, "rep", lambda client: client.stub("sfa.v1.LeadService").ListLeads(leads_pb2.ListLeadsRequest()))
+    assert list_leads_calls() == before + 4

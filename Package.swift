@@ -248,6 +248,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // GetLead over the gRPC endpoint and over the framed protocol in one run
+        // (scripts/bench-grpc, docs/benchmarks.md).
+        .executableTarget(
+            name: "sfa-grpc-bench",
+            dependencies: [
+                "SFAClient", "SFAStubs",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/sfa-grpc-bench",
+            swiftSettings: swiftSettings
+        ),
+
         // Every AnalyticsService query over a tenant of 100,000 deals and 1,000,000
         // activities, with its query plans (docs/benchmarks.md).
         .executableTarget(

@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
     ],
     targets: [
         // MARK: C layer: libprotobuf-c and the protoc-c output.
@@ -128,6 +130,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The optional gRPC endpoint (sfad --grpc-port): grpc-swift-2 over HTTP/2, with the
+        // protobuf-c codec as its serializer and the native transport's dispatcher behind it.
+        // A target of its own, so that only sfad links gRPC and its HTTP/2 stack.
+        .target(
+            name: "SFAGRPC",
+            dependencies: [
+                "SFATransport", "SFARPC", "SFACodec",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Storage: the control plane and one SQLite file per tenant, through GRDB.
         .target(
             name: "SFAStorage",
@@ -157,7 +175,7 @@ let package = Package(
         .executableTarget(
             name: "sfad",
             dependencies: [
-                "SFARPC", "SFAServer", "SFAServices", "SFAStorage", "CMallocTuning",
+                "SFARPC", "SFAServer", "SFAServices", "SFAStorage", "SFAStubs", "SFAGRPC", "CMallocTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -227,6 +245,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/sfa-rpc-bench",
+            swiftSettings: swiftSettings
+        ),
+
+        // GetLead over the gRPC endpoint and over the framed protocol in one run
+        // (scripts/bench-grpc, docs/benchmarks.md).
+        .executableTarget(
+            name: "sfa-grpc-bench",
+            dependencies: [
+                "SFAClient", "SFAStubs",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/sfa-grpc-bench",
             swiftSettings: swiftSettings
         ),
 

@@ -3,7 +3,7 @@ public import NIOCore
 public import NIOPosix
 public import SFARPC
 import SFAStubs
-import SFATransport
+public import SFATransport
 public import ServiceLifecycle
 
 /// The SalesWire server: listens on TCP, serves the given services (plus health and
@@ -23,7 +23,9 @@ public final class RPCServer: Service, Sendable {
     /// The server's series in the configuration's metrics factory.
     public let metrics: ServerMetrics
 
-    private let dispatcher: RPCDispatcher
+    /// The pipeline every call goes through (gate, limits, handlers, observers),
+    /// shared with the gRPC endpoint (SFAGRPC) so both transports serve the same.
+    public let dispatcher: RPCDispatcher
     private let logger: Logger
     private let group: any EventLoopGroup
     private let registry: ConnectionRegistry

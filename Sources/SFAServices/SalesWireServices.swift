@@ -27,6 +27,7 @@ public enum SalesWireServices {
             DailyReportService(controlPlane: controlPlane, tenants: tenants),
             AnalyticsService(controlPlane: controlPlane, tenants: tenants),
             AuditService(controlPlane: controlPlane, tenants: tenants),
+            ChangeService(controlPlane: controlPlane, tenants: tenants),
         ]
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SFAGRPC
 import SFAServer
 import ServiceLifecycle
 
@@ -8,12 +9,15 @@ import ServiceLifecycle
 /// graceful shutdown begin.
 struct Announcer: Service {
     let server: RPCServer
+    /// The gRPC endpoint, when `--grpc-port` asks for one: its port follows the server's.
+    let grpc: GRPCEndpoint?
     let notifier: SystemdNotifier
 
     func run() async throws {
         let address = try await server.listeningAddress
         let host = address.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "?"
         StandardOutput.write("listening on \(host):\(address.port ?? 0)")
+        if let grpc { StandardOutput.write("gRPC listening on \(host):\(try await grpc.listeningPort)") }
         notifier.ready()
         // Returns when the group shuts down gracefully; throws when it is cancelled.
         try await gracefulShutdown()

@@ -4,9 +4,11 @@ import Foundation
 import Logging
 import Prometheus
 import SFARPC
+import SFAGRPC
 import SFAServer
 import SFAServices
 import SFAStorage
+import SFAStubs
 import ServiceLifecycle
 import Synchronization
 
@@ -112,6 +114,12 @@ struct Sfad: AsyncParsableCommand {
     @Flag(name: .customLong("admin-public"), help: "Allow the admin listener on a non-loopback address (env SFAD_ADMIN_PUBLIC).")
     var adminPublic = false
 
+    @Option(
+        name: .customLong("grpc-port"),
+        help: "Also serve gRPC (HTTP/2, plaintext) on this TCP port of the same host; 0 picks a free one (env SFAD_GRPC_PORT; default off)."
+    )
+    var grpcPort: Int?
+
     func run() async throws {
         // A write to a standard output whose reader went away must fail, not kill the
         // server (sockets never raise it: NIO sends with MSG_NOSIGNAL).
@@ -192,8 +200,25 @@ struct Sfad: AsyncParsableCommand {
             services.append(.init(service: admin))
         }
         services.append(.init(service: server))
+        // The gRPC endpoint serves through the server's own dispatcher: the same gate,
+        // limits, handlers and observers (docs/protocol.md, "gRPC endpoint").
+        var grpc: GRPCEndpoint?
+        if let port = try grpcListenerPort() {
+            grpc = GRPCEndpoint(
+                configuration: GRPCEndpoint.Configuration(
+                    host: serverConfiguration.host,
+                    port: port,
+                    maximumMessageSize: serverConfiguration.connection.maximumFrameSize,
+                    maximumConcurrentStreams: serverConfiguration.connection.maximumConcurrentCalls
+                ),
+                dispatcher: server.dispatcher,
+                methods: SFAServiceRegistry.allMethods,
+                logger: logger
+            )
+            services.append(.init(service: grpc!))
+        }
         // Last, so told first: systemd hears STOPPING as the drain begins.
-        services.append(.init(service: Announcer(server: server, notifier: SystemdNotifier())))
+        services.append(.init(service: Announcer(server: server, grpc: grpc, notifier: SystemdNotifier())))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services,
@@ -202,6 +227,18 @@ struct Sfad: AsyncParsableCommand {
             )
         )
         try await group.run()
+    }
+}
+
+extension Sfad {
+    /// `--grpc-port`, else `SFAD_GRPC_PORT`; nil when neither is set (no gRPC listener).
+    func grpcListenerPort() throws -> Int? {
+        let text = grpcPort.map(String.init) ?? ProcessInfo.processInfo.environment["SFAD_GRPC_PORT"]
+        guard let text else { return nil }
+        guard let port = Int(text), (0...65_535).contains(port) else {
+            throw ValidationError("the gRPC port must be 0…65535, not \(text)")
+        }
+        return port
     }
 }
 

@@ -6,6 +6,7 @@
 #include "sfa/v1/admin.pb-c.h"
 #include "sfa/v1/analytics.pb-c.h"
 #include "sfa/v1/audit.pb-c.h"
+#include "sfa/v1/changes.pb-c.h"
 #include "sfa/v1/common.pb-c.h"
 #include "sfa/v1/consultations.pb-c.h"
 #include "sfa/v1/contacts.pb-c.h"

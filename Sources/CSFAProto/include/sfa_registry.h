@@ -7,6 +7,7 @@
 #include "sfa/v1/admin.pb-c.h"
 #include "sfa/v1/analytics.pb-c.h"
 #include "sfa/v1/audit.pb-c.h"
+#include "sfa/v1/changes.pb-c.h"
 #include "sfa/v1/common.pb-c.h"
 #include "sfa/v1/consultations.pb-c.h"
 #include "sfa/v1/contacts.pb-c.h"
@@ -29,9 +30,9 @@ typedef struct { const char *symbol; const ProtobufCServiceDescriptor *descripto
 extern const SFAMessageEntry *const sfa_registry_messages;
 extern const SFAEnumEntry *const sfa_registry_enums;
 extern const SFAServiceEntry *const sfa_registry_services;
-static const unsigned sfa_registry_message_count = 270;
-static const unsigned sfa_registry_enum_count = 49;
-static const unsigned sfa_registry_service_count = 16;
+static const unsigned sfa_registry_message_count = 274;
+static const unsigned sfa_registry_enum_count = 50;
+static const unsigned sfa_registry_service_count = 17;
 
 static inline const ProtobufCMessageDescriptor *sfa__v1__accept_proposal_request__descriptor_ref(void) { return &sfa__v1__accept_proposal_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__accept_quote_request__descriptor_ref(void) { return &sfa__v1__accept_quote_request__descriptor; }
@@ -61,6 +62,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__backup_tenant_request__
 static inline const ProtobufCMessageDescriptor *sfa__v1__backup_tenant_response__descriptor_ref(void) { return &sfa__v1__backup_tenant_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__call_limits__descriptor_ref(void) { return &sfa__v1__call_limits__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__cancel_activity_request__descriptor_ref(void) { return &sfa__v1__cancel_activity_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__change__descriptor_ref(void) { return &sfa__v1__change__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__clear_primary_quote_request__descriptor_ref(void) { return &sfa__v1__clear_primary_quote_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__close_opportunity_request__descriptor_ref(void) { return &sfa__v1__close_opportunity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__complete_activity_request__descriptor_ref(void) { return &sfa__v1__complete_activity_request__descriptor; }
@@ -184,6 +186,8 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__list_api_keys_request__
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_api_keys_response__descriptor_ref(void) { return &sfa__v1__list_api_keys_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_audit_events_request__descriptor_ref(void) { return &sfa__v1__list_audit_events_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_audit_events_response__descriptor_ref(void) { return &sfa__v1__list_audit_events_response__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__list_changes_request__descriptor_ref(void) { return &sfa__v1__list_changes_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__list_changes_response__descriptor_ref(void) { return &sfa__v1__list_changes_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_consultations_request__descriptor_ref(void) { return &sfa__v1__list_consultations_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_consultations_response__descriptor_ref(void) { return &sfa__v1__list_consultations_response__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__list_contacts_request__descriptor_ref(void) { return &sfa__v1__list_contacts_request__descriptor; }
@@ -287,6 +291,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_limits__descript
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_migration_result__descriptor_ref(void) { return &sfa__v1__tenant_migration_result__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_settings__descriptor_ref(void) { return &sfa__v1__tenant_settings__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__time_range__descriptor_ref(void) { return &sfa__v1__time_range__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__tombstone__descriptor_ref(void) { return &sfa__v1__tombstone__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__update_account_request__descriptor_ref(void) { return &sfa__v1__update_account_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__update_activity_request__descriptor_ref(void) { return &sfa__v1__update_activity_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__update_consultation_request__descriptor_ref(void) { return &sfa__v1__update_consultation_request__descriptor; }
@@ -308,6 +313,7 @@ static inline const ProtobufCServiceDescriptor *sfa__v1__activity_service__descr
 static inline const ProtobufCServiceDescriptor *sfa__v1__admin_service__descriptor_ref(void) { return &sfa__v1__admin_service__descriptor; }
 static inline const ProtobufCServiceDescriptor *sfa__v1__analytics_service__descriptor_ref(void) { return &sfa__v1__analytics_service__descriptor; }
 static inline const ProtobufCServiceDescriptor *sfa__v1__audit_service__descriptor_ref(void) { return &sfa__v1__audit_service__descriptor; }
+static inline const ProtobufCServiceDescriptor *sfa__v1__change_service__descriptor_ref(void) { return &sfa__v1__change_service__descriptor; }
 static inline const ProtobufCServiceDescriptor *sfa__v1__consultation_service__descriptor_ref(void) { return &sfa__v1__consultation_service__descriptor; }
 static inline const ProtobufCServiceDescriptor *sfa__v1__contact_service__descriptor_ref(void) { return &sfa__v1__contact_service__descriptor; }
 static inline const ProtobufCServiceDescriptor *sfa__v1__daily_report_service__descriptor_ref(void) { return &sfa__v1__daily_report_service__descriptor; }

@@ -120,6 +120,10 @@ public enum SFAMessageRegistry {
         AuditEvent.self,
         ListAuditEventsRequest.self,
         ListAuditEventsResponse.self,
+        Tombstone.self,
+        Change.self,
+        ListChangesRequest.self,
+        ListChangesResponse.self,
         Money.self,
         FieldViolation.self,
         ErrorDetails.self,
@@ -272,6 +276,7 @@ public enum SFAMessageRegistry {
     /// Message full name → field name → the oneof the field belongs to (protobuf-c
     /// descriptors do not carry oneof names).
     public static let oneofNames: [String: [String: String]] = [
+        "sfa.v1.Change": ["account": "record", "activity": "record", "consultation": "record", "contact": "record", "lead": "record", "opportunity": "record", "proposal": "record", "quote": "record", "tombstone": "record"],
         "sfa.v1.ConsultationDealUpdate": ["probability_override_percent": "probability"],
         "sfa.v1.Opportunity": ["probability_override_percent": "probability_override"],
     ]

@@ -219,6 +219,15 @@ public enum PermissionTable {
         // SPEC §2: "readable by tenant admins" — not managers, not viewers, not the operator.
         g[AuditServiceMethods.listAuditEvents.fullName] = tenantAdminOnly
 
+        // MARK: ChangeService
+        // The change feed admits every tenant role that lists records; what each change
+        // shows is decided per record kind by the caller's scope on that kind's list
+        // (ChangeFeedKind), so the feed never shows what the lists would not.
+        g[ChangeServiceMethods.listChanges.fullName] = [
+            .admin: .all, .manager: .team, .rep: .own, .marketing: .all, .insideSales: .all, .partner: .own,
+            .viewer: .all,
+        ]
+
         // MARK: ConsultationService
         // Reps record their own sales meetings, managers their team's. Inside sales
         // holds phone/online consultations (상담/商談) while qualifying, so it records

@@ -26,12 +26,16 @@ struct RecordAccess: Sendable {
     /// only as far as UpdateAccount would reach. Nil when the key may not call `method`.
     static func of(_ context: ServerContext, actingAs method: MethodDescriptor, controlPlane: ControlPlane) async throws -> RecordAccess? {
         var principal = try context.requirePrincipal()
-        let scope = principal.viewerKey
-            ? PermissionTable.scope(of: principal.role, narrowedTo: .viewer, for: method.fullName)
-            : PermissionTable.scope(of: principal.role, for: method.fullName)
-        guard let scope else { return nil }
+        guard let scope = grantedScope(principal, on: method) else { return nil }
         principal.scope = scope
         return try await of(principal, controlPlane: controlPlane)
+    }
+
+    /// The scope the key of `principal` has on `method` (nil when it may not call it).
+    static func grantedScope(_ principal: Principal, on method: MethodDescriptor) -> RecordScope? {
+        principal.viewerKey
+            ? PermissionTable.scope(of: principal.role, narrowedTo: .viewer, for: method.fullName)
+            : PermissionTable.scope(of: principal.role, for: method.fullName)
     }
 
     /// The access of the call in `context` narrowed to `scope` where its grant reaches

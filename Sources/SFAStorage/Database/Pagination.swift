@@ -36,7 +36,7 @@ public struct PageRequest: Sendable, Equatable {
     public init(pageSize: Int32, pageToken: String, binding: some Sequence<UInt8>) throws(StorageError) {
         guard pageSize >= 0 else { throw .invalidPageSize }
         size = pageSize == 0 ? Self.defaultSize : min(Int(pageSize), Self.maximumSize)
-        fingerprint = Self.fingerprint(binding)
+        fingerprint = OpaqueToken.fingerprint(binding)
         guard !pageToken.isEmpty else {
             after = nil
             afterSortValue = nil
@@ -60,22 +60,11 @@ public struct PageRequest: Sendable, Equatable {
         case .string(let value): text += "\ns\(value)"
         default: break
         }
-        // base64url without padding.
-        return Data(text.utf8).base64EncodedString().utf8.reduce(into: "") { token, byte in
-            switch byte {
-            case UInt8(ascii: "+"): token.append("-")
-            case UInt8(ascii: "/"): token.append("_")
-            case UInt8(ascii: "="): break
-            default: token.unicodeScalars.append(Unicode.Scalar(byte))
-            }
-        }
+        return OpaqueToken.encode(text)
     }
 
     private static func decode(_ token: String) -> (filter: String, after: String, sortValue: DatabaseValue?)? {
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard token.count <= 512, let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8)
-        else { return nil }
+        guard let text = OpaqueToken.decode(token, maximumLength: 512) else { return nil }
         let parts = text.split(separator: "\n", maxSplits: 3, omittingEmptySubsequences: false)
         guard parts.count == 3 || parts.count == 4, parts[0] == "v1", !parts[2].isEmpty else { return nil }
         var sortValue: DatabaseValue?
@@ -88,14 +77,5 @@ public struct PageRequest: Sendable, Equatable {
             }
         }
         return (String(parts[1]), String(parts[2]), sortValue)
-    }
-
-    /// A short stable digest of the filter (FNV-1a), so tokens stay small.
-    private static func fingerprint(_ binding: some Sequence<UInt8>) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in binding {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
-        return String(hash, radix: 36)
     }
 }

@@ -11,6 +11,7 @@ public enum SFAServiceRegistry {
             + AdminServiceMethods.all
             + AnalyticsServiceMethods.all
             + AuditServiceMethods.all
+            + ChangeServiceMethods.all
             + ConsultationServiceMethods.all
             + ContactServiceMethods.all
             + DailyReportServiceMethods.all

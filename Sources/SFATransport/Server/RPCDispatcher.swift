@@ -1,19 +1,49 @@
 public import Logging
-import NIOCore
-import SFACodec
-import SFAMessages
+public import NIOCore
+public import SFACodec
+public import SFAMessages
 public import SFARPC
 
-/// A REQUEST as the connection read it, before it is admitted and dispatched.
-struct IncomingCall: Sendable {
-    var callID: UInt32
-    var method: String
-    var deadline: ContinuousClock.Instant?
-    var idempotencyKey: String?
-    var metadata: [String: String]
-    var authorization: String?
+/// A call as a transport read it, before it is admitted and dispatched: a REQUEST
+/// frame's header, or a gRPC call's metadata (SFAGRPC).
+public struct IncomingCall: Sendable {
+    public var callID: UInt32
+    public var method: String
+    public var deadline: ContinuousClock.Instant?
+    public var idempotencyKey: String?
+    public var metadata: [String: String]
+    public var authorization: String?
     /// The remote address, `host:port`, for logs.
-    var peer: String?
+    public var peer: String?
+
+    public init(
+        callID: UInt32,
+        method: String,
+        deadline: ContinuousClock.Instant?,
+        idempotencyKey: String?,
+        metadata: [String: String],
+        authorization: String?,
+        peer: String?
+    ) {
+        self.callID = callID
+        self.method = method
+        self.deadline = deadline
+        self.idempotencyKey = idempotencyKey
+        self.metadata = metadata
+        self.authorization = authorization
+        self.peer = peer
+    }
+
+    /// The refusal of an idempotency key that is not one (longer than 128 bytes, or
+    /// with a byte outside printable ASCII), which every transport answers before
+    /// dispatch; nil for a good key.
+    public static func idempotencyKeyError(_ key: String) -> RPCError? {
+        guard key.utf8.count > 128 || !key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
+        return RPCError.invalidArgument(
+            "the idempotency key is not valid",
+            violations: [FieldViolation("idempotency_key", .invalidFormat, "use at most 128 printable ASCII characters, no spaces")]
+        )
+    }
 }
 
 /// The services a server hosts, by method name, with the gate, interceptors and
@@ -73,48 +103,56 @@ public struct RPCDispatcher: Sendable {
         maximumSize: Int,
         allocator: ByteBufferAllocator
     ) async -> ByteBuffer {
+        switch await dispatch(call, payload: payload, maximumSize: maximumSize) {
+        case .success(let response):
+            var buffer = allocator.buffer(capacity: 64)
+            buffer.writeFrame(type: .response, callID: call.callID, header: ResponseHeader(), payload: response)
+            return buffer
+        case .failure(let error):
+            return Self.errorFrame(callID: call.callID, error, allocator: allocator)
+        }
+    }
+
+    /// What ``execute(_:payload:maximumSize:allocator:)`` does, for a transport that
+    /// writes the outcome its own way (the gRPC endpoint): the response message, or
+    /// the error the call ended with. The observers see the call start and end.
+    public func dispatch(_ call: IncomingCall, payload: ByteBuffer, maximumSize: Int) async -> Result<any ProtoMessage, RPCError> {
         guard !observers.isEmpty else {
-            return await respond(to: call, payload: payload, maximumSize: maximumSize, allocator: allocator).frame
+            return await respond(to: call, payload: payload, maximumSize: maximumSize).result
         }
         let start = ContinuousClock.now
         for observer in observers { observer.callStarted() }
-        let outcome = await respond(to: call, payload: payload, maximumSize: maximumSize, allocator: allocator)
+        let outcome = await respond(to: call, payload: payload, maximumSize: maximumSize)
         let end = ContinuousClock.now
-        var status = outcome.error?.code ?? .ok
-        // The connection answered DEADLINE_EXCEEDED when the deadline cancelled the work.
+        let error = outcome.result.error
+        var status = error?.code ?? .ok
+        // The transport answered DEADLINE_EXCEEDED when the deadline cancelled the work.
         if status == .cancelled, let deadline = call.deadline, end >= deadline { status = .deadlineExceeded }
         let finished = FinishedCall(
             // Only served names: a made-up one must not become a metric label.
             method: handlers[call.method] == nil ? nil : call.method,
             callID: call.callID,
             status: status,
-            reason: outcome.error?.details.reason ?? "",
-            message: outcome.error?.message ?? "",
+            reason: error?.details.reason ?? "",
+            message: error?.message ?? "",
             duration: end - start,
             principal: outcome.principal,
             peer: call.peer,
             traceparent: call.metadata["traceparent"].flatMap(TraceParent.init)
         )
         for observer in observers { observer.callFinished(finished) }
-        return outcome.frame
+        return outcome.result
     }
 
-    /// How a call ended: its RESPONSE frame, the error if it failed, and the caller
-    /// if the gate admitted it.
+    /// How a call ended, and the caller if the gate admitted it.
     private struct Outcome {
-        var frame: ByteBuffer
-        var error: RPCError?
+        var result: Result<any ProtoMessage, RPCError>
         var principal: Principal?
     }
 
-    private func respond(
-        to call: IncomingCall,
-        payload: ByteBuffer,
-        maximumSize: Int,
-        allocator: ByteBufferAllocator
-    ) async -> Outcome {
+    private func respond(to call: IncomingCall, payload: ByteBuffer, maximumSize: Int) async -> Outcome {
         func failure(_ error: RPCError, _ principal: Principal? = nil) -> Outcome {
-            Outcome(frame: Self.errorFrame(callID: call.callID, error, allocator: allocator), error: error, principal: principal)
+            Outcome(result: .failure(error), principal: principal)
         }
         var principal: Principal?
         if let gate {
@@ -160,9 +198,7 @@ public struct RPCDispatcher: Sendable {
         }
         do {
             let response = try await handler.handle(request, context: context, interceptors: interceptors)
-            var buffer = allocator.buffer(capacity: 64)
-            buffer.writeFrame(type: .response, callID: context.callID, header: ResponseHeader(), payload: response)
-            return Outcome(frame: buffer, principal: principal)
+            return Outcome(result: .success(response), principal: principal)
         } catch {
             let rpcError = RPCError(mapping: error)
             if rpcError.code == .internalError, !(error is any RPCErrorConvertible) {
@@ -175,13 +211,36 @@ public struct RPCDispatcher: Sendable {
         }
     }
 
+    /// DEADLINE_EXCEEDED as every transport answers a call whose deadline passed: at
+    /// once, the work cancelled.
+    public static var deadlineExceeded: RPCError {
+        RPCError(
+            code: .deadlineExceeded,
+            message: "the deadline passed before the call finished",
+            details: ErrorDetails(reason: "DEADLINE_EXCEEDED")
+        )
+    }
+
+    /// The details an error is answered with: its own, in the `saleswire.sfa` domain
+    /// unless it names another.
+    public static func answeredDetails(_ error: RPCError) -> ErrorDetails {
+        var details = error.details
+        if details.domain.isEmpty { details.domain = "saleswire.sfa" }
+        return details
+    }
+
     /// A RESPONSE frame carrying `error` and no payload.
     static func errorFrame(callID: UInt32, _ error: RPCError, allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: 64 + error.message.utf8.count)
-        var details = error.details
-        if details.domain.isEmpty { details.domain = "saleswire.sfa" }
-        let header = ResponseHeader(status: error.code.rawValue, message: error.message, details: details, metadata: error.metadata)
+        let header = ResponseHeader(status: error.code.rawValue, message: error.message, details: answeredDetails(error), metadata: error.metadata)
         buffer.writeFrame(type: .response, callID: callID, header: header, payload: Optional<ResponseHeader>.none)
         return buffer
+    }
+}
+
+extension Result where Failure == RPCError {
+    /// The error, if the call failed.
+    fileprivate var error: RPCError? {
+        if case .failure(let error) = self { error } else { nil }
     }
 }

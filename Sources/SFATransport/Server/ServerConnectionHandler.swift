@@ -193,14 +193,8 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             )
             return
         }
-        guard header.idempotencyKey.utf8.count <= 128, header.idempotencyKey.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
-            refuse(
-                callID,
-                RPCError.invalidArgument(
-                    "the idempotency key is not valid",
-                    violations: [FieldViolation("idempotency_key", .invalidFormat, "use at most 128 printable ASCII characters, no spaces")]
-                )
-            )
+        if let refusal = IncomingCall.idempotencyKeyError(header.idempotencyKey) {
+            refuse(callID, refusal)
             return
         }
         guard inflight.count < limits.maximumConcurrentCalls else {
@@ -269,14 +263,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     private func deadlineExceeded(_ callID: UInt32, sequence: UInt64) {
         guard inflight[callID]?.sequence == sequence, let call = inflight.removeValue(forKey: callID) else { return }
         call.task.cancel()
-        respond(
-            callID,
-            RPCError(
-                code: .deadlineExceeded,
-                message: "the deadline passed before the call finished",
-                details: ErrorDetails(reason: "DEADLINE_EXCEEDED")
-            )
-        )
+        respond(callID, RPCDispatcher.deadlineExceeded)
         closeIfDrained()
     }
 

@@ -107,6 +107,7 @@ final class TestStack: Sendable {
     func activities(_ key: String?) -> ActivityServiceClient { ActivityServiceClient(client(key)) }
     func consultations(_ key: String?) -> ConsultationServiceClient { ConsultationServiceClient(client(key)) }
     func dailyReports(_ key: String?) -> DailyReportServiceClient { DailyReportServiceClient(client(key)) }
+    func changes(_ key: String?) -> ChangeServiceClient { ChangeServiceClient(client(key)) }
 
     /// A tenant with one user and key per role, made through the API as in production:
     /// the operator creates the first admin and a bootstrap key; that admin creates the

@@ -1,0 +1,250 @@
+import Foundation
+import GRDB
+import SFAServices
+import SFAStorage
+import SFAStubs
+import Testing
+
+/// The change feed (ChangeService.ListChanges) over the real server: every operation
+/// in commit order, each caller's scope per record, tombstones for what left a
+/// caller's view, cursors that page without miss or repeat, and a partner's copy kept
+/// by the feed under concurrent writes that ends equal to what the lists show.
+@Suite struct ChangeFeedTests {
+    /// Every change after `cursor`, page after page until the feed has caught up, and
+    /// the cursor to go on from.
+    static func drain(_ feed: ChangeServiceClient, from cursor: String = "", pageSize: Int32 = 0) async throws -> (changes: [Change], cursor: String) {
+        var changes: [Change] = []
+        var cursor = cursor
+        // Bounded: a page either returns changes or moves the cursor past events the caller does not see.
+        for _ in 0..<10_000 {
+            let page = try await feed.listChanges(ListChangesRequest(cursor: cursor, pageSize: pageSize))
+            changes += page.changes
+            cursor = page.nextCursor
+            if !page.more { return (changes, cursor) }
+        }
+        Issue.record("the feed did not catch up")
+        return (changes, cursor)
+    }
+
+    /// "kind id version operation what" per change, what being the record's kind or the tombstone's reason.
+    static func summary(_ changes: [Change]) -> [String] {
+        changes.map { change in
+            let what: String
+            switch change.record {
+            case .tombstone(let tombstone)?: what = "tombstone \(tombstone.reason)"
+            case nil: what = "nothing"
+            default: what = "record"
+            }
+            return "\(change.recordKind) \(change.recordId) v\(change.version) \(change.operation) \(what)"
+        }
+    }
+
+    @Test func everyCreateUpdateTransitionAndArchiveComesInCommitOrderWithTheRecordAsItIsNow() async throws {
+        try await withStack { stack in
+            let fixture = try await OpportunityRulesTests.fixture(stack, "Operations")
+            let rep = fixture.tenant.keys[.rep]
+            let accounts = stack.accounts(rep)
+            let account = try await accounts.updateAccount(UpdateAccountRequest(
+                account: Account(id: fixture.account.id, version: fixture.account.version, website: "https://operations.example"),
+                updateMask: ["website"]
+            ))
+            let moved = try await fixture.deals.moveOpportunityStage(MoveOpportunityStageRequest(
+                id: fixture.deal.id, version: fixture.deal.version, stageId: fixture.pipeline.stages[1].id
+            ))
+            let archived = try await stack.accounts(fixture.tenant.keys[.admin]).archiveAccount(ArchiveAccountRequest(id: account.id, version: account.version))
+
+            let (changes, cursor) = try await Self.drain(stack.changes(rep))
+            #expect(Self.summary(changes) == [
+                "account \(account.id) v1 create tombstone archived",
+                "opportunity \(moved.id) v1 create record",
+                "account \(account.id) v2 update tombstone archived",
+                "opportunity \(moved.id) v2 stateChange record",
+                "account \(account.id) v3 archive tombstone archived",
+            ])
+            #expect(archived.version == 3)
+            // The deal as it is now, in both of its changes.
+            for change in changes where change.recordKind == .opportunity {
+                #expect(change.record == .opportunity(try await fixture.deals.getOpportunity(GetOpportunityRequest(id: moved.id))))
+            }
+            #expect(changes.allSatisfy { $0.commitTimeMs > 0 })
+            // Caught up: the cursor stays and nothing comes again.
+            let again = try await stack.changes(rep).listChanges(ListChangesRequest(cursor: cursor))
+            #expect(again.changes.isEmpty && again.nextCursor == cursor && !again.more)
+        }
+    }
+
+    @Test func aRepSeesOnlyItsOwnRecordsAndATombstoneForADealReassignedAway() async throws {
+        try await withStack { stack in
+            let fixture = try await OpportunityRulesTests.fixture(stack, "Reassign")
+            let admin = stack.admin(fixture.tenant.keys[.admin])
+            let other = try await admin.createUser(CreateUserRequest(user: User(displayName: "Other Rep", email: "other@reassign.example", role: .rep, teamId: "t2")))
+            let otherKey = try await admin.issueApiKey(IssueApiKeyRequest(userId: other.id)).secret
+            let theirs = try #require(try await stack.leads(otherKey).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("theirs"))).lead)
+            let mine = try #require(try await stack.leads(fixture.tenant.keys[.rep]).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("mine"))).lead)
+            let reassigned = try await stack.opportunities(fixture.tenant.keys[.admin]).assignOpportunity(AssignOpportunityRequest(
+                id: fixture.deal.id, version: fixture.deal.version, ownerUserId: other.id
+            ))
+
+            let repView = try await Self.drain(stack.changes(fixture.tenant.keys[.rep]))
+            // The account stays (reps read every account); the other rep's lead never shows;
+            // the deal's creation is left out (it is not the rep's now) and its move away is a tombstone.
+            #expect(Self.summary(repView.changes) == [
+                "account \(fixture.account.id) v1 create record",
+                "lead \(mine.id) v1 create record",
+                "opportunity \(reassigned.id) v2 update tombstone outOfScope",
+            ])
+            let otherView = try await Self.drain(stack.changes(otherKey))
+            #expect(Self.summary(otherView.changes) == [
+                "account \(fixture.account.id) v1 create record",
+                "opportunity \(reassigned.id) v1 create record",
+                "lead \(theirs.id) v1 create record",
+                "opportunity \(reassigned.id) v2 update record",
+            ])
+            // The manager of team t1 saw the deal while it was the rep's; t2 is not its team.
+            let managerView = try await Self.drain(stack.changes(fixture.tenant.keys[.manager]))
+            #expect(Self.summary(managerView.changes).filter { $0.hasPrefix("opportunity") } == [
+                "opportunity \(reassigned.id) v2 update tombstone outOfScope",
+            ])
+            #expect(!managerView.changes.contains { $0.recordId == theirs.id })
+        }
+    }
+
+    @Test func aPartnerSeesTheLeadsItPushedAndTheDealsMadeFromThemOnly() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Partner Feed")
+            let partner = stack.leads(tenant.keys[.partner])
+            let pushed = try #require(try await partner.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("p"))).lead)
+            _ = try await stack.leads(tenant.keys[.marketing]).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("m")))
+            let marked = try await stack.leads(tenant.keys[.marketing]).markLeadMql(MarkLeadMqlRequest(id: pushed.id, version: pushed.version))
+            let insideSales = stack.leads(tenant.keys[.insideSales])
+            let qualified = try await insideSales.qualifyLead(QualifyLeadRequest(id: marked.id, version: marked.version, needIdentified: true))
+            let converted = try await insideSales.convertLead(ConvertLeadRequest(
+                id: qualified.id,
+                version: qualified.version,
+                opportunity: ConvertLeadOpportunity(name: "From the partner", amount: Money(currencyCode: "USD", amountMinor: 100_000), expectedCloseDate: "2027-05-31"),
+                ownerUserId: tenant.users[.insideSales]!.id
+            ))
+            let dealID = converted.opportunityId
+            #expect(!dealID.isEmpty)
+
+            let (changes, _) = try await Self.drain(stack.changes(tenant.keys[.partner]))
+            // No accounts or contacts (a partner may not list them), nothing of marketing's.
+            #expect(Set(changes.map(\.recordKind)) == [.lead, .opportunity])
+            #expect(Set(changes.map(\.recordId)) == [pushed.id, dealID])
+            let lastLead = try #require(changes.last { $0.recordKind == .lead })
+            #expect(lastLead.record == .lead(try await partner.getLead(GetLeadRequest(id: pushed.id))))
+            #expect(lastLead.operation == .stateChange)
+        }
+    }
+
+    @Test func pagesFollowEachOtherWithoutMissOrRepeat() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Paging")
+            let leads = stack.leads(tenant.keys[.marketing])
+            var expected: [String] = []
+            for index in 0..<23 {
+                let lead = try #require(try await leads.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("\(index)"))).lead)
+                expected.append("lead \(lead.id) v1 create record")
+                if index % 4 == 0 {
+                    let updated = try await leads.updateLead(UpdateLeadRequest(lead: Lead(id: lead.id, version: 1, notes: "called"), updateMask: ["notes"]))
+                    expected.append("lead \(lead.id) v\(updated.version) update record")
+                }
+            }
+            let feed = stack.changes(tenant.keys[.admin])
+            var cursor = ""
+            var seen: [String] = []
+            var pages = 0
+            while pages < 100 {
+                let page = try await feed.listChanges(ListChangesRequest(cursor: cursor, pageSize: 4))
+                pages += 1
+                #expect(page.changes.count <= 4)
+                seen += Self.summary(page.changes)
+                cursor = page.nextCursor
+                if !page.more { break }
+            }
+            #expect(seen == expected)
+            #expect(pages == expected.count / 4 + 1)
+            // A page of the default size returns the same history at once.
+            #expect(Self.summary(try await Self.drain(feed).changes) == expected)
+        }
+    }
+
+    @Test func aCursorWorksOnlyForItsTenantAndASizeMustNotBeNegative() async throws {
+        try await withStack { stack in
+            let first = try await stack.makeTenant("First Feed")
+            let second = try await stack.makeTenant("Second Feed")
+            _ = try await stack.leads(first.keys[.marketing]).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead()))
+            let cursor = try await Self.drain(stack.changes(first.keys[.admin])).cursor
+            #expect(!cursor.isEmpty)
+            let elsewhere = try #require(await failure { try await stack.changes(second.keys[.admin]).listChanges(ListChangesRequest(cursor: cursor)) })
+            #expect(elsewhere.code == .invalidArgument)
+            #expect(elsewhere.details.fieldViolations.map(\.field) == ["cursor"])
+            for garbage in ["x", "!!!", String(repeating: "A", count: 300)] {
+                #expect(await statusOf { try await stack.changes(first.keys[.admin]).listChanges(ListChangesRequest(cursor: garbage)) } == .invalidArgument)
+            }
+            let negative = try #require(await failure { try await stack.changes(first.keys[.admin]).listChanges(ListChangesRequest(pageSize: -1)) })
+            #expect(negative.details.fieldViolations.map(\.field) == ["page_size"])
+            // The operator reads no tenant's business data.
+            #expect(await statusOf { try await stack.changes(stack.operatorKey).listChanges(ListChangesRequest()) } == .permissionDenied)
+        }
+    }
+
+    @Test func aCursorPastARestoredBackupIsExpiredAndOneWithinItReadsOn() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Restore Feed")
+            let leads = stack.leads(tenant.keys[.marketing])
+            let feed = stack.changes(tenant.keys[.admin])
+            let before = try #require(try await leads.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("before"))).lead)
+            let early = try await Self.drain(feed).cursor
+            let operatorAdmin = stack.admin(stack.operatorKey)
+            let backup = try #require(try await operatorAdmin.backupTenant(BackupTenantRequest(tenantId: tenant.tenant.id)).backup)
+            _ = try await leads.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("after")))
+            let late = try await Self.drain(feed, from: early).cursor
+            _ = try await operatorAdmin.restoreTenant(RestoreTenantRequest(tenantId: tenant.tenant.id, backupId: backup.backupId))
+
+            let expired = try #require(await failure { try await feed.listChanges(ListChangesRequest(cursor: late)) })
+            #expect(expired.code == .failedPrecondition)
+            #expect(expired.details.reason == "CURSOR_EXPIRED")
+            // The restored history still holds the early position: the feed goes on from it.
+            let later = try #require(try await leads.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("later"))).lead)
+            #expect(try await Self.drain(feed, from: early).changes.map(\.recordId) == [later.id])
+            #expect(try await Self.drain(feed).changes.map(\.recordId) == [before.id, later.id])
+        }
+    }
+
+    @Test func aWriteRolledBackToItsSavepointLeavesNoEventAndPositionsFollowCommitOrder() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Savepoints")
+            let tenantID = tenant.tenant.id
+            struct Refused: Error {}
+            // Concurrent writes share group-commit transactions; every third one appends
+            // its event and then fails, so its savepoint is rolled back.
+            let written = try await withThrowingTaskGroup(of: String?.self) { group in
+                for index in 0..<60 {
+                    group.addTask {
+                        do {
+                            return try await stack.tenants.write(tenantID) { db in
+                                let event = AuditLog.stamped(AuditEvent(actorUserId: "w", method: "test", recordKind: .lead, recordId: "lead_w\(index)"))
+                                try AuditLog.insert(db, event)
+                                if index % 3 == 0 { throw Refused() }
+                                return event.id
+                            }
+                        } catch is Refused {
+                            return nil
+                        }
+                    }
+                }
+                return try await group.reduce(into: Set<String>()) { if let id = $1 { $0.insert(id) } }
+            }
+            let events = try await stack.tenants.read(tenantID) { db in try AuditLog.events(db, after: 0, kinds: [.lead], limit: 1_000) }
+            #expect(Set(events.map(\.event.id)) == written)
+            #expect(events.count == 40)
+            // Positions grow with no gap a rolled-back write could later fill.
+            let positions = events.map(\.position)
+            #expect(positions == positions.sorted())
+            #expect(Set(positions).count == positions.count)
+            let all = try await stack.tenants.read(tenantID) { db in try Int64.fetchAll(db, sql: "SELECT rowid FROM audit_event ORDER BY rowid") }
+            #expect(all == Array(1...Int64(all.count)))
+        }
+    }
+}

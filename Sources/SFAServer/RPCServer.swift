@@ -111,6 +111,7 @@ public final class RPCServer: Service, Sendable {
         let maximumConnections = configuration.maximumConnections
         let registry = self.registry
         let logger = self.logger
+        let tls = configuration.tls
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -123,6 +124,12 @@ public final class RPCServer: Service, Sendable {
                     }
                 }
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(tls.makeHandler())
+                        if tls.configuration.clientCertificates != .off {
+                            try channel.pipeline.syncOperations.addHandler(ClientCertificateReader())
+                        }
+                    }
                     try channel.pipeline.syncOperations.addHandlers(
                         IdleStateHandler(readTimeout: limits.idleTimeout),
                         ByteToMessageHandler(FrameDecoder(maximumFrameSize: limits.maximumFrameSize)),

@@ -91,6 +91,24 @@ struct Sfad: AsyncParsableCommand {
     )
     var keyConcurrentCalls: Int?
 
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve TLS 1.2+ (env SFAD_TLS_CERT; reread on SIGHUP).")
+    var tlsCertificateFile: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert (env SFAD_TLS_KEY; reread on SIGHUP).")
+    var tlsKeyFile: String?
+
+    @Option(
+        name: .customLong("tls-client-certs"),
+        help: "Client certificates: off, optional or required (env SFAD_TLS_CLIENT_CERTS; default off)."
+    )
+    var tlsClientCertificates: String?
+
+    @Option(name: .customLong("tls-client-ca"), help: "PEM CAs that sign client certificates (env SFAD_TLS_CLIENT_CA).")
+    var tlsClientCAFile: String?
+
+    @Flag(name: .customLong("allow-plaintext"), help: "Serve without TLS on a non-loopback address (env SFAD_ALLOW_PLAINTEXT).")
+    var allowPlaintext = false
+
     @Flag(help: "Create a demo tenant with one user and API key per role (printed, and written to demo-keys.txt in the data directory).")
     var demo = false
 
@@ -144,7 +162,12 @@ struct Sfad: AsyncParsableCommand {
             tenantCallsPerSecond: tenantCallsPerSecond,
             tenantConcurrentCalls: tenantConcurrentCalls,
             keyCallsPerSecond: keyCallsPerSecond,
-            keyConcurrentCalls: keyConcurrentCalls
+            keyConcurrentCalls: keyConcurrentCalls,
+            tlsCertificateFile: tlsCertificateFile,
+            tlsKeyFile: tlsKeyFile,
+            tlsClientCertificates: tlsClientCertificates,
+            tlsClientCAFile: tlsClientCAFile,
+            allowPlaintext: allowPlaintext ? true : nil
         )
         var settings = flags.overriding(try Settings.fromEnvironment(ProcessInfo.processInfo.environment))
         if let config { settings = settings.overriding(try Settings.fromFile(config)) }
@@ -153,7 +176,8 @@ struct Sfad: AsyncParsableCommand {
         let metrics = PrometheusMetricsFactory(registry: PrometheusCollectorRegistry())
         let level = try settings.loggerLevel()
         let format = try settings.logLineFormat()
-        let serverConfiguration = try settings.serverConfiguration(metricsFactory: metrics)
+        let tls = try settings.serverTLS()
+        let serverConfiguration = try settings.serverConfiguration(metricsFactory: metrics, tls: tls)
         let adminConfiguration = try settings.adminConfiguration()
         let storage = try settings.storageConfiguration(metricsFactory: metrics)
 
@@ -192,6 +216,7 @@ struct Sfad: AsyncParsableCommand {
             services.append(.init(service: admin))
         }
         services.append(.init(service: server))
+        services.append(.init(service: CertificateReloader(tls: tls, logger: logger)))
         // Last, so told first: systemd hears STOPPING as the drain begins.
         services.append(.init(service: Announcer(server: server, notifier: SystemdNotifier())))
         let group = ServiceGroup(

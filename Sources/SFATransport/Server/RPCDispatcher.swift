@@ -14,6 +14,9 @@ struct IncomingCall: Sendable {
     var authorization: String?
     /// The remote address, `host:port`, for logs.
     var peer: String?
+    /// The tenants the connection's client certificate is bound to; `nil` when it
+    /// has none, or one that names no tenant.
+    var certificateTenants: Set<String>? = nil
 }
 
 /// The services a server hosts, by method name, with the gate, interceptors and
@@ -122,6 +125,14 @@ public struct RPCDispatcher: Sendable {
                 principal = try await gate.admit(method: call.method, authorization: call.authorization)
             } catch {
                 return failure(RPCError(mapping: error))
+            }
+            if let bound = call.certificateTenants, let caller = principal, !caller.keyID.isEmpty, !bound.contains(caller.tenantID ?? "") {
+                let error = RPCError(
+                    code: .permissionDenied,
+                    message: "this connection's client certificate is bound to other tenants than the key's",
+                    details: ErrorDetails(reason: "CERTIFICATE_TENANT_MISMATCH")
+                )
+                return failure(error, caller)
             }
         }
         // Before anything costs: a caller over its limits gets RESOURCE_EXHAUSTED

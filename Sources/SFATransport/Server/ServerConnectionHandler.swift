@@ -37,6 +37,8 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     private var logger: Logger
     /// The remote address, `host:port`, for the calls' log lines.
     private var peer: String?
+    /// The tenants the client's verified certificate is bound to; `nil` without one.
+    private var certificateTenants: Set<String>?
 
     private var context: ChannelHandlerContext?
     private var inflight: [UInt32: InflightCall] = [:]
@@ -224,7 +226,8 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             idempotencyKey: header.idempotencyKey.isEmpty ? nil : header.idempotencyKey,
             metadata: header.metadata,
             authorization: header.authorization.isEmpty ? nil : header.authorization,
-            peer: peer
+            peer: peer,
+            certificateTenants: certificateTenants
         )
         let dispatcher = self.dispatcher
         let payload = frame.payload
@@ -284,6 +287,8 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         switch event {
         case is ServerDrainEvent:
             startDraining(reason: "server shutting down")
+        case let binding as ClientCertificateTenants:
+            certificateTenants = binding.tenantIDs.isEmpty ? nil : binding.tenantIDs
         case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
             if inflight.isEmpty {
                 logger.debug("closing idle connection")

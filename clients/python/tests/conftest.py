@@ -4,6 +4,7 @@ the repository this package sits in)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import subprocess
@@ -22,38 +23,45 @@ class Server:
         self.keys = keys
 
 
-@pytest.fixture(scope="session")
-def server():
+@contextlib.contextmanager
+def running_sfad(data: str, *arguments: str):
+    """sfad on a free port with its data in `data`, stopped on exit; yields the port."""
     executable = os.environ.get("SFAD", str(REPOSITORY / ".build" / "debug" / "sfad"))
     if not os.access(executable, os.X_OK):
         pytest.fail(f"no sfad at {executable}: build it (swift build) or set SFAD")
-    with tempfile.TemporaryDirectory(prefix="sfa-python-") as data:
-        out = open(os.path.join(data, "sfad.out"), "w+")
-        process = subprocess.Popen(
-            [executable, "--port", "0", "--data-dir", os.path.join(data, "db"), "--demo"],
-            stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-        )
+    out = open(os.path.join(data, "sfad.out"), "w+")
+    process = subprocess.Popen(
+        [executable, "--port", "0", "--data-dir", os.path.join(data, "db"), *arguments],
+        stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+    )
+    try:
+        port = None
+        deadline = time.monotonic() + 60
+        while port is None and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)
+            out.seek(0)
+            for line in out.read().splitlines():
+                if line.startswith("listening on "):
+                    port = int(line.rsplit(":", 1)[1])
+        if port is None:
+            pytest.fail("sfad did not start")
+        yield port
+    finally:
+        process.terminate()
         try:
-            port = None
-            deadline = time.monotonic() + 60
-            while port is None and time.monotonic() < deadline and process.poll() is None:
-                time.sleep(0.1)
-                out.seek(0)
-                for line in out.read().splitlines():
-                    if line.startswith("listening on "):
-                        port = int(line.rsplit(":", 1)[1])
-            if port is None:
-                pytest.fail("sfad did not start")
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        out.close()
+
+
+@pytest.fixture(scope="session")
+def server():
+    with tempfile.TemporaryDirectory(prefix="sfa-python-") as data:
+        with running_sfad(data, "--demo") as port:
             keys = {}
             for line in open(os.path.join(data, "db", "demo-keys.txt")):
                 if not line.startswith("#") and line.strip():
                     role, _, key = line.strip().split("\t")
                     keys[role] = key
             yield Server(port, keys)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            out.close()

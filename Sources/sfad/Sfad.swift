@@ -187,6 +187,9 @@ struct Sfad: AsyncParsableCommand {
         let logger = Logger(label: "sfad")
         let controlPlane = try ControlPlane(storage: storage)
         let tenants = try TenantDatabases(storage: storage, logger: logger)
+        for path in try IncompleteBackups.remove(storage: storage) {
+            logger.notice("removed a backup that never completed", metadata: ["file": "\(path)"])
+        }
         logger.info(
             "tenant databases",
             metadata: ["open_bound": "\(storage.maximumOpenTenantDatabases)", "descriptor_limit": "\(descriptors)"]

@@ -26,23 +26,24 @@ public struct TestCertificates: Sendable {
     }
 
     /// A certificate `NAME.pem` (with key `NAME.key`) signed by the CA `authority`,
-    /// naming `names` (`IP:…`, `DNS:…`, `URI:…`) for `usage` (`serverAuth`, `clientAuth`).
-    public func issue(_ name: String, by authority: String, names: String, usage: String) throws {
+    /// naming `names` (`IP:…`, `DNS:…`, `URI:…`) for `usage` (`serverAuth`, `clientAuth`),
+    /// valid for `days` from now; -1 makes one that expired a day ago.
+    public func issue(_ name: String, by authority: String, names: String, usage: String, days: Int = 2) throws {
         try "subjectAltName=\(names)\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=\(usage)\n"
             .write(toFile: path(name + ".ext"), atomically: true, encoding: .utf8)
         try openssl(
             "req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout \(name).key -out \(name).csr -subj '/CN=\(name)'"
         )
         try openssl(
-            "x509 -req -in \(name).csr -CA \(authority).pem -CAkey \(authority).key -CAcreateserial -days 2",
+            "x509 -req -in \(name).csr -CA \(authority).pem -CAkey \(authority).key -CAcreateserial -days \(days)",
             "-out \(name).pem -extfile \(name).ext"
         )
     }
 
     /// A client certificate bound to `tenants` (URI names `urn:saleswire:tenant:<id>`).
-    public func issueClient(_ name: String, by authority: String = "ca", tenants: [String] = []) throws {
+    public func issueClient(_ name: String, by authority: String = "ca", tenants: [String] = [], days: Int = 2) throws {
         let names = tenants.isEmpty ? "DNS:\(name).partner.example" : tenants.map { "URI:urn:saleswire:tenant:\($0)" }.joined(separator: ",")
-        try issue(name, by: authority, names: names, usage: "clientAuth")
+        try issue(name, by: authority, names: names, usage: "clientAuth", days: days)
     }
 
     public func remove() {

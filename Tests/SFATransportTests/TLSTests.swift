@@ -94,6 +94,24 @@ import Testing
         }
     }
 
+    @Test func anExpiredCertificateIsRefusedOnEitherSide() async throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        try pki.issueClient("expired-partner", days: -1)
+        try pki.issueClient("partner")
+        try await withTestServer(configuration: try server(pki, clientCertificates: .required), services: [TestService()]) { _, port in
+            await #expect(throws: RPCError.self) { try await getLead(port: port, tls: try client(pki, certificate: "expired-partner")) }
+            let partner = try client(pki, certificate: "partner")
+            #expect(try await getLead(port: port, tls: partner) == "lead-1")
+        }
+        // The server's own certificate expired: clients refuse it.
+        try pki.issue("server", by: "ca", names: "IP:127.0.0.1", usage: "serverAuth", days: -1)
+        try await withTestServer(configuration: try server(pki), services: [TestService()]) { _, port in
+            let error = await #expect(throws: RPCError.self) { try await getLead(port: port, tls: try client(pki)) }
+            #expect(error?.details.reason == "TLS_HANDSHAKE_FAILED")
+        }
+    }
+
     @Test func anOptionalClientCertificateMayBeLeftOutButNotForged() async throws {
         let pki = try TestCertificates()
         defer { pki.remove() }

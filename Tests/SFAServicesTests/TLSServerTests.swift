@@ -121,12 +121,15 @@ import Testing
     }
 
     @Test func sfadRefusesPlaintextOnANonLoopbackAddressUnlessAllowed() async throws {
-        let refused = try await runShell("SFAD --host 0.0.0.0 --port 0 --data-dir \"$(mktemp -d)\"", seconds: 30)
+        // Refused before the data directory is touched.
+        let data = NSTemporaryDirectory() + "sfa-never-" + UUID().uuidString
+        let refused = try await runShell("SFAD --host 0.0.0.0 --port 0 --data-dir '\(data)'", seconds: 30)
         #expect(refused.status != 0)
         #expect(refused.error.contains("--allow-plaintext"))
-        let partial = try await runShell("SFAD --tls-cert /nonexistent.pem --port 0 --data-dir \"$(mktemp -d)\"", seconds: 30)
+        let partial = try await runShell("SFAD --tls-cert /nonexistent.pem --port 0 --data-dir '\(data)'", seconds: 30)
         #expect(partial.status != 0)
         #expect(partial.error.contains("TLS needs both --tls-cert and --tls-key"))
+        #expect(!FileManager.default.fileExists(atPath: data))
     }
 }
 

@@ -93,7 +93,9 @@ public final class RPCServer: Service, Sendable {
         }
         address.succeed(serverChannel.localAddress!)
         servingState.beginListening()
-        logger.info("listening", metadata: ["address": "\(serverChannel.localAddress!)"])
+        var metadata: Logger.Metadata = ["address": "\(serverChannel.localAddress!)", "tls": configuration.tls == nil ? "off" : "on"]
+        if let tls = configuration.tls { metadata["client_certificates"] = "\(tls.configuration.clientCertificates.rawValue)" }
+        logger.info("listening", metadata: metadata)
         try await withTaskCancellationOrGracefulShutdownHandler {
             try await serverChannel.closeFuture.get()
         } onCancelOrGracefulShutdown: {

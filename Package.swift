@@ -23,6 +23,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -99,6 +100,8 @@ let package = Package(
                 "SFARPC", "SFAMessages",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -175,20 +178,28 @@ let package = Package(
         .executableTarget(
             name: "sfad",
             dependencies: [
-                "SFARPC", "SFAServer", "SFAServices", "SFAStorage", "SFAStubs", "SFAGRPC", "CMallocTuning",
+                "SFARPC", "SFAServer", "SFAServices", "SFAStorage", "SFAStubs", "SFATransport", "SFAGRPC", "CMallocTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The command-line options sfactl and sfa-load share: TLS.
+        .target(
+            name: "SFACommandLine",
+            dependencies: ["SFATransport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
 
         .executableTarget(
             name: "sfactl",
             dependencies: [
-                "SFAClient", "SFAStubs", "SFAProtoJSON", "SFAReflection", "CSFAProto", "CProtobufC",
+                "SFAClient", "SFAStubs", "SFAProtoJSON", "SFAReflection", "SFACommandLine", "CSFAProto", "CProtobufC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -207,7 +218,7 @@ let package = Package(
         .executableTarget(
             name: "sfa-load",
             dependencies: [
-                "SFALoad",
+                "SFALoad", "SFACommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -312,6 +323,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 "SFATestSupport",
             ],

@@ -1,3 +1,5 @@
+public import SFATransport
+
 /// How an `RPCClient` reaches its server.
 public struct ClientConfiguration: Sendable {
     public var host: String
@@ -11,6 +13,9 @@ public struct ClientConfiguration: Sendable {
     public var retry: RetryPolicy
     /// The largest response frame accepted.
     public var maximumFrameSize: Int
+    /// TLS for every connection, built once from a `ClientTLSConfiguration`; `nil`
+    /// for plaintext.
+    public var tls: ClientTLS?
 
     public init(
         host: String = "127.0.0.1",
@@ -19,7 +24,8 @@ public struct ClientConfiguration: Sendable {
         connections: Int = 1,
         defaultTimeout: Duration? = .seconds(30),
         retry: RetryPolicy = RetryPolicy(),
-        maximumFrameSize: Int = 4 * 1024 * 1024
+        maximumFrameSize: Int = 4 * 1024 * 1024,
+        tls: ClientTLS? = nil
     ) {
         self.host = host
         self.port = port
@@ -28,5 +34,6 @@ public struct ClientConfiguration: Sendable {
         self.defaultTimeout = defaultTimeout
         self.retry = retry
         self.maximumFrameSize = maximumFrameSize
+        self.tls = tls
     }
 }

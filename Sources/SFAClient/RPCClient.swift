@@ -90,7 +90,8 @@ public final class RPCClient: RPCCaller, Sendable {
                         host: configuration.host,
                         port: configuration.port,
                         apiKey: configuration.apiKey,
-                        maximumFrameSize: configuration.maximumFrameSize
+                        maximumFrameSize: configuration.maximumFrameSize,
+                        tls: configuration.tls
                     )
                 }
                 slots[index] = .connecting(task)

@@ -1,3 +1,5 @@
+public import SFATransport
+
 /// How a load run drives the server: where, how hard, for how long.
 public struct LoadPlan: Sendable {
     /// When the run ends.
@@ -34,6 +36,8 @@ public struct LoadPlan: Sendable {
     public var pace: Pace
     /// The deadline of each call.
     public var timeout: Duration
+    /// TLS for the connections; `nil` for plaintext.
+    public var tls: ClientTLS? = nil
 
     public init(
         host: String = "127.0.0.1",

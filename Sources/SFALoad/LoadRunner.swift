@@ -46,7 +46,7 @@ public enum LoadRunner {
         var connections: [RPCConnection] = []
         do {
             for _ in 0..<plan.connections {
-                connections.append(try await RPCConnection.connect(host: plan.host, port: plan.port))
+                connections.append(try await RPCConnection.connect(host: plan.host, port: plan.port, tls: plan.tls))
             }
         } catch {
             for connection in connections { await connection.close() }

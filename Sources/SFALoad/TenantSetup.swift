@@ -3,6 +3,7 @@ import SFAClient
 import SFAMessages
 import SFARPC
 import SFAStubs
+public import SFATransport
 import Synchronization
 
 /// Makes the tenants a run spreads its calls over, through the public API as any
@@ -25,6 +26,8 @@ public struct TenantSetup: Sendable {
         public var opportunitiesPerTenant: Int
         /// Tenants set up at once.
         public var concurrency: Int
+        /// TLS for the connections; `nil` for plaintext.
+        public var tls: ClientTLS? = nil
 
         public init(
             host: String = "127.0.0.1", port: Int = 7411, operatorKey: String, tenants: Int, namePrefix: String = "sfa-load-",
@@ -67,7 +70,8 @@ public struct TenantSetup: Sendable {
         let configuration = self.configuration
         let client = RPCClient(
             configuration: ClientConfiguration(
-                host: configuration.host, port: configuration.port, apiKey: configuration.operatorKey, connections: 2
+                host: configuration.host, port: configuration.port, apiKey: configuration.operatorKey, connections: 2,
+                tls: configuration.tls
             )
         )
         let made: [TenantFixture]

@@ -95,7 +95,9 @@ public final class RPCServer: Service, Sendable {
         }
         address.succeed(serverChannel.localAddress!)
         servingState.beginListening()
-        logger.info("listening", metadata: ["address": "\(serverChannel.localAddress!)"])
+        var metadata: Logger.Metadata = ["address": "\(serverChannel.localAddress!)", "tls": configuration.tls == nil ? "off" : "on"]
+        if let tls = configuration.tls { metadata["client_certificates"] = "\(tls.configuration.clientCertificates.rawValue)" }
+        logger.info("listening", metadata: metadata)
         try await withTaskCancellationOrGracefulShutdownHandler {
             try await serverChannel.closeFuture.get()
         } onCancelOrGracefulShutdown: {
@@ -113,6 +115,7 @@ public final class RPCServer: Service, Sendable {
         let maximumConnections = configuration.maximumConnections
         let registry = self.registry
         let logger = self.logger
+        let tls = configuration.tls
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -125,6 +128,12 @@ public final class RPCServer: Service, Sendable {
                     }
                 }
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(tls.makeHandler())
+                        if tls.configuration.clientCertificates != .off {
+                            try channel.pipeline.syncOperations.addHandler(ClientCertificateReader())
+                        }
+                    }
                     try channel.pipeline.syncOperations.addHandlers(
                         IdleStateHandler(readTimeout: limits.idleTimeout),
                         ByteToMessageHandler(FrameDecoder(maximumFrameSize: limits.maximumFrameSize)),

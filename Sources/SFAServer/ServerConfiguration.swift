@@ -27,6 +27,8 @@ public struct ServerConfiguration: Sendable {
     public var callLogLevel: Logger.Level
     /// Default per-tenant and per-key call limits, which tenants' overrides replace.
     public var callLimits: CallLimiterConfiguration
+    /// TLS on the listener, reloadable; `nil` for plaintext.
+    public var tls: ServerTLS?
 
     public init(
         host: String = "127.0.0.1",
@@ -36,7 +38,8 @@ public struct ServerConfiguration: Sendable {
         drainGracePeriod: TimeAmount = .seconds(10),
         metricsFactory: any MetricsFactory = MetricsSystem.factory,
         callLogLevel: Logger.Level = .debug,
-        callLimits: CallLimiterConfiguration = CallLimiterConfiguration()
+        callLimits: CallLimiterConfiguration = CallLimiterConfiguration(),
+        tls: ServerTLS? = nil
     ) {
         self.host = host
         self.port = port
@@ -46,5 +49,6 @@ public struct ServerConfiguration: Sendable {
         self.metricsFactory = metricsFactory
         self.callLogLevel = callLogLevel
         self.callLimits = callLimits
+        self.tls = tls
     }
 }

@@ -79,11 +79,12 @@ struct RunCommand: AsyncParsableCommand {
             scenario = try Scenario.named(self.scenario)
         }
         let skew = TenantSkew(skew)!
-        let plan = LoadPlan(
+        var plan = LoadPlan(
             host: target.host, port: target.port, connections: connections, inFlight: inFlight,
             stop: calls.map { .count($0) } ?? .duration(duration?.duration ?? .seconds(10)),
             warmup: warmup.duration, pace: rate.map { .fixedRate($0) } ?? .closedLoop, timeout: timeout.duration
         )
+        plan.tls = try target.tls.clientTLS()
         let progress = LoadProgress()
         let line = ProgressLine.show(progress, label: "calls")
         let outcome = try await LoadRunner.run(plan: plan, scenario: scenario, tenants: fixtures, skew: skew, progress: progress)

@@ -44,12 +44,12 @@ struct SetupCommand: AsyncParsableCommand {
         guard let key = operatorKey ?? ProcessInfo.processInfo.environment["SFA_API_KEY"] else {
             throw ValidationError("give --operator-key or set SFA_API_KEY")
         }
-        let setup = TenantSetup(
-            configuration: TenantSetup.Configuration(
-                host: target.host, port: target.port, operatorKey: key, tenants: tenants, namePrefix: namePrefix,
-                leadsPerTenant: leads, accountsPerTenant: accounts, opportunitiesPerTenant: opportunities, concurrency: concurrency
-            )
+        var configuration = TenantSetup.Configuration(
+            host: target.host, port: target.port, operatorKey: key, tenants: tenants, namePrefix: namePrefix,
+            leadsPerTenant: leads, accountsPerTenant: accounts, opportunitiesPerTenant: opportunities, concurrency: concurrency
         )
+        configuration.tls = try target.tls.clientTLS()
+        let setup = TenantSetup(configuration: configuration)
         let progress = LoadProgress()
         let line = ProgressLine.show(progress, label: "tenants made")
         let fixtures = try await setup.run(keysFile: keysFile, progress: progress)

@@ -1,9 +1,12 @@
 import ArgumentParser
+import SFACommandLine
 
-/// Where the server is.
+/// Where the server is, and how to speak TLS to it.
 struct TargetOptions: ParsableArguments {
     @Option(help: "The server, host:port.")
     var target = "127.0.0.1:7411"
+
+    @OptionGroup var tls: TLSOptions
 
     var host: String { String(target[..<(target.lastIndex(of: ":") ?? target.endIndex)]) }
 

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import SFAClient
 import SFARPC
+import SFACommandLine
+import SFATransport
 
 /// The options every command that talks to a server takes.
 struct GlobalOptions: ParsableArguments {
@@ -20,6 +22,8 @@ struct GlobalOptions: ParsableArguments {
         )
     )
     var apiKey: String?
+
+    @OptionGroup var tls: TLSOptions
 
     @Option(help: "Seconds a call may take before it fails with DEADLINE_EXCEEDED; 0 for no deadline.")
     var timeout: Double = 30
@@ -69,8 +73,14 @@ struct GlobalOptions: ParsableArguments {
     /// Opens a client, runs `body` with it, closes it, and turns failures into a
     /// message on standard error and an exit code (docs/sfactl.md).
     func withClient(_ body: (RPCClient) async throws -> Void) async throws {
+        let clientTLS: ClientTLS?
+        do {
+            clientTLS = try tls.clientTLS()
+        } catch {
+            throw errorReporter.report(error)
+        }
         let client = RPCClient(
-            configuration: ClientConfiguration(host: host, port: port, apiKey: resolvedAPIKey, defaultTimeout: callTimeout)
+            configuration: ClientConfiguration(host: host, port: port, apiKey: resolvedAPIKey, defaultTimeout: callTimeout, tls: clientTLS)
         )
         do {
             try await body(client)

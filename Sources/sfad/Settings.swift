@@ -37,6 +37,14 @@ struct Settings: Codable, Equatable {
     var tenantConcurrentCalls: Int?
     var keyCallsPerSecond: Int?
     var keyConcurrentCalls: Int?
+    /// TLS on the RPC listener (Settings+TLS.swift): PEM files, and client certificates
+    /// `off`, `optional` or `required`.
+    var tlsCertificateFile: String?
+    var tlsKeyFile: String?
+    var tlsClientCertificates: String?
+    var tlsClientCAFile: String?
+    /// Allows plaintext on an address other than loopback.
+    var allowPlaintext: Bool?
 
     /// The environment variable of each numeric setting (key paths are immutable values).
     nonisolated(unsafe) static let environmentNames: [(name: String, keyPath: WritableKeyPath<Settings, Int?>)] = [
@@ -65,18 +73,27 @@ struct Settings: Codable, Equatable {
         settings.logFormat = environment["SFAD_LOG_FORMAT"]
         settings.callLogLevel = environment["SFAD_CALL_LOG_LEVEL"]
         settings.adminAddress = environment["SFAD_ADMIN_ADDRESS"]
-        if let text = environment["SFAD_ADMIN_PUBLIC"] {
-            guard let value = ["true": true, "1": true, "false": false, "0": false][text] else {
-                throw SettingsError("SFAD_ADMIN_PUBLIC=\(text) is neither true nor false")
-            }
-            settings.adminPublic = value
-        }
+        settings.adminPublic = try boolean("SFAD_ADMIN_PUBLIC", in: environment)
+        settings.tlsCertificateFile = environment["SFAD_TLS_CERT"]
+        settings.tlsKeyFile = environment["SFAD_TLS_KEY"]
+        settings.tlsClientCertificates = environment["SFAD_TLS_CLIENT_CERTS"]
+        settings.tlsClientCAFile = environment["SFAD_TLS_CLIENT_CA"]
+        settings.allowPlaintext = try boolean("SFAD_ALLOW_PLAINTEXT", in: environment)
         for (name, keyPath) in environmentNames {
             guard let text = environment[name] else { continue }
             guard let value = Int(text) else { throw SettingsError("\(name)=\(text) is not a whole number") }
             settings[keyPath: keyPath] = value
         }
         return settings
+    }
+
+    /// The variable `name` as a boolean; `nil` when unset.
+    private static func boolean(_ name: String, in environment: [String: String]) throws -> Bool? {
+        guard let text = environment[name] else { return nil }
+        guard let value = ["true": true, "1": true, "false": false, "0": false][text] else {
+            throw SettingsError("\(name)=\(text) is neither true nor false")
+        }
+        return value
     }
 
     /// Settings read from a JSON file with the same keys as this type.
@@ -133,13 +150,18 @@ struct Settings: Codable, Equatable {
             tenantCallsPerSecond: tenantCallsPerSecond ?? fallback.tenantCallsPerSecond,
             tenantConcurrentCalls: tenantConcurrentCalls ?? fallback.tenantConcurrentCalls,
             keyCallsPerSecond: keyCallsPerSecond ?? fallback.keyCallsPerSecond,
-            keyConcurrentCalls: keyConcurrentCalls ?? fallback.keyConcurrentCalls
+            keyConcurrentCalls: keyConcurrentCalls ?? fallback.keyConcurrentCalls,
+            tlsCertificateFile: tlsCertificateFile ?? fallback.tlsCertificateFile,
+            tlsKeyFile: tlsKeyFile ?? fallback.tlsKeyFile,
+            tlsClientCertificates: tlsClientCertificates ?? fallback.tlsClientCertificates,
+            tlsClientCAFile: tlsClientCAFile ?? fallback.tlsClientCAFile,
+            allowPlaintext: allowPlaintext ?? fallback.allowPlaintext
         )
     }
 
     /// The server configuration, defaults filled in.
     /// - Throws: `SettingsError` for values out of range.
-    func serverConfiguration(metricsFactory: any MetricsFactory) throws -> ServerConfiguration {
+    func serverConfiguration(metricsFactory: any MetricsFactory, tls: ServerTLS? = nil) throws -> ServerConfiguration {
         let defaults = ServerConfiguration()
         let limits = defaults.connection
         func positive(_ value: Int?, _ name: String, _ fallback: Int) throws -> Int {
@@ -172,7 +194,8 @@ struct Settings: Codable, Equatable {
                 tenantConcurrentCalls: try limit(tenantConcurrentCalls, "tenantConcurrentCalls", callLimits.tenantConcurrentCalls),
                 keyCallsPerSecond: try limit(keyCallsPerSecond, "keyCallsPerSecond", callLimits.keyCallsPerSecond),
                 keyConcurrentCalls: try limit(keyConcurrentCalls, "keyConcurrentCalls", callLimits.keyConcurrentCalls)
-            )
+            ),
+            tls: tls
         )
     }
 

@@ -93,6 +93,24 @@ struct Sfad: AsyncParsableCommand {
     )
     var keyConcurrentCalls: Int?
 
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve TLS 1.2+ (env SFAD_TLS_CERT; reread on SIGHUP).")
+    var tlsCertificateFile: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert (env SFAD_TLS_KEY; reread on SIGHUP).")
+    var tlsKeyFile: String?
+
+    @Option(
+        name: .customLong("tls-client-certs"),
+        help: "Client certificates: off, optional or required (env SFAD_TLS_CLIENT_CERTS; default off)."
+    )
+    var tlsClientCertificates: String?
+
+    @Option(name: .customLong("tls-client-ca"), help: "PEM CAs that sign client certificates (env SFAD_TLS_CLIENT_CA).")
+    var tlsClientCAFile: String?
+
+    @Flag(name: .customLong("allow-plaintext"), help: "Serve without TLS on a non-loopback address (env SFAD_ALLOW_PLAINTEXT).")
+    var allowPlaintext = false
+
     @Flag(help: "Create a demo tenant with one user and API key per role (printed, and written to demo-keys.txt in the data directory).")
     var demo = false
 
@@ -152,7 +170,12 @@ struct Sfad: AsyncParsableCommand {
             tenantCallsPerSecond: tenantCallsPerSecond,
             tenantConcurrentCalls: tenantConcurrentCalls,
             keyCallsPerSecond: keyCallsPerSecond,
-            keyConcurrentCalls: keyConcurrentCalls
+            keyConcurrentCalls: keyConcurrentCalls,
+            tlsCertificateFile: tlsCertificateFile,
+            tlsKeyFile: tlsKeyFile,
+            tlsClientCertificates: tlsClientCertificates,
+            tlsClientCAFile: tlsClientCAFile,
+            allowPlaintext: allowPlaintext ? true : nil
         )
         var settings = flags.overriding(try Settings.fromEnvironment(ProcessInfo.processInfo.environment))
         if let config { settings = settings.overriding(try Settings.fromFile(config)) }
@@ -161,7 +184,8 @@ struct Sfad: AsyncParsableCommand {
         let metrics = PrometheusMetricsFactory(registry: PrometheusCollectorRegistry())
         let level = try settings.loggerLevel()
         let format = try settings.logLineFormat()
-        let serverConfiguration = try settings.serverConfiguration(metricsFactory: metrics)
+        let tls = try settings.serverTLS()
+        let serverConfiguration = try settings.serverConfiguration(metricsFactory: metrics, tls: tls)
         let adminConfiguration = try settings.adminConfiguration()
         let storage = try settings.storageConfiguration(metricsFactory: metrics)
 
@@ -171,6 +195,9 @@ struct Sfad: AsyncParsableCommand {
         let logger = Logger(label: "sfad")
         let controlPlane = try ControlPlane(storage: storage)
         let tenants = try TenantDatabases(storage: storage, logger: logger)
+        for path in try IncompleteBackups.remove(storage: storage) {
+            logger.notice("removed a backup that never completed", metadata: ["file": "\(path)"])
+        }
         logger.info(
             "tenant databases",
             metadata: ["open_bound": "\(storage.maximumOpenTenantDatabases)", "descriptor_limit": "\(descriptors)"]
@@ -217,6 +244,7 @@ struct Sfad: AsyncParsableCommand {
             )
             services.append(.init(service: grpc!))
         }
+        services.append(.init(service: CertificateReloader(tls: tls, logger: logger)))
         // Last, so told first: systemd hears STOPPING as the drain begins.
         services.append(.init(service: Announcer(server: server, grpc: grpc, notifier: SystemdNotifier())))
         let group = ServiceGroup(

@@ -118,20 +118,24 @@ struct SfadProcess: @unchecked Sendable {
     /// The operator key printed on first start; nil on later starts.
     let operatorKey: String?
 
-    init(path: String, dataDirectory: String) throws {
+    /// - Parameters:
+    ///   - arguments: more flags for sfad.
+    ///   - logFile: where its log (standard error) goes and stays, for the test to
+    ///     read; by default a file removed once sfad listens.
+    init(path: String, dataDirectory: String, arguments: [String] = [], logFile: String? = nil) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         // Output goes to files that are polled, so that nothing blocks on a pipe.
         let stdoutPath = dataDirectory + "/../" + UUID().uuidString + ".out"
-        let stderrPath = dataDirectory + "/../" + UUID().uuidString + ".err"
+        let stderrPath = logFile ?? dataDirectory + "/../" + UUID().uuidString + ".err"
         _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         defer {
             try? FileManager.default.removeItem(atPath: stdoutPath)
-            try? FileManager.default.removeItem(atPath: stderrPath)
+            if logFile == nil { try? FileManager.default.removeItem(atPath: stderrPath) }
         }
         process = Process()
         process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["--port", "0", "--data-dir", dataDirectory, "--log-level", "info"]
+        process.arguments = ["--port", "0", "--data-dir", dataDirectory, "--log-level", "info"] + arguments
         process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         try launch(process)
@@ -168,6 +172,11 @@ struct SfadProcess: @unchecked Sendable {
     func stop() {
         process.terminate()
         process.waitUntilExit()
+    }
+
+    /// Sends `signal` (SIGHUP: reload the TLS certificate).
+    func signal(_ signal: Int32) {
+        Foundation.kill(process.processIdentifier, signal)
     }
 }
 

@@ -59,7 +59,7 @@ import Testing
                 try await client.sendRequest(
                     callID: UInt32(callID),
                     method: getLead,
-                    payload: GetLeadRequest(id: "sleep:2000").serializedBytes()  // long enough to outlast six sends on a busy machine
+                    payload: GetLeadRequest(id: "sleep:6000").serializedBytes()  // long enough to outlast six sends on a busy machine (2 s was not, at a load average of 10)
                 )
             }
             var statuses: [UInt32: StatusCode] = [:]

@@ -21,6 +21,8 @@ import Testing
     @Test func aConnectionPipeliningLargeRequestsIsReadOnlyAsFastAsItsCallsFinish() async throws {
         var configuration = ServerConfiguration()
         configuration.connection.maximumRequestBytesInFlight = 2 * 1024 * 1024
+        // Reads may be as large as a frame here: this is about requests in flight.
+        configuration.connection.requestSizes.read = configuration.connection.maximumFrameSize
         let service = TestService()
         try await withTestServer(configuration: configuration, services: [service]) { _, port in
             let client = try await RawClient(port: port)

@@ -17,8 +17,13 @@ import Testing
     }
 
     /// Sends one REQUEST and returns the header of its RESPONSE.
-    private func answer(header: [UInt8], payload: [UInt8] = [], service: TestService = TestService()) async throws -> ResponseHeader {
-        try await withTestServer(services: [service]) { _, port in
+    private func answer(
+        header: [UInt8],
+        payload: [UInt8] = [],
+        service: TestService = TestService(),
+        configuration: ServerConfiguration = ServerConfiguration()
+    ) async throws -> ResponseHeader {
+        try await withTestServer(configuration: configuration, services: [service]) { _, port in
             let client = try await RawClient(port: port)
             try await client.sendRequest(callID: 1, header: header, payload: payload)
             let frame = try #require(try await client.next())
@@ -83,7 +88,11 @@ import Testing
             count = 4_000_000
         }
         let header = RequestHeader(method: HealthServiceMethods.check.fullName).serializedBytes()
-        let response = try await answer(header: header, payload: payload)
+        // A Check that large is refused for its size first (RequestSizeLimitTests); with
+        // reads allowed a whole frame, as bulk methods are, the field bound refuses it.
+        var configuration = ServerConfiguration()
+        configuration.connection.requestSizes.read = configuration.connection.maximumFrameSize
+        let response = try await answer(header: header, payload: payload, configuration: configuration)
         #expect(StatusCode(rawValue: response.status) == .invalidArgument)
         #expect(response.details?.reason == "TOO_MANY_FIELDS")
     }

@@ -42,7 +42,8 @@ extension AdminService {
     }
 
     /// A consistent copy of the live tenant database (`VACUUM INTO`, which reads one
-    /// snapshot while writers wait), kept under `backups/<tenant>/`.
+    /// snapshot while writers wait), kept under `backups/<tenant>/`; written under a
+    /// staging name and renamed when complete (``IncompleteBackups``).
     public func backupTenant(_ request: BackupTenantRequest, context: ServerContext) async throws -> BackupTenantResponse {
         let tenantID = try await targetTenant(request.tenantId, context)
         let backupID = RecordID.make("bak")
@@ -50,11 +51,19 @@ extension AdminService {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let fileName = backupID + ".sqlite"
         let path = directory + "/" + fileName
-        let version = try await tenants.withDatabase(tenantID) { pool in
-            try await pool.writeWithoutTransaction { db in
-                try db.execute(sql: "VACUUM INTO ?", arguments: [path])
-                return try Int32.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations") ?? 0
+        let staging = IncompleteBackups.stagingPath(for: path)
+        let version: Int32
+        do {
+            version = try await tenants.withDatabase(tenantID) { pool in
+                try await pool.writeWithoutTransaction { db in
+                    try db.execute(sql: "VACUUM INTO ?", arguments: [staging])
+                    return try Int32.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations") ?? 0
+                }
             }
+            try FileManager.default.moveItem(atPath: staging, toPath: path)
+        } catch {
+            try? FileManager.default.removeItem(atPath: staging)
+            throw error
         }
         let (size, digest) = try Self.fileDigest(path)
         let row = TenantBackupRow(id: backupID, tenantID: tenantID, fileName: fileName, sizeBytes: size, sha256: digest, schemaVersion: version)

@@ -32,6 +32,18 @@ extension StorageError: RPCErrorConvertible {
                 "the page token is not valid for this list",
                 violations: [FieldViolation("page_token", .invalidFormat, "not issued by this list with these filters")]
             )
+        case .tenantDatabaseDamaged(let tenantID):
+            RPCError(
+                code: .dataLoss,
+                message: "the database of tenant \(tenantID) is damaged and cannot be read; an operator restores it from a backup",
+                details: ErrorDetails(reason: "TENANT_DATABASE_DAMAGED")
+            )
+        case .storageFull(let tenantID):
+            RPCError(
+                code: .resourceExhausted,
+                message: "the disk holding the database of tenant \(tenantID) is full; nothing was written",
+                details: ErrorDetails(reason: "STORAGE_FULL")
+            )
         case .invalidPageSize:
             RPCError.invalidArgument(
                 "the page size is negative",

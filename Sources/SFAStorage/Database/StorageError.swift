@@ -15,4 +15,9 @@ public enum StorageError: Error, Equatable, Sendable {
     case invalidPageToken
     /// A negative page size.
     case invalidPageSize
+    /// The tenant's file is damaged (not a database, or a corrupt page): nothing of it
+    /// can be trusted until an operator restores it.
+    case tenantDatabaseDamaged(tenantID: String)
+    /// The disk holding the tenant's file is full: its writes fail until space is freed.
+    case storageFull(tenantID: String)
 }

@@ -56,6 +56,7 @@ public final class TenantDatabases: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     private let metrics: StorageMetrics
+    private let failures: TenantFileFailures
     /// Where evicted files are closed: concurrent, as files are independent and each
     /// close mostly waits for the disk.
     private let closer = DispatchQueue(label: "sfa.tenant-databases.closer", attributes: .concurrent)
@@ -64,6 +65,7 @@ public final class TenantDatabases: Sendable {
         self.storage = storage
         self.logger = logger
         self.metrics = StorageMetrics(factory: storage.metricsFactory)
+        self.failures = TenantFileFailures(logger: logger)
         metrics.openDatabases.set(0)
         try DatabaseOpening.createDirectory(storage.tenantsDirectory)
     }
@@ -85,9 +87,13 @@ public final class TenantDatabases: Sendable {
         _ tenantID: String,
         _ body: (DatabasePool) async throws -> T
     ) async throws -> T {
-        let pool = try await lease(tenantID)
-        defer { release(tenantID) }
-        return try await body(pool)
+        do {
+            let pool = try await lease(tenantID)
+            defer { release(tenantID) }
+            return try await body(pool)
+        } catch {
+            throw failures.translate(error, tenantID: tenantID)
+        }
     }
 
     /// Runs `body` on a reader connection of the tenant's database, synchronously on
@@ -95,9 +101,13 @@ public final class TenantDatabases: Sendable {
     /// one statement (SQLite makes each statement see one snapshot) or which tolerate
     /// writes committing between their statements. Suspends only to open the file.
     public func read<T>(_ tenantID: String, _ body: (Database) throws -> T) async throws -> T {
-        let (pool, reader) = try await leaseReader(tenantID)
-        defer { release(tenantID, reader: reader, pool: pool) }
-        return try reader.connection.inDatabase(body)
+        do {
+            let (pool, reader) = try await leaseReader(tenantID)
+            defer { release(tenantID, reader: reader, pool: pool) }
+            return try reader.connection.inDatabase(body)
+        } catch {
+            throw failures.translate(error, tenantID: tenantID)
+        }
     }
 
     /// Runs `body` in a savepoint of a `BEGIN IMMEDIATE` transaction on the tenant's
@@ -105,12 +115,16 @@ public final class TenantDatabases: Sendable {
     /// (``GroupCommit``), and returns once that transaction is committed: every
     /// business write, timed. A body that throws fails alone, its changes rolled back.
     public func write<T: Sendable>(_ tenantID: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let pool = try await lease(tenantID)
-        defer { release(tenantID) }
-        // The file stays open while leased: its entry is there.
-        let commits = state.withLock { state in state.open[tenantID].flatMap { $0.pool === pool ? $0.commits : nil } }
-        guard let commits else { throw Self.busy("the tenant database closed while leased") }
-        return try await metrics.tenantWrites.time { try await commits.write(body) }
+        do {
+            let pool = try await lease(tenantID)
+            defer { release(tenantID) }
+            // The file stays open while leased: its entry is there.
+            let commits = state.withLock { state in state.open[tenantID].flatMap { $0.pool === pool ? $0.commits : nil } }
+            guard let commits else { throw Self.busy("the tenant database closed while leased") }
+            return try await metrics.tenantWrites.time { try await commits.write(body) }
+        } catch {
+            throw failures.translate(error, tenantID: tenantID)
+        }
     }
 
     /// A read-only connection of a file and its lease: an idle connection, a new one
@@ -241,6 +255,7 @@ public final class TenantDatabases: Sendable {
                 return (state.open.values[index].pool, [])
             }
             guard installs else { return (nil, []) }
+            failures.opened(tenantID)
             var entry = Entry(pool: pool, lastUse: state.clock)
             entry.leases = 1
             state.open[tenantID] = entry
@@ -420,8 +435,12 @@ public final class TenantDatabases: Sendable {
         }
         var configuration = DatabaseOpening.configuration(storage)
         configuration.readonly = true
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
-        defer { try? queue.close() }
-        return try await queue.read { db in try TenantSchema.version(of: db, tenantID: tenantID) }
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            return try await queue.read { db in try TenantSchema.version(of: db, tenantID: tenantID) }
+        } catch {
+            throw failures.translate(error, tenantID: tenantID)
+        }
     }
 }

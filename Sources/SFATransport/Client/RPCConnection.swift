@@ -42,21 +42,36 @@ public final class RPCConnection: RPCCaller, Sendable {
     /// - Parameters:
     ///   - apiKey: sent as `authorization: Bearer <key>` with every call.
     ///   - maximumFrameSize: the largest response frame accepted.
-    /// - Throws: ``RPCError`` `UNAVAILABLE` when the server cannot be reached.
+    ///   - tls: speak TLS with this context; `nil` for plaintext.
+    /// - Throws: ``RPCError`` `UNAVAILABLE` when the server cannot be reached or the
+    ///   TLS handshake fails (a server certificate the CAs did not sign, a client
+    ///   certificate the server refused, a server not speaking TLS).
     public static func connect(
         host: String,
         port: Int,
         apiKey: String? = nil,
         maximumFrameSize: Int = 4 * 1024 * 1024,
+        tls: ClientTLS? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RPCConnection {
         let usable = UsableFlag()
+        // Completed by the handshake, at once without TLS, or failed when the
+        // connection is not made (a promise must not be left pending).
+        let handshake = group.any().makePromise(of: Void.self)
         do {
             let channel = try await ClientBootstrap(group: group)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connectTimeout(.seconds(5))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls {
+                            try channel.pipeline.syncOperations.addHandlers(
+                                try tls.makeHandler(host: host),
+                                TLSHandshakeWaiter(promise: handshake)
+                            )
+                        } else {
+                            handshake.succeed()
+                        }
                         try channel.pipeline.syncOperations.addHandlers(
                             ByteToMessageHandler(FrameDecoder(maximumFrameSize: maximumFrameSize)),
                             ClientConnectionHandler { usable.value.store(false, ordering: .releasing) }
@@ -65,11 +80,24 @@ public final class RPCConnection: RPCCaller, Sendable {
                 }
                 .connect(host: host, port: port)
                 .get()
+            do {
+                try await handshake.futureResult.get()
+            } catch {
+                try? await channel.close()
+                throw RPCError(
+                    code: .unavailable,
+                    message: "TLS handshake with \(host):\(port) failed: \(error)",
+                    details: ErrorDetails(reason: "TLS_HANDSHAKE_FAILED")
+                )
+            }
             let handler = try await channel.eventLoop.submit {
                 NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self), eventLoop: channel.eventLoop)
             }.get()
             return RPCConnection(channel: channel, handler: handler, usable: usable, apiKey: apiKey, maximumFrameSize: maximumFrameSize)
+        } catch let error as RPCError {
+            throw error
         } catch {
+            handshake.fail(error)
             throw RPCError(code: .unavailable, message: "cannot connect to \(host):\(port): \(error)")
         }
     }

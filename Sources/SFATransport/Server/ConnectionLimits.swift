@@ -31,6 +31,8 @@ public struct ConnectionLimits: Sendable {
     /// How long the calls of a connection drained for its age may take to finish
     /// before it is closed: 30 seconds.
     public var maximumConnectionAgeGrace: TimeAmount
+    /// The largest request payload per kind of method, under ``maximumFrameSize``.
+    public var requestSizes: RequestSizeLimits
 
     public init(
         maximumFrameSize: Int = 4 * 1024 * 1024,
@@ -40,7 +42,8 @@ public struct ConnectionLimits: Sendable {
         slowFrameTimeout: TimeAmount = .seconds(30),
         pingsPerSecond: Int = 10,
         maximumConnectionAge: TimeAmount? = .hours(1),
-        maximumConnectionAgeGrace: TimeAmount = .seconds(30)
+        maximumConnectionAgeGrace: TimeAmount = .seconds(30),
+        requestSizes: RequestSizeLimits = RequestSizeLimits()
     ) {
         self.maximumFrameSize = maximumFrameSize
         self.maximumConcurrentCalls = maximumConcurrentCalls
@@ -50,5 +53,6 @@ public struct ConnectionLimits: Sendable {
         self.pingsPerSecond = pingsPerSecond
         self.maximumConnectionAge = maximumConnectionAge
         self.maximumConnectionAgeGrace = maximumConnectionAgeGrace
+        self.requestSizes = requestSizes
     }
 }

@@ -15,6 +15,9 @@ public struct IncomingCall: Sendable {
     public var authorization: String?
     /// The remote address, `host:port`, for logs.
     public var peer: String?
+    /// The tenants the connection's client certificate is bound to; `nil` when it
+    /// has none, or one that names no tenant.
+    public var certificateTenants: Set<String>?
 
     public init(
         callID: UInt32,
@@ -23,7 +26,8 @@ public struct IncomingCall: Sendable {
         idempotencyKey: String?,
         metadata: [String: String],
         authorization: String?,
-        peer: String?
+        peer: String?,
+        certificateTenants: Set<String>? = nil
     ) {
         self.callID = callID
         self.method = method
@@ -32,6 +36,7 @@ public struct IncomingCall: Sendable {
         self.metadata = metadata
         self.authorization = authorization
         self.peer = peer
+        self.certificateTenants = certificateTenants
     }
 
     /// The refusal of an idempotency key that is not one (longer than 128 bytes, or
@@ -160,6 +165,14 @@ public struct RPCDispatcher: Sendable {
                 principal = try await gate.admit(method: call.method, authorization: call.authorization)
             } catch {
                 return failure(RPCError(mapping: error))
+            }
+            if let bound = call.certificateTenants, let caller = principal, !caller.keyID.isEmpty, !bound.contains(caller.tenantID ?? "") {
+                let error = RPCError(
+                    code: .permissionDenied,
+                    message: "this connection's client certificate is bound to other tenants than the key's",
+                    details: ErrorDetails(reason: "CERTIFICATE_TENANT_MISMATCH")
+                )
+                return failure(error, caller)
             }
         }
         // Before anything costs: a caller over its limits gets RESOURCE_EXHAUSTED

@@ -37,6 +37,8 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     private var logger: Logger
     /// The remote address, `host:port`, for the calls' log lines.
     private var peer: String?
+    /// The tenants the client's verified certificate is bound to; `nil` without one.
+    private var certificateTenants: Set<String>?
 
     private var context: ChannelHandlerContext?
     private var inflight: [UInt32: InflightCall] = [:]
@@ -197,6 +199,22 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             refuse(callID, refusal)
             return
         }
+        // Before the payload is decoded: a request larger than its kind of method needs
+        // costs nothing more than its frame. Retrying the same bytes cannot help, so
+        // there is no retry hint.
+        let methodClass = RequestSizeLimits.MethodClass(method: header.method)
+        let sizeLimit = limits.requestSizes.limit(for: methodClass)
+        guard frame.payload.readableBytes <= sizeLimit else {
+            refuse(
+                callID,
+                RPCError(
+                    code: .resourceExhausted,
+                    message: "a request of a \(methodClass.rawValue) method may be at most \(sizeLimit) bytes, not \(frame.payload.readableBytes)",
+                    details: ErrorDetails(reason: "REQUEST_TOO_LARGE")
+                )
+            )
+            return
+        }
         guard inflight.count < limits.maximumConcurrentCalls else {
             refuse(
                 callID,
@@ -218,7 +236,8 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             idempotencyKey: header.idempotencyKey.isEmpty ? nil : header.idempotencyKey,
             metadata: header.metadata,
             authorization: header.authorization.isEmpty ? nil : header.authorization,
-            peer: peer
+            peer: peer,
+            certificateTenants: certificateTenants
         )
         let dispatcher = self.dispatcher
         let payload = frame.payload
@@ -271,6 +290,8 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         switch event {
         case is ServerDrainEvent:
             startDraining(reason: "server shutting down")
+        case let binding as ClientCertificateTenants:
+            certificateTenants = binding.tenantIDs.isEmpty ? nil : binding.tenantIDs
         case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
             if inflight.isEmpty {
                 logger.debug("closing idle connection")

@@ -22,6 +22,8 @@ final class TestStack: Sendable {
     let server: RPCServer
     let port: Int
     let operatorKey: String
+    /// The TLS of the stack's own clients; `nil` for plaintext.
+    let clientTLS: ClientTLS?
     private let running: Task<Void, any Error>
 
     private init(
@@ -33,6 +35,7 @@ final class TestStack: Sendable {
         server: RPCServer,
         port: Int,
         operatorKey: String,
+        clientTLS: ClientTLS?,
         running: Task<Void, any Error>
     ) {
         self.directory = directory
@@ -43,17 +46,21 @@ final class TestStack: Sendable {
         self.server = server
         self.port = port
         self.operatorKey = operatorKey
+        self.clientTLS = clientTLS
         self.running = running
     }
 
     /// - Parameters:
     ///   - metricsFactory: makes the server's and storage's metrics (none by default).
     ///   - logger: what the server logs to (nothing by default).
+    ///   - tls: the listener's TLS, and `clientTLS` the stack's clients'; plaintext by default.
     static func start(
         maximumOpenTenantDatabases: Int = 64,
         metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance,
         logger: Logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
-        callLogLevel: Logger.Level = .debug
+        callLogLevel: Logger.Level = .debug,
+        tls: ServerTLS? = nil,
+        clientTLS: ClientTLS? = nil
     ) async throws -> TestStack {
         let directory = NSTemporaryDirectory() + "sfa-test-" + UUID().uuidString
         let storage = StorageConfiguration(
@@ -66,6 +73,7 @@ final class TestStack: Sendable {
         let operatorKey = try await Bootstrap.ensureOperator(controlPlane)!.apiKey
         var configuration = ServerConfiguration(metricsFactory: metricsFactory, callLogLevel: callLogLevel)
         configuration.port = 0
+        configuration.tls = tls
         let gate = APIKeyGate(controlPlane: controlPlane, logger: logger)
         let server = RPCServer(
             configuration: configuration,
@@ -86,13 +94,14 @@ final class TestStack: Sendable {
             server: server,
             port: port,
             operatorKey: operatorKey,
+            clientTLS: clientTLS,
             running: running
         )
     }
 
     /// A client calling with `key` (none when nil), without retries.
     func client(_ key: String?) -> RPCClient {
-        RPCClient(configuration: ClientConfiguration(port: port, apiKey: key, retry: .none))
+        RPCClient(configuration: ClientConfiguration(port: port, apiKey: key, retry: .none, tls: clientTLS))
     }
 
     func admin(_ key: String?) -> AdminServiceClient { AdminServiceClient(client(key)) }

@@ -4,6 +4,7 @@ the executable (default: the debug build of the repository this package sits in)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import subprocess
@@ -23,30 +24,46 @@ class Server:
         self.keys = keys
 
 
-@pytest.fixture(scope="session")
-def server():
+@contextlib.contextmanager
+def running_sfad(data: str, *arguments: str):
+    """sfad on free ports with its data in `data`, stopped on exit; yields a dict of
+    the ports it announced: "native" always, "grpc" when started with --grpc-port."""
     executable = os.environ.get("SFAD", str(REPOSITORY / ".build" / "debug" / "sfad"))
     if not os.access(executable, os.X_OK):
         pytest.fail(f"no sfad at {executable}: build it (swift build) or set SFAD")
-    with tempfile.TemporaryDirectory(prefix="sfa-python-") as data:
-        out = open(os.path.join(data, "sfad.out"), "w+")
-        process = subprocess.Popen(
-            [executable, "--port", "0", "--grpc-port", "0", "--data-dir", os.path.join(data, "db"), "--demo"],
-            stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-        )
+    wanted = {"native"} | ({"grpc"} if "--grpc-port" in arguments else set())
+    out = open(os.path.join(data, "sfad.out"), "w+")
+    process = subprocess.Popen(
+        [executable, "--port", "0", "--data-dir", os.path.join(data, "db"), *arguments],
+        stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+    )
+    try:
+        ports: dict[str, int] = {}
+        deadline = time.monotonic() + 60
+        while set(ports) != wanted and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)
+            out.seek(0)
+            for line in out.read().splitlines():
+                if line.startswith("listening on "):
+                    ports["native"] = int(line.rsplit(":", 1)[1])
+                if line.startswith("gRPC listening on "):
+                    ports["grpc"] = int(line.rsplit(":", 1)[1])
+        if set(ports) != wanted:
+            pytest.fail("sfad did not start")
+        yield ports
+    finally:
+        process.terminate()
         try:
-            port = grpc_port = None
-            deadline = time.monotonic() + 60
-            while grpc_port is None and time.monotonic() < deadline and process.poll() is None:
-                time.sleep(0.1)
-                out.seek(0)
-                for line in out.read().splitlines():
-                    if line.startswith("listening on "):
-                        port = int(line.rsplit(":", 1)[1])
-                    if line.startswith("gRPC listening on "):
-                        grpc_port = int(line.rsplit(":", 1)[1])
-            if port is None or grpc_port is None:
-                pytest.fail("sfad did not start")
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        out.close()
+
+
+@pytest.fixture(scope="session")
+def server():
+    with tempfile.TemporaryDirectory(prefix="sfa-python-") as data:
+        with running_sfad(data, "--grpc-port", "0", "--demo") as ports:
             keys = {}
             for line in open(os.path.join(data, "db", "demo-keys.txt")):
                 if not line.startswith("#") and line.strip():
@@ -56,11 +73,4 @@ def server():
             for line in open(os.path.join(data, "db", "operator-key.txt")):
                 if line.startswith("sfa_"):
                     keys["operator"] = line.strip()
-            yield Server(port, grpc_port, keys)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            out.close()
+            yield Server(ports["native"], ports["grpc"], keys)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl as _ssl
 from dataclasses import dataclass
 
 from google.protobuf import message_factory
@@ -42,6 +43,9 @@ class Client:
 
     >>> async with Client("127.0.0.1", 7411, api_key) as client:
     ...     lead = await client.stub("sfa.v1.LeadService").GetLead(leads_pb2.GetLeadRequest(id=lead_id))
+
+    For TLS pass an `ssl.SSLContext`: `ssl.create_default_context(cafile="ca.pem")`,
+    with `load_cert_chain("client.pem", "client.key")` for a partner's certificate.
     """
 
     def __init__(
@@ -51,8 +55,10 @@ class Client:
         api_key: str | None = None,
         retry: RetryPolicy = RetryPolicy(),
         maximum_frame_size: int = frames.DEFAULT_MAXIMUM_FRAME_SIZE,
+        ssl: _ssl.SSLContext | None = None,
     ):
         self.host, self.port, self.api_key = host, port, api_key
+        self.ssl = ssl
         self.retry = retry
         self.maximum_frame_size = maximum_frame_size
         self._connection: Connection | None = None
@@ -134,7 +140,7 @@ class Client:
             if self._connection is None or not self._connection.usable:
                 if self._connection is not None:
                     await self._connection.close()
-                self._connection = await Connection.open(self.host, self.port, self.maximum_frame_size)
+                self._connection = await Connection.open(self.host, self.port, self.maximum_frame_size, ssl=self.ssl)
             return self._connection
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
+import ssl as _ssl
 
 from sfa.v1 import rpc_pb2
 
@@ -33,8 +34,11 @@ class Connection:
         self._reading = asyncio.get_running_loop().create_task(self._read_loop())
 
     @classmethod
-    async def open(cls, host: str, port: int, maximum_frame_size: int = frames.DEFAULT_MAXIMUM_FRAME_SIZE) -> "Connection":
-        reader, writer = await asyncio.open_connection(host, port)
+    async def open(
+        cls, host: str, port: int, maximum_frame_size: int = frames.DEFAULT_MAXIMUM_FRAME_SIZE, ssl: _ssl.SSLContext | None = None
+    ) -> "Connection":
+        """Connects, over TLS when `ssl` is given (the server's certificate must name `host`)."""
+        reader, writer = await asyncio.open_connection(host, port, ssl=ssl)
         return cls(reader, writer, maximum_frame_size)
 
     @property

@@ -16,6 +16,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let data = directory + "/data"
         let first = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
+        defer { first.stop() }
         let operatorKey = try #require(first.operatorKey)
         let damaged = try await SfadTenant.make("Damaged", port: first.port, operatorKey: operatorKey)
         let healthy = try await SfadTenant.make("Healthy", port: first.port, operatorKey: operatorKey)
@@ -64,6 +65,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let data = directory + "/data"
         let first = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
+        defer { first.stop() }
         let operatorKey = try #require(first.operatorKey)
         let tenant = try await SfadTenant.make("Backed", port: first.port, operatorKey: operatorKey)
         // Enough data that the copy takes a while: 20,000 leads.
@@ -160,6 +162,7 @@ import Testing
 
     private func fillTheDiskUnderOneTenant(data: String, small: String, log: String) async throws {
         let first = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
+        defer { first.stop() }
         let operatorKey = try #require(first.operatorKey)
         let full = try await SfadTenant.make("Full", port: first.port, operatorKey: operatorKey)
         let other = try await SfadTenant.make("Other", port: first.port, operatorKey: operatorKey)

@@ -169,7 +169,10 @@ struct SfadProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// SIGTERM and wait; nothing when it has exited already (so that a `defer` may
+    /// stop it again after a test stopped it).
     func stop() {
+        guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
     }

@@ -7,8 +7,12 @@ import Testing
 
 /// Ten thousand idle connections to a real `sfad` (its own process, so the test's
 /// descriptors and the server's each stay under the limit): the server keeps answering
-/// others, and what it holds per connection is measured.
-@Suite struct IdleConnectionsTests {
+/// others, and what it holds per connection is measured. A measurement that keeps both
+/// cores busy for seconds, which would upset the suite's timing-bound tests running
+/// beside it: run it alone, `SFA_IDLE_CONNECTIONS_TEST=1 swift test --skip-build
+/// --filter IdleConnectionsTests` (docs/security.md).
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["SFA_IDLE_CONNECTIONS_TEST"] != nil, "set SFA_IDLE_CONNECTIONS_TEST=1 to run"))
+struct IdleConnectionsTests {
     @Test(.timeLimit(.minutes(5))) func tenThousandIdleConnectionsLeaveSfadResponsiveWithBoundedMemory() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: builtExecutable("sfad")), "build sfad first: swift build")
         let connections = 10_000

@@ -72,11 +72,13 @@ import Testing
 
     @Test func aConnectionAtItsMaximumAgeIsDrainedAndItsCallInFlightStillAnswered() async throws {
         var configuration = ServerConfiguration()
-        configuration.connection.maximumConnectionAge = .milliseconds(300)
+        // An age long enough that the request is sent before it passes, even at a load
+        // average of 13 (300 ms was not), and a call that outlasts it.
+        configuration.connection.maximumConnectionAge = .seconds(1)
         configuration.connection.maximumConnectionAgeGrace = .seconds(5)
         try await withTestServer(configuration: configuration, services: [TestService()]) { _, port in
             let client = try await RawClient(port: port)
-            try await client.sendRequest(callID: 1, method: getLead, payload: GetLeadRequest(id: "sleep:800").serializedBytes())
+            try await client.sendRequest(callID: 1, method: getLead, payload: GetLeadRequest(id: "sleep:2500").serializedBytes())
             let goAway = try #require(try await client.next())
             #expect(goAway.type == .goAway)
             #expect(try GoAway(buffer: goAway.header).reason == "maximum connection age")

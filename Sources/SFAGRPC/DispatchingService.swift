@@ -17,13 +17,16 @@ final class DispatchingService: RegistrableRPCService {
     let dispatcher: RPCDispatcher
     let methods: [SFARPC.MethodDescriptor]
     let maximumMessageSize: Int
+    /// The native transport's limits per kind of method, checked before decoding as there.
+    let requestSizes: RequestSizeLimits
     /// Call ids for the observers' log lines; a gRPC call has no frame call id.
     private let callIDs = Atomic<UInt32>(0)
 
-    init(dispatcher: RPCDispatcher, methods: [SFARPC.MethodDescriptor], maximumMessageSize: Int) {
+    init(dispatcher: RPCDispatcher, methods: [SFARPC.MethodDescriptor], maximumMessageSize: Int, requestSizes: RequestSizeLimits) {
         self.dispatcher = dispatcher
         self.methods = methods
         self.maximumMessageSize = maximumMessageSize
+        self.requestSizes = requestSizes
     }
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
@@ -57,6 +60,9 @@ final class DispatchingService: RegistrableRPCService {
         }
         let metadata = CallMetadata(request.metadata)
         if let violation = metadata.violation { throw StatusDetails.grpcError(violation) }
+        if let refusal = requestSizes.refusal(method: method.fullName, size: payload.readableBytes) {
+            throw StatusDetails.grpcError(refusal)
+        }
         let timeout = metadata.timeout
         let call = IncomingCall(
             callID: callIDs.add(1, ordering: .relaxed).newValue,

@@ -25,12 +25,21 @@ public final class GRPCEndpoint: Service, Sendable {
         /// Streams one connection may have open at once, as the native transport's
         /// calls in flight per connection.
         public var maximumConcurrentStreams: Int
+        /// The largest request of each kind of method, as on the native transport.
+        public var requestSizes: RequestSizeLimits
 
-        public init(host: String = "127.0.0.1", port: Int, maximumMessageSize: Int = 4 * 1024 * 1024, maximumConcurrentStreams: Int = 100) {
+        public init(
+            host: String = "127.0.0.1",
+            port: Int,
+            maximumMessageSize: Int = 4 * 1024 * 1024,
+            maximumConcurrentStreams: Int = 100,
+            requestSizes: RequestSizeLimits = RequestSizeLimits()
+        ) {
             self.host = host
             self.port = port
             self.maximumMessageSize = maximumMessageSize
             self.maximumConcurrentStreams = maximumConcurrentStreams
+            self.requestSizes = requestSizes
         }
     }
 
@@ -53,7 +62,12 @@ public final class GRPCEndpoint: Service, Sendable {
                 config.http2.maxConcurrentStreams = configuration.maximumConcurrentStreams
             }
         )
-        let service = DispatchingService(dispatcher: dispatcher, methods: methods, maximumMessageSize: configuration.maximumMessageSize)
+        let service = DispatchingService(
+            dispatcher: dispatcher,
+            methods: methods,
+            maximumMessageSize: configuration.maximumMessageSize,
+            requestSizes: configuration.requestSizes
+        )
         server = GRPCServer(transport: transport, services: [service])
         self.logger = logger
     }

@@ -9,6 +9,7 @@ import SFAServer
 import SFAServices
 import SFAStorage
 import SFAStubs
+import SFATransport
 import ServiceLifecycle
 import Synchronization
 
@@ -185,6 +186,7 @@ struct Sfad: AsyncParsableCommand {
         let level = try settings.loggerLevel()
         let format = try settings.logLineFormat()
         let tls = try settings.serverTLS()
+        let grpcListener = try grpcListenerPort(tls: tls)
         let serverConfiguration = try settings.serverConfiguration(metricsFactory: metrics, tls: tls)
         let adminConfiguration = try settings.adminConfiguration()
         let storage = try settings.storageConfiguration(metricsFactory: metrics)
@@ -230,13 +232,14 @@ struct Sfad: AsyncParsableCommand {
         // The gRPC endpoint serves through the server's own dispatcher: the same gate,
         // limits, handlers and observers (docs/protocol.md, "gRPC endpoint").
         var grpc: GRPCEndpoint?
-        if let port = try grpcListenerPort() {
+        if let port = grpcListener {
             grpc = GRPCEndpoint(
                 configuration: GRPCEndpoint.Configuration(
                     host: serverConfiguration.host,
                     port: port,
                     maximumMessageSize: serverConfiguration.connection.maximumFrameSize,
-                    maximumConcurrentStreams: serverConfiguration.connection.maximumConcurrentCalls
+                    maximumConcurrentStreams: serverConfiguration.connection.maximumConcurrentCalls,
+                    requestSizes: serverConfiguration.connection.requestSizes
                 ),
                 dispatcher: server.dispatcher,
                 methods: SFAServiceRegistry.allMethods,
@@ -260,9 +263,19 @@ struct Sfad: AsyncParsableCommand {
 
 extension Sfad {
     /// `--grpc-port`, else `SFAD_GRPC_PORT`; nil when neither is set (no gRPC listener).
-    func grpcListenerPort() throws -> Int? {
+    /// The gRPC endpoint's port, or nil when it is not asked for.
+    /// - Throws: `ValidationError` for a port out of range, or for the endpoint beside a
+    ///   TLS listener: the endpoint speaks plaintext HTTP/2 only and checks no client
+    ///   certificate, so beside TLS it would carry API keys in the clear and bypass
+    ///   certificate-to-tenant bindings (docs/protocol.md, "gRPC endpoint").
+    func grpcListenerPort(tls: ServerTLS?) throws -> Int? {
         let text = grpcPort.map(String.init) ?? ProcessInfo.processInfo.environment["SFAD_GRPC_PORT"]
         guard let text else { return nil }
+        guard tls == nil else {
+            throw ValidationError(
+                "the gRPC endpoint speaks plaintext only: run it without --tls-cert, behind a TLS-terminating proxy"
+            )
+        }
         guard let port = Int(text), (0...65_535).contains(port) else {
             throw ValidationError("the gRPC port must be 0…65535, not \(text)")
         }

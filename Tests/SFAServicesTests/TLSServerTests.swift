@@ -131,6 +131,19 @@ import Testing
         #expect(partial.error.contains("TLS needs both --tls-cert and --tls-key"))
         #expect(!FileManager.default.fileExists(atPath: data))
     }
+
+    @Test func sfadRefusesThePlaintextGRPCEndpointBesideATLSListener() async throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        let data = NSTemporaryDirectory() + "sfa-never-" + UUID().uuidString
+        let refused = try await runShell(
+            "SFAD --tls-cert '\(pki.path("server.pem"))' --tls-key '\(pki.path("server.key"))' --grpc-port 0 --port 0 --data-dir '\(data)'",
+            seconds: 30
+        )
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("plaintext only"), "\(refused.error)")
+        #expect(!FileManager.default.fileExists(atPath: data))
+    }
 }
 
 extension TestCertificates {

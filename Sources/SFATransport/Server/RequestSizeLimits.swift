@@ -1,3 +1,6 @@
+import SFAMessages
+public import SFARPC
+
 /// The largest request payload each kind of method accepts, checked from the frame's
 /// length before the payload is decoded (docs/protocol.md "Limits"). The frame limit
 /// (4 MiB) bounds every request; these bound each kind well below it, so that a call
@@ -59,5 +62,19 @@ public struct RequestSizeLimits: Sendable, Equatable {
         case .read: read
         case .write: write
         }
+    }
+
+    /// The refusal of a request of `method` whose payload is `size` bytes, or nil
+    /// when it is within its kind's limit; every transport answers it before the
+    /// payload is decoded. Retrying the same bytes cannot help, so there is no retry hint.
+    public func refusal(method: String, size: Int) -> RPCError? {
+        let methodClass = MethodClass(method: method)
+        let limit = limit(for: methodClass)
+        guard size > limit else { return nil }
+        return RPCError(
+            code: .resourceExhausted,
+            message: "a request of a \(methodClass.rawValue) method may be at most \(limit) bytes, not \(size)",
+            details: ErrorDetails(reason: "REQUEST_TOO_LARGE")
+        )
     }
 }

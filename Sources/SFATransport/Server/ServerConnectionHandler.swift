@@ -200,19 +200,9 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
             return
         }
         // Before the payload is decoded: a request larger than its kind of method needs
-        // costs nothing more than its frame. Retrying the same bytes cannot help, so
-        // there is no retry hint.
-        let methodClass = RequestSizeLimits.MethodClass(method: header.method)
-        let sizeLimit = limits.requestSizes.limit(for: methodClass)
-        guard frame.payload.readableBytes <= sizeLimit else {
-            refuse(
-                callID,
-                RPCError(
-                    code: .resourceExhausted,
-                    message: "a request of a \(methodClass.rawValue) method may be at most \(sizeLimit) bytes, not \(frame.payload.readableBytes)",
-                    details: ErrorDetails(reason: "REQUEST_TOO_LARGE")
-                )
-            )
+        // costs nothing more than its frame.
+        if let refusal = limits.requestSizes.refusal(method: header.method, size: frame.payload.readableBytes) {
+            refuse(callID, refusal)
             return
         }
         guard inflight.count < limits.maximumConcurrentCalls else {

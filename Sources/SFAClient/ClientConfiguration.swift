@@ -11,6 +11,10 @@ public struct ClientConfiguration: Sendable {
     public var retry: RetryPolicy
     /// The largest response frame accepted.
     public var maximumFrameSize: Int
+    /// How many redirects (TENANT_MOVED, TENANT_MOVING: docs/protocol.md §5.3) one call
+    /// follows to other nodes of a cluster before it fails with the last one; 0
+    /// follows none.
+    public var maximumRedirects: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -19,7 +23,8 @@ public struct ClientConfiguration: Sendable {
         connections: Int = 1,
         defaultTimeout: Duration? = .seconds(30),
         retry: RetryPolicy = RetryPolicy(),
-        maximumFrameSize: Int = 4 * 1024 * 1024
+        maximumFrameSize: Int = 4 * 1024 * 1024,
+        maximumRedirects: Int = 20
     ) {
         self.host = host
         self.port = port
@@ -28,5 +33,6 @@ public struct ClientConfiguration: Sendable {
         self.defaultTimeout = defaultTimeout
         self.retry = retry
         self.maximumFrameSize = maximumFrameSize
+        self.maximumRedirects = max(0, maximumRedirects)
     }
 }

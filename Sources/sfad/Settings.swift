@@ -37,6 +37,14 @@ struct Settings: Codable, Equatable {
     var tenantConcurrentCalls: Int?
     var keyCallsPerSecond: Int?
     var keyConcurrentCalls: Int?
+    /// `postgres://…` for a control plane shared by a cluster's nodes; unset: `control.sqlite`.
+    var controlPlane: String?
+    /// This node's id in a cluster (docs/scaling.md); unset: one node serving every tenant.
+    var nodeID: String?
+    /// `host:port` clients reach this node at, named in redirects; default host:port.
+    var advertiseAddress: String?
+    /// Where tenants moving between nodes are handed over; default `<data dir>/handoff`.
+    var handoffDirectory: String?
 
     /// The environment variable of each numeric setting (key paths are immutable values).
     nonisolated(unsafe) static let environmentNames: [(name: String, keyPath: WritableKeyPath<Settings, Int?>)] = [
@@ -65,6 +73,10 @@ struct Settings: Codable, Equatable {
         settings.logFormat = environment["SFAD_LOG_FORMAT"]
         settings.callLogLevel = environment["SFAD_CALL_LOG_LEVEL"]
         settings.adminAddress = environment["SFAD_ADMIN_ADDRESS"]
+        settings.controlPlane = environment["SFAD_CONTROL_PLANE"]
+        settings.nodeID = environment["SFAD_NODE_ID"]
+        settings.advertiseAddress = environment["SFAD_ADVERTISE_ADDRESS"]
+        settings.handoffDirectory = environment["SFAD_HANDOFF_DIR"]
         if let text = environment["SFAD_ADMIN_PUBLIC"] {
             guard let value = ["true": true, "1": true, "false": false, "0": false][text] else {
                 throw SettingsError("SFAD_ADMIN_PUBLIC=\(text) is neither true nor false")
@@ -133,7 +145,11 @@ struct Settings: Codable, Equatable {
             tenantCallsPerSecond: tenantCallsPerSecond ?? fallback.tenantCallsPerSecond,
             tenantConcurrentCalls: tenantConcurrentCalls ?? fallback.tenantConcurrentCalls,
             keyCallsPerSecond: keyCallsPerSecond ?? fallback.keyCallsPerSecond,
-            keyConcurrentCalls: keyConcurrentCalls ?? fallback.keyConcurrentCalls
+            keyConcurrentCalls: keyConcurrentCalls ?? fallback.keyConcurrentCalls,
+            controlPlane: controlPlane ?? fallback.controlPlane,
+            nodeID: nodeID ?? fallback.nodeID,
+            advertiseAddress: advertiseAddress ?? fallback.advertiseAddress,
+            handoffDirectory: handoffDirectory ?? fallback.handoffDirectory
         )
     }
 

@@ -112,6 +112,27 @@ struct Sfad: AsyncParsableCommand {
     @Flag(name: .customLong("admin-public"), help: "Allow the admin listener on a non-loopback address (env SFAD_ADMIN_PUBLIC).")
     var adminPublic = false
 
+    @Option(
+        name: .customLong("control-plane"),
+        help: "postgres://user[:password]@host[:port]/database: a control plane shared by a cluster (env SFAD_CONTROL_PLANE; default control.sqlite)."
+    )
+    var controlPlane: String?
+
+    @Option(name: .customLong("node-id"), help: "This node's id in a cluster; tenants are routed by placement (env SFAD_NODE_ID; default: one node).")
+    var nodeID: String?
+
+    @Option(
+        name: .customLong("advertise-address"),
+        help: "host:port clients reach this node at, named in redirects (env SFAD_ADVERTISE_ADDRESS; default host:port)."
+    )
+    var advertiseAddress: String?
+
+    @Option(
+        name: .customLong("handoff-dir"),
+        help: "Where tenants moving between nodes are handed over, shared by the nodes (env SFAD_HANDOFF_DIR; default <data dir>/handoff)."
+    )
+    var handoffDirectory: String?
+
     func run() async throws {
         // A write to a standard output whose reader went away must fail, not kill the
         // server (sockets never raise it: NIO sends with MSG_NOSIGNAL).
@@ -144,7 +165,11 @@ struct Sfad: AsyncParsableCommand {
             tenantCallsPerSecond: tenantCallsPerSecond,
             tenantConcurrentCalls: tenantConcurrentCalls,
             keyCallsPerSecond: keyCallsPerSecond,
-            keyConcurrentCalls: keyConcurrentCalls
+            keyConcurrentCalls: keyConcurrentCalls,
+            controlPlane: controlPlane,
+            nodeID: nodeID,
+            advertiseAddress: advertiseAddress,
+            handoffDirectory: handoffDirectory
         )
         var settings = flags.overriding(try Settings.fromEnvironment(ProcessInfo.processInfo.environment))
         if let config { settings = settings.overriding(try Settings.fromFile(config)) }
@@ -161,8 +186,16 @@ struct Sfad: AsyncParsableCommand {
             format.handler(label: label, level: level, stream: StandardErrorStream())
         }
         let logger = Logger(label: "sfad")
-        let controlPlane = try ControlPlane(storage: storage)
+        let controlPlane = try settings.controlPlane(storage: storage, logger: logger)
+        // The store's connections and change notifications, until the server has drained.
+        let controlPlaneRunning = Task { try await controlPlane.run() }
+        defer { controlPlaneRunning.cancel() }
+        try await controlPlane.migrate()
         let tenants = try TenantDatabases(storage: storage, logger: logger)
+        let router = try settings.clusterNode(serverConfiguration).map {
+            TenantRouter(node: $0, controlPlane: controlPlane, tenants: tenants, logger: logger)
+        }
+        try await router?.register()
         logger.info(
             "tenant databases",
             metadata: ["open_bound": "\(storage.maximumOpenTenantDatabases)", "descriptor_limit": "\(descriptors)"]
@@ -173,10 +206,10 @@ struct Sfad: AsyncParsableCommand {
         let serverReference = ServerReference()
         let server = RPCServer(
             configuration: serverConfiguration,
-            services: SalesWireServices.all(controlPlane: controlPlane, tenants: tenants, storage: storage, logger: logger) {
+            services: SalesWireServices.all(controlPlane: controlPlane, tenants: tenants, storage: storage, logger: logger, router: router) {
                 serverReference.snapshot()
             },
-            gate: APIKeyGate(controlPlane: controlPlane, logger: logger),
+            gate: APIKeyGate(controlPlane: controlPlane, logger: logger, router: router),
             logger: logger
         )
         serverReference.set(server)

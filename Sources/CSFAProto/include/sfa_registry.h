@@ -29,8 +29,8 @@ typedef struct { const char *symbol; const ProtobufCServiceDescriptor *descripto
 extern const SFAMessageEntry *const sfa_registry_messages;
 extern const SFAEnumEntry *const sfa_registry_enums;
 extern const SFAServiceEntry *const sfa_registry_services;
-static const unsigned sfa_registry_message_count = 254;
-static const unsigned sfa_registry_enum_count = 48;
+static const unsigned sfa_registry_message_count = 256;
+static const unsigned sfa_registry_enum_count = 49;
 static const unsigned sfa_registry_service_count = 16;
 
 static inline const ProtobufCMessageDescriptor *sfa__v1__accept_proposal_request__descriptor_ref(void) { return &sfa__v1__accept_proposal_request__descriptor; }
@@ -217,6 +217,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__missing_daily_report__d
 static inline const ProtobufCMessageDescriptor *sfa__v1__money__descriptor_ref(void) { return &sfa__v1__money__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__move_contact_request__descriptor_ref(void) { return &sfa__v1__move_contact_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__move_opportunity_stage_request__descriptor_ref(void) { return &sfa__v1__move_opportunity_stage_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__move_tenant_request__descriptor_ref(void) { return &sfa__v1__move_tenant_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__opportunity__descriptor_ref(void) { return &sfa__v1__opportunity__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__opportunity__custom_fields_entry__descriptor_ref(void) { return &sfa__v1__opportunity__custom_fields_entry__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__opportunity_contact_role__descriptor_ref(void) { return &sfa__v1__opportunity_contact_role__descriptor; }
@@ -269,6 +270,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__tenant__descriptor_ref(
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_backup__descriptor_ref(void) { return &sfa__v1__tenant_backup__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_limits__descriptor_ref(void) { return &sfa__v1__tenant_limits__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_migration_result__descriptor_ref(void) { return &sfa__v1__tenant_migration_result__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_placement__descriptor_ref(void) { return &sfa__v1__tenant_placement__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_settings__descriptor_ref(void) { return &sfa__v1__tenant_settings__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__time_range__descriptor_ref(void) { return &sfa__v1__time_range__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__update_account_request__descriptor_ref(void) { return &sfa__v1__update_account_request__descriptor; }

@@ -42,14 +42,20 @@ public struct AdminService: AdminServiceHandler {
     let logger: Logger
     let startTimeMs: Int64
     let serverSnapshot: @Sendable () -> ServerSnapshot
+    /// This node's routing in a cluster; nil on a single node.
+    let router: TenantRouter?
+    /// This node in a cluster: new tenants are placed on it.
+    var node: ClusterNode? { router?.node }
 
     public init(
         controlPlane: ControlPlane,
         tenants: TenantDatabases,
         storage: StorageConfiguration,
         logger: Logger,
+        router: TenantRouter? = nil,
         serverSnapshot: @escaping @Sendable () -> ServerSnapshot
     ) {
+        self.router = router
         self.controlPlane = controlPlane
         self.tenants = tenants
         self.storage = storage
@@ -101,6 +107,19 @@ public struct AdminService: AdminServiceHandler {
                 changes: changes,
                 recordVersion: version
             )
+        )
+    }
+
+    /// The idempotency record of a control-plane write answering `response`; nil when
+    /// the call carries no key.
+    func idempotentWrite(_ request: some ProtoMessage, response: some ProtoMessage, _ context: ServerContext) throws -> IdempotentWrite? {
+        guard let key = context.idempotencyKey else { return nil }
+        return IdempotentWrite(
+            key: key,
+            method: context.method.fullName,
+            userID: try context.requirePrincipal().userID,
+            requestDigest: requestDigest(request),
+            response: response.serializedBytes()
         )
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SFATestSupport
 import Testing
 
 /// The built executables next to the running test executable, wherever the build put
@@ -7,18 +8,6 @@ func builtExecutable(_ name: String) -> String {
     URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         .appendingPathComponent(name).path
 }
-
-/// Starts `process`, one launch at a time across the test process: Foundation's
-/// `Process.run` on Linux is not safe to call from several threads at once (seen here
-/// as a crash in its argument copying while parallel tests launched `sfad` and
-/// scripts; swift-corelibs-foundation issues 4772, 4795, 4810).
-func launch(_ process: Process) throws {
-    launches.lock()
-    defer { launches.unlock() }
-    try process.run()
-}
-
-private let launches = NSLock()
 
 /// What a shell script printed and how it ended.
 struct ShellResult: Sendable {

@@ -1,0 +1,125 @@
+import Foundation
+import SFAClient
+import SFAStubs
+import SFATestSupport
+import Synchronization
+import Testing
+
+/// Two `sfad` nodes on loopback sharing one PostgreSQL control plane: routing by the
+/// placement directory, redirects the client follows, and a tenant moved between
+/// nodes under a running write load (docs/scaling.md).
+@Suite(.enabled(if: PostgresTestServer.isInstalled, Comment(rawValue: PostgresTestServer.absentMessage)))
+struct ScaleOutTests {
+    @Test func aClientConnectedToTheWrongNodeIsRedirectedToTheOwnerAndSucceeds() async throws {
+        try await withCluster { cluster, tenant in
+            // Created through node a, the tenant lives there.
+            let strict = cluster.client("b", tenant.repKey, redirects: 0)
+            defer { Task { await strict.close() } }
+            let refused = await #expect(throws: RPCError.self) {
+                try await LeadServiceClient(strict).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("strict")))
+            }
+            #expect(refused?.code == .failedPrecondition && refused?.details.reason == "TENANT_MOVED")
+            #expect(refused?.details.metadata["address"] == cluster.node("a").address)
+            #expect(refused?.details.metadata["epoch"] == "1" && refused?.details.metadata["tenant_id"] == tenant.id)
+
+            let client = cluster.client("b", tenant.repKey)
+            defer { Task { await client.close() } }
+            let created = try await LeadServiceClient(client).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("followed")))
+            #expect(created.created)
+            #expect(client.placements.owner(of: tenant.id)?.address == cluster.node("a").address)
+            #expect(client.placements.owner(of: tenant.id)?.epoch == 1)
+            // Read back on the owner, with no redirect to follow.
+            let owner = cluster.client("a", tenant.repKey, redirects: 0)
+            defer { Task { await owner.close() } }
+            #expect(try await LeadServiceClient(owner).getLead(GetLeadRequest(id: created.lead!.id)).id == created.lead!.id)
+        }
+    }
+
+    @Test func aTenantMovedUnderWriteLoadLosesNoAcknowledgedWriteAndTheOldNodeRefusesIt() async throws {
+        try await withCluster { cluster, tenant in
+            let load = WriteLoad()
+            // Four writers on node a; each stops 40 writes after the move has ended (or after 2,000).
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<4 {
+                    group.addTask {
+                        let client = cluster.client("a", tenant.repKey)
+                        defer { Task { await client.close() } }
+                        var after = 0
+                        for sequence in 0..<2_000 where after < 40 {
+                            let lead = LeadLifecycleTests.sampleLead("w\(writer)-\(sequence)")
+                            let response = try await LeadServiceClient(client).createLead(CreateLeadRequest(lead: lead))
+                            #expect(response.created)
+                            load.acknowledged.withLock { $0.append(response.lead!.id) }
+                            if load.moved.load(ordering: .acquiring) {
+                                after += 1
+                                load.writesAfterMove.add(1, ordering: .relaxed)
+                            }
+                        }
+                    }
+                }
+                group.addTask {
+                    // Let the load run, then move the tenant, asking node b (which sends
+                    // the call to the owner, a).
+                    for _ in 0..<500 where load.acknowledged.withLock({ $0.count }) < 100 { try await Task.sleep(for: .milliseconds(10)) }
+                    let operatorClient = cluster.client("b", cluster.operatorKey)
+                    defer { Task { await operatorClient.close() } }
+                    let placement = try await AdminServiceClient(operatorClient).moveTenant(MoveTenantRequest(tenantId: tenant.id, toNodeId: "b"))
+                    #expect(placement.nodeId == "b" && placement.epoch == 2 && placement.state == .active)
+                    #expect(placement.address == cluster.node("b").address)
+                    load.moved.store(true, ordering: .releasing)
+                }
+                try await group.waitForAll()
+            }
+            #expect(load.writesAfterMove.load(ordering: .relaxed) == 160, "every writer kept writing after the move")
+
+            // Every acknowledged lead is on node b, read there directly.
+            let onB = cluster.client("b", tenant.repKey, redirects: 0)
+            defer { Task { await onB.close() } }
+            let ids = load.acknowledged.withLock { $0 }
+            #expect(ids.count >= 260)
+            var missing: [String] = []
+            for id in ids where (try? await LeadServiceClient(onB).getLead(GetLeadRequest(id: id))) == nil { missing.append(id) }
+            #expect(missing.isEmpty, "\(missing.count) of \(ids.count) acknowledged leads are not on node b")
+
+            // Node a holds the stale epoch 1 and refuses the tenant's writes, naming b at epoch 2.
+            let onA = cluster.client("a", tenant.repKey, redirects: 0)
+            defer { Task { await onA.close() } }
+            let refused = await #expect(throws: RPCError.self) {
+                try await LeadServiceClient(onA).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("stale")))
+            }
+            #expect(refused?.details.reason == "TENANT_MOVED")
+            #expect(refused?.details.metadata["address"] == cluster.node("b").address && refused?.details.metadata["epoch"] == "2")
+            // Its copy of the file is gone: the tenant lives on one node at a time.
+            let fileOnA = cluster.directory + "/a/tenants/\(tenant.id).sqlite"
+            #expect(!FileManager.default.fileExists(atPath: fileOnA))
+        }
+    }
+
+    /// What the writers of the move test acknowledged, and whether the move has ended.
+    private final class WriteLoad: Sendable {
+        let acknowledged = Mutex<[String]>([])
+        let moved = Atomic<Bool>(false)
+        let writesAfterMove = Atomic<Int>(0)
+    }
+
+    /// A tenant created through node a with a rep's key, in a new two-node cluster.
+    private func withCluster(_ body: (ClusterNodes, (id: String, repKey: String)) async throws -> Void) async throws {
+        let server = try #require(try await PostgresTestServer.shared())
+        let cluster = try await ClusterNodes.start(["a", "b"], controlPlane: try await server.database())
+        defer { cluster.stop() }
+        let operatorClient = cluster.client("a", cluster.operatorKey)
+        defer { Task { await operatorClient.close() } }
+        let admin = AdminServiceClient(operatorClient)
+        let tenant = try await admin.createTenant(CreateTenantRequest(tenant: Tenant(name: "Scale")))
+        let adminUser = try await admin.createUser(
+            CreateUserRequest(tenantId: tenant.id, user: User(displayName: "Admin", email: "admin@scale.example", role: .admin))
+        )
+        let bootstrapKey = try await admin.issueApiKey(IssueApiKeyRequest(tenantId: tenant.id, userId: adminUser.id)).secret
+        let tenantClient = cluster.client("a", bootstrapKey)
+        defer { Task { await tenantClient.close() } }
+        let tenantAdmin = AdminServiceClient(tenantClient)
+        let rep = try await tenantAdmin.createUser(CreateUserRequest(user: User(displayName: "Rep", email: "rep@scale.example", role: .rep)))
+        let repKey = try await tenantAdmin.issueApiKey(IssueApiKeyRequest(userId: rep.id)).secret
+        try await body(cluster, (tenant.id, repKey))
+    }
+}

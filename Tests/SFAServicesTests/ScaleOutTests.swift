@@ -1,5 +1,6 @@
 import Foundation
 import SFAClient
+import SFAProtoJSON
 import SFAStubs
 import SFATestSupport
 import Synchronization
@@ -32,6 +33,19 @@ struct ScaleOutTests {
             let owner = cluster.client("a", tenant.repKey, redirects: 0)
             defer { Task { await owner.close() } }
             #expect(try await LeadServiceClient(owner).getLead(GetLeadRequest(id: created.lead!.id)).id == created.lead!.id)
+
+            // sfactl asks node b to move the tenant to b: b sends the call to the owner, a.
+            let move = try await runShell(
+                "SFACTL --port \(cluster.node("b").port) --json tenants move \(tenant.id) --to b",
+                environment: ["SFA_API_KEY": cluster.operatorKey]
+            )
+            #expect(move.status == 0, "sfactl tenants move: \(move.error)")
+            let placement = try JSONValue.parse(move.output)
+            #expect(placement["node_id"] == .string("b") && placement["epoch"] == .string("2") && placement["state"] == .string("PLACEMENT_STATE_ACTIVE"))
+            // The client that knew a at epoch 1 is sent to b, learns epoch 2, and reads its lead there.
+            #expect(try await LeadServiceClient(client).getLead(GetLeadRequest(id: created.lead!.id)).id == created.lead!.id)
+            #expect(client.placements.owner(of: tenant.id)?.address == cluster.node("b").address)
+            #expect(client.placements.owner(of: tenant.id)?.epoch == 2)
         }
     }
 

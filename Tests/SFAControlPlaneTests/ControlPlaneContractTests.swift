@@ -237,4 +237,14 @@ import Testing
             }
         }
     }
+
+    @Test(.enabled(if: PostgresTestServer.isInstalled, Comment(rawValue: PostgresTestServer.absentMessage)))
+    func theFallbackIntervalDropsCachesWithoutAnyNotification() async throws {
+        let url = try await ControlPlaneBackend.postgresDatabase()
+        try await ControlPlaneBackend.withPostgres(url: url, fallbackInterval: .milliseconds(50)) { controlPlane in
+            // Nothing changes anywhere: only the interval (and the listener's start) move it.
+            for _ in 0..<500 where controlPlane.accessGeneration < 5 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(controlPlane.accessGeneration >= 5)
+        }
+    }
 }

@@ -109,6 +109,50 @@ struct ScaleOutTests {
         }
     }
 
+    @Test func aMoveToAnUnknownNodeIsRefusedAndChangesNothing() async throws {
+        try await withCluster { cluster, tenant in
+            let operatorClient = cluster.client("a", cluster.operatorKey)
+            defer { Task { await operatorClient.close() } }
+            let admin = AdminServiceClient(operatorClient)
+            let unknown = await #expect(throws: RPCError.self) {
+                try await admin.moveTenant(MoveTenantRequest(tenantId: tenant.id, toNodeId: "nowhere"))
+            }
+            #expect(unknown?.code == .notFound)
+            let missing = await #expect(throws: RPCError.self) { try await admin.moveTenant(MoveTenantRequest(tenantId: tenant.id)) }
+            #expect(missing?.details.fieldViolations.map(\.field) == ["to_node_id"])
+            // Still served by a, at epoch 1.
+            let strict = cluster.client("a", tenant.repKey, redirects: 0)
+            defer { Task { await strict.close() } }
+            let kept = try await LeadServiceClient(strict).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("kept")))
+            #expect(kept.created)
+        }
+    }
+
+    @Test func aReadOnlyTenantServesReadsAndRefusesWrites() async throws {
+        try await withCluster { cluster, tenant in
+            let client = cluster.client("b", tenant.repKey)
+            defer { Task { await client.close() } }
+            let leads = LeadServiceClient(client)
+            let lead = try await leads.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("before"))).lead!
+            // An operator marks the placement read-only in the directory (docs/scaling.md).
+            try await cluster.directory(
+                "UPDATE tenant_placement SET state = 'read-only' WHERE tenant_id = '\(tenant.id)'; NOTIFY sfa_access"
+            )
+            var refused: RPCError?
+            for index in 0..<200 where refused == nil {
+                do {
+                    _ = try await leads.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("during-\(index)")))
+                    try await Task.sleep(for: .milliseconds(20))
+                } catch let error as RPCError {
+                    refused = error
+                }
+            }
+            #expect(refused?.code == .failedPrecondition && refused?.details.reason == "TENANT_READ_ONLY")
+            #expect(try await leads.getLead(GetLeadRequest(id: lead.id)).id == lead.id)
+            #expect(try await leads.listLeads(ListLeadsRequest()).leads.contains { $0.id == lead.id })
+        }
+    }
+
     /// What the writers of the move test acknowledged, and whether the move has ended.
     private final class WriteLoad: Sendable {
         let acknowledged = Mutex<[String]>([])
@@ -119,7 +163,7 @@ struct ScaleOutTests {
     /// A tenant created through node a with a rep's key, in a new two-node cluster.
     private func withCluster(_ body: (ClusterNodes, (id: String, repKey: String)) async throws -> Void) async throws {
         let server = try #require(try await PostgresTestServer.shared())
-        let cluster = try await ClusterNodes.start(["a", "b"], controlPlane: try await server.database())
+        let cluster = try await ClusterNodes.start(["a", "b"], server: server)
         defer { cluster.stop() }
         let operatorClient = cluster.client("a", cluster.operatorKey)
         defer { Task { await operatorClient.close() } }
@@ -135,5 +179,20 @@ struct ScaleOutTests {
         let rep = try await tenantAdmin.createUser(CreateUserRequest(user: User(displayName: "Rep", email: "rep@scale.example", role: .rep)))
         let repKey = try await tenantAdmin.issueApiKey(IssueApiKeyRequest(userId: rep.id)).secret
         try await body(cluster, (tenant.id, repKey))
+    }
+}
+
+/// A single node (the default) has no placement directory to move tenants in.
+@Suite struct SingleNodePlacementTests {
+    @Test func aMoveOnASingleNodeIsRefusedAndTheTenantStaysServed() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Alone")
+            let refused = await #expect(throws: RPCError.self) {
+                try await stack.admin(stack.operatorKey).moveTenant(MoveTenantRequest(tenantId: tenant.tenant.id, toNodeId: "b"))
+            }
+            #expect(refused?.code == .failedPrecondition && refused?.details.reason == "NOT_CLUSTERED")
+            let leads = LeadServiceClient(stack.client(tenant.keys[.rep]))
+            #expect(try await leads.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("alone"))).created)
+        }
     }
 }

@@ -40,11 +40,17 @@ public final class PostgresTestServer: Sendable {
     /// - Returns: its `postgres://` URL.
     public func database() async throws -> String {
         let name = "sfa_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let (status, output) = try await onThread {
-            try runToEnd(self.binaries + "/psql", ["-h", "127.0.0.1", "-p", "\(self.port)", "-U", "postgres", "-d", "postgres", "-c", "CREATE DATABASE \(name)"])
-        }
+        let (status, output) = try await psql(database: "postgres", "CREATE DATABASE \(name)")
         guard status == 0 else { throw ProcessLaunchError("CREATE DATABASE failed: \(output)") }
         return "postgres://postgres@127.0.0.1:\(port)/\(name)"
+    }
+
+    /// Runs `sql` with `psql` on `database`.
+    /// - Returns: psql's exit status and what it printed.
+    public func psql(database: String, _ sql: String) async throws -> (status: Int32, output: String) {
+        let arguments = ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-c", sql]
+        let executable = binaries + "/psql"
+        return try await onThread { try runToEnd(executable, arguments) }
     }
 
     private static let started = Mutex<PostgresTestServer??>(nil)

@@ -19,15 +19,22 @@ final class ClusterNodes: Sendable {
     let nodes: [Node]
     /// The operator key the first node printed.
     let operatorKey: String
+    let server: PostgresTestServer
+    /// The control plane's database.
+    let database: String
 
-    private init(directory: String, nodes: [Node], operatorKey: String) {
+    private init(directory: String, nodes: [Node], operatorKey: String, server: PostgresTestServer, database: String) {
         self.directory = directory
         self.nodes = nodes
         self.operatorKey = operatorKey
+        self.server = server
+        self.database = database
     }
 
-    /// Starts one node per id, one after the other (the first creates the operator).
-    static func start(_ ids: [String], controlPlane: String) async throws -> ClusterNodes {
+    /// Starts one node per id on a new database of `server`, one after the other (the
+    /// first creates the operator).
+    static func start(_ ids: [String], server: PostgresTestServer) async throws -> ClusterNodes {
+        let controlPlane = try await server.database()
         let directory = NSTemporaryDirectory() + "sfa-cluster-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory + "/handoff", withIntermediateDirectories: true)
         var nodes: [Node] = []
@@ -40,7 +47,8 @@ final class ClusterNodes: Sendable {
             let keyFile = directory + "/\(ids[0])/operator-key.txt"
             let text = try String(contentsOfFile: keyFile, encoding: .utf8)
             let key = try #require(text.split(separator: "\n").last(where: { $0.hasPrefix("sfa_") }).map(String.init))
-            return ClusterNodes(directory: directory, nodes: nodes, operatorKey: key)
+            let database = String(controlPlane.split(separator: "/").last!)
+            return ClusterNodes(directory: directory, nodes: nodes, operatorKey: key, server: server, database: database)
         } catch {
             for node in nodes { stop(node) }
             try? FileManager.default.removeItem(atPath: directory)
@@ -83,6 +91,12 @@ final class ClusterNodes: Sendable {
     /// A client of node `id` with `key`, following redirects unless told otherwise.
     func client(_ id: String, _ key: String, redirects: Int = 20) -> RPCClient {
         RPCClient(configuration: ClientConfiguration(port: node(id).port, apiKey: key, retry: .none, maximumRedirects: redirects))
+    }
+
+    /// Runs `sql` on the control plane's database, as an operator would with psql.
+    func directory(_ sql: String) async throws {
+        let (status, output) = try await server.psql(database: database, sql)
+        guard status == 0 else { throw ProcessLaunchError("psql failed: \(output)") }
     }
 
     func stop() {

@@ -125,6 +125,14 @@ struct ScaleOutTests {
             defer { Task { await strict.close() } }
             let kept = try await LeadServiceClient(strict).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("kept")))
             #expect(kept.created)
+            // An operator's call about the tenant made on b is answered by its owner, a:
+            // b never makes a file for a tenant it does not own.
+            let viaB = cluster.client("b", cluster.operatorKey)
+            defer { Task { await viaB.close() } }
+            let backup = try await AdminServiceClient(viaB).backupTenant(BackupTenantRequest(tenantId: tenant.id))
+            #expect(FileManager.default.fileExists(atPath: cluster.directory + "/a/backups/\(tenant.id)/\(backup.backup!.fileName)"))
+            #expect(!FileManager.default.fileExists(atPath: cluster.directory + "/b/tenants/\(tenant.id).sqlite"))
+            #expect(viaB.placements.owner(of: tenant.id)?.address == cluster.node("a").address)
         }
     }
 

@@ -8,7 +8,8 @@ extension AdminService {
         var validation = Validation()
         validation.check(!request.toNodeId.isEmpty, "to_node_id", .required, "is required")
         try validation.throwIfInvalid()
-        let tenantID = try await targetTenant(request.tenantId, context)
+        // Not routed here: the move itself finds the owner, and resumes a move under way.
+        let tenantID = try await targetTenant(request.tenantId, context, routed: false)
         guard let router else {
             throw StorageError.failedPrecondition(
                 reason: "NOT_CLUSTERED",

@@ -65,8 +65,10 @@ public struct AdminService: AdminServiceHandler {
     }
 
     /// The tenant a call acts on: the caller's own, or for operators the one named
-    /// in the request, which must exist and not be deleted.
-    func targetTenant(_ requested: String, _ context: ServerContext) async throws -> String {
+    /// in the request, which must exist and not be deleted. In a cluster an operator's
+    /// call is sent to the tenant's owner (`routed`), as the gate sends tenant keys'
+    /// calls: backups, exports, stats and audit delivery touch the tenant's file.
+    func targetTenant(_ requested: String, _ context: ServerContext, routed: Bool = true) async throws -> String {
         let principal = try context.requirePrincipal()
         if let own = principal.tenantID {
             // Another tenant's id gets the same answer as an id that does not exist.
@@ -81,6 +83,7 @@ public struct AdminService: AdminServiceHandler {
         }
         let tenant = try await controlPlane.tenant(requested)
         guard tenant.status != TenantStatus.deleted.rawValue else { throw StorageError.notFound(kind: "tenant", id: requested) }
+        if routed, let router { try await router.route(requested, method: context.method.fullName, keyTenant: false) }
         return requested
     }
 

@@ -50,16 +50,18 @@ public final class TenantRouter: Sendable {
         try await controlPlane.registerNode(NodeRow(id: node.id, address: node.address))
     }
 
-    /// Admits a call of `tenantID` to `method` on this node, or throws the redirect.
-    public func route(_ tenantID: String, method: String) async throws {
+    /// Admits a call of `tenantID` to `method` on this node, or throws the redirect;
+    /// `keyTenant` when the tenant is the caller's key's own (the gate's check), not
+    /// one an operator's request names.
+    public func route(_ tenantID: String, method: String, keyTenant: Bool = true) async throws {
         guard let route = try await route(tenantID) else { return }
         let placement = route.placement
         guard placement.nodeID == node.id else {
-            throw Redirect.moved(tenantID, to: placement.nodeID, address: route.ownerAddress, epoch: placement.epoch, keyTenant: true)
+            throw Redirect.moved(tenantID, to: placement.nodeID, address: route.ownerAddress, epoch: placement.epoch, keyTenant: keyTenant)
         }
         switch placement.state {
         case .moving:
-            throw Redirect.moving(tenantID, to: placement.targetNodeID, address: route.targetAddress, epoch: placement.epoch + 1, keyTenant: true)
+            throw Redirect.moving(tenantID, to: placement.targetNodeID, address: route.targetAddress, epoch: placement.epoch + 1, keyTenant: keyTenant)
         case .readOnly where !Self.hasNoSideEffects(method):
             throw Redirect.readOnly(tenantID)
         case .active, .readOnly:

@@ -109,6 +109,36 @@ struct ScaleOutTests {
         }
     }
 
+    @Test func aKeyRevokedThroughOneNodeIsRefusedByTheOtherThatCachedIt() async throws {
+        try await withCluster { cluster, tenant in
+            // Node b admits the key (and caches its credential) before redirecting to a.
+            let client = cluster.client("b", tenant.repKey)
+            defer { Task { await client.close() } }
+            let leads = LeadServiceClient(client)
+            _ = try await leads.listLeads(ListLeadsRequest())
+            let operatorClient = cluster.client("a", cluster.operatorKey)
+            defer { Task { await operatorClient.close() } }
+            let admin = AdminServiceClient(operatorClient)
+            // A key is sfa_<key id>_<secret>.
+            let keyID = String(tenant.repKey.dropFirst(4)[..<tenant.repKey.lastIndex(of: "_")!])
+            _ = try await admin.revokeApiKey(RevokeApiKeyRequest(tenantId: tenant.id, id: keyID))
+            // b hears of it by NOTIFY (bounded wait; the fallback interval is 30 s).
+            let strict = cluster.client("b", tenant.repKey, redirects: 0)
+            defer { Task { await strict.close() } }
+            var code: StatusCode?
+            for _ in 0..<200 {
+                do {
+                    _ = try await LeadServiceClient(strict).listLeads(ListLeadsRequest())
+                } catch let error as RPCError {
+                    code = error.code
+                }
+                if code == .unauthenticated { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(code == .unauthenticated)
+        }
+    }
+
     @Test func aMoveToAnUnknownNodeIsRefusedAndChangesNothing() async throws {
         try await withCluster { cluster, tenant in
             let operatorClient = cluster.client("a", cluster.operatorKey)

@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // MARK: C layer: libprotobuf-c and the protoc-c output.
@@ -160,6 +161,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The control plane on PostgreSQL, for more than one node (docs/scaling.md): a
+        // target of its own so that single-node builds of the storage layer stay light.
+        .target(
+            name: "SFAControlPlanePostgres",
+            dependencies: [
+                "SFAStorage", "SFAMessages",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // MARK: Services: authentication, authorization and the RPC services.
         .target(
             name: "SFAServices",
@@ -178,7 +190,7 @@ let package = Package(
         .executableTarget(
             name: "sfad",
             dependencies: [
-                "SFARPC", "SFAServer", "SFAServices", "SFAStorage", "SFAStubs", "SFATransport", "SFAGRPC", "CMallocTuning",
+                "SFARPC", "SFAServer", "SFAServices", "SFAStorage", "SFAStubs", "SFATransport", "SFAGRPC", "SFAControlPlanePostgres", "CMallocTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -304,10 +316,17 @@ let package = Package(
             name: "SFAServicesTests",
             dependencies: [
                 "SFAServices", "SFAStorage", "SFAServer", "SFAClient", "SFAStubs", "SFATransport", "SFAProtoJSON",
-                "SFATestSupport",
+                "SFATestSupport", "SFAControlPlanePostgres",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The control plane's contract, run against SQLite and against a PostgreSQL
+        // server the tests start (skipped only where Debian's binaries are absent).
+        .testTarget(
+            name: "SFAControlPlaneTests",
+            dependencies: ["SFAStorage", "SFAControlPlanePostgres", "SFAMessages", "SFATestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

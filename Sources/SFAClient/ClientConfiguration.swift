@@ -16,6 +16,10 @@ public struct ClientConfiguration: Sendable {
     /// TLS for every connection, built once from a `ClientTLSConfiguration`; `nil`
     /// for plaintext.
     public var tls: ClientTLS?
+    /// How many redirects (TENANT_MOVED, TENANT_MOVING: docs/protocol.md §5.3) one call
+    /// follows to other nodes of a cluster before it fails with the last one; 0
+    /// follows none.
+    public var maximumRedirects: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -25,7 +29,8 @@ public struct ClientConfiguration: Sendable {
         defaultTimeout: Duration? = .seconds(30),
         retry: RetryPolicy = RetryPolicy(),
         maximumFrameSize: Int = 4 * 1024 * 1024,
-        tls: ClientTLS? = nil
+        tls: ClientTLS? = nil,
+        maximumRedirects: Int = 20
     ) {
         self.host = host
         self.port = port
@@ -35,5 +40,6 @@ public struct ClientConfiguration: Sendable {
         self.retry = retry
         self.maximumFrameSize = maximumFrameSize
         self.tls = tls
+        self.maximumRedirects = max(0, maximumRedirects)
     }
 }

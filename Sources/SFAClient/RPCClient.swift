@@ -11,6 +11,10 @@ public final class RPCClient: RPCCaller, Sendable {
     private let slots: Mutex<[Slot]>
     private let slotCount: Int
     private let nextSlot = Atomic<Int>(0)
+    /// Where the tenants this client was redirected for live, and the clients of
+    /// those nodes (RPCClient+Redirects).
+    public let placements = PlacementMap()
+    let peers = Mutex<[String: RPCClient]>([:])
 
     private enum Slot {
         case empty
@@ -24,7 +28,9 @@ public final class RPCClient: RPCCaller, Sendable {
         self.slots = Mutex(Array(repeating: Slot.empty, count: configuration.connections))
     }
 
-    public func unary<Request: ProtoMessage, Response: ProtoMessage>(
+    /// One call on this client's own server, with its retries; redirects are
+    /// followed around it (``unary(_:request:responseType:options:)``).
+    func unaryHere<Request: ProtoMessage, Response: ProtoMessage>(
         _ method: MethodDescriptor,
         request: Request,
         responseType: Response.Type,
@@ -127,8 +133,10 @@ public final class RPCClient: RPCCaller, Sendable {
         return try await self.connection(reopenIfUnusable: false)
     }
 
-    /// Closes every connection of the pool.
+    /// Closes every connection of the pool, and those of the other nodes it was
+    /// redirected to.
     public func close() async {
+        for peer in peers.withLock({ peers in defer { peers = [:] }; return Array(peers.values) }) { await peer.close() }
         let states = slots.withLock { slots in
             defer { slots = Array(repeating: .empty, count: slots.count) }
             return slots

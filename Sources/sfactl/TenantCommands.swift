@@ -5,8 +5,8 @@ import SFAStubs
 /// `sfactl tenants …`: tenant lifecycle (operator keys).
 struct Tenants: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create, list, suspend, resume and delete tenants (operator key).",
-        subcommands: [Create.self, List.self, Get.self, Suspend.self, Resume.self, Delete.self]
+        abstract: "Create, list, suspend, resume, delete and move tenants (operator key).",
+        subcommands: [Create.self, List.self, Get.self, Suspend.self, Resume.self, Delete.self, Move.self]
     )
 
     /// Prints tenants as a table.
@@ -103,6 +103,35 @@ struct Tenants: AsyncParsableCommand {
                     options: global.callOptions
                 )
                 try Output.printRecord(tenant, json: global.json)
+            }
+        }
+    }
+
+    struct Move: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a tenant to another node of the cluster (AdminService.MoveTenant).",
+            discussion: """
+                Its writes stop while a consistent copy is handed to the target node, which owns it \
+                at the next epoch; clients follow the redirect. Any node takes the call and sends it \
+                to the tenant's owner. Prints the tenant's placement after the move.
+                """
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "The tenant id.")
+        var id: String
+
+        @Option(help: "The id of the node to move it to (sfad --node-id).")
+        var to: String
+
+        func run() async throws {
+            try await global.withClient { client in
+                let placement = try await AdminServiceClient(client).moveTenant(
+                    MoveTenantRequest(tenantId: id, toNodeId: to),
+                    options: global.callOptions
+                )
+                try Output.printRecord(placement, json: global.json)
             }
         }
     }

@@ -45,6 +45,14 @@ struct Settings: Codable, Equatable {
     var tlsClientCAFile: String?
     /// Allows plaintext on an address other than loopback.
     var allowPlaintext: Bool?
+    /// `postgres://…` for a control plane shared by a cluster's nodes; unset: `control.sqlite`.
+    var controlPlane: String?
+    /// This node's id in a cluster (docs/scaling.md); unset: one node serving every tenant.
+    var nodeID: String?
+    /// `host:port` clients reach this node at, named in redirects; default host:port.
+    var advertiseAddress: String?
+    /// Where tenants moving between nodes are handed over; default `<data dir>/handoff`.
+    var handoffDirectory: String?
 
     /// The environment variable of each numeric setting (key paths are immutable values).
     nonisolated(unsafe) static let environmentNames: [(name: String, keyPath: WritableKeyPath<Settings, Int?>)] = [
@@ -79,6 +87,10 @@ struct Settings: Codable, Equatable {
         settings.tlsClientCertificates = environment["SFAD_TLS_CLIENT_CERTS"]
         settings.tlsClientCAFile = environment["SFAD_TLS_CLIENT_CA"]
         settings.allowPlaintext = try boolean("SFAD_ALLOW_PLAINTEXT", in: environment)
+        settings.controlPlane = environment["SFAD_CONTROL_PLANE"]
+        settings.nodeID = environment["SFAD_NODE_ID"]
+        settings.advertiseAddress = environment["SFAD_ADVERTISE_ADDRESS"]
+        settings.handoffDirectory = environment["SFAD_HANDOFF_DIR"]
         for (name, keyPath) in environmentNames {
             guard let text = environment[name] else { continue }
             guard let value = Int(text) else { throw SettingsError("\(name)=\(text) is not a whole number") }
@@ -155,7 +167,11 @@ struct Settings: Codable, Equatable {
             tlsKeyFile: tlsKeyFile ?? fallback.tlsKeyFile,
             tlsClientCertificates: tlsClientCertificates ?? fallback.tlsClientCertificates,
             tlsClientCAFile: tlsClientCAFile ?? fallback.tlsClientCAFile,
-            allowPlaintext: allowPlaintext ?? fallback.allowPlaintext
+            allowPlaintext: allowPlaintext ?? fallback.allowPlaintext,
+            controlPlane: controlPlane ?? fallback.controlPlane,
+            nodeID: nodeID ?? fallback.nodeID,
+            advertiseAddress: advertiseAddress ?? fallback.advertiseAddress,
+            handoffDirectory: handoffDirectory ?? fallback.handoffDirectory
         )
     }
 

@@ -139,6 +139,27 @@ struct Sfad: AsyncParsableCommand {
     )
     var grpcPort: Int?
 
+    @Option(
+        name: .customLong("control-plane"),
+        help: "postgres://user[:password]@host[:port]/database: a control plane shared by a cluster (env SFAD_CONTROL_PLANE; default control.sqlite)."
+    )
+    var controlPlane: String?
+
+    @Option(name: .customLong("node-id"), help: "This node's id in a cluster; tenants are routed by placement (env SFAD_NODE_ID; default: one node).")
+    var nodeID: String?
+
+    @Option(
+        name: .customLong("advertise-address"),
+        help: "host:port clients reach this node at, named in redirects (env SFAD_ADVERTISE_ADDRESS; default host:port)."
+    )
+    var advertiseAddress: String?
+
+    @Option(
+        name: .customLong("handoff-dir"),
+        help: "Where tenants moving between nodes are handed over, shared by the nodes (env SFAD_HANDOFF_DIR; default <data dir>/handoff)."
+    )
+    var handoffDirectory: String?
+
     func run() async throws {
         // A write to a standard output whose reader went away must fail, not kill the
         // server (sockets never raise it: NIO sends with MSG_NOSIGNAL).
@@ -176,7 +197,11 @@ struct Sfad: AsyncParsableCommand {
             tlsKeyFile: tlsKeyFile,
             tlsClientCertificates: tlsClientCertificates,
             tlsClientCAFile: tlsClientCAFile,
-            allowPlaintext: allowPlaintext ? true : nil
+            allowPlaintext: allowPlaintext ? true : nil,
+            controlPlane: controlPlane,
+            nodeID: nodeID,
+            advertiseAddress: advertiseAddress,
+            handoffDirectory: handoffDirectory
         )
         var settings = flags.overriding(try Settings.fromEnvironment(ProcessInfo.processInfo.environment))
         if let config { settings = settings.overriding(try Settings.fromFile(config)) }
@@ -195,11 +220,19 @@ struct Sfad: AsyncParsableCommand {
             format.handler(label: label, level: level, stream: StandardErrorStream())
         }
         let logger = Logger(label: "sfad")
-        let controlPlane = try ControlPlane(storage: storage)
+        let controlPlane = try settings.controlPlane(storage: storage, logger: logger)
+        // The store's connections and change notifications, until the server has drained.
+        let controlPlaneRunning = Task { try await controlPlane.run() }
+        defer { controlPlaneRunning.cancel() }
+        try await controlPlane.migrate()
         let tenants = try TenantDatabases(storage: storage, logger: logger)
         for path in try IncompleteBackups.remove(storage: storage) {
             logger.notice("removed a backup that never completed", metadata: ["file": "\(path)"])
         }
+        let router = try settings.clusterNode(serverConfiguration).map {
+            TenantRouter(node: $0, controlPlane: controlPlane, tenants: tenants, logger: logger)
+        }
+        try await router?.register()
         logger.info(
             "tenant databases",
             metadata: ["open_bound": "\(storage.maximumOpenTenantDatabases)", "descriptor_limit": "\(descriptors)"]
@@ -210,10 +243,10 @@ struct Sfad: AsyncParsableCommand {
         let serverReference = ServerReference()
         let server = RPCServer(
             configuration: serverConfiguration,
-            services: SalesWireServices.all(controlPlane: controlPlane, tenants: tenants, storage: storage, logger: logger) {
+            services: SalesWireServices.all(controlPlane: controlPlane, tenants: tenants, storage: storage, logger: logger, router: router) {
                 serverReference.snapshot()
             },
-            gate: APIKeyGate(controlPlane: controlPlane, logger: logger),
+            gate: APIKeyGate(controlPlane: controlPlane, logger: logger, router: router),
             logger: logger
         )
         serverReference.set(server)

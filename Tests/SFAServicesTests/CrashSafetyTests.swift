@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SFAClient
 import SFAStubs
+import SFATestSupport
 import Synchronization
 import Testing
 

@@ -40,6 +40,20 @@ import Testing
         #expect(output.contains("--admin-public"))
     }
 
+    @Test func clusterSettingsThatCannotWorkStopTheStartWithTheReason() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let notPostgres = try await sfad("SFAD --port 0 --data-dir '\(directory)/data' --control-plane mysql://root@localhost/sfa")
+        #expect(notPostgres.status != 0)
+        #expect(notPostgres.output.contains("control plane must be a postgres:// URL"))
+        let badMode = try await sfad("SFAD --port 0 --data-dir '\(directory)/data' --control-plane 'postgres://sfa@localhost/sfa?sslmode=allow'")
+        #expect(badMode.status != 0)
+        #expect(badMode.output.contains("sslmode=allow is not supported"))
+        let unnamed = try await sfad("SFAD --port 0 --data-dir '\(directory)/data' --node-id a")
+        #expect(unnamed.status != 0)
+        #expect(unnamed.output.contains("must give --advertise-address"))
+    }
+
     @Test func aFirstStartWithStandardOutputClosedWritesTheOperatorKeyToAPrivateFile() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

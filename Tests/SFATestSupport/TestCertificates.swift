@@ -56,7 +56,7 @@ public struct TestCertificates: Sendable {
         process.arguments = ["-c", "cd '\(directory)' && openssl " + arguments.joined(separator: " ") + " 2>openssl.err"]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
-        try launchSerially(process)
+        try launch(process)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let error = (try? String(contentsOfFile: path("openssl.err"), encoding: .utf8)) ?? ""
@@ -69,15 +69,3 @@ public struct TestCertificateError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
 }
-
-/// Starts `process`, one launch at a time across the test process: Foundation's
-/// `Process.run` on Linux is not safe to call from several threads at once (seen here
-/// as a crash in its argument copying while parallel tests launched `sfad` and
-/// scripts; swift-corelibs-foundation issues 4772, 4795, 4810).
-public func launchSerially(_ process: Process) throws {
-    launches.lock()
-    defer { launches.unlock() }
-    try process.run()
-}
-
-private let launches = NSLock()

@@ -30,8 +30,8 @@ typedef struct { const char *symbol; const ProtobufCServiceDescriptor *descripto
 extern const SFAMessageEntry *const sfa_registry_messages;
 extern const SFAEnumEntry *const sfa_registry_enums;
 extern const SFAServiceEntry *const sfa_registry_services;
-static const unsigned sfa_registry_message_count = 274;
-static const unsigned sfa_registry_enum_count = 50;
+static const unsigned sfa_registry_message_count = 276;
+static const unsigned sfa_registry_enum_count = 51;
 static const unsigned sfa_registry_service_count = 17;
 
 static inline const ProtobufCMessageDescriptor *sfa__v1__accept_proposal_request__descriptor_ref(void) { return &sfa__v1__accept_proposal_request__descriptor; }
@@ -233,6 +233,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__missing_daily_report__d
 static inline const ProtobufCMessageDescriptor *sfa__v1__money__descriptor_ref(void) { return &sfa__v1__money__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__move_contact_request__descriptor_ref(void) { return &sfa__v1__move_contact_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__move_opportunity_stage_request__descriptor_ref(void) { return &sfa__v1__move_opportunity_stage_request__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__move_tenant_request__descriptor_ref(void) { return &sfa__v1__move_tenant_request__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__opportunity__descriptor_ref(void) { return &sfa__v1__opportunity__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__opportunity__custom_fields_entry__descriptor_ref(void) { return &sfa__v1__opportunity__custom_fields_entry__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__opportunity_contact_role__descriptor_ref(void) { return &sfa__v1__opportunity_contact_role__descriptor; }
@@ -289,6 +290,7 @@ static inline const ProtobufCMessageDescriptor *sfa__v1__tenant__descriptor_ref(
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_backup__descriptor_ref(void) { return &sfa__v1__tenant_backup__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_limits__descriptor_ref(void) { return &sfa__v1__tenant_limits__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_migration_result__descriptor_ref(void) { return &sfa__v1__tenant_migration_result__descriptor; }
+static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_placement__descriptor_ref(void) { return &sfa__v1__tenant_placement__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__tenant_settings__descriptor_ref(void) { return &sfa__v1__tenant_settings__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__time_range__descriptor_ref(void) { return &sfa__v1__time_range__descriptor; }
 static inline const ProtobufCMessageDescriptor *sfa__v1__tombstone__descriptor_ref(void) { return &sfa__v1__tombstone__descriptor; }

@@ -73,6 +73,8 @@ public enum SFAMessageRegistry {
         GetTenantLimitsRequest.self,
         SetTenantLimitsRequest.self,
         TenantLimits.self,
+        MoveTenantRequest.self,
+        TenantPlacement.self,
         AnalyticsFilter.self,
         AnalyticsGroupKey.self,
         GetPipelineSummaryRequest.self,

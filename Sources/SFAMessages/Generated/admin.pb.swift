@@ -169,6 +169,49 @@ public enum ExportFormat: ProtoEnum {
     public static let allCases: [ExportFormat] = [.unspecified, .jsonLines, .sqlite]
 }
 
+/// What the tenant's owner does with its calls.
+public enum PlacementState: ProtoEnum {
+    /// `PLACEMENT_STATE_UNSPECIFIED` = 0
+    case unspecified
+    /// Served by its node
+    /// `PLACEMENT_STATE_ACTIVE` = 1
+    case active
+    /// Being copied to another node; calls get TENANT_MOVING until the move ends
+    /// `PLACEMENT_STATE_MOVING` = 2
+    case moving
+    /// Served for reads only
+    /// `PLACEMENT_STATE_READ_ONLY` = 3
+    case readOnly
+    /// A number this code does not know, kept as it is.
+    case unrecognized(Int32)
+
+    /// The default value, number 0.
+    public init() { self = .unspecified }
+
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .active
+        case 2: self = .moving
+        case 3: self = .readOnly
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .active: 1
+        case .moving: 2
+        case .readOnly: 3
+        case .unrecognized(let number): number
+        }
+    }
+
+    /// The known values, in declaration order.
+    public static let allCases: [PlacementState] = [.unspecified, .active, .moving, .readOnly]
+}
+
 public struct Tenant: ProtoMessage {
     public typealias CMessage = Sfa__V1__Tenant
     public static var protoName: String { "sfa.v1.Tenant" }
@@ -2955,6 +2998,138 @@ public struct TenantLimits: ProtoMessage {
             case "tenant_id": self.tenantId = other.tenantId
             case "overrides": self.overrides = other.overrides
             case "effective": self.effective = other.effective
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Moves a tenant's database to another node of the cluster (docs/scaling.md):
+/// the tenant is marked moving, its writes stop, a consistent copy is handed to
+/// the target node, and the target owns it at the next epoch. Sent to any node;
+/// a node that does not own the tenant answers TENANT_MOVED naming the owner.
+public struct MoveTenantRequest: ProtoMessage {
+    public typealias CMessage = Sfa__V1__MoveTenantRequest
+    public static var protoName: String { "sfa.v1.MoveTenantRequest" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__move_tenant_request__descriptor_ref() }
+
+    public var tenantId: String = ""
+
+    /// The id of the node the tenant moves to (sfad --node-id)
+    public var toNodeId: String = ""
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        tenantId: String = "",
+        toNodeId: String = ""
+    ) {
+        self.tenantId = tenantId
+        self.toNodeId = toNodeId
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__MoveTenantRequest>) {
+        self.tenantId = ProtoDecoding.string(c.pointee.tenant_id)
+        self.toNodeId = ProtoDecoding.string(c.pointee.to_node_id)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__MoveTenantRequest>, arena: inout ProtoArena) {
+        if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
+        if !self.toNodeId.isEmpty { c.pointee.to_node_id = arena.cString(self.toNodeId) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "to_node_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "to_node_id": self.toNodeId = other.toNodeId
+            default: throw FieldMaskError.unknownField(field, message: Self.protoName)
+            }
+        }
+    }
+}
+
+/// Where a tenant lives in the cluster.
+public struct TenantPlacement: ProtoMessage {
+    public typealias CMessage = Sfa__V1__TenantPlacement
+    public static var protoName: String { "sfa.v1.TenantPlacement" }
+    public static var cDescriptor: UnsafePointer<ProtobufCMessageDescriptor> { sfa__v1__tenant_placement__descriptor_ref() }
+
+    public var tenantId: String = ""
+
+    /// The node that owns the tenant
+    public var nodeId: String = ""
+
+    /// host:port of that node
+    public var address: String = ""
+
+    /// Grows by one at every change of owner; a node serves the tenant only at the current epoch
+    public var epoch: Int64 = 0
+
+    public var state: PlacementState = PlacementState()
+
+    /// While moving: the node it moves to
+    public var targetNodeId: String = ""
+
+    /// A message with every field at its default.
+    public init() {}
+
+    /// A message with the given fields; the others keep their defaults.
+    public init(
+        tenantId: String = "",
+        nodeId: String = "",
+        address: String = "",
+        epoch: Int64 = 0,
+        state: PlacementState = PlacementState(),
+        targetNodeId: String = ""
+    ) {
+        self.tenantId = tenantId
+        self.nodeId = nodeId
+        self.address = address
+        self.epoch = epoch
+        self.state = state
+        self.targetNodeId = targetNodeId
+    }
+
+    public init(cMessage c: UnsafePointer<Sfa__V1__TenantPlacement>) {
+        self.tenantId = ProtoDecoding.string(c.pointee.tenant_id)
+        self.nodeId = ProtoDecoding.string(c.pointee.node_id)
+        self.address = ProtoDecoding.string(c.pointee.address)
+        self.epoch = c.pointee.epoch
+        self.state = PlacementState(rawValue: .init(truncatingIfNeeded: c.pointee.state.rawValue))
+        self.targetNodeId = ProtoDecoding.string(c.pointee.target_node_id)
+    }
+
+    public func fill(_ c: UnsafeMutablePointer<Sfa__V1__TenantPlacement>, arena: inout ProtoArena) {
+        if !self.tenantId.isEmpty { c.pointee.tenant_id = arena.cString(self.tenantId) }
+        if !self.nodeId.isEmpty { c.pointee.node_id = arena.cString(self.nodeId) }
+        if !self.address.isEmpty { c.pointee.address = arena.cString(self.address) }
+        c.pointee.epoch = self.epoch
+        c.pointee.state = Sfa__V1__PlacementState(rawValue: .init(truncatingIfNeeded: self.state.rawValue))
+        if !self.targetNodeId.isEmpty { c.pointee.target_node_id = arena.cString(self.targetNodeId) }
+    }
+
+    /// The proto names of this message's fields, as update masks name them.
+    public static let fieldNames: Set<String> = ["tenant_id", "node_id", "address", "epoch", "state", "target_node_id"]
+
+    /// Copies the fields named in `fields` (proto names) from `other`.
+    /// - Throws: `FieldMaskError.unknownField` for a name that is not a field of this message.
+    public mutating func merge(from other: Self, fields: some Sequence<String>) throws(FieldMaskError) {
+        for field in fields {
+            switch field {
+            case "tenant_id": self.tenantId = other.tenantId
+            case "node_id": self.nodeId = other.nodeId
+            case "address": self.address = other.address
+            case "epoch": self.epoch = other.epoch
+            case "state": self.state = other.state
+            case "target_node_id": self.targetNodeId = other.targetNodeId
             default: throw FieldMaskError.unknownField(field, message: Self.protoName)
             }
         }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SFAStorage
 public import SFAStubs
 
@@ -10,22 +9,22 @@ extension AdminService {
         var validation = Validation()
         validation.text(name, "tenant.name")
         try validation.throwIfInvalid()
-        let digest = requestDigest(request)
-        let method = context.method.fullName
-        let (tenant, replayed) = try await controlPlane.writeAccess { db in
-            try Idempotency.run(db, key: context.idempotencyKey, method: method, userID: principal.userID, requestDigest: digest) {
-                let row = TenantRow.make(name: name, createdBy: principal.userID, schemaVersion: TenantSchema.currentVersion)
-                try row.insert(db)
-                let event = self.auditEvent(context, kind: .tenant, recordID: row.id, action: .create, version: 1, changes: [
-                    AuditLog.change("name", before: nil, after: name)
-                ])
-                try ControlPlane.enqueueAudit(db, event, tenantID: row.id)
-                return row.message
-            }
-        }
+        let row = TenantRow.make(name: name, createdBy: principal.userID, schemaVersion: TenantSchema.currentVersion)
+        let event = auditEvent(context, kind: .tenant, recordID: row.id, action: .create, version: 1, changes: [
+            AuditLog.change("name", before: nil, after: name)
+        ])
+        let replay = try await controlPlane.insertTenant(
+            row,
+            placedOn: node?.id,
+            idempotency: idempotentWrite(request, response: row.message, context),
+            audit: event
+        )
         // Delivering also creates the tenant's file and migrates it now, not on its first call.
-        if !replayed { await deliverAudit(tenant.id) }
-        return tenant
+        guard let replay else {
+            await deliverAudit(row.id)
+            return row.message
+        }
+        return try Tenant(serializedBytes: replay)
     }
 
     /// The tenant; for operators deleted tenants too (the record stays as a tombstone).

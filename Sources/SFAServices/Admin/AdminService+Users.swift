@@ -1,4 +1,3 @@
-import GRDB
 import SFAStorage
 public import SFAStubs
 
@@ -15,36 +14,31 @@ extension AdminService {
         try validation.throwIfInvalid()
         if !user.managerUserId.isEmpty { _ = try await controlPlane.user(user.managerUserId, tenantID: tenantID) }
 
-        let digest = requestDigest(request)
-        let method = context.method.fullName
-        let (created, replayed): (User, Bool)
+        let row = UserRow.make(
+            tenantID: tenantID,
+            displayName: user.displayName,
+            email: user.email.lowercased(),
+            role: user.role,
+            teamID: user.teamId,
+            managerUserID: user.managerUserId,
+            createdBy: principal.userID
+        )
+        let event = auditEvent(context, kind: .user, recordID: row.id, action: .create, version: 1, changes: [
+            AuditLog.change("display_name", before: nil, after: row.displayName),
+            AuditLog.change("email", before: nil, after: row.email),
+            AuditLog.change("role", before: nil, after: "\(user.role)"),
+        ])
+        let replay: [UInt8]?
         do {
-            (created, replayed) = try await controlPlane.writeAccess { db in
-                try Idempotency.run(db, key: context.idempotencyKey, method: method, userID: principal.userID, requestDigest: digest) {
-                    let row = UserRow.make(
-                        tenantID: tenantID,
-                        displayName: user.displayName,
-                        email: user.email.lowercased(),
-                        role: user.role,
-                        teamID: user.teamId,
-                        managerUserID: user.managerUserId,
-                        createdBy: principal.userID
-                    )
-                    try row.insert(db)
-                    let event = self.auditEvent(context, kind: .user, recordID: row.id, action: .create, version: 1, changes: [
-                        AuditLog.change("display_name", before: nil, after: row.displayName),
-                        AuditLog.change("email", before: nil, after: row.email),
-                        AuditLog.change("role", before: nil, after: "\(user.role)"),
-                    ])
-                    try ControlPlane.enqueueAudit(db, event, tenantID: tenantID)
-                    return row.message
-                }
-            }
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            replay = try await controlPlane.insertUser(row, idempotency: idempotentWrite(request, response: row.message, context), audit: event)
+        } catch StorageError.alreadyExists(kind: "user", _) {
             throw StorageError.alreadyExists(kind: "user", field: "user.email")
         }
-        if !replayed { await deliverAudit(tenantID) }
-        return created
+        guard let replay else {
+            await deliverAudit(tenantID)
+            return row.message
+        }
+        return try User(serializedBytes: replay)
     }
 
     public func getUser(_ request: GetUserRequest, context: ServerContext) async throws -> User {

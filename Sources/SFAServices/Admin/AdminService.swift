@@ -42,14 +42,20 @@ public struct AdminService: AdminServiceHandler {
     let logger: Logger
     let startTimeMs: Int64
     let serverSnapshot: @Sendable () -> ServerSnapshot
+    /// This node's routing in a cluster; nil on a single node.
+    let router: TenantRouter?
+    /// This node in a cluster: new tenants are placed on it.
+    var node: ClusterNode? { router?.node }
 
     public init(
         controlPlane: ControlPlane,
         tenants: TenantDatabases,
         storage: StorageConfiguration,
         logger: Logger,
+        router: TenantRouter? = nil,
         serverSnapshot: @escaping @Sendable () -> ServerSnapshot
     ) {
+        self.router = router
         self.controlPlane = controlPlane
         self.tenants = tenants
         self.storage = storage
@@ -59,8 +65,10 @@ public struct AdminService: AdminServiceHandler {
     }
 
     /// The tenant a call acts on: the caller's own, or for operators the one named
-    /// in the request, which must exist and not be deleted.
-    func targetTenant(_ requested: String, _ context: ServerContext) async throws -> String {
+    /// in the request, which must exist and not be deleted. In a cluster an operator's
+    /// call is sent to the tenant's owner (`routed`), as the gate sends tenant keys'
+    /// calls: backups, exports, stats and audit delivery touch the tenant's file.
+    func targetTenant(_ requested: String, _ context: ServerContext, routed: Bool = true) async throws -> String {
         let principal = try context.requirePrincipal()
         if let own = principal.tenantID {
             // Another tenant's id gets the same answer as an id that does not exist.
@@ -75,6 +83,7 @@ public struct AdminService: AdminServiceHandler {
         }
         let tenant = try await controlPlane.tenant(requested)
         guard tenant.status != TenantStatus.deleted.rawValue else { throw StorageError.notFound(kind: "tenant", id: requested) }
+        if routed, let router { try await router.route(requested, method: context.method.fullName, keyTenant: false) }
         return requested
     }
 
@@ -101,6 +110,19 @@ public struct AdminService: AdminServiceHandler {
                 changes: changes,
                 recordVersion: version
             )
+        )
+    }
+
+    /// The idempotency record of a control-plane write answering `response`; nil when
+    /// the call carries no key.
+    func idempotentWrite(_ request: some ProtoMessage, response: some ProtoMessage, _ context: ServerContext) throws -> IdempotentWrite? {
+        guard let key = context.idempotencyKey else { return nil }
+        return IdempotentWrite(
+            key: key,
+            method: context.method.fullName,
+            userID: try context.requirePrincipal().userID,
+            requestDigest: requestDigest(request),
+            response: response.serializedBytes()
         )
     }
 

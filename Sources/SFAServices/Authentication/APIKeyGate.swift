@@ -28,16 +28,22 @@ public import SFAStubs
 ///   the call does not wait for; it does not move the generation.
 public struct APIKeyGate: CallGate {
     private let controlPlane: ControlPlane
+    /// Where this node's tenants are, in a cluster; nil on a single node.
+    private let router: TenantRouter?
     private let logger: Logger
     /// Verified credentials; internal so that tests can look at it.
     let credentials: CredentialCache
     /// `last_used_time_ms` is written at most this often per key.
     private static let lastUsedResolutionMs: Int64 = 60_000
 
-    /// - Parameter credentialCacheCapacity: the most verified keys kept in memory;
-    ///   beyond it, stale entries and then all are dropped.
-    public init(controlPlane: ControlPlane, logger: Logger, credentialCacheCapacity: Int = 100_000) {
+    /// - Parameters:
+    ///   - credentialCacheCapacity: the most verified keys kept in memory; beyond it,
+    ///     stale entries and then all are dropped.
+    ///   - router: on a node of a cluster, sends the calls of tenants placed on other
+    ///     nodes there (TENANT_MOVED, TENANT_MOVING) once the key is admitted.
+    public init(controlPlane: ControlPlane, logger: Logger, router: TenantRouter? = nil, credentialCacheCapacity: Int = 100_000) {
         self.controlPlane = controlPlane
+        self.router = router
         self.logger = logger
         self.credentials = CredentialCache(capacity: credentialCacheCapacity)
     }
@@ -52,6 +58,7 @@ public struct APIKeyGate: CallGate {
             throw RPCError(code: .unimplemented, message: "unknown method \(method)", details: ErrorDetails(reason: "UNKNOWN_METHOD"))
         }
         let scope = try authorize(credential, method: method)
+        if let router, let tenantID = credential.key.tenantID { try await router.route(tenantID, method: method) }
         recordUse(of: credential.key, at: now)
         return Principal(
             tenantID: credential.key.tenantID,

@@ -157,6 +157,8 @@ public enum PermissionTable {
         // admin may see its own.
         g[AdminServiceMethods.getTenantLimits.fullName] = [.admin: .all, .`operator`: .all]
         g[AdminServiceMethods.setTenantLimits.fullName] = operatorOnly
+        // Placing tenants on nodes is the provider's business, never a tenant's.
+        g[AdminServiceMethods.moveTenant.fullName] = operatorOnly
 
         // MARK: AnalyticsService
         // Every figure is computed over the records the scope allows (SPEC §4:

@@ -17,6 +17,28 @@ public struct TenantRow: Codable, Sendable, Equatable, FetchableRecord, Persista
     public var createTimeMs: Int64
     public var updateTimeMs: Int64
 
+    public init(
+        id: String,
+        version: Int64,
+        name: String,
+        status: Int32,
+        statusReason: String,
+        schemaVersion: Int32,
+        createdByUserID: String,
+        createTimeMs: Int64,
+        updateTimeMs: Int64
+    ) {
+        self.id = id
+        self.version = version
+        self.name = name
+        self.status = status
+        self.statusReason = statusReason
+        self.schemaVersion = schemaVersion
+        self.createdByUserID = createdByUserID
+        self.createTimeMs = createTimeMs
+        self.updateTimeMs = updateTimeMs
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, version, name, status
         case statusReason = "status_reason"
@@ -63,6 +85,34 @@ public struct UserRow: Codable, Sendable, Equatable, FetchableRecord, Persistabl
     public var createdByUserID: String
     public var createTimeMs: Int64
     public var updateTimeMs: Int64
+
+    public init(
+        id: String,
+        version: Int64,
+        tenantID: String?,
+        displayName: String,
+        email: String,
+        role: Int32,
+        teamID: String,
+        managerUserID: String,
+        status: Int32,
+        createdByUserID: String,
+        createTimeMs: Int64,
+        updateTimeMs: Int64
+    ) {
+        self.id = id
+        self.version = version
+        self.tenantID = tenantID
+        self.displayName = displayName
+        self.email = email
+        self.role = role
+        self.teamID = teamID
+        self.managerUserID = managerUserID
+        self.status = status
+        self.createdByUserID = createdByUserID
+        self.createTimeMs = createTimeMs
+        self.updateTimeMs = updateTimeMs
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, version, email, role, status
@@ -125,6 +175,34 @@ public struct APIKeyRow: Codable, Sendable, Equatable, FetchableRecord, Persista
     public var createdByUserID: String
     public var createTimeMs: Int64
 
+    public init(
+        id: String,
+        tenantID: String?,
+        userID: String,
+        role: Int32,
+        displayName: String,
+        keyPrefix: String,
+        secretHash: Data,
+        expireTimeMs: Int64,
+        lastUsedTimeMs: Int64,
+        revokeTimeMs: Int64,
+        createdByUserID: String,
+        createTimeMs: Int64
+    ) {
+        self.id = id
+        self.tenantID = tenantID
+        self.userID = userID
+        self.role = role
+        self.displayName = displayName
+        self.keyPrefix = keyPrefix
+        self.secretHash = secretHash
+        self.expireTimeMs = expireTimeMs
+        self.lastUsedTimeMs = lastUsedTimeMs
+        self.revokeTimeMs = revokeTimeMs
+        self.createdByUserID = createdByUserID
+        self.createTimeMs = createTimeMs
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, role
         case tenantID = "tenant_id"
@@ -186,6 +264,26 @@ public struct Credential: Sendable, FetchableRecord {
     /// The tenant's call limit overrides; all 0 when it has none (and for operator keys).
     public var tenantLimits: CallLimits
 
+    public init(
+        key: APIKeyRow,
+        userStatus: Int32,
+        userTeamID: String,
+        userRole: Int32,
+        creatorRole: Int32?,
+        tenantStatus: Int32?,
+        tenantStatusReason: String?,
+        tenantLimits: CallLimits
+    ) {
+        self.key = key
+        self.userStatus = userStatus
+        self.userTeamID = userTeamID
+        self.userRole = userRole
+        self.creatorRole = creatorRole
+        self.tenantStatus = tenantStatus
+        self.tenantStatusReason = tenantStatusReason
+        self.tenantLimits = tenantLimits
+    }
+
     public init(row: Row) throws {
         key = try APIKeyRow(row: row)
         userStatus = row["user_status"]
@@ -200,7 +298,7 @@ public struct Credential: Sendable, FetchableRecord {
 
 extension CallLimits {
     /// Overrides as `tenant_limits.limits` stores them; none when there is no row.
-    init(stored: Data?) throws {
+    public init(stored: Data?) throws {
         self = try stored.map { try CallLimits(serializedBytes: Array($0)) } ?? CallLimits()
     }
 }
@@ -265,5 +363,24 @@ public struct TenantBackupRow: Codable, Sendable, Equatable, FetchableRecord, Pe
         case sizeBytes = "size_bytes"
         case schemaVersion = "schema_version"
         case createTimeMs = "create_time_ms"
+    }
+}
+
+extension TenantRow {
+    /// The status change every backend makes, checked against `expectedVersion`.
+    public mutating func changeStatus(expectedVersion: Int64, to status: TenantStatus, reason: String) throws {
+        guard expectedVersion == version else { throw StorageError.staleVersion(kind: "tenant", id: id, current: version) }
+        self.status = status.rawValue
+        statusReason = reason
+        version += 1
+        updateTimeMs = ControlPlane.nowMs()
+    }
+}
+
+extension UserRow {
+    /// A stored change: the next version, now.
+    public mutating func stampChange() {
+        version += 1
+        updateTimeMs = ControlPlane.nowMs()
     }
 }

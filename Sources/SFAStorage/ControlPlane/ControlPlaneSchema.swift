@@ -94,6 +94,27 @@ enum ControlPlaneSchema {
                     """
             )
         }
+        migrator.registerMigration("v6 nodes and the placement directory") { db in
+            // Where each tenant lives when nodes share a control plane (docs/scaling.md);
+            // a tenant without a row is served by the node it is asked on (one node).
+            try db.execute(
+                sql: """
+                    CREATE TABLE node (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        address TEXT NOT NULL,
+                        update_time_ms INTEGER NOT NULL
+                    );
+                    CREATE TABLE tenant_placement (
+                        tenant_id TEXT PRIMARY KEY NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                        node_id TEXT NOT NULL,
+                        epoch INTEGER NOT NULL,
+                        state TEXT NOT NULL,
+                        target_node_id TEXT NOT NULL,
+                        update_time_ms INTEGER NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

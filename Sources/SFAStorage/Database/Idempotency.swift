@@ -49,29 +49,56 @@ public enum Idempotency {
     ) throws -> (response: Response, replayed: Bool) {
         guard let key else { return (try body(), false) }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        if let row = try Row.fetchOne(
-            db,
-            sql: "SELECT request_digest, response FROM idempotency_key WHERE key = ? AND method = ? AND user_id = ? AND create_time_ms >= ?",
-            arguments: [key, method, userID, now - retentionMs]
-        ) {
-            let digest: Data = row["request_digest"]
-            guard digest == Data(requestDigest) else {
-                throw StorageError.failedPrecondition(
-                    reason: "IDEMPOTENCY_KEY_REUSED",
-                    message: "the idempotency key was already used with a different request"
-                )
-            }
-            let stored: Data = row["response"]
-            return (try Response(serializedBytes: Array(stored)), true)
+        if let stored = try storedResponse(db, key: key, method: method, userID: userID, requestDigest: requestDigest, now: now) {
+            return (try Response(serializedBytes: stored), true)
         }
         let response = try body()
+        try store(db, key: key, method: method, userID: userID, requestDigest: requestDigest, response: response.serializedBytes(), now: now)
+        return (response, false)
+    }
+
+    /// The response stored for `write`, or nil after recording it: a control-plane
+    /// write whose response is known before it runs. Call it inside the write
+    /// transaction, before the write's changes (a replay changes nothing).
+    static func replayOrRecord(_ db: Database, _ write: IdempotentWrite) throws -> [UInt8]? {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let (key, method, userID, digest) = (write.key, write.method, write.userID, write.requestDigest)
+        if let stored = try storedResponse(db, key: key, method: method, userID: userID, requestDigest: digest, now: now) { return stored }
+        try store(db, key: key, method: method, userID: userID, requestDigest: digest, response: write.response, now: now)
+        return nil
+    }
+
+    /// The response of an unexpired record of the key.
+    /// - Throws: `IDEMPOTENCY_KEY_REUSED` when it was stored for another request.
+    private static func storedResponse(_ db: Database, key: String, method: String, userID: String, requestDigest: [UInt8], now: Int64) throws -> [UInt8]? {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT request_digest, response FROM idempotency_key WHERE key = ? AND method = ? AND user_id = ? AND create_time_ms >= ?",
+                arguments: [key, method, userID, now - retentionMs]
+            )
+        else { return nil }
+        let digest: Data = row["request_digest"]
+        guard digest == Data(requestDigest) else { throw StorageError.idempotencyKeyReused }
+        let stored: Data = row["response"]
+        return Array(stored)
+    }
+
+    private static func store(_ db: Database, key: String, method: String, userID: String, requestDigest: [UInt8], response: [UInt8], now: Int64) throws {
         try db.execute(
             sql: "INSERT OR REPLACE INTO idempotency_key VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [key, method, userID, Data(requestDigest), Data(response.serializedBytes()), now]
+            arguments: [key, method, userID, Data(requestDigest), Data(response), now]
         )
         if Int.random(in: 0..<64) == 0 {
             try db.execute(sql: "DELETE FROM idempotency_key WHERE create_time_ms < ?", arguments: [now - retentionMs])
         }
-        return (response, false)
     }
+}
+
+extension StorageError {
+    /// An idempotency key used again, by the same caller and method, with another request.
+    public static let idempotencyKeyReused = StorageError.failedPrecondition(
+        reason: "IDEMPOTENCY_KEY_REUSED",
+        message: "the idempotency key was already used with a different request"
+    )
 }

@@ -47,6 +47,16 @@ public final class TenantDatabases: Sendable {
         var opening: [String: Task<DatabasePool, any Error>] = [:]
         /// Tenants whose file is being replaced (restore, delete): no new leases.
         var blocked: Set<String> = []
+        /// Tenants this node does not serve (moving or moved to another node): a lease
+        /// fails with the error given, so that no call can write a file that has
+        /// been handed over.
+        var fenced: [String: any Error] = [:]
+
+        /// Throws unless a new lease of the tenant's file may be taken.
+        func checkLeasable(_ tenantID: String) throws {
+            if let refusal = fenced[tenantID] { throw refusal }
+            guard !blocked.contains(tenantID) else { throw TenantDatabases.busy("the tenant database is being replaced") }
+        }
         /// Tenants evicted whose connections are not closed yet.
         var closing: Set<String> = []
         var clock: UInt64 = 0
@@ -136,7 +146,7 @@ public final class TenantDatabases: Sendable {
         let maximum = storage.maximumReadersPerTenant
         let fast = try state.withLock { state throws -> (DatabasePool, DatabaseQueue?, kept: Bool)? in
             guard let index = state.open.index(forKey: tenantID) else { return nil }
-            guard !state.blocked.contains(tenantID) else { throw Self.busy("the tenant database is being replaced") }
+            try state.checkLeasable(tenantID)
             state.clock += 1
             state.open.values[index].leases += 1
             state.open.values[index].lastUse = state.clock
@@ -215,7 +225,7 @@ public final class TenantDatabases: Sendable {
     private func leaseOnce(_ tenantID: String) async throws -> DatabasePool? {
         let storage = self.storage
         let leased = try state.withLock { state throws -> Lease in
-            guard !state.blocked.contains(tenantID) else { throw Self.busy("the tenant database is being replaced") }
+            try state.checkLeasable(tenantID)
             state.clock += 1
             if let index = state.open.index(forKey: tenantID) {
                 state.open.values[index].leases += 1
@@ -240,11 +250,13 @@ public final class TenantDatabases: Sendable {
             let installs = state.opening[tenantID] == task
             if installs { state.opening[tenantID] = nil }
             let pool = try opened.get()
-            // The file may have been claimed for a restore or delete while it opened:
-            // this connection must be neither used nor cached.
-            guard !state.blocked.contains(tenantID) else {
+            // The file may have been claimed for a restore or delete, or fenced, while
+            // it opened: this connection must be neither used nor cached.
+            do {
+                try state.checkLeasable(tenantID)
+            } catch {
                 if installs { try? pool.close() }
-                throw Self.busy("the tenant database is being replaced")
+                throw error
             }
             state.clock += 1
             if let index = state.open.index(forKey: tenantID) {
@@ -352,6 +364,17 @@ public final class TenantDatabases: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             opener.async { continuation.resume(with: Result { try body() }) }
         }
+    }
+
+    /// Refuses new leases of the tenant's file with `refusal` until ``unfence(_:)``:
+    /// leases already held run to their end (``withExclusiveFile(_:_:)`` waits for them).
+    public func fence(_ tenantID: String, with refusal: any Error) {
+        state.withLock { $0.fenced[tenantID] = refusal }
+    }
+
+    /// Serves the tenant's file again.
+    public func unfence(_ tenantID: String) {
+        _ = state.withLock { $0.fenced.removeValue(forKey: tenantID) }
     }
 
     private static func busy(_ message: String) -> StorageError {

@@ -197,9 +197,17 @@ public enum AdminServiceMethods {
         outputType: "sfa.v1.TenantLimits",
         isIdempotent: true
     )
+    /// `/sfa.v1.AdminService/MoveTenant`
+    public static let moveTenant = MethodDescriptor(
+        service: "sfa.v1.AdminService",
+        method: "MoveTenant",
+        inputType: "sfa.v1.MoveTenantRequest",
+        outputType: "sfa.v1.TenantPlacement",
+        isIdempotent: false
+    )
 
     /// Every method of the service, in declaration order.
-    public static let all: [MethodDescriptor] = [createTenant, getTenant, listTenants, suspendTenant, resumeTenant, deleteTenant, createUser, getUser, listUsers, updateUser, deactivateUser, issueApiKey, listApiKeys, revokeApiKey, migrateTenants, backupTenant, listTenantBackups, deleteTenantBackup, restoreTenant, exportTenant, getServerStats, getTenantStats, getTenantLimits, setTenantLimits]
+    public static let all: [MethodDescriptor] = [createTenant, getTenant, listTenants, suspendTenant, resumeTenant, deleteTenant, createUser, getUser, listUsers, updateUser, deactivateUser, issueApiKey, listApiKeys, revokeApiKey, migrateTenants, backupTenant, listTenantBackups, deleteTenantBackup, restoreTenant, exportTenant, getServerStats, getTenantStats, getTenantLimits, setTenantLimits, moveTenant]
 }
 
 ///
@@ -277,6 +285,9 @@ public protocol AdminServiceHandler: RPCService {
 
     /// Sets a tenant's call limit overrides (operator).
     func setTenantLimits(_ request: SetTenantLimitsRequest, context: ServerContext) async throws -> TenantLimits
+
+    /// Moves a tenant to another node of the cluster (operator).
+    func moveTenant(_ request: MoveTenantRequest, context: ServerContext) async throws -> TenantPlacement
 }
 
 extension AdminServiceHandler {
@@ -358,6 +369,9 @@ extension AdminServiceHandler {
             },
             RPCMethodHandler(method: AdminServiceMethods.setTenantLimits) { (request: SetTenantLimitsRequest, context) in
                 try await self.setTenantLimits(request, context: context)
+            },
+            RPCMethodHandler(method: AdminServiceMethods.moveTenant) { (request: MoveTenantRequest, context) in
+                try await self.moveTenant(request, context: context)
             },
         ]
     }
@@ -491,5 +505,10 @@ public struct AdminServiceClient: Sendable {
     /// Sets a tenant's call limit overrides (operator).
     public func setTenantLimits(_ request: SetTenantLimitsRequest, options: CallOptions = CallOptions()) async throws -> TenantLimits {
         try await caller.unary(AdminServiceMethods.setTenantLimits, request: request, responseType: TenantLimits.self, options: options)
+    }
+
+    /// Moves a tenant to another node of the cluster (operator).
+    public func moveTenant(_ request: MoveTenantRequest, options: CallOptions = CallOptions()) async throws -> TenantPlacement {
+        try await caller.unary(AdminServiceMethods.moveTenant, request: request, responseType: TenantPlacement.self, options: options)
     }
 }

@@ -9,11 +9,6 @@ func builtExecutable(_ name: String) -> String {
         .appendingPathComponent(name).path
 }
 
-/// Starts `process`, one launch at a time across the test process (`launchSerially`).
-func launch(_ process: Process) throws {
-    try launchSerially(process)
-}
-
 /// What a shell script printed and how it ended.
 struct ShellResult: Sendable {
     var status: Int32

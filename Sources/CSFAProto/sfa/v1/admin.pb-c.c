@@ -2077,6 +2077,96 @@ void   sfa__v1__tenant_limits__free_unpacked
   assert(message->base.descriptor == &sfa__v1__tenant_limits__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sfa__v1__move_tenant_request__init
+                     (Sfa__V1__MoveTenantRequest         *message)
+{
+  static const Sfa__V1__MoveTenantRequest init_value = SFA__V1__MOVE_TENANT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__move_tenant_request__get_packed_size
+                     (const Sfa__V1__MoveTenantRequest *message)
+{
+  assert(message->base.descriptor == &sfa__v1__move_tenant_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__move_tenant_request__pack
+                     (const Sfa__V1__MoveTenantRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__move_tenant_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__move_tenant_request__pack_to_buffer
+                     (const Sfa__V1__MoveTenantRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__move_tenant_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__MoveTenantRequest *
+       sfa__v1__move_tenant_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__MoveTenantRequest *)
+     protobuf_c_message_unpack (&sfa__v1__move_tenant_request__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__move_tenant_request__free_unpacked
+                     (Sfa__V1__MoveTenantRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__move_tenant_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sfa__v1__tenant_placement__init
+                     (Sfa__V1__TenantPlacement         *message)
+{
+  static const Sfa__V1__TenantPlacement init_value = SFA__V1__TENANT_PLACEMENT__INIT;
+  *message = init_value;
+}
+size_t sfa__v1__tenant_placement__get_packed_size
+                     (const Sfa__V1__TenantPlacement *message)
+{
+  assert(message->base.descriptor == &sfa__v1__tenant_placement__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sfa__v1__tenant_placement__pack
+                     (const Sfa__V1__TenantPlacement *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sfa__v1__tenant_placement__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sfa__v1__tenant_placement__pack_to_buffer
+                     (const Sfa__V1__TenantPlacement *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sfa__v1__tenant_placement__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sfa__V1__TenantPlacement *
+       sfa__v1__tenant_placement__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sfa__V1__TenantPlacement *)
+     protobuf_c_message_unpack (&sfa__v1__tenant_placement__descriptor,
+                                allocator, len, data);
+}
+void   sfa__v1__tenant_placement__free_unpacked
+                     (Sfa__V1__TenantPlacement *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sfa__v1__tenant_placement__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor sfa__v1__tenant__field_descriptors[9] =
 {
   {
@@ -5391,6 +5481,160 @@ const ProtobufCMessageDescriptor sfa__v1__tenant_limits__descriptor =
   (ProtobufCMessageInit) sfa__v1__tenant_limits__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor sfa__v1__move_tenant_request__field_descriptors[2] =
+{
+  {
+    "tenant_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__MoveTenantRequest, tenant_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "to_node_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__MoveTenantRequest, to_node_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__move_tenant_request__field_indices_by_name[] = {
+  0,   /* field[0] = tenant_id */
+  1,   /* field[1] = to_node_id */
+};
+static const ProtobufCIntRange sfa__v1__move_tenant_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sfa__v1__move_tenant_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.MoveTenantRequest",
+  "MoveTenantRequest",
+  "Sfa__V1__MoveTenantRequest",
+  "sfa.v1",
+  sizeof(Sfa__V1__MoveTenantRequest),
+  2,
+  sfa__v1__move_tenant_request__field_descriptors,
+  sfa__v1__move_tenant_request__field_indices_by_name,
+  1,  sfa__v1__move_tenant_request__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__move_tenant_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sfa__v1__tenant_placement__field_descriptors[6] =
+{
+  {
+    "tenant_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantPlacement, tenant_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "node_id",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantPlacement, node_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "address",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantPlacement, address),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "epoch",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantPlacement, epoch),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "state",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantPlacement, state),
+    &sfa__v1__placement_state__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "target_node_id",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sfa__V1__TenantPlacement, target_node_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sfa__v1__tenant_placement__field_indices_by_name[] = {
+  2,   /* field[2] = address */
+  3,   /* field[3] = epoch */
+  1,   /* field[1] = node_id */
+  4,   /* field[4] = state */
+  5,   /* field[5] = target_node_id */
+  0,   /* field[0] = tenant_id */
+};
+static const ProtobufCIntRange sfa__v1__tenant_placement__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 6 }
+};
+const ProtobufCMessageDescriptor sfa__v1__tenant_placement__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sfa.v1.TenantPlacement",
+  "TenantPlacement",
+  "Sfa__V1__TenantPlacement",
+  "sfa.v1",
+  sizeof(Sfa__V1__TenantPlacement),
+  6,
+  sfa__v1__tenant_placement__field_descriptors,
+  sfa__v1__tenant_placement__field_indices_by_name,
+  1,  sfa__v1__tenant_placement__number_ranges,
+  (ProtobufCMessageInit) sfa__v1__tenant_placement__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue sfa__v1__tenant_status__enum_values_by_number[4] =
 {
   { "TENANT_STATUS_UNSPECIFIED", "SFA__V1__TENANT_STATUS__TENANT_STATUS_UNSPECIFIED", 0 },
@@ -5519,7 +5763,39 @@ const ProtobufCEnumDescriptor sfa__v1__export_format__descriptor =
   sfa__v1__export_format__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor sfa__v1__admin_service__method_descriptors[24] =
+static const ProtobufCEnumValue sfa__v1__placement_state__enum_values_by_number[4] =
+{
+  { "PLACEMENT_STATE_UNSPECIFIED", "SFA__V1__PLACEMENT_STATE__PLACEMENT_STATE_UNSPECIFIED", 0 },
+  { "PLACEMENT_STATE_ACTIVE", "SFA__V1__PLACEMENT_STATE__PLACEMENT_STATE_ACTIVE", 1 },
+  { "PLACEMENT_STATE_MOVING", "SFA__V1__PLACEMENT_STATE__PLACEMENT_STATE_MOVING", 2 },
+  { "PLACEMENT_STATE_READ_ONLY", "SFA__V1__PLACEMENT_STATE__PLACEMENT_STATE_READ_ONLY", 3 },
+};
+static const ProtobufCIntRange sfa__v1__placement_state__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex sfa__v1__placement_state__enum_values_by_name[4] =
+{
+  { "PLACEMENT_STATE_ACTIVE", 1 },
+  { "PLACEMENT_STATE_MOVING", 2 },
+  { "PLACEMENT_STATE_READ_ONLY", 3 },
+  { "PLACEMENT_STATE_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sfa__v1__placement_state__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sfa.v1.PlacementState",
+  "PlacementState",
+  "Sfa__V1__PlacementState",
+  "sfa.v1",
+  4,
+  sfa__v1__placement_state__enum_values_by_number,
+  4,
+  sfa__v1__placement_state__enum_values_by_name,
+  1,
+  sfa__v1__placement_state__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCMethodDescriptor sfa__v1__admin_service__method_descriptors[25] =
 {
   { "CreateTenant", &sfa__v1__create_tenant_request__descriptor, &sfa__v1__tenant__descriptor },
   { "GetTenant", &sfa__v1__get_tenant_request__descriptor, &sfa__v1__tenant__descriptor },
@@ -5545,6 +5821,7 @@ static const ProtobufCMethodDescriptor sfa__v1__admin_service__method_descriptor
   { "GetTenantStats", &sfa__v1__get_tenant_stats_request__descriptor, &sfa__v1__get_tenant_stats_response__descriptor },
   { "GetTenantLimits", &sfa__v1__get_tenant_limits_request__descriptor, &sfa__v1__tenant_limits__descriptor },
   { "SetTenantLimits", &sfa__v1__set_tenant_limits_request__descriptor, &sfa__v1__tenant_limits__descriptor },
+  { "MoveTenant", &sfa__v1__move_tenant_request__descriptor, &sfa__v1__tenant_placement__descriptor },
 };
 const unsigned sfa__v1__admin_service__method_indices_by_name[] = {
   15,        /* BackupTenant */
@@ -5565,6 +5842,7 @@ const unsigned sfa__v1__admin_service__method_indices_by_name[] = {
   2,        /* ListTenants */
   8,        /* ListUsers */
   14,        /* MigrateTenants */
+  24,        /* MoveTenant */
   18,        /* RestoreTenant */
   4,        /* ResumeTenant */
   13,        /* RevokeApiKey */
@@ -5579,7 +5857,7 @@ const ProtobufCServiceDescriptor sfa__v1__admin_service__descriptor =
   "AdminService",
   "Sfa__V1__AdminService",
   "sfa.v1",
-  24,
+  25,
   sfa__v1__admin_service__method_descriptors,
   sfa__v1__admin_service__method_indices_by_name
 };
@@ -5774,6 +6052,14 @@ void sfa__v1__admin_service__set_tenant_limits(ProtobufCService *service,
 {
   assert(service->descriptor == &sfa__v1__admin_service__descriptor);
   service->invoke(service, 23, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void sfa__v1__admin_service__move_tenant(ProtobufCService *service,
+                                         const Sfa__V1__MoveTenantRequest *input,
+                                         Sfa__V1__TenantPlacement_Closure closure,
+                                         void *closure_data)
+{
+  assert(service->descriptor == &sfa__v1__admin_service__descriptor);
+  service->invoke(service, 24, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void sfa__v1__admin_service__init (Sfa__V1__AdminService_Service *service,
                                    Sfa__V1__AdminService_ServiceDestroy destroy)

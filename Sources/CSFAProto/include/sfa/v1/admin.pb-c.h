@@ -63,6 +63,8 @@ typedef struct Sfa__V1__CallLimits Sfa__V1__CallLimits;
 typedef struct Sfa__V1__GetTenantLimitsRequest Sfa__V1__GetTenantLimitsRequest;
 typedef struct Sfa__V1__SetTenantLimitsRequest Sfa__V1__SetTenantLimitsRequest;
 typedef struct Sfa__V1__TenantLimits Sfa__V1__TenantLimits;
+typedef struct Sfa__V1__MoveTenantRequest Sfa__V1__MoveTenantRequest;
+typedef struct Sfa__V1__TenantPlacement Sfa__V1__TenantPlacement;
 
 
 /* --- enums --- */
@@ -122,6 +124,25 @@ typedef enum _Sfa__V1__ExportFormat {
   SFA__V1__EXPORT_FORMAT__EXPORT_FORMAT_SQLITE = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__EXPORT_FORMAT)
 } Sfa__V1__ExportFormat;
+/*
+ * What the tenant's owner does with its calls.
+ */
+typedef enum _Sfa__V1__PlacementState {
+  SFA__V1__PLACEMENT_STATE__PLACEMENT_STATE_UNSPECIFIED = 0,
+  /*
+   * Served by its node
+   */
+  SFA__V1__PLACEMENT_STATE__PLACEMENT_STATE_ACTIVE = 1,
+  /*
+   * Being copied to another node; calls get TENANT_MOVING until the move ends
+   */
+  SFA__V1__PLACEMENT_STATE__PLACEMENT_STATE_MOVING = 2,
+  /*
+   * Served for reads only
+   */
+  SFA__V1__PLACEMENT_STATE__PLACEMENT_STATE_READ_ONLY = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SFA__V1__PLACEMENT_STATE)
+} Sfa__V1__PlacementState;
 
 /* --- messages --- */
 
@@ -908,6 +929,56 @@ struct  Sfa__V1__TenantLimits
 #define SFA__V1__TENANT_LIMITS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__tenant_limits__descriptor) \
     , (char *)protobuf_c_empty_string, NULL, NULL }
+
+
+/*
+ * Moves a tenant's database to another node of the cluster (docs/scaling.md):
+ * the tenant is marked moving, its writes stop, a consistent copy is handed to
+ * the target node, and the target owns it at the next epoch. Sent to any node;
+ * a node that does not own the tenant answers TENANT_MOVED naming the owner.
+ */
+struct  Sfa__V1__MoveTenantRequest
+{
+  ProtobufCMessage base;
+  char *tenant_id;
+  /*
+   * The id of the node the tenant moves to (sfad --node-id)
+   */
+  char *to_node_id;
+};
+#define SFA__V1__MOVE_TENANT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__move_tenant_request__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
+
+
+/*
+ * Where a tenant lives in the cluster.
+ */
+struct  Sfa__V1__TenantPlacement
+{
+  ProtobufCMessage base;
+  char *tenant_id;
+  /*
+   * The node that owns the tenant
+   */
+  char *node_id;
+  /*
+   * host:port of that node
+   */
+  char *address;
+  /*
+   * Grows by one at every change of owner; a node serves the tenant only at the current epoch
+   */
+  int64_t epoch;
+  Sfa__V1__PlacementState state;
+  /*
+   * While moving: the node it moves to
+   */
+  char *target_node_id;
+};
+#define SFA__V1__TENANT_PLACEMENT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sfa__v1__tenant_placement__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, SFA__V1__PLACEMENT_STATE__PLACEMENT_STATE_UNSPECIFIED, (char *)protobuf_c_empty_string }
 
 
 /* Sfa__V1__Tenant methods */
@@ -1784,6 +1855,44 @@ Sfa__V1__TenantLimits *
 void   sfa__v1__tenant_limits__free_unpacked
                      (Sfa__V1__TenantLimits *message,
                       ProtobufCAllocator *allocator);
+/* Sfa__V1__MoveTenantRequest methods */
+void   sfa__v1__move_tenant_request__init
+                     (Sfa__V1__MoveTenantRequest         *message);
+size_t sfa__v1__move_tenant_request__get_packed_size
+                     (const Sfa__V1__MoveTenantRequest   *message);
+size_t sfa__v1__move_tenant_request__pack
+                     (const Sfa__V1__MoveTenantRequest   *message,
+                      uint8_t             *out);
+size_t sfa__v1__move_tenant_request__pack_to_buffer
+                     (const Sfa__V1__MoveTenantRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__MoveTenantRequest *
+       sfa__v1__move_tenant_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__move_tenant_request__free_unpacked
+                     (Sfa__V1__MoveTenantRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sfa__V1__TenantPlacement methods */
+void   sfa__v1__tenant_placement__init
+                     (Sfa__V1__TenantPlacement         *message);
+size_t sfa__v1__tenant_placement__get_packed_size
+                     (const Sfa__V1__TenantPlacement   *message);
+size_t sfa__v1__tenant_placement__pack
+                     (const Sfa__V1__TenantPlacement   *message,
+                      uint8_t             *out);
+size_t sfa__v1__tenant_placement__pack_to_buffer
+                     (const Sfa__V1__TenantPlacement   *message,
+                      ProtobufCBuffer     *buffer);
+Sfa__V1__TenantPlacement *
+       sfa__v1__tenant_placement__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sfa__v1__tenant_placement__free_unpacked
+                     (Sfa__V1__TenantPlacement *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sfa__V1__Tenant_Closure)
@@ -1924,6 +2033,12 @@ typedef void (*Sfa__V1__SetTenantLimitsRequest_Closure)
 typedef void (*Sfa__V1__TenantLimits_Closure)
                  (const Sfa__V1__TenantLimits *message,
                   void *closure_data);
+typedef void (*Sfa__V1__MoveTenantRequest_Closure)
+                 (const Sfa__V1__MoveTenantRequest *message,
+                  void *closure_data);
+typedef void (*Sfa__V1__TenantPlacement_Closure)
+                 (const Sfa__V1__TenantPlacement *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -2027,6 +2142,10 @@ struct Sfa__V1__AdminService_Service
                             const Sfa__V1__SetTenantLimitsRequest *input,
                             Sfa__V1__TenantLimits_Closure closure,
                             void *closure_data);
+  void (*move_tenant)(Sfa__V1__AdminService_Service *service,
+                      const Sfa__V1__MoveTenantRequest *input,
+                      Sfa__V1__TenantPlacement_Closure closure,
+                      void *closure_data);
 };
 typedef void (*Sfa__V1__AdminService_ServiceDestroy)(Sfa__V1__AdminService_Service *);
 void sfa__v1__admin_service__init (Sfa__V1__AdminService_Service *service,
@@ -2058,7 +2177,8 @@ void sfa__v1__admin_service__init (Sfa__V1__AdminService_Service *service,
       function_prefix__ ## get_server_stats,\
       function_prefix__ ## get_tenant_stats,\
       function_prefix__ ## get_tenant_limits,\
-      function_prefix__ ## set_tenant_limits  }
+      function_prefix__ ## set_tenant_limits,\
+      function_prefix__ ## move_tenant  }
 void sfa__v1__admin_service__create_tenant(ProtobufCService *service,
                                            const Sfa__V1__CreateTenantRequest *input,
                                            Sfa__V1__Tenant_Closure closure,
@@ -2155,6 +2275,10 @@ void sfa__v1__admin_service__set_tenant_limits(ProtobufCService *service,
                                                const Sfa__V1__SetTenantLimitsRequest *input,
                                                Sfa__V1__TenantLimits_Closure closure,
                                                void *closure_data);
+void sfa__v1__admin_service__move_tenant(ProtobufCService *service,
+                                         const Sfa__V1__MoveTenantRequest *input,
+                                         Sfa__V1__TenantPlacement_Closure closure,
+                                         void *closure_data);
 
 /* --- descriptors --- */
 
@@ -2162,6 +2286,7 @@ extern const ProtobufCEnumDescriptor    sfa__v1__tenant_status__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__user_status__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__migration_outcome__descriptor;
 extern const ProtobufCEnumDescriptor    sfa__v1__export_format__descriptor;
+extern const ProtobufCEnumDescriptor    sfa__v1__placement_state__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__tenant__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__user__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__api_key__descriptor;
@@ -2208,6 +2333,8 @@ extern const ProtobufCMessageDescriptor sfa__v1__call_limits__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__get_tenant_limits_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__set_tenant_limits_request__descriptor;
 extern const ProtobufCMessageDescriptor sfa__v1__tenant_limits__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__move_tenant_request__descriptor;
+extern const ProtobufCMessageDescriptor sfa__v1__tenant_placement__descriptor;
 extern const ProtobufCServiceDescriptor sfa__v1__admin_service__descriptor;
 
 PROTOBUF_C__END_DECLS

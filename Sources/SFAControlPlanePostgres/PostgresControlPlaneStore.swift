@@ -1,0 +1,172 @@
+import Foundation
+public import Logging
+import PostgresNIO
+import SFAMessages
+public import SFAStorage
+
+/// The control plane on PostgreSQL, shared by every node of a cluster
+/// (docs/scaling.md). Each intent is one transaction; a change of access (tenants,
+/// their limits and placements, users, keys, nodes) also sends `NOTIFY sfa_access`,
+/// which PostgreSQL delivers to every listening node when it commits. ``run(onAccessChange:)``
+/// listens, and reports a change as well after reconnecting and every
+/// `fallbackInterval`, so that a lost notification delays a revocation or a move by
+/// that interval at most.
+public final class PostgresControlPlaneStore: ControlPlaneStore {
+    /// The channel of access changes.
+    static let channel = "sfa_access"
+    let client: PostgresClient
+    let logger: Logger
+    private let fallbackInterval: Duration
+
+    /// - Parameters:
+    ///   - url: `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`.
+    ///   - fallbackInterval: how often caches are dropped whatever the notifications.
+    /// - Throws: `ControlPlaneURLError` for a URL it cannot use.
+    public init(url: String, fallbackInterval: Duration = .seconds(30), logger: Logger) throws {
+        self.client = PostgresClient(configuration: try PostgresURL.configuration(url), backgroundLogger: logger)
+        self.logger = logger
+        self.fallbackInterval = fallbackInterval
+    }
+
+    public var isShared: Bool { true }
+
+    public func migrate() async throws {
+        try await PostgresSchema.migrate(client, logger: logger)
+    }
+
+    public func run(onAccessChange: @escaping @Sendable () -> Void) async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            group.addTask { try await self.listen(onAccessChange) }
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: self.fallbackInterval)
+                    onAccessChange()
+                }
+            }
+        }
+    }
+
+    /// Listens for access changes on one connection, again after losing it.
+    private func listen(_ onAccessChange: @escaping @Sendable () -> Void) async throws {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: Self.channel) { notifications in
+                        // Whatever changed while no connection listened counts as changed.
+                        onAccessChange()
+                        for try await _ in notifications { onAccessChange() }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("control plane notifications lost; listening again", metadata: ["error": "\(String(reflecting: error))"])
+                onAccessChange()
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    public func checkAvailable() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+
+    // MARK: Helpers
+
+    /// The rows of one statement.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await client.query(query, logger: logger).collect()
+    }
+
+    /// Runs `body` in one transaction; with `notifying`, tells every node that access changed.
+    @discardableResult
+    func transaction<T: Sendable>(notifying: Bool, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                let result = try await body(connection)
+                if notifying { try await connection.query("SELECT pg_notify(\(Self.channel), '')", logger: logger) }
+                return result
+            }
+        } catch let error as PostgresTransactionError {
+            // The body's own error (a StorageError) is what the caller must see.
+            throw error.closureError ?? error.commitError ?? error
+        }
+    }
+
+    /// Stores `write`'s idempotency record in the transaction, or answers the
+    /// response stored by an earlier call with its key.
+    static func replayOrRecord(_ connection: PostgresConnection, _ write: IdempotentWrite, logger: Logger) async throws -> [UInt8]? {
+        let now = ControlPlane.nowMs()
+        let stored = try await connection.query(
+            """
+            SELECT request_digest, response FROM idempotency_key
+            WHERE key = \(write.key) AND method = \(write.method) AND user_id = \(write.userID) AND create_time_ms >= \(now - Idempotency.retentionMs)
+            FOR UPDATE
+            """,
+            logger: logger
+        ).collect()
+        if let row = stored.first?.makeRandomAccess() {
+            let digest: Data = try row.value("request_digest")
+            guard digest == Data(write.requestDigest) else { throw StorageError.idempotencyKeyReused }
+            return Array(try row.value("response", as: Data.self))
+        }
+        try await connection.query(
+            """
+            INSERT INTO idempotency_key VALUES (\(write.key), \(write.method), \(write.userID), \(Data(write.requestDigest)), \(Data(write.response)), \(now))
+            ON CONFLICT (key, method, user_id) DO UPDATE SET request_digest = EXCLUDED.request_digest,
+                response = EXCLUDED.response, create_time_ms = EXCLUDED.create_time_ms
+            """,
+            logger: logger
+        )
+        if Int.random(in: 0..<64) == 0 {
+            try await connection.query("DELETE FROM idempotency_key WHERE create_time_ms < \(now - Idempotency.retentionMs)", logger: logger)
+        }
+        return nil
+    }
+
+    /// Adds `event` to the outbox in the change's transaction.
+    static func enqueueAudit(_ connection: PostgresConnection, _ event: AuditEvent?, tenantID: String, logger: Logger) async throws {
+        guard let event else { return }
+        try await connection.query(
+            "INSERT INTO audit_outbox VALUES (\(event.id), \(tenantID), \(Data(event.serializedBytes()))) ON CONFLICT (id) DO NOTHING",
+            logger: logger
+        )
+    }
+
+    /// Whether `error` is PostgreSQL's unique violation.
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
+    }
+}
+
+/// A control-plane URL that cannot be used.
+public struct ControlPlaneURLError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// `postgres://` URLs as libpq reads them, the parts SalesWire uses.
+enum PostgresURL {
+    static func configuration(_ text: String) throws -> PostgresClient.Configuration {
+        guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""),
+            let host = url.host, !host.isEmpty, let user = url.user
+        else {
+            throw ControlPlaneURLError(description: "expected postgres://user[:password]@host[:port]/database, got \(text)")
+        }
+        let database = String(url.path.drop(while: { $0 == "/" }))
+        let tls: PostgresClient.Configuration.TLS
+        switch url.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable" {
+        case "disable": tls = .disable
+        case "prefer": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-full": tls = .require(.makeClientConfiguration())
+        case let mode: throw ControlPlaneURLError(description: "sslmode=\(mode) is not supported (disable, prefer, require, verify-full)")
+        }
+        return PostgresClient.Configuration(
+            host: host,
+            port: url.port ?? 5432,
+            username: user.removingPercentEncoding ?? user,
+            password: url.password?.removingPercentEncoding,
+            database: database.isEmpty ? nil : database,
+            tls: tls
+        )
+    }
+}

@@ -1,0 +1,26 @@
+/// This server as a node of a cluster whose nodes share a control plane (PostgreSQL):
+/// `sfad --node-id … --advertise-address … --handoff-directory …` (docs/scaling.md).
+/// Without it a server serves every tenant it is asked for (one node).
+public struct ClusterNode: Sendable, Equatable {
+    /// The node's id in the placement directory.
+    public var id: String
+    /// `host:port` clients connect to, named in redirects to this node.
+    public var address: String
+    /// Where a tenant moving between nodes is handed over: the source writes a
+    /// consistent copy here, the target takes it when it first serves the tenant at
+    /// the new epoch. Storage both nodes reach (a shared volume); with Litestream,
+    /// the target restores from the replica instead (deploy/litestream.yml).
+    public var handoffDirectory: String
+
+    public init(id: String, address: String, handoffDirectory: String) {
+        self.id = id
+        self.address = address
+        self.handoffDirectory = handoffDirectory
+    }
+
+    /// The copy of `tenantID` handed over for `epoch`: named by both, so a copy meant
+    /// for another move is never taken.
+    func handoffPath(_ tenantID: String, epoch: Int64) -> String {
+        handoffDirectory + "/" + tenantID + "@" + String(epoch) + ".sqlite"
+    }
+}

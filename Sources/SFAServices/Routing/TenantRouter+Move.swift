@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+public import SFAStorage
+import SFAStubs
+
+extension TenantRouter {
+    /// Moves a tenant this node owns to node `target` (docs/scaling.md, moving a tenant):
+    ///
+    /// 1. the directory marks it moving (every node answers TENANT_MOVING from then on);
+    /// 2. this node fences its file (a call that passed the gate just before cannot
+    ///    lease it any more) and waits for the calls holding it to end;
+    /// 3. a consistent copy (`VACUUM INTO`, synced) is handed over for the next epoch;
+    /// 4. the directory gives the tenant to `target` at the next epoch, active;
+    /// 5. this node deletes its file and keeps it fenced: it holds a stale epoch now.
+    ///
+    /// A move that failed after step 1 leaves the tenant moving; moving it again to
+    /// the same node resumes it.
+    /// - Returns: the tenant's placement after the move.
+    /// - Throws: TENANT_MOVED when another node owns the tenant.
+    public func move(_ tenantID: String, to target: String) async throws -> PlacementRow {
+        let targetNode = try await controlPlane.node(target)
+        var placement: PlacementRow
+        if let current = try await controlPlane.placement(tenantID) {
+            placement = current
+        } else {
+            placement = try await controlPlane.assignPlacement(tenantID, to: node.id)
+        }
+        if placement.nodeID == target, placement.state == .active { return placement }
+        guard placement.nodeID == node.id else {
+            let owner = try await controlPlane.node(placement.nodeID)
+            throw Redirect.moved(tenantID, to: owner.id, address: owner.address, epoch: placement.epoch, keyTenant: false)
+        }
+        if placement.state == .moving, placement.targetNodeID != target {
+            throw StorageError.failedPrecondition(
+                reason: "TENANT_ALREADY_MOVING",
+                message: "tenant \(tenantID) is moving to node \(placement.targetNodeID); finish that move first"
+            )
+        }
+        if placement.state != .moving {
+            placement = try await controlPlane.beginMove(tenantID, from: node.id, epoch: placement.epoch, to: target)
+        }
+        let next = placement.epoch + 1
+        tenants.fence(tenantID, with: Redirect.moving(tenantID, to: target, address: targetNode.address, epoch: next, keyTenant: true))
+        let handoff = node.handoffPath(tenantID, epoch: next)
+        try await tenants.withExclusiveFile(tenantID) { path in try Self.copy(path, to: handoff) }
+        let moved = try await controlPlane.completeMove(tenantID, epoch: placement.epoch)
+        tenants.fence(tenantID, with: Redirect.moved(tenantID, to: target, address: targetNode.address, epoch: moved.epoch, keyTenant: true))
+        release(tenantID)
+        try await tenants.deleteFiles(tenantID)
+        logger.info("tenant moved", metadata: ["tenant": "\(tenantID)", "to": "\(target)", "epoch": "\(moved.epoch)"])
+        return moved
+    }
+
+    /// A consistent copy of the tenant file at `path` (closed: no call holds it) at
+    /// `destination`, synced to disk before it takes its name; nothing when the
+    /// tenant never had a file.
+    private static func copy(_ path: String, to destination: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let partial = destination + ".part"
+        try? FileManager.default.removeItem(atPath: partial)
+        let source = try DatabaseQueue(path: path)
+        try source.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [partial]) }
+        try source.close()
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: partial))
+        try handle.synchronize()
+        try handle.close()
+        if FileManager.default.fileExists(atPath: destination) { try FileManager.default.removeItem(atPath: destination) }
+        try FileManager.default.moveItem(atPath: partial, toPath: destination)
+    }
+
+    /// The placement as AdminService answers it.
+    func message(_ placement: PlacementRow) async throws -> TenantPlacement {
+        TenantPlacement(
+            tenantId: placement.tenantID,
+            nodeId: placement.nodeID,
+            address: try await controlPlane.node(placement.nodeID).address,
+            epoch: placement.epoch,
+            state: placement.state.message,
+            targetNodeId: placement.targetNodeID
+        )
+    }
+}
+
+extension PlacementRow.State {
+    var message: PlacementState {
+        switch self {
+        case .active: .active
+        case .moving: .moving
+        case .readOnly: .readOnly
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+public import Logging
+public import SFAStorage
+import SFAStubs
+import Synchronization
+
+/// Decides, for every call of a tenant's key, whether this node serves it, from the
+/// placement directory (docs/scaling.md):
+///
+/// - a tenant never placed (one-node data) is served here;
+/// - a tenant owned by another node is refused with TENANT_MOVED naming the owner
+///   and its epoch (a node holding an older epoch refuses every call, writes first);
+/// - a tenant moving is refused with TENANT_MOVING naming the target;
+/// - a read-only tenant is served for methods without side effects only;
+/// - a tenant this node owns at an epoch it has not served yet is first *adopted*:
+///   the copy handed over for that epoch, if any, replaces the local file.
+///
+/// Placements and node addresses are cached under the control plane's access
+/// generation (a move anywhere moves it on, by `NOTIFY` or the fallback interval),
+/// so a routed call costs a lookup under a lock.
+public final class TenantRouter: Sendable {
+    public let node: ClusterNode
+    let controlPlane: ControlPlane
+    let tenants: TenantDatabases
+    let logger: Logger
+    /// A tenant's placement with the addresses its redirects name; nil: never placed.
+    private let routes = GenerationCache<String, Route?>(capacity: 100_000)
+    /// The epoch at which this node serves each tenant it adopted.
+    private let adopted = Mutex<[String: Int64]>([:])
+    /// Adoptions under way, so that concurrent first calls adopt once.
+    private let adopting = Mutex<[String: Task<Void, any Error>]>([:])
+
+    /// A placement and the addresses of the nodes it names.
+    struct Route: Sendable {
+        var placement: PlacementRow
+        var ownerAddress: String
+        var targetAddress: String
+    }
+
+    public init(node: ClusterNode, controlPlane: ControlPlane, tenants: TenantDatabases, logger: Logger) {
+        self.node = node
+        self.controlPlane = controlPlane
+        self.tenants = tenants
+        self.logger = logger
+    }
+
+    /// Records this node's address in the directory (at start).
+    public func register() async throws {
+        try FileManager.default.createDirectory(atPath: node.handoffDirectory, withIntermediateDirectories: true)
+        try await controlPlane.registerNode(NodeRow(id: node.id, address: node.address))
+    }
+
+    /// Admits a call of `tenantID` to `method` on this node, or throws the redirect;
+    /// `keyTenant` when the tenant is the caller's key's own (the gate's check), not
+    /// one an operator's request names.
+    public func route(_ tenantID: String, method: String, keyTenant: Bool = true) async throws {
+        guard let route = try await route(tenantID) else { return }
+        let placement = route.placement
+        guard placement.nodeID == node.id else {
+            throw Redirect.moved(tenantID, to: placement.nodeID, address: route.ownerAddress, epoch: placement.epoch, keyTenant: keyTenant)
+        }
+        switch placement.state {
+        case .moving:
+            throw Redirect.moving(tenantID, to: placement.targetNodeID, address: route.targetAddress, epoch: placement.epoch + 1, keyTenant: keyTenant)
+        case .readOnly where !Self.hasNoSideEffects(method):
+            throw Redirect.readOnly(tenantID)
+        case .active, .readOnly:
+            if adopted.withLock({ $0[tenantID] }) != placement.epoch { try await adopt(placement) }
+        }
+    }
+
+    /// The placement of `tenantID` as of the current access generation.
+    func route(_ tenantID: String) async throws -> Route? {
+        let generation = controlPlane.accessGeneration
+        if let cached = routes.value(tenantID, generation: generation) { return cached }
+        var route: Route?
+        if let placement = try await controlPlane.placement(tenantID) {
+            let owner = try await controlPlane.node(placement.nodeID).address
+            let target = placement.targetNodeID.isEmpty ? "" : try await controlPlane.node(placement.targetNodeID).address
+            route = Route(placement: placement, ownerAddress: owner, targetAddress: target)
+        }
+        routes.store(route, for: tenantID, generation: generation)
+        return route
+    }
+
+    /// Starts serving a tenant this node owns at `placement.epoch`: installs the copy
+    /// handed over for that epoch when there is one (a move to this node), and lifts
+    /// the fence a move away from this node left.
+    private func adopt(_ placement: PlacementRow) async throws {
+        let task = adopting.withLock { running in
+            if let task = running[placement.tenantID] { return task }
+            let task = Task { [self] in
+                defer { _ = adopting.withLock { $0.removeValue(forKey: placement.tenantID) } }
+                let handoff = node.handoffPath(placement.tenantID, epoch: placement.epoch)
+                if FileManager.default.fileExists(atPath: handoff) {
+                    try await tenants.withExclusiveFile(placement.tenantID) { path in try Self.install(handoff, at: path) }
+                    logger.info("tenant adopted from its handoff copy", metadata: ["tenant": "\(placement.tenantID)", "epoch": "\(placement.epoch)"])
+                }
+                tenants.unfence(placement.tenantID)
+                adopted.withLock { $0[placement.tenantID] = placement.epoch }
+            }
+            running[placement.tenantID] = task
+            return task
+        }
+        try await task.value
+    }
+
+    /// Replaces the tenant file at `path` (and its WAL) by the handed-over copy.
+    private static func install(_ handoff: String, at path: String) throws {
+        let files = FileManager.default
+        for suffix in ["", "-wal", "-shm"] where files.fileExists(atPath: path + suffix) {
+            try files.removeItem(atPath: path + suffix)
+        }
+        try files.moveItem(atPath: handoff, toPath: path)
+    }
+
+    /// Forgets that this node served `tenantID` (it moved away).
+    func release(_ tenantID: String) {
+        _ = adopted.withLock { $0.removeValue(forKey: tenantID) }
+    }
+
+    /// Whether the method only reads: safe to repeat (`NO_SIDE_EFFECTS` or
+    /// `IDEMPOTENT`) and named Get…, List… or Search… (the descriptor does not tell an
+    /// idempotent write such as RevokeApiKey from a read; the API's names do).
+    private static func hasNoSideEffects(_ method: String) -> Bool {
+        readMethods.contains(method)
+    }
+
+    private static let readMethods: Set<String> = Set(
+        SFAServiceRegistry.allMethods.filter { descriptor in
+            descriptor.isIdempotent && ["Get", "List", "Search"].contains { descriptor.method.hasPrefix($0) }
+        }.map(\.fullName)
+    )
+}

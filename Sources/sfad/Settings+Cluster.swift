@@ -1,0 +1,40 @@
+import Logging
+import SFAControlPlanePostgres
+import SFAServer
+import SFAServices
+import SFAStorage
+
+extension Settings {
+    /// The control plane: PostgreSQL when `controlPlane` is a `postgres://` URL,
+    /// else `control.sqlite` in the data directory.
+    /// - Throws: `SettingsError` for another kind of URL.
+    func controlPlane(storage: StorageConfiguration, logger: Logger) throws -> ControlPlane {
+        guard let controlPlane else { return try ControlPlane(storage: storage) }
+        guard controlPlane.hasPrefix("postgres://") || controlPlane.hasPrefix("postgresql://") else {
+            throw SettingsError("control plane must be a postgres:// URL (or unset for control.sqlite)")
+        }
+        do {
+            return ControlPlane(store: try PostgresControlPlaneStore(url: controlPlane, logger: logger))
+        } catch let error as ControlPlaneURLError {
+            throw SettingsError(error.description)
+        }
+    }
+
+    /// This server as a node of a cluster, when `nodeID` is set.
+    /// - Throws: `SettingsError` when the address clients reach it at is unknown.
+    func clusterNode(_ server: ServerConfiguration) throws -> ClusterNode? {
+        guard let nodeID else { return nil }
+        guard !nodeID.isEmpty, nodeID.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw SettingsError("node id \(nodeID) must be letters, digits, - and _")
+        }
+        let address = advertiseAddress ?? "\(server.host):\(server.port)"
+        guard advertiseAddress != nil || server.port != 0 else {
+            throw SettingsError("a node listening on port 0 must give --advertise-address: redirects name it")
+        }
+        return ClusterNode(
+            id: nodeID,
+            address: address,
+            handoffDirectory: handoffDirectory ?? (dataDirectory ?? StorageConfiguration().dataDirectory) + "/handoff"
+        )
+    }
+}

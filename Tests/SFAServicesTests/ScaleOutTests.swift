@@ -1,0 +1,236 @@
+import Foundation
+import SFAClient
+import SFAProtoJSON
+import SFAStubs
+import SFATestSupport
+import Synchronization
+import Testing
+
+/// Two `sfad` nodes on loopback sharing one PostgreSQL control plane: routing by the
+/// placement directory, redirects the client follows, and a tenant moved between
+/// nodes under a running write load (docs/scaling.md).
+@Suite(.enabled(if: PostgresTestServer.isInstalled, Comment(rawValue: PostgresTestServer.absentMessage)))
+struct ScaleOutTests {
+    @Test func aClientConnectedToTheWrongNodeIsRedirectedToTheOwnerAndSucceeds() async throws {
+        try await withCluster { cluster, tenant in
+            // Created through node a, the tenant lives there.
+            let strict = cluster.client("b", tenant.repKey, redirects: 0)
+            defer { Task { await strict.close() } }
+            let refused = await #expect(throws: RPCError.self) {
+                try await LeadServiceClient(strict).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("strict")))
+            }
+            #expect(refused?.code == .failedPrecondition && refused?.details.reason == "TENANT_MOVED")
+            #expect(refused?.details.metadata["address"] == cluster.node("a").address)
+            #expect(refused?.details.metadata["epoch"] == "1" && refused?.details.metadata["tenant_id"] == tenant.id)
+
+            let client = cluster.client("b", tenant.repKey)
+            defer { Task { await client.close() } }
+            let created = try await LeadServiceClient(client).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("followed")))
+            #expect(created.created)
+            #expect(client.placements.owner(of: tenant.id)?.address == cluster.node("a").address)
+            #expect(client.placements.owner(of: tenant.id)?.epoch == 1)
+            // Read back on the owner, with no redirect to follow.
+            let owner = cluster.client("a", tenant.repKey, redirects: 0)
+            defer { Task { await owner.close() } }
+            #expect(try await LeadServiceClient(owner).getLead(GetLeadRequest(id: created.lead!.id)).id == created.lead!.id)
+
+            // sfactl asks node b to move the tenant to b: b sends the call to the owner, a.
+            let move = try await runShell(
+                "SFACTL --port \(cluster.node("b").port) --json tenants move \(tenant.id) --to b",
+                environment: ["SFA_API_KEY": cluster.operatorKey]
+            )
+            #expect(move.status == 0, "sfactl tenants move: \(move.error)")
+            let placement = try JSONValue.parse(move.output)
+            #expect(placement["node_id"] == .string("b") && placement["epoch"] == .string("2") && placement["state"] == .string("PLACEMENT_STATE_ACTIVE"))
+            // The client that knew a at epoch 1 is sent to b, learns epoch 2, and reads its lead there.
+            #expect(try await LeadServiceClient(client).getLead(GetLeadRequest(id: created.lead!.id)).id == created.lead!.id)
+            #expect(client.placements.owner(of: tenant.id)?.address == cluster.node("b").address)
+            #expect(client.placements.owner(of: tenant.id)?.epoch == 2)
+        }
+    }
+
+    @Test func aTenantMovedUnderWriteLoadLosesNoAcknowledgedWriteAndTheOldNodeRefusesIt() async throws {
+        try await withCluster { cluster, tenant in
+            let load = WriteLoad()
+            // Four writers on node a; each stops 40 writes after the move has ended (or after 2,000).
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<4 {
+                    group.addTask {
+                        let client = cluster.client("a", tenant.repKey)
+                        defer { Task { await client.close() } }
+                        var after = 0
+                        for sequence in 0..<2_000 where after < 40 {
+                            let lead = LeadLifecycleTests.sampleLead("w\(writer)-\(sequence)")
+                            let response = try await LeadServiceClient(client).createLead(CreateLeadRequest(lead: lead))
+                            #expect(response.created)
+                            load.acknowledged.withLock { $0.append(response.lead!.id) }
+                            if load.moved.load(ordering: .acquiring) {
+                                after += 1
+                                load.writesAfterMove.add(1, ordering: .relaxed)
+                            }
+                        }
+                    }
+                }
+                group.addTask {
+                    // Let the load run, then move the tenant, asking node b (which sends
+                    // the call to the owner, a).
+                    for _ in 0..<500 where load.acknowledged.withLock({ $0.count }) < 100 { try await Task.sleep(for: .milliseconds(10)) }
+                    let operatorClient = cluster.client("b", cluster.operatorKey)
+                    defer { Task { await operatorClient.close() } }
+                    let placement = try await AdminServiceClient(operatorClient).moveTenant(MoveTenantRequest(tenantId: tenant.id, toNodeId: "b"))
+                    #expect(placement.nodeId == "b" && placement.epoch == 2 && placement.state == .active)
+                    #expect(placement.address == cluster.node("b").address)
+                    load.moved.store(true, ordering: .releasing)
+                }
+                try await group.waitForAll()
+            }
+            #expect(load.writesAfterMove.load(ordering: .relaxed) == 160, "every writer kept writing after the move")
+
+            // Every acknowledged lead is on node b, read there directly.
+            let onB = cluster.client("b", tenant.repKey, redirects: 0)
+            defer { Task { await onB.close() } }
+            let ids = load.acknowledged.withLock { $0 }
+            #expect(ids.count >= 260)
+            var missing: [String] = []
+            for id in ids where (try? await LeadServiceClient(onB).getLead(GetLeadRequest(id: id))) == nil { missing.append(id) }
+            #expect(missing.isEmpty, "\(missing.count) of \(ids.count) acknowledged leads are not on node b")
+
+            // Node a holds the stale epoch 1 and refuses the tenant's writes, naming b at epoch 2.
+            let onA = cluster.client("a", tenant.repKey, redirects: 0)
+            defer { Task { await onA.close() } }
+            let refused = await #expect(throws: RPCError.self) {
+                try await LeadServiceClient(onA).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("stale")))
+            }
+            #expect(refused?.details.reason == "TENANT_MOVED")
+            #expect(refused?.details.metadata["address"] == cluster.node("b").address && refused?.details.metadata["epoch"] == "2")
+            // Its copy of the file is gone: the tenant lives on one node at a time.
+            let fileOnA = cluster.directory + "/a/tenants/\(tenant.id).sqlite"
+            #expect(!FileManager.default.fileExists(atPath: fileOnA))
+        }
+    }
+
+    @Test func aKeyRevokedThroughOneNodeIsRefusedByTheOtherThatCachedIt() async throws {
+        try await withCluster { cluster, tenant in
+            // Node b admits the key (and caches its credential) before redirecting to a.
+            let client = cluster.client("b", tenant.repKey)
+            defer { Task { await client.close() } }
+            let leads = LeadServiceClient(client)
+            _ = try await leads.listLeads(ListLeadsRequest())
+            let operatorClient = cluster.client("a", cluster.operatorKey)
+            defer { Task { await operatorClient.close() } }
+            let admin = AdminServiceClient(operatorClient)
+            // A key is sfa_<key id>_<secret>.
+            let keyID = String(tenant.repKey.dropFirst(4)[..<tenant.repKey.lastIndex(of: "_")!])
+            _ = try await admin.revokeApiKey(RevokeApiKeyRequest(tenantId: tenant.id, id: keyID))
+            // b hears of it by NOTIFY (bounded wait; the fallback interval is 30 s).
+            let strict = cluster.client("b", tenant.repKey, redirects: 0)
+            defer { Task { await strict.close() } }
+            var code: StatusCode?
+            for _ in 0..<200 {
+                do {
+                    _ = try await LeadServiceClient(strict).listLeads(ListLeadsRequest())
+                } catch let error as RPCError {
+                    code = error.code
+                }
+                if code == .unauthenticated { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(code == .unauthenticated)
+        }
+    }
+
+    @Test func aMoveToAnUnknownNodeIsRefusedAndChangesNothing() async throws {
+        try await withCluster { cluster, tenant in
+            let operatorClient = cluster.client("a", cluster.operatorKey)
+            defer { Task { await operatorClient.close() } }
+            let admin = AdminServiceClient(operatorClient)
+            let unknown = await #expect(throws: RPCError.self) {
+                try await admin.moveTenant(MoveTenantRequest(tenantId: tenant.id, toNodeId: "nowhere"))
+            }
+            #expect(unknown?.code == .notFound)
+            let missing = await #expect(throws: RPCError.self) { try await admin.moveTenant(MoveTenantRequest(tenantId: tenant.id)) }
+            #expect(missing?.details.fieldViolations.map(\.field) == ["to_node_id"])
+            // Still served by a, at epoch 1.
+            let strict = cluster.client("a", tenant.repKey, redirects: 0)
+            defer { Task { await strict.close() } }
+            let kept = try await LeadServiceClient(strict).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("kept")))
+            #expect(kept.created)
+            // An operator's call about the tenant made on b is answered by its owner, a:
+            // b never makes a file for a tenant it does not own.
+            let viaB = cluster.client("b", cluster.operatorKey)
+            defer { Task { await viaB.close() } }
+            let backup = try await AdminServiceClient(viaB).backupTenant(BackupTenantRequest(tenantId: tenant.id))
+            #expect(FileManager.default.fileExists(atPath: cluster.directory + "/a/backups/\(tenant.id)/\(backup.backup!.fileName)"))
+            #expect(!FileManager.default.fileExists(atPath: cluster.directory + "/b/tenants/\(tenant.id).sqlite"))
+            #expect(viaB.placements.owner(of: tenant.id)?.address == cluster.node("a").address)
+        }
+    }
+
+    @Test func aReadOnlyTenantServesReadsAndRefusesWrites() async throws {
+        try await withCluster { cluster, tenant in
+            let client = cluster.client("b", tenant.repKey)
+            defer { Task { await client.close() } }
+            let leads = LeadServiceClient(client)
+            let lead = try await leads.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("before"))).lead!
+            // An operator marks the placement read-only in the directory (docs/scaling.md).
+            try await cluster.directory(
+                "UPDATE tenant_placement SET state = 'read-only' WHERE tenant_id = '\(tenant.id)'; NOTIFY sfa_access"
+            )
+            var refused: RPCError?
+            for index in 0..<200 where refused == nil {
+                do {
+                    _ = try await leads.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("during-\(index)")))
+                    try await Task.sleep(for: .milliseconds(20))
+                } catch let error as RPCError {
+                    refused = error
+                }
+            }
+            #expect(refused?.code == .failedPrecondition && refused?.details.reason == "TENANT_READ_ONLY")
+            #expect(try await leads.getLead(GetLeadRequest(id: lead.id)).id == lead.id)
+            #expect(try await leads.listLeads(ListLeadsRequest()).leads.contains { $0.id == lead.id })
+        }
+    }
+
+    /// What the writers of the move test acknowledged, and whether the move has ended.
+    private final class WriteLoad: Sendable {
+        let acknowledged = Mutex<[String]>([])
+        let moved = Atomic<Bool>(false)
+        let writesAfterMove = Atomic<Int>(0)
+    }
+
+    /// A tenant created through node a with a rep's key, in a new two-node cluster.
+    private func withCluster(_ body: (ClusterNodes, (id: String, repKey: String)) async throws -> Void) async throws {
+        let server = try #require(try await PostgresTestServer.shared())
+        let cluster = try await ClusterNodes.start(["a", "b"], server: server)
+        defer { cluster.stop() }
+        let operatorClient = cluster.client("a", cluster.operatorKey)
+        defer { Task { await operatorClient.close() } }
+        let admin = AdminServiceClient(operatorClient)
+        let tenant = try await admin.createTenant(CreateTenantRequest(tenant: Tenant(name: "Scale")))
+        let adminUser = try await admin.createUser(
+            CreateUserRequest(tenantId: tenant.id, user: User(displayName: "Admin", email: "admin@scale.example", role: .admin))
+        )
+        let bootstrapKey = try await admin.issueApiKey(IssueApiKeyRequest(tenantId: tenant.id, userId: adminUser.id)).secret
+        let tenantClient = cluster.client("a", bootstrapKey)
+        defer { Task { await tenantClient.close() } }
+        let tenantAdmin = AdminServiceClient(tenantClient)
+        let rep = try await tenantAdmin.createUser(CreateUserRequest(user: User(displayName: "Rep", email: "rep@scale.example", role: .rep)))
+        let repKey = try await tenantAdmin.issueApiKey(IssueApiKeyRequest(userId: rep.id)).secret
+        try await body(cluster, (tenant.id, repKey))
+    }
+}
+
+/// A single node (the default) has no placement directory to move tenants in.
+@Suite struct SingleNodePlacementTests {
+    @Test func aMoveOnASingleNodeIsRefusedAndTheTenantStaysServed() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Alone")
+            let refused = await #expect(throws: RPCError.self) {
+                try await stack.admin(stack.operatorKey).moveTenant(MoveTenantRequest(tenantId: tenant.tenant.id, toNodeId: "b"))
+            }
+            #expect(refused?.code == .failedPrecondition && refused?.details.reason == "NOT_CLUSTERED")
+            let leads = LeadServiceClient(stack.client(tenant.keys[.rep]))
+            #expect(try await leads.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("alone"))).created)
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import SFAClient
+import SFAStubs
+import SFATestSupport
+import Testing
+
+/// `sfad` processes on loopback sharing one PostgreSQL control plane and one handoff
+/// directory, as a cluster's nodes do (docs/scaling.md); stopped and removed by ``stop()``.
+final class ClusterNodes: Sendable {
+    struct Node: Sendable {
+        var id: String
+        var port: Int
+        var address: String { "127.0.0.1:\(port)" }
+        var process: Process
+        var log: String
+    }
+
+    let directory: String
+    let nodes: [Node]
+    /// The operator key the first node printed.
+    let operatorKey: String
+    let server: PostgresTestServer
+    /// The control plane's database.
+    let database: String
+
+    private init(directory: String, nodes: [Node], operatorKey: String, server: PostgresTestServer, database: String) {
+        self.directory = directory
+        self.nodes = nodes
+        self.operatorKey = operatorKey
+        self.server = server
+        self.database = database
+    }
+
+    /// Starts one node per id on a new database of `server`, one after the other (the
+    /// first creates the operator).
+    static func start(_ ids: [String], server: PostgresTestServer) async throws -> ClusterNodes {
+        let controlPlane = try await server.database()
+        let directory = NSTemporaryDirectory() + "sfa-cluster-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory + "/handoff", withIntermediateDirectories: true)
+        var nodes: [Node] = []
+        do {
+            for id in ids {
+                let node = try startNode(id, directory: directory, controlPlane: controlPlane)
+                nodes.append(node)
+                try await waitUntilServing(node)
+            }
+            let keyFile = directory + "/\(ids[0])/operator-key.txt"
+            let text = try String(contentsOfFile: keyFile, encoding: .utf8)
+            let key = try #require(text.split(separator: "\n").last(where: { $0.hasPrefix("sfa_") }).map(String.init))
+            let database = String(controlPlane.split(separator: "/").last!)
+            return ClusterNodes(directory: directory, nodes: nodes, operatorKey: key, server: server, database: database)
+        } catch {
+            for node in nodes { stop(node) }
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+    }
+
+    private static func startNode(_ id: String, directory: String, controlPlane: String) throws -> Node {
+        let port = try freeLoopbackPort()
+        let log = directory + "/\(id).log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: builtExecutable("sfad"))
+        process.arguments = [
+            "--port", "\(port)", "--data-dir", directory + "/" + id, "--control-plane", controlPlane,
+            "--node-id", id, "--handoff-dir", directory + "/handoff", "--log-level", "notice",
+        ]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle(forWritingAtPath: log)
+        process.standardError = FileHandle(forWritingAtPath: log)
+        try launch(process)
+        return Node(id: id, port: port, process: process, log: log)
+    }
+
+    /// Waits (bounded) until the node answers a health check.
+    private static func waitUntilServing(_ node: Node) async throws {
+        let client = RPCClient(configuration: ClientConfiguration(port: node.port, retry: .none, maximumRedirects: 0))
+        defer { Task { await client.close() } }
+        for _ in 0..<600 {
+            guard node.process.isRunning else { break }
+            if (try? await HealthServiceClient(client).check(HealthCheckRequest())) != nil { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let log = (try? String(contentsOfFile: node.log, encoding: .utf8)) ?? ""
+        throw ProcessLaunchError("node \(node.id) did not start serving:\n\(log)")
+    }
+
+    func node(_ id: String) -> Node { nodes.first { $0.id == id }! }
+
+    /// A client of node `id` with `key`, following redirects unless told otherwise.
+    func client(_ id: String, _ key: String, redirects: Int = 20) -> RPCClient {
+        RPCClient(configuration: ClientConfiguration(port: node(id).port, apiKey: key, retry: .none, maximumRedirects: redirects))
+    }
+
+    /// Runs `sql` on the control plane's database, as an operator would with psql.
+    func directory(_ sql: String) async throws {
+        let (status, output) = try await server.psql(database: database, sql)
+        guard status == 0 else { throw ProcessLaunchError("psql failed: \(output)") }
+    }
+
+    func stop() {
+        for node in nodes { Self.stop(node) }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private static func stop(_ node: Node) {
+        if node.process.isRunning { node.process.terminate() }
+        node.process.waitUntilExit()
+    }
+}

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A throwaway PKI made with the `openssl` command line in a fresh directory: a CA, a
 /// server certificate for 127.0.0.1 and localhost, and client certificates, all P-256

@@ -25,12 +25,22 @@ public final class GRPCEndpoint: Service, Sendable {
         /// Streams one connection may have open at once, as the native transport's
         /// calls in flight per connection.
         public var maximumConcurrentStreams: Int
+        /// How long a connection may stay without calls before it is closed, as the
+        /// native transport's idle timeout; nil keeps it open.
+        public var idleTimeout: Duration?
 
-        public init(host: String = "127.0.0.1", port: Int, maximumMessageSize: Int = 4 * 1024 * 1024, maximumConcurrentStreams: Int = 100) {
+        public init(
+            host: String = "127.0.0.1",
+            port: Int,
+            maximumMessageSize: Int = 4 * 1024 * 1024,
+            maximumConcurrentStreams: Int = 100,
+            idleTimeout: Duration? = .seconds(300)
+        ) {
             self.host = host
             self.port = port
             self.maximumMessageSize = maximumMessageSize
             self.maximumConcurrentStreams = maximumConcurrentStreams
+            self.idleTimeout = idleTimeout
         }
     }
 
@@ -51,6 +61,7 @@ public final class GRPCEndpoint: Service, Sendable {
             config: .defaults { config in
                 config.rpc.maxRequestPayloadSize = configuration.maximumMessageSize
                 config.http2.maxConcurrentStreams = configuration.maximumConcurrentStreams
+                config.connection.maxIdleTime = configuration.idleTimeout
             }
         )
         let service = DispatchingService(dispatcher: dispatcher, methods: methods, maximumMessageSize: configuration.maximumMessageSize)

@@ -209,7 +209,8 @@ struct Sfad: AsyncParsableCommand {
                     host: serverConfiguration.host,
                     port: port,
                     maximumMessageSize: serverConfiguration.connection.maximumFrameSize,
-                    maximumConcurrentStreams: serverConfiguration.connection.maximumConcurrentCalls
+                    maximumConcurrentStreams: serverConfiguration.connection.maximumConcurrentCalls,
+                    idleTimeout: .nanoseconds(serverConfiguration.connection.idleTimeout.nanoseconds)
                 ),
                 dispatcher: server.dispatcher,
                 methods: SFAServiceRegistry.allMethods,

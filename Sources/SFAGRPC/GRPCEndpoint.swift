@@ -27,19 +27,24 @@ public final class GRPCEndpoint: Service, Sendable {
         public var maximumConcurrentStreams: Int
         /// The largest request of each kind of method, as on the native transport.
         public var requestSizes: RequestSizeLimits
+        /// How long a connection may stay without calls before it is closed, as the
+        /// native transport's idle timeout; nil keeps it open.
+        public var idleTimeout: Duration?
 
         public init(
             host: String = "127.0.0.1",
             port: Int,
             maximumMessageSize: Int = 4 * 1024 * 1024,
             maximumConcurrentStreams: Int = 100,
-            requestSizes: RequestSizeLimits = RequestSizeLimits()
+            requestSizes: RequestSizeLimits = RequestSizeLimits(),
+            idleTimeout: Duration? = .seconds(300)
         ) {
             self.host = host
             self.port = port
             self.maximumMessageSize = maximumMessageSize
             self.maximumConcurrentStreams = maximumConcurrentStreams
             self.requestSizes = requestSizes
+            self.idleTimeout = idleTimeout
         }
     }
 
@@ -60,6 +65,7 @@ public final class GRPCEndpoint: Service, Sendable {
             config: .defaults { config in
                 config.rpc.maxRequestPayloadSize = configuration.maximumMessageSize
                 config.http2.maxConcurrentStreams = configuration.maximumConcurrentStreams
+                config.connection.maxIdleTime = configuration.idleTimeout
             }
         )
         let service = DispatchingService(

@@ -272,7 +272,8 @@ struct Sfad: AsyncParsableCommand {
                     port: port,
                     maximumMessageSize: serverConfiguration.connection.maximumFrameSize,
                     maximumConcurrentStreams: serverConfiguration.connection.maximumConcurrentCalls,
-                    requestSizes: serverConfiguration.connection.requestSizes
+                    requestSizes: serverConfiguration.connection.requestSizes,
+                    idleTimeout: .nanoseconds(serverConfiguration.connection.idleTimeout.nanoseconds)
                 ),
                 dispatcher: server.dispatcher,
                 methods: SFAServiceRegistry.allMethods,

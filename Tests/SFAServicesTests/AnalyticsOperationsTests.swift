@@ -59,6 +59,8 @@ import Testing
             }
             let stored = try await deals.getOpportunity(GetOpportunityRequest(id: deal.id))
             #expect(stored.closeDatePushCount == 2)
+            // The update's reply shows the count it stored, not the one before it.
+            #expect(deal.closeDatePushCount == 2 && deal == stored)
             let analytics = AnalyticsServiceClient(stack.client(key))
             let twice = try await analytics.getStalledDeals(GetStalledDealsRequest())
             #expect(twice.deals.map(\.opportunityId) == [deal.id])
@@ -87,6 +89,22 @@ import Testing
             #expect(try await leads.getLead(GetLeadRequest(id: lead.id)).firstTouchTimeMs == done.activityTimeMs)
             let speed = try await AnalyticsServiceClient(stack.client(key)).getSpeedToLead(GetSpeedToLeadRequest())
             #expect(speed.total?.contactedCount == 1 && speed.total?.averageResponseMs == done.activityTimeMs - lead.createTimeMs)
+            // A partner reads the leads it created (get and list: it changes none), never
+            // when they were first touched.
+            let partnerLeads = stack.leads(tenant.keys[.partner])
+            let referred = try #require(try await partnerLeads.createLead(CreateLeadRequest(lead: Lead(
+                lastName: "Sato", email: "sato@touch.example", companyName: "Referral KK", source: .partner
+            ))).lead)
+            let adminActivities = stack.activities(tenant.keys[.admin])
+            let touched = try #require(try await adminActivities.createActivity(CreateActivityRequest(activity: Activity(
+                kind: .call, state: .planned, subject: "Referral call", startTimeMs: referred.createTimeMs + 60_000, leadId: referred.id,
+                endTimeMs: referred.createTimeMs + 120_000
+            ))).activity)
+            _ = try await adminActivities.completeActivity(CompleteActivityRequest(id: touched.id, version: touched.version, callResult: .connected))
+            #expect(try await stack.leads(tenant.keys[.admin]).getLead(GetLeadRequest(id: referred.id)).firstTouchTimeMs > 0)
+            let read = try await partnerLeads.getLead(GetLeadRequest(id: referred.id))
+            #expect(read.firstTouchTimeMs == 0)
+            #expect(try await partnerLeads.listLeads(ListLeadsRequest()).leads.map(\.firstTouchTimeMs) == [0])
             _ = try await activities.archiveActivity(ArchiveActivityRequest(id: done.id, version: done.version))
             #expect(try await leads.getLead(GetLeadRequest(id: lead.id)).firstTouchTimeMs == 0)
         }
@@ -122,23 +140,42 @@ import Testing
                 updateMask: ["holidays", "daily_report_grace_hours"]
             ))
             // Reps and inside sellers owe reports; the manager's own are not counted.
-            let reporters = [world.tenant.users[.rep]!.id, world.tenant.users[.insideSales]!.id, world.otherRepID]
+            let (rep, insideSales) = (world.tenant.users[.rep]!.id, world.tenant.users[.insideSales]!.id)
             let request = GetDailyReportComplianceRequest(filter: AnalyticsFilter(fromDate: "2026-01-01", toDate: "2026-02-28"))
-            for caller in world.callers {
-                let client = AnalyticsServiceClient(stack.client(caller.key))
-                guard caller.name != "partner" else {
-                    #expect(await statusOf { try await client.getDailyReportCompliance(request) } == .permissionDenied)
-                    continue
+            // Whose reports each caller reads under the tenant's visibility (team t1 is
+            // the rep, the inside seller and every other user but the second rep, of t2):
+            // admins every one; managers their team whatever the setting; a viewer its
+            // team under TEAM (the default) and none under OWN (it owes none); a rep its own.
+            let reach: [String: (team: [String], own: [String])] = [
+                "admin": ([rep, insideSales, world.otherRepID], [rep, insideSales, world.otherRepID]),
+                "manager": ([rep, insideSales], [rep, insideSales]),
+                "manager's viewer key": ([rep, insideSales], [rep, insideSales]),
+                "rep": ([rep], [rep]),
+                "viewer": ([rep, insideSales], []),
+            ]
+            for own in [false, true] {
+                if own {
+                    let version = try await settings.getTenantSettings(GetTenantSettingsRequest()).version
+                    _ = try await settings.updateTenantSettings(UpdateTenantSettingsRequest(
+                        settings: TenantSettings(version: version, dailyReportVisibility: .own), updateMask: ["daily_report_visibility"]
+                    ))
                 }
-                let answer = try await client.getDailyReportCompliance(request)
-                let reached = reporters.filter { caller.seesDeal(Opportunity(ownerUserId: $0)) }
-                let expected = world.data.dailyReportCompliance(reporters: reached, from: "2026-01-01", to: "2026-02-28", holidays: Set(holidays), graceHours: 6)
-                #expect(answer == expected, "\(caller.name)")
-                #expect(answer.total?.onTimeCount ?? 0 > 0 && answer.total?.missingCount ?? 0 > 0, "\(caller.name)")
+                for caller in world.callers {
+                    let client = AnalyticsServiceClient(stack.client(caller.key))
+                    guard let reached = reach[caller.name].map({ own ? $0.own : $0.team }) else {
+                        #expect(await statusOf { try await client.getDailyReportCompliance(request) } == .permissionDenied)
+                        continue
+                    }
+                    let answer = try await client.getDailyReportCompliance(request)
+                    let expected = world.data.dailyReportCompliance(reporters: reached, from: "2026-01-01", to: "2026-02-28", holidays: Set(holidays), graceHours: 6)
+                    #expect(answer == expected, "\(caller.name), own: \(own)")
+                    #expect(reached.isEmpty || answer.total?.onTimeCount ?? 0 > 0 && answer.total?.missingCount ?? 0 > 0, "\(caller.name)")
+                }
             }
+            let latest = try await settings.getTenantSettings(GetTenantSettingsRequest()).version
             let grace = try #require(await failure {
                 try await settings.updateTenantSettings(UpdateTenantSettingsRequest(
-                    settings: TenantSettings(version: current.version + 1, dailyReportGraceHours: 169), updateMask: ["daily_report_grace_hours"]
+                    settings: TenantSettings(version: latest, dailyReportGraceHours: 169), updateMask: ["daily_report_grace_hours"]
                 ))
             })
             #expect(grace.details.fieldViolations.map { "\($0.field) \($0.reason)" } == ["settings.daily_report_grace_hours OUT_OF_RANGE"])
@@ -196,6 +233,14 @@ import Testing
             #expect(await violations {
                 try await client.getDailyReportCompliance(GetDailyReportComplianceRequest(filter: AnalyticsFilter(fromDate: "2025-01-01", toDate: "2026-01-02")))
             } == ["filter.to_date OUT_OF_RANGE"])
+            // The span is bounded without listing its days (years of up to eight digits
+            // would otherwise mean billions of calendar steps); malformed dates fail their own checks.
+            #expect(await violations {
+                try await client.getDailyReportCompliance(GetDailyReportComplianceRequest(filter: AnalyticsFilter(fromDate: "0001-01-01", toDate: "9999-12-31")))
+            } == ["filter.to_date OUT_OF_RANGE"])
+            #expect(await violations {
+                try await client.getDailyReportCompliance(GetDailyReportComplianceRequest(filter: AnalyticsFilter(fromDate: "1-1-1", toDate: "99999999-12-31")))
+            } == ["filter.from_date INVALID_FORMAT", "filter.to_date INVALID_FORMAT"])
             #expect(await violations { try await client.getSpeedToLead(GetSpeedToLeadRequest(filter: AnalyticsFilter(groupBy: .team))) } == ["filter.group_by NOT_ALLOWED"])
             #expect(await violations {
                 try await client.getQuoteKpis(GetQuoteKpisRequest(filter: AnalyticsFilter(sources: [.website], groupBy: .pipeline)))

@@ -18,13 +18,18 @@ enum DailyReportComplianceQuery {
         let filter = request.filter ?? AnalyticsFilter()
         validation.check(!filter.fromDate.isEmpty, "filter.from_date", .required, "is required")
         validation.check(!filter.toDate.isEmpty, "filter.to_date", .required, "is required")
-        let days = TenantCalendar(timeZone: "UTC").dates(from: filter.fromDate, through: filter.toDate).count
-        validation.check(days <= maximumDays, "filter.to_date", .outOfRange, "spans more than \(maximumDays) days")
+        // The span is bounded arithmetically, never by listing its days: this runs
+        // before the dates' own checks, and a span over millennia would otherwise cost
+        // millions of calendar steps. A malformed date fails its own check instead.
+        if filter.fromDate.count == 10, filter.toDate.count == 10, let limit = TenantCalendar(timeZone: "UTC").date(filter.fromDate, plus: maximumDays - 1) {
+            validation.check(filter.toDate <= limit, "filter.to_date", .outOfRange, "spans more than \(maximumDays) days")
+        }
         validation.check(filter.pipelineId.isEmpty && filter.sources.isEmpty, "filter", .notAllowed, "daily reports have no pipeline or source")
     }
 
-    /// The users who owe reports: active reps and inside sellers the caller's scope
-    /// reaches, narrowed by the filter's owners and teams (their current members).
+    /// The users who owe reports: active reps and inside sellers `access` (the
+    /// daily-report read access) reaches, narrowed by the filter's owners and teams
+    /// (their current members).
     static func reporters(_ access: RecordAccess, _ filter: AnalyticsFilter, teamMembers: [String], controlPlane: ControlPlane) async throws -> [String] {
         let users = try await controlPlane.listUsers(
             tenantID: access.tenantID, scope: .all, page: PageRequest(pageSize: Int32(PageRequest.maximumSize), pageToken: "", filter: ""),
@@ -37,7 +42,9 @@ enum DailyReportComplianceQuery {
         }.sorted()
     }
 
-    static func run(_ db: Database, _ query: AnalyticsQuery, reporters: [String], settings: TenantSettings) throws -> GetDailyReportComplianceResponse {
+    /// The figures of `reporters` over the reports `reach` (the daily-report read
+    /// access, narrower than the grant under the tenant's visibility) reads.
+    static func run(_ db: Database, _ query: AnalyticsQuery, reach: RecordAccess, reporters: [String], settings: TenantSettings) throws -> GetDailyReportComplianceResponse {
         let today = query.calendar.today
         let last = min(query.filter.toDate, today)
         let days = query.filter.fromDate <= last ? query.calendar.dates(from: query.filter.fromDate, through: last) : []
@@ -46,7 +53,7 @@ enum DailyReportComplianceQuery {
         let grace = Int64(settings.dailyReportGraceHours) * 3_600_000
         var deadlines: [String: Int64] = [:]
         for day in days { deadlines[day.date] = (query.calendar.bounds(of: day.date)?.endMs ?? 0) + grace }
-        var reports = SQLConditions(query.access.scope(DailyReport.self))
+        var reports = SQLConditions(reach.scope(DailyReport.self))
         reports.add("owner_user_id IN (SELECT value FROM json_each(?))", [SQLJSON.array(reporters)])
         reports.add("report_date >= ? AND report_date <= ?", [query.filter.fromDate, last])
         let (submitted, approved, returned) = (DailyReportStatus.submitted.rawValue, DailyReportStatus.approved.rawValue, DailyReportStatus.returned.rawValue)

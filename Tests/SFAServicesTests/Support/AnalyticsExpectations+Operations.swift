@@ -138,15 +138,17 @@ extension AnalyticsDataset {
     }
 
     /// Per quote owner, the quotes past draft the caller reads (`seesOwner`), and the
-    /// won deals among theirs that it reads (`seesDeal`).
+    /// quoted and won deals among theirs that it reads (`seesDeal`) and are live: a
+    /// quote on any other deal counts as a quote, not as a quoted deal.
     func quoteKpis(seesOwner: (String) -> Bool, seesDeal: (Opportunity) -> Bool) -> GetQuoteKpisResponse {
         let counted = quotes.filter { ($0.submitTimeMs > 0 || $0.presentTimeMs > 0) && seesOwner($0.ownerUserId) }
-        let won = Set(liveDeals(seesDeal).map(\.deal).filter { $0.state == .won }.map(\.id))
+        let readable = liveDeals(seesDeal).map(\.deal)
+        let (read, won) = (Set(readable.map(\.id)), Set(readable.filter { $0.state == .won }.map(\.id)))
         func kpis(_ quotes: [Quote], group: AnalyticsGroupKey) -> QuoteKpis {
             let usd = quotes.filter { $0.currencyCode == "USD" }
             let (subtotal, discount) = (usd.map { $0.subtotal!.amountMinor }.reduce(0, +), usd.map { $0.discountTotal!.amountMinor }.reduce(0, +))
             let decided = quotes.filter { $0.requiresApproval && $0.approvalDecisionTimeMs > 0 && $0.submitTimeMs > 0 }
-            let deals = Set(quotes.map(\.opportunityId))
+            let deals = Set(quotes.map(\.opportunityId)).intersection(read)
             return QuoteKpis(
                 group: group, quoteCount: Int64(quotes.count),
                 averageDiscountBps: Int32(Self.rounded(Int128(quotes.map { Int64($0.effectiveDiscountBps) }.reduce(0, +)), Int128(quotes.count))),

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SFAClient
 import SFAServices
 import SFAStubs
@@ -141,6 +142,16 @@ import Testing
             ))
             // Reps and inside sellers owe reports; the manager's own are not counted.
             let (rep, insideSales) = (world.tenant.users[.rep]!.id, world.tenant.users[.insideSales]!.id)
+            // A reporter owes the working days from its creation on: the rep and the
+            // inside seller were created before the period, the second rep in its last
+            // month (2026-02-02, noon UTC), so January is not missing for it.
+            let created = [rep: "2025-12-01", insideSales: "2025-12-01", world.otherRepID: "2026-02-02"]
+            let createTimes = [rep: Int64(1_764_547_200_000), insideSales: 1_764_547_200_000, world.otherRepID: 1_770_033_600_000]
+            try await stack.controlPlane.database.write { db in
+                for (id, time) in createTimes {
+                    try db.execute(sql: "UPDATE user SET create_time_ms = ? WHERE id = ?", arguments: [time, id])
+                }
+            }
             let request = GetDailyReportComplianceRequest(filter: AnalyticsFilter(fromDate: "2026-01-01", toDate: "2026-02-28"))
             // Whose reports each caller reads under the tenant's visibility (team t1 is
             // the rep, the inside seller and every other user but the second rep, of t2):
@@ -167,7 +178,8 @@ import Testing
                         continue
                     }
                     let answer = try await client.getDailyReportCompliance(request)
-                    let expected = world.data.dailyReportCompliance(reporters: reached, from: "2026-01-01", to: "2026-02-28", holidays: Set(holidays), graceHours: 6)
+                    let owing = Dictionary(uniqueKeysWithValues: reached.map { ($0, created[$0]!) })
+                    let expected = world.data.dailyReportCompliance(reporters: owing, from: "2026-01-01", to: "2026-02-28", holidays: Set(holidays), graceHours: 6)
                     #expect(answer == expected, "\(caller.name), own: \(own)")
                     #expect(reached.isEmpty || answer.total?.onTimeCount ?? 0 > 0 && answer.total?.missingCount ?? 0 > 0, "\(caller.name)")
                 }

@@ -69,9 +69,10 @@ extension AnalyticsDataset {
         return response
     }
 
-    /// Per reporter, the working days (Monday to Friday minus `holidays`) from `from`
-    /// to `to` against its reports, on time by the end of the date plus `graceHours`.
-    func dailyReportCompliance(reporters: [String], from: String, to: String, holidays: Set<String>, graceHours: Int64) -> GetDailyReportComplianceResponse {
+    /// Per reporter (its id → the date it was created: it owes no earlier day), the
+    /// working days (Monday to Friday minus `holidays`) from `from` to `to` against
+    /// its reports, on time by the end of the date plus `graceHours`.
+    func dailyReportCompliance(reporters: [String: String], from: String, to: String, holidays: Set<String>, graceHours: Int64) -> GetDailyReportComplianceResponse {
         let calendar = TenantCalendar(timeZone: "UTC")
         let working = Set(calendar.dates(from: from, through: to).filter { $0.weekday.rawValue <= 5 && !holidays.contains($0.date) }.map(\.date))
         func rated(_ figures: DailyReportCompliance) -> DailyReportCompliance {
@@ -82,18 +83,19 @@ extension AnalyticsDataset {
         }
         var response = GetDailyReportComplianceResponse()
         var total = DailyReportCompliance()
-        for user in reporters.sorted() {
+        for (user, created) in reporters.sorted(by: { $0.key < $1.key }) {
+            let owed = working.filter { $0 >= created }
             let reports = dailyReports.filter { $0.ownerUserId == user && $0.reportDate >= from && $0.reportDate <= to }
             let handedIn = reports.filter { $0.submitTimeMs > 0 }
             let figures = DailyReportCompliance(
                 ownerUserId: user,
-                workingDayCount: Int64(working.count),
+                workingDayCount: Int64(owed.count),
                 submittedCount: Int64(handedIn.count),
                 onTimeCount: Int64(handedIn.filter { $0.submitTimeMs < calendar.bounds(of: $0.reportDate)!.endMs + graceHours * 3_600_000 }.count),
                 approvedCount: Int64(reports.filter { $0.status == .approved }.count),
                 returnedCount: Int64(reports.filter { $0.status == .returned }.count),
                 pendingCount: Int64(reports.filter { $0.status == .submitted }.count),
-                missingCount: Int64(working.subtracting(handedIn.map(\.reportDate)).count)
+                missingCount: Int64(owed.subtracting(handedIn.map(\.reportDate)).count)
             )
             total.workingDayCount += figures.workingDayCount
             total.submittedCount += figures.submittedCount

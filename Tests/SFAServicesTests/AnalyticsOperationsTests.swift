@@ -229,6 +229,39 @@ import Testing
         }
     }
 
+    @Test func marketingReadsOnlySpeedToLeadAndInsideSalesItsOwnFiguresAndEveryLeadsSpeed() async throws {
+        try await withStack { stack in
+            let world = try await Self.world(stack, "Roles")
+            let (marketing, insideSales) = (world.tenant.keys[.marketing]!, world.tenant.keys[.insideSales]!)
+            let seller = world.tenant.users[.insideSales]!.id
+            let ownDeal: (Opportunity) -> Bool = { $0.ownerUserId == seller }
+            // Speed to lead is the funnel's first step: both read it over every lead.
+            for key in [marketing, insideSales] {
+                let speed = try await AnalyticsServiceClient(stack.client(key)).getSpeedToLead(GetSpeedToLeadRequest(filter: AnalyticsFilter(groupBy: .source)))
+                #expect(speed == world.data.speedToLead { _ in true })
+            }
+            // Marketing reads no deal, report or quote figure.
+            let refused = AnalyticsServiceClient(stack.client(marketing))
+            let period = AnalyticsFilter(fromDate: "2026-01-01", toDate: "2026-02-28", currencyCode: "USD")
+            #expect(await statusOf { try await refused.getStalledDeals(GetStalledDealsRequest()) } == .permissionDenied)
+            #expect(await statusOf { try await refused.getLostReasons(GetLostReasonsRequest(filter: period)) } == .permissionDenied)
+            #expect(await statusOf { try await refused.getDailyReportCompliance(GetDailyReportComplianceRequest(filter: period)) } == .permissionDenied)
+            #expect(await statusOf { try await refused.getQuoteKpis(GetQuoteKpisRequest()) } == .permissionDenied)
+            // An inside seller reads its own (it owns no generated deal or quote; it owes
+            // reports from its creation, today, so none in the period).
+            let own = AnalyticsServiceClient(stack.client(insideSales))
+            let started = AnalyticsDataset.now()
+            #expect(try await own.getStalledDeals(GetStalledDealsRequest(filter: AnalyticsFilter(currencyCode: "USD")))
+                == world.data.stalledDeals(ownDeal, pipeline: world.pipeline, tenantDays: 14, now: started, today: Self.today()))
+            let labels = Dictionary(uniqueKeysWithValues: try await stack.settings(world.tenant.keys[.admin]).getTenantSettings(GetTenantSettingsRequest()).lostReasons.map { ($0.key, $0.label) })
+            #expect(try await own.getLostReasons(GetLostReasonsRequest(filter: period)) == world.data.lostReasons(ownDeal, from: "2026-01-01", to: "2026-02-28", labels: labels))
+            #expect(try await own.getDailyReportCompliance(GetDailyReportComplianceRequest(filter: period))
+                == world.data.dailyReportCompliance(reporters: [seller: Self.today()], from: "2026-01-01", to: "2026-02-28", holidays: [], graceHours: 0))
+            #expect(try await own.getQuoteKpis(GetQuoteKpisRequest(filter: AnalyticsFilter(currencyCode: "USD")))
+                == world.data.quoteKpis(seesOwner: { $0 == seller }, seesDeal: ownDeal))
+        }
+    }
+
     @Test func theNewFiguresRefuseRequestsTheyCannotAnswerWithEveryViolation() async throws {
         try await withStack { stack in
             let tenant = try await stack.makeTenant("Refusals")

@@ -142,16 +142,7 @@ import Testing
             ))
             // Reps and inside sellers owe reports; the manager's own are not counted.
             let (rep, insideSales) = (world.tenant.users[.rep]!.id, world.tenant.users[.insideSales]!.id)
-            // A reporter owes the working days from its creation on: the rep and the
-            // inside seller were created before the period, the second rep in its last
-            // month (2026-02-02, noon UTC), so January is not missing for it.
-            let created = [rep: "2025-12-01", insideSales: "2025-12-01", world.otherRepID: "2026-02-02"]
-            let createTimes = [rep: Int64(1_764_547_200_000), insideSales: 1_764_547_200_000, world.otherRepID: 1_770_033_600_000]
-            try await stack.controlPlane.database.write { db in
-                for (id, time) in createTimes {
-                    try db.execute(sql: "UPDATE user SET create_time_ms = ? WHERE id = ?", arguments: [time, id])
-                }
-            }
+            let created = try await Self.backdateReporters(stack, world)
             let request = GetDailyReportComplianceRequest(filter: AnalyticsFilter(fromDate: "2026-01-01", toDate: "2026-02-28"))
             // Whose reports each caller reads under the tenant's visibility (team t1 is
             // the rep, the inside seller and every other user but the second rep, of t2):
@@ -191,6 +182,28 @@ import Testing
                 ))
             })
             #expect(grace.details.fieldViolations.map { "\($0.field) \($0.reason)" } == ["settings.daily_report_grace_hours OUT_OF_RANGE"])
+        }
+    }
+
+    @Test func dailyReportDeadlinesFollowTheTenantsTimeZoneAcrossADaylightSavingChange() async throws {
+        try await withStack { stack in
+            let world = try await Self.world(stack, "ReportsZone")
+            let created = try await Self.backdateReporters(stack, world)
+            // New York: five hours behind UTC in winter, four from 2026-03-08 on; the
+            // period runs over the change.
+            let settings = stack.settings(world.tenant.keys[.admin])
+            let version = try await settings.getTenantSettings(GetTenantSettingsRequest()).version
+            _ = try await settings.updateTenantSettings(UpdateTenantSettingsRequest(
+                settings: TenantSettings(version: version, timeZone: "America/New_York", dailyReportGraceHours: 2), updateMask: ["time_zone", "daily_report_grace_hours"]
+            ))
+            let answer = try await AnalyticsServiceClient(stack.client(world.tenant.keys[.admin])).getDailyReportCompliance(
+                GetDailyReportComplianceRequest(filter: AnalyticsFilter(fromDate: "2026-01-01", toDate: "2026-03-31"))
+            )
+            func expected(_ zone: String) -> GetDailyReportComplianceResponse {
+                world.data.dailyReportCompliance(reporters: created, from: "2026-01-01", to: "2026-03-31", holidays: [], graceHours: 2, timeZone: zone)
+            }
+            #expect(answer == expected("America/New_York"))
+            #expect(answer.total?.onTimeCount != expected("UTC").total?.onTimeCount)
         }
     }
 
@@ -292,6 +305,21 @@ import Testing
                 try await client.getQuoteKpis(GetQuoteKpisRequest(filter: AnalyticsFilter(sources: [.website], groupBy: .pipeline)))
             } == ["filter NOT_ALLOWED", "filter.group_by NOT_ALLOWED"])
         }
+    }
+
+    /// A reporter owes the working days from its creation on, which the API stamps
+    /// now: this backdates it in the control plane, the rep and the inside seller to
+    /// before 2026, the second rep into the reports' last month (2026-02-02, noon UTC,
+    /// so January is not missing for it). Returns their creation dates.
+    static func backdateReporters(_ stack: TestStack, _ world: AnalyticsTests.World) async throws -> [String: String] {
+        let (rep, insideSales) = (world.tenant.users[.rep]!.id, world.tenant.users[.insideSales]!.id)
+        let createTimes = [rep: Int64(1_764_547_200_000), insideSales: 1_764_547_200_000, world.otherRepID: 1_770_033_600_000]
+        try await stack.controlPlane.database.write { db in
+            for (id, time) in createTimes {
+                try db.execute(sql: "UPDATE user SET create_time_ms = ? WHERE id = ?", arguments: [time, id])
+            }
+        }
+        return [rep: "2025-12-01", insideSales: "2025-12-01", world.otherRepID: "2026-02-02"]
     }
 
     static func world(_ stack: TestStack, _ name: String) async throws -> AnalyticsTests.World {

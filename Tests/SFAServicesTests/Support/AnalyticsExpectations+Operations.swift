@@ -71,9 +71,11 @@ extension AnalyticsDataset {
 
     /// Per reporter (its id → the date it was created: it owes no earlier day), the
     /// working days (Monday to Friday minus `holidays`) from `from` to `to` against
-    /// its reports, on time by the end of the date plus `graceHours`.
-    func dailyReportCompliance(reporters: [String: String], from: String, to: String, holidays: Set<String>, graceHours: Int64) -> GetDailyReportComplianceResponse {
-        let calendar = TenantCalendar(timeZone: "UTC")
+    /// its reports, on time by the end of the date (in `timeZone`) plus `graceHours`.
+    func dailyReportCompliance(
+        reporters: [String: String], from: String, to: String, holidays: Set<String>, graceHours: Int64, timeZone: String = "UTC"
+    ) -> GetDailyReportComplianceResponse {
+        let calendar = TenantCalendar(timeZone: timeZone)
         let working = Set(calendar.dates(from: from, through: to).filter { $0.weekday.rawValue <= 5 && !holidays.contains($0.date) }.map(\.date))
         func rated(_ figures: DailyReportCompliance) -> DailyReportCompliance {
             var rated = figures

@@ -111,6 +111,36 @@ import Testing
         }
     }
 
+    @Test func aDealsStageStaysAreWrittenByItsMovesAndFollowItsOwnerAndArchiving() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Stays")
+            let key = tenant.keys[.admin]
+            let stages = try #require(try await stack.pipelines(key).listPipelines(ListPipelinesRequest()).pipelines.first).stages.map(\.id)
+            let account = try await stack.accounts(key).createAccount(CreateAccountRequest(account: Account(name: "Stay Co")))
+            let deals = stack.opportunities(key)
+            var deal = try await deals.createOpportunity(CreateOpportunityRequest(opportunity: Opportunity(
+                name: "Moving", accountId: account.id, amount: Money(currencyCode: "USD", amountMinor: 100_000), expectedCloseDate: "2027-01-31"
+            )))
+            #expect(deal.stageId == stages[0])
+            for stage in stages[1...2] {
+                deal = try await deals.moveOpportunityStage(MoveOpportunityStageRequest(id: deal.id, version: deal.version, stageId: stage))
+            }
+            func stays() async throws -> [String] {
+                try await stack.tenants.read(tenant.tenant.id) { db in
+                    try String.fetchAll(db, sql: "SELECT stage_id || '>' || next_stage_id || ' ' || owner_user_id || ' ' || archived FROM stage_stay WHERE opportunity_id = ? ORDER BY version", arguments: [deal.id])
+                }
+            }
+            let admin = tenant.users[.admin]!.id
+            #expect(try await stays() == ["\(stages[0])>\(stages[1]) \(admin) 0", "\(stages[1])>\(stages[2]) \(admin) 0"])
+            // A new owner takes the deal's stays with it; archiving hides them.
+            let manager = tenant.users[.manager]!.id
+            deal = try await deals.assignOpportunity(AssignOpportunityRequest(id: deal.id, version: deal.version, ownerUserId: manager))
+            #expect(try await stays() == ["\(stages[0])>\(stages[1]) \(manager) 0", "\(stages[1])>\(stages[2]) \(manager) 0"])
+            _ = try await deals.archiveOpportunity(ArchiveOpportunityRequest(id: deal.id, version: deal.version))
+            #expect(try await stays() == ["\(stages[0])>\(stages[1]) \(manager) 1", "\(stages[1])>\(stages[2]) \(manager) 1"])
+        }
+    }
+
     @Test func lostReasonsCountAndSumEachCallersLostDealsPerReason() async throws {
         try await withStack { stack in
             let world = try await Self.world(stack, "Lost")

@@ -111,7 +111,7 @@ import Testing
         }
     }
 
-    @Test func aDealsStageStaysAreWrittenByItsMovesAndFollowItsOwnerAndArchiving() async throws {
+    @Test func aDealsStageStaysAreWrittenByItsMovesCloseAndReopenAndFollowItsOwnerAndArchiving() async throws {
         try await withStack { stack in
             let tenant = try await stack.makeTenant("Stays")
             let key = tenant.keys[.admin]
@@ -132,12 +132,17 @@ import Testing
             }
             let admin = tenant.users[.admin]!.id
             #expect(try await stays() == ["\(stages[0])>\(stages[1]) \(admin) 0", "\(stages[1])>\(stages[2]) \(admin) 0"])
+            // Winning ends the stay in stage 3; reopening ends the one in the won stage.
+            deal = try await deals.closeOpportunity(CloseOpportunityRequest(id: deal.id, version: deal.version, outcome: .won, closedDate: "2026-11-02"))
+            deal = try await deals.reopenOpportunity(ReopenOpportunityRequest(id: deal.id, version: deal.version, stageId: stages[1]))
+            let moved = [(stages[0], stages[1]), (stages[1], stages[2]), (stages[2], stages[5]), (stages[5], stages[1])]
+            #expect(try await stays() == moved.map { "\($0.0)>\($0.1) \(admin) 0" })
             // A new owner takes the deal's stays with it; archiving hides them.
             let manager = tenant.users[.manager]!.id
             deal = try await deals.assignOpportunity(AssignOpportunityRequest(id: deal.id, version: deal.version, ownerUserId: manager))
-            #expect(try await stays() == ["\(stages[0])>\(stages[1]) \(manager) 0", "\(stages[1])>\(stages[2]) \(manager) 0"])
+            #expect(try await stays() == moved.map { "\($0.0)>\($0.1) \(manager) 0" })
             _ = try await deals.archiveOpportunity(ArchiveOpportunityRequest(id: deal.id, version: deal.version))
-            #expect(try await stays() == ["\(stages[0])>\(stages[1]) \(manager) 1", "\(stages[1])>\(stages[2]) \(manager) 1"])
+            #expect(try await stays() == moved.map { "\($0.0)>\($0.1) \(manager) 1" })
         }
     }
 

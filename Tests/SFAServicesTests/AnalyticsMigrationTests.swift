@@ -119,6 +119,8 @@ import Testing
         try queue.read { db in
             #expect(try String.fetchAll(db, sql: stays) == ["stg_a>stg_b 100+100 usr_a", "stg_b>stg_l 200+250 usr_a"])
             #expect(try Int.fetchOne(db, sql: "SELECT close_date_push_count FROM opportunity") == 2)
+            // Version 9's index of ended stays is gone: stage conversion reads stage_stay.
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE name = 'opportunity_history_stays'") == 0)
             let row = try #require(try Row.fetchOne(db, sql: """
                 SELECT create_time_ms, amount_currency, subtotal_minor, discount_minor, effective_discount_bps, requires_approval, submit_time_ms,
                     approval_decision_time_ms, present_time_ms FROM quote

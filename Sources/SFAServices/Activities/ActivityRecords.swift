@@ -90,7 +90,7 @@ extension Activity: CustomerLinkedRecord, ArchivableRecord {
     /// Refreshes the linked deals' activity times and leads' first touch, and refuses changing a done
     /// activity that a submitted daily report covers: this runs for every change,
     /// so no method can skip it.
-    static func recordChanged(_ db: Database, from before: Activity?, to after: Activity, by userID: String) throws {
+    static func recordChanged(_ db: Database, from before: Activity?, to after: inout Activity, by userID: String) throws {
         if let before { try DailyReportRecords.requireUncovered(db, recordID: before.id, what: "activity") }
         try OpportunityActivityTimes.refresh(db, opportunityIDs: [before?.opportunityId ?? "", after.opportunityId])
         try LeadFirstTouch.refresh(db, leadIDs: [before?.leadId ?? "", after.leadId])

@@ -59,16 +59,18 @@ public struct AnalyticsService: AnalyticsServiceHandler {
     }
 
     /// Daily reports against the working days of the reps the caller reaches (from the
-    /// control plane, before the tenant read).
+    /// control plane, before the tenant read), both narrowed as every daily-report
+    /// read is (`TenantStore.dailyReportReadAccess`: the tenant's visibility setting).
     public func getDailyReportCompliance(_ request: GetDailyReportComplianceRequest, context: ServerContext) async throws -> GetDailyReportComplianceResponse {
         try await run(
             request.filter, context: context, groupings: DailyReportComplianceQuery.groupings,
             checks: { DailyReportComplianceQuery.validate(request, into: &$0) },
-            prepare: { access, filter, members in
-                try await DailyReportComplianceQuery.reporters(access, filter, teamMembers: members, controlPlane: store.controlPlane)
+            prepare: { _, filter, members in
+                let reach = try await store.dailyReportReadAccess(context)
+                return (reach, try await DailyReportComplianceQuery.reporters(reach, filter, teamMembers: members, controlPlane: store.controlPlane))
             }
-        ) { db, query, reporters in
-            try DailyReportComplianceQuery.run(db, query, reporters: reporters, settings: try SettingsRecords.load(db))
+        ) { db, query, prepared in
+            try DailyReportComplianceQuery.run(db, query, reach: prepared.0, reporters: prepared.1, settings: try SettingsRecords.load(db))
         }
     }
 

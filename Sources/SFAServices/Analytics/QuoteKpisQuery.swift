@@ -5,7 +5,8 @@ import SFAStubs
 /// presented), per group and in total — mean and amount-weighted discount, approval
 /// turnaround (submission → decision), and the share of their deals that were won
 /// (each quote's deal looked up by id through the caller's scope, in the covering
-/// index `opportunity_by_id_figures`). The total is its
+/// index `opportunity_by_id_figures`: a deal the caller may not read, or archived,
+/// is neither quoted nor won, so `won` is NULL for it). The total is its
 /// own SQL arm: a deal quoted by two owners counts once in it.
 enum QuoteKpisQuery {
     /// Quotes keep their owner and the team stamped on them; no pipeline or source.
@@ -32,7 +33,7 @@ enum QuoteKpisQuery {
                 sum(CASE WHEN q.amount_currency = p.currency THEN q.subtotal_minor ELSE 0 END),
                 sum(CASE WHEN q.amount_currency = p.currency THEN q.discount_minor ELSE 0 END),
                 sum(q.requires_approval), sum(q.decided), sum(CASE WHEN q.decided THEN q.approval_decision_time_ms - q.submit_time_ms ELSE 0 END),
-                count(DISTINCT q.opportunity_id), count(DISTINCT CASE WHEN q.won THEN q.opportunity_id END),
+                count(DISTINCT CASE WHEN q.won IS NOT NULL THEN q.opportunity_id END), count(DISTINCT CASE WHEN q.won THEN q.opportunity_id END),
                 sum(q.amount_currency != p.currency)
             FROM p, q
             """

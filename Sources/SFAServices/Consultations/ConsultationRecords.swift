@@ -49,7 +49,7 @@ extension Consultation: CustomerLinkedRecord, ArchivableRecord {
         validateLinks(prefix: prefix, into: &validation)
     }
 
-    static func recordChanged(_ db: Database, from before: Consultation?, to after: Consultation, by userID: String) throws {
+    static func recordChanged(_ db: Database, from before: Consultation?, to after: inout Consultation, by userID: String) throws {
         if let before { try DailyReportRecords.requireUncovered(db, recordID: before.id, what: "consultation") }
         try OpportunityActivityTimes.refresh(db, opportunityIDs: [before?.opportunityId ?? "", after.opportunityId])
         try LeadFirstTouch.refresh(db, leadIDs: [before?.leadId ?? "", after.leadId])

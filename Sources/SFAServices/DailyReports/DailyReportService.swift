@@ -34,7 +34,7 @@ public struct DailyReportService: DailyReportServiceHandler {
     /// The report with its activities (done, and planned as not done), consultations
     /// and thread, in one answer.
     public func getDailyReport(_ request: GetDailyReportRequest, context: ServerContext) async throws -> DailyReportView {
-        let access = try await readAccess(context)
+        let access = try await store.dailyReportReadAccess(context)
         let report = try await store.get(DailyReport.self, id: request.id, access: access)
         return try await store.read(access) { db in
             DailyReportView(
@@ -61,7 +61,7 @@ public struct DailyReportService: DailyReportServiceHandler {
     }
 
     public func listDailyReports(_ request: ListDailyReportsRequest, context: ServerContext) async throws -> ListDailyReportsResponse {
-        let access = try await readAccess(context)
+        let access = try await store.dailyReportReadAccess(context)
         var validation = Validation()
         validation.references(["owner_user_id": request.ownerUserId, "team_id": request.teamId, "approver_user_id": request.approverUserId])
         validation.bounded(request.statuses.count, "statuses")
@@ -175,7 +175,7 @@ public struct DailyReportService: DailyReportServiceHandler {
 
     /// Comments on a report the caller may read, in any status.
     public func addDailyReportComment(_ request: AddDailyReportCommentRequest, context: ServerContext) async throws -> DailyReportComment {
-        let access = try await readAccess(context)
+        let access = try await store.dailyReportReadAccess(context)
         var validation = Validation()
         validation.reference(request.dailyReportId, "daily_report_id")
         validation.text(request.body, "body", maximumLength: 2000)
@@ -190,7 +190,7 @@ public struct DailyReportService: DailyReportServiceHandler {
 
     /// The thread of a report the caller may read, oldest first.
     public func listDailyReportComments(_ request: ListDailyReportCommentsRequest, context: ServerContext) async throws -> ListDailyReportCommentsResponse {
-        let access = try await readAccess(context)
+        let access = try await store.dailyReportReadAccess(context)
         let page = try ListPage(request, pageSize: request.pageSize, pageToken: request.pageToken, orderBy: "").request
         _ = try await store.getEncoded(DailyReport.self, id: request.dailyReportId, access: access)
         let comments = try await store.read(access) { db in
@@ -254,22 +254,6 @@ public struct DailyReportService: DailyReportServiceHandler {
             members.filter { !submitted.contains("\($0) \(date)") }.map { MissingDailyReport(userId: $0, reportDate: date) }
         }
         return ListMissingDailyReportsResponse(missing: missing, workingDates: workingDates)
-    }
-
-    /// The access of reads and comments: the grant narrowed to the tenant's
-    /// `daily_report_visibility` (TEAM when unset); managers keep their team whatever
-    /// the setting (they review it), admins the whole tenant.
-    private func readAccess(_ context: ServerContext) async throws -> RecordAccess {
-        let granted = try await store.access(context)
-        guard granted.principal.role != .admin else { return granted }
-        let settings = try await store.read(granted) { db in try SettingsRecords.load(db) }
-        let visibility: RecordScope = switch settings.dailyReportVisibility {
-        case .own: .own
-        case .all: .all
-        default: .team
-        }
-        let floor: RecordScope = granted.principal.role == .manager ? .team : .own
-        return try await RecordAccess.of(context, narrowedTo: max(visibility, floor), controlPlane: store.controlPlane)
     }
 
     private static func invalidTransition(_ report: DailyReport, _ verb: String) -> StorageError {

@@ -22,6 +22,10 @@ extension Lead: OwnedRecord {
     /// Derived from the lead's activities and consultations (`LeadFirstTouch`).
     static var derivedColumns: [String] { ["first_touch_time_ms"] }
 
+    /// A partner does not read the activities that answer its leads (nor speed to
+    /// lead), so it does not read when the first of them happened either.
+    static var partnerHiddenColumns: Set<String> { ["first_touch_time_ms"] }
+
     var columns: [String: (any DatabaseValueConvertible)?] {
         [
             "owner_user_id": ownerUserId, "created_by_user_id": createdByUserId, "status": status.rawValue,

@@ -96,9 +96,11 @@ extension Opportunity: OwnedRecord, ArchivableRecord {
     /// owner or state is a history entry, written in the change's transaction.
     /// A move of the expected close date to a later date is a push, counted in the
     /// deal's `close_date_push_count` (stalled deals).
-    static func recordChanged(_ db: Database, from before: Opportunity?, to after: Opportunity, by userID: String) throws {
+    static func recordChanged(_ db: Database, from before: Opportunity?, to after: inout Opportunity, by userID: String) throws {
         guard OpportunityHistory.changed(from: before, to: after) else { return }
         if let before, !before.expectedCloseDate.isEmpty, after.expectedCloseDate > before.expectedCloseDate {
+            // On the returned record too: the reply, audit and feed show the stored count.
+            after.closeDatePushCount += 1
             try db.cachedStatement(sql: "UPDATE opportunity SET close_date_push_count = close_date_push_count + 1 WHERE id = ?")
                 .execute(arguments: [after.id])
         }

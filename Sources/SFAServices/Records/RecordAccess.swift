@@ -94,6 +94,12 @@ struct RecordAccess: Sendable {
         return ("(\(scope.sql) OR EXISTS (SELECT 1 FROM json_each(\(column)) WHERE value = ?))", scope.arguments + [principal.userID])
     }
 
+    /// The derived columns of `Record` this caller reads as 0: the record type's
+    /// partner-hidden ones for a partner key, none otherwise.
+    func hiddenColumns<Record: TenantRecord>(_: Record.Type) -> Set<String> {
+        principal.role == .partner ? Record.partnerHiddenColumns : []
+    }
+
     /// Whether a record with this owner and creator is within scope.
     func contains(ownerUserID: String, createdByUserID: String) -> Bool {
         switch principal.scope {

@@ -84,7 +84,11 @@ struct ListPage<Request: ProtoMessage> {
     /// The SQL of this page over `query`, in the caller's scope: it selects `id`,
     /// `data`, the derived columns and, for a column order, that column (the next
     /// token's sort value).
-    func sql<R: TenantRecord>(_ query: RecordQuery<R>, scope: (sql: String, arguments: StatementArguments)) -> (sql: String, arguments: StatementArguments) {
+    func sql<R: TenantRecord>(
+        _ query: RecordQuery<R>,
+        scope: (sql: String, arguments: StatementArguments),
+        hiding hidden: Set<String> = []
+    ) -> (sql: String, arguments: StatementArguments) {
         var conditions = [scope.sql] + query.conditions
         var arguments = scope.arguments + query.arguments
         let after = order.descending ? "<" : ">"
@@ -99,7 +103,7 @@ struct ListPage<Request: ProtoMessage> {
                 arguments += [id]
             }
         }
-        let selected = RecordRows.selected(R.self, ["id", "data"]) + (order.column.map { ", \($0)" } ?? "")
+        let selected = RecordRows.selected(R.self, ["id", "data"], hiding: hidden) + (order.column.map { ", \($0)" } ?? "")
         let sql = "SELECT \(selected) FROM \(R.table) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(order.sql) LIMIT ?"
         return (sql, arguments + [request.size])
     }
@@ -130,7 +134,7 @@ extension TenantStore {
         access: RecordAccess,
         withinScope: Bool = true
     ) async throws -> (records: [EncodedMessage<R>], nextPageToken: String) {
-        let (sql, arguments) = page.sql(query, scope: withinScope ? access.readScope(R.self) : ("1", []))
+        let (sql, arguments) = page.sql(query, scope: withinScope ? access.readScope(R.self) : ("1", []), hiding: access.hiddenColumns(R.self))
         let rows = try await read(access) { db in try RecordRows.fetchAllEncoded(db, R.self, sql: sql, arguments: arguments) }
         return (rows.map(\.record), page.request.nextToken(lastID: rows.last?.id, sortValue: rows.last?.sortValue, count: rows.count))
     }

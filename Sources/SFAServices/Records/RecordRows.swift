@@ -39,7 +39,7 @@ enum RecordRows {
 
     /// The stored encoding of the record with `id`, if it exists and is within the caller's scope.
     static func findEncoded<R: TenantRecord>(_ db: Database, _: R.Type, id: String, access: RecordAccess) throws -> EncodedMessage<R>? {
-        try findEncoded(db, R.self, id: id, scope: access.scope(R.self))
+        try findEncoded(db, R.self, id: id, scope: access.scope(R.self), hiding: access.hiddenColumns(R.self))
     }
 
     /// The stored encoding of the record with `id`, if it exists and satisfies `scope`
@@ -48,9 +48,10 @@ enum RecordRows {
         _ db: Database,
         _: R.Type,
         id: String,
-        scope: (sql: String, arguments: StatementArguments)
+        scope: (sql: String, arguments: StatementArguments),
+        hiding hidden: Set<String> = []
     ) throws -> EncodedMessage<R>? {
-        let statement = try db.cachedStatement(sql: "SELECT \(selected(R.self, ["data"])) FROM \(R.table) WHERE id = ? AND \(scope.sql)")
+        let statement = try db.cachedStatement(sql: "SELECT \(selected(R.self, ["data"], hiding: hidden)) FROM \(R.table) WHERE id = ? AND \(scope.sql)")
         let rows = try Row.fetchCursor(statement, arguments: [id] + scope.arguments)
         guard let row = try rows.next() else { return nil }
         let record = try EncodedMessage<R>(bytes: storedBytes(statement, column: 0) + derivedFields(R.self, row, from: 1))
@@ -60,9 +61,10 @@ enum RecordRows {
     }
 
     /// What a statement reading records selects: `leading` (e.g. `id, data`), then
-    /// the record type's derived columns.
-    static func selected<R: TenantRecord>(_: R.Type, _ leading: [String]) -> String {
-        (leading + R.derivedColumns).joined(separator: ", ")
+    /// the record type's derived columns, 0 in place of the `hidden` ones (what the
+    /// caller may not read: `RecordAccess.hiddenColumns`).
+    static func selected<R: TenantRecord>(_: R.Type, _ leading: [String], hiding hidden: Set<String> = []) -> String {
+        (leading + R.derivedColumns.map { hidden.contains($0) ? "0" : $0 }).joined(separator: ", ")
     }
 
     /// The ids and stored encodings (with their derived fields) of a statement that

@@ -64,6 +64,11 @@ protocol TenantRecord: ProtoMessage {
     /// the record on every read, and never stored in `data`.
     static var derivedColumns: [String] { get }
 
+    /// Derived columns a partner key never reads (they come from records it does not
+    /// read): every read through the engine returns them as 0 to a partner
+    /// (`RecordAccess.hiddenColumns`).
+    static var partnerHiddenColumns: Set<String> { get }
+
     /// A JSON array column of users who read the record besides those its scope
     /// reaches (the people who attended a meeting), or nil.
     static var readersColumn: String? { get }
@@ -72,7 +77,9 @@ protocol TenantRecord: ProtoMessage {
     /// record, once it is stored, for rows that follow a record's changes (opportunity
     /// stage history, a deal's activity times) and for rules no change may skip (a
     /// record a submitted daily report covers is locked); throwing undoes the write.
-    static func recordChanged(_ db: Database, from before: Self?, to after: Self, by userID: String) throws
+    /// A hook that changes one of the record's own derived columns sets it on `after`
+    /// too, so the reply, the audit event and the feed show what is stored.
+    static func recordChanged(_ db: Database, from before: Self?, to after: inout Self, by userID: String) throws
 }
 
 extension TenantRecord {
@@ -82,6 +89,8 @@ extension TenantRecord {
 
     static var derivedColumns: [String] { [] }
 
+    static var partnerHiddenColumns: Set<String> { [] }
+
     static var readersColumn: String? { nil }
 
     var recordTeam: String? {
@@ -89,7 +98,7 @@ extension TenantRecord {
         set {}
     }
 
-    static func recordChanged(_ db: Database, from before: Self?, to after: Self, by userID: String) throws {}
+    static func recordChanged(_ db: Database, from before: Self?, to after: inout Self, by userID: String) throws {}
 
     var recordOwner: String? {
         get { nil }

@@ -15,7 +15,7 @@ extension TenantStore {
     /// otherwise): a read that answers with the record sends these bytes as they are.
     func getEncoded<R: TenantRecord>(_: R.Type, id: String, access: RecordAccess) async throws -> EncodedMessage<R> {
         try await read(access) { db in
-            guard let record = try RecordRows.findEncoded(db, R.self, id: id, scope: access.readScope(R.self)) else {
+            guard let record = try RecordRows.findEncoded(db, R.self, id: id, scope: access.readScope(R.self), hiding: access.hiddenColumns(R.self)) else {
                 throw StorageError.notFound(kind: R.table, id: id)
             }
             return record
@@ -78,7 +78,7 @@ extension TenantStore {
         try link(db, &record)
         try Self.validate(record)
         try RecordRows.insert(db, record)
-        try R.recordChanged(db, from: nil, to: record, by: trail.principal.userID)
+        try R.recordChanged(db, from: nil, to: &record, by: trail.principal.userID)
         trail.record(R.recordKind, record.id, .create, version: 1, changes: FieldDiff.changes(R(), record))
         return record
     }
@@ -195,7 +195,7 @@ extension TenantStore {
         after.version = before.version + 1
         after.updateTimeMs = nowMs()
         try RecordRows.update(db, after, expectedVersion: before.version)
-        try R.recordChanged(db, from: before, to: after, by: trail.principal.userID)
+        try R.recordChanged(db, from: before, to: &after, by: trail.principal.userID)
         trail.record(R.recordKind, before.id, action, version: after.version, changes: FieldDiff.changes(before, after))
         return after
     }

@@ -118,6 +118,9 @@ extension TenantSchema {
                 CREATE INDEX quote_figures ON quote(create_time_ms, owner_user_id, team_id, status, opportunity_id, amount_currency,
                     subtotal_minor, discount_minor, effective_discount_bps, requires_approval, submit_time_ms, approval_decision_time_ms,
                     present_time_ms);
+                -- Stage conversion reads stage_stay now: version 9's index of ended stays
+                -- would only cost every history insert (after the backfill above used it).
+                DROP INDEX opportunity_history_stays;
                 """
         )
         try fillPushCounts(db)

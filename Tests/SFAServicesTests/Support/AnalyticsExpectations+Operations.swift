@@ -69,10 +69,13 @@ extension AnalyticsDataset {
         return response
     }
 
-    /// Per reporter, the working days (Monday to Friday minus `holidays`) from `from`
-    /// to `to` against its reports, on time by the end of the date plus `graceHours`.
-    func dailyReportCompliance(reporters: [String], from: String, to: String, holidays: Set<String>, graceHours: Int64) -> GetDailyReportComplianceResponse {
-        let calendar = TenantCalendar(timeZone: "UTC")
+    /// Per reporter (its id → the date it was created: it owes no earlier day), the
+    /// working days (Monday to Friday minus `holidays`) from `from` to `to` against
+    /// its reports, on time by the end of the date (in `timeZone`) plus `graceHours`.
+    func dailyReportCompliance(
+        reporters: [String: String], from: String, to: String, holidays: Set<String>, graceHours: Int64, timeZone: String = "UTC"
+    ) -> GetDailyReportComplianceResponse {
+        let calendar = TenantCalendar(timeZone: timeZone)
         let working = Set(calendar.dates(from: from, through: to).filter { $0.weekday.rawValue <= 5 && !holidays.contains($0.date) }.map(\.date))
         func rated(_ figures: DailyReportCompliance) -> DailyReportCompliance {
             var rated = figures
@@ -82,18 +85,19 @@ extension AnalyticsDataset {
         }
         var response = GetDailyReportComplianceResponse()
         var total = DailyReportCompliance()
-        for user in reporters.sorted() {
+        for (user, created) in reporters.sorted(by: { $0.key < $1.key }) {
+            let owed = working.filter { $0 >= created }
             let reports = dailyReports.filter { $0.ownerUserId == user && $0.reportDate >= from && $0.reportDate <= to }
             let handedIn = reports.filter { $0.submitTimeMs > 0 }
             let figures = DailyReportCompliance(
                 ownerUserId: user,
-                workingDayCount: Int64(working.count),
+                workingDayCount: Int64(owed.count),
                 submittedCount: Int64(handedIn.count),
                 onTimeCount: Int64(handedIn.filter { $0.submitTimeMs < calendar.bounds(of: $0.reportDate)!.endMs + graceHours * 3_600_000 }.count),
                 approvedCount: Int64(reports.filter { $0.status == .approved }.count),
                 returnedCount: Int64(reports.filter { $0.status == .returned }.count),
                 pendingCount: Int64(reports.filter { $0.status == .submitted }.count),
-                missingCount: Int64(working.subtracting(handedIn.map(\.reportDate)).count)
+                missingCount: Int64(owed.subtracting(handedIn.map(\.reportDate)).count)
             )
             total.workingDayCount += figures.workingDayCount
             total.submittedCount += figures.submittedCount
@@ -138,15 +142,17 @@ extension AnalyticsDataset {
     }
 
     /// Per quote owner, the quotes past draft the caller reads (`seesOwner`), and the
-    /// won deals among theirs that it reads (`seesDeal`).
+    /// quoted and won deals among theirs that it reads (`seesDeal`) and are live: a
+    /// quote on any other deal counts as a quote, not as a quoted deal.
     func quoteKpis(seesOwner: (String) -> Bool, seesDeal: (Opportunity) -> Bool) -> GetQuoteKpisResponse {
         let counted = quotes.filter { ($0.submitTimeMs > 0 || $0.presentTimeMs > 0) && seesOwner($0.ownerUserId) }
-        let won = Set(liveDeals(seesDeal).map(\.deal).filter { $0.state == .won }.map(\.id))
+        let readable = liveDeals(seesDeal).map(\.deal)
+        let (read, won) = (Set(readable.map(\.id)), Set(readable.filter { $0.state == .won }.map(\.id)))
         func kpis(_ quotes: [Quote], group: AnalyticsGroupKey) -> QuoteKpis {
             let usd = quotes.filter { $0.currencyCode == "USD" }
             let (subtotal, discount) = (usd.map { $0.subtotal!.amountMinor }.reduce(0, +), usd.map { $0.discountTotal!.amountMinor }.reduce(0, +))
             let decided = quotes.filter { $0.requiresApproval && $0.approvalDecisionTimeMs > 0 && $0.submitTimeMs > 0 }
-            let deals = Set(quotes.map(\.opportunityId))
+            let deals = Set(quotes.map(\.opportunityId)).intersection(read)
             return QuoteKpis(
                 group: group, quoteCount: Int64(quotes.count),
                 averageDiscountBps: Int32(Self.rounded(Int128(quotes.map { Int64($0.effectiveDiscountBps) }.reduce(0, +)), Int128(quotes.count))),

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import SFAClient
 import SFAServices
+import SFAStorage
 import SFAStubs
 import Testing
 
@@ -106,6 +107,12 @@ import Testing
             let read = try await partnerLeads.getLead(GetLeadRequest(id: referred.id))
             #expect(read.firstTouchTimeMs == 0)
             #expect(try await partnerLeads.listLeads(ListLeadsRequest()).leads.map(\.firstTouchTimeMs) == [0])
+            // Nor through the change feed, which reads the records itself.
+            let fed = try await stack.changes(tenant.keys[.partner]).listChanges(ListChangesRequest(pageSize: 1_000))
+            let fedLeads = fed.changes.compactMap { change -> Lead? in
+                if case .lead(let lead) = change.record { return lead } else { return nil }
+            }
+            #expect(!fedLeads.isEmpty && fedLeads.allSatisfy { $0.firstTouchTimeMs == 0 })
             _ = try await activities.archiveActivity(ArchiveActivityRequest(id: done.id, version: done.version))
             #expect(try await leads.getLead(GetLeadRequest(id: lead.id)).firstTouchTimeMs == 0)
         }
@@ -349,7 +356,9 @@ import Testing
     static func backdateReporters(_ stack: TestStack, _ world: AnalyticsTests.World) async throws -> [String: String] {
         let (rep, insideSales) = (world.tenant.users[.rep]!.id, world.tenant.users[.insideSales]!.id)
         let createTimes = [rep: Int64(1_764_547_200_000), insideSales: 1_764_547_200_000, world.otherRepID: 1_770_033_600_000]
-        try await stack.controlPlane.database.write { db in
+        // The test stack's control plane is control.sqlite.
+        let store = try #require(stack.controlPlane.store as? SQLiteControlPlaneStore)
+        try await store.database.write { db in
             for (id, time) in createTimes {
                 try db.execute(sql: "UPDATE user SET create_time_ms = ? WHERE id = ?", arguments: [time, id])
             }

@@ -45,7 +45,7 @@ struct ChangeFeedKind: Sendable {
         ChangeFeedKind(kind: R.recordKind, listMethod: listMethod, readersField: R.readersColumn) { db, ids, access in
             let scope = access.readScope(R.self)
             let sql = """
-                SELECT \(RecordRows.selected(R.self, ["id", "data"])) FROM \(R.table)
+                SELECT \(RecordRows.selected(R.self, ["id", "data"], hiding: access.hiddenColumns(R.self))) FROM \(R.table)
                 WHERE id IN (SELECT value FROM json_each(?)) AND \(scope.sql)
                 """
             var current: [String: Current] = [:]

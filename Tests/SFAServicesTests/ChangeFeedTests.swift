@@ -331,6 +331,33 @@ import Testing
         }
     }
 
+    @Test func anAttendeeTakenOffAMeetingGetsATombstoneAndNothingAfter() async throws {
+        try await withStack { stack in
+            let fixture = try await ActivityTests.fixture(stack, "Attendees")
+            let manager = stack.activities(fixture.tenant.keys[.manager])
+            var visit = ActivityTests.visit(at: ActivityTests.monday9)
+            visit.attendeeUserIds = [fixture.rep.id]
+            let meeting = try #require(try await manager.createActivity(CreateActivityRequest(activity: visit)).activity)
+            let feed = stack.changes(fixture.tenant.keys[.rep])
+            let seen = try await Self.drain(feed)
+            #expect(seen.changes.last?.recordId == meeting.id)
+            #expect(seen.changes.last?.record == .activity(try await fixture.activities.getActivity(GetActivityRequest(id: meeting.id))))
+            var without = Activity()
+            without.id = meeting.id
+            without.version = meeting.version
+            let removed = try await manager.updateActivity(UpdateActivityRequest(activity: without, updateMask: ["attendee_user_ids"]))
+            var renamed = Activity()
+            renamed.id = meeting.id
+            renamed.version = removed.version
+            renamed.subject = "Without the rep"
+            _ = try await manager.updateActivity(UpdateActivityRequest(activity: renamed, updateMask: ["subject"]))
+            // The removal is a tombstone; the later change of a meeting the rep no longer sees is left out.
+            #expect(Self.summary(try await Self.drain(feed, from: seen.cursor).changes) == [
+                "activity \(meeting.id) v\(removed.version) update tombstone outOfScope",
+            ])
+        }
+    }
+
     @Test func aWriteRolledBackToItsSavepointLeavesNoEventAndPositionsFollowCommitOrder() async throws {
         try await withStack { stack in
             let tenant = try await stack.makeTenant("Savepoints")

@@ -20,7 +20,9 @@ import Testing
                 applied.append("\(change.recordKind) \(change.recordId) v\(change.version) \(change.operation)")
                 let key = "\(change.recordKind) \(change.recordId)"
                 switch change.record {
-                case .tombstone?, nil: records[key] = nil
+                // No record: a later change of it in this page carries it.
+                case nil: break
+                case .tombstone?: records[key] = nil
                 case let record?: records[key] = record
                 }
             }

@@ -329,12 +329,13 @@ public struct ListChangesResponse: ProtoMessage {
     /// In commit order
     public var changes: [Change] = []
 
-    /// Where the next call starts, also when no change was returned ("" only while
-    /// the tenant has no history yet)
+    /// Where the next call starts: past every event read, also those the caller does
+    /// not see, so it moves when no change was returned ("" only while the tenant has
+    /// no history yet)
     public var nextCursor: String = ""
 
-    /// More history past next_cursor is already committed: call again at once
-    /// (false: caught up, poll later)
+    /// More history past next_cursor is already committed (the page read page_size
+    /// events, or reached its 2 MiB): call again at once (false: caught up, poll later)
     public var more: Bool = false
 
     /// A message with every field at its default.

@@ -106,6 +106,13 @@ extension AdminService {
         guard backup.schemaVersion <= TenantSchema.currentVersion else {
             throw StorageError.schemaNewerThanCode(tenantID: tenantID)
         }
+        // The restore's audit event goes into the restored file itself, before it takes
+        // the live file's place: its id is the tenant's new history epoch, so no change
+        // feed cursor from before the restore reads on (ChangeCursor).
+        let tenant = try await controlPlane.tenant(tenantID)
+        let event = auditEvent(context, kind: .tenant, recordID: tenantID, action: .stateChange, version: tenant.version, changes: [
+            AuditLog.change("restored_from_backup", before: nil, after: backup.id)
+        ])
         try await tenants.withExclusiveFile(tenantID) { path in
             let staging = path + ".restoring"
             let manager = FileManager.default
@@ -113,6 +120,7 @@ extension AdminService {
             try manager.copyItem(atPath: source, toPath: staging)
             let check = try DatabaseQueue(path: staging)
             let verdict = try await check.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
+            if verdict == "ok", let event { try await check.write { db in try AuditLog.insert(db, event) } }
             try check.close()
             guard verdict == "ok" else {
                 try? manager.removeItem(atPath: staging)
@@ -124,12 +132,7 @@ extension AdminService {
             if manager.fileExists(atPath: path) { try manager.removeItem(atPath: path) }
             try manager.moveItem(atPath: staging, toPath: path)
         }
-        let tenant = try await controlPlane.tenant(tenantID)
-        if let event = auditEvent(context, kind: .tenant, recordID: tenantID, action: .stateChange, version: tenant.version, changes: [
-            AuditLog.change("restored_from_backup", before: nil, after: backup.id)
-        ]) {
-            try await controlPlane.enqueueAudit(event, tenantID: tenantID)
-        }
+        // Events queued for the tenant before the restore (none of them is in the backup).
         await deliverAudit(tenantID)
         return RestoreTenantResponse(tenant: tenant.message, restoredFrom: backup.message)
     }

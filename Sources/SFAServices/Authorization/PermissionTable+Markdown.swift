@@ -30,6 +30,9 @@ extension PermissionTable {
               AdminService (but not ExportTenant: business data), HealthService and
               ReflectionService;
             - `HealthService.Check` without any key is admitted (load balancers).
+            - `ChangeService.ListChanges` shows each kind of record with the caller's scope
+              on that kind's list (`ListLeads`, `ListAccounts`, …), per list: its row says
+              who may call it, not which records each change shows.
 
             """
         let header = "| method | " + documentedRoles.map(\.title).joined(separator: " | ") + " |"

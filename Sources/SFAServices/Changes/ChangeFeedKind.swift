@@ -19,7 +19,8 @@ struct ChangeFeedKind: Sendable {
     let listMethod: MethodDescriptor
     /// The field holding users who read a record beyond the scope (attendees), if any.
     let readersField: String?
-    /// The records with the given ids that `access` may read (as the list would), by id.
+    /// The records with the given ids that `access` may read, by id, as the list would
+    /// show them.
     let read: @Sendable (Database, [String], RecordAccess) throws -> [String: Current]
 
     /// Every kind the feed carries: the records of the sales process a partner or BI
@@ -32,7 +33,12 @@ struct ChangeFeedKind: Sendable {
         of(Opportunity.self, OpportunityServiceMethods.listOpportunities, archived: { $0.archived }, wrap: Change.Record.opportunity),
         of(Activity.self, ActivityServiceMethods.listActivities, archived: { $0.archived }, wrap: Change.Record.activity),
         of(Consultation.self, ConsultationServiceMethods.listConsultations, archived: { $0.archived }, wrap: Change.Record.consultation),
-        of(Quote.self, QuoteServiceMethods.listQuotes, archived: { _ in false }, wrap: Change.Record.quote),
+        // As ListQuotes shows them: a presented quote past its date reads EXPIRED (on the
+        // tenant's today, once per page); expiry is never stored, so it makes no change.
+        of(Quote.self, QuoteServiceMethods.listQuotes, archived: { _ in false }, wrap: Change.Record.quote) { db in
+            let today = try QuoteRecords.today(db)
+            return { $0.asSeen(today: today) }
+        },
         of(Proposal.self, ProposalServiceMethods.listProposals, archived: { _ in false }, wrap: Change.Record.proposal),
     ]
 
@@ -40,7 +46,8 @@ struct ChangeFeedKind: Sendable {
         _: R.Type,
         _ listMethod: MethodDescriptor,
         archived: @escaping @Sendable (R) -> Bool,
-        wrap: @escaping @Sendable (R) -> Change.Record
+        wrap: @escaping @Sendable (R) -> Change.Record,
+        seen: @escaping @Sendable (Database) throws -> (R) -> R = { _ in { $0 } }
     ) -> ChangeFeedKind {
         ChangeFeedKind(kind: R.recordKind, listMethod: listMethod, readersField: R.readersColumn) { db, ids, access in
             let scope = access.readScope(R.self)
@@ -49,8 +56,9 @@ struct ChangeFeedKind: Sendable {
                 WHERE id IN (SELECT value FROM json_each(?)) AND \(scope.sql)
                 """
             var current: [String: Current] = [:]
+            let asSeen = try seen(db)
             for row in try RecordRows.fetchAllEncoded(db, R.self, sql: sql, arguments: [SQLJSON.array(ids)] + scope.arguments) {
-                let record = try row.record.decoded()
+                let record = asSeen(try row.record.decoded())
                 current[row.id] = Current(record: wrap(record), archived: archived(record))
             }
             return current

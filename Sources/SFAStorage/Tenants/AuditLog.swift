@@ -70,8 +70,9 @@ public enum AuditLog {
         return try Data.fetchAll(db, sql: sql, arguments: arguments).map { try AuditEvent(serializedBytes: Array($0)) }
     }
 
-    /// Events of `kinds` after `position`, oldest first, at most `limit`, each with
-    /// its position: the change feed's reading of the log.
+    /// Events after `position`, oldest first, at most `limit`, each with its
+    /// position: the change feed's reading of the log. Every kind is read (the feed
+    /// filters them), so a reader who sees few kinds still moves past the others.
     ///
     /// A position is the event's rowid. Every tenant write runs on the file's one
     /// writer connection and its events are inserted in the order the writes commit
@@ -79,31 +80,23 @@ public enum AuditLog {
     /// so rowids grow in commit order; no row is ever deleted (the triggers), so none is
     /// reused; and a write rolled back to its savepoint takes its events with it, so a
     /// position a reader saw is never filled in later. Reading past a position
-    /// therefore never misses a committed event.
+    /// therefore never misses a committed event. The rowid is implicit (the table's key
+    /// is its text id): `VACUUM` may renumber it, so positions hold only within one
+    /// file. The live file is never vacuumed; a backup (`VACUUM INTO`) is a new file
+    /// whose restore starts a new history epoch, which expires every earlier cursor.
     public static func events(
         _ db: Database,
         after position: Int64,
-        kinds: [RecordKind],
         limit: Int
     ) throws -> [(position: Int64, event: AuditEvent)] {
-        let kindList = "[" + kinds.map { String($0.rawValue) }.joined(separator: ",") + "]"
-        // `+record_kind`: without it SQLite (with no statistics) reads every event of the
-        // kinds through audit_event_record and sorts them by rowid, a whole log per page;
-        // the unary plus keeps it on the table's own b-tree from `position` on.
-        let statement = try db.cachedStatement(
-            sql: """
-                SELECT rowid, event FROM audit_event
-                WHERE rowid > ? AND +record_kind IN (SELECT value FROM json_each(?))
-                ORDER BY rowid LIMIT ?
-                """
-        )
-        return try Row.fetchAll(statement, arguments: [position, kindList, limit]).map { row in
+        let statement = try db.cachedStatement(sql: "SELECT rowid, event FROM audit_event WHERE rowid > ? ORDER BY rowid LIMIT ?")
+        return try Row.fetchAll(statement, arguments: [position, limit]).map { row in
             let bytes: Data = row[1]
             return (row[0], try AuditEvent(serializedBytes: Array(bytes)))
         }
     }
 
-    /// The id of the event at `position` (see ``events(_:after:kinds:limit:)``), nil
+    /// The id of the event at `position` (see ``events(_:after:limit:)``), nil
     /// when there is none: a feed checks that its position still holds the event it
     /// read there (a restored backup holds another history).
     public static func eventID(_ db: Database, at position: Int64) throws -> String? {

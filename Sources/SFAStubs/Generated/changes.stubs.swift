@@ -22,8 +22,8 @@ public enum ChangeServiceMethods {
 /// Implement this protocol to serve `sfa.v1.ChangeService`.
 public protocol ChangeServiceHandler: RPCService {
     /// The changes committed after the cursor that the caller may see (FAILED_PRECONDITION
-    /// CURSOR_EXPIRED when the tenant's history no longer holds the cursor's position:
-    /// the tenant was restored from a backup; list again and start a new feed).
+    /// CURSOR_EXPIRED for a cursor made before the tenant was restored from a backup:
+    /// list again and start a new feed).
     func listChanges(_ request: ListChangesRequest, context: ServerContext) async throws -> ListChangesResponse
 }
 
@@ -52,8 +52,8 @@ public struct ChangeServiceClient: Sendable {
     }
 
     /// The changes committed after the cursor that the caller may see (FAILED_PRECONDITION
-    /// CURSOR_EXPIRED when the tenant's history no longer holds the cursor's position:
-    /// the tenant was restored from a backup; list again and start a new feed).
+    /// CURSOR_EXPIRED for a cursor made before the tenant was restored from a backup:
+    /// list again and start a new feed).
     public func listChanges(_ request: ListChangesRequest, options: CallOptions = CallOptions()) async throws -> ListChangesResponse {
         try await caller.unary(ChangeServiceMethods.listChanges, request: request, responseType: ListChangesResponse.self, options: options)
     }

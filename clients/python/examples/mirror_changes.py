@@ -25,7 +25,10 @@ def apply(copy: dict, change: changes_pb2.Change) -> str:
     kind = common_pb2.RecordKind.Name(change.record_kind).removeprefix("RECORD_KIND_").lower()
     key = f"{kind}/{change.record_id}"
     which = change.WhichOneof("record")
-    if which == "tombstone":
+    if which is None:
+        # A later change of the record in the same page carries it.
+        what = "superseded"
+    elif which == "tombstone":
         copy.pop(key, None)
         what = "deleted (" + changes_pb2.TombstoneReason.Name(change.tombstone.reason).removeprefix("TOMBSTONE_REASON_") + ")"
     else:

@@ -145,13 +145,14 @@ struct  Sfa__V1__ListChangesResponse
   size_t n_changes;
   Sfa__V1__Change **changes;
   /*
-   * Where the next call starts, also when no change was returned ("" only while
-   * the tenant has no history yet)
+   * Where the next call starts: past every event read, also those the caller does
+   * not see, so it moves when no change was returned ("" only while the tenant has
+   * no history yet)
    */
   char *next_cursor;
   /*
-   * More history past next_cursor is already committed: call again at once
-   * (false: caught up, poll later)
+   * More history past next_cursor is already committed (the page read page_size
+   * events, or reached its 2 MiB): call again at once (false: caught up, poll later)
    */
   protobuf_c_boolean more;
 };

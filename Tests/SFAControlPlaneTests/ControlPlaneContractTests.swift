@@ -218,6 +218,21 @@ import Testing
 /// What only a store shared by several nodes does, and what the tests report when
 /// PostgreSQL is absent.
 @Suite struct PostgresBackendTests {
+    @Test(arguments: ControlPlaneBackend.available)
+    func nodesClaimingATenantNeverPlacedAtOnceAllGetTheOnePlacementThatWon(_ backend: ControlPlaneBackend) async throws {
+        try await backend.withControlPlane { controlPlane in
+            let tenant = try await controlPlane.createTenant(name: "Old", createdBy: "op", schemaVersion: 1)
+            let claims = try await withThrowingTaskGroup(of: PlacementRow.self) { group in
+                for node in ["a", "b", "c", "d"] { group.addTask { try await controlPlane.claimPlacement(tenant.id, for: node) } }
+                return try await group.reduce(into: [PlacementRow]()) { $0.append($1) }
+            }
+            let winner = try #require(try await controlPlane.placement(tenant.id))
+            #expect(winner.epoch == 1 && winner.state == .active)
+            #expect(claims.count == 4 && claims.allSatisfy { $0 == winner })
+            #expect(try await controlPlane.claimPlacement(tenant.id, for: "e") == winner)
+        }
+    }
+
     @Test(.enabled(if: PostgresTestServer.isInstalled, Comment(rawValue: PostgresTestServer.absentMessage)))
     func aChangeCommittedByOneNodeMovesTheAccessGenerationOfAnother() async throws {
         let url = try await ControlPlaneBackend.postgresDatabase()

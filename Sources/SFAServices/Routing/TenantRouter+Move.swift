@@ -19,12 +19,7 @@ extension TenantRouter {
     /// - Throws: TENANT_MOVED when another node owns the tenant.
     public func move(_ tenantID: String, to target: String) async throws -> PlacementRow {
         let targetNode = try await controlPlane.node(target)
-        var placement: PlacementRow
-        if let current = try await controlPlane.placement(tenantID) {
-            placement = current
-        } else {
-            placement = try await controlPlane.assignPlacement(tenantID, to: node.id)
-        }
+        var placement = try await controlPlane.claimPlacement(tenantID, for: node.id)
         if placement.nodeID == target, placement.state == .active { return placement }
         guard placement.nodeID == node.id else {
             let owner = try await controlPlane.node(placement.nodeID)

@@ -7,7 +7,8 @@ import Synchronization
 /// Decides, for every call of a tenant's key, whether this node serves it, from the
 /// placement directory (docs/scaling.md):
 ///
-/// - a tenant never placed (one-node data) is served here;
+/// - a tenant never placed (one-node data) is claimed for this node by a
+///   compare-and-set in the directory: one node wins, the others redirect to it;
 /// - a tenant owned by another node is refused with TENANT_MOVED naming the owner
 ///   and its epoch (a node holding an older epoch refuses every call, writes first);
 /// - a tenant moving is refused with TENANT_MOVING naming the target;
@@ -54,19 +55,19 @@ public final class TenantRouter: Sendable {
     /// `keyTenant` when the tenant is the caller's key's own (the gate's check), not
     /// one an operator's request names.
     public func route(_ tenantID: String, method: String, keyTenant: Bool = true) async throws {
-        guard let route = try await route(tenantID) else { return }
+        var route = try await route(tenantID)
+        if route == nil { route = try await self.route(of: try await controlPlane.claimPlacement(tenantID, for: node.id)) }
+        guard let route else { return }
         let placement = route.placement
+        // Every node, the move's target included, answers TENANT_MOVING while the tenant moves.
+        if placement.state == .moving {
+            throw Redirect.moving(tenantID, to: placement.targetNodeID, address: route.targetAddress, epoch: placement.epoch + 1, keyTenant: keyTenant)
+        }
         guard placement.nodeID == node.id else {
             throw Redirect.moved(tenantID, to: placement.nodeID, address: route.ownerAddress, epoch: placement.epoch, keyTenant: keyTenant)
         }
-        switch placement.state {
-        case .moving:
-            throw Redirect.moving(tenantID, to: placement.targetNodeID, address: route.targetAddress, epoch: placement.epoch + 1, keyTenant: keyTenant)
-        case .readOnly where !Self.hasNoSideEffects(method):
-            throw Redirect.readOnly(tenantID)
-        case .active, .readOnly:
-            if adopted.withLock({ $0[tenantID] }) != placement.epoch { try await adopt(placement) }
-        }
+        if placement.state == .readOnly, !Self.hasNoSideEffects(method) { throw Redirect.readOnly(tenantID) }
+        if adopted.withLock({ $0[tenantID] }) != placement.epoch { try await adopt(placement) }
     }
 
     /// The placement of `tenantID` as of the current access generation.
@@ -74,13 +75,16 @@ public final class TenantRouter: Sendable {
         let generation = controlPlane.accessGeneration
         if let cached = routes.value(tenantID, generation: generation) { return cached }
         var route: Route?
-        if let placement = try await controlPlane.placement(tenantID) {
-            let owner = try await controlPlane.node(placement.nodeID).address
-            let target = placement.targetNodeID.isEmpty ? "" : try await controlPlane.node(placement.targetNodeID).address
-            route = Route(placement: placement, ownerAddress: owner, targetAddress: target)
-        }
+        if let placement = try await controlPlane.placement(tenantID) { route = try await self.route(of: placement) }
         routes.store(route, for: tenantID, generation: generation)
         return route
+    }
+
+    /// `placement` with the addresses of the nodes it names.
+    private func route(of placement: PlacementRow) async throws -> Route {
+        let owner = try await controlPlane.node(placement.nodeID).address
+        let target = placement.targetNodeID.isEmpty ? "" : try await controlPlane.node(placement.targetNodeID).address
+        return Route(placement: placement, ownerAddress: owner, targetAddress: target)
     }
 
     /// Starts serving a tenant this node owns at `placement.epoch`: installs the copy

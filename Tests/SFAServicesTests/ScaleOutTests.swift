@@ -191,6 +191,29 @@ struct ScaleOutTests {
         }
     }
 
+    @Test func aTenantPlacedOnANodeWithoutItsCopyIsRefusedThereAndNoEmptyFileIsMade() async throws {
+        try await withCluster { cluster, tenant in
+            // As a move whose copy went to a directory node b does not see: b owns epoch 2, with no copy.
+            try await cluster.directory(
+                "UPDATE tenant_placement SET node_id = 'b', epoch = 2 WHERE tenant_id = '\(tenant.id)'; NOTIFY sfa_access"
+            )
+            let client = cluster.client("b", tenant.repKey, redirects: 0)
+            defer { Task { await client.close() } }
+            var refused: RPCError?
+            // b answers TENANT_MOVED until its cache sees epoch 2.
+            for index in 0..<200 where refused?.details.reason != "TENANT_HANDOFF_MISSING" {
+                do {
+                    _ = try await LeadServiceClient(client).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("lost-\(index)")))
+                } catch let error as RPCError {
+                    refused = error
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(refused?.code == .unavailable && refused?.details.reason == "TENANT_HANDOFF_MISSING")
+            #expect(!FileManager.default.fileExists(atPath: cluster.directory + "/b/tenants/\(tenant.id).sqlite"))
+        }
+    }
+
     /// What the writers of the move test acknowledged, and whether the move has ended.
     private final class WriteLoad: Sendable {
         let acknowledged = Mutex<[String]>([])

@@ -55,9 +55,12 @@ public final class TenantRouter: Sendable {
     /// `keyTenant` when the tenant is the caller's key's own (the gate's check), not
     /// one an operator's request names.
     public func route(_ tenantID: String, method: String, keyTenant: Bool = true) async throws {
-        var route = try await route(tenantID)
-        if route == nil { route = try await self.route(of: try await controlPlane.claimPlacement(tenantID, for: node.id)) }
-        guard let route else { return }
+        let route: Route
+        if let known = try await self.route(tenantID) {
+            route = known
+        } else {
+            route = try await self.route(of: try await controlPlane.claimPlacement(tenantID, for: node.id))
+        }
         let placement = route.placement
         // Every node, the move's target included, answers TENANT_MOVING while the tenant moves.
         if placement.state == .moving {
@@ -67,7 +70,12 @@ public final class TenantRouter: Sendable {
             throw Redirect.moved(tenantID, to: placement.nodeID, address: route.ownerAddress, epoch: placement.epoch, keyTenant: keyTenant)
         }
         if placement.state == .readOnly, !Self.hasNoSideEffects(method) { throw Redirect.readOnly(tenantID) }
-        if adopted.withLock({ $0[tenantID] }) != placement.epoch { try await adopt(placement) }
+        try await serve(placement)
+    }
+
+    /// Adopts the tenant at `placement.epoch` unless this node serves it at that epoch already.
+    func serve(_ placement: PlacementRow) async throws {
+        if adopted.withLock({ $0[placement.tenantID] }) != placement.epoch { try await adopt(placement) }
     }
 
     /// The placement of `tenantID` as of the current access generation.
@@ -90,6 +98,9 @@ public final class TenantRouter: Sendable {
     /// Starts serving a tenant this node owns at `placement.epoch`: installs the copy
     /// handed over for that epoch when there is one (a move to this node), and lifts
     /// the fence a move away from this node left.
+    /// - Throws: TENANT_HANDOFF_MISSING for an epoch after the first (a move or a
+    ///   reassignment) with neither its copy nor a file here: a first lease would make
+    ///   an empty file and acknowledged writes would go there.
     private func adopt(_ placement: PlacementRow) async throws {
         let task = adopting.withLock { running in
             if let task = running[placement.tenantID] { return task }
@@ -97,8 +108,11 @@ public final class TenantRouter: Sendable {
                 defer { _ = adopting.withLock { $0.removeValue(forKey: placement.tenantID) } }
                 let handoff = node.handoffPath(placement.tenantID, epoch: placement.epoch)
                 if FileManager.default.fileExists(atPath: handoff) {
-                    try await tenants.withExclusiveFile(placement.tenantID) { path in try Self.install(handoff, at: path) }
+                    try await tenants.withExclusiveFile(placement.tenantID, ignoringFence: true) { path in try Self.install(handoff, at: path) }
                     logger.info("tenant adopted from its handoff copy", metadata: ["tenant": "\(placement.tenantID)", "epoch": "\(placement.epoch)"])
+                } else if placement.epoch > 1, try await tenants.schemaVersion(placement.tenantID) == nil {
+                    logger.error("tenant placed here without its copy", metadata: ["tenant": "\(placement.tenantID)", "epoch": "\(placement.epoch)", "expected": "\(handoff)"])
+                    throw Redirect.handoffMissing(placement.tenantID, epoch: placement.epoch)
                 }
                 tenants.unfence(placement.tenantID)
                 adopted.withLock { $0[placement.tenantID] = placement.epoch }

@@ -33,6 +33,25 @@ import Testing
     }
 
     @Test(arguments: ControlPlaneBackend.available)
+    func concurrentRetriesWithOneIdempotencyKeyCreateOneTenantAndTheOthersReplayIt(_ backend: ControlPlaneBackend) async throws {
+        try await backend.withControlPlane { controlPlane in
+            let write = IdempotentWrite(key: "k-race", method: "/m", userID: "user-op", requestDigest: [4], response: [7, 7])
+            let rows = (0..<8).map { _ in TenantRow.make(name: "Race", createdBy: "user-op", schemaVersion: 1) }
+            let answers = try await withThrowingTaskGroup(of: (String, [UInt8]?).self) { group in
+                for row in rows {
+                    group.addTask { (row.id, try await controlPlane.insertTenant(row, placedOn: nil, idempotency: write, audit: nil)) }
+                }
+                return try await group.reduce(into: [(String, [UInt8]?)]()) { $0.append($1) }
+            }
+            let written = answers.filter { $0.1 == nil }.map(\.0)
+            #expect(written.count == 1)
+            #expect(answers.filter { $0.1 == [7, 7] }.count == rows.count - 1)
+            let listed = try await controlPlane.listTenants(page: try PageRequest(pageSize: 100, pageToken: "", filter: ""), statuses: [], query: "Race")
+            #expect(listed.map(\.id) == written)
+        }
+    }
+
+    @Test(arguments: ControlPlaneBackend.available)
     func tenantsAreListedByPageStatusAndNameAndChangeStatusOnlyAtTheirVersion(_ backend: ControlPlaneBackend) async throws {
         try await backend.withControlPlane { controlPlane in
             var made: [TenantRow] = []

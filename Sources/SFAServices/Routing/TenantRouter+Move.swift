@@ -40,7 +40,7 @@ extension TenantRouter {
         }
         let next = placement.epoch + 1
         tenants.fence(tenantID, with: Redirect.moving(tenantID, to: target, address: targetNode.address, epoch: next, keyTenant: true))
-        let handoff = node.handoffPath(tenantID, epoch: next)
+        let handoff = try node.handoffPath(tenantID, epoch: next)
         try await tenants.withExclusiveFile(tenantID, ignoringFence: true) { path in try Self.copy(path, to: handoff) }
         let moved = try await controlPlane.completeMove(tenantID, epoch: placement.epoch)
         tenants.fence(tenantID, with: Redirect.moved(tenantID, to: target, address: targetNode.address, epoch: moved.epoch, keyTenant: true))

@@ -106,7 +106,7 @@ public final class TenantRouter: Sendable {
             if let task = running[placement.tenantID] { return task }
             let task = Task { [self] in
                 defer { _ = adopting.withLock { $0.removeValue(forKey: placement.tenantID) } }
-                let handoff = node.handoffPath(placement.tenantID, epoch: placement.epoch)
+                let handoff = try node.handoffPath(placement.tenantID, epoch: placement.epoch)
                 if FileManager.default.fileExists(atPath: handoff) {
                     try await tenants.withExclusiveFile(placement.tenantID, ignoringFence: true) { path in try Self.install(handoff, at: path) }
                     logger.info("tenant adopted from its handoff copy", metadata: ["tenant": "\(placement.tenantID)", "epoch": "\(placement.epoch)"])

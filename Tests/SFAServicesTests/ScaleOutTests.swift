@@ -214,6 +214,28 @@ struct ScaleOutTests {
         }
     }
 
+    @Test func usersAndKeysChangeThroughAnyNodeWhileTheTenantIsMovingAndNoFileIsMadeThere() async throws {
+        try await withCluster { cluster, tenant in
+            // A move stopped after its first step: the tenant's data answers TENANT_MOVING on every node.
+            try await cluster.directory(
+                "UPDATE tenant_placement SET state = 'moving', target_node_id = 'b' WHERE tenant_id = '\(tenant.id)'; NOTIFY sfa_access"
+            )
+            let operatorClient = cluster.client("b", cluster.operatorKey, redirects: 0)
+            defer { Task { await operatorClient.close() } }
+            let admin = AdminServiceClient(operatorClient)
+            let rep = try #require(try await admin.listUsers(ListUsersRequest(tenantId: tenant.id)).users.first { $0.role == .rep })
+            _ = try await admin.deactivateUser(DeactivateUserRequest(tenantId: tenant.id, id: rep.id, version: rep.version))
+            let keys = try await admin.listApiKeys(ListApiKeysRequest(tenantId: tenant.id)).apiKeys
+            // The admin's key: deactivating the rep revoked the rep's.
+            #expect(keys.count == 1)
+            for key in keys { _ = try await admin.revokeApiKey(RevokeApiKeyRequest(tenantId: tenant.id, id: key.id)) }
+            #expect(!FileManager.default.fileExists(atPath: cluster.directory + "/b/tenants/\(tenant.id).sqlite"))
+            // The tenant's data still waits for its move.
+            let backup = await #expect(throws: RPCError.self) { try await admin.backupTenant(BackupTenantRequest(tenantId: tenant.id)) }
+            #expect(backup?.details.reason == "TENANT_MOVING")
+        }
+    }
+
     /// What the writers of the move test acknowledged, and whether the move has ended.
     private final class WriteLoad: Sendable {
         let acknowledged = Mutex<[String]>([])

@@ -55,6 +55,7 @@ public final class TenantRouter: Sendable {
     /// `keyTenant` when the tenant is the caller's key's own (the gate's check), not
     /// one an operator's request names.
     public func route(_ tenantID: String, method: String, keyTenant: Bool = true) async throws {
+        if Self.controlPlaneMethods.contains(method) { return }
         let route: Route
         if let known = try await self.route(tenantID) {
             route = known
@@ -76,6 +77,15 @@ public final class TenantRouter: Sendable {
     /// Adopts the tenant at `placement.epoch` unless this node serves it at that epoch already.
     func serve(_ placement: PlacementRow) async throws {
         if adopted.withLock({ $0[placement.tenantID] }) != placement.epoch { try await adopt(placement) }
+    }
+
+    /// Whether this node writes the tenant's file now: it owns it, active, at the
+    /// epoch it adopted. Audit delivery after a call any node answers asks first;
+    /// elsewhere the events wait in the outbox for the owner.
+    public func writesHere(_ tenantID: String) async -> Bool {
+        guard let route = try? await route(tenantID) else { return false }
+        let placement = route.placement
+        return placement.nodeID == node.id && placement.state == .active && adopted.withLock { $0[tenantID] } == placement.epoch
     }
 
     /// The placement of `tenantID` as of the current access generation.
@@ -136,6 +146,20 @@ public final class TenantRouter: Sendable {
     func release(_ tenantID: String) {
         _ = adopted.withLock { $0.removeValue(forKey: tenantID) }
     }
+
+    /// AdminService methods that read or change the control plane only (keys, users,
+    /// a tenant's status and limits): every node answers them, so that a key is
+    /// revoked, a user deactivated or a tenant suspended while its owner is moving,
+    /// read-only or down.
+    static let controlPlaneMethods: Set<String> = {
+        typealias Admin = AdminServiceMethods
+        let methods = [
+            Admin.getTenant, Admin.suspendTenant, Admin.resumeTenant,
+            Admin.createUser, Admin.getUser, Admin.listUsers, Admin.updateUser, Admin.deactivateUser,
+            Admin.issueApiKey, Admin.listApiKeys, Admin.revokeApiKey, Admin.getTenantLimits, Admin.setTenantLimits,
+        ]
+        return Set(methods.map(\.fullName))
+    }()
 
     /// Whether the method only reads: safe to repeat (`NO_SIDE_EFFECTS` or
     /// `IDEMPOTENT`) and named Get…, List… or Search… (the descriptor does not tell an

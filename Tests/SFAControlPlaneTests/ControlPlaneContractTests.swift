@@ -35,8 +35,13 @@ import Testing
     @Test(arguments: ControlPlaneBackend.available)
     func concurrentRetriesWithOneIdempotencyKeyCreateOneTenantAndTheOthersReplayIt(_ backend: ControlPlaneBackend) async throws {
         try await backend.withControlPlane { controlPlane in
+            // Writes at once first, so that PostgreSQL's pool holds a connection per retry below.
+            try await withThrowingTaskGroup(of: TenantRow.self) { group in
+                for _ in 0..<16 { group.addTask { try await controlPlane.createTenant(name: "Warm", createdBy: "op", schemaVersion: 1) } }
+                try await group.waitForAll()
+            }
             let write = IdempotentWrite(key: "k-race", method: "/m", userID: "user-op", requestDigest: [4], response: [7, 7])
-            let rows = (0..<8).map { _ in TenantRow.make(name: "Race", createdBy: "user-op", schemaVersion: 1) }
+            let rows = (0..<16).map { _ in TenantRow.make(name: "Race", createdBy: "user-op", schemaVersion: 1) }
             let answers = try await withThrowingTaskGroup(of: (String, [UInt8]?).self) { group in
                 for row in rows {
                     group.addTask { (row.id, try await controlPlane.insertTenant(row, placedOn: nil, idempotency: write, audit: nil)) }
@@ -47,7 +52,7 @@ import Testing
             #expect(written.count == 1)
             #expect(answers.filter { $0.1 == [7, 7] }.count == rows.count - 1)
             let listed = try await controlPlane.listTenants(page: try PageRequest(pageSize: 100, pageToken: "", filter: ""), statuses: [], query: "Race")
-            #expect(listed.map(\.id) == written)
+            #expect(listed.map(\.id).sorted() == written.sorted())
         }
     }
 

@@ -95,29 +95,35 @@ public final class PostgresControlPlaneStore: ControlPlaneStore {
 
     /// Stores `write`'s idempotency record in the transaction, or answers the
     /// response stored by an earlier call with its key.
+    ///
+    /// One statement decides, so that of concurrent retries exactly one writes: the
+    /// insert records the key or replaces a record past its retention; a live record
+    /// (one a concurrent transaction committed included: the insert waits for it) is
+    /// kept, nothing comes back, and it is read and answered.
     static func replayOrRecord(_ connection: PostgresConnection, _ write: IdempotentWrite, logger: Logger) async throws -> [UInt8]? {
         let now = ControlPlane.nowMs()
-        let stored = try await connection.query(
-            """
-            SELECT request_digest, response FROM idempotency_key
-            WHERE key = \(write.key) AND method = \(write.method) AND user_id = \(write.userID) AND create_time_ms >= \(now - Idempotency.retentionMs)
-            FOR UPDATE
-            """,
-            logger: logger
-        ).collect()
-        if let row = stored.first?.makeRandomAccess() {
-            let digest: Data = try row.value("request_digest")
-            guard digest == Data(write.requestDigest) else { throw StorageError.idempotencyKeyReused }
-            return Array(try row.value("response", as: Data.self))
-        }
-        try await connection.query(
+        let recorded = try await connection.query(
             """
             INSERT INTO idempotency_key VALUES (\(write.key), \(write.method), \(write.userID), \(Data(write.requestDigest)), \(Data(write.response)), \(now))
             ON CONFLICT (key, method, user_id) DO UPDATE SET request_digest = EXCLUDED.request_digest,
                 response = EXCLUDED.response, create_time_ms = EXCLUDED.create_time_ms
+            WHERE idempotency_key.create_time_ms < \(now - Idempotency.retentionMs)
+            RETURNING 1
             """,
             logger: logger
-        )
+        ).collect()
+        if recorded.isEmpty {
+            // The conflicting row is locked by this transaction now, so it is there to
+            // read; it is not this request's when its digest differs.
+            let stored = try await connection.query(
+                "SELECT request_digest, response FROM idempotency_key WHERE key = \(write.key) AND method = \(write.method) AND user_id = \(write.userID)",
+                logger: logger
+            ).collect()
+            guard let row = stored.first?.makeRandomAccess(), try row.value("request_digest", as: Data.self) == Data(write.requestDigest) else {
+                throw StorageError.idempotencyKeyReused
+            }
+            return Array(try row.value("response", as: Data.self))
+        }
         if Int.random(in: 0..<64) == 0 {
             try await connection.query("DELETE FROM idempotency_key WHERE create_time_ms < \(now - Idempotency.retentionMs)", logger: logger)
         }
@@ -146,11 +152,20 @@ public struct ControlPlaneURLError: Error, CustomStringConvertible {
 
 /// `postgres://` URLs as libpq reads them, the parts SalesWire uses.
 enum PostgresURL {
+    /// `text` with the password between `user:` and `@` replaced by `***`, for
+    /// messages and logs: an error must not carry the secret.
+    static func masked(_ text: String) -> String {
+        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].lastIndex(of: "@"),
+            let colon = text[scheme.upperBound..<at].firstIndex(of: ":")
+        else { return text }
+        return text.replacingCharacters(in: text.index(after: colon)..<at, with: "***")
+    }
+
     static func configuration(_ text: String) throws -> PostgresClient.Configuration {
         guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""),
             let host = url.host, !host.isEmpty, let user = url.user
         else {
-            throw ControlPlaneURLError(description: "expected postgres://user[:password]@host[:port]/database, got \(text)")
+            throw ControlPlaneURLError(description: "expected postgres://user[:password]@host[:port]/database, got \(masked(text))")
         }
         let database = String(url.path.drop(while: { $0 == "/" }))
         let tls: PostgresClient.Configuration.TLS

@@ -21,9 +21,14 @@ extension Settings {
     }
 
     /// This server as a node of a cluster, when `nodeID` is set.
-    /// - Throws: `SettingsError` when the address clients reach it at is unknown.
+    /// - Throws: `SettingsError` when the address clients reach it at is unknown, when
+    ///   it has no handoff directory, or when a shared control plane has no node id.
     func clusterNode(_ server: ServerConfiguration) throws -> ClusterNode? {
-        guard let nodeID else { return nil }
+        guard let nodeID else {
+            // Without a node id nothing routes: every node would serve every tenant.
+            guard controlPlane == nil else { throw SettingsError("a shared control plane (--control-plane) needs --node-id") }
+            return nil
+        }
         guard !nodeID.isEmpty, nodeID.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw SettingsError("node id \(nodeID) must be letters, digits, - and _")
         }
@@ -31,10 +36,11 @@ extension Settings {
         guard advertiseAddress != nil || server.port != 0 else {
             throw SettingsError("a node listening on port 0 must give --advertise-address: redirects name it")
         }
-        return ClusterNode(
-            id: nodeID,
-            address: address,
-            handoffDirectory: handoffDirectory ?? (dataDirectory ?? StorageConfiguration().dataDirectory) + "/handoff"
-        )
+        // A directory under the data directory would be this node's alone: the target
+        // of a move would never see the copy, so the operator names the shared one.
+        guard let handoffDirectory else {
+            throw SettingsError("a node of a cluster must give --handoff-dir, a directory every node shares")
+        }
+        return ClusterNode(id: nodeID, address: address, handoffDirectory: handoffDirectory)
     }
 }

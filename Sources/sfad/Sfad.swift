@@ -156,7 +156,7 @@ struct Sfad: AsyncParsableCommand {
 
     @Option(
         name: .customLong("handoff-dir"),
-        help: "Where tenants moving between nodes are handed over, shared by the nodes (env SFAD_HANDOFF_DIR; default <data dir>/handoff)."
+        help: "Where tenants moving between nodes are handed over, shared by the nodes (env SFAD_HANDOFF_DIR; required with --node-id)."
     )
     var handoffDirectory: String?
 
@@ -221,6 +221,7 @@ struct Sfad: AsyncParsableCommand {
         }
         let logger = Logger(label: "sfad")
         let controlPlane = try settings.controlPlane(storage: storage, logger: logger)
+        let clusterNode = try settings.clusterNode(serverConfiguration)
         // The store's connections and change notifications, until the server has drained.
         let controlPlaneRunning = Task { try await controlPlane.run() }
         defer { controlPlaneRunning.cancel() }
@@ -229,7 +230,7 @@ struct Sfad: AsyncParsableCommand {
         for path in try IncompleteBackups.remove(storage: storage) {
             logger.notice("removed a backup that never completed", metadata: ["file": "\(path)"])
         }
-        let router = try settings.clusterNode(serverConfiguration).map {
+        let router = clusterNode.map {
             TenantRouter(node: $0, controlPlane: controlPlane, tenants: tenants, logger: logger)
         }
         try await router?.register()

@@ -33,6 +33,30 @@ import Testing
     }
 
     @Test(arguments: ControlPlaneBackend.available)
+    func concurrentRetriesWithOneIdempotencyKeyCreateOneTenantAndTheOthersReplayIt(_ backend: ControlPlaneBackend) async throws {
+        try await backend.withControlPlane { controlPlane in
+            // Writes at once first, so that PostgreSQL's pool holds a connection per retry below.
+            try await withThrowingTaskGroup(of: TenantRow.self) { group in
+                for _ in 0..<16 { group.addTask { try await controlPlane.createTenant(name: "Warm", createdBy: "op", schemaVersion: 1) } }
+                try await group.waitForAll()
+            }
+            let write = IdempotentWrite(key: "k-race", method: "/m", userID: "user-op", requestDigest: [4], response: [7, 7])
+            let rows = (0..<16).map { _ in TenantRow.make(name: "Race", createdBy: "user-op", schemaVersion: 1) }
+            let answers = try await withThrowingTaskGroup(of: (String, [UInt8]?).self) { group in
+                for row in rows {
+                    group.addTask { (row.id, try await controlPlane.insertTenant(row, placedOn: nil, idempotency: write, audit: nil)) }
+                }
+                return try await group.reduce(into: [(String, [UInt8]?)]()) { $0.append($1) }
+            }
+            let written = answers.filter { $0.1 == nil }.map(\.0)
+            #expect(written.count == 1)
+            #expect(answers.filter { $0.1 == [7, 7] }.count == rows.count - 1)
+            let listed = try await controlPlane.listTenants(page: try PageRequest(pageSize: 100, pageToken: "", filter: ""), statuses: [], query: "Race")
+            #expect(listed.map(\.id).sorted() == written.sorted())
+        }
+    }
+
+    @Test(arguments: ControlPlaneBackend.available)
     func tenantsAreListedByPageStatusAndNameAndChangeStatusOnlyAtTheirVersion(_ backend: ControlPlaneBackend) async throws {
         try await backend.withControlPlane { controlPlane in
             var made: [TenantRow] = []
@@ -218,6 +242,21 @@ import Testing
 /// What only a store shared by several nodes does, and what the tests report when
 /// PostgreSQL is absent.
 @Suite struct PostgresBackendTests {
+    @Test(arguments: ControlPlaneBackend.available)
+    func nodesClaimingATenantNeverPlacedAtOnceAllGetTheOnePlacementThatWon(_ backend: ControlPlaneBackend) async throws {
+        try await backend.withControlPlane { controlPlane in
+            let tenant = try await controlPlane.createTenant(name: "Old", createdBy: "op", schemaVersion: 1)
+            let claims = try await withThrowingTaskGroup(of: PlacementRow.self) { group in
+                for node in ["a", "b", "c", "d"] { group.addTask { try await controlPlane.claimPlacement(tenant.id, for: node) } }
+                return try await group.reduce(into: [PlacementRow]()) { $0.append($1) }
+            }
+            let winner = try #require(try await controlPlane.placement(tenant.id))
+            #expect(winner.epoch == 1 && winner.state == .active)
+            #expect(claims.count == 4 && claims.allSatisfy { $0 == winner })
+            #expect(try await controlPlane.claimPlacement(tenant.id, for: "e") == winner)
+        }
+    }
+
     @Test(.enabled(if: PostgresTestServer.isInstalled, Comment(rawValue: PostgresTestServer.absentMessage)))
     func aChangeCommittedByOneNodeMovesTheAccessGenerationOfAnother() async throws {
         let url = try await ControlPlaneBackend.postgresDatabase()

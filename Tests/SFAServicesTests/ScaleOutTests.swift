@@ -191,6 +191,51 @@ struct ScaleOutTests {
         }
     }
 
+    @Test func aTenantPlacedOnANodeWithoutItsCopyIsRefusedThereAndNoEmptyFileIsMade() async throws {
+        try await withCluster { cluster, tenant in
+            // As a move whose copy went to a directory node b does not see: b owns epoch 2, with no copy.
+            try await cluster.directory(
+                "UPDATE tenant_placement SET node_id = 'b', epoch = 2 WHERE tenant_id = '\(tenant.id)'; NOTIFY sfa_access"
+            )
+            let client = cluster.client("b", tenant.repKey, redirects: 0)
+            defer { Task { await client.close() } }
+            var refused: RPCError?
+            // b answers TENANT_MOVED until its cache sees epoch 2.
+            for index in 0..<200 where refused?.details.reason != "TENANT_HANDOFF_MISSING" {
+                do {
+                    _ = try await LeadServiceClient(client).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("lost-\(index)")))
+                } catch let error as RPCError {
+                    refused = error
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(refused?.code == .unavailable && refused?.details.reason == "TENANT_HANDOFF_MISSING")
+            #expect(!FileManager.default.fileExists(atPath: cluster.directory + "/b/tenants/\(tenant.id).sqlite"))
+        }
+    }
+
+    @Test func usersAndKeysChangeThroughAnyNodeWhileTheTenantIsMovingAndNoFileIsMadeThere() async throws {
+        try await withCluster { cluster, tenant in
+            // A move stopped after its first step: the tenant's data answers TENANT_MOVING on every node.
+            try await cluster.directory(
+                "UPDATE tenant_placement SET state = 'moving', target_node_id = 'b' WHERE tenant_id = '\(tenant.id)'; NOTIFY sfa_access"
+            )
+            let operatorClient = cluster.client("b", cluster.operatorKey, redirects: 0)
+            defer { Task { await operatorClient.close() } }
+            let admin = AdminServiceClient(operatorClient)
+            let rep = try #require(try await admin.listUsers(ListUsersRequest(tenantId: tenant.id)).users.first { $0.role == .rep })
+            _ = try await admin.deactivateUser(DeactivateUserRequest(tenantId: tenant.id, id: rep.id, version: rep.version))
+            let keys = try await admin.listApiKeys(ListApiKeysRequest(tenantId: tenant.id)).apiKeys
+            // The admin's key: deactivating the rep revoked the rep's.
+            #expect(keys.count == 1)
+            for key in keys { _ = try await admin.revokeApiKey(RevokeApiKeyRequest(tenantId: tenant.id, id: key.id)) }
+            #expect(!FileManager.default.fileExists(atPath: cluster.directory + "/b/tenants/\(tenant.id).sqlite"))
+            // The tenant's data still waits for its move.
+            let backup = await #expect(throws: RPCError.self) { try await admin.backupTenant(BackupTenantRequest(tenantId: tenant.id)) }
+            #expect(backup?.details.reason == "TENANT_MOVING")
+        }
+    }
+
     /// What the writers of the move test acknowledged, and whether the move has ended.
     private final class WriteLoad: Sendable {
         let acknowledged = Mutex<[String]>([])

@@ -52,6 +52,15 @@ import Testing
         let unnamed = try await sfad("SFAD --port 0 --data-dir '\(directory)/data' --node-id a")
         #expect(unnamed.status != 0)
         #expect(unnamed.output.contains("must give --advertise-address"))
+        let hostless = try await sfad("SFAD --port 0 --data-dir '\(directory)/data' --control-plane 'postgres://sfa:s3cret@/sfa' --node-id a")
+        #expect(hostless.status != 0)
+        #expect(hostless.output.contains("postgres://sfa:***@/sfa") && !hostless.output.contains("s3cret"))
+        let anonymous = try await sfad("SFAD --port 0 --data-dir '\(directory)/data' --control-plane postgres://sfa@localhost/sfa")
+        #expect(anonymous.status != 0)
+        #expect(anonymous.output.contains("needs --node-id"))
+        let local = try await sfad("SFAD --port 0 --data-dir '\(directory)/data' --node-id a --advertise-address 127.0.0.1:1")
+        #expect(local.status != 0)
+        #expect(local.output.contains("must give --handoff-dir"))
     }
 
     @Test func aFirstStartWithStandardOutputClosedWritesTheOperatorKeyToAPrivateFile() async throws {

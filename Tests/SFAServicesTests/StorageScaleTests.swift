@@ -99,6 +99,24 @@ import Testing
         #expect(try await Self.contents(of: path) == before)
     }
 
+    @Test func aFencedFileIsNeitherReplacedNorDeletedExceptByTheMoveThatFencedIt() async throws {
+        let directory = NSTemporaryDirectory() + "sfa-fenced-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let storage = StorageConfiguration(dataDirectory: directory)
+        let tenants = try TenantDatabases(storage: storage, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let id = RecordID.make("ten")
+        try await tenants.withDatabase(id) { _ in }
+        let path = storage.tenantsDirectory + "/\(id).sqlite"
+        // As a move away from this node leaves it: the file is handed over.
+        let refusal = StorageError.failedPrecondition(reason: "TENANT_MOVED", message: "handed over")
+        tenants.fence(id, with: refusal)
+        await #expect(throws: refusal) { try await tenants.withExclusiveFile(id) { _ in } }
+        await #expect(throws: refusal) { try await tenants.deleteFiles(id) }
+        #expect(FileManager.default.fileExists(atPath: path))
+        try await tenants.deleteFiles(id, ignoringFence: true)
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
     private static func contents(of path: String) async throws -> [String] {
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }

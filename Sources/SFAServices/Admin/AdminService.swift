@@ -67,7 +67,8 @@ public struct AdminService: AdminServiceHandler {
     /// The tenant a call acts on: the caller's own, or for operators the one named
     /// in the request, which must exist and not be deleted. In a cluster an operator's
     /// call is sent to the tenant's owner (`routed`), as the gate sends tenant keys'
-    /// calls: backups, exports, stats and audit delivery touch the tenant's file.
+    /// calls: backups, exports and stats touch the tenant's file (methods of the
+    /// control plane only are answered here, ``TenantRouter/route(_:method:keyTenant:)``).
     func targetTenant(_ requested: String, _ context: ServerContext, routed: Bool = true) async throws -> String {
         let principal = try context.requirePrincipal()
         if let own = principal.tenantID {
@@ -128,8 +129,10 @@ public struct AdminService: AdminServiceHandler {
 
     /// Moves the tenant's events from the control plane's outbox (where changes put
     /// them in their own transaction) into the tenant's log. What cannot be delivered
-    /// now (the file busy or unavailable) stays for the next delivery.
+    /// now (the file busy or unavailable, or in a cluster a tenant this node does not
+    /// write) stays for the next delivery.
     func deliverAudit(_ tenantID: String) async {
+        if let router, await !router.writesHere(tenantID) { return }
         do {
             let pending = try await controlPlane.pendingAudit(tenantID: tenantID)
             guard !pending.isEmpty else { return }

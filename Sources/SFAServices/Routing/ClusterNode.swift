@@ -1,5 +1,7 @@
+import SFAStorage
+
 /// This server as a node of a cluster whose nodes share a control plane (PostgreSQL):
-/// `sfad --node-id … --advertise-address … --handoff-directory …` (docs/scaling.md).
+/// `sfad --node-id … --advertise-address … --handoff-dir …` (docs/scaling.md).
 /// Without it a server serves every tenant it is asked for (one node).
 public struct ClusterNode: Sendable, Equatable {
     /// The node's id in the placement directory.
@@ -20,7 +22,9 @@ public struct ClusterNode: Sendable, Equatable {
 
     /// The copy of `tenantID` handed over for `epoch`: named by both, so a copy meant
     /// for another move is never taken.
-    func handoffPath(_ tenantID: String, epoch: Int64) -> String {
-        handoffDirectory + "/" + tenantID + "@" + String(epoch) + ".sqlite"
+    /// - Throws: `notFound` for a string that is no tenant id (a path of its own).
+    func handoffPath(_ tenantID: String, epoch: Int64) throws -> String {
+        guard RecordID.isValid(tenantID, prefix: "ten") else { throw StorageError.notFound(kind: "tenant", id: tenantID) }
+        return handoffDirectory + "/" + tenantID + "@" + String(epoch) + ".sqlite"
     }
 }

@@ -13,6 +13,10 @@ public enum Redirect {
     public static let movingReason = "TENANT_MOVING"
     /// The tenant is served for reads only; a write is refused.
     public static let readOnlyReason = "TENANT_READ_ONLY"
+    /// The tenant came to this node at an epoch whose copy has not reached it: it is
+    /// not served until the copy is in the handoff directory (an empty file in its
+    /// place would lose the tenant's data).
+    public static let handoffMissingReason = "TENANT_HANDOFF_MISSING"
     /// How long a client waits before trying a moving tenant again.
     public static let movingRetryAfterMs: UInt32 = 100
 
@@ -44,6 +48,14 @@ public enum Redirect {
             code: .failedPrecondition,
             message: "tenant \(tenantID) is read-only while its placement is repaired; only reads are served",
             details: ErrorDetails(reason: readOnlyReason, metadata: ["tenant_id": tenantID])
+        )
+    }
+
+    static func handoffMissing(_ tenantID: String, epoch: Int64) -> RPCError {
+        RPCError(
+            code: .unavailable,
+            message: "tenant \(tenantID) is placed on this node at epoch \(epoch) but its copy has not arrived; try again later",
+            details: ErrorDetails(reason: handoffMissingReason, metadata: ["tenant_id": tenantID, "epoch": String(epoch)])
         )
     }
 

@@ -19,12 +19,7 @@ extension TenantRouter {
     /// - Throws: TENANT_MOVED when another node owns the tenant.
     public func move(_ tenantID: String, to target: String) async throws -> PlacementRow {
         let targetNode = try await controlPlane.node(target)
-        var placement: PlacementRow
-        if let current = try await controlPlane.placement(tenantID) {
-            placement = current
-        } else {
-            placement = try await controlPlane.assignPlacement(tenantID, to: node.id)
-        }
+        var placement = try await controlPlane.claimPlacement(tenantID, for: node.id)
         if placement.nodeID == target, placement.state == .active { return placement }
         guard placement.nodeID == node.id else {
             let owner = try await controlPlane.node(placement.nodeID)
@@ -37,25 +32,32 @@ extension TenantRouter {
             )
         }
         if placement.state != .moving {
+            // Served here first (a copy handed to this node installed, a tenant never
+            // used given its file), so that the copy below has a source.
+            try await serve(placement)
+            _ = try await tenants.read(tenantID) { _ in true }
             placement = try await controlPlane.beginMove(tenantID, from: node.id, epoch: placement.epoch, to: target)
         }
         let next = placement.epoch + 1
         tenants.fence(tenantID, with: Redirect.moving(tenantID, to: target, address: targetNode.address, epoch: next, keyTenant: true))
-        let handoff = node.handoffPath(tenantID, epoch: next)
-        try await tenants.withExclusiveFile(tenantID) { path in try Self.copy(path, to: handoff) }
+        let handoff = try node.handoffPath(tenantID, epoch: next)
+        try await tenants.withExclusiveFile(tenantID, ignoringFence: true) { path in try Self.copy(path, to: handoff) }
         let moved = try await controlPlane.completeMove(tenantID, epoch: placement.epoch)
         tenants.fence(tenantID, with: Redirect.moved(tenantID, to: target, address: targetNode.address, epoch: moved.epoch, keyTenant: true))
         release(tenantID)
-        try await tenants.deleteFiles(tenantID)
+        try await tenants.deleteFiles(tenantID, ignoringFence: true)
         logger.info("tenant moved", metadata: ["tenant": "\(tenantID)", "to": "\(target)", "epoch": "\(moved.epoch)"])
         return moved
     }
 
     /// A consistent copy of the tenant file at `path` (closed: no call holds it) at
-    /// `destination`, synced to disk before it takes its name; nothing when the
-    /// tenant never had a file.
+    /// `destination`, synced to disk before it takes its name.
+    /// - Throws: `TENANT_FILE_MISSING` when there is no file: handing over nothing
+    ///   would leave the target an empty tenant.
     private static func copy(_ path: String, to destination: String) throws {
-        guard FileManager.default.fileExists(atPath: path) else { return }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StorageError.failedPrecondition(reason: "TENANT_FILE_MISSING", message: "the tenant file \(path) is missing: there is nothing to hand over")
+        }
         let partial = destination + ".part"
         try? FileManager.default.removeItem(atPath: partial)
         let source = try DatabaseQueue(path: path)

@@ -7,7 +7,8 @@ import Synchronization
 /// Decides, for every call of a tenant's key, whether this node serves it, from the
 /// placement directory (docs/scaling.md):
 ///
-/// - a tenant never placed (one-node data) is served here;
+/// - a tenant never placed (one-node data) is claimed for this node by a
+///   compare-and-set in the directory: one node wins, the others redirect to it;
 /// - a tenant owned by another node is refused with TENANT_MOVED naming the owner
 ///   and its epoch (a node holding an older epoch refuses every call, writes first);
 /// - a tenant moving is refused with TENANT_MOVING naming the target;
@@ -54,19 +55,37 @@ public final class TenantRouter: Sendable {
     /// `keyTenant` when the tenant is the caller's key's own (the gate's check), not
     /// one an operator's request names.
     public func route(_ tenantID: String, method: String, keyTenant: Bool = true) async throws {
-        guard let route = try await route(tenantID) else { return }
+        if Self.controlPlaneMethods.contains(method) { return }
+        let route: Route
+        if let known = try await self.route(tenantID) {
+            route = known
+        } else {
+            route = try await self.route(of: try await controlPlane.claimPlacement(tenantID, for: node.id))
+        }
         let placement = route.placement
+        // Every node, the move's target included, answers TENANT_MOVING while the tenant moves.
+        if placement.state == .moving {
+            throw Redirect.moving(tenantID, to: placement.targetNodeID, address: route.targetAddress, epoch: placement.epoch + 1, keyTenant: keyTenant)
+        }
         guard placement.nodeID == node.id else {
             throw Redirect.moved(tenantID, to: placement.nodeID, address: route.ownerAddress, epoch: placement.epoch, keyTenant: keyTenant)
         }
-        switch placement.state {
-        case .moving:
-            throw Redirect.moving(tenantID, to: placement.targetNodeID, address: route.targetAddress, epoch: placement.epoch + 1, keyTenant: keyTenant)
-        case .readOnly where !Self.hasNoSideEffects(method):
-            throw Redirect.readOnly(tenantID)
-        case .active, .readOnly:
-            if adopted.withLock({ $0[tenantID] }) != placement.epoch { try await adopt(placement) }
-        }
+        if placement.state == .readOnly, !Self.hasNoSideEffects(method) { throw Redirect.readOnly(tenantID) }
+        try await serve(placement)
+    }
+
+    /// Adopts the tenant at `placement.epoch` unless this node serves it at that epoch already.
+    func serve(_ placement: PlacementRow) async throws {
+        if adopted.withLock({ $0[placement.tenantID] }) != placement.epoch { try await adopt(placement) }
+    }
+
+    /// Whether this node writes the tenant's file now: it owns it, active, at the
+    /// epoch it adopted. Audit delivery after a call any node answers asks first;
+    /// elsewhere the events wait in the outbox for the owner.
+    public func writesHere(_ tenantID: String) async -> Bool {
+        guard let route = try? await route(tenantID) else { return false }
+        let placement = route.placement
+        return placement.nodeID == node.id && placement.state == .active && adopted.withLock { $0[tenantID] } == placement.epoch
     }
 
     /// The placement of `tenantID` as of the current access generation.
@@ -74,27 +93,36 @@ public final class TenantRouter: Sendable {
         let generation = controlPlane.accessGeneration
         if let cached = routes.value(tenantID, generation: generation) { return cached }
         var route: Route?
-        if let placement = try await controlPlane.placement(tenantID) {
-            let owner = try await controlPlane.node(placement.nodeID).address
-            let target = placement.targetNodeID.isEmpty ? "" : try await controlPlane.node(placement.targetNodeID).address
-            route = Route(placement: placement, ownerAddress: owner, targetAddress: target)
-        }
+        if let placement = try await controlPlane.placement(tenantID) { route = try await self.route(of: placement) }
         routes.store(route, for: tenantID, generation: generation)
         return route
+    }
+
+    /// `placement` with the addresses of the nodes it names.
+    private func route(of placement: PlacementRow) async throws -> Route {
+        let owner = try await controlPlane.node(placement.nodeID).address
+        let target = placement.targetNodeID.isEmpty ? "" : try await controlPlane.node(placement.targetNodeID).address
+        return Route(placement: placement, ownerAddress: owner, targetAddress: target)
     }
 
     /// Starts serving a tenant this node owns at `placement.epoch`: installs the copy
     /// handed over for that epoch when there is one (a move to this node), and lifts
     /// the fence a move away from this node left.
+    /// - Throws: TENANT_HANDOFF_MISSING for an epoch after the first (a move or a
+    ///   reassignment) with neither its copy nor a file here: a first lease would make
+    ///   an empty file and acknowledged writes would go there.
     private func adopt(_ placement: PlacementRow) async throws {
         let task = adopting.withLock { running in
             if let task = running[placement.tenantID] { return task }
             let task = Task { [self] in
                 defer { _ = adopting.withLock { $0.removeValue(forKey: placement.tenantID) } }
-                let handoff = node.handoffPath(placement.tenantID, epoch: placement.epoch)
+                let handoff = try node.handoffPath(placement.tenantID, epoch: placement.epoch)
                 if FileManager.default.fileExists(atPath: handoff) {
-                    try await tenants.withExclusiveFile(placement.tenantID) { path in try Self.install(handoff, at: path) }
+                    try await tenants.withExclusiveFile(placement.tenantID, ignoringFence: true) { path in try Self.install(handoff, at: path) }
                     logger.info("tenant adopted from its handoff copy", metadata: ["tenant": "\(placement.tenantID)", "epoch": "\(placement.epoch)"])
+                } else if placement.epoch > 1, try await tenants.schemaVersion(placement.tenantID) == nil {
+                    logger.error("tenant placed here without its copy", metadata: ["tenant": "\(placement.tenantID)", "epoch": "\(placement.epoch)", "expected": "\(handoff)"])
+                    throw Redirect.handoffMissing(placement.tenantID, epoch: placement.epoch)
                 }
                 tenants.unfence(placement.tenantID)
                 adopted.withLock { $0[placement.tenantID] = placement.epoch }
@@ -118,6 +146,20 @@ public final class TenantRouter: Sendable {
     func release(_ tenantID: String) {
         _ = adopted.withLock { $0.removeValue(forKey: tenantID) }
     }
+
+    /// AdminService methods that read or change the control plane only (keys, users,
+    /// a tenant's status and limits): every node answers them, so that a key is
+    /// revoked, a user deactivated or a tenant suspended while its owner is moving,
+    /// read-only or down.
+    static let controlPlaneMethods: Set<String> = {
+        typealias Admin = AdminServiceMethods
+        let methods = [
+            Admin.getTenant, Admin.suspendTenant, Admin.resumeTenant,
+            Admin.createUser, Admin.getUser, Admin.listUsers, Admin.updateUser, Admin.deactivateUser,
+            Admin.issueApiKey, Admin.listApiKeys, Admin.revokeApiKey, Admin.getTenantLimits, Admin.setTenantLimits,
+        ]
+        return Set(methods.map(\.fullName))
+    }()
 
     /// Whether the method only reads: safe to repeat (`NO_SIDE_EFFECTS` or
     /// `IDEMPOTENT`) and named Get…, List… or Search… (the descriptor does not tell an

@@ -313,6 +313,10 @@ public final class ControlPlane: Sendable {
         try await changingAccess { try await $0.assignPlacement(tenantID, to: node) }
     }
 
+    public func claimPlacement(_ tenantID: String, for node: String) async throws -> PlacementRow {
+        try await changingAccess { try await $0.claimPlacement(tenantID, for: node) }
+    }
+
     public func beginMove(_ tenantID: String, from: String, epoch: Int64, to: String) async throws -> PlacementRow {
         try await changingAccess { try await $0.beginMove(tenantID, from: from, epoch: epoch, to: to) }
     }

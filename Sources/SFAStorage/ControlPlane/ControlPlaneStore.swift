@@ -121,6 +121,15 @@ extension ControlPlaneStore {
         try await changePlacement(tenantID) { current in .assigned(tenantID, to: node, after: current) }
     }
 
+    /// Places a tenant never placed on `node` (epoch 1, active) unless a node placed it
+    /// first: a compare-and-set on "no placement" (changes of one placement run one
+    /// after the other), so of nodes claiming a one-node tenant at once exactly one
+    /// wins and the others read its placement and redirect.
+    /// - Returns: the tenant's placement, this node's or the winner's.
+    public func claimPlacement(_ tenantID: String, for node: String) async throws -> PlacementRow {
+        try await changePlacement(tenantID) { current in current ?? .assigned(tenantID, to: node, after: nil) }
+    }
+
     /// Marks an active tenant at `epoch` on `from` as moving to `to`.
     /// - Throws: `failedPrecondition` (`PLACEMENT_CHANGED`) when the placement is not that one.
     public func beginMove(_ tenantID: String, from: String, epoch: Int64, to: String) async throws -> PlacementRow {

@@ -402,12 +402,17 @@ public final class TenantDatabases: Sendable {
 
     /// Closes the tenant's database (waiting up to 5 s for leases to end), blocks new
     /// leases, runs `body` with the file path, then unblocks.
+    /// - Parameter ignoringFence: only for the move that fenced the file and the
+    ///   adoption that lifts the fence; a restore or delete of a fenced file (one this
+    ///   node handed over) fails with the fence's refusal.
     public func withExclusiveFile<T: Sendable>(
         _ tenantID: String,
+        ignoringFence: Bool = false,
         _ body: @Sendable (String) async throws -> T
     ) async throws -> T {
         let path = try path(of: tenantID)
         try state.withLock { state in
+            if !ignoringFence, let refusal = state.fenced[tenantID] { throw refusal }
             guard state.blocked.insert(tenantID).inserted else { throw Self.busy("the tenant database is being replaced") }
         }
         defer { _ = state.withLock { $0.blocked.remove(tenantID) } }
@@ -431,9 +436,9 @@ public final class TenantDatabases: Sendable {
         return try await body(path)
     }
 
-    /// Removes a tenant's database files.
-    public func deleteFiles(_ tenantID: String) async throws {
-        try await withExclusiveFile(tenantID) { path in
+    /// Removes a tenant's database files (`ignoringFence` as ``withExclusiveFile(_:ignoringFence:_:)``).
+    public func deleteFiles(_ tenantID: String, ignoringFence: Bool = false) async throws {
+        try await withExclusiveFile(tenantID, ignoringFence: ignoringFence) { path in
             for suffix in ["", "-wal", "-shm", ".restoring"] where FileManager.default.fileExists(atPath: path + suffix) {
                 try FileManager.default.removeItem(atPath: path + suffix)
             }

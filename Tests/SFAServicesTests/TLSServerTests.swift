@@ -132,6 +132,24 @@ import Testing
         #expect(refused.error.contains("TLS handshake"))
     }
 
+    @Test func sfactlRefusesPlaintextToAHostOtherThanLoopbackUnlessAskedTo() async throws {
+        let data = NSTemporaryDirectory() + "sfa-plain-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let server = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
+        defer { server.stop() }
+        // 0.0.0.0 is not a loopback address, yet on Linux it dials this machine: the
+        // refusal comes from the client's check, and --plaintext then reaches sfad.
+        let refused = try await runShell("SFACTL --host 0.0.0.0 --port \(server.port) health")
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("--plaintext"))
+        let asked = try await runShell("SFACTL --host 0.0.0.0 --port \(server.port) --plaintext health")
+        #expect(asked.status == 0, "\(asked.error)")
+        #expect(asked.output.contains("SERVING"))
+        let both = try await runShell("SFACTL --host 0.0.0.0 --port \(server.port) --plaintext --tls health")
+        #expect(both.status != 0)
+        #expect(both.error.contains("--plaintext goes with none of"))
+    }
+
     @Test func sfadRefusesPlaintextOnANonLoopbackAddressUnlessAllowed() async throws {
         // Refused before the data directory is touched.
         let data = NSTemporaryDirectory() + "sfa-never-" + UUID().uuidString

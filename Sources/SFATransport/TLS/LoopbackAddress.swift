@@ -1,11 +1,12 @@
 import NIOCore
 
-extension ServerConfiguration {
-    /// Whether listening on `host` keeps connections to this machine: `localhost`, an
-    /// IPv4 address in 127.0.0.0/8, `::1` or an IPv4-mapped 127.x address. The address
-    /// is parsed, not matched as text, so that a name such as `127.0.0.1.example`
-    /// (which resolves wherever its owner likes) is not taken for loopback.
-    public static func isLoopback(_ host: String) -> Bool {
+/// Which hosts keep connections to this machine, where plaintext cannot be overheard.
+public enum LoopbackAddress {
+    /// Whether `host` is `localhost`, an IPv4 address in 127.0.0.0/8, `::1` or an
+    /// IPv4-mapped 127.x address. The address is parsed, not matched as text, so that a
+    /// name such as `127.0.0.1.example` (which resolves wherever its owner likes) is not
+    /// taken for loopback.
+    public static func contains(_ host: String) -> Bool {
         if host.lowercased() == "localhost" { return true }
         guard let address = try? SocketAddress(ipAddress: host, port: 0) else { return false }
         switch address {

@@ -213,7 +213,9 @@ import Testing
             configuration: ServerTLSConfiguration(
                 certificateChainFile: tls.configuration.certificateChainFile,
                 privateKeyFile: tls.configuration.privateKeyFile,
-                handshakeTimeout: .milliseconds(500)
+                // Long enough for the real client's handshake below on a loaded machine;
+                // far below the 5-minute idle timeout and the 60 s bound of the wait.
+                handshakeTimeout: .seconds(5)
             )
         )
         try await withTestServer(configuration: configuration, services: [TestService()]) { _, port in

@@ -130,6 +130,9 @@ public final class RPCServer: Service, Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(tls.makeHandler())
+                        try channel.pipeline.syncOperations.addHandler(
+                            TLSHandshakeTimeoutHandler(timeout: tls.configuration.handshakeTimeout)
+                        )
                         if tls.configuration.clientCertificates != .off {
                             try channel.pipeline.syncOperations.addHandler(ClientCertificateReader())
                         }

@@ -84,7 +84,7 @@ struct RunCommand: AsyncParsableCommand {
             stop: calls.map { .count($0) } ?? .duration(duration?.duration ?? .seconds(10)),
             warmup: warmup.duration, pace: rate.map { .fixedRate($0) } ?? .closedLoop, timeout: timeout.duration
         )
-        plan.tls = try target.tls.clientTLS()
+        plan.tls = try target.tls.clientTLS(host: target.host)
         let progress = LoadProgress()
         let line = ProgressLine.show(progress, label: "calls")
         let outcome = try await LoadRunner.run(plan: plan, scenario: scenario, tenants: fixtures, skew: skew, progress: progress)

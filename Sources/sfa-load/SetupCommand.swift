@@ -48,7 +48,7 @@ struct SetupCommand: AsyncParsableCommand {
             host: target.host, port: target.port, operatorKey: key, tenants: tenants, namePrefix: namePrefix,
             leadsPerTenant: leads, accountsPerTenant: accounts, opportunitiesPerTenant: opportunities, concurrency: concurrency
         )
-        configuration.tls = try target.tls.clientTLS()
+        configuration.tls = try target.tls.clientTLS(host: target.host)
         let setup = TenantSetup(configuration: configuration)
         let progress = LoadProgress()
         let line = ProgressLine.show(progress, label: "tenants made")

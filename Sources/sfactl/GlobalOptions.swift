@@ -75,7 +75,7 @@ struct GlobalOptions: ParsableArguments {
     func withClient(_ body: (RPCClient) async throws -> Void) async throws {
         let clientTLS: ClientTLS?
         do {
-            clientTLS = try tls.clientTLS()
+            clientTLS = try tls.clientTLS(host: host)
         } catch {
             throw errorReporter.report(error)
         }

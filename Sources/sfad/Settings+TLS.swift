@@ -11,8 +11,7 @@ extension Settings {
         switch (tlsCertificateFile, tlsKeyFile) {
         case (nil, nil):
             let address = host ?? ServerConfiguration().host
-            let isLoopback = address == "localhost" || address == "::1" || address.hasPrefix("127.")
-            guard isLoopback || allowPlaintext == true else {
+            guard LoopbackAddress.contains(address) || allowPlaintext == true else {
                 throw SettingsError(
                     "host \(address) is not loopback: API keys would cross the network in plaintext; give --tls-cert and "
                         + "--tls-key, or --allow-plaintext (SFAD_ALLOW_PLAINTEXT=true) behind a TLS-terminating proxy"

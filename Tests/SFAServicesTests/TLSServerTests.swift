@@ -45,6 +45,18 @@ import Testing
             // The API key is still needed: the certificate binds, it does not authenticate a user.
             let keyless = await #expect(throws: RPCError.self) { try await leads(nil).listLeads(ListLeadsRequest()) }
             #expect(keyless?.code == .unauthenticated)
+            // A misissued certificate (a malformed saleswire URN beside a good one) binds to
+            // no tenant: even the key of the tenant it names is refused.
+            try pki.issue(
+                "misissued", by: "ca", names: "URI:urn:saleswire:tenant:\(alpha.tenant.id),URI:urn:saleswire:tenant:", usage: "clientAuth"
+            )
+            let misissuedTLS = try pki.client(certificate: "misissued")
+            let misissued = await #expect(throws: RPCError.self) {
+                try await LeadServiceClient(
+                    RPCClient(configuration: ClientConfiguration(port: stack.port, apiKey: alpha.keys[.partner], retry: .none, tls: misissuedTLS))
+                ).listLeads(ListLeadsRequest())
+            }
+            #expect(misissued?.details.reason == "CERTIFICATE_TENANT_MISMATCH")
         } catch {
             await stack.stop()
             throw error
@@ -120,12 +132,34 @@ import Testing
         #expect(refused.error.contains("TLS handshake"))
     }
 
+    @Test func sfactlRefusesPlaintextToAHostOtherThanLoopbackUnlessAskedTo() async throws {
+        let data = NSTemporaryDirectory() + "sfa-plain-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let server = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
+        defer { server.stop() }
+        // 0.0.0.0 is not a loopback address, yet on Linux it dials this machine: the
+        // refusal comes from the client's check, and --plaintext then reaches sfad.
+        let refused = try await runShell("SFACTL --host 0.0.0.0 --port \(server.port) health")
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("--plaintext"))
+        let asked = try await runShell("SFACTL --host 0.0.0.0 --port \(server.port) --plaintext health")
+        #expect(asked.status == 0, "\(asked.error)")
+        #expect(asked.output.contains("SERVING"))
+        let both = try await runShell("SFACTL --host 0.0.0.0 --port \(server.port) --plaintext --tls health")
+        #expect(both.status != 0)
+        #expect(both.error.contains("--plaintext goes with none of"))
+    }
+
     @Test func sfadRefusesPlaintextOnANonLoopbackAddressUnlessAllowed() async throws {
         // Refused before the data directory is touched.
         let data = NSTemporaryDirectory() + "sfa-never-" + UUID().uuidString
         let refused = try await runShell("SFAD --host 0.0.0.0 --port 0 --data-dir '\(data)'", seconds: 30)
         #expect(refused.status != 0)
         #expect(refused.error.contains("--allow-plaintext"))
+        // A name that only looks like a loopback address is not one.
+        let lookalike = try await runShell("SFAD --host 127.0.0.1.example --port 0 --data-dir '\(data)'", seconds: 30)
+        #expect(lookalike.status != 0)
+        #expect(lookalike.error.contains("--allow-plaintext"))
         let partial = try await runShell("SFAD --tls-cert /nonexistent.pem --port 0 --data-dir '\(data)'", seconds: 30)
         #expect(partial.status != 0)
         #expect(partial.error.contains("TLS needs both --tls-cert and --tls-key"))

@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 import NIOSSL
 import SFAClient
 import SFAServer
@@ -175,5 +177,73 @@ import Testing
         let unbound = try #require(try NIOSSLCertificate.fromPEMFile(pki.path("unbound.pem")).first)
         #expect(ClientCertificateTenants(certificate: bound).tenantIDs == ["t-1", "t-2"])
         #expect(ClientCertificateTenants(certificate: unbound).tenantIDs.isEmpty)
+        #expect(!ClientCertificateTenants(certificate: unbound).binds)
+    }
+
+    @Test func aTenantURNMatchesItsSchemeAndNamespaceInAnyCase() throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        try pki.issue("shouting", by: "ca", names: "URI:URN:SalesWire:tenant:t-1", usage: "clientAuth")
+        let certificate = try #require(try NIOSSLCertificate.fromPEMFile(pki.path("shouting.pem")).first)
+        #expect(ClientCertificateTenants(certificate: certificate) == ClientCertificateTenants(tenantIDs: ["t-1"]))
+        // The tenant id is ours and compares exactly.
+        #expect(ClientCertificateTenants(uris: ["urn:saleswire:tenant:T-1"]).tenantIDs == ["T-1"])
+    }
+
+    @Test func aMalformedSaleswireURNBindsTheCertificateToNoTenant() throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        try pki.issue("odd", by: "ca", names: "URI:urn:saleswire:tenant:t-1,URI:urn:saleswire:tenant:", usage: "clientAuth")
+        let certificate = try #require(try NIOSSLCertificate.fromPEMFile(pki.path("odd.pem")).first)
+        let denyAll = ClientCertificateTenants(tenantIDs: [], binds: true)
+        #expect(ClientCertificateTenants(certificate: certificate) == denyAll)
+        for malformed in ["urn:saleswire:tenant:", "urn:saleswire:", "urn:saleswire", "URN:saleswire:partner:t-1", "urn:saleswire:Tenant:t-1", "urn:saleswire:tenant:t 1"] {
+            #expect(ClientCertificateTenants(uris: ["urn:saleswire:tenant:t-2", malformed]) == denyAll, "\(malformed)")
+        }
+        // Other URIs are not ours and leave the certificate unbound.
+        #expect(!ClientCertificateTenants(uris: ["https://partner.example/", "urn:example:tenant:t-1"]).binds)
+    }
+
+    @Test func aConnectionThatNeverCompletesTheHandshakeIsClosed() async throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        var configuration = try server(pki)
+        let tls = try #require(configuration.tls)
+        configuration.tls = try ServerTLS(
+            configuration: ServerTLSConfiguration(
+                certificateChainFile: tls.configuration.certificateChainFile,
+                privateKeyFile: tls.configuration.privateKeyFile,
+                // Long enough for the real client's handshake below on a loaded machine;
+                // far below the 5-minute idle timeout and the 60 s bound of the wait.
+                handshakeTimeout: .seconds(5)
+            )
+        )
+        try await withTestServer(configuration: configuration, services: [TestService()]) { _, port in
+            // A raw TCP client that sends nothing: only the handshake timeout can close it
+            // (the idle timeout is minutes).
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port).get()
+            let closedByServer = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask { try await channel.closeFuture.get(); return true }
+                group.addTask { try await Task.sleep(for: .seconds(60)); return false }
+                let first = try await group.next() ?? false
+                channel.close(promise: nil)
+                group.cancelAll()
+                try? await group.waitForAll()
+                return first
+            }
+            #expect(closedByServer)
+            // The server goes on serving TLS.
+            #expect(try await getLead(port: port, tls: client(pki)) == "lead-1")
+        }
+    }
+
+    @Test func onlyLoopbackAddressesAreTakenForLoopback() {
+        for host in ["localhost", "127.0.0.1", "127.8.9.10", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1"] {
+            #expect(LoopbackAddress.contains(host), "\(host)")
+        }
+        for host in ["0.0.0.0", "::", "10.0.0.1", "127.0.0.1.example", "127.evil.example", "128.0.0.1", "::2", "::ffff:10.0.0.1"] {
+            #expect(!LoopbackAddress.contains(host), "\(host)")
+        }
     }
 }

@@ -281,7 +281,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
         case is ServerDrainEvent:
             startDraining(reason: "server shutting down")
         case let binding as ClientCertificateTenants:
-            certificateTenants = binding.tenantIDs.isEmpty ? nil : binding.tenantIDs
+            certificateTenants = binding.binds ? binding.tenantIDs : nil
         case let idle as IdleStateHandler.IdleStateEvent where idle == .read:
             if inflight.isEmpty {
                 logger.debug("closing idle connection")

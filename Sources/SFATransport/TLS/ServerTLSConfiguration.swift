@@ -1,3 +1,4 @@
+public import NIOCore
 import NIOSSL
 
 /// The server's TLS, as files: its certificate chain and key, and whether and how
@@ -21,17 +22,24 @@ public struct ServerTLSConfiguration: Sendable, Equatable {
     /// PEM: the CAs whose client certificates are accepted; needed unless
     /// ``clientCertificates`` is `off`.
     public var clientCertificateAuthorityFile: String?
+    /// How long after its accept a connection may take to complete the handshake
+    /// before it is closed. A handshake takes a few round trips; 10 s leaves room for a
+    /// slow network while keeping a client that trickles bytes from holding a
+    /// connection slot for the whole idle timeout.
+    public var handshakeTimeout: TimeAmount
 
     public init(
         certificateChainFile: String,
         privateKeyFile: String,
         clientCertificates: ClientCertificates = .off,
-        clientCertificateAuthorityFile: String? = nil
+        clientCertificateAuthorityFile: String? = nil,
+        handshakeTimeout: TimeAmount = .seconds(10)
     ) {
         self.certificateChainFile = certificateChainFile
         self.privateKeyFile = privateKeyFile
         self.clientCertificates = clientCertificates
         self.clientCertificateAuthorityFile = clientCertificateAuthorityFile
+        self.handshakeTimeout = handshakeTimeout
     }
 
     /// The protocol name offered in ALPN, so that a proxy in front of several services

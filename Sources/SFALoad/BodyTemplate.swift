@@ -1,7 +1,7 @@
 import Foundation
 
-/// A request body in proto3 JSON with `{{generator}}` placeholders, filled in afresh
-/// for every call. Placeholders are replaced by plain text, so one inside a JSON
+/// A request body in proto3 JSON with `{{generator}}` fields, filled in afresh
+/// for every call. Generator fields are replaced by plain text, so one inside a JSON
 /// string makes a string and one outside makes a number:
 ///
 /// - `{{seq}}` the call's number in the run; `{{uuid}}`; `{{int A B}}` from A to B;
@@ -37,7 +37,7 @@ public struct BodyTemplate: Sendable {
         }
     }
 
-    /// - Throws: `LoadError` for an unknown generator or a malformed placeholder.
+    /// - Throws: `LoadError` for an unknown generator or a malformed generator field.
     public init(_ text: String) throws {
         var parts: [Part] = []
         var rest = Substring(text)

@@ -31,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Call only this method (Service/Method) with --body instead of a named scenario.")
     var method: String?
 
-    @Option(help: "The request as proto3 JSON with {{generator}} placeholders; @FILE reads it from a file.")
+    @Option(help: "The request as proto3 JSON with {{generator}} fields; @FILE reads it from a file.")
     var body = "{}"
 
     @Option(help: "Calls outstanding at once.")

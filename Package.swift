@@ -316,7 +316,7 @@ let package = Package(
             name: "SFAServicesTests",
             dependencies: [
                 "SFAServices", "SFAStorage", "SFAServer", "SFAClient", "SFAStubs", "SFATransport", "SFAProtoJSON",
-                "SFATestSupport", "SFAControlPlanePostgres",
+                "SFATestSupport", "SFAControlPlanePostgres", "SFALoad",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

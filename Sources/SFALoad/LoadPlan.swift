@@ -38,6 +38,12 @@ public struct LoadPlan: Sendable {
     public var timeout: Duration
     /// TLS for the connections; `nil` for plaintext.
     public var tls: ClientTLS? = nil
+    /// How many redirects (TENANT_MOVED, TENANT_MOVING: docs/protocol.md §5.3) one call
+    /// follows to other nodes of a cluster. 0, the default, calls the target alone
+    /// over bare connections, the least work for the load tool; more makes each
+    /// connection a client that keeps a placement map and follows its tenants to
+    /// their owners, for a run against any node of a cluster or through a move.
+    public var maximumRedirects = 0
 
     public init(
         host: String = "127.0.0.1",

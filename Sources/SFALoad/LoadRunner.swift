@@ -1,3 +1,4 @@
+import SFAClient
 import SFARPC
 import SFATransport
 import Synchronization
@@ -25,6 +26,9 @@ public final class LoadProgress: Sendable {
 /// multiplexed connections, each taking the next call from an ``ArrivalSchedule``,
 /// a tenant by the skew and a step by weight, and recording into its own
 /// ``LatencyRecorder``; the recorders are merged at the end.
+///
+/// The fixtures need not be different tenants: several users of one tenant, each with
+/// its own key and records, make a team's day in one tenant.
 public enum LoadRunner {
     /// What a run measured.
     public struct Outcome: Sendable {
@@ -33,6 +37,12 @@ public enum LoadRunner {
         public var elapsed: Duration
     }
 
+    /// Runs until the plan's stop, or until the calling task is cancelled: then the
+    /// workers take no further call (calls in flight end as cancelled) and the run
+    /// returns what it measured so far.
+    ///
+    /// - Parameter observer: told of every call that succeeded, warm-up included (see
+    ///   ``LoadReply``); `nil`, the default, costs the calls nothing.
     /// - Throws: `RPCError` `UNAVAILABLE` when the server cannot be reached.
     public static func run(
         plan: LoadPlan,
@@ -40,14 +50,13 @@ public enum LoadRunner {
         tenants: [TenantFixture],
         skew: TenantSkew,
         progress: LoadProgress = LoadProgress(),
-        seed: UInt64 = UInt64.random(in: 0...UInt64.max)
+        seed: UInt64 = UInt64.random(in: 0...UInt64.max),
+        observer: LoadObserver? = nil
     ) async throws -> Outcome {
         guard !tenants.isEmpty else { throw LoadError("no tenants: give a keys file or run sfa-load setup") }
-        var connections: [RPCConnection] = []
+        var connections: [any LoadConnection] = []
         do {
-            for _ in 0..<plan.connections {
-                connections.append(try await RPCConnection.connect(host: plan.host, port: plan.port, tls: plan.tls))
-            }
+            for _ in 0..<plan.connections { connections.append(try await connect(plan)) }
         } catch {
             for connection in connections { await connection.close() }
             throw error
@@ -62,7 +71,7 @@ public enum LoadRunner {
                     var random = RandomSource(seed: seed &+ UInt64(worker) &* 0x9E37_79B9)
                     return await work(
                         caller: pool[worker % pool.count], schedule: schedule, scenario: scenario, tenants: tenants, picker: picker,
-                        timeout: plan.timeout, progress: progress, random: &random
+                        timeout: plan.timeout, progress: progress, observer: observer, random: &random
                     )
                 }
             }
@@ -75,6 +84,26 @@ public enum LoadRunner {
         return Outcome(recorder: recorder, elapsed: elapsed)
     }
 
+    /// One of the plan's connections: a bare connection to the target, or, when the
+    /// plan follows redirects, a client of one connection that does (opened now, so
+    /// that an unreachable server fails the run before it starts).
+    private static func connect(_ plan: LoadPlan) async throws -> any LoadConnection {
+        guard plan.maximumRedirects > 0 else { return try await RPCConnection.connect(host: plan.host, port: plan.port, tls: plan.tls) }
+        let client = RPCClient(
+            configuration: ClientConfiguration(
+                host: plan.host, port: plan.port, connections: 1, defaultTimeout: plan.timeout, retry: .none, tls: plan.tls,
+                maximumRedirects: plan.maximumRedirects
+            )
+        )
+        do {
+            _ = try await client.connection()
+        } catch {
+            await client.close()
+            throw error
+        }
+        return client
+    }
+
     /// One worker: takes calls from the schedule until it runs out, waiting for each
     /// one's due time, and records each call's latency from that time.
     private static func work(
@@ -85,6 +114,7 @@ public enum LoadRunner {
         picker: TenantPicker,
         timeout: Duration,
         progress: LoadProgress,
+        observer: LoadObserver?,
         random: inout RandomSource
     ) async -> LatencyRecorder {
         var recorder = LatencyRecorder()
@@ -95,8 +125,10 @@ public enum LoadRunner {
             let sent = ContinuousClock.now
             let tenant = tenants[picker.pick(using: &random)]
             let step = scenario.pick(using: &random)
+            var through = caller
+            if let observer { through = ObservingCaller(base: caller, step: step.name, tenant: tenant, observer: observer) }
             let call = StepCall(
-                caller: caller, options: CallOptions(timeout: timeout, apiKey: tenant.apiKey), tenant: tenant, sequence: ticket.index
+                caller: through, options: CallOptions(timeout: timeout, apiKey: tenant.apiKey), tenant: tenant, sequence: ticket.index
             )
             do {
                 try await step.call(call, &random)
@@ -120,3 +152,11 @@ public enum LoadRunner {
         (error as? RPCError).map { "\($0.code)" } ?? "CLIENT_ERROR"
     }
 }
+
+/// What a run's workers call through, closed at the end of the run.
+protocol LoadConnection: RPCCaller {
+    func close() async
+}
+
+extension RPCConnection: LoadConnection {}
+extension RPCClient: LoadConnection {}

@@ -1,14 +1,14 @@
 import Foundation
 import SFAClient
+import SFALoad
 import SFAProtoJSON
 import SFAStubs
 import SFATestSupport
-import Synchronization
 import Testing
 
 /// Two `sfad` nodes on loopback sharing one PostgreSQL control plane: routing by the
 /// placement directory, redirects the client follows, and a tenant moved between
-/// nodes under a running write load (docs/scaling.md).
+/// nodes under a running sfa-load sales-day mix (docs/scaling.md).
 @Suite(.enabled(if: PostgresTestServer.isInstalled, Comment(rawValue: PostgresTestServer.absentMessage)))
 struct ScaleOutTests {
     @Test func aClientConnectedToTheWrongNodeIsRedirectedToTheOwnerAndSucceeds() async throws {
@@ -49,51 +49,52 @@ struct ScaleOutTests {
         }
     }
 
-    @Test func aTenantMovedUnderWriteLoadLosesNoAcknowledgedWriteAndTheOldNodeRefusesIt() async throws {
+    @Test(.timeLimit(.minutes(3))) func aTenantMovedUnderASalesDayMixLosesNoAcknowledgedWriteAndTheOldNodeRefusesIt() async throws {
         try await withCluster { cluster, tenant in
-            let load = WriteLoad()
-            // Four writers on node a; each stops 40 writes after the move has ended (or after 2,000).
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for writer in 0..<4 {
-                    group.addTask {
-                        let client = cluster.client("a", tenant.repKey)
-                        defer { Task { await client.close() } }
-                        var after = 0
-                        for sequence in 0..<2_000 where after < 40 {
-                            let lead = LeadLifecycleTests.sampleLead("w\(writer)-\(sequence)")
-                            let response = try await LeadServiceClient(client).createLead(CreateLeadRequest(lead: lead))
-                            #expect(response.created)
-                            load.acknowledged.withLock { $0.append(response.lead!.id) }
-                            if load.moved.load(ordering: .acquiring) {
-                                after += 1
-                                load.writesAfterMove.add(1, ordering: .relaxed)
-                            }
-                        }
-                    }
-                }
-                group.addTask {
-                    // Let the load run, then move the tenant, asking node b (which sends
-                    // the call to the owner, a).
-                    for _ in 0..<500 where load.acknowledged.withLock({ $0.count }) < 100 { try await Task.sleep(for: .milliseconds(10)) }
-                    let operatorClient = cluster.client("b", cluster.operatorKey)
-                    defer { Task { await operatorClient.close() } }
-                    let placement = try await AdminServiceClient(operatorClient).moveTenant(MoveTenantRequest(tenantId: tenant.id, toNodeId: "b"))
-                    #expect(placement.nodeId == "b" && placement.epoch == 2 && placement.state == .active)
-                    #expect(placement.address == cluster.node("b").address)
-                    load.moved.store(true, ordering: .releasing)
-                }
-                try await group.waitForAll()
+            let seeding = cluster.client("a", tenant.repKey)
+            let fixture = try await TenantFixture.seeded(through: seeding, key: tenant.repKey, tenantID: tenant.id, userID: tenant.repID, name: "Scale")
+            await seeding.close()
+            // sfa-load's sales-day mix on node a, its connections following redirects.
+            let writes = AcknowledgedWrites()
+            var plan = LoadPlan(port: cluster.node("a").port, connections: 2, inFlight: 4, stop: .count(Self.mixCalls))
+            plan.maximumRedirects = 20
+            let salesDay = try Scenario.named("sales-day")
+            let mix = Task {
+                try await LoadRunner.run(plan: plan, scenario: salesDay, tenants: [fixture], skew: .uniform, seed: 17, observer: writes.observer)
             }
-            #expect(load.writesAfterMove.load(ordering: .relaxed) == 160, "every writer kept writing after the move")
+            // Let the mix write, then move the tenant, asking node b (which sends the call to the owner, a).
+            for _ in 0..<1_000 where writes.count < 60 { try await Task.sleep(for: .milliseconds(10)) }
+            let operatorClient = cluster.client("b", cluster.operatorKey)
+            defer { Task { await operatorClient.close() } }
+            let placement = try await AdminServiceClient(operatorClient).moveTenant(MoveTenantRequest(tenantId: tenant.id, toNodeId: "b"))
+            #expect(placement.nodeId == "b" && placement.epoch == 2 && placement.state == .active)
+            #expect(placement.address == cluster.node("b").address)
+            // The mix goes on, redirected to b, until it has written as much again; then it is stopped.
+            let atMove = writes.count
+            for _ in 0..<2_000 where writes.count < atMove + 60 { try await Task.sleep(for: .milliseconds(10)) }
+            mix.cancel()
+            let outcome = try await mix.value
+            #expect(writes.count >= atMove + 60, "the mix wrote \(writes.count - atMove) times after the move")
+            // Nothing failed but stage moves that kept conflicting and the calls in flight when the mix was stopped.
+            let statuses = Set(outcome.recorder.failures.values.flatMap(\.keys))
+            #expect(statuses.isSubset(of: ["ABORTED", "CANCELLED"]), "\(outcome.recorder.failures)")
+            for method in [LeadServiceMethods.createLead, ActivityServiceMethods.createActivity, ConsultationServiceMethods.createConsultation] {
+                #expect(writes.count(of: method) > 0, "\(method)")
+            }
 
-            // Every acknowledged lead is on node b, read there directly.
+            // Every acknowledged write is on node b, read there directly: each record the
+            // mix created, at the version it acknowledged or a later one.
             let onB = cluster.client("b", tenant.repKey, redirects: 0)
             defer { Task { await onB.close() } }
-            let ids = load.acknowledged.withLock { $0 }
-            #expect(ids.count >= 260)
-            var missing: [String] = []
-            for id in ids where (try? await LeadServiceClient(onB).getLead(GetLeadRequest(id: id))) == nil { missing.append(id) }
-            #expect(missing.isEmpty, "\(missing.count) of \(ids.count) acknowledged leads are not on node b")
+            let acknowledged = writes.records
+            var latest: [String: WrittenRecord] = [:]
+            for record in acknowledged where record.version > latest[record.id]?.version ?? 0 { latest[record.id] = record }
+            var missing: [WrittenRecord] = []
+            for record in latest.values {
+                let version = try? await Self.version(of: record, on: onB)
+                if (version ?? 0) < record.version { missing.append(record) }
+            }
+            #expect(missing.isEmpty, "\(missing.count) of \(latest.count) acknowledged records are not on node b: \(missing.prefix(5))")
 
             // Node a holds the stale epoch 1 and refuses the tenant's writes, naming b at epoch 2.
             let onA = cluster.client("a", tenant.repKey, redirects: 0)
@@ -106,6 +107,21 @@ struct ScaleOutTests {
             // Its copy of the file is gone: the tenant lives on one node at a time.
             let fileOnA = cluster.directory + "/a/tenants/\(tenant.id).sqlite"
             #expect(!FileManager.default.fileExists(atPath: fileOnA))
+        }
+    }
+
+    /// The most calls the mix of the move test makes; it is stopped well before.
+    static let mixCalls = 20_000
+
+    /// The version of a record the sales-day mix writes, read with `client`.
+    static func version(of record: WrittenRecord, on client: RPCClient) async throws -> Int64? {
+        switch record.kind {
+        case .lead: try await LeadServiceClient(client).getLead(GetLeadRequest(id: record.id)).version
+        case .opportunity: try await OpportunityServiceClient(client).getOpportunity(GetOpportunityRequest(id: record.id)).version
+        case .activity: try await ActivityServiceClient(client).getActivity(GetActivityRequest(id: record.id)).version
+        case .consultation: try await ConsultationServiceClient(client).getConsultation(GetConsultationRequest(id: record.id)).version
+        case .quote: try await QuoteServiceClient(client).getQuote(GetQuoteRequest(id: record.id)).version
+        default: nil
         }
     }
 
@@ -236,15 +252,8 @@ struct ScaleOutTests {
         }
     }
 
-    /// What the writers of the move test acknowledged, and whether the move has ended.
-    private final class WriteLoad: Sendable {
-        let acknowledged = Mutex<[String]>([])
-        let moved = Atomic<Bool>(false)
-        let writesAfterMove = Atomic<Int>(0)
-    }
-
     /// A tenant created through node a with a rep's key, in a new two-node cluster.
-    private func withCluster(_ body: (ClusterNodes, (id: String, repKey: String)) async throws -> Void) async throws {
+    private func withCluster(_ body: (ClusterNodes, (id: String, repKey: String, repID: String)) async throws -> Void) async throws {
         let server = try #require(try await PostgresTestServer.shared())
         let cluster = try await ClusterNodes.start(["a", "b"], server: server)
         defer { cluster.stop() }
@@ -261,7 +270,7 @@ struct ScaleOutTests {
         let tenantAdmin = AdminServiceClient(tenantClient)
         let rep = try await tenantAdmin.createUser(CreateUserRequest(user: User(displayName: "Rep", email: "rep@scale.example", role: .rep)))
         let repKey = try await tenantAdmin.issueApiKey(IssueApiKeyRequest(userId: rep.id)).secret
-        try await body(cluster, (tenant.id, repKey))
+        try await body(cluster, (tenant.id, repKey, rep.id))
     }
 }
 

@@ -82,7 +82,7 @@ import Testing
                     return try await group.reduce(into: [Int: Mirror]()) { $0[$1.0] = $1.1 }
                 }
             }
-            let writes = AcknowledgedWrites()
+            let writes = AcknowledgedCalls()
             let runsDone = Flag()
             let teamPlan = LoadPlan(port: stack.port, connections: 2, inFlight: 4, stop: .count(Self.teamCalls))
             let partnerPlan = LoadPlan(port: stack.port, inFlight: 1, stop: .count(Self.partnerPushes))
@@ -165,7 +165,7 @@ import Testing
     /// the partner pushed (four at most); once the runs are done it deals with what they
     /// left and stops.
     static func takeOutOfView(
-        _ stack: TestStack, _ adminKey: String, _ writes: AcknowledgedWrites, repA: String, handTo repB: String, partner: String, until runsDone: Flag
+        _ stack: TestStack, _ adminKey: String, _ writes: AcknowledgedCalls, repA: String, handTo repB: String, partner: String, until runsDone: Flag
     ) async throws -> LeftView {
         let leads = stack.leads(adminKey)
         var left = LeftView()

@@ -55,7 +55,7 @@ struct ScaleOutTests {
             let fixture = try await TenantFixture.seeded(through: seeding, key: tenant.repKey, tenantID: tenant.id, userID: tenant.repID, name: "Scale")
             await seeding.close()
             // sfa-load's sales-day mix on node a, its connections following redirects.
-            let writes = AcknowledgedWrites()
+            let writes = AcknowledgedCalls()
             var plan = LoadPlan(port: cluster.node("a").port, connections: 2, inFlight: 4, stop: .count(Self.mixCalls))
             plan.maximumRedirects = 20
             let salesDay = try Scenario.named("sales-day")

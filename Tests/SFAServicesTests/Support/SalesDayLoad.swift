@@ -31,20 +31,25 @@ struct WrittenRecord: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// The writes a load run's server acknowledged, collected by the run's observer: every
-/// successful reply of a method that is not safe to repeat.
-final class AcknowledgedWrites: Sendable {
+/// The calls a load run's server acknowledged, collected by the run's observer: every
+/// successful reply, or only those of writes (methods that are not safe to repeat).
+final class AcknowledgedCalls: Sendable {
     private let replies = Mutex<[LoadReply]>([])
+    private let writesOnly: Bool
+
+    init(writesOnly: Bool = true) {
+        self.writesOnly = writesOnly
+    }
 
     /// The observer to give the run.
     var observer: LoadObserver {
         { [self] reply in
-            guard !reply.method.isIdempotent else { return }
+            guard !writesOnly || !reply.method.isIdempotent else { return }
             replies.withLock { $0.append(reply) }
         }
     }
 
-    /// Every acknowledged write so far, in the order the replies came.
+    /// Every acknowledged call so far, in the order the replies came.
     var all: [LoadReply] { replies.withLock { $0 } }
 
     var count: Int { replies.withLock { $0.count } }
@@ -52,7 +57,7 @@ final class AcknowledgedWrites: Sendable {
     /// How many calls of `method` were acknowledged.
     func count(of method: MethodDescriptor) -> Int { all.count { $0.method == method } }
 
-    /// The records the acknowledged writes left.
+    /// The records the acknowledged calls left.
     var records: [WrittenRecord] { all.flatMap { WrittenRecord.all(in: $0.response) } }
 }
 

@@ -1,0 +1,46 @@
+import SFALoad
+import SFAStubs
+import SFATestSupport
+import Testing
+
+/// SFALoad's runner as the acceptance tests use it (ChangeFeedMirrorTests,
+/// ScaleOutTests): its observer and its connections that follow redirects, against a
+/// real server.
+@Suite struct LoadRunnerTests {
+    @Test(arguments: [0, 20]) func anObserverIsToldOfEverySuccessfulCallAndOfNoFailedOne(maximumRedirects: Int) async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Observed")
+            let key = tenant.keys[.rep]!
+            let lead = try #require(try await stack.leads(key).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("seen"))).lead)
+            // Half the calls name a lead the tenant lacks: NOT_FOUND.
+            let fixture = TenantFixture(tenantId: tenant.tenant.id, apiKey: key, leads: [lead.id, "led_0000000000000000000000000"])
+            let replies = AcknowledgedCalls(writesOnly: false)
+            var plan = LoadPlan(port: stack.port, connections: 2, inFlight: 3, stop: .count(60))
+            plan.maximumRedirects = maximumRedirects
+            let outcome = try await LoadRunner.run(
+                plan: plan, scenario: try .method("LeadService/GetLead", body: #"{"id": "{{lead}}"}"#), tenants: [fixture], skew: .uniform,
+                seed: 5, observer: replies.observer
+            )
+
+            let seen = replies.all
+            // Both kinds of call were made: the seed picks the lead of each call.
+            #expect(seen.count > 0 && seen.count < 60)
+            #expect(seen.count == outcome.recorder.succeeded)
+            #expect(outcome.recorder.failures == ["GetLead": ["NOT_FOUND": 60 - seen.count]])
+            for reply in seen {
+                #expect(reply.step == "GetLead" && reply.method == LeadServiceMethods.getLead && reply.tenant == fixture)
+                #expect((reply.request as? GetLeadRequest)?.id == lead.id)
+                #expect((reply.response as? Lead) == lead)
+            }
+        }
+    }
+
+    @Test(arguments: [0, 20]) func aRunAgainstNoServerFailsBeforeItStarts(maximumRedirects: Int) async throws {
+        var plan = LoadPlan(port: try freeLoopbackPort(), stop: .count(1))
+        plan.maximumRedirects = maximumRedirects
+        let refused = await #expect(throws: RPCError.self) {
+            try await LoadRunner.run(plan: plan, scenario: try .named("sales-day"), tenants: [.init(apiKey: "sfa_none")], skew: .uniform)
+        }
+        #expect(refused?.code == .unavailable)
+    }
+}

@@ -53,14 +53,14 @@ import Testing
             // The team whose day the mix plays: two reps and their manager, each with records of their own;
             // by the skew, rep A (the first) makes about half the calls.
             let seeding = stack.client(nil)
-            var members: [TenantFixture] = []
-            for (name, key, user) in [
-                ("Rep A", repKey, tenant.users[.rep]!.id), ("Rep B", repBKey, repB.id), ("Manager", tenant.keys[.manager]!, tenant.users[.manager]!.id),
-            ] {
-                members.append(try await .seeded(through: seeding, key: key, tenantID: tenant.tenant.id, userID: user, name: name))
-            }
+            let tenantID = tenant.tenant.id
+            async let seededRepA = TenantFixture.seeded(through: seeding, key: repKey, tenantID: tenantID, userID: tenant.users[.rep]!.id, name: "Rep A")
+            async let seededRepB = TenantFixture.seeded(through: seeding, key: repBKey, tenantID: tenantID, userID: repB.id, name: "Rep B")
+            async let seededManager = TenantFixture.seeded(
+                through: seeding, key: tenant.keys[.manager]!, tenantID: tenantID, userID: tenant.users[.manager]!.id, name: "Manager"
+            )
+            let team = try await [seededRepA, seededRepB, seededManager]
             await seeding.close()
-            let team = members
             let repA = team[0]
             let salesDay = try Scenario.named("sales-day")
             // The partner pushes leads through sfa-load's one-method scenario.
@@ -85,8 +85,8 @@ import Testing
             }
             let writes = AcknowledgedCalls()
             let runsDone = Flag()
-            let teamPlan = LoadPlan(port: stack.port, connections: 2, inFlight: 4, stop: .count(Self.teamCalls))
-            let partnerPlan = LoadPlan(port: stack.port, inFlight: 1, stop: .count(Self.partnerPushes))
+            let teamPlan = LoadPlan(port: stack.port, connections: 2, inFlight: 8, stop: .count(Self.teamCalls))
+            let partnerPlan = LoadPlan(port: stack.port, inFlight: 2, stop: .count(Self.partnerPushes))
             async let teamDay = LoadRunner.run(plan: teamPlan, scenario: salesDay, tenants: team, skew: .zipf(exponent: 1), seed: 18, observer: writes.observer)
             async let partnerDay = LoadRunner.run(plan: partnerPlan, scenario: pushes, tenants: [partner], skew: .uniform, seed: 81, observer: writes.observer)
             // Meanwhile the admin takes records out of the narrow callers' views.
@@ -110,9 +110,12 @@ import Testing
             #expect(!left.handedOver.isEmpty && !left.archived.isEmpty && !left.partnerArchived.isEmpty, "\(left)")
 
             // Each copy is what that caller's lists show now, kind by kind.
-            #expect(Self.comparable(rep.records) == (try await Self.listed(stack, repKey)))
-            #expect(Self.comparable(partnerCopy.records) == (try await Self.listed(stack, partnerKey)))
-            #expect(Self.comparable(everything.records) == (try await Self.listed(stack, adminKey)))
+            async let repListed = Self.listed(stack, repKey)
+            async let partnerListed = Self.listed(stack, partnerKey)
+            async let adminListed = Self.listed(stack, adminKey)
+            #expect(Self.comparable(rep.records) == (try await repListed))
+            #expect(Self.comparable(partnerCopy.records) == (try await partnerListed))
+            #expect(Self.comparable(everything.records) == (try await adminListed))
             // The partner's copy: the leads it pushed, less those archived.
             #expect(partnerCopy.records.count == Self.partnerPushes - left.partnerArchived.count)
             // The rep's copy: every account (one per member of the team), its own leads and deals, and what its

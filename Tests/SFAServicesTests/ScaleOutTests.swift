@@ -56,7 +56,7 @@ struct ScaleOutTests {
             await seeding.close()
             // sfa-load's sales-day mix on node a, its connections following redirects.
             let writes = AcknowledgedCalls()
-            var plan = LoadPlan(port: cluster.node("a").port, connections: 2, inFlight: 4, stop: .count(Self.mixCalls))
+            var plan = LoadPlan(port: cluster.node("a").port, connections: 2, inFlight: 8, stop: .count(Self.mixCalls))
             plan.maximumRedirects = 20
             let salesDay = try Scenario.named("sales-day")
             let mix = Task {

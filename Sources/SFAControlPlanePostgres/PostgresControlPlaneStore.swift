@@ -193,7 +193,7 @@ enum PostgresURL {
             username: user.removingPercentEncoding ?? user,
             password: url.password?.removingPercentEncoding,
             database: database.isEmpty ? nil : database,
-            tls: try tls(mode: parameters["sslmode"] ?? "disable", rootCertificates: parameters["sslrootcert"])
+            tls: try tls(mode: parameters["sslmode"] ?? "disable", rootCertificates: parameters["sslrootcert"]).client
         )
     }
 
@@ -202,7 +202,7 @@ enum PostgresURL {
     /// impostor), `verify-ca` checks it was signed by the trusted CAs, `verify-full`
     /// also that it names the host. The trusted CAs are the PEM file `sslrootcert`
     /// names, else the system's.
-    static func tls(mode: String, rootCertificates: String?) throws -> PostgresClient.Configuration.TLS {
+    static func tls(mode: String, rootCertificates: String?) throws -> PostgresTLS {
         var configuration = TLSConfiguration.makeClientConfiguration()
         if let rootCertificates, !rootCertificates.isEmpty {
             guard FileManager.default.isReadableFile(atPath: rootCertificates) else {
@@ -212,18 +212,31 @@ enum PostgresURL {
         }
         switch mode {
         case "disable":
-            return .disable
+            return PostgresTLS(configuration: nil, required: false)
         case "prefer", "require":
             configuration.certificateVerification = .none
-            return mode == "prefer" ? .prefer(configuration) : .require(configuration)
+            return PostgresTLS(configuration: configuration, required: mode == "require")
         case "verify-ca":
             configuration.certificateVerification = .noHostnameVerification
-            return .require(configuration)
+            return PostgresTLS(configuration: configuration, required: true)
         case "verify-full":
             configuration.certificateVerification = .fullVerification
-            return .require(configuration)
+            return PostgresTLS(configuration: configuration, required: true)
         default:
             throw ControlPlaneURLError(description: "sslmode=\(mode) is not supported (disable, prefer, require, verify-ca, verify-full)")
         }
+    }
+}
+
+/// The TLS a URL's `sslmode` asks for.
+struct PostgresTLS {
+    /// How the server's certificate is checked; nil: no TLS.
+    var configuration: TLSConfiguration?
+    /// Whether a server without TLS is refused (else plaintext is the fallback).
+    var required: Bool
+
+    var client: PostgresClient.Configuration.TLS {
+        guard let configuration else { return .disable }
+        return required ? .require(configuration) : .prefer(configuration)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
-import SFAControlPlanePostgres
+import PostgresNIO
+@testable import SFAControlPlanePostgres
 import SFAMessages
 import SFAStorage
 import SFATestSupport
@@ -377,28 +378,18 @@ import Testing
             let parts = counts?.split(separator: "/").map(String.init) ?? []
             #expect(status == 0 && parts.count == 2 && parts[0] == parts[1] && parts[0] != "0", "\(output)")
         }
-        // Another CA does not vouch for the server: nothing is read or written.
+        // Another CA does not vouch for the server: the handshake fails.
         let stranger = try TestCertificates()
         defer { stranger.remove() }
-        let refused = try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                let store = try PostgresControlPlaneStore(
-                    url: url + "?sslmode=verify-full&sslrootcert=\(stranger.path("ca.pem"))",
-                    logger: Logger(label: "test.control-plane")
-                )
-                let running = Task { try await store.run { } }
-                defer { running.cancel() }
-                return (try? await store.checkAvailable()) == nil
-            }
-            group.addTask {
-                try await Task.sleep(for: .seconds(60))
-                return false
-            }
-            let first = try await group.next() ?? false
-            group.cancelAll()
-            return first
+        let tls = try #require(try PostgresURL.tls(mode: "verify-full", rootCertificates: stranger.path("ca.pem")).configuration)
+        let configuration = PostgresConnection.Configuration(
+            host: "127.0.0.1", port: server.port, username: "postgres", password: nil, database: database,
+            tls: .require(try NIOSSLContext(configuration: tls))
+        )
+        let refused = await #expect(throws: PSQLError.self) {
+            try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test.tls")).close()
         }
-        #expect(refused, "a server certificate another CA signed was accepted")
+        #expect(String(reflecting: refused).contains("CERTIFICATE_VERIFY_FAILED"), "\(String(describing: refused))")
         #expect(throws: ControlPlaneURLError.self) { try PostgresControlPlaneStore(url: url + "?sslmode=verify-full&sslrootcert=/nonexistent.pem", logger: Logger(label: "t")) }
         #expect(throws: ControlPlaneURLError.self) { try PostgresControlPlaneStore(url: url + "?sslmode=allow", logger: Logger(label: "t")) }
     }

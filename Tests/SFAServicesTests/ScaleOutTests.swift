@@ -377,7 +377,8 @@ struct ScaleOutTests {
         let tenantAdmin = AdminServiceClient(tenantClient)
         let rep = try await tenantAdmin.createUser(CreateUserRequest(user: User(displayName: "Rep", email: "rep@scale.example", role: .rep)))
         let repKey = try await tenantAdmin.issueApiKey(IssueApiKeyRequest(userId: rep.id)).secret
-        try await body(cluster, (tenant.id, repKey, bootstrapKey))
+        let adminKey = try await tenantAdmin.issueApiKey(IssueApiKeyRequest(userId: adminUser.id)).secret
+        try await body(cluster, (tenant.id, repKey, adminKey))
     }
 }
 

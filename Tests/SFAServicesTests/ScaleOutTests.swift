@@ -339,7 +339,13 @@ struct ScaleOutTests {
             let operatorClient = cluster.client("b", cluster.operatorKey)
             defer { Task { await operatorClient.close() } }
             _ = try await AdminServiceClient(operatorClient).moveTenant(MoveTenantRequest(tenantId: tenant.id, toNodeId: "b"))
-            let adminClient = cluster.client("b", tenant.adminKey, redirects: 0)
+            // The tenant's admin reads its log on b with a key it issued itself.
+            let bootstrapClient = cluster.client("b", tenant.bootstrapKey)
+            defer { Task { await bootstrapClient.close() } }
+            let bootstrap = AdminServiceClient(bootstrapClient)
+            let adminUser = try #require(try await bootstrap.listUsers(ListUsersRequest()).users.first { $0.role == .admin })
+            let adminKey = try await bootstrap.issueApiKey(IssueApiKeyRequest(userId: adminUser.id)).secret
+            let adminClient = cluster.client("b", adminKey, redirects: 0)
             defer { Task { await adminClient.close() } }
             let events = try await AuditServiceClient(adminClient).listAuditEvents(ListAuditEventsRequest(recordKind: .tenant, recordId: tenant.id)).events
             let moves = events.filter { $0.method == AdminServiceMethods.moveTenant.fullName }
@@ -359,8 +365,9 @@ struct ScaleOutTests {
         let writesAfterMove = Atomic<Int>(0)
     }
 
-    /// A tenant created through node a with a rep's key and its admin's, in a new two-node cluster.
-    private func withCluster(_ body: (ClusterNodes, (id: String, repKey: String, adminKey: String)) async throws -> Void) async throws {
+    /// A tenant created through node a with a rep's key and its admin's bootstrap key
+    /// (an operator's: it manages users and keys only), in a new two-node cluster.
+    private func withCluster(_ body: (ClusterNodes, (id: String, repKey: String, bootstrapKey: String)) async throws -> Void) async throws {
         let server = try #require(try await PostgresTestServer.shared())
         let cluster = try await ClusterNodes.start(["a", "b"], server: server)
         defer { cluster.stop() }
@@ -377,8 +384,7 @@ struct ScaleOutTests {
         let tenantAdmin = AdminServiceClient(tenantClient)
         let rep = try await tenantAdmin.createUser(CreateUserRequest(user: User(displayName: "Rep", email: "rep@scale.example", role: .rep)))
         let repKey = try await tenantAdmin.issueApiKey(IssueApiKeyRequest(userId: rep.id)).secret
-        let adminKey = try await tenantAdmin.issueApiKey(IssueApiKeyRequest(userId: adminUser.id)).secret
-        try await body(cluster, (tenant.id, repKey, adminKey))
+        try await body(cluster, (tenant.id, repKey, bootstrapKey))
     }
 }
 

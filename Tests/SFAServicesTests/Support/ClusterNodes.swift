@@ -80,14 +80,15 @@ final class ClusterNodes: Sendable {
         return Node(id: id, port: port, adminPort: adminPort, process: process, log: log)
     }
 
-    /// Waits (bounded) until the node answers a health check.
+    /// Waits (bounded: 60 s, as a whole suite at a load average of 30 on two cores
+    /// took more than 30 s to start one) until the node answers a health check.
     private static func waitUntilServing(_ node: Node) async throws {
         let client = RPCClient(configuration: ClientConfiguration(port: node.port, retry: .none, maximumRedirects: 0))
         defer { Task { await client.close() } }
         for _ in 0..<600 {
             guard node.process.isRunning else { break }
             if (try? await HealthServiceClient(client).check(HealthCheckRequest())) != nil { return }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(100))
         }
         let log = (try? String(contentsOfFile: node.log, encoding: .utf8)) ?? ""
         throw ProcessLaunchError("node \(node.id) did not start serving:\n\(log)")

@@ -326,7 +326,10 @@ let package = Package(
         // server the tests start (skipped only where Debian's binaries are absent).
         .testTarget(
             name: "SFAControlPlaneTests",
-            dependencies: ["SFAStorage", "SFAControlPlanePostgres", "SFAMessages", "SFATestSupport"],
+            dependencies: [
+                "SFAStorage", "SFAControlPlanePostgres", "SFAMessages", "SFATestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -20,6 +20,14 @@ public struct ClientConfiguration: Sendable {
     /// follows to other nodes of a cluster before it fails with the last one; 0
     /// follows none.
     public var maximumRedirects: Int
+    /// The hosts besides ``host`` that redirects may send this client's calls, and so
+    /// its API key, to (docs/protocol.md §5.3): names or addresses as the cluster's
+    /// nodes advertise them, or `*.example.com` for every name under a domain. A
+    /// redirect to another host fails with `REDIRECT_HOST_NOT_ALLOWED`. Empty (the
+    /// default): other ports of ``host`` only, whether or not TLS is on — a
+    /// certificate proves whom the key goes to, not that the application meant to send
+    /// it there.
+    public var redirectHosts: [String]
 
     public init(
         host: String = "127.0.0.1",
@@ -30,7 +38,8 @@ public struct ClientConfiguration: Sendable {
         retry: RetryPolicy = RetryPolicy(),
         maximumFrameSize: Int = 4 * 1024 * 1024,
         tls: ClientTLS? = nil,
-        maximumRedirects: Int = 20
+        maximumRedirects: Int = 20,
+        redirectHosts: [String] = []
     ) {
         self.host = host
         self.port = port
@@ -41,5 +50,18 @@ public struct ClientConfiguration: Sendable {
         self.maximumFrameSize = maximumFrameSize
         self.tls = tls
         self.maximumRedirects = max(0, maximumRedirects)
+        self.redirectHosts = redirectHosts
+    }
+
+    /// Whether a redirect may send calls to `host`: ``host`` itself, or one that
+    /// ``redirectHosts`` names (case-insensitively, as DNS names compare).
+    public func allowsRedirect(to host: String) -> Bool {
+        let host = host.lowercased()
+        guard host != self.host.lowercased() else { return true }
+        return redirectHosts.contains { allowed in
+            let allowed = allowed.lowercased()
+            if allowed.hasPrefix("*.") { return host.hasSuffix(allowed.dropFirst()) && host.count > allowed.count - 1 }
+            return host == allowed
+        }
     }
 }

@@ -15,13 +15,24 @@ extension RPCClient {
         let deadline = (options.timeout ?? configuration.defaultTimeout).map { ContinuousClock.now + $0 }
         var target = try placements.keyTenantAddress.map(peer) ?? self
         var hops = 0
+        var fellBack = false
         while true {
             if let deadline { options.timeout = deadline - ContinuousClock.now }
             do {
                 return try await target.unaryHere(method, request: request, responseType: responseType, options: options)
             } catch let error as RPCError {
+                if target !== self, !fellBack, error.details.reason == Self.connectFailedReason {
+                    // The owner learned earlier is gone (stopped, moved away): forget it
+                    // and ask the seed once where the tenant lives now. The call was not sent.
+                    fellBack = true
+                    placements.forget(address: target.address)
+                    target = self
+                    continue
+                }
                 guard hops < configuration.maximumRedirects, let redirect = RedirectHint(error) else { throw error }
                 hops += 1
+                // Checked before anything is learned: a refused address is never used.
+                let next = try peer(redirect.address)
                 if redirect.moving {
                     let wait = Duration.milliseconds(Int64(max(redirect.retryAfterMs, 10)))
                     if let deadline, ContinuousClock.now + wait >= deadline { throw error }
@@ -29,10 +40,13 @@ extension RPCClient {
                 } else {
                     placements.learn(redirect)
                 }
-                target = try peer(redirect.address)
+                target = next
             }
         }
     }
+
+    /// `host:port` of this client's server.
+    var address: String { "\(configuration.host):\(configuration.port)" }
 
     /// The client of the node at `address` (`host:port`): this one when it is its own
     /// server, else one opened on first use with this client's settings, kept until
@@ -43,6 +57,16 @@ extension RPCClient {
         }
         let host = String(address[..<colon].filter { $0 != "[" && $0 != "]" })
         if host == configuration.host, port == configuration.port { return self }
+        guard configuration.allowsRedirect(to: host) else {
+            // The key would go to a host the application did not name: a node (or a
+            // directory entry) could send it anywhere.
+            throw RPCError(
+                code: .failedPrecondition,
+                message: "a redirect named \(address), and \(host) is not one of the hosts this client may follow redirects to "
+                    + "(ClientConfiguration.redirectHosts)",
+                details: ErrorDetails(reason: Self.redirectRefusedReason, metadata: ["address": address])
+            )
+        }
         return peers.withLock { peers in
             if let peer = peers[address] { return peer }
             var settings = configuration
@@ -54,6 +78,12 @@ extension RPCClient {
             return peer
         }
     }
+}
+
+extension RPCClient {
+    /// The reason of the error a call fails with when a redirect names a host that
+    /// ``ClientConfiguration/redirectHosts`` does not allow.
+    public static let redirectRefusedReason = "REDIRECT_HOST_NOT_ALLOWED"
 }
 
 /// A redirect status as a client reads it (docs/protocol.md §5.3).
@@ -108,6 +138,12 @@ public final class PlacementMap: Sendable {
     /// The owner of the key's tenant, once a redirect has named it.
     var keyTenantAddress: String? {
         state.withLock { state in state.keyTenant.flatMap { state.owners[$0]?.address } }
+    }
+
+    /// Forgets every owner at `address` (it could not be reached), so that calls go to
+    /// the seed again.
+    func forget(address: String) {
+        state.withLock { state in state.owners = state.owners.filter { $0.value.address != address } }
     }
 
     /// Takes in a TENANT_MOVED, unless a newer epoch is known.

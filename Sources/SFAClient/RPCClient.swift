@@ -49,8 +49,7 @@ public final class RPCClient: RPCCaller, Sendable {
                 if let timeout = options.timeout, timeout <= .zero {
                     throw RPCError(code: .deadlineExceeded, message: "the deadline passed before a response arrived")
                 }
-                let connection = try await connection()
-                return try await connection.unary(method, request: request, responseType: responseType, options: options)
+                return try await openedConnection().unary(method, request: request, responseType: responseType, options: options)
             } catch let error as RPCError where attempt < attempts && Self.mayRetry(error, safeToRepeat: retryable) {
                 // The server's hint is a floor: retrying sooner would be refused again.
                 let hint = Duration.milliseconds(Int64(error.details.retryAfterMs))
@@ -72,6 +71,20 @@ public final class RPCClient: RPCCaller, Sendable {
         case .unavailable: safeToRepeat
         case .resourceExhausted: error.details.retryAfterMs > 0
         default: false
+        }
+    }
+
+    /// The reason a call's error carries when no connection to the server could be
+    /// opened (refused, unreachable): the call was not sent, so it may go elsewhere.
+    public static let connectFailedReason = "CONNECT_FAILED"
+
+    /// ``connection()``, its failure to reach the server marked with ``connectFailedReason``.
+    private func openedConnection() async throws -> RPCConnection {
+        do {
+            return try await connection()
+        } catch var error as RPCError where error.details.reason.isEmpty {
+            error.details.reason = Self.connectFailedReason
+            throw error
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 import PostgresNIO
 import SFAMessages
+import Synchronization
 public import SFAStorage
 
 /// The control plane on PostgreSQL, shared by every node of a cluster
@@ -16,10 +17,16 @@ public final class PostgresControlPlaneStore: ControlPlaneStore {
     static let channel = "sfa_access"
     let client: PostgresClient
     let logger: Logger
-    private let fallbackInterval: Duration
+    public let fallbackInterval: Duration
+    /// Since when no connection has listened; nil while one does.
+    private let unwatched = Mutex<ContinuousClock.Instant?>(ContinuousClock.now)
+    /// The wait before listening again after a failure: doubled at each failure in a
+    /// row, from 1 s to 30 s at most, so that a control plane down for long is not
+    /// hammered by every node.
+    static let listenBackoff = (first: Duration.seconds(1), most: Duration.seconds(30))
 
     /// - Parameters:
-    ///   - url: `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`.
+    ///   - url: `postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require|verify-ca|verify-full&sslrootcert=PATH]`.
     ///   - fallbackInterval: how often caches are dropped whatever the notifications.
     /// - Throws: `ControlPlaneURLError` for a URL it cannot use.
     public init(url: String, fallbackInterval: Duration = .seconds(30), logger: Logger) throws {
@@ -29,6 +36,8 @@ public final class PostgresControlPlaneStore: ControlPlaneStore {
     }
 
     public var isShared: Bool { true }
+
+    public var unwatchedSince: ContinuousClock.Instant? { unwatched.withLock { $0 } }
 
     public func migrate() async throws {
         try await PostgresSchema.migrate(client, logger: logger)
@@ -47,23 +56,32 @@ public final class PostgresControlPlaneStore: ControlPlaneStore {
         }
     }
 
-    /// Listens for access changes on one connection, again after losing it.
+    /// Listens for access changes on one connection, again after losing it (after a
+    /// wait that grows while it keeps failing).
     private func listen(_ onAccessChange: @escaping @Sendable () -> Void) async throws {
+        var backoff = Self.listenBackoff.first
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
                     try await connection.listen(on: Self.channel) { notifications in
+                        self.unwatched.withLock { $0 = nil }
                         // Whatever changed while no connection listened counts as changed.
                         onAccessChange()
                         for try await _ in notifications { onAccessChange() }
                     }
                 }
+                if Task.isCancelled { return }
+                logger.warning("control plane notifications ended; listening again")
             } catch {
                 if Task.isCancelled { return }
-                logger.warning("control plane notifications lost; listening again", metadata: ["error": "\(String(reflecting: error))"])
-                onAccessChange()
-                try await Task.sleep(for: .seconds(1))
+                logger.warning("control plane notifications lost; listening again", metadata: ["error": "\(String(reflecting: error))", "after": "\(backoff)"])
             }
+            // A connection that listened a while ago starts the waits over.
+            if unwatched.withLock({ $0 == nil }) { backoff = Self.listenBackoff.first }
+            unwatched.withLock { $0 = $0 ?? .now }
+            onAccessChange()
+            try await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, Self.listenBackoff.most)
         }
     }
 
@@ -168,20 +186,57 @@ enum PostgresURL {
             throw ControlPlaneURLError(description: "expected postgres://user[:password]@host[:port]/database, got \(masked(text))")
         }
         let database = String(url.path.drop(while: { $0 == "/" }))
-        let tls: PostgresClient.Configuration.TLS
-        switch url.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable" {
-        case "disable": tls = .disable
-        case "prefer": tls = .prefer(.makeClientConfiguration())
-        case "require", "verify-full": tls = .require(.makeClientConfiguration())
-        case let mode: throw ControlPlaneURLError(description: "sslmode=\(mode) is not supported (disable, prefer, require, verify-full)")
-        }
+        let parameters = Dictionary((url.queryItems ?? []).map { ($0.name, $0.value ?? "") }) { _, last in last }
         return PostgresClient.Configuration(
             host: host,
             port: url.port ?? 5432,
             username: user.removingPercentEncoding ?? user,
             password: url.password?.removingPercentEncoding,
             database: database.isEmpty ? nil : database,
-            tls: tls
+            tls: try tls(mode: parameters["sslmode"] ?? "disable", rootCertificates: parameters["sslrootcert"]).client
         )
+    }
+
+    /// TLS as libpq's `sslmode` means it: `prefer` and `require` encrypt without
+    /// checking the server's certificate (they stop a passive eavesdropper, not an
+    /// impostor), `verify-ca` checks it was signed by the trusted CAs, `verify-full`
+    /// also that it names the host. The trusted CAs are the PEM file `sslrootcert`
+    /// names, else the system's.
+    static func tls(mode: String, rootCertificates: String?) throws -> PostgresTLS {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if let rootCertificates, !rootCertificates.isEmpty {
+            guard FileManager.default.isReadableFile(atPath: rootCertificates) else {
+                throw ControlPlaneURLError(description: "sslrootcert=\(rootCertificates) is not a readable file")
+            }
+            configuration.trustRoots = .file(rootCertificates)
+        }
+        switch mode {
+        case "disable":
+            return PostgresTLS(configuration: nil, required: false)
+        case "prefer", "require":
+            configuration.certificateVerification = .none
+            return PostgresTLS(configuration: configuration, required: mode == "require")
+        case "verify-ca":
+            configuration.certificateVerification = .noHostnameVerification
+            return PostgresTLS(configuration: configuration, required: true)
+        case "verify-full":
+            configuration.certificateVerification = .fullVerification
+            return PostgresTLS(configuration: configuration, required: true)
+        default:
+            throw ControlPlaneURLError(description: "sslmode=\(mode) is not supported (disable, prefer, require, verify-ca, verify-full)")
+        }
+    }
+}
+
+/// The TLS a URL's `sslmode` asks for.
+struct PostgresTLS {
+    /// How the server's certificate is checked; nil: no TLS.
+    var configuration: TLSConfiguration?
+    /// Whether a server without TLS is refused (else plaintext is the fallback).
+    var required: Bool
+
+    var client: PostgresClient.Configuration.TLS {
+        guard let configuration else { return .disable }
+        return required ? .require(configuration) : .prefer(configuration)
     }
 }

@@ -94,7 +94,12 @@ enum PostgresSchema {
             target_node_id TEXT NOT NULL,
             update_time_ms BIGINT NOT NULL
         );
+        """,
+        // Node leases, as control.sqlite's v7: the process serving each node id, until when.
         """
+        ALTER TABLE node ADD COLUMN lease_holder TEXT NOT NULL DEFAULT '';
+        ALTER TABLE node ADD COLUMN lease_expire_time_ms BIGINT NOT NULL DEFAULT 0;
+        """,
     ]
 
     /// Runs the steps this database has not run, in one transaction.

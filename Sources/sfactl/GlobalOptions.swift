@@ -37,6 +37,15 @@ struct GlobalOptions: ParsableArguments {
     )
     var metadata: [String] = []
 
+    @Option(
+        name: .customLong("redirect-host"),
+        help: ArgumentHelp(
+            "A host besides --host that a cluster's redirects may send calls and the API key to (a name, an address, or *.domain); repeat for several.",
+            valueName: "host"
+        )
+    )
+    var redirectHosts: [String] = []
+
     func validate() throws {
         guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
         guard timeout >= 0, timeout.isFinite else { throw ValidationError("--timeout must be 0 or more seconds") }
@@ -80,7 +89,14 @@ struct GlobalOptions: ParsableArguments {
             throw errorReporter.report(error)
         }
         let client = RPCClient(
-            configuration: ClientConfiguration(host: host, port: port, apiKey: resolvedAPIKey, defaultTimeout: callTimeout, tls: clientTLS)
+            configuration: ClientConfiguration(
+                host: host,
+                port: port,
+                apiKey: resolvedAPIKey,
+                defaultTimeout: callTimeout,
+                tls: clientTLS,
+                redirectHosts: redirectHosts
+            )
         )
         do {
             try await body(client)

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Logging
 import SFAControlPlanePostgres
 import SFAServer
@@ -42,5 +43,19 @@ extension Settings {
             throw SettingsError("a node of a cluster must give --handoff-dir, a directory every node shares")
         }
         return ClusterNode(id: nodeID, address: address, handoffDirectory: handoffDirectory)
+    }
+}
+
+extension Sfad {
+    /// Takes the node's lease at start.
+    /// - Throws: `ExitCode.failure` after saying why when another process serves the
+    ///   node id: two processes with one id would both write its tenants.
+    static func claimNode(_ router: TenantRouter, logger: Logger) async throws {
+        do {
+            try await router.register()
+        } catch StorageError.failedPrecondition(reason: "NODE_LEASE_HELD", let message) {
+            logger.critical("refusing to start: \(message)")
+            throw ExitCode.failure
+        }
     }
 }

@@ -233,7 +233,10 @@ struct Sfad: AsyncParsableCommand {
         let router = clusterNode.map {
             TenantRouter(node: $0, controlPlane: controlPlane, tenants: tenants, logger: logger)
         }
-        try await router?.register()
+        if let router { try await Self.claimNode(router, logger: logger) }
+        // The node's lease, renewed while the server runs and released once it has drained.
+        let leaseRenewal = Task { try await router?.lease.run() }
+        defer { leaseRenewal.cancel() }
         logger.info(
             "tenant databases",
             metadata: ["open_bound": "\(storage.maximumOpenTenantDatabases)", "descriptor_limit": "\(descriptors)"]
@@ -257,7 +260,7 @@ struct Sfad: AsyncParsableCommand {
             let admin = AdminServer(
                 configuration: adminConfiguration,
                 registry: metrics.registry,
-                readiness: { await Readiness.problems(server: server, controlPlane: controlPlane) },
+                readiness: { await Readiness.problems(server: server, controlPlane: controlPlane, lease: router?.lease) },
                 logger: logger
             )
             services.append(.init(service: admin))
@@ -293,6 +296,8 @@ struct Sfad: AsyncParsableCommand {
             )
         )
         try await group.run()
+        leaseRenewal.cancel()
+        await router?.lease.release()
     }
 }
 

@@ -25,8 +25,24 @@ enum ControlPlaneBackend: String, CaseIterable, Sendable, CustomTestStringConver
             try await body(try ControlPlane(storage: StorageConfiguration(dataDirectory: directory)))
         case .postgres:
             let url = try await Self.postgresDatabase()
-            try await Self.withPostgres(url: url, body)
+            // No fallback turn during a test: only this node's changes and their
+            // notifications move the generation, each change twice.
+            try await Self.withPostgres(url: url, fallbackInterval: .seconds(3600)) { controlPlane in
+                // The listener reports once as it starts; from then on no notification is missed.
+                for _ in 0..<1000 where controlPlane.accessGeneration == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                try #require(controlPlane.accessGeneration > 0, "the control plane never listened")
+                try await body(controlPlane)
+            }
         }
+    }
+
+    /// Waits (bounded) until the generation has moved for `changes` changes of access
+    /// made since it was `start`: once as each commits, and on PostgreSQL once more as
+    /// its notification comes back; after that nothing moves it until the next change.
+    func awaitSettled(_ controlPlane: ControlPlane, changes: UInt64, since start: UInt64) async throws {
+        let expected = start + changes * (self == .postgres ? 2 : 1)
+        for _ in 0..<1000 where controlPlane.accessGeneration < expected { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(controlPlane.accessGeneration == expected, "the notifications of \(changes) changes did not all come back")
     }
 
     /// A new database on the test process's PostgreSQL server.

@@ -1,7 +1,11 @@
 import Foundation
+import Logging
+import PostgresNIO
+@testable import SFAControlPlanePostgres
 import SFAMessages
 import SFAStorage
 import SFATestSupport
+import Synchronization
 import Testing
 
 /// What every control-plane backend must do alike: the same calls, the same
@@ -142,6 +146,7 @@ import Testing
     @Test(arguments: ControlPlaneBackend.available)
     func aKeyCredentialJoinsItsUserAndTenantAndDeactivationRevokesIt(_ backend: ControlPlaneBackend) async throws {
         try await backend.withControlPlane { controlPlane in
+            let start = controlPlane.accessGeneration
             let tenant = try await controlPlane.createTenant(name: "T", createdBy: "op", schemaVersion: 1)
             let user = Self.user(tenant.id, "a@example.com", role: .admin, team: "t1")
             try await controlPlane.createUser(user)
@@ -155,6 +160,9 @@ import Testing
             #expect(credential.tenantLimits.tenantCallsPerSecond == 7)
             #expect(try await controlPlane.credential(keyID: "key-none") == nil)
 
+            // Four changes above; their notifications may still be arriving (PostgreSQL):
+            // wait for the last, so that only touchKey could move the generation below.
+            try await backend.awaitSettled(controlPlane, changes: 4, since: start)
             let before = controlPlane.accessGeneration
             try await controlPlane.touchKey(key.id, at: 1234)
             #expect(controlPlane.accessGeneration == before)
@@ -197,9 +205,9 @@ import Testing
     @Test(arguments: ControlPlaneBackend.available)
     func aTenantMovesBetweenNodesOneEpochAtATime(_ backend: ControlPlaneBackend) async throws {
         try await backend.withControlPlane { controlPlane in
-            try await controlPlane.registerNode(NodeRow(id: "a", address: "127.0.0.1:1"))
-            try await controlPlane.registerNode(NodeRow(id: "b", address: "127.0.0.1:2"))
-            try await controlPlane.registerNode(NodeRow(id: "b", address: "127.0.0.1:3"))
+            try await controlPlane.claimNode(NodeRow(id: "a", address: "127.0.0.1:1"), holder: "pa", leaseMs: 60_000)
+            try await controlPlane.claimNode(NodeRow(id: "b", address: "127.0.0.1:2"), holder: "pb", leaseMs: 60_000)
+            try await controlPlane.claimNode(NodeRow(id: "b", address: "127.0.0.1:3"), holder: "pb", leaseMs: 60_000)
             #expect(try await controlPlane.node("b").address == "127.0.0.1:3")
             await #expect(throws: StorageError.notFound(kind: "node", id: "c")) { try await controlPlane.node("c") }
 
@@ -224,6 +232,59 @@ import Testing
             #expect(reassigned.nodeID == "a" && reassigned.epoch == 3 && reassigned.state == .active)
             #expect(try await controlPlane.assignPlacement(unplaced.id, to: "b").epoch == 1)
             await #expect(throws: StorageError.notFound(kind: "tenant", id: "ten-none")) { try await controlPlane.assignPlacement("ten-none", to: "a") }
+        }
+    }
+
+    @Test(arguments: ControlPlaneBackend.available)
+    func aNodeIdIsLeasedToOneProcessUntilItsLeaseEndsOrIsReleased(_ backend: ControlPlaneBackend) async throws {
+        try await backend.withControlPlane { controlPlane in
+            try await controlPlane.claimNode(NodeRow(id: "a", address: "127.0.0.1:1"), holder: "first", leaseMs: 60_000)
+            let refused = await #expect(throws: StorageError.self) {
+                try await controlPlane.claimNode(NodeRow(id: "a", address: "127.0.0.1:2"), holder: "second", leaseMs: 60_000)
+            }
+            guard case .failedPrecondition(let reason, let message) = refused else { Issue.record("not a precondition: \(String(describing: refused))"); return }
+            #expect(reason == "NODE_LEASE_HELD" && message.contains("first"))
+            // The refused claim changed nothing; the holder renews, another cannot.
+            #expect(try await controlPlane.node("a").address == "127.0.0.1:1")
+            #expect(try await controlPlane.renewNodeLease("a", holder: "first", leaseMs: 60_000))
+            #expect(try await controlPlane.renewNodeLease("a", holder: "second", leaseMs: 60_000) == false)
+
+            // Released: another process claims the id at once, and the first can no longer renew.
+            try await controlPlane.releaseNodeLease("a", holder: "first")
+            try await controlPlane.claimNode(NodeRow(id: "a", address: "127.0.0.1:2"), holder: "second", leaseMs: 1)
+            #expect(try await controlPlane.node("a").address == "127.0.0.1:2")
+            #expect(try await controlPlane.renewNodeLease("a", holder: "first", leaseMs: 60_000) == false)
+            // A lease that ran out (1 ms, by the store's clock) is claimed by another.
+            var claimed = false
+            for _ in 0..<100 where !claimed {
+                claimed = (try? await controlPlane.claimNode(NodeRow(id: "a", address: "127.0.0.1:3"), holder: "third", leaseMs: 60_000)) != nil
+                if !claimed { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            #expect(claimed)
+            #expect(try await controlPlane.node("a").address == "127.0.0.1:3")
+            #expect(try await controlPlane.renewNodeLease("a", holder: "second", leaseMs: 60_000) == false)
+        }
+    }
+
+    @Test(arguments: ControlPlaneBackend.available)
+    func aCompletedMoveRecordsItsAuditEventInItsTransaction(_ backend: ControlPlaneBackend) async throws {
+        try await backend.withControlPlane { controlPlane in
+            let tenant = try await controlPlane.createTenant(name: "T", createdBy: "op", schemaVersion: 1, placedOn: "a")
+            _ = try await controlPlane.beginMove(tenant.id, from: "a", epoch: 1, to: "b")
+            let event = AuditLog.stamped(AuditEvent(recordKind: .tenant, recordId: tenant.id, action: .update))
+            // A refused change records nothing.
+            await #expect(throws: StorageError.self) {
+                try await controlPlane.completeMove(tenant.id, epoch: 7) { _, _ in event }
+            }
+            #expect(try await controlPlane.pendingAudit(tenantID: tenant.id).isEmpty)
+            let seen = Mutex<(PlacementRow?, PlacementRow?)>((nil, nil))
+            let moved = try await controlPlane.completeMove(tenant.id, epoch: 1) { before, after in
+                seen.withLock { $0 = (before, after) }
+                return event
+            }
+            #expect(seen.withLock { $0.0?.nodeID } == "a" && seen.withLock { $0.0?.epoch } == 1)
+            #expect(seen.withLock { $0.1 } == moved)
+            #expect(try await controlPlane.pendingAudit(tenantID: tenant.id).map(\.id) == [event.id])
         }
     }
 
@@ -275,6 +336,62 @@ import Testing
                 #expect(try await second.tenant(tenant.id).status == TenantStatus.suspended.rawValue)
             }
         }
+    }
+
+    @Test(.enabled(if: PostgresTestServer.isInstalled, Comment(rawValue: PostgresTestServer.absentMessage)))
+    func aWatchDownLongerThanTheFallbackIntervalIsReportedUntilItListensAgain() async throws {
+        let server = try #require(try await PostgresTestServer.shared())
+        let url = try await server.database()
+        let database = String(url.split(separator: "/").last!)
+        try await ControlPlaneBackend.withPostgres(url: url, fallbackInterval: .milliseconds(300)) { controlPlane in
+            for _ in 0..<1000 where controlPlane.store.unwatchedSince != nil { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(controlPlane.store.unwatchedSince == nil && controlPlane.watchProblem == nil)
+            // The database refuses new connections and drops this node's: it cannot listen again.
+            func psql(_ sql: String) async throws {
+                let (status, output) = try await server.psql(database: "postgres", sql)
+                try #require(status == 0, "\(output)")
+            }
+            try await psql("ALTER DATABASE \(database) ALLOW_CONNECTIONS false")
+            try await psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)'")
+            for _ in 0..<1000 where controlPlane.watchProblem == nil { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(controlPlane.watchProblem?.contains("unwatched") == true)
+            // Allowed again, it listens again (within its backoff) and the problem is gone.
+            try await psql("ALTER DATABASE \(database) ALLOW_CONNECTIONS true")
+            for _ in 0..<1000 where controlPlane.watchProblem != nil { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(controlPlane.watchProblem == nil && controlPlane.store.unwatchedSince == nil)
+        }
+    }
+
+    @Test(.enabled(if: PostgresTestServer.isInstalled, Comment(rawValue: PostgresTestServer.absentMessage)))
+    func verifyFullConnectsOverTLSToAServerItsRootCertificateVouchesForAndToNoOther() async throws {
+        let server = try #require(try await PostgresTestServer.shared())
+        let url = try await server.database()
+        let database = String(url.split(separator: "/").last!)
+        try await ControlPlaneBackend.withPostgres(url: url + "?sslmode=verify-full&sslrootcert=\(server.certificateAuthority)") { controlPlane in
+            _ = try await controlPlane.createTenant(name: "Encrypted", createdBy: "op", schemaVersion: 1)
+            // PostgreSQL's own view: every connection of this database is encrypted.
+            let (status, output) = try await server.psql(
+                database: "postgres",
+                "SELECT count(*) FILTER (WHERE ssl) || '/' || count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE datname = '\(database)'"
+            )
+            let counts = output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.contains("/") }
+            let parts = counts?.split(separator: "/").map(String.init) ?? []
+            #expect(status == 0 && parts.count == 2 && parts[0] == parts[1] && parts[0] != "0", "\(output)")
+        }
+        // Another CA does not vouch for the server: the handshake fails.
+        let stranger = try TestCertificates()
+        defer { stranger.remove() }
+        let tls = try #require(try PostgresURL.tls(mode: "verify-full", rootCertificates: stranger.path("ca.pem")).configuration)
+        let configuration = PostgresConnection.Configuration(
+            host: "127.0.0.1", port: server.port, username: "postgres", password: nil, database: database,
+            tls: .require(try NIOSSLContext(configuration: tls))
+        )
+        let refused = await #expect(throws: PSQLError.self) {
+            try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test.tls")).close()
+        }
+        #expect(String(reflecting: refused).contains("CERTIFICATE_VERIFY_FAILED"), "\(String(describing: refused))")
+        #expect(throws: ControlPlaneURLError.self) { try PostgresControlPlaneStore(url: url + "?sslmode=verify-full&sslrootcert=/nonexistent.pem", logger: Logger(label: "t")) }
+        #expect(throws: ControlPlaneURLError.self) { try PostgresControlPlaneStore(url: url + "?sslmode=allow", logger: Logger(label: "t")) }
     }
 
     @Test(.enabled(if: PostgresTestServer.isInstalled, Comment(rawValue: PostgresTestServer.absentMessage)))

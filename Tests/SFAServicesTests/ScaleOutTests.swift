@@ -252,8 +252,131 @@ struct ScaleOutTests {
         }
     }
 
-    /// A tenant created through node a with a rep's key, in a new two-node cluster.
-    private func withCluster(_ body: (ClusterNodes, (id: String, repKey: String, repID: String)) async throws -> Void) async throws {
+    @Test func aSecondProcessWithANodesIdRefusesToStartWhileTheFirstHoldsItsLease() async throws {
+        try await withCluster { cluster, tenant in
+            let second = try await cluster.startAnother("a", instance: "-second")
+            defer { ClusterNodes.stop(second.node) }
+            #expect(!second.serving && !second.node.process.isRunning)
+            if !second.node.process.isRunning { #expect(second.node.process.terminationStatus != 0) }
+            let log = (try? String(contentsOfFile: second.node.log, encoding: .utf8)) ?? ""
+            #expect(log.contains("refusing to start") && log.contains("node a is served by another process"), "\(log)")
+            // The first still serves the node's tenants.
+            let client = cluster.client("a", tenant.repKey, redirects: 0)
+            defer { Task { await client.close() } }
+            #expect(try await LeadServiceClient(client).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("first"))).created)
+
+            // Stopped, the first releases its lease: a new process takes the id at once.
+            cluster.stop("a")
+            let replacement = try await cluster.startAnother("a", instance: "-replacement")
+            defer { ClusterNodes.stop(replacement.node) }
+            #expect(replacement.serving, "\((try? String(contentsOfFile: replacement.node.log, encoding: .utf8)) ?? "")")
+        }
+    }
+
+    @Test func aNodeWhoseLeaseAnotherProcessTookStopsServingAndIsNotReady() async throws {
+        try await withCluster { cluster, tenant in
+            let admin = cluster.node("a").adminPort
+            #expect(try await httpGet(port: admin, path: "/readyz").status == 200)
+            // Another process took the id (as after a lease ran out while this one was cut off).
+            try await cluster.directory("UPDATE node SET lease_holder = 'elsewhere', lease_expire_time_ms = 9999999999999 WHERE id = 'a'")
+            let client = cluster.client("a", tenant.repKey, redirects: 0)
+            defer { Task { await client.close() } }
+            var refusal: RPCError?
+            for sequence in 0..<300 where refusal == nil {
+                do {
+                    _ = try await LeadServiceClient(client).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("l\(sequence)")))
+                    try await Task.sleep(for: .milliseconds(100))
+                } catch let error as RPCError {
+                    refusal = error
+                }
+            }
+            #expect(refusal?.code == .unavailable && refusal?.details.reason == "NODE_LEASE_LOST", "\(String(describing: refusal))")
+            let ready = try await httpGet(port: admin, path: "/readyz")
+            #expect(ready.status == 503 && ready.body.contains("node lease of a not held"), "\(ready)")
+        }
+    }
+
+    @Test func aRedirectToAHostTheClientWasNotGivenIsRefusedUnlessAllowed() async throws {
+        try await withCluster { cluster, tenant in
+            // The directory names node a by another name of the same machine.
+            let named = "localhost:\(cluster.node("a").port)"
+            try await cluster.directory("UPDATE node SET address = '\(named)' WHERE id = 'a'; NOTIFY sfa_access")
+            let lead = CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("named"))
+            // Node b names the new address once the notification has reached it.
+            let probe = cluster.client("b", tenant.repKey, redirects: 0)
+            defer { Task { await probe.close() } }
+            var advertised = ""
+            for _ in 0..<300 where advertised != named {
+                do {
+                    _ = try await LeadServiceClient(probe).createLead(lead)
+                } catch let error as RPCError {
+                    advertised = error.details.metadata["address"] ?? ""
+                    if advertised != named { try await Task.sleep(for: .milliseconds(20)) }
+                }
+            }
+            try #require(advertised == named, "node b never named the new address")
+
+            let strict = cluster.client("b", tenant.repKey)
+            defer { Task { await strict.close() } }
+            let refused = await #expect(throws: RPCError.self) { try await LeadServiceClient(strict).createLead(lead) }
+            #expect(refused?.code == .failedPrecondition && refused?.details.reason == "REDIRECT_HOST_NOT_ALLOWED")
+            #expect(refused?.details.metadata["address"] == named)
+            #expect(strict.placements.owner(of: tenant.id) == nil)
+
+            var configuration = ClientConfiguration(port: cluster.node("b").port, apiKey: tenant.repKey, retry: .none)
+            configuration.redirectHosts = ["localhost"]
+            let allowed = RPCClient(configuration: configuration)
+            defer { Task { await allowed.close() } }
+            #expect(try await LeadServiceClient(allowed).createLead(lead).created)
+            #expect(allowed.placements.owner(of: tenant.id)?.address == named)
+        }
+    }
+
+    @Test func aClientWhoseLearnedOwnerIsGoneAsksItsSeedOnceAndSucceeds() async throws {
+        try await withCluster { cluster, tenant in
+            let client = cluster.client("b", tenant.repKey)
+            defer { Task { await client.close() } }
+            let leads = LeadServiceClient(client)
+            let created = try await leads.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("before")))
+            #expect(client.placements.owner(of: tenant.id)?.address == cluster.node("a").address)
+            // The tenant moves to b and node a goes away; the client still knows a.
+            let operatorClient = cluster.client("b", cluster.operatorKey)
+            defer { Task { await operatorClient.close() } }
+            _ = try await AdminServiceClient(operatorClient).moveTenant(MoveTenantRequest(tenantId: tenant.id, toNodeId: "b"))
+            cluster.stop("a")
+            #expect(try await leads.getLead(GetLeadRequest(id: created.lead!.id)).id == created.lead!.id)
+            #expect(client.placements.owner(of: tenant.id) == nil)
+        }
+    }
+
+    @Test func aMoveIsAuditedInTheTenantsLogOnItsNewOwner() async throws {
+        try await withCluster { cluster, tenant in
+            let operatorClient = cluster.client("b", cluster.operatorKey)
+            defer { Task { await operatorClient.close() } }
+            _ = try await AdminServiceClient(operatorClient).moveTenant(MoveTenantRequest(tenantId: tenant.id, toNodeId: "b"))
+            // The tenant's admin reads its log on b with a key it issued itself.
+            let bootstrapClient = cluster.client("b", tenant.bootstrapKey)
+            defer { Task { await bootstrapClient.close() } }
+            let bootstrap = AdminServiceClient(bootstrapClient)
+            let adminUser = try #require(try await bootstrap.listUsers(ListUsersRequest()).users.first { $0.role == .admin })
+            let adminKey = try await bootstrap.issueApiKey(IssueApiKeyRequest(userId: adminUser.id)).secret
+            let adminClient = cluster.client("b", adminKey, redirects: 0)
+            defer { Task { await adminClient.close() } }
+            let events = try await AuditServiceClient(adminClient).listAuditEvents(ListAuditEventsRequest(recordKind: .tenant, recordId: tenant.id)).events
+            let moves = events.filter { $0.method == AdminServiceMethods.moveTenant.fullName }
+            #expect(moves.count == 1)
+            let move = try #require(moves.first)
+            #expect(move.actorRole == .operator && !move.actorApiKeyId.isEmpty && move.action == .update && move.recordVersion == 2)
+            #expect(move.changes == [
+                FieldChange(field: "node_id", beforeJson: "\"a\"", afterJson: "\"b\""),
+                FieldChange(field: "epoch", beforeJson: "\"1\"", afterJson: "\"2\""),
+            ])
+        }
+    }
+
+    /// A tenant created through node a with a rep's key and its admin's bootstrap key
+    /// (an operator's: it manages users and keys only), in a new two-node cluster.
+    private func withCluster(_ body: (ClusterNodes, (id: String, repKey: String, repID: String, bootstrapKey: String)) async throws -> Void) async throws {
         let server = try #require(try await PostgresTestServer.shared())
         let cluster = try await ClusterNodes.start(["a", "b"], server: server)
         defer { cluster.stop() }
@@ -270,7 +393,7 @@ struct ScaleOutTests {
         let tenantAdmin = AdminServiceClient(tenantClient)
         let rep = try await tenantAdmin.createUser(CreateUserRequest(user: User(displayName: "Rep", email: "rep@scale.example", role: .rep)))
         let repKey = try await tenantAdmin.issueApiKey(IssueApiKeyRequest(userId: rep.id)).secret
-        try await body(cluster, (tenant.id, repKey, rep.id))
+        try await body(cluster, (tenant.id, repKey, rep.id, bootstrapKey))
     }
 }
 

@@ -4,7 +4,9 @@ import Synchronization
 /// A PostgreSQL server of Debian's `postgresql` package, started for the tests of
 /// one test process: `initdb` and `pg_ctl start` in a temporary directory, listening
 /// on loopback only, on a free port, trusting local connections; stopped when the
-/// process exits. Each test takes a database of its own (``database()``).
+/// process exits. Each test takes a database of its own (``database()``). TLS is on
+/// (a server certificate for 127.0.0.1 and localhost from ``TestCertificates``, its
+/// CA at ``certificateAuthority``); connections choose it (`sslmode`) or not.
 ///
 /// PostgreSQL refuses to run as root; when the tests run as root, its commands run
 /// as the `postgres` user (`runuser`), owner of the directory.
@@ -12,11 +14,14 @@ public final class PostgresTestServer: Sendable {
     /// Where Debian puts the server's programs; the newest version is used.
     public static let binariesPattern = "/usr/lib/postgresql/*/bin"
     public let port: Int
+    /// The PEM file of the CA that signed the server's certificate.
+    public let certificateAuthority: String
     let directory: String
     let binaries: String
 
-    private init(port: Int, directory: String, binaries: String) {
+    private init(port: Int, certificateAuthority: String, directory: String, binaries: String) {
         self.port = port
+        self.certificateAuthority = certificateAuthority
         self.directory = directory
         self.binaries = binaries
     }
@@ -79,10 +84,20 @@ public final class PostgresTestServer: Sendable {
         }
         try run("initdb", ["-D", directory + "/data", "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
         let port = try freeLoopbackPort()
+        // The server's certificate and key in its own directory, which only its user
+        // may read (PostgreSQL refuses a key others can read).
+        let certificates = try TestCertificates()
+        let files = FileManager.default
+        for name in ["server.pem", "server.key"] {
+            try files.copyItem(atPath: certificates.path(name), toPath: directory + "/" + name)
+            try files.setAttributes([.posixPermissions: 0o600], ofItemAtPath: directory + "/" + name)
+            if asRoot { try files.setAttributes([.ownerAccountName: "postgres"], ofItemAtPath: directory + "/" + name) }
+        }
         // Durability is not under test here: fsync off keeps the tests fast.
         let options = "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+            + " -c ssl=on -c ssl_cert_file=\(directory)/server.pem -c ssl_key_file=\(directory)/server.key"
         try run("pg_ctl", ["-D", directory + "/data", "-l", directory + "/server.log", "-o", options, "-w", "-t", "60", "start"])
-        let server = PostgresTestServer(port: port, directory: directory, binaries: binaries)
+        let server = PostgresTestServer(port: port, certificateAuthority: certificates.path("ca.pem"), directory: directory, binaries: binaries)
         stopCommand.withLock { $0 = asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--", binaries + "/pg_ctl"] : [binaries + "/pg_ctl"] }
         stopDirectory.withLock { $0 = directory }
         atexit { PostgresTestServer.stopAtExit() }

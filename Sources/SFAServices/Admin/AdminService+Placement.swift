@@ -16,6 +16,14 @@ extension AdminService {
                 message: "this server is not a node of a cluster (sfad --node-id, --control-plane postgres://…)"
             )
         }
-        return try await router.message(try await router.move(tenantID, to: request.toNodeId))
+        // The change of owner goes to the tenant's log through the outbox, written in
+        // the directory's transaction; the new owner delivers it when it adopts the tenant.
+        let audit: PlacementAuditRecorder = { before, after in
+            self.auditEvent(context, kind: .tenant, recordID: tenantID, action: .update, version: after.epoch, changes: [
+                AuditLog.change("node_id", before: before?.nodeID, after: after.nodeID),
+                AuditLog.change("epoch", before: before.map { String($0.epoch) }, after: String(after.epoch)),
+            ])
+        }
+        return try await router.message(try await router.move(tenantID, to: request.toNodeId, audit: audit))
     }
 }

@@ -133,16 +133,7 @@ public struct AdminService: AdminServiceHandler {
     /// write) stays for the next delivery.
     func deliverAudit(_ tenantID: String) async {
         if let router, await !router.writesHere(tenantID) { return }
-        do {
-            let pending = try await controlPlane.pendingAudit(tenantID: tenantID)
-            guard !pending.isEmpty else { return }
-            try await tenants.write(tenantID) { db in
-                for event in pending { try AuditLog.insert(db, event) }
-            }
-            try await controlPlane.removeAudit(ids: pending.map(\.id))
-        } catch {
-            logger.warning("audit events kept for later delivery", metadata: ["tenant": "\(tenantID)", "error": "\(error)"])
-        }
+        await AuditOutbox.deliver(tenantID, controlPlane: controlPlane, tenants: tenants, logger: logger)
     }
 }
 

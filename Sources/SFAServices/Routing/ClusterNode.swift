@@ -13,11 +13,16 @@ public struct ClusterNode: Sendable, Equatable {
     /// the new epoch. Storage both nodes reach (a shared volume); with Litestream,
     /// the target restores from the replica instead (deploy/litestream.yml).
     public var handoffDirectory: String
+    /// How long the node's lease lasts without a renewal (``NodeLease``): a process
+    /// cut off from the control plane stops serving after it, and a second process
+    /// with the same id may start after it once the first is gone without releasing.
+    public var leaseDuration: Duration
 
-    public init(id: String, address: String, handoffDirectory: String) {
+    public init(id: String, address: String, handoffDirectory: String, leaseDuration: Duration = NodeLease.defaultDuration) {
         self.id = id
         self.address = address
         self.handoffDirectory = handoffDirectory
+        self.leaseDuration = leaseDuration
     }
 
     /// The copy of `tenantID` handed over for `epoch`: named by both, so a copy meant

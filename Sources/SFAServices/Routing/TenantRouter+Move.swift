@@ -14,10 +14,10 @@ extension TenantRouter {
     /// 5. this node deletes its file and keeps it fenced: it holds a stale epoch now.
     ///
     /// A move that failed after step 1 leaves the tenant moving; moving it again to
-    /// the same node resumes it.
+    /// the same node resumes it. `audit` records the change of owner in step 4's transaction.
     /// - Returns: the tenant's placement after the move.
     /// - Throws: TENANT_MOVED when another node owns the tenant.
-    public func move(_ tenantID: String, to target: String) async throws -> PlacementRow {
+    public func move(_ tenantID: String, to target: String, audit: PlacementAuditRecorder? = nil) async throws -> PlacementRow {
         let targetNode = try await controlPlane.node(target)
         var placement = try await controlPlane.claimPlacement(tenantID, for: node.id)
         if placement.nodeID == target, placement.state == .active { return placement }
@@ -42,7 +42,7 @@ extension TenantRouter {
         tenants.fence(tenantID, with: Redirect.moving(tenantID, to: target, address: targetNode.address, epoch: next, keyTenant: true))
         let handoff = try node.handoffPath(tenantID, epoch: next)
         try await tenants.withExclusiveFile(tenantID, ignoringFence: true) { path in try Self.copy(path, to: handoff) }
-        let moved = try await controlPlane.completeMove(tenantID, epoch: placement.epoch)
+        let moved = try await controlPlane.completeMove(tenantID, epoch: placement.epoch, audit: audit)
         tenants.fence(tenantID, with: Redirect.moved(tenantID, to: target, address: targetNode.address, epoch: moved.epoch, keyTenant: true))
         release(tenantID)
         try await tenants.deleteFiles(tenantID, ignoringFence: true)

@@ -24,6 +24,8 @@ public final class TenantRouter: Sendable {
     let controlPlane: ControlPlane
     let tenants: TenantDatabases
     let logger: Logger
+    /// This process's hold on the node id: without it, no tenant is served.
+    public let lease: NodeLease
     /// A tenant's placement with the addresses its redirects name; nil: never placed.
     private let routes = GenerationCache<String, Route?>(capacity: 100_000)
     /// The epoch at which this node serves each tenant it adopted.
@@ -43,12 +45,15 @@ public final class TenantRouter: Sendable {
         self.controlPlane = controlPlane
         self.tenants = tenants
         self.logger = logger
+        lease = NodeLease(nodeID: node.id, controlPlane: controlPlane, duration: node.leaseDuration, logger: logger)
     }
 
-    /// Records this node's address in the directory (at start).
+    /// Records this node's address in the directory and takes its lease (at start);
+    /// keep ``NodeLease/run()`` going while serving.
+    /// - Throws: `failedPrecondition` (`NODE_LEASE_HELD`) while another process serves the node id.
     public func register() async throws {
         try FileManager.default.createDirectory(atPath: node.handoffDirectory, withIntermediateDirectories: true)
-        try await controlPlane.registerNode(NodeRow(id: node.id, address: node.address))
+        try await lease.claim(address: node.address)
     }
 
     /// Admits a call of `tenantID` to `method` on this node, or throws the redirect;
@@ -56,6 +61,8 @@ public final class TenantRouter: Sendable {
     /// one an operator's request names.
     public func route(_ tenantID: String, method: String, keyTenant: Bool = true) async throws {
         if Self.controlPlaneMethods.contains(method) { return }
+        // Another process may own the node id now: it, not this one, writes its tenants.
+        guard lease.isHeld else { throw lease.lostError() }
         let route: Route
         if let known = try await self.route(tenantID) {
             route = known
@@ -83,7 +90,7 @@ public final class TenantRouter: Sendable {
     /// epoch it adopted. Audit delivery after a call any node answers asks first;
     /// elsewhere the events wait in the outbox for the owner.
     public func writesHere(_ tenantID: String) async -> Bool {
-        guard let route = try? await route(tenantID) else { return false }
+        guard lease.isHeld, let route = try? await route(tenantID) else { return false }
         let placement = route.placement
         return placement.nodeID == node.id && placement.state == .active && adopted.withLock { $0[tenantID] } == placement.epoch
     }
@@ -126,6 +133,8 @@ public final class TenantRouter: Sendable {
                 }
                 tenants.unfence(placement.tenantID)
                 adopted.withLock { $0[placement.tenantID] = placement.epoch }
+                // Events that waited for the owner (a move's own among them) go to the log now.
+                await AuditOutbox.deliver(placement.tenantID, controlPlane: controlPlane, tenants: tenants, logger: logger)
             }
             running[placement.tenantID] = task
             return task

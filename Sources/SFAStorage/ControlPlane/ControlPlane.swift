@@ -41,7 +41,26 @@ public final class ControlPlane: Sendable {
     /// Runs the store's connections and change notifications until cancelled; every
     /// change another node reports moves the access generation on.
     public func run() async throws {
-        try await store.run { [self] in accessChanges.wrappingAdd(1, ordering: .sequentiallyConsistent) }
+        do {
+            try await store.run { [self] in accessChanges.wrappingAdd(1, ordering: .sequentiallyConsistent) }
+        } catch {
+            if !Task.isCancelled { runEnded.withLock { $0 = $0 ?? .now } }
+            throw error
+        }
+    }
+
+    /// When ``run()`` ended other than by cancellation: nothing watches any more.
+    private let runEnded = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// Why this node may act on changes it was not told of (readiness): nil while the
+    /// store watches other nodes' changes, or has not for less than its fallback
+    /// interval (caches are dropped at that interval whatever happens, so a lost
+    /// notification costs no more than that).
+    public var watchProblem: String? {
+        guard store.isShared, let since = runEnded.withLock({ $0 }) ?? store.unwatchedSince else { return nil }
+        let down = ContinuousClock.now - since
+        guard down > store.fallbackInterval else { return nil }
+        return "control plane changes unwatched for \(down.components.seconds) s (more than the \(store.fallbackInterval) fallback interval)"
     }
 
     /// Proves the store answers (readiness checks).
@@ -295,8 +314,20 @@ public final class ControlPlane: Sendable {
 
     // MARK: Placement
 
-    public func registerNode(_ node: NodeRow) async throws {
-        try await changingAccess { try await $0.registerNode(node) }
+    /// Records a node's address and gives its lease to `holder` for `leaseMs`
+    /// (``ControlPlaneStore/claimNode(_:holder:leaseMs:)``).
+    public func claimNode(_ node: NodeRow, holder: String, leaseMs: Int64) async throws {
+        try await changingAccess { try await $0.claimNode(node, holder: holder, leaseMs: leaseMs) }
+    }
+
+    /// Extends `holder`'s lease of node `id`; false when it is not `holder`'s any more.
+    /// Not a change of access: the node's address stays.
+    public func renewNodeLease(_ id: String, holder: String, leaseMs: Int64) async throws -> Bool {
+        try await store.renewNodeLease(id, holder: holder, leaseMs: leaseMs)
+    }
+
+    public func releaseNodeLease(_ id: String, holder: String) async throws {
+        try await store.releaseNodeLease(id, holder: holder)
     }
 
     public func node(_ id: String) async throws -> NodeRow {
@@ -321,7 +352,7 @@ public final class ControlPlane: Sendable {
         try await changingAccess { try await $0.beginMove(tenantID, from: from, epoch: epoch, to: to) }
     }
 
-    public func completeMove(_ tenantID: String, epoch: Int64) async throws -> PlacementRow {
-        try await changingAccess { try await $0.completeMove(tenantID, epoch: epoch) }
+    public func completeMove(_ tenantID: String, epoch: Int64, audit: PlacementAuditRecorder? = nil) async throws -> PlacementRow {
+        try await changingAccess { try await $0.completeMove(tenantID, epoch: epoch, audit: audit) }
     }
 }

@@ -115,6 +115,17 @@ enum ControlPlaneSchema {
                     """
             )
         }
+        migrator.registerMigration("v7 node leases") { db in
+            // The process serving each node id, until when (docs/scaling.md, one
+            // process per node id): a second process with the same id refuses to start
+            // while the lease is live, and a process that cannot renew it stops serving.
+            try db.execute(
+                sql: """
+                    ALTER TABLE node ADD COLUMN lease_holder TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE node ADD COLUMN lease_expire_time_ms INTEGER NOT NULL DEFAULT 0;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 public import SFAMessages
 
 /// Where the control plane keeps its tables: `control.sqlite` on one node
@@ -14,6 +15,15 @@ public protocol ControlPlaneStore: Sendable {
     /// Whether other nodes change the same tables: then ``run(onAccessChange:)``
     /// reports their changes.
     var isShared: Bool { get }
+
+    /// Since when the store has not been watching other nodes' changes (its
+    /// notifications lost and not back yet, or not started); nil while it watches,
+    /// and always for a store no other node changes.
+    var unwatchedSince: ContinuousClock.Instant? { get }
+
+    /// How often ``run(onAccessChange:)`` reports a change whatever the notifications:
+    /// the longest a cached copy outlives a change it was not told of.
+    var fallbackInterval: Duration { get }
 
     /// Creates or migrates the tables; called once before any other method.
     func migrate() async throws
@@ -103,22 +113,42 @@ public protocol ControlPlaneStore: Sendable {
 
     // MARK: Placement
 
-    /// Records (or updates) a node's address.
-    func registerNode(_ node: NodeRow) async throws
+    /// Records (or updates) a node's address and gives its lease to `holder` until
+    /// `leaseMs` from now by the store's clock (PostgreSQL's, shared by every node),
+    /// unless another holder's lease is live; the holder claiming again renews it.
+    /// - Throws: `failedPrecondition` (`NODE_LEASE_HELD`) naming the holder and the end
+    ///   of its lease.
+    func claimNode(_ node: NodeRow, holder: String, leaseMs: Int64) async throws
+    /// Extends `holder`'s lease of node `id` to `leaseMs` from now.
+    /// - Returns: false when the lease is not `holder`'s any more (it was released, or
+    ///   another process claimed the id after it ended).
+    func renewNodeLease(_ id: String, holder: String, leaseMs: Int64) async throws -> Bool
+    /// Ends `holder`'s lease of node `id` (a clean stop), so that another process may
+    /// claim the id at once.
+    func releaseNodeLease(_ id: String, holder: String) async throws
     func node(_ id: String) async throws -> NodeRow?
     /// Where the tenant lives; nil for a tenant never placed (single-node data).
     func placement(_ tenantID: String) async throws -> PlacementRow?
     /// Replaces the tenant's placement by what `next` makes of the current one (nil:
-    /// never placed), in one transaction, so that changes of one placement run one
-    /// after the other. - Throws: `notFound` for a tenant that does not exist.
-    func changePlacement(_ tenantID: String, _ next: @escaping @Sendable (PlacementRow?) throws -> PlacementRow) async throws -> PlacementRow
+    /// never placed), in one transaction with the audit event `audit` makes of the
+    /// change, so that changes of one placement run one after the other.
+    /// - Throws: `notFound` for a tenant that does not exist.
+    func changePlacement(
+        _ tenantID: String,
+        audit: PlacementAuditRecorder?,
+        _ next: @escaping @Sendable (PlacementRow?) throws -> PlacementRow
+    ) async throws -> PlacementRow
 }
+
+/// Builds the audit event of a change of placement from the placement before it (nil:
+/// never placed) and after; runs inside the change's transaction, and nil records nothing.
+public typealias PlacementAuditRecorder = @Sendable (_ before: PlacementRow?, _ after: PlacementRow) -> AuditEvent?
 
 extension ControlPlaneStore {
     /// Places a tenant on `node` at the epoch after its current one (or 1), active:
     /// a first placement, or an operator's reassignment after a node was lost.
     public func assignPlacement(_ tenantID: String, to node: String) async throws -> PlacementRow {
-        try await changePlacement(tenantID) { current in .assigned(tenantID, to: node, after: current) }
+        try await changePlacement(tenantID, audit: nil) { current in .assigned(tenantID, to: node, after: current) }
     }
 
     /// Places a tenant never placed on `node` (epoch 1, active) unless a node placed it
@@ -127,22 +157,23 @@ extension ControlPlaneStore {
     /// wins and the others read its placement and redirect.
     /// - Returns: the tenant's placement, this node's or the winner's.
     public func claimPlacement(_ tenantID: String, for node: String) async throws -> PlacementRow {
-        try await changePlacement(tenantID) { current in current ?? .assigned(tenantID, to: node, after: nil) }
+        try await changePlacement(tenantID, audit: nil) { current in current ?? .assigned(tenantID, to: node, after: nil) }
     }
 
     /// Marks an active tenant at `epoch` on `from` as moving to `to`.
     /// - Throws: `failedPrecondition` (`PLACEMENT_CHANGED`) when the placement is not that one.
     public func beginMove(_ tenantID: String, from: String, epoch: Int64, to: String) async throws -> PlacementRow {
-        try await changePlacement(tenantID) { current in
+        try await changePlacement(tenantID, audit: nil) { current in
             guard let current else { throw StorageError.placementChanged(tenantID) }
             return try current.beginningMove(from: from, epoch: epoch, to: to)
         }
     }
 
-    /// Ends the move of a tenant moving at `epoch`: its target owns it at `epoch + 1`, active.
+    /// Ends the move of a tenant moving at `epoch`: its target owns it at `epoch + 1`,
+    /// active; `audit` records the change of owner in the same transaction.
     /// - Throws: `failedPrecondition` (`PLACEMENT_CHANGED`) when it is not moving at `epoch`.
-    public func completeMove(_ tenantID: String, epoch: Int64) async throws -> PlacementRow {
-        try await changePlacement(tenantID) { current in
+    public func completeMove(_ tenantID: String, epoch: Int64, audit: PlacementAuditRecorder? = nil) async throws -> PlacementRow {
+        try await changePlacement(tenantID, audit: audit) { current in
             guard let current else { throw StorageError.placementChanged(tenantID) }
             return try current.completingMove(epoch: epoch)
         }
@@ -170,6 +201,16 @@ public struct IdempotentWrite: Sendable {
 }
 
 extension StorageError {
+    /// A node id whose lease another process holds until `untilMs`.
+    public static func nodeLeaseHeld(_ id: String, holder: String, untilMs: Int64) -> StorageError {
+        let until = Date(timeIntervalSince1970: Double(untilMs) / 1000).formatted(.iso8601)
+        return .failedPrecondition(
+            reason: "NODE_LEASE_HELD",
+            message: "node \(id) is served by another process (\(holder)) whose lease lasts until \(until) unless it stops or renews it: "
+                + "run one process per node id"
+        )
+    }
+
     /// A placement that another change moved on meanwhile.
     public static func placementChanged(_ tenantID: String) -> StorageError {
         .failedPrecondition(reason: "PLACEMENT_CHANGED", message: "the placement of tenant \(tenantID) changed meanwhile; read it again")

@@ -20,6 +20,12 @@ public final class SQLiteControlPlaneStore: ControlPlaneStore {
     /// One node alone changes this file.
     public var isShared: Bool { false }
 
+    /// Nothing to watch: every change is made here.
+    public var unwatchedSince: ContinuousClock.Instant? { nil }
+
+    /// Never needed: every change moves the generation as it commits.
+    public var fallbackInterval: Duration { .seconds(3600) }
+
     /// Migrated when opened; migrating again finds nothing to do.
     public func migrate() async throws {
         try ControlPlaneSchema.migrator.migrate(database)

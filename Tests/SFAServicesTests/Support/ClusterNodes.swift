@@ -10,6 +10,8 @@ final class ClusterNodes: Sendable {
     struct Node: Sendable {
         var id: String
         var port: Int
+        /// The admin HTTP listener's port (/readyz).
+        var adminPort: Int
         var address: String { "127.0.0.1:\(port)" }
         var process: Process
         var log: String
@@ -17,14 +19,17 @@ final class ClusterNodes: Sendable {
 
     let directory: String
     let nodes: [Node]
+    /// The control plane's URL.
+    let controlPlane: String
     /// The operator key the first node printed.
     let operatorKey: String
     let server: PostgresTestServer
     /// The control plane's database.
     let database: String
 
-    private init(directory: String, nodes: [Node], operatorKey: String, server: PostgresTestServer, database: String) {
+    private init(directory: String, nodes: [Node], controlPlane: String, operatorKey: String, server: PostgresTestServer, database: String) {
         self.directory = directory
+        self.controlPlane = controlPlane
         self.nodes = nodes
         self.operatorKey = operatorKey
         self.server = server
@@ -48,7 +53,7 @@ final class ClusterNodes: Sendable {
             let text = try String(contentsOfFile: keyFile, encoding: .utf8)
             let key = try #require(text.split(separator: "\n").last(where: { $0.hasPrefix("sfa_") }).map(String.init))
             let database = String(controlPlane.split(separator: "/").last!)
-            return ClusterNodes(directory: directory, nodes: nodes, operatorKey: key, server: server, database: database)
+            return ClusterNodes(directory: directory, nodes: nodes, controlPlane: controlPlane, operatorKey: key, server: server, database: database)
         } catch {
             for node in nodes { stop(node) }
             try? FileManager.default.removeItem(atPath: directory)
@@ -56,31 +61,34 @@ final class ClusterNodes: Sendable {
         }
     }
 
-    private static func startNode(_ id: String, directory: String, controlPlane: String) throws -> Node {
+    private static func startNode(_ id: String, directory: String, controlPlane: String, instance: String = "") throws -> Node {
         let port = try freeLoopbackPort()
-        let log = directory + "/\(id).log"
+        let adminPort = try freeLoopbackPort()
+        let log = directory + "/\(id)\(instance).log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: builtExecutable("sfad"))
         process.arguments = [
-            "--port", "\(port)", "--data-dir", directory + "/" + id, "--control-plane", controlPlane,
+            "--port", "\(port)", "--data-dir", directory + "/" + id + instance, "--control-plane", controlPlane,
+            "--admin-address", "127.0.0.1:\(adminPort)",
             "--node-id", id, "--handoff-dir", directory + "/handoff", "--log-level", "notice",
         ]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: log)
         process.standardError = FileHandle(forWritingAtPath: log)
         try launch(process)
-        return Node(id: id, port: port, process: process, log: log)
+        return Node(id: id, port: port, adminPort: adminPort, process: process, log: log)
     }
 
-    /// Waits (bounded) until the node answers a health check.
+    /// Waits (bounded: 60 s, as a whole suite at a load average of 30 on two cores
+    /// took more than 30 s to start one) until the node answers a health check.
     private static func waitUntilServing(_ node: Node) async throws {
         let client = RPCClient(configuration: ClientConfiguration(port: node.port, retry: .none, maximumRedirects: 0))
         defer { Task { await client.close() } }
         for _ in 0..<600 {
             guard node.process.isRunning else { break }
             if (try? await HealthServiceClient(client).check(HealthCheckRequest())) != nil { return }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(100))
         }
         let log = (try? String(contentsOfFile: node.log, encoding: .utf8)) ?? ""
         throw ProcessLaunchError("node \(node.id) did not start serving:\n\(log)")
@@ -99,12 +107,31 @@ final class ClusterNodes: Sendable {
         guard status == 0 else { throw ProcessLaunchError("psql failed: \(output)") }
     }
 
+    /// Starts another process with node `id`'s id (its own port and data directory)
+    /// and waits (bounded) until it serves or exits.
+    /// - Returns: the process, and whether it serves.
+    func startAnother(_ id: String, instance: String) async throws -> (node: Node, serving: Bool) {
+        let node = try Self.startNode(id, directory: directory, controlPlane: controlPlane, instance: instance)
+        do {
+            try await Self.waitUntilServing(node)
+            return (node, true)
+        } catch {
+            for _ in 0..<600 where node.process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+            return (node, false)
+        }
+    }
+
+    /// Stops node `id`'s process (SIGTERM: it drains and releases its lease).
+    func stop(_ id: String) {
+        Self.stop(node(id))
+    }
+
     func stop() {
         for node in nodes { Self.stop(node) }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private static func stop(_ node: Node) {
+    static func stop(_ node: Node) {
         if node.process.isRunning { node.process.terminate() }
         node.process.waitUntilExit()
     }

@@ -138,16 +138,16 @@ import Testing
             for _ in 0..<200 {
                 let token = "sfa_\(RecordID.make("key"))_" + String(repeating: "0", count: 64)
                 await #expect(throws: RPCError.self) {
-                    try await stack.gate.admit(method: method, authorization: "Bearer " + token)
+                    try await stack.gate.admit(method: method, authorization: "Bearer " + token, certificateTenants: nil)
                 }
             }
             var forged = tenant.keys[.rep]!
             forged.replaceSubrange(forged.index(forged.endIndex, offsetBy: -4)..., with: "0000")
             await #expect(throws: RPCError.self) {
-                try await stack.gate.admit(method: method, authorization: "Bearer " + forged)
+                try await stack.gate.admit(method: method, authorization: "Bearer " + forged, certificateTenants: nil)
             }
             #expect(stack.gate.credentials.count == before)
-            let principal = try await stack.gate.admit(method: method, authorization: "Bearer " + tenant.keys[.rep]!)
+            let principal = try await stack.gate.admit(method: method, authorization: "Bearer " + tenant.keys[.rep]!, certificateTenants: nil)
             #expect(principal.role == .rep)
             #expect(stack.gate.credentials.count == before + 1)
         }

@@ -5,7 +5,8 @@ import SFAStubs
 import Testing
 
 /// Failures of the disk and of the process, through real `sfad` processes: a damaged
-/// tenant file, a server killed during a backup, a full disk under one tenant.
+/// tenant file, a server killed during a backup or a migration, a full disk under one
+/// tenant or under the control plane.
 @Suite struct FailureTests {
     private static func lead(_ name: String) -> Lead {
         Lead(lastName: name, email: name.lowercased().filter { $0.isLetter || $0.isNumber } + "@failure.example", companyName: "Co", source: .referral)

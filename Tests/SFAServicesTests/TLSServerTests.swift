@@ -1,10 +1,13 @@
 import Foundation
 import SFAClient
 import SFAServer
+import SFAStorage
 import SFAStubs
 import SFATestSupport
 import SFATransport
 import Testing
+
+@testable import SFAServices
 
 /// TLS through the whole server: client certificates bound to tenants, and `sfad`
 /// reloading its certificate on SIGHUP.
@@ -57,6 +60,71 @@ import Testing
                 ).listLeads(ListLeadsRequest())
             }
             #expect(misissued?.details.reason == "CERTIFICATE_TENANT_MISMATCH")
+        } catch {
+            await stack.stop()
+            throw error
+        }
+        await stack.stop()
+    }
+
+    /// The binding is checked inside the gate as soon as the key's secret is verified:
+    /// a refused key of another tenant is not cached, its last use is not recorded and
+    /// its calls per second are not counted.
+    @Test func aKeyRefusedForItsCertificatesTenantLeavesNoTraceOnTheKey() async throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        let tls = try ServerTLS(
+            configuration: ServerTLSConfiguration(
+                certificateChainFile: pki.path("server.pem"),
+                privateKeyFile: pki.path("server.key"),
+                clientCertificates: .required,
+                clientCertificateAuthorityFile: pki.path("ca.pem")
+            )
+        )
+        try pki.issueClient("setup")
+        let stack = try await TestStack.start(tls: tls, clientTLS: try pki.client(certificate: "setup"))
+        do {
+            let alpha = try await stack.makeTenant("Alpha")
+            let beta = try await stack.makeTenant("Beta")
+            // Beta's keys get a bucket of two calls (1 a second, 2 s of burst).
+            _ = try await stack.admin(stack.operatorKey).setTenantLimits(
+                SetTenantLimitsRequest(tenantId: beta.tenant.id, overrides: CallLimits(keyCallsPerSecond: 1))
+            )
+            let issued = try await stack.admin(beta.bootstrapKey).issueApiKey(IssueApiKeyRequest(userId: try #require(beta.users[.partner]).id))
+            let keyID = try #require(issued.apiKey?.id)
+            try pki.issueClient("alpha-partner", tenants: [alpha.tenant.id])
+            func leads(_ tls: ClientTLS) -> LeadServiceClient {
+                LeadServiceClient(RPCClient(configuration: ClientConfiguration(port: stack.port, apiKey: issued.secret, retry: .none, tls: tls)))
+            }
+            let throughAlpha = leads(try pki.client(certificate: "alpha-partner"))
+            let unbound = leads(try pki.client(certificate: "setup"))
+            func cached() -> Bool {
+                stack.gate.credentials.credential(keyID: keyID, generation: stack.controlPlane.accessGeneration) != nil
+            }
+
+            for _ in 0..<5 {
+                #expect(await failure { try await throughAlpha.listLeads(ListLeadsRequest()) }?.details.reason == "CERTIFICATE_TENANT_MISMATCH")
+            }
+            #expect(!cached(), "a refused key was cached")
+            #expect(try await stack.controlPlane.key(keyID)?.lastUsedTimeMs == 0, "a refused key's use was recorded")
+            // Its bucket is whole: its first two calls on a connection bound to no tenant
+            // are served, whatever the clock did meanwhile (refilling only adds).
+            _ = try await unbound.listLeads(ListLeadsRequest())
+            _ = try await unbound.listLeads(ListLeadsRequest())
+            #expect(cached())
+            // Those calls do leave their trace: the use is recorded (by a detached task,
+            // so looked for a while), and the bucket empties.
+            var recorded = false
+            for _ in 0..<500 where !recorded {
+                recorded = try await stack.controlPlane.key(keyID)?.lastUsedTimeMs != 0
+                if !recorded { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(recorded)
+            var limited = false
+            for _ in 0..<50 where !limited {
+                limited = await failure { try await unbound.listLeads(ListLeadsRequest()) }?.details.reason == "RATE_LIMITED"
+            }
+            #expect(limited)
         } catch {
             await stack.stop()
             throw error

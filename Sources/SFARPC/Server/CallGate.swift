@@ -3,15 +3,20 @@
 /// nothing about which methods exist.
 public protocol CallGate: Sendable {
     /// Returns who is calling, or throws an ``RPCError`` — UNAUTHENTICATED for a
-    /// missing or bad key, PERMISSION_DENIED for a key without the permission.
+    /// missing or bad key, PERMISSION_DENIED for a key without the permission or of a
+    /// tenant the connection's client certificate is not bound to.
     ///
     /// - Parameters:
     ///   - method: the full method name from the request header.
     ///   - authorization: the `authorization` header, e.g. `Bearer <key>`.
-    func admit(method: String, authorization: String?) async throws -> Principal
+    ///   - certificateTenants: the tenants the connection's client certificate binds
+    ///     it to; `nil` when it is bound to none. A key of any other tenant is refused
+    ///     before anything about it changes (its last use, its limits, caches).
+    func admit(method: String, authorization: String?, certificateTenants: Set<String>?) async throws -> Principal
 
     /// Every method the key in `authorization` may call, with its scope there: the
-    /// calls ``admit(method:authorization:)`` would let through.
+    /// calls ``admit(method:authorization:certificateTenants:)`` would let through on
+    /// a connection bound to no tenant.
     /// - Throws: what `admit` throws for a missing or bad key.
     func allowedMethods(authorization: String?) async throws -> [MethodGrant]
 }

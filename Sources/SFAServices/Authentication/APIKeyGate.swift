@@ -26,6 +26,10 @@ public import SFAStubs
 ///   `credentialCacheCapacity` of them.
 /// - `last_used_time_ms` is written at most once a minute per key, in a detached task
 ///   the call does not wait for; it does not move the generation.
+/// - On a connection whose client certificate binds it to tenants, a key of another
+///   tenant is refused as soon as its secret is verified: before it is cached, routed,
+///   its use recorded or its limits counted, so a partner's certificate cannot even
+///   touch another tenant's keys.
 public struct APIKeyGate: CallGate {
     private let controlPlane: ControlPlane
     /// Where this node's tenants are, in a cluster; nil on a single node.
@@ -48,12 +52,12 @@ public struct APIKeyGate: CallGate {
         self.credentials = CredentialCache(capacity: credentialCacheCapacity)
     }
 
-    public func admit(method: String, authorization: String?) async throws -> Principal {
+    public func admit(method: String, authorization: String?, certificateTenants: Set<String>?) async throws -> Principal {
         // Load balancers check health without a key; everything else needs one.
         if authorization == nil, method == HealthServiceMethods.check.fullName {
             return Principal(tenantID: nil, userID: "", role: .unspecified, teamID: "", keyID: "", scope: .all)
         }
-        let (credential, now) = try await authenticate(authorization)
+        let (credential, now) = try await authenticate(authorization, certificateTenants: certificateTenants)
         guard PermissionTable.grants[method] != nil else {
             throw RPCError(code: .unimplemented, message: "unknown method \(method)", details: ErrorDetails(reason: "UNKNOWN_METHOD"))
         }
@@ -79,7 +83,7 @@ public struct APIKeyGate: CallGate {
 
     /// Every method of the API `admit` would let this key call, in name order.
     public func allowedMethods(authorization: String?) async throws -> [MethodGrant] {
-        let (credential, _) = try await authenticate(authorization)
+        let (credential, _) = try await authenticate(authorization, certificateTenants: nil)
         return PermissionTable.grants.keys.sorted().compactMap { method in
             (try? authorize(credential, method: method)).map { MethodGrant(method: method, scope: $0) }
         }
@@ -87,8 +91,9 @@ public struct APIKeyGate: CallGate {
 
     /// The credential of a key that may be used now, and the time it was checked at.
     /// - Throws: UNAUTHENTICATED for a missing, malformed, unknown, revoked or expired
-    ///   key or a deactivated user; PERMISSION_DENIED when the tenant is suspended.
-    private func authenticate(_ authorization: String?) async throws -> (Credential, now: Int64) {
+    ///   key or a deactivated user; PERMISSION_DENIED when the tenant is suspended or
+    ///   is not one of `certificateTenants`.
+    private func authenticate(_ authorization: String?, certificateTenants: Set<String>?) async throws -> (Credential, now: Int64) {
         guard let authorization else {
             throw RPCError(
                 code: .unauthenticated,
@@ -104,7 +109,9 @@ public struct APIKeyGate: CallGate {
             )
         }
         let invalid = RPCError(code: .unauthenticated, message: "the API key is not valid", details: ErrorDetails(reason: "API_KEY_INVALID"))
-        guard let credential = try await verifiedCredential(keyID: keyID, secret: secret) else { throw invalid }
+        guard let credential = try await verifiedCredential(keyID: keyID, secret: secret, certificateTenants: certificateTenants) else {
+            throw invalid
+        }
         let key = credential.key
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if key.revokeTimeMs != 0 {
@@ -165,19 +172,37 @@ public struct APIKeyGate: CallGate {
     /// The credential of `keyID` if `secret` is its secret: the cached one while no
     /// access change has committed since it was read, else read from the control plane
     /// (and cached). Nil for an unknown key or a wrong secret, which are not cached.
-    private func verifiedCredential(keyID: String, secret: String) async throws -> Credential? {
+    /// - Throws: PERMISSION_DENIED for a key of a tenant not in `certificateTenants`,
+    ///   which is not cached either.
+    private func verifiedCredential(keyID: String, secret: String, certificateTenants: Set<String>?) async throws -> Credential? {
         let presented = APIKey.hash(secret)
         // Loaded before the read: a change committing after this point moves the
         // generation past the one the entry is stored under.
         let generation = controlPlane.accessGeneration
         if let cached = credentials.credential(keyID: keyID, generation: generation) {
-            return APIKey.constantTimeEqual(presented, cached.key.secretHash) ? cached : nil
+            guard APIKey.constantTimeEqual(presented, cached.key.secretHash) else { return nil }
+            try Self.checkBinding(of: cached.key, to: certificateTenants)
+            return cached
         }
         guard let stored = try await controlPlane.credential(keyID: keyID),
             APIKey.constantTimeEqual(presented, stored.key.secretHash)
         else { return nil }
+        try Self.checkBinding(of: stored.key, to: certificateTenants)
         credentials.store(stored, keyID: keyID, generation: generation)
         return stored
+    }
+
+    /// Refuses a key of a tenant other than those the connection's certificate is
+    /// bound to, an operator's key (no tenant) among them. Checked only once the secret
+    /// is verified, so that the refusal does not tell a certificate holder which tenant
+    /// an unknown key id belongs to.
+    private static func checkBinding(of key: APIKeyRow, to certificateTenants: Set<String>?) throws {
+        guard let certificateTenants, !certificateTenants.contains(key.tenantID ?? "") else { return }
+        throw RPCError(
+            code: .permissionDenied,
+            message: "this connection's client certificate is bound to other tenants than the key's",
+            details: ErrorDetails(reason: "CERTIFICATE_TENANT_MISMATCH")
+        )
     }
 
     /// Writes the key's `last_used_time_ms` when it is due, without making the call wait.

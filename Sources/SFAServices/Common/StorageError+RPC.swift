@@ -44,6 +44,12 @@ extension StorageError: RPCErrorConvertible {
                 message: "the disk holding the database of tenant \(tenantID) is full; nothing was written",
                 details: ErrorDetails(reason: "STORAGE_FULL")
             )
+        case .controlPlaneFull:
+            RPCError(
+                code: .resourceExhausted,
+                message: "the disk holding the control plane is full; nothing was written",
+                details: ErrorDetails(reason: "STORAGE_FULL")
+            )
         case .invalidPageSize:
             RPCError.invalidArgument(
                 "the page size is negative",

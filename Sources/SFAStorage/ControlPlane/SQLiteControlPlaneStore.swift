@@ -36,9 +36,15 @@ public final class SQLiteControlPlaneStore: ControlPlaneStore {
         while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
     }
 
-    /// Every write transaction: `BEGIN IMMEDIATE`, timed.
+    /// Every write transaction: `BEGIN IMMEDIATE`, timed. A full disk is
+    /// ``StorageError/controlPlaneFull`` (SQLite rolled the transaction back), not an
+    /// error that maps to no status.
     func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await writeDurations.time { try await database.writeImmediate(updates) }
+        do {
+            return try await writeDurations.time { try await database.writeImmediate(updates) }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw StorageError.controlPlaneFull
+        }
     }
 
     public func checkAvailable() async throws {

@@ -20,4 +20,8 @@ public enum StorageError: Error, Equatable, Sendable {
     case tenantDatabaseDamaged(tenantID: String)
     /// The disk holding the tenant's file is full: its writes fail until space is freed.
     case storageFull(tenantID: String)
+    /// The disk holding the control plane (`control.sqlite`) is full: writes of tenants,
+    /// users, keys and limits fail until space is freed; reads, and so calls on
+    /// existing keys, go on.
+    case controlPlaneFull
 }

@@ -162,17 +162,13 @@ public struct RPCDispatcher: Sendable {
         var principal: Principal?
         if let gate {
             do {
-                principal = try await gate.admit(method: call.method, authorization: call.authorization)
+                principal = try await gate.admit(
+                    method: call.method,
+                    authorization: call.authorization,
+                    certificateTenants: call.certificateTenants
+                )
             } catch {
                 return failure(RPCError(mapping: error))
-            }
-            if let bound = call.certificateTenants, let caller = principal, !caller.keyID.isEmpty, !bound.contains(caller.tenantID ?? "") {
-                let error = RPCError(
-                    code: .permissionDenied,
-                    message: "this connection's client certificate is bound to other tenants than the key's",
-                    details: ErrorDetails(reason: "CERTIFICATE_TENANT_MISMATCH")
-                )
-                return failure(error, caller)
             }
         }
         // Before anything costs: a caller over its limits gets RESOURCE_EXHAUSTED

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import SFAStorage
+import SFAStubs
 import Synchronization
 import Testing
 
@@ -75,5 +76,91 @@ import Testing
         #expect(stored == [0] + Array(stride(from: 2, through: 20, by: 2)))
         // Fewer commits than calls: calls shared transactions.
         #expect(counter.count < 21)
+    }
+
+    /// Calls sent together through the server: the refused one fails alone, the
+    /// duplicate is reported, every other lead is created with its audit event.
+    @Test func concurrentCreateLeadsFailOnlyTheRefusedCallAndReportOnlyTheDuplicate() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Concurrent leads")
+            let marketing = stack.leads(tenant.keys[.marketing])
+            let original = try #require(try await marketing.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("original"))).lead)
+            var requests = (0..<24).map { CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("c\($0)")) }
+            // Refused in the transaction: the tenant has no custom status "nope".
+            requests[7].lead?.customStatus = "nope"
+            requests[15].lead?.email = original.email.uppercased()
+            let results = await withTaskGroup(of: (Int, Result<CreateLeadResponse, RPCError>).self) { group in
+                for (index, request) in requests.enumerated() {
+                    group.addTask {
+                        do {
+                            return (index, .success(try await marketing.createLead(request)))
+                        } catch let error as RPCError {
+                            return (index, .failure(error))
+                        } catch {
+                            return (index, .failure(RPCError(code: .unknown, message: "\(error)")))
+                        }
+                    }
+                }
+                return await group.reduce(into: [Int: Result<CreateLeadResponse, RPCError>]()) { $0[$1.0] = $1.1 }
+            }
+
+            #expect(results.count == 24)
+            guard case .failure(let refused)? = results[7] else { Issue.record("the unknown custom status was accepted"); return }
+            #expect(refused.code == .invalidArgument)
+            let duplicate = try results[15]?.get()
+            #expect(duplicate?.created == false && duplicate?.duplicates.map(\.recordId) == [original.id])
+            var created: [String: Lead] = [original.id: original]
+            for index in 0..<24 where index != 7 && index != 15 {
+                let response = try #require(try results[index]?.get())
+                #expect(response.created && response.lead?.email == "harukac\(index)@tanaka.example")
+                if let lead = response.lead { created[lead.id] = lead }
+            }
+            #expect(created.count == 23)
+            let listed = try await marketing.listLeads(ListLeadsRequest(pageSize: 100))
+            #expect(Set(listed.leads.map(\.id)) == Set(created.keys))
+
+            // One creation event per created lead, listing what the lead was created with.
+            let audit = AuditServiceClient(stack.client(tenant.keys[.admin]))
+            let events = try await audit.listAuditEvents(ListAuditEventsRequest(pageSize: 100, recordKind: .lead, actions: [.create])).events
+            #expect(Set(events.map(\.recordId)) == Set(created.keys) && events.count == 23)
+            for event in events {
+                let lead = try #require(created[event.recordId])
+                let after = Dictionary(uniqueKeysWithValues: event.changes.map { ($0.field, $0.afterJson) })
+                #expect(after["name"] == "\"Haruka \(lead.lastName)\"" && after["email"] == "\"\(lead.email)\"")
+                #expect(after["company_name"] == "\"\(lead.companyName)\"" && event.changes.allSatisfy { $0.beforeJson == "null" })
+            }
+        }
+    }
+
+    @Test func concurrentLoggedCallsFailOnlyTheOneOnAMissingLead() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Concurrent calls")
+            let lead = try #require(
+                try await stack.leads(tenant.keys[.rep]).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead())).lead
+            )
+            let activities = stack.activities(tenant.keys[.rep])
+            let results = await withTaskGroup(of: (Int, ActivityWrite?).self) { group in
+                for index in 0..<16 {
+                    group.addTask {
+                        // Refused in the transaction: the link is checked there.
+                        let leadID = index == 5 ? "lead_missing" : lead.id
+                        let call = Activity(
+                            kind: .call, state: .done, subject: "call \(index)", doneTimeMs: 1_800_000_000_000 + Int64(index), leadId: leadID,
+                            callResult: .connected
+                        )
+                        return (index, try? await activities.createActivity(CreateActivityRequest(activity: call)))
+                    }
+                }
+                return await group.reduce(into: [Int: ActivityWrite?]()) { $0[$1.0] = $1.1 }
+            }
+
+            #expect(results.count == 16 && results[5] == .some(nil))
+            let logged = (0..<16).filter { $0 != 5 }.compactMap { results[$0] ?? nil }
+            #expect(logged.count == 15 && logged.allSatisfy { $0.created && $0.activity?.leadId == lead.id })
+            // Its time and day are derived in the write as before (UTC by default).
+            #expect(logged.allSatisfy { $0.activity?.activityTimeMs == $0.activity?.doneTimeMs && $0.activity?.activityDate == "2027-01-15" })
+            let listed = try await activities.listActivities(ListActivitiesRequest(pageSize: 100, leadId: lead.id))
+            #expect(Set(listed.activities.map(\.subject)) == Set((0..<16).filter { $0 != 5 }.map { "call \($0)" }))
+        }
     }
 }

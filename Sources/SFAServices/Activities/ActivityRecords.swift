@@ -103,7 +103,11 @@ enum ActivityRecords {
     /// changed since `before`) and derives its time and day in the tenant's time zone.
     static func settle(_ db: Database, _ activity: inout Activity, before: Activity?) throws {
         try CustomerLinks.settle(db, &activity, before: before)
-        let calendar = TenantCalendar(timeZone: try SettingsRecords.load(db).timeZone)
+        settleTime(&activity, calendar: TenantCalendar(timeZone: try SettingsRecords.load(db).timeZone))
+    }
+
+    /// Derives the activity's time and day in the tenant's calendar.
+    static func settleTime(_ activity: inout Activity, calendar: TenantCalendar) {
         if activity.state != .done, activity.startTimeMs == 0, let due = calendar.bounds(of: activity.dueDate) {
             // A task due on a date is due by the end of that day (then overdue).
             activity.activityTimeMs = due.endMs - 1
@@ -147,10 +151,11 @@ enum ActivityRecords {
         return try Data.fetchOne(statement, arguments: [ownerUserID, externalID]).map { try Activity(serializedBytes: Array($0)) }
     }
 
-    /// Plans or logs `proposed` (stamped with its owner) inside a write transaction, or
-    /// — when its owner already has an activity with its external_id — updates that
-    /// one's synced fields; reports the owner's appointments it overlaps.
-    static func createOrSync(_ db: Database, _ trail: inout AuditTrail, _ proposed: Activity, access: RecordAccess) throws -> ActivityWrite {
+    /// Plans or logs the prepared activity (stamped, with its owner) inside a write
+    /// transaction, or — when its owner already has an activity with its external_id
+    /// — updates that one's synced fields; reports the owner's appointments it overlaps.
+    static func createOrSync(_ db: Database, _ trail: inout AuditTrail, _ prepared: PreparedRecord<Activity>, access: RecordAccess) throws -> ActivityWrite {
+        let proposed = prepared.record
         if !proposed.externalId.isEmpty, let existing = try synced(db, ownerUserID: proposed.ownerUserId, externalID: proposed.externalId) {
             try existing.requireWritable()
             let activity = try TenantStore.commit(db, &trail, before: existing, version: existing.version, action: .update, access: access) { after in
@@ -159,7 +164,7 @@ enum ActivityRecords {
             }
             return ActivityWrite(activity: activity, overlapping: try overlapping(db, activity), created: false)
         }
-        let activity = try TenantStore.insert(db, &trail, proposed) { db, activity in try settle(db, &activity, before: nil) }
+        let activity = try TenantStore.insert(db, &trail, prepared) { db, activity in try settle(db, &activity, before: nil) }
         return ActivityWrite(activity: activity, overlapping: try overlapping(db, activity), created: true)
     }
 }
@@ -177,5 +182,16 @@ extension TenantStore {
         if activity.state == .done, activity.doneTimeMs == 0 { activity.doneTimeMs = nowMs() }
         try await requireActiveUsers(activity.attendeeUserIds, access: access, field: field + ".attendee_user_ids")
         return try await owned(activity, access: access)
+    }
+
+    /// `proposed` (from `proposedActivity`) stamped and prepared for the write that
+    /// creates it, with its time and day derived as that write derives them (from
+    /// the tenant's settings now): unless its links or the settings change before the
+    /// write runs, the write stores what was prepared.
+    func prepared(_ proposed: Activity, access: RecordAccess) async throws -> PreparedRecord<Activity> {
+        let settings = try await read(access) { db in try SettingsRecords.load(db) }
+        var activity = Self.stamped(proposed)
+        ActivityRecords.settleTime(&activity, calendar: TenantCalendar(timeZone: settings.timeZone))
+        return try PreparedRecord(activity)
     }
 }

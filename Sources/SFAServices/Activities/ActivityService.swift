@@ -30,7 +30,7 @@ public struct ActivityService: ActivityServiceHandler {
     /// appointments of the owner are reported with it.
     public func createActivity(_ request: CreateActivityRequest, context: ServerContext) async throws -> ActivityWrite {
         let access = try await store.access(context)
-        let proposed = try await store.proposedActivity(request.activity, field: "activity", access: access)
+        let proposed = try await store.prepared(try await store.proposedActivity(request.activity, field: "activity", access: access), access: access)
         return try await store.write(access, context: context, request: request) { db, trail in
             try ActivityRecords.createOrSync(db, &trail, proposed, access: access)
         }
@@ -123,7 +123,7 @@ public struct ActivityService: ActivityServiceHandler {
             if next.leadId.isEmpty, next.accountId.isEmpty, next.opportunityId.isEmpty, next.contactIds.isEmpty {
                 (next.leadId, next.accountId, next.opportunityId, next.contactIds) = (done.leadId, done.accountId, done.opportunityId, done.contactIds)
             }
-            return CompleteActivityResponse(activity: done, followUp: try ActivityRecords.createOrSync(db, &trail, next, access: access))
+            return CompleteActivityResponse(activity: done, followUp: try ActivityRecords.createOrSync(db, &trail, .unprepared(TenantStore.stamped(next)), access: access))
         }
     }
 

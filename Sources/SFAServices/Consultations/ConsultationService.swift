@@ -34,7 +34,7 @@ public struct ConsultationService: ConsultationServiceHandler {
                     (next.leadId, next.accountId, next.opportunityId, next.contactIds) =
                         (consultation.leadId, consultation.accountId, consultation.opportunityId, consultation.contactIds)
                 }
-                response.nextActivity = try ActivityRecords.createOrSync(db, &trail, next, access: access)
+                response.nextActivity = try ActivityRecords.createOrSync(db, &trail, .unprepared(TenantStore.stamped(next)), access: access)
             }
             if let update = request.dealUpdate, let dealAccess {
                 response.opportunity = try ConsultationRecords.updateDeal(db, &trail, update, dealID: consultation.opportunityId, access: dealAccess)

@@ -110,9 +110,23 @@ enum LeadRecords {
         lead.status = definition.meaning
     }
 
+    /// The keys two leads (or a lead and a contact) that look alike share: the e-mail
+    /// address, and the company and name; empty when the lead lacks what one needs.
+    struct DuplicateKeys: Sendable {
+        let email: String
+        let person: String
+
+        init(_ lead: Lead) {
+            email = RecordText.key(lead.email)
+            person = RecordText.personKey(company: lead.companyName, firstName: lead.firstName, lastName: lead.lastName)
+        }
+    }
+
     /// Existing leads and contacts that look like `lead`: same email, or same company
     /// and name. Matches the caller may not see are reported without their id.
-    static func duplicates(_ db: Database, of lead: Lead, access: RecordAccess) throws -> [DuplicateMatch] {
+    /// `keys` are the lead's, when they were worked out before the transaction.
+    static func duplicates(_ db: Database, of lead: Lead, keys: DuplicateKeys? = nil, access: RecordAccess) throws -> [DuplicateMatch] {
+        let keys = keys ?? DuplicateKeys(lead)
         var matches: [DuplicateMatch] = []
         var seen: Set<String> = []
         func add(_ kind: RecordKind, _ row: Row, _ match: DuplicateMatchKind) throws {
@@ -135,7 +149,7 @@ enum LeadRecords {
             }
             matches.append(duplicate)
         }
-        let emailKey = RecordText.key(lead.email)
+        let emailKey = keys.email
         if !emailKey.isEmpty {
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, owner_user_id, created_by_user_id, data FROM lead WHERE email_key = ? LIMIT 10"), arguments: [emailKey]) {
                 try add(.lead, row, .email)
@@ -144,7 +158,7 @@ enum LeadRecords {
                 try add(.contact, row, .email)
             }
         }
-        let personKey = RecordText.personKey(company: lead.companyName, firstName: lead.firstName, lastName: lead.lastName)
+        let personKey = keys.person
         if !personKey.isEmpty {
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, owner_user_id, created_by_user_id, data FROM lead WHERE person_key = ? LIMIT 10"), arguments: [personKey]) {
                 try add(.lead, row, .companyAndName)

@@ -27,15 +27,20 @@ public struct LeadService: LeadServiceHandler {
         lead.validate(prefix: "lead.", into: &validation)
         try validation.throwIfInvalid()
         let allowDuplicate = request.allowDuplicate
+        // The row, the duplicate keys and the audit changes depend on the request only:
+        // worked out here, beside the other calls, rather than on the tenant's writer.
+        let prepared = try PreparedRecord(lead) { LeadService.creationChanges($0) }
+        let keys = LeadRecords.DuplicateKeys(lead)
         return try await store.write(access, context: context, request: request) { db, trail in
             var lead = lead
+            // This sets the status fields only; the keyed fields stay as they were.
             try LeadRecords.applyCustomStatus(&lead, settings: try SettingsRecords.load(db), field: "lead.custom_status")
-            let duplicates = try LeadRecords.duplicates(db, of: lead, access: access)
+            let duplicates = try LeadRecords.duplicates(db, of: lead, keys: keys, access: access)
             guard duplicates.isEmpty || allowDuplicate else {
                 return CreateLeadResponse(duplicates: duplicates, created: false)
             }
-            try RecordRows.insert(db, lead)
-            trail.record(.lead, lead.id, .create, version: 1, changes: LeadService.creationChanges(lead))
+            try prepared.row(for: lead).insert(db)
+            trail.record(.lead, lead.id, .create, version: 1, changes: prepared.changes(for: lead))
             return CreateLeadResponse(lead: lead, duplicates: duplicates, created: true)
         }
     }

@@ -110,13 +110,7 @@ enum RecordRows {
     }
 
     static func insert<R: TenantRecord>(_ db: Database, _ record: R) throws {
-        let row = try self.row(record)
-        let names = row.keys.sorted()
-        let statement = try db.cachedStatement(
-            sql: "INSERT INTO \(R.table) (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))"
-        )
-        let values: [(any DatabaseValueConvertible)?] = names.map { row[$0] ?? nil }
-        try statement.execute(arguments: StatementArguments(values))
+        try RecordRow(record).insert(db)
     }
 
     /// Stores `record` over the row if that row's version is still `expectedVersion`.
@@ -137,7 +131,7 @@ enum RecordRows {
     }
 
     /// The row of `record`; `data` leaves out its derived fields (their columns hold them).
-    private static func row<R: TenantRecord>(_ record: R) throws -> [String: (any DatabaseValueConvertible)?] {
+    static func row<R: TenantRecord>(_ record: R) throws -> [String: (any DatabaseValueConvertible)?] {
         var row = record.columns
         row["id"] = record.id
         row["version"] = record.version

@@ -34,9 +34,9 @@ extension TenantStore {
         request: some ProtoMessage,
         link: @escaping @Sendable (Database, inout R) throws -> Void = { _, _ in }
     ) async throws -> R {
-        let record = try await owned(proposed, access: access)
+        let prepared = try PreparedRecord(Self.stamped(try await owned(proposed, access: access)))
         return try await write(access, context: context, request: request) { db, trail in
-            try Self.insert(db, &trail, record, link: link)
+            try Self.insert(db, &trail, prepared, link: link)
         }
     }
 
@@ -66,20 +66,38 @@ extension TenantStore {
         id: String? = nil,
         link: (Database, inout R) throws -> Void = { _, _ in }
     ) throws -> R {
+        try insert(db, &trail, .unprepared(stamped(proposed, id: id)), link: link)
+    }
+
+    /// Stores a record prepared before the write was queued, as `insert` stores a
+    /// proposed one: what the preparation worked out is reused when `link` leaves
+    /// the record as it was.
+    static func insert<R: TenantRecord>(
+        _ db: Database,
+        _ trail: inout AuditTrail,
+        _ prepared: PreparedRecord<R>,
+        link: (Database, inout R) throws -> Void = { _, _ in }
+    ) throws -> R {
+        var record = prepared.record
+        // `link` fills what the record takes from others (a quote's currency from its
+        // deal), so validation follows it; `link` must therefore be safe on input not
+        // yet validated (no traps, no work unbounded by the input).
+        try link(db, &record)
+        if !prepared.isKnownValid(record) { try Self.validate(record) }
+        try prepared.row(for: record).insert(db)
+        try R.recordChanged(db, from: nil, to: &record, by: trail.principal.userID)
+        trail.record(R.recordKind, record.id, .create, version: 1, changes: prepared.changes(for: record))
+        return record
+    }
+
+    /// `proposed` as a new record: a new id (or `id`), version 1, created and updated now.
+    static func stamped<R: TenantRecord>(_ proposed: R, id: String? = nil) -> R {
         var record = proposed
         let now = nowMs()
         record.id = id ?? RecordID.make(R.idPrefix)
         record.version = 1
         record.createTimeMs = now
         record.updateTimeMs = now
-        // `link` fills what the record takes from others (a quote's currency from its
-        // deal), so validation follows it; `link` must therefore be safe on input not
-        // yet validated (no traps, no work unbounded by the input).
-        try link(db, &record)
-        try Self.validate(record)
-        try RecordRows.insert(db, record)
-        try R.recordChanged(db, from: nil, to: &record, by: trail.principal.userID)
-        trail.record(R.recordKind, record.id, .create, version: 1, changes: FieldDiff.changes(R(), record))
         return record
     }
 

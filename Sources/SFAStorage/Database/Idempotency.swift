@@ -72,9 +72,9 @@ public enum Idempotency {
     /// - Throws: `IDEMPOTENCY_KEY_REUSED` when it was stored for another request.
     private static func storedResponse(_ db: Database, key: String, method: String, userID: String, requestDigest: [UInt8], now: Int64) throws -> [UInt8]? {
         guard
+            // Statements prepared once per connection: writes with a key run them every time.
             let row = try Row.fetchOne(
-                db,
-                sql: "SELECT request_digest, response FROM idempotency_key WHERE key = ? AND method = ? AND user_id = ? AND create_time_ms >= ?",
+                db.cachedStatement(sql: "SELECT request_digest, response FROM idempotency_key WHERE key = ? AND method = ? AND user_id = ? AND create_time_ms >= ?"),
                 arguments: [key, method, userID, now - retentionMs]
             )
         else { return nil }
@@ -85,8 +85,7 @@ public enum Idempotency {
     }
 
     private static func store(_ db: Database, key: String, method: String, userID: String, requestDigest: [UInt8], response: [UInt8], now: Int64) throws {
-        try db.execute(
-            sql: "INSERT OR REPLACE INTO idempotency_key VALUES (?, ?, ?, ?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO idempotency_key VALUES (?, ?, ?, ?, ?, ?)").execute(
             arguments: [key, method, userID, Data(requestDigest), Data(response), now]
         )
         if Int.random(in: 0..<64) == 0 {

@@ -20,8 +20,8 @@ public enum AuditLog {
 
     /// Inserts an event that already has its id and time; inserting it twice keeps one.
     public static func insert(_ db: Database, _ event: AuditEvent) throws {
-        try db.execute(
-            sql: "INSERT OR IGNORE INTO audit_event VALUES (?, ?, ?, ?, ?, ?, ?)",
+        // Prepared once per connection: every write of a tenant appends events.
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO audit_event VALUES (?, ?, ?, ?, ?, ?, ?)").execute(
             arguments: [
                 event.id, event.eventTimeMs, event.actorUserId, event.method, event.recordKind.rawValue, event.recordId,
                 Data(event.serializedBytes()),

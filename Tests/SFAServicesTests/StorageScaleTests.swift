@@ -81,11 +81,13 @@ import Testing
         let id = RecordID.make("ten")
         try await tenants.withDatabase(id) { _ in }
         try await tenants.deleteFiles(RecordID.make("ten"))  // unrelated id: no error, no file
-        // A newer SalesWire added a migration this code does not know.
+        // A newer SalesWire added a migration this code does not know, and marked the
+        // file with its version.
         try await tenants.withExclusiveFile(id) { path in
             let queue = try DatabaseQueue(path: path)
             try await queue.write { db in
                 try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99 from the future')")
+                try db.execute(sql: "PRAGMA user_version = 99")
             }
             try await queue.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
             try queue.close()

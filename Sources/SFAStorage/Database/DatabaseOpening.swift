@@ -12,20 +12,26 @@ enum DatabaseOpening {
         let (seconds, attoseconds) = storage.busyTimeout.components
         configuration.busyMode = .timeout(TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18)
         configuration.publicStatementArguments = false
-        let synchronous = storage.durability == .powerLoss ? "FULL" : "NORMAL"
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-        }
         return configuration
     }
 
+    /// `PRAGMA synchronous` for the configured durability. It is set on a writer once
+    /// open, not while connecting: GRDB's WAL set-up, which runs after a connection's
+    /// own preparation, sets `synchronous = NORMAL` and would undo it.
+    static func applyDurability(_ storage: StorageConfiguration, to db: Database) throws {
+        try db.execute(sql: storage.durability == .powerLoss ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+    }
+
     static func open(path: String, storage: StorageConfiguration) throws -> DatabaseQueue {
-        try DatabaseQueue(path: path, configuration: configuration(storage))
+        let queue = try DatabaseQueue(path: path, configuration: configuration(storage))
+        try queue.inDatabase { db in try applyDurability(storage, to: db) }
+        return queue
     }
 
     /// A pool of one writer and one reader: business reads use connections of their
     /// own (`TenantDatabases.read`); the pool's reader serves migrations, backups and
-    /// maintenance.
+    /// maintenance. The caller applies the durability on the writer
+    /// (``applyDurability(_:to:)``), with the rest of its first access.
     static func openPool(path: String, storage: StorageConfiguration) throws -> DatabasePool {
         var configuration = configuration(storage)
         configuration.maximumReaderCount = 1

@@ -67,6 +67,8 @@ public final class TenantDatabases: Sendable {
     private let state = Mutex(State())
     private let metrics: StorageMetrics
     private let failures: TenantFileFailures
+    /// Where new tenant files come from.
+    private let template: TenantTemplate
     /// Where evicted files are closed: concurrent, as files are independent and each
     /// close mostly waits for the disk.
     private let closer = DispatchQueue(label: "sfa.tenant-databases.closer", attributes: .concurrent)
@@ -76,6 +78,7 @@ public final class TenantDatabases: Sendable {
         self.logger = logger
         self.metrics = StorageMetrics(factory: storage.metricsFactory)
         self.failures = TenantFileFailures(logger: logger)
+        self.template = TenantTemplate(storage: storage)
         metrics.openDatabases.set(0)
         try DatabaseOpening.createDirectory(storage.tenantsDirectory)
     }
@@ -110,10 +113,15 @@ public final class TenantDatabases: Sendable {
     /// the calling thread and outside any transaction: for short reads whose SQL is
     /// one statement (SQLite makes each statement see one snapshot) or which tolerate
     /// writes committing between their statements. Suspends only to open the file.
+    ///
+    /// The read that had to open the file runs on its writer connection, which is idle
+    /// then: a cold tenant's first read opens one connection, not two (each parses the
+    /// whole schema), and a tenant read once per stay in the cache never gets a reader.
     public func read<T>(_ tenantID: String, _ body: (Database) throws -> T) async throws -> T {
         do {
             let (pool, reader) = try await leaseReader(tenantID)
             defer { release(tenantID, reader: reader, pool: pool) }
+            guard let reader else { return try Self.onWriter(pool, body) }
             return try reader.connection.inDatabase(body)
         } catch {
             throw failures.translate(error, tenantID: tenantID)
@@ -141,8 +149,9 @@ public final class TenantDatabases: Sendable {
     /// while fewer than `maximumReadersPerTenant` exist, else a transient one (closed
     /// after use). Sync reads never suspend while holding one, so as many as there are
     /// threads running them suffice and the transient case is rare. An open file is
-    /// leased with its connection under one lock, with one lookup.
-    private func leaseReader(_ tenantID: String) async throws -> (DatabasePool, Reader) {
+    /// leased with its connection under one lock, with one lookup. Nil when the call
+    /// waited for the file to open and no reader is idle: the read uses the writer.
+    private func leaseReader(_ tenantID: String) async throws -> (DatabasePool, Reader?) {
         let maximum = storage.maximumReadersPerTenant
         let fast = try state.withLock { state throws -> (DatabasePool, DatabaseQueue?, kept: Bool)? in
             guard let index = state.open.index(forKey: tenantID) else { return nil }
@@ -152,16 +161,14 @@ public final class TenantDatabases: Sendable {
             state.open.values[index].lastUse = state.clock
             return Self.takeReader(&state.open.values[index], maximum: maximum)
         }
-        let (pool, idle, kept): (DatabasePool, DatabaseQueue?, kept: Bool)
-        if let fast {
-            (pool, idle, kept) = fast
-        } else {
+        guard let (pool, idle, kept) = fast else {
             let leased = try await lease(tenantID)
-            (pool, idle, kept) = state.withLock { state in
+            let idle = state.withLock { state in
                 // The file stays open while leased: its entry is there.
-                guard let index = state.open.index(forKey: tenantID), state.open.values[index].pool === leased else { return (leased, nil, false) }
-                return Self.takeReader(&state.open.values[index], maximum: maximum)
+                guard let index = state.open.index(forKey: tenantID), state.open.values[index].pool === leased else { return nil as DatabaseQueue? }
+                return state.open.values[index].idleReaders.popLast()
             }
+            return (leased, idle.map { Reader(connection: $0, kept: true) })
         }
         if let idle { return (pool, Reader(connection: idle, kept: true)) }
         do {
@@ -170,6 +177,13 @@ public final class TenantDatabases: Sendable {
             release(tenantID, reader: nil, pool: pool, readerSlot: kept)
             throw error
         }
+    }
+
+    /// Runs `body` on the writer connection, on the calling thread (a synchronous
+    /// access, outside any transaction, from a synchronous context so that GRDB's
+    /// synchronous method is the one called).
+    private static func onWriter<T>(_ pool: DatabasePool, _ body: (Database) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction(body)
     }
 
     /// A read-only connection in use, and whether it goes back to its file's list.
@@ -224,6 +238,7 @@ public final class TenantDatabases: Sendable {
     /// resumed (evicted): the caller tries again rather than use a closed pool.
     private func leaseOnce(_ tenantID: String) async throws -> DatabasePool? {
         let storage = self.storage
+        let template = self.template
         let leased = try state.withLock { state throws -> Lease in
             try state.checkLeasable(tenantID)
             state.clock += 1
@@ -234,7 +249,7 @@ public final class TenantDatabases: Sendable {
             }
             if let pending = state.opening[tenantID] { return .opening(pending) }
             let path = try path(of: tenantID)
-            let task = Task { try await Self.onOpener { try Self.openAndMigrate(path: path, tenantID: tenantID, storage: storage) } }
+            let task = Task { try await Self.onOpener { try Self.openAndMigrate(path: path, tenantID: tenantID, storage: storage, template: template) } }
             state.opening[tenantID] = task
             return .opening(task)
         }
@@ -381,16 +396,20 @@ public final class TenantDatabases: Sendable {
         .failedPrecondition(reason: "TENANT_BUSY", message: message)
     }
 
-    /// Opens a tenant file and migrates it if it is behind. The version is read on the
-    /// writer connection, so that a file already at the current version (the usual
-    /// case when thousands of tenants take turns in the cache) costs two small queries
-    /// of GRDB's migration table: no reader connection is opened and the migrator does
-    /// not run.
-    private static func openAndMigrate(path: String, tenantID: String, storage: StorageConfiguration) throws -> DatabasePool {
+    /// Opens a tenant file (made from the template when it does not exist yet) and
+    /// migrates it if it is behind. One access to the writer sets its durability and
+    /// reads the version mark in the file's header: a file at the current version (the
+    /// usual case when thousands of tenants take turns in the cache) costs one PRAGMA,
+    /// no reader connection is opened and the migrator does not run.
+    private static func openAndMigrate(path: String, tenantID: String, storage: StorageConfiguration, template: TenantTemplate) throws -> DatabasePool {
+        if !FileManager.default.fileExists(atPath: path) { try template.makeDatabase(at: path) }
         let pool = try DatabaseOpening.openPool(path: path, storage: storage)
         do {
-            let version = try pool.writeWithoutTransaction { db in try TenantSchema.version(of: db, tenantID: tenantID) }
-            if version < TenantSchema.currentVersion { try TenantSchema.migrator.migrate(pool) }
+            let behind = try pool.writeWithoutTransaction { db in
+                try DatabaseOpening.applyDurability(storage, to: db)
+                return try TenantSchema.needsMigration(db, tenantID: tenantID)
+            }
+            if behind { try TenantSchema.migrate(pool) }
         } catch {
             try? pool.close()
             throw error
@@ -439,7 +458,7 @@ public final class TenantDatabases: Sendable {
     /// Removes a tenant's database files (`ignoringFence` as ``withExclusiveFile(_:ignoringFence:_:)``).
     public func deleteFiles(_ tenantID: String, ignoringFence: Bool = false) async throws {
         try await withExclusiveFile(tenantID, ignoringFence: ignoringFence) { path in
-            for suffix in ["", "-wal", "-shm", ".restoring"] where FileManager.default.fileExists(atPath: path + suffix) {
+            for suffix in ["", "-wal", "-shm", ".restoring", ".creating"] where FileManager.default.fileExists(atPath: path + suffix) {
                 try FileManager.default.removeItem(atPath: path + suffix)
             }
         }

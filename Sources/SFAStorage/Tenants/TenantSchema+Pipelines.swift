@@ -65,13 +65,20 @@ extension TenantSchema {
                     BEGIN SELECT RAISE(ABORT, 'opportunity history is append-only'); END;
                 """
         )
+        try repairOpportunities(db, into: try insertDefaultPipeline(db))
+    }
+
+    /// Inserts a new default pipeline, its id and stage ids made now: every tenant's
+    /// are its own (a tenant made from the template gets its own in place of the
+    /// template's, ``TenantTemplate``).
+    static func insertDefaultPipeline(_ db: Database) throws -> Pipeline {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let pipeline = PipelineData.defaultPipeline(id: RecordID.make("pipe"), stageIDs: { RecordID.make("stg") }, createdBy: "", now: now)
         try db.execute(
             sql: "INSERT INTO pipeline (id, version, archived, is_default, update_time_ms, data) VALUES (?, 1, 0, 1, ?, ?)",
             arguments: [pipeline.id, now, Data(pipeline.serializedBytes())]
         )
-        try repairOpportunities(db, into: pipeline)
+        return pipeline
     }
 
     /// Repairs what the old ConvertLead wrote: placed in the first stage, derived

@@ -39,6 +39,29 @@ public enum TenantSchema {
         return Int32(try migrator.appliedIdentifiers(db).count)
     }
 
+    /// Whether an open database must be migrated, read cheaply: the migrations mark the
+    /// file's header with `user_version` (``migrate(_:)``), so a file at this code's
+    /// version costs one PRAGMA, which reads the header without touching the schema.
+    /// A file not marked (migrated before the mark existed, or never) is checked
+    /// against GRDB's migration table.
+    /// - Throws: `StorageError.schemaNewerThanCode` if it has migrations this code does not know.
+    static func needsMigration(_ db: Database, tenantID: String) throws -> Bool {
+        let marked = try Int32.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+        if marked == currentVersion { return false }
+        if marked > currentVersion { throw StorageError.schemaNewerThanCode(tenantID: tenantID) }
+        _ = try version(of: db, tenantID: tenantID)
+        return true
+    }
+
+    /// Applies the migrations the database lacks, then marks its header with the
+    /// version (`user_version`) for ``needsMigration(_:tenantID:)``. A crash between
+    /// the two leaves the mark behind: the next open checks the migration table, finds
+    /// nothing to do, and marks it.
+    static func migrate(_ writer: some DatabaseWriter) throws {
+        try migrator.migrate(writer)
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA user_version = \(currentVersion)") }
+    }
+
     private static func migrateV1(_ db: Database) throws {
         try db.execute(
             sql: """

@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+import Logging
+import SFAStubs
+import Testing
+
+@testable import SFAStorage
+
+/// How tenant files come to be and are opened again: new ones copied from the
+/// migrated template, old ones migrated on open, evicted ones reopened, and every
+/// writer syncing as the configured durability says.
+@Suite struct TenantFileOpeningTests {
+    private static func storage(_ name: String, bound: Int? = nil, durability: StorageConfiguration.Durability = .powerLoss) -> StorageConfiguration {
+        StorageConfiguration(
+            dataDirectory: NSTemporaryDirectory() + "sfa-\(name)-" + UUID().uuidString, maximumOpenTenantDatabases: bound, durability: durability
+        )
+    }
+
+    private static func databases(_ storage: StorageConfiguration) throws -> TenantDatabases {
+        try TenantDatabases(storage: storage, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+    }
+
+    /// The schema, the version mark and the rows of every table but the pipeline's,
+    /// whose ids are the tenant's own.
+    private static func shape(of path: String) throws -> [String] {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            let schema = try Row.fetchAll(db, sql: "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").map { "\($0)" }
+            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('pipeline', 'sqlite_sequence') ORDER BY name")
+            let rows = try tables.map { table in "\(table): \(try Row.fetchAll(db, sql: "SELECT * FROM \"\(table)\" ORDER BY 1"))" }
+            return schema + rows + ["user_version \(try Int.fetchOne(db, sql: "PRAGMA user_version") ?? -1)"]
+        }
+    }
+
+    private static func defaultPipeline(at path: String) throws -> Pipeline {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        let data = try queue.read { db in try Data.fetchAll(db, sql: "SELECT data FROM pipeline WHERE is_default = 1") }
+        #expect(data.count == 1)
+        return try Pipeline(serializedBytes: Array(try #require(data.first)))
+    }
+
+    @Test func aTenantMadeFromTheTemplateHasTheSchemaOfOneMigratedFromScratch() async throws {
+        let storage = Self.storage("template")
+        defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
+        let tenants = try Self.databases(storage)
+        let (first, second) = (RecordID.make("ten"), RecordID.make("ten"))
+        for id in [first, second] { try await tenants.withDatabase(id) { _ in } }
+        // The reference: every migration run on an empty file, as before templates.
+        let scratch = storage.dataDirectory + "/scratch.sqlite"
+        let queue = try DatabaseOpening.open(path: scratch, storage: storage)
+        try TenantSchema.migrate(queue)
+        try queue.close()
+
+        let expected = try Self.shape(of: scratch)
+        #expect(expected.contains("user_version \(TenantSchema.currentVersion)"))
+        for id in [first, second] {
+            #expect(try Self.shape(of: storage.tenantsDirectory + "/\(id).sqlite") == expected)
+        }
+        // Each has a default pipeline of its own, with the stages of one made by the migration.
+        let pipelines = try [first, second].map { try Self.defaultPipeline(at: storage.tenantsDirectory + "/\($0).sqlite") }
+        let reference = try Self.defaultPipeline(at: scratch)
+        #expect(Set(pipelines.map(\.id) + [reference.id]).count == 3)
+        #expect(Set(pipelines.flatMap { $0.stages.map(\.id) }).count == 2 * reference.stages.count)
+        for pipeline in pipelines { #expect(pipeline.stages.map(\.name) == reference.stages.map(\.name)) }
+        // Nothing half made is left beside them.
+        let files = try FileManager.default.contentsOfDirectory(atPath: storage.tenantsDirectory)
+        #expect(!files.contains { $0.hasSuffix(".creating") })
+    }
+
+    @Test func aTenantEvictedAndReopenedServesItsReadsAndWrites() async throws {
+        let storage = Self.storage("reopen", bound: 2)
+        defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
+        let tenants = try Self.databases(storage)
+        let id = RecordID.make("ten")
+        let others = (0..<6).map { _ in RecordID.make("ten") }
+        let count = { try await tenants.read(id) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_event") ?? -1 } }
+        for round in 1...3 {
+            try await tenants.write(id) { db in
+                try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_\(round)"))
+            }
+            #expect(try await count() == round)
+            // Enough other tenants to push it out of a cache of two.
+            for other in others { _ = try await tenants.read(other) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM lead") } }
+            #expect(tenants.openCount <= 2)
+            // Reopened: the first read sees every write made before.
+            #expect(try await count() == round)
+        }
+    }
+
+    /// A tenant file written the old way, without the version mark, by `write`.
+    private static func unmarkedFile(_ storage: StorageConfiguration, _ id: String, _ write: (DatabaseQueue) throws -> Void) throws -> String {
+        let path = storage.tenantsDirectory + "/\(id).sqlite"
+        try DatabaseOpening.createDirectory(storage.tenantsDirectory)
+        let file = try DatabaseOpening.open(path: path, storage: storage)
+        try write(file)
+        try file.close()
+        return path
+    }
+
+    @Test func anOldFileIsMigratedWhenOpenedAndMarkedWithItsVersion() async throws {
+        let storage = Self.storage("old")
+        defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
+        let tenants = try Self.databases(storage)
+        let id = RecordID.make("ten")
+        // A file from before pipelines.
+        let path = try Self.unmarkedFile(storage, id) { try TenantSchema.migrator.migrate($0, upTo: "v4 idempotency key expiry") }
+
+        let opened = try await tenants.read(id) { db in
+            (try Int32.fetchOne(db, sql: "PRAGMA user_version"), try TenantSchema.version(of: db, tenantID: id))
+        }
+        #expect(opened.0 == TenantSchema.currentVersion)
+        #expect(opened.1 == TenantSchema.currentVersion)
+        #expect(try Self.defaultPipeline(at: path).stages.isEmpty == false)
+    }
+
+    @Test func anUnmarkedFileWithAMigrationFromTheFutureIsRefused() async throws {
+        let storage = Self.storage("future")
+        defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
+        let tenants = try Self.databases(storage)
+        let id = RecordID.make("ten")
+        _ = try Self.unmarkedFile(storage, id) { file in
+            try TenantSchema.migrator.migrate(file)
+            try file.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99 from the future')") }
+        }
+
+        await #expect(throws: StorageError.schemaNewerThanCode(tenantID: id)) { try await tenants.withDatabase(id) { _ in } }
+    }
+
+    @Test(arguments: [(StorageConfiguration.Durability.powerLoss, 2), (.processCrash, 1)])
+    func everyWriterSyncsAsTheDurabilitySays(durability: StorageConfiguration.Durability, synchronous: Int) async throws {
+        let storage = Self.storage("durability", durability: durability)
+        defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
+        let tenants = try Self.databases(storage)
+        // GRDB's WAL set-up sets NORMAL (1) after a connection's own preparation.
+        let tenant = try await tenants.withDatabase(RecordID.make("ten")) { pool in
+            try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        }
+        #expect(tenant == synchronous)
+        try DatabaseOpening.createDirectory(storage.dataDirectory)
+        let control = try DatabaseOpening.open(path: storage.controlPlanePath, storage: storage)
+        defer { try? control.close() }
+        #expect(try control.inDatabase { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == synchronous)
+    }
+}

@@ -44,6 +44,8 @@ public struct LoadPlan: Sendable {
     /// connection a client that keeps a placement map and follows its tenants to
     /// their owners, for a run against any node of a cluster or through a move.
     public var maximumRedirects = 0
+    /// Hosts besides ``host`` that redirects may name (``ClientConfiguration/redirectHosts``).
+    public var redirectHosts: [String] = []
 
     public init(
         host: String = "127.0.0.1",

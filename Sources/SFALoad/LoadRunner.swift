@@ -92,7 +92,7 @@ public enum LoadRunner {
         let client = RPCClient(
             configuration: ClientConfiguration(
                 host: plan.host, port: plan.port, connections: 1, defaultTimeout: plan.timeout, retry: .none, tls: plan.tls,
-                maximumRedirects: plan.maximumRedirects
+                maximumRedirects: plan.maximumRedirects, redirectHosts: plan.redirectHosts
             )
         )
         do {

@@ -61,6 +61,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Exit 2 when failed calls exceed this share of all calls.")
     var maxErrorRate = 0.01
 
+    @Option(help: "Redirects (TENANT_MOVED, TENANT_MOVING) one call follows to other nodes of a cluster; 0 calls --target alone.")
+    var maxRedirects = 0
+
+    @Option(
+        name: .customLong("redirect-host"),
+        help: ArgumentHelp(
+            "A host besides the target's that redirects may send calls and keys to (a name, an address, or *.domain); repeat for several.",
+            valueName: "host"
+        )
+    )
+    var redirectHosts: [String] = []
+
     func validate() throws {
         if duration != nil, calls != nil { throw ValidationError("give --duration or --calls, not both") }
         if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
@@ -85,6 +97,8 @@ struct RunCommand: AsyncParsableCommand {
             warmup: warmup.duration, pace: rate.map { .fixedRate($0) } ?? .closedLoop, timeout: timeout.duration
         )
         plan.tls = try target.tls.clientTLS(host: target.host)
+        plan.maximumRedirects = max(0, maxRedirects)
+        plan.redirectHosts = redirectHosts
         let progress = LoadProgress()
         let line = ProgressLine.show(progress, label: "calls")
         let outcome = try await LoadRunner.run(plan: plan, scenario: scenario, tenants: fixtures, skew: skew, progress: progress)

@@ -114,7 +114,7 @@ final class Acknowledged: Sendable {
 /// A running `sfad` on a free loopback port. `Process` is used from one task at a
 /// time, and `kill` only sends a signal.
 struct SfadProcess: @unchecked Sendable {
-    let process: Process
+    let process: ChildProcess
     let port: Int
     /// The operator key printed on first start; nil on later starts.
     let operatorKey: String?
@@ -128,18 +128,13 @@ struct SfadProcess: @unchecked Sendable {
         // Output goes to files that are polled, so that nothing blocks on a pipe.
         let stdoutPath = dataDirectory + "/../" + UUID().uuidString + ".out"
         let stderrPath = logFile ?? dataDirectory + "/../" + UUID().uuidString + ".err"
-        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         defer {
             try? FileManager.default.removeItem(atPath: stdoutPath)
             if logFile == nil { try? FileManager.default.removeItem(atPath: stderrPath) }
         }
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["--port", "0", "--data-dir", dataDirectory, "--log-level", "info"] + arguments
-        process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
-        process.standardError = FileHandle(forWritingAtPath: stderrPath)
-        try launch(process)
+        process = try ChildProcess(
+            path, ["--port", "0", "--data-dir", dataDirectory, "--log-level", "info"] + arguments, output: stdoutPath, error: stderrPath
+        )
         var port: Int?
         var stderrText = ""
         let deadline = Date().addingTimeInterval(60)

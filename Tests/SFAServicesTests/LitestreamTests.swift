@@ -45,21 +45,13 @@ enum Litestream {
         .map { $0 + "/litestream" }.first { FileManager.default.isExecutableFile(atPath: $0) }
 
     /// `litestream replicate` with `deploy/litestream.yml`.
-    static func replicate(tenantsDirectory: String, replicaURL: String, log: String) throws -> Process {
+    static func replicate(tenantsDirectory: String, replicaURL: String, log: String) throws -> ChildProcess {
         let configuration = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("deploy/litestream.yml").path
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(executable))
-        process.arguments = ["replicate", "-config", configuration]
-        process.environment = ProcessInfo.processInfo.environment.merging([
+        let environment = ProcessInfo.processInfo.environment.merging([
             "SFA_TENANTS_DIR": tenantsDirectory, "SFA_LITESTREAM_REPLICA_URL": replicaURL,
         ]) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle(forWritingAtPath: log)
-        process.standardError = FileHandle(forWritingAtPath: log)
-        try launch(process)
-        return process
+        return try ChildProcess(try #require(executable), ["replicate", "-config", configuration], environment: environment, output: log, error: log)
     }
 
     /// Restores of one tenant's replica into scratch files.

@@ -51,12 +51,7 @@ public struct TestCertificates: Sendable {
     }
 
     private func openssl(_ arguments: String...) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "cd '\(directory)' && openssl " + arguments.joined(separator: " ") + " 2>openssl.err"]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try launch(process)
+        let process = try ChildProcess("/bin/sh", ["-c", "cd '\(directory)' && openssl " + arguments.joined(separator: " ") + " 2>openssl.err"])
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let error = (try? String(contentsOfFile: path("openssl.err"), encoding: .utf8)) ?? ""

@@ -13,7 +13,7 @@ final class ClusterNodes: Sendable {
         /// The admin HTTP listener's port (/readyz).
         var adminPort: Int
         var address: String { "127.0.0.1:\(port)" }
-        var process: Process
+        var process: ChildProcess
         var log: String
     }
 
@@ -65,18 +65,12 @@ final class ClusterNodes: Sendable {
         let port = try freeLoopbackPort()
         let adminPort = try freeLoopbackPort()
         let log = directory + "/\(id)\(instance).log"
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: builtExecutable("sfad"))
-        process.arguments = [
+        let arguments = [
             "--port", "\(port)", "--data-dir", directory + "/" + id + instance, "--control-plane", controlPlane,
             "--admin-address", "127.0.0.1:\(adminPort)",
             "--node-id", id, "--handoff-dir", directory + "/handoff", "--log-level", "notice",
         ]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle(forWritingAtPath: log)
-        process.standardError = FileHandle(forWritingAtPath: log)
-        try launch(process)
+        let process = try ChildProcess(builtExecutable("sfad"), arguments, output: log, error: log)
         return Node(id: id, port: port, adminPort: adminPort, process: process, log: log)
     }
 

@@ -36,21 +36,13 @@ private func blockingRun(_ script: String, environment: [String: String], second
         try? FileManager.default.removeItem(atPath: base + ".out")
         try? FileManager.default.removeItem(atPath: base + ".err")
     }
-    _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
-    _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = [
-        "-c",
-        script.replacingOccurrences(of: "SFACTL", with: "'\(builtExecutable("sfactl"))'")
-            .replacingOccurrences(of: "SFALOAD", with: "'\(builtExecutable("sfa-load"))'")
-            .replacingOccurrences(of: "SFAD", with: "'\(builtExecutable("sfad"))'"),
-    ]
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
-    process.standardError = FileHandle(forWritingAtPath: base + ".err")
-    try launch(process)
+    let command = script.replacingOccurrences(of: "SFACTL", with: "'\(builtExecutable("sfactl"))'")
+        .replacingOccurrences(of: "SFALOAD", with: "'\(builtExecutable("sfa-load"))'")
+        .replacingOccurrences(of: "SFAD", with: "'\(builtExecutable("sfad"))'")
+    let process = try ChildProcess(
+        "/bin/sh", ["-c", command], environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+        output: base + ".out", error: base + ".err"
+    )
     let deadline = Date().addingTimeInterval(seconds)
     while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
     if process.isRunning { process.terminate() }

@@ -16,6 +16,7 @@ public enum TenantSchema {
         ("v8 activities, consultations and daily reports", migrateV8),
         ("v9 sales targets and analytics indexes", migrateV9),
         ("v10 stage stays, close-date pushes, quote figures", migrateV10),
+        ("v11 indexes for a deal's activity times", migrateV11),
     ]
 
     /// The schema version this code writes.

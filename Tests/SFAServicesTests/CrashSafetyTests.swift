@@ -111,9 +111,8 @@ final class Acknowledged: Sendable {
     var all: [(tenant: String, user: String)] { writes.withLock { $0 } }
 }
 
-/// A running `sfad` on a free loopback port. `Process` is used from one task at a
-/// time, and `kill` only sends a signal.
-struct SfadProcess: @unchecked Sendable {
+/// A running `sfad` on a free loopback port.
+struct SfadProcess: Sendable {
     let process: ChildProcess
     let port: Int
     /// The operator key printed on first start; nil on later starts.

@@ -160,7 +160,7 @@ struct SfadProcess: Sendable {
     }
 
     func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.terminate(SIGKILL)
         process.waitUntilExit()
     }
 
@@ -174,7 +174,7 @@ struct SfadProcess: Sendable {
 
     /// Sends `signal` (SIGHUP: reload the TLS certificate).
     func signal(_ signal: Int32) {
-        Foundation.kill(process.processIdentifier, signal)
+        process.terminate(signal)
     }
 }
 

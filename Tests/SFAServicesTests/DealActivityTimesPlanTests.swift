@@ -15,7 +15,7 @@ import Testing
         }
         let activityReads = plan.filter { $0.contains(" activity ") }
         let consultationReads = plan.filter { $0.contains(" consultation ") }
-        #expect(activityReads.count == 2 && activityReads.allSatisfy { $0.contains("USING INDEX activity_opportunity_times") }, "\(plan)")
-        #expect(consultationReads.count == 1 && consultationReads.allSatisfy { $0.contains("USING INDEX consultation_opportunity_times") }, "\(plan)")
+        #expect(activityReads.count == 2 && activityReads.allSatisfy { $0.contains("INDEX activity_opportunity_times") }, "\(plan)")
+        #expect(consultationReads.count == 1 && consultationReads.allSatisfy { $0.contains("INDEX consultation_opportunity_times") }, "\(plan)")
     }
 }

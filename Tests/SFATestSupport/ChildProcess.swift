@@ -73,7 +73,8 @@ public final class ChildProcess: @unchecked Sendable {
             var status: Int32 = 0
             let reaped = waitpid(processIdentifier, &status, WNOHANG)
             if reaped == processIdentifier || (reaped == -1 && errno == ECHILD) {
-                waitStatus = reaped == processIdentifier ? status : 0
+                // Reaped by someone else: its status is unknown, never read as success.
+                waitStatus = reaped == processIdentifier ? status : Self.unknownStatus
                 return false
             }
             return true
@@ -86,18 +87,24 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Its exit status, or 128 + the signal that ended it (as a shell reports it);
-    /// only after it has exited.
+    /// -1 while it runs or when its status was lost (another waiter reaped it).
     public var terminationStatus: Int32 {
         lock.withLock {
-            let status = waitStatus ?? 0
+            guard let status = waitStatus, status != Self.unknownStatus else { return -1 }
             return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         }
     }
 
-    /// Sends `signal` (SIGTERM unless told otherwise).
+    /// Sends `signal` (SIGTERM unless told otherwise), only while the child is not
+    /// reaped: its pid may belong to another process afterwards.
     public func terminate(_ signal: Int32 = SIGTERM) {
-        _ = kill(processIdentifier, signal)
+        lock.withLock {
+            if waitStatus == nil { _ = kill(processIdentifier, signal) }
+        }
     }
+
+    /// A wait status no exit or signal produces.
+    private static let unknownStatus = Int32.min
 }
 
 /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), looked up at

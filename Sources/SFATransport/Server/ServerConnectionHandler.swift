@@ -46,7 +46,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     private var callSequence: UInt64 = 0
     private var draining = false
     private var slowFrameTimer: Scheduled<Void>?
-    private var flushScheduled = false
+    private let flushes = LoopFlush()
     private let completed = CompletedCalls()
     private var readPending = false
     /// Bytes of the requests whose tasks have not finished (cancelled ones included:
@@ -438,14 +438,7 @@ public final class ServerConnectionHandler: ChannelDuplexHandler {
     private func write(_ buffer: ByteBuffer) {
         guard let context else { return }
         context.write(wrapOutboundOut(buffer), promise: nil)
-        guard !flushScheduled else { return }
-        flushScheduled = true
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            let handler = loopBound.value
-            handler.flushScheduled = false
-            handler.context?.flush()
-        }
+        flushes.queue(on: context.eventLoop) { self.context?.flush() }
     }
 }
 

@@ -48,6 +48,8 @@ let package = Package(
         ),
         // glibc's malloc tuning (mallopt), which Swift's Glibc module does not export.
         .target(name: "CMallocTuning"),
+        // Process-wide SQLite settings (sqlite3_config is variadic: Swift cannot call it).
+        .target(name: "CSQLiteConfiguration", linkerSettings: [.linkedLibrary("sqlite3")]),
 
         // MARK: Codec: the runtime the generated message types stand on.
         .target(
@@ -154,8 +156,10 @@ let package = Package(
         .target(
             name: "SFAStorage",
             dependencies: [
-                "SFAMessages",
+                "SFAMessages", "CSQLiteConfiguration",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // libsqlite3's C API, for the file controls GRDB does not wrap.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

@@ -54,10 +54,9 @@ import Testing
         }
         #expect(tenants.openCount <= 64)
         // Each open database holds at most three descriptors for its writer (db, -wal,
-        // -shm) and two per reader connection (db, -wal; the -shm mapping is shared):
-        // the pool's one reader and the read connections; leases in flight may exceed
-        // the bound by the eight workers.
-        let perDatabase = 3 + 2 * (1 + storage.maximumReadersPerTenant)
+        // -shm) and two per reader connection (db, -wal; the -shm mapping is shared);
+        // leases in flight may exceed the bound by the eight workers.
+        let perDatabase = 3 + 2 * storage.maximumReadersPerTenant
         #expect(peak.value > 0, "no descriptor was seen: the measurement is broken")
         #expect(peak.value <= (64 + 8) * perDatabase, "peak of \(peak.value) descriptors on tenant files")
         let files = try FileManager.default.contentsOfDirectory(atPath: storage.tenantsDirectory).filter { $0.hasSuffix(".sqlite") }

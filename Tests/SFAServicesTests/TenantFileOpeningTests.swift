@@ -7,8 +7,8 @@ import Testing
 @testable import SFAStorage
 
 /// How tenant files come to be and are opened again: new ones copied from the
-/// migrated template, old ones migrated on open, evicted ones reopened, and every
-/// writer syncing as the configured durability says.
+/// migrated template, old ones migrated on open, evicted ones reopened (reading, not
+/// writing, a current file), and every writer syncing as the configured durability says.
 @Suite struct TenantFileOpeningTests {
     private static func storage(_ name: String, bound: Int? = nil, durability: StorageConfiguration.Durability = .powerLoss) -> StorageConfiguration {
         StorageConfiguration(
@@ -134,13 +134,64 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
         let tenants = try Self.databases(storage)
         // GRDB's WAL set-up sets NORMAL (1) after a connection's own preparation.
-        let tenant = try await tenants.withDatabase(RecordID.make("ten")) { pool in
-            try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        let tenant = try await tenants.withDatabase(RecordID.make("ten")) { writer in
+            try await writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
         }
         #expect(tenant == synchronous)
         try DatabaseOpening.createDirectory(storage.dataDirectory)
         let control = try DatabaseOpening.open(path: storage.controlPlanePath, storage: storage)
         defer { try? control.close() }
         #expect(try control.inDatabase { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == synchronous)
+    }
+
+    private static func size(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int
+    }
+
+    @Test func reopeningACurrentFileForAReadLeavesTheFileAndItsWALUnwritten() async throws {
+        let storage = Self.storage("unwritten")
+        defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
+        let tenants = try Self.databases(storage)
+        let id = RecordID.make("ten")
+        try await tenants.write(id) { db in
+            try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_1"))
+        }
+        let path = storage.tenantsDirectory + "/\(id).sqlite"
+        // Closed as an eviction closes it: checkpointed, its WAL kept for the next open
+        // and empty, and so is its shared-memory index.
+        try await tenants.withExclusiveFile(id) { _ in }
+        #expect(Self.size(path + "-wal") == 0)
+        #expect(Self.size(path + "-shm") != nil)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+
+        let count = { try await tenants.read(id) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_event") ?? -1 } }
+        #expect(try await count() == 1)
+        // Open: its WAL holds no frame, where GRDB's pool set-up would have committed
+        // a table created and dropped.
+        #expect(Self.size(path + "-wal") == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        // The file's read-only connections work beside the writer.
+        #expect(try await count() == 1)
+    }
+
+    @Test func aFileInRollbackJournalModeIsPutInWALModeWhenOpened() async throws {
+        let storage = Self.storage("rollback")
+        defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
+        let tenants = try Self.databases(storage)
+        let id = RecordID.make("ten")
+        try await tenants.withDatabase(id) { _ in }
+        try await tenants.withExclusiveFile(id) { path in
+            let queue = try DatabaseQueue(path: path)
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA journal_mode = DELETE") }
+            try queue.close()
+        }
+        let mode = try await tenants.withDatabase(id) { writer in
+            try await writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        }
+        #expect(mode == "wal")
+        try await tenants.write(id) { db in
+            try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_1"))
+        }
+        #expect(try await tenants.read(id) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_event") } == 1)
     }
 }

@@ -1,11 +1,14 @@
 import Foundation
 public import GRDB
+import CSQLiteConfiguration
+import GRDBSQLite
 
 /// Opens SQLite files the one way SalesWire uses them: WAL, foreign keys on, a busy
 /// timeout, the configured `synchronous`, and statement arguments kept out of errors
 /// and logs.
 enum DatabaseOpening {
     static func configuration(_ storage: StorageConfiguration) -> Configuration {
+        _ = processSettings
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.foreignKeysEnabled = true
@@ -14,6 +17,13 @@ enum DatabaseOpening {
         configuration.publicStatementArguments = false
         return configuration
     }
+
+    /// SQLite's process-wide settings, applied before this process's first connection
+    /// (every connection is configured here first). Memory statistics go: they make
+    /// each SQLite allocation take one process-wide mutex, which opening files at once
+    /// (each parses its schema) contended for. Nothing here reads them. A process that
+    /// opened SQLite before (another library) keeps them: SQLite refuses the change.
+    static let processSettings: Int32 = sfa_sqlite_disable_memory_statistics()
 
     /// `PRAGMA synchronous` for the configured durability. It is set on a writer once
     /// open, not while connecting: GRDB's WAL set-up, which runs after a connection's
@@ -28,14 +38,38 @@ enum DatabaseOpening {
         return queue
     }
 
-    /// A pool of one writer and one reader: business reads use connections of their
-    /// own (`TenantDatabases.read`); the pool's reader serves migrations, backups and
-    /// maintenance. The caller applies the durability on the writer
-    /// (``applyDurability(_:to:)``), with the rest of its first access.
-    static func openPool(path: String, storage: StorageConfiguration) throws -> DatabasePool {
+    /// The writer of a tenant file, one connection. Tenant files are in WAL mode (the
+    /// template is, and the mode is kept in the file), so it is opened without GRDB's
+    /// WAL set-up: that commits a dummy CREATE and DROP TABLE, a write and its syncs,
+    /// whenever the WAL is missing or empty, which is every open of a file closed
+    /// cleanly. The caller checks the mode on its first access (``ensureWAL(_:)``)
+    /// and applies the durability (``applyDurability(_:to:)``).
+    ///
+    /// The writer, which is the file's last connection to close, keeps the WAL and
+    /// its shared-memory index on disk when it closes (`SQLITE_FCNTL_PERSIST_WAL`;
+    /// the close's checkpoint has emptied the WAL): the next open finds both, where
+    /// otherwise each open creates two files (two inodes to allocate, and the index's
+    /// pages to write) and each close deletes them. The price is the index's 32 KiB
+    /// per tenant file on disk.
+    static func openWriter(path: String, storage: StorageConfiguration) throws -> DatabaseQueue {
         var configuration = configuration(storage)
-        configuration.maximumReaderCount = 1
-        return try DatabasePool(path: path, configuration: configuration)
+        configuration.journalMode = .default
+        configuration.prepareDatabase { db in
+            var persist: Int32 = 1
+            let code = sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
+            guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "could not keep the WAL between opens") }
+        }
+        return try DatabaseQueue(path: path, configuration: configuration)
+    }
+
+    /// Puts a writer's file in WAL mode unless it is already (a read of the header
+    /// then): files made before the template existed, or copied in by hand. Runs after
+    /// the connection's first read, which is what makes SQLite see the mode.
+    static func ensureWAL(_ db: Database) throws {
+        guard try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" else { return }
+        guard try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") == "wal" else {
+            throw DatabaseError(message: "could not put the database in WAL mode")
+        }
     }
 
     /// A read-only connection to a database in WAL mode (its writer set the mode).

@@ -3,16 +3,18 @@ public import GRDB
 public import Logging
 import Synchronization
 
-/// The open tenant databases: one `DatabasePool` per tenant file (GRDB: connect to
-/// a file only once), at most `maximumOpenTenantDatabases` kept open, the least
-/// recently used idle one closed (after a WAL checkpoint) when another must open.
+/// The open tenant databases: one writer connection per tenant file (a GRDB
+/// `DatabaseQueue`; GRDB: connect to a file only once), at most
+/// `maximumOpenTenantDatabases` kept open, the least recently used idle one closed
+/// (after a WAL checkpoint) when another must open.
 ///
-/// Besides the pool (one writer, one reader for maintenance), each open file has a few read-only connections of its own for
-/// ``read(_:_:)``: an idle one is taken from a list under the lock and used with
-/// `inDatabase`, which runs on the calling thread. In WAL mode a reader never waits
-/// for the writer, so a short read neither queues behind a write's fsync nor hops to
-/// another thread and back (GRDB's own pool reads go through a barrier queue and a
-/// semaphore, which under load costs a thread switch per read).
+/// The writer serves writes (in groups, ``GroupCommit``), migrations and maintenance,
+/// and the read that opened the file. Besides it, each open file has a few read-only
+/// connections of its own for ``read(_:_:)``: an idle one is taken from a list under
+/// the lock and used with `inDatabase`, which runs on the calling thread. In WAL mode a
+/// reader never waits for the writer, so a short read neither queues behind a write's
+/// fsync nor hops to another thread and back (GRDB's own pool reads go through a
+/// barrier queue and a semaphore, which under load costs a thread switch per read).
 ///
 /// The table of open files is a `Mutex`-protected dictionary, not an actor: leasing an
 /// open file is a few instructions under a lock with no suspension. Only opening a file
@@ -23,7 +25,7 @@ import Synchronization
 /// exceed its bound by the number of concurrent leases.
 public final class TenantDatabases: Sendable {
     private struct Entry {
-        var pool: DatabasePool
+        var writer: DatabaseQueue
         /// The file's business writes, committed in groups.
         let commits: GroupCommit
         /// Read-only connections not in use, and how many exist.
@@ -32,19 +34,19 @@ public final class TenantDatabases: Sendable {
         var leases = 0
         var lastUse: UInt64
 
-        init(pool: DatabasePool, lastUse: UInt64) {
-            self.pool = pool
-            self.commits = GroupCommit(writer: pool)
+        init(writer: DatabaseQueue, lastUse: UInt64) {
+            self.writer = writer
+            self.commits = GroupCommit(writer: writer)
             self.lastUse = lastUse
         }
 
         /// Every connection of the file, for closing it.
-        var connections: [any DatabaseWriter] { [pool] + idleReaders }
+        var connections: [any DatabaseWriter] { [writer] + idleReaders }
     }
 
     private struct State {
         var open: [String: Entry] = [:]
-        var opening: [String: Task<DatabasePool, any Error>] = [:]
+        var opening: [String: Task<DatabaseQueue, any Error>] = [:]
         /// Tenants whose file is being replaced (restore, delete): no new leases.
         var blocked: Set<String> = []
         /// Tenants this node does not serve (moving or moved to another node): a lease
@@ -98,12 +100,12 @@ public final class TenantDatabases: Sendable {
     /// Runs `body` with the tenant's database, opening (and migrating) it if needed.
     public func withDatabase<T: Sendable>(
         _ tenantID: String,
-        _ body: (DatabasePool) async throws -> T
+        _ body: (DatabaseQueue) async throws -> T
     ) async throws -> T {
         do {
-            let pool = try await lease(tenantID)
+            let writer = try await lease(tenantID)
             defer { release(tenantID) }
-            return try await body(pool)
+            return try await body(writer)
         } catch {
             throw failures.translate(error, tenantID: tenantID)
         }
@@ -119,9 +121,9 @@ public final class TenantDatabases: Sendable {
     /// whole schema), and a tenant read once per stay in the cache never gets a reader.
     public func read<T>(_ tenantID: String, _ body: (Database) throws -> T) async throws -> T {
         do {
-            let (pool, reader) = try await leaseReader(tenantID)
-            defer { release(tenantID, reader: reader, pool: pool) }
-            guard let reader else { return try Self.onWriter(pool, body) }
+            let (writer, reader) = try await leaseReader(tenantID)
+            defer { release(tenantID, reader: reader, writer: writer) }
+            guard let reader else { return try Self.onWriter(writer, body) }
             return try reader.connection.inDatabase(body)
         } catch {
             throw failures.translate(error, tenantID: tenantID)
@@ -134,10 +136,10 @@ public final class TenantDatabases: Sendable {
     /// business write, timed. A body that throws fails alone, its changes rolled back.
     public func write<T: Sendable>(_ tenantID: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            let pool = try await lease(tenantID)
+            let writer = try await lease(tenantID)
             defer { release(tenantID) }
             // The file stays open while leased: its entry is there.
-            let commits = state.withLock { state in state.open[tenantID].flatMap { $0.pool === pool ? $0.commits : nil } }
+            let commits = state.withLock { state in state.open[tenantID].flatMap { $0.writer === writer ? $0.commits : nil } }
             guard let commits else { throw Self.busy("the tenant database closed while leased") }
             return try await metrics.tenantWrites.time { try await commits.write(body) }
         } catch {
@@ -151,9 +153,9 @@ public final class TenantDatabases: Sendable {
     /// threads running them suffice and the transient case is rare. An open file is
     /// leased with its connection under one lock, with one lookup. Nil when the call
     /// waited for the file to open and no reader is idle: the read uses the writer.
-    private func leaseReader(_ tenantID: String) async throws -> (DatabasePool, Reader?) {
+    private func leaseReader(_ tenantID: String) async throws -> (DatabaseQueue, Reader?) {
         let maximum = storage.maximumReadersPerTenant
-        let fast = try state.withLock { state throws -> (DatabasePool, DatabaseQueue?, kept: Bool)? in
+        let fast = try state.withLock { state throws -> (DatabaseQueue, DatabaseQueue?, kept: Bool)? in
             guard let index = state.open.index(forKey: tenantID) else { return nil }
             try state.checkLeasable(tenantID)
             state.clock += 1
@@ -161,20 +163,20 @@ public final class TenantDatabases: Sendable {
             state.open.values[index].lastUse = state.clock
             return Self.takeReader(&state.open.values[index], maximum: maximum)
         }
-        guard let (pool, idle, kept) = fast else {
+        guard let (writer, idle, kept) = fast else {
             let leased = try await lease(tenantID)
             let idle = state.withLock { state in
                 // The file stays open while leased: its entry is there.
-                guard let index = state.open.index(forKey: tenantID), state.open.values[index].pool === leased else { return nil as DatabaseQueue? }
+                guard let index = state.open.index(forKey: tenantID), state.open.values[index].writer === leased else { return nil as DatabaseQueue? }
                 return state.open.values[index].idleReaders.popLast()
             }
             return (leased, idle.map { Reader(connection: $0, kept: true) })
         }
-        if let idle { return (pool, Reader(connection: idle, kept: true)) }
+        if let idle { return (writer, Reader(connection: idle, kept: true)) }
         do {
-            return (pool, Reader(connection: try DatabaseOpening.openReader(path: pool.path, storage: storage), kept: kept))
+            return (writer, Reader(connection: try DatabaseOpening.openReader(path: writer.path, storage: storage), kept: kept))
         } catch {
-            release(tenantID, reader: nil, pool: pool, readerSlot: kept)
+            release(tenantID, reader: nil, writer: writer, readerSlot: kept)
             throw error
         }
     }
@@ -182,8 +184,8 @@ public final class TenantDatabases: Sendable {
     /// Runs `body` on the writer connection, on the calling thread (a synchronous
     /// access, outside any transaction, from a synchronous context so that GRDB's
     /// synchronous method is the one called).
-    private static func onWriter<T>(_ pool: DatabasePool, _ body: (Database) throws -> T) throws -> T {
-        try pool.writeWithoutTransaction(body)
+    private static func onWriter<T>(_ writer: DatabaseQueue, _ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction(body)
     }
 
     /// A read-only connection in use, and whether it goes back to its file's list.
@@ -194,19 +196,19 @@ public final class TenantDatabases: Sendable {
 
     /// Takes an idle reader of a leased `entry`, or reserves a slot for a new one
     /// (`kept`), or neither (a transient reader).
-    private static func takeReader(_ entry: inout Entry, maximum: Int) -> (DatabasePool, DatabaseQueue?, kept: Bool) {
-        if let idle = entry.idleReaders.popLast() { return (entry.pool, idle, true) }
-        guard entry.readers < maximum else { return (entry.pool, nil, false) }
+    private static func takeReader(_ entry: inout Entry, maximum: Int) -> (DatabaseQueue, DatabaseQueue?, kept: Bool) {
+        if let idle = entry.idleReaders.popLast() { return (entry.writer, idle, true) }
+        guard entry.readers < maximum else { return (entry.writer, nil, false) }
         entry.readers += 1
-        return (entry.pool, nil, true)
+        return (entry.writer, nil, true)
     }
 
     /// Ends a lease taken with a reader: the reader goes back to its file's list (or
     /// is closed when transient or when its file was closed meanwhile).
-    private func release(_ tenantID: String, reader: Reader?, pool: DatabasePool, readerSlot: Bool = false) {
+    private func release(_ tenantID: String, reader: Reader?, writer: DatabaseQueue, readerSlot: Bool = false) {
         let (returned, victims) = state.withLock { state -> (Bool, [(String, [any DatabaseWriter])]) in
             var returned = false
-            if let index = state.open.index(forKey: tenantID), state.open.values[index].pool === pool {
+            if let index = state.open.index(forKey: tenantID), state.open.values[index].writer === writer {
                 state.open.values[index].leases -= 1
                 if let reader, reader.kept {
                     state.open.values[index].idleReaders.append(reader.connection)
@@ -223,20 +225,20 @@ public final class TenantDatabases: Sendable {
 
     /// A file already open, or the task opening it.
     private enum Lease {
-        case open(DatabasePool)
-        case opening(Task<DatabasePool, any Error>)
+        case open(DatabaseQueue)
+        case opening(Task<DatabaseQueue, any Error>)
     }
 
-    private func lease(_ tenantID: String) async throws -> DatabasePool {
+    private func lease(_ tenantID: String) async throws -> DatabaseQueue {
         while true {
-            if let pool = try await leaseOnce(tenantID) { return pool }
+            if let writer = try await leaseOnce(tenantID) { return writer }
         }
     }
 
     /// Leases the open file, or waits for it to open and leases it; nil when another
     /// caller's opening of it finished and the file was closed again before this one
-    /// resumed (evicted): the caller tries again rather than use a closed pool.
-    private func leaseOnce(_ tenantID: String) async throws -> DatabasePool? {
+    /// resumed (evicted): the caller tries again rather than use a closed writer.
+    private func leaseOnce(_ tenantID: String) async throws -> DatabaseQueue? {
         let storage = self.storage
         let template = self.template
         let leased = try state.withLock { state throws -> Lease in
@@ -245,7 +247,7 @@ public final class TenantDatabases: Sendable {
             if let index = state.open.index(forKey: tenantID) {
                 state.open.values[index].leases += 1
                 state.open.values[index].lastUse = state.clock
-                return .open(state.open.values[index].pool)
+                return .open(state.open.values[index].writer)
             }
             if let pending = state.opening[tenantID] { return .opening(pending) }
             let path = try path(of: tenantID)
@@ -254,43 +256,43 @@ public final class TenantDatabases: Sendable {
             return .opening(task)
         }
         // An open file is leased at once; otherwise wait for the task opening it.
-        let task: Task<DatabasePool, any Error>
+        let task: Task<DatabaseQueue, any Error>
         switch leased {
-        case .open(let pool): return pool
+        case .open(let writer): return writer
         case .opening(let opening): task = opening
         }
-        let opened: Result<DatabasePool, any Error> = await task.result
-        let (pool, victims) = try state.withLock { state throws -> (DatabasePool?, [(String, [any DatabaseWriter])]) in
+        let opened: Result<DatabaseQueue, any Error> = await task.result
+        let (writer, victims) = try state.withLock { state throws -> (DatabaseQueue?, [(String, [any DatabaseWriter])]) in
             // The first waiter to resume installs the file; the others lease it.
             let installs = state.opening[tenantID] == task
             if installs { state.opening[tenantID] = nil }
-            let pool = try opened.get()
+            let writer = try opened.get()
             // The file may have been claimed for a restore or delete, or fenced, while
             // it opened: this connection must be neither used nor cached.
             do {
                 try state.checkLeasable(tenantID)
             } catch {
-                if installs { try? pool.close() }
+                if installs { try? writer.close() }
                 throw error
             }
             state.clock += 1
             if let index = state.open.index(forKey: tenantID) {
-                // Cannot happen while this task was the opener; never leak its pool.
-                if installs, state.open.values[index].pool !== pool { try? pool.close() }
+                // Cannot happen while this task was the opener; never leak its writer.
+                if installs, state.open.values[index].writer !== writer { try? writer.close() }
                 state.open.values[index].leases += 1
                 state.open.values[index].lastUse = state.clock
-                return (state.open.values[index].pool, [])
+                return (state.open.values[index].writer, [])
             }
             guard installs else { return (nil, []) }
             failures.opened(tenantID)
-            var entry = Entry(pool: pool, lastUse: state.clock)
+            var entry = Entry(writer: writer, lastUse: state.clock)
             entry.leases = 1
             state.open[tenantID] = entry
             metrics.openDatabases.increment()
-            return (pool, Self.evictIdleBeyondCapacity(&state, capacity: storage.maximumOpenTenantDatabases))
+            return (writer, Self.evictIdleBeyondCapacity(&state, capacity: storage.maximumOpenTenantDatabases))
         }
         close(victims)
-        return pool
+        return writer
     }
 
     private func release(_ tenantID: String) {
@@ -339,7 +341,7 @@ public final class TenantDatabases: Sendable {
     /// Files evicted but not closed yet, at most.
     private static let maximumClosing = 64
 
-    /// Closes the connections of each file: its readers first, then the pool after a
+    /// Closes the connections of each file: its readers first, then the writer after a
     /// checkpoint that empties the WAL (no reader may hold a snapshot by then).
     private func closeNow(_ victims: [(String, [any DatabaseWriter])], evicted: Bool = true) {
         if !victims.isEmpty {
@@ -349,13 +351,13 @@ public final class TenantDatabases: Sendable {
         for (tenantID, connections) in victims {
             do {
                 for reader in connections.dropFirst() { try reader.close() }
-                guard let pool = connections.first else { continue }
+                guard let writer = connections.first else { continue }
                 // An empty WAL (a tenant that was only read) has nothing to checkpoint;
                 // closing the last connection then just removes it, with no sync.
-                if Self.walHasFrames(pool.path) {
-                    try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+                if Self.walHasFrames(writer.path) {
+                    try writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
                 }
-                try pool.close()
+                try writer.close()
             } catch {
                 logger.warning("closing a tenant database failed", metadata: ["tenant": "\(tenantID)", "error": "\(error)"])
             }
@@ -398,23 +400,26 @@ public final class TenantDatabases: Sendable {
 
     /// Opens a tenant file (made from the template when it does not exist yet) and
     /// migrates it if it is behind. One access to the writer sets its durability and
-    /// reads the version mark in the file's header: a file at the current version (the
-    /// usual case when thousands of tenants take turns in the cache) costs one PRAGMA,
-    /// no reader connection is opened and the migrator does not run.
-    private static func openAndMigrate(path: String, tenantID: String, storage: StorageConfiguration, template: TenantTemplate) throws -> DatabasePool {
+    /// reads the version mark and journal mode in the file's header: a file at the
+    /// current version (the usual case when thousands of tenants take turns in the
+    /// cache) costs a read of its first page, nothing is written, no reader connection
+    /// is opened and the migrator does not run.
+    private static func openAndMigrate(path: String, tenantID: String, storage: StorageConfiguration, template: TenantTemplate) throws -> DatabaseQueue {
         if !FileManager.default.fileExists(atPath: path) { try template.makeDatabase(at: path) }
-        let pool = try DatabaseOpening.openPool(path: path, storage: storage)
+        let writer = try DatabaseOpening.openWriter(path: path, storage: storage)
         do {
-            let behind = try pool.writeWithoutTransaction { db in
+            let behind = try writer.writeWithoutTransaction { db in
                 try DatabaseOpening.applyDurability(storage, to: db)
-                return try TenantSchema.needsMigration(db, tenantID: tenantID)
+                let behind = try TenantSchema.needsMigration(db, tenantID: tenantID)
+                try DatabaseOpening.ensureWAL(db)
+                return behind
             }
-            if behind { try TenantSchema.migrate(pool) }
+            if behind { try TenantSchema.migrate(writer) }
         } catch {
-            try? pool.close()
+            try? writer.close()
             throw error
         }
-        return pool
+        return writer
     }
 
     // MARK: Replacing and removing files
@@ -471,10 +476,10 @@ public final class TenantDatabases: Sendable {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         // An open file is read under a lease taken only if it is open (so it is
         // neither closed nor replaced meanwhile, and never opened and migrated here).
-        let leased = state.withLock { state -> DatabasePool? in
+        let leased = state.withLock { state -> DatabaseQueue? in
             guard let index = state.open.index(forKey: tenantID) else { return nil }
             state.open.values[index].leases += 1
-            return state.open.values[index].pool
+            return state.open.values[index].writer
         }
         if let leased {
             defer { release(tenantID) }

@@ -190,8 +190,16 @@ extension PostgresControlPlaneStore {
         ).first.map(PostgresRows.credential)
     }
 
-    public func touchKey(_ id: String, at timeMs: Int64) async throws {
-        try await client.query("UPDATE api_key SET last_used_time_ms = \(timeMs) WHERE id = \(id)", logger: logger)
+    public func touchKeys(_ uses: [String: Int64]) async throws {
+        let uses = Array(uses)
+        let (ids, times) = (uses.map(\.key), uses.map(\.value))
+        try await client.query(
+            """
+            UPDATE api_key SET last_used_time_ms = used.time_ms
+            FROM unnest(\(ids)::text[], \(times)::bigint[]) AS used(id, time_ms) WHERE api_key.id = used.id
+            """,
+            logger: logger
+        )
     }
 }
 

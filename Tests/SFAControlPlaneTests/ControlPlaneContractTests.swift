@@ -161,10 +161,11 @@ import Testing
             #expect(try await controlPlane.credential(keyID: "key-none") == nil)
 
             // Four changes above; their notifications may still be arriving (PostgreSQL):
-            // wait for the last, so that only touchKey could move the generation below.
+            // wait for the last, so that only touchKeys could move the generation below.
             try await backend.awaitSettled(controlPlane, changes: 4, since: start)
             let before = controlPlane.accessGeneration
-            try await controlPlane.touchKey(key.id, at: 1234)
+            // A batch of uses; an id that names no key is passed over.
+            try await controlPlane.touchKeys([key.id: 1234, "key-none": 99])
             #expect(controlPlane.accessGeneration == before)
             #expect(try await controlPlane.key(key.id)?.lastUsedTimeMs == 1234)
 

@@ -23,8 +23,8 @@ import Testing
                     $0.teamID = "t2"
                 }
             }
-            try await expectStays("touchKey", controlPlane) {
-                try await controlPlane.touchKey(keyID, at: ControlPlane.nowMs())
+            try await expectStays("touchKeys", controlPlane) {
+                try await controlPlane.touchKeys([keyID: ControlPlane.nowMs()])
             }
             try await expectStays("insertBackup", controlPlane) {
                 try await controlPlane.insertBackup(

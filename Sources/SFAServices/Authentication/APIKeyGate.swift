@@ -24,8 +24,8 @@ public import SFAStubs
 /// - Only verified keys are kept (an unknown key id or a wrong secret is read from the
 ///   control plane each time, so random ids cannot grow the cache), at most
 ///   `credentialCacheCapacity` of them.
-/// - `last_used_time_ms` is written at most once a minute per key, in a detached task
-///   the call does not wait for; it does not move the generation.
+/// - `last_used_time_ms` is written at most once a minute per key, in batches the call
+///   does not wait for (``KeyUseRecorder``); it does not move the generation.
 /// - On a connection whose client certificate binds it to tenants, a key of another
 ///   tenant is refused as soon as its secret is verified: before it is cached, routed,
 ///   its use recorded or its limits counted, so a partner's certificate cannot even
@@ -39,6 +39,8 @@ public struct APIKeyGate: CallGate {
     let credentials: CredentialCache
     /// `last_used_time_ms` is written at most this often per key.
     private static let lastUsedResolutionMs: Int64 = 60_000
+    /// Writes the keys' last uses.
+    private let uses: KeyUseRecorder
 
     /// - Parameters:
     ///   - credentialCacheCapacity: the most verified keys kept in memory; beyond it,
@@ -50,6 +52,7 @@ public struct APIKeyGate: CallGate {
         self.router = router
         self.logger = logger
         self.credentials = CredentialCache(capacity: credentialCacheCapacity)
+        self.uses = KeyUseRecorder(logger: logger) { batch in try await controlPlane.touchKeys(batch) }
     }
 
     public func admit(method: String, authorization: String?, certificateTenants: Set<String>?) async throws -> Principal {
@@ -205,7 +208,7 @@ public struct APIKeyGate: CallGate {
         )
     }
 
-    /// Writes the key's `last_used_time_ms` when it is due, without making the call wait.
+    /// Records the key's use when its `last_used_time_ms` is due, without making the call wait.
     private func recordUse(of key: APIKeyRow, at now: Int64) {
         let due = credentials.claimTouch(
             keyID: key.id,
@@ -213,19 +216,6 @@ public struct APIKeyGate: CallGate {
             nowMs: now,
             intervalMs: Self.lastUsedResolutionMs
         )
-        guard due else { return }
-        let controlPlane = controlPlane
-        let logger = logger
-        let keyID = key.id
-        Task.detached(priority: .background) {
-            do {
-                try await controlPlane.touchKey(keyID, at: now)
-            } catch {
-                logger.warning(
-                    "could not record the last use of an API key",
-                    metadata: ["key_id": "\(keyID)", "error": "\(error)"]
-                )
-            }
-        }
+        if due { uses.record(key.id, at: now) }
     }
 }

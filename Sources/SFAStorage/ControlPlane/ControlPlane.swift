@@ -80,7 +80,7 @@ public final class ControlPlane: Sendable {
     /// generation on, so a stale copy is never taken for current. With a shared
     /// store, other nodes' changes move it when they are reported (PostgreSQL
     /// `NOTIFY`, with a bounded fallback interval: docs/scaling.md). Recording a key's
-    /// last use (``touchKey(_:at:)``) does not change it.
+    /// last use (``touchKeys(_:)``) does not change it.
     public var accessGeneration: UInt64 { accessChanges.load(ordering: .acquiring) }
 
     /// Runs a change of access, then moves ``accessGeneration`` on before returning, so
@@ -263,8 +263,9 @@ public final class ControlPlane: Sendable {
     /// Records a key's last use. Not a change of access: admitting a key never depends
     /// on it, and it is written once a minute per key in use, so it leaves
     /// ``accessGeneration`` alone.
-    public func touchKey(_ id: String, at timeMs: Int64) async throws {
-        try await store.touchKey(id, at: timeMs)
+    /// Records keys' last uses (key id → time), in one transaction.
+    public func touchKeys(_ uses: [String: Int64]) async throws {
+        try await store.touchKeys(uses)
     }
 
     // MARK: Backups

@@ -91,8 +91,8 @@ public protocol ControlPlaneStore: Sendable {
     func revokeKey(_ id: String, tenantID: String?, audit: AuditRecorder<APIKeyRow>?) async throws -> APIKeyRow
     /// A key with the states of its user and tenant, in one read.
     func credential(keyID: String) async throws -> Credential?
-    /// Records a key's last use; not a change of access.
-    func touchKey(_ id: String, at timeMs: Int64) async throws
+    /// Records keys' last uses (key id → time) in one transaction; not a change of access.
+    func touchKeys(_ uses: [String: Int64]) async throws
 
     // MARK: Backups
 

@@ -296,9 +296,10 @@ public final class SQLiteControlPlaneStore: ControlPlaneStore {
         }
     }
 
-    public func touchKey(_ id: String, at timeMs: Int64) async throws {
+    public func touchKeys(_ uses: [String: Int64]) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE api_key SET last_used_time_ms = ? WHERE id = ?", arguments: [timeMs, id])
+            let update = try db.cachedStatement(sql: "UPDATE api_key SET last_used_time_ms = ? WHERE id = ?")
+            for (id, timeMs) in uses { try update.execute(arguments: [timeMs, id]) }
         }
     }
 }

@@ -1,0 +1,114 @@
+import Foundation
+import Logging
+import SFAStorage
+import SFAStubs
+import Synchronization
+import Testing
+
+@testable import SFAServices
+
+/// Keys' last uses are written in batches, none lost, and never on a call's path.
+@Suite struct KeyUseRecorderTests {
+    /// The batches a recorder wrote; the first write waits until `release()`.
+    private final class Writes: Sendable {
+        let batches = Mutex<[[String: Int64]]>([])
+        let released = Atomic<Bool>(false)
+        let failFirst: Bool
+
+        init(failFirst: Bool = false) { self.failFirst = failFirst }
+
+        func write(_ batch: [String: Int64]) async throws {
+            let count = batches.withLock { batches in
+                batches.append(batch)
+                return batches.count
+            }
+            guard count == 1 else { return }
+            for _ in 0..<2_000 where !released.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(5)) }
+            if failFirst { throw CancellationError() }
+        }
+
+        func release() { released.store(true, ordering: .releasing) }
+
+        /// Waits, boundedly, until `count` batches have been written.
+        func waitFor(_ count: Int) async throws {
+            for _ in 0..<2_000 where batches.withLock({ $0.count }) < count { try await Task.sleep(for: .milliseconds(5)) }
+        }
+    }
+
+    private func recorder(_ writes: Writes) -> KeyUseRecorder {
+        KeyUseRecorder(logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }) { try await writes.write($0) }
+    }
+
+    @Test func usesRecordedWhileABatchIsWrittenGoTogetherInTheNextWithEachKeysLatestTime() async throws {
+        let writes = Writes()
+        let uses = recorder(writes)
+        uses.record("key_0", at: 1)
+        try await writes.waitFor(1)
+        for index in 1...50 { uses.record("key_\(index)", at: 10) }
+        uses.record("key_1", at: 30)
+        uses.record("key_1", at: 20)  // older than the use above: kept out
+        writes.release()
+        try await writes.waitFor(2)
+        try await Task.sleep(for: .milliseconds(50))  // nothing else is coming
+
+        let batches = writes.batches.withLock { $0 }
+        #expect(batches.count == 2)
+        #expect(batches.first == ["key_0": 1])
+        var expected = Dictionary(uniqueKeysWithValues: (1...50).map { ("key_\($0)", Int64(10)) })
+        expected["key_1"] = 30
+        #expect(batches.last == expected)
+    }
+
+    @Test func aBacklogIsWrittenInBatchesOfAtMostTheMaximumWithNoUseLost() async throws {
+        let writes = Writes()
+        let uses = recorder(writes)
+        uses.record("key_first", at: 1)
+        try await writes.waitFor(1)
+        let backlog = 2 * KeyUseRecorder.maximumBatch + 500
+        for index in 0..<backlog { uses.record("key_\(index)", at: Int64(index)) }
+        writes.release()
+        try await writes.waitFor(4)
+
+        let batches = writes.batches.withLock { $0 }
+        #expect(batches.count == 4)
+        #expect(batches.allSatisfy { $0.count <= KeyUseRecorder.maximumBatch })
+        let written = batches.dropFirst().reduce(into: [String: Int64]()) { all, batch in all.merge(batch) { _, _ in -1 } }
+        #expect(written.count == backlog)
+        #expect(written == Dictionary(uniqueKeysWithValues: (0..<backlog).map { ("key_\($0)", Int64($0)) }))
+    }
+
+    @Test func aBatchThatFailsIsDroppedAndLaterUsesAreStillWritten() async throws {
+        let writes = Writes(failFirst: true)
+        let uses = recorder(writes)
+        uses.record("key_a", at: 1)
+        try await writes.waitFor(1)
+        writes.release()
+        // The failure is logged and dropped; later uses are still written.
+        for _ in 0..<2_000 where writes.batches.withLock({ $0.count }) == 1 {
+            uses.record("key_b", at: 2)
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(writes.batches.withLock { $0.count } >= 2)
+        #expect(writes.batches.withLock { $0[1] } == ["key_b": 2])
+    }
+
+    @Test func callsOfManyKeysThroughTheServerHaveTheirLastUsesRecorded() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Uses")
+            let start = ControlPlane.nowMs()
+            for role in [Role.manager, .rep, .viewer] {
+                _ = try await stack.leads(tenant.keys[role]).listLeads(ListLeadsRequest())
+            }
+            let users = Set([Role.manager, .rep, .viewer].map { tenant.users[$0]!.id })
+            let admin = stack.admin(tenant.keys[.admin])
+            var used: [ApiKey] = []
+            for _ in 0..<400 {
+                used = try await admin.listApiKeys(ListApiKeysRequest()).apiKeys.filter { users.contains($0.userId) && $0.lastUsedTimeMs >= start }
+                if used.count == users.count { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(used.count == users.count)
+            #expect(used.allSatisfy { $0.lastUsedTimeMs <= ControlPlane.nowMs() })
+        }
+    }
+}

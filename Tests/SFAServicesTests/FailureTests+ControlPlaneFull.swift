@@ -63,10 +63,10 @@ extension FailureTests {
         _ = try await leads.createLead(CreateLeadRequest(lead: Lead(lastName: "During", email: "during@tenant.example", companyName: "Co", source: .referral)))
         #expect(try await leads.listLeads(ListLeadsRequest()).leads.map(\.lastName) == ["During"])
         #expect(try await operatorAdmin.listTenants(ListTenantsRequest()).tenants.map(\.id) == before)
-        // Recording the key's use fails in the background (a detached task), logged.
+        // Recording the key's use fails in the background (`KeyUseRecorder`), logged.
         var unrecorded = false
         for _ in 0..<500 where !unrecorded {
-            unrecorded = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("could not record the last use of an API key")
+            unrecorded = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("could not record the last use of API keys")
             if !unrecorded { try await Task.sleep(for: .milliseconds(20)) }
         }
         #expect(unrecorded, "the key's first use was recorded: the disk was not full")

@@ -138,10 +138,9 @@ import Testing
             try await writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
         }
         #expect(tenant == synchronous)
-        try DatabaseOpening.createDirectory(storage.dataDirectory)
-        let control = try DatabaseOpening.open(path: storage.controlPlanePath, storage: storage)
+        let control = try SQLiteControlPlaneStore(storage: storage).database
         defer { try? control.close() }
-        #expect(try control.inDatabase { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == synchronous)
+        #expect(try await control.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == synchronous)
     }
 
     private static func size(_ path: String) -> Int? {

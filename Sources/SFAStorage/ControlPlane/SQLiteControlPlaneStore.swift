@@ -5,14 +5,16 @@ import Metrics
 
 /// The control plane of one node: `control.sqlite` in the data directory.
 public final class SQLiteControlPlaneStore: ControlPlaneStore {
-    /// The database; exposed for tests, not for business code.
-    public let database: DatabaseQueue
+    /// The database; exposed for tests, not for business code. A pool: reads (a key's
+    /// credential on its first call, a placement) run on reader connections and never
+    /// wait for a write's sync, such as a batch of keys' last uses.
+    public let database: DatabasePool
     private let writeDurations: Timer
 
     /// Opens (creating if needed) and migrates `control.sqlite` of `storage`.
     public init(storage: StorageConfiguration) throws {
         try DatabaseOpening.createDirectory(storage.dataDirectory)
-        database = try DatabaseOpening.open(path: storage.controlPlanePath, storage: storage)
+        database = try DatabaseOpening.openPool(path: storage.controlPlanePath, storage: storage)
         try ControlPlaneSchema.migrator.migrate(database)
         writeDurations = StorageMetrics(factory: storage.metricsFactory).controlPlaneWrites
     }

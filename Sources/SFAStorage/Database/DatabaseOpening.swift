@@ -38,6 +38,16 @@ enum DatabaseOpening {
         return queue
     }
 
+    /// A pool of one writer and up to two readers, for a file that readers use while it
+    /// is written (the control plane).
+    static func openPool(path: String, storage: StorageConfiguration) throws -> DatabasePool {
+        var configuration = configuration(storage)
+        configuration.maximumReaderCount = 2
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try pool.writeWithoutTransaction { db in try applyDurability(storage, to: db) }
+        return pool
+    }
+
     /// The writer of a tenant file, one connection. Tenant files are in WAL mode (the
     /// template is, and the mode is kept in the file), so it is opened without GRDB's
     /// WAL set-up: that commits a dummy CREATE and DROP TABLE, a write and its syncs,

@@ -190,13 +190,21 @@ extension PostgresControlPlaneStore {
         ).first.map(PostgresRows.credential)
     }
 
+    /// The rows are locked in id order, and rows another transaction holds (a user's
+    /// deactivation revoking its keys, another node's batch) are skipped: a last use is
+    /// informational, and a batch must not deadlock a change of access.
     public func touchKeys(_ uses: [String: Int64]) async throws {
+        guard !uses.isEmpty else { return }
         let uses = Array(uses)
         let (ids, times) = (uses.map(\.key), uses.map(\.value))
         try await client.query(
             """
-            UPDATE api_key SET last_used_time_ms = used.time_ms
-            FROM unnest(\(ids)::text[], \(times)::bigint[]) AS used(id, time_ms) WHERE api_key.id = used.id
+            WITH used AS (SELECT * FROM unnest(\(ids)::text[], \(times)::bigint[]) AS used(id, time_ms)),
+            locked AS (
+                SELECT api_key.id, used.time_ms FROM api_key JOIN used ON used.id = api_key.id
+                WHERE api_key.last_used_time_ms < used.time_ms ORDER BY api_key.id FOR UPDATE OF api_key SKIP LOCKED
+            )
+            UPDATE api_key SET last_used_time_ms = locked.time_ms FROM locked WHERE api_key.id = locked.id
             """,
             logger: logger
         )

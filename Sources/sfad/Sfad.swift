@@ -220,6 +220,10 @@ struct Sfad: AsyncParsableCommand {
             format.handler(label: label, level: level, stream: StandardErrorStream())
         }
         let logger = Logger(label: "sfad")
+        // Before the first database opens: SQLite takes process settings only then.
+        if !SQLiteProcessSettings.apply() {
+            logger.warning("SQLite had started before its settings were applied: its memory statistics stay on")
+        }
         let controlPlane = try settings.controlPlane(storage: storage, logger: logger)
         let clusterNode = try settings.clusterNode(serverConfiguration)
         // The store's connections and change notifications, until the server has drained.

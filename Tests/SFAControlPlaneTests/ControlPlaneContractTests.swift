@@ -168,6 +168,10 @@ import Testing
             try await controlPlane.touchKeys([key.id: 1234, "key-none": 99])
             #expect(controlPlane.accessGeneration == before)
             #expect(try await controlPlane.key(key.id)?.lastUsedTimeMs == 1234)
+            // An older use (a batch that lost a race) does not move it back.
+            try await controlPlane.touchKeys([key.id: 1000])
+            try await controlPlane.touchKeys([:])
+            #expect(try await controlPlane.key(key.id)?.lastUsedTimeMs == 1234)
 
             let page = try PageRequest(pageSize: 10, pageToken: "", filter: "k")
             #expect(try await controlPlane.listKeys(tenantID: tenant.id, userID: user.id, includeRevoked: false, page: page).map(\.id) == [key.id])

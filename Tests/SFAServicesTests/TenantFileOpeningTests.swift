@@ -193,4 +193,28 @@ import Testing
         }
         #expect(try await tenants.read(id) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_event") } == 1)
     }
+
+    @Test func aClosedFileWhoseWALAndIndexWereRemovedOpensAndServesReadsAndWrites() async throws {
+        let storage = Self.storage("removed")
+        defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
+        let tenants = try Self.databases(storage)
+        let id = RecordID.make("ten")
+        try await tenants.write(id) { db in
+            try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_1"))
+        }
+        let path = storage.tenantsDirectory + "/\(id).sqlite"
+        try await tenants.withExclusiveFile(id) { path in
+            for suffix in ["-wal", "-shm"] { try FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let count = { try await tenants.read(id) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_event") ?? -1 } }
+        // The first read runs on the writer, the second on a read-only connection,
+        // which needs the WAL the writer made again.
+        #expect(try await count() == 1)
+        #expect(try await count() == 1)
+        #expect(Self.size(path + "-wal") == 0)
+        try await tenants.write(id) { db in
+            try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_2"))
+        }
+        #expect(try await count() == 2)
+    }
 }

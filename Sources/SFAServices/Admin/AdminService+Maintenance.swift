@@ -54,8 +54,8 @@ extension AdminService {
         let staging = IncompleteBackups.stagingPath(for: path)
         let version: Int32
         do {
-            version = try await tenants.withDatabase(tenantID) { pool in
-                try await pool.writeWithoutTransaction { db in
+            version = try await tenants.withDatabase(tenantID) { writer in
+                try await writer.writeWithoutTransaction { db in
                     try db.execute(sql: "VACUUM INTO ?", arguments: [staging])
                     return try Int32.fetchOne(db, sql: "SELECT count(*) FROM grdb_migrations") ?? 0
                 }
@@ -151,8 +151,8 @@ extension AdminService {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let fileName = exportID + (format == .sqlite ? ".sqlite" : ".jsonl")
         let path = directory + "/" + fileName
-        let records = try await tenants.withDatabase(tenantID) { pool in
-            try await pool.writeWithoutTransaction { db -> Int64 in
+        let records = try await tenants.withDatabase(tenantID) { writer in
+            try await writer.writeWithoutTransaction { db -> Int64 in
                 if format == .sqlite {
                     try db.execute(sql: "VACUUM INTO ?", arguments: [path])
                     return try Self.dataTables(db).reduce(0) { $0 + (try Int64.fetchOne(db, sql: "SELECT count(*) FROM \($1)") ?? 0) }

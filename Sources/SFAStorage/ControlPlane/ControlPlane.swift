@@ -260,10 +260,10 @@ public final class ControlPlane: Sendable {
         try await store.credential(keyID: keyID)
     }
 
-    /// Records a key's last use. Not a change of access: admitting a key never depends
-    /// on it, and it is written once a minute per key in use, so it leaves
+    /// Records keys' last uses (key id → time) in one transaction; a use older than the
+    /// one recorded is passed over. Not a change of access: admitting a key never
+    /// depends on it, and it is written once a minute per key in use, so it leaves
     /// ``accessGeneration`` alone.
-    /// Records keys' last uses (key id → time), in one transaction.
     public func touchKeys(_ uses: [String: Int64]) async throws {
         try await store.touchKeys(uses)
     }

@@ -49,6 +49,8 @@ public final class SQLiteControlPlaneStore: ControlPlaneStore {
         }
     }
 
+    /// Reads on a reader connection: what calls need to be admitted. A writer stuck on
+    /// a full disk fails writes with STORAGE_FULL rather than making the node unready.
     public func checkAvailable() async throws {
         _ = try await database.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
@@ -299,8 +301,9 @@ public final class SQLiteControlPlaneStore: ControlPlaneStore {
     }
 
     public func touchKeys(_ uses: [String: Int64]) async throws {
+        guard !uses.isEmpty else { return }
         try await write { db in
-            let update = try db.cachedStatement(sql: "UPDATE api_key SET last_used_time_ms = ? WHERE id = ?")
+            let update = try db.cachedStatement(sql: "UPDATE api_key SET last_used_time_ms = ?1 WHERE id = ?2 AND last_used_time_ms < ?1")
             for (id, timeMs) in uses { try update.execute(arguments: [timeMs, id]) }
         }
     }

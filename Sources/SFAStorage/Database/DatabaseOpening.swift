@@ -1,6 +1,5 @@
 import Foundation
 public import GRDB
-import CSQLiteConfiguration
 import GRDBSQLite
 
 /// Opens SQLite files the one way SalesWire uses them: WAL, foreign keys on, a busy
@@ -8,7 +7,7 @@ import GRDBSQLite
 /// and logs.
 enum DatabaseOpening {
     static func configuration(_ storage: StorageConfiguration) -> Configuration {
-        _ = processSettings
+        SQLiteProcessSettings.apply()
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.foreignKeysEnabled = true
@@ -17,13 +16,6 @@ enum DatabaseOpening {
         configuration.publicStatementArguments = false
         return configuration
     }
-
-    /// SQLite's process-wide settings, applied before this process's first connection
-    /// (every connection is configured here first). Memory statistics go: they make
-    /// each SQLite allocation take one process-wide mutex, which opening files at once
-    /// (each parses its schema) contended for. Nothing here reads them. A process that
-    /// opened SQLite before (another library) keeps them: SQLite refuses the change.
-    static let processSettings: Int32 = sfa_sqlite_disable_memory_statistics()
 
     /// `PRAGMA synchronous` for the configured durability. It is set on a writer once
     /// open, not while connecting: GRDB's WAL set-up, which runs after a connection's

@@ -51,7 +51,7 @@ public struct StorageConfiguration: Sendable {
 
     /// The default bound on open tenant databases for a descriptor limit: what the
     /// descriptors left after a reserve (an eighth, at least 256: client connections,
-    /// the control plane, backups, a database's maintenance reader) allow, each open
+    /// the control plane, backups, transient read connections) allow, each open
     /// database counted with its writer (db, -wal, -shm) and every read connection it
     /// may have (db, -wal); at most `maximumOpenTenantDatabasesForMemory`, at least 16.
     /// A limit of 1,024 and two readers allow 109; 20,000 allow 2,500, capped at 2,048.

@@ -352,12 +352,15 @@ public final class TenantDatabases: Sendable {
             do {
                 for reader in connections.dropFirst() { try reader.close() }
                 guard let writer = connections.first else { continue }
+                // The writer closes even when the checkpoint fails (a reader of another
+                // process, such as Litestream, holding a snapshot): its descriptors must
+                // not leak, and closing checkpoints what it can.
+                defer { try? writer.close() }
                 // An empty WAL (a tenant that was only read) has nothing to checkpoint;
-                // closing the last connection then just removes it, with no sync.
+                // closing the last connection then writes nothing.
                 if Self.walHasFrames(writer.path) {
                     try writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
                 }
-                try writer.close()
             } catch {
                 logger.warning("closing a tenant database failed", metadata: ["tenant": "\(tenantID)", "error": "\(error)"])
             }

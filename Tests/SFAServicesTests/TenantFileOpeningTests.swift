@@ -143,6 +143,13 @@ import Testing
         #expect(try await control.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == synchronous)
     }
 
+    /// Writes an audit event for `recordID` into the tenant's file.
+    private static func logEvent(_ tenants: TenantDatabases, _ id: String, _ recordID: String) async throws {
+        try await tenants.write(id) { db in
+            try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: recordID))
+        }
+    }
+
     private static func size(_ path: String) -> Int? {
         (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int
     }
@@ -152,9 +159,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
         let tenants = try Self.databases(storage)
         let id = RecordID.make("ten")
-        try await tenants.write(id) { db in
-            try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_1"))
-        }
+        try await Self.logEvent(tenants, id, "lead_1")
         let path = storage.tenantsDirectory + "/\(id).sqlite"
         // Closed as an eviction closes it: checkpointed, its WAL kept for the next open
         // and empty, and so is its shared-memory index.
@@ -188,9 +193,7 @@ import Testing
             try await writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         }
         #expect(mode == "wal")
-        try await tenants.write(id) { db in
-            try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_1"))
-        }
+        try await Self.logEvent(tenants, id, "lead_1")
         #expect(try await tenants.read(id) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_event") } == 1)
     }
 
@@ -199,9 +202,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
         let tenants = try Self.databases(storage)
         let id = RecordID.make("ten")
-        try await tenants.write(id) { db in
-            try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_1"))
-        }
+        try await Self.logEvent(tenants, id, "lead_1")
         let path = storage.tenantsDirectory + "/\(id).sqlite"
         try await tenants.withExclusiveFile(id) { path in
             for suffix in ["-wal", "-shm"] { try FileManager.default.removeItem(atPath: path + suffix) }
@@ -212,9 +213,7 @@ import Testing
         #expect(try await count() == 1)
         #expect(try await count() == 1)
         #expect(Self.size(path + "-wal") == 0)
-        try await tenants.write(id) { db in
-            try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_2"))
-        }
+        try await Self.logEvent(tenants, id, "lead_2")
         #expect(try await count() == 2)
     }
 }

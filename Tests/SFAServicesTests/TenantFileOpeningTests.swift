@@ -150,32 +150,43 @@ import Testing
         }
     }
 
+    /// The tenant's audit events, counted by a read.
+    private static func events(_ tenants: TenantDatabases, _ id: String) async throws -> Int {
+        try await tenants.read(id) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_event") ?? -1 }
+    }
+
+    /// Runs `body` with a tenant whose file holds one audit event, in a data directory
+    /// of its own (removed after), and the path of that file.
+    private static func withLoggedTenant(_ name: String, _ body: (TenantDatabases, String, String) async throws -> Void) async throws {
+        let storage = Self.storage(name)
+        defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
+        let tenants = try Self.databases(storage)
+        let id = RecordID.make("ten")
+        try await Self.logEvent(tenants, id, "lead_1")
+        try await body(tenants, id, storage.tenantsDirectory + "/\(id).sqlite")
+    }
+
     private static func size(_ path: String) -> Int? {
         (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int
     }
 
     @Test func reopeningACurrentFileForAReadLeavesTheFileAndItsWALUnwritten() async throws {
-        let storage = Self.storage("unwritten")
-        defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
-        let tenants = try Self.databases(storage)
-        let id = RecordID.make("ten")
-        try await Self.logEvent(tenants, id, "lead_1")
-        let path = storage.tenantsDirectory + "/\(id).sqlite"
-        // Closed as an eviction closes it: checkpointed, its WAL kept for the next open
-        // and empty, and so is its shared-memory index.
-        try await tenants.withExclusiveFile(id) { _ in }
-        #expect(Self.size(path + "-wal") == 0)
-        #expect(Self.size(path + "-shm") != nil)
-        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        try await Self.withLoggedTenant("unwritten") { tenants, id, path in
+            // Closed as an eviction closes it: checkpointed, its WAL kept for the next open
+            // and empty, and so is its shared-memory index.
+            try await tenants.withExclusiveFile(id) { _ in }
+            #expect(Self.size(path + "-wal") == 0)
+            #expect(Self.size(path + "-shm") != nil)
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
 
-        let count = { try await tenants.read(id) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_event") ?? -1 } }
-        #expect(try await count() == 1)
-        // Open: its WAL holds no frame, where GRDB's pool set-up would have committed
-        // a table created and dropped.
-        #expect(Self.size(path + "-wal") == 0)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
-        // The file's read-only connections work beside the writer.
-        #expect(try await count() == 1)
+            #expect(try await Self.events(tenants, id) == 1)
+            // Open: its WAL holds no frame, where GRDB's pool set-up would have committed
+            // a table created and dropped.
+            #expect(Self.size(path + "-wal") == 0)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+            // The file's read-only connections work beside the writer.
+            #expect(try await Self.events(tenants, id) == 1)
+        }
     }
 
     @Test func aFileInRollbackJournalModeIsPutInWALModeWhenOpened() async throws {
@@ -194,26 +205,21 @@ import Testing
         }
         #expect(mode == "wal")
         try await Self.logEvent(tenants, id, "lead_1")
-        #expect(try await tenants.read(id) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_event") } == 1)
+        #expect(try await Self.events(tenants, id) == 1)
     }
 
     @Test func aClosedFileWhoseWALAndIndexWereRemovedOpensAndServesReadsAndWrites() async throws {
-        let storage = Self.storage("removed")
-        defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
-        let tenants = try Self.databases(storage)
-        let id = RecordID.make("ten")
-        try await Self.logEvent(tenants, id, "lead_1")
-        let path = storage.tenantsDirectory + "/\(id).sqlite"
-        try await tenants.withExclusiveFile(id) { path in
-            for suffix in ["-wal", "-shm"] { try FileManager.default.removeItem(atPath: path + suffix) }
+        try await Self.withLoggedTenant("removed") { tenants, id, path in
+            try await tenants.withExclusiveFile(id) { path in
+                for suffix in ["-wal", "-shm"] { try FileManager.default.removeItem(atPath: path + suffix) }
+            }
+            // The first read runs on the writer, the second on a read-only connection,
+            // which needs the WAL the writer made again.
+            #expect(try await Self.events(tenants, id) == 1)
+            #expect(try await Self.events(tenants, id) == 1)
+            #expect(Self.size(path + "-wal") == 0)
+            try await Self.logEvent(tenants, id, "lead_2")
+            #expect(try await Self.events(tenants, id) == 2)
         }
-        let count = { try await tenants.read(id) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_event") ?? -1 } }
-        // The first read runs on the writer, the second on a read-only connection,
-        // which needs the WAL the writer made again.
-        #expect(try await count() == 1)
-        #expect(try await count() == 1)
-        #expect(Self.size(path + "-wal") == 0)
-        try await Self.logEvent(tenants, id, "lead_2")
-        #expect(try await count() == 2)
     }
 }

@@ -299,7 +299,15 @@ struct Sfad: AsyncParsableCommand {
                 logger: logger
             )
         )
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            // A server that could not start (its port taken) or failed gives its node
+            // id back at once as well, rather than hold it for the lease's length.
+            leaseRenewal.cancel()
+            await router?.lease.release()
+            throw error
+        }
         leaseRenewal.cancel()
         await router?.lease.release()
     }

@@ -45,9 +45,7 @@ final class ClusterNodes: Sendable {
         var nodes: [Node] = []
         do {
             for id in ids {
-                let node = try startNode(id, directory: directory, controlPlane: controlPlane)
-                nodes.append(node)
-                try await waitUntilServing(node)
+                nodes.append(try await startServing(id, directory: directory, controlPlane: controlPlane))
             }
             let keyFile = directory + "/\(ids[0])/operator-key.txt"
             let text = try String(contentsOfFile: keyFile, encoding: .utf8)
@@ -58,6 +56,27 @@ final class ClusterNodes: Sendable {
             for node in nodes { stop(node) }
             try? FileManager.default.removeItem(atPath: directory)
             throw error
+        }
+    }
+
+    /// Starts node `id` and waits until it serves. A node's ports are picked before it
+    /// starts (its address is advertised), so another test running in parallel may bind
+    /// one first: a node that exits for that is started again on new ports, up to
+    /// three times.
+    private static func startServing(_ id: String, directory: String, controlPlane: String) async throws -> Node {
+        var attempt = 1
+        while true {
+            let node = try startNode(id, directory: directory, controlPlane: controlPlane)
+            do {
+                try await waitUntilServing(node)
+                return node
+            } catch {
+                // The log is appended to: one refusal to bind per attempt so far.
+                let log = (try? String(contentsOfFile: node.log, encoding: .utf8)) ?? ""
+                let refusals = log.components(separatedBy: "Address already in use").count - 1
+                guard attempt < 3, !node.process.isRunning, refusals == attempt else { throw error }
+                attempt += 1
+            }
         }
     }
 

@@ -168,6 +168,8 @@ struct Sfad: AsyncParsableCommand {
         // own, returned to the system when freed. Left to itself glibc raises this
         // threshold after the first such free and serves them from its heaps, which keep
         // the memory: RSS stayed at 248 MB, idle, after a run of 4 MB requests (issue 16).
+        // SQLite's in-memory statement journals are allocated in chunks kept below it
+        // (SQLiteProcessSettings.statementJournalSpillBytes).
         sfa_map_allocations_from(256 * 1024)
         // Tenant databases hold descriptors: take all the system allows before the
         // open-database bound is sized from it (docs/operations.md).

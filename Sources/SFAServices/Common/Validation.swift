@@ -16,17 +16,42 @@ struct Validation {
             check(!required, field, .required, "is required")
             return
         }
-        check(value.count <= maximumLength, field, .tooLong, "is longer than \(maximumLength) characters")
-        check(!value.unicodeScalars.contains { $0.properties.generalCategory == .control }, field, .invalidFormat, "contains control characters")
+        // Printable ASCII, most text, is checked on its bytes: each byte is one
+        // character and none is a control. Other text takes the Unicode path: a count
+        // of grapheme clusters and each scalar's general category, which cost more
+        // than the rest of a create's validation together.
+        let printable = Self.isPrintableASCII(value)
+        check((printable ? value.utf8.count : value.count) <= maximumLength, field, .tooLong, "is longer than \(maximumLength) characters")
+        check(printable || !value.unicodeScalars.contains { $0.properties.generalCategory == .control }, field, .invalidFormat, "contains control characters")
     }
 
     mutating func email(_ value: String, _ field: String, required: Bool = true) {
         text(value, field, required: required, maximumLength: 254)
         guard !value.isEmpty else { return }
+        check(Self.isPrintableASCII(value) ? Self.isASCIIEmail(value) : Self.isEmail(value), field, .invalidFormat, "is not an email address")
+    }
+
+    /// One `@` with text before it, and after it a domain with a dot neither first nor
+    /// last; no space anywhere.
+    private static func isEmail(_ value: String) -> Bool {
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        let valid = parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
             && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".") && !value.contains(" ")
-        check(valid, field, .invalidFormat, "is not an email address")
+    }
+
+    /// `isEmail` on the bytes of printable ASCII, where characters are bytes.
+    private static func isASCIIEmail(_ value: String) -> Bool {
+        let bytes = value.utf8
+        guard let at = bytes.firstIndex(of: UInt8(ascii: "@")), at != bytes.startIndex else { return false }
+        let domain = bytes[bytes.index(after: at)...]
+        return !domain.contains(UInt8(ascii: "@")) && !bytes.contains(UInt8(ascii: " ")) && domain.contains(UInt8(ascii: "."))
+            && domain.first != UInt8(ascii: ".") && domain.last != UInt8(ascii: ".")
+    }
+
+    /// Whether every byte of `value` is printable ASCII (space to tilde).
+    static func isPrintableASCII(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { bytes in bytes.allSatisfy { (0x20...0x7E).contains($0) } }
     }
 
     /// A phone number: digits with optional `+ - ( ) .` and spaces, 5 to 20 digits.

@@ -65,18 +65,34 @@ public enum LoadRunner {
         let start = ContinuousClock.now
         let schedule = ArrivalSchedule(plan: plan, start: start)
         let pool = connections
-        let recorder = await withTaskGroup(of: LatencyRecorder.self) { group in
+        // Paced on the first connection's loop when it has one: no other thread to wake.
+        let pacer = pool[0].workerExecutor.map { executor in ArrivalPacer(sendEarly: sendEarly, sleep: executor.sleep(until:)) }
+            ?? ArrivalPacer(sendEarly: sendEarly)
+        let recorder = await withTaskGroup(of: LatencyRecorder?.self) { group in
+            group.addTask(executorPreference: pool[0].workerExecutor) {
+                await pacer.run()
+                return nil
+            }
             for worker in 0..<plan.inFlight {
-                group.addTask {
+                // On its connection's event loop, when it has one of its own: a call
+                // then does not change thread (`EventLoopTaskExecutor`).
+                group.addTask(executorPreference: pool[worker % pool.count].workerExecutor) {
                     var random = RandomSource(seed: seed &+ UInt64(worker) &* 0x9E37_79B9)
                     return await work(
-                        caller: pool[worker % pool.count], schedule: schedule, scenario: scenario, tenants: tenants, picker: picker,
-                        timeout: plan.timeout, progress: progress, observer: observer, random: &random
+                        caller: pool[worker % pool.count], schedule: schedule, pacer: pacer, scenario: scenario, tenants: tenants,
+                        picker: picker, timeout: plan.timeout, progress: progress, observer: observer, random: &random
                     )
                 }
             }
             var merged = LatencyRecorder()
-            for await recorder in group { merged.merge(recorder) }
+            var finished = 0
+            for await recorder in group {
+                guard let recorder else { continue }
+                merged.merge(recorder)
+                finished += 1
+                // The last worker is done: the pacer has nothing left to pace.
+                if finished == plan.inFlight { group.cancelAll() }
+            }
             return merged
         }
         let elapsed = ContinuousClock.now - (start + plan.warmup)
@@ -109,6 +125,7 @@ public enum LoadRunner {
     private static func work(
         caller: any RPCCaller,
         schedule: ArrivalSchedule,
+        pacer: ArrivalPacer,
         scenario: Scenario,
         tenants: [TenantFixture],
         picker: TenantPicker,
@@ -119,9 +136,7 @@ public enum LoadRunner {
     ) async -> LatencyRecorder {
         var recorder = LatencyRecorder()
         while !Task.isCancelled, let ticket = schedule.next() {
-            // A call due within the timer's resolution goes at once rather than pay a
-            // sleep (and its late wake-up) for each; its latency then counts from the send.
-            if ticket.due > .now + Self.sendEarly { try? await Task.sleep(until: ticket.due, clock: .continuous) }
+            await pacer.wait(until: ticket.due)
             let sent = ContinuousClock.now
             let tenant = tenants[picker.pick(using: &random)]
             let step = scenario.pick(using: &random)
@@ -143,7 +158,9 @@ public enum LoadRunner {
         return recorder
     }
 
-    /// How early a call may be sent rather than sleep until it is due.
+    /// How early a call may be sent rather than wait for its due time: a call due
+    /// within the timer's resolution goes at once rather than pay a wait (and its late
+    /// wake-up); its latency then counts from the send.
     static let sendEarly = Duration.microseconds(200)
 
     /// The status an error is reported under: the RPC status, or `CLIENT_ERROR` for a
@@ -155,8 +172,16 @@ public enum LoadRunner {
 
 /// What a run's workers call through, closed at the end of the run.
 protocol LoadConnection: RPCCaller {
+    /// Where the workers calling through it run: nil for the global executor.
+    var workerExecutor: EventLoopTaskExecutor? { get }
     func close() async
 }
 
-extension RPCConnection: LoadConnection {}
-extension RPCClient: LoadConnection {}
+extension RPCConnection: LoadConnection {
+    var workerExecutor: EventLoopTaskExecutor? { taskExecutor }
+}
+
+extension RPCClient: LoadConnection {
+    /// A client following redirects may move to connections on other loops.
+    var workerExecutor: EventLoopTaskExecutor? { nil }
+}

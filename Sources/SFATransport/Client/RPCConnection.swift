@@ -102,6 +102,12 @@ public final class RPCConnection: RPCCaller, Sendable {
         }
     }
 
+    /// An executor on this connection's event loop: tasks that prefer it make their
+    /// calls without changing thread (``EventLoopTaskExecutor``).
+    public var taskExecutor: EventLoopTaskExecutor {
+        EventLoopTaskExecutor(channel.eventLoop)
+    }
+
     /// False once the connection closed or the server sent GOAWAY: open a new one.
     public var isUsable: Bool {
         usable.value.load(ordering: .acquiring)

@@ -65,8 +65,9 @@ public enum LoadRunner {
         let start = ContinuousClock.now
         let schedule = ArrivalSchedule(plan: plan, start: start)
         let pool = connections
-        // Paced on the first connection's loop when it has one: no other thread to wake.
-        let pacer = pool[0].workerExecutor.map { executor in ArrivalPacer(sendEarly: sendEarly, sleep: executor.sleep(until:)) }
+        // Paced on the first connection's loop, timed by that loop, when it has one:
+        // with one connection (the default) no other thread is woken.
+        let pacer = pool[0].workerExecutor.map { executor in ArrivalPacer(sendEarly: sendEarly, timer: executor.schedule(at:_:)) }
             ?? ArrivalPacer(sendEarly: sendEarly)
         let recorder = await withTaskGroup(of: LatencyRecorder?.self) { group in
             group.addTask(executorPreference: pool[0].workerExecutor) {
@@ -86,6 +87,8 @@ public enum LoadRunner {
             }
             var merged = LatencyRecorder()
             var finished = 0
+            // No worker (a plan whose calls in flight were set to 0): nothing to pace.
+            if plan.inFlight <= 0 { group.cancelAll() }
             for await recorder in group {
                 guard let recorder else { continue }
                 merged.merge(recorder)
@@ -137,6 +140,8 @@ public enum LoadRunner {
         var recorder = LatencyRecorder()
         while !Task.isCancelled, let ticket = schedule.next() {
             await pacer.wait(until: ticket.due)
+            // Let go because the run was cancelled: the call is not made.
+            if Task.isCancelled { break }
             let sent = ContinuousClock.now
             let tenant = tenants[picker.pick(using: &random)]
             let step = scenario.pick(using: &random)

@@ -222,9 +222,10 @@ struct Sfad: AsyncParsableCommand {
             format.handler(label: label, level: level, stream: StandardErrorStream())
         }
         let logger = Logger(label: "sfad")
-        // Before the first database opens: SQLite takes process settings only then.
-        if !SQLiteProcessSettings.apply() {
-            logger.warning("SQLite had started before its settings were applied: its memory statistics stay on")
+        if !SQLiteProcessSettings.areApplied {
+            logger.warning(
+                "SQLite had started before its settings were applied: its memory statistics stay on, and savepoint journals spill to files from 64 KiB"
+            )
         }
         let controlPlane = try settings.controlPlane(storage: storage, logger: logger)
         let clusterNode = try settings.clusterNode(serverConfiguration)

@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func aCallSizedSavepointOverSQLitesDefaultSpillKeepsItsJournalInMemory() throws {
-        #expect(SQLiteProcessSettings.apply())
+        #expect(SQLiteProcessSettings.areApplied)
         // 24 pages: 96 KiB, over SQLite's default 64 KiB, under the configured 120 KiB.
         // Tests run in parallel in this process, and another may hold a temporary file
         // for a moment: one measurement of three without any is enough, and with the

@@ -6,7 +6,7 @@ import Testing
 @testable import SFATransport
 
 /// Tasks that prefer a connection's `EventLoopTaskExecutor` run, and make their calls,
-/// on the connection's event loop; its sleep is timed by the loop.
+/// on the connection's event loop; its scheduled actions are timed by the loop.
 @Suite struct EventLoopTaskExecutorTests {
     @Test func aTaskPreferringTheConnectionsExecutorCallsWithoutLeavingItsLoop() async throws {
         try await withTestServer(services: [TestService()]) { _, port in
@@ -26,18 +26,19 @@ import Testing
         }
     }
 
-    @Test func sleepReturnsAtItsDeadlineOrWhenCancelled() async throws {
+    @Test func aScheduledActionRunsOnTheLoopNoEarlierThanItsDeadline() async {
         let executor = EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.next())
-        let start = ContinuousClock.now
-        await executor.sleep(until: start + .milliseconds(30))
-        #expect(ContinuousClock.now - start >= .milliseconds(30))
-
-        // A deadline already passed returns at once; a cancelled sleep returns early.
-        await executor.sleep(until: start)
-        let sleeper = Task { await executor.sleep(until: .now + .seconds(60)) }
-        sleeper.cancel()
-        let cancelledAt = ContinuousClock.now
-        await sleeper.value
-        #expect(ContinuousClock.now - cancelledAt < .seconds(30))
+        let deadline = ContinuousClock.now + .milliseconds(30)
+        let (at, onLoop) = await withCheckedContinuation { (done: CheckedContinuation<(ContinuousClock.Instant, Bool), Never>) in
+            executor.schedule(at: deadline) { done.resume(returning: (.now, executor.eventLoop.inEventLoop)) }
+        }
+        #expect(at >= deadline)
+        #expect(onLoop)
+        // A deadline already passed runs at once.
+        let late = await withCheckedContinuation { (done: CheckedContinuation<Duration, Never>) in
+            let asked = ContinuousClock.now
+            executor.schedule(at: asked - .seconds(1)) { done.resume(returning: .now - asked) }
+        }
+        #expect(late < .seconds(5))
     }
 }

@@ -1,18 +1,16 @@
 #ifndef CSQLITE_CONFIGURATION_H
 #define CSQLITE_CONFIGURATION_H
 
-// sqlite3_config is variadic, which Swift cannot call: these wrap the calls SalesWire
-// makes. Each is only effective before SQLite initialises (its first connection): it
-// returns SQLITE_OK, or SQLITE_MISUSE when it is too late.
+/// The statement-journal spill threshold SalesWire sets (SQLiteProcessSettings says why).
+#define SFA_STATEMENT_JOURNAL_SPILL_BYTES (120 * 1024)
 
-/// Turns off SQLite's memory statistics (SQLITE_CONFIG_MEMSTATUS) for the process.
-/// With them on, every allocation SQLite makes takes one process-wide mutex, and a
-/// connection parsing a schema allocates thousands of times.
-int sfa_sqlite_disable_memory_statistics(void);
-
-/// Sets the size up to which a statement journal (the pages a savepoint must be able
-/// to restore) stays in memory before it is written to a temporary file
-/// (SQLITE_CONFIG_STMTJRNL_SPILL; SQLite's default is 64 KiB).
-int sfa_sqlite_set_statement_journal_spill(int bytes);
+/// Applies SalesWire's process-wide SQLite settings, which SQLite takes only before it
+/// initialises (its first connection): memory statistics off (SQLITE_CONFIG_MEMSTATUS)
+/// and the statement-journal spill threshold (SQLITE_CONFIG_STMTJRNL_SPILL). Runs when
+/// the program is loaded, before `main` and any connection, and returns 1 when SQLite
+/// took both settings then, 0 when it had already started (a library's own
+/// constructor opened a database first). Later calls return that first answer.
+/// Written in C because sqlite3_config is variadic, which Swift cannot call.
+int sfa_sqlite_configure_process(void);
 
 #endif

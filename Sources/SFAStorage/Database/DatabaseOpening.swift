@@ -7,7 +7,6 @@ import GRDBSQLite
 /// and logs.
 enum DatabaseOpening {
     static func configuration(_ storage: StorageConfiguration) -> Configuration {
-        SQLiteProcessSettings.apply()
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.foreignKeysEnabled = true

@@ -1,9 +1,9 @@
 import CSQLiteConfiguration
-import GRDBSQLite
 
 /// SQLite's process-wide settings, which SQLite takes only before it starts (its
-/// first connection). Applied once, by sfad at start and by the first connection any
-/// SalesWire code configures.
+/// first connection). They are applied when the program is loaded, by a constructor
+/// in `CSQLiteConfiguration`, so that no code opening a database first (a test
+/// suite's own queue, a tool) can leave a process without them.
 ///
 /// - Memory statistics go: they make every SQLite allocation take one process-wide
 ///   mutex, which files opening at once (each parsing its schema, thousands of
@@ -14,12 +14,13 @@ import GRDBSQLite
 ///   pages (its row, the lead's indexes, the audit event's), just over SQLite's
 ///   default threshold of 64 KiB. That copy therefore went to a temporary file,
 ///   created and deleted once per batch and written with two `pwrite`s per page:
-///   38 `pwrite`s per durable CreateLead instead of 8, and a quarter of sfad's CPU.
+///   38 `pwrite`s per durable CreateLead instead of 8 (docs/benchmarks.md).
 public enum SQLiteProcessSettings {
     /// The statement-journal spill threshold, 120 KiB: room for 29 changed pages.
-    /// Two limits bound it from above. SQLite allocates the in-memory journal in chunks
-    /// of this size, one per savepoint that changes a page, and a chunk of 256 KiB or
-    /// more would get a mapping of its own from sfad's allocator
+    /// Two limits bound it from above. SQLite keeps the in-memory journal in chunks of
+    /// this size; a connection's journal is emptied, and its chunk freed, whenever its
+    /// outermost savepoint ends, so each call of a batch allocates one again. A chunk
+    /// of 256 KiB or more would get a mapping of its own from sfad's allocator
     /// (`sfa_map_allocations_from`): a `mmap`, page faults and a `munmap` per call,
     /// which measured slower than the temporary file. And a spill writes each chunk
     /// with one call of the unix VFS, which writes at most 128 KiB less one byte
@@ -27,15 +28,10 @@ public enum SQLiteProcessSettings {
     /// savepoint that does outgrow it fails with SQLITE_FULL (SQLite 3.40.1, tested
     /// in StatementJournalTests). Only a connection inside a write transaction holds
     /// a journal; a larger savepoint (an unusually large write) spills to a file.
-    public static let statementJournalSpillBytes: Int32 = 120 << 10
+    public static let statementJournalSpillBytes = Int(SFA_STATEMENT_JOURNAL_SPILL_BYTES)
 
-    /// Applies the settings if this is the first time; thread-safe.
-    /// - Returns: whether SQLite took them: false when it had started before (another
-    ///   library opened a database first), and then runs with its defaults.
-    @discardableResult
-    public static func apply() -> Bool { applied }
-
-    private static let applied =
-        sfa_sqlite_disable_memory_statistics() == SQLITE_OK
-        && sfa_sqlite_set_statement_journal_spill(statementJournalSpillBytes) == SQLITE_OK
+    /// Whether SQLite took the settings when the program was loaded: false only when
+    /// it had started before (another library's load-time code opened a database),
+    /// and then runs with its defaults.
+    public static var areApplied: Bool { sfa_sqlite_configure_process() == 1 }
 }

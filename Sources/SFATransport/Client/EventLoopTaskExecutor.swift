@@ -18,20 +18,12 @@ public final class EventLoopTaskExecutor: TaskExecutor {
         self.eventLoop = eventLoop
     }
 
-    /// Suspends the calling task until `deadline` (at once if it has passed, or when
-    /// the task is cancelled), timed by the loop's own timers: its wait for I/O ends
-    /// then. `Task.sleep` on Linux arms a libdispatch timer, which fires on another
-    /// thread that must then wake the loop's.
-    public func sleep(until deadline: ContinuousClock.Instant) async {
-        let delay = deadline - .now
-        guard delay > .zero else { return }
-        let (seconds, attoseconds) = delay.components
-        let timer = eventLoop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {}
-        await withTaskCancellationHandler {
-            try? await timer.futureResult.get()
-        } onCancel: {
-            timer.cancel()
-        }
+    /// Runs `action` on the loop at `deadline` (at once if it has passed), timed by
+    /// the loop's own timers: its wait for I/O ends then. A `Task.sleep` on Linux arms
+    /// a libdispatch timer instead, which fires on another thread that must then wake
+    /// the loop's.
+    public func schedule(at deadline: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) {
+        eventLoop.scheduleTask(in: TimeAmount(max(deadline - .now, .zero)), action)
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {

@@ -11,6 +11,10 @@ import Synchronization
 ///
 /// `RPCClient` (in SFAClient) adds pooling, reconnection and retries on top.
 public final class RPCConnection: RPCCaller, Sendable {
+    /// An executor on this connection's event loop: tasks that prefer it make their
+    /// calls without changing thread (``EventLoopTaskExecutor``).
+    public let taskExecutor: EventLoopTaskExecutor
+
     private let channel: any Channel
     private let handler: NIOLoopBound<ClientConnectionHandler>
     private let nextCallID = Atomic<UInt32>(0)
@@ -32,6 +36,7 @@ public final class RPCConnection: RPCCaller, Sendable {
     ) {
         self.maximumFrameSize = maximumFrameSize
         self.channel = channel
+        self.taskExecutor = EventLoopTaskExecutor(channel.eventLoop)
         self.handler = handler
         self.usable = usable
         self.authorization = apiKey.map { "Bearer \($0)" }
@@ -100,12 +105,6 @@ public final class RPCConnection: RPCCaller, Sendable {
             handshake.fail(error)
             throw RPCError(code: .unavailable, message: "cannot connect to \(host):\(port): \(error)")
         }
-    }
-
-    /// An executor on this connection's event loop: tasks that prefer it make their
-    /// calls without changing thread (``EventLoopTaskExecutor``).
-    public var taskExecutor: EventLoopTaskExecutor {
-        EventLoopTaskExecutor(channel.eventLoop)
     }
 
     /// False once the connection closed or the server sent GOAWAY: open a new one.

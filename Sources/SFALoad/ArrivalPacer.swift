@@ -19,6 +19,7 @@ final class ArrivalPacer: Sendable {
     /// (`LoadRunner`). Also the least time between two turns.
     let sendEarly: Duration
     private let timer: Timer
+    private let now: @Sendable () -> ContinuousClock.Instant
 
     private struct Waiter {
         var due: ContinuousClock.Instant
@@ -52,8 +53,10 @@ final class ArrivalPacer: Sendable {
 
     private let state = Mutex(State())
 
-    /// - Parameter timer: how the pacing task's turns are timed; by default a task
-    ///   sleeping on Swift's clock.
+    /// - Parameters:
+    ///   - timer: how the pacing task's turns are timed; by default a task sleeping on
+    ///     Swift's clock.
+    ///   - now: the time (tests run the pacer on a clock of their own).
     init(
         sendEarly: Duration,
         timer: @escaping Timer = { instant, action in
@@ -61,11 +64,16 @@ final class ArrivalPacer: Sendable {
                 try? await Task.sleep(until: instant, clock: .continuous)
                 action()
             }
-        }
+        },
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
     ) {
         self.sendEarly = sendEarly
         self.timer = timer
+        self.now = now
     }
+
+    /// Calls waiting for their turn.
+    var waitingCount: Int { state.withLock { $0.waiters.count } }
 
     /// Returns when a call due at `due` may be sent: at once if it is due within
     /// `sendEarly`, or once the pacing task stopped; otherwise on the pacing task's
@@ -73,7 +81,7 @@ final class ArrivalPacer: Sendable {
     /// the pacing task planned (workers take their calls in due order, but one may be
     /// held up between taking its call and waiting) brings that turn forward.
     func wait(until due: ContinuousClock.Instant) async {
-        guard due > .now + sendEarly else { return }
+        guard due > now() + sendEarly else { return }
         await withCheckedContinuation { (resume: CheckedContinuation<Void, Never>) in
             let (parked, pacer) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
                 guard !state.stopped else { return (false, nil) }
@@ -95,7 +103,7 @@ final class ArrivalPacer: Sendable {
     func run() async {
         await withTaskCancellationHandler {
             while !Task.isCancelled {
-                let turn = ContinuousClock.now
+                let turn = now()
                 let (ready, planned) = state.withLock { state -> ([Waiter], ContinuousClock.Instant?) in
                     // Anything that asked for this turn is served by it.
                     state.wakePending = false

@@ -6,123 +6,168 @@ import Testing
 /// The pacer of a fixed-rate run: it holds each call until it is due, lets go every
 /// call due by a turn on that turn (one timer for many calls), brings a turn forward
 /// for a call due before it, and lets everything go when it stops.
+///
+/// The pacer runs on a clock and timers of the test's own, moved by hand: the tests
+/// check which calls each turn lets go, not how late a loaded machine ran them.
 @Suite struct ArrivalPacerTests {
-    /// Counts the pacing task's timers.
-    private final class Timers: Sendable {
-        let count = Atomic<Int>(0)
+    /// A clock moved by hand, and timers that fire when the test says.
+    private final class ManualTime: Sendable {
+        private struct State {
+            var now: ContinuousClock.Instant
+            var timers: [(at: ContinuousClock.Instant, action: @Sendable () -> Void)] = []
+            var scheduled = 0
+        }
+
+        private let state: Mutex<State>
+        let start: ContinuousClock.Instant
+
+        init() {
+            start = .now
+            state = Mutex(State(now: start))
+        }
+
+        var now: ContinuousClock.Instant { state.withLock { $0.now } }
+        /// Timers scheduled so far, fired or not.
+        var scheduledCount: Int { state.withLock { $0.scheduled } }
+        /// The earliest timer not yet fired.
+        var nextTimer: ContinuousClock.Instant? { state.withLock { $0.timers.map(\.at).min() } }
+
         func schedule(at instant: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) {
-            count.add(1, ordering: .relaxed)
-            Task {
-                try? await Task.sleep(until: instant, clock: .continuous)
-                action()
+            state.withLock {
+                $0.timers.append((instant, action))
+                $0.scheduled += 1
             }
+        }
+
+        /// Moves the clock to the earliest timer and fires every timer due by then.
+        func fireNext() {
+            let due = state.withLock { state -> [@Sendable () -> Void] in
+                guard let next = state.timers.map(\.at).min() else { return [] }
+                state.now = max(state.now, next)
+                let now = state.now
+                defer { state.timers.removeAll { $0.at <= now } }
+                return state.timers.filter { $0.at <= now }.map(\.action)
+            }
+            for action in due { action() }
         }
     }
 
-    /// Runs `body` with a pacer whose pacing task runs meanwhile, then stops it.
-    private static func withPacer<T: Sendable>(
-        sendEarly: Duration,
-        timer: ArrivalPacer.Timer? = nil,
-        _ body: (ArrivalPacer) async -> T
-    ) async -> T {
-        let pacer = timer.map { ArrivalPacer(sendEarly: sendEarly, timer: $0) } ?? ArrivalPacer(sendEarly: sendEarly)
-        let pacing = Task { await pacer.run() }
-        let result = await body(pacer)
-        pacing.cancel()
-        await pacing.value
-        return result
+    /// The calls let go so far: each one's due time and the clock's time then.
+    private final class Released: Sendable {
+        let calls = Mutex<[(due: ContinuousClock.Instant, at: ContinuousClock.Instant)]>([])
+        var count: Int { calls.withLock { $0.count } }
+        func dues() -> [ContinuousClock.Instant] { calls.withLock { $0.map(\.due) } }
     }
 
-    /// When each wait returned, for waits started in the order given.
-    private static func released(
-        _ pacer: ArrivalPacer,
-        dues: [ContinuousClock.Instant],
-        startingApart gap: Duration = .zero
-    ) async -> [(due: ContinuousClock.Instant, at: ContinuousClock.Instant)] {
-        await withTaskGroup(of: (due: ContinuousClock.Instant, at: ContinuousClock.Instant).self) { group in
-            for due in dues {
-                group.addTask {
-                    await pacer.wait(until: due)
-                    return (due, .now)
-                }
-                if gap > .zero { try? await Task.sleep(for: gap) }
-            }
-            return await group.reduce(into: []) { $0.append($1) }
+    /// Waits, in bounded steps, until `condition` holds: tasks resumed by the pacer
+    /// run when the test process's threads get to them.
+    private static func eventually(_ condition: () -> Bool) async -> Bool {
+        for _ in 0..<30_000 {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        return condition()
+    }
+
+    /// A pacer on `time`, its pacing task running.
+    private static func startPacer(_ time: ManualTime, sendEarly: Duration) -> (ArrivalPacer, Task<Void, Never>) {
+        let pacer = ArrivalPacer(sendEarly: sendEarly, timer: time.schedule(at:_:), now: { time.now })
+        return (pacer, Task { await pacer.run() })
+    }
+
+    /// Starts a call due at `due` that records when the pacer let it go.
+    private static func call(_ pacer: ArrivalPacer, due: ContinuousClock.Instant, time: ManualTime, into released: Released) -> Task<Void, Never> {
+        Task {
+            await pacer.wait(until: due)
+            let at = time.now
+            released.calls.withLock { $0.append((due, at)) }
         }
     }
 
     @Test func aCallDueWithinTheEarlyAllowanceGoesAtOnceWithoutThePacingTask() async {
-        let pacer = ArrivalPacer(sendEarly: .milliseconds(50))
+        let time = ManualTime()
+        let pacer = ArrivalPacer(sendEarly: .milliseconds(1), timer: time.schedule(at:_:), now: { time.now })
         // Nothing runs the pacer: a wait that parked would never return.
-        await pacer.wait(until: .now + .milliseconds(10))
-        await pacer.wait(until: .now - .seconds(1))
+        await pacer.wait(until: time.start + .microseconds(500))
+        await pacer.wait(until: time.start - .seconds(1))
+        #expect(pacer.waitingCount == 0)
     }
 
-    @Test func eachCallGoesNoEarlierThanItsDueTimeLessTheAllowanceAndNotMuchLater() async {
+    @Test func eachTurnLetsGoTheCallsDueBeforeTheNextAndNoOthers() async {
+        let time = ManualTime()
         let sendEarly = Duration.milliseconds(1)
-        let start = ContinuousClock.now
-        let dues = (1...5).map { start + .milliseconds(40 * $0) }
-        let released = await Self.withPacer(sendEarly: sendEarly) { await Self.released($0, dues: dues.reversed()) }
-        #expect(released.count == dues.count)
-        for (due, at) in released {
-            #expect(at >= due - sendEarly, "released \(due - at) before its due time")
-            // Loose: a loaded machine may be late, but not by a turn of the schedule.
-            #expect(at < due + .milliseconds(100), "released \(at - due) after its due time")
+        let (pacer, pacing) = Self.startPacer(time, sendEarly: sendEarly)
+        let released = Released()
+        let dues = (1...5).map { time.start + .milliseconds(40 * $0) }
+        // Parked in reverse order of their due times.
+        let calls = dues.reversed().map { Self.call(pacer, due: $0, time: time, into: released) }
+        #expect(await Self.eventually { pacer.waitingCount == 5 })
+        for expected in 1...5 {
+            #expect(await Self.eventually { time.nextTimer == dues[expected - 1] - sendEarly })
+            time.fireNext()
+            #expect(await Self.eventually { released.count == expected })
+            #expect(released.dues() == Array(dues.prefix(expected)))
         }
+        for (due, at) in released.calls.withLock({ $0 }) {
+            #expect(at >= due - sendEarly && at <= due, "let go at \(at - due) from its due time")
+        }
+        pacing.cancel()
+        await pacing.value
+        for call in calls { await call.value }
     }
 
     @Test func aCallDueBeforeThePlannedTurnBringsTheTurnForward() async {
+        let time = ManualTime()
+        let sendEarly = Duration.milliseconds(1)
+        let (pacer, pacing) = Self.startPacer(time, sendEarly: sendEarly)
+        let released = Released()
         // The call due later waits first: the pacer plans its turn for it, 1 s away.
-        // The call due in 100 ms must not wait for that turn.
-        let start = ContinuousClock.now
-        let released = await Self.withPacer(sendEarly: .milliseconds(1)) { pacer in
-            await Self.released(pacer, dues: [start + .seconds(1), start + .milliseconds(100)], startingApart: .milliseconds(20))
-        }
-        let early = released.first { $0.due == start + .milliseconds(100) }
-        #expect(early.map { $0.at - $0.due < .milliseconds(300) } == true, "released \(early.map { $0.at - $0.due } ?? .zero) late")
+        let late = Self.call(pacer, due: time.start + .seconds(1), time: time, into: released)
+        #expect(await Self.eventually { time.nextTimer == time.start + .seconds(1) - sendEarly })
+        // The call due in 100 ms gets a turn of its own before that one.
+        let early = Self.call(pacer, due: time.start + .milliseconds(100), time: time, into: released)
+        #expect(await Self.eventually { time.nextTimer == time.start + .milliseconds(100) - sendEarly })
+        time.fireNext()
+        #expect(await Self.eventually { released.count == 1 })
+        #expect(released.dues() == [time.start + .milliseconds(100)])
+        #expect(pacer.waitingCount == 1)
+        pacing.cancel()
+        await pacing.value
+        await late.value
+        await early.value
     }
 
-    @Test func callsDueTogetherShareOneTurnOfThePacer() async {
-        let timers = Timers()
-        let due = ContinuousClock.now + .milliseconds(200)
-        await Self.withPacer(sendEarly: .microseconds(200), timer: timers.schedule(at:_:)) { pacer in
-            await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<40 { group.addTask { await pacer.wait(until: due) } }
-            }
-        }
-        // One timer per call, the cost the pacer removes, would be 40. The first waits
-        // may each bring the turn forward until the pacer has planned it, so allow a few.
-        let count = timers.count.load(ordering: .relaxed)
-        #expect((1...4).contains(count), "\(count) timers for 40 calls due together")
+    @Test func callsDueTogetherShareOneTurnAndOneTimer() async {
+        let time = ManualTime()
+        let (pacer, pacing) = Self.startPacer(time, sendEarly: .microseconds(200))
+        let released = Released()
+        let due = time.start + .milliseconds(200)
+        let calls = (0..<40).map { _ in Self.call(pacer, due: due, time: time, into: released) }
+        #expect(await Self.eventually { pacer.waitingCount == 40 && time.nextTimer != nil })
+        // One timer per call, the cost the pacer removes, would be 40. A first few
+        // calls may each wake the pacer before it has planned the turn.
+        #expect(time.scheduledCount <= 4, "\(time.scheduledCount) timers for 40 calls due together")
+        time.fireNext()
+        #expect(await Self.eventually { released.count == 40 })
+        pacing.cancel()
+        await pacing.value
+        for call in calls { await call.value }
     }
 
     @Test func stoppingThePacerLetsWaitingCallsGoAndLaterOnesThroughAtOnce() async {
-        let pacer = ArrivalPacer(sendEarly: .microseconds(200))
-        let pacing = Task { await pacer.run() }
-        let farOff = ContinuousClock.now + .seconds(3600)
-        let waiting = Task { await pacer.wait(until: farOff) }
-        // Give the wait time to park, then stop the pacer: the wait returns.
-        try? await Task.sleep(for: .milliseconds(20))
+        let time = ManualTime()
+        let (pacer, pacing) = Self.startPacer(time, sendEarly: .microseconds(200))
+        let released = Released()
+        let farOff = time.start + .seconds(3600)
+        let waiting = Self.call(pacer, due: farOff, time: time, into: released)
+        #expect(await Self.eventually { pacer.waitingCount == 1 })
         pacing.cancel()
         await pacing.value
-        #expect(await Self.finishes(within: .seconds(10)) { await waiting.value })
-        #expect(await Self.finishes(within: .seconds(10)) { await pacer.wait(until: farOff) })
-    }
-
-    /// Whether `body` returns within `limit` (a test that would hang fails instead).
-    private static func finishes(within limit: Duration, _ body: @escaping @Sendable () async -> Void) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await body()
-                return true
-            }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+        #expect(await Self.eventually { released.count == 1 })
+        await waiting.value
+        // Later waits do not park: nothing would let them go.
+        let later = Self.call(pacer, due: farOff, time: time, into: released)
+        #expect(await Self.eventually { released.count == 2 })
+        await later.value
     }
 }

@@ -60,6 +60,21 @@ import Testing
         for value in Self.samples + Self.alphabet { Self.expectSameViolations(value) }
     }
 
+    @Test func addressesAtAndAroundTheLengthLimitGetTheSameViolations() {
+        // 254 characters is the limit of an address: one under, at and over it, in
+        // ASCII and with a character of two scalars (é as e and a combining accent).
+        for length in [253, 254, 255] {
+            let domain = "@example.jp"
+            for filler in ["a", "e\u{301}"] {
+                let value = String(repeating: filler, count: length - domain.count) + domain
+                Self.expectSameViolations(value, maximumLength: 254)
+            }
+        }
+        var validation = Validation()
+        validation.email(String(repeating: "a", count: 244) + "@example.jp", "e")
+        #expect(validation.violations.map(\.description) == ["is longer than 254 characters"])
+    }
+
     @Test func generatedTextGetsTheSameViolationsAsBefore() {
         // A fixed seed: the same 20,000 inputs every run, half of them all ASCII, and
         // '@', '.' and ' ' frequent enough to make every shape of address.

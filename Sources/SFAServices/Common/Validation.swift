@@ -12,23 +12,27 @@ struct Validation {
 
     /// A required, bounded text without control characters (protobuf-c cuts strings at NUL).
     mutating func text(_ value: String, _ field: String, required: Bool = true, maximumLength: Int = 200) {
+        text(value, field, required: required, maximumLength: maximumLength, printable: Self.isPrintableASCII(value))
+    }
+
+    /// `text`, told whether `value` is printable ASCII. Printable ASCII, most text, is
+    /// checked on its bytes: each byte is one character and none is a control. Other
+    /// text takes the Unicode path: a count of grapheme clusters and each scalar's
+    /// general category, which cost more than the rest of a create's validation.
+    private mutating func text(_ value: String, _ field: String, required: Bool, maximumLength: Int, printable: Bool) {
         if value.isEmpty {
             check(!required, field, .required, "is required")
             return
         }
-        // Printable ASCII, most text, is checked on its bytes: each byte is one
-        // character and none is a control. Other text takes the Unicode path: a count
-        // of grapheme clusters and each scalar's general category, which cost more
-        // than the rest of a create's validation together.
-        let printable = Self.isPrintableASCII(value)
         check((printable ? value.utf8.count : value.count) <= maximumLength, field, .tooLong, "is longer than \(maximumLength) characters")
         check(printable || !value.unicodeScalars.contains { $0.properties.generalCategory == .control }, field, .invalidFormat, "contains control characters")
     }
 
     mutating func email(_ value: String, _ field: String, required: Bool = true) {
-        text(value, field, required: required, maximumLength: 254)
+        let printable = Self.isPrintableASCII(value)
+        text(value, field, required: required, maximumLength: 254, printable: printable)
         guard !value.isEmpty else { return }
-        check(Self.isPrintableASCII(value) ? Self.isASCIIEmail(value) : Self.isEmail(value), field, .invalidFormat, "is not an email address")
+        check(printable ? Self.isASCIIEmail(value) : Self.isEmail(value), field, .invalidFormat, "is not an email address")
     }
 
     /// One `@` with text before it, and after it a domain with a dot neither first nor

@@ -305,7 +305,8 @@ let package = Package(
         ),
 
         // MARK: Tests.
-        // What more than one test target needs: a plain HTTP GET, Prometheus text parsed.
+        // What more than one test target needs: a plain HTTP GET, Prometheus text parsed,
+        // polling for a condition.
         .target(
             name: "SFATestSupport",
             path: "Tests/SFATestSupport",
@@ -338,7 +339,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SFALoadTests",
-            dependencies: ["SFALoad", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            dependencies: ["SFALoad", "SFATestSupport", .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

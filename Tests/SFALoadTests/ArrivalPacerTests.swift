@@ -1,3 +1,4 @@
+import SFATestSupport
 import Synchronization
 import Testing
 
@@ -59,16 +60,6 @@ import Testing
         func dues() -> [ContinuousClock.Instant] { calls.withLock { $0.map(\.due) } }
     }
 
-    /// Waits, in bounded steps, until `condition` holds: tasks resumed by the pacer
-    /// run when the test process's threads get to them.
-    private static func eventually(_ condition: () -> Bool) async -> Bool {
-        for _ in 0..<30_000 {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(1))
-        }
-        return condition()
-    }
-
     /// A pacer on `time`, its pacing task running.
     private static func startPacer(_ time: ManualTime, sendEarly: Duration) -> (ArrivalPacer, Task<Void, Never>) {
         let pacer = ArrivalPacer(sendEarly: sendEarly, timer: time.schedule(at:_:), now: { time.now })
@@ -101,11 +92,11 @@ import Testing
         let dues = (1...5).map { time.start + .milliseconds(40 * $0) }
         // Parked in reverse order of their due times.
         let calls = dues.reversed().map { Self.call(pacer, due: $0, time: time, into: released) }
-        #expect(await Self.eventually { pacer.waitingCount == 5 })
+        #expect(await eventually { pacer.waitingCount == 5 })
         for expected in 1...5 {
-            #expect(await Self.eventually { time.nextTimer == dues[expected - 1] - sendEarly })
+            #expect(await eventually { time.nextTimer == dues[expected - 1] - sendEarly })
             time.fireNext()
-            #expect(await Self.eventually { released.count == expected })
+            #expect(await eventually { released.count == expected })
             #expect(released.dues() == Array(dues.prefix(expected)))
         }
         for (due, at) in released.calls.withLock({ $0 }) {
@@ -123,12 +114,12 @@ import Testing
         let released = Released()
         // The call due later waits first: the pacer plans its turn for it, 1 s away.
         let late = Self.call(pacer, due: time.start + .seconds(1), time: time, into: released)
-        #expect(await Self.eventually { time.nextTimer == time.start + .seconds(1) - sendEarly })
+        #expect(await eventually { time.nextTimer == time.start + .seconds(1) - sendEarly })
         // The call due in 100 ms gets a turn of its own before that one.
         let early = Self.call(pacer, due: time.start + .milliseconds(100), time: time, into: released)
-        #expect(await Self.eventually { time.nextTimer == time.start + .milliseconds(100) - sendEarly })
+        #expect(await eventually { time.nextTimer == time.start + .milliseconds(100) - sendEarly })
         time.fireNext()
-        #expect(await Self.eventually { released.count == 1 })
+        #expect(await eventually { released.count == 1 })
         #expect(released.dues() == [time.start + .milliseconds(100)])
         #expect(pacer.waitingCount == 1)
         pacing.cancel()
@@ -143,12 +134,12 @@ import Testing
         let released = Released()
         let due = time.start + .milliseconds(200)
         let calls = (0..<40).map { _ in Self.call(pacer, due: due, time: time, into: released) }
-        #expect(await Self.eventually { pacer.waitingCount == 40 && time.nextTimer != nil })
+        #expect(await eventually { pacer.waitingCount == 40 && time.nextTimer != nil })
         // One timer per call, the cost the pacer removes, would be 40. A first few
         // calls may each wake the pacer before it has planned the turn.
         #expect(time.scheduledCount <= 4, "\(time.scheduledCount) timers for 40 calls due together")
         time.fireNext()
-        #expect(await Self.eventually { released.count == 40 })
+        #expect(await eventually { released.count == 40 })
         pacing.cancel()
         await pacing.value
         for call in calls { await call.value }
@@ -160,14 +151,14 @@ import Testing
         let released = Released()
         let farOff = time.start + .seconds(3600)
         let waiting = Self.call(pacer, due: farOff, time: time, into: released)
-        #expect(await Self.eventually { pacer.waitingCount == 1 })
+        #expect(await eventually { pacer.waitingCount == 1 })
         pacing.cancel()
         await pacing.value
-        #expect(await Self.eventually { released.count == 1 })
+        #expect(await eventually { released.count == 1 })
         await waiting.value
         // Later waits do not park: nothing would let them go.
         let later = Self.call(pacer, due: farOff, time: time, into: released)
-        #expect(await Self.eventually { released.count == 2 })
+        #expect(await eventually { released.count == 2 })
         await later.value
     }
 }

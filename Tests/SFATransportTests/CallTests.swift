@@ -2,6 +2,7 @@ import NIOCore
 import SFAClient
 import SFAServer
 import SFAStubs
+import SFATestSupport
 import SFATransport
 import Synchronization
 import Testing
@@ -47,7 +48,7 @@ import Testing
             }
             #expect(error?.code == .deadlineExceeded)
             #expect(ContinuousClock.now - start < .seconds(5))
-            try await waitUntil { service.cancellations.load(ordering: .relaxed) == 1 }
+            #expect(await eventually { service.cancellations.load(ordering: .relaxed) == 1 })
             await connection.close()
         }
     }
@@ -57,11 +58,11 @@ import Testing
         try await withTestServer(services: [service]) { _, port in
             let connection = try await RPCConnection.connect(host: "127.0.0.1", port: port)
             let call = Task { try await LeadServiceClient(connection).getLead(GetLeadRequest(id: "sleep:10000")) }
-            try await waitUntil { service.started.load(ordering: .relaxed) == 1 }
+            #expect(await eventually { service.started.load(ordering: .relaxed) == 1 })
             call.cancel()
             let error = await #expect(throws: RPCError.self) { _ = try await call.value }
             #expect(error?.code == .cancelled)
-            try await waitUntil { service.cancellations.load(ordering: .relaxed) == 1 }
+            #expect(await eventually { service.cancellations.load(ordering: .relaxed) == 1 })
             // The connection is still good.
             #expect(try await LeadServiceClient(connection).getLead(GetLeadRequest(id: "ok")).id == "ok")
             await connection.close()
@@ -164,18 +165,6 @@ import Testing
             #expect(roundTrip < .seconds(5))
             await connection.close()
         }
-    }
-}
-
-/// Polls `condition` every 10 ms for at most `timeout`.
-func waitUntil(timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("condition not met within \(timeout)")
-            return
-        }
-        try await Task.sleep(for: .milliseconds(10))
     }
 }
 

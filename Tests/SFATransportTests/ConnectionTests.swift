@@ -2,6 +2,7 @@ import NIOCore
 import SFAClient
 import SFAServer
 import SFAStubs
+import SFATestSupport
 import SFATransport
 import Testing
 
@@ -113,7 +114,7 @@ import Testing
         try await withTestServer(services: [service]) { _, port in
             let client = try await RawClient(port: port)
             try await client.sendRequest(callID: 1, method: getLead, payload: GetLeadRequest(id: "sleep:5000").serializedBytes())
-            try await waitUntil { service.started.load(ordering: .relaxed) == 1 }
+            #expect(await eventually { service.started.load(ordering: .relaxed) == 1 })
             var cancel = ByteBuffer()
             cancel.writeFrame(Frame(type: .cancel, callID: 1, header: ByteBuffer(), payload: ByteBuffer()))
             try await client.send(Array(cancel.readableBytesView))
@@ -137,7 +138,7 @@ import Testing
         let client = try await RawClient(port: port)
         // Long enough that the connection is still draining when call 8 is sent on a busy machine.
         try await client.sendRequest(callID: 7, method: getLead, payload: GetLeadRequest(id: "sleep:2500").serializedBytes())
-        try await waitUntil { service.started.load(ordering: .relaxed) == 1 }
+        #expect(await eventually { service.started.load(ordering: .relaxed) == 1 })
 
         running.cancel()  // what SIGTERM does through the service group
         let goAwayFrame = try #require(try await client.next())
@@ -167,12 +168,12 @@ import Testing
         let running = Task { try await server.run() }
         let client = try await RawClient(port: try await server.listeningAddress.port!)
         try await client.sendRequest(callID: 1, method: getLead, payload: GetLeadRequest(id: "sleep:30000").serializedBytes())
-        try await waitUntil { service.started.load(ordering: .relaxed) == 1 }
+        #expect(await eventually { service.started.load(ordering: .relaxed) == 1 })
         let start = ContinuousClock.now
         running.cancel()
         try await running.value
         #expect(ContinuousClock.now - start < .seconds(10))
-        try await waitUntil { service.cancellations.load(ordering: .relaxed) == 1 }
+        #expect(await eventually { service.cancellations.load(ordering: .relaxed) == 1 })
     }
 
     @Test func anIdleConnectionIsClosed() async throws {

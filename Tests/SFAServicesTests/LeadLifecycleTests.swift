@@ -190,6 +190,38 @@ import Testing
         }
     }
 
+    @Test func aVisibleDuplicateIsDescribedFromTheStoredLeadOrContact() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Duplicate details")
+            let manager = tenant.keys[.manager]
+            let original = try #require(try await stack.leads(manager).createLead(CreateLeadRequest(lead: Self.sampleLead("7"))).lead)
+            let account = try await stack.accounts(manager).createAccount(CreateAccountRequest(account: Account(name: "Kato Works")))
+            let contact = try await stack.contacts(manager).createContact(
+                CreateContactRequest(contact: Contact(accountId: account.id, firstName: "Ren", lastName: "Kato", email: "ren@kato.example"))
+            )
+
+            var sameLead = Self.sampleLead("7")
+            sameLead.phone = ""
+            let leadMatch = try #require(try await stack.leads(manager).createLead(CreateLeadRequest(lead: sameLead)).duplicates.first)
+            #expect(leadMatch.recordKind == .lead)
+            #expect(leadMatch.recordId == original.id)
+            #expect(leadMatch.ownerUserId == tenant.users[.manager]!.id)
+            #expect(leadMatch.displayName == "Haruka Tanaka 7")
+            #expect(leadMatch.email == "haruka7@tanaka.example")
+            #expect(leadMatch.companyName == "Tanaka Precision 7 K.K.")
+
+            let byContact = try await stack.leads(manager).createLead(
+                CreateLeadRequest(lead: Lead(firstName: "R", lastName: "K", email: "REN@kato.example", companyName: "Other", source: .webinar))
+            )
+            #expect(!byContact.created)
+            let contactMatch = try #require(byContact.duplicates.first)
+            #expect(contactMatch.recordKind == .contact)
+            #expect(contactMatch.recordId == contact.id)
+            #expect(contactMatch.displayName == "Ren Kato")
+            #expect(contactMatch.email == "ren@kato.example")
+        }
+    }
+
     @Test func invalidLeadsListEveryViolation() async throws {
         try await withStack { stack in
             let tenant = try await stack.makeTenant("Invalid")

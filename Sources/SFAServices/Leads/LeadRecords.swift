@@ -129,40 +129,39 @@ enum LeadRecords {
         let keys = keys ?? DuplicateKeys(lead)
         var matches: [DuplicateMatch] = []
         var seen: Set<String> = []
-        func add(_ kind: RecordKind, _ row: Row, _ match: DuplicateMatchKind) throws {
-            let id: String = row["id"]
-            guard id != lead.id, seen.insert(id).inserted else { return }
-            let visible = access.contains(ownerUserID: row["owner_user_id"], createdByUserID: row["created_by_user_id"])
-            var duplicate = DuplicateMatch(recordKind: kind, matchKind: match)
-            if visible {
-                duplicate.recordId = id
-                duplicate.ownerUserId = row["owner_user_id"]
-                let data: Data = row["data"]
-                if kind == .lead, let other = try? Lead(serializedBytes: Array(data)) {
-                    duplicate.displayName = other.firstName + " " + other.lastName
-                    duplicate.email = other.email
-                    duplicate.companyName = other.companyName
-                } else if let other = try? Contact(serializedBytes: Array(data)) {
-                    duplicate.displayName = other.firstName + " " + other.lastName
-                    duplicate.email = other.email
+        // This runs on the tenant's writer for every lead created: the rows are read
+        // where the statement holds them (columns by position, the record's bytes
+        // decoded from SQLite's buffer), with no array of copied rows in between.
+        func add(_ kind: RecordKind, _ match: DuplicateMatchKind, sql: String, key: String) throws {
+            let statement = try db.cachedStatement(sql: sql)
+            try RecordRows.forEachRow(statement, arguments: [key]) { id in
+                guard id != lead.id, seen.insert(id).inserted else { return }
+                let ownerUserID = String(sqliteStatement: statement.sqliteStatement, index: 1)
+                let createdByUserID = String(sqliteStatement: statement.sqliteStatement, index: 2)
+                var duplicate = DuplicateMatch(recordKind: kind, matchKind: match)
+                if access.contains(ownerUserID: ownerUserID, createdByUserID: createdByUserID) {
+                    duplicate.recordId = id
+                    duplicate.ownerUserId = ownerUserID
+                    let data = RecordRows.storedBytes(statement, column: 3)
+                    if kind == .lead, let other = try? Lead(serializedBytes: data) {
+                        duplicate.displayName = other.firstName + " " + other.lastName
+                        duplicate.email = other.email
+                        duplicate.companyName = other.companyName
+                    } else if let other = try? Contact(serializedBytes: data) {
+                        duplicate.displayName = other.firstName + " " + other.lastName
+                        duplicate.email = other.email
+                    }
                 }
-            }
-            matches.append(duplicate)
-        }
-        let emailKey = keys.email
-        if !emailKey.isEmpty {
-            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, owner_user_id, created_by_user_id, data FROM lead WHERE email_key = ? LIMIT 10"), arguments: [emailKey]) {
-                try add(.lead, row, .email)
-            }
-            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, owner_user_id, created_by_user_id, data FROM contact WHERE email_key = ? AND archived = 0 LIMIT 10"), arguments: [emailKey]) {
-                try add(.contact, row, .email)
+                matches.append(duplicate)
             }
         }
-        let personKey = keys.person
-        if !personKey.isEmpty {
-            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, owner_user_id, created_by_user_id, data FROM lead WHERE person_key = ? LIMIT 10"), arguments: [personKey]) {
-                try add(.lead, row, .companyAndName)
-            }
+        let columns = "id, owner_user_id, created_by_user_id, data"
+        if !keys.email.isEmpty {
+            try add(.lead, .email, sql: "SELECT \(columns) FROM lead WHERE email_key = ? LIMIT 10", key: keys.email)
+            try add(.contact, .email, sql: "SELECT \(columns) FROM contact WHERE email_key = ? AND archived = 0 LIMIT 10", key: keys.email)
+        }
+        if !keys.person.isEmpty {
+            try add(.lead, .companyAndName, sql: "SELECT \(columns) FROM lead WHERE person_key = ? LIMIT 10", key: keys.person)
         }
         return matches
     }

@@ -51,12 +51,12 @@ enum RecordRows {
         scope: (sql: String, arguments: StatementArguments),
         hiding hidden: Set<String> = []
     ) throws -> EncodedMessage<R>? {
-        let statement = try db.cachedStatement(sql: "SELECT \(selected(R.self, ["data"], hiding: hidden)) FROM \(R.table) WHERE id = ? AND \(scope.sql)")
-        let rows = try Row.fetchCursor(statement, arguments: [id] + scope.arguments)
-        guard let row = try rows.next() else { return nil }
-        let record = try EncodedMessage<R>(bytes: storedBytes(statement, column: 0) + derivedFields(R.self, row, from: 1))
-        // Run the statement to its end (ids are unique), so it does not stay active.
-        while try rows.next() != nil {}
+        let statement = try db.cachedStatement(sql: "SELECT \(selected(R.self, ["id", "data"], hiding: hidden)) FROM \(R.table) WHERE id = ? AND \(scope.sql)")
+        var record: EncodedMessage<R>?
+        // Every row is stepped through (ids are unique), so the statement does not stay active.
+        try forEachRow(statement, arguments: [id] + scope.arguments) { _ in
+            if record == nil { record = EncodedMessage(bytes: storedBytes(statement, column: 1) + (try derivedFields(R.self, statement, from: 2))) }
+        }
         return record
     }
 
@@ -77,33 +77,42 @@ enum RecordRows {
         arguments: StatementArguments
     ) throws -> [(id: String, record: EncodedMessage<R>, sortValue: DatabaseValue?)] {
         let statement = try db.cachedStatement(sql: sql)
-        // A cursor's rows point into the statement: each blob is copied once, straight
-        // from SQLite's buffer into the bytes kept.
-        let rows = try Row.fetchCursor(statement, arguments: arguments)
         var records: [(id: String, record: EncodedMessage<R>, sortValue: DatabaseValue?)] = []
         let sortColumn = 2 + R.derivedColumns.count
         let sorted = statement.columnCount > sortColumn
-        while let row = try rows.next() {
-            let bytes = storedBytes(statement, column: 1) + (try derivedFields(R.self, row, from: 2))
-            records.append((row[0], EncodedMessage(bytes: bytes), sorted ? row[sortColumn] as DatabaseValue : nil))
+        try forEachRow(statement, arguments: arguments) { id in
+            let bytes = storedBytes(statement, column: 1) + (try derivedFields(R.self, statement, from: 2))
+            let sortValue = sorted ? DatabaseValue(sqliteStatement: statement.sqliteStatement, index: CInt(sortColumn)) : nil
+            records.append((id, EncodedMessage(bytes: bytes), sortValue))
         }
         return records
     }
 
+    /// Runs `statement` and calls `body` on each of its rows while the statement stands
+    /// on it, with the row's first column, a record's id; `body` reads the others from
+    /// the statement (``storedBytes(_:column:)``). Each blob is then copied once, from
+    /// SQLite's buffer into the bytes kept, and nothing else is built per call: a cursor
+    /// of GRDB `Row`s makes a table of the statement's column names (lowercased) every
+    /// time it is made: a third of what reading one lead cost sfad (docs/benchmarks.md).
+    static func forEachRow(_ statement: Statement, arguments: StatementArguments, _ body: (_ id: String) throws -> Void) throws {
+        let ids = try String.fetchCursor(statement, arguments: arguments)
+        while let id = try ids.next() { try body(id) }
+    }
+
     /// The derived columns of `row` (from column `first` on) as encoded fields, to
     /// append to the stored encoding: the last occurrence of a scalar field wins.
-    private static func derivedFields<R: TenantRecord>(_: R.Type, _ row: Row, from first: Int) throws -> [UInt8] {
+    private static func derivedFields<R: TenantRecord>(_: R.Type, _ statement: Statement, from first: Int) throws -> [UInt8] {
         guard !R.derivedColumns.isEmpty else { return [] }
         var writer = ProtoFieldWriter<R>()
         for (offset, column) in R.derivedColumns.enumerated() {
-            try writer.append(column, integer: row[first + offset] as Int64)
+            try writer.append(column, integer: Int64(sqliteStatement: statement.sqliteStatement, index: CInt(first + offset)))
         }
         return writer.message.bytes
     }
 
     /// The blob in `column` of the row `statement` is on, copied once from SQLite's
     /// buffer (no `Data` in between: this runs for every record a read returns).
-    private static func storedBytes(_ statement: Statement, column: Int32) -> [UInt8] {
+    static func storedBytes(_ statement: Statement, column: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(statement.sqliteStatement, column))
         guard count > 0, let blob = sqlite3_column_blob(statement.sqliteStatement, column) else { return [] }
         return [UInt8](UnsafeRawBufferPointer(start: blob, count: count))

@@ -8,11 +8,9 @@ public enum RecordID {
 
     /// A new id with `prefix` (`ten`, `user`, `key`, `lead`, …).
     public static func make(_ prefix: String, now: Date = Date()) -> String {
-        var generator = SystemRandomNumberGenerator()
         let milliseconds = UInt64(max(0, now.timeIntervalSince1970 * 1000))
-        // The 80 random bits come from two draws: each draw is a system call, and ids
-        // are made on the tenant's writer (every audit event has one).
-        let random: (UInt64, UInt64) = (generator.next(), generator.next())
+        // The 80 random bits come from two words of a pool filled by the kernel.
+        let random = IDRandomness.twoWords()
         var bytes = Array(prefix.utf8)
         bytes.reserveCapacity(bytes.count + 27)
         bytes.append(UInt8(ascii: "_"))

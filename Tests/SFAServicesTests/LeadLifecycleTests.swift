@@ -219,6 +219,22 @@ import Testing
             #expect(contactMatch.recordId == contact.id)
             #expect(contactMatch.displayName == "Ren Kato")
             #expect(contactMatch.email == "ren@kato.example")
+
+            // Owner and creator differ: the owner is reported, and the creator decides
+            // what a partner sees (its own pushed lead, which has no owner yet).
+            let admin = stack.leads(tenant.keys[.admin])
+            let repID = tenant.users[.rep]!.id
+            var ownedByRep = Self.sampleLead("8")
+            ownedByRep.ownerUserId = repID
+            let repLead = try #require(try await admin.createLead(CreateLeadRequest(lead: ownedByRep)).lead)
+            let repMatch = try #require(try await admin.createLead(CreateLeadRequest(lead: Self.sampleLead("8"))).duplicates.first)
+            #expect(repMatch.recordId == repLead.id)
+            #expect(repMatch.ownerUserId == repID)
+            let partner = stack.leads(tenant.keys[.partner])
+            let pushed = try #require(try await partner.createLead(CreateLeadRequest(lead: Self.sampleLead("9"))).lead)
+            let partnerMatch = try #require(try await partner.createLead(CreateLeadRequest(lead: Self.sampleLead("9"))).duplicates.first)
+            #expect(partnerMatch.recordId == pushed.id)
+            #expect(partnerMatch.ownerUserId == "")
         }
     }
 

@@ -16,6 +16,9 @@ import Testing
         }
         #expect(ids.count == tasks * perTask)
         #expect(Set(ids).count == ids.count)
+        // The random part alone is unique too: no word of the pool was handed out twice
+        // (whole ids would differ anyway, by their milliseconds).
+        #expect(Set(ids.map { $0.suffix(16) }).count == ids.count)
         #expect(ids.allSatisfy { RecordID.isValid($0, prefix: "lead") })
         // After "lead_" come 10 characters of time and 16 random ones; each random
         // position takes many of the 32 characters over 8,000 ids (a stuck word would not).

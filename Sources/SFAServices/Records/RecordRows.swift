@@ -90,7 +90,8 @@ enum RecordRows {
 
     /// Runs `statement` and calls `body` on each of its rows while the statement stands
     /// on it, with the row's first column, a record's id; `body` reads the others from
-    /// the statement (``storedBytes(_:column:)``). Each blob is then copied once, from
+    /// the statement (``storedBytes(_:column:)``) and must not use the database, whose
+    /// cached statement it would reset mid-loop. Each blob is then copied once, from
     /// SQLite's buffer into the bytes kept, and nothing else is built per call: a cursor
     /// of GRDB `Row`s makes a table of the statement's column names (lowercased) every
     /// time it is made: a third of what reading one lead cost sfad (docs/benchmarks.md).
@@ -99,7 +100,7 @@ enum RecordRows {
         while let id = try ids.next() { try body(id) }
     }
 
-    /// The derived columns of `row` (from column `first` on) as encoded fields, to
+    /// The derived columns of the row `statement` is on (from column `first` on) as encoded fields, to
     /// append to the stored encoding: the last occurrence of a scalar field wins.
     private static func derivedFields<R: TenantRecord>(_: R.Type, _ statement: Statement, from first: Int) throws -> [UInt8] {
         guard !R.derivedColumns.isEmpty else { return [] }

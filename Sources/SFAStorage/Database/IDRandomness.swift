@@ -1,11 +1,12 @@
-import Glibc
+import Foundation
 import Synchronization
 
 /// The random bits of record ids, drawn from the kernel 4 KiB at a time: one
 /// `getrandom` per 256 ids, where `SystemRandomNumberGenerator` makes one system call
 /// per 64-bit draw, two per id. Ids are made on a tenant's writer (every audit event
 /// has one), where each system call holds up the writes queued behind it. Every word
-/// comes from `getrandom`, as before, and is handed out once.
+/// comes from `getrandom`, as before, and is handed out once (within this process: a
+/// child made by `fork` would copy the pool, and sfad does not fork).
 enum IDRandomness {
     /// Words drawn at once: 4 KiB.
     static let batch = 512

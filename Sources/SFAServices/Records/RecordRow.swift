@@ -8,8 +8,8 @@ struct RecordRow: Sendable {
     let insertSQL: String
     /// The values in column order, already converted for SQLite. Built from optional
     /// existentials: GRDB's initializer for a sequence of one concrete value type maps
-    /// it through a key path, which the runtime instantiates on every call (a fifth of
-    /// a CreateLead's time on the writer when it ran there; docs/benchmarks.md).
+    /// it through a key path, which the runtime instantiates on every call (17% of the
+    /// writer's samples in a CreateLead run when it ran there; docs/benchmarks.md).
     let arguments: StatementArguments
 
     init<R: TenantRecord>(_ record: R) throws {

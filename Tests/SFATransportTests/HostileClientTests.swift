@@ -72,22 +72,38 @@ import Testing
 
     @Test func aConnectionAtItsMaximumAgeIsDrainedAndItsCallInFlightStillAnswered() async throws {
         var configuration = ServerConfiguration()
-        // An age long enough that the request is sent before it passes, even at a load
-        // average of 13 (300 ms was not), and a call that outlasts it.
-        configuration.connection.maximumConnectionAge = .seconds(1)
+        // An age long enough that the request is usually sent before it passes, and a
+        // call that outlasts it.
+        configuration.connection.maximumConnectionAge = .seconds(2)
         configuration.connection.maximumConnectionAgeGrace = .seconds(5)
         try await withTestServer(configuration: configuration, services: [TestService()]) { _, port in
-            let client = try await RawClient(port: port)
-            try await client.sendRequest(callID: 1, method: getLead, payload: GetLeadRequest(id: "sleep:2500").serializedBytes())
-            let goAway = try #require(try await client.next())
-            #expect(goAway.type == .goAway)
-            #expect(try GoAway(buffer: goAway.header).reason == "maximum connection age")
-            #expect(try GoAway(buffer: goAway.header).kind == .drain)
-            #expect(try GoAway(buffer: goAway.header).lastCallId == 1)
-            let response = try #require(try await client.next())
-            #expect(response.callID == 1)
-            #expect(StatusCode(rawValue: try response.responseHeader.status) == .ok)
-            #expect(try await client.next() == nil)
+            // Under the whole suite's load a test task may wait seconds for a thread, and
+            // its request then reaches a connection already past its age: idle, it is
+            // closed at once, which shows nothing about a call in flight. Such a
+            // connection is set aside and another tried, three at most.
+            for attempt in 1...3 {
+                let client = try await RawClient(port: port)
+                do {
+                    try await client.sendRequest(callID: 1, method: getLead, payload: GetLeadRequest(id: "sleep:3000").serializedBytes())
+                } catch where attempt < 3 {
+                    await client.close()
+                    continue
+                }
+                let goAway = try #require(try await client.next())
+                #expect(goAway.type == .goAway)
+                if try GoAway(buffer: goAway.header).lastCallId == 0, attempt < 3 {
+                    await client.close()
+                    continue
+                }
+                #expect(try GoAway(buffer: goAway.header).reason == "maximum connection age")
+                #expect(try GoAway(buffer: goAway.header).kind == .drain)
+                #expect(try GoAway(buffer: goAway.header).lastCallId == 1)
+                let response = try #require(try await client.next())
+                #expect(response.callID == 1)
+                #expect(StatusCode(rawValue: try response.responseHeader.status) == .ok)
+                #expect(try await client.next() == nil)
+                return
+            }
         }
     }
 

@@ -100,8 +100,9 @@ enum RecordRows {
         while let id = try ids.next() { try body(id) }
     }
 
-    /// The derived columns of the row `statement` is on (from column `first` on) as encoded fields, to
-    /// append to the stored encoding: the last occurrence of a scalar field wins.
+    /// The derived columns of the row `statement` is on (from column `first` on) as
+    /// encoded fields, to append to the stored encoding: the last occurrence of a
+    /// scalar field wins.
     private static func derivedFields<R: TenantRecord>(_: R.Type, _ statement: Statement, from first: Int) throws -> [UInt8] {
         guard !R.derivedColumns.isEmpty else { return [] }
         var writer = ProtoFieldWriter<R>()

@@ -339,7 +339,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SFALoadTests",
-            dependencies: ["SFALoad", "SFATestSupport", .product(name: "Histogram", package: "hdrhistogram-swift")],
+            dependencies: ["SFALoad", "SFAProtoJSON", "SFATestSupport", .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,8 +1,9 @@
 import Foundation
+public import SFAProtoJSON
 
 /// A request body in proto3 JSON with `{{generator}}` fields, filled in afresh
-/// for every call. Generator fields are replaced by plain text, so one inside a JSON
-/// string makes a string and one outside makes a number:
+/// for every call. A generator inside a JSON string puts its text there; one outside
+/// any string is JSON text itself, so `{{int 1 9}}` makes a number:
 ///
 /// - `{{seq}}` the call's number in the run; `{{uuid}}`; `{{int A B}}` from A to B;
 ///   `{{pick a|b|c}}` one of the choices; `{{word}}`, `{{name}}`, `{{company}}`,
@@ -11,9 +12,13 @@ import Foundation
 /// - the tenant's records (a keys file written by `sfa-load setup` has them):
 ///   `{{tenant}}`, `{{user}}`, `{{lead}}`, `{{account}}`, `{{opportunity}}`,
 ///   `{{pipeline}}`, `{{stage}}`.
+///
+/// The JSON is parsed once, when the template is made: a call fills the generators'
+/// values into that tree rather than writing the body's text and parsing it again,
+/// which was half of the load tool's work per CreateLead (docs/benchmarks.md). Only a
+/// generator outside any string has its text parsed per call.
 public struct BodyTemplate: Sendable {
-    private enum Part: Sendable {
-        case text(String)
+    private enum Generator: Sendable {
         case sequence, uuid, word, name, company, email, nowMs
         case integer(ClosedRange<Int>)
         case pick([String])
@@ -21,37 +26,65 @@ public struct BodyTemplate: Sendable {
         case record(TenantFixture.Field)
     }
 
-    private let parts: [Part]
+    /// Text of the template, or the value of its generator number `n`.
+    private enum Piece: Sendable {
+        case literal(String)
+        case generator(Int)
+    }
+
+    private indirect enum Node: Sendable {
+        case fixed(JSONValue)
+        /// A string with generator fields in it.
+        case string([Piece])
+        /// JSON text outside any string with generator fields in it, such as `{{int 1 9}}`.
+        case bare([Piece])
+        case array([Node])
+        case object([(key: String, value: Node)])
+    }
+
+    private let generators: [Generator]
+    private let root: Node
 
     /// True when the body is the same for every call (it can be encoded once).
-    public var isConstant: Bool { parts.allSatisfy { if case .text = $0 { true } else { false } } }
+    public var isConstant: Bool { generators.isEmpty }
 
     /// True when the bodies are few: made only of the tenants' records and choices
     /// (`{{lead}}`, `{{pick …}}`), so that each distinct one can be encoded once.
     public var isBounded: Bool {
-        parts.allSatisfy {
+        generators.allSatisfy {
             switch $0 {
-            case .text, .record, .pick: true
+            case .record, .pick: true
             default: false
             }
         }
     }
 
-    /// - Throws: `LoadError` for an unknown generator or a malformed generator field.
+    /// - Throws: `LoadError` for an unknown generator, a malformed generator field, a
+    ///   generator in an object's key, or a template that is not JSON.
     public init(_ text: String) throws {
-        var parts: [Part] = []
+        var pieces: [Piece] = []
+        var generators: [Generator] = []
         var rest = Substring(text)
         while let open = rest.range(of: "{{") {
-            parts.append(.text(String(rest[..<open.lowerBound])))
+            pieces.append(.literal(String(rest[..<open.lowerBound])))
             guard let close = rest[open.upperBound...].range(of: "}}") else { throw LoadError("an unclosed {{ in the body template") }
-            parts.append(try Self.generator(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)))
+            pieces.append(.generator(generators.count))
+            generators.append(try Self.generator(rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)))
             rest = rest[close.upperBound...]
         }
-        parts.append(.text(String(rest)))
-        self.parts = parts.filter { if case .text(let text) = $0 { !text.isEmpty } else { true } }
+        pieces.append(.literal(String(rest)))
+        let (skeleton, bareRuns) = Self.skeleton(pieces)
+        let parsed: JSONValue
+        do {
+            parsed = try JSONValue.parse(skeleton)
+        } catch {
+            throw LoadError("the body template is not JSON, generator fields aside: \(error)")
+        }
+        self.generators = generators
+        self.root = try Self.node(parsed, bareRuns: bareRuns)
     }
 
-    private static func generator(_ spec: String) throws -> Part {
+    private static func generator(_ spec: String) throws -> Generator {
         let words = spec.split(separator: " ", maxSplits: 1).map(String.init)
         let argument = words.count > 1 ? words[1] : ""
         switch words.first ?? "" {
@@ -81,28 +114,172 @@ public struct BodyTemplate: Sendable {
         }
     }
 
-    /// The body of call number `sequence` to `tenant`.
-    /// - Throws: `LoadError` when the template names a record the tenant's fixture lacks.
-    public func render(sequence: Int, tenant: TenantFixture, random: inout RandomSource) throws -> String {
+    // Markers from Unicode's private use area stand for the generator fields while the
+    // template is parsed: `inString` + n + `end` inside a string, and a string holding
+    // `bare` + n + `end` for run n of JSON text outside strings.
+    private static let inString: Character = "\u{E000}"
+    private static let bare: Character = "\u{E001}"
+    private static let end: Character = "\u{E002}"
+
+    /// The template as JSON, with markers for its generator fields; and the runs of
+    /// text outside strings that hold generators (such as `{{int 1 9}}`, or `1{{int 0 9}}`).
+    private static func skeleton(_ pieces: [Piece]) -> (String, [[Piece]]) {
         var out = ""
-        for part in parts {
-            switch part {
-            case .text(let text): out += text
-            case .sequence: out += String(sequence)
-            case .uuid: out += UUID().uuidString.lowercased()
-            case .word: out += SampleText.word(using: &random)
-            case .name: out += SampleText.firstNames.randomElement(using: &random)!
-            case .company: out += SampleText.companies.randomElement(using: &random)!
-            case .email: out += "load\(sequence)-\(random.next() % 1_000_000)@\(SampleText.word(using: &random)).example"
-            case .nowMs: out += String(Int64(Date().timeIntervalSince1970 * 1000))
-            case .integer(let range): out += String(Int.random(in: range, using: &random))
-            case .pick(let choices): out += choices.randomElement(using: &random)!
-            case .date(let offset): out += SampleText.isoDate(daysFromToday: offset)
-            case .record(let field):
-                guard let value = tenant.values(of: field).randomElement(using: &random), !value.isEmpty else {
-                    throw LoadError("the tenant has no \(field.rawValue): use a keys file from sfa-load setup")
+        var bareRuns: [[Piece]] = []
+        var run: [Piece] = []
+        var runHasGenerator = false
+        var quoted = false
+        var escaped = false
+        func endRun() {
+            guard !run.isEmpty else { return }
+            if runHasGenerator {
+                out += "\"\(bare)\(bareRuns.count)\(end)\""
+                bareRuns.append(run)
+            } else {
+                for case .literal(let text) in run { out += text }
+            }
+            run = []
+            runHasGenerator = false
+        }
+        for piece in pieces {
+            switch piece {
+            case .generator(let index) where quoted:
+                out += "\(inString)\(index)\(end)"
+            case .generator:
+                run.append(piece)
+                runHasGenerator = true
+            case .literal(let text):
+                for character in text {
+                    if quoted {
+                        out.append(character)
+                        if escaped {
+                            escaped = false
+                        } else if character == "\\" {
+                            escaped = true
+                        } else if character == "\"" {
+                            quoted = false
+                        }
+                    } else if character == "\"" || character.isWhitespace || "{}[],:".contains(character) {
+                        endRun()
+                        out.append(character)
+                        quoted = character == "\""
+                    } else {
+                        run.append(.literal(String(character)))
+                    }
                 }
-                out += value
+            }
+        }
+        endRun()
+        return (out, bareRuns)
+    }
+
+    /// The parsed skeleton as a tree to fill in.
+    private static func node(_ value: JSONValue, bareRuns: [[Piece]]) throws -> Node {
+        switch value {
+        case .string(let text) where text.first == bare:
+            guard let index = Int(text.dropFirst().dropLast()), bareRuns.indices.contains(index) else {
+                throw LoadError("the body template has a generator field inside another")
+            }
+            return .bare(bareRuns[index])
+        case .string(let text) where text.contains(inString):
+            return .string(try markedPieces(text))
+        case .array(let elements):
+            return .array(try elements.map { try node($0, bareRuns: bareRuns) })
+        case .object(let members):
+            return .object(
+                try members.map { member in
+                    guard !member.key.contains(inString) else { throw LoadError("a generator field in a key of the body template: \(member.key)") }
+                    return (member.key, try node(member.value, bareRuns: bareRuns))
+                }
+            )
+        default:
+            return .fixed(value)
+        }
+    }
+
+    /// A string's text and generator markers, in order.
+    private static func markedPieces(_ text: String) throws -> [Piece] {
+        var pieces: [Piece] = []
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: inString) {
+            if open > rest.startIndex { pieces.append(.literal(String(rest[..<open]))) }
+            guard let close = rest[open...].firstIndex(of: end), let index = Int(rest[rest.index(after: open)..<close]) else {
+                throw LoadError("the body template has a malformed generator field")
+            }
+            pieces.append(.generator(index))
+            rest = rest[rest.index(after: close)...]
+        }
+        if !rest.isEmpty { pieces.append(.literal(String(rest))) }
+        return pieces
+    }
+
+    /// The text of each generator field for call number `sequence` to `tenant`, in
+    /// order: what makes one body differ from another.
+    /// - Throws: `LoadError` when the template names a record the tenant's fixture lacks.
+    public func values(sequence: Int, tenant: TenantFixture, random: inout RandomSource) throws -> [String] {
+        var values: [String] = []
+        values.reserveCapacity(generators.count)
+        for generator in generators {
+            values.append(try Self.value(of: generator, sequence: sequence, tenant: tenant, random: &random))
+        }
+        return values
+    }
+
+    private static func value(of generator: Generator, sequence: Int, tenant: TenantFixture, random: inout RandomSource) throws -> String {
+        switch generator {
+        case .sequence: return String(sequence)
+        case .uuid: return UUID().uuidString.lowercased()
+        case .word: return SampleText.word(using: &random)
+        case .name: return SampleText.firstNames.randomElement(using: &random)!
+        case .company: return SampleText.companies.randomElement(using: &random)!
+        case .email: return "load\(sequence)-\(random.next() % 1_000_000)@\(SampleText.word(using: &random)).example"
+        case .nowMs: return String(Int64(Date().timeIntervalSince1970 * 1000))
+        case .integer(let range): return String(Int.random(in: range, using: &random))
+        case .pick(let choices): return choices.randomElement(using: &random)!
+        case .date(let offset): return SampleText.isoDate(daysFromToday: offset)
+        case .record(let field):
+            guard let value = tenant.values(of: field).randomElement(using: &random), !value.isEmpty else {
+                throw LoadError("the tenant has no \(field.rawValue): use a keys file from sfa-load setup")
+            }
+            return value
+        }
+    }
+
+    /// The body with `values` (from ``values(sequence:tenant:random:)``) in its
+    /// generator fields.
+    /// - Throws: `LoadError` when a generator outside any string makes text that is
+    ///   not JSON.
+    public func body(_ values: [String]) throws -> JSONValue {
+        try fill(root, values)
+    }
+
+    /// The body of call number `sequence` to `tenant`.
+    public func render(sequence: Int, tenant: TenantFixture, random: inout RandomSource) throws -> JSONValue {
+        try body(values(sequence: sequence, tenant: tenant, random: &random))
+    }
+
+    private func fill(_ node: Node, _ values: [String]) throws -> JSONValue {
+        switch node {
+        case .fixed(let value): return value
+        case .string(let pieces): return .string(Self.text(pieces, values))
+        case .bare(let pieces):
+            let text = Self.text(pieces, values)
+            do {
+                return try JSONValue.parse(text)
+            } catch {
+                throw LoadError("a generator field outside quotes made \(text), which is not JSON: \(error)")
+            }
+        case .array(let elements): return .array(try elements.map { try fill($0, values) })
+        case .object(let members): return .object(try members.map { ($0.key, try fill($0.value, values)) })
+        }
+    }
+
+    private static func text(_ pieces: [Piece], _ values: [String]) -> String {
+        var out = ""
+        for piece in pieces {
+            switch piece {
+            case .literal(let text): out += text
+            case .generator(let index): out += values[index]
             }
         }
         return out

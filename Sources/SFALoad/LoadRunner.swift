@@ -148,7 +148,8 @@ public enum LoadRunner {
             var through = caller
             if let observer { through = ObservingCaller(base: caller, step: step.name, tenant: tenant, observer: observer) }
             let call = StepCall(
-                caller: through, options: CallOptions(timeout: timeout, apiKey: tenant.apiKey), tenant: tenant, sequence: ticket.index
+                caller: through, options: CallOptions(timeout: timeout, apiKey: tenant.apiKey), tenant: tenant, sequence: ticket.index,
+                observed: observer != nil
             )
             do {
                 try await step.call(call, &random)

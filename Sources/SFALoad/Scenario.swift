@@ -62,4 +62,7 @@ public struct StepCall: Sendable {
     public var tenant: TenantFixture
     /// The call's number in the run, for unique values.
     public var sequence: Int
+    /// True when the run has an observer (``LoadReply``): the step must call with its
+    /// messages' own types, which the observer is shown, not with their bytes.
+    public var observed: Bool
 }

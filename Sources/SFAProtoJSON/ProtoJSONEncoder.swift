@@ -31,9 +31,8 @@ public enum ProtoJSONEncoder {
         path: String,
         memory: CMemory
     ) throws(ProtoJSONError) -> UnsafeMutableRawPointer {
-        let typeName = String(cString: descriptor.pointee.name)
         guard case .object(let members) = json else {
-            throw ProtoJSONError("\(label(path)): expected an object for \(typeName), got \(json.kindName)")
+            throw ProtoJSONError("\(label(path)): expected an object for \(String(cString: descriptor.pointee.name)), got \(json.kindName)")
         }
         let message = memory.allocate(byteCount: descriptor.pointee.sizeof_message)
         protobuf_c_message_init(descriptor, message)
@@ -41,8 +40,14 @@ public enum ProtoJSONEncoder {
         let fields = UnsafeBufferPointer(start: descriptor.pointee.fields, count: Int(descriptor.pointee.n_fields))
         var setOneofs: [UInt32: String] = [:]  // case offset -> the member set
         for member in members {
-            guard let field = fields.first(where: { $0.protoName == member.key || FieldNames.lowerCamelCase($0.protoName) == member.key }) else {
+            // A name as in the .proto by protobuf-c's index (a binary search); only a
+            // lowerCamelCase one is looked for field by field.
+            guard
+                let field = protobuf_c_message_descriptor_get_field_by_name(descriptor, member.key)?.pointee
+                    ?? fields.first(where: { FieldNames.lowerCamelCase($0.protoName) == member.key })
+            else {
                 let known = fields.map(\.protoName).joined(separator: ", ")
+                let typeName = String(cString: descriptor.pointee.name)
                 throw ProtoJSONError("unknown field \"\(join(path, member.key))\" in \(typeName) (fields: \(known.isEmpty ? "none" : known))")
             }
             let fieldPath = join(path, field.protoName)
@@ -223,24 +228,25 @@ public enum ProtoJSONEncoder {
         path: String
     ) throws(ProtoJSONError) -> Int32 {
         guard let descriptor else { throw ProtoJSONError("\(path): the enum has no descriptor") }
-        let values = UnsafeBufferPointer(start: descriptor.pointee.values, count: Int(descriptor.pointee.n_values))
-        let enumName = String(cString: descriptor.pointee.name)
         switch value {
         case .number(let text):
             guard let number = Int32(text) else { throw ProtoJSONError("\(path): \(text) is not an enum number") }
             return number
         case .string(let text):
             if let number = Int32(text) { return number }
+            // By protobuf-c's index of the names (a binary search); the prefix is worked
+            // out only for a short name (`website` for `LEAD_SOURCE_WEBSITE`).
             let wanted = text.uppercased()
-            let prefix = EnumNames.prefix(of: descriptor)
-            for candidate in values {
-                let name = String(cString: candidate.name)
-                if name == wanted || name == prefix + wanted { return candidate.value }
+            if let found = protobuf_c_enum_descriptor_get_value_by_name(descriptor, wanted)
+                ?? protobuf_c_enum_descriptor_get_value_by_name(descriptor, EnumNames.prefix(of: descriptor) + wanted)
+            {
+                return found.pointee.value
             }
+            let values = UnsafeBufferPointer(start: descriptor.pointee.values, count: Int(descriptor.pointee.n_values))
             let names = values.map { String(cString: $0.name) }.joined(separator: ", ")
-            throw ProtoJSONError("\(path): \(quoted(text)) is not a value of \(enumName) (values: \(names))")
+            throw ProtoJSONError("\(path): \(quoted(text)) is not a value of \(String(cString: descriptor.pointee.name)) (values: \(names))")
         default:
-            throw ProtoJSONError("\(path): expected an enum name or number for \(enumName), got \(value.kindName)")
+            throw ProtoJSONError("\(path): expected an enum name or number for \(String(cString: descriptor.pointee.name)), got \(value.kindName)")
         }
     }
 

@@ -35,6 +35,29 @@ import Testing
         }
     }
 
+    /// Without an observer a template step sends the bytes it encoded and does not
+    /// decode the replies: what the server stored is what the template made.
+    @Test func aTemplateRunWithoutAnObserverWritesTheBodiesItGenerated() async throws {
+        try await withStack { stack in
+            let tenant = try await stack.makeTenant("Templated")
+            let key = tenant.keys[.rep]!
+            let fixture = TenantFixture(tenantId: tenant.tenant.id, apiKey: key)
+            let plan = LoadPlan(port: stack.port, connections: 2, inFlight: 4, stop: .count(12))
+            let body = #"""
+                {"lead": {"last_name": "Load {{seq}} \"q\"", "company_name": "{{company}}", "email": "{{email}}",
+                 "source": "{{pick website}}"}, "allow_duplicate": {{pick true}}}
+                """#
+            let outcome = try await LoadRunner.run(
+                plan: plan, scenario: try .method("LeadService/CreateLead", body: body), tenants: [fixture], skew: .uniform, seed: 9
+            )
+
+            #expect(outcome.recorder.succeeded == 12 && outcome.recorder.failures.isEmpty)
+            let listed = try await stack.leads(key).listLeads(ListLeadsRequest(pageSize: 100)).leads
+            #expect(listed.map(\.lastName).sorted() == (0..<12).map { "Load \($0) \"q\"" }.sorted())
+            #expect(listed.allSatisfy { $0.source == .website && $0.email.hasPrefix("load") && !$0.companyName.isEmpty })
+        }
+    }
+
     @Test(arguments: [0, 20]) func aRunAgainstNoServerFailsBeforeItStarts(maximumRedirects: Int) async throws {
         var plan = LoadPlan(port: try freeLoopbackPort(), stop: .count(1))
         plan.maximumRedirects = maximumRedirects

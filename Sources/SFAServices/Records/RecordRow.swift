@@ -1,4 +1,5 @@
 import GRDB
+import Synchronization
 
 /// A new record's row as its INSERT stores it: the statement's text and its
 /// arguments, worked out from the record alone. A create works it out before its
@@ -14,11 +15,47 @@ struct RecordRow: Sendable {
 
     init<R: TenantRecord>(_ record: R) throws {
         let row = try RecordRows.row(record)
-        let names = row.keys.sorted()
-        insertSQL = "INSERT INTO \(R.table) (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))"
-        let values: [(any DatabaseValueConvertible)?] = names.map { name in row[name] ?? nil }
-        arguments = StatementArguments(values)
+        let type = ObjectIdentifier(R.self)
+        if let known = Self.layouts.withLock({ $0[type] }), let values = known.values(of: row) {
+            insertSQL = known.insertSQL
+            arguments = StatementArguments(values)
+        } else {
+            let layout = Layout(table: R.table, columns: row.keys)
+            Self.layouts.withLock { $0[type] = layout }
+            insertSQL = layout.insertSQL
+            arguments = StatementArguments(layout.values(of: row) ?? [])
+        }
     }
+
+    /// The columns of a record type's rows in INSERT order, and the statement's text.
+    private struct Layout: Sendable {
+        let names: [String]
+        let insertSQL: String
+
+        init(table: String, columns: some Collection<String>) {
+            names = columns.sorted()
+            insertSQL = "INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ", ")))"
+        }
+
+        /// The row's values in this layout's order; nil when the row's columns are
+        /// not this layout's.
+        func values(of row: [String: (any DatabaseValueConvertible)?]) -> [(any DatabaseValueConvertible)?]? {
+            guard row.count == names.count else { return nil }
+            var values: [(any DatabaseValueConvertible)?] = []
+            values.reserveCapacity(names.count)
+            for name in names {
+                guard let value = row[name] else { return nil }
+                values.append(value)
+            }
+            return values
+        }
+    }
+
+    /// Each record type's layout, worked out from its first row (a type's `columns`
+    /// names the same ones for every record; a row with others gets a layout of its
+    /// own). Sorting the column names and writing the statement's text for every new
+    /// record was a fifth of a create's own work before its write (docs/benchmarks.md).
+    private static let layouts = Mutex<[ObjectIdentifier: Layout]>([:])
 
     /// Inserts the row through the connection's prepared statement for its text.
     func insert(_ db: Database) throws {

@@ -13,12 +13,14 @@ public import SFAProtoJSON
 ///   `{{tenant}}`, `{{user}}`, `{{lead}}`, `{{account}}`, `{{opportunity}}`,
 ///   `{{pipeline}}`, `{{stage}}`.
 ///
-/// The JSON is parsed once, when the template is made: a call fills the generators'
-/// values into that tree rather than writing the body's text and parsing it again,
-/// which was half of the load tool's work per CreateLead (docs/benchmarks.md). Only a
-/// generator outside any string has its text parsed per call.
+/// The JSON is parsed once, when the template is made (`BodyTemplate+Parsing.swift`):
+/// a call fills the generators' values into that tree rather than writing the body's
+/// text and parsing it again (writing, parsing and encoding the body were two fifths
+/// of the load tool's work per CreateLead; docs/benchmarks.md). Only a generator
+/// outside any string has its text parsed per call. The characters U+E000–U+E002 are
+/// reserved: they mark the generator fields while the template is parsed.
 public struct BodyTemplate: Sendable {
-    private enum Generator: Sendable {
+    enum Generator: Sendable {
         case sequence, uuid, word, name, company, email, nowMs
         case integer(ClosedRange<Int>)
         case pick([String])
@@ -27,23 +29,24 @@ public struct BodyTemplate: Sendable {
     }
 
     /// Text of the template, or the value of its generator number `n`.
-    private enum Piece: Sendable {
+    enum Piece: Sendable {
         case literal(String)
         case generator(Int)
     }
 
-    private indirect enum Node: Sendable {
+    indirect enum Node: Sendable {
         case fixed(JSONValue)
         /// A string with generator fields in it.
         case string([Piece])
         /// JSON text outside any string with generator fields in it, such as `{{int 1 9}}`.
         case bare([Piece])
         case array([Node])
-        case object([(key: String, value: Node)])
+        /// An object; a key may have generator fields in it (a map's keys).
+        case object([(key: [Piece], value: Node)])
     }
 
-    private let generators: [Generator]
-    private let root: Node
+    let generators: [Generator]
+    let root: Node
 
     /// True when the body is the same for every call (it can be encoded once).
     public var isConstant: Bool { generators.isEmpty }
@@ -60,7 +63,8 @@ public struct BodyTemplate: Sendable {
     }
 
     /// - Throws: `LoadError` for an unknown generator, a malformed generator field, a
-    ///   generator in an object's key, or a template that is not JSON.
+    ///   generator outside quotes in a key, a reserved character (U+E000–U+E002), or
+    ///   a template that is not JSON.
     public init(_ text: String) throws {
         var pieces: [Piece] = []
         var generators: [Generator] = []
@@ -73,15 +77,8 @@ public struct BodyTemplate: Sendable {
             rest = rest[close.upperBound...]
         }
         pieces.append(.literal(String(rest)))
-        let (skeleton, bareRuns) = Self.skeleton(pieces)
-        let parsed: JSONValue
-        do {
-            parsed = try JSONValue.parse(skeleton)
-        } catch {
-            throw LoadError("the body template is not JSON, generator fields aside: \(error)")
-        }
         self.generators = generators
-        self.root = try Self.node(parsed, bareRuns: bareRuns)
+        self.root = try Self.tree(pieces, generatorCount: generators.count)
     }
 
     private static func generator(_ spec: String) throws -> Generator {
@@ -112,105 +109,6 @@ public struct BodyTemplate: Sendable {
             }
             return .record(field)
         }
-    }
-
-    // Markers from Unicode's private use area stand for the generator fields while the
-    // template is parsed: `inString` + n + `end` inside a string, and a string holding
-    // `bare` + n + `end` for run n of JSON text outside strings.
-    private static let inString: Character = "\u{E000}"
-    private static let bare: Character = "\u{E001}"
-    private static let end: Character = "\u{E002}"
-
-    /// The template as JSON, with markers for its generator fields; and the runs of
-    /// text outside strings that hold generators (such as `{{int 1 9}}`, or `1{{int 0 9}}`).
-    private static func skeleton(_ pieces: [Piece]) -> (String, [[Piece]]) {
-        var out = ""
-        var bareRuns: [[Piece]] = []
-        var run: [Piece] = []
-        var runHasGenerator = false
-        var quoted = false
-        var escaped = false
-        func endRun() {
-            guard !run.isEmpty else { return }
-            if runHasGenerator {
-                out += "\"\(bare)\(bareRuns.count)\(end)\""
-                bareRuns.append(run)
-            } else {
-                for case .literal(let text) in run { out += text }
-            }
-            run = []
-            runHasGenerator = false
-        }
-        for piece in pieces {
-            switch piece {
-            case .generator(let index) where quoted:
-                out += "\(inString)\(index)\(end)"
-            case .generator:
-                run.append(piece)
-                runHasGenerator = true
-            case .literal(let text):
-                for character in text {
-                    if quoted {
-                        out.append(character)
-                        if escaped {
-                            escaped = false
-                        } else if character == "\\" {
-                            escaped = true
-                        } else if character == "\"" {
-                            quoted = false
-                        }
-                    } else if character == "\"" || character.isWhitespace || "{}[],:".contains(character) {
-                        endRun()
-                        out.append(character)
-                        quoted = character == "\""
-                    } else {
-                        run.append(.literal(String(character)))
-                    }
-                }
-            }
-        }
-        endRun()
-        return (out, bareRuns)
-    }
-
-    /// The parsed skeleton as a tree to fill in.
-    private static func node(_ value: JSONValue, bareRuns: [[Piece]]) throws -> Node {
-        switch value {
-        case .string(let text) where text.first == bare:
-            guard let index = Int(text.dropFirst().dropLast()), bareRuns.indices.contains(index) else {
-                throw LoadError("the body template has a generator field inside another")
-            }
-            return .bare(bareRuns[index])
-        case .string(let text) where text.contains(inString):
-            return .string(try markedPieces(text))
-        case .array(let elements):
-            return .array(try elements.map { try node($0, bareRuns: bareRuns) })
-        case .object(let members):
-            return .object(
-                try members.map { member in
-                    guard !member.key.contains(inString) else { throw LoadError("a generator field in a key of the body template: \(member.key)") }
-                    return (member.key, try node(member.value, bareRuns: bareRuns))
-                }
-            )
-        default:
-            return .fixed(value)
-        }
-    }
-
-    /// A string's text and generator markers, in order.
-    private static func markedPieces(_ text: String) throws -> [Piece] {
-        var pieces: [Piece] = []
-        var rest = Substring(text)
-        while let open = rest.firstIndex(of: inString) {
-            if open > rest.startIndex { pieces.append(.literal(String(rest[..<open]))) }
-            guard let close = rest[open...].firstIndex(of: end), let index = Int(rest[rest.index(after: open)..<close]) else {
-                throw LoadError("the body template has a malformed generator field")
-            }
-            pieces.append(.generator(index))
-            rest = rest[rest.index(after: close)...]
-        }
-        if !rest.isEmpty { pieces.append(.literal(String(rest))) }
-        return pieces
     }
 
     /// The text of each generator field for call number `sequence` to `tenant`, in
@@ -254,6 +152,8 @@ public struct BodyTemplate: Sendable {
     }
 
     /// The body of call number `sequence` to `tenant`.
+    /// - Throws: `LoadError` when the template names a record the tenant's fixture
+    ///   lacks, or a generator outside any string makes text that is not JSON.
     public func render(sequence: Int, tenant: TenantFixture, random: inout RandomSource) throws -> JSONValue {
         try body(values(sequence: sequence, tenant: tenant, random: &random))
     }
@@ -270,7 +170,7 @@ public struct BodyTemplate: Sendable {
                 throw LoadError("a generator field outside quotes made \(text), which is not JSON: \(error)")
             }
         case .array(let elements): return .array(try elements.map { try fill($0, values) })
-        case .object(let members): return .object(try members.map { ($0.key, try fill($0.value, values)) })
+        case .object(let members): return .object(try members.map { (Self.text($0.key, values), try fill($0.value, values)) })
         }
     }
 

@@ -41,9 +41,10 @@ public enum ProtoJSONEncoder {
         var setOneofs: [UInt32: String] = [:]  // case offset -> the member set
         for member in members {
             // A name as in the .proto by protobuf-c's index (a binary search); only a
-            // lowerCamelCase one is looked for field by field.
+            // lowerCamelCase one is looked for field by field. A C string would end at
+            // a NUL (`\u0000` in JSON), so a key with one is compared whole, and found by neither.
             guard
-                let field = protobuf_c_message_descriptor_get_field_by_name(descriptor, member.key)?.pointee
+                let field = cLookup(member.key, { protobuf_c_message_descriptor_get_field_by_name(descriptor, $0)?.pointee })
                     ?? fields.first(where: { FieldNames.lowerCamelCase($0.protoName) == member.key })
             else {
                 let known = fields.map(\.protoName).joined(separator: ", ")
@@ -237,8 +238,8 @@ public enum ProtoJSONEncoder {
             // By protobuf-c's index of the names (a binary search); the prefix is worked
             // out only for a short name (`website` for `LEAD_SOURCE_WEBSITE`).
             let wanted = text.uppercased()
-            if let found = protobuf_c_enum_descriptor_get_value_by_name(descriptor, wanted)
-                ?? protobuf_c_enum_descriptor_get_value_by_name(descriptor, EnumNames.prefix(of: descriptor) + wanted)
+            if let found = cLookup(wanted, { protobuf_c_enum_descriptor_get_value_by_name(descriptor, $0) })
+                ?? cLookup(EnumNames.prefix(of: descriptor) + wanted, { protobuf_c_enum_descriptor_get_value_by_name(descriptor, $0) })
             {
                 return found.pointee.value
             }
@@ -248,6 +249,12 @@ public enum ProtoJSONEncoder {
         default:
             throw ProtoJSONError("\(path): expected an enum name or number for \(String(cString: descriptor.pointee.name)), got \(value.kindName)")
         }
+    }
+
+    /// `lookup` by `name` as a C string; nil for a name with a NUL in it, which the C
+    /// string would cut short (`last_name\u0000x` is not `last_name`).
+    private static func cLookup<T>(_ name: String, _ lookup: (UnsafePointer<CChar>) -> T?) -> T? {
+        name.utf8.contains(0) ? nil : name.withCString(lookup)
     }
 
     /// Standard or URL-safe base64, padded or not.

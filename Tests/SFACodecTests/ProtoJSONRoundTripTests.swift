@@ -43,6 +43,19 @@ import Testing
         }
     }
 
+    @Test func aNameIsMatchedWholeEvenWithANulInIt() throws {
+        // Both found through protobuf-c's C-string lookups; a NUL must not cut a name short.
+        let camel = try ProtoJSONEncoder.encode(try JSONValue.parse(#"{"pageSize": 3, "statuses": ["suspended"]}"#), as: ListTenantsRequest.cDescriptor)
+        #expect(try ListTenantsRequest(serializedBytes: camel).pageSize == 3)
+        #expect(try ListTenantsRequest(serializedBytes: camel).statuses == [.suspended])
+        #expect(throws: ProtoJSONError.self) {
+            try ProtoJSONEncoder.encode(try JSONValue.parse(#"{"page_size\u0000x": 3}"#), as: ListTenantsRequest.cDescriptor)
+        }
+        #expect(throws: ProtoJSONError.self) {
+            try ProtoJSONEncoder.encode(try JSONValue.parse(#"{"statuses": ["active\u0000x"]}"#), as: ListTenantsRequest.cDescriptor)
+        }
+    }
+
     private func checkRoundTrip<M: ProtoMessage>(_: M.Type, style: ProtoJSONDecoder.Style, styleName: String) throws {
         for variant in 0..<DescriptorSampleBuilder.largestOneof(in: M.cDescriptor) {
             let builder = DescriptorSampleBuilder(topLevelRepeatCount: 3, oneofChoice: variant)

@@ -39,11 +39,34 @@ import Testing
         #expect(try BodyTemplate(#"{"id": "{{lead}}", "k": {{pick 1|2}}}"#).isBounded)
     }
 
-    @Test func aTemplateThatIsNotJSONOrPutsAGeneratorInAKeyIsRefusedWhenMade() {
+    @Test func aGeneratorInAQuotedKeyNamesAMapEntry() throws {
+        let template = try BodyTemplate(#"{"custom_fields": {"cf_{{seq}}": "{{pick x}}", "fixed": "y"}}"#)
+        var random = RandomSource(seed: 1)
+        #expect(
+            try template.render(sequence: 4, tenant: tenant, random: &random)
+                == .object([("custom_fields", .object([("cf_4", .string("x")), ("fixed", .string("y"))]))])
+        )
+    }
+
+    @Test func aQuoteFollowedByACombiningMarkStillOpensAString() throws {
+        // One grapheme, two scalars: the JSON parser reads the quote, and so must the template.
+        let template = try BodyTemplate("{\"s\": \"\u{301}{{seq}}\"}")
+        var random = RandomSource(seed: 1)
+        #expect(try template.render(sequence: 5, tenant: tenant, random: &random) == .object([("s", .string("\u{301}5"))]))
+    }
+
+    @Test func aTemplateThatIsNotJSONOrUsesTheReservedCharactersIsRefusedWhenMade() {
         #expect(throws: LoadError.self) { try BodyTemplate(#"{"id": "{{lead}}""#) }
         #expect(throws: LoadError.self) { try BodyTemplate(#"{"id" "{{lead}}"}"#) }
-        #expect(throws: LoadError.self) { try BodyTemplate(#"{"{{word}}": 1}"#) }
         #expect(throws: LoadError.self) { try BodyTemplate(#"{"n": {{int 1 2}}"#) }
+        // A generator outside quotes cannot be a key.
+        #expect(throws: LoadError.self) { try BodyTemplate(#"{ {{word}}: 1 }"#) }
+        // The markers' characters, written or escaped, whether or not they look like a marker.
+        #expect(throws: LoadError.self) { try BodyTemplate("{\"note\": \"\u{E000}0\u{E002}\"}") }
+        #expect(throws: LoadError.self) { try BodyTemplate(#"{"note": "\uE0009\uE002"}"#) }
+        #expect(throws: LoadError.self) { try BodyTemplate(#"{"note": "\uE000-1\uE002"}"#) }
+        #expect(throws: LoadError.self) { try BodyTemplate(#"{"n": {{int 1 2}}, "m": "\uE0010\uE002"}"#) }
+        #expect(throws: LoadError.self) { try BodyTemplate(#"{"s": "{{seq}}", "t": "\uE0000\uE002"}"#) }
     }
 
     @Test func aGeneratorOutsideQuotesThatMakesNoJSONFailsTheCall() throws {

@@ -23,7 +23,8 @@ struct RecordRow: Sendable {
             let layout = Layout(table: R.table, columns: row.keys)
             Self.layouts.withLock { $0[type] = layout }
             insertSQL = layout.insertSQL
-            arguments = StatementArguments(layout.values(of: row) ?? [])
+            // A layout made from this row has exactly its columns.
+            arguments = StatementArguments(layout.values(of: row)!)
         }
     }
 
@@ -51,10 +52,11 @@ struct RecordRow: Sendable {
         }
     }
 
-    /// Each record type's layout, worked out from its first row (a type's `columns`
-    /// names the same ones for every record; a row with others gets a layout of its
-    /// own). Sorting the column names and writing the statement's text for every new
-    /// record was a fifth of a create's own work before its write (docs/benchmarks.md).
+    /// Each record type's layout, worked out from its first row: every type's
+    /// `columns` is a dictionary literal, the same names for every record (a row with
+    /// other columns would replace its type's layout, correct but not cached). Sorting
+    /// the names and writing the statement's text for every new record was a fifth of
+    /// the row's cost before a create's write (docs/benchmarks.md).
     private static let layouts = Mutex<[ObjectIdentifier: Layout]>([:])
 
     /// Inserts the row through the connection's prepared statement for its text.

@@ -118,7 +118,10 @@ extension BodyTemplate {
     private static func node(_ value: JSONValue, _ markers: inout Markers) throws -> Node {
         switch value {
         case .string(let text) where text.unicodeScalars.first == bare:
-            return .bare(try markers.run(try index(in: text, after: bare)))
+            // `bare` + n + `end`.
+            let scalars = Substring(text).unicodeScalars
+            guard scalars.last == end else { throw LoadError(reserved) }
+            return .bare(try markers.run(try index(String(scalars.dropFirst().dropLast()))))
         case .string(let text) where text.unicodeScalars.contains(inString):
             return .string(try markedPieces(text, &markers))
         case .array(let elements):
@@ -148,8 +151,13 @@ extension BodyTemplate {
                 if !literal.isEmpty { pieces.append(.literal(String(literal))) }
                 literal = String.UnicodeScalarView()
                 var digits = ""
-                while let digit = scalars.next(), digit != end { digits.unicodeScalars.append(digit) }
-                pieces.append(try markers.generator(try index(in: digits, after: nil)))
+                var closed = false
+                while let digit = scalars.next() {
+                    if digit == end { closed = true; break }
+                    digits.unicodeScalars.append(digit)
+                }
+                guard closed else { throw LoadError(reserved) }
+                pieces.append(try markers.generator(try index(digits)))
             case bare, end:
                 throw LoadError(reserved)
             default:
@@ -160,13 +168,9 @@ extension BodyTemplate {
         return pieces
     }
 
-    /// The number of a marker: the digits of `text` (after its first scalar when that
-    /// is `marker`, up to an `end`).
-    private static func index(in text: String, after marker: Unicode.Scalar?) throws -> Int {
-        var scalars = Substring(text).unicodeScalars
-        if marker != nil { scalars = scalars.dropFirst() }
-        if scalars.last == end { scalars = scalars.dropLast() }
-        guard let index = Int(String(scalars)), index >= 0 else { throw LoadError(reserved) }
+    /// The number written in a marker.
+    private static func index(_ digits: String) throws -> Int {
+        guard let index = Int(digits), index >= 0 else { throw LoadError(reserved) }
         return index
     }
 }

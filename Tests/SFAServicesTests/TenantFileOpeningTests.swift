@@ -184,7 +184,7 @@ import Testing
             // a table created and dropped.
             #expect(Self.size(path + "-wal") == 0)
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
-            // The file's read-only connections work beside the writer.
+            // A second read, on the writer again, finds the same.
             #expect(try await Self.events(tenants, id) == 1)
         }
     }

@@ -24,6 +24,10 @@ final class GroupCommit: Sendable {
         var queue: [Pending] = []
         /// A batch is scheduled on the writer or running: it takes what is queued.
         var draining = false
+        /// A read runs on the writer (``readIfIdle(_:)``).
+        var reading = false
+        /// Other work holds the writer for a while (``occupying(_:)``): backups, exports.
+        var occupants = 0
     }
 
     /// Writes in one transaction at most: bounds the latency a batch adds to its
@@ -59,6 +63,35 @@ final class GroupCommit: Sendable {
         }
     }
 
+    /// Runs `body` on the writer connection, on the calling thread, when nothing else
+    /// uses it (no batch queued or running, no other read, no ``occupying(_:)`` work);
+    /// nil, without running it, otherwise.
+    ///
+    /// A file that is mostly read then needs no connection besides its writer: each
+    /// connection parses the whole schema when it opens and keeps caches of its own, so
+    /// this halves the opens and the memory of such files, and the memory a read walks
+    /// when thousands of tenants take turns. The read never waits for a write: a write
+    /// that arrives meanwhile is queued behind the read, which takes microseconds, not
+    /// the other way round.
+    func readIfIdle<T>(_ body: (Database) throws -> T) throws -> T? {
+        let taken = state.withLock { state in
+            guard !state.draining, !state.reading, state.occupants == 0 else { return false }
+            state.reading = true
+            return true
+        }
+        guard taken else { return nil }
+        defer { state.withLock { $0.reading = false } }
+        return try writer.writeWithoutTransaction(body)
+    }
+
+    /// Runs `body`, which uses the writer for long (a backup, an export), with reads
+    /// kept off the writer meanwhile, so that none waits for it.
+    func occupying<T>(_ body: () async throws -> T) async throws -> T {
+        state.withLock { $0.occupants += 1 }
+        defer { state.withLock { $0.occupants -= 1 } }
+        return try await body()
+    }
+
     /// One batch per job on the writer's queue, so that other users of the writer
     /// (migrations, backups) get their turn between batches.
     private func scheduleBatch() {
@@ -72,11 +105,16 @@ final class GroupCommit: Sendable {
             return batch
         }
         var remaining = batch[...]
-        while !remaining.isEmpty { remaining = Self.commit(remaining, db) }
+        var acknowledgements: [@Sendable () -> Void] = []
+        acknowledgements.reserveCapacity(batch.count)
+        while !remaining.isEmpty { remaining = Self.commit(remaining, db, acknowledgements: &acknowledgements) }
         let more = state.withLock { state in
             if state.queue.isEmpty { state.draining = false }
             return state.draining
         }
+        // Answered once the writer is marked idle: a read that follows its write at
+        // once finds the writer free (``readIfIdle(_:)``), not a batch just ended.
+        for acknowledge in acknowledgements { acknowledge() }
         if more { scheduleBatch() }
     }
 
@@ -84,8 +122,13 @@ final class GroupCommit: Sendable {
     /// writes to run again: when an error made SQLite roll back the whole transaction
     /// (a full disk, an I/O error), the write that met it fails, and the ones before it,
     /// whose changes were lost with the transaction but which were not answered yet, go
-    /// into a new one; each round fails one write at least, so this ends.
-    private static func commit(_ writes: ArraySlice<Pending>, _ db: Database) -> ArraySlice<Pending> {
+    /// into a new one; each round fails one write at least, so this ends. How to answer
+    /// the committed writes is appended to `acknowledgements`.
+    private static func commit(
+        _ writes: ArraySlice<Pending>,
+        _ db: Database,
+        acknowledgements: inout [@Sendable () -> Void]
+    ) -> ArraySlice<Pending> {
         do {
             try db.execute(sql: "BEGIN IMMEDIATE")
         } catch {
@@ -123,7 +166,7 @@ final class GroupCommit: Sendable {
             for (write, _) in succeeded { write.fail(error) }
             return []
         }
-        for (_, acknowledge) in succeeded { acknowledge() }
+        acknowledgements += succeeded.map(\.acknowledge)
         return []
     }
 }

@@ -105,7 +105,9 @@ public final class TenantDatabases: Sendable {
         do {
             let writer = try await lease(tenantID)
             defer { release(tenantID) }
-            return try await body(writer)
+            guard let commits = commits(of: tenantID, writer) else { throw Self.busy("the tenant database closed while leased") }
+            // Reads keep off the writer meanwhile: none waits behind a backup.
+            return try await commits.occupying { try await body(writer) }
         } catch {
             throw failures.translate(error, tenantID: tenantID)
         }
@@ -116,14 +118,27 @@ public final class TenantDatabases: Sendable {
     /// one statement (SQLite makes each statement see one snapshot) or which tolerate
     /// writes committing between their statements. Suspends only to open the file.
     ///
-    /// The read that had to open the file runs on its writer connection, which is idle
-    /// then: a cold tenant's first read opens one connection, not two (each parses the
-    /// whole schema), and a tenant read once per stay in the cache never gets a reader.
+    /// A read runs on the file's writer connection when nothing else uses it
+    /// (``GroupCommit/readIfIdle(_:)``), and on a read-only connection of the file
+    /// otherwise: a cold tenant's first read opens one connection, not two (each parses
+    /// the whole schema), and a file that is mostly read gets a second connection only
+    /// for reads that overlap.
     public func read<T>(_ tenantID: String, _ body: (Database) throws -> T) async throws -> T {
         do {
-            let (writer, reader) = try await leaseReader(tenantID)
+            let (writer, commits) = try await leaseForRead(tenantID)
+            let onWriter: T?
+            do {
+                onWriter = try commits.readIfIdle(body)
+            } catch {
+                release(tenantID)
+                throw error
+            }
+            if let onWriter {
+                release(tenantID)
+                return onWriter
+            }
+            let reader = try takeReader(tenantID, writer)
             defer { release(tenantID, reader: reader, writer: writer) }
-            guard let reader else { return try Self.onWriter(writer, body) }
             return try reader.connection.inDatabase(body)
         } catch {
             throw failures.translate(error, tenantID: tenantID)
@@ -138,54 +153,57 @@ public final class TenantDatabases: Sendable {
         do {
             let writer = try await lease(tenantID)
             defer { release(tenantID) }
-            // The file stays open while leased: its entry is there.
-            let commits = state.withLock { state in state.open[tenantID].flatMap { $0.writer === writer ? $0.commits : nil } }
-            guard let commits else { throw Self.busy("the tenant database closed while leased") }
+            guard let commits = commits(of: tenantID, writer) else { throw Self.busy("the tenant database closed while leased") }
             return try await metrics.tenantWrites.time { try await commits.write(body) }
         } catch {
             throw failures.translate(error, tenantID: tenantID)
         }
     }
 
-    /// A read-only connection of a file and its lease: an idle connection, a new one
-    /// while fewer than `maximumReadersPerTenant` exist, else a transient one (closed
-    /// after use). Sync reads never suspend while holding one, so as many as there are
-    /// threads running them suffice and the transient case is rare. An open file is
-    /// leased with its connection under one lock, with one lookup. Nil when the call
-    /// waited for the file to open and no reader is idle: the read uses the writer.
-    private func leaseReader(_ tenantID: String) async throws -> (DatabaseQueue, Reader?) {
-        let maximum = storage.maximumReadersPerTenant
-        let fast = try state.withLock { state throws -> (DatabaseQueue, DatabaseQueue?, kept: Bool)? in
+    /// Leases the file for a read and returns its writer and group commit: an open
+    /// file under one lock, with one lookup.
+    private func leaseForRead(_ tenantID: String) async throws -> (DatabaseQueue, GroupCommit) {
+        let fast = try state.withLock { state throws -> (DatabaseQueue, GroupCommit)? in
             guard let index = state.open.index(forKey: tenantID) else { return nil }
             try state.checkLeasable(tenantID)
             state.clock += 1
             state.open.values[index].leases += 1
             state.open.values[index].lastUse = state.clock
+            return (state.open.values[index].writer, state.open.values[index].commits)
+        }
+        if let fast { return fast }
+        let writer = try await lease(tenantID)
+        guard let commits = commits(of: tenantID, writer) else {
+            release(tenantID)
+            throw Self.busy("the tenant database closed while leased")
+        }
+        return (writer, commits)
+    }
+
+    /// The group commit of a leased file (the file stays open while leased: its entry
+    /// is there); nil if it closed all the same.
+    private func commits(of tenantID: String, _ writer: DatabaseQueue) -> GroupCommit? {
+        state.withLock { state in state.open[tenantID].flatMap { $0.writer === writer ? $0.commits : nil } }
+    }
+
+    /// A read-only connection of a leased file: an idle connection, a new one while
+    /// fewer than `maximumReadersPerTenant` exist, else a transient one (closed after
+    /// use). Sync reads never suspend while holding one, so as many as there are
+    /// threads running them suffice and the transient case is rare. On failure the
+    /// file's lease ends too.
+    private func takeReader(_ tenantID: String, _ writer: DatabaseQueue) throws -> Reader {
+        let maximum = storage.maximumReadersPerTenant
+        let (idle, kept) = state.withLock { state -> (DatabaseQueue?, kept: Bool) in
+            guard let index = state.open.index(forKey: tenantID), state.open.values[index].writer === writer else { return (nil, false) }
             return Self.takeReader(&state.open.values[index], maximum: maximum)
         }
-        guard let (writer, idle, kept) = fast else {
-            let leased = try await lease(tenantID)
-            let idle = state.withLock { state in
-                // The file stays open while leased: its entry is there.
-                guard let index = state.open.index(forKey: tenantID), state.open.values[index].writer === leased else { return nil as DatabaseQueue? }
-                return state.open.values[index].idleReaders.popLast()
-            }
-            return (leased, idle.map { Reader(connection: $0, kept: true) })
-        }
-        if let idle { return (writer, Reader(connection: idle, kept: true)) }
+        if let idle { return Reader(connection: idle, kept: true) }
         do {
-            return (writer, Reader(connection: try DatabaseOpening.openReader(path: writer.path, storage: storage), kept: kept))
+            return Reader(connection: try DatabaseOpening.openReader(path: writer.path, storage: storage), kept: kept)
         } catch {
             release(tenantID, reader: nil, writer: writer, readerSlot: kept)
             throw error
         }
-    }
-
-    /// Runs `body` on the writer connection, on the calling thread (a synchronous
-    /// access, outside any transaction, from a synchronous context so that GRDB's
-    /// synchronous method is the one called).
-    private static func onWriter<T>(_ writer: DatabaseQueue, _ body: (Database) throws -> T) throws -> T {
-        try writer.writeWithoutTransaction(body)
     }
 
     /// A read-only connection in use, and whether it goes back to its file's list.
@@ -196,11 +214,11 @@ public final class TenantDatabases: Sendable {
 
     /// Takes an idle reader of a leased `entry`, or reserves a slot for a new one
     /// (`kept`), or neither (a transient reader).
-    private static func takeReader(_ entry: inout Entry, maximum: Int) -> (DatabaseQueue, DatabaseQueue?, kept: Bool) {
-        if let idle = entry.idleReaders.popLast() { return (entry.writer, idle, true) }
-        guard entry.readers < maximum else { return (entry.writer, nil, false) }
+    private static func takeReader(_ entry: inout Entry, maximum: Int) -> (DatabaseQueue?, kept: Bool) {
+        if let idle = entry.idleReaders.popLast() { return (idle, true) }
+        guard entry.readers < maximum else { return (nil, false) }
         entry.readers += 1
-        return (entry.writer, nil, true)
+        return (nil, true)
     }
 
     /// Ends a lease taken with a reader: the reader goes back to its file's list (or

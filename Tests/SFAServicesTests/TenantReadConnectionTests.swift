@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import Logging
+import SFAStubs
+import Testing
+
+@testable import SFAStorage
+
+/// Where a tenant's reads run: on the file's writer connection while nothing else uses
+/// it, so that a file that is mostly read keeps one connection; on a read-only
+/// connection when a write or a backup holds the writer, without waiting for it.
+@Suite struct TenantReadConnectionTests {
+    /// A tenant with one audit event, in a data directory of its own (removed after),
+    /// and the path of its file.
+    private static func withTenant(_ name: String, _ body: (TenantDatabases, String, String) async throws -> Void) async throws {
+        let storage = StorageConfiguration(dataDirectory: NSTemporaryDirectory() + "sfa-\(name)-" + UUID().uuidString)
+        defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
+        let tenants = try TenantDatabases(storage: storage, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let id = RecordID.make("ten")
+        try await tenants.write(id) { db in
+            try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_1"))
+        }
+        try await body(tenants, id, storage.tenantsDirectory + "/\(id).sqlite")
+    }
+
+    /// Connections of this process open on the database file at `path` (each holds one
+    /// descriptor of it; the WAL and its index are counted apart, under other names).
+    private static func connections(to path: String) -> Int {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return entries.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == path }.count
+    }
+
+    /// Waits for `semaphore` (10 s at most) without blocking a thread of the
+    /// cooperative pool, which the work that signals it may need.
+    private static func signalled(_ semaphore: DispatchSemaphore) async throws -> Bool {
+        for _ in 0..<10_000 {
+            if semaphore.wait(timeout: .now()) == .success { return true }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        return false
+    }
+
+    private static func events(_ tenants: TenantDatabases, _ id: String) async throws -> Int {
+        try await tenants.read(id) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_event") ?? -1 }
+    }
+
+    @Test func readsOneAfterAnotherRunOnTheWriterAndOpenNoOtherConnection() async throws {
+        try await Self.withTenant("reads-on-writer") { tenants, id, path async throws in
+            #expect(Self.connections(to: path) == 1)
+            for _ in 0..<20 { #expect(try await Self.events(tenants, id) == 1) }
+            #expect(Self.connections(to: path) == 1)
+        }
+    }
+
+    @Test func aReadWhileAWriteHoldsTheWriterRunsBesideItWithoutWaiting() async throws {
+        try await Self.withTenant("read-beside-write") { tenants, id, path async throws in
+            let (held, release) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+            // A write whose body holds the writer until the read is done (10 s at most).
+            let write = Task {
+                try await tenants.write(id) { db -> DispatchTimeoutResult in
+                    try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_2"))
+                    held.signal()
+                    return release.wait(timeout: .now() + 10)
+                }
+            }
+            #expect(try await Self.signalled(held))
+            // The write is not committed yet: the read sees the file as it was.
+            #expect(try await Self.events(tenants, id) == 1)
+            #expect(Self.connections(to: path) == 2)
+            release.signal()
+            // The read did not wait for the write: the write was released, not timed out.
+            #expect(try await write.value == .success)
+            #expect(try await Self.events(tenants, id) == 2)
+        }
+    }
+
+    @Test func aReadWhileABackupHoldsTheWriterRunsBesideItWithoutWaiting() async throws {
+        try await Self.withTenant("read-beside-backup") { tenants, id, path async throws in
+            let (held, release) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+            let backup = Task {
+                try await tenants.withDatabase(id) { writer in
+                    try await writer.writeWithoutTransaction { _ -> DispatchTimeoutResult in
+                        held.signal()
+                        return release.wait(timeout: .now() + 10)
+                    }
+                }
+            }
+            #expect(try await Self.signalled(held))
+            #expect(try await Self.events(tenants, id) == 1)
+            #expect(Self.connections(to: path) == 2)
+            release.signal()
+            #expect(try await backup.value == .success)
+        }
+    }
+}

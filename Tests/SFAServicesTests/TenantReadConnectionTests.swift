@@ -8,7 +8,8 @@ import Testing
 
 /// Where a tenant's reads run: on the file's writer connection while nothing else uses
 /// it, so that a file that is mostly read keeps one connection; on a read-only
-/// connection when a write or a backup holds the writer, without waiting for it.
+/// connection when a write or a backup holds the writer, without waiting for it, and
+/// for long reads. A read body cannot write on either.
 @Suite struct TenantReadConnectionTests {
     /// A tenant with one audit event, in a data directory of its own (removed after),
     /// and the path of its file.
@@ -20,7 +21,9 @@ import Testing
         try await tenants.write(id) { db in
             try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_1"))
         }
-        try await body(tenants, id, storage.tenantsDirectory + "/\(id).sqlite")
+        // The path as /proc/self/fd shows it: the temporary directory may be a symlink.
+        let path = URL(fileURLWithPath: storage.tenantsDirectory + "/\(id).sqlite").resolvingSymlinksInPath().path
+        try await body(tenants, id, path)
     }
 
     /// Connections of this process open on the database file at `path` (each holds one
@@ -30,10 +33,14 @@ import Testing
         return entries.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == path }.count
     }
 
-    /// Waits for `semaphore` (10 s at most) without blocking a thread of the
+    /// How long a held writer waits to be released: a read that wrongly waits for it
+    /// fails the test after this, not hangs it.
+    private static let holdLimit = DispatchTimeInterval.seconds(3)
+
+    /// Waits for `semaphore` (3 s at most) without blocking a thread of the
     /// cooperative pool, which the work that signals it may need.
     private static func signalled(_ semaphore: DispatchSemaphore) async throws -> Bool {
-        for _ in 0..<10_000 {
+        for _ in 0..<3_000 {
             if semaphore.wait(timeout: .now()) == .success { return true }
             try await Task.sleep(for: .milliseconds(1))
         }
@@ -49,6 +56,35 @@ import Testing
             #expect(Self.connections(to: path) == 1)
             for _ in 0..<20 { #expect(try await Self.events(tenants, id) == 1) }
             #expect(Self.connections(to: path) == 1)
+            // A read that throws gives the writer back: the next read runs there again.
+            await #expect(throws: DatabaseError.self) {
+                try await tenants.read(id) { db in try db.execute(sql: "SELECT * FROM no_such_table") }
+            }
+            #expect(try await Self.events(tenants, id) == 1)
+            #expect(Self.connections(to: path) == 1)
+        }
+    }
+
+    @Test func aReadBodyThatWritesFailsOnTheWriterAsOnAReadOnlyConnectionAndWritesNothing() async throws {
+        try await Self.withTenant("read-cannot-write") { tenants, id, path async throws in
+            let insert: @Sendable (Database) throws -> Void = { db in
+                try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_x"))
+            }
+            // On the idle writer, then on a read-only connection (a long read).
+            await #expect(throws: DatabaseError.self) { try await tenants.read(id, insert) }
+            await #expect(throws: DatabaseError.self) { try await tenants.read(id, long: true, insert) }
+            #expect(try await Self.events(tenants, id) == 1)
+            // The writer still writes afterwards: its read-only mode ended with the read.
+            try await tenants.write(id, insert)
+            #expect(try await Self.events(tenants, id) == 2)
+        }
+    }
+
+    @Test func aLongReadRunsOnAReadOnlyConnectionEvenWhenTheWriterIsIdle() async throws {
+        try await Self.withTenant("long-read") { tenants, id, path async throws in
+            let count = try await tenants.read(id, long: true) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_event") ?? -1 }
+            #expect(count == 1)
+            #expect(Self.connections(to: path) == 2)
         }
     }
 
@@ -60,7 +96,7 @@ import Testing
                 try await tenants.write(id) { db -> DispatchTimeoutResult in
                     try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_2"))
                     held.signal()
-                    return release.wait(timeout: .now() + 10)
+                    return release.wait(timeout: .now() + Self.holdLimit)
                 }
             }
             #expect(try await Self.signalled(held))
@@ -81,7 +117,7 @@ import Testing
                 try await tenants.withDatabase(id) { writer in
                     try await writer.writeWithoutTransaction { _ -> DispatchTimeoutResult in
                         held.signal()
-                        return release.wait(timeout: .now() + 10)
+                        return release.wait(timeout: .now() + Self.holdLimit)
                     }
                 }
             }

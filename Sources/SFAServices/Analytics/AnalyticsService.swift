@@ -118,7 +118,8 @@ public struct AnalyticsService: AnalyticsServiceHandler {
         }
         let teamMembers = members
         let prepared = try await prepare(access, filter, teamMembers)
-        return try await store.read(access) { db in
+        // An aggregate may read much of the file: kept off the writer (TenantStore.read).
+        return try await store.read(access, long: true) { db in
             let query = AnalyticsQuery(access: access, filter: filter, settings: try SettingsRecords.load(db), teamMembers: teamMembers)
             return try body(db, query, prepared)
         }

@@ -15,11 +15,12 @@ struct TenantStore: Sendable {
         try await RecordAccess.of(context, controlPlane: controlPlane)
     }
 
-    /// Runs a short read synchronously on the calling thread, outside a transaction
-    /// (see `TenantDatabases.read`): one statement, or statements that tolerate
-    /// commits between them.
-    func read<T>(_ access: RecordAccess, _ body: (Database) throws -> T) async throws -> T {
-        try await tenants.read(access.tenantID, body)
+    /// Runs a read synchronously on the calling thread, outside a transaction (see
+    /// `TenantDatabases.read`): one statement, or statements that tolerate commits
+    /// between them. `long`: a read that may take long (an aggregate over the whole
+    /// file), kept off the writer connection so that no write waits for it.
+    func read<T>(_ access: RecordAccess, long: Bool = false, _ body: (Database) throws -> T) async throws -> T {
+        try await tenants.read(access.tenantID, long: long, body)
     }
 
     func write<Response: ProtoMessage>(

@@ -24,10 +24,17 @@ final class GroupCommit: Sendable {
         var queue: [Pending] = []
         /// A batch is scheduled on the writer or running: it takes what is queued.
         var draining = false
-        /// A read runs on the writer (``readIfIdle(_:)``).
+        /// A read runs on the writer (``readIfIdle(_:)``), or is about to.
         var reading = false
-        /// Other work holds the writer for a while (``occupying(_:)``): backups, exports.
+        /// A write arrived during that read: its batch is scheduled when the read ends,
+        /// so that it does not take the writer's queue between the read's taking the
+        /// writer and its running there.
+        var scheduleAfterRead = false
+        /// Work that holds the writer for a while (``occupying(_:)``): backups, exports,
+        /// maintenance.
         var occupants = 0
+        /// Such work waiting for a read on the writer to end before it starts.
+        var waitingForRead: [CheckedContinuation<Void, Never>] = []
     }
 
     /// Writes in one transaction at most: bounds the latency a batch adds to its
@@ -56,8 +63,13 @@ final class GroupCommit: Sendable {
             )
             let schedules = state.withLock { state in
                 state.queue.append(pending)
-                defer { state.draining = true }
-                return !state.draining
+                guard !state.draining else { return false }
+                state.draining = true
+                guard !state.reading else {
+                    state.scheduleAfterRead = true
+                    return false
+                }
+                return true
             }
             if schedules { scheduleBatch() }
         }
@@ -70,9 +82,18 @@ final class GroupCommit: Sendable {
     /// A file that is mostly read then needs no connection besides its writer: each
     /// connection parses the whole schema when it opens and keeps caches of its own, so
     /// this halves the opens and the memory of such files, and the memory a read walks
-    /// when thousands of tenants take turns. The read never waits for a write: a write
-    /// that arrives meanwhile is queued behind the read, which takes microseconds, not
-    /// the other way round.
+    /// when thousands of tenants take turns.
+    ///
+    /// The read never waits for other work on the writer: from taking the writer until
+    /// it ends, a write that arrives is queued and its batch scheduled only when the read
+    /// ends, and ``occupying(_:)`` work waits for it, so nothing gets onto the writer's
+    /// queue first. Writes may wait for the read instead, so only short reads come here
+    /// (``TenantDatabases/read(_:long:_:)``). The body cannot write: the connection is
+    /// `query_only` while it runs, as a read-only connection would be.
+    ///
+    /// Synchronous on purpose: from a synchronous context GRDB's synchronous
+    /// `writeWithoutTransaction` is the one called, which runs the body on the calling
+    /// thread, and never suspends while holding the writer.
     func readIfIdle<T>(_ body: (Database) throws -> T) throws -> T? {
         let taken = state.withLock { state in
             guard !state.draining, !state.reading, state.occupants == 0 else { return false }
@@ -80,14 +101,38 @@ final class GroupCommit: Sendable {
             return true
         }
         guard taken else { return nil }
-        defer { state.withLock { $0.reading = false } }
-        return try writer.writeWithoutTransaction(body)
+        defer { endRead() }
+        return try writer.writeWithoutTransaction { db in try db.readOnly { try body(db) } }
     }
 
-    /// Runs `body`, which uses the writer for long (a backup, an export), with reads
-    /// kept off the writer meanwhile, so that none waits for it.
+    /// Gives the writer back after a read: schedules the batch of the writes that
+    /// arrived meanwhile, and lets waiting ``occupying(_:)`` work start.
+    private func endRead() {
+        let (schedules, waiting) = state.withLock { state in
+            state.reading = false
+            defer {
+                state.scheduleAfterRead = false
+                state.waitingForRead = []
+            }
+            return (state.scheduleAfterRead, state.waitingForRead)
+        }
+        if schedules { scheduleBatch() }
+        for continuation in waiting { continuation.resume() }
+    }
+
+    /// Runs `body`, which uses the writer for long (a backup, an export, maintenance),
+    /// with reads kept off the writer meanwhile, so that none waits for it; starts once
+    /// a read running on the writer has ended.
     func occupying<T>(_ body: () async throws -> T) async throws -> T {
-        state.withLock { $0.occupants += 1 }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let waits = state.withLock { state in
+                state.occupants += 1
+                guard state.reading else { return false }
+                state.waitingForRead.append(continuation)
+                return true
+            }
+            if !waits { continuation.resume() }
+        }
         defer { state.withLock { $0.occupants -= 1 } }
         return try await body()
     }

@@ -9,12 +9,13 @@ import Synchronization
 /// (after a WAL checkpoint) when another must open.
 ///
 /// The writer serves writes (in groups, ``GroupCommit``), migrations and maintenance,
-/// and the read that opened the file. Besides it, each open file has a few read-only
-/// connections of its own for ``read(_:_:)``: an idle one is taken from a list under
-/// the lock and used with `inDatabase`, which runs on the calling thread. In WAL mode a
-/// reader never waits for the writer, so a short read neither queues behind a write's
-/// fsync nor hops to another thread and back (GRDB's own pool reads go through a
-/// barrier queue and a semaphore, which under load costs a thread switch per read).
+/// and short reads while nothing else uses it. Besides it, each open file has a few
+/// read-only connections of its own for ``read(_:long:_:)``s that overlap other work
+/// or take long: an idle one is taken from a list under the lock and used with
+/// `inDatabase`. Either way a read runs on the calling thread. In WAL mode a reader
+/// never waits for the writer, so a short read neither queues behind a write's fsync
+/// nor hops to another thread and back (GRDB's own pool reads go through a barrier
+/// queue and a semaphore, which under load costs a thread switch per read).
 ///
 /// The table of open files is a `Mutex`-protected dictionary, not an actor: leasing an
 /// open file is a few instructions under a lock with no suspension. Only opening a file
@@ -113,22 +114,25 @@ public final class TenantDatabases: Sendable {
         }
     }
 
-    /// Runs `body` on a reader connection of the tenant's database, synchronously on
-    /// the calling thread and outside any transaction: for short reads whose SQL is
-    /// one statement (SQLite makes each statement see one snapshot) or which tolerate
-    /// writes committing between their statements. Suspends only to open the file.
+    /// Runs `body` on a connection of the tenant's database, synchronously on the
+    /// calling thread and outside any transaction: for reads whose SQL is one statement
+    /// (SQLite makes each statement see one snapshot) or which tolerate writes
+    /// committing between their statements. The body cannot write. Suspends only to
+    /// open the file.
     ///
-    /// A read runs on the file's writer connection when nothing else uses it
+    /// A short read runs on the file's writer connection when nothing else uses it
     /// (``GroupCommit/readIfIdle(_:)``), and on a read-only connection of the file
     /// otherwise: a cold tenant's first read opens one connection, not two (each parses
     /// the whole schema), and a file that is mostly read gets a second connection only
     /// for reads that overlap.
-    public func read<T>(_ tenantID: String, _ body: (Database) throws -> T) async throws -> T {
+    /// - Parameter long: the read may take long (an aggregate over the whole file): it
+    ///   always runs on a read-only connection, so that no write waits for it.
+    public func read<T>(_ tenantID: String, long: Bool = false, _ body: (Database) throws -> T) async throws -> T {
         do {
             let (writer, commits) = try await leaseForRead(tenantID)
             let onWriter: T?
             do {
-                onWriter = try commits.readIfIdle(body)
+                onWriter = long ? nil : try commits.readIfIdle(body)
             } catch {
                 release(tenantID)
                 throw error
@@ -195,7 +199,7 @@ public final class TenantDatabases: Sendable {
         let maximum = storage.maximumReadersPerTenant
         let (idle, kept) = state.withLock { state -> (DatabaseQueue?, kept: Bool) in
             guard let index = state.open.index(forKey: tenantID), state.open.values[index].writer === writer else { return (nil, false) }
-            return Self.takeReader(&state.open.values[index], maximum: maximum)
+            return Self.reserveReader(&state.open.values[index], maximum: maximum)
         }
         if let idle { return Reader(connection: idle, kept: true) }
         do {
@@ -214,7 +218,7 @@ public final class TenantDatabases: Sendable {
 
     /// Takes an idle reader of a leased `entry`, or reserves a slot for a new one
     /// (`kept`), or neither (a transient reader).
-    private static func takeReader(_ entry: inout Entry, maximum: Int) -> (DatabaseQueue?, kept: Bool) {
+    private static func reserveReader(_ entry: inout Entry, maximum: Int) -> (DatabaseQueue?, kept: Bool) {
         if let idle = entry.idleReaders.popLast() { return (idle, true) }
         guard entry.readers < maximum else { return (nil, false) }
         entry.readers += 1

@@ -9,7 +9,7 @@ import Testing
 /// Where a tenant's reads run: on the file's writer connection while nothing else uses
 /// it, so that a file that is mostly read keeps one connection; on a read-only
 /// connection when a write or a backup holds the writer, without waiting for it, and
-/// for long reads. A read body cannot write on either.
+/// for long reads. A read body cannot write on either (on the writer, in debug builds).
 @Suite struct TenantReadConnectionTests {
     /// A tenant with one audit event, in a data directory of its own (removed after),
     /// and the path of its file.
@@ -70,7 +70,8 @@ import Testing
             let insert: @Sendable (Database) throws -> Void = { db in
                 try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_x"))
             }
-            // On the idle writer, then on a read-only connection (a long read).
+            // On the idle writer (refused in debug builds, which the tests are), then on a
+            // read-only connection (a long read).
             await #expect(throws: DatabaseError.self) { try await tenants.read(id, insert) }
             await #expect(throws: DatabaseError.self) { try await tenants.read(id, long: true, insert) }
             #expect(try await Self.events(tenants, id) == 1)

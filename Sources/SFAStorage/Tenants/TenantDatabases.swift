@@ -117,7 +117,8 @@ public final class TenantDatabases: Sendable {
     /// Runs `body` on a connection of the tenant's database, synchronously on the
     /// calling thread and outside any transaction: for reads whose SQL is one statement
     /// (SQLite makes each statement see one snapshot) or which tolerate writes
-    /// committing between their statements. The body cannot write. Suspends only to
+    /// committing between their statements. The body must not write (on a read-only
+    /// connection it cannot; on the writer, debug builds refuse it). Suspends only to
     /// open the file.
     ///
     /// A short read runs on the file's writer connection when nothing else uses it

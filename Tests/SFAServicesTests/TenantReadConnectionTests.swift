@@ -89,44 +89,55 @@ import Testing
         }
     }
 
+    /// Starts `hold`, work that holds the writer by running the closure it is given
+    /// there (which waits to be released, `holdLimit` at most), reads while it is held,
+    /// then releases it. The read must see the file as it was, on a read-only
+    /// connection. Returns what the held work's wait returned: `.success` when the read
+    /// did not wait for it, `.timedOut` when it did.
+    private static func readWhileHeld(
+        _ tenants: TenantDatabases,
+        _ id: String,
+        _ path: String,
+        hold: (@escaping @Sendable () -> DispatchTimeoutResult) -> Task<DispatchTimeoutResult, any Error>
+    ) async throws -> DispatchTimeoutResult {
+        let (held, release) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        let holder = hold {
+            held.signal()
+            return release.wait(timeout: .now() + Self.holdLimit)
+        }
+        #expect(try await Self.signalled(held))
+        #expect(try await Self.events(tenants, id) == 1)
+        #expect(Self.connections(to: path) == 2)
+        release.signal()
+        return try await holder.value
+    }
+
     @Test func aReadWhileAWriteHoldsTheWriterRunsBesideItWithoutWaiting() async throws {
         try await Self.withTenant("read-beside-write") { tenants, id, path async throws in
-            let (held, release) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
-            // A write whose body holds the writer until the read is done (10 s at most).
-            let write = Task {
-                try await tenants.write(id) { db -> DispatchTimeoutResult in
-                    try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_2"))
-                    held.signal()
-                    return release.wait(timeout: .now() + Self.holdLimit)
+            // A write whose body holds the writer: not committed while the read runs.
+            let outcome = try await Self.readWhileHeld(tenants, id, path) { holdTheWriter in
+                Task {
+                    try await tenants.write(id) { db -> DispatchTimeoutResult in
+                        try AuditLog.append(db, AuditEvent(actorUserId: "u", method: "test", recordKind: .lead, recordId: "lead_2"))
+                        return holdTheWriter()
+                    }
                 }
             }
-            #expect(try await Self.signalled(held))
-            // The write is not committed yet: the read sees the file as it was.
-            #expect(try await Self.events(tenants, id) == 1)
-            #expect(Self.connections(to: path) == 2)
-            release.signal()
-            // The read did not wait for the write: the write was released, not timed out.
-            #expect(try await write.value == .success)
+            #expect(outcome == .success)
             #expect(try await Self.events(tenants, id) == 2)
         }
     }
 
     @Test func aReadWhileABackupHoldsTheWriterRunsBesideItWithoutWaiting() async throws {
         try await Self.withTenant("read-beside-backup") { tenants, id, path async throws in
-            let (held, release) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
-            let backup = Task {
-                try await tenants.withDatabase(id) { writer in
-                    try await writer.writeWithoutTransaction { _ -> DispatchTimeoutResult in
-                        held.signal()
-                        return release.wait(timeout: .now() + Self.holdLimit)
+            let outcome = try await Self.readWhileHeld(tenants, id, path) { holdTheWriter in
+                Task {
+                    try await tenants.withDatabase(id) { writer in
+                        try await writer.writeWithoutTransaction { _ in holdTheWriter() }
                     }
                 }
             }
-            #expect(try await Self.signalled(held))
-            #expect(try await Self.events(tenants, id) == 1)
-            #expect(Self.connections(to: path) == 2)
-            release.signal()
-            #expect(try await backup.value == .success)
+            #expect(outcome == .success)
         }
     }
 }

@@ -279,10 +279,12 @@ public final class SQLiteControlPlaneStore: ControlPlaneStore {
         }
     }
 
+    /// Through each connection's prepared statement: every key seen for the first time
+    /// (after a restart, or a tenant waking up) reads here, and preparing the join
+    /// anew, with GRDB's authorizer walking its columns, cost more than running it.
     public func credential(keyID: String) async throws -> Credential? {
         try await database.read { db in
-            try Credential.fetchOne(
-                db,
+            let statement = try db.cachedStatement(
                 sql: """
                     SELECT api_key.*, user.status AS user_status, user.team_id AS user_team_id, user.role AS user_role,
                            creator.role AS creator_role,
@@ -294,9 +296,9 @@ public final class SQLiteControlPlaneStore: ControlPlaneStore {
                     LEFT JOIN tenant ON tenant.id = api_key.tenant_id
                     LEFT JOIN tenant_limits ON tenant_limits.tenant_id = api_key.tenant_id
                     WHERE api_key.id = ?
-                    """,
-                arguments: [keyID]
+                    """
             )
+            return try Credential.fetchOne(statement, arguments: [keyID])
         }
     }
 

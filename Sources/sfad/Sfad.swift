@@ -209,7 +209,9 @@ struct Sfad: AsyncParsableCommand {
         if let config { settings = settings.overriding(try Settings.fromFile(config)) }
         // One registry for everything /metrics shows, given to each part rather than
         // bootstrapped process-wide.
-        let metrics = PrometheusMetricsFactory(registry: PrometheusCollectorRegistry())
+        var metrics = PrometheusMetricsFactory(registry: PrometheusCollectorRegistry())
+        metrics.durationHistogramBuckets.merge(StorageMetrics.durationBuckets) { _, storage in storage }
+        metrics.valueHistogramBuckets.merge(StorageMetrics.valueBuckets) { _, storage in storage }
         let level = try settings.loggerLevel()
         let format = try settings.logLineFormat()
         let tls = try settings.serverTLS()
@@ -252,12 +254,13 @@ struct Sfad: AsyncParsableCommand {
             .announce(controlPlane: controlPlane, tenants: tenants, demo: demo)
 
         let serverReference = ServerReference()
+        let gate = APIKeyGate(controlPlane: controlPlane, logger: logger, router: router)
         let server = RPCServer(
             configuration: serverConfiguration,
             services: SalesWireServices.all(controlPlane: controlPlane, tenants: tenants, storage: storage, logger: logger, router: router) {
                 serverReference.snapshot()
             },
-            gate: APIKeyGate(controlPlane: controlPlane, logger: logger, router: router),
+            gate: gate,
             logger: logger
         )
         serverReference.set(server)
@@ -309,8 +312,11 @@ struct Sfad: AsyncParsableCommand {
             // id back at once as well, rather than hold it for the lease's length.
             leaseRenewal.cancel()
             await router?.lease.release()
+            await gate.flushKeyUses()
             throw error
         }
+        // Calls have ended: the keys' last uses that wait for their batch are written.
+        await gate.flushKeyUses()
         leaseRenewal.cancel()
         await router?.lease.release()
     }

@@ -1,8 +1,10 @@
 import Foundation
 import GRDB
 import Logging
+import Prometheus
 import SFAStorage
 import SFAStubs
+import SFATestSupport
 import Synchronization
 import Testing
 
@@ -29,8 +31,9 @@ import Testing
     @Test func aFailingCallInABatchLeavesTheOtherCallsOfItsTransactionCommitted() async throws {
         let directory = NSTemporaryDirectory() + "sfa-group-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        let registry = PrometheusCollectorRegistry()
         let tenants = try TenantDatabases(
-            storage: StorageConfiguration(dataDirectory: directory),
+            storage: StorageConfiguration(dataDirectory: directory, metricsFactory: PrometheusMetricsFactory(registry: registry)),
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         )
         let tenantID = RecordID.make("ten")
@@ -41,6 +44,8 @@ import Testing
                 db.add(transactionObserver: counter, extent: .databaseLifetime)
             }
         }
+        // The table's own commit, counted as the observer came in its transaction.
+        let setUpCommits = counter.count
 
         // The first write holds the writer while the others queue behind it, so that
         // they meet in the following transaction(s). Odd calls write, then throw.
@@ -76,6 +81,12 @@ import Testing
         #expect(stored == [0] + Array(stride(from: 2, through: 20, by: 2)))
         // Fewer commits than calls: calls shared transactions.
         #expect(counter.count < 21)
+        // The metrics show it: one sample per transaction, each the writes it held
+        // (the refused ones too), and the file's one open.
+        let metrics = PrometheusSamples(registry.emitToString())
+        #expect(metrics.value("sfa_tenant_group_commit_calls_count") == Double(counter.count - setUpCommits))
+        #expect(metrics.value("sfa_tenant_group_commit_calls_sum") == 21)
+        #expect(metrics.value("sfa_tenant_database_open_duration_seconds_count") == 1)
     }
 
     /// Calls sent together through the server: the refused one fails alone, the

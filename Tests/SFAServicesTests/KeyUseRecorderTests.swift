@@ -35,8 +35,95 @@ import Testing
         }
     }
 
-    private func recorder(_ writes: Writes) -> KeyUseRecorder {
-        KeyUseRecorder(logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }) { try await writes.write($0) }
+    /// The recorder's waits between batches: each is recorded and lasts until `wake()`,
+    /// so that a test sees what happens during the interval, however slow the machine.
+    private final class Naps: Sendable {
+        let requested = Mutex<[Duration]>([])
+        let awake = Atomic<Bool>(false)
+
+        func sleep(_ duration: Duration) async {
+            requested.withLock { $0.append(duration) }
+            for _ in 0..<2_000 where !awake.load(ordering: .acquiring) { try? await Task.sleep(for: .milliseconds(5)) }
+        }
+
+        func wake() { awake.store(true, ordering: .releasing) }
+
+        /// Waits, boundedly, until the recorder has asked for `count` waits.
+        func waitFor(_ count: Int) async throws {
+            for _ in 0..<2_000 where requested.withLock({ $0.count }) < count { try await Task.sleep(for: .milliseconds(5)) }
+        }
+    }
+
+    /// A recorder with no least interval between batches, unless one is given.
+    private func recorder(_ writes: Writes, maximumBatch: Int = 1_000, interval: Duration = .zero, naps: Naps? = nil) -> KeyUseRecorder {
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        guard let naps else {
+            return KeyUseRecorder(logger: logger, maximumBatch: maximumBatch, interval: interval) { try await writes.write($0) }
+        }
+        return KeyUseRecorder(logger: logger, maximumBatch: maximumBatch, interval: interval, sleep: naps.sleep) { try await writes.write($0) }
+    }
+
+    /// A recorder whose waits are `Naps`, after its first batch (`key_0` alone), which
+    /// went at once.
+    private func afterAFirstBatch(interval: Duration) async throws -> (Writes, Naps, KeyUseRecorder) {
+        let writes = Writes()
+        writes.release()
+        let naps = Naps()
+        let uses = recorder(writes, interval: interval, naps: naps)
+        uses.record("key_0", at: 1)
+        try await writes.waitFor(1)
+        return (writes, naps, uses)
+    }
+
+    @Test func usesAfterABatchWaitForTheIntervalAndThenGoTogether() async throws {
+        let (writes, naps, uses) = try await afterAFirstBatch(interval: .seconds(60))
+        for index in 1...10 { uses.record("key_\(index)", at: Int64(index)) }
+        // The recorder waits out the rest of the interval, and however many uses come
+        // meanwhile nothing more is written.
+        try await naps.waitFor(1)
+        let nap = try #require(naps.requested.withLock { $0.first })
+        #expect(nap > .zero && nap <= .seconds(60))
+        #expect(writes.batches.withLock { $0.count } == 1)
+        naps.wake()
+        try await writes.waitFor(2)
+
+        let batches = writes.batches.withLock { $0 }
+        #expect(batches.count == 2)
+        #expect(batches.first == ["key_0": 1])
+        #expect(batches.last == Dictionary(uniqueKeysWithValues: (1...10).map { ("key_\($0)", Int64($0)) }))
+    }
+
+    @Test func aFullBatchIsFollowedAtOnceWhateverTheInterval() async throws {
+        let writes = Writes()
+        writes.release()
+        let naps = Naps()
+        let uses = recorder(writes, maximumBatch: 1, interval: .seconds(3_600), naps: naps)
+        for index in 0..<5 { uses.record("key_\(index)", at: Int64(index)) }
+        // Each batch is full (one key): none waits. Only after the last, which found
+        // nothing more, may the recorder wait.
+        try await writes.waitFor(5)
+
+        let batches = writes.batches.withLock { $0 }
+        #expect(batches.count == 5 && batches.allSatisfy { $0.count == 1 })
+        #expect(batches.reduce(into: [String: Int64]()) { $0.merge($1) { _, new in new } } == Dictionary(uniqueKeysWithValues: (0..<5).map { ("key_\($0)", Int64($0)) }))
+        #expect(naps.requested.withLock { $0.isEmpty })
+    }
+
+    @Test func flushWritesTheUsesWaitingForTheirBatchAtOnce() async throws {
+        let (writes, naps, uses) = try await afterAFirstBatch(interval: .seconds(3_600))
+        uses.record("key_1", at: 2)
+        uses.record("key_2", at: 3)
+        try await naps.waitFor(1)
+        await uses.flush()
+
+        let batches = writes.batches.withLock { $0 }
+        #expect(batches.count == 2)
+        #expect(batches.last == ["key_1": 2, "key_2": 3])
+        // Nothing is left for the batch that was due in an hour.
+        naps.wake()
+        await uses.flush()
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(writes.batches.withLock { $0.count } == 2)
     }
 
     @Test func usesRecordedWhileABatchIsWrittenGoTogetherInTheNextWithEachKeysLatestTime() async throws {
@@ -64,14 +151,14 @@ import Testing
         let uses = recorder(writes)
         uses.record("key_first", at: 1)
         try await writes.waitFor(1)
-        let backlog = 2 * KeyUseRecorder.maximumBatch + 500
+        let backlog = 2 * uses.maximumBatch + 500
         for index in 0..<backlog { uses.record("key_\(index)", at: Int64(index)) }
         writes.release()
         try await writes.waitFor(4)
 
         let batches = writes.batches.withLock { $0 }
         #expect(batches.count == 4)
-        #expect(batches.allSatisfy { $0.count <= KeyUseRecorder.maximumBatch })
+        #expect(batches.allSatisfy { $0.count <= uses.maximumBatch })
         let written = batches.dropFirst().reduce(into: [String: Int64]()) { all, batch in all.merge(batch) { _, _ in -1 } }
         #expect(written.count == backlog)
         #expect(written == Dictionary(uniqueKeysWithValues: (0..<backlog).map { ("key_\($0)", Int64($0)) }))

@@ -85,6 +85,29 @@ import Testing
         #expect(log.contains("operator API key written"))
     }
 
+    @Test func aKeysLastUseWaitingForItsBatchIsWrittenWhenSfadStops() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let data = directory + "/data"
+        // The operator key's use is written at once; the demo key's, a moment later,
+        // waits for the next batch a second on, and SIGTERM comes before that.
+        let (status, output) = try await sfad(
+            """
+            SFAD --port 0 --demo --data-dir '\(data)' >/dev/null 2>'\(directory)/err' & pid=$!
+            for i in $(seq 1 1500); do grep -q listening '\(directory)/err' 2>/dev/null && break; sleep 0.02; done
+            port=$(sed -n 's/.*:\\([0-9]*\\) .*\\] listening$/\\1/p' '\(directory)/err' | head -1)
+            operator=$(grep -m1 '^sfa_key_' '\(data)/operator-key.txt')
+            demo=$(grep -m1 '^manager' '\(data)/demo-keys.txt' | cut -f3)
+            SFACTL --port $port --api-key "$operator" tenants list >/dev/null || exit 3
+            SFACTL --port $port --api-key "$demo" call sfa.v1.LeadService/ListLeads '{}' >/dev/null || exit 4
+            kill -TERM $pid; wait $pid || exit 5
+            python3 -c "import sqlite3; print(sqlite3.connect('\(data)/control.sqlite').execute('SELECT count(*) FROM api_key WHERE last_used_time_ms > 0').fetchone()[0])"
+            """
+        )
+        #expect(status == 0, "\(output)")
+        #expect(output.split(separator: "\n").last == "2", "\(output)")
+    }
+
     @Test func systemdHearsReadyOnceSfadListensAndStoppingWhenItDrains() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

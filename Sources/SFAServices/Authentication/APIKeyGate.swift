@@ -208,6 +208,12 @@ public struct APIKeyGate: CallGate {
         )
     }
 
+    /// Writes the keys' last uses that wait for their batch (``KeyUseRecorder``): at
+    /// shutdown, once the server has drained, so that the last second's are kept.
+    public func flushKeyUses() async {
+        await uses.flush()
+    }
+
     /// Records the key's use when its `last_used_time_ms` is due, without making the call wait.
     private func recordUse(of key: APIKeyRow, at now: Int64) {
         let due = credentials.claimTouch(

@@ -1,3 +1,4 @@
+import CoreMetrics
 import GRDB
 import Synchronization
 
@@ -43,9 +44,12 @@ final class GroupCommit: Sendable {
 
     private let writer: any DatabaseWriter
     private let state = Mutex(State())
+    /// Where each transaction's number of writes is recorded.
+    private let batchSizes: Recorder?
 
-    init(writer: any DatabaseWriter) {
+    init(writer: any DatabaseWriter, batchSizes: Recorder? = nil) {
         self.writer = writer
+        self.batchSizes = batchSizes
     }
 
     /// Runs `body` in the next shared transaction and returns its result once that
@@ -155,6 +159,7 @@ final class GroupCommit: Sendable {
             state.queue.removeFirst(batch.count)
             return batch
         }
+        batchSizes?.record(batch.count)
         var remaining = batch[...]
         var acknowledgements: [@Sendable () -> Void] = []
         acknowledgements.reserveCapacity(batch.count)

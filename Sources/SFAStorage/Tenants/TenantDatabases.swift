@@ -35,9 +35,9 @@ public final class TenantDatabases: Sendable {
         var leases = 0
         var lastUse: UInt64
 
-        init(writer: DatabaseQueue, lastUse: UInt64) {
+        init(writer: DatabaseQueue, lastUse: UInt64, metrics: StorageMetrics) {
             self.writer = writer
-            self.commits = GroupCommit(writer: writer)
+            self.commits = GroupCommit(writer: writer, batchSizes: metrics.groupCommitCalls)
             self.lastUse = lastUse
         }
 
@@ -274,7 +274,12 @@ public final class TenantDatabases: Sendable {
             }
             if let pending = state.opening[tenantID] { return .opening(pending) }
             let path = try path(of: tenantID)
-            let task = Task { try await Self.onOpener { try Self.openAndMigrate(path: path, tenantID: tenantID, storage: storage, template: template) } }
+            let opens = metrics.tenantOpens
+            let task = Task {
+                try await opens.time {
+                    try await Self.onOpener { try Self.openAndMigrate(path: path, tenantID: tenantID, storage: storage, template: template) }
+                }
+            }
             state.opening[tenantID] = task
             return .opening(task)
         }
@@ -308,7 +313,7 @@ public final class TenantDatabases: Sendable {
             }
             guard installs else { return (nil, []) }
             failures.opened(tenantID)
-            var entry = Entry(writer: writer, lastUse: state.clock)
+            var entry = Entry(writer: writer, lastUse: state.clock, metrics: metrics)
             entry.leases = 1
             state.open[tenantID] = entry
             metrics.openDatabases.increment()

@@ -210,8 +210,8 @@ struct Sfad: AsyncParsableCommand {
         // One registry for everything /metrics shows, given to each part rather than
         // bootstrapped process-wide.
         var metrics = PrometheusMetricsFactory(registry: PrometheusCollectorRegistry())
-        metrics.durationHistogramBuckets.merge(StorageMetrics.durationBuckets) { _, storage in storage }
-        metrics.valueHistogramBuckets.merge(StorageMetrics.valueBuckets) { _, storage in storage }
+        metrics.durationHistogramBuckets.merge(StorageHistogramBuckets.durations) { _, storage in storage }
+        metrics.valueHistogramBuckets.merge(StorageHistogramBuckets.values) { _, storage in storage }
         let level = try settings.loggerLevel()
         let format = try settings.logLineFormat()
         let tls = try settings.serverTLS()
@@ -315,10 +315,10 @@ struct Sfad: AsyncParsableCommand {
             await gate.flushKeyUses()
             throw error
         }
-        // Calls have ended: the keys' last uses that wait for their batch are written.
-        await gate.flushKeyUses()
         leaseRenewal.cancel()
         await router?.lease.release()
+        // Calls have ended: the keys' last uses that wait for their batch are written.
+        await gate.flushKeyUses()
     }
 }
 

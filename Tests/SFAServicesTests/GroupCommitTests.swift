@@ -81,11 +81,11 @@ import Testing
         #expect(stored == [0] + Array(stride(from: 2, through: 20, by: 2)))
         // Fewer commits than calls: calls shared transactions.
         #expect(counter.count < 21)
-        // The metrics show it: one sample per transaction, each the writes it held
-        // (the refused ones too), and the file's one open.
+        // The metrics show it: one sample per batch (here each one transaction), each
+        // the writes it took (the refused ones too), and the file's one open.
         let metrics = PrometheusSamples(registry.emitToString())
-        #expect(metrics.value("sfa_tenant_group_commit_calls_count") == Double(counter.count - setUpCommits))
-        #expect(metrics.value("sfa_tenant_group_commit_calls_sum") == 21)
+        #expect(metrics.value("sfa_tenant_group_commit_writes_count") == Double(counter.count - setUpCommits))
+        #expect(metrics.value("sfa_tenant_group_commit_writes_sum") == 21)
         #expect(metrics.value("sfa_tenant_database_open_duration_seconds_count") == 1)
     }
 

@@ -56,11 +56,15 @@ import Testing
 
     /// A recorder with no least interval between batches, unless one is given.
     private func recorder(_ writes: Writes, maximumBatch: Int = 1_000, interval: Duration = .zero, naps: Naps? = nil) -> KeyUseRecorder {
-        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        guard let naps else {
-            return KeyUseRecorder(logger: logger, maximumBatch: maximumBatch, interval: interval) { try await writes.write($0) }
+        let sleep: @Sendable (Duration) async -> Void = { duration in
+            if let naps { await naps.sleep(duration) } else { try? await Task.sleep(for: duration) }
         }
-        return KeyUseRecorder(logger: logger, maximumBatch: maximumBatch, interval: interval, sleep: naps.sleep) { try await writes.write($0) }
+        return KeyUseRecorder(
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
+            maximumBatch: maximumBatch,
+            interval: interval,
+            sleep: sleep
+        ) { try await writes.write($0) }
     }
 
     /// A recorder whose waits are `Naps`, after its first batch (`key_0` alone), which
@@ -99,8 +103,7 @@ import Testing
         let naps = Naps()
         let uses = recorder(writes, maximumBatch: 1, interval: .seconds(3_600), naps: naps)
         for index in 0..<5 { uses.record("key_\(index)", at: Int64(index)) }
-        // Each batch is full (one key): none waits. Only after the last, which found
-        // nothing more, may the recorder wait.
+        // Each batch is full (one key): none waits.
         try await writes.waitFor(5)
 
         let batches = writes.batches.withLock { $0 }
@@ -119,11 +122,27 @@ import Testing
         let batches = writes.batches.withLock { $0 }
         #expect(batches.count == 2)
         #expect(batches.last == ["key_1": 2, "key_2": 3])
-        // Nothing is left for the batch that was due in an hour.
-        naps.wake()
-        await uses.flush()
+    }
+
+    @Test func flushWaitsForTheBatchBeingWrittenAndWritesWhatCameMeanwhile() async throws {
+        let writes = Writes()
+        let uses = recorder(writes, interval: .seconds(3_600), naps: Naps())
+        uses.record("key_0", at: 1)
+        // The first batch is being written (held until released) when flush is called.
+        try await writes.waitFor(1)
+        uses.record("key_1", at: 2)
+        let flushed = Atomic<Bool>(false)
+        let flushing = Task {
+            await uses.flush()
+            flushed.store(true, ordering: .releasing)
+        }
         try await Task.sleep(for: .milliseconds(50))
-        #expect(writes.batches.withLock { $0.count } == 2)
+        let returnedEarly = flushed.load(ordering: .acquiring)
+        #expect(!returnedEarly, "flush returned while a batch was still being written")
+        writes.release()
+        await flushing.value
+
+        #expect(writes.batches.withLock { $0 } == [["key_0": 1], ["key_1": 2]])
     }
 
     @Test func usesRecordedWhileABatchIsWrittenGoTogetherInTheNextWithEachKeysLatestTime() async throws {

@@ -88,7 +88,7 @@ import Testing
             #expect(try #require(metrics.value("sfa_tenant_database_open_duration_seconds_count")) >= 3)
             // Three leads, plus each tenant's audit events delivered from the control plane.
             #expect(try #require(metrics.value("sfa_tenant_write_duration_seconds_count")) >= 3)
-            #expect(try #require(metrics.value("sfa_tenant_group_commit_calls_sum")) >= 3)
+            #expect(try #require(metrics.value("sfa_tenant_group_commit_writes_sum")) >= 3)
             // Tenants, users and keys made through the API.
             #expect(try #require(metrics.value("sfa_control_plane_write_duration_seconds_count")) >= 2 * 15)
             #expect(metrics.value("sfa_rpc_calls_total", ["method": "/sfa.v1.AdminService/ListTenants", "code": "UNAUTHENTICATED"]) == 1)

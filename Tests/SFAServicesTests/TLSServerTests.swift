@@ -106,6 +106,8 @@ import Testing
                 #expect(await failure { try await throughAlpha.listLeads(ListLeadsRequest()) }?.details.reason == "CERTIFICATE_TENANT_MISMATCH")
             }
             #expect(!cached(), "a refused key was cached")
+            // Uses wait up to a second for their batch: written now, a recorded one shows.
+            await stack.gate.flushKeyUses()
             #expect(try await stack.controlPlane.key(keyID)?.lastUsedTimeMs == 0, "a refused key's use was recorded")
             // Its bucket is whole: its first two calls on a connection bound to no tenant
             // are served, whatever the clock did meanwhile (refilling only adds).

@@ -1,26 +1,33 @@
 import Logging
 import Synchronization
 
-/// Writes keys' last uses (`last_used_time_ms`) to the control plane in batches, as
-/// group commit writes calls, at most one batch per ``interval`` unless batches are
-/// full: a use recorded when
-/// no batch started within the interval goes at once, and the uses recorded after it
-/// wait for the rest of the interval and go together in the next batch, each batch
-/// one transaction.
+/// Writes keys' last uses (`last_used_time_ms`) to the control plane in batches, one
+/// transaction each, at most one batch per ``interval`` unless batches are full: a use
+/// recorded when no batch started within the interval goes at once, and the uses
+/// recorded after it wait for the rest of the interval and go together in the next.
+///
 /// The first calls of many keys at once (every key after a restart, or a thousand
-/// tenants waking up) then cost one control-plane commit a second rather than one per
-/// key or two: each is a synced commit on the control plane's one writer, which the
-/// changes of access share, and at 1,000 cold calls a second the commits of one or
-/// two keys each took 6% of sfad's CPU per call (docs/benchmarks.md). A last use is
-/// kept to the minute anyway (`APIKeyGate`), so a second's wait shows nowhere. No call
-/// waits for its use to be written; a batch that fails is logged and dropped (a last
-/// use is informational); ``flush()`` writes what waits, at shutdown.
+/// tenants waking up) then cost one control-plane commit a second, or as many as
+/// full batches need, rather than one for every key or two: each is a synced commit
+/// on the control plane's one writer, which the changes of access share, and at 1,000
+/// cold calls a second those commits took 6% of a cold call's CPU
+/// (docs/benchmarks.md). A last use is kept to the minute anyway (`APIKeyGate`); a
+/// key's first use shows in `ListApiKeys` up to a second later. No call waits for its
+/// use to be written; a batch that fails is logged and dropped (a last use is
+/// informational); ``flush()`` writes what waits, at shutdown.
 final class KeyUseRecorder: Sendable {
     private struct State {
         /// Key id → the latest use not written yet.
         var pending: [String: Int64] = [:]
-        /// A task is writing batches: it takes what is pending.
-        var writing = false
+        /// A task writes batches: it takes what is pending.
+        var draining = false
+        /// That task is writing a batch now.
+        var batchInFlight = false
+        /// Flushes waiting for that batch to be written.
+        var waitingForBatch: [CheckedContinuation<Void, Never>] = []
+        /// Flushes running: batches are theirs to write, and the draining task ends
+        /// rather than take one, so that two batches are never written at once.
+        var flushes = 0
     }
 
     /// Keys in one transaction at most: 1,000. Bounds how long a batch holds the
@@ -55,25 +62,31 @@ final class KeyUseRecorder: Sendable {
     func record(_ keyID: String, at timeMs: Int64) {
         let starts = state.withLock { state in
             state.pending[keyID] = max(state.pending[keyID] ?? timeMs, timeMs)
-            defer { state.writing = true }
-            return !state.writing
+            defer { state.draining = true }
+            return !state.draining
         }
         if starts { Task.detached(priority: .background) { await self.drain() } }
     }
 
-    /// Writes batches, one per interval, until nothing is pending.
+    /// Writes batches, one per interval, until nothing is pending or a flush runs.
     private func drain() async {
         while true {
             let started = ContinuousClock.now
             let batch = state.withLock { state in
-                let batch = take(&state.pending)
-                if batch.isEmpty { state.writing = false }
+                let batch = state.flushes > 0 ? [:] : take(&state.pending)
+                if batch.isEmpty { state.draining = false } else { state.batchInFlight = true }
                 return batch
             }
             guard !batch.isEmpty else { return }
             await write(batch: batch)
-            // Uses recorded from now on go in the next batch; `writing` stays set
-            // meanwhile, so no other drain starts. After a full batch the next goes at
+            let flushes = state.withLock { state in
+                state.batchInFlight = false
+                defer { state.waitingForBatch = [] }
+                return state.waitingForBatch
+            }
+            for flush in flushes { flush.resume() }
+            // Uses recorded from now on go in the next batch; `draining` stays set
+            // meanwhile, so no other task starts. After a full batch the next goes at
             // once: a backlog (a restart of a node with many keys) drains at the speed
             // of the writer, not a batch a second.
             let rest = started + interval - ContinuousClock.now
@@ -81,11 +94,27 @@ final class KeyUseRecorder: Sendable {
         }
     }
 
-    /// Writes every use not written yet, now, rather than when its batch is due: at
-    /// shutdown, once calls have stopped, so that the last interval's uses are kept.
+    /// Writes every use not written yet, now, rather than when its batch is due, and
+    /// returns once they are written (or failed): at shutdown, once calls have
+    /// stopped, so that the last interval's uses are kept. A batch being written when
+    /// it is called is waited for first, and no other starts until it returns.
     func flush() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let waits = state.withLock { state in
+                state.flushes += 1
+                if state.batchInFlight { state.waitingForBatch.append(continuation) }
+                return state.batchInFlight
+            }
+            if !waits { continuation.resume() }
+        }
         while true {
-            let batch = state.withLock { take(&$0.pending) }
+            // Ends in the same step as it finds nothing left: a use recorded after it
+            // is the draining task's again.
+            let batch = state.withLock { state in
+                let batch = take(&state.pending)
+                if batch.isEmpty { state.flushes -= 1 }
+                return batch
+            }
             guard !batch.isEmpty else { return }
             await write(batch: batch)
         }

@@ -44,7 +44,7 @@ final class GroupCommit: Sendable {
 
     private let writer: any DatabaseWriter
     private let state = Mutex(State())
-    /// Where each transaction's number of writes is recorded.
+    /// Where each batch's number of writes is recorded.
     private let batchSizes: Recorder?
 
     init(writer: any DatabaseWriter, batchSizes: Recorder? = nil) {

@@ -37,7 +37,7 @@ public final class TenantDatabases: Sendable {
 
         init(writer: DatabaseQueue, lastUse: UInt64, metrics: StorageMetrics) {
             self.writer = writer
-            self.commits = GroupCommit(writer: writer, batchSizes: metrics.groupCommitCalls)
+            self.commits = GroupCommit(writer: writer, batchSizes: metrics.groupCommitWrites)
             self.lastUse = lastUse
         }
 

@@ -6,6 +6,9 @@ public import Histogram
 public struct LatencyRecorder: Sendable {
     /// Latency histograms of the calls that succeeded, by method.
     public private(set) var latencies: [String: Histogram<UInt64>] = [:]
+    /// The latencies of the successful calls that were the run's first to their tenant,
+    /// whatever their method (also in ``latencies``).
+    public private(set) var firstCalls = Self.emptyHistogram()
     /// Failed calls by method, then by status name (`DEADLINE_EXCEEDED`, …).
     public private(set) var failures: [String: [String: Int]] = [:]
 
@@ -18,10 +21,13 @@ public struct LatencyRecorder: Sendable {
         Histogram(lowestDiscernibleValue: 1, highestTrackableValue: highestMicroseconds, numberOfSignificantValueDigits: .three)
     }
 
-    public mutating func record(_ method: String, latency: Duration) {
+    /// Records a successful call; `firstToTenant` when it was the run's first call to
+    /// its tenant.
+    public mutating func record(_ method: String, latency: Duration, firstToTenant: Bool = false) {
         let (seconds, attoseconds) = latency.components
-        let microseconds = max(0, seconds) * 1_000_000 + max(0, attoseconds) / 1_000_000_000_000
-        _ = latencies[method, default: Self.emptyHistogram()].record(min(UInt64(microseconds), Self.highestMicroseconds))
+        let microseconds = min(UInt64(max(0, seconds) * 1_000_000 + max(0, attoseconds) / 1_000_000_000_000), Self.highestMicroseconds)
+        _ = latencies[method, default: Self.emptyHistogram()].record(microseconds)
+        if firstToTenant { _ = firstCalls.record(microseconds) }
     }
 
     public mutating func recordFailure(_ method: String, status: String) {
@@ -33,6 +39,7 @@ public struct LatencyRecorder: Sendable {
         for (method, histogram) in other.latencies {
             latencies[method, default: Self.emptyHistogram()].add(histogram)
         }
+        firstCalls.add(other.firstCalls)
         for (method, counts) in other.failures {
             failures[method, default: [:]].merge(counts, uniquingKeysWith: +)
         }

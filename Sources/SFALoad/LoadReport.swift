@@ -67,6 +67,10 @@ public struct LoadReport: Codable, Sendable, Equatable {
     /// Successful calls per second of `elapsed_seconds`.
     public var callsPerSecond: Double
     public var latencyMs: Latency
+    /// The successful calls that were the run's first to their tenant (warm-up calls
+    /// excluded, and their tenants with them): after a server's start, a cold
+    /// tenant's first call.
+    public var firstCallLatencyMs: Latency
     public var methods: [Method]
     /// Failed calls by status name, over every method.
     public var errors: [String: Int]
@@ -81,6 +85,7 @@ public struct LoadReport: Codable, Sendable, Equatable {
         errorRate = calls == 0 ? 0 : Double(failed) / Double(calls)
         callsPerSecond = Double(succeeded) / seconds
         latencyMs = Latency(recorder.overall)
+        firstCallLatencyMs = Latency(recorder.firstCalls)
         let names = Set(recorder.latencies.keys).union(recorder.failures.keys).sorted()
         methods = names.map { name in
             let histogram = recorder.latencies[name] ?? LatencyRecorder.emptyHistogram()
@@ -112,11 +117,13 @@ public struct LoadReport: Codable, Sendable, Equatable {
         return try decoder.decode(LoadReport.self, from: data)
     }
 
-    /// The report for a terminal: one line per method and one for all, then errors.
+    /// The report for a terminal: one line per method and one for all, then one for the
+    /// tenants' first calls when the run called more than one tenant, then errors.
     public var summary: String {
-        func row(_ name: String, _ calls: Int, _ rate: Double, _ failed: Int, _ latency: Latency) -> String {
+        func row(_ name: String, _ calls: Int, _ rate: Double, _ failed: Int?, _ latency: Latency) -> String {
             let cells = [
-                name.padding(toLength: 22, withPad: " ", startingAt: 0), pad(calls, 9), pad(rate, 10, 1), pad(failed, 7),
+                name.padding(toLength: 22, withPad: " ", startingAt: 0), pad(calls, 9), pad(rate, 10, 1),
+                pad(failed.map(String.init) ?? "-", 7),
                 pad(latency.p50, 9, 3), pad(latency.p90, 9, 3), pad(latency.p99, 9, 3), pad(latency.p999, 9, 3), pad(latency.max, 9, 3),
             ]
             return cells.joined(separator: " ")
@@ -131,6 +138,11 @@ public struct LoadReport: Codable, Sendable, Equatable {
         ]
         for method in methods { lines.append(row(method.method, method.calls, method.callsPerSecond, method.failed, method.latencyMs)) }
         lines.append(row("all", calls, callsPerSecond, failed, latencyMs))
+        if run.tenants > 1, firstCallLatencyMs.count > 0 {
+            // Failures are not told apart by first call: "-".
+            let count = firstCallLatencyMs.count
+            lines.append(row("first call per tenant", count, Double(count) / Swift.max(elapsedSeconds, 1e-9), nil, firstCallLatencyMs))
+        }
         if !errors.isEmpty {
             lines.append("errors: " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                 + String(format: " (%.3f%% of calls)", errorRate * 100))

@@ -62,6 +62,7 @@ public enum LoadRunner {
             throw error
         }
         let picker = TenantPicker(count: tenants.count, skew: skew)
+        let firstCalls = FirstCalls(tenants: tenants.count)
         let start = ContinuousClock.now
         let schedule = ArrivalSchedule(plan: plan, start: start)
         let pool = connections
@@ -81,7 +82,7 @@ public enum LoadRunner {
                     var random = RandomSource(seed: seed &+ UInt64(worker) &* 0x9E37_79B9)
                     return await work(
                         caller: pool[worker % pool.count], schedule: schedule, pacer: pacer, scenario: scenario, tenants: tenants,
-                        picker: picker, timeout: plan.timeout, progress: progress, observer: observer, random: &random
+                        picker: picker, firstCalls: firstCalls, timeout: plan.timeout, progress: progress, observer: observer, random: &random
                     )
                 }
             }
@@ -132,6 +133,7 @@ public enum LoadRunner {
         scenario: Scenario,
         tenants: [TenantFixture],
         picker: TenantPicker,
+        firstCalls: FirstCalls,
         timeout: Duration,
         progress: LoadProgress,
         observer: LoadObserver?,
@@ -143,7 +145,10 @@ public enum LoadRunner {
             // Let go because the run was cancelled: the call is not made.
             if Task.isCancelled { break }
             let sent = ContinuousClock.now
-            let tenant = tenants[picker.pick(using: &random)]
+            let picked = picker.pick(using: &random)
+            let tenant = tenants[picked]
+            // Claimed in the warm-up too: a tenant first called then is warm afterwards.
+            let first = firstCalls.claim(picked)
             let step = scenario.pick(using: &random)
             var through = caller
             if let observer { through = ObservingCaller(base: caller, step: step.name, tenant: tenant, observer: observer) }
@@ -154,7 +159,7 @@ public enum LoadRunner {
             do {
                 try await step.call(call, &random)
                 // From the due time when sent late (the wait counts), from the send when early.
-                if !ticket.isWarmup { recorder.record(step.name, latency: .now - min(ticket.due, sent)) }
+                if !ticket.isWarmup { recorder.record(step.name, latency: .now - min(ticket.due, sent), firstToTenant: first) }
                 progress.add(succeeded: true)
             } catch {
                 if !ticket.isWarmup { recorder.recordFailure(step.name, status: statusName(error)) }

@@ -20,6 +20,19 @@ import Testing
         #expect(merged.succeeded == 101)
     }
 
+    @Test func firstCallsToTenantsAreCountedApartAndAmongTheirMethods() {
+        var first = LatencyRecorder()
+        var second = LatencyRecorder()
+        first.record("GetLead", latency: .milliseconds(8), firstToTenant: true)
+        first.record("GetLead", latency: .milliseconds(1))
+        second.record("CreateLead", latency: .milliseconds(12), firstToTenant: true)
+        first.merge(second)
+        #expect(first.firstCalls.totalCount == 2)
+        #expect(first.firstCalls.valuesAreEquivalent(first.firstCalls.max, 12_000))
+        #expect(first.firstCalls.valuesAreEquivalent(first.firstCalls.min, 8_000))
+        #expect(first.succeeded == 3 && first.latencies["GetLead"]?.totalCount == 2)
+    }
+
     @Test func failuresMergeByMethodAndStatus() {
         var first = LatencyRecorder()
         var second = LatencyRecorder()

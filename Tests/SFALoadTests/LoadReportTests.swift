@@ -10,7 +10,8 @@ import Testing
 
     static func sample() -> LoadReport {
         var recorder = LatencyRecorder()
-        for index in 1...100 { recorder.record("GetLead", latency: .microseconds(index * 10)) }
+        // Every tenth call the first to its tenant: 100, 200, … 1,000 µs.
+        for index in 1...100 { recorder.record("GetLead", latency: .microseconds(index * 10), firstToTenant: index % 10 == 0) }
         recorder.recordFailure("GetLead", status: "NOT_FOUND")
         recorder.recordFailure("CreateLead", status: "ABORTED")
         return LoadReport(run: run, recorder: recorder, elapsed: .seconds(2))
@@ -26,6 +27,9 @@ import Testing
         let getLead = report.methods[1]
         #expect(getLead.calls == 101 && getLead.failed == 1 && getLead.latencyMs.count == 100)
         #expect(abs(getLead.latencyMs.p50 - 0.5) < 0.001 && abs(getLead.latencyMs.max - 1.0) < 0.001)
+        #expect(report.firstCallLatencyMs.count == 10)
+        #expect(abs(report.firstCallLatencyMs.p50 - 0.5) < 0.001 && abs(report.firstCallLatencyMs.max - 1.0) < 0.001)
+        #expect(abs(report.firstCallLatencyMs.mean - 0.55) < 0.001)
     }
 
     @Test func theJSONHasSnakeCaseKeysAndReadsBackTheSame() throws {
@@ -33,8 +37,8 @@ import Testing
         let data = try report.json()
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(Set(object.keys) == [
-            "format", "run", "elapsed_seconds", "calls", "succeeded", "failed", "error_rate", "calls_per_second", "latency_ms", "methods",
-            "errors",
+            "format", "run", "elapsed_seconds", "calls", "succeeded", "failed", "error_rate", "calls_per_second", "latency_ms",
+            "first_call_latency_ms", "methods", "errors",
         ])
         let latency = try #require(object["latency_ms"] as? [String: Any])
         #expect(Set(latency.keys) == ["count", "p50", "p90", "p99", "p999", "max", "mean"])
@@ -47,6 +51,7 @@ import Testing
         let lines = Self.sample().summary.split(separator: "\n")
         #expect(lines.contains { $0.hasPrefix("GetLead ") })
         #expect(lines.contains { $0.hasPrefix("all ") })
+        #expect(lines.contains { $0.hasPrefix("first call per tenant ") && $0.contains("       10 ") })
         #expect(lines.last?.hasPrefix("errors: ABORTED 1, NOT_FOUND 1") == true)
     }
 }

@@ -35,6 +35,31 @@ import Testing
         }
     }
 
+    /// A tenant's first call of the run is counted apart (after a restart, the cold
+    /// open a tenant's users see first), once per tenant whichever worker makes it.
+    @Test func eachTenantsFirstCallOfTheRunIsCountedOnce() async throws {
+        try await withStack { stack in
+            var fixtures: [TenantFixture] = []
+            for name in ["first-a", "first-b", "first-c"] {
+                let tenant = try await stack.makeTenant(name)
+                let key = tenant.keys[.rep]!
+                let lead = try #require(try await stack.leads(key).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead(name))).lead)
+                fixtures.append(TenantFixture(tenantId: tenant.tenant.id, apiKey: key, leads: [lead.id]))
+            }
+            let replies = AcknowledgedCalls(writesOnly: false)
+            let plan = LoadPlan(port: stack.port, connections: 2, inFlight: 4, stop: .count(30))
+            let outcome = try await LoadRunner.run(
+                plan: plan, scenario: try .method("LeadService/GetLead", body: #"{"id": "{{lead}}"}"#), tenants: fixtures, skew: .uniform,
+                seed: 3, observer: replies.observer
+            )
+
+            let called = Set(replies.all.map(\.tenant.tenantId))
+            #expect(outcome.recorder.succeeded == 30 && called == Set(fixtures.map(\.tenantId)))
+            #expect(outcome.recorder.firstCalls.totalCount == 3)
+            #expect(outcome.recorder.latencies["GetLead"]?.totalCount == 30)
+        }
+    }
+
     /// Without an observer a template step sends the bytes it encoded and does not
     /// decode the replies: what the server stored is what the template made.
     @Test func aTemplateRunWithoutAnObserverWritesTheBodiesItGenerated() async throws {

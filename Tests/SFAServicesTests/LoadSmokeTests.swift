@@ -35,5 +35,8 @@ import Testing
         #expect(Set(methods).isSuperset(of: ["GetLead", "CreateActivity"]), "\(methods)")
         let latency = try #require(json["latency_ms"] as? [String: Any])
         for key in ["p50", "p90", "p99", "p999", "max"] { #expect(latency[key] is Double, "\(key)") }
+        // Each of the two tenants has at most one first call in the run.
+        let firstCalls = try #require(json["first_call_latency_ms"] as? [String: Any])
+        #expect((1...2).contains(firstCalls["count"] as? Int ?? 0), "\(firstCalls)")
     }
 }

@@ -7,7 +7,8 @@ static int configured = -1;
 int sfa_sqlite_configure_process(void) {
     if (configured < 0) {
         configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK
-            && sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, SFA_STATEMENT_JOURNAL_SPILL_BYTES) == SQLITE_OK;
+            && sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, SFA_STATEMENT_JOURNAL_SPILL_BYTES) == SQLITE_OK
+            && sqlite3_config(SQLITE_CONFIG_URI, 1) == SQLITE_OK;
     }
     return configured;
 }

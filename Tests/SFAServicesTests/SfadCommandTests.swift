@@ -108,6 +108,54 @@ import Testing
         #expect(output.split(separator: "\n").last == "2", "\(output)")
     }
 
+    /// By default another process cannot open a tenant file sfad has open, and sfad
+    /// keeps no `-shm` file for it; once sfad stops the file opens. With
+    /// `--tenant-file-locking shared` (Litestream) it opens while sfad has it open.
+    @Test func tenantFilesAreSfadsAloneWhileOpenUnlessShared() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let data = directory + "/data"
+        // Reads the demo tenant's leads from another process, without waiting for a lock.
+        let read = """
+            python3 -c "
+            import glob, sqlite3
+            path = glob.glob('\(data)/tenants/ten_*.sqlite')[0]
+            try:
+                print('read', sqlite3.connect(path, timeout=0).execute('SELECT count(*) FROM lead').fetchone()[0])
+            except sqlite3.OperationalError as error:
+                print('refused:', error)
+            "
+            """
+        func whileOpen(_ flags: String) -> String {
+            """
+            SFAD --port 0 --data-dir '\(data)' \(flags) >/dev/null 2>'\(directory)/err' & pid=$!
+            for i in $(seq 1 1500); do grep -q listening '\(directory)/err' 2>/dev/null && break; sleep 0.02; done
+            port=$(sed -n 's/.*:\\([0-9]*\\) .*\\] listening$/\\1/p' '\(directory)/err' | head -1)
+            demo=$(grep -m1 '^manager' '\(data)/demo-keys.txt' | cut -f3)
+            SFACTL --port $port --api-key "$demo" call sfa.v1.LeadService/ListLeads '{}' >/dev/null || exit 4
+            \(read)
+            ls '\(data)/tenants' | grep -c -- '-shm$'
+            kill -TERM $pid; wait $pid || exit 5
+            : >'\(directory)/err'
+            """
+        }
+        // The demo tenant is made at the first start only; the second reuses its keys.
+        let (status, output) = try await sfad(whileOpen("--demo") + "\n" + read + "\n" + whileOpen("--tenant-file-locking shared"))
+        #expect(status == 0, "\(output)")
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(lines.count == 5, "\(output)")
+        guard lines.count == 5 else { return }
+        #expect(lines[0] == "refused: database is locked")
+        #expect(lines[1] == "0")
+        #expect(lines[2].hasPrefix("read ") && lines[2] != "read 0", "the demo tenant has leads")
+        #expect(lines[3] == lines[2])
+        #expect(lines[4] == "1")
+
+        let (badStatus, badOutput) = try await sfad("SFAD --port 0 --data-dir '\(data)' --tenant-file-locking none")
+        #expect(badStatus != 0)
+        #expect(badOutput.contains("tenant file locking none is neither process nor shared"))
+    }
+
     @Test func systemdHearsReadyOnceSfadListensAndStoppingWhenItDrains() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -10,9 +10,13 @@ import Testing
 /// migrated template, old ones migrated on open, evicted ones reopened (reading, not
 /// writing, a current file), and every writer syncing as the configured durability says.
 @Suite struct TenantFileOpeningTests {
-    private static func storage(_ name: String, bound: Int? = nil, durability: StorageConfiguration.Durability = .powerLoss) -> StorageConfiguration {
+    private static func storage(
+        _ name: String, bound: Int? = nil, durability: StorageConfiguration.Durability = .powerLoss,
+        locking: StorageConfiguration.TenantFileLocking = .process
+    ) -> StorageConfiguration {
         StorageConfiguration(
-            dataDirectory: NSTemporaryDirectory() + "sfa-\(name)-" + UUID().uuidString, maximumOpenTenantDatabases: bound, durability: durability
+            dataDirectory: NSTemporaryDirectory() + "sfa-\(name)-" + UUID().uuidString, maximumOpenTenantDatabases: bound, durability: durability,
+            tenantFileLocking: locking
         )
     }
 
@@ -157,8 +161,10 @@ import Testing
 
     /// Runs `body` with a tenant whose file holds one audit event, in a data directory
     /// of its own (removed after), and the path of that file.
-    private static func withLoggedTenant(_ name: String, _ body: (TenantDatabases, String, String) async throws -> Void) async throws {
-        let storage = Self.storage(name)
+    private static func withLoggedTenant(
+        _ name: String, locking: StorageConfiguration.TenantFileLocking = .process, _ body: (TenantDatabases, String, String) async throws -> Void
+    ) async throws {
+        let storage = Self.storage(name, locking: locking)
         defer { try? FileManager.default.removeItem(atPath: storage.dataDirectory) }
         let tenants = try Self.databases(storage)
         let id = RecordID.make("ten")
@@ -170,13 +176,15 @@ import Testing
         (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int
     }
 
-    @Test func reopeningACurrentFileForAReadLeavesTheFileAndItsWALUnwritten() async throws {
-        try await Self.withLoggedTenant("unwritten") { tenants, id, path in
+    @Test(arguments: [StorageConfiguration.TenantFileLocking.process, .shared])
+    func reopeningACurrentFileForAReadLeavesTheFileAndItsWALUnwritten(locking: StorageConfiguration.TenantFileLocking) async throws {
+        try await Self.withLoggedTenant("unwritten", locking: locking) { tenants, id, path in
             // Closed as an eviction closes it: checkpointed, its WAL kept for the next open
-            // and empty, and so is its shared-memory index.
+            // and empty, and so is its shared-memory index, which only `.shared` locking
+            // keeps in a file.
             try await tenants.withExclusiveFile(id) { _ in }
             #expect(Self.size(path + "-wal") == 0)
-            #expect(Self.size(path + "-shm") != nil)
+            #expect((Self.size(path + "-shm") != nil) == (locking == .shared))
             let before = try Data(contentsOf: URL(fileURLWithPath: path))
 
             #expect(try await Self.events(tenants, id) == 1)
@@ -208,10 +216,11 @@ import Testing
         #expect(try await Self.events(tenants, id) == 1)
     }
 
-    @Test func aClosedFileWhoseWALAndIndexWereRemovedOpensAndServesReadsAndWrites() async throws {
-        try await Self.withLoggedTenant("removed") { tenants, id, path in
+    @Test(arguments: [StorageConfiguration.TenantFileLocking.process, .shared])
+    func aClosedFileWhoseWALAndIndexWereRemovedOpensAndServesReadsAndWrites(locking: StorageConfiguration.TenantFileLocking) async throws {
+        try await Self.withLoggedTenant("removed", locking: locking) { tenants, id, path in
             try await tenants.withExclusiveFile(id) { path in
-                for suffix in ["-wal", "-shm"] { try FileManager.default.removeItem(atPath: path + suffix) }
+                for suffix in locking == .shared ? ["-wal", "-shm"] : ["-wal"] { try FileManager.default.removeItem(atPath: path + suffix) }
             }
             // The first read runs on the writer, the second on a read-only connection,
             // which needs the WAL the writer made again.

@@ -54,13 +54,36 @@ enum DatabaseOpening {
     /// per tenant file on disk.
     static func openWriter(path: String, storage: StorageConfiguration) throws -> DatabaseQueue {
         var configuration = configuration(storage)
+        // Without GRDB's set-up the file's first lock is taken by the first statement:
+        // with `.process` locking, this connection's, so the exclusive lock is the
+        // writer's and its readers, opened later, share it.
         configuration.journalMode = .default
         configuration.prepareDatabase { db in
             var persist: Int32 = 1
             let code = sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
             guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "could not keep the WAL between opens") }
         }
-        return try DatabaseQueue(path: path, configuration: configuration)
+        return try DatabaseQueue(path: tenantFileName(path, storage), configuration: configuration)
+    }
+
+    /// The name a tenant file is opened by: its path, or with `.process` locking a URI
+    /// naming SQLite's `unix-excl` file system (SQLiteProcessSettings turns URI names
+    /// on). The path is percent-encoded but for the characters a path of a data
+    /// directory usually holds, so that `?`, `#` or `%` in it cannot be read as the
+    /// URI's query or fragment.
+    static func tenantFileName(_ path: String, _ storage: StorageConfiguration) -> String {
+        guard storage.tenantFileLocking == .process else { return path }
+        var name = "file:"
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "/"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                name.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                name += String(format: "%%%02X", byte)
+            }
+        }
+        return name + "?vfs=unix-excl"
     }
 
     /// Puts a writer's file in WAL mode unless it is already (a read of the header
@@ -73,11 +96,13 @@ enum DatabaseOpening {
         }
     }
 
-    /// A read-only connection to a database in WAL mode (its writer set the mode).
+    /// A read-only connection to a tenant file in WAL mode (its writer set the mode),
+    /// opened while the writer is: with `.process` locking it shares the writer's lock
+    /// and in-memory WAL index.
     static func openReader(path: String, storage: StorageConfiguration) throws -> DatabaseQueue {
         var configuration = configuration(storage)
         configuration.readonly = true
-        return try DatabaseQueue(path: path, configuration: configuration)
+        return try DatabaseQueue(path: tenantFileName(path, storage), configuration: configuration)
     }
 
     static func createDirectory(_ path: String) throws {

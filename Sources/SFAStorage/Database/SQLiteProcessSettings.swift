@@ -15,6 +15,9 @@ import CSQLiteConfiguration
 ///   default threshold of 64 KiB. That copy therefore went to a temporary file,
 ///   created and deleted once per batch and written with two `pwrite`s per page:
 ///   38 `pwrite`s per durable CreateLead instead of 8 (docs/benchmarks.md).
+/// - File names may be URIs (`file:…?vfs=…`): how a tenant file is opened with the
+///   file system its locking needs (``StorageConfiguration/TenantFileLocking``), since
+///   GRDB opens connections without `SQLITE_OPEN_URI`.
 public enum SQLiteProcessSettings {
     /// The statement-journal spill threshold, 120 KiB: room for 29 changed pages.
     /// Two limits bound it from above. SQLite keeps the in-memory journal in chunks of

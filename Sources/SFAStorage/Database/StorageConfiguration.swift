@@ -13,6 +13,22 @@ public struct StorageConfiguration: Sendable {
         case processCrash
     }
 
+    /// Who may open a tenant file while this process has it open.
+    public enum TenantFileLocking: Sendable {
+        /// This process alone. The first connection to a file takes an exclusive lock on
+        /// it, held until the file's last connection closes, and the file's connections
+        /// coordinate in this process's memory: their locks take no system call and the
+        /// WAL index is kept in memory, not in a `-shm` file (SQLite's `unix-excl` file
+        /// system). A cold open is a fifth cheaper in CPU and takes one descriptor
+        /// less (docs/benchmarks.md). Another process opening an open tenant file, to
+        /// read it too, gets SQLITE_BUSY.
+        case process
+        /// Any process, through SQLite's usual file locks and a shared-memory WAL
+        /// index (`-shm`): for a replicator such as Litestream reading tenant files
+        /// while sfad writes them (docs/scaling.md).
+        case shared
+    }
+
     /// The data directory: `control.sqlite`, `tenants/`, `backups/`, `exports/`.
     public var dataDirectory: String
     /// Tenant databases kept open at once (least recently used ones are closed);
@@ -21,6 +37,9 @@ public struct StorageConfiguration: Sendable {
     /// How long a writer waits for a lock before giving up with BUSY.
     public var busyTimeout: Duration
     public var durability: Durability
+    /// `.process` unless Litestream (or another process) reads tenant files while they
+    /// are open here.
+    public var tenantFileLocking: TenantFileLocking
     /// Read-only connections kept per open tenant database, opened on demand. Reads
     /// run synchronously on the calling thread and never suspend, so as many as there
     /// are threads running them (the cooperative pool: one per core) suffice; each
@@ -36,6 +55,7 @@ public struct StorageConfiguration: Sendable {
         maximumOpenTenantDatabases: Int? = nil,
         busyTimeout: Duration = .seconds(5),
         durability: Durability = .powerLoss,
+        tenantFileLocking: TenantFileLocking = .process,
         maximumReadersPerTenant: Int = StorageConfiguration.defaultReadersPerTenant,
         metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
@@ -47,6 +67,7 @@ public struct StorageConfiguration: Sendable {
         self.maximumOpenTenantDatabases = max(1, maximumOpenTenantDatabases)
         self.busyTimeout = busyTimeout
         self.durability = durability
+        self.tenantFileLocking = tenantFileLocking
     }
 
     /// The default bound on open tenant databases for a descriptor limit: what the

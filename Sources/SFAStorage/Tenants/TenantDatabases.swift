@@ -95,7 +95,13 @@ public final class TenantDatabases: Sendable {
     /// - Throws: `StorageError.notFound` for any other string.
     func path(of tenantID: String) throws -> String {
         guard RecordID.isValid(tenantID, prefix: "ten") else { throw StorageError.notFound(kind: "tenant", id: tenantID) }
-        return storage.tenantsDirectory + "/" + tenantID + ".sqlite"
+        return filePath(tenantID)
+    }
+
+    /// The file of a tenant whose id was checked when it was opened. (A connection's
+    /// own `path` is the name it was opened by, a URI with `.process` locking.)
+    private func filePath(_ tenantID: String) -> String {
+        storage.tenantsDirectory + "/" + tenantID + ".sqlite"
     }
 
     /// Runs `body` with the tenant's database, opening (and migrating) it if needed.
@@ -204,7 +210,7 @@ public final class TenantDatabases: Sendable {
         }
         if let idle { return Reader(connection: idle, kept: true) }
         do {
-            return Reader(connection: try DatabaseOpening.openReader(path: writer.path, storage: storage), kept: kept)
+            return Reader(connection: try DatabaseOpening.openReader(path: filePath(tenantID), storage: storage), kept: kept)
         } catch {
             release(tenantID, reader: nil, writer: writer, readerSlot: kept)
             throw error
@@ -386,7 +392,7 @@ public final class TenantDatabases: Sendable {
                 defer { try? writer.close() }
                 // An empty WAL (a tenant that was only read) has nothing to checkpoint;
                 // closing the last connection then writes nothing.
-                if Self.walHasFrames(writer.path) {
+                if Self.walHasFrames(filePath(tenantID)) {
                     try writer.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
                 }
             } catch {

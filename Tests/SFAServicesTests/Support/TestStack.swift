@@ -56,6 +56,7 @@ final class TestStack: Sendable {
     ///   - tls: the listener's TLS, and `clientTLS` the stack's clients'; plaintext by default.
     static func start(
         maximumOpenTenantDatabases: Int = 64,
+        tenantFileLocking: StorageConfiguration.TenantFileLocking = .process,
         metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance,
         logger: Logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
         callLogLevel: Logger.Level = .debug,
@@ -66,6 +67,7 @@ final class TestStack: Sendable {
         let storage = StorageConfiguration(
             dataDirectory: directory,
             maximumOpenTenantDatabases: maximumOpenTenantDatabases,
+            tenantFileLocking: tenantFileLocking,
             metricsFactory: metricsFactory
         )
         let controlPlane = try ControlPlane(storage: storage)
@@ -161,9 +163,10 @@ struct TestTenant: Sendable {
 /// Runs `body` with a started stack and always stops it.
 func withStack<T: Sendable>(
     maximumOpenTenantDatabases: Int = 64,
+    tenantFileLocking: StorageConfiguration.TenantFileLocking = .process,
     _ body: (TestStack) async throws -> T
 ) async throws -> T {
-    let stack = try await TestStack.start(maximumOpenTenantDatabases: maximumOpenTenantDatabases)
+    let stack = try await TestStack.start(maximumOpenTenantDatabases: maximumOpenTenantDatabases, tenantFileLocking: tenantFileLocking)
     do {
         let result = try await body(stack)
         await stack.stop()

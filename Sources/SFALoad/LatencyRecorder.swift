@@ -9,6 +9,8 @@ public struct LatencyRecorder: Sendable {
     /// The latencies of the successful calls that were the run's first to their tenant,
     /// whatever their method (also in ``latencies``).
     public private(set) var firstCalls = Self.emptyHistogram()
+    /// The failed calls that were the run's first to their tenant (also in ``failures``).
+    public private(set) var firstCallFailures = 0
     /// Failed calls by method, then by status name (`DEADLINE_EXCEEDED`, …).
     public private(set) var failures: [String: [String: Int]] = [:]
 
@@ -30,8 +32,9 @@ public struct LatencyRecorder: Sendable {
         if firstToTenant { _ = firstCalls.record(microseconds) }
     }
 
-    public mutating func recordFailure(_ method: String, status: String) {
+    public mutating func recordFailure(_ method: String, status: String, firstToTenant: Bool = false) {
         failures[method, default: [:]][status, default: 0] += 1
+        if firstToTenant { firstCallFailures += 1 }
     }
 
     /// Adds everything `other` recorded.
@@ -40,6 +43,7 @@ public struct LatencyRecorder: Sendable {
             latencies[method, default: Self.emptyHistogram()].add(histogram)
         }
         firstCalls.add(other.firstCalls)
+        firstCallFailures += other.firstCallFailures
         for (method, counts) in other.failures {
             failures[method, default: [:]].merge(counts, uniquingKeysWith: +)
         }

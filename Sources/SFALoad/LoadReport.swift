@@ -54,8 +54,9 @@ public struct LoadReport: Codable, Sendable, Equatable {
         }
     }
 
-    /// The version of this format; bumped when a field changes meaning.
-    public var format = 1
+    /// The version of this format; bumped when a field changes meaning or a field is
+    /// added (2: `first_call_latency_ms` and `first_calls_failed`).
+    public var format = 2
     public var run: Run
     /// Seconds from the end of the warm-up to the last recorded call's end.
     public var elapsedSeconds: Double
@@ -71,6 +72,9 @@ public struct LoadReport: Codable, Sendable, Equatable {
     /// excluded, and their tenants with them): after a server's start, a cold
     /// tenant's first call.
     public var firstCallLatencyMs: Latency
+    /// The failed calls that were the run's first to their tenant (a cold open that
+    /// outlasted the deadline, say): not in ``firstCallLatencyMs``.
+    public var firstCallsFailed: Int
     public var methods: [Method]
     /// Failed calls by status name, over every method.
     public var errors: [String: Int]
@@ -86,6 +90,7 @@ public struct LoadReport: Codable, Sendable, Equatable {
         callsPerSecond = Double(succeeded) / seconds
         latencyMs = Latency(recorder.overall)
         firstCallLatencyMs = Latency(recorder.firstCalls)
+        firstCallsFailed = recorder.firstCallFailures
         let names = Set(recorder.latencies.keys).union(recorder.failures.keys).sorted()
         methods = names.map { name in
             let histogram = recorder.latencies[name] ?? LatencyRecorder.emptyHistogram()
@@ -118,12 +123,11 @@ public struct LoadReport: Codable, Sendable, Equatable {
     }
 
     /// The report for a terminal: one line per method and one for all, then one for the
-    /// tenants' first calls when the run called more than one tenant, then errors.
+    /// tenants' first calls when there were several, then errors.
     public var summary: String {
-        func row(_ name: String, _ calls: Int, _ rate: Double, _ failed: Int?, _ latency: Latency) -> String {
+        func row(_ name: String, _ calls: Int, _ rate: Double, _ failed: Int, _ latency: Latency) -> String {
             let cells = [
-                name.padding(toLength: 22, withPad: " ", startingAt: 0), pad(calls, 9), pad(rate, 10, 1),
-                pad(failed.map(String.init) ?? "-", 7),
+                name.padding(toLength: 22, withPad: " ", startingAt: 0), pad(calls, 9), pad(rate, 10, 1), pad(failed, 7),
                 pad(latency.p50, 9, 3), pad(latency.p90, 9, 3), pad(latency.p99, 9, 3), pad(latency.p999, 9, 3), pad(latency.max, 9, 3),
             ]
             return cells.joined(separator: " ")
@@ -138,10 +142,10 @@ public struct LoadReport: Codable, Sendable, Equatable {
         ]
         for method in methods { lines.append(row(method.method, method.calls, method.callsPerSecond, method.failed, method.latencyMs)) }
         lines.append(row("all", calls, callsPerSecond, failed, latencyMs))
-        if run.tenants > 1, firstCallLatencyMs.count > 0 {
-            // Failures are not told apart by first call: "-".
-            let count = firstCallLatencyMs.count
-            lines.append(row("first call per tenant", count, Double(count) / Swift.max(elapsedSeconds, 1e-9), nil, firstCallLatencyMs))
+        let firstCalls = firstCallLatencyMs.count + firstCallsFailed
+        if firstCalls > 1 {
+            let rate = Double(firstCallLatencyMs.count) / Swift.max(elapsedSeconds, 1e-9)
+            lines.append(row("first call per tenant", firstCalls, rate, firstCallsFailed, firstCallLatencyMs))
         }
         if !errors.isEmpty {
             lines.append("errors: " + errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

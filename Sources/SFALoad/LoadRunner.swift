@@ -62,7 +62,7 @@ public enum LoadRunner {
             throw error
         }
         let picker = TenantPicker(count: tenants.count, skew: skew)
-        let firstCalls = FirstCalls(tenants: tenants.count)
+        let firstCalls = FirstCalls(fixtures: tenants)
         let start = ContinuousClock.now
         let schedule = ArrivalSchedule(plan: plan, start: start)
         let pool = connections
@@ -148,7 +148,7 @@ public enum LoadRunner {
             let picked = picker.pick(using: &random)
             let tenant = tenants[picked]
             // Claimed in the warm-up too: a tenant first called then is warm afterwards.
-            let first = firstCalls.claim(picked)
+            let first = firstCalls.claim(fixture: picked)
             let step = scenario.pick(using: &random)
             var through = caller
             if let observer { through = ObservingCaller(base: caller, step: step.name, tenant: tenant, observer: observer) }
@@ -162,7 +162,7 @@ public enum LoadRunner {
                 if !ticket.isWarmup { recorder.record(step.name, latency: .now - min(ticket.due, sent), firstToTenant: first) }
                 progress.add(succeeded: true)
             } catch {
-                if !ticket.isWarmup { recorder.recordFailure(step.name, status: statusName(error)) }
+                if !ticket.isWarmup { recorder.recordFailure(step.name, status: statusName(error), firstToTenant: first) }
                 progress.add(succeeded: false)
             }
         }

@@ -236,6 +236,9 @@ struct Sfad: AsyncParsableCommand {
                 "SQLite had started before its settings were applied: its memory statistics stay on, and savepoint journals spill to files from 64 KiB"
             )
         }
+        if storage.tenantFileLocking == .process, !SQLiteProcessSettings.acceptsURIFileNames {
+            logger.warning("SQLite takes no URI file names here: tenant files are opened with shared locking")
+        }
         let controlPlane = try settings.controlPlane(storage: storage, logger: logger)
         let clusterNode = try settings.clusterNode(serverConfiguration)
         // The store's connections and change notifications, until the server has drained.

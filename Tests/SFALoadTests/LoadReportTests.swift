@@ -13,7 +13,7 @@ import Testing
         // Every tenth call the first to its tenant: 100, 200, … 1,000 µs.
         for index in 1...100 { recorder.record("GetLead", latency: .microseconds(index * 10), firstToTenant: index % 10 == 0) }
         recorder.recordFailure("GetLead", status: "NOT_FOUND")
-        recorder.recordFailure("CreateLead", status: "ABORTED")
+        recorder.recordFailure("CreateLead", status: "ABORTED", firstToTenant: true)
         return LoadReport(run: run, recorder: recorder, elapsed: .seconds(2))
     }
 
@@ -27,7 +27,7 @@ import Testing
         let getLead = report.methods[1]
         #expect(getLead.calls == 101 && getLead.failed == 1 && getLead.latencyMs.count == 100)
         #expect(abs(getLead.latencyMs.p50 - 0.5) < 0.001 && abs(getLead.latencyMs.max - 1.0) < 0.001)
-        #expect(report.firstCallLatencyMs.count == 10)
+        #expect(report.firstCallLatencyMs.count == 10 && report.firstCallsFailed == 1)
         #expect(abs(report.firstCallLatencyMs.p50 - 0.5) < 0.001 && abs(report.firstCallLatencyMs.max - 1.0) < 0.001)
         #expect(abs(report.firstCallLatencyMs.mean - 0.55) < 0.001)
     }
@@ -38,7 +38,7 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(Set(object.keys) == [
             "format", "run", "elapsed_seconds", "calls", "succeeded", "failed", "error_rate", "calls_per_second", "latency_ms",
-            "first_call_latency_ms", "methods", "errors",
+            "first_call_latency_ms", "first_calls_failed", "methods", "errors",
         ])
         let latency = try #require(object["latency_ms"] as? [String: Any])
         #expect(Set(latency.keys) == ["count", "p50", "p90", "p99", "p999", "max", "mean"])
@@ -51,7 +51,8 @@ import Testing
         let lines = Self.sample().summary.split(separator: "\n")
         #expect(lines.contains { $0.hasPrefix("GetLead ") })
         #expect(lines.contains { $0.hasPrefix("all ") })
-        #expect(lines.contains { $0.hasPrefix("first call per tenant ") && $0.contains("       10 ") })
+        // Eleven first calls, one failed.
+        #expect(lines.contains { $0.hasPrefix("first call per tenant ") && $0.contains("       11 ") && $0.contains("       1 ") })
         #expect(lines.last?.hasPrefix("errors: ABORTED 1, NOT_FOUND 1") == true)
     }
 }

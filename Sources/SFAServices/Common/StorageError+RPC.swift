@@ -44,6 +44,12 @@ extension StorageError: RPCErrorConvertible {
                 message: "the disk holding the database of tenant \(tenantID) is full; nothing was written",
                 details: ErrorDetails(reason: "STORAGE_FULL")
             )
+        case .tenantDatabaseLocked(let tenantID):
+            RPCError(
+                code: .unavailable,
+                message: "the database of tenant \(tenantID) is locked by another process; nothing was done, retry later",
+                details: ErrorDetails(reason: "TENANT_DATABASE_LOCKED")
+            )
         case .controlPlaneFull:
             RPCError(
                 code: .resourceExhausted,

@@ -21,7 +21,7 @@ public struct ClusterNode: Sendable, Equatable {
     public init(id: String, address: String, handoffDirectory: String, leaseDuration: Duration = NodeLease.defaultDuration) {
         self.id = id
         self.address = address
-        self.handoffDirectory = handoffDirectory
+        self.handoffDirectory = SQLiteProcessSettings.literalPath(handoffDirectory)
         self.leaseDuration = leaseDuration
     }
 

@@ -46,13 +46,15 @@ enum DatabaseOpening {
     /// cleanly. The caller checks the mode on its first access (``ensureWAL(_:)``)
     /// and applies the durability (``applyDurability(_:to:)``).
     ///
-    /// The writer, which is the file's last connection to close, keeps the WAL and
-    /// its shared-memory index on disk when it closes (`SQLITE_FCNTL_PERSIST_WAL`;
-    /// the close's checkpoint has emptied the WAL): the next open finds both, where
-    /// otherwise each open creates two files (two inodes to allocate, and the index's
-    /// pages to write) and each close deletes them. The price is the index's 32 KiB
-    /// per tenant file on disk.
-    static func openWriter(path: String, storage: StorageConfiguration) throws -> DatabaseQueue {
+    /// The writer, which is the file's last connection to close, keeps the WAL (and,
+    /// with `.shared` locking, its shared-memory index) on disk when it closes
+    /// (`SQLITE_FCNTL_PERSIST_WAL`; the close's checkpoint has emptied the WAL): the
+    /// next open finds them, where otherwise each open creates them (inodes to
+    /// allocate, and the index's pages to write) and each close deletes them. The price
+    /// with `.shared` is the index's 32 KiB per tenant file on disk.
+    /// - Parameter existing: opens only a file that exists, never creating one (a
+    ///   tenant deleted meanwhile must not come back as an empty file).
+    static func openWriter(path: String, storage: StorageConfiguration, existing: Bool = false) throws -> DatabaseQueue {
         var configuration = configuration(storage)
         // Without GRDB's set-up the file's first lock is taken by the first statement:
         // with `.process` locking, this connection's, so the exclusive lock is the
@@ -63,17 +65,25 @@ enum DatabaseOpening {
             let code = sqlite3_file_control(db.sqliteConnection, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
             guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "could not keep the WAL between opens") }
         }
-        return try DatabaseQueue(path: tenantFileName(path, storage), configuration: configuration)
+        return try DatabaseQueue(path: tenantFileName(path, storage, existing: existing), configuration: configuration)
     }
 
-    /// The name a tenant file is opened by: its path, or with `.process` locking a URI
-    /// naming SQLite's `unix-excl` file system (SQLiteProcessSettings turns URI names
-    /// on). The path is percent-encoded but for the characters a path of a data
-    /// directory usually holds, so that `?`, `#` or `%` in it cannot be read as the
-    /// URI's query or fragment.
-    static func tenantFileName(_ path: String, _ storage: StorageConfiguration) -> String {
-        guard storage.tenantFileLocking == .process else { return path }
-        var name = "file:"
+    /// The name a tenant file is opened by: a `file:` URI (SQLiteProcessSettings turns
+    /// URI names on) naming SQLite's `unix-excl` file system with `.process` locking,
+    /// and `mode=rw` for a file that must exist; the plain path when neither applies,
+    /// or when this process's SQLite takes no URIs (it had started before its
+    /// settings: the file is then opened as with `.shared`, which sfad logs).
+    ///
+    /// The path is percent-encoded but for the characters a path of a data directory
+    /// usually holds, so that `?`, `#` or `%` in it cannot be read as the URI's query
+    /// or fragment, and an absolute path gets an empty authority (`file:///…`), so
+    /// that one beginning with `//` is not read as a host.
+    static func tenantFileName(_ path: String, _ storage: StorageConfiguration, existing: Bool = false) -> String {
+        var query: [String] = []
+        if storage.tenantFileLocking == .process { query.append("vfs=unix-excl") }
+        if existing { query.append("mode=rw") }
+        guard !query.isEmpty, SQLiteProcessSettings.acceptsURIFileNames else { return path }
+        var name = path.hasPrefix("/") ? "file://" : "file:"
         for byte in path.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
@@ -83,7 +93,7 @@ enum DatabaseOpening {
                 name += String(format: "%%%02X", byte)
             }
         }
-        return name + "?vfs=unix-excl"
+        return name + "?" + query.joined(separator: "&")
     }
 
     /// Puts a writer's file in WAL mode unless it is already (a read of the header

@@ -1,4 +1,5 @@
 import CSQLiteConfiguration
+import GRDBSQLite
 
 /// SQLite's process-wide settings, which SQLite takes only before it starts (its
 /// first connection). They are applied when the program is loaded, by a constructor
@@ -37,4 +38,16 @@ public enum SQLiteProcessSettings {
     /// it had started before (another library's load-time code opened a database),
     /// and then runs with its defaults.
     public static var areApplied: Bool { sfa_sqlite_configure_process() == 1 }
+
+    /// Whether SQLite reads file names beginning with `file:` as URIs: when the
+    /// settings were applied, or when the library was built to (`SQLITE_USE_URI`).
+    public static let acceptsURIFileNames = areApplied || sqlite3_compileoption_used("USE_URI") == 1
+
+    /// `path` as SQLite must be given it once URI names are on: a path beginning with
+    /// `file:` would be read as a URI (and its `?…` as options), so it gets `./` in
+    /// front. For directories that SQLite files are made in (the data directory, the
+    /// cluster's handoff directory).
+    public static func literalPath(_ path: String) -> String {
+        path.hasPrefix("file:") ? "./" + path : path
+    }
 }

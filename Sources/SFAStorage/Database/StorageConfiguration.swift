@@ -62,7 +62,7 @@ public struct StorageConfiguration: Sendable {
         let maximumOpenTenantDatabases = maximumOpenTenantDatabases
             ?? Self.openDatabaseBound(descriptors: DescriptorLimit.current, readersPerTenant: max(1, maximumReadersPerTenant))
         self.metricsFactory = metricsFactory
-        self.dataDirectory = dataDirectory
+        self.dataDirectory = SQLiteProcessSettings.literalPath(dataDirectory)
         self.maximumReadersPerTenant = max(1, maximumReadersPerTenant)
         self.maximumOpenTenantDatabases = max(1, maximumOpenTenantDatabases)
         self.busyTimeout = busyTimeout
@@ -73,8 +73,8 @@ public struct StorageConfiguration: Sendable {
     /// The default bound on open tenant databases for a descriptor limit: what the
     /// descriptors left after a reserve (an eighth, at least 256: client connections,
     /// the control plane, backups, transient read connections) allow, each open
-    /// database counted with its writer (db, -wal, -shm) and every read connection it
-    /// may have (db, -wal); at most `maximumOpenTenantDatabasesForMemory`, at least 16.
+    /// database counted with its writer (db, -wal, and -shm with `.shared` locking:
+    /// three either way) and every read connection it may have (db, -wal); at most `maximumOpenTenantDatabasesForMemory`, at least 16.
     /// A limit of 1,024 and two readers allow 109; 20,000 allow 2,500, capped at 2,048.
     public static func openDatabaseBound(descriptors: Int, readersPerTenant: Int) -> Int {
         let available = descriptors - max(256, descriptors / 8)

@@ -1,5 +1,6 @@
 /// Why a storage operation did not happen. The service layer maps each case to an
-/// RPC status (NOT_FOUND, ABORTED, ALREADY_EXISTS, FAILED_PRECONDITION, INVALID_ARGUMENT).
+/// RPC status (NOT_FOUND, ABORTED, ALREADY_EXISTS, FAILED_PRECONDITION, INVALID_ARGUMENT,
+/// and for the tenant file's own failures DATA_LOSS, RESOURCE_EXHAUSTED, UNAVAILABLE).
 public enum StorageError: Error, Equatable, Sendable {
     /// No such record (or not one the caller may see).
     case notFound(kind: String, id: String)
@@ -20,6 +21,10 @@ public enum StorageError: Error, Equatable, Sendable {
     case tenantDatabaseDamaged(tenantID: String)
     /// The disk holding the tenant's file is full: its writes fail until space is freed.
     case storageFull(tenantID: String)
+    /// Another process holds a lock on the tenant's file (a `sqlite3` shell, a
+    /// script; with `.shared` locking a replicator's long read): the call waited for
+    /// the busy timeout, and the tenant's calls fail until that process lets go.
+    case tenantDatabaseLocked(tenantID: String)
     /// The disk holding the control plane (`control.sqlite`) is full: writes of tenants,
     /// users, keys and limits fail until space is freed; reads, and so calls on
     /// existing keys, go on.

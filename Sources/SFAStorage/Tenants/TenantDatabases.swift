@@ -522,10 +522,11 @@ public final class TenantDatabases: Sendable {
             defer { release(tenantID) }
             return try await leased.read { db in try TenantSchema.version(of: db, tenantID: tenantID) }
         }
-        var configuration = DatabaseOpening.configuration(storage)
-        configuration.readonly = true
         do {
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            // Opened as the file's writer would be (never created): a connection of
+            // another kind could take the file's first lock while its writer opens,
+            // and leave the file without this process's lock.
+            let queue = try DatabaseOpening.openWriter(path: path, storage: storage, existing: true)
             defer { try? queue.close() }
             return try await queue.read { db in try TenantSchema.version(of: db, tenantID: tenantID) }
         } catch {

@@ -35,7 +35,10 @@ final class TenantFileFailures: Sendable {
             message = "disk full: the tenant's writes fail with RESOURCE_EXHAUSTED until space is freed"
         case .SQLITE_BUSY:
             (kind, level, translated) = ("locked", .warning, .tenantDatabaseLocked(tenantID: tenantID))
-            message = "tenant database locked by another process: its calls fail with UNAVAILABLE until that process lets go of it"
+            message = """
+                tenant database locked by another process: its calls fail with UNAVAILABLE until that process lets go of it \
+                (a process reading tenant files while sfad runs, such as Litestream, needs --tenant-file-locking shared)
+                """
         default:
             return error
         }

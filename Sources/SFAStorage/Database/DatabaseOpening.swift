@@ -83,18 +83,13 @@ enum DatabaseOpening {
         if storage.tenantFileLocking == .process { query.append("vfs=unix-excl") }
         if existing { query.append("mode=rw") }
         guard !query.isEmpty, SQLiteProcessSettings.acceptsURIFileNames else { return path }
-        var name = path.hasPrefix("/") ? "file://" : "file:"
-        for byte in path.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "/"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                name.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                name += String(format: "%%%02X", byte)
-            }
-        }
-        return name + "?" + query.joined(separator: "&")
+        let encoded = path.addingPercentEncoding(withAllowedCharacters: uriPathCharacters) ?? path
+        return (path.hasPrefix("/") ? "file://" : "file:") + encoded + "?" + query.joined(separator: "&")
     }
+
+    /// The characters a tenant file's URI keeps as they are (ASCII only: any other
+    /// byte of the path's UTF-8 is percent-encoded).
+    private static let uriPathCharacters = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-")
 
     /// Puts a writer's file in WAL mode unless it is already (a read of the header
     /// then): files made before the template existed, or copied in by hand. Runs after

@@ -132,12 +132,15 @@ import Testing
         var configuration = ServerConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
+        // Room for call 7 to finish on a busy machine, well past its sleep.
+        configuration.drainGracePeriod = .seconds(30)
         let server = RPCServer(configuration: configuration, services: [service], logger: .init(label: "test"))
         let running = Task { try await server.run() }
         let port = try await server.listeningAddress.port!
         let client = try await RawClient(port: port)
-        // Long enough that the connection is still draining when call 8 is sent on a busy machine.
-        try await client.sendRequest(callID: 7, method: getLead, payload: GetLeadRequest(id: "sleep:2500").serializedBytes())
+        // Long enough that the connection is still draining when call 8 is sent on a busy
+        // machine: 2.5 s was not, in a clean-clone CI run where this test took 19 s.
+        try await client.sendRequest(callID: 7, method: getLead, payload: GetLeadRequest(id: "sleep:6000").serializedBytes())
         #expect(await eventually { service.started.load(ordering: .relaxed) == 1 })
 
         running.cancel()  // what SIGTERM does through the service group

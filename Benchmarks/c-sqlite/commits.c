@@ -3,33 +3,41 @@
  * of about a lead's size inserted through SQLite's C API into a WAL database with
  * synchronous = FULL, as sfad's tenant files are, on the same disk sfad uses.
  *
- *   commits DIR SECONDS
+ *   commits DIR SECONDS [TENANT_FILE]
  *
  * prints two lines:
  *   SINGLE <rows per second>   one row per BEGIN IMMEDIATE … COMMIT
  *   BATCH32 <rows per second>  32 rows per commit
  * each measured for SECONDS with one connection and prepared statements.
+ *
+ * With TENANT_FILE (a copy of a tenant file that durable CreateLead calls have
+ * filled, which this changes), two more:
+ *   CREATELEAD16 <calls per second>  16 calls per commit
+ *   CREATELEAD64 <calls per second>  64 calls per commit
+ * where a "call" runs the SQL a durable CreateLead runs on its tenant's writer, each
+ * in its own savepoint as group commit runs them (createlead.c).
  */
-#include <sqlite3.h>
+#include "commits.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static void check(int rc, sqlite3 *db, const char *what) {
+void check(int rc, sqlite3 *db, const char *what) {
     if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
         fprintf(stderr, "commits: %s: %s\n", what, sqlite3_errmsg(db));
         exit(1);
     }
 }
 
-static double now(void) {
+double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void exec(sqlite3 *db, const char *sql) { check(sqlite3_exec(db, sql, NULL, NULL, NULL), db, sql); }
+void exec(sqlite3 *db, const char *sql) { check(sqlite3_exec(db, sql, NULL, NULL, NULL), db, sql); }
 
 /* Inserts rows, `batch` per commit, for `seconds`; returns rows per second. */
 static double run(sqlite3 *db, sqlite3_stmt *insert, int batch, double seconds, long *next_id) {
@@ -54,8 +62,8 @@ static double run(sqlite3 *db, sqlite3_stmt *insert, int batch, double seconds, 
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: commits DIR SECONDS\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: commits DIR SECONDS [TENANT_FILE]\n");
         return 2;
     }
     char path[4096];
@@ -71,7 +79,12 @@ int main(int argc, char **argv) {
     long next_id = 0;
     printf("SINGLE %.0f\n", run(db, insert, 1, seconds, &next_id));
     printf("BATCH32 %.0f\n", run(db, insert, 32, seconds, &next_id));
+    fflush(stdout);
     sqlite3_finalize(insert);
     sqlite3_close(db);
+    if (argc == 4) {
+        printf("CREATELEAD16 %.0f\n", create_lead_calls(argv[3], 16, seconds));
+        printf("CREATELEAD64 %.0f\n", create_lead_calls(argv[3], 64, seconds));
+    }
     return 0;
 }

@@ -1,23 +1,28 @@
 /*
  * The storage ceiling for durable writes (scripts/bench, docs/benchmarks.md): rows
  * of about a lead's size inserted through SQLite's C API into a WAL database with
- * synchronous = FULL, as sfad's tenant files are, on the same disk sfad uses.
+ * synchronous = FULL, as sfad's tenant files are, on the same disk sfad uses, with
+ * the process-wide SQLite settings sfad has (CSQLiteConfiguration, linked in).
  *
- *   commits DIR SECONDS [TENANT_FILE]
+ *   commits DIR SECONDS
  *
  * prints two lines:
  *   SINGLE <rows per second>   one row per BEGIN IMMEDIATE … COMMIT
  *   BATCH32 <rows per second>  32 rows per commit
  * each measured for SECONDS with one connection and prepared statements.
  *
- * With TENANT_FILE (a copy of a tenant file that durable CreateLead calls have
- * filled, which this changes), two more:
+ *   commits DIR SECONDS TENANT_FILE
+ *
+ * prints instead, for a tenant file that durable CreateLead calls have filled (left
+ * unchanged: each run works on a fresh copy of it in DIR):
  *   CREATELEAD16 <calls per second>  16 calls per commit
  *   CREATELEAD64 <calls per second>  64 calls per commit
  * where a "call" runs the SQL a durable CreateLead runs on its tenant's writer, each
  * in its own savepoint as group commit runs them (createlead.c).
  */
 #include "commits.h"
+
+#include "CSQLiteConfiguration.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,25 +71,30 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: commits DIR SECONDS [TENANT_FILE]\n");
         return 2;
     }
+    if (!sfa_sqlite_configure_process()) {
+        fprintf(stderr, "commits: SQLite had started before sfad's settings could be applied\n");
+        return 1;
+    }
+    double seconds = atof(argv[2]);
+    if (argc == 4) {
+        printf("CREATELEAD16 %.0f\n", create_lead_calls(argv[3], argv[1], 16, seconds));
+        printf("CREATELEAD64 %.0f\n", create_lead_calls(argv[3], argv[1], 64, seconds));
+        return 0;
+    }
     char path[4096];
     snprintf(path, sizeof path, "%s/commits.sqlite", argv[1]);
-    double seconds = atof(argv[2]);
     sqlite3 *db;
-    check(sqlite3_open(path, &db), db, "open");
+    int rc = sqlite3_open(path, &db);
+    check(rc, db, "open");
     exec(db, "PRAGMA journal_mode = WAL");
     exec(db, "PRAGMA synchronous = FULL");
-    exec(db, "CREATE TABLE IF NOT EXISTS lead (id TEXT PRIMARY KEY NOT NULL, data BLOB NOT NULL)");
+    exec(db, "CREATE TABLE lead (id TEXT PRIMARY KEY NOT NULL, data BLOB NOT NULL)");
     sqlite3_stmt *insert;
     check(sqlite3_prepare_v2(db, "INSERT INTO lead (id, data) VALUES (?, ?)", -1, &insert, NULL), db, "prepare");
     long next_id = 0;
     printf("SINGLE %.0f\n", run(db, insert, 1, seconds, &next_id));
     printf("BATCH32 %.0f\n", run(db, insert, 32, seconds, &next_id));
-    fflush(stdout);
     sqlite3_finalize(insert);
     sqlite3_close(db);
-    if (argc == 4) {
-        printf("CREATELEAD16 %.0f\n", create_lead_calls(argv[3], 16, seconds));
-        printf("CREATELEAD64 %.0f\n", create_lead_calls(argv[3], 64, seconds));
-    }
     return 0;
 }

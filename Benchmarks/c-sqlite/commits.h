@@ -10,8 +10,8 @@ void check(int rc, sqlite3 *db, const char *what);
 double now(void);
 /* Runs `sql`, exiting on failure. */
 void exec(sqlite3 *db, const char *sql);
-/* Durable CreateLead calls per second through the C API, `batch` per commit, on the
- * tenant file at `path` (createlead.c). */
-double create_lead_calls(const char *path, int batch, double seconds);
+/* Durable CreateLead calls per second through the C API, `batch` per commit, on a
+ * copy in `dir` of the tenant file at `source` (createlead.c). */
+double create_lead_calls(const char *source, const char *dir, int batch, double seconds);
 
 #endif

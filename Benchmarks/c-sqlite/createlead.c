@@ -4,22 +4,25 @@
  * API on one thread, batched as sfad's group commit batches it. BEGIN IMMEDIATE; per
  * call a savepoint holding the tenant settings' read, the three duplicate lookups
  * (the email among leads and contacts, company and name among leads), the lead's row
- * and its audit event; COMMIT. The file is a copy of a tenant file that durable
+ * and its audit event; COMMIT. It runs on a copy of a tenant file that durable
  * CreateLead calls through sfad have filled, opened as sfad opens tenant files by
  * default: WAL, synchronous = FULL, foreign keys on, the unix-excl VFS.
  *
  * Each call's rows are the file's newest lead and that lead's first audit event, with
  * what differs between real calls changed: a new id (after every id in the file, as
- * sfad's time-ordered ids are), and the duplicate keys that scripts/bench's CreateLead
- * body gives: an email of sfa-load's `{{email}}` shape (`load<sequence>-<random>@…`,
- * so neighbouring calls' keys sort near each other) and a random company and name,
- * which meets a random page of its index.
+ * sfad's time-ordered ids are), and the duplicate keys. The email has the shape of
+ * sfa-load's `{{email}}` (`load<sequence>-<random>@…`, so neighbouring calls' keys sort
+ * near each other); the company and name are random letters, which match no lead and
+ * meet a random page of their index. (sfa-load's companies and names come from short
+ * lists, so about one call in ten of scripts/bench's CreateLead run finds a lead of
+ * the same company and name and reads it; the reference reads none.)
  */
 #include "commits.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { MAX_COLUMNS = 64 };
 
@@ -46,18 +49,24 @@ static void load_row(sqlite3 *db, const char *select, sqlite3_value *argument, c
         fprintf(stderr, "commits: %s has more than %d columns\n", table, MAX_COLUMNS);
         exit(1);
     }
-    char sql[8192];
-    int length = snprintf(sql, sizeof sql, "INSERT INTO %s (", table);
+    sqlite3_str *sql = sqlite3_str_new(db);
+    sqlite3_str_appendf(sql, "INSERT INTO \"%w\" (", table);
     for (int i = 0; i < row->columns; i++) {
         row->names[i] = strdup(sqlite3_column_name(statement, i));
         row->values[i] = sqlite3_value_dup(sqlite3_column_value(statement, i));
-        length += snprintf(sql + length, sizeof sql - length, "%s%s", i ? ", " : "", row->names[i]);
+        sqlite3_str_appendf(sql, "%s\"%w\"", i ? ", " : "", row->names[i]);
     }
-    length += snprintf(sql + length, sizeof sql - length, ") VALUES (");
-    for (int i = 0; i < row->columns; i++) length += snprintf(sql + length, sizeof sql - length, "%s?", i ? ", " : "");
-    snprintf(sql + length, sizeof sql - length, ")");
+    sqlite3_str_appendall(sql, ") VALUES (");
+    for (int i = 0; i < row->columns; i++) sqlite3_str_appendall(sql, i ? ", ?" : "?");
+    sqlite3_str_appendall(sql, ")");
     sqlite3_finalize(statement);
-    check(sqlite3_prepare_v2(db, sql, -1, &row->insert, NULL), db, sql);
+    char *text = sqlite3_str_finish(sql);
+    if (!text) {
+        fprintf(stderr, "commits: out of memory\n");
+        exit(1);
+    }
+    check(sqlite3_prepare_v2(db, text, -1, &row->insert, NULL), db, text);
+    sqlite3_free(text);
 }
 
 /* The value of `name` in `row`; exits when the row has no such column. */
@@ -114,12 +123,35 @@ static void new_id(char *id, size_t size, sqlite3_value *like, long number) {
     snprintf(id, size, "%.*s_z%025ld", prefix, text, number);
 }
 
-double create_lead_calls(const char *path, int batch, double seconds) {
-    sqlite3 *db;
-    check(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, "unix-excl"), db, "open");
+/* Copies the database at `source` into a new file at `path` with SQLite's backup API
+ * (which reads a WAL the source may still have), and opens the copy as sfad opens a
+ * tenant file. */
+static sqlite3 *open_copy(const char *source, const char *path) {
+    sqlite3 *from, *db;
+    int rc = sqlite3_open_v2(source, &from, SQLITE_OPEN_READONLY, "unix-excl");
+    check(rc, from, source);
+    /* A copy left by an earlier run would hold its rows and ids: start afresh. */
+    if (access(path, F_OK) == 0) {
+        fprintf(stderr, "commits: %s exists; give an empty DIR\n", path);
+        exit(1);
+    }
+    rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, "unix-excl");
+    check(rc, db, path);
+    sqlite3_backup *backup = sqlite3_backup_init(db, "main", from, "main");
+    if (!backup) check(sqlite3_errcode(db), db, "backup");
+    check(sqlite3_backup_step(backup, -1), db, "backup");
+    check(sqlite3_backup_finish(backup), db, "backup");
+    sqlite3_close(from);
     exec(db, "PRAGMA journal_mode = WAL");
     exec(db, "PRAGMA synchronous = FULL");
     exec(db, "PRAGMA foreign_keys = ON");
+    return db;
+}
+
+double create_lead_calls(const char *source, const char *dir, int batch, double seconds) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/createlead-%d.sqlite", dir, batch);
+    sqlite3 *db = open_copy(source, path);
     struct row_template lead, audit;
     load_row(db, "SELECT * FROM lead ORDER BY rowid DESC LIMIT 1", NULL, "lead", &lead);
     load_row(db, "SELECT * FROM audit_event WHERE record_id = ?1 ORDER BY rowid LIMIT 1", column(&lead, "id"), "audit_event", &audit);
@@ -135,7 +167,7 @@ double create_lead_calls(const char *path, int batch, double seconds) {
     check(sqlite3_prepare_v2(db, "SAVEPOINT call", -1, &savepoint, NULL), db, "savepoint");
     check(sqlite3_prepare_v2(db, "RELEASE call", -1, &release, NULL), db, "release");
 
-    static long number;
+    long number = 0;
     unsigned long long state = 0x9e3779b97f4a7c15ULL + (unsigned long long)batch;
     char lead_id[64], audit_id[64], email[64], person[32];
     long calls = 0;

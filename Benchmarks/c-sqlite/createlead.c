@@ -26,12 +26,17 @@
 
 enum { MAX_COLUMNS = 64 };
 
-/* A table's row to insert again: its column names and values, and the INSERT. */
+/* What a call puts in a column instead of the template's value. */
+enum column_role { KEEP, ID, RECORD_ID, EMAIL_KEY, PERSON_KEY };
+
+/* A table's row to insert again: its column names, values and roles (worked out
+ * once, so that the measured loop only binds), and the INSERT. */
 struct row_template {
     sqlite3_stmt *insert;
     int columns;
     char *names[MAX_COLUMNS];
     sqlite3_value *values[MAX_COLUMNS];
+    enum column_role roles[MAX_COLUMNS];
 };
 
 /* Reads the row `select` finds (with `argument`, if any, bound to ?1) into `row`,
@@ -54,6 +59,12 @@ static void load_row(sqlite3 *db, const char *select, sqlite3_value *argument, c
     for (int i = 0; i < row->columns; i++) {
         row->names[i] = strdup(sqlite3_column_name(statement, i));
         row->values[i] = sqlite3_value_dup(sqlite3_column_value(statement, i));
+        const char *name = row->names[i];
+        row->roles[i] = strcmp(name, "id") == 0           ? ID
+                        : strcmp(name, "record_id") == 0  ? RECORD_ID
+                        : strcmp(name, "email_key") == 0  ? EMAIL_KEY
+                        : strcmp(name, "person_key") == 0 ? PERSON_KEY
+                                                          : KEEP;
         sqlite3_str_appendf(sql, "%s\"%w\"", i ? ", " : "", row->names[i]);
     }
     sqlite3_str_appendall(sql, ") VALUES (");
@@ -77,14 +88,26 @@ static sqlite3_value *column(const struct row_template *row, const char *name) {
     exit(1);
 }
 
+/* Frees what `load_row` made. */
+static void free_row(struct row_template *row) {
+    sqlite3_finalize(row->insert);
+    for (int i = 0; i < row->columns; i++) {
+        free(row->names[i]);
+        sqlite3_value_free(row->values[i]);
+    }
+}
+
 /* Inserts `row` with its id, record id and duplicate keys replaced where it has them. */
 static void insert_row(sqlite3 *db, const struct row_template *row, const char *id, const char *record_id, const char *email, const char *person) {
     for (int i = 0; i < row->columns; i++) {
-        const char *name = row->names[i], *text = NULL;
-        if (strcmp(name, "id") == 0) text = id;
-        else if (strcmp(name, "record_id") == 0) text = record_id;
-        else if (strcmp(name, "email_key") == 0) text = email;
-        else if (strcmp(name, "person_key") == 0) text = person;
+        const char *text = NULL;
+        switch (row->roles[i]) {
+        case ID: text = id; break;
+        case RECORD_ID: text = record_id; break;
+        case EMAIL_KEY: text = email; break;
+        case PERSON_KEY: text = person; break;
+        case KEEP: break;
+        }
         if (text) sqlite3_bind_text(row->insert, i + 1, text, -1, SQLITE_STATIC);
         else sqlite3_bind_value(row->insert, i + 1, row->values[i]);
     }
@@ -115,12 +138,11 @@ static void random_key(char *text, int length, unsigned long long *state) {
     text[length] = 0;
 }
 
-/* An id with `like`'s prefix (up to its '_') that sorts after every generated id. */
-static void new_id(char *id, size_t size, sqlite3_value *like, long number) {
+/* The prefix of the id `like` (`lead`, `aud`: up to its '_') into `prefix`. */
+static void id_prefix(char *prefix, size_t size, sqlite3_value *like) {
     const char *text = (const char *)sqlite3_value_text(like);
     const char *underscore = strchr(text, '_');
-    int prefix = underscore ? (int)(underscore - text) : 0;
-    snprintf(id, size, "%.*s_z%025ld", prefix, text, number);
+    snprintf(prefix, size, "%.*s", underscore ? (int)(underscore - text) : 0, text);
 }
 
 /* Copies the database at `source` into a new file at `path` with SQLite's backup API
@@ -167,6 +189,10 @@ double create_lead_calls(const char *source, const char *dir, int batch, double 
     check(sqlite3_prepare_v2(db, "SAVEPOINT call", -1, &savepoint, NULL), db, "savepoint");
     check(sqlite3_prepare_v2(db, "RELEASE call", -1, &release, NULL), db, "release");
 
+    /* New ids: the prefix, then 'z' and a number, after every generated id. */
+    char lead_prefix[32], audit_prefix[32];
+    id_prefix(lead_prefix, sizeof lead_prefix, column(&lead, "id"));
+    id_prefix(audit_prefix, sizeof audit_prefix, column(&audit, "id"));
     long number = 0;
     unsigned long long state = 0x9e3779b97f4a7c15ULL + (unsigned long long)batch;
     char lead_id[64], audit_id[64], email[64], person[32];
@@ -176,8 +202,8 @@ double create_lead_calls(const char *source, const char *dir, int batch, double 
         exec(db, "BEGIN IMMEDIATE");
         for (int i = 0; i < batch; i++) {
             number++;
-            new_id(lead_id, sizeof lead_id, column(&lead, "id"), number);
-            new_id(audit_id, sizeof audit_id, column(&audit, "id"), number);
+            snprintf(lead_id, sizeof lead_id, "%s_z%025ld", lead_prefix, number);
+            snprintf(audit_id, sizeof audit_id, "%s_z%025ld", audit_prefix, number);
             snprintf(email, sizeof email, "load%ld-%llu@rikoto.example", number, next_random(&state) % 1000000);
             random_key(person, 30, &state);
             look_up(db, savepoint, NULL);
@@ -196,13 +222,8 @@ double create_lead_calls(const char *source, const char *dir, int batch, double 
     for (int i = 0; i < 4; i++) sqlite3_finalize(lookup[i]);
     sqlite3_finalize(savepoint);
     sqlite3_finalize(release);
-    for (struct row_template *row = &lead; row; row = row == &lead ? &audit : NULL) {
-        sqlite3_finalize(row->insert);
-        for (int i = 0; i < row->columns; i++) {
-            free(row->names[i]);
-            sqlite3_value_free(row->values[i]);
-        }
-    }
+    free_row(&lead);
+    free_row(&audit);
     sqlite3_close(db);
     return rate;
 }

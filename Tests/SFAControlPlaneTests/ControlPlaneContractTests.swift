@@ -331,11 +331,13 @@ import Testing
                 let tenant = try await first.createTenant(name: "T", createdBy: "op", schemaVersion: 1)
                 // The second node reports one change as its listener starts (nothing it
                 // missed before may count as current); from then on only notifications move it.
-                for _ in 0..<500 where second.accessGeneration == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                // Waits of 20 s: below the 30 s fallback interval, above what a loaded
+                // machine may take to deliver a notification.
+                _ = await eventually(within: .seconds(20)) { second.accessGeneration != 0 }
                 let settled = second.accessGeneration
                 #expect(settled > 0, "the second node never listened")
                 _ = try await first.setTenantStatus(tenant.id, expectedVersion: 1, status: .suspended, reason: "")
-                for _ in 0..<500 where second.accessGeneration == settled { try await Task.sleep(for: .milliseconds(10)) }
+                _ = await eventually(within: .seconds(20)) { second.accessGeneration != settled }
                 #expect(second.accessGeneration != settled, "no notification reached the second node")
                 // A read the second node makes now sees the first node's change.
                 #expect(try await second.tenant(tenant.id).status == TenantStatus.suspended.rawValue)
@@ -404,8 +406,7 @@ import Testing
         let url = try await ControlPlaneBackend.postgresDatabase()
         try await ControlPlaneBackend.withPostgres(url: url, fallbackInterval: .milliseconds(50)) { controlPlane in
             // Nothing changes anywhere: only the interval (and the listener's start) move it.
-            for _ in 0..<500 where controlPlane.accessGeneration < 5 { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(controlPlane.accessGeneration >= 5)
+            #expect(await eventually { controlPlane.accessGeneration >= 5 })
         }
     }
 }

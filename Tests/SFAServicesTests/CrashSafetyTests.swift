@@ -15,7 +15,7 @@ import Testing
         let directory = NSTemporaryDirectory() + "sfa-crash-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
-        var server = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: directory)
+        var server = try await SfadProcess(path: builtExecutable("sfad"), dataDirectory: directory)
         let operatorKey = try #require(server.operatorKey)
         let operatorClient = RPCClient(configuration: ClientConfiguration(port: server.port, apiKey: operatorKey, retry: .none))
         let admin = AdminServiceClient(operatorClient)
@@ -62,7 +62,7 @@ import Testing
         #expect(writes.count >= target)
 
         // Restart on the same data directory: every acknowledged user is there.
-        server = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: directory)
+        server = try await SfadProcess(path: builtExecutable("sfad"), dataDirectory: directory)
         #expect(server.operatorKey == nil, "a restart must not create another operator")
         let client = RPCClient(configuration: ClientConfiguration(port: server.port, apiKey: operatorKey, retry: .none))
         let restarted = AdminServiceClient(client)
@@ -118,11 +118,15 @@ struct SfadProcess: Sendable {
     /// The operator key printed on first start; nil on later starts.
     let operatorKey: String?
 
+    /// Starts sfad and waits for it to listen, asleep: not blocking a thread of the
+    /// cooperative pool, which on two cores would stall every other test of the
+    /// process meanwhile.
+    ///
     /// - Parameters:
     ///   - arguments: more flags for sfad.
     ///   - logFile: where its log (standard error) goes and stays, for the test to
     ///     read; by default a file removed once sfad listens.
-    init(path: String, dataDirectory: String, arguments: [String] = [], logFile: String? = nil) throws {
+    init(path: String, dataDirectory: String, arguments: [String] = [], logFile: String? = nil) async throws {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         // Output goes to files that are polled, so that nothing blocks on a pipe.
         let stdoutPath = dataDirectory + "/../" + UUID().uuidString + ".out"
@@ -146,7 +150,7 @@ struct SfadProcess: Sendable {
             {
                 port = Int(portText)
             } else {
-                Thread.sleep(forTimeInterval: 0.02)
+                try await Task.sleep(for: .milliseconds(20))
             }
         }
         guard let port else { throw SfadError(message: "sfad did not start: \(stderrText)") }

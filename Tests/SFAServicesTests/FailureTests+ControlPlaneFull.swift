@@ -34,7 +34,7 @@ extension FailureTests {
     }
 
     private func fillTheDiskUnderTheControlPlane(data: String, small: String, log: String) async throws {
-        let first = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
+        let first = try await SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
         defer { first.stop() }
         let operatorKey = try #require(first.operatorKey)
         // The tenant's marketing key is not used before the disk is full: its first use
@@ -48,7 +48,7 @@ extension FailureTests {
         try FileManager.default.moveItem(atPath: file, toPath: small + "/control.sqlite")
         try FileManager.default.createSymbolicLink(atPath: file, withDestinationPath: small + "/control.sqlite")
 
-        let second = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data, logFile: log)
+        let second = try await SfadProcess(path: builtExecutable("sfad"), dataDirectory: data, logFile: log)
         defer { second.stop() }
         let operatorAdmin = AdminServiceClient(SfadTenant.client(port: second.port, key: operatorKey))
         let before = try await operatorAdmin.listTenants(ListTenantsRequest()).tenants.map(\.id)

@@ -24,7 +24,7 @@ extension FailureTests {
         let directory = NSTemporaryDirectory() + "sfa-migration-kill-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let data = directory + "/data"
-        let first = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
+        let first = try await SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
         defer { first.stop() }
         let operatorKey = try #require(first.operatorKey)
         let tenant = try await SfadTenant.make("Migrated", port: first.port, operatorKey: operatorKey)
@@ -51,7 +51,7 @@ extension FailureTests {
         var committed = Self.olderVersion
         for killAt in [8, 9] {
             // The test reads the file's progress while sfad migrates it: shared locking.
-            let server = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data, arguments: ["--tenant-file-locking", "shared"])
+            let server = try await SfadProcess(path: builtExecutable("sfad"), dataDirectory: data, arguments: ["--tenant-file-locking", "shared"])
             defer { server.stop() }
             let admin = AdminServiceClient(SfadTenant.client(port: server.port, key: operatorKey))
             let before = try await admin.migrateTenants(MigrateTenantsRequest(tenantIds: [tenant.id], dryRun: true))
@@ -69,7 +69,7 @@ extension FailureTests {
         }
 
         let log = directory + "/sfad.log"
-        let last = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data, logFile: log)
+        let last = try await SfadProcess(path: builtExecutable("sfad"), dataDirectory: data, logFile: log)
         defer { last.stop() }
         let admin = AdminServiceClient(SfadTenant.client(port: last.port, key: operatorKey))
         let migrated = try await admin.migrateTenants(MigrateTenantsRequest(tenantIds: [tenant.id]), options: CallOptions(timeout: .seconds(240)))

@@ -16,7 +16,7 @@ import Testing
         let directory = NSTemporaryDirectory() + "sfa-damaged-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let data = directory + "/data"
-        let first = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
+        let first = try await SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
         defer { first.stop() }
         let operatorKey = try #require(first.operatorKey)
         let damaged = try await SfadTenant.make("Damaged", port: first.port, operatorKey: operatorKey)
@@ -33,7 +33,7 @@ import Testing
         try Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }).write(to: URL(fileURLWithPath: file))
 
         let log = directory + "/sfad.log"
-        let second = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data, logFile: log)
+        let second = try await SfadProcess(path: builtExecutable("sfad"), dataDirectory: data, logFile: log)
         defer { second.stop() }
         for _ in 0..<3 {
             let error = await #expect(throws: RPCError.self) { try await damaged.leads(port: second.port).listLeads(ListLeadsRequest()) }
@@ -65,7 +65,7 @@ import Testing
         let directory = NSTemporaryDirectory() + "sfa-backup-kill-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let data = directory + "/data"
-        let first = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
+        let first = try await SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
         defer { first.stop() }
         let operatorKey = try #require(first.operatorKey)
         let tenant = try await SfadTenant.make("Backed", port: first.port, operatorKey: operatorKey)
@@ -97,7 +97,7 @@ import Testing
         #expect(left.subtracting(completed).allSatisfy { $0.contains(".sqlite.partial") })
 
         let log = directory + "/sfad.log"
-        let second = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data, logFile: log)
+        let second = try await SfadProcess(path: builtExecutable("sfad"), dataDirectory: data, logFile: log)
         defer { second.stop() }
         #expect(Set((try? FileManager.default.contentsOfDirectory(atPath: backupDirectory)) ?? []) == completed, "the half backup was left")
         #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("removed a backup that never completed"))
@@ -162,7 +162,7 @@ import Testing
     }
 
     private func fillTheDiskUnderOneTenant(data: String, small: String, log: String) async throws {
-        let first = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
+        let first = try await SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
         defer { first.stop() }
         let operatorKey = try #require(first.operatorKey)
         let full = try await SfadTenant.make("Full", port: first.port, operatorKey: operatorKey)
@@ -176,7 +176,7 @@ import Testing
         try FileManager.default.moveItem(atPath: file, toPath: small + "/" + full.id + ".sqlite")
         try FileManager.default.createSymbolicLink(atPath: file, withDestinationPath: small + "/" + full.id + ".sqlite")
 
-        let second = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data, logFile: log)
+        let second = try await SfadProcess(path: builtExecutable("sfad"), dataDirectory: data, logFile: log)
         defer { second.stop() }
         let leads = full.leads(port: second.port)
         #expect(try await leads.listLeads(ListLeadsRequest()).leads.count == 1)  // opened: its WAL is on the tmpfs

@@ -28,6 +28,11 @@ import Testing
         let value = Atomic<Bool>(false)
     }
 
+    /// Calls about to ask for the writer.
+    private final class Arrivals: Sendable {
+        let count = Atomic<Int>(0)
+    }
+
     @Test func aFailingCallInABatchLeavesTheOtherCallsOfItsTransactionCommitted() async throws {
         let directory = NSTemporaryDirectory() + "sfa-group-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -48,13 +53,20 @@ import Testing
         let setUpCommits = counter.count
 
         // The first write holds the writer while the others queue behind it, so that
-        // they meet in the following transaction(s). Odd calls write, then throw.
+        // they meet in the following transaction(s): until all 20 are about to ask for
+        // it (60 s at most), and a little longer for them to be queued, however late
+        // the machine's load lets their tasks run. Odd calls write, then throw.
         let started = Flag()
+        let arrivals = Arrivals()
         let results = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
             group.addTask {
                 try await tenants.write(tenantID) { db in
                     started.value.store(true, ordering: .releasing)
-                    Thread.sleep(forTimeInterval: 0.3)
+                    let deadline = ContinuousClock.now + .seconds(60)
+                    while arrivals.count.load(ordering: .acquiring) < 20, ContinuousClock.now < deadline {
+                        Thread.sleep(forTimeInterval: 0.001)
+                    }
+                    Thread.sleep(forTimeInterval: 0.05)
                     try db.execute(sql: "INSERT INTO note (id, text) VALUES (0, 'first')")
                 }
                 return (0, true)
@@ -62,6 +74,7 @@ import Testing
             while !started.value.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(1)) }
             for call in 1...20 {
                 group.addTask {
+                    arrivals.count.add(1, ordering: .releasing)
                     do {
                         try await tenants.write(tenantID) { db in
                             try db.execute(sql: "INSERT INTO note (id, text) VALUES (?, 'call')", arguments: [call])

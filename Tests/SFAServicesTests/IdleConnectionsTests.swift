@@ -23,7 +23,7 @@ struct IdleConnectionsTests {
         }
         let directory = NSTemporaryDirectory() + "sfa-idle-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let server = try SfadProcess(
+        let server = try await SfadProcess(
             path: builtExecutable("sfad"),
             dataDirectory: directory + "/data",
             arguments: ["--max-connections", "\(connections + 100)"]

@@ -208,8 +208,11 @@ import Testing
             }
             let users = Set([Role.manager, .rep, .viewer].map { tenant.users[$0]!.id })
             let admin = stack.admin(tenant.keys[.admin])
+            // The recorder writes a batch a second; the whole suite's load may delay it
+            // by seconds more.
             var used: [ApiKey] = []
-            for _ in 0..<400 {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
                 used = try await admin.listApiKeys(ListApiKeysRequest()).apiKeys.filter { users.contains($0.userId) && $0.lastUsedTimeMs >= start }
                 if used.count == users.count { break }
                 try await Task.sleep(for: .milliseconds(10))

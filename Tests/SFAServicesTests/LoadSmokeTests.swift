@@ -8,7 +8,7 @@ import Testing
     @Test(.timeLimit(.minutes(2))) func aShortSalesDayRunSucceedsAndReportsEveryStep() async throws {
         let directory = NSTemporaryDirectory() + "sfa-load-smoke-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let server = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: directory + "/data")
+        let server = try await SfadProcess(path: builtExecutable("sfad"), dataDirectory: directory + "/data")
         defer { server.stop() }
         let operatorKey = try #require(server.operatorKey)
         let keys = directory + "/keys.jsonl"

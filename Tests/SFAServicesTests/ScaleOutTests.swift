@@ -138,11 +138,13 @@ struct ScaleOutTests {
             // A key is sfa_<key id>_<secret>.
             let keyID = String(tenant.repKey.dropFirst(4)[..<tenant.repKey.lastIndex(of: "_")!])
             _ = try await admin.revokeApiKey(RevokeApiKeyRequest(tenantId: tenant.id, id: keyID))
-            // b hears of it by NOTIFY (bounded wait; the fallback interval is 30 s).
+            // b hears of it by NOTIFY (a 20 s wait, for a loaded machine; the fallback
+            // interval is 30 s).
             let strict = cluster.client("b", tenant.repKey, redirects: 0)
             defer { Task { await strict.close() } }
             var code: StatusCode?
-            for _ in 0..<200 {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
                 do {
                     _ = try await LeadServiceClient(strict).listLeads(ListLeadsRequest())
                 } catch let error as RPCError {
@@ -193,7 +195,11 @@ struct ScaleOutTests {
                 "UPDATE tenant_placement SET state = 'read-only' WHERE tenant_id = '\(tenant.id)'; NOTIFY sfa_access"
             )
             var refused: RPCError?
-            for index in 0..<200 where refused == nil {
+            // A 20 s wait for the NOTIFY, below the 30 s fallback interval.
+            let deadline = ContinuousClock.now + .seconds(20)
+            var index = 0
+            while refused == nil, ContinuousClock.now < deadline {
+                index += 1
                 do {
                     _ = try await leads.createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("during-\(index)")))
                     try await Task.sleep(for: .milliseconds(20))
@@ -216,8 +222,12 @@ struct ScaleOutTests {
             let client = cluster.client("b", tenant.repKey, redirects: 0)
             defer { Task { await client.close() } }
             var refused: RPCError?
-            // b answers TENANT_MOVED until its cache sees epoch 2.
-            for index in 0..<200 where refused?.details.reason != "TENANT_HANDOFF_MISSING" {
+            // b answers TENANT_MOVED until its cache sees epoch 2 (by NOTIFY: a 20 s wait,
+            // below the 30 s fallback interval).
+            let deadline = ContinuousClock.now + .seconds(20)
+            var index = 0
+            while refused?.details.reason != "TENANT_HANDOFF_MISSING", ContinuousClock.now < deadline {
+                index += 1
                 do {
                     _ = try await LeadServiceClient(client).createLead(CreateLeadRequest(lead: LeadLifecycleTests.sampleLead("lost-\(index)")))
                 } catch let error as RPCError {
@@ -306,7 +316,8 @@ struct ScaleOutTests {
             let probe = cluster.client("b", tenant.repKey, redirects: 0)
             defer { Task { await probe.close() } }
             var advertised = ""
-            for _ in 0..<300 where advertised != named {
+            let deadline = ContinuousClock.now + .seconds(20)  // by NOTIFY, below the 30 s fallback interval
+            while advertised != named, ContinuousClock.now < deadline {
                 do {
                     _ = try await LeadServiceClient(probe).createLead(lead)
                 } catch let error as RPCError {

@@ -6,7 +6,7 @@ import Testing
 @Suite struct SfadCommandTests {
     /// sfad's exit status and everything it printed.
     private func sfad(_ script: String) async throws -> (status: Int32, output: String) {
-        let result = try await runShell(script)
+        let result = try await runShell(script, seconds: 300)  // sfad has taken over 30 s to start under the whole suite
         return (result.status, result.output + result.error)
     }
 
@@ -72,7 +72,7 @@ import Testing
         let (status, log) = try await sfad(
             """
             SFAD --port 0 --data-dir '\(data)' --log-level trace >&- 2>'\(directory)/err' & pid=$!
-            for i in $(seq 1 1500); do grep -q listening '\(directory)/err' 2>/dev/null && break; sleep 0.02; done
+            for i in $(seq 1 6000); do grep -q listening '\(directory)/err' 2>/dev/null && break; sleep 0.02; done
             kill -TERM $pid; wait $pid; status=$?; cat '\(directory)/err'; exit $status
             """
         )
@@ -94,7 +94,7 @@ import Testing
         let (status, output) = try await sfad(
             """
             SFAD --port 0 --demo --data-dir '\(data)' >/dev/null 2>'\(directory)/err' & pid=$!
-            for i in $(seq 1 1500); do grep -q listening '\(directory)/err' 2>/dev/null && break; sleep 0.02; done
+            for i in $(seq 1 6000); do grep -q listening '\(directory)/err' 2>/dev/null && break; sleep 0.02; done
             port=$(sed -n 's/.*:\\([0-9]*\\) .*\\] listening$/\\1/p' '\(directory)/err' | head -1)
             operator=$(grep -m1 '^sfa_key_' '\(data)/operator-key.txt')
             demo=$(grep -m1 '^manager' '\(data)/demo-keys.txt' | cut -f3)
@@ -129,7 +129,7 @@ import Testing
         func whileOpen(_ flags: String) -> String {
             """
             SFAD --port 0 --data-dir '\(data)' \(flags) >/dev/null 2>'\(directory)/err' & pid=$!
-            for i in $(seq 1 1500); do grep -q listening '\(directory)/err' 2>/dev/null && break; sleep 0.02; done
+            for i in $(seq 1 6000); do grep -q listening '\(directory)/err' 2>/dev/null && break; sleep 0.02; done
             port=$(sed -n 's/.*:\\([0-9]*\\) .*\\] listening$/\\1/p' '\(directory)/err' | head -1)
             demo=$(grep -m1 '^manager' '\(data)/demo-keys.txt' | cut -f3)
             SFACTL --port $port --api-key "$demo" call sfa.v1.LeadService/ListLeads '{}' >/dev/null || exit 4
@@ -167,13 +167,13 @@ import Testing
             path = "\(directory)/notify"
             server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             server.bind(path)
-            server.settimeout(30)
+            server.settimeout(120)
             sfad = subprocess.Popen(["\(builtExecutable("sfad"))", "--port", "0", "--data-dir", "\(directory)/data"],
                                     env={**os.environ, "NOTIFY_SOCKET": path}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             print(server.recv(256).decode().replace("\\n", " "))
             sfad.send_signal(signal.SIGTERM)
             print(server.recv(256).decode().replace("\\n", " "))
-            print("exit", sfad.wait(timeout=30))
+            print("exit", sfad.wait(timeout=120))
             PY
             """
         )

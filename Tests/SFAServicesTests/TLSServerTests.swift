@@ -139,7 +139,7 @@ import Testing
         let pki = try TestCertificates()
         defer { pki.remove() }
         let log = pki.path("sfad.log")
-        let server = try SfadProcess(
+        let server = try await SfadProcess(
             path: builtExecutable("sfad"),
             dataDirectory: pki.path("data"),
             arguments: ["--tls-cert", pki.path("server.pem"), "--tls-key", pki.path("server.key")],
@@ -188,7 +188,7 @@ import Testing
         let pki = try TestCertificates()
         defer { pki.remove() }
         try pki.makeAuthority("other-ca")
-        let server = try SfadProcess(
+        let server = try await SfadProcess(
             path: builtExecutable("sfad"),
             dataDirectory: pki.path("data"),
             arguments: ["--tls-cert", pki.path("server.pem"), "--tls-key", pki.path("server.key")]
@@ -205,7 +205,7 @@ import Testing
     @Test func sfactlRefusesPlaintextToAHostOtherThanLoopbackUnlessAskedTo() async throws {
         let data = NSTemporaryDirectory() + "sfa-plain-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: data) }
-        let server = try SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
+        let server = try await SfadProcess(path: builtExecutable("sfad"), dataDirectory: data)
         defer { server.stop() }
         // 0.0.0.0 is not a loopback address, yet on Linux it dials this machine: the
         // refusal comes from the client's check, and --plaintext then reaches sfad.

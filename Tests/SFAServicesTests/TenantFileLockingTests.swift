@@ -93,16 +93,17 @@ import Testing
             [
                 "python3", "-c",
                 "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN'); "
-                    + "c.execute('SELECT count(*) FROM audit_event').fetchone(); print('held', flush=True); time.sleep(60)",
+                    + "c.execute('SELECT count(*) FROM audit_event').fetchone(); print('held', flush=True); time.sleep(300)",
                 storage.tenantsDirectory + "/\(id).sqlite",
             ],
             output: output, error: output
         )
         defer { holder.terminate(SIGKILL); holder.waitUntilExit() }
-        for _ in 0..<500 where !((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("held") {
-            try await Task.sleep(for: .milliseconds(10))
+        // Python may take seconds to start under the whole suite's load.
+        let held = await eventually(within: .seconds(60)) {
+            ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("held")
         }
-        try #require(((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").contains("held"), "python did not hold the file")
+        try #require(held, "python did not hold the file")
 
         await #expect(throws: StorageError.tenantDatabaseLocked(tenantID: id)) { _ = try await Self.events(tenants, id, long: false) }
         holder.terminate(SIGKILL)

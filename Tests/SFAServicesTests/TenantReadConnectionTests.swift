@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Logging
 import SFAStubs
+import SFATestSupport
 import Testing
 
 @testable import SFAStorage
@@ -34,17 +35,14 @@ import Testing
     }
 
     /// How long a held writer waits to be released: a read that wrongly waits for it
-    /// fails the test after this, not hangs it.
-    private static let holdLimit = DispatchTimeInterval.seconds(3)
+    /// fails the test after this, not hangs it. Far longer than a read takes even when
+    /// the whole suite's load keeps the test task waiting seconds for a thread.
+    private static let holdLimit = DispatchTimeInterval.seconds(60)
 
-    /// Waits for `semaphore` (3 s at most) without blocking a thread of the
+    /// Waits for `semaphore` (60 s at most) without blocking a thread of the
     /// cooperative pool, which the work that signals it may need.
-    private static func signalled(_ semaphore: DispatchSemaphore) async throws -> Bool {
-        for _ in 0..<3_000 {
-            if semaphore.wait(timeout: .now()) == .success { return true }
-            try await Task.sleep(for: .milliseconds(1))
-        }
-        return false
+    private static func signalled(_ semaphore: DispatchSemaphore) async -> Bool {
+        await eventually(within: .seconds(60)) { semaphore.wait(timeout: .now()) == .success }
     }
 
     private static func events(_ tenants: TenantDatabases, _ id: String) async throws -> Int {
@@ -105,7 +103,7 @@ import Testing
             held.signal()
             return release.wait(timeout: .now() + Self.holdLimit)
         }
-        #expect(try await Self.signalled(held))
+        #expect(await Self.signalled(held))
         #expect(try await Self.events(tenants, id) == 1)
         #expect(Self.connections(to: path) == 2)
         release.signal()

@@ -95,17 +95,18 @@ import Testing
             #expect(try await httpGet(port: adminPort, path: "/readyz").status == 200)
             #expect(try await httpGet(port: adminPort, path: "/nothing").status == 404)
 
-            // A call in flight keeps the server draining while /readyz is asked.
+            // A call in flight (gated until /readyz is asked) keeps the server draining.
             let connection = try await RPCConnection.connect(host: "127.0.0.1", port: port)
-            let slow = Task { try await LeadServiceClient(connection).getLead(GetLeadRequest(id: "sleep:1500")) }
-            for _ in 0..<500 where service.started.load(ordering: .relaxed) == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            let slow = Task { try await LeadServiceClient(connection).getLead(GetLeadRequest(id: "gated")) }
+            #expect(await eventually { service.started.load(ordering: .relaxed) == 1 })
             stop()
             let ready = try await httpGet(port: adminPort, path: "/readyz")
             #expect(ready.status == 503)
             #expect(ready.body.contains("draining"))
             #expect(try await httpGet(port: adminPort, path: "/healthz").status == 200)
             // The call in flight still finishes: the drain lets it.
-            #expect(try await slow.value.id == "sleep:1500")
+            service.gateOpen.store(true, ordering: .relaxed)
+            #expect(try await slow.value.id == "gated")
             await connection.close()
         }
     }

@@ -42,12 +42,14 @@ import Testing
             let start = ContinuousClock.now
             let error = await #expect(throws: RPCError.self) {
                 _ = try await LeadServiceClient(connection).getLead(
-                    GetLeadRequest(id: "sleep:10000"),
+                    GetLeadRequest(id: "sleep:60000"),
                     options: CallOptions(timeout: .milliseconds(200))
                 )
             }
             #expect(error?.code == .deadlineExceeded)
-            #expect(ContinuousClock.now - start < .seconds(5))
+            // Long before the handler's sleep would have ended; a loaded machine may take
+            // seconds even for a 200 ms deadline.
+            #expect(ContinuousClock.now - start < .seconds(30))
             #expect(await eventually { service.cancellations.load(ordering: .relaxed) == 1 })
             await connection.close()
         }
@@ -162,7 +164,7 @@ import Testing
         try await withTestServer(services: []) { _, port in
             let connection = try await RPCConnection.connect(host: "127.0.0.1", port: port)
             let roundTrip = try await connection.ping()
-            #expect(roundTrip < .seconds(5))
+            #expect(roundTrip > .zero && roundTrip < .seconds(30))
             await connection.close()
         }
     }

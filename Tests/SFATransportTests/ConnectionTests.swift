@@ -54,22 +54,22 @@ import Testing
     @Test func callsPastTheInFlightLimitAreResourceExhausted() async throws {
         var configuration = ServerConfiguration()
         configuration.connection.maximumConcurrentCalls = 4
-        try await withTestServer(configuration: configuration, services: [TestService()]) { _, port in
+        let service = TestService()
+        try await withTestServer(configuration: configuration, services: [service]) { _, port in
             let client = try await RawClient(port: port)
+            // Gated calls: the first four are still running when the last two arrive,
+            // however slowly the sends go on a busy machine.
             for callID in 1...6 {
-                try await client.sendRequest(
-                    callID: UInt32(callID),
-                    method: getLead,
-                    payload: GetLeadRequest(id: "sleep:6000").serializedBytes()  // long enough to outlast six sends on a busy machine (2 s was not, at a load average of 10)
-                )
+                try await client.sendRequest(callID: UInt32(callID), method: getLead, payload: GetLeadRequest(id: "gated").serializedBytes())
             }
             var statuses: [UInt32: StatusCode] = [:]
-            for _ in 1...6 {
+            for answer in 1...6 {
                 let frame = try #require(try await client.next())
                 statuses[frame.callID] = try status(frame)
                 if statuses[frame.callID] == .resourceExhausted {
                     #expect(try frame.responseHeader.details?.retryAfterMs ?? 0 > 0)
                 }
+                if answer == 2 { service.gateOpen.store(true, ordering: .relaxed) }
             }
             #expect(statuses == [1: .ok, 2: .ok, 3: .ok, 4: .ok, 5: .resourceExhausted, 6: .resourceExhausted])
             await client.close()
@@ -98,7 +98,7 @@ import Testing
     @Test func aDuplicateCallIDInFlightIsAProtocolError() async throws {
         try await withTestServer(services: [TestService()]) { _, port in
             let client = try await RawClient(port: port)
-            let payload = GetLeadRequest(id: "sleep:3000").serializedBytes()
+            let payload = GetLeadRequest(id: "gated").serializedBytes()  // ended by the close
             try await client.sendRequest(callID: 1, method: getLead, payload: payload)
             try await client.sendRequest(callID: 1, method: getLead, payload: payload)
             let goAway = try #require(try await client.next())
@@ -113,7 +113,7 @@ import Testing
         let service = TestService()
         try await withTestServer(services: [service]) { _, port in
             let client = try await RawClient(port: port)
-            try await client.sendRequest(callID: 1, method: getLead, payload: GetLeadRequest(id: "sleep:5000").serializedBytes())
+            try await client.sendRequest(callID: 1, method: getLead, payload: GetLeadRequest(id: "gated").serializedBytes())
             #expect(await eventually { service.started.load(ordering: .relaxed) == 1 })
             var cancel = ByteBuffer()
             cancel.writeFrame(Frame(type: .cancel, callID: 1, header: ByteBuffer(), payload: ByteBuffer()))
@@ -132,15 +132,16 @@ import Testing
         var configuration = ServerConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
-        // Room for call 7 to finish on a busy machine, well past its sleep.
+        // Room for call 7 to finish on a busy machine once its gate opens.
         configuration.drainGracePeriod = .seconds(30)
         let server = RPCServer(configuration: configuration, services: [service], logger: .init(label: "test"))
         let running = Task { try await server.run() }
         let port = try await server.listeningAddress.port!
         let client = try await RawClient(port: port)
-        // Long enough that the connection is still draining when call 8 is sent on a busy
-        // machine: 2.5 s was not, in a clean-clone CI run where this test took 19 s.
-        try await client.sendRequest(callID: 7, method: getLead, payload: GetLeadRequest(id: "sleep:6000").serializedBytes())
+        // Gated, so that the connection is still draining when call 8 is sent however
+        // busy the machine (a 2.5 s sleep was not enough in a CI run where this test
+        // took 19 s).
+        try await client.sendRequest(callID: 7, method: getLead, payload: GetLeadRequest(id: "gated").serializedBytes())
         #expect(await eventually { service.started.load(ordering: .relaxed) == 1 })
 
         running.cancel()  // what SIGTERM does through the service group
@@ -154,6 +155,7 @@ import Testing
         let refused = try #require(try await client.next())
         #expect(refused.callID == 8)
         #expect(try status(refused) == .unavailable)
+        service.gateOpen.store(true, ordering: .relaxed)
 
         let finished = try #require(try await client.next())
         #expect(finished.callID == 7)
@@ -170,12 +172,12 @@ import Testing
         let server = RPCServer(configuration: configuration, services: [service], logger: .init(label: "test"))
         let running = Task { try await server.run() }
         let client = try await RawClient(port: try await server.listeningAddress.port!)
-        try await client.sendRequest(callID: 1, method: getLead, payload: GetLeadRequest(id: "sleep:30000").serializedBytes())
+        try await client.sendRequest(callID: 1, method: getLead, payload: GetLeadRequest(id: "sleep:60000").serializedBytes())
         #expect(await eventually { service.started.load(ordering: .relaxed) == 1 })
         let start = ContinuousClock.now
         running.cancel()
         try await running.value
-        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(ContinuousClock.now - start < .seconds(30))  // not the call's 60 s
         #expect(await eventually { service.cancellations.load(ordering: .relaxed) == 1 })
     }
 

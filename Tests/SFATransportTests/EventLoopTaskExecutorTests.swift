@@ -39,6 +39,6 @@ import Testing
             let asked = ContinuousClock.now
             executor.schedule(at: asked - .seconds(1)) { done.resume(returning: .now - asked) }
         }
-        #expect(late < .seconds(5))
+        #expect(late < .seconds(30))  // not held for a timer: a loaded machine may still take seconds
     }
 }

@@ -233,8 +233,11 @@ import Testing
                 return first
             }
             #expect(closedByServer)
-            // The server goes on serving TLS.
-            #expect(try await getLead(port: port, tls: client(pki)) == "lead-1")
+            // The server goes on serving TLS. Three tries: on a loaded machine the real
+            // client's own handshake may outlast the 5 s timeout too.
+            var answered: String?
+            for _ in 1...3 where answered == nil { answered = try? await getLead(port: port, tls: client(pki)) }
+            #expect(answered == "lead-1")
         }
     }
 

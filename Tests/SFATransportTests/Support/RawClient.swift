@@ -64,7 +64,7 @@ final class RawClient: Sendable {
 
     /// The next frame from the server, or `nil` once the connection closed.
     /// Gives up after `timeout`.
-    func next(timeout: Duration = .seconds(10)) async throws -> Frame? {
+    func next(timeout: Duration = .seconds(30)) async throws -> Frame? {
         let box = iterator
         return try await withThrowingTaskGroup(of: Frame?.self) { group in
             group.addTask {

@@ -326,18 +326,20 @@ import Testing
     @Test(.enabled(if: PostgresTestServer.isInstalled, Comment(rawValue: PostgresTestServer.absentMessage)))
     func aChangeCommittedByOneNodeMovesTheAccessGenerationOfAnother() async throws {
         let url = try await ControlPlaneBackend.postgresDatabase()
-        try await ControlPlaneBackend.withPostgres(url: url) { first in
-            try await ControlPlaneBackend.withPostgres(url: url) { second in
-                let tenant = try await first.createTenant(name: "T", createdBy: "op", schemaVersion: 1)
+        // No fallback turn during the test (an hour): only notifications move the
+        // second node, so the waits may be as long as a loaded machine needs.
+        try await ControlPlaneBackend.withPostgres(url: url, fallbackInterval: .seconds(3600)) { first in
+            try await ControlPlaneBackend.withPostgres(url: url, fallbackInterval: .seconds(3600)) { second in
                 // The second node reports one change as its listener starts (nothing it
-                // missed before may count as current); from then on only notifications move it.
-                // Waits of 20 s: below the 30 s fallback interval, above what a loaded
-                // machine may take to deliver a notification.
-                _ = await eventually(within: .seconds(20)) { second.accessGeneration != 0 }
+                // missed before may count as current); from then on only notifications
+                // move it: first the tenant's creation, then its suspension.
+                #expect(await eventually(within: .seconds(60)) { second.accessGeneration != 0 }, "the second node never listened")
+                let listening = second.accessGeneration
+                let tenant = try await first.createTenant(name: "T", createdBy: "op", schemaVersion: 1)
+                #expect(await eventually(within: .seconds(60)) { second.accessGeneration != listening }, "the creation was not heard")
                 let settled = second.accessGeneration
-                #expect(settled > 0, "the second node never listened")
                 _ = try await first.setTenantStatus(tenant.id, expectedVersion: 1, status: .suspended, reason: "")
-                _ = await eventually(within: .seconds(20)) { second.accessGeneration != settled }
+                _ = await eventually(within: .seconds(60)) { second.accessGeneration != settled }
                 #expect(second.accessGeneration != settled, "no notification reached the second node")
                 // A read the second node makes now sees the first node's change.
                 #expect(try await second.tenant(tenant.id).status == TenantStatus.suspended.rawValue)

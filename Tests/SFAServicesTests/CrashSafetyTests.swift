@@ -150,10 +150,15 @@ struct SfadProcess: Sendable {
             {
                 port = Int(portText)
             } else {
-                try await Task.sleep(for: .milliseconds(20))
+                do { try await Task.sleep(for: .milliseconds(20)) } catch { break }  // cancelled: ended below
             }
         }
-        guard let port else { throw SfadError(message: "sfad did not start: \(stderrText)") }
+        guard let port else {
+            // Not left running for the rest of the suite.
+            process.terminate(SIGKILL)
+            process.waitUntilExit()
+            throw SfadError(message: "sfad did not start: \(stderrText)")
+        }
         self.port = port
         // Standard output is a file, not a terminal: a new operator key goes to a file of
         // mode 0600, and standard output names it.

@@ -58,6 +58,7 @@ import Testing
         // the machine's load lets their tasks run. Odd calls write, then throw.
         let started = Flag()
         let arrivals = Arrivals()
+        let allArrived = Flag()
         let results = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
             group.addTask {
                 try await tenants.write(tenantID) { db in
@@ -66,6 +67,7 @@ import Testing
                     while arrivals.count.load(ordering: .acquiring) < 20, ContinuousClock.now < deadline {
                         Thread.sleep(forTimeInterval: 0.001)
                     }
+                    allArrived.value.store(arrivals.count.load(ordering: .acquiring) == 20, ordering: .relaxed)
                     Thread.sleep(forTimeInterval: 0.05)
                     try db.execute(sql: "INSERT INTO note (id, text) VALUES (0, 'first')")
                 }
@@ -89,6 +91,8 @@ import Testing
             return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
         }
 
+        let cameInTime = allArrived.value.load(ordering: .relaxed)
+        #expect(cameInTime, "the other calls did not come within 60 s")
         #expect(results.filter(\.value).keys.sorted() == [0] + stride(from: 2, through: 20, by: 2))
         let stored = try await tenants.read(tenantID) { db in try Int.fetchAll(db, sql: "SELECT id FROM note ORDER BY id") }
         #expect(stored == [0] + Array(stride(from: 2, through: 20, by: 2)))

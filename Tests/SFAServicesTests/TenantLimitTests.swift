@@ -52,11 +52,11 @@ import Testing
         }
     }
 
-    /// Retrying before `retry_after_ms` would be refused again: a client that retries
-    /// by its own backoff alone (at most 350 ms over three retries) cannot get four
-    /// calls at once through a bucket of two that refills one a second; one that
-    /// waits for the hint does. Calls go out together, so that a loaded machine's
-    /// slowness does not refill the bucket between them.
+    /// A bucket of two that refills one a second refuses calls sent together past it
+    /// (a client without retries sees RESOURCE_EXHAUSTED); a client that waits for the
+    /// `retry_after_ms` hint gets four calls at once through it. Calls go out
+    /// together, so that a loaded machine's slowness does not refill the bucket
+    /// between them.
     @Test func theClientWaitsForTheRetryHintAndEveryCallSucceeds() async throws {
         try await withStack { stack in
             let tenant = try await stack.makeTenant("Patient")

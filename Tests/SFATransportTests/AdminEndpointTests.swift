@@ -90,7 +90,11 @@ import Testing
 
     @Test func healthzAnswersAndReadyzTurnsUnreadyWhileDraining() async throws {
         let service = TestService()
-        try await withAdmin(service: service) { port, adminPort, stop in
+        var configuration = ServerConfiguration()
+        // The gated call must outlast the /readyz and /healthz asked while draining,
+        // however slowly a loaded machine runs them.
+        configuration.drainGracePeriod = .seconds(60)
+        try await withAdmin(service: service, configuration: configuration) { port, adminPort, stop in
             #expect(try await httpGet(port: adminPort, path: "/healthz").status == 200)
             #expect(try await httpGet(port: adminPort, path: "/readyz").status == 200)
             #expect(try await httpGet(port: adminPort, path: "/nothing").status == 404)

@@ -123,6 +123,8 @@ import Testing
             #expect(answer.callID == 1)
             #expect(try status(answer) == .ok)
             #expect(try Lead(buffer: answer.payload).id == "second")
+            // The gated first call ended by its cancellation, not by its gate.
+            #expect(await eventually { service.cancellations.load(ordering: .relaxed) == 1 })
             await client.close()
         }
     }

@@ -127,13 +127,16 @@ import Testing
         var configuration = ServerConfiguration()
         configuration.connection.maximumConnectionAge = .seconds(2)
         configuration.connection.maximumConnectionAgeGrace = .milliseconds(500)
-        try await withTestServer(configuration: configuration, services: [TestService()]) { _, port in
+        let service = TestService()
+        try await withTestServer(configuration: configuration, services: [service]) { _, port in
             // The call would answer after 60 seconds; its connection is closed about
             // two and a half seconds after it opened, so no answer can come first.
             let (client, goAway) = try await callInFlightAtItsAge(port: port, milliseconds: 60_000)
             #expect(goAway.reason == "maximum connection age")
             #expect(goAway.lastCallId == 1)
             #expect(try await client.next() == nil)
+            // And its handler was cancelled with it.
+            #expect(await eventually { service.cancellations.load(ordering: .relaxed) >= 1 })
         }
     }
 

@@ -9,7 +9,7 @@ import Synchronization
 /// A test that needs a call to outlast something should gate it rather than pick a
 /// sleep: under the whole suite's load a test task may wait seconds for a thread.
 final class TestService: RPCService, Sendable {
-    /// Calls that saw their task cancelled while sleeping.
+    /// Calls that saw their task cancelled while sleeping or waiting at the gate.
     let cancellations = Atomic<Int>(0)
     /// Calls that started.
     let started = Atomic<Int>(0)
